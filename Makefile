@@ -1,0 +1,105 @@
+# crmkit: make, make check, make demo, make bench, make install, make clean.
+# Objects go to $(O) (build/ by default; build/asan for the sanitizer run).
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+PREFIX	?= /usr/local
+DESTDIR	?=
+O	?= build
+
+WARN	= -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes \
+	  -Wmissing-prototypes -Wshadow -Wvla -Wwrite-strings -fno-common \
+	  -Werror
+CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib
+LDLIBS	= -lpthread -lsqlite3 -lcsv -lutf8proc -lxxhash -lm
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+	  -fno-omit-frame-pointer
+
+ifeq ($(SAN),1)
+CFLAGS	:= -O1 -g $(SANFLAGS)
+LDFLAGS	+= $(SANFLAGS)
+endif
+
+BINS	= crm-ingest
+LIBSRC	= $(sort $(wildcard lib/*.c))
+LIBOBJ	= $(LIBSRC:lib/%.c=$(O)/lib/%.o)
+UNITSRC	= $(sort $(wildcard tests/unit/test_*.c))
+UNITS	= $(UNITSRC:tests/unit/%.c=$(O)/tests/%)
+MAN	= $(sort $(wildcard man/*.[1-9]))
+FORMAT_SRC = $(wildcard cmd/*.c lib/*.c lib/*.h tests/unit/*.c tests/unit/*.h)
+
+all: $(O)/.deps $(BINS:%=$(O)/bin/%)
+
+# Install the Debian packages once when a header is missing.
+$(O)/.deps: scripts/install-deps.sh
+	@mkdir -p $(O)
+	@scripts/install-deps.sh --check >/dev/null 2>&1 || scripts/install-deps.sh
+	@touch $@
+
+$(O)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(O)/.deps
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+$(O)/libcrm.a: $(LIBOBJ)
+	rm -f $@
+	$(AR) rcs $@ $(LIBOBJ)
+
+$(O)/bin/%: cmd/%.c $(O)/libcrm.a $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libcrm.a $(LDLIBS)
+
+$(O)/tests/%: tests/unit/%.c $(O)/libcrm.a $(wildcard lib/*.h tests/unit/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libcrm.a $(LDLIBS)
+
+# ---- tests ------------------------------------------------------------------
+
+# The tests of one build: unit tests, then the end-to-end scripts.
+test: all $(UNITS)
+	@tests/run.sh $(O)
+
+check-man:
+	@command -v mandoc >/dev/null || scripts/install-deps.sh
+	@for m in $(MAN); do \
+		out=$$(mandoc -Tlint -W warning $$m 2>&1); \
+		if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	done; echo "mandoc -Tlint: $(words $(MAN)) pages clean"
+
+check-format:
+	@clang-format --dry-run -Werror $(FORMAT_SRC) && \
+		echo "clang-format: $(words $(FORMAT_SRC)) files clean"
+
+check-asan:
+	@$(MAKE) --no-print-directory O=build/asan SAN=1 test
+
+check: check-man check-format test check-asan
+
+format:
+	clang-format -i $(FORMAT_SRC)
+
+# Regenerate the golden outputs of the end-to-end tests (review the diff).
+golden: all
+	@GOLDEN=1 tests/run.sh $(O)
+
+# ---- demo, bench, install ---------------------------------------------------
+
+demo: all
+	@scripts/demo.sh $(O)/bin
+
+bench: all
+	@for b in scripts/bench-*.sh; do $$b || exit 1; done
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
+	install -m 755 $(BINS:%=$(O)/bin/%) $(DESTDIR)$(PREFIX)/bin
+	for m in $(MAN); do \
+		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s; \
+	done
+
+clean:
+	rm -rf build
+
+.PHONY: all test check check-man check-format check-asan format golden demo \
+	bench install clean
+.SECONDARY:

@@ -1,0 +1,117 @@
+/*
+ * buf: the growable byte buffer behind every string libcrm builds (record
+ * fields, normalized values, SQL text, output lines).  Growth doubles the
+ * capacity so appending n bytes one at a time costs O(n).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+void
+crm_buf_init(struct crm_buf *b)
+{
+	b->p = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+void
+crm_buf_release(struct crm_buf *b)
+{
+	free(b->p);
+	crm_buf_init(b);
+}
+
+void
+crm_buf_reset(struct crm_buf *b)
+{
+	b->len = 0;
+	if (b->p != NULL)
+		b->p[0] = '\0';
+}
+
+void *
+crm_reallocarray(void *p, size_t nmemb, size_t size)
+{
+	if (size != 0 && nmemb > SIZE_MAX / size) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	return realloc(p, nmemb * size);
+}
+
+int
+crm_buf_grow(struct crm_buf *b, size_t n)
+{
+	size_t need, cap;
+	char *p;
+
+	if (n > SIZE_MAX - b->len - 1) {
+		errno = ENOMEM;
+		return -1;
+	}
+	need = b->len + n + 1;
+	if (need <= b->cap)
+		return 0;
+	cap = b->cap < 64 ? 64 : b->cap;
+	while (cap < need)
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	if ((p = realloc(b->p, cap)) == NULL)
+		return -1;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+int
+crm_buf_add(struct crm_buf *b, const void *data, size_t n)
+{
+	if (crm_buf_grow(b, n) == -1)
+		return -1;
+	if (n > 0)
+		memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int
+crm_buf_addc(struct crm_buf *b, int c)
+{
+	if (b->len + 1 >= b->cap && crm_buf_grow(b, 1) == -1)
+		return -1;
+	b->p[b->len++] = (char)c;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+int
+crm_buf_adds(struct crm_buf *b, const char *s)
+{
+	return crm_buf_add(b, s, strlen(s));
+}
+
+int
+crm_buf_addf(struct crm_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if (crm_buf_grow(b, (size_t)n) == -1)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * buf: a growable byte buffer, the one string builder of libcrm.
+ *
+ * A struct crm_buf is owned by its caller: crm_buf_init() sets it up empty,
+ * crm_buf_release() frees its bytes.  The bytes are always NUL-terminated
+ * (p[len] == '\0') once anything was added, so p can be handed to C APIs;
+ * len counts the bytes without that NUL, and embedded NULs are allowed.
+ * Functions that can allocate return 0, or -1 with errno ENOMEM; on failure
+ * the buffer keeps what it had.
+ */
+#ifndef CRM_BUF_H
+#define CRM_BUF_H
+
+#include <stddef.h>
+
+struct crm_buf {
+	char *p;    /* bytes, NUL-terminated; NULL until first growth */
+	size_t len; /* bytes in use, not counting the NUL */
+	size_t cap; /* bytes allocated */
+};
+
+void crm_buf_init(struct crm_buf *b);
+void crm_buf_release(struct crm_buf *b);
+
+/* Empty the buffer, keeping its allocation. */
+void crm_buf_reset(struct crm_buf *b);
+
+/* Make room for at least n more bytes (plus the NUL). */
+int crm_buf_grow(struct crm_buf *b, size_t n);
+
+int crm_buf_add(struct crm_buf *b, const void *data, size_t n);
+int crm_buf_addc(struct crm_buf *b, int c);
+int crm_buf_adds(struct crm_buf *b, const char *s);
+int crm_buf_addf(struct crm_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Overflow-checked reallocarray(3) for the systems that lack it; returns
+ * NULL with errno ENOMEM when nmemb * size overflows.
+ */
+void *crm_reallocarray(void *p, size_t nmemb, size_t size);
+
+#endif

@@ -1,0 +1,207 @@
+/*
+ * cli: diagnostics, option numbers, --version, the stdout check and the
+ * progress line for every crmkit binary (see cli.h).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+#include <utf8proc.h>
+
+#include "cli.h"
+
+static const char *progname = "crm";
+
+static void usage_tail(const char *) __attribute__((noreturn));
+
+void
+crm_cli_init(const char *name)
+{
+	progname = name;
+	setlocale(LC_ALL, "");
+}
+
+const char *
+crm_cli_name(void)
+{
+	return progname;
+}
+
+void
+crm_die(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(code);
+}
+
+void
+crm_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void
+crm_report(const struct crm_err *e)
+{
+	char msg[2048];
+
+	crm_err_format(e, msg, sizeof(msg));
+	fprintf(stderr, "%s: %s\n", progname, msg);
+}
+
+static void
+usage_tail(const char *synopsis)
+{
+	fprintf(stderr, "%s", synopsis);
+	fprintf(stderr, "try '%s --help' for more information\n", progname);
+	exit(EX_USAGE);
+}
+
+void
+crm_usage_error(const char *synopsis, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage_tail(synopsis);
+}
+
+void
+crm_bad_option(const char *synopsis, int c, char *const *argv)
+{
+	const char *arg = argv[optind - 1];
+
+	if (c == ':')
+		fprintf(stderr, "%s: option '%s' needs a value\n", progname,
+		    arg);
+	else if (optopt != 0 && (arg[0] != '-' || arg[1] != '-'))
+		fprintf(stderr, "%s: unknown option '-%c'\n", progname,
+		    optopt);
+	else
+		fprintf(stderr, "%s: unknown option '%s'\n", progname, arg);
+	usage_tail(synopsis);
+}
+
+void
+crm_print_version(void)
+{
+	printf("%s (crmkit) %s\n", progname, CRM_VERSION);
+	printf("SQLite %s, utf8proc %s\n", sqlite3_libversion(),
+	    utf8proc_version());
+}
+
+int
+crm_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	if (*s == '\0')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+crm_parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	if (*s == '\0')
+		return -1;
+	v = strtod(s, &end);
+	if (*end != '\0' || errno == ERANGE || isnan(v) || v < min ||
+	    v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+crm_close_stdout(void)
+{
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		crm_warnx("write error on standard output: %s",
+		    strerror(errno));
+		fclose(stdout);
+		return EX_IOERR;
+	}
+	if (fclose(stdout) == EOF) {
+		crm_warnx("write error on standard output: %s",
+		    strerror(errno));
+		return EX_IOERR;
+	}
+	return 0;
+}
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+crm_progress_init(struct crm_progress *p)
+{
+	p->on = isatty(STDERR_FILENO);
+	p->last_ms = p->on ? now_ms() : 0;
+	p->shown = 0;
+}
+
+void
+crm_progress(struct crm_progress *p, unsigned long long n, const char *what)
+{
+	long long t;
+
+	if (!p->on || (n & 1023) != 0)
+		return;
+	if ((t = now_ms()) - p->last_ms < 500)
+		return;
+	p->last_ms = t;
+	p->shown = 1;
+	fprintf(stderr, "\r%s: %llu %s", progname, n, what);
+	fflush(stderr);
+}
+
+void
+crm_progress_end(struct crm_progress *p)
+{
+	if (p->on && p->shown)
+		fprintf(stderr, "\r\033[K");
+	p->shown = 0;
+}

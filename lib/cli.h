@@ -1,0 +1,75 @@
+/*
+ * cli: what every crmkit binary shares at its edges: the program name in
+ * messages, err(3)-style diagnostics that take a sysexits(3) code, checked
+ * number parsing for options, --version, the closing check of standard
+ * output, and the progress line shown only on a terminal.  This is the one
+ * place where lib errors become messages and exit statuses; nothing here
+ * allocates memory that outlives a call.
+ */
+#ifndef CRM_CLI_H
+#define CRM_CLI_H
+
+#include "err.h"
+
+#define CRM_VERSION "0.1.0"
+
+/* Set the program name used in messages (call first in main). */
+void crm_cli_init(const char *name);
+const char *crm_cli_name(void);
+
+/* "prog: message" on stderr, then exit(code). */
+void crm_die(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+/* "prog: message" on stderr. */
+void crm_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* "prog: file:line: field 'f': message" on stderr. */
+void crm_report(const struct crm_err *e);
+
+/*
+ * A usage error: "prog: message", the synopsis, and a hint to --help on
+ * stderr, then exit(EX_USAGE).
+ */
+void crm_usage_error(const char *synopsis, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+/*
+ * The message for getopt_long's ':' and '?' returns (with opterr = 0 and
+ * an optstring starting with ':'), then exit(EX_USAGE) as above.
+ */
+void crm_bad_option(const char *synopsis, int c, char *const *argv)
+    __attribute__((noreturn));
+
+/* Print "prog (crmkit) VERSION" and library versions to stdout. */
+void crm_print_version(void);
+
+/*
+ * Parse s as a whole decimal number in [min, max].  Returns 0, or -1 when
+ * s is empty, has anything after the number, or is out of range.
+ */
+int crm_parse_long(const char *s, long min, long max, long *out);
+int crm_parse_double(const char *s, double min, double max, double *out);
+
+/*
+ * Flush and close stdout; on failure report it and return EX_IOERR, else
+ * return 0.  Every binary calls this before it exits.
+ */
+int crm_close_stdout(void);
+
+/*
+ * Progress on stderr, "prog: N what" rewritten in place at most twice a
+ * second, and only when stderr is a terminal.
+ */
+struct crm_progress {
+	int on;		    /* stderr is a terminal */
+	long long last_ms;  /* when the line was last written */
+	int shown;	    /* something is on the line */
+};
+
+void crm_progress_init(struct crm_progress *p);
+void crm_progress(struct crm_progress *p, unsigned long long n,
+    const char *what);
+void crm_progress_end(struct crm_progress *p);
+
+#endif

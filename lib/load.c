@@ -1,0 +1,723 @@
+/*
+ * load: the upsert of one record.  Every record becomes at most two
+ * statements: INSERT ... ON CONFLICT DO NOTHING, and when the key was
+ * there already, an UPDATE whose WHERE clause is false when no column
+ * would change, so sqlite3_changes() tells inserted, updated and
+ * unchanged apart without reading the row first.  Statements are prepared
+ * once per set of columns a record carries (a CSV file has one such set)
+ * and kept in a small cache.
+ *
+ * In batch mode (crm_loader_start) a writer thread owns the connection and
+ * stores one batch per transaction while the caller reads and normalizes
+ * the next one: two buffers of records, handed over under a mutex.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <xxhash.h>
+
+#include "buf.h"
+#include "load.h"
+
+#define CACHE_SIZE 16
+
+struct stmt {
+	size_t *cols;  /* column indexes bound, ascending */
+	size_t ncols;
+	int extra;     /* binds the extra JSON last: 1 as is, 2 through json() */
+	sqlite3_stmt *ins;
+	sqlite3_stmt *upd;
+};
+
+struct crm_loader {
+	struct crm_store *st;
+	struct crm_schema *sc;
+	sqlite3 *db;
+	char *table;	    /* table name */
+	const char *keycol; /* its key column */
+	int builtin;	    /* customers or events: has "extra" */
+	char **cols;	    /* value columns known to the table */
+	size_t ncols;
+	struct stmt cache[CACHE_SIZE];
+	size_t ncache, evict;
+	size_t *cur, *src; /* per record: columns, and their fields */
+	size_t ncur, capcur;
+	struct crm_rec *ex; /* the fields that go to extra */
+	struct crm_buf json, sql, key;
+	struct crm_buf whole; /* the record as JSON, for a content key */
+	struct crm_poscache col_at; /* column by position: -1 extra, -2 key */
+
+	/* Batch mode: the caller fills b[fill], the thread stores queued. */
+	int started;
+	size_t batch;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct batch {
+		struct crm_rec **r;
+		size_t n;
+	} b[2];
+	int fill;
+	int queued; /* index of the batch handed over, or -1 */
+	int quit;
+	int failed; /* the thread stopped on terr */
+	struct crm_err terr;
+	unsigned long long counts[3]; /* by enum crm_load_result */
+};
+
+static void
+quote_ident(struct crm_buf *b, const char *s)
+{
+	crm_buf_addc(b, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			crm_buf_addc(b, '"');
+		crm_buf_addc(b, *s);
+	}
+	crm_buf_addc(b, '"');
+}
+
+static int
+add_col(struct crm_loader *ld, const char *name)
+{
+	char **v, *c;
+
+	if ((c = strdup(name)) == NULL)
+		return -1;
+	if ((v = crm_reallocarray(ld->cols, ld->ncols + 1, sizeof(*v))) ==
+	    NULL) {
+		free(c);
+		return -1;
+	}
+	ld->cols = v;
+	ld->cols[ld->ncols++] = c;
+	return 0;
+}
+
+/* Read the generic table's columns (all but the key) into ld->cols. */
+static int
+read_columns(struct crm_loader *ld, struct crm_err *e)
+{
+	sqlite3_stmt *st;
+	const char *name;
+	size_t i;
+	int rc;
+
+	if (sqlite3_prepare_v2(ld->db,
+		"SELECT name FROM pragma_table_info(?1) ORDER BY cid", -1, &st,
+		NULL) != SQLITE_OK)
+		return crm_store_fail(ld->st, e, "cannot read the table");
+	sqlite3_bind_text(st, 1, ld->table, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		if (name == NULL || strcmp(name, ld->keycol) == 0)
+			continue;
+		for (i = 0; i < ld->ncols; i++)
+			if (strcasecmp(ld->cols[i], name) == 0)
+				break;
+		if (i == ld->ncols && add_col(ld, name) == -1) {
+			sqlite3_finalize(st);
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm_store_fail(ld->st, e, "cannot read the table");
+	return 0;
+}
+
+struct crm_loader *
+crm_loader_new(struct crm_store *st, struct crm_schema *sc,
+    struct crm_err *e)
+{
+	struct crm_loader *ld;
+	static const char *const customer_cols[] = { "name", "email", "phone",
+		"city", "country", "birth_date", "signup_date", NULL };
+	static const char *const event_cols[] = { "customer_id", "time",
+		"type", "item", "amount", "channel", "text", NULL };
+	const char *const *c = NULL;
+
+	if ((ld = calloc(1, sizeof(*ld))) == NULL ||
+	    (ld->ex = crm_rec_new()) == NULL ||
+	    (ld->table = strdup(crm_schema_kind(sc))) == NULL) {
+		crm_loader_free(ld);
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	ld->st = st;
+	ld->sc = sc;
+	ld->db = crm_store_db(st);
+	crm_buf_init(&ld->json);
+	crm_buf_init(&ld->sql);
+	crm_buf_init(&ld->key);
+	crm_buf_init(&ld->whole);
+	ld->builtin = crm_schema_builtin(sc);
+	if (strcmp(ld->table, "customers") == 0) {
+		ld->keycol = "customer_id";
+		c = customer_cols;
+	} else if (strcmp(ld->table, "events") == 0) {
+		ld->keycol = "event_key";
+		c = event_cols;
+	} else {
+		ld->keycol = "_key";
+	}
+	for (; c != NULL && *c != NULL; c++)
+		if (add_col(ld, *c) == -1) {
+			crm_err_set(e, EX_SOFTWARE, "out of memory");
+			goto fail;
+		}
+	if (!ld->builtin) {
+		quote_ident(&ld->sql, ld->table);
+		crm_buf_reset(&ld->json);
+		crm_buf_adds(&ld->json, "CREATE TABLE IF NOT EXISTS ");
+		crm_buf_add(&ld->json, ld->sql.p, ld->sql.len);
+		crm_buf_adds(&ld->json,
+		    " (\"_key\" TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID");
+		if (ld->json.p == NULL ||
+		    sqlite3_exec(ld->db, ld->json.p, NULL, NULL, NULL) !=
+			SQLITE_OK) {
+			crm_store_fail(st, e, "cannot create the table");
+			goto fail;
+		}
+		if (read_columns(ld, e) == -1)
+			goto fail;
+	}
+	return ld;
+fail:
+	crm_loader_free(ld);
+	return NULL;
+}
+
+static void
+stmt_clear(struct stmt *s)
+{
+	free(s->cols);
+	sqlite3_finalize(s->ins);
+	sqlite3_finalize(s->upd);
+	memset(s, 0, sizeof(*s));
+}
+
+void
+crm_loader_free(struct crm_loader *ld)
+{
+	size_t i;
+	int k;
+
+	if (ld == NULL)
+		return;
+	if (ld->started) {
+		pthread_mutex_lock(&ld->mu);
+		ld->quit = 1;
+		pthread_cond_broadcast(&ld->cv);
+		pthread_mutex_unlock(&ld->mu);
+		pthread_join(ld->th, NULL);
+		pthread_mutex_destroy(&ld->mu);
+		pthread_cond_destroy(&ld->cv);
+	}
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < ld->batch && ld->b[k].r != NULL; i++)
+			crm_rec_free(ld->b[k].r[i]);
+		free(ld->b[k].r);
+	}
+	for (i = 0; i < ld->ncache; i++)
+		stmt_clear(&ld->cache[i]);
+	for (i = 0; i < ld->ncols; i++)
+		free(ld->cols[i]);
+	free(ld->cols);
+	free(ld->cur);
+	free(ld->src);
+	free(ld->table);
+	crm_rec_free(ld->ex);
+	crm_buf_release(&ld->json);
+	crm_buf_release(&ld->sql);
+	crm_buf_release(&ld->key);
+	crm_buf_release(&ld->whole);
+	crm_poscache_release(&ld->col_at);
+	free(ld);
+}
+
+/* Find the generic table's column for a field, adding it if new. */
+static int
+generic_column(struct crm_loader *ld, const char *name, size_t len,
+    size_t *col, struct crm_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < ld->ncols; i++)
+		if (strlen(ld->cols[i]) == len &&
+		    strncasecmp(ld->cols[i], name, len) == 0) {
+			*col = i;
+			return 0;
+		}
+	/* Another process may have added it since we looked. */
+	if (read_columns(ld, e) == -1)
+		return -1;
+	for (i = 0; i < ld->ncols; i++)
+		if (strlen(ld->cols[i]) == len &&
+		    strncasecmp(ld->cols[i], name, len) == 0) {
+			*col = i;
+			return 0;
+		}
+	crm_buf_reset(&ld->sql);
+	crm_buf_adds(&ld->sql, "ALTER TABLE ");
+	quote_ident(&ld->sql, ld->table);
+	crm_buf_adds(&ld->sql, " ADD COLUMN ");
+	quote_ident(&ld->sql, name);
+	crm_buf_adds(&ld->sql, " TEXT");
+	if (ld->sql.p == NULL || add_col(ld, name) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (sqlite3_exec(ld->db, ld->sql.p, NULL, NULL, NULL) != SQLITE_OK) {
+		free(ld->cols[--ld->ncols]);
+		return crm_store_fail(ld->st, e, "cannot add a column");
+	}
+	*col = ld->ncols - 1;
+	return 0;
+}
+
+static int
+prepare(struct crm_loader *ld, struct stmt *s, struct crm_err *e)
+{
+	struct crm_buf *b = &ld->sql;
+	size_t i, n = s->ncols + (s->extra ? 1 : 0);
+
+	crm_buf_reset(b);
+	crm_buf_adds(b, "INSERT INTO ");
+	quote_ident(b, ld->table);
+	crm_buf_addc(b, '(');
+	quote_ident(b, ld->keycol);
+	for (i = 0; i < s->ncols; i++) {
+		crm_buf_addc(b, ',');
+		quote_ident(b, ld->cols[s->cols[i]]);
+	}
+	if (s->extra)
+		crm_buf_adds(b, ",\"extra\"");
+	crm_buf_adds(b, ") VALUES (?1");
+	for (i = 0; i < s->ncols; i++)
+		crm_buf_addf(b, ",?%zu", i + 2);
+	if (s->extra == 1)
+		crm_buf_addf(b, ",?%zu", n + 1);
+	else if (s->extra == 2)
+		crm_buf_addf(b, ",json_patch('{}',?%zu)", n + 1);
+	crm_buf_adds(b, ") ON CONFLICT DO NOTHING");
+	if (b->p == NULL ||
+	    sqlite3_prepare_v3(ld->db, b->p, -1, SQLITE_PREPARE_PERSISTENT,
+		&s->ins, NULL) != SQLITE_OK)
+		return crm_store_fail(ld->st, e, "cannot prepare insert");
+	if (n == 0)
+		return 0; /* nothing to update but the key */
+
+	crm_buf_reset(b);
+	crm_buf_adds(b, "UPDATE ");
+	quote_ident(b, ld->table);
+	crm_buf_adds(b, " SET ");
+	for (i = 0; i < s->ncols; i++) {
+		if (i > 0)
+			crm_buf_addc(b, ',');
+		quote_ident(b, ld->cols[s->cols[i]]);
+		crm_buf_addf(b, "=?%zu", i + 2);
+	}
+	if (s->extra)
+		crm_buf_addf(b,
+		    "%s\"extra\"=json_patch(coalesce(\"extra\",'{}'),?%zu)",
+		    s->ncols > 0 ? "," : "", n + 1);
+	crm_buf_adds(b, " WHERE ");
+	quote_ident(b, ld->keycol);
+	crm_buf_adds(b, "=?1 AND (");
+	for (i = 0; i < s->ncols; i++) {
+		if (i > 0)
+			crm_buf_adds(b, " OR ");
+		quote_ident(b, ld->cols[s->cols[i]]);
+		crm_buf_addf(b, " IS NOT ?%zu", i + 2);
+	}
+	if (s->extra)
+		crm_buf_addf(b,
+		    "%s\"extra\" IS NOT json_patch(coalesce(\"extra\",'{}'),"
+		    "?%zu)",
+		    s->ncols > 0 ? " OR " : "", n + 1);
+	crm_buf_addc(b, ')');
+	if (b->p == NULL ||
+	    sqlite3_prepare_v3(ld->db, b->p, -1, SQLITE_PREPARE_PERSISTENT,
+		&s->upd, NULL) != SQLITE_OK)
+		return crm_store_fail(ld->st, e, "cannot prepare update");
+	return 0;
+}
+
+/* The cached statements for the current column set, prepared if new. */
+static struct stmt *
+lookup(struct crm_loader *ld, int extra, struct crm_err *e)
+{
+	struct stmt *s;
+	size_t i;
+
+	for (i = 0; i < ld->ncache; i++) {
+		s = &ld->cache[i];
+		if (s->ncols == ld->ncur && s->extra == extra &&
+		    memcmp(s->cols, ld->cur, ld->ncur * sizeof(size_t)) == 0)
+			return s;
+	}
+	if (ld->ncache < CACHE_SIZE) {
+		s = &ld->cache[ld->ncache++];
+	} else {
+		s = &ld->cache[ld->evict];
+		ld->evict = (ld->evict + 1) % CACHE_SIZE;
+		stmt_clear(s);
+	}
+	s->cols = crm_reallocarray(NULL, ld->ncur ? ld->ncur : 1,
+	    sizeof(size_t));
+	if (s->cols == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	memcpy(s->cols, ld->cur, ld->ncur * sizeof(size_t));
+	s->ncols = ld->ncur;
+	s->extra = extra;
+	if (prepare(ld, s, e) == -1) {
+		stmt_clear(s);
+		s->cols = NULL;
+		/* Leave the slot empty but valid for the next lookup. */
+		s->ncols = SIZE_MAX;
+		return NULL;
+	}
+	return s;
+}
+
+static void
+bind_value(sqlite3_stmt *st, int at, const struct crm_rec *r, size_t i)
+{
+	size_t len;
+	const char *v = crm_rec_value(r, i, &len);
+
+	switch (crm_rec_type(r, i)) {
+	case CRM_NULL:
+		sqlite3_bind_null(st, at);
+		return;
+	case CRM_FALSE:
+		sqlite3_bind_text(st, at, "false", 5, SQLITE_STATIC);
+		return;
+	case CRM_TRUE:
+		sqlite3_bind_text(st, at, "true", 4, SQLITE_STATIC);
+		return;
+	case CRM_STRING:
+		if (len == 0) {
+			sqlite3_bind_null(st, at);
+			return;
+		}
+		break;
+	case CRM_NUMBER:
+	case CRM_JSON:
+		break;
+	}
+	sqlite3_bind_text64(st, at, v, len, SQLITE_STATIC, SQLITE_UTF8);
+}
+
+/* The record's key: its key field, or a hash of the whole record. */
+static int
+record_key(struct crm_loader *ld, const struct crm_rec *r, const char **key,
+    size_t *klen, struct crm_err *e)
+{
+	const char *kf = crm_schema_key(ld->sc);
+	long at = kf != NULL ? crm_rec_find(r, kf, strlen(kf)) : -1;
+	XXH128_hash_t h;
+
+	if (at >= 0 && crm_rec_type(r, (size_t)at) != CRM_NULL) {
+		*key = crm_rec_value(r, (size_t)at, klen);
+		if (*klen > 0)
+			return 0;
+	}
+	crm_buf_reset(&ld->whole);
+	crm_buf_reset(&ld->key);
+	if (crm_rec_to_json(r, &ld->whole) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	h = XXH3_128bits(ld->whole.p, ld->whole.len);
+	if (crm_buf_addf(&ld->key, "%016llx%016llx",
+		(unsigned long long)h.high64,
+		(unsigned long long)h.low64) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	*key = ld->key.p;
+	*klen = ld->key.len;
+	return 0;
+}
+
+/*
+ * Where field name goes: a column index, -1 for the extra JSON, -2 for
+ * the key field of a built-in kind (stored as the key column).
+ */
+static int
+field_column(struct crm_loader *ld, const char *name, size_t len, long *at,
+    struct crm_err *e)
+{
+	const char *kf = crm_schema_key(ld->sc), *col;
+	size_t c = 0;
+
+	if (!ld->builtin) {
+		if (generic_column(ld, name, len, &c, e) == -1)
+			return -1;
+		*at = (long)c;
+		return 0;
+	}
+	if (kf != NULL && strlen(kf) == len && memcmp(kf, name, len) == 0) {
+		*at = -2;
+		return 0;
+	}
+	if ((col = crm_schema_column(ld->sc, name, len)) == NULL) {
+		*at = -1;
+		return 0;
+	}
+	for (c = 0; strcmp(ld->cols[c], col) != 0; c++)
+		;
+	*at = (long)c;
+	return 0;
+}
+
+static int
+grow_cur(struct crm_loader *ld, size_t n)
+{
+	size_t *a, *b;
+
+	if (n <= ld->capcur)
+		return 0;
+	if ((a = crm_reallocarray(ld->cur, n, sizeof(size_t))) == NULL)
+		return -1;
+	ld->cur = a;
+	if ((b = crm_reallocarray(ld->src, n, sizeof(size_t))) == NULL)
+		return -1;
+	ld->src = b;
+	ld->capcur = n;
+	return 0;
+}
+
+int
+crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
+    enum crm_load_result *res, struct crm_err *e)
+{
+	const char *name, *key = NULL, *v;
+	size_t i, j, k, n = crm_rec_count(r), len, klen = 0, c = 0;
+	struct stmt *s;
+	sqlite3_stmt *st;
+	int rc, extra;
+	long at;
+
+	if (grow_cur(ld, n + 1) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	crm_rec_clear(ld->ex);
+	ld->ncur = 0;
+	for (i = 0; i < n; i++) {
+		name = crm_rec_name(r, i, &len);
+		if (!crm_poscache_get(&ld->col_at, r, i, &at)) {
+			if (field_column(ld, name, len, &at, e) == -1 ||
+			    crm_poscache_set(&ld->col_at, r, i, at) == -1)
+				return e->code != 0
+				    ? -1
+				    : crm_err_set(e, EX_SOFTWARE,
+					  "out of memory");
+		}
+		if (at == -2)
+			continue;
+		if (at == -1) {
+			v = crm_rec_value(r, i, &k);
+			if (crm_rec_add(ld->ex, name, len, v, k,
+				crm_rec_type(r, i)) == -1)
+				return crm_err_set(e, EX_SOFTWARE,
+				    "out of memory");
+			continue;
+		}
+		c = (size_t)at;
+		/* Insertion sort by column: records are short. */
+		for (j = ld->ncur; j > 0 && ld->cur[j - 1] > c; j--) {
+			ld->cur[j] = ld->cur[j - 1];
+			ld->src[j] = ld->src[j - 1];
+		}
+		if (j > 0 && ld->cur[j - 1] == c) {
+			crm_err_field(e, name, len);
+			return crm_err_set(e, EX_DATAERR,
+			    "two fields name column '%s'", ld->cols[c]);
+		}
+		ld->cur[j] = c;
+		ld->src[j] = i;
+		ld->ncur++;
+	}
+	/*
+	 * Our JSON is compact and canonical unless a value is nested JSON
+	 * kept as written; only then does SQLite need to rewrite it.
+	 */
+	extra = crm_rec_count(ld->ex) > 0;
+	for (i = 0; extra == 1 && i < crm_rec_count(ld->ex); i++)
+		if (crm_rec_type(ld->ex, i) == CRM_JSON)
+			extra = 2;
+	if (extra) {
+		crm_buf_reset(&ld->json);
+		if (crm_rec_to_json(ld->ex, &ld->json) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	if (record_key(ld, r, &key, &klen, e) == -1)
+		return -1;
+	if ((s = lookup(ld, extra, e)) == NULL)
+		return -1;
+
+	for (k = 0; k < 2; k++) {
+		st = k == 0 ? s->ins : s->upd;
+		if (st == NULL) {
+			*res = CRM_LOAD_UNCHANGED;
+			return 0;
+		}
+		sqlite3_bind_text64(st, 1, key, klen, SQLITE_STATIC,
+		    SQLITE_UTF8);
+		for (j = 0; j < ld->ncur; j++)
+			bind_value(st, (int)j + 2, r, ld->src[j]);
+		if (extra)
+			sqlite3_bind_text64(st, (int)ld->ncur + 2, ld->json.p,
+			    ld->json.len, SQLITE_STATIC, SQLITE_UTF8);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		if (rc != SQLITE_DONE)
+			return crm_store_fail(ld->st, e, "cannot store record");
+		if (sqlite3_changes(ld->db) > 0) {
+			*res = k == 0 ? CRM_LOAD_INSERTED : CRM_LOAD_UPDATED;
+			return 0;
+		}
+	}
+	*res = CRM_LOAD_UNCHANGED;
+	return 0;
+}
+
+/* ==== Batch mode ==== */
+
+/* Store one batch in one transaction. */
+static int
+store_batch(struct crm_loader *ld, struct batch *b, struct crm_err *e)
+{
+	enum crm_load_result res;
+	size_t i;
+
+	if (b->n == 0)
+		return 0;
+	if (crm_store_begin(ld->st, e) == -1)
+		return -1;
+	for (i = 0; i < b->n; i++) {
+		if (crm_loader_put(ld, b->r[i], &res, e) == -1) {
+			e->line = crm_rec_line(b->r[i]);
+			crm_store_rollback(ld->st);
+			return -1;
+		}
+		ld->counts[res]++;
+	}
+	return crm_store_commit(ld->st, e);
+}
+
+static void *
+writer(void *arg)
+{
+	struct crm_loader *ld = arg;
+	struct crm_err e;
+	int rc;
+
+	pthread_mutex_lock(&ld->mu);
+	for (;;) {
+		while (ld->queued < 0 && !ld->quit)
+			pthread_cond_wait(&ld->cv, &ld->mu);
+		if (ld->queued < 0)
+			break;
+		pthread_mutex_unlock(&ld->mu);
+		crm_err_clear(&e);
+		rc = ld->failed ? 0 : store_batch(ld, &ld->b[ld->queued], &e);
+		pthread_mutex_lock(&ld->mu);
+		if (rc == -1) {
+			ld->failed = 1;
+			ld->terr = e;
+		}
+		ld->queued = -1;
+		pthread_cond_broadcast(&ld->cv);
+	}
+	pthread_mutex_unlock(&ld->mu);
+	return NULL;
+}
+
+int
+crm_loader_start(struct crm_loader *ld, size_t batch, struct crm_err *e)
+{
+	int k;
+
+	ld->batch = batch;
+	for (k = 0; k < 2; k++) {
+		ld->b[k].r = calloc(batch, sizeof(*ld->b[k].r));
+		if (ld->b[k].r == NULL)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	ld->queued = -1;
+	if (pthread_mutex_init(&ld->mu, NULL) != 0 ||
+	    pthread_cond_init(&ld->cv, NULL) != 0 ||
+	    pthread_create(&ld->th, NULL, writer, ld) != 0)
+		return crm_err_set(e, EX_SOFTWARE, "cannot start a thread");
+	ld->started = 1;
+	return 0;
+}
+
+/* Hand the filled batch to the writer, once it is done with the last. */
+static int
+hand_over(struct crm_loader *ld, struct crm_err *e)
+{
+	int failed;
+
+	pthread_mutex_lock(&ld->mu);
+	while (ld->queued >= 0)
+		pthread_cond_wait(&ld->cv, &ld->mu);
+	if (!(failed = ld->failed)) {
+		ld->queued = ld->fill;
+		pthread_cond_broadcast(&ld->cv);
+	}
+	pthread_mutex_unlock(&ld->mu);
+	if (failed) {
+		*e = ld->terr;
+		return -1;
+	}
+	ld->fill ^= 1;
+	ld->b[ld->fill].n = 0;
+	return 0;
+}
+
+int
+crm_loader_add(struct crm_loader *ld, const struct crm_rec *r,
+    struct crm_err *e)
+{
+	struct batch *b = &ld->b[ld->fill];
+
+	if (b->r[b->n] == NULL && (b->r[b->n] = crm_rec_new()) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (crm_rec_copy(b->r[b->n], r) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (++b->n == ld->batch)
+		return hand_over(ld, e);
+	return 0;
+}
+
+int
+crm_loader_finish(struct crm_loader *ld, struct crm_err *e)
+{
+	int failed;
+
+	if (ld->b[ld->fill].n > 0 && hand_over(ld, e) == -1)
+		return -1;
+	pthread_mutex_lock(&ld->mu);
+	while (ld->queued >= 0)
+		pthread_cond_wait(&ld->cv, &ld->mu);
+	failed = ld->failed;
+	pthread_mutex_unlock(&ld->mu);
+	if (failed) {
+		*e = ld->terr;
+		return -1;
+	}
+	return 0;
+}
+
+void
+crm_loader_counts(const struct crm_loader *ld, unsigned long long *ins,
+    unsigned long long *upd, unsigned long long *same)
+{
+	*ins = ld->counts[CRM_LOAD_INSERTED];
+	*upd = ld->counts[CRM_LOAD_UPDATED];
+	*same = ld->counts[CRM_LOAD_UNCHANGED];
+}

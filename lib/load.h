@@ -1,0 +1,66 @@
+/*
+ * load: upserting normalized records into the store by their kind's key.
+ *
+ * For customers and events the known fields go to their columns and every
+ * other field into the JSON object in the "extra" column (merged, so that a
+ * file that lacks a field never erases it); a generic kind gets a table of
+ * its own whose TEXT columns are added as new fields appear, with names
+ * quoted as identifiers, never pasted into SQL.  Loading a record that is
+ * already stored with the same values changes nothing.  The caller opens
+ * and commits the transactions (crm_store_begin/commit).  A struct
+ * crm_loader borrows the store and the schema and owns its statements.
+ */
+#ifndef CRM_LOAD_H
+#define CRM_LOAD_H
+
+#include "err.h"
+#include "rec.h"
+#include "schema.h"
+#include "store.h"
+
+enum crm_load_result {
+	CRM_LOAD_INSERTED,
+	CRM_LOAD_UPDATED,
+	CRM_LOAD_UNCHANGED
+};
+
+struct crm_loader;
+
+/*
+ * Return a loader for the schema's kind, creating a generic kind's table
+ * if it does not exist (inside the caller's transaction or its own), or
+ * NULL with e filled.
+ */
+struct crm_loader *crm_loader_new(struct crm_store *st,
+    struct crm_schema *sc, struct crm_err *e);
+void crm_loader_free(struct crm_loader *ld);
+
+/*
+ * Upsert r (already normalized by crm_schema_apply).  Returns 0 with *res
+ * set, or -1 with e filled: EX_DATAERR when the record cannot be stored
+ * (e.g. two fields that name one column), the store's code otherwise.
+ */
+int crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
+    enum crm_load_result *res, struct crm_err *e);
+
+/*
+ * Batch mode, for bulk loads: after crm_loader_start() the loader stores
+ * records on a thread of its own, `batch` records per BEGIN IMMEDIATE
+ * transaction, so every batch is either fully in or fully out.
+ * crm_loader_add() copies r into the current batch (the caller may reuse
+ * r at once); crm_loader_finish() stores what is left and waits.  Both
+ * return 0, or -1 with the first store error in e, after which nothing more
+ * is stored.  The caller must not use the store's connection between
+ * start and finish.  The records must be valid for the kind (see
+ * crm_schema_apply), since the thread rejects nothing.
+ */
+int crm_loader_start(struct crm_loader *ld, size_t batch, struct crm_err *e);
+int crm_loader_add(struct crm_loader *ld, const struct crm_rec *r,
+    struct crm_err *e);
+int crm_loader_finish(struct crm_loader *ld, struct crm_err *e);
+
+/* Records stored in batch mode so far, by outcome. */
+void crm_loader_counts(const struct crm_loader *ld, unsigned long long *ins,
+    unsigned long long *upd, unsigned long long *same);
+
+#endif

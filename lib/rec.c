@@ -1,0 +1,590 @@
+/*
+ * rec: the record type and the writer of CSV, TSV and JSONL.  A record keeps
+ * all its names and values in one byte arena (data) with an index of
+ * offsets, so that reading a record reuses the same two allocations and
+ * memory stays flat while streaming.  The readers live in read.c and json.c.
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "buf.h"
+#include "rec.h"
+#include "rec_int.h"
+
+struct crm_rec *
+crm_rec_new(void)
+{
+	struct crm_rec *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	crm_buf_init(&r->data);
+	crm_buf_init(&r->raw);
+	return r;
+}
+
+void
+crm_rec_free(struct crm_rec *r)
+{
+	if (r == NULL)
+		return;
+	free(r->f);
+	crm_buf_release(&r->data);
+	crm_buf_release(&r->raw);
+	free(r);
+}
+
+void
+crm_rec_clear(struct crm_rec *r)
+{
+	r->n = 0;
+	r->line = 0;
+	crm_buf_reset(&r->data);
+	crm_buf_reset(&r->raw);
+}
+
+size_t
+crm_rec_count(const struct crm_rec *r)
+{
+	return r->n;
+}
+
+const char *
+crm_rec_name(const struct crm_rec *r, size_t i, size_t *len)
+{
+	if (len != NULL)
+		*len = r->f[i].name_len;
+	return r->data.p + r->f[i].name_off;
+}
+
+const char *
+crm_rec_value(const struct crm_rec *r, size_t i, size_t *len)
+{
+	if (len != NULL)
+		*len = r->f[i].val_len;
+	return r->data.p + r->f[i].val_off;
+}
+
+enum crm_type
+crm_rec_type(const struct crm_rec *r, size_t i)
+{
+	return r->f[i].type;
+}
+
+long
+crm_rec_find(const struct crm_rec *r, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->f[i].name_len == len &&
+		    memcmp(r->data.p + r->f[i].name_off, name, len) == 0)
+			return (long)i;
+	return -1;
+}
+
+/*
+ * Append bytes to the arena, NUL-terminated, and return their offset in
+ * *off.  src may point into the arena itself.
+ */
+static int
+arena_put(struct crm_rec *r, const char *src, size_t len, size_t *off)
+{
+	size_t inside = SIZE_MAX;
+
+	if (r->data.p != NULL && src >= r->data.p &&
+	    src < r->data.p + r->data.len)
+		inside = (size_t)(src - r->data.p);
+	if (crm_buf_grow(&r->data, len + 1) == -1)
+		return -1;
+	if (inside != SIZE_MAX)
+		src = r->data.p + inside;
+	*off = r->data.len;
+	if (len > 0)
+		memmove(r->data.p + r->data.len, src, len);
+	r->data.len += len;
+	r->data.p[r->data.len++] = '\0';
+	return 0;
+}
+
+int
+crm_rec_add(struct crm_rec *r, const char *name, size_t nlen,
+    const char *val, size_t vlen, enum crm_type type)
+{
+	struct crm_field *f;
+	size_t cap;
+
+	if (r->n == r->cap) {
+		cap = r->cap ? r->cap * 2 : 16;
+		f = crm_reallocarray(r->f, cap, sizeof(*f));
+		if (f == NULL)
+			return -1;
+		r->f = f;
+		r->cap = cap;
+	}
+	f = &r->f[r->n];
+	if (arena_put(r, name, nlen, &f->name_off) == -1 ||
+	    arena_put(r, val, vlen, &f->val_off) == -1)
+		return -1;
+	f->name_len = nlen;
+	f->val_len = vlen;
+	f->type = type;
+	r->n++;
+	return 0;
+}
+
+int
+crm_rec_set(struct crm_rec *r, size_t i, const char *val, size_t vlen,
+    enum crm_type type)
+{
+	size_t off;
+
+	if (arena_put(r, val, vlen, &off) == -1)
+		return -1;
+	r->f[i].val_off = off;
+	r->f[i].val_len = vlen;
+	r->f[i].type = type;
+	return 0;
+}
+
+int
+crm_rec_copy(struct crm_rec *dst, const struct crm_rec *src)
+{
+	struct crm_field *f;
+
+	if (src->n > dst->cap) {
+		f = crm_reallocarray(dst->f, src->n, sizeof(*f));
+		if (f == NULL)
+			return -1;
+		dst->f = f;
+		dst->cap = src->n;
+	}
+	if (src->n > 0)
+		memcpy(dst->f, src->f, src->n * sizeof(*f));
+	dst->n = src->n;
+	dst->line = src->line;
+	crm_buf_reset(&dst->data);
+	crm_buf_reset(&dst->raw);
+	return crm_buf_add(&dst->data, src->data.p, src->data.len);
+}
+
+int
+crm_rec_rename(struct crm_rec *r, size_t i, const char *name, size_t len)
+{
+	size_t off;
+
+	if (arena_put(r, name, len, &off) == -1)
+		return -1;
+	r->f[i].name_off = off;
+	r->f[i].name_len = len;
+	return 0;
+}
+
+unsigned long
+crm_rec_line(const struct crm_rec *r)
+{
+	return r->line;
+}
+
+const char *
+crm_rec_raw(const struct crm_rec *r, size_t *len)
+{
+	*len = r->raw.len;
+	return r->raw.p != NULL ? r->raw.p : "";
+}
+
+/* ==== Position cache ==== */
+
+int
+crm_poscache_get(const struct crm_poscache *c, const struct crm_rec *r,
+    size_t i, long *val)
+{
+	const struct crm_field *f = &r->f[i];
+
+	if (i >= c->n || c->slot[i].name == NULL ||
+	    c->slot[i].len != f->name_len ||
+	    memcmp(c->slot[i].name, r->data.p + f->name_off, f->name_len) != 0)
+		return 0;
+	*val = c->slot[i].val;
+	return 1;
+}
+
+int
+crm_poscache_set(struct crm_poscache *c, const struct crm_rec *r, size_t i,
+    long val)
+{
+	const struct crm_field *f = &r->f[i];
+	struct crm_poscache_slot *s;
+	char *name;
+
+	if (i >= c->n) {
+		s = crm_reallocarray(c->slot, i + 1, sizeof(*s));
+		if (s == NULL)
+			return -1;
+		memset(s + c->n, 0, (i + 1 - c->n) * sizeof(*s));
+		c->slot = s;
+		c->n = i + 1;
+	}
+	if ((name = malloc(f->name_len + 1)) == NULL)
+		return -1;
+	memcpy(name, r->data.p + f->name_off, f->name_len);
+	name[f->name_len] = '\0';
+	free(c->slot[i].name);
+	c->slot[i].name = name;
+	c->slot[i].len = f->name_len;
+	c->slot[i].val = val;
+	return 0;
+}
+
+void
+crm_poscache_release(struct crm_poscache *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n; i++)
+		free(c->slot[i].name);
+	free(c->slot);
+	c->slot = NULL;
+	c->n = 0;
+}
+
+/* ==== JSON output ==== */
+
+int
+crm_json_quote(struct crm_buf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + len, *run;
+
+	if (crm_buf_addc(b, '"') == -1)
+		return -1;
+	while (p < end) {
+		run = p;
+		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\')
+			p++;
+		if (p > run && crm_buf_add(b, run, (size_t)(p - run)) == -1)
+			return -1;
+		if (p == end)
+			break;
+		switch (*p) {
+		case '"':
+			if (crm_buf_add(b, "\\\"", 2) == -1)
+				return -1;
+			break;
+		case '\\':
+			if (crm_buf_add(b, "\\\\", 2) == -1)
+				return -1;
+			break;
+		case '\n':
+			if (crm_buf_add(b, "\\n", 2) == -1)
+				return -1;
+			break;
+		case '\r':
+			if (crm_buf_add(b, "\\r", 2) == -1)
+				return -1;
+			break;
+		case '\t':
+			if (crm_buf_add(b, "\\t", 2) == -1)
+				return -1;
+			break;
+		default: {
+			char u[6] = { '\\', 'u', '0', '0', hex[*p >> 4],
+				hex[*p & 15] };
+
+			if (crm_buf_add(b, u, sizeof(u)) == -1)
+				return -1;
+			break;
+		}
+		}
+		p++;
+	}
+	return crm_buf_addc(b, '"');
+}
+
+static int
+json_value(struct crm_buf *b, const char *v, size_t len, enum crm_type t)
+{
+	switch (t) {
+	case CRM_NULL:
+		return crm_buf_add(b, "null", 4);
+	case CRM_FALSE:
+		return crm_buf_add(b, "false", 5);
+	case CRM_TRUE:
+		return crm_buf_add(b, "true", 4);
+	case CRM_NUMBER:
+	case CRM_JSON:
+		return crm_buf_add(b, v, len);
+	case CRM_STRING:
+		break;
+	}
+	return crm_json_quote(b, v, len);
+}
+
+int
+crm_rec_to_json(const struct crm_rec *r, struct crm_buf *b)
+{
+	size_t i;
+
+	if (crm_buf_addc(b, '{') == -1)
+		return -1;
+	for (i = 0; i < r->n; i++) {
+		const struct crm_field *f = &r->f[i];
+
+		if (i > 0 && crm_buf_addc(b, ',') == -1)
+			return -1;
+		if (crm_json_quote(b, r->data.p + f->name_off, f->name_len) ==
+			-1 ||
+		    crm_buf_addc(b, ':') == -1 ||
+		    json_value(b, r->data.p + f->val_off, f->val_len,
+			f->type) == -1)
+			return -1;
+	}
+	return crm_buf_addc(b, '}');
+}
+
+/* ==== Writer ==== */
+
+struct crm_writer {
+	FILE *fp;
+	enum crm_format fmt;
+	struct crm_rec *header; /* CSV/TSV column names, NULL until fixed */
+	size_t *slot;		/* header column -> field index, per record */
+	struct crm_buf line;	/* the output line being built */
+};
+
+struct crm_writer *
+crm_writer_new(FILE *fp, enum crm_format fmt)
+{
+	struct crm_writer *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->fp = fp;
+	w->fmt = fmt == CRM_FMT_AUTO ? CRM_FMT_CSV : fmt;
+	crm_buf_init(&w->line);
+	return w;
+}
+
+void
+crm_writer_free(struct crm_writer *w)
+{
+	if (w == NULL)
+		return;
+	crm_rec_free(w->header);
+	free(w->slot);
+	crm_buf_release(&w->line);
+	free(w);
+}
+
+/* RFC 4180: quote a field holding a delimiter, quote or line break. */
+static int
+csv_field(struct crm_buf *b, const char *v, size_t len)
+{
+	size_t i;
+	int quote = 0;
+
+	for (i = 0; i < len; i++)
+		if (v[i] == ',' || v[i] == '"' || v[i] == '\n' ||
+		    v[i] == '\r') {
+			quote = 1;
+			break;
+		}
+	if (!quote)
+		return crm_buf_add(b, v, len);
+	if (crm_buf_addc(b, '"') == -1)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (v[i] == '"' && crm_buf_addc(b, '"') == -1)
+			return -1;
+		if (crm_buf_addc(b, v[i]) == -1)
+			return -1;
+	}
+	return crm_buf_addc(b, '"');
+}
+
+/* TSV: tab, line breaks and backslash are written as \t \n \r \\. */
+static int
+tsv_field(struct crm_buf *b, const char *v, size_t len)
+{
+	size_t i;
+	const char *esc;
+
+	for (i = 0; i < len; i++) {
+		switch (v[i]) {
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		default:
+			esc = NULL;
+			break;
+		}
+		if (esc != NULL ? crm_buf_add(b, esc, 2) == -1
+				: crm_buf_addc(b, v[i]) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+text_field(struct crm_writer *w, const char *v, size_t len, enum crm_type t)
+{
+	switch (t) {
+	case CRM_NULL:
+		return 0;
+	case CRM_FALSE:
+		v = "false";
+		len = 5;
+		break;
+	case CRM_TRUE:
+		v = "true";
+		len = 4;
+		break;
+	case CRM_NUMBER:
+	case CRM_STRING:
+	case CRM_JSON:
+		break;
+	}
+	return w->fmt == CRM_FMT_TSV ? tsv_field(&w->line, v, len)
+				     : csv_field(&w->line, v, len);
+}
+
+int
+crm_writer_flush(struct crm_writer *w, struct crm_err *e)
+{
+	if (w->line.len > 0 &&
+	    fwrite(w->line.p, 1, w->line.len, w->fp) != w->line.len)
+		return crm_err_set(e, EX_IOERR, "write error: %s",
+		    strerror(errno));
+	crm_buf_reset(&w->line);
+	if (fflush(w->fp) == EOF)
+		return crm_err_set(e, EX_IOERR, "write error: %s",
+		    strerror(errno));
+	return 0;
+}
+
+/*
+ * End the line just built; lines are written in blocks of about 64 KiB,
+ * one stdio call each.
+ */
+static int
+end_line(struct crm_writer *w, struct crm_err *e)
+{
+	if (crm_buf_addc(&w->line, '\n') == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (w->line.len < 65536)
+		return 0;
+	if (fwrite(w->line.p, 1, w->line.len, w->fp) != w->line.len)
+		return crm_err_set(e, EX_IOERR, "write error: %s",
+		    strerror(errno));
+	crm_buf_reset(&w->line);
+	return 0;
+}
+
+int
+crm_writer_header(struct crm_writer *w, const struct crm_rec *r,
+    struct crm_err *e)
+{
+	size_t i, len;
+	const char *name;
+
+	if (w->fmt == CRM_FMT_JSONL || w->header != NULL)
+		return 0;
+	if ((w->header = crm_rec_new()) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	w->slot = crm_reallocarray(NULL, r->n ? r->n : 1, sizeof(size_t));
+	if (w->slot == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < r->n; i++) {
+		name = crm_rec_name(r, i, &len);
+		if (crm_rec_add(w->header, name, len, "", 0, CRM_STRING) ==
+			-1 ||
+		    (i > 0 && crm_buf_addc(&w->line,
+				  w->fmt == CRM_FMT_TSV ? '\t' : ',') ==
+			    -1) ||
+		    text_field(w, name, len, CRM_STRING) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	return end_line(w, e);
+}
+
+/* Does r have exactly the header's names, in order? */
+static int
+same_names(const struct crm_rec *h, const struct crm_rec *r)
+{
+	size_t i;
+
+	if (h->n != r->n)
+		return 0;
+	for (i = 0; i < r->n; i++)
+		if (h->f[i].name_len != r->f[i].name_len ||
+		    memcmp(h->data.p + h->f[i].name_off,
+			r->data.p + r->f[i].name_off, r->f[i].name_len) != 0)
+			return 0;
+	return 1;
+}
+
+static int
+put_text(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
+{
+	const struct crm_rec *h = w->header;
+	size_t i, k, len;
+	long col;
+	const char *name;
+	int sep = w->fmt == CRM_FMT_TSV ? '\t' : ',';
+
+	if (same_names(h, r)) {
+		for (i = 0; i < h->n; i++)
+			w->slot[i] = i;
+	} else {
+		for (i = 0; i < h->n; i++)
+			w->slot[i] = SIZE_MAX;
+		for (k = 0; k < r->n; k++) {
+			name = crm_rec_name(r, k, &len);
+			col = crm_rec_find(h, name, len);
+			if (col < 0) {
+				crm_err_field(e, name, len);
+				return crm_err_set(e, EX_DATAERR,
+				    "no such column in the output header "
+				    "(use --output-format jsonl)");
+			}
+			w->slot[col] = k;
+		}
+	}
+	for (i = 0; i < h->n; i++) {
+		if (i > 0 && crm_buf_addc(&w->line, sep) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		if ((k = w->slot[i]) == SIZE_MAX)
+			continue;
+		if (text_field(w, r->data.p + r->f[k].val_off, r->f[k].val_len,
+			r->f[k].type) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	return end_line(w, e);
+}
+
+int
+crm_writer_put(struct crm_writer *w, const struct crm_rec *r,
+    struct crm_err *e)
+{
+	if (w->fmt == CRM_FMT_JSONL) {
+		if (crm_rec_to_json(r, &w->line) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return end_line(w, e);
+	}
+	if (w->header == NULL && crm_writer_header(w, r, e) == -1)
+		return -1;
+	return put_text(w, r, e);
+}

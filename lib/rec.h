@@ -1,0 +1,185 @@
+/*
+ * rec: records and the one reader and one writer for CSV, TSV and JSONL.
+ *
+ * A record is an ordered list of (name, value) fields; a value keeps its
+ * JSON type (string, number, true, false, null, or nested JSON kept as raw
+ * text) so that JSONL in gives the same JSONL out.  Values read from CSV or
+ * TSV are strings.  Names and values are UTF-8, carry their length and may
+ * contain NUL bytes.
+ *
+ * Ownership: a struct crm_rec owns every byte of its fields; pointers
+ * returned by crm_rec_name() and crm_rec_value() stay valid until the next
+ * call that changes that record (add, set, rename, clear).  Readers and
+ * writers borrow the FILE they are given and never close it.
+ */
+#ifndef CRM_REC_H
+#define CRM_REC_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+
+enum crm_type {
+	CRM_NULL,
+	CRM_FALSE,
+	CRM_TRUE,
+	CRM_NUMBER, /* JSON number, kept as its original text */
+	CRM_STRING,
+	CRM_JSON /* a nested object or array, kept as its original text */
+};
+
+enum crm_format {
+	CRM_FMT_AUTO, /* reader: JSONL if the first byte is '{', else CSV */
+	CRM_FMT_CSV,
+	CRM_FMT_TSV,
+	CRM_FMT_JSONL
+};
+
+struct crm_rec;
+struct crm_reader;
+struct crm_writer;
+
+/* ==== Records ==== */
+
+/* Return a new empty record, or NULL when out of memory. */
+struct crm_rec *crm_rec_new(void);
+void crm_rec_free(struct crm_rec *r);
+
+/* Drop every field and the source position, keeping the allocations. */
+void crm_rec_clear(struct crm_rec *r);
+
+size_t crm_rec_count(const struct crm_rec *r);
+const char *crm_rec_name(const struct crm_rec *r, size_t i, size_t *len);
+const char *crm_rec_value(const struct crm_rec *r, size_t i, size_t *len);
+enum crm_type crm_rec_type(const struct crm_rec *r, size_t i);
+
+/* Return the index of the first field named name, or -1. */
+long crm_rec_find(const struct crm_rec *r, const char *name, size_t len);
+
+/* Append a field; 0, or -1 when out of memory. */
+int crm_rec_add(struct crm_rec *r, const char *name, size_t nlen,
+    const char *val, size_t vlen, enum crm_type type);
+
+/* Replace field i's value (val may point into r itself); 0 or -1. */
+int crm_rec_set(struct crm_rec *r, size_t i, const char *val, size_t vlen,
+    enum crm_type type);
+
+/* Make dst a copy of src's fields and line (not its raw text); 0 or -1. */
+int crm_rec_copy(struct crm_rec *dst, const struct crm_rec *src);
+
+/* Rename field i; 0 or -1. */
+int crm_rec_rename(struct crm_rec *r, size_t i, const char *name,
+    size_t len);
+
+/* The 1-based line the record started on in its input, or 0. */
+unsigned long crm_rec_line(const struct crm_rec *r);
+
+/*
+ * The record's original text as read (without its final line break), for
+ * rejects; empty for records that were built rather than read.
+ */
+const char *crm_rec_raw(const struct crm_rec *r, size_t *len);
+
+/*
+ * A cache of something looked up by field name, kept by field position:
+ * records from one file carry the same names in the same places, so a
+ * lookup by name becomes one comparison.  Owned by its user; zero it to
+ * start, free it with crm_poscache_release().
+ */
+struct crm_poscache {
+	struct crm_poscache_slot {
+		char *name;
+		size_t len;
+		long val;
+	} *slot;
+	size_t n;
+};
+
+/* The value cached for field i of r, if the name there is the same. */
+int crm_poscache_get(const struct crm_poscache *c, const struct crm_rec *r,
+    size_t i, long *val);
+
+/* Remember val for field i of r; 0, or -1 when out of memory. */
+int crm_poscache_set(struct crm_poscache *c, const struct crm_rec *r,
+    size_t i, long val);
+void crm_poscache_release(struct crm_poscache *c);
+
+/* ==== Reader ==== */
+
+/*
+ * Start reading fp, named name in messages ("-" for standard input).  With
+ * CRM_FMT_AUTO the first byte decides (after a UTF-8 byte-order mark, which
+ * is dropped): '{' is JSONL, anything else CSV.  For CSV and TSV the header
+ * row is read here: its names must be non-empty, valid UTF-8 and distinct.
+ * Returns NULL with e filled on error; an empty input is not an error
+ * (crm_reader_next() then returns 0 at once).
+ */
+struct crm_reader *crm_reader_open(FILE *fp, const char *name,
+    enum crm_format fmt, struct crm_err *e);
+void crm_reader_close(struct crm_reader *rd);
+
+/*
+ * Records longer than max bytes (default 64 MiB) are rejected: a guard
+ * against an unterminated quote swallowing the rest of a file.
+ */
+void crm_reader_set_max(struct crm_reader *rd, size_t max);
+
+/*
+ * Read the next record into r (cleared first).  Returns 1 with a record,
+ * 0 at end of input, or -1 with e filled.  When e->code is EX_DATAERR the
+ * record was malformed: r holds its line and raw text, and reading may go
+ * on with the next record.  Any other code (EX_IOERR, EX_SOFTWARE) is
+ * fatal for this reader.
+ */
+int crm_reader_next(struct crm_reader *rd, struct crm_rec *r,
+    struct crm_err *e);
+
+/* The format in use (never CRM_FMT_AUTO once a byte was seen). */
+enum crm_format crm_reader_format(const struct crm_reader *rd);
+
+/*
+ * The CSV/TSV header as a record of names with empty values, or NULL for
+ * JSONL and empty input.  Owned by the reader.
+ */
+const struct crm_rec *crm_reader_header(const struct crm_reader *rd);
+
+/* ==== Writer ==== */
+
+/* Return a writer of fmt (not AUTO) to fp, or NULL when out of memory. */
+struct crm_writer *crm_writer_new(FILE *fp, enum crm_format fmt);
+void crm_writer_free(struct crm_writer *w);
+
+/*
+ * Fix the CSV/TSV header to the names of r and write it (a no-op for
+ * JSONL).  Without this call the first record's names are the header.
+ */
+int crm_writer_header(struct crm_writer *w, const struct crm_rec *r,
+    struct crm_err *e);
+
+/*
+ * Write out what the writer buffered (it writes in blocks); 0, or -1 with
+ * e filled (EX_IOERR).  Call before closing the stream.
+ */
+int crm_writer_flush(struct crm_writer *w, struct crm_err *e);
+
+/*
+ * Write one record.  In CSV and TSV each field goes under the header column
+ * of its name; a missing one is written empty, and a field that has no
+ * column is an error (EX_DATAERR).  Returns 0, or -1 with e filled
+ * (EX_IOERR when the stream failed).
+ */
+int crm_writer_put(struct crm_writer *w, const struct crm_rec *r,
+    struct crm_err *e);
+
+/*
+ * Append r as one JSON object (no newline) to b; used for the "extra"
+ * column and audit records.  0, or -1 when out of memory.
+ */
+struct crm_buf;
+int crm_rec_to_json(const struct crm_rec *r, struct crm_buf *b);
+
+/* Append s as a JSON string literal, quotes included; 0 or -1. */
+int crm_json_quote(struct crm_buf *b, const char *s, size_t len);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * rec_int: the inside of struct crm_rec, shared by the record code
+ * (rec.c) and the readers (read.c, json.c) only; everything else goes
+ * through rec.h.
+ */
+#ifndef CRM_REC_INT_H
+#define CRM_REC_INT_H
+
+#include "buf.h"
+#include "rec.h"
+
+struct crm_field {
+	size_t name_off; /* offset of the name in data */
+	size_t name_len;
+	size_t val_off; /* offset of the value in data */
+	size_t val_len;
+	enum crm_type type;
+};
+
+struct crm_rec {
+	struct crm_field *f; /* fields in order */
+	size_t n;	     /* fields in use */
+	size_t cap;	     /* fields allocated */
+	struct crm_buf data; /* names and values, each NUL-terminated */
+	struct crm_buf raw;  /* original text, for rejects */
+	unsigned long line;  /* 1-based first line in the input */
+};
+
+/*
+ * Parse one JSON object (the whole of text, white space around it allowed)
+ * into r's fields.  Returns 0, or -1 with e's message set (EX_DATAERR for
+ * bad JSON, EX_SOFTWARE when out of memory).
+ */
+int crm_json_parse_object(struct crm_rec *r, const char *text, size_t len,
+    struct crm_err *e);
+
+#endif

@@ -1,0 +1,604 @@
+/*
+ * schema: the field tables of the built-in kinds and the normalization of
+ * one record by them.  The hot path (crm_schema_apply on every record)
+ * looks fields up by name in short tables and leaves a value alone when
+ * normalizing would not change it, so a clean ASCII record costs a few
+ * scans and no copies.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+
+#include "buf.h"
+#include "norm.h"
+#include "schema.h"
+#include "store.h"
+
+struct kind_field {
+	const char *name;
+	enum crm_ftype type;
+	int required;
+	const char *column; /* store column; NULL: same as name */
+};
+
+static const struct kind_field customer_fields[] = {
+	{ "customer_id", CRM_F_ID, 1, NULL },
+	{ "name", CRM_F_TEXT, 0, NULL },
+	{ "email", CRM_F_EMAIL, 0, NULL },
+	{ "phone", CRM_F_PHONE, 0, NULL },
+	{ "city", CRM_F_TEXT, 0, NULL },
+	{ "country", CRM_F_TEXT, 0, NULL },
+	{ "birth_date", CRM_F_DATE, 0, NULL },
+	{ "signup_date", CRM_F_DATE, 0, NULL },
+	{ NULL, CRM_F_TEXT, 0, NULL },
+};
+
+static const struct kind_field event_fields[] = {
+	{ "event_id", CRM_F_ID, 0, "event_key" },
+	{ "customer_id", CRM_F_ID, 1, NULL },
+	{ "time", CRM_F_DATE, 1, NULL },
+	{ "type", CRM_F_TEXT, 1, NULL },
+	{ "item", CRM_F_TEXT, 0, NULL },
+	{ "amount", CRM_F_NUMBER, 0, NULL },
+	{ "channel", CRM_F_TEXT, 0, NULL },
+	{ "text", CRM_F_TEXT, 0, NULL },
+	{ NULL, CRM_F_TEXT, 0, NULL },
+};
+
+struct pair {
+	char *a; /* map: store name; type: field name */
+	char *b; /* map: input name */
+	enum crm_ftype type;
+};
+
+struct crm_schema {
+	char *kind;
+	const struct kind_field *fields; /* NULL for a generic kind */
+	char *key;			 /* key field, or NULL */
+	struct pair *maps;
+	size_t nmaps;
+	struct pair *types;
+	size_t ntypes;
+	char region[3];
+	enum crm_date_order order;
+	struct crm_buf tmp; /* a normalized value */
+	struct crm_buf name;
+	struct crm_poscache types_at; /* field type by position */
+};
+
+static const struct {
+	const char *name;
+	enum crm_ftype type;
+} type_names[] = {
+	{ "text", CRM_F_TEXT },
+	{ "id", CRM_F_ID },
+	{ "email", CRM_F_EMAIL },
+	{ "phone", CRM_F_PHONE },
+	{ "date", CRM_F_DATE },
+	{ "number", CRM_F_NUMBER },
+	{ "raw", CRM_F_RAW },
+};
+
+static int
+valid_kind(const char *k)
+{
+	size_t i;
+
+	if (!(k[0] >= 'a' && k[0] <= 'z'))
+		return 0;
+	for (i = 1; k[i] != '\0'; i++)
+		if (!((k[i] >= 'a' && k[i] <= 'z') ||
+			(k[i] >= '0' && k[i] <= '9') || k[i] == '_'))
+			return 0;
+	return i <= 63;
+}
+
+struct crm_schema *
+crm_schema_new(const char *kind, struct crm_err *e)
+{
+	struct crm_schema *s;
+
+	if (!valid_kind(kind)) {
+		crm_err_set(e, EX_USAGE,
+		    "bad kind '%s': use lowercase letters, digits and '_'",
+		    kind);
+		return NULL;
+	}
+	if (strcmp(kind, "customers") != 0 && strcmp(kind, "events") != 0 &&
+	    crm_store_reserved(kind)) {
+		crm_err_set(e, EX_USAGE, "kind '%s' is a table of the store",
+		    kind);
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->kind = strdup(kind)) == NULL) {
+		free(s);
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	if (strcmp(kind, "customers") == 0) {
+		s->fields = customer_fields;
+		s->key = strdup("customer_id");
+	} else if (strcmp(kind, "events") == 0) {
+		s->fields = event_fields;
+		s->key = strdup("event_id");
+	}
+	if (s->fields != NULL && s->key == NULL) {
+		crm_schema_free(s);
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	memcpy(s->region, "CN", 3);
+	s->order = CRM_DATE_STRICT;
+	crm_buf_init(&s->tmp);
+	crm_buf_init(&s->name);
+	return s;
+}
+
+static void
+free_pairs(struct pair *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(p[i].a);
+		free(p[i].b);
+	}
+	free(p);
+}
+
+void
+crm_schema_free(struct crm_schema *s)
+{
+	if (s == NULL)
+		return;
+	free(s->kind);
+	free(s->key);
+	free_pairs(s->maps, s->nmaps);
+	free_pairs(s->types, s->ntypes);
+	crm_buf_release(&s->tmp);
+	crm_buf_release(&s->name);
+	crm_poscache_release(&s->types_at);
+	free(s);
+}
+
+int
+crm_schema_builtin(const struct crm_schema *s)
+{
+	return s->fields != NULL;
+}
+
+const char *
+crm_schema_kind(const struct crm_schema *s)
+{
+	return s->kind;
+}
+
+const char *
+crm_schema_key(const struct crm_schema *s)
+{
+	return s->key;
+}
+
+static int
+add_pair(struct pair **v, size_t *n, const char *a, const char *b,
+    enum crm_ftype t)
+{
+	struct pair *p;
+
+	if ((p = crm_reallocarray(*v, *n + 1, sizeof(*p))) == NULL)
+		return -1;
+	*v = p;
+	p[*n].a = strdup(a);
+	p[*n].b = b != NULL ? strdup(b) : NULL;
+	p[*n].type = t;
+	if (p[*n].a == NULL || (b != NULL && p[*n].b == NULL)) {
+		free(p[*n].a);
+		free(p[*n].b);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
+int
+crm_schema_map(struct crm_schema *s, const char *to, const char *from,
+    struct crm_err *e)
+{
+	size_t i;
+
+	if (*to == '\0' || *from == '\0')
+		return crm_err_set(e, EX_USAGE,
+		    "bad --map: want STORE_FIELD=INPUT_FIELD");
+	for (i = 0; i < s->nmaps; i++)
+		if (strcmp(s->maps[i].b, from) == 0)
+			return crm_err_set(e, EX_USAGE,
+			    "input field '%s' is mapped twice", from);
+	if (add_pair(&s->maps, &s->nmaps, to, from, CRM_F_TEXT) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+int
+crm_schema_set_type(struct crm_schema *s, const char *field,
+    const char *type, struct crm_err *e)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
+		if (strcmp(type, type_names[i].name) == 0)
+			break;
+	if (i == sizeof(type_names) / sizeof(type_names[0]))
+		return crm_err_set(e, EX_USAGE,
+		    "unknown type '%s' (text, id, email, phone, date, number "
+		    "or raw)",
+		    type);
+	if (*field == '\0')
+		return crm_err_set(e, EX_USAGE, "bad --type: want FIELD=TYPE");
+	if (add_pair(&s->types, &s->ntypes, field, NULL,
+		type_names[i].type) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+int
+crm_schema_set_key(struct crm_schema *s, const char *field,
+    struct crm_err *e)
+{
+	if (s->fields != NULL)
+		return crm_err_set(e, EX_USAGE,
+		    "--key is for generic kinds; %s are keyed by %s", s->kind,
+		    s->key);
+	if (*field == '\0')
+		return crm_err_set(e, EX_USAGE, "empty --key");
+	free(s->key);
+	if ((s->key = strdup(field)) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+int
+crm_schema_set_region(struct crm_schema *s, const char *region,
+    struct crm_err *e)
+{
+	if (strlen(region) != 2 || !crm_norm_region_known(region))
+		return crm_err_set(e, EX_USAGE, "unknown region '%s'", region);
+	s->region[0] = (char)(region[0] & ~0x20);
+	s->region[1] = (char)(region[1] & ~0x20);
+	return 0;
+}
+
+void
+crm_schema_set_date_order(struct crm_schema *s, enum crm_date_order order)
+{
+	s->order = order;
+}
+
+static int
+name_is(const char *a, const char *name, size_t len)
+{
+	return strlen(a) == len && memcmp(a, name, len) == 0;
+}
+
+static const struct kind_field *
+kind_field(const struct crm_schema *s, const char *name, size_t len)
+{
+	const struct kind_field *f;
+
+	if (s->fields == NULL)
+		return NULL;
+	for (f = s->fields; f->name != NULL; f++)
+		if (name_is(f->name, name, len))
+			return f;
+	return NULL;
+}
+
+enum crm_ftype
+crm_schema_type(const struct crm_schema *s, const char *name, size_t len)
+{
+	const struct kind_field *f;
+	size_t i;
+
+	for (i = s->ntypes; i-- > 0;)
+		if (name_is(s->types[i].a, name, len))
+			return s->types[i].type;
+	if ((f = kind_field(s, name, len)) != NULL)
+		return f->type;
+	if (s->key != NULL && s->fields == NULL && name_is(s->key, name, len))
+		return CRM_F_ID;
+	return CRM_F_TEXT;
+}
+
+const char *
+crm_schema_column(const struct crm_schema *s, const char *name, size_t len)
+{
+	const struct kind_field *f = kind_field(s, name, len);
+
+	if (f == NULL)
+		return NULL;
+	return f->column != NULL ? f->column : f->name;
+}
+
+/* The store name of an input field name (after --map), or name itself. */
+static const char *
+mapped(const struct crm_schema *s, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < s->nmaps; i++)
+		if (name_is(s->maps[i].b, name, len))
+			return s->maps[i].a;
+	return NULL;
+}
+
+/*
+ * Normalize the field name at i of r: trim, NFKC, then --map.  A name
+ * that is clean ASCII and not mapped is left alone without a copy.
+ */
+static int
+fix_name(struct crm_schema *s, struct crm_rec *r, size_t i,
+    struct crm_err *e)
+{
+	size_t len, k;
+	const char *name = crm_rec_name(r, i, &len), *to, *why;
+	int clean = len > 0 && name[0] != ' ' && name[len - 1] != ' ';
+
+	for (k = 0; clean && k < len; k++)
+		if ((unsigned char)name[k] >= 0x80 ||
+		    (unsigned char)name[k] < 0x20)
+			clean = 0;
+	if (!clean) {
+		crm_buf_reset(&s->name);
+		if (crm_norm_text(&s->name, name, len, &why) == -1) {
+			crm_err_field(e, name, len);
+			return crm_err_set(e,
+			    why != NULL ? EX_DATAERR : EX_SOFTWARE, "%s",
+			    why != NULL ? why : "out of memory");
+		}
+		if (crm_rec_rename(r, i, s->name.p ? s->name.p : "",
+			s->name.len) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		name = crm_rec_name(r, i, &len);
+	}
+	if (s->nmaps > 0 && (to = mapped(s, name, len)) != NULL &&
+	    crm_rec_rename(r, i, to, strlen(to)) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* A decimal number: [+-]digits[.digits][e[+-]digits], or .digits. */
+static int
+number_ok(const char *v, size_t n)
+{
+	size_t i = 0, d = 0;
+
+	if (i < n && (v[i] == '+' || v[i] == '-'))
+		i++;
+	for (; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+		d++;
+	if (i < n && v[i] == '.')
+		for (i++; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+			d++;
+	if (d == 0)
+		return 0;
+	if (i < n && (v[i] == 'e' || v[i] == 'E')) {
+		i++;
+		if (i < n && (v[i] == '+' || v[i] == '-'))
+			i++;
+		for (d = 0; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+			d++;
+		if (d == 0)
+			return 0;
+	}
+	return i == n;
+}
+
+static int
+normalize(struct crm_schema *s, enum crm_ftype t, const char *v, size_t n,
+    const char **why)
+{
+	crm_buf_reset(&s->tmp);
+	switch (t) {
+	case CRM_F_RAW:
+		return crm_buf_add(&s->tmp, v, n);
+	case CRM_F_TEXT:
+	case CRM_F_ID:
+		return crm_norm_text(&s->tmp, v, n, why);
+	case CRM_F_EMAIL:
+		return crm_norm_email(&s->tmp, v, n, why);
+	case CRM_F_PHONE:
+		return crm_norm_phone(&s->tmp, v, n, s->region, why);
+	case CRM_F_DATE:
+		return crm_norm_date(&s->tmp, v, n, s->order, why);
+	case CRM_F_NUMBER:
+		if (crm_norm_text(&s->tmp, v, n, why) == -1)
+			return -1;
+		if (!number_ok(s->tmp.p, s->tmp.len)) {
+			*why = "not a number";
+			return -1;
+		}
+		if (s->tmp.p[0] == '+') {
+			memmove(s->tmp.p, s->tmp.p + 1, s->tmp.len);
+			s->tmp.len--;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * Can name be a column of a generic kind's table?  Returns NULL, or why
+ * not.  Columns compare without regard to ASCII case, as in SQLite.
+ */
+static const char *
+bad_column(const struct crm_rec *r, size_t i)
+{
+	size_t len, k, klen;
+	const char *name = crm_rec_name(r, i, &len), *other;
+
+	if (len == 0)
+		return "empty field name";
+	if (len > 128)
+		return "field name longer than 128 bytes";
+	if (name[0] == '_')
+		return "field names starting with '_' are reserved";
+	for (k = 0; k < len; k++)
+		if ((unsigned char)name[k] < 0x20 || name[k] == 0x7f)
+			return "control character in field name";
+	for (k = 0; k < i; k++) {
+		other = crm_rec_name(r, k, &klen);
+		if (klen == len && strncasecmp(other, name, len) == 0)
+			return "two fields of this name (case is ignored)";
+	}
+	return NULL;
+}
+
+int
+crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
+{
+	size_t i, j, n = crm_rec_count(r), len, vlen;
+	const char *name, *v, *why;
+	const struct kind_field *f;
+	enum crm_ftype t;
+	enum crm_type vt;
+	long cached;
+
+	for (i = 0; i < n; i++) {
+		if (fix_name(s, r, i, e) == -1)
+			return -1;
+		name = crm_rec_name(r, i, &len);
+		if (s->fields == NULL && (why = bad_column(r, i)) != NULL) {
+			crm_err_field(e, name, len);
+			return crm_err_set(e, EX_DATAERR, "%s", why);
+		}
+		/* A rename may have made two fields of one name. */
+		if (s->nmaps > 0 && (size_t)crm_rec_find(r, name, len) != i) {
+			crm_err_field(e, name, len);
+			return crm_err_set(e, EX_DATAERR,
+			    "two fields map to this name");
+		}
+		vt = crm_rec_type(r, i);
+		if (vt != CRM_STRING && vt != CRM_NUMBER)
+			continue;
+		if (!crm_poscache_get(&s->types_at, r, i, &cached)) {
+			cached = (long)crm_schema_type(s, name, len);
+			if (crm_poscache_set(&s->types_at, r, i, cached) == -1)
+				return crm_err_set(e, EX_SOFTWARE,
+				    "out of memory");
+		}
+		t = (enum crm_ftype)cached;
+		if (vt == CRM_NUMBER && (t == CRM_F_NUMBER || t == CRM_F_TEXT ||
+					    t == CRM_F_ID || t == CRM_F_RAW))
+			continue;
+		v = crm_rec_value(r, i, &vlen);
+		why = NULL;
+		if (vlen == 0 && t != CRM_F_RAW)
+			continue;
+		if (normalize(s, t, v, vlen, &why) == -1) {
+			crm_err_field(e, name, len);
+			if (why == NULL)
+				return crm_err_set(e, EX_SOFTWARE,
+				    "out of memory");
+			if (vlen > 60)
+				return crm_err_set(e, EX_DATAERR, "%s", why);
+			return crm_err_set(e, EX_DATAERR, "%s '%.*s'", why,
+			    (int)vlen, v);
+		}
+		if ((s->tmp.len != vlen || vt != CRM_STRING ||
+			memcmp(s->tmp.p, v, vlen) != 0) &&
+		    crm_rec_set(r, i, s->tmp.p != NULL ? s->tmp.p : "",
+			s->tmp.len, CRM_STRING) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	/* Required fields: present, not null, not empty. */
+	for (j = 0;; j++) {
+		const char *req;
+		long at;
+
+		if (s->fields != NULL) {
+			f = &s->fields[j];
+			if (f->name == NULL)
+				break;
+			if (!f->required)
+				continue;
+			req = f->name;
+		} else {
+			if (j > 0 || s->key == NULL)
+				break;
+			req = s->key;
+		}
+		at = crm_rec_find(r, req, strlen(req));
+		if (at < 0 || crm_rec_type(r, (size_t)at) == CRM_NULL ||
+		    (crm_rec_value(r, (size_t)at, &vlen), vlen == 0)) {
+			crm_err_field(e, req, strlen(req));
+			return crm_err_set(e, EX_DATAERR,
+			    at < 0 ? "missing required field"
+				   : "required field is empty");
+		}
+	}
+	return 0;
+}
+
+int
+crm_schema_check_header(struct crm_schema *s, const struct crm_rec *hdr,
+    struct crm_err *e)
+{
+	struct crm_rec *r;
+	const struct kind_field *f;
+	const char *name, *b;
+	size_t i, j, len, blen;
+	int rc = -1;
+
+	/* Normalize a copy of the header as a record of empty values. */
+	if ((r = crm_rec_new()) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < crm_rec_count(hdr); i++) {
+		name = crm_rec_name(hdr, i, &len);
+		if (crm_rec_add(r, name, len, "", 0, CRM_NULL) == -1) {
+			crm_err_set(e, EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+		if (fix_name(s, r, i, e) == -1)
+			goto out;
+	}
+	for (i = 0; i < crm_rec_count(r); i++) {
+		name = crm_rec_name(r, i, &len);
+		for (j = 0; j < i; j++) {
+			b = crm_rec_name(r, j, &blen);
+			if (len == blen && (s->fields != NULL
+						   ? memcmp(name, b, len) == 0
+						   : strncasecmp(name, b,
+							 len) == 0)) {
+				crm_err_field(e, name, len);
+				crm_err_set(e, EX_DATAERR,
+				    "bad header: fields %zu and %zu both "
+				    "name this field%s",
+				    j + 1, i + 1,
+				    s->fields != NULL ? ""
+						      : " (case is ignored)");
+				goto out;
+			}
+		}
+	}
+	for (f = s->fields; f != NULL && f->name != NULL; f++)
+		if (f->required &&
+		    crm_rec_find(r, f->name, strlen(f->name)) < 0) {
+			crm_err_field(e, f->name, strlen(f->name));
+			crm_err_set(e, EX_DATAERR,
+			    "header has no such field (use --map %s=FIELD)",
+			    f->name);
+			goto out;
+		}
+	if (s->fields == NULL && s->key != NULL &&
+	    crm_rec_find(r, s->key, strlen(s->key)) < 0) {
+		crm_err_field(e, s->key, strlen(s->key));
+		crm_err_set(e, EX_DATAERR, "header has no such field (--key)");
+		goto out;
+	}
+	rc = 0;
+out:
+	crm_rec_free(r);
+	return rc;
+}

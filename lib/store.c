@@ -1,0 +1,297 @@
+/*
+ * store: opening the SQLite store, migrating its schema, and the batch
+ * transactions every writer uses.  The migrations are an array of SQL
+ * scripts; migration i brings user_version from i to i + 1.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "store.h"
+
+#define CRM_BUSY_DEFAULT 60000
+
+struct crm_store {
+	sqlite3 *db;
+};
+
+/* Each entry moves the schema one version forward; see crm-store(5). */
+static const char *const migrations[CRM_STORE_VERSION] = {
+	/* 0 -> 1: the base schema. */
+	"CREATE TABLE customers ("
+	"  customer_id TEXT PRIMARY KEY NOT NULL,"
+	"  name TEXT, email TEXT, phone TEXT, city TEXT, country TEXT,"
+	"  birth_date TEXT, signup_date TEXT,"
+	"  extra TEXT"
+	") WITHOUT ROWID;"
+	"CREATE TABLE events ("
+	"  event_key TEXT PRIMARY KEY NOT NULL,"
+	"  customer_id TEXT NOT NULL, time TEXT NOT NULL, type TEXT NOT NULL,"
+	"  item TEXT, amount REAL, channel TEXT, text TEXT, extra TEXT"
+	");"
+	"CREATE INDEX events_customer_time ON events(customer_id, time);"
+	"CREATE TABLE tags ("
+	"  customer_id TEXT NOT NULL, tag TEXT NOT NULL, rule TEXT,"
+	"  time TEXT NOT NULL,"
+	"  PRIMARY KEY (customer_id, tag)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE clusters ("
+	"  record_id TEXT PRIMARY KEY NOT NULL, cluster_id TEXT NOT NULL,"
+	"  score REAL, time TEXT NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX clusters_cluster ON clusters(cluster_id);"
+	"CREATE TABLE models ("
+	"  name TEXT NOT NULL, version INTEGER NOT NULL, kind TEXT NOT NULL,"
+	"  created TEXT NOT NULL, params TEXT, metrics TEXT,"
+	"  blob BLOB NOT NULL,"
+	"  PRIMARY KEY (name, version)"
+	");"
+	"CREATE TABLE decisions ("
+	"  id INTEGER PRIMARY KEY, time TEXT NOT NULL, tool TEXT NOT NULL,"
+	"  model TEXT, model_version INTEGER, record_key TEXT,"
+	"  output TEXT, score REAL, reasons TEXT"
+	");"
+	"CREATE INDEX decisions_key ON decisions(record_key);"
+	"CREATE TABLE labels ("
+	"  id INTEGER PRIMARY KEY, time TEXT NOT NULL, task TEXT NOT NULL,"
+	"  record_key TEXT, text TEXT, label TEXT NOT NULL, source TEXT"
+	");"
+	"CREATE INDEX labels_task ON labels(task);",
+};
+
+static const char *const reserved[] = {
+	"customers", "events", "tags", "clusters", "models", "decisions",
+	"labels", "agents", "queues", "kb",
+};
+
+int
+crm_store_reserved(const char *name)
+{
+	size_t i;
+
+	if (strncasecmp(name, "sqlite_", 7) == 0)
+		return 1;
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+		if (strcasecmp(name, reserved[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+crm_store_exit_code(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return EX_TEMPFAIL;
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		return EX_CANTCREAT;
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+		return EX_IOERR;
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return EX_DATAERR;
+	default:
+		return EX_SOFTWARE;
+	}
+}
+
+int
+crm_store_fail(struct crm_store *s, struct crm_err *e, const char *what)
+{
+	int rc = sqlite3_extended_errcode(s->db);
+
+	return crm_err_set(e, crm_store_exit_code(rc), "%s: %s", what,
+	    sqlite3_errmsg(s->db));
+}
+
+static void
+log_cb(void *arg, int code, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "sqlite: (%d) %s\n", code, msg);
+}
+
+void
+crm_store_log_to_stderr(void)
+{
+	sqlite3_config(SQLITE_CONFIG_LOG, log_cb, NULL);
+}
+
+static int
+user_version(struct crm_store *s, int *v, struct crm_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return crm_store_fail(s, e, "cannot read schema version");
+	rc = sqlite3_step(st);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return crm_store_fail(s, e, "cannot read schema version");
+	return 0;
+}
+
+static int
+migrate(struct crm_store *s, struct crm_err *e)
+{
+	char sql[64];
+	int v;
+
+	if (user_version(s, &v, e) == -1)
+		return -1;
+	if (v > CRM_STORE_VERSION)
+		return crm_err_set(e, EX_UNAVAILABLE,
+		    "store schema version %d is newer than this crmkit (%d)",
+		    v, CRM_STORE_VERSION);
+	if (v == CRM_STORE_VERSION)
+		return 0;
+	if (crm_store_begin(s, e) == -1)
+		return -1;
+	/* Another process may have migrated while we waited for the lock. */
+	if (user_version(s, &v, e) == -1)
+		goto fail;
+	for (; v < CRM_STORE_VERSION; v++) {
+		if (sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) !=
+		    SQLITE_OK) {
+			crm_store_fail(s, e, "cannot migrate the store");
+			goto fail;
+		}
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    CRM_STORE_VERSION);
+	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		crm_store_fail(s, e, "cannot migrate the store");
+		goto fail;
+	}
+	return crm_store_commit(s, e);
+fail:
+	crm_store_rollback(s);
+	return -1;
+}
+
+/*
+ * Switch to WAL.  The change needs a moment of exclusive access, which the
+ * busy handler does not always wait for, so retry for as long as the busy
+ * timeout allows.
+ */
+static int
+set_wal(struct crm_store *s, int busy_ms, struct crm_err *e)
+{
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	int waited = 0, rc;
+
+	for (;;) {
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL,
+		    NULL);
+		if (rc == SQLITE_OK)
+			return 0;
+		if ((rc & 0xff) != SQLITE_BUSY || waited >= busy_ms)
+			return crm_store_fail(s, e, "cannot set WAL mode");
+		nanosleep(&pause, NULL);
+		waited += 10;
+	}
+}
+
+struct crm_store *
+crm_store_open(const char *path, int busy_ms, struct crm_err *e)
+{
+	struct crm_store *s;
+	int rc;
+
+	if (busy_ms <= 0)
+		busy_ms = CRM_BUSY_DEFAULT;
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	rc = sqlite3_open_v2(path, &s->db,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		crm_err_set(e, EX_CANTCREAT, "cannot open '%s': %s", path,
+		    s->db != NULL ? sqlite3_errmsg(s->db)
+				  : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, busy_ms);
+	sqlite3_extended_result_codes(s->db, 1);
+	/*
+	 * 16 KiB pages (a no-op once the file exists): customer rows with
+	 * notes are long, and bulk loads write half the pages of 4 KiB.
+	 */
+	if (sqlite3_exec(s->db, "PRAGMA page_size=16384", NULL, NULL, NULL) !=
+		SQLITE_OK ||
+	    set_wal(s, busy_ms, e) == -1 ||
+	    sqlite3_exec(s->db,
+		"PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;", NULL,
+		NULL, NULL) != SQLITE_OK) {
+		if (e->code == 0)
+			crm_store_fail(s, e, "cannot configure the store");
+		goto named;
+	}
+	if (migrate(s, e) == -1)
+		goto named;
+	return s;
+named:
+	/* Say which file the trouble is with. */
+	{
+		char msg[sizeof(e->msg)];
+
+		memcpy(msg, e->msg, sizeof(msg));
+		crm_err_set(e, e->code, "%s: %s", path, msg);
+	}
+fail:
+	crm_store_close(s);
+	return NULL;
+}
+
+void
+crm_store_close(struct crm_store *s)
+{
+	if (s == NULL)
+		return;
+	sqlite3_close(s->db);
+	free(s);
+}
+
+sqlite3 *
+crm_store_db(struct crm_store *s)
+{
+	return s->db;
+}
+
+int
+crm_store_begin(struct crm_store *s, struct crm_err *e)
+{
+	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return crm_store_fail(s, e, "cannot start a transaction");
+	return 0;
+}
+
+int
+crm_store_commit(struct crm_store *s, struct crm_err *e)
+{
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		crm_store_fail(s, e, "cannot commit");
+		crm_store_rollback(s);
+		return -1;
+	}
+	return 0;
+}
+
+void
+crm_store_rollback(struct crm_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}

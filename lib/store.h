@@ -1,0 +1,63 @@
+/*
+ * store: the shared SQLite file that holds everything that outlives one
+ * run (customers, events, tags, clusters, models, decisions, labels).
+ *
+ * crm_store_open() creates the file if needed, sets WAL mode and a busy
+ * timeout, and migrates the schema forward by PRAGMA user_version inside
+ * one BEGIN IMMEDIATE transaction, so that concurrent first opens are
+ * safe.  Writers group their work in crm_store_begin()/crm_store_commit()
+ * batches of bounded size.  The schema is documented in crm-store(5).
+ * A struct crm_store owns its sqlite3 connection; crm_store_close() frees
+ * both.
+ */
+#ifndef CRM_STORE_H
+#define CRM_STORE_H
+
+#include <sqlite3.h>
+
+#include "err.h"
+
+#define CRM_STORE_VERSION 1 /* schema version this code writes */
+
+struct crm_store;
+
+/*
+ * Open or create the store at path.  busy_ms is how long to wait for
+ * another writer (0 for the default, 60 s).  Returns NULL with e filled:
+ * EX_CANTCREAT when the file cannot be opened or created, EX_DATAERR when
+ * it is not an SQLite database, EX_UNAVAILABLE when its schema is newer
+ * than this program, EX_TEMPFAIL when it stayed locked.
+ */
+struct crm_store *crm_store_open(const char *path, int busy_ms,
+    struct crm_err *e);
+void crm_store_close(struct crm_store *s);
+
+/* The connection, for statements of the caller's own. */
+sqlite3 *crm_store_db(struct crm_store *s);
+
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK; 0, or -1 with e filled. */
+int crm_store_begin(struct crm_store *s, struct crm_err *e);
+int crm_store_commit(struct crm_store *s, struct crm_err *e);
+void crm_store_rollback(struct crm_store *s);
+
+/*
+ * Fill e from the connection's last error ("what: sqlite message"), with
+ * the sysexits code for it (EX_TEMPFAIL for busy or locked, EX_IOERR for
+ * I/O and full disk, EX_DATAERR for a corrupt file, else EX_SOFTWARE), and
+ * return -1.
+ */
+int crm_store_fail(struct crm_store *s, struct crm_err *e, const char *what);
+
+/* Map an SQLite result code to a sysexits code. */
+int crm_store_exit_code(int sqlite_rc);
+
+/*
+ * Return 1 if name is a table of the store's own schema (or an SQLite
+ * internal table), which `crm-ingest --kind NAME` may not create.
+ */
+int crm_store_reserved(const char *name);
+
+/* Send SQLite's error log to stderr (for --verbose); call before opening. */
+void crm_store_log_to_stderr(void);
+
+#endif

@@ -1,0 +1,57 @@
+#!/bin/sh
+# install-deps.sh: install the Debian (or Ubuntu) packages crmkit needs.
+#
+#   scripts/install-deps.sh          install what is missing
+#   scripts/install-deps.sh --check  exit 1 if anything is missing
+#   scripts/install-deps.sh --bench  also the benchmark peers
+#
+# Idempotent: installed packages are left alone.  Works as root, or through
+# sudo for another user.
+set -eu
+
+pkgs="gcc make libc6-dev libsqlite3-dev libcsv-dev libjansson-dev
+libutf8proc-dev libsvm-dev liblinear-dev libopenblas-dev liblapacke-dev
+libxxhash-dev sqlite3 mandoc clang-format"
+bench_pkgs="time miller fasttext python3 python3-sklearn python3-xgboost
+python3-numpy"
+
+check=0
+case "${1:-}" in
+--check) check=1 ;;
+--bench) pkgs="$pkgs $bench_pkgs" ;;
+"") ;;
+*) echo "usage: install-deps.sh [--check | --bench]" >&2; exit 64 ;;
+esac
+
+missing=
+for p in $pkgs; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"ok installed") ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+if [ "$check" = 1 ]; then
+	echo "install-deps: missing:$missing"
+	exit 1
+fi
+
+echo "install-deps: installing:$missing"
+if [ "$(id -u)" = 0 ]; then
+	sudo=
+elif command -v sudo >/dev/null 2>&1; then
+	sudo=sudo
+else
+	echo "install-deps: not root and no sudo; install:$missing" >&2
+	exit 69
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing
+echo "install-deps: done"

@@ -572,7 +572,6 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 			    ld->json.len, SQLITE_STATIC, SQLITE_UTF8);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
-		sqlite3_clear_bindings(st);
 		if (rc != SQLITE_DONE)
 			return crm_store_fail(ld->st, e, "cannot store record");
 		if (sqlite3_changes(ld->db) > 0) {

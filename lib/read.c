@@ -57,6 +57,8 @@ struct crm_reader {
 	int js_str;		/* inside a string */
 };
 
+static size_t chunk = CRM_READ_CHUNK; /* bytes per fread */
+
 static int fill(struct crm_reader *);
 static int next_line(struct crm_reader *);
 static size_t line_end(const char *, size_t);
@@ -78,7 +80,7 @@ fill(struct crm_reader *rd)
 
 	if (rd->in_eof)
 		return 0;
-	n = fread(rd->in, 1, CRM_READ_CHUNK, rd->fp);
+	n = fread(rd->in, 1, chunk, rd->fp);
 	rd->in_len = n;
 	rd->in_off = 0;
 	if (n == 0) {
@@ -571,6 +573,12 @@ jsonl_next(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 		    CRM_MAX_FIELDS);
 	}
 	return 1;
+}
+
+void
+crm_read_set_chunk(size_t n)
+{
+	chunk = n == 0 || n > CRM_READ_CHUNK ? CRM_READ_CHUNK : n;
 }
 
 /* ==== Opening ==== */

@@ -34,4 +34,10 @@ struct crm_rec {
 int crm_json_parse_object(struct crm_rec *r, const char *text, size_t len,
     struct crm_err *e);
 
+/*
+ * Read input n bytes at a time (1 to 64 KiB; 0 restores the default), so
+ * the unit tests can split lines, CRLFs and fields at every position.
+ */
+void crm_read_set_chunk(size_t n);
+
 #endif

@@ -215,7 +215,8 @@ crm_store_open(const char *path, int busy_ms, struct crm_err *e)
 		return NULL;
 	}
 	rc = sqlite3_open_v2(path, &s->db,
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+	    NULL);
 	if (rc != SQLITE_OK) {
 		crm_err_set(e, EX_CANTCREAT, "cannot open '%s': %s", path,
 		    s->db != NULL ? sqlite3_errmsg(s->db)

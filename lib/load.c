@@ -47,6 +47,7 @@ struct crm_loader {
 	size_t ncur, capcur;
 	struct crm_rec *ex; /* the fields that go to extra */
 	struct crm_buf json, sql, key;
+	struct crm_buf json_ins; /* extra without nulls, for an insert */
 	struct crm_buf whole; /* the record as JSON, for a content key */
 	struct crm_poscache col_at; /* column by position: -1 extra, -2 key */
 
@@ -154,6 +155,7 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc,
 	crm_buf_init(&ld->sql);
 	crm_buf_init(&ld->key);
 	crm_buf_init(&ld->whole);
+	crm_buf_init(&ld->json_ins);
 	ld->builtin = crm_schema_builtin(sc);
 	if (strcmp(ld->table, "customers") == 0) {
 		ld->keycol = "customer_id";
@@ -235,6 +237,7 @@ crm_loader_free(struct crm_loader *ld)
 	crm_buf_release(&ld->sql);
 	crm_buf_release(&ld->key);
 	crm_buf_release(&ld->whole);
+	crm_buf_release(&ld->json_ins);
 	crm_poscache_release(&ld->col_at);
 	free(ld);
 }
@@ -321,7 +324,8 @@ prepare(struct crm_loader *ld, struct stmt *s, struct crm_err *e)
 	}
 	if (s->extra)
 		crm_buf_addf(b,
-		    "%s\"extra\"=json_patch(coalesce(\"extra\",'{}'),?%zu)",
+		    "%s\"extra\"=nullif(json_patch(coalesce(\"extra\",'{}'),"
+		    "?%zu),'{}')",
 		    s->ncols > 0 ? "," : "", n + 1);
 	crm_buf_adds(b, " WHERE ");
 	quote_ident(b, ld->keycol);
@@ -334,8 +338,8 @@ prepare(struct crm_loader *ld, struct stmt *s, struct crm_err *e)
 	}
 	if (s->extra)
 		crm_buf_addf(b,
-		    "%s\"extra\" IS NOT json_patch(coalesce(\"extra\",'{}'),"
-		    "?%zu)",
+		    "%s\"extra\" IS NOT nullif(json_patch(coalesce(\"extra\","
+		    "'{}'),?%zu),'{}')",
 		    s->ncols > 0 ? " OR " : "", n + 1);
 	crm_buf_addc(b, ')');
 	if (b->p == NULL ||
@@ -517,9 +521,12 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 		if (at == -2)
 			continue;
 		if (at == -1) {
+			/* An empty value means "none", as in a column. */
 			v = crm_rec_value(r, i, &k);
 			if (crm_rec_add(ld->ex, name, len, v, k,
-				crm_rec_type(r, i)) == -1)
+				k == 0 && crm_rec_type(r, i) == CRM_STRING
+				    ? CRM_NULL
+				    : crm_rec_type(r, i)) == -1)
 				return crm_err_set(e, EX_SOFTWARE,
 				    "out of memory");
 			continue;
@@ -549,7 +556,9 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 			extra = 2;
 	if (extra) {
 		crm_buf_reset(&ld->json);
-		if (crm_rec_to_json(ld->ex, &ld->json) == -1)
+		crm_buf_reset(&ld->json_ins);
+		if (crm_rec_to_json(ld->ex, &ld->json) == -1 ||
+		    crm_rec_to_json_opt(ld->ex, &ld->json_ins, 1) == -1)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	}
 	if (record_key(ld, r, &key, &klen, e) == -1)
@@ -567,9 +576,17 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 		    SQLITE_UTF8);
 		for (j = 0; j < ld->ncur; j++)
 			bind_value(st, (int)j + 2, r, ld->src[j]);
-		if (extra)
-			sqlite3_bind_text64(st, (int)ld->ncur + 2, ld->json.p,
-			    ld->json.len, SQLITE_STATIC, SQLITE_UTF8);
+		/*
+		 * A new row gets the extra fields that have a value; an
+		 * update merges them all, so a null removes a key.
+		 */
+		if (extra && k == 0 && ld->json_ins.len == 2)
+			sqlite3_bind_null(st, (int)ld->ncur + 2);
+		else if (extra)
+			sqlite3_bind_text64(st, (int)ld->ncur + 2,
+			    k == 0 ? ld->json_ins.p : ld->json.p,
+			    k == 0 ? ld->json_ins.len : ld->json.len,
+			    SQLITE_STATIC, SQLITE_UTF8);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
 		if (rc != SQLITE_DONE)

@@ -674,10 +674,14 @@ crm_reader_open(FILE *fp, const char *name, enum crm_format fmt,
 		}
 		rd->unread = 1;
 	}
-	if (fmt == CRM_FMT_AUTO)
-		fmt = rc == 1 && rd->line.len > 0 && rd->line.p[0] == '{'
-		    ? CRM_FMT_JSONL
-		    : CRM_FMT_CSV;
+	if (fmt == CRM_FMT_AUTO) {
+		fmt = CRM_FMT_CSV;
+		if (rc == 1 && rd->line.len > 0 && rd->line.p[0] == '{')
+			fmt = CRM_FMT_JSONL;
+		else if (rc == 1 && memchr(rd->line.p, '\t', rd->line.len) &&
+		    !memchr(rd->line.p, ',', rd->line.len))
+			fmt = CRM_FMT_TSV; /* a header of tabs and no commas */
+	}
 	rd->fmt = fmt;
 	if (fmt == CRM_FMT_CSV && csv_start(rd) == -1) {
 		crm_err_set(e, EX_SOFTWARE, "out of memory");

@@ -327,14 +327,23 @@ json_value(struct crm_buf *b, const char *v, size_t len, enum crm_type t)
 int
 crm_rec_to_json(const struct crm_rec *r, struct crm_buf *b)
 {
-	size_t i;
+	return crm_rec_to_json_opt(r, b, 0);
+}
+
+int
+crm_rec_to_json_opt(const struct crm_rec *r, struct crm_buf *b,
+    int skip_null)
+{
+	size_t i, n = 0;
 
 	if (crm_buf_addc(b, '{') == -1)
 		return -1;
 	for (i = 0; i < r->n; i++) {
 		const struct crm_field *f = &r->f[i];
 
-		if (i > 0 && crm_buf_addc(b, ',') == -1)
+		if (skip_null && f->type == CRM_NULL)
+			continue;
+		if (n++ > 0 && crm_buf_addc(b, ',') == -1)
 			return -1;
 		if (crm_json_quote(b, r->data.p + f->name_off, f->name_len) ==
 			-1 ||

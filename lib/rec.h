@@ -30,7 +30,8 @@ enum crm_type {
 };
 
 enum crm_format {
-	CRM_FMT_AUTO, /* reader: JSONL if the first byte is '{', else CSV */
+	CRM_FMT_AUTO, /* reader: JSONL if the first byte is '{', TSV if the
+			 first line has tabs and no commas, else CSV */
 	CRM_FMT_CSV,
 	CRM_FMT_TSV,
 	CRM_FMT_JSONL
@@ -110,7 +111,8 @@ void crm_poscache_release(struct crm_poscache *c);
 /*
  * Start reading fp, named name in messages ("-" for standard input).  With
  * CRM_FMT_AUTO the first byte decides (after a UTF-8 byte-order mark, which
- * is dropped): '{' is JSONL, anything else CSV.  For CSV and TSV the header
+ * is dropped): '{' is JSONL, a first line with tabs and no commas is TSV,
+ * anything else CSV.  For CSV and TSV the header
  * row is read here: its names must be non-empty, valid UTF-8 and distinct.
  * Returns NULL with e filled on error; an empty input is not an error
  * (crm_reader_next() then returns 0 at once).
@@ -178,6 +180,10 @@ int crm_writer_put(struct crm_writer *w, const struct crm_rec *r,
  */
 struct crm_buf;
 int crm_rec_to_json(const struct crm_rec *r, struct crm_buf *b);
+
+/* The same, leaving out null fields when skip_null is set. */
+int crm_rec_to_json_opt(const struct crm_rec *r, struct crm_buf *b,
+    int skip_null);
 
 /* Append s as a JSON string literal, quotes included; 0 or -1. */
 int crm_json_quote(struct crm_buf *b, const char *s, size_t len);

@@ -503,7 +503,7 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 				    "out of memory");
 			if (vlen > 60)
 				return crm_err_set(e, EX_DATAERR, "%s", why);
-			return crm_err_set(e, EX_DATAERR, "%s '%.*s'", why,
+			return crm_err_set(e, EX_DATAERR, "%s (got '%.*s')", why,
 			    (int)vlen, v);
 		}
 		if ((s->tmp.len != vlen || vt != CRM_STRING ||

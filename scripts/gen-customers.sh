@@ -1,13 +1,15 @@
 #!/bin/sh
-# gen-customers.sh N [SEED]: write N synthetic customer rows as CSV to
-# stdout, deterministic for a given seed.  Columns: customer_id, name,
+# gen-customers.sh N [SEED [PREFIX]]: write N synthetic customer rows as
+# CSV to stdout, deterministic for a given seed; ids are PREFIX (default C)
+# and a 7-digit number.  Columns: customer_id, name,
 # email, phone, city, signup_date, note; the note has commas, doubled
 # quotes and CJK text, phones and dates come in several common formats.
 # Used by scripts/bench-ingest.sh and the kill/concurrency tests.
 set -eu
-n=${1:?usage: gen-customers.sh N [SEED]}
+n=${1:?usage: gen-customers.sh N [SEED [PREFIX]]}
 seed=${2:-1}
-LC_ALL=C awk -v n="$n" -v seed="$seed" 'BEGIN {
+prefix=${3:-C}
+LC_ALL=C awk -v n="$n" -v seed="$seed" -v prefix="$prefix" 'BEGIN {
 	srand(seed)
 	split("Wei Li Fang Min Jing Lei Yan Tao Anna Maria John David Sarah " \
 	    "James Emma Olivia Lucas Noah Mia Sofia", first, " ")
@@ -55,7 +57,7 @@ LC_ALL=C awk -v n="$n" -v seed="$seed" 'BEGIN {
 			note = "\"VIP, prefers e-mail\""
 		else
 			note = ""
-		printf "C%07d,%s,%s,%s,%s,%s,%s\n", i, name, email, phone,
+		printf "%s%07d,%s,%s,%s,%s,%s,%s\n", prefix, i, name, email, phone,
 		    city[int(rand() * 10) + 1], date, note
 	}
 }'

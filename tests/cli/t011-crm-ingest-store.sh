@@ -1,0 +1,83 @@
+# crm-ingest with a store: upserts, idempotence, partial updates, the
+# extra JSON, events and generic kinds, SQL in headers and values.
+. "$TOP/tests/lib.sh"
+t_use ingest
+
+q() { sqlite3 -batch -noheader crm.db "$@"; }
+
+t_run store-load 0 -- crm-ingest --db crm.db in/customers.csv
+t_eq "schema version" 1 "$(q 'PRAGMA user_version')"
+t_eq "WAL mode" wal "$(q 'PRAGMA journal_mode')"
+t_eq "five customers" 5 "$(q 'SELECT count(*) FROM customers')"
+t_eq "normalized row" \
+    "C001|Zhang Wei|zhang.wei@example.com|13800138000|北京|2024-03-05|{\"note\":\"prefers WeChat, not e-mail\"}" \
+    "$(q "SELECT customer_id, name, email, phone, city, signup_date, extra
+	FROM customers WHERE customer_id = 'C001'")"
+t_eq "empty value stored as NULL" 1 \
+    "$(q "SELECT extra IS NULL FROM customers WHERE customer_id = 'C002'")"
+
+# Loading the same file again changes nothing.
+q .dump >before.sql
+t_run store-again 0 -- crm-ingest --db crm.db in/customers.csv
+q .dump >after.sql
+t_ok "second load leaves the store byte for byte" cmp before.sql after.sql
+
+# A file with fewer columns updates those and keeps the others.
+t_run store-partial 0 -- crm-ingest --db crm.db in/update.csv
+t_eq "partial update keeps email and note" \
+    "C001|Zhang Wei|zhang.wei@example.com|13800138999|Beijing|{\"note\":\"prefers WeChat, not e-mail\",\"tier\":\"gold\"}" \
+    "$(q "SELECT customer_id, name, email, phone, city, extra
+	FROM customers WHERE customer_id = 'C001'")"
+
+# JSON null in an extra field removes it; numbers keep their text.
+t_run store-jsonl 0 -- crm-ingest --db crm.db in/update.jsonl
+t_eq "null removes an extra key, numbers kept as written" \
+    "{\"note\":\"prefers WeChat, not e-mail\",\"visits\":12345678901234567890,\"ltv\":1.10}" \
+    "$(q "SELECT extra FROM customers WHERE customer_id = 'C001'")"
+
+# Events: keyed by event_id, or by a hash of the record.
+t_run store-events 0 -- crm-ingest --db crm.db --kind events in/events.jsonl
+t_run store-events-again 0 -- crm-ingest --db crm.db --kind events \
+    in/events.jsonl
+t_eq "four events, amounts numeric" "4|234.5" \
+    "$(q 'SELECT count(*), sum(amount) FROM events')"
+t_eq "event keys" "E1 E4 2" "$(q "SELECT group_concat(event_key, ' ')
+	FROM (SELECT event_key FROM events WHERE length(event_key) < 5
+	ORDER BY 1)") $(q 'SELECT count(*) FROM events WHERE length(event_key) = 32')"
+
+# Rejected rows are counted, never stored, never lost.
+t_run store-bad 65 -- crm-ingest --db crm.db --rejects rej.csv in/bad.csv
+t_eq "only the good rows stored" "B1 B10" \
+    "$(q "SELECT group_concat(customer_id, ' ') FROM (SELECT customer_id
+	FROM customers WHERE customer_id LIKE 'B%' ORDER BY 1)")"
+
+# Generic kinds: a table of their own; SQL in a header or a value is data.
+t_run store-sql-header 0 -- crm-ingest --db crm.db --kind docs \
+    --key id in/sql-header.csv
+t_eq "tables intact" "clusters customers decisions docs events labels models tags" \
+    "$(q "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
+	WHERE type = 'table' ORDER BY 1)")"
+t_eq "hostile header is a column name" 'x"); DROP TABLE customers; --' \
+    "$(q "SELECT name FROM pragma_table_info('docs') WHERE cid = 2")"
+t_eq "hostile value is a value" "S1|Robert'); DROP TABLE customers;--" \
+    "$(q 'SELECT _key, "name" FROM (SELECT _key, id AS name FROM docs)' | \
+	sed 's/|S1$//')|$(q 'SELECT "x""); DROP TABLE customers; --" FROM docs')"
+t_run store-generic-case 65 -- crm-ingest --db crm.db --kind docs \
+    in/case-clash.jsonl
+t_run store-generic-newcol 0 -- crm-ingest --db crm.db --kind docs \
+    --key id in/newcol.jsonl
+t_eq "new field becomes a column" "S2|blue" \
+    "$(q "SELECT id, colour FROM docs WHERE id = 'S2'")"
+
+# Bad stores.
+printf 'this is not a database, just text\n%.0s' $(seq 200) >notdb.db
+t_run store-not-a-db 65 -- crm-ingest --db notdb.db in/customers.csv
+t_run store-cannot-create 73 -- crm-ingest --db no/such/dir/crm.db \
+    in/customers.csv
+CRM_DB=env.db crm-ingest -q in/customers.csv >/dev/null
+t_eq "CRM_DB names the store" 5 \
+    "$(sqlite3 env.db 'SELECT count(*) FROM customers')"
+sqlite3 future.db 'PRAGMA user_version = 99'
+t_run store-future 69 -- crm-ingest --db future.db in/customers.csv
+
+t_done

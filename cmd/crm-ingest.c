@@ -124,6 +124,7 @@ struct run {
 	unsigned long long read, written, inserted, updated, unchanged,
 	    rejected;
 	int status; /* worst per-file status so far */
+	int out_failed; /* a flush of standard output failed */
 };
 
 static enum crm_format
@@ -223,6 +224,17 @@ out:
 	return rc;
 }
 
+/* Input would block: pass on what is ready so the pipeline keeps moving. */
+static void
+flush_output(void *arg)
+{
+	struct run *run = arg;
+	struct crm_err e;
+
+	if (run->out != NULL && crm_writer_flush(run->out, &e) == -1)
+		run->out_failed = 1;
+}
+
 /* Too many rejects?  Then stop the run. */
 static int
 over_limit(struct run *run)
@@ -249,6 +261,7 @@ ingest(struct run *run, FILE *fp, const char *name)
 		run->status = EX_DATAERR;
 		return 0;
 	}
+	crm_reader_on_wait(rd, flush_output, run);
 	if (crm_reader_header(rd) != NULL) {
 		e.file = name;
 		if (crm_schema_check_header(run->sc, crm_reader_header(rd),
@@ -306,6 +319,10 @@ ingest(struct run *run, FILE *fp, const char *name)
 				return EX_DATAERR;
 			}
 			continue;
+		}
+		if (run->out_failed) {
+			crm_err_set(&e, EX_IOERR, "write error on standard output");
+			goto fatal;
 		}
 		if (crm_writer_put(run->out, run->rec, &e) == -1) {
 			e.line = crm_rec_line(run->rec);

@@ -9,6 +9,8 @@
  */
 #include <csv.h>
 #include <errno.h>
+#include <poll.h>
+#include <unistd.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +27,9 @@
 
 struct crm_reader {
 	FILE *fp;
+	int fd;			/* fileno(fp), read with read(2) */
+	void (*on_wait)(void *); /* called before a read that would block */
+	void *wait_arg;
 	const char *name;
 	enum crm_format fmt;
 	size_t max;		/* longest record accepted, in bytes */
@@ -73,20 +78,36 @@ static int jsonl_next(struct crm_reader *, struct crm_rec *,
 
 /* ==== Lines ==== */
 
+/*
+ * Read what is there, up to one chunk.  read(2) rather than fread(3):
+ * fread waits for a whole chunk, which would hold back the records of a
+ * slow pipe (tail -F inbox | crm-ingest | ...).  Before a read that would
+ * block, the wait hook lets the caller flush its output.
+ */
 static int
 fill(struct crm_reader *rd)
 {
-	size_t n;
+	struct pollfd pfd;
+	ssize_t n;
 
 	if (rd->in_eof)
 		return 0;
-	n = fread(rd->in, 1, chunk, rd->fp);
-	rd->in_len = n;
-	rd->in_off = 0;
-	if (n == 0) {
-		rd->in_eof = 1;
-		return ferror(rd->fp) ? -1 : 0;
+	if (rd->on_wait != NULL) {
+		pfd.fd = rd->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 0) == 0)
+			rd->on_wait(rd->wait_arg);
 	}
+	do
+		n = read(rd->fd, rd->in, chunk);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0) {
+		rd->in_len = rd->in_off = 0;
+		rd->in_eof = 1;
+		return n == 0 ? 0 : -1;
+	}
+	rd->in_len = (size_t)n;
+	rd->in_off = 0;
 	return 1;
 }
 
@@ -654,6 +675,7 @@ crm_reader_open(FILE *fp, const char *name, enum crm_format fmt,
 		return NULL;
 	}
 	rd->fp = fp;
+	rd->fd = fileno(fp);
 	rd->name = name;
 	rd->max = CRM_MAX_RECORD;
 	crm_buf_init(&rd->pend);
@@ -710,6 +732,13 @@ crm_reader_close(struct crm_reader *rd)
 	crm_buf_release(&rd->tmp);
 	crm_rec_free(rd->header);
 	free(rd);
+}
+
+void
+crm_reader_on_wait(struct crm_reader *rd, void (*fn)(void *), void *arg)
+{
+	rd->on_wait = fn;
+	rd->wait_arg = arg;
 }
 
 void

@@ -10,7 +10,9 @@
  * Ownership: a struct crm_rec owns every byte of its fields; pointers
  * returned by crm_rec_name() and crm_rec_value() stay valid until the next
  * call that changes that record (add, set, rename, clear).  Readers and
- * writers borrow the FILE they are given and never close it.
+ * writers borrow the FILE they are given and never close it; a reader
+ * reads its file descriptor directly, so the FILE must not be read
+ * through stdio as well.
  */
 #ifndef CRM_REC_H
 #define CRM_REC_H
@@ -120,6 +122,14 @@ void crm_poscache_release(struct crm_poscache *c);
 struct crm_reader *crm_reader_open(FILE *fp, const char *name,
     enum crm_format fmt, struct crm_err *e);
 void crm_reader_close(struct crm_reader *rd);
+
+/*
+ * Call fn(arg) whenever the next read of the input would wait for more
+ * (a pipe or terminal with nothing in it yet): the place for a filter to
+ * flush its output, so records flow through a pipeline one by one.
+ */
+void crm_reader_on_wait(struct crm_reader *rd, void (*fn)(void *),
+    void *arg);
 
 /*
  * Records longer than max bytes (default 64 MiB) are rejected: a guard

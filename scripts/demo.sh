@@ -1,0 +1,29 @@
+#!/bin/sh
+# demo.sh BIN_DIR: a full crmkit pipeline on the files in testdata/, in a
+# temporary store, with each step shown before its output.
+set -eu
+bin=$(cd "${1:-build/bin}" && pwd)
+top=$(cd "$(dirname "$0")/.." && pwd)
+PATH="$bin:$PATH"
+export PATH
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+data="$top/testdata/ingest"
+db="$work/crm.db"
+
+step() {
+	printf '\n$ %s\n' "$*"
+	"$@"
+}
+
+cd "$data"
+echo "crmkit demo: files from $data, a store in $db"
+step crm-ingest --db "$db" customers.csv
+step crm-ingest --db "$db" --kind events events.jsonl
+step crm-ingest --db "$db" --rejects "$work/rejects.csv" bad.csv ||
+    echo "(exit status $?: the bad rows were rejected, the good ones stored)"
+step cat "$work/rejects.csv"
+step sqlite3 -header -column "$db" \
+    "SELECT customer_id, name, email, phone, signup_date FROM customers"
+step sqlite3 -header -column "$db" \
+    "SELECT customer_id, time, type, amount FROM events ORDER BY time"

@@ -554,13 +554,10 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 	for (i = 0; extra == 1 && i < crm_rec_count(ld->ex); i++)
 		if (crm_rec_type(ld->ex, i) == CRM_JSON)
 			extra = 2;
-	if (extra) {
-		crm_buf_reset(&ld->json);
-		crm_buf_reset(&ld->json_ins);
-		if (crm_rec_to_json(ld->ex, &ld->json) == -1 ||
-		    crm_rec_to_json_opt(ld->ex, &ld->json_ins, 1) == -1)
-			return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	}
+	crm_buf_reset(&ld->json);
+	crm_buf_reset(&ld->json_ins);
+	if (extra && crm_rec_to_json_opt(ld->ex, &ld->json_ins, 1) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (record_key(ld, r, &key, &klen, e) == -1)
 		return -1;
 	if ((s = lookup(ld, extra, e)) == NULL)
@@ -578,8 +575,12 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 			bind_value(st, (int)j + 2, r, ld->src[j]);
 		/*
 		 * A new row gets the extra fields that have a value; an
-		 * update merges them all, so a null removes a key.
+		 * update merges them all, so a null removes a key.  Most
+		 * records are new: build the second form only when needed.
 		 */
+		if (extra && k == 1 &&
+		    crm_rec_to_json(ld->ex, &ld->json) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 		if (extra && k == 0 && ld->json_ins.len == 2)
 			sqlite3_bind_null(st, (int)ld->ncur + 2);
 		else if (extra)

@@ -57,8 +57,8 @@ static const char help[] =
     "  --version              version of crm-ingest and its libraries\n"
     "\n"
     "Exit status: 0 ok, 64 usage, 65 records rejected, 66 missing input,\n"
-    "70 internal error, 73 cannot create the store or rejects file, 74 I/O\n"
-    "error, 75 store busy.  See crm-ingest(1).\n";
+    "69 store schema too new, 70 internal error, 73 cannot create the store\n"
+    "or rejects file, 74 I/O error, 75 store busy.  See crm-ingest(1).\n";
 
 enum {
 	OPT_BATCH = 256,
@@ -224,6 +224,21 @@ out:
 	return rc;
 }
 
+/* The writer, in the format asked for or the reader's. */
+static int
+open_output(struct run *run, struct crm_reader *rd, struct crm_err *e)
+{
+	enum crm_format f = run->o->out_fmt != CRM_FMT_AUTO
+	    ? run->o->out_fmt
+	    : crm_reader_format(rd);
+
+	if ((run->out = crm_writer_new(stdout, f)) == NULL)
+		crm_die(EX_SOFTWARE, "out of memory");
+	if (crm_reader_header(rd) != NULL)
+		return out_header(run, crm_reader_header(rd), e);
+	return 0;
+}
+
 /* Input would block: pass on what is ready so the pipeline keeps moving. */
 static void
 flush_output(void *arg)
@@ -275,24 +290,19 @@ ingest(struct run *run, FILE *fp, const char *name)
 			return 0;
 		}
 	}
-	if (run->out == NULL) {
-		enum crm_format f = run->o->out_fmt != CRM_FMT_AUTO
-		    ? run->o->out_fmt
-		    : crm_reader_format(rd);
-
-		if ((run->out = crm_writer_new(stdout, f)) == NULL)
-			crm_die(EX_SOFTWARE, "out of memory");
-		if (crm_reader_header(rd) != NULL &&
-		    out_header(run, crm_reader_header(rd), &e) == -1) {
-			crm_report(&e);
-			crm_reader_close(rd);
-			return e.code;
-		}
+	/* The first input with a header or a record sets the output. */
+	if (run->out == NULL && crm_reader_header(rd) != NULL &&
+	    open_output(run, rd, &e) == -1) {
+		crm_report(&e);
+		crm_reader_close(rd);
+		return e.code;
 	}
 	for (;;) {
 		rc = crm_reader_next(rd, run->rec, &e);
 		if (rc == 0)
 			break;
+		if (run->out == NULL && open_output(run, rd, &e) == -1)
+			goto fatal;
 		run->read++;
 		crm_progress(&run->prog, run->read, "records");
 		if (rc == -1 && e.code != EX_DATAERR)

@@ -76,7 +76,7 @@ t_ok "--version names crmkit" sh -c 'crm-ingest --version | grep -q "(crmkit)"'
 t_ok "--help synopsis matches the man page" sh -c \
     "sed -n '/^usage:/,/^\$/p' help.out | tr -s ' \n' ' ' | \
     sed 's/usage: //' >syn.help; \
-    mandoc -Tascii '$TOP/man/crm-ingest.1' | col -b | \
+    mandoc -Tascii '$TOP/man/crm-ingest.1' | col -bx | \
     sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;\$d' | tr -s ' \n' ' ' \
     >syn.man; test \"\$(sed 's/ *\$//' syn.help)\" = \"\$(sed 's/^ *//;s/ *\$//' syn.man)\" || \
     { cat syn.help; echo; cat syn.man; false; }"

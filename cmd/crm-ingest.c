@@ -123,7 +123,7 @@ struct run {
 	struct crm_progress prog;
 	unsigned long long read, written, inserted, updated, unchanged,
 	    rejected;
-	int status; /* worst per-file status so far */
+	int status;	/* worst per-file status so far */
 	int out_failed; /* a flush of standard output failed */
 };
 
@@ -146,8 +146,8 @@ split_eq(char *arg, const char *opt)
 	char *eq = strchr(arg, '=');
 
 	if (eq == NULL || eq == arg || eq[1] == '\0')
-		crm_usage_error(synopsis, "bad %s '%s': want NAME=VALUE", opt,
-		    arg);
+		crm_usage_error(
+		    synopsis, "bad %s '%s': want NAME=VALUE", opt, arg);
 	*eq = '\0';
 	return eq + 1;
 }
@@ -182,8 +182,8 @@ reject(struct run *run, const struct crm_rec *r, const struct crm_err *e)
 	crm_rec_clear(run->rejrec);
 	if (crm_rec_add(run->rejrec, "file", 4, e->file, strlen(e->file),
 		CRM_STRING) == -1 ||
-	    crm_rec_add(run->rejrec, "line", 4, line, strlen(line),
-		CRM_STRING) == -1 ||
+	    crm_rec_add(
+		run->rejrec, "line", 4, line, strlen(line), CRM_STRING) == -1 ||
 	    crm_rec_add(run->rejrec, "field", 5, e->field, strlen(e->field),
 		CRM_STRING) == -1 ||
 	    crm_rec_add(run->rejrec, "reason", 6, e->msg, strlen(e->msg),
@@ -229,8 +229,8 @@ static int
 open_output(struct run *run, struct crm_reader *rd, struct crm_err *e)
 {
 	enum crm_format f = run->o->out_fmt != CRM_FMT_AUTO
-	    ? run->o->out_fmt
-	    : crm_reader_format(rd);
+				? run->o->out_fmt
+				: crm_reader_format(rd);
 
 	if ((run->out = crm_writer_new(stdout, f)) == NULL)
 		crm_die(EX_SOFTWARE, "out of memory");
@@ -255,7 +255,7 @@ static int
 over_limit(struct run *run)
 {
 	return run->o->max_errors >= 0 &&
-	    run->rejected > (unsigned long long)run->o->max_errors;
+	       run->rejected > (unsigned long long)run->o->max_errors;
 }
 
 /*
@@ -279,8 +279,8 @@ ingest(struct run *run, FILE *fp, const char *name)
 	crm_reader_on_wait(rd, flush_output, run);
 	if (crm_reader_header(rd) != NULL) {
 		e.file = name;
-		if (crm_schema_check_header(run->sc, crm_reader_header(rd),
-			&e) == -1) {
+		if (crm_schema_check_header(
+			run->sc, crm_reader_header(rd), &e) == -1) {
 			e.line = 1;
 			crm_report(&e);
 			crm_reader_close(rd);
@@ -331,7 +331,8 @@ ingest(struct run *run, FILE *fp, const char *name)
 			continue;
 		}
 		if (run->out_failed) {
-			crm_err_set(&e, EX_IOERR, "write error on standard output");
+			crm_err_set(
+			    &e, EX_IOERR, "write error on standard output");
 			goto fatal;
 		}
 		if (crm_writer_put(run->out, run->rec, &e) == -1) {
@@ -426,8 +427,8 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 			maps[nmaps++] = optarg;
 			break;
 		case OPT_MAX_ERRORS:
-			if (crm_parse_long(optarg, 0, 1000000000,
-				&o->max_errors) == -1)
+			if (crm_parse_long(
+				optarg, 0, 1000000000, &o->max_errors) == -1)
 				crm_usage_error(synopsis,
 				    "bad --max-errors '%s': want a number >= 0",
 				    optarg);
@@ -494,8 +495,8 @@ run_inputs(struct run *run, int argc, char **argv)
 		if (strcmp(argv[i], "-") == 0) {
 			fp = stdin;
 		} else if ((fp = fopen(argv[i], "r")) == NULL) {
-			crm_warnx("cannot open '%s': %s", argv[i],
-			    strerror(errno));
+			crm_warnx(
+			    "cannot open '%s': %s", argv[i], strerror(errno));
 			if (run->status == 0)
 				run->status = EX_NOINPUT;
 			continue;
@@ -536,8 +537,7 @@ main(int argc, char **argv)
 			crm_die(EX_SOFTWARE, "out of memory");
 	}
 	if (o.db != NULL) {
-		if ((run.st = crm_store_open(o.db, (int)o.busy_ms, &e)) ==
-		    NULL)
+		if ((run.st = crm_store_open(o.db, (int)o.busy_ms, &e)) == NULL)
 			crm_die(e.code, "%s", e.msg);
 		if ((run.ld = crm_loader_new(run.st, run.sc, &e)) == NULL ||
 		    crm_loader_start(run.ld, (size_t)o.batch, &e) == -1)
@@ -553,8 +553,8 @@ main(int argc, char **argv)
 			if (rc == 0 || rc == EX_DATAERR)
 				rc = e.code;
 		}
-		crm_loader_counts(run.ld, &run.inserted, &run.updated,
-		    &run.unchanged);
+		crm_loader_counts(
+		    run.ld, &run.inserted, &run.updated, &run.unchanged);
 	}
 	summary(&run);
 	if (run.out != NULL && crm_writer_flush(run.out, &e) == -1) {
@@ -570,9 +570,9 @@ main(int argc, char **argv)
 		rc = run.status;
 	if (rc == 0 && run.rejected > 0)
 		rc = EX_DATAERR;
-	if (run.rejfp != NULL && (fflush(run.rejfp) == EOF ||
-				     ferror(run.rejfp) ||
-				     fclose(run.rejfp) == EOF)) {
+	if (run.rejfp != NULL &&
+	    (fflush(run.rejfp) == EOF || ferror(run.rejfp) ||
+		fclose(run.rejfp) == EOF)) {
 		crm_warnx("write error on '%s'", o.rejects);
 		rc = EX_IOERR;
 	}

@@ -98,11 +98,10 @@ crm_bad_option(const char *synopsis, int c, char *const *argv)
 	const char *arg = argv[optind - 1];
 
 	if (c == ':')
-		fprintf(stderr, "%s: option '%s' needs a value\n", progname,
-		    arg);
+		fprintf(
+		    stderr, "%s: option '%s' needs a value\n", progname, arg);
 	else if (optopt != 0 && (arg[0] != '-' || arg[1] != '-'))
-		fprintf(stderr, "%s: unknown option '-%c'\n", progname,
-		    optopt);
+		fprintf(stderr, "%s: unknown option '-%c'\n", progname, optopt);
 	else
 		fprintf(stderr, "%s: unknown option '%s'\n", progname, arg);
 	usage_tail(synopsis);
@@ -142,8 +141,7 @@ crm_parse_double(const char *s, double min, double max, double *out)
 	if (*s == '\0')
 		return -1;
 	v = strtod(s, &end);
-	if (*end != '\0' || errno == ERANGE || isnan(v) || v < min ||
-	    v > max)
+	if (*end != '\0' || errno == ERANGE || isnan(v) || v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;
@@ -153,14 +151,14 @@ int
 crm_close_stdout(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout)) {
-		crm_warnx("write error on standard output: %s",
-		    strerror(errno));
+		crm_warnx(
+		    "write error on standard output: %s", strerror(errno));
 		fclose(stdout);
 		return EX_IOERR;
 	}
 	if (fclose(stdout) == EOF) {
-		crm_warnx("write error on standard output: %s",
-		    strerror(errno));
+		crm_warnx(
+		    "write error on standard output: %s", strerror(errno));
 		return EX_IOERR;
 	}
 	return 0;

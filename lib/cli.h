@@ -62,14 +62,14 @@ int crm_close_stdout(void);
  * second, and only when stderr is a terminal.
  */
 struct crm_progress {
-	int on;		    /* stderr is a terminal */
-	long long last_ms;  /* when the line was last written */
-	int shown;	    /* something is on the line */
+	int on;		   /* stderr is a terminal */
+	long long last_ms; /* when the line was last written */
+	int shown;	   /* something is on the line */
 };
 
 void crm_progress_init(struct crm_progress *p);
-void crm_progress(struct crm_progress *p, unsigned long long n,
-    const char *what);
+void crm_progress(
+    struct crm_progress *p, unsigned long long n, const char *what);
 void crm_progress_end(struct crm_progress *p);
 
 #endif

@@ -13,11 +13,11 @@
 #include <stddef.h>
 
 struct crm_err {
-	int code;	   /* sysexits(3) code; 0 while no error */
-	const char *file;  /* input name ("-" for stdin), or NULL; borrowed */
+	int code;	    /* sysexits(3) code; 0 while no error */
+	const char *file;   /* input name ("-" for stdin), or NULL; borrowed */
 	unsigned long line; /* 1-based line of the input, or 0 */
-	char field[128];   /* field the error is about, or "" */
-	char msg[1024];	   /* what went wrong */
+	char field[128];    /* field the error is about, or "" */
+	char msg[1024];	    /* what went wrong */
 };
 
 /* Clear e to "no error". */

@@ -23,11 +23,11 @@
 #define CRM_JSON_MAX_DEPTH 512
 
 struct parse {
-	const char *p;	      /* next byte */
-	const char *start;    /* the whole text, for offsets in messages */
-	const char *end;      /* one past the last byte */
-	struct crm_buf key;   /* the current member name, decoded */
-	struct crm_buf str;   /* the current string value, decoded */
+	const char *p;	    /* next byte */
+	const char *start;  /* the whole text, for offsets in messages */
+	const char *end;    /* one past the last byte */
+	struct crm_buf key; /* the current member name, decoded */
+	struct crm_buf str; /* the current string value, decoded */
 	struct crm_err *e;
 };
 
@@ -42,10 +42,10 @@ static int
 fail(struct parse *ps, const char *what)
 {
 	if (ps->p >= ps->end)
-		return crm_err_set(ps->e, EX_DATAERR, "bad JSON: %s at end",
-		    what);
-	return crm_err_set(ps->e, EX_DATAERR, "bad JSON: %s at byte %zu",
-	    what, (size_t)(ps->p - ps->start) + 1);
+		return crm_err_set(
+		    ps->e, EX_DATAERR, "bad JSON: %s at end", what);
+	return crm_err_set(ps->e, EX_DATAERR, "bad JSON: %s at byte %zu", what,
+	    (size_t)(ps->p - ps->start) + 1);
 }
 
 static void
@@ -119,7 +119,7 @@ parse_string(struct parse *ps, struct crm_buf *out)
 	for (;;) {
 		run = ps->p;
 		while (ps->p < ps->end && *ps->p != '"' && *ps->p != '\\' &&
-		    (unsigned char)*ps->p >= 0x20)
+		       (unsigned char)*ps->p >= 0x20)
 			ps->p++;
 		if (ps->p > run) {
 			if (!crm_utf8_check(run, (size_t)(ps->p - run), &bad)) {
@@ -128,8 +128,8 @@ parse_string(struct parse *ps, struct crm_buf *out)
 			}
 			if (out != NULL &&
 			    crm_buf_add(out, run, (size_t)(ps->p - run)) == -1)
-				return crm_err_set(ps->e, EX_SOFTWARE,
-				    "out of memory");
+				return crm_err_set(
+				    ps->e, EX_SOFTWARE, "out of memory");
 		}
 		if (ps->p >= ps->end)
 			return fail(ps, "unterminated string");
@@ -174,10 +174,10 @@ parse_string(struct parse *ps, struct crm_buf *out)
 				    ps->p[2] != 'u' ||
 				    hex4(ps->p + 3, &lo) == -1 || lo < 0xdc00 ||
 				    lo > 0xdfff)
-					return fail(ps,
-					    "lone surrogate in \\u escape");
+					return fail(ps, "lone surrogate in \\u "
+							"escape");
 				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
+				     (lo - 0xdc00);
 				ps->p += 6;
 			}
 			break;
@@ -222,8 +222,8 @@ parse_number(struct parse *ps)
 		if (digits(ps) == -1)
 			return fail(ps, "bad number");
 	}
-	if (ps->p < ps->end && (*ps->p == '.' || (*ps->p >= '0' &&
-					*ps->p <= '9')))
+	if (ps->p < ps->end &&
+	    (*ps->p == '.' || (*ps->p >= '0' && *ps->p <= '9')))
 		return fail(ps, "bad number");
 	return 0;
 }
@@ -294,7 +294,8 @@ skip_value(struct parse *ps, int depth)
 			return 0;
 		}
 		if (*ps->p != ',')
-			return fail(ps, "expected ',' or end of object or array");
+			return fail(ps, "expected ',' or end of object or "
+					"array");
 		ps->p++;
 	}
 }
@@ -357,8 +358,8 @@ member_value(struct parse *ps, struct crm_rec *r)
 }
 
 int
-crm_json_parse_object(struct crm_rec *r, const char *text, size_t len,
-    struct crm_err *e)
+crm_json_parse_object(
+    struct crm_rec *r, const char *text, size_t len, struct crm_err *e)
 {
 	struct parse ps;
 	int rc = -1;

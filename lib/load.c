@@ -25,9 +25,9 @@
 #define CACHE_SIZE 16
 
 struct stmt {
-	size_t *cols;  /* column indexes bound, ascending */
+	size_t *cols; /* column indexes bound, ascending */
 	size_t ncols;
-	int extra;     /* binds the extra JSON last: 1 as is, 2 through json() */
+	int extra; /* binds the extra JSON last: 1 as is, 2 through json() */
 	sqlite3_stmt *ins;
 	sqlite3_stmt *upd;
 };
@@ -47,8 +47,8 @@ struct crm_loader {
 	size_t ncur, capcur;
 	struct crm_rec *ex; /* the fields that go to extra */
 	struct crm_buf json, sql, key;
-	struct crm_buf json_ins; /* extra without nulls, for an insert */
-	struct crm_buf whole; /* the record as JSON, for a content key */
+	struct crm_buf json_ins;    /* extra without nulls, for an insert */
+	struct crm_buf whole;	    /* the record as JSON, for a content key */
 	struct crm_poscache col_at; /* column by position: -1 extra, -2 key */
 
 	/* Batch mode: the caller fills b[fill], the thread stores queued. */
@@ -131,14 +131,13 @@ read_columns(struct crm_loader *ld, struct crm_err *e)
 }
 
 struct crm_loader *
-crm_loader_new(struct crm_store *st, struct crm_schema *sc,
-    struct crm_err *e)
+crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 {
 	struct crm_loader *ld;
 	static const char *const customer_cols[] = { "name", "email", "phone",
 		"city", "country", "birth_date", "signup_date", NULL };
-	static const char *const event_cols[] = { "customer_id", "time",
-		"type", "item", "amount", "channel", "text", NULL };
+	static const char *const event_cols[] = { "customer_id", "time", "type",
+		"item", "amount", "channel", "text", NULL };
 	const char *const *c = NULL;
 
 	if ((ld = calloc(1, sizeof(*ld))) == NULL ||
@@ -176,11 +175,10 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc,
 		crm_buf_reset(&ld->json);
 		crm_buf_adds(&ld->json, "CREATE TABLE IF NOT EXISTS ");
 		crm_buf_add(&ld->json, ld->sql.p, ld->sql.len);
-		crm_buf_adds(&ld->json,
-		    " (\"_key\" TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID");
-		if (ld->json.p == NULL ||
-		    sqlite3_exec(ld->db, ld->json.p, NULL, NULL, NULL) !=
-			SQLITE_OK) {
+		crm_buf_adds(&ld->json, " (\"_key\" TEXT PRIMARY KEY NOT NULL) "
+					"WITHOUT ROWID");
+		if (ld->json.p == NULL || sqlite3_exec(ld->db, ld->json.p, NULL,
+					      NULL, NULL) != SQLITE_OK) {
 			crm_store_fail(st, e, "cannot create the table");
 			goto fail;
 		}
@@ -244,8 +242,8 @@ crm_loader_free(struct crm_loader *ld)
 
 /* Find the generic table's column for a field, adding it if new. */
 static int
-generic_column(struct crm_loader *ld, const char *name, size_t len,
-    size_t *col, struct crm_err *e)
+generic_column(struct crm_loader *ld, const char *name, size_t len, size_t *col,
+    struct crm_err *e)
 {
 	size_t i;
 
@@ -369,8 +367,8 @@ lookup(struct crm_loader *ld, int extra, struct crm_err *e)
 		ld->evict = (ld->evict + 1) % CACHE_SIZE;
 		stmt_clear(s);
 	}
-	s->cols = crm_reallocarray(NULL, ld->ncur ? ld->ncur : 1,
-	    sizeof(size_t));
+	s->cols =
+	    crm_reallocarray(NULL, ld->ncur ? ld->ncur : 1, sizeof(size_t));
 	if (s->cols == NULL) {
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return NULL;
@@ -514,9 +512,9 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 			if (field_column(ld, name, len, &at, e) == -1 ||
 			    crm_poscache_set(&ld->col_at, r, i, at) == -1)
 				return e->code != 0
-				    ? -1
-				    : crm_err_set(e, EX_SOFTWARE,
-					  "out of memory");
+					   ? -1
+					   : crm_err_set(e, EX_SOFTWARE,
+						 "out of memory");
 		}
 		if (at == -2)
 			continue;
@@ -527,8 +525,8 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 				k == 0 && crm_rec_type(r, i) == CRM_STRING
 				    ? CRM_NULL
 				    : crm_rec_type(r, i)) == -1)
-				return crm_err_set(e, EX_SOFTWARE,
-				    "out of memory");
+				return crm_err_set(
+				    e, EX_SOFTWARE, "out of memory");
 			continue;
 		}
 		c = (size_t)at;
@@ -569,8 +567,8 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 			*res = CRM_LOAD_UNCHANGED;
 			return 0;
 		}
-		sqlite3_bind_text64(st, 1, key, klen, SQLITE_STATIC,
-		    SQLITE_UTF8);
+		sqlite3_bind_text64(
+		    st, 1, key, klen, SQLITE_STATIC, SQLITE_UTF8);
 		for (j = 0; j < ld->ncur; j++)
 			bind_value(st, (int)j + 2, r, ld->src[j]);
 		/*
@@ -578,8 +576,7 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 		 * update merges them all, so a null removes a key.  Most
 		 * records are new: build the second form only when needed.
 		 */
-		if (extra && k == 1 &&
-		    crm_rec_to_json(ld->ex, &ld->json) == -1)
+		if (extra && k == 1 && crm_rec_to_json(ld->ex, &ld->json) == -1)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 		if (extra && k == 0 && ld->json_ins.len == 2)
 			sqlite3_bind_null(st, (int)ld->ncur + 2);
@@ -697,8 +694,8 @@ hand_over(struct crm_loader *ld, struct crm_err *e)
 }
 
 int
-crm_loader_add(struct crm_loader *ld, const struct crm_rec *r,
-    struct crm_err *e)
+crm_loader_add(
+    struct crm_loader *ld, const struct crm_rec *r, struct crm_err *e)
 {
 	struct batch *b = &ld->b[ld->fill];
 

@@ -31,8 +31,8 @@ struct crm_loader;
  * if it does not exist (inside the caller's transaction or its own), or
  * NULL with e filled.
  */
-struct crm_loader *crm_loader_new(struct crm_store *st,
-    struct crm_schema *sc, struct crm_err *e);
+struct crm_loader *crm_loader_new(
+    struct crm_store *st, struct crm_schema *sc, struct crm_err *e);
 void crm_loader_free(struct crm_loader *ld);
 
 /*
@@ -55,8 +55,8 @@ int crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
  * crm_schema_apply), since the thread rejects nothing.
  */
 int crm_loader_start(struct crm_loader *ld, size_t batch, struct crm_err *e);
-int crm_loader_add(struct crm_loader *ld, const struct crm_rec *r,
-    struct crm_err *e);
+int crm_loader_add(
+    struct crm_loader *ld, const struct crm_rec *r, struct crm_err *e);
 int crm_loader_finish(struct crm_loader *ld, struct crm_err *e);
 
 /* Records stored in batch mode so far, by outcome. */

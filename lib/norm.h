@@ -30,15 +30,15 @@ int crm_utf8_check(const char *s, size_t len, size_t *bad);
  * the Unicode spaces) collapsed to one ASCII space.  Pure ASCII input takes
  * a fast path that never calls utf8proc.
  */
-int crm_norm_text(struct crm_buf *out, const char *in, size_t len,
-    const char **why);
+int crm_norm_text(
+    struct crm_buf *out, const char *in, size_t len, const char **why);
 
 /*
  * Key for matching: crm_norm_text followed by Unicode case folding, so
  * "ÄRGER  Straße" and "ärger strasse" give the same key.
  */
-int crm_norm_fold(struct crm_buf *out, const char *in, size_t len,
-    const char **why);
+int crm_norm_fold(
+    struct crm_buf *out, const char *in, size_t len, const char **why);
 
 /*
  * E-mail address: text-normalized, lower-cased, then checked: one '@'; a
@@ -47,8 +47,8 @@ int crm_norm_fold(struct crm_buf *out, const char *in, size_t len,
  * a label; non-ASCII letters allowed for internationalized domains) with at
  * least two labels and a top-level label that is not all digits.
  */
-int crm_norm_email(struct crm_buf *out, const char *in, size_t len,
-    const char **why);
+int crm_norm_email(
+    struct crm_buf *out, const char *in, size_t len, const char **why);
 
 /*
  * Phone number.  Separators (space, '-', '.', '/', parentheses) are

@@ -21,45 +21,45 @@
 #include "rec.h"
 #include "rec_int.h"
 
-#define CRM_READ_CHUNK	 (64 * 1024)
-#define CRM_MAX_RECORD	 ((size_t)64 * 1024 * 1024)
-#define CRM_MAX_FIELDS	 10000
+#define CRM_READ_CHUNK (64 * 1024)
+#define CRM_MAX_RECORD ((size_t)64 * 1024 * 1024)
+#define CRM_MAX_FIELDS 10000
 
 struct crm_reader {
 	FILE *fp;
-	int fd;			/* fileno(fp), read with read(2) */
+	int fd;			 /* fileno(fp), read with read(2) */
 	void (*on_wait)(void *); /* called before a read that would block */
 	void *wait_arg;
 	const char *name;
 	enum crm_format fmt;
-	size_t max;		/* longest record accepted, in bytes */
+	size_t max; /* longest record accepted, in bytes */
 
-	char *in;		/* fread buffer */
-	size_t in_len, in_off;	/* bytes in it, bytes consumed */
+	char *in;	       /* fread buffer */
+	size_t in_len, in_off; /* bytes in it, bytes consumed */
 	int in_eof;
-	struct crm_buf pend;	/* lines pushed back, read before fp */
+	struct crm_buf pend; /* lines pushed back, read before fp */
 	size_t pend_off;
-	int skip_lf;		/* last line ended in CR: drop a leading LF */
-	int unread;		/* return the current line again */
-	struct crm_buf line;	/* the current line, terminator included */
-	unsigned long lineno;	/* lines returned so far */
+	int skip_lf;	      /* last line ended in CR: drop a leading LF */
+	int unread;	      /* return the current line again */
+	struct crm_buf line;  /* the current line, terminator included */
+	unsigned long lineno; /* lines returned so far */
 
 	struct crm_buf acc;	/* text of the record being read */
 	unsigned long start;	/* its first line */
 	struct crm_rec *header; /* CSV/TSV names */
 
-	struct csv_parser csv;	/* CSV state */
+	struct csv_parser csv; /* CSV state */
 	int csv_live;
-	struct crm_rec *cur;	/* record the callbacks fill */
-	size_t nfield;		/* fields seen in the current row */
+	struct crm_rec *cur; /* record the callbacks fill */
+	size_t nfield;	     /* fields seen in the current row */
 	int row_done;
 	int oom;
-	size_t bad_field;	/* first field with invalid UTF-8, or SIZE_MAX */
+	size_t bad_field; /* first field with invalid UTF-8, or SIZE_MAX */
 	size_t bad_off;
-	struct crm_buf tmp;	/* TSV unescaping */
-	size_t js_pos;		/* JSONL framing: bytes of acc scanned */
-	long js_depth;		/* open objects and arrays */
-	int js_str;		/* inside a string */
+	struct crm_buf tmp; /* TSV unescaping */
+	size_t js_pos;	    /* JSONL framing: bytes of acc scanned */
+	long js_depth;	    /* open objects and arrays */
+	int js_str;	    /* inside a string */
 };
 
 static size_t chunk = CRM_READ_CHUNK; /* bytes per fread */
@@ -67,14 +67,13 @@ static size_t chunk = CRM_READ_CHUNK; /* bytes per fread */
 static int fill(struct crm_reader *);
 static int next_line(struct crm_reader *);
 static size_t line_end(const char *, size_t);
-static int recover(struct crm_reader *, struct crm_rec *, struct crm_err *,
-    const char *);
+static int recover(
+    struct crm_reader *, struct crm_rec *, struct crm_err *, const char *);
 static int csv_start(struct crm_reader *);
 static int read_header(struct crm_reader *, struct crm_err *);
 static int csv_next(struct crm_reader *, struct crm_rec *, struct crm_err *);
 static int tsv_next(struct crm_reader *, struct crm_rec *, struct crm_err *);
-static int jsonl_next(struct crm_reader *, struct crm_rec *,
-    struct crm_err *);
+static int jsonl_next(struct crm_reader *, struct crm_rec *, struct crm_err *);
 
 /* ==== Lines ==== */
 
@@ -151,8 +150,7 @@ next_line(struct crm_reader *rd)
 				crm_buf_reset(&rd->pend);
 				rd->pend_off = 0;
 			}
-			if (rd->in_off >= rd->in_len &&
-			    (rc = fill(rd)) <= 0) {
+			if (rd->in_off >= rd->in_len && (rc = fill(rd)) <= 0) {
 				if (rc == -1)
 					return -1;
 				break;
@@ -340,14 +338,14 @@ csv_row(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 	crm_buf_reset(&rd->acc);
 	for (;;) {
 		if ((rc = next_line(rd)) == -1)
-			return crm_err_set(e, EX_IOERR, "read error: %s",
-			    strerror(errno));
+			return crm_err_set(
+			    e, EX_IOERR, "read error: %s", strerror(errno));
 		if (rc == 0) {
 			if (rd->acc.len == 0)
 				return 0;
 			if (csv_fini(&rd->csv, on_field, on_row, rd) != 0)
-				return recover(rd, r, e,
-				    "unterminated quoted field");
+				return recover(
+				    rd, r, e, "unterminated quoted field");
 			if (csv_start(rd) == -1)
 				rd->oom = 1;
 		} else {
@@ -371,8 +369,8 @@ csv_row(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 		if (rd->row_done)
 			break;
 		if (rd->acc.len > rd->max)
-			return recover(rd, r, e,
-			    "record too long (unterminated quote?)");
+			return recover(
+			    rd, r, e, "record too long (unterminated quote?)");
 	}
 	take_raw(rd, r);
 	return 1;
@@ -393,8 +391,8 @@ check_row(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 	if (rd->bad_field != SIZE_MAX) {
 		name = crm_rec_name(rd->header, rd->bad_field, &nlen);
 		crm_err_field(e, name, nlen);
-		return crm_err_set(e, EX_DATAERR,
-		    "invalid UTF-8 at byte %zu", rd->bad_off + 1);
+		return crm_err_set(e, EX_DATAERR, "invalid UTF-8 at byte %zu",
+		    rd->bad_off + 1);
 	}
 	return 1;
 }
@@ -481,8 +479,8 @@ tsv_line(struct crm_reader *rd, struct crm_err *e)
 
 	do {
 		if ((rc = next_line(rd)) == -1)
-			return crm_err_set(e, EX_IOERR, "read error: %s",
-			    strerror(errno));
+			return crm_err_set(
+			    e, EX_IOERR, "read error: %s", strerror(errno));
 	} while (rc == 1 && chomp(rd->line.p, rd->line.len) == 0);
 	return rc;
 }
@@ -548,12 +546,13 @@ jsonl_next(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 	crm_buf_reset(&rd->acc);
 	for (;;) {
 		if ((rc = next_line(rd)) == -1)
-			return crm_err_set(e, EX_IOERR, "read error: %s",
-			    strerror(errno));
+			return crm_err_set(
+			    e, EX_IOERR, "read error: %s", strerror(errno));
 		if (rc == 0) {
 			if (rd->acc.len == 0)
 				return 0;
-			return recover(rd, r, e, "bad JSON: unterminated object");
+			return recover(
+			    rd, r, e, "bad JSON: unterminated object");
 		}
 		if (rd->acc.len == 0) {
 			for (i = 0; i < rd->line.len; i++)
@@ -571,8 +570,8 @@ jsonl_next(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 		if (json_balanced(rd))
 			break;
 		if (rd->acc.len > rd->max)
-			return recover(rd, r, e,
-			    "record too long (unterminated object?)");
+			return recover(
+			    rd, r, e, "record too long (unterminated object?)");
 	}
 	if (crm_json_parse_object(r, rd->acc.p, rd->acc.len, e) == -1) {
 		if (e->code != EX_DATAERR)
@@ -590,8 +589,8 @@ jsonl_next(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 	take_raw(rd, r);
 	if (r->n > CRM_MAX_FIELDS) {
 		e->line = r->line;
-		return crm_err_set(e, EX_DATAERR, "more than %d fields",
-		    CRM_MAX_FIELDS);
+		return crm_err_set(
+		    e, EX_DATAERR, "more than %d fields", CRM_MAX_FIELDS);
 	}
 	return 1;
 }
@@ -623,8 +622,8 @@ read_header(struct crm_reader *rd, struct crm_err *e)
 		if (rc == -1) {
 			e->line = rd->start;
 			if (e->code == EX_DATAERR)
-				return crm_err_set(e, EX_DATAERR,
-				    "bad header: %s", e->msg);
+				return crm_err_set(
+				    e, EX_DATAERR, "bad header: %s", e->msg);
 			return -1;
 		}
 	}
@@ -660,8 +659,8 @@ read_header(struct crm_reader *rd, struct crm_err *e)
 }
 
 struct crm_reader *
-crm_reader_open(FILE *fp, const char *name, enum crm_format fmt,
-    struct crm_err *e)
+crm_reader_open(
+    FILE *fp, const char *name, enum crm_format fmt, struct crm_err *e)
 {
 	struct crm_reader *rd;
 	int rc;
@@ -701,7 +700,7 @@ crm_reader_open(FILE *fp, const char *name, enum crm_format fmt,
 		if (rc == 1 && rd->line.len > 0 && rd->line.p[0] == '{')
 			fmt = CRM_FMT_JSONL;
 		else if (rc == 1 && memchr(rd->line.p, '\t', rd->line.len) &&
-		    !memchr(rd->line.p, ',', rd->line.len))
+			 !memchr(rd->line.p, ',', rd->line.len))
 			fmt = CRM_FMT_TSV; /* a header of tabs and no commas */
 	}
 	rd->fmt = fmt;

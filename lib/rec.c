@@ -111,8 +111,8 @@ arena_put(struct crm_rec *r, const char *src, size_t len, size_t *off)
 }
 
 int
-crm_rec_add(struct crm_rec *r, const char *name, size_t nlen,
-    const char *val, size_t vlen, enum crm_type type)
+crm_rec_add(struct crm_rec *r, const char *name, size_t nlen, const char *val,
+    size_t vlen, enum crm_type type)
 {
 	struct crm_field *f;
 	size_t cap;
@@ -199,8 +199,8 @@ crm_rec_raw(const struct crm_rec *r, size_t *len)
 /* ==== Position cache ==== */
 
 int
-crm_poscache_get(const struct crm_poscache *c, const struct crm_rec *r,
-    size_t i, long *val)
+crm_poscache_get(
+    const struct crm_poscache *c, const struct crm_rec *r, size_t i, long *val)
 {
 	const struct crm_field *f = &r->f[i];
 
@@ -213,8 +213,8 @@ crm_poscache_get(const struct crm_poscache *c, const struct crm_rec *r,
 }
 
 int
-crm_poscache_set(struct crm_poscache *c, const struct crm_rec *r, size_t i,
-    long val)
+crm_poscache_set(
+    struct crm_poscache *c, const struct crm_rec *r, size_t i, long val)
 {
 	const struct crm_field *f = &r->f[i];
 	struct crm_poscache_slot *s;
@@ -331,8 +331,7 @@ crm_rec_to_json(const struct crm_rec *r, struct crm_buf *b)
 }
 
 int
-crm_rec_to_json_opt(const struct crm_rec *r, struct crm_buf *b,
-    int skip_null)
+crm_rec_to_json_opt(const struct crm_rec *r, struct crm_buf *b, int skip_null)
 {
 	size_t i, n = 0;
 
@@ -348,8 +347,8 @@ crm_rec_to_json_opt(const struct crm_rec *r, struct crm_buf *b,
 		if (crm_json_quote(b, r->data.p + f->name_off, f->name_len) ==
 			-1 ||
 		    crm_buf_addc(b, ':') == -1 ||
-		    json_value(b, r->data.p + f->val_off, f->val_len,
-			f->type) == -1)
+		    json_value(
+			b, r->data.p + f->val_off, f->val_len, f->type) == -1)
 			return -1;
 	}
 	return crm_buf_addc(b, '}');
@@ -475,12 +474,12 @@ crm_writer_flush(struct crm_writer *w, struct crm_err *e)
 {
 	if (w->line.len > 0 &&
 	    fwrite(w->line.p, 1, w->line.len, w->fp) != w->line.len)
-		return crm_err_set(e, EX_IOERR, "write error: %s",
-		    strerror(errno));
+		return crm_err_set(
+		    e, EX_IOERR, "write error: %s", strerror(errno));
 	crm_buf_reset(&w->line);
 	if (fflush(w->fp) == EOF)
-		return crm_err_set(e, EX_IOERR, "write error: %s",
-		    strerror(errno));
+		return crm_err_set(
+		    e, EX_IOERR, "write error: %s", strerror(errno));
 	return 0;
 }
 
@@ -496,15 +495,15 @@ end_line(struct crm_writer *w, struct crm_err *e)
 	if (w->line.len < 65536)
 		return 0;
 	if (fwrite(w->line.p, 1, w->line.len, w->fp) != w->line.len)
-		return crm_err_set(e, EX_IOERR, "write error: %s",
-		    strerror(errno));
+		return crm_err_set(
+		    e, EX_IOERR, "write error: %s", strerror(errno));
 	crm_buf_reset(&w->line);
 	return 0;
 }
 
 int
-crm_writer_header(struct crm_writer *w, const struct crm_rec *r,
-    struct crm_err *e)
+crm_writer_header(
+    struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 {
 	size_t i, len;
 	const char *name;
@@ -521,8 +520,7 @@ crm_writer_header(struct crm_writer *w, const struct crm_rec *r,
 		if (crm_rec_add(w->header, name, len, "", 0, CRM_STRING) ==
 			-1 ||
 		    (i > 0 && crm_buf_addc(&w->line,
-				  w->fmt == CRM_FMT_TSV ? '\t' : ',') ==
-			    -1) ||
+				  w->fmt == CRM_FMT_TSV ? '\t' : ',') == -1) ||
 		    text_field(w, name, len, CRM_STRING) == -1)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	}
@@ -585,8 +583,7 @@ put_text(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 }
 
 int
-crm_writer_put(struct crm_writer *w, const struct crm_rec *r,
-    struct crm_err *e)
+crm_writer_put(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 {
 	if (w->fmt == CRM_FMT_JSONL) {
 		if (crm_rec_to_json(r, &w->line) == -1)

@@ -72,8 +72,7 @@ int crm_rec_set(struct crm_rec *r, size_t i, const char *val, size_t vlen,
 int crm_rec_copy(struct crm_rec *dst, const struct crm_rec *src);
 
 /* Rename field i; 0 or -1. */
-int crm_rec_rename(struct crm_rec *r, size_t i, const char *name,
-    size_t len);
+int crm_rec_rename(struct crm_rec *r, size_t i, const char *name, size_t len);
 
 /* The 1-based line the record started on in its input, or 0. */
 unsigned long crm_rec_line(const struct crm_rec *r);
@@ -95,17 +94,17 @@ struct crm_poscache {
 		char *name;
 		size_t len;
 		long val;
-	} *slot;
+	} * slot;
 	size_t n;
 };
 
 /* The value cached for field i of r, if the name there is the same. */
-int crm_poscache_get(const struct crm_poscache *c, const struct crm_rec *r,
-    size_t i, long *val);
+int crm_poscache_get(
+    const struct crm_poscache *c, const struct crm_rec *r, size_t i, long *val);
 
 /* Remember val for field i of r; 0, or -1 when out of memory. */
-int crm_poscache_set(struct crm_poscache *c, const struct crm_rec *r,
-    size_t i, long val);
+int crm_poscache_set(
+    struct crm_poscache *c, const struct crm_rec *r, size_t i, long val);
 void crm_poscache_release(struct crm_poscache *c);
 
 /* ==== Reader ==== */
@@ -119,8 +118,8 @@ void crm_poscache_release(struct crm_poscache *c);
  * Returns NULL with e filled on error; an empty input is not an error
  * (crm_reader_next() then returns 0 at once).
  */
-struct crm_reader *crm_reader_open(FILE *fp, const char *name,
-    enum crm_format fmt, struct crm_err *e);
+struct crm_reader *crm_reader_open(
+    FILE *fp, const char *name, enum crm_format fmt, struct crm_err *e);
 void crm_reader_close(struct crm_reader *rd);
 
 /*
@@ -128,8 +127,7 @@ void crm_reader_close(struct crm_reader *rd);
  * (a pipe or terminal with nothing in it yet): the place for a filter to
  * flush its output, so records flow through a pipeline one by one.
  */
-void crm_reader_on_wait(struct crm_reader *rd, void (*fn)(void *),
-    void *arg);
+void crm_reader_on_wait(struct crm_reader *rd, void (*fn)(void *), void *arg);
 
 /*
  * Records longer than max bytes (default 64 MiB) are rejected: a guard
@@ -144,8 +142,8 @@ void crm_reader_set_max(struct crm_reader *rd, size_t max);
  * on with the next record.  Any other code (EX_IOERR, EX_SOFTWARE) is
  * fatal for this reader.
  */
-int crm_reader_next(struct crm_reader *rd, struct crm_rec *r,
-    struct crm_err *e);
+int crm_reader_next(
+    struct crm_reader *rd, struct crm_rec *r, struct crm_err *e);
 
 /* The format in use (never CRM_FMT_AUTO once a byte was seen). */
 enum crm_format crm_reader_format(const struct crm_reader *rd);
@@ -166,8 +164,8 @@ void crm_writer_free(struct crm_writer *w);
  * Fix the CSV/TSV header to the names of r and write it (a no-op for
  * JSONL).  Without this call the first record's names are the header.
  */
-int crm_writer_header(struct crm_writer *w, const struct crm_rec *r,
-    struct crm_err *e);
+int crm_writer_header(
+    struct crm_writer *w, const struct crm_rec *r, struct crm_err *e);
 
 /*
  * Write out what the writer buffered (it writes in blocks); 0, or -1 with
@@ -181,8 +179,8 @@ int crm_writer_flush(struct crm_writer *w, struct crm_err *e);
  * column is an error (EX_DATAERR).  Returns 0, or -1 with e filled
  * (EX_IOERR when the stream failed).
  */
-int crm_writer_put(struct crm_writer *w, const struct crm_rec *r,
-    struct crm_err *e);
+int crm_writer_put(
+    struct crm_writer *w, const struct crm_rec *r, struct crm_err *e);
 
 /*
  * Append r as one JSON object (no newline) to b; used for the "extra"
@@ -192,8 +190,8 @@ struct crm_buf;
 int crm_rec_to_json(const struct crm_rec *r, struct crm_buf *b);
 
 /* The same, leaving out null fields when skip_null is set. */
-int crm_rec_to_json_opt(const struct crm_rec *r, struct crm_buf *b,
-    int skip_null);
+int crm_rec_to_json_opt(
+    const struct crm_rec *r, struct crm_buf *b, int skip_null);
 
 /* Append s as a JSON string literal, quotes included; 0 or -1. */
 int crm_json_quote(struct crm_buf *b, const char *s, size_t len);

@@ -31,8 +31,8 @@ struct crm_rec {
  * into r's fields.  Returns 0, or -1 with e's message set (EX_DATAERR for
  * bad JSON, EX_SOFTWARE when out of memory).
  */
-int crm_json_parse_object(struct crm_rec *r, const char *text, size_t len,
-    struct crm_err *e);
+int crm_json_parse_object(
+    struct crm_rec *r, const char *text, size_t len, struct crm_err *e);
 
 /*
  * Read input n bytes at a time (1 to 64 KiB; 0 restores the default), so

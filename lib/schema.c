@@ -108,8 +108,8 @@ crm_schema_new(const char *kind, struct crm_err *e)
 	}
 	if (strcmp(kind, "customers") != 0 && strcmp(kind, "events") != 0 &&
 	    crm_store_reserved(kind)) {
-		crm_err_set(e, EX_USAGE, "kind '%s' is a table of the store",
-		    kind);
+		crm_err_set(
+		    e, EX_USAGE, "kind '%s' is a table of the store", kind);
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
@@ -183,8 +183,8 @@ crm_schema_key(const struct crm_schema *s)
 }
 
 static int
-add_pair(struct pair **v, size_t *n, const char *a, const char *b,
-    enum crm_ftype t)
+add_pair(
+    struct pair **v, size_t *n, const char *a, const char *b, enum crm_ftype t)
 {
 	struct pair *p;
 
@@ -204,14 +204,14 @@ add_pair(struct pair **v, size_t *n, const char *a, const char *b,
 }
 
 int
-crm_schema_map(struct crm_schema *s, const char *to, const char *from,
-    struct crm_err *e)
+crm_schema_map(
+    struct crm_schema *s, const char *to, const char *from, struct crm_err *e)
 {
 	size_t i;
 
 	if (*to == '\0' || *from == '\0')
-		return crm_err_set(e, EX_USAGE,
-		    "bad --map: want STORE_FIELD=INPUT_FIELD");
+		return crm_err_set(
+		    e, EX_USAGE, "bad --map: want STORE_FIELD=INPUT_FIELD");
 	for (i = 0; i < s->nmaps; i++)
 		if (strcmp(s->maps[i].b, from) == 0)
 			return crm_err_set(e, EX_USAGE,
@@ -222,8 +222,8 @@ crm_schema_map(struct crm_schema *s, const char *to, const char *from,
 }
 
 int
-crm_schema_set_type(struct crm_schema *s, const char *field,
-    const char *type, struct crm_err *e)
+crm_schema_set_type(struct crm_schema *s, const char *field, const char *type,
+    struct crm_err *e)
 {
 	size_t i;
 
@@ -237,15 +237,14 @@ crm_schema_set_type(struct crm_schema *s, const char *field,
 		    type);
 	if (*field == '\0')
 		return crm_err_set(e, EX_USAGE, "bad --type: want FIELD=TYPE");
-	if (add_pair(&s->types, &s->ntypes, field, NULL,
-		type_names[i].type) == -1)
+	if (add_pair(&s->types, &s->ntypes, field, NULL, type_names[i].type) ==
+	    -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
 
 int
-crm_schema_set_key(struct crm_schema *s, const char *field,
-    struct crm_err *e)
+crm_schema_set_key(struct crm_schema *s, const char *field, struct crm_err *e)
 {
 	if (s->fields != NULL)
 		return crm_err_set(e, EX_USAGE,
@@ -260,8 +259,8 @@ crm_schema_set_key(struct crm_schema *s, const char *field,
 }
 
 int
-crm_schema_set_region(struct crm_schema *s, const char *region,
-    struct crm_err *e)
+crm_schema_set_region(
+    struct crm_schema *s, const char *region, struct crm_err *e)
 {
 	if (strlen(region) != 2 || !crm_norm_region_known(region))
 		return crm_err_set(e, EX_USAGE, "unknown region '%s'", region);
@@ -338,8 +337,7 @@ mapped(const struct crm_schema *s, const char *name, size_t len)
  * that is clean ASCII and not mapped is left alone without a copy.
  */
 static int
-fix_name(struct crm_schema *s, struct crm_rec *r, size_t i,
-    struct crm_err *e)
+fix_name(struct crm_schema *s, struct crm_rec *r, size_t i, struct crm_err *e)
 {
 	size_t len, k;
 	const char *name = crm_rec_name(r, i, &len), *to, *why;
@@ -357,8 +355,8 @@ fix_name(struct crm_schema *s, struct crm_rec *r, size_t i,
 			    why != NULL ? EX_DATAERR : EX_SOFTWARE, "%s",
 			    why != NULL ? why : "out of memory");
 		}
-		if (crm_rec_rename(r, i, s->name.p ? s->name.p : "",
-			s->name.len) == -1)
+		if (crm_rec_rename(
+			r, i, s->name.p ? s->name.p : "", s->name.len) == -1)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 		name = crm_rec_name(r, i, &len);
 	}
@@ -476,8 +474,8 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 		/* A rename may have made two fields of one name. */
 		if (s->nmaps > 0 && (size_t)crm_rec_find(r, name, len) != i) {
 			crm_err_field(e, name, len);
-			return crm_err_set(e, EX_DATAERR,
-			    "two fields map to this name");
+			return crm_err_set(
+			    e, EX_DATAERR, "two fields map to this name");
 		}
 		vt = crm_rec_type(r, i);
 		if (vt != CRM_STRING && vt != CRM_NUMBER)
@@ -485,8 +483,8 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 		if (!crm_poscache_get(&s->types_at, r, i, &cached)) {
 			cached = (long)crm_schema_type(s, name, len);
 			if (crm_poscache_set(&s->types_at, r, i, cached) == -1)
-				return crm_err_set(e, EX_SOFTWARE,
-				    "out of memory");
+				return crm_err_set(
+				    e, EX_SOFTWARE, "out of memory");
 		}
 		t = (enum crm_ftype)cached;
 		if (vt == CRM_NUMBER && (t == CRM_F_NUMBER || t == CRM_F_TEXT ||
@@ -499,12 +497,12 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 		if (normalize(s, t, v, vlen, &why) == -1) {
 			crm_err_field(e, name, len);
 			if (why == NULL)
-				return crm_err_set(e, EX_SOFTWARE,
-				    "out of memory");
+				return crm_err_set(
+				    e, EX_SOFTWARE, "out of memory");
 			if (vlen > 60)
 				return crm_err_set(e, EX_DATAERR, "%s", why);
-			return crm_err_set(e, EX_DATAERR, "%s (got '%.*s')", why,
-			    (int)vlen, v);
+			return crm_err_set(e, EX_DATAERR, "%s (got '%.*s')",
+			    why, (int)vlen, v);
 		}
 		if ((s->tmp.len != vlen || vt != CRM_STRING ||
 			memcmp(s->tmp.p, v, vlen) != 0) &&
@@ -542,8 +540,8 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 }
 
 int
-crm_schema_check_header(struct crm_schema *s, const struct crm_rec *hdr,
-    struct crm_err *e)
+crm_schema_check_header(
+    struct crm_schema *s, const struct crm_rec *hdr, struct crm_err *e)
 {
 	struct crm_rec *r;
 	const struct kind_field *f;
@@ -567,10 +565,10 @@ crm_schema_check_header(struct crm_schema *s, const struct crm_rec *hdr,
 		name = crm_rec_name(r, i, &len);
 		for (j = 0; j < i; j++) {
 			b = crm_rec_name(r, j, &blen);
-			if (len == blen && (s->fields != NULL
-						   ? memcmp(name, b, len) == 0
-						   : strncasecmp(name, b,
-							 len) == 0)) {
+			if (len == blen &&
+			    (s->fields != NULL
+				    ? memcmp(name, b, len) == 0
+				    : strncasecmp(name, b, len) == 0)) {
 				crm_err_field(e, name, len);
 				crm_err_set(e, EX_DATAERR,
 				    "bad header: fields %zu and %zu both "

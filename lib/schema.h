@@ -46,24 +46,23 @@ const char *crm_schema_kind(const struct crm_schema *s);
  * by name ("email", "phone", ...); choose the key field of a generic kind;
  * the default phone region; the order of NN/NN/YYYY dates.
  */
-int crm_schema_map(struct crm_schema *s, const char *to, const char *from,
-    struct crm_err *e);
+int crm_schema_map(
+    struct crm_schema *s, const char *to, const char *from, struct crm_err *e);
 int crm_schema_set_type(struct crm_schema *s, const char *field,
     const char *type, struct crm_err *e);
-int crm_schema_set_key(struct crm_schema *s, const char *field,
-    struct crm_err *e);
-int crm_schema_set_region(struct crm_schema *s, const char *region,
-    struct crm_err *e);
-void crm_schema_set_date_order(struct crm_schema *s,
-    enum crm_date_order order);
+int crm_schema_set_key(
+    struct crm_schema *s, const char *field, struct crm_err *e);
+int crm_schema_set_region(
+    struct crm_schema *s, const char *region, struct crm_err *e);
+void crm_schema_set_date_order(struct crm_schema *s, enum crm_date_order order);
 
 /*
  * Check a CSV/TSV header (names as read) before any record: after renames,
  * every required field must be there and no two names may clash.
  * Returns 0 or -1 with e filled (EX_DATAERR).
  */
-int crm_schema_check_header(struct crm_schema *s, const struct crm_rec *hdr,
-    struct crm_err *e);
+int crm_schema_check_header(
+    struct crm_schema *s, const struct crm_rec *hdr, struct crm_err *e);
 
 /*
  * Normalize r in place: field names trimmed and NFKC-normalized and
@@ -71,18 +70,18 @@ int crm_schema_check_header(struct crm_schema *s, const struct crm_rec *hdr,
  * Returns 0, or -1 with e's field and message set (EX_DATAERR for a bad
  * value, EX_SOFTWARE when out of memory); r may then be half-normalized.
  */
-int crm_schema_apply(struct crm_schema *s, struct crm_rec *r,
-    struct crm_err *e);
+int crm_schema_apply(
+    struct crm_schema *s, struct crm_rec *r, struct crm_err *e);
 
 /* The type of the field named name (after renames). */
-enum crm_ftype crm_schema_type(const struct crm_schema *s, const char *name,
-    size_t len);
+enum crm_ftype crm_schema_type(
+    const struct crm_schema *s, const char *name, size_t len);
 
 /* The key field name (customer_id, event_id, or --key's), or NULL. */
 const char *crm_schema_key(const struct crm_schema *s);
 
 /* The store column for field name, or NULL when it goes into "extra". */
-const char *crm_schema_column(const struct crm_schema *s, const char *name,
-    size_t len);
+const char *crm_schema_column(
+    const struct crm_schema *s, const char *name, size_t len);
 
 #endif

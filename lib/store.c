@@ -63,8 +63,16 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 };
 
 static const char *const reserved[] = {
-	"customers", "events", "tags", "clusters", "models", "decisions",
-	"labels", "agents", "queues", "kb",
+	"customers",
+	"events",
+	"tags",
+	"clusters",
+	"models",
+	"decisions",
+	"labels",
+	"agents",
+	"queues",
+	"kb",
 };
 
 int
@@ -107,8 +115,8 @@ crm_store_fail(struct crm_store *s, struct crm_err *e, const char *what)
 {
 	int rc = sqlite3_extended_errcode(s->db);
 
-	return crm_err_set(e, crm_store_exit_code(rc), "%s: %s", what,
-	    sqlite3_errmsg(s->db));
+	return crm_err_set(
+	    e, crm_store_exit_code(rc), "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
 static void
@@ -151,8 +159,8 @@ migrate(struct crm_store *s, struct crm_err *e)
 		return -1;
 	if (v > CRM_STORE_VERSION)
 		return crm_err_set(e, EX_UNAVAILABLE,
-		    "store schema version %d is newer than this crmkit (%d)",
-		    v, CRM_STORE_VERSION);
+		    "store schema version %d is newer than this crmkit (%d)", v,
+		    CRM_STORE_VERSION);
 	if (v == CRM_STORE_VERSION)
 		return 0;
 	if (crm_store_begin(s, e) == -1)
@@ -167,8 +175,8 @@ migrate(struct crm_store *s, struct crm_err *e)
 			goto fail;
 		}
 	}
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
-	    CRM_STORE_VERSION);
+	snprintf(
+	    sql, sizeof(sql), "PRAGMA user_version = %d", CRM_STORE_VERSION);
 	if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
 		crm_store_fail(s, e, "cannot migrate the store");
 		goto fail;
@@ -191,8 +199,8 @@ set_wal(struct crm_store *s, int busy_ms, struct crm_err *e)
 	int waited = 0, rc;
 
 	for (;;) {
-		rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL,
-		    NULL);
+		rc = sqlite3_exec(
+		    s->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
 			return 0;
 		if ((rc & 0xff) != SQLITE_BUSY || waited >= busy_ms)
@@ -219,8 +227,7 @@ crm_store_open(const char *path, int busy_ms, struct crm_err *e)
 	    NULL);
 	if (rc != SQLITE_OK) {
 		crm_err_set(e, EX_CANTCREAT, "cannot open '%s': %s", path,
-		    s->db != NULL ? sqlite3_errmsg(s->db)
-				  : sqlite3_errstr(rc));
+		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, busy_ms);

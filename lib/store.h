@@ -28,8 +28,8 @@ struct crm_store;
  * it is not an SQLite database, EX_UNAVAILABLE when its schema is newer
  * than this program, EX_TEMPFAIL when it stayed locked.
  */
-struct crm_store *crm_store_open(const char *path, int busy_ms,
-    struct crm_err *e);
+struct crm_store *crm_store_open(
+    const char *path, int busy_ms, struct crm_err *e);
 void crm_store_close(struct crm_store *s);
 
 /* The connection, for statements of the caller's own. */

@@ -13,32 +13,32 @@
 
 static int tap_n, tap_failed;
 
-#define TAP_OK(cond, ...)                                                    \
-	do {                                                                 \
-		tap_n++;                                                     \
-		if (cond) {                                                  \
-			printf("ok %d - ", tap_n);                           \
-		} else {                                                     \
-			tap_failed++;                                        \
-			printf("not ok %d - %s:%d: ", tap_n, __FILE__,       \
-			    __LINE__);                                       \
-		}                                                            \
-		printf(__VA_ARGS__);                                         \
-		printf("\n");                                                \
+#define TAP_OK(cond, ...)                                                      \
+	do {                                                                   \
+		tap_n++;                                                       \
+		if (cond) {                                                    \
+			printf("ok %d - ", tap_n);                             \
+		} else {                                                       \
+			tap_failed++;                                          \
+			printf(                                                \
+			    "not ok %d - %s:%d: ", tap_n, __FILE__, __LINE__); \
+		}                                                              \
+		printf(__VA_ARGS__);                                           \
+		printf("\n");                                                  \
 	} while (0)
 
 /* Compare a NUL-terminated result with the expected string. */
-#define TAP_STR(got, want, ...)                                              \
-	do {                                                                 \
-		const char *tap_g = (got), *tap_w = (want);                  \
-		int tap_same = (tap_g == NULL && tap_w == NULL) ||           \
-		    (tap_g != NULL && tap_w != NULL &&                       \
-			strcmp(tap_g, tap_w) == 0);                          \
-		TAP_OK(tap_same, __VA_ARGS__);                               \
-		if (!tap_same)                                               \
-			printf("#   got:  '%s'\n#   want: '%s'\n",           \
-			    tap_g ? tap_g : "(null)",                        \
-			    tap_w ? tap_w : "(null)");                       \
+#define TAP_STR(got, want, ...)                                    \
+	do {                                                       \
+		const char *tap_g = (got), *tap_w = (want);        \
+		int tap_same = (tap_g == NULL && tap_w == NULL) || \
+			       (tap_g != NULL && tap_w != NULL &&  \
+				   strcmp(tap_g, tap_w) == 0);     \
+		TAP_OK(tap_same, __VA_ARGS__);                     \
+		if (!tap_same)                                     \
+			printf("#   got:  '%s'\n#   want: '%s'\n", \
+			    tap_g ? tap_g : "(null)",              \
+			    tap_w ? tap_w : "(null)");             \
 	} while (0)
 
 static int

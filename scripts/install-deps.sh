@@ -12,7 +12,7 @@ set -eu
 pkgs="gcc make libc6-dev libsqlite3-dev libcsv-dev libjansson-dev
 libutf8proc-dev libsvm-dev liblinear-dev libopenblas-dev liblapacke-dev
 libxxhash-dev sqlite3 mandoc clang-format"
-bench_pkgs="time miller fasttext python3 python3-sklearn python3-xgboost
+bench_pkgs="time bc miller fasttext python3 python3-sklearn python3-xgboost
 python3-numpy"
 
 check=0

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# bench-ingest.sh [DATA_DIR]: the "ingest: CSV into SQLite" benchmark of
+# ../shared/BENCHMARKS.md.
+#
+# What it measures: loading a deterministic synthetic customers CSV
+# (scripts/gen-customers.sh, 1,000,000 rows by default) into SQLite with
+#   crmkit: crm-ingest --db X.db --kind customers < file > /dev/null
+#           (validating and normalizing every record), and
+#   peer:   sqlite3 Y.db with .mode csv and .import file customers
+#           (no validation at all).
+#
+# Protocol: both tools read the same file in the same run.  Each is run R
+# times, alternating crmkit and peer, on a fresh database every run; wall
+# seconds and peak RSS come from GNU time (/usr/bin/time -f '%e %M').  The
+# table shows the median time of each tool and the highest peak RSS seen
+# over its runs.  Every crm-ingest run must report "read N" and
+# "rejected 0" on its summary line, and the final store must hold N
+# customers.  crm-ingest is also run once on an N/5-row file (200,000 rows
+# by default) to show its peak RSS is flat in the number of rows.
+#
+# Goals: time ratio crmkit/peer <= 1.00; crmkit peak RSS < 64 MB.
+# Exit status: 0 whether or not the goals are met (it is a measurement),
+# non-zero if a run failed or a check did not hold.
+#
+# Environment: N rows (default 1000000), R repetitions (default 3).
+# DATA_DIR (default ../shared/data from the repo root) is accepted for
+# uniformity with the other benchmarks; this one generates its own data.
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+data_dir=${1:-$root/../shared/data}
+: "$data_dir" # not used: the data is generated below
+
+n=${N:-1000000}
+reps=${R:-3}
+n_small=$((n / 5 > 0 ? n / 5 : 1))
+ingest=$root/build/bin/crm-ingest
+gen=$root/scripts/gen-customers.sh
+gnutime=/usr/bin/time
+
+die() {
+	echo "bench-ingest: $*" >&2
+	exit 1
+}
+
+case $n in '' | *[!0-9]* | 0) die "N must be a positive integer, not '$n'" ;; esac
+case $reps in '' | *[!0-9]* | 0) die "R must be a positive integer, not '$reps'" ;; esac
+
+# ---- prerequisites ------------------------------------------------------------
+
+[ -x "$ingest" ] || make -C "$root"
+[ -x "$ingest" ] || die "no $ingest after make"
+if [ ! -x "$gnutime" ]; then
+	echo "bench-ingest: $gnutime missing; installing the benchmark packages" >&2
+	"$root/scripts/install-deps.sh" --bench ||
+		die "install GNU time (Debian package 'time'): scripts/install-deps.sh --bench"
+	[ -x "$gnutime" ] || die "still no $gnutime"
+fi
+command -v sqlite3 >/dev/null || die "sqlite3 not found (scripts/install-deps.sh)"
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-ingest.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# ---- helpers --------------------------------------------------------------------
+
+# timed NAME CMD...: run CMD under GNU time with stderr in $tmp/NAME.err and
+# "seconds kilobytes" in $tmp/NAME.time; fail loudly if CMD fails.
+timed() {
+	local name=$1
+	shift
+	if ! "$gnutime" -o "$tmp/$name.time" -f '%e %M' "$@" 2>"$tmp/$name.err"; then
+		cat "$tmp/$name.err" "$tmp/$name.time" >&2 2>/dev/null || true
+		die "$name failed: $*"
+	fi
+	# GNU time may add a "Command ..." line; the figures are the last line.
+	tail -n 1 "$tmp/$name.time"
+}
+
+# run_crm FILE ROWS DB: one crm-ingest run; prints "seconds kilobytes" and
+# checks the summary line says read ROWS and rejected 0.
+run_crm() {
+	local file=$1 rows=$2 db=$3 summary
+	rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
+	timed crm "$ingest" --db "$db" --kind customers <"$file" >/dev/null
+	summary=$(grep '^crm-ingest: read ' "$tmp/crm.err" | tail -n 1 || true)
+	[ -n "$summary" ] || {
+		cat "$tmp/crm.err" >&2
+		die "crm-ingest printed no summary line"
+	}
+	[[ $summary == *"read $rows,"* && $summary == *"rejected 0" ]] ||
+		die "crm-ingest on $rows rows: unexpected summary: $summary"
+	echo "$summary" >"$tmp/crm.summary"
+}
+
+# run_peer FILE DB: one sqlite3 .import run; prints "seconds kilobytes".
+run_peer() {
+	local file=$1 db=$2
+	rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
+	timed peer sqlite3 -batch -bail "$db" '.mode csv' ".import '$file' customers"
+}
+
+# median: the median of the numbers on stdin, one a line.
+median() {
+	sort -g | awk '{ v[NR] = $1 }
+		END { if (NR % 2) print v[(NR + 1) / 2]
+		      else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# ---- data ----------------------------------------------------------------------
+
+csv=$tmp/customers-$n.csv
+small=$tmp/customers-$n_small.csv
+"$gen" "$n" >"$csv"
+"$gen" "$n_small" >"$small"
+echo "ingest: $n rows, $(du -m "$csv" | cut -f1) MB CSV; R=$reps runs each, alternating"
+
+# ---- runs ----------------------------------------------------------------------
+
+: >"$tmp/crm.runs"
+: >"$tmp/peer.runs"
+for ((i = 1; i <= reps; i++)); do
+	c=$(run_crm "$csv" "$n" "$tmp/X.db")
+	p=$(run_peer "$csv" "$tmp/Y.db")
+	echo "$c" >>"$tmp/crm.runs"
+	echo "$p" >>"$tmp/peer.runs"
+	printf '  run %d: crmkit %6ss %6s KB   peer %6ss %6s KB\n' \
+		"$i" "${c% *}" "${c#* }" "${p% *}" "${p#* }"
+done
+echo "  $(cat "$tmp/crm.summary")"
+
+# The store of the last crmkit run must hold every customer.
+stored=$(sqlite3 "$tmp/X.db" 'select count(*) from customers')
+peer_rows=$(sqlite3 "$tmp/Y.db" 'select count(*) from customers')
+echo "  store check: select count(*) from customers = $stored (crmkit), $peer_rows (peer)"
+[ "$stored" = "$n" ] || die "crmkit store holds $stored customers, expected $n"
+[ "$peer_rows" = "$n" ] || die "peer table holds $peer_rows rows, expected $n"
+
+# Memory flat in rows: one crm-ingest run on the smaller file.
+s=$(run_crm "$small" "$n_small" "$tmp/S.db")
+
+# ---- report --------------------------------------------------------------------
+
+crm_t=$(cut -d' ' -f1 "$tmp/crm.runs" | median)
+peer_t=$(cut -d' ' -f1 "$tmp/peer.runs" | median)
+crm_kb=$(cut -d' ' -f2 "$tmp/crm.runs" | sort -n | tail -n 1)
+peer_kb=$(cut -d' ' -f2 "$tmp/peer.runs" | sort -n | tail -n 1)
+small_kb=${s#* }
+
+echo
+awk -v n="$n" -v ct="$crm_t" -v pt="$peer_t" -v ck="$crm_kb" -v pk="$peer_kb" \
+	-v sn="$n_small" -v sk="$small_kb" 'BEGIN {
+	printf "%-8s %9s %10s %11s %13s\n", "tool", "rows", "median s", "rows/s", "peak RSS MB"
+	printf "%-8s %9d %10.2f %11.0f %13.1f\n", "crmkit", n, ct, (ct > 0 ? n / ct : 0), ck / 1024
+	printf "%-8s %9d %10.2f %11.0f %13.1f\n", "sqlite3", n, pt, (pt > 0 ? n / pt : 0), pk / 1024
+	print ""
+	if (pt > 0)
+		printf "ratio crmkit/peer = %.2f (goal <= 1.00)\n", ct / pt
+	else
+		print "ratio crmkit/peer = n/a (peer time 0)"
+	printf "peak RSS crmkit = %.0f MB (goal < 64 MB)\n", ck / 1024
+	printf "peak RSS crmkit by rows: %d rows %.1f MB, %d rows %.1f MB (goal: flat)\n",
+	    sn, sk / 1024, n, ck / 1024
+}'

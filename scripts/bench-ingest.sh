@@ -18,6 +18,11 @@
 # customers.  crm-ingest is also run once on an N/5-row file (200,000 rows
 # by default) to show its peak RSS is flat in the number of rows.
 #
+# For reference only, a third runner does the same .import into a table
+# shaped like crmkit's store (WAL, 16 KiB pages, customer_id primary key,
+# synchronous=NORMAL): what SQLite itself costs for a keyed, concurrent
+# store, before any validation.
+#
 # Goals: time ratio crmkit/peer <= 1.00; crmkit peak RSS < 64 MB.
 # Exit status: 0 whether or not the goals are met (it is a measurement),
 # non-zero if a run failed or a check did not hold.
@@ -63,12 +68,14 @@ trap 'rm -rf "$tmp"' EXIT
 
 # ---- helpers --------------------------------------------------------------------
 
-# timed NAME CMD...: run CMD under GNU time with stderr in $tmp/NAME.err and
-# "seconds kilobytes" in $tmp/NAME.time; fail loudly if CMD fails.
+# timed NAME INPUT CMD...: run CMD under GNU time, stdin from INPUT, stdout
+# discarded, stderr in $tmp/NAME.err; print "seconds kilobytes" (also kept
+# in $tmp/NAME.time); fail loudly if CMD fails.
 timed() {
-	local name=$1
-	shift
-	if ! "$gnutime" -o "$tmp/$name.time" -f '%e %M' "$@" 2>"$tmp/$name.err"; then
+	local name=$1 input=$2
+	shift 2
+	if ! "$gnutime" -o "$tmp/$name.time" -f '%e %M' "$@" \
+		<"$input" >/dev/null 2>"$tmp/$name.err"; then
 		cat "$tmp/$name.err" "$tmp/$name.time" >&2 2>/dev/null || true
 		die "$name failed: $*"
 	fi
@@ -81,7 +88,7 @@ timed() {
 run_crm() {
 	local file=$1 rows=$2 db=$3 summary
 	rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
-	timed crm "$ingest" --db "$db" --kind customers <"$file" >/dev/null
+	timed crm "$file" "$ingest" --db "$db" --kind customers
 	summary=$(grep '^crm-ingest: read ' "$tmp/crm.err" | tail -n 1 || true)
 	[ -n "$summary" ] || {
 		cat "$tmp/crm.err" >&2
@@ -96,7 +103,18 @@ run_crm() {
 run_peer() {
 	local file=$1 db=$2
 	rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
-	timed peer sqlite3 -batch -bail "$db" '.mode csv' ".import '$file' customers"
+	timed peer /dev/null sqlite3 -batch -bail "$db" '.mode csv' ".import '$file' customers"
+}
+
+# run_keyed FILE DB: .import into a keyed WAL table (reference).
+run_keyed() {
+	local file=$1 db=$2
+	rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
+	timed keyed /dev/null sqlite3 -batch -bail "$db" \
+		'PRAGMA page_size=16384' 'PRAGMA journal_mode=WAL' \
+		'PRAGMA synchronous=NORMAL' \
+		'CREATE TABLE customers(customer_id TEXT PRIMARY KEY NOT NULL, name, email, phone, city, signup_date, note) WITHOUT ROWID' \
+		'.mode csv' ".import --skip 1 '$file' customers"
 }
 
 # median: the median of the numbers on stdin, one a line.
@@ -112,25 +130,30 @@ csv=$tmp/customers-$n.csv
 small=$tmp/customers-$n_small.csv
 "$gen" "$n" >"$csv"
 "$gen" "$n_small" >"$small"
-echo "ingest: $n rows, $(du -m "$csv" | cut -f1) MB CSV; R=$reps runs each, alternating"
+echo "ingest: $n rows, $(($(wc -c <"$csv") / 1000000)) MB CSV; R=$reps runs each, alternating"
 
 # ---- runs ----------------------------------------------------------------------
 
 : >"$tmp/crm.runs"
 : >"$tmp/peer.runs"
+: >"$tmp/keyed.runs"
 for ((i = 1; i <= reps; i++)); do
 	c=$(run_crm "$csv" "$n" "$tmp/X.db")
 	p=$(run_peer "$csv" "$tmp/Y.db")
+	k=$(run_keyed "$csv" "$tmp/Z.db")
 	echo "$c" >>"$tmp/crm.runs"
 	echo "$p" >>"$tmp/peer.runs"
+	echo "$k" >>"$tmp/keyed.runs"
 	printf '  run %d: crmkit %6ss %6s KB   peer %6ss %6s KB\n' \
 		"$i" "${c% *}" "${c#* }" "${p% *}" "${p#* }"
 done
 echo "  $(cat "$tmp/crm.summary")"
 
 # The store of the last crmkit run must hold every customer.
-stored=$(sqlite3 "$tmp/X.db" 'select count(*) from customers')
-peer_rows=$(sqlite3 "$tmp/Y.db" 'select count(*) from customers')
+stored=$(sqlite3 "$tmp/X.db" 'select count(*) from customers') ||
+	die "cannot count the customers in the crmkit store"
+peer_rows=$(sqlite3 "$tmp/Y.db" 'select count(*) from customers') ||
+	die "cannot count the rows of the peer table"
 echo "  store check: select count(*) from customers = $stored (crmkit), $peer_rows (peer)"
 [ "$stored" = "$n" ] || die "crmkit store holds $stored customers, expected $n"
 [ "$peer_rows" = "$n" ] || die "peer table holds $peer_rows rows, expected $n"
@@ -142,21 +165,25 @@ s=$(run_crm "$small" "$n_small" "$tmp/S.db")
 
 crm_t=$(cut -d' ' -f1 "$tmp/crm.runs" | median)
 peer_t=$(cut -d' ' -f1 "$tmp/peer.runs" | median)
+keyed_t=$(cut -d' ' -f1 "$tmp/keyed.runs" | median)
 crm_kb=$(cut -d' ' -f2 "$tmp/crm.runs" | sort -n | tail -n 1)
 peer_kb=$(cut -d' ' -f2 "$tmp/peer.runs" | sort -n | tail -n 1)
 small_kb=${s#* }
 
 echo
 awk -v n="$n" -v ct="$crm_t" -v pt="$peer_t" -v ck="$crm_kb" -v pk="$peer_kb" \
-	-v sn="$n_small" -v sk="$small_kb" 'BEGIN {
+	-v sn="$n_small" -v sk="$small_kb" -v kt="$keyed_t" 'BEGIN {
 	printf "%-8s %9s %10s %11s %13s\n", "tool", "rows", "median s", "rows/s", "peak RSS MB"
 	printf "%-8s %9d %10.2f %11.0f %13.1f\n", "crmkit", n, ct, (ct > 0 ? n / ct : 0), ck / 1024
 	printf "%-8s %9d %10.2f %11.0f %13.1f\n", "sqlite3", n, pt, (pt > 0 ? n / pt : 0), pk / 1024
+	printf "%-8s %9d %10.2f %11.0f %13s\n", "keyed", n, kt, (kt > 0 ? n / kt : 0), "(reference)"
 	print ""
 	if (pt > 0)
 		printf "ratio crmkit/peer = %.2f (goal <= 1.00)\n", ct / pt
 	else
 		print "ratio crmkit/peer = n/a (peer time 0)"
+	if (kt > 0)
+		printf "ratio crmkit/keyed-WAL import = %.2f (reference: the store alone)\n", ct / kt
 	printf "peak RSS crmkit = %.0f MB (goal < 64 MB)\n", ck / 1024
 	printf "peak RSS crmkit by rows: %d rows %.1f MB, %d rows %.1f MB (goal: flat)\n",
 	    sn, sk / 1024, n, ck / 1024

@@ -239,9 +239,8 @@ crm_store_open(const char *path, int busy_ms, struct crm_err *e)
 	if (sqlite3_exec(s->db, "PRAGMA page_size=16384", NULL, NULL, NULL) !=
 		SQLITE_OK ||
 	    set_wal(s, busy_ms, e) == -1 ||
-	    sqlite3_exec(s->db,
-		"PRAGMA synchronous=NORMAL", NULL,
-		NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL,
+		NULL) != SQLITE_OK) {
 		if (e->code == 0)
 			crm_store_fail(s, e, "cannot configure the store");
 		goto named;

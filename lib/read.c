@@ -39,7 +39,6 @@ struct crm_reader {
 	int in_eof;
 	struct crm_buf pend; /* lines pushed back, read before fp */
 	size_t pend_off;
-	int skip_lf;	      /* last line ended in CR: drop a leading LF */
 	int unread;	      /* return the current line again */
 	struct crm_buf line;  /* the current line, terminator included */
 	unsigned long lineno; /* lines returned so far */
@@ -60,11 +59,13 @@ struct crm_reader {
 	size_t js_pos;	    /* JSONL framing: bytes of acc scanned */
 	long js_depth;	    /* open objects and arrays */
 	int js_str;	    /* inside a string */
+	int overlong;	    /* the current line was longer than max */
 };
 
-static size_t chunk = CRM_READ_CHUNK; /* bytes per fread */
+static size_t chunk = CRM_READ_CHUNK; /* bytes per read(2) */
 
 static int fill(struct crm_reader *);
+static size_t chomp(const char *, size_t);
 static int next_line(struct crm_reader *);
 static size_t line_end(const char *, size_t);
 static int recover(
@@ -91,15 +92,20 @@ fill(struct crm_reader *rd)
 
 	if (rd->in_eof)
 		return 0;
-	if (rd->on_wait != NULL) {
+	if (rd->on_wait != NULL && rd->fd >= 0) {
 		pfd.fd = rd->fd;
 		pfd.events = POLLIN;
 		if (poll(&pfd, 1, 0) == 0)
 			rd->on_wait(rd->wait_arg);
 	}
-	do
-		n = read(rd->fd, rd->in, chunk);
-	while (n == -1 && errno == EINTR);
+	if (rd->fd < 0) /* a stream with no descriptor, e.g. fmemopen(3) */
+		n = (ssize_t)fread(rd->in, 1, chunk, rd->fp);
+	else
+		do
+			n = read(rd->fd, rd->in, chunk);
+		while (n == -1 && errno == EINTR);
+	if (n == 0 && rd->fd < 0 && ferror(rd->fp))
+		n = -1;
 	if (n <= 0) {
 		rd->in_len = rd->in_off = 0;
 		rd->in_eof = 1;
@@ -127,22 +133,25 @@ line_end(const char *s, size_t n)
 
 /*
  * Read the next line into rd->line.  Returns 1, 0 at end of input, or -1
- * on a read error (errno set).
+ * on a read error (errno set).  A CR at the very end of the data read so
+ * far may be the first half of a CRLF: the next read decides.
  */
 static int
 next_line(struct crm_reader *rd)
 {
 	const char *s;
 	size_t avail, n;
-	int got = 0, rc;
+	int got = 0, cr_end = 0, rc, from_pend;
 
 	if (rd->unread) {
 		rd->unread = 0;
 		return 1;
 	}
 	crm_buf_reset(&rd->line);
+	rd->overlong = 0;
 	for (;;) {
-		if (rd->pend_off < rd->pend.len) {
+		from_pend = rd->pend_off < rd->pend.len;
+		if (from_pend) {
 			s = rd->pend.p + rd->pend_off;
 			avail = rd->pend.len - rd->pend_off;
 		} else {
@@ -158,34 +167,34 @@ next_line(struct crm_reader *rd)
 			s = rd->in + rd->in_off;
 			avail = rd->in_len - rd->in_off;
 		}
-		if (rd->skip_lf) {
-			rd->skip_lf = 0;
-			if (s[0] == '\n') {
-				s++;
-				avail--;
-				if (rd->pend_off < rd->pend.len)
-					rd->pend_off++;
-				else
-					rd->in_off++;
-				if (avail == 0)
-					continue;
-			}
+		if (cr_end) {
+			n = s[0] == '\n' ? 1 : 0;
+		} else {
+			n = line_end(s, avail);
 		}
-		n = line_end(s, avail);
-		if (crm_buf_add(&rd->line, s, n) == -1)
+		/*
+		 * Past the limit, keep only the start of the line (the same
+		 * bytes however the input was split) for the rejects.
+		 */
+		if (rd->line.len <= rd->max &&
+		    crm_buf_add(&rd->line, s,
+			n < rd->max + 1 - rd->line.len
+			    ? n
+			    : rd->max + 1 - rd->line.len) == -1)
 			return -1;
+		if (rd->line.len > rd->max)
+			rd->overlong = 1;
 		got = 1;
-		if (rd->pend_off < rd->pend.len)
+		if (from_pend)
 			rd->pend_off += n;
 		else
 			rd->in_off += n;
-		if (s[n - 1] == '\n')
+		if (cr_end || s[n - 1] == '\n')
 			break;
 		if (s[n - 1] == '\r') {
-			/* A CR at the end of the data: a CRLF may be split. */
-			if (n == avail)
-				rd->skip_lf = 1;
-			break;
+			if (n < avail)
+				break;
+			cr_end = 1;
 		}
 	}
 	if (!got)
@@ -229,7 +238,6 @@ recover(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e,
 		rd->pend = keep;
 		rd->pend_off = 0;
 		rd->lineno = rd->start;
-		rd->skip_lf = 0;
 		rd->unread = 0;
 	}
 	crm_rec_clear(r);
@@ -241,6 +249,27 @@ recover(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e,
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	e->line = rd->start;
 	return crm_err_set(e, EX_DATAERR, "%s", why);
+}
+
+/*
+ * Reject the record whose line was longer than the limit.  Only the first
+ * KiB of its text is kept: holding all of it is what the limit prevents.
+ */
+static int
+reject_overlong(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
+{
+	size_t keep =
+	    chomp(rd->line.p, rd->line.len < 1024 ? rd->line.len : 1024);
+
+	crm_rec_clear(r);
+	r->line = rd->acc.len > 0 ? rd->start : rd->lineno;
+	crm_buf_reset(&rd->acc);
+	if (crm_buf_add(&r->raw, rd->line.p, keep) == -1 ||
+	    (rd->fmt == CRM_FMT_CSV && csv_start(rd) == -1))
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	e->line = r->line;
+	return crm_err_set(e, EX_DATAERR,
+	    "line longer than %zu bytes (raw text cut short)", rd->max);
 }
 
 /* Move the text read into r as its raw text; the record starts at start. */
@@ -349,6 +378,8 @@ csv_row(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 			if (csv_start(rd) == -1)
 				rd->oom = 1;
 		} else {
+			if (rd->overlong)
+				return reject_overlong(rd, r, e);
 			if (rd->acc.len == 0) {
 				if (chomp(rd->line.p, rd->line.len) == 0)
 					continue; /* blank line */
@@ -492,6 +523,8 @@ tsv_next(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 
 	if ((rc = tsv_line(rd, e)) != 1)
 		return rc;
+	if (rd->overlong)
+		return reject_overlong(rd, r, e);
 	rd->start = rd->lineno;
 	crm_buf_reset(&rd->acc);
 	if (crm_buf_add(&rd->acc, rd->line.p, rd->line.len) == -1 ||
@@ -554,6 +587,8 @@ jsonl_next(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 			return recover(
 			    rd, r, e, "bad JSON: unterminated object");
 		}
+		if (rd->overlong)
+			return reject_overlong(rd, r, e);
 		if (rd->acc.len == 0) {
 			for (i = 0; i < rd->line.len; i++)
 				if (!strchr(" \t\r\n", rd->line.p[i]))
@@ -615,6 +650,9 @@ read_header(struct crm_reader *rd, struct crm_err *e)
 	if (rd->fmt == CRM_FMT_TSV) {
 		if ((rc = tsv_line(rd, e)) == -1)
 			return -1;
+		if (rc == 1 && rd->overlong)
+			return crm_err_set(e, EX_DATAERR,
+			    "bad header: line longer than %zu bytes", rd->max);
 		if (rc == 1 && tsv_split(rd, rd->header, e) == -1)
 			return -1;
 	} else {

@@ -547,7 +547,7 @@ static int
 put_text(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 {
 	const struct crm_rec *h = w->header;
-	size_t i, k, len;
+	size_t i, k, len, start;
 	long col;
 	const char *name;
 	int sep = w->fmt == CRM_FMT_TSV ? '\t' : ',';
@@ -570,6 +570,7 @@ put_text(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 			w->slot[col] = k;
 		}
 	}
+	start = w->line.len;
 	for (i = 0; i < h->n; i++) {
 		if (i > 0 && crm_buf_addc(&w->line, sep) == -1)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -579,6 +580,10 @@ put_text(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 			r->f[k].type) == -1)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	}
+	/* An empty line would read back as no record: quote the empty field. */
+	if (w->line.len == start && w->fmt == CRM_FMT_CSV &&
+	    crm_buf_add(&w->line, "\"\"", 2) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return end_line(w, e);
 }
 

@@ -144,7 +144,9 @@ next_line(struct crm_reader *rd)
 	int got = 0, cr_end = 0, rc, from_pend;
 
 	if (rd->unread) {
+		/* The first line, read before crm_reader_set_max(). */
 		rd->unread = 0;
+		rd->overlong = rd->line.len > rd->max;
 		return 1;
 	}
 	crm_buf_reset(&rd->line);
@@ -258,9 +260,13 @@ recover(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e,
 static int
 reject_overlong(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 {
-	size_t keep =
-	    chomp(rd->line.p, rd->line.len < 1024 ? rd->line.len : 1024);
+	size_t keep = rd->line.len;
 
+	if (keep > rd->max + 1)
+		keep = rd->max + 1;
+	if (keep > 1024)
+		keep = 1024;
+	keep = chomp(rd->line.p, keep);
 	crm_rec_clear(r);
 	r->line = rd->acc.len > 0 ? rd->start : rd->lineno;
 	crm_buf_reset(&rd->acc);
@@ -352,6 +358,54 @@ on_row(int c, void *data)
 }
 
 /*
+ * The second chance for a one-line record that strict RFC 4180 refused: a
+ * quote inside an unquoted field (37°36'37.8"N, a height of 5'11") is
+ * taken as a character, as most CSV readers take it.  Quoted fields still
+ * follow the RFC: a quote closes them only before a comma or the end of
+ * the line.  Returns 0 with r filled, or -1 when the line stays malformed.
+ */
+static int
+lenient_row(struct crm_reader *rd, struct crm_rec *r)
+{
+	const char *p = rd->acc.p, *end = p + chomp(rd->acc.p, rd->acc.len);
+	const char *q;
+
+	crm_rec_clear(r);
+	rd->cur = r;
+	rd->nfield = 0;
+	rd->bad_field = SIZE_MAX;
+	for (;;) {
+		crm_buf_reset(&rd->tmp);
+		if (p < end && *p == '"') {
+			for (p++;; p++) {
+				if (p >= end)
+					return -1;
+				if (*p == '"' && (p + 1 >= end || p[1] != '"'))
+					break;
+				if (*p == '"')
+					p++;
+				if (crm_buf_addc(&rd->tmp, *p) == -1)
+					return -1;
+			}
+			if (++p < end && *p != ',')
+				return -1;
+		} else {
+			q = memchr(p, ',', (size_t)(end - p));
+			q = q != NULL ? q : end;
+			if (crm_buf_add(&rd->tmp, p, (size_t)(q - p)) == -1)
+				return -1;
+			p = q;
+		}
+		add_field(rd, rd->tmp.p != NULL ? rd->tmp.p : "", rd->tmp.len);
+		if (rd->oom)
+			return -1;
+		if (p >= end)
+			return 0;
+		p++;
+	}
+}
+
+/*
  * Read one CSV row into r (which is rd->header while reading the header).
  * Returns 1, 0 at end of input, or -1 with e filled.
  */
@@ -389,11 +443,17 @@ csv_row(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 			    -1)
 				rd->oom = 1;
 			else if (csv_parse(&rd->csv, rd->line.p, rd->line.len,
-				     on_field, on_row, rd) < rd->line.len)
-				return recover(rd, r, e,
-				    csv_error(&rd->csv) == CSV_EPARSE
-					? "malformed quoting"
-					: "out of memory");
+				     on_field, on_row, rd) < rd->line.len) {
+				if (csv_error(&rd->csv) != CSV_EPARSE)
+					rd->oom = 1;
+				else if (rd->acc.len == rd->line.len &&
+					 lenient_row(rd, r) == 0 &&
+					 csv_start(rd) == 0)
+					rd->row_done = 1;
+				else if (!rd->oom)
+					return recover(
+					    rd, r, e, "malformed quoting");
+			}
 		}
 		if (rd->oom)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -508,11 +568,16 @@ tsv_line(struct crm_reader *rd, struct crm_err *e)
 {
 	int rc;
 
+	/*
+	 * Blank lines are skipped, except in a one-column file, where a
+	 * blank line is the record of an empty value: TSV cannot quote it.
+	 */
 	do {
 		if ((rc = next_line(rd)) == -1)
 			return crm_err_set(
 			    e, EX_IOERR, "read error: %s", strerror(errno));
-	} while (rc == 1 && chomp(rd->line.p, rd->line.len) == 0);
+	} while (rc == 1 && chomp(rd->line.p, rd->line.len) == 0 &&
+		 (rd->header == NULL || rd->header->n != 1));
 	return rc;
 }
 

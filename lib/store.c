@@ -218,6 +218,11 @@ crm_store_open(const char *path, int busy_ms, struct crm_err *e)
 
 	if (busy_ms <= 0)
 		busy_ms = CRM_BUSY_DEFAULT;
+	/*
+	 * No memory statistics: they put a global mutex around every
+	 * allocation SQLite makes.  (A no-op once SQLite is initialized.)
+	 */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return NULL;

@@ -56,6 +56,7 @@ static int fail(struct crm_buf *, size_t, const char **, const char *);
 static int nomem(struct crm_buf *, size_t, const char **);
 static int is_space_cp(utf8proc_int32_t);
 static size_t utf8_seq(const unsigned char *, size_t);
+static int nfkc_stable(const unsigned char *, size_t);
 static int text_norm(
     struct crm_buf *, const char *, size_t, enum text_mode, const char **);
 static int text_slow(
@@ -287,6 +288,35 @@ static const unsigned char ascii_out[2][256] = {
 };
 
 /*
+ * Is valid UTF-8 text left as it is by NFKC and case folding, apart from
+ * its ASCII?  True when every other character is a CJK unified ideograph
+ * (U+3400-4DBF, U+4E00-9FFF) or the ideographic comma or full stop
+ * (U+3001-3002): none has a decomposition, a case or a composition with
+ * its neighbours, so Chinese names and short texts need no utf8proc.
+ */
+static int
+nfkc_stable(const unsigned char *u, size_t len)
+{
+	size_t i;
+	unsigned cp;
+
+	for (i = 0; i < len; i++) {
+		if (u[i] < 0x80)
+			continue;
+		if ((u[i] & 0xf0) != 0xe0 || len - i < 3)
+			return 0;
+		cp = (u[i] & 0x0fu) << 12 | (u[i + 1] & 0x3fu) << 6 |
+		     (u[i + 2] & 0x3fu);
+		if (!((cp >= 0x4e00 && cp <= 0x9fff) ||
+			(cp >= 0x3400 && cp <= 0x4dbf) ||
+			(cp >= 0x3001 && cp <= 0x3002)))
+			return 0;
+		i += 2;
+	}
+	return 1;
+}
+
+/*
  * Append in[0..len) to out, normalized as mode says.  Pure ASCII is
  * handled by one loop over the bytes (NFKC leaves ASCII as it is, and
  * folding or lower-casing ASCII is A-Z to a-z); a byte >= 0x80 throws that
@@ -305,6 +335,7 @@ text_norm(struct crm_buf *out, const char *in, size_t len, enum text_mode mode,
 	const unsigned char *map = ascii_out[mode != TEXT_PLAIN];
 	size_t base = out->len, i, end;
 	unsigned c, sp, prev = 1, high = 0;
+	int stable = 0;
 	char *d, *start;
 
 	if (crm_buf_grow(out, len) == -1)
@@ -320,8 +351,10 @@ text_norm(struct crm_buf *out, const char *in, size_t len, enum text_mode mode,
 			d += !(sp & prev);
 			prev = sp;
 		}
-		if (high & 0x80)
-			return text_slow(out, in, len, mode, why);
+		if ((high & 0x80) && !stable) {
+			if (!(stable = nfkc_stable(u, len)))
+				return text_slow(out, in, len, mode, why);
+		}
 	}
 	if (prev && d > start)
 		d--;

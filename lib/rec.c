@@ -88,23 +88,27 @@ crm_rec_find(const struct crm_rec *r, const char *name, size_t len)
 
 /*
  * Append bytes to the arena, NUL-terminated, and return their offset in
- * *off.  src may point into the arena itself.
+ * *off.  src may point into the arena itself: without growth the copy
+ * lands past the bytes in use, so it cannot overlap its source; with
+ * growth the source is found again by its offset.
  */
 static int
 arena_put(struct crm_rec *r, const char *src, size_t len, size_t *off)
 {
 	size_t inside = SIZE_MAX;
 
-	if (r->data.p != NULL && src >= r->data.p &&
-	    src < r->data.p + r->data.len)
-		inside = (size_t)(src - r->data.p);
-	if (crm_buf_grow(&r->data, len + 1) == -1)
-		return -1;
-	if (inside != SIZE_MAX)
-		src = r->data.p + inside;
+	if (r->data.cap - r->data.len < len + 1) {
+		if (r->data.p != NULL && src >= r->data.p &&
+		    src < r->data.p + r->data.len)
+			inside = (size_t)(src - r->data.p);
+		if (crm_buf_grow(&r->data, len + 1) == -1)
+			return -1;
+		if (inside != SIZE_MAX)
+			src = r->data.p + inside;
+	}
 	*off = r->data.len;
 	if (len > 0)
-		memmove(r->data.p + r->data.len, src, len);
+		memcpy(r->data.p + r->data.len, src, len);
 	r->data.len += len;
 	r->data.p[r->data.len++] = '\0';
 	return 0;
@@ -388,29 +392,36 @@ crm_writer_free(struct crm_writer *w)
 	free(w);
 }
 
+/* The bytes that make a CSV field need quotes. */
+static const unsigned char csv_special[256] = {
+	['\n'] = 1,
+	['\r'] = 1,
+	['"'] = 1,
+	[','] = 1,
+};
+
 /* RFC 4180: quote a field holding a delimiter, quote or line break. */
 static int
 csv_field(struct crm_buf *b, const char *v, size_t len)
 {
+	const char *p = v, *end = v + len, *q;
 	size_t i;
-	int quote = 0;
 
-	for (i = 0; i < len; i++)
-		if (v[i] == ',' || v[i] == '"' || v[i] == '\n' ||
-		    v[i] == '\r') {
-			quote = 1;
-			break;
-		}
-	if (!quote)
+	for (i = 0; i < len && !csv_special[(unsigned char)v[i]]; i++)
+		;
+	if (i == len)
 		return crm_buf_add(b, v, len);
 	if (crm_buf_addc(b, '"') == -1)
 		return -1;
-	for (i = 0; i < len; i++) {
-		if (v[i] == '"' && crm_buf_addc(b, '"') == -1)
+	/* Each quote is written twice: copy the runs up to each one. */
+	while ((q = memchr(p, '"', (size_t)(end - p))) != NULL) {
+		if (crm_buf_add(b, p, (size_t)(q - p) + 1) == -1 ||
+		    crm_buf_addc(b, '"') == -1)
 			return -1;
-		if (crm_buf_addc(b, v[i]) == -1)
-			return -1;
+		p = q + 1;
 	}
+	if (crm_buf_add(b, p, (size_t)(end - p)) == -1)
+		return -1;
 	return crm_buf_addc(b, '"');
 }
 

@@ -70,6 +70,16 @@ static const struct str_case text_cases[] = {
 	{ "abc", 0, "abc", NULL },
 	{ "Hello World", 0, "Hello World", NULL },
 	{ "  a \t\n b  ", 0, "a b", NULL },
+	/* CJK ideographs take the path without utf8proc; others do not. */
+	{ "\xe5\xbc\xa0\xe4\xbc\x9f", 0, "\xe5\xbc\xa0\xe4\xbc\x9f", NULL },
+	{ " \xe5\xbc\xa0  \xe4\xbc\x9f\xe3\x80\x82 ", 0,
+	    "\xe5\xbc\xa0 \xe4\xbc\x9f\xe3\x80\x82", NULL },
+	{ "\xe5\xbc\xa0\xe3\x80\x80\xe4\xbc\x9f\xef\xbc\x8c", 0,
+	    "\xe5\xbc\xa0 \xe4\xbc\x9f,", NULL },
+	{ "\xe5\xbc\xa0\xef\xbc\xa1", 0,
+	    "\xe5\xbc\xa0"
+	    "A",
+	    NULL },
 	{ " \t\r\n\v\f", 0, "", NULL },
 	{ "a\x01"
 	  "b",

@@ -56,7 +56,8 @@ static int fail(struct crm_buf *, size_t, const char **, const char *);
 static int nomem(struct crm_buf *, size_t, const char **);
 static int is_space_cp(utf8proc_int32_t);
 static size_t utf8_seq(const unsigned char *, size_t);
-static int nfkc_stable(const unsigned char *, size_t);
+static int text_cjk(
+    struct crm_buf *, const unsigned char *, size_t, const unsigned char *);
 static int text_norm(
     struct crm_buf *, const char *, size_t, enum text_mode, const char **);
 static int text_slow(
@@ -288,31 +289,58 @@ static const unsigned char ascii_out[2][256] = {
 };
 
 /*
- * Is valid UTF-8 text left as it is by NFKC and case folding, apart from
- * its ASCII?  True when every other character is a CJK unified ideograph
- * (U+3400-4DBF, U+4E00-9FFF) or the ideographic comma or full stop
- * (U+3001-3002): none has a decomposition, a case or a composition with
- * its neighbours, so Chinese names and short texts need no utf8proc.
+ * Normalize Chinese text without utf8proc when its NFKC is known without
+ * tables: apart from ASCII, every character must be a CJK unified
+ * ideograph (U+3400-4DBF, U+4E00-9FFF) or the ideographic comma or full
+ * stop (U+3001-3002), which NFKC and case folding leave alone and which
+ * compose with nothing; the ideographic space U+3000, which NFKC makes a
+ * space; or a full-width form of ASCII (U+FF01-FF5E: "，" "：" "（" "Ａ"),
+ * which NFKC makes that ASCII character.  Writes the result from out's
+ * length at entry and returns 1, or returns 0 (out unchanged) when some
+ * other character needs utf8proc.
  */
 static int
-nfkc_stable(const unsigned char *u, size_t len)
+text_cjk(struct crm_buf *out, const unsigned char *u, size_t len,
+    const unsigned char *map)
 {
-	size_t i;
-	unsigned cp;
+	size_t base = out->len, i;
+	unsigned cp, c, sp, prev = 1;
+	char *d = out->p + base, *start = d;
 
 	for (i = 0; i < len; i++) {
-		if (u[i] < 0x80)
-			continue;
-		if ((u[i] & 0xf0) != 0xe0 || len - i < 3)
-			return 0;
-		cp = (u[i] & 0x0fu) << 12 | (u[i + 1] & 0x3fu) << 6 |
-		     (u[i + 2] & 0x3fu);
-		if (!((cp >= 0x4e00 && cp <= 0x9fff) ||
-			(cp >= 0x3400 && cp <= 0x4dbf) ||
-			(cp >= 0x3001 && cp <= 0x3002)))
-			return 0;
-		i += 2;
+		if (u[i] < 0x80) {
+			c = map[u[i]];
+		} else {
+			if ((u[i] & 0xf0) != 0xe0 || len - i < 3)
+				return 0;
+			cp = (u[i] & 0x0fu) << 12 | (u[i + 1] & 0x3fu) << 6 |
+			     (u[i + 2] & 0x3fu);
+			if (cp == 0x3000) {
+				c = ' ';
+			} else if (cp >= 0xff01 && cp <= 0xff5e) {
+				c = map[cp - 0xfee0];
+			} else if ((cp >= 0x4e00 && cp <= 0x9fff) ||
+				   (cp >= 0x3400 && cp <= 0x4dbf) ||
+				   (cp >= 0x3001 && cp <= 0x3002)) {
+				memcpy(d, u + i, 3);
+				d += 3;
+				i += 2;
+				prev = 0;
+				continue;
+			} else {
+				return 0;
+			}
+			i += 2;
+		}
+		*d = (char)c;
+		sp = c == ' ';
+		d += !(sp & prev);
+		prev = sp;
 	}
+	if (prev && d > start)
+		d--;
+	out->len = (size_t)(d - out->p);
+	out->p[out->len] = '\0';
 	return 1;
 }
 
@@ -335,7 +363,6 @@ text_norm(struct crm_buf *out, const char *in, size_t len, enum text_mode mode,
 	const unsigned char *map = ascii_out[mode != TEXT_PLAIN];
 	size_t base = out->len, i, end;
 	unsigned c, sp, prev = 1, high = 0;
-	int stable = 0;
 	char *d, *start;
 
 	if (crm_buf_grow(out, len) == -1)
@@ -351,9 +378,11 @@ text_norm(struct crm_buf *out, const char *in, size_t len, enum text_mode mode,
 			d += !(sp & prev);
 			prev = sp;
 		}
-		if ((high & 0x80) && !stable) {
-			if (!(stable = nfkc_stable(u, len)))
-				return text_slow(out, in, len, mode, why);
+		if (high & 0x80) {
+			out->len = base;
+			if (text_cjk(out, u, len, map))
+				return 0;
+			return text_slow(out, in, len, mode, why);
 		}
 	}
 	if (prev && d > start)

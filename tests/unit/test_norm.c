@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <utf8proc.h>
+
 #include "buf.h"
 #include "norm.h"
 #include "tap.h"
@@ -821,9 +823,71 @@ test_ascii(void)
 	crm_buf_release(&b);
 }
 
+/*
+ * The path for Chinese text without utf8proc must agree with utf8proc's
+ * NFKC: random strings over ASCII, ideographs, ideographic punctuation and
+ * space, and full-width forms, against utf8proc_NFKC plus trimming and
+ * collapsing white space.
+ */
+static void
+test_cjk_fast(void)
+{
+	static const char *const alpha[] = { "a", "Z", "7", " ", "\t", ",",
+		"\xe5\xbc\xa0", "\xe4\xbc\x9f", "\xe3\x80\x82", "\xe3\x80\x81",
+		"\xe3\x80\x80", "\xef\xbc\x8c", "\xef\xbc\x9a", "\xef\xbc\x88",
+		"\xef\xbc\xa1", "\xef\xbc\x91", "\xef\xbd\x9e",
+		"\xe4\xb8\x80" };
+	struct crm_buf in, got, want;
+	const char *why;
+	unsigned seed = 1;
+	int i, k, n, bad = 0, sp;
+	utf8proc_uint8_t *nfkc, *q;
+
+	crm_buf_init(&in);
+	crm_buf_init(&got);
+	crm_buf_init(&want);
+	for (i = 0; i < 500; i++) {
+		crm_buf_reset(&in);
+		n = (int)((seed = seed * 1103515245 + 12345) >> 16) % 12;
+		for (k = 0; k < n; k++) {
+			seed = seed * 1103515245 + 12345;
+			crm_buf_adds(&in, alpha[(seed >> 16) % 18]);
+		}
+		crm_buf_reset(&got);
+		if (crm_norm_text(&got, in.p ? in.p : "", in.len, &why) == -1)
+			bad++;
+		nfkc =
+		    utf8proc_NFKC((const utf8proc_uint8_t *)(in.p ? in.p : ""));
+		crm_buf_reset(&want);
+		sp = 0;
+		for (q = nfkc; *q != '\0'; q++) {
+			if (*q == ' ' || *q == '\t') {
+				sp = want.len > 0;
+				continue;
+			}
+			if (sp)
+				crm_buf_addc(&want, ' ');
+			sp = 0;
+			crm_buf_addc(&want, *q);
+		}
+		free(nfkc);
+		if (strcmp(got.p ? got.p : "", want.p ? want.p : "") != 0) {
+			if (bad++ == 0)
+				printf("#   '%s': got '%s', NFKC '%s'\n", in.p,
+				    got.p, want.p);
+		}
+	}
+	TAP_OK(bad == 0, "Chinese text path agrees with utf8proc NFKC (%d bad)",
+	    bad);
+	crm_buf_release(&in);
+	crm_buf_release(&got);
+	crm_buf_release(&want);
+}
+
 int
 main(void)
 {
+	test_cjk_fast();
 	test_text();
 	test_fold();
 	test_email();

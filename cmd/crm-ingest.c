@@ -541,17 +541,18 @@ main(int argc, char **argv)
 			crm_die(e.code, "%s", e.msg);
 		if ((run.ld = crm_loader_new(run.st, run.sc, &e)) == NULL ||
 		    crm_loader_start(run.ld, (size_t)o.batch, &e) == -1)
-			crm_die(e.code, "%s: %s", o.db, e.msg);
+			crm_die(e.code, "%s", e.msg);
 	}
 	crm_progress_init(&run.prog);
 
 	rc = run_inputs(&run, argc, argv);
 	/* Whatever was read and accepted is stored, even after an error. */
 	if (run.ld != NULL) {
-		if (crm_loader_finish(run.ld, &e) == -1) {
+		/* A store error that ended the run was reported already. */
+		if (crm_loader_finish(run.ld, &e) == -1 &&
+		    (rc == 0 || rc == EX_DATAERR)) {
 			crm_report(&e);
-			if (rc == 0 || rc == EX_DATAERR)
-				rc = e.code;
+			rc = e.code;
 		}
 		crm_loader_counts(
 		    run.ld, &run.inserted, &run.updated, &run.unchanged);

@@ -16,6 +16,7 @@
 
 struct crm_store {
 	sqlite3 *db;
+	char *path; /* as given, for messages */
 };
 
 /* Each entry moves the schema one version forward; see crm-store(5). */
@@ -115,8 +116,8 @@ crm_store_fail(struct crm_store *s, struct crm_err *e, const char *what)
 {
 	int rc = sqlite3_extended_errcode(s->db);
 
-	return crm_err_set(
-	    e, crm_store_exit_code(rc), "%s: %s", what, sqlite3_errmsg(s->db));
+	return crm_err_set(e, crm_store_exit_code(rc), "%s: %s: %s", s->path,
+	    what, sqlite3_errmsg(s->db));
 }
 
 static void
@@ -159,8 +160,9 @@ migrate(struct crm_store *s, struct crm_err *e)
 		return -1;
 	if (v > CRM_STORE_VERSION)
 		return crm_err_set(e, EX_UNAVAILABLE,
-		    "store schema version %d is newer than this crmkit (%d)", v,
-		    CRM_STORE_VERSION);
+		    "%s: store schema version %d is newer than this crmkit "
+		    "(%d)",
+		    s->path, v, CRM_STORE_VERSION);
 	if (v == CRM_STORE_VERSION)
 		return 0;
 	if (crm_store_begin(s, e) == -1)
@@ -223,7 +225,9 @@ crm_store_open(const char *path, int busy_ms, struct crm_err *e)
 	 * allocation SQLite makes.  (A no-op once SQLite is initialized.)
 	 */
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->path = strdup(path)) == NULL) {
+		free(s);
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return NULL;
 	}
@@ -248,19 +252,11 @@ crm_store_open(const char *path, int busy_ms, struct crm_err *e)
 		NULL) != SQLITE_OK) {
 		if (e->code == 0)
 			crm_store_fail(s, e, "cannot configure the store");
-		goto named;
+		goto fail;
 	}
 	if (migrate(s, e) == -1)
-		goto named;
+		goto fail;
 	return s;
-named:
-	/* Say which file the trouble is with. */
-	{
-		char msg[sizeof(e->msg)];
-
-		memcpy(msg, e->msg, sizeof(msg));
-		crm_err_set(e, e->code, "%s: %s", path, msg);
-	}
 fail:
 	crm_store_close(s);
 	return NULL;
@@ -272,6 +268,7 @@ crm_store_close(struct crm_store *s)
 	if (s == NULL)
 		return;
 	sqlite3_close(s->db);
+	free(s->path);
 	free(s);
 }
 

@@ -80,4 +80,19 @@ t_eq "CRM_DB names the store" 5 \
 sqlite3 future.db 'PRAGMA user_version = 99'
 t_run store-future 69 -- crm-ingest --db future.db in/customers.csv
 
+# A store another writer holds past --busy-timeout: exit 75, said once.
+crm-ingest -q --db busy.db in/customers.csv >/dev/null
+{
+	printf 'BEGIN IMMEDIATE;\n'
+	sleep 3
+	printf 'COMMIT;\n'
+} | sqlite3 busy.db &
+locker=$!
+sleep 0.5
+t_run store-busy 75 -- crm-ingest --busy-timeout 200 --db busy.db \
+    in/update.csv
+wait "$locker"
+t_eq "busy store unchanged" "13800138000" \
+    "$(sqlite3 busy.db "SELECT phone FROM customers WHERE customer_id = 'C001'")"
+
 t_done

@@ -36,10 +36,11 @@ struct crm_loader {
 	struct crm_store *st;
 	struct crm_schema *sc;
 	sqlite3 *db;
-	char *table;	    /* table name */
-	const char *keycol; /* its key column */
-	int builtin;	    /* customers or events: has "extra" */
-	char **cols;	    /* value columns known to the table */
+	char *table;	      /* table name */
+	const char *keycol;   /* its key column */
+	const char *extracol; /* the JSON column of the other fields */
+	int builtin;	      /* customers or events: has "extra" */
+	char **cols;	      /* value columns known to the table */
 	size_t ncols;
 	struct stmt cache[CACHE_SIZE];
 	size_t ncache, evict;
@@ -114,7 +115,8 @@ read_columns(struct crm_loader *ld, struct crm_err *e)
 	sqlite3_bind_text(st, 1, ld->table, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		name = (const char *)sqlite3_column_text(st, 0);
-		if (name == NULL || strcmp(name, ld->keycol) == 0)
+		if (name == NULL || strcmp(name, ld->keycol) == 0 ||
+		    strcmp(name, ld->extracol) == 0)
 			continue;
 		for (i = 0; i < ld->ncols; i++)
 			if (strcasecmp(ld->cols[i], name) == 0)
@@ -156,6 +158,7 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 	crm_buf_init(&ld->whole);
 	crm_buf_init(&ld->json_ins);
 	ld->builtin = crm_schema_builtin(sc);
+	ld->extracol = "extra";
 	if (strcmp(ld->table, "customers") == 0) {
 		ld->keycol = "customer_id";
 		c = customer_cols;
@@ -164,6 +167,7 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 		c = event_cols;
 	} else {
 		ld->keycol = "_key";
+		ld->extracol = "_extra";
 	}
 	for (; c != NULL && *c != NULL; c++)
 		if (add_col(ld, *c) == -1) {
@@ -175,8 +179,8 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 		crm_buf_reset(&ld->json);
 		crm_buf_adds(&ld->json, "CREATE TABLE IF NOT EXISTS ");
 		crm_buf_add(&ld->json, ld->sql.p, ld->sql.len);
-		crm_buf_adds(&ld->json, " (\"_key\" TEXT PRIMARY KEY NOT NULL) "
-					"WITHOUT ROWID");
+		crm_buf_adds(&ld->json, " (\"_key\" TEXT PRIMARY KEY NOT NULL, "
+					"\"_extra\" TEXT) WITHOUT ROWID");
 		if (ld->json.p == NULL || sqlite3_exec(ld->db, ld->json.p, NULL,
 					      NULL, NULL) != SQLITE_OK) {
 			crm_store_fail(st, e, "cannot create the table");
@@ -294,7 +298,7 @@ prepare(struct crm_loader *ld, struct stmt *s, struct crm_err *e)
 		quote_ident(b, ld->cols[s->cols[i]]);
 	}
 	if (s->extra)
-		crm_buf_adds(b, ",\"extra\"");
+		crm_buf_addf(b, ",\"%s\"", ld->extracol);
 	crm_buf_adds(b, ") VALUES (?1");
 	for (i = 0; i < s->ncols; i++)
 		crm_buf_addf(b, ",?%zu", i + 2);
@@ -322,9 +326,9 @@ prepare(struct crm_loader *ld, struct stmt *s, struct crm_err *e)
 	}
 	if (s->extra)
 		crm_buf_addf(b,
-		    "%s\"extra\"=nullif(json_patch(coalesce(\"extra\",'{}'),"
+		    "%s\"%s\"=nullif(json_patch(coalesce(\"%s\",'{}'),"
 		    "?%zu),'{}')",
-		    s->ncols > 0 ? "," : "", n + 1);
+		    s->ncols > 0 ? "," : "", ld->extracol, ld->extracol, n + 1);
 	crm_buf_adds(b, " WHERE ");
 	quote_ident(b, ld->keycol);
 	crm_buf_adds(b, "=?1 AND (");
@@ -336,9 +340,10 @@ prepare(struct crm_loader *ld, struct stmt *s, struct crm_err *e)
 	}
 	if (s->extra)
 		crm_buf_addf(b,
-		    "%s\"extra\" IS NOT nullif(json_patch(coalesce(\"extra\","
+		    "%s\"%s\" IS NOT nullif(json_patch(coalesce(\"%s\","
 		    "'{}'),?%zu),'{}')",
-		    s->ncols > 0 ? " OR " : "", n + 1);
+		    s->ncols > 0 ? " OR " : "", ld->extracol, ld->extracol,
+		    n + 1);
 	crm_buf_addc(b, ')');
 	if (b->p == NULL ||
 	    sqlite3_prepare_v3(ld->db, b->p, -1, SQLITE_PREPARE_PERSISTENT,
@@ -444,6 +449,24 @@ record_key(struct crm_loader *ld, const struct crm_rec *r, const char **key,
 }
 
 /*
+ * Can name be a column of a generic kind's table?  Empty names, long
+ * ones, names with control characters and names starting with '_' (ours:
+ * _key, _extra) cannot; their fields go into _extra instead.
+ */
+static int
+column_name_ok(const char *name, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || len > 128 || name[0] == '_')
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
  * Where field name goes: a column index, -1 for the extra JSON, -2 for
  * the key field of a built-in kind (stored as the key column).
  */
@@ -455,6 +478,10 @@ field_column(struct crm_loader *ld, const char *name, size_t len, long *at,
 	size_t c = 0;
 
 	if (!ld->builtin) {
+		if (!column_name_ok(name, len)) {
+			*at = -1;
+			return 0;
+		}
 		if (generic_column(ld, name, len, &c, e) == -1)
 			return -1;
 		*at = (long)c;
@@ -536,9 +563,22 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 			ld->src[j] = ld->src[j - 1];
 		}
 		if (j > 0 && ld->cur[j - 1] == c) {
-			crm_err_field(e, name, len);
-			return crm_err_set(e, EX_DATAERR,
-			    "two fields name column '%s'", ld->cols[c]);
+			/*
+			 * Columns ignore case: "Name" after "name" has no
+			 * column of its own and goes into _extra.
+			 */
+			for (; j < ld->ncur; j++) {
+				ld->cur[j] = ld->cur[j + 1];
+				ld->src[j] = ld->src[j + 1];
+			}
+			v = crm_rec_value(r, i, &k);
+			if (crm_rec_add(ld->ex, name, len, v, k,
+				k == 0 && crm_rec_type(r, i) == CRM_STRING
+				    ? CRM_NULL
+				    : crm_rec_type(r, i)) == -1)
+				return crm_err_set(
+				    e, EX_SOFTWARE, "out of memory");
+			continue;
 		}
 		ld->cur[j] = c;
 		ld->src[j] = i;

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sysexits.h>
 
 #include "buf.h"
@@ -426,33 +425,6 @@ normalize(struct crm_schema *s, enum crm_ftype t, const char *v, size_t n,
 	return 0;
 }
 
-/*
- * Can name be a column of a generic kind's table?  Returns NULL, or why
- * not.  Columns compare without regard to ASCII case, as in SQLite.
- */
-static const char *
-bad_column(const struct crm_rec *r, size_t i)
-{
-	size_t len, k, klen;
-	const char *name = crm_rec_name(r, i, &len), *other;
-
-	if (len == 0)
-		return "empty field name";
-	if (len > 128)
-		return "field name longer than 128 bytes";
-	if (name[0] == '_')
-		return "field names starting with '_' are reserved";
-	for (k = 0; k < len; k++)
-		if ((unsigned char)name[k] < 0x20 || name[k] == 0x7f)
-			return "control character in field name";
-	for (k = 0; k < i; k++) {
-		other = crm_rec_name(r, k, &klen);
-		if (klen == len && strncasecmp(other, name, len) == 0)
-			return "two fields of this name (case is ignored)";
-	}
-	return NULL;
-}
-
 int
 crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 {
@@ -467,10 +439,6 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 		if (fix_name(s, r, i, e) == -1)
 			return -1;
 		name = crm_rec_name(r, i, &len);
-		if (s->fields == NULL && (why = bad_column(r, i)) != NULL) {
-			crm_err_field(e, name, len);
-			return crm_err_set(e, EX_DATAERR, "%s", why);
-		}
 		/* A rename may have made two fields of one name. */
 		if (s->nmaps > 0 && (size_t)crm_rec_find(r, name, len) != i) {
 			crm_err_field(e, name, len);
@@ -565,17 +533,12 @@ crm_schema_check_header(
 		name = crm_rec_name(r, i, &len);
 		for (j = 0; j < i; j++) {
 			b = crm_rec_name(r, j, &blen);
-			if (len == blen &&
-			    (s->fields != NULL
-				    ? memcmp(name, b, len) == 0
-				    : strncasecmp(name, b, len) == 0)) {
+			if (len == blen && memcmp(name, b, len) == 0) {
 				crm_err_field(e, name, len);
 				crm_err_set(e, EX_DATAERR,
 				    "bad header: fields %zu and %zu both "
-				    "name this field%s",
-				    j + 1, i + 1,
-				    s->fields != NULL ? ""
-						      : " (case is ignored)");
+				    "name this field",
+				    j + 1, i + 1);
 				goto out;
 			}
 		}

@@ -501,6 +501,19 @@ field_column(struct crm_loader *ld, const char *name, size_t len, long *at,
 	return 0;
 }
 
+/* Field i of r goes into the extra JSON; an empty value means "none". */
+static int
+add_extra(struct crm_loader *ld, const struct crm_rec *r, size_t i)
+{
+	size_t len, k;
+	const char *name = crm_rec_name(r, i, &len);
+	const char *v = crm_rec_value(r, i, &k);
+
+	return crm_rec_add(ld->ex, name, len, v, k,
+	    k == 0 && crm_rec_type(r, i) == CRM_STRING ? CRM_NULL
+						       : crm_rec_type(r, i));
+}
+
 static int
 grow_cur(struct crm_loader *ld, size_t n)
 {
@@ -522,7 +535,7 @@ int
 crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
     enum crm_load_result *res, struct crm_err *e)
 {
-	const char *name, *key = NULL, *v;
+	const char *name, *key = NULL;
 	size_t i, j, k, n = crm_rec_count(r), len, klen = 0, c = 0;
 	struct stmt *s;
 	sqlite3_stmt *st;
@@ -546,12 +559,7 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 		if (at == -2)
 			continue;
 		if (at == -1) {
-			/* An empty value means "none", as in a column. */
-			v = crm_rec_value(r, i, &k);
-			if (crm_rec_add(ld->ex, name, len, v, k,
-				k == 0 && crm_rec_type(r, i) == CRM_STRING
-				    ? CRM_NULL
-				    : crm_rec_type(r, i)) == -1)
+			if (add_extra(ld, r, i) == -1)
 				return crm_err_set(
 				    e, EX_SOFTWARE, "out of memory");
 			continue;
@@ -571,11 +579,7 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 				ld->cur[j] = ld->cur[j + 1];
 				ld->src[j] = ld->src[j + 1];
 			}
-			v = crm_rec_value(r, i, &k);
-			if (crm_rec_add(ld->ex, name, len, v, k,
-				k == 0 && crm_rec_type(r, i) == CRM_STRING
-				    ? CRM_NULL
-				    : crm_rec_type(r, i)) == -1)
+			if (add_extra(ld, r, i) == -1)
 				return crm_err_set(
 				    e, EX_SOFTWARE, "out of memory");
 			continue;

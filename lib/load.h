@@ -5,7 +5,8 @@
  * other field into the JSON object in the "extra" column (merged, so that a
  * file that lacks a field never erases it); a generic kind gets a table of
  * its own whose TEXT columns are added as new fields appear, with names
- * quoted as identifiers, never pasted into SQL.  Loading a record that is
+ * quoted as identifiers, never pasted into SQL, and whose "_extra" JSON
+ * column takes the fields no column can (odd names, case clashes).  Loading a record that is
  * already stored with the same values changes nothing.  The caller opens
  * and commits the transactions (crm_store_begin/commit).  A struct
  * crm_loader borrows the store and the schema and owns its statements.
@@ -37,8 +38,9 @@ void crm_loader_free(struct crm_loader *ld);
 
 /*
  * Upsert r (already normalized by crm_schema_apply).  Returns 0 with *res
- * set, or -1 with e filled: EX_DATAERR when the record cannot be stored
- * (e.g. two fields that name one column), the store's code otherwise.
+ * set, or -1 with e filled: the store's code (crm_store_fail), or
+ * EX_SOFTWARE when out of memory.  A record valid for its kind is never
+ * refused: fields with no column of their own go into the extra JSON.
  */
 int crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
     enum crm_load_result *res, struct crm_err *e);

@@ -34,7 +34,7 @@ struct crm_reader {
 	enum crm_format fmt;
 	size_t max; /* longest record accepted, in bytes */
 
-	char *in;	       /* fread buffer */
+	char *in;	       /* input buffer, filled by fill() */
 	size_t in_len, in_off; /* bytes in it, bytes consumed */
 	int in_eof;
 	struct crm_buf pend; /* lines pushed back, read before fp */

@@ -11,7 +11,7 @@ WARN	= -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wshadow -Wvla -Wwrite-strings -fno-common \
 	  -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib
-LDLIBS	= -lpthread -lsqlite3 -lcsv -lutf8proc -lxxhash -lm
+LDLIBS	= -lpthread -llinear -lsqlite3 -lcsv -lutf8proc -lxxhash -lm
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer
 
@@ -20,7 +20,7 @@ CFLAGS	:= -O1 -g $(SANFLAGS)
 LDFLAGS	+= $(SANFLAGS)
 endif
 
-BINS	= crm-ingest
+BINS	= crm-ingest crm-intent
 LIBSRC	= $(sort $(wildcard lib/*.c))
 LIBOBJ	= $(LIBSRC:lib/%.c=$(O)/lib/%.o)
 UNITSRC	= $(sort $(wildcard tests/unit/test_*.c))
@@ -44,9 +44,39 @@ $(O)/libcrm.a: $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
 
-$(O)/bin/%: cmd/%.c $(O)/libcrm.a $(wildcard lib/*.h)
+$(O)/cmd/%.o: cmd/%.c $(wildcard lib/*.h) | $(O)/.deps
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libcrm.a $(LDLIBS)
+	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+$(O)/bin/%: $(O)/cmd/%.o $(O)/libcrm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libcrm.a $(LDLIBS)
+
+# crm-intent links in its built-in models; a first build of it without
+# them (the model symbols are weak) trains them from testdata/intent.
+INTENT_DATA = testdata/intent
+
+$(O)/crm-intent-bare: $(O)/cmd/crm-intent.o $(O)/libcrm.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libcrm.a $(LDLIBS)
+
+$(O)/models/intent.model: $(O)/crm-intent-bare $(INTENT_DATA)/intents.train.jsonl
+	@mkdir -p $(@D)
+	$(O)/crm-intent-bare train -q --model intent --seed 1 \
+		--model-file $@ < $(INTENT_DATA)/intents.train.jsonl
+
+$(O)/models/sentiment.model: $(O)/crm-intent-bare $(INTENT_DATA)/sentiment.train.jsonl
+	@mkdir -p $(@D)
+	$(O)/crm-intent-bare train -q --model sentiment --seed 1 \
+		--model-file $@ < $(INTENT_DATA)/sentiment.train.jsonl
+
+$(O)/models/builtin.o: cmd/crm-intent-models.S $(O)/models/intent.model \
+		$(O)/models/sentiment.model
+	$(CC) -Wa,-I$(O)/models -c -o $@ $<
+
+$(O)/bin/crm-intent: $(O)/cmd/crm-intent.o $(O)/models/builtin.o $(O)/libcrm.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/models/builtin.o \
+		$(O)/libcrm.a $(LDLIBS)
 
 $(O)/tests/%: tests/unit/%.c $(O)/libcrm.a $(wildcard lib/*.h tests/unit/*.h)
 	@mkdir -p $(@D)

@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "filter.h"
 #include "load.h"
 #include "rec.h"
 #include "schema.h"
@@ -116,28 +117,9 @@ struct run {
 	struct crm_schema *sc;
 	struct crm_store *st;
 	struct crm_loader *ld;
-	struct crm_writer *out;
-	struct crm_writer *rej;
-	FILE *rejfp;
-	struct crm_rec *rec, *rejrec;
-	struct crm_progress prog;
-	unsigned long long read, written, inserted, updated, unchanged,
-	    rejected;
-	int status;	/* worst per-file status so far */
-	int out_failed; /* a flush of standard output failed */
+	struct crm_filter *f;
+	unsigned long long inserted, updated, unchanged;
 };
-
-static enum crm_format
-parse_format(const char *s)
-{
-	if (strcmp(s, "csv") == 0)
-		return CRM_FMT_CSV;
-	if (strcmp(s, "tsv") == 0)
-		return CRM_FMT_TSV;
-	if (strcmp(s, "jsonl") == 0)
-		return CRM_FMT_JSONL;
-	crm_usage_error(synopsis, "unknown format '%s' (csv, tsv or jsonl)", s);
-}
 
 /* Split "A=B" in place; usage error when there is no '='. */
 static char *
@@ -162,208 +144,59 @@ usage_check(int rc, struct crm_err *e)
 	}
 }
 
-/* Send a bad record to --rejects, or report it on stderr. */
 static int
-reject(struct run *run, const struct crm_rec *r, const struct crm_err *e)
+check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
 {
-	struct crm_err we;
-	const char *raw;
-	size_t rawlen;
-	char line[32];
+	struct run *run = arg;
 
-	run->rejected++;
-	if (run->rej == NULL) {
-		crm_report(e);
-		return 0;
-	}
-	crm_err_clear(&we);
-	raw = crm_rec_raw(r, &rawlen);
-	snprintf(line, sizeof(line), "%lu", e->line);
-	crm_rec_clear(run->rejrec);
-	if (crm_rec_add(run->rejrec, "file", 4, e->file, strlen(e->file),
-		CRM_STRING) == -1 ||
-	    crm_rec_add(
-		run->rejrec, "line", 4, line, strlen(line), CRM_STRING) == -1 ||
-	    crm_rec_add(run->rejrec, "field", 5, e->field, strlen(e->field),
-		CRM_STRING) == -1 ||
-	    crm_rec_add(run->rejrec, "reason", 6, e->msg, strlen(e->msg),
-		CRM_STRING) == -1 ||
-	    crm_rec_add(run->rejrec, "raw", 3, raw, rawlen, CRM_STRING) == -1)
-		crm_die(EX_SOFTWARE, "out of memory");
-	if (crm_writer_put(run->rej, run->rejrec, &we) == -1) {
-		crm_warnx("%s: %s", run->o->rejects, we.msg);
+	return crm_schema_check_header(run->sc, hdr, e);
+}
+
+/* The output names are the input's, renamed as the schema says. */
+static int
+out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
+{
+	struct run *run = arg;
+
+	/* Values are empty, so this renames and changes nothing else. */
+	if (crm_schema_apply(run->sc, hdr, e) == -1 && e->code != EX_DATAERR)
+		return -1;
+	return 0;
+}
+
+/* Normalize a record and hand it to the loader. */
+static int
+record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
+{
+	struct run *run = arg;
+
+	(void)drop;
+	if (crm_schema_apply(run->sc, r, e) == -1)
+		return -1;
+	if (run->ld != NULL && crm_loader_add(run->ld, r, e) == -1) {
+		if (e->code == EX_DATAERR)
+			e->code = EX_SOFTWARE;
 		return -1;
 	}
 	return 0;
 }
 
-/* The output header of a CSV/TSV input: its names, normalized. */
-static int
-out_header(struct run *run, const struct crm_rec *hdr, struct crm_err *e)
-{
-	struct crm_rec *h;
-	size_t i, len;
-	const char *name;
-	int rc = -1;
-
-	if ((h = crm_rec_new()) == NULL)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	for (i = 0; i < crm_rec_count(hdr); i++) {
-		name = crm_rec_name(hdr, i, &len);
-		if (crm_rec_add(h, name, len, "", 0, CRM_STRING) == -1) {
-			crm_err_set(e, EX_SOFTWARE, "out of memory");
-			goto out;
-		}
-	}
-	/* Values are empty, so this renames and changes nothing else. */
-	if (crm_schema_apply(run->sc, h, e) == -1 && e->code != EX_DATAERR)
-		goto out;
-	rc = crm_writer_header(run->out, h, e);
-out:
-	crm_rec_free(h);
-	return rc;
-}
-
-/* The writer, in the format asked for or the reader's. */
-static int
-open_output(struct run *run, struct crm_reader *rd, struct crm_err *e)
-{
-	enum crm_format f = run->o->out_fmt != CRM_FMT_AUTO
-				? run->o->out_fmt
-				: crm_reader_format(rd);
-
-	if ((run->out = crm_writer_new(stdout, f)) == NULL)
-		crm_die(EX_SOFTWARE, "out of memory");
-	if (crm_reader_header(rd) != NULL)
-		return out_header(run, crm_reader_header(rd), e);
-	return 0;
-}
-
-/* Input would block: pass on what is ready so the pipeline keeps moving. */
-static void
-flush_output(void *arg)
-{
-	struct run *run = arg;
-	struct crm_err e;
-
-	if (run->out != NULL && crm_writer_flush(run->out, &e) == -1)
-		run->out_failed = 1;
-}
-
-/* Too many rejects?  Then stop the run. */
-static int
-over_limit(struct run *run)
-{
-	return run->o->max_errors >= 0 &&
-	       run->rejected > (unsigned long long)run->o->max_errors;
-}
-
-/*
- * Ingest one input.  Returns 0 when the run may go on (bad records and a
- * bad file included), or a sysexits code that ends the run.
- */
-static int
-ingest(struct run *run, FILE *fp, const char *name)
-{
-	struct crm_reader *rd;
-	struct crm_err e;
-	int rc;
-
-	if ((rd = crm_reader_open(fp, name, run->o->in_fmt, &e)) == NULL) {
-		crm_report(&e);
-		if (e.code != EX_DATAERR)
-			return e.code;
-		run->status = EX_DATAERR;
-		return 0;
-	}
-	crm_reader_on_wait(rd, flush_output, run);
-	if (crm_reader_header(rd) != NULL) {
-		e.file = name;
-		if (crm_schema_check_header(
-			run->sc, crm_reader_header(rd), &e) == -1) {
-			e.line = 1;
-			crm_report(&e);
-			crm_reader_close(rd);
-			if (e.code != EX_DATAERR)
-				return e.code;
-			run->status = EX_DATAERR;
-			return 0;
-		}
-	}
-	/* The first input with a header or a record sets the output. */
-	if (run->out == NULL && crm_reader_header(rd) != NULL &&
-	    open_output(run, rd, &e) == -1) {
-		crm_report(&e);
-		crm_reader_close(rd);
-		return e.code;
-	}
-	for (;;) {
-		rc = crm_reader_next(rd, run->rec, &e);
-		if (rc == 0)
-			break;
-		if (run->out == NULL && open_output(run, rd, &e) == -1)
-			goto fatal;
-		run->read++;
-		crm_progress(&run->prog, run->read, "records");
-		if (rc == -1 && e.code != EX_DATAERR)
-			goto fatal;
-		if (rc == 1 && crm_schema_apply(run->sc, run->rec, &e) == -1) {
-			if (e.code != EX_DATAERR)
-				goto fatal;
-			e.line = crm_rec_line(run->rec);
-			rc = -1;
-		}
-		if (rc == 1 && run->ld != NULL &&
-		    crm_loader_add(run->ld, run->rec, &e) == -1)
-			goto fatal;
-		if (rc == -1) {
-			if (reject(run, run->rec, &e) == -1) {
-				e.code = EX_IOERR;
-				goto fatal_quiet;
-			}
-			if (over_limit(run)) {
-				crm_warnx("%s: more than %ld rejected records, "
-					  "stopping",
-				    name, run->o->max_errors);
-				crm_reader_close(rd);
-				return EX_DATAERR;
-			}
-			continue;
-		}
-		if (run->out_failed) {
-			crm_err_set(
-			    &e, EX_IOERR, "write error on standard output");
-			goto fatal;
-		}
-		if (crm_writer_put(run->out, run->rec, &e) == -1) {
-			e.line = crm_rec_line(run->rec);
-			goto fatal;
-		}
-		run->written++;
-	}
-	crm_reader_close(rd);
-	return 0;
-fatal:
-	crm_report(&e);
-fatal_quiet:
-	crm_reader_close(rd);
-	return e.code != 0 ? e.code : EX_SOFTWARE;
-}
-
 static void
 summary(struct run *run)
 {
-	crm_progress_end(&run->prog);
+	unsigned long long read, written, rejected;
+
 	if (run->o->quiet)
 		return;
+	crm_filter_counts(run->f, &read, &written, &rejected);
 	if (run->ld != NULL)
 		crm_warnx("read %llu, inserted %llu, updated %llu, unchanged "
 			  "%llu, rejected %llu",
-		    run->read, run->inserted, run->updated, run->unchanged,
-		    run->rejected);
+		    read, run->inserted, run->updated, run->unchanged,
+		    rejected);
 	else
-		crm_warnx("read %llu, written %llu, rejected %llu", run->read,
-		    run->written, run->rejected);
+		crm_warnx("read %llu, written %llu, rejected %llu", read,
+		    written, rejected);
 }
 
 static void
@@ -415,7 +248,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 			printf("%s\n%s", synopsis, help);
 			exit(crm_close_stdout());
 		case OPT_INPUT_FORMAT:
-			o->in_fmt = parse_format(optarg);
+			o->in_fmt = crm_parse_format(synopsis, optarg);
 			break;
 		case OPT_KEY:
 			key = optarg;
@@ -434,7 +267,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 				    optarg);
 			break;
 		case OPT_OUTPUT_FORMAT:
-			o->out_fmt = parse_format(optarg);
+			o->out_fmt = crm_parse_format(synopsis, optarg);
 			break;
 		case 'q':
 			o->quiet = 1;
@@ -483,38 +316,14 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 		o->db = NULL;
 }
 
-static int
-run_inputs(struct run *run, int argc, char **argv)
-{
-	FILE *fp;
-	int i, rc;
-
-	if (argc == 0)
-		return ingest(run, stdin, "-");
-	for (i = 0; i < argc; i++) {
-		if (strcmp(argv[i], "-") == 0) {
-			fp = stdin;
-		} else if ((fp = fopen(argv[i], "r")) == NULL) {
-			crm_warnx(
-			    "cannot open '%s': %s", argv[i], strerror(errno));
-			if (run->status == 0)
-				run->status = EX_NOINPUT;
-			continue;
-		}
-		rc = ingest(run, fp, argv[i]);
-		if (fp != stdin)
-			fclose(fp);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
 	struct opts o = { 10000, 0, NULL, CRM_FMT_AUTO, CRM_FMT_AUTO, -1, 0,
 		NULL };
+	static const struct crm_filter_ops ops = { check_header, out_header,
+		record, NULL };
+	struct crm_filter_opts fo;
 	struct run run;
 	struct crm_err e;
 	int rc;
@@ -526,16 +335,13 @@ main(int argc, char **argv)
 	argv += optind;
 	run.o = &o;
 	crm_err_clear(&e);
-	if ((run.rec = crm_rec_new()) == NULL ||
-	    (run.rejrec = crm_rec_new()) == NULL)
-		crm_die(EX_SOFTWARE, "out of memory");
-	if (o.rejects != NULL) {
-		if ((run.rejfp = fopen(o.rejects, "w")) == NULL)
-			crm_die(EX_CANTCREAT, "cannot create '%s': %s",
-			    o.rejects, strerror(errno));
-		if ((run.rej = crm_writer_new(run.rejfp, CRM_FMT_CSV)) == NULL)
-			crm_die(EX_SOFTWARE, "out of memory");
-	}
+	fo.in_fmt = o.in_fmt;
+	fo.out_fmt = o.out_fmt;
+	fo.max_errors = o.max_errors;
+	fo.rejects = o.rejects;
+	fo.no_output = 0;
+	if ((run.f = crm_filter_new(&fo, &ops, &run, &e)) == NULL)
+		crm_die(e.code, "%s", e.msg);
 	if (o.db != NULL) {
 		if ((run.st = crm_store_open(o.db, (int)o.busy_ms, &e)) == NULL)
 			crm_die(e.code, "%s", e.msg);
@@ -543,9 +349,8 @@ main(int argc, char **argv)
 		    crm_loader_start(run.ld, (size_t)o.batch, &e) == -1)
 			crm_die(e.code, "%s", e.msg);
 	}
-	crm_progress_init(&run.prog);
 
-	rc = run_inputs(&run, argc, argv);
+	rc = crm_filter_run(run.f, argc, argv);
 	/* Whatever was read and accepted is stored, even after an error. */
 	if (run.ld != NULL) {
 		/* A store error that ended the run was reported already. */
@@ -558,29 +363,8 @@ main(int argc, char **argv)
 		    run.ld, &run.inserted, &run.updated, &run.unchanged);
 	}
 	summary(&run);
-	if (run.out != NULL && crm_writer_flush(run.out, &e) == -1) {
-		crm_warnx("standard output: %s", e.msg);
-		rc = EX_IOERR;
-	}
-	if (run.rej != NULL && crm_writer_flush(run.rej, &e) == -1) {
-		crm_warnx("%s: %s", o.rejects, e.msg);
-		rc = EX_IOERR;
-	}
-
-	if (rc == 0)
-		rc = run.status;
-	if (rc == 0 && run.rejected > 0)
-		rc = EX_DATAERR;
-	if (run.rejfp != NULL &&
-	    (fflush(run.rejfp) == EOF || ferror(run.rejfp) ||
-		fclose(run.rejfp) == EOF)) {
-		crm_warnx("write error on '%s'", o.rejects);
-		rc = EX_IOERR;
-	}
-	crm_writer_free(run.out);
-	crm_writer_free(run.rej);
-	crm_rec_free(run.rec);
-	crm_rec_free(run.rejrec);
+	rc = crm_filter_finish(run.f, rc);
+	crm_filter_free(run.f);
 	crm_loader_free(run.ld);
 	crm_store_close(run.st);
 	crm_schema_free(run.sc);

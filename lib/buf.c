@@ -115,3 +115,13 @@ crm_buf_addf(struct crm_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 	return 0;
 }
+
+int
+crm_bytes_cmp(const void *a, size_t alen, const void *b, size_t blen)
+{
+	int c = memcmp(a, b, alen < blen ? alen : blen);
+
+	if (c != 0)
+		return c;
+	return (alen > blen) - (alen < blen);
+}

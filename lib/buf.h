@@ -35,6 +35,12 @@ int crm_buf_addf(struct crm_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
+ * Compare two byte strings as memcmp(3) would with a shorter one first
+ * among equals: <0, 0 or >0, for sorting names that may hold NUL bytes.
+ */
+int crm_bytes_cmp(const void *a, size_t alen, const void *b, size_t blen);
+
+/*
  * Overflow-checked reallocarray(3) for the systems that lack it; returns
  * NULL with errno ENOMEM when nmemb * size overflows.
  */

@@ -203,3 +203,15 @@ crm_progress_end(struct crm_progress *p)
 		fprintf(stderr, "\r\033[K");
 	p->shown = 0;
 }
+
+enum crm_format
+crm_parse_format(const char *synopsis, const char *s)
+{
+	if (strcmp(s, "csv") == 0)
+		return CRM_FMT_CSV;
+	if (strcmp(s, "tsv") == 0)
+		return CRM_FMT_TSV;
+	if (strcmp(s, "jsonl") == 0)
+		return CRM_FMT_JSONL;
+	crm_usage_error(synopsis, "unknown format '%s' (csv, tsv or jsonl)", s);
+}

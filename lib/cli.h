@@ -10,6 +10,7 @@
 #define CRM_CLI_H
 
 #include "err.h"
+#include "rec.h"
 
 #define CRM_VERSION "0.1.0"
 
@@ -50,6 +51,13 @@ void crm_print_version(void);
  */
 int crm_parse_long(const char *s, long min, long max, long *out);
 int crm_parse_double(const char *s, double min, double max, double *out);
+
+/*
+ * The value of --input-format or --output-format: "csv", "tsv" or
+ * "jsonl"; any other word is a usage error (reported with synopsis, then
+ * exit(EX_USAGE)).
+ */
+enum crm_format crm_parse_format(const char *synopsis, const char *s);
 
 /*
  * Flush and close stdout; on failure report it and return EX_IOERR, else

@@ -27,3 +27,12 @@ step sqlite3 -header -column "$db" \
     "SELECT customer_id, name, email, phone, signup_date FROM customers"
 step sqlite3 -header -column "$db" \
     "SELECT customer_id, time, type, amount FROM events ORDER BY time"
+
+# Messages: intent with low-confidence ones marked, then sentiment.
+cd "$top/testdata/intent"
+step crm-intent --db "$db" --min-confidence 0.6 --top 2 messages.jsonl
+step crm-intent --db "$db" --model sentiment --explain 2 \
+    --output-format csv messages.csv
+step sqlite3 -header -column "$db" \
+    "SELECT record_key, model, output, round(score, 3) AS score
+	FROM decisions ORDER BY id"

@@ -1,0 +1,328 @@
+/*
+ * filter: the loop of filter.h, lifted out of crm-ingest so that every
+ * filter reports, rejects and exits the same way.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cli.h"
+#include "filter.h"
+
+struct crm_filter {
+	struct crm_filter_opts o;
+	struct crm_filter_ops ops;
+	void *arg;
+	struct crm_writer *out;
+	struct crm_writer *rej;
+	FILE *rejfp;
+	struct crm_rec *rec, *rejrec;
+	struct crm_progress prog;
+	unsigned long long read, written, rejected;
+	int status;	/* worst per-file status so far */
+	int out_failed; /* a flush of standard output failed */
+};
+
+static int reject(
+    struct crm_filter *, const struct crm_rec *, const struct crm_err *);
+static int out_header(
+    struct crm_filter *, const struct crm_rec *, struct crm_err *);
+static int open_output(
+    struct crm_filter *, struct crm_reader *, struct crm_err *);
+static void on_wait(void *);
+static int one_input(struct crm_filter *, FILE *, const char *);
+
+struct crm_filter *
+crm_filter_new(const struct crm_filter_opts *o,
+    const struct crm_filter_ops *ops, void *arg, struct crm_err *e)
+{
+	struct crm_filter *f;
+
+	if ((f = calloc(1, sizeof(*f))) == NULL ||
+	    (f->rec = crm_rec_new()) == NULL ||
+	    (f->rejrec = crm_rec_new()) == NULL)
+		goto nomem;
+	f->o = *o;
+	f->ops = *ops;
+	f->arg = arg;
+	if (o->rejects != NULL) {
+		if ((f->rejfp = fopen(o->rejects, "w")) == NULL) {
+			crm_err_set(e, EX_CANTCREAT, "cannot create '%s': %s",
+			    o->rejects, strerror(errno));
+			crm_filter_free(f);
+			return NULL;
+		}
+		if ((f->rej = crm_writer_new(f->rejfp, CRM_FMT_CSV)) == NULL)
+			goto nomem;
+	}
+	crm_progress_init(&f->prog);
+	return f;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+	crm_filter_free(f);
+	return NULL;
+}
+
+void
+crm_filter_free(struct crm_filter *f)
+{
+	if (f == NULL)
+		return;
+	crm_writer_free(f->out);
+	crm_writer_free(f->rej);
+	if (f->rejfp != NULL)
+		fclose(f->rejfp);
+	crm_rec_free(f->rec);
+	crm_rec_free(f->rejrec);
+	free(f);
+}
+
+void
+crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
+    unsigned long long *written, unsigned long long *rejected)
+{
+	*read = f->read;
+	*written = f->written;
+	*rejected = f->rejected;
+}
+
+/* Send a bad record to the rejects file, or report it on stderr. */
+static int
+reject(struct crm_filter *f, const struct crm_rec *r, const struct crm_err *e)
+{
+	struct crm_err we;
+	const char *raw;
+	size_t rawlen;
+	char line[32];
+
+	f->rejected++;
+	if (f->rej == NULL) {
+		crm_report(e);
+		return 0;
+	}
+	crm_err_clear(&we);
+	raw = crm_rec_raw(r, &rawlen);
+	snprintf(line, sizeof(line), "%lu", e->line);
+	crm_rec_clear(f->rejrec);
+	if (crm_rec_add(f->rejrec, "file", 4, e->file, strlen(e->file),
+		CRM_STRING) == -1 ||
+	    crm_rec_add(f->rejrec, "line", 4, line, strlen(line), CRM_STRING) ==
+		-1 ||
+	    crm_rec_add(f->rejrec, "field", 5, e->field, strlen(e->field),
+		CRM_STRING) == -1 ||
+	    crm_rec_add(f->rejrec, "reason", 6, e->msg, strlen(e->msg),
+		CRM_STRING) == -1 ||
+	    crm_rec_add(f->rejrec, "raw", 3, raw, rawlen, CRM_STRING) == -1)
+		crm_die(EX_SOFTWARE, "out of memory");
+	if (crm_writer_put(f->rej, f->rejrec, &we) == -1) {
+		crm_warnx("%s: %s", f->o.rejects, we.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* The output header of a CSV/TSV input: its names, as the tool wants. */
+static int
+out_header(struct crm_filter *f, const struct crm_rec *hdr, struct crm_err *e)
+{
+	struct crm_rec *h;
+	size_t i, len;
+	const char *name;
+	int rc = -1;
+
+	if ((h = crm_rec_new()) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < crm_rec_count(hdr); i++) {
+		name = crm_rec_name(hdr, i, &len);
+		if (crm_rec_add(h, name, len, "", 0, CRM_STRING) == -1) {
+			crm_err_set(e, EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+	}
+	if (f->ops.out_header != NULL && f->ops.out_header(f->arg, h, e) == -1)
+		goto out;
+	rc = crm_writer_header(f->out, h, e);
+out:
+	crm_rec_free(h);
+	return rc;
+}
+
+/* The writer, in the format asked for or the reader's. */
+static int
+open_output(struct crm_filter *f, struct crm_reader *rd, struct crm_err *e)
+{
+	enum crm_format fmt =
+	    f->o.out_fmt != CRM_FMT_AUTO ? f->o.out_fmt : crm_reader_format(rd);
+
+	if ((f->out = crm_writer_new(stdout, fmt)) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (crm_reader_header(rd) != NULL)
+		return out_header(f, crm_reader_header(rd), e);
+	return 0;
+}
+
+/* Input would block: pass on what is ready so the pipeline keeps moving. */
+static void
+on_wait(void *arg)
+{
+	struct crm_filter *f = arg;
+	struct crm_err e;
+
+	if (f->out != NULL && crm_writer_flush(f->out, &e) == -1)
+		f->out_failed = 1;
+	if (f->ops.idle != NULL)
+		f->ops.idle(f->arg);
+}
+
+/*
+ * Filter one input.  Returns 0 when the run may go on (bad records and a
+ * bad file included), or a sysexits code that ends the run.
+ */
+static int
+one_input(struct crm_filter *f, FILE *fp, const char *name)
+{
+	struct crm_reader *rd;
+	struct crm_err e;
+	int rc, drop;
+
+	crm_err_clear(&e);
+	if ((rd = crm_reader_open(fp, name, f->o.in_fmt, &e)) == NULL) {
+		crm_report(&e);
+		if (e.code != EX_DATAERR)
+			return e.code;
+		f->status = EX_DATAERR;
+		return 0;
+	}
+	crm_reader_on_wait(rd, on_wait, f);
+	if (crm_reader_header(rd) != NULL && f->ops.check_header != NULL) {
+		e.file = name;
+		if (f->ops.check_header(f->arg, crm_reader_header(rd), &e) ==
+		    -1) {
+			e.line = 1;
+			crm_report(&e);
+			crm_reader_close(rd);
+			if (e.code != EX_DATAERR)
+				return e.code;
+			f->status = EX_DATAERR;
+			return 0;
+		}
+	}
+	/* The first input with a header or a record sets the output. */
+	if (!f->o.no_output && f->out == NULL &&
+	    crm_reader_header(rd) != NULL && open_output(f, rd, &e) == -1) {
+		crm_report(&e);
+		crm_reader_close(rd);
+		return e.code;
+	}
+	for (;;) {
+		rc = crm_reader_next(rd, f->rec, &e);
+		if (rc == 0)
+			break;
+		if (!f->o.no_output && f->out == NULL &&
+		    open_output(f, rd, &e) == -1)
+			goto fatal;
+		f->read++;
+		crm_progress(&f->prog, f->read, "records");
+		if (rc == -1 && e.code != EX_DATAERR)
+			goto fatal;
+		drop = f->o.no_output;
+		if (rc == 1 && f->ops.record != NULL &&
+		    f->ops.record(f->arg, f->rec, &drop, &e) == -1) {
+			if (e.code != EX_DATAERR)
+				goto fatal;
+			e.file = name;
+			e.line = crm_rec_line(f->rec);
+			rc = -1;
+		}
+		if (rc == -1) {
+			if (reject(f, f->rec, &e) == -1) {
+				e.code = EX_IOERR;
+				goto fatal_quiet;
+			}
+			if (f->o.max_errors >= 0 &&
+			    f->rejected > (unsigned long long)f->o.max_errors) {
+				crm_warnx("%s: more than %ld rejected records, "
+					  "stopping",
+				    name, f->o.max_errors);
+				crm_reader_close(rd);
+				return EX_DATAERR;
+			}
+			continue;
+		}
+		if (drop)
+			continue;
+		if (f->out_failed) {
+			crm_err_set(
+			    &e, EX_IOERR, "write error on standard output");
+			goto fatal;
+		}
+		if (crm_writer_put(f->out, f->rec, &e) == -1) {
+			e.line = crm_rec_line(f->rec);
+			goto fatal;
+		}
+		f->written++;
+	}
+	crm_reader_close(rd);
+	return 0;
+fatal:
+	crm_report(&e);
+fatal_quiet:
+	crm_reader_close(rd);
+	return e.code != 0 ? e.code : EX_SOFTWARE;
+}
+
+int
+crm_filter_run(struct crm_filter *f, int n, char **files)
+{
+	FILE *fp;
+	int i, rc = 0;
+
+	if (n == 0)
+		rc = one_input(f, stdin, "-");
+	for (i = 0; i < n && rc == 0; i++) {
+		if (strcmp(files[i], "-") == 0) {
+			fp = stdin;
+		} else if ((fp = fopen(files[i], "r")) == NULL) {
+			crm_warnx(
+			    "cannot open '%s': %s", files[i], strerror(errno));
+			if (f->status == 0)
+				f->status = EX_NOINPUT;
+			continue;
+		}
+		rc = one_input(f, fp, files[i]);
+		if (fp != stdin)
+			fclose(fp);
+	}
+	crm_progress_end(&f->prog);
+	return rc;
+}
+
+int
+crm_filter_finish(struct crm_filter *f, int rc)
+{
+	struct crm_err e;
+
+	if (f->out != NULL && crm_writer_flush(f->out, &e) == -1) {
+		crm_warnx("standard output: %s", e.msg);
+		rc = EX_IOERR;
+	}
+	if (f->rej != NULL && crm_writer_flush(f->rej, &e) == -1) {
+		crm_warnx("%s: %s", f->o.rejects, e.msg);
+		rc = EX_IOERR;
+	}
+	if (rc == 0)
+		rc = f->status;
+	if (rc == 0 && f->rejected > 0)
+		rc = EX_DATAERR;
+	if (f->rejfp != NULL) {
+		if (fflush(f->rejfp) == EOF || ferror(f->rejfp) ||
+		    fclose(f->rejfp) == EOF) {
+			crm_warnx("write error on '%s'", f->o.rejects);
+			rc = EX_IOERR;
+		}
+		f->rejfp = NULL;
+	}
+	return rc;
+}

@@ -1,0 +1,69 @@
+/*
+ * filter: the record loop every crmkit filter shares.  It reads each input
+ * file (or standard input) with the rec reader, hands every record to the
+ * tool, writes what the tool kept to standard output, sends bad records to
+ * the --rejects file (or reports them on stderr), stops after --max-errors
+ * rejects, flushes the output whenever the input would block, and works
+ * out the exit status: the first fatal error, else 66 for an input that
+ * could not be opened, else 65 when anything was rejected, else 0.
+ */
+#ifndef CRM_FILTER_H
+#define CRM_FILTER_H
+
+#include "err.h"
+#include "rec.h"
+
+struct crm_filter_opts {
+	enum crm_format in_fmt;	 /* CRM_FMT_AUTO: from the first byte */
+	enum crm_format out_fmt; /* CRM_FMT_AUTO: the input's */
+	long max_errors;	 /* stop after more rejects; -1: no limit */
+	const char *rejects;	 /* CSV file of rejects, or NULL */
+	int no_output;		 /* read only (training, evaluation) */
+};
+
+/*
+ * What the tool does.  Each function may be NULL and returns 0, or -1
+ * with e filled: EX_DATAERR rejects the record (or, from check_header,
+ * skips the file), any other code ends the run.
+ */
+struct crm_filter_ops {
+	/* Look at a CSV/TSV input's header before its records. */
+	int (*check_header)(
+	    void *arg, const struct crm_rec *hdr, struct crm_err *e);
+	/* Turn the input's names (values empty) into the output header. */
+	int (*out_header)(void *arg, struct crm_rec *hdr, struct crm_err *e);
+	/* Change a record; it is written unless *drop is set. */
+	int (*record)(
+	    void *arg, struct crm_rec *r, int *drop, struct crm_err *e);
+	/* The input would block, the output is flushed: commit work. */
+	void (*idle)(void *arg);
+};
+
+struct crm_filter;
+
+/*
+ * Return a filter, the rejects file created; NULL with e filled
+ * (EX_CANTCREAT, EX_SOFTWARE).
+ */
+struct crm_filter *crm_filter_new(const struct crm_filter_opts *o,
+    const struct crm_filter_ops *ops, void *arg, struct crm_err *e);
+
+/*
+ * Run over the n files named in files ("-" is standard input; none means
+ * standard input).  Returns 0, or the sysexits code that ended the run
+ * (already reported).
+ */
+int crm_filter_run(struct crm_filter *f, int n, char **files);
+
+/* Records read, written and rejected so far. */
+void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
+    unsigned long long *written, unsigned long long *rejected);
+
+/*
+ * Flush the output and the rejects file and return the exit status of
+ * the run, given rc, the status so far (0 or a fatal code).
+ */
+int crm_filter_finish(struct crm_filter *f, int rc);
+void crm_filter_free(struct crm_filter *f);
+
+#endif

@@ -1,0 +1,126 @@
+/*
+ * metrics: the formulas of metrics.h over a dense confusion matrix (the
+ * number of classes of a CRM text model is small enough for k * k).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "metrics.h"
+
+int
+crm_confusion_init(struct crm_confusion *c, size_t k)
+{
+	memset(c, 0, sizeof(*c));
+	return crm_confusion_grow(c, k);
+}
+
+void
+crm_confusion_release(struct crm_confusion *c)
+{
+	free(c->m);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+crm_confusion_grow(struct crm_confusion *c, size_t k)
+{
+	unsigned long *m;
+	size_t i, j;
+
+	if (k <= c->k && c->m != NULL)
+		return 0;
+	if (k > 0 && k > (size_t)-1 / k)
+		return -1;
+	if ((m = crm_reallocarray(NULL, k * k + 1, sizeof(*m))) == NULL)
+		return -1;
+	memset(m, 0, (k * k + 1) * sizeof(*m));
+	for (i = 0; i < c->k; i++)
+		for (j = 0; j < c->k; j++)
+			m[i * k + j] = c->m[i * c->k + j];
+	free(c->m);
+	c->m = m;
+	c->k = k;
+	return 0;
+}
+
+void
+crm_confusion_add(struct crm_confusion *c, size_t truth, size_t pred)
+{
+	c->m[truth * c->k + pred]++;
+	c->n++;
+}
+
+double
+crm_accuracy(const struct crm_confusion *c)
+{
+	unsigned long ok = 0;
+	size_t i;
+
+	for (i = 0; i < c->k; i++)
+		ok += c->m[i * c->k + i];
+	return c->n ? (double)ok / (double)c->n : 0;
+}
+
+void
+crm_class_prf(const struct crm_confusion *c, size_t i, double *prec,
+    double *rec, double *f1, unsigned long *support)
+{
+	unsigned long tp = c->m[i * c->k + i], col = 0, row = 0;
+	size_t j;
+
+	for (j = 0; j < c->k; j++) {
+		row += c->m[i * c->k + j];
+		col += c->m[j * c->k + i];
+	}
+	*prec = col ? (double)tp / (double)col : 0;
+	*rec = row ? (double)tp / (double)row : 0;
+	*f1 = *prec + *rec > 0 ? 2 * *prec * *rec / (*prec + *rec) : 0;
+	*support = row;
+}
+
+double
+crm_macro_f1(const struct crm_confusion *c)
+{
+	double p, r, f, sum = 0;
+	unsigned long sup, pred;
+	size_t i, j, used = 0;
+
+	for (i = 0; i < c->k; i++) {
+		crm_class_prf(c, i, &p, &r, &f, &sup);
+		for (j = 0, pred = 0; j < c->k; j++)
+			pred += c->m[j * c->k + i];
+		if (sup == 0 && pred == 0)
+			continue;
+		sum += f;
+		used++;
+	}
+	return used ? sum / (double)used : 0;
+}
+
+size_t
+crm_confusion_top(
+    const struct crm_confusion *c, struct crm_confused *out, size_t max)
+{
+	size_t i, j, n = 0, at;
+
+	for (i = 0; i < c->k; i++)
+		for (j = 0; j < c->k; j++) {
+			unsigned long v = c->m[i * c->k + j];
+
+			if (i == j || v == 0)
+				continue;
+			if (n == max && (max == 0 || v <= out[n - 1].count))
+				continue;
+			at = n < max ? n++ : n - 1;
+			/* strictly greater moves up: ties keep scan order */
+			while (at > 0 && out[at - 1].count < v) {
+				out[at] = out[at - 1];
+				at--;
+			}
+			out[at].truth = i;
+			out[at].pred = j;
+			out[at].count = v;
+		}
+	return n;
+}

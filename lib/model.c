@@ -1,0 +1,166 @@
+/*
+ * model: the models table and model files of model.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model.h"
+
+void
+crm_model_now(char buf[21])
+{
+	time_t t = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+int
+crm_model_put(struct crm_store *s, const char *name, const char *kind,
+    const char *params, const char *metrics, const void *blob, size_t len,
+    long *version, struct crm_err *e)
+{
+	sqlite3 *db = crm_store_db(s);
+	sqlite3_stmt *st = NULL;
+	char now[21];
+
+	crm_model_now(now);
+	if (crm_store_begin(s, e) == -1)
+		return -1;
+	/* the next version is taken inside the write transaction */
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO models(name, version, kind, created, params, "
+		"metrics, blob) SELECT ?1, coalesce(max(version), 0) + 1, "
+		"?2, ?3, ?4, ?5, ?6 FROM models WHERE name = ?1 "
+		"RETURNING version",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, params, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, metrics, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(st, 6, blob, len, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto fail;
+	*version = (long)sqlite3_column_int64(st, 0);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	return crm_store_commit(s, e);
+fail:
+	crm_store_fail(s, e, "cannot save the model");
+	sqlite3_finalize(st);
+	crm_store_rollback(s);
+	return -1;
+}
+
+int
+crm_model_get(struct crm_store *s, const char *name, long version,
+    const char *kind, struct crm_buf *out, long *version_out, struct crm_err *e)
+{
+	sqlite3 *db = crm_store_db(s);
+	sqlite3_stmt *st = NULL;
+	const void *p;
+	size_t len;
+	int rc;
+
+	if (sqlite3_prepare_v2(db,
+		"SELECT version, kind, blob FROM models WHERE name = ?1 "
+		"AND (?2 = 0 OR version = ?2) ORDER BY version DESC LIMIT 1",
+		-1, &st, NULL) != SQLITE_OK)
+		return crm_store_fail(s, e, "cannot read models");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_finalize(st);
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		crm_store_fail(s, e, "cannot read models");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	if (strcmp((const char *)sqlite3_column_text(st, 1), kind) != 0) {
+		crm_err_set(e, EX_DATAERR, "model '%s' is a %s model, not %s",
+		    name, (const char *)sqlite3_column_text(st, 1), kind);
+		sqlite3_finalize(st);
+		return -1;
+	}
+	*version_out = (long)sqlite3_column_int64(st, 0);
+	p = sqlite3_column_blob(st, 2);
+	len = (size_t)sqlite3_column_bytes(st, 2);
+	if (crm_buf_add(out, p, len) == -1) {
+		sqlite3_finalize(st);
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	sqlite3_finalize(st);
+	return 1;
+}
+
+int
+crm_model_write_file(
+    const char *path, const void *p, size_t len, struct crm_err *e)
+{
+	struct crm_buf tmp;
+	FILE *fp;
+	int rc = -1;
+
+	/* write beside it, then rename: a reader never sees half a model */
+	crm_buf_init(&tmp);
+	if (crm_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if ((fp = fopen(tmp.p, "wb")) == NULL) {
+		crm_err_set(e, EX_CANTCREAT, "cannot create '%s': %s", tmp.p,
+		    strerror(errno));
+		goto out;
+	}
+	if (fwrite(p, 1, len, fp) != len || fflush(fp) == EOF ||
+	    fclose(fp) == EOF) {
+		crm_err_set(e, EX_IOERR, "cannot write '%s': %s", tmp.p,
+		    strerror(errno));
+		unlink(tmp.p);
+		goto out;
+	}
+	if (rename(tmp.p, path) == -1) {
+		crm_err_set(e, EX_CANTCREAT, "cannot create '%s': %s", path,
+		    strerror(errno));
+		unlink(tmp.p);
+		goto out;
+	}
+	rc = 0;
+out:
+	crm_buf_release(&tmp);
+	return rc;
+}
+
+int
+crm_model_read_file(const char *path, struct crm_buf *out, struct crm_err *e)
+{
+	FILE *fp;
+	char chunk[65536];
+	size_t n;
+
+	if ((fp = fopen(path, "rb")) == NULL)
+		return crm_err_set(e, EX_NOINPUT, "cannot open model '%s': %s",
+		    path, strerror(errno));
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (crm_buf_add(out, chunk, n) == -1) {
+			fclose(fp);
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		}
+	if (ferror(fp)) {
+		fclose(fp);
+		return crm_err_set(e, EX_IOERR, "cannot read model '%s': %s",
+		    path, strerror(errno));
+	}
+	fclose(fp);
+	return 0;
+}

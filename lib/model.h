@@ -1,0 +1,46 @@
+/*
+ * model: where trained models live.  In the store, a model is a row of the
+ * models table (name, version, kind, created, params, metrics, blob);
+ * saving under a name adds the next version, and loading takes the newest
+ * version unless one is asked for.  Outside the store a model is a file
+ * holding just the blob (--model-file), for stateless and sharded runs.
+ */
+#ifndef CRM_MODEL_H
+#define CRM_MODEL_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+#include "store.h"
+
+/*
+ * Store blob as the next version of name (kind says what reads it, e.g.
+ * "text"; params and metrics are JSON text or NULL).  Sets *version.
+ * Returns 0, or -1 with e filled.
+ */
+int crm_model_put(struct crm_store *s, const char *name, const char *kind,
+    const char *params, const char *metrics, const void *blob, size_t len,
+    long *version, struct crm_err *e);
+
+/*
+ * Append the blob of name's version (0: the newest) to out and set
+ * *version.  Returns 1, 0 when there is no such model (out unchanged), or
+ * -1 with e filled.  A model of another kind is an error (EX_DATAERR).
+ */
+int crm_model_get(struct crm_store *s, const char *name, long version,
+    const char *kind, struct crm_buf *out, long *version_out,
+    struct crm_err *e);
+
+/* Write len bytes to path, replacing it whole; 0, or -1 (EX_CANTCREAT). */
+int crm_model_write_file(
+    const char *path, const void *p, size_t len, struct crm_err *e);
+
+/* Append the whole of path to out; 0, or -1 (EX_NOINPUT, EX_IOERR). */
+int crm_model_read_file(
+    const char *path, struct crm_buf *out, struct crm_err *e);
+
+/* The current UTC time as YYYY-MM-DDTHH:MM:SSZ into buf (21 bytes). */
+void crm_model_now(char buf[21]);
+
+#endif

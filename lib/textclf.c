@@ -1,0 +1,1071 @@
+/*
+ * textclf: the classifier of textclf.h.  liblinear does the fitting; what
+ * is here is what liblinear leaves to its caller: turning texts into its
+ * sparse vectors, the class names, the score scale, a compact model
+ * (float weights for the features seen in training, found through an id
+ * table) and the explanations.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include <linear.h>
+
+#include "textclf.h"
+
+#define MAGIC	  "CRMTEXT1"
+#define MAX_BITS  24 /* the id table has 2^bits entries */
+#define MAX_CLASS 100000
+#define NCAL	  3 /* inputs of the score curve, constant included */
+
+struct crm_textclf_set {
+	struct crm_text *tx;
+	struct crm_text_opts o;
+	struct crm_feat *f; /* the features of every text, one after another */
+	size_t nf, fcap;
+	size_t *start; /* text i has f[start[i] .. start[i + 1]) */
+	uint32_t *label;
+	size_t n, lcap, scap;
+	char **names; /* labels in order of first appearance */
+	size_t *nlen;
+	size_t nclass, ccap;
+	size_t last; /* the label found last, tried first */
+};
+
+struct crm_textclf {
+	struct crm_text_opts o;
+	struct crm_text *tx;
+	size_t k, nrow;
+	uint32_t *ids;	  /* id of each row, increasing */
+	float *idf;	  /* per row */
+	float *w;	  /* nrow * k, row-major */
+	float *bias;	  /* k */
+	double cal[NCAL]; /* score = sigmoid(cal . (decision, margin, 1)) */
+	double cv_acc;
+	char **names;
+	size_t *nlen;
+	int32_t *map; /* id -> row, or -1 */
+	/* scratch of the last vectorized text */
+	float *acc;
+	uint32_t *vrow;
+	double *vval;
+	size_t vcap;
+	double *dec;
+};
+
+static int grow(void *, size_t *, size_t, size_t);
+static long class_of(struct crm_textclf_set *, const char *, size_t);
+static int name_cmp(const void *, const void *);
+static long vectorize(
+    struct crm_textclf *, const char *, size_t, const char **);
+static size_t weigh(const struct crm_textclf *, const struct crm_feat *, size_t,
+    uint32_t *, double *);
+static void decide(const struct crm_textclf *, const float *, const float *,
+    const uint32_t *, const double *, size_t, double *);
+static int extract(const struct model *, size_t, size_t, float *, float *);
+static void fit_scores(
+    const double *, const uint32_t *, size_t, size_t, double *);
+static void fit_curve(
+    const double *, const uint32_t *, size_t, size_t, const int *, double *);
+static double best_other(const double *, size_t, size_t);
+static double cv_accuracy(const double *, const uint32_t *, size_t, size_t);
+static int alloc_scratch(struct crm_textclf *);
+static int reserve(struct crm_textclf *, size_t);
+static void nothing(const char *);
+
+/* ==== Training set ==== */
+
+struct crm_textclf_set *
+crm_textclf_set_new(const struct crm_text_opts *o, const char **why)
+{
+	struct crm_textclf_set *s;
+
+	if (o->bits > MAX_BITS) {
+		*why = "hash bits must be 12 to 24";
+		return NULL;
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		*why = NULL;
+		return NULL;
+	}
+	if ((s->tx = crm_text_new(o, why)) == NULL ||
+	    (s->start = malloc(sizeof(*s->start))) == NULL) {
+		crm_textclf_set_free(s);
+		return NULL;
+	}
+	s->o = *o;
+	s->start[0] = 0;
+	s->scap = 1;
+	return s;
+}
+
+void
+crm_textclf_set_free(struct crm_textclf_set *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	crm_text_free(s->tx);
+	for (i = 0; i < s->nclass; i++)
+		free(s->names[i]);
+	free(s->names);
+	free(s->nlen);
+	free(s->f);
+	free(s->start);
+	free(s->label);
+	free(s);
+}
+
+int
+crm_textclf_set_add(struct crm_textclf_set *s, const char *text, size_t len,
+    const char *label, size_t llen, const char **why)
+{
+	const struct crm_feat *f;
+	long n, c;
+
+	if ((n = crm_text_features(s->tx, text, len, &f, why)) == -1)
+		return -1;
+	if (n == 0)
+		return 0;
+	*why = NULL;
+	if (grow(&s->f, &s->fcap, s->nf + (size_t)n, sizeof(*s->f)) == -1 ||
+	    grow(&s->label, &s->lcap, s->n + 1, sizeof(*s->label)) == -1 ||
+	    grow(&s->start, &s->scap, s->n + 2, sizeof(*s->start)) == -1)
+		return -1;
+	if ((c = class_of(s, label, llen)) == -1)
+		return -1;
+	memcpy(s->f + s->nf, f, (size_t)n * sizeof(*f));
+	s->nf += (size_t)n;
+	s->label[s->n++] = (uint32_t)c;
+	s->start[s->n] = s->nf;
+	return 1;
+}
+
+size_t
+crm_textclf_set_size(const struct crm_textclf_set *s)
+{
+	return s->n;
+}
+
+/* Make room for n elements of size sz in the array *pp of capacity *cap. */
+static int
+grow(void *pp, size_t *cap, size_t n, size_t sz)
+{
+	void **p = pp, *q;
+	size_t c;
+
+	if (n <= *cap)
+		return 0;
+	c = *cap < 64 ? 64 : *cap;
+	while (c < n)
+		c *= 2;
+	if ((q = crm_reallocarray(*p, c, sz)) == NULL)
+		return -1;
+	*p = q;
+	*cap = c;
+	return 0;
+}
+
+static long
+class_of(struct crm_textclf_set *s, const char *label, size_t len)
+{
+	size_t i;
+	char *p;
+
+	if (s->last < s->nclass && s->nlen[s->last] == len &&
+	    memcmp(s->names[s->last], label, len) == 0)
+		return (long)s->last;
+	for (i = 0; i < s->nclass; i++)
+		if (s->nlen[i] == len && memcmp(s->names[i], label, len) == 0)
+			return (long)(s->last = i);
+	if (s->nclass == MAX_CLASS) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (s->nclass == s->ccap) {
+		size_t c = s->ccap ? 2 * s->ccap : 16;
+		char **np = crm_reallocarray(s->names, c, sizeof(*np));
+		size_t *lp;
+
+		if (np == NULL)
+			return -1;
+		s->names = np;
+		if ((lp = crm_reallocarray(s->nlen, c, sizeof(*lp))) == NULL)
+			return -1;
+		s->nlen = lp;
+		s->ccap = c;
+	}
+	if ((p = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(p, label, len);
+	p[len] = '\0';
+	s->names[s->nclass] = p;
+	s->nlen[s->nclass] = len;
+	return (long)(s->last = s->nclass++);
+}
+
+/* ==== Training ==== */
+
+/* Order of class indices by name, for qsort through a global-free key. */
+struct name_key {
+	const char *name;
+	size_t len;
+	uint32_t old;
+};
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	const struct name_key *x = a, *y = b;
+
+	return crm_bytes_cmp(x->name, x->len, y->name, y->len);
+}
+
+struct crm_textclf *
+crm_textclf_train(const struct crm_textclf_set *s,
+    const struct crm_textclf_params *p, struct crm_err *e)
+{
+	struct crm_textclf *m = NULL;
+	struct name_key *key = NULL;
+	uint32_t *rank = NULL, *df = NULL, *y32 = NULL;
+	struct feature_node *space = NULL, **x = NULL, **sx = NULL;
+	double *y = NULL, *sy = NULL, *odec = NULL;
+	struct problem prob;
+	struct parameter param;
+	struct model *lm = NULL;
+	size_t i, j, nid, nz, k, fold, folds;
+	const char *why;
+
+	if (s->nclass < 2) {
+		crm_err_set(e, EX_DATAERR,
+		    "training needs at least two labels, got %zu", s->nclass);
+		return NULL;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		goto nomem;
+	m->o = s->o;
+	m->k = k = s->nclass;
+	nid = (size_t)1 << s->o.bits;
+	if ((m->tx = crm_text_new(&m->o, &why)) == NULL ||
+	    (key = calloc(k, sizeof(*key))) == NULL ||
+	    (rank = calloc(k, sizeof(*rank))) == NULL ||
+	    (m->names = calloc(k, sizeof(*m->names))) == NULL ||
+	    (m->nlen = calloc(k, sizeof(*m->nlen))) == NULL ||
+	    (df = calloc(nid, sizeof(*df))) == NULL ||
+	    (m->map = malloc(nid * sizeof(*m->map))) == NULL)
+		goto nomem;
+
+	/* classes in byte order of their names */
+	for (i = 0; i < k; i++) {
+		key[i].name = s->names[i];
+		key[i].len = s->nlen[i];
+		key[i].old = (uint32_t)i;
+	}
+	qsort(key, k, sizeof(*key), name_cmp);
+	for (i = 0; i < k; i++) {
+		rank[key[i].old] = (uint32_t)i;
+		m->nlen[i] = key[i].len;
+		if ((m->names[i] = malloc(key[i].len + 1)) == NULL)
+			goto nomem;
+		memcpy(m->names[i], key[i].name, key[i].len + 1);
+	}
+
+	/* rows: the ids in at least min_df texts, with their idf */
+	for (i = 0; i < s->nf; i++)
+		df[s->f[i].id]++;
+	for (i = 0; i < nid; i++)
+		if (df[i] > 0 && df[i] >= (uint32_t)p->min_df)
+			m->nrow++;
+	if ((m->ids = calloc(m->nrow + 1, sizeof(*m->ids))) == NULL ||
+	    (m->idf = calloc(m->nrow + 1, sizeof(*m->idf))) == NULL ||
+	    (m->w = calloc((m->nrow + 1) * k, sizeof(*m->w))) == NULL ||
+	    (m->bias = calloc(k, sizeof(*m->bias))) == NULL)
+		goto nomem;
+	for (i = j = 0; i < nid; i++) {
+		if (df[i] == 0 || df[i] < (uint32_t)p->min_df) {
+			m->map[i] = -1;
+			continue;
+		}
+		m->map[i] = (int32_t)j;
+		m->ids[j] = (uint32_t)i;
+		m->idf[j] =
+		    (float)(log((1.0 + (double)s->n) / (1.0 + (double)df[i])) +
+			    1.0);
+		j++;
+	}
+	free(df);
+	df = NULL;
+	if (alloc_scratch(m) == -1)
+		goto nomem;
+	for (i = 0; i < s->n; i++)
+		if (reserve(m, s->start[i + 1] - s->start[i]) == -1)
+			goto nomem;
+
+	/* liblinear's problem: every text's vector, then the bias feature */
+	if ((space = crm_reallocarray(
+		 NULL, s->nf + 2 * s->n, sizeof(*space))) == NULL ||
+	    (x = calloc(s->n, sizeof(*x))) == NULL ||
+	    (sx = calloc(s->n, sizeof(*sx))) == NULL ||
+	    (y = calloc(s->n, sizeof(*y))) == NULL ||
+	    (sy = calloc(s->n, sizeof(*sy))) == NULL ||
+	    (y32 = calloc(s->n, sizeof(*y32))) == NULL)
+		goto nomem;
+	for (i = nz = 0; i < s->n; i++) {
+		size_t nv = weigh(m, s->f + s->start[i],
+		    s->start[i + 1] - s->start[i], m->vrow, m->vval);
+
+		x[i] = space + nz;
+		for (j = 0; j < nv; j++) {
+			space[nz].index = (int)m->vrow[j] + 1;
+			space[nz++].value = m->vval[j];
+		}
+		space[nz].index = (int)m->nrow + 1;
+		space[nz++].value = 1.0;
+		space[nz].index = -1;
+		space[nz++].value = 0.0;
+		y32[i] = rank[s->label[i]];
+		y[i] = (double)y32[i];
+	}
+	prob.n = (int)m->nrow + 1;
+	prob.bias = 1.0;
+	memset(&param, 0, sizeof(param));
+	param.solver_type = L2R_L2LOSS_SVC_DUAL;
+	param.C = p->c;
+	param.eps = p->eps;
+	param.p = 0.1;
+	set_print_string_function(nothing);
+
+	/*
+	 * The scores: decision values of each text from a model that did
+	 * not see it (fold of text i = i mod folds), then the logistic
+	 * curve that best tells from them whether the best class is right.
+	 */
+	memset(m->cal, 0, sizeof(m->cal));
+	m->cal[0] = 1.0;
+	m->cv_acc = -1;
+	folds = (size_t)p->calib_folds;
+	if (folds >= 2 && s->n >= 2 * folds) {
+		if ((odec = crm_reallocarray(NULL, s->n, k * sizeof(*odec))) ==
+		    NULL)
+			goto nomem;
+		for (fold = 0; fold < folds; fold++) {
+			size_t l = 0;
+
+			for (i = 0; i < s->n; i++)
+				if (i % folds != fold) {
+					sx[l] = x[i];
+					sy[l++] = y[i];
+				}
+			prob.l = (int)l;
+			prob.x = sx;
+			prob.y = sy;
+			srand((unsigned)p->seed);
+			if ((lm = train(&prob, &param)) == NULL ||
+			    extract(lm, m->nrow, k, m->w, m->bias) == -1)
+				goto nomem;
+			free_and_destroy_model(&lm);
+			for (i = fold; i < s->n; i += folds) {
+				size_t nv = weigh(m, s->f + s->start[i],
+				    s->start[i + 1] - s->start[i], m->vrow,
+				    m->vval);
+
+				decide(m, m->w, m->bias, m->vrow, m->vval, nv,
+				    odec + i * k);
+			}
+		}
+		fit_scores(odec, y32, s->n, k, m->cal);
+		m->cv_acc = cv_accuracy(odec, y32, s->n, k);
+	}
+
+	prob.l = (int)s->n;
+	prob.x = x;
+	prob.y = y;
+	srand((unsigned)p->seed);
+	if ((lm = train(&prob, &param)) == NULL ||
+	    extract(lm, m->nrow, k, m->w, m->bias) == -1)
+		goto nomem;
+	free_and_destroy_model(&lm);
+	free(key);
+	free(rank);
+	free(space);
+	free(x);
+	free(sx);
+	free(y);
+	free(sy);
+	free(y32);
+	free(odec);
+	return m;
+
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory while training");
+	free_and_destroy_model(&lm);
+	free(key);
+	free(rank);
+	free(df);
+	free(space);
+	free(x);
+	free(sx);
+	free(y);
+	free(sy);
+	free(y32);
+	free(odec);
+	crm_textclf_free(m);
+	return NULL;
+}
+
+/*
+ * Copy liblinear's weights into w (nrow * k) and bias (k), as float, by
+ * our class numbers (liblinear numbers classes by first appearance, and
+ * a fold may lack a class: that class gets a bias that never wins).
+ */
+static int
+extract(const struct model *lm, size_t nrow, size_t k, float *w, float *bias)
+{
+	int nc = get_nr_class(lm), *lab, c;
+	size_t r;
+
+	if ((lab = calloc((size_t)nc, sizeof(*lab))) == NULL)
+		return -1;
+	get_labels(lm, lab);
+	memset(w, 0, nrow * k * sizeof(*w));
+	for (r = 0; r < k; r++)
+		bias[r] = -1e30f;
+	for (c = 0; c < nc; c++) {
+		size_t cls = (size_t)lab[c];
+
+		for (r = 0; r < nrow; r++)
+			w[r * k + cls] =
+			    (float)get_decfun_coef(lm, (int)r + 1, c);
+		bias[cls] = (float)get_decfun_bias(lm, c);
+	}
+	free(lab);
+	return 0;
+}
+
+/* The highest decision value of the classes other than c. */
+static double
+best_other(const double *d, size_t k, size_t c)
+{
+	double other = -HUGE_VAL;
+	size_t j;
+
+	for (j = 0; j < k; j++)
+		if (j != c && d[j] > other)
+			other = d[j];
+	return other;
+}
+
+/*
+ * The inputs of the score curve for a class with decision value d when
+ * the best other class has other.
+ */
+static void
+curve_inputs(double d, double other, double *x)
+{
+	x[0] = d;
+	x[1] = d - other; /* the margin */
+	x[2] = 1;
+}
+
+/*
+ * Solve a x = b for the n x n matrix a (row-major, destroyed) by Gauss-
+ * Jordan elimination with partial pivoting; 0, or -1 when singular.
+ */
+static int
+solve(double *a, double *b, size_t n)
+{
+	size_t i, j, r, p;
+	double t;
+
+	for (i = 0; i < n; i++) {
+		for (p = i, r = i + 1; r < n; r++)
+			if (fabs(a[r * n + i]) > fabs(a[p * n + i]))
+				p = r;
+		if (!(fabs(a[p * n + i]) > 1e-300))
+			return -1;
+		for (j = 0; j < n; j++) {
+			t = a[i * n + j];
+			a[i * n + j] = a[p * n + j];
+			a[p * n + j] = t;
+		}
+		t = b[i], b[i] = b[p], b[p] = t;
+		for (r = 0; r < n; r++) {
+			if (r == i)
+				continue;
+			t = a[r * n + i] / a[i * n + i];
+			for (j = i; j < n; j++)
+				a[r * n + j] -= t * a[i * n + j];
+			b[r] -= t * b[i];
+		}
+	}
+	for (i = 0; i < n; i++)
+		b[i] /= a[i * n + i];
+	return 0;
+}
+
+/*
+ * Platt scaling with two inputs: fit P(best class is right) =
+ * sigmoid(w . (d, margin, 1)) over the held-out decision values, by
+ * Newton's method on the log loss, with Platt's smoothed targets
+ * (N+ + 1) / (N+ + 2) and 1 / (N- + 2), which keep the fit finite when
+ * every text is right.  A text unlike every class has a low d; one
+ * between two classes a low margin.  The score must grow with both, so
+ * an input whose fitted weight comes out negative (it happens with a
+ * few dozen texts) is dropped and the rest fitted again.
+ */
+static void
+fit_scores(const double *dec, const uint32_t *y, size_t n, size_t k, double *w)
+{
+	int use[NCAL] = { 1, 1, 1 }, again;
+	size_t a;
+
+	do {
+		fit_curve(dec, y, n, k, use, w);
+		again = 0;
+		for (a = 0; a + 1 < NCAL; a++)
+			if (use[a] && w[a] < 0) {
+				use[a] = 0;
+				again = 1;
+			}
+	} while (again);
+}
+
+/* Fit the curve of fit_scores on the inputs in use; the others get 0. */
+static void
+fit_curve(const double *dec, const uint32_t *y, size_t n, size_t k,
+    const int *use, double *w)
+{
+	double npos = 0, nneg = 0, tpos, tneg, g[NCAL], h[NCAL * NCAL];
+	double x[NCAL], z, pr, t, moved;
+	size_t i, c, best, it, a, b;
+
+	for (i = 0; i < n; i++) {
+		const double *d = dec + i * k;
+
+		for (c = 1, best = 0; c < k; c++)
+			if (d[c] > d[best])
+				best = c;
+		if (best == y[i])
+			npos++;
+		else
+			nneg++;
+	}
+	tpos = (npos + 1) / (npos + 2);
+	tneg = 1 / (nneg + 2);
+	memset(w, 0, NCAL * sizeof(*w));
+	for (it = 0; it < 100; it++) {
+		memset(g, 0, sizeof(g));
+		memset(h, 0, sizeof(h));
+		for (a = 0; a < NCAL; a++)
+			h[a * NCAL + a] = use[a] ? 1e-6 : 1; /* invertible */
+		for (i = 0; i < n; i++) {
+			const double *d = dec + i * k;
+
+			for (c = 1, best = 0; c < k; c++)
+				if (d[c] > d[best])
+					best = c;
+			curve_inputs(d[best], best_other(d, k, best), x);
+			if (x[0] < -1e29 || x[1] > 1e29)
+				continue; /* a class the fold lacked */
+			for (a = 0; a < NCAL; a++)
+				x[a] = use[a] ? x[a] : 0;
+			t = best == y[i] ? tpos : tneg;
+			for (a = 0, z = 0; a < NCAL; a++)
+				z += w[a] * x[a];
+			pr = 1 / (1 + exp(-z));
+			for (a = 0; a < NCAL; a++) {
+				g[a] += (pr - t) * x[a];
+				for (b = 0; b < NCAL; b++)
+					h[a * NCAL + b] +=
+					    pr * (1 - pr) * x[a] * x[b];
+			}
+		}
+		if (solve(h, g, NCAL) == -1)
+			break;
+		for (a = 0, moved = 0; a < NCAL; a++) {
+			w[a] -= g[a];
+			moved += fabs(g[a]);
+		}
+		if (moved < 1e-9)
+			break;
+	}
+}
+
+/* The share of texts whose true class has the highest decision value. */
+static double
+cv_accuracy(const double *dec, const uint32_t *y, size_t n, size_t k)
+{
+	size_t i, c, best, ok = 0;
+
+	for (i = 0; i < n; i++) {
+		const double *d = dec + i * k;
+
+		for (c = 1, best = 0; c < k; c++)
+			if (d[c] > d[best])
+				best = c;
+		ok += best == y[i];
+	}
+	return n ? (double)ok / (double)n : 0;
+}
+
+static void
+nothing(const char *s)
+{
+	(void)s;
+}
+
+/* ==== Model ==== */
+
+void
+crm_textclf_free(struct crm_textclf *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	crm_text_free(m->tx);
+	for (i = 0; m->names != NULL && i < m->k; i++)
+		free(m->names[i]);
+	free(m->names);
+	free(m->nlen);
+	free(m->ids);
+	free(m->idf);
+	free(m->w);
+	free(m->bias);
+	free(m->map);
+	free(m->vrow);
+	free(m->vval);
+	free(m->dec);
+	free(m->acc);
+	free(m);
+}
+
+static int
+alloc_scratch(struct crm_textclf *m)
+{
+	if ((m->dec = calloc(m->k, sizeof(*m->dec))) == NULL ||
+	    (m->acc = calloc(m->k, sizeof(*m->acc))) == NULL)
+		return -1;
+	return 0;
+}
+
+size_t
+crm_textclf_classes(const struct crm_textclf *m)
+{
+	return m->k;
+}
+
+const char *
+crm_textclf_class(const struct crm_textclf *m, size_t k, size_t *len)
+{
+	*len = m->nlen[k];
+	return m->names[k];
+}
+
+size_t
+crm_textclf_features(const struct crm_textclf *m)
+{
+	return m->nrow;
+}
+
+const double *
+crm_textclf_calibration(const struct crm_textclf *m)
+{
+	return m->cal;
+}
+
+double
+crm_textclf_cv_accuracy(const struct crm_textclf *m)
+{
+	return m->cv_acc;
+}
+
+/*
+ * The weighted vector of n features f: rows and values, in increasing row
+ * order (rows increase with ids), at most n of them.
+ */
+static size_t
+weigh(const struct crm_textclf *m, const struct crm_feat *f, size_t n,
+    uint32_t *row, double *val)
+{
+	double norm[2] = { 0, 0 }, scale[2];
+	size_t i, nv = 0, g, groups = 0;
+	uint32_t half = (uint32_t)1 << (m->o.bits - 1);
+
+	for (i = 0; i < n; i++) {
+		int32_t r = m->map[f[i].id];
+
+		if (r < 0)
+			continue;
+		row[nv] = (uint32_t)r;
+		val[nv] = (1.0 + log((double)f[i].count)) * m->idf[r];
+		norm[f[i].id >= half] += val[nv] * val[nv];
+		nv++;
+	}
+	for (g = 0; g < 2; g++)
+		groups += norm[g] > 0;
+	for (g = 0; g < 2; g++)
+		scale[g] = norm[g] > 0 ? 1.0 / sqrt(norm[g] * (double)groups)
+				       : 0;
+	for (i = 0; i < nv; i++)
+		val[i] *= scale[m->ids[row[i]] >= half];
+	return nv;
+}
+
+/* Make room for n features, then weigh the features of text. */
+static long
+vectorize(struct crm_textclf *m, const char *text, size_t len, const char **why)
+{
+	const struct crm_feat *f;
+	long n;
+
+	if ((n = crm_text_features(m->tx, text, len, &f, why)) == -1)
+		return -1;
+	if (reserve(m, (size_t)n) == -1) {
+		*why = NULL;
+		return -1;
+	}
+	return (long)weigh(m, f, (size_t)n, m->vrow, m->vval);
+}
+
+/* Make the vector scratch hold at least n features. */
+static int
+reserve(struct crm_textclf *m, size_t n)
+{
+	uint32_t *r;
+	double *v;
+
+	if (n <= m->vcap)
+		return 0;
+	if ((r = crm_reallocarray(m->vrow, n, sizeof(*r))) == NULL)
+		return -1;
+	m->vrow = r;
+	if ((v = crm_reallocarray(m->vval, n, sizeof(*v))) == NULL)
+		return -1;
+	m->vval = v;
+	m->vcap = n;
+	return 0;
+}
+
+/*
+ * Decision values dec[k] of a weighted vector under weights w, bias.  The
+ * sums are kept in float, which the compiler turns into vector
+ * instructions; the weights are float anyway.
+ */
+static void
+decide(const struct crm_textclf *m, const float *w, const float *bias,
+    const uint32_t *row, const double *val, size_t nv, double *dec)
+{
+	size_t i, c, k = m->k;
+	float *acc = m->acc;
+
+	for (c = 0; c < k; c++)
+		acc[c] = bias[c];
+	for (i = 0; i < nv; i++) {
+		const float *wr = w + (size_t)row[i] * k;
+		float v = (float)val[i];
+
+		for (c = 0; c < k; c++)
+			acc[c] += v * wr[c];
+	}
+	for (c = 0; c < k; c++)
+		dec[c] = acc[c];
+}
+
+long
+crm_textclf_predict(struct crm_textclf *m, const char *text, size_t len,
+    double *prob, const char **why)
+{
+	long nv;
+	size_t c, best = 0;
+	double second;
+
+	if ((nv = vectorize(m, text, len, why)) == -1)
+		return -1;
+	decide(m, m->w, m->bias, m->vrow, m->vval, (size_t)nv, m->dec);
+	for (c = 1; c < m->k; c++)
+		if (m->dec[c] > m->dec[best])
+			best = c;
+	second = best_other(m->dec, m->k, best);
+	for (c = 0; c < m->k; c++) {
+		double x[NCAL], z = 0;
+		size_t a;
+
+		curve_inputs(m->dec[c], c == best ? second : m->dec[best], x);
+		for (a = 0; a < NCAL; a++)
+			z += m->cal[a] * x[a];
+		prob[c] = 1 / (1 + exp(-z));
+	}
+	return (long)best;
+}
+
+/* ==== Explanations ==== */
+
+struct explain {
+	struct crm_textclf *m;
+	size_t k, nv;
+	struct crm_reason *r;
+	uint32_t *id; /* the id of each reason, to name each feature once */
+	size_t n, max;
+};
+
+/* Keep the name of feature id if it weighs among the most. */
+static void
+explain_one(void *arg, uint32_t id, const char *name, size_t len)
+{
+	struct explain *x = arg;
+	struct crm_textclf *m = x->m;
+	int32_t r = m->map[id];
+	size_t lo = 0, hi = x->nv, i, cut;
+	double wt;
+
+	if (r < 0)
+		return;
+	while (lo < hi) { /* the vector is in row order */
+		size_t mid = (lo + hi) / 2;
+
+		if (m->vrow[mid] < (uint32_t)r)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == x->nv || m->vrow[lo] != (uint32_t)r)
+		return;
+	wt = m->vval[lo] * m->w[(size_t)r * m->k + x->k];
+	if (!(wt > 0))
+		return;
+	for (i = 0; i < x->n; i++)
+		if (x->id[i] == id)
+			return;
+	if (x->n == x->max && wt <= x->r[x->n - 1].weight)
+		return;
+	i = x->n < x->max ? x->n++ : x->n - 1;
+	while (i > 0 && x->r[i - 1].weight < wt) {
+		x->r[i] = x->r[i - 1];
+		x->id[i] = x->id[i - 1];
+		i--;
+	}
+	cut = len < sizeof(x->r[i].name) ? len : sizeof(x->r[i].name) - 1;
+	while (
+	    cut > 0 && cut < len && ((unsigned char)name[cut] & 0xC0) == 0x80)
+		cut--;
+	memcpy(x->r[i].name, name, cut);
+	x->r[i].name[cut] = '\0';
+	x->r[i].weight = wt;
+	x->id[i] = id;
+}
+
+long
+crm_textclf_explain(struct crm_textclf *m, const char *text, size_t len,
+    size_t k, struct crm_reason *r, size_t max, const char **why)
+{
+	struct explain x;
+	long nv;
+
+	if (max == 0 || k >= m->k)
+		return 0;
+	if ((nv = vectorize(m, text, len, why)) == -1)
+		return -1;
+	memset(&x, 0, sizeof(x));
+	x.m = m;
+	x.k = k;
+	x.nv = (size_t)nv;
+	x.r = r;
+	x.max = max;
+	if ((x.id = calloc(max, sizeof(*x.id))) == NULL) {
+		*why = NULL;
+		return -1;
+	}
+	if (crm_text_names(m->tx, text, len, explain_one, &x, why) == -1) {
+		free(x.id);
+		return -1;
+	}
+	free(x.id);
+	return (long)x.n;
+}
+
+/* ==== Bytes ==== */
+
+static int
+put32(struct crm_buf *b, uint32_t v)
+{
+	unsigned char c[4] = { v & 0xFF, (v >> 8) & 0xFF, (v >> 16) & 0xFF,
+		v >> 24 };
+
+	return crm_buf_add(b, c, 4);
+}
+
+static int
+putf(struct crm_buf *b, float f)
+{
+	uint32_t v;
+
+	memcpy(&v, &f, 4);
+	return put32(b, v);
+}
+
+int
+crm_textclf_save(const struct crm_textclf *m, struct crm_buf *b)
+{
+	size_t i, n;
+
+	if (crm_buf_add(b, MAGIC, 8) == -1 ||
+	    put32(b, (uint32_t)m->o.bits) == -1 ||
+	    put32(b, (uint32_t)m->o.minn) == -1 ||
+	    put32(b, (uint32_t)m->o.maxn) == -1 ||
+	    put32(b, (uint32_t)m->o.cjk_n) == -1 ||
+	    put32(b, (uint32_t)m->o.word_n) == -1 ||
+	    put32(b, (uint32_t)m->k) == -1 ||
+	    put32(b, (uint32_t)m->nrow) == -1 || put32(b, NCAL) == -1)
+		return -1;
+	for (i = 0; i < NCAL; i++)
+		if (putf(b, (float)m->cal[i]) == -1)
+			return -1;
+	for (i = 0; i < m->k; i++)
+		if (put32(b, (uint32_t)m->nlen[i]) == -1 ||
+		    crm_buf_add(b, m->names[i], m->nlen[i]) == -1)
+			return -1;
+	if (crm_buf_grow(b, m->nrow * (8 + 4 * m->k) + 4 * m->k) == -1)
+		return -1;
+	for (i = 0; i < m->nrow; i++)
+		if (put32(b, m->ids[i]) == -1 || putf(b, m->idf[i]) == -1)
+			return -1;
+	n = m->nrow * m->k;
+	for (i = 0; i < n; i++)
+		if (putf(b, m->w[i]) == -1)
+			return -1;
+	for (i = 0; i < m->k; i++)
+		if (putf(b, m->bias[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* A reader of the saved bytes that fails once and stays failed. */
+struct in {
+	const unsigned char *p;
+	size_t left;
+	int bad;
+};
+
+static uint32_t
+get32(struct in *in)
+{
+	uint32_t v;
+
+	if (in->bad || in->left < 4) {
+		in->bad = 1;
+		return 0;
+	}
+	v = (uint32_t)in->p[0] | (uint32_t)in->p[1] << 8 |
+	    (uint32_t)in->p[2] << 16 | (uint32_t)in->p[3] << 24;
+	in->p += 4;
+	in->left -= 4;
+	return v;
+}
+
+static float
+getf(struct in *in)
+{
+	uint32_t v = get32(in);
+	float f;
+
+	memcpy(&f, &v, 4);
+	if (!isfinite(f))
+		in->bad = 1;
+	return f;
+}
+
+struct crm_textclf *
+crm_textclf_load(const void *p, size_t len, struct crm_err *e)
+{
+	struct crm_textclf *m;
+	struct in in = { p, len, 0 };
+	const char *why;
+	size_t i, n, nid;
+
+	if (len < 8 || memcmp(p, MAGIC, 8) != 0) {
+		crm_err_set(e, EX_DATAERR, "not a crm-intent text model");
+		return NULL;
+	}
+	in.p += 8;
+	in.left -= 8;
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		goto nomem;
+	m->o.bits = (int)get32(&in);
+	m->o.minn = (int)get32(&in);
+	m->o.maxn = (int)get32(&in);
+	m->o.cjk_n = (int)get32(&in);
+	m->o.word_n = (int)get32(&in);
+	m->k = get32(&in);
+	m->nrow = get32(&in);
+	if (get32(&in) != NCAL)
+		goto bad;
+	for (i = 0; i < NCAL; i++)
+		m->cal[i] = getf(&in);
+	m->cv_acc = -1;
+	if (in.bad || m->o.bits > MAX_BITS || m->k < 2 || m->k > MAX_CLASS)
+		goto bad;
+	if ((m->tx = crm_text_new(&m->o, &why)) == NULL) {
+		if (why != NULL)
+			goto bad;
+		goto nomem;
+	}
+	nid = (size_t)1 << m->o.bits;
+	if (m->nrow > nid || in.left / 4 < m->nrow * (2 + m->k))
+		goto bad;
+	if ((m->names = calloc(m->k, sizeof(*m->names))) == NULL ||
+	    (m->nlen = calloc(m->k, sizeof(*m->nlen))) == NULL)
+		goto nomem;
+	for (i = 0; i < m->k; i++) {
+		n = get32(&in);
+		if (in.bad || n > in.left)
+			goto bad;
+		if ((m->names[i] = malloc(n + 1)) == NULL)
+			goto nomem;
+		memcpy(m->names[i], in.p, n);
+		m->names[i][n] = '\0';
+		m->nlen[i] = n;
+		in.p += n;
+		in.left -= n;
+	}
+	if (in.left != 4 * (m->nrow * (2 + m->k) + m->k))
+		goto bad;
+	if ((m->ids = calloc(m->nrow + 1, sizeof(*m->ids))) == NULL ||
+	    (m->idf = calloc(m->nrow + 1, sizeof(*m->idf))) == NULL ||
+	    (m->w = calloc((m->nrow + 1) * m->k, sizeof(*m->w))) == NULL ||
+	    (m->bias = calloc(m->k, sizeof(*m->bias))) == NULL ||
+	    (m->map = malloc(nid * sizeof(*m->map))) == NULL)
+		goto nomem;
+	for (i = 0; i < nid; i++)
+		m->map[i] = -1;
+	for (i = 0; i < m->nrow; i++) {
+		m->ids[i] = get32(&in);
+		m->idf[i] = getf(&in);
+		if (m->ids[i] >= nid || (i > 0 && m->ids[i] <= m->ids[i - 1]))
+			goto bad;
+		m->map[m->ids[i]] = (int32_t)i;
+	}
+	n = m->nrow * m->k;
+	for (i = 0; i < n; i++)
+		m->w[i] = getf(&in);
+	for (i = 0; i < m->k; i++)
+		m->bias[i] = getf(&in);
+	if (in.bad)
+		goto bad;
+	if (alloc_scratch(m) == -1)
+		goto nomem;
+	return m;
+
+bad:
+	crm_err_set(e, EX_DATAERR, "text model is damaged");
+	crm_textclf_free(m);
+	return NULL;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory while loading a model");
+	crm_textclf_free(m);
+	return NULL;
+}

@@ -173,11 +173,8 @@ record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	(void)drop;
 	if (crm_schema_apply(run->sc, r, e) == -1)
 		return -1;
-	if (run->ld != NULL && crm_loader_add(run->ld, r, e) == -1) {
-		if (e->code == EX_DATAERR)
-			e->code = EX_SOFTWARE;
-		return -1;
-	}
+	if (run->ld != NULL && crm_loader_add(run->ld, r, e) == -1)
+		return CRM_FILTER_FATAL; /* the store failed, not the record */
 	return 0;
 }
 

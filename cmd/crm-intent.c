@@ -52,7 +52,7 @@ static const char help[] =
     "  --json                 eval: print the metrics as JSON\n"
     "  --label-field FIELD    train, eval, label: the label (the model's "
     "name)\n"
-    "  --max-errors N         stop after N rejected records (no limit)\n"
+    "  --max-errors N         stop after more than N rejected records\n"
     "  --max-text N           reject texts longer than N bytes (100000)\n"
     "  --min-confidence P     label as out_of_scope when the best score is\n"
     "                         below P\n"
@@ -379,9 +379,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (o->with_labels && (o->verb != V_TRAIN || o->db == NULL))
 		crm_usage_error(synopsis, "--with-labels is for train with "
 					  "--db");
-	if (o->model_version != 0 && o->model_file != NULL)
-		crm_usage_error(synopsis, "--model-version reads the store, "
-					  "not a file");
+	if (o->model_version != 0 && (o->model_file != NULL || o->db == NULL))
+		crm_usage_error(synopsis, "--model-version needs --db, and no "
+					  "--model-file");
 	if (o->verb != V_PREDICT)
 		o->fo.no_output = 1;
 }
@@ -404,10 +404,12 @@ get_text(const struct run *run, const struct crm_rec *r, const char *name,
 		return crm_err_set(e, EX_DATAERR, "no field '%s'", name);
 	t = crm_rec_type(r, (size_t)i);
 	*p = crm_rec_value(r, (size_t)i, len);
-	if (t == CRM_NULL || *len == 0)
+	if (t == CRM_NULL || (t == CRM_STRING && *len == 0))
 		return crm_err_set(e, EX_DATAERR, "empty %s", name);
+	/* a number is text too: labels 0 and 1, a message "404" */
 	if (t != CRM_STRING && t != CRM_NUMBER)
-		return crm_err_set(e, EX_DATAERR, "%s is not a string", name);
+		return crm_err_set(
+		    e, EX_DATAERR, "%s is not a string or a number", name);
 	if (*len > (size_t)run->o->max_text)
 		return crm_err_set(e, EX_DATAERR,
 		    "%s is %zu bytes, more than --max-text %ld", name, *len,
@@ -484,12 +486,13 @@ top_json(struct run *run)
 	char *taken;
 	const char *name;
 	struct crm_buf *b = &run->json;
+	int bad = 0;
 
 	if ((taken = calloc(k, 1)) == NULL)
 		return -1;
 	n = (size_t)run->o->top < k ? (size_t)run->o->top : k;
 	crm_buf_reset(b);
-	crm_buf_addc(b, '[');
+	bad |= crm_buf_addc(b, '[');
 	for (i = 0; i < n; i++) {
 		for (j = 0, best = k; j < k; j++)
 			if (!taken[j] &&
@@ -497,12 +500,13 @@ top_json(struct run *run)
 				best = j;
 		taken[best] = 1;
 		name = crm_textclf_class(run->m, best, &len);
-		crm_buf_adds(b, i ? ",{\"label\":" : "{\"label\":");
-		crm_json_quote(b, name, len);
-		crm_buf_addf(b, ",\"score\":%.4f}", run->prob[best]);
+		bad |= crm_buf_adds(b, i ? ",{\"label\":" : "{\"label\":");
+		bad |= crm_json_quote(b, name, len);
+		bad |= crm_buf_addf(b, ",\"score\":%.4f}", run->prob[best]);
 	}
 	free(taken);
-	return crm_buf_addc(b, ']');
+	bad |= crm_buf_addc(b, ']');
+	return bad ? -1 : 0;
 }
 
 /* The reasons of class k for text as JSON into run->why. */
@@ -513,20 +517,23 @@ reasons_json(struct run *run, const char *text, size_t len, size_t k,
 	const char *why;
 	long n, i;
 	struct crm_buf *b = &run->why;
+	int bad = 0;
 
 	n = crm_textclf_explain(
 	    run->m, text, len, k, run->reasons, (size_t)run->o->explain, &why);
 	if (n == -1)
 		return text_error(why, field, e);
 	crm_buf_reset(b);
-	crm_buf_addc(b, '[');
+	bad |= crm_buf_addc(b, '[');
 	for (i = 0; i < n; i++) {
-		crm_buf_adds(b, i ? ",{\"feature\":" : "{\"feature\":");
-		crm_json_quote(
+		bad |= crm_buf_adds(b, i ? ",{\"feature\":" : "{\"feature\":");
+		bad |= crm_json_quote(
 		    b, run->reasons[i].name, strlen(run->reasons[i].name));
-		crm_buf_addf(b, ",\"weight\":%.4f}", run->reasons[i].weight);
+		bad |= crm_buf_addf(
+		    b, ",\"weight\":%.4f}", run->reasons[i].weight);
 	}
-	if (crm_buf_addc(b, ']') == -1)
+	bad |= crm_buf_addc(b, ']');
+	if (bad)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -582,10 +589,11 @@ predict_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (run->audit != NULL) {
 		key = get_key(run, r, &klen);
+		crm_err_field(e, "", 0);
 		if (crm_audit_add(run->audit, key, klen, label, llen,
 			run->prob[best], run->o->explain ? run->why.p : NULL,
 			run->why.len, e) == -1)
-			return -1;
+			return CRM_FILTER_FATAL;
 	}
 	return 0;
 }
@@ -653,7 +661,9 @@ load_labels(struct run *run, struct crm_err *e)
 			crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return -1;
 	}
-	/* stable by id: merge sort is not at hand, so sort by (text, id) */
+	if (run->nlabels == 0)
+		return 0;
+	/* the newest label of a text wins: sort by text, keep the last id */
 	for (i = 0; i < run->nlabels; i++)
 		run->labels[i].used = (int)i;
 	qsort(run->labels, run->nlabels, sizeof(*run->labels), label_cmp);
@@ -726,35 +736,38 @@ train_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	return add_example(run, text, len, label, llen, e);
 }
 
-/* The model's parameters and training figures as JSON. */
-static void
+/* The model's parameters and training figures as JSON; 0 or -1. */
+static int
 train_json(struct run *run, double secs, struct crm_buf *params,
     struct crm_buf *metrics)
 {
 	const struct crm_textclf_params *p = &run->o->tp;
 	double cv = crm_textclf_cv_accuracy(run->m);
 	const double *cal = crm_textclf_calibration(run->m);
+	int bad = 0;
 
-	crm_buf_addf(params,
+	bad |= crm_buf_addf(params,
 	    "{\"bits\":%d,\"minn\":%d,\"maxn\":%d,\"cjk_n\":%d,"
 	    "\"word_n\":%d,\"cost\":%g,\"min_df\":%d,\"seed\":%lu,"
 	    "\"text_field\":",
 	    p->text.bits, p->text.minn, p->text.maxn, p->text.cjk_n,
 	    p->text.word_n, p->c, p->min_df, p->seed);
-	crm_json_quote(params, run->o->text_field, strlen(run->o->text_field));
-	crm_buf_adds(params, ",\"label_field\":");
-	crm_json_quote(
+	bad |= crm_json_quote(
+	    params, run->o->text_field, strlen(run->o->text_field));
+	bad |= crm_buf_adds(params, ",\"label_field\":");
+	bad |= crm_json_quote(
 	    params, run->o->label_field, strlen(run->o->label_field));
-	crm_buf_addf(params, ",\"with_labels\":%s}",
+	bad |= crm_buf_addf(params, ",\"with_labels\":%s}",
 	    run->o->with_labels ? "true" : "false");
-	crm_buf_addf(metrics,
+	bad |= crm_buf_addf(metrics,
 	    "{\"texts\":%zu,\"classes\":%zu,\"features\":%zu,"
 	    "\"score_curve\":[%.6g,%.6g,%.6g],\"train_seconds\":%.3f",
 	    crm_textclf_set_size(run->set), crm_textclf_classes(run->m),
 	    crm_textclf_features(run->m), cal[0], cal[1], cal[2], secs);
 	if (cv >= 0)
-		crm_buf_addf(metrics, ",\"cv_accuracy\":%.4f", cv);
-	crm_buf_addc(metrics, '}');
+		bad |= crm_buf_addf(metrics, ",\"cv_accuracy\":%.4f", cv);
+	bad |= crm_buf_addc(metrics, '}');
+	return bad ? -1 : 0;
 }
 
 static double
@@ -796,9 +809,8 @@ train_finish(struct run *run, struct crm_err *e)
 	crm_buf_init(&blob);
 	crm_buf_init(&params);
 	crm_buf_init(&metrics);
-	train_json(run, now_s() - t0, &params, &metrics);
-	if (crm_textclf_save(run->m, &blob) == -1 || params.p == NULL ||
-	    metrics.p == NULL) {
+	if (train_json(run, now_s() - t0, &params, &metrics) == -1 ||
+	    crm_textclf_save(run->m, &blob) == -1) {
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		goto out;
 	}
@@ -901,6 +913,7 @@ eval_print(struct run *run)
 	double p, r, f;
 	unsigned long sup;
 	size_t i, n;
+	int bad = 0;
 
 	n = crm_confusion_top(c, top, 10);
 	if (!run->o->json) {
@@ -925,29 +938,30 @@ eval_print(struct run *run)
 		return;
 	}
 	crm_buf_init(&b);
-	crm_buf_addf(&b,
+	bad |= crm_buf_addf(&b,
 	    "{\"n\":%lu,\"accuracy\":%.4f,\"macro_f1\":%.4f,\"classes\":[",
 	    c->n, crm_accuracy(c), crm_macro_f1(c));
 	for (i = 0; i < c->k; i++) {
 		crm_class_prf(c, i, &p, &r, &f, &sup);
-		crm_buf_adds(&b, i ? ",{\"label\":" : "{\"label\":");
-		crm_json_quote(&b, run->evnames[i], run->evlen[i]);
-		crm_buf_addf(&b,
+		bad |= crm_buf_adds(&b, i ? ",{\"label\":" : "{\"label\":");
+		bad |= crm_json_quote(&b, run->evnames[i], run->evlen[i]);
+		bad |= crm_buf_addf(&b,
 		    ",\"precision\":%.4f,\"recall\":%.4f,\"f1\":%.4f,"
 		    "\"support\":%lu}",
 		    p, r, f, sup);
 	}
-	crm_buf_adds(&b, "],\"confused\":[");
+	bad |= crm_buf_adds(&b, "],\"confused\":[");
 	for (i = 0; i < n; i++) {
-		crm_buf_adds(&b, i ? ",{\"truth\":" : "{\"truth\":");
-		crm_json_quote(
+		bad |= crm_buf_adds(&b, i ? ",{\"truth\":" : "{\"truth\":");
+		bad |= crm_json_quote(
 		    &b, run->evnames[top[i].truth], run->evlen[top[i].truth]);
-		crm_buf_adds(&b, ",\"predicted\":");
-		crm_json_quote(
+		bad |= crm_buf_adds(&b, ",\"predicted\":");
+		bad |= crm_json_quote(
 		    &b, run->evnames[top[i].pred], run->evlen[top[i].pred]);
-		crm_buf_addf(&b, ",\"count\":%lu}", top[i].count);
+		bad |= crm_buf_addf(&b, ",\"count\":%lu}", top[i].count);
 	}
-	if (crm_buf_adds(&b, "]}\n") == -1)
+	bad |= crm_buf_adds(&b, "]}\n");
+	if (bad)
 		crm_die(EX_SOFTWARE, "out of memory");
 	fwrite(b.p, 1, b.len, stdout);
 	crm_buf_release(&b);
@@ -1074,7 +1088,7 @@ main(int argc, char **argv)
 	static const struct crm_filter_ops eval_ops = { NULL, NULL, eval_record,
 		NULL };
 	static const struct crm_filter_ops label_ops = { NULL, NULL,
-		label_record, NULL };
+		label_record, commit_idle };
 	const struct crm_filter_ops *ops;
 	struct crm_filter *f;
 	struct opts o;
@@ -1154,9 +1168,19 @@ main(int argc, char **argv)
 		rc = e.code;
 	}
 	summary(&run, f);
-	if (rc == 0 && o.verb == V_TRAIN && train_finish(&run, &e) == -1) {
-		crm_report(&e);
-		rc = e.code;
+	if (rc == 0 && o.verb == V_TRAIN) {
+		unsigned long long nread, nwritten, nrejected;
+
+		/* a model of part of the data must not become the default */
+		crm_filter_counts(f, &nread, &nwritten, &nrejected);
+		if (crm_filter_status(f) != 0 || nrejected > 0)
+			crm_warnx("no model saved: %s",
+			    nrejected > 0 ? "records were rejected"
+					  : "an input could not be read");
+		else if (train_finish(&run, &e) == -1) {
+			crm_report(&e);
+			rc = e.code;
+		}
 	}
 	if (rc == 0 && o.verb == V_EVAL)
 		eval_print(&run);

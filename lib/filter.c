@@ -79,6 +79,12 @@ crm_filter_free(struct crm_filter *f)
 	free(f);
 }
 
+int
+crm_filter_status(const struct crm_filter *f)
+{
+	return f->status;
+}
+
 void
 crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
     unsigned long long *written, unsigned long long *rejected)
@@ -185,7 +191,7 @@ one_input(struct crm_filter *f, FILE *fp, const char *name)
 {
 	struct crm_reader *rd;
 	struct crm_err e;
-	int rc, drop;
+	int rc, drop, tool;
 
 	crm_err_clear(&e);
 	if ((rd = crm_reader_open(fp, name, f->o.in_fmt, &e)) == NULL) {
@@ -229,8 +235,8 @@ one_input(struct crm_filter *f, FILE *fp, const char *name)
 			goto fatal;
 		drop = f->o.no_output;
 		if (rc == 1 && f->ops.record != NULL &&
-		    f->ops.record(f->arg, f->rec, &drop, &e) == -1) {
-			if (e.code != EX_DATAERR)
+		    (tool = f->ops.record(f->arg, f->rec, &drop, &e)) < 0) {
+			if (tool == CRM_FILTER_FATAL || e.code != EX_DATAERR)
 				goto fatal;
 			e.file = name;
 			e.line = crm_rec_line(f->rec);

@@ -24,8 +24,12 @@ struct crm_filter_opts {
 /*
  * What the tool does.  Each function may be NULL and returns 0, or -1
  * with e filled: EX_DATAERR rejects the record (or, from check_header,
- * skips the file), any other code ends the run.
+ * skips the file), any other code ends the run.  record may also return
+ * CRM_FILTER_FATAL, which ends the run whatever e's code (a store that
+ * turned out corrupt, EX_DATAERR, is not the record's fault).
  */
+#define CRM_FILTER_FATAL (-2)
+
 struct crm_filter_ops {
 	/* Look at a CSV/TSV input's header before its records. */
 	int (*check_header)(
@@ -54,6 +58,12 @@ struct crm_filter *crm_filter_new(const struct crm_filter_opts *o,
  * (already reported).
  */
 int crm_filter_run(struct crm_filter *f, int n, char **files);
+
+/*
+ * The status of the inputs so far: 0, EX_NOINPUT when one could not be
+ * opened, EX_DATAERR when one had a bad header (the run went on).
+ */
+int crm_filter_status(const struct crm_filter *f);
 
 /* Records read, written and rejected so far. */
 void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,

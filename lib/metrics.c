@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
 #include "metrics.h"
 
 int
@@ -26,20 +25,24 @@ int
 crm_confusion_grow(struct crm_confusion *c, size_t k)
 {
 	unsigned long *m;
-	size_t i, j;
+	size_t i, j, cap;
 
-	if (k <= c->k && c->m != NULL)
+	if (k <= c->cap && c->m != NULL) {
+		if (k > c->k)
+			c->k = k;
 		return 0;
-	if (k > 0 && k > (size_t)-1 / k)
+	}
+	cap = c->cap * 2 > k ? c->cap * 2 : k;
+	if (cap > 0 && cap > ((size_t)-1 / sizeof(*m) - 1) / cap)
 		return -1;
-	if ((m = crm_reallocarray(NULL, k * k + 1, sizeof(*m))) == NULL)
+	if ((m = calloc(cap * cap + 1, sizeof(*m))) == NULL)
 		return -1;
-	memset(m, 0, (k * k + 1) * sizeof(*m));
 	for (i = 0; i < c->k; i++)
 		for (j = 0; j < c->k; j++)
-			m[i * k + j] = c->m[i * c->k + j];
+			m[i * cap + j] = c->m[i * c->cap + j];
 	free(c->m);
 	c->m = m;
+	c->cap = cap;
 	c->k = k;
 	return 0;
 }
@@ -47,7 +50,7 @@ crm_confusion_grow(struct crm_confusion *c, size_t k)
 void
 crm_confusion_add(struct crm_confusion *c, size_t truth, size_t pred)
 {
-	c->m[truth * c->k + pred]++;
+	c->m[truth * c->cap + pred]++;
 	c->n++;
 }
 
@@ -58,7 +61,7 @@ crm_accuracy(const struct crm_confusion *c)
 	size_t i;
 
 	for (i = 0; i < c->k; i++)
-		ok += c->m[i * c->k + i];
+		ok += c->m[i * c->cap + i];
 	return c->n ? (double)ok / (double)c->n : 0;
 }
 
@@ -66,12 +69,12 @@ void
 crm_class_prf(const struct crm_confusion *c, size_t i, double *prec,
     double *rec, double *f1, unsigned long *support)
 {
-	unsigned long tp = c->m[i * c->k + i], col = 0, row = 0;
+	unsigned long tp = c->m[i * c->cap + i], col = 0, row = 0;
 	size_t j;
 
 	for (j = 0; j < c->k; j++) {
-		row += c->m[i * c->k + j];
-		col += c->m[j * c->k + i];
+		row += c->m[i * c->cap + j];
+		col += c->m[j * c->cap + i];
 	}
 	*prec = col ? (double)tp / (double)col : 0;
 	*rec = row ? (double)tp / (double)row : 0;
@@ -89,7 +92,7 @@ crm_macro_f1(const struct crm_confusion *c)
 	for (i = 0; i < c->k; i++) {
 		crm_class_prf(c, i, &p, &r, &f, &sup);
 		for (j = 0, pred = 0; j < c->k; j++)
-			pred += c->m[j * c->k + i];
+			pred += c->m[j * c->cap + i];
 		if (sup == 0 && pred == 0)
 			continue;
 		sum += f;
@@ -106,7 +109,7 @@ crm_confusion_top(
 
 	for (i = 0; i < c->k; i++)
 		for (j = 0; j < c->k; j++) {
-			unsigned long v = c->m[i * c->k + j];
+			unsigned long v = c->m[i * c->cap + j];
 
 			if (i == j || v == 0)
 				continue;

@@ -11,8 +11,9 @@
 
 /* Counts of (true class, predicted class) over k classes. */
 struct crm_confusion {
-	size_t k;
-	unsigned long *m; /* k * k, m[true * k + predicted] */
+	size_t k;	  /* classes */
+	size_t cap;	  /* classes there is room for */
+	unsigned long *m; /* cap * cap, m[true * cap + predicted] */
 	unsigned long n;
 };
 
@@ -20,7 +21,10 @@ struct crm_confusion {
 int crm_confusion_init(struct crm_confusion *c, size_t k);
 void crm_confusion_release(struct crm_confusion *c);
 
-/* Make room for more classes (new rows and columns are 0); 0 or -1. */
+/*
+ * Have k classes (new rows and columns are 0); 0 or -1.  Room grows by
+ * doubling, so adding classes one by one costs O(k^2) in all.
+ */
 int crm_confusion_grow(struct crm_confusion *c, size_t k);
 
 void crm_confusion_add(struct crm_confusion *c, size_t truth, size_t pred);

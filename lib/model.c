@@ -111,7 +111,7 @@ crm_model_write_file(
 {
 	struct crm_buf tmp;
 	FILE *fp;
-	int rc = -1;
+	int rc = -1, bad;
 
 	/* write beside it, then rename: a reader never sees half a model */
 	crm_buf_init(&tmp);
@@ -122,8 +122,10 @@ crm_model_write_file(
 		    strerror(errno));
 		goto out;
 	}
-	if (fwrite(p, 1, len, fp) != len || fflush(fp) == EOF ||
-	    fclose(fp) == EOF) {
+	bad = fwrite(p, 1, len, fp) != len;
+	bad |= fflush(fp) == EOF;
+	bad |= fclose(fp) == EOF; /* closed whatever happened before */
+	if (bad) {
 		crm_err_set(e, EX_IOERR, "cannot write '%s': %s", tmp.p,
 		    strerror(errno));
 		unlink(tmp.p);

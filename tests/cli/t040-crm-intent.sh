@@ -57,6 +57,8 @@ tail -n +101 in/intents.heldout.jsonl >s2.jsonl
 t_ok "sharded = whole" cmp a.out shards.out
 
 # The store: versions, the audit log, human labels fed back.
+t_run train-no-labels 0 -- crm-intent train -q --db none.db --with-labels \
+    in/intents.train.jsonl
 t_run train-db 0 -- crm-intent train --db crm.db --seed 1 \
     in/intents.train.jsonl
 crm-intent train -q --db crm.db in/intents.train.jsonl
@@ -90,7 +92,8 @@ t_eq "rejects file" 'file,line,field,reason
 in/bad.jsonl,1,text,no field '"'"'text'"'"'
 in/bad.jsonl,2,text,empty text
 in/bad.jsonl,3,text,empty text
-in/bad.jsonl,4,text,text is not a string' "$(cut -d, -f1-4 rej.csv)"
+in/bad.jsonl,4,text,text is not a string or a number' \
+    "$(cut -d, -f1-4 rej.csv)"
 printf '{"text":"bad \377 byte"}\n' >utf8.jsonl
 t_run bad-utf8 65 -- crm-intent utf8.jsonl
 { printf '{"text":"'; yes refund | head -n 150000 | tr '\n' ' '
@@ -108,6 +111,14 @@ t_run broken-model 65 -- crm-intent --model-file broken.model \
     in/messages.jsonl
 t_run one-label 65 -- crm-intent train -q --model-file x.model \
     in/one-label.jsonl
+t_run train-missing-input 66 -- crm-intent train -q --model-file m.model \
+    in/intents.train.jsonl nothere.jsonl
+t_run train-rejects 65 -- crm-intent train -q --model-file m.model \
+    in/bad.jsonl in/intents.train.jsonl
+t_ok "no model saved after a missing input or a reject" test ! -e m.model
+t_run number-text 65 -- crm-intent --model-file a.model --text-field id \
+    --input-format jsonl in/numbers.jsonl
+t_run version-no-db 64 -- crm-intent --model-version 1 in/messages.jsonl
 t_run not-a-verb 66 -- crm-intent predict
 t_run train-no-dest 64 -- crm-intent train in/intents.train.jsonl
 t_ok "--help" crm-intent --help

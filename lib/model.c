@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -105,40 +106,55 @@ crm_model_get(struct crm_store *s, const char *name, long version,
 	return 1;
 }
 
+/*
+ * Write len bytes to file as it is, naming it path in messages; 0, or -1
+ * (EX_CANTCREAT, EX_IOERR).
+ */
+static int
+write_in_place(const char *file, const char *path, const void *p, size_t len,
+    struct crm_err *e)
+{
+	FILE *fp;
+	int bad;
+
+	if ((fp = fopen(file, "wb")) == NULL)
+		return crm_err_set(e, EX_CANTCREAT, "cannot create '%s': %s",
+		    path, strerror(errno));
+	bad = fwrite(p, 1, len, fp) != len;
+	bad |= fflush(fp) == EOF;
+	bad |= fclose(fp) == EOF; /* closed whatever happened before */
+	if (bad)
+		return crm_err_set(e, EX_IOERR, "cannot write '%s': %s", path,
+		    strerror(errno));
+	return 0;
+}
+
 int
 crm_model_write_file(
     const char *path, const void *p, size_t len, struct crm_err *e)
 {
 	struct crm_buf tmp;
-	FILE *fp;
-	int rc = -1, bad;
+	struct stat st;
+	int rc = -1;
 
-	/* write beside it, then rename: a reader never sees half a model */
+	/*
+	 * Write a regular file beside it, then rename, so that a reader
+	 * never sees half a model; anything else (/dev/stdout, a FIFO, a
+	 * symbolic link, which rename would replace) is written in place.
+	 */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return write_in_place(path, path, p, len, e);
 	crm_buf_init(&tmp);
 	if (crm_buf_addf(&tmp, "%s.tmp.%ld", path, (long)getpid()) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	if ((fp = fopen(tmp.p, "wb")) == NULL) {
-		crm_err_set(e, EX_CANTCREAT, "cannot create '%s': %s", tmp.p,
-		    strerror(errno));
-		goto out;
-	}
-	bad = fwrite(p, 1, len, fp) != len;
-	bad |= fflush(fp) == EOF;
-	bad |= fclose(fp) == EOF; /* closed whatever happened before */
-	if (bad) {
-		crm_err_set(e, EX_IOERR, "cannot write '%s': %s", tmp.p,
-		    strerror(errno));
+	if (write_in_place(tmp.p, path, p, len, e) == -1)
 		unlink(tmp.p);
-		goto out;
-	}
-	if (rename(tmp.p, path) == -1) {
+	else if (rename(tmp.p, path) == -1) {
 		crm_err_set(e, EX_CANTCREAT, "cannot create '%s': %s", path,
 		    strerror(errno));
 		unlink(tmp.p);
-		goto out;
-	}
-	rc = 0;
-out:
+	} else
+		rc = 0;
 	crm_buf_release(&tmp);
 	return rc;
 }

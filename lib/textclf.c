@@ -388,20 +388,13 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	if ((lm = train(&prob, &param)) == NULL ||
 	    extract(lm, m->nrow, k, m->w, m->bias) == -1)
 		goto nomem;
-	free_and_destroy_model(&lm);
-	free(key);
-	free(rank);
-	free(space);
-	free(x);
-	free(sx);
-	free(y);
-	free(sy);
-	free(y32);
-	free(odec);
-	return m;
+	goto out;
 
 nomem:
 	crm_err_set(e, EX_SOFTWARE, "out of memory while training");
+	crm_textclf_free(m);
+	m = NULL;
+out:
 	free_and_destroy_model(&lm);
 	free(key);
 	free(rank);
@@ -413,8 +406,7 @@ nomem:
 	free(sy);
 	free(y32);
 	free(odec);
-	crm_textclf_free(m);
-	return NULL;
+	return m;
 }
 
 /*

@@ -48,6 +48,11 @@ crm-intent -q --model-file b.model in/intents.heldout.jsonl >b.out
 crm-intent -q in/intents.heldout.jsonl >builtin.out
 t_ok "same seed, same predictions" cmp a.out b.out
 t_ok "trained model = built-in model" cmp a.out builtin.out
+t_ok "a model to standard output" sh -c \
+    'crm-intent train -q --model-file /dev/stdout in/intents.train.jsonl |
+	cmp - a.model'
+t_run train-no-dir 73 -- crm-intent train -q --model-file nodir/x.model \
+    in/intents.train.jsonl
 
 # Stateless: shards give the same output as one run.
 head -100 in/intents.heldout.jsonl >s1.jsonl

@@ -187,8 +187,6 @@ struct run {
 	double *prob;
 	struct crm_reason *reasons;
 	struct crm_buf buf, json, why; /* scratch, --top, --explain */
-	int idle_failed;
-	struct crm_err idle_err;
 	unsigned long empty; /* train: texts without words, left out */
 };
 
@@ -219,17 +217,6 @@ builtin(const char *name, const unsigned char **p, size_t *len)
 	*p = b;
 	*len = (size_t)(end - b);
 	return 1;
-}
-
-static long
-num_opt(const char *opt, const char *arg, long min, long max)
-{
-	long v;
-
-	if (crm_parse_long(arg, min, max, &v) == -1)
-		crm_usage_error(synopsis, "bad %s '%s': want %ld to %ld", opt,
-		    arg, min, max);
-	return v;
 }
 
 static void
@@ -265,12 +252,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 	while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_BITS:
-			o->tp.text.bits =
-			    (int)num_opt("--bits", optarg, 12, 24);
+			o->tp.text.bits = (int)crm_opt_long(
+			    synopsis, "--bits", optarg, 12, 24);
 			break;
 		case OPT_BUSY:
-			o->busy_ms =
-			    num_opt("--busy-timeout", optarg, 1, 86400000);
+			o->busy_ms = crm_opt_long(
+			    synopsis, "--busy-timeout", optarg, 1, 86400000);
 			break;
 		case OPT_COST:
 			if (crm_parse_double(optarg, 1e-6, 1e6, &o->tp.c) == -1)
@@ -282,7 +269,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->db = optarg;
 			break;
 		case OPT_EXPLAIN:
-			o->explain = num_opt("--explain", optarg, 1, 100);
+			o->explain =
+			    crm_opt_long(synopsis, "--explain", optarg, 1, 100);
 			break;
 		case OPT_FIELD:
 			o->field = optarg;
@@ -303,12 +291,12 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->label_field = optarg;
 			break;
 		case OPT_MAX_ERRORS:
-			o->fo.max_errors =
-			    num_opt("--max-errors", optarg, 0, 1000000000);
+			o->fo.max_errors = crm_opt_long(
+			    synopsis, "--max-errors", optarg, 0, 1000000000);
 			break;
 		case OPT_MAX_TEXT:
-			o->max_text =
-			    num_opt("--max-text", optarg, 1, 1L << 30);
+			o->max_text = crm_opt_long(
+			    synopsis, "--max-text", optarg, 1, 1L << 30);
 			break;
 		case OPT_MIN_CONF:
 			if (crm_parse_double(optarg, 0, 1, &o->min_conf) == -1)
@@ -317,8 +305,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 				    optarg);
 			break;
 		case OPT_MIN_DF:
-			o->tp.min_df =
-			    (int)num_opt("--min-df", optarg, 1, 1000000);
+			o->tp.min_df = (int)crm_opt_long(
+			    synopsis, "--min-df", optarg, 1, 1000000);
 			break;
 		case OPT_MODEL:
 			o->model = optarg;
@@ -327,8 +315,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->model_file = optarg;
 			break;
 		case OPT_MODEL_VERSION:
-			o->model_version =
-			    num_opt("--model-version", optarg, 1, 1L << 40);
+			o->model_version = crm_opt_long(
+			    synopsis, "--model-version", optarg, 1, 1L << 40);
 			break;
 		case OPT_OUTPUT_FORMAT:
 			o->fo.out_fmt = crm_parse_format(synopsis, optarg);
@@ -340,8 +328,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->fo.rejects = optarg;
 			break;
 		case OPT_SEED:
-			o->tp.seed = (unsigned long)num_opt(
-			    "--seed", optarg, 0, 4294967295L);
+			o->tp.seed = (unsigned long)crm_opt_long(
+			    synopsis, "--seed", optarg, 0, 4294967295L);
 			break;
 		case OPT_SOURCE:
 			o->source = optarg;
@@ -350,7 +338,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->text_field = optarg;
 			break;
 		case OPT_TOP:
-			o->top = num_opt("--top", optarg, 1, 1000);
+			o->top =
+			    crm_opt_long(synopsis, "--top", optarg, 1, 1000);
 			break;
 		case OPT_VERSION:
 			crm_print_version();
@@ -428,18 +417,6 @@ get_key(const struct run *run, const struct crm_rec *r, size_t *len)
 	return crm_rec_value(r, (size_t)i, len);
 }
 
-/* Set field name of r to val, appending it when r has none. */
-static int
-put_field(struct crm_rec *r, const char *name, const char *val, size_t len,
-    enum crm_type type)
-{
-	long i = crm_rec_find(r, name, strlen(name));
-
-	if (i >= 0)
-		return crm_rec_set(r, (size_t)i, val, len, type);
-	return crm_rec_add(r, name, strlen(name), val, len, type);
-}
-
 /* Set the field named by the output field and suffix. */
 static int
 put_suffixed(struct run *run, struct crm_rec *r, const char *suffix,
@@ -448,7 +425,7 @@ put_suffixed(struct run *run, struct crm_rec *r, const char *suffix,
 	crm_buf_reset(&run->buf);
 	if (crm_buf_addf(&run->buf, "%s%s", run->o->field, suffix) == -1)
 		return -1;
-	return put_field(r, run->buf.p, val, len, type);
+	return crm_rec_put(r, run->buf.p, val, len, type);
 }
 
 /* A model text error as a record error. */
@@ -468,7 +445,7 @@ static int
 out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
 {
 	struct run *run = arg;
-	if (put_field(hdr, run->o->field, "", 0, CRM_STRING) == -1 ||
+	if (crm_rec_put(hdr, run->o->field, "", 0, CRM_STRING) == -1 ||
 	    put_suffixed(run, hdr, "_score", "", 0, CRM_STRING) == -1 ||
 	    (run->o->top > 0 &&
 		put_suffixed(run, hdr, "_top", "", 0, CRM_STRING) == -1) ||
@@ -579,7 +556,7 @@ predict_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	if (run->o->top > 0 && top_json(run) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	n = snprintf(score, sizeof(score), "%.4f", run->prob[best]);
-	if (put_field(r, run->o->field, label, llen, CRM_STRING) == -1 ||
+	if (crm_rec_put(r, run->o->field, label, llen, CRM_STRING) == -1 ||
 	    put_suffixed(run, r, "_score", score, (size_t)n, CRM_NUMBER) ==
 		-1 ||
 	    (run->o->top > 0 && put_suffixed(run, r, "_top", run->json.p,
@@ -600,13 +577,9 @@ predict_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 
 /* The input is idle: make the decisions so far visible in the store. */
 static void
-commit_idle(void *arg)
+idle(void *arg)
 {
-	struct run *run = arg;
-
-	if (run->audit != NULL && !run->idle_failed &&
-	    crm_audit_commit(run->audit, &run->idle_err) == -1)
-		run->idle_failed = 1;
+	crm_audit_idle(((struct run *)arg)->audit);
 }
 
 /* ==== Train ==== */
@@ -998,24 +971,13 @@ load_model(struct run *run)
 	struct crm_buf blob;
 	struct crm_err e;
 	size_t len;
-	int found = 0;
+	int found;
 
 	crm_err_clear(&e);
 	crm_buf_init(&blob);
-	if (o->model_file != NULL) {
-		if (crm_model_read_file(o->model_file, &blob, &e) == -1)
-			crm_die(e.code, "%s", e.msg);
-		found = 1;
-	} else if (run->st != NULL) {
-		found = crm_model_get(run->st, o->model, o->model_version,
-		    "text", &blob, &run->version, &e);
-		if (found == -1)
-			crm_die(e.code, "%s", e.msg);
-		if (!found && o->model_version != 0)
-			crm_die(EX_NOINPUT,
-			    "no version %ld of model '%s' in %s",
-			    o->model_version, o->model, o->db);
-	}
+	if ((found = crm_model_find(run->st, o->model_file, o->model,
+		 o->model_version, "text", &blob, &run->version, &e)) == -1)
+		crm_die(e.code, "%s", e.msg);
 	if (!found && builtin(o->model, &p, &len)) {
 		if (crm_buf_add(&blob, p, len) == -1)
 			crm_die(EX_SOFTWARE, "out of memory");
@@ -1082,13 +1044,13 @@ int
 main(int argc, char **argv)
 {
 	static const struct crm_filter_ops predict_ops = { NULL, out_header,
-		predict_record, commit_idle };
+		predict_record, idle };
 	static const struct crm_filter_ops train_ops = { NULL, NULL,
 		train_record, NULL };
 	static const struct crm_filter_ops eval_ops = { NULL, NULL, eval_record,
 		NULL };
 	static const struct crm_filter_ops label_ops = { NULL, NULL,
-		label_record, commit_idle };
+		label_record, idle };
 	const struct crm_filter_ops *ops;
 	struct crm_filter *f;
 	struct opts o;
@@ -1158,10 +1120,6 @@ main(int argc, char **argv)
 	if ((f = crm_filter_new(&o.fo, ops, &run, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
 	rc = crm_filter_run(f, argc, argv);
-	if (run.idle_failed && rc == 0) {
-		crm_report(&run.idle_err);
-		rc = run.idle_err.code;
-	}
 	/* what was decided or labelled is kept, even after an error */
 	if (crm_audit_close(run.audit, &e) == -1 && rc == 0) {
 		crm_report(&e);

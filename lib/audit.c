@@ -17,6 +17,8 @@ struct crm_audit {
 	long version;
 	size_t pending; /* rows in the open transaction */
 	int open;	/* a transaction is open */
+	int idle_failed;
+	struct crm_err idle_err;
 };
 
 static int start(struct crm_audit *, struct crm_err *);
@@ -144,6 +146,16 @@ crm_audit_commit(struct crm_audit *a, struct crm_err *e)
 	return crm_store_commit(a->s, e);
 }
 
+void
+crm_audit_idle(void *arg)
+{
+	struct crm_audit *a = arg;
+
+	if (a != NULL && !a->idle_failed &&
+	    crm_audit_commit(a, &a->idle_err) == -1)
+		a->idle_failed = 1;
+}
+
 int
 crm_audit_close(struct crm_audit *a, struct crm_err *e)
 {
@@ -151,7 +163,12 @@ crm_audit_close(struct crm_audit *a, struct crm_err *e)
 
 	if (a == NULL)
 		return 0;
-	rc = crm_audit_commit(a, e);
+	if (a->idle_failed) {
+		*e = a->idle_err;
+		rc = -1;
+		crm_store_rollback(a->s);
+	} else
+		rc = crm_audit_commit(a, e);
 	sqlite3_finalize(a->dec);
 	sqlite3_finalize(a->lab);
 	free(a->tool);

@@ -33,7 +33,13 @@ int crm_audit_add(struct crm_audit *a, const char *key, size_t klen,
 /* Commit what is logged so far; 0 or -1. */
 int crm_audit_commit(struct crm_audit *a, struct crm_err *e);
 
-/* Commit and free (a may be NULL); 0 or -1. */
+/*
+ * For a filter's idle hook (arg is the struct crm_audit, or NULL):
+ * commit now.  A failure is kept and reported by crm_audit_close.
+ */
+void crm_audit_idle(void *arg);
+
+/* Commit and free (a may be NULL); 0 or -1, also for an idle failure. */
 int crm_audit_close(struct crm_audit *a, struct crm_err *e);
 
 /* Add a human label for task; key may be NULL.  Uses a, batching. */

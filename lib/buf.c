@@ -4,6 +4,7 @@
  * capacity so appending n bytes one at a time costs O(n).
  */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -124,4 +125,83 @@ crm_bytes_cmp(const void *a, size_t alen, const void *b, size_t blen)
 	if (c != 0)
 		return c;
 	return (alen > blen) - (alen < blen);
+}
+
+int
+crm_buf_put32(struct crm_buf *b, uint32_t v)
+{
+	unsigned char c[4] = { v & 0xFF, (v >> 8) & 0xFF, (v >> 16) & 0xFF,
+		v >> 24 };
+
+	return crm_buf_add(b, c, 4);
+}
+
+int
+crm_buf_putf(struct crm_buf *b, float f)
+{
+	uint32_t v;
+
+	memcpy(&v, &f, 4);
+	return crm_buf_put32(b, v);
+}
+
+int
+crm_buf_putd(struct crm_buf *b, double d)
+{
+	uint64_t v;
+
+	memcpy(&v, &d, 8);
+	if (crm_buf_put32(b, (uint32_t)v) == -1)
+		return -1;
+	return crm_buf_put32(b, (uint32_t)(v >> 32));
+}
+
+const void *
+crm_in_bytes(struct crm_in *in, size_t n)
+{
+	const unsigned char *p = in->p;
+
+	if (in->bad || in->left < n) {
+		in->bad = 1;
+		return NULL;
+	}
+	in->p += n;
+	in->left -= n;
+	return p;
+}
+
+uint32_t
+crm_in_32(struct crm_in *in)
+{
+	const unsigned char *p = crm_in_bytes(in, 4);
+
+	if (p == NULL)
+		return 0;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+float
+crm_in_f(struct crm_in *in)
+{
+	uint32_t v = crm_in_32(in);
+	float f;
+
+	memcpy(&f, &v, 4);
+	if (!isfinite(f))
+		in->bad = 1;
+	return f;
+}
+
+double
+crm_in_d(struct crm_in *in)
+{
+	uint64_t v = crm_in_32(in);
+	double d;
+
+	v |= (uint64_t)crm_in_32(in) << 32;
+	memcpy(&d, &v, 8);
+	if (!isfinite(d))
+		in->bad = 1;
+	return d;
 }

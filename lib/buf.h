@@ -12,6 +12,7 @@
 #define CRM_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct crm_buf {
 	char *p;    /* bytes, NUL-terminated; NULL until first growth */
@@ -39,6 +40,32 @@ int crm_buf_addf(struct crm_buf *b, const char *fmt, ...)
  * among equals: <0, 0 or >0, for sorting names that may hold NUL bytes.
  */
 int crm_bytes_cmp(const void *a, size_t alen, const void *b, size_t blen);
+
+/*
+ * Little-endian numbers for saved models: append v to b; 0 or -1.  Floats
+ * and doubles are written as their IEEE 754 bits.
+ */
+int crm_buf_put32(struct crm_buf *b, uint32_t v);
+int crm_buf_putf(struct crm_buf *b, float v);
+int crm_buf_putd(struct crm_buf *b, double v);
+
+/*
+ * A reader of such bytes that fails once and stays failed: every get on
+ * a short or bad input sets bad and returns 0, so that a loader checks
+ * bad once at the end.  Non-finite floats count as bad.
+ */
+struct crm_in {
+	const unsigned char *p;
+	size_t left;
+	int bad;
+};
+
+uint32_t crm_in_32(struct crm_in *in);
+float crm_in_f(struct crm_in *in);
+double crm_in_d(struct crm_in *in);
+
+/* The next n bytes (NULL and bad when there are fewer). */
+const void *crm_in_bytes(struct crm_in *in, size_t n);
 
 /*
  * Overflow-checked reallocarray(3) for the systems that lack it; returns

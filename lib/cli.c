@@ -215,3 +215,15 @@ crm_parse_format(const char *synopsis, const char *s)
 		return CRM_FMT_JSONL;
 	crm_usage_error(synopsis, "unknown format '%s' (csv, tsv or jsonl)", s);
 }
+
+long
+crm_opt_long(
+    const char *synopsis, const char *opt, const char *arg, long min, long max)
+{
+	long v;
+
+	if (crm_parse_long(arg, min, max, &v) == -1)
+		crm_usage_error(synopsis, "bad %s '%s': want %ld to %ld", opt,
+		    arg, min, max);
+	return v;
+}

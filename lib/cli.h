@@ -53,6 +53,13 @@ int crm_parse_long(const char *s, long min, long max, long *out);
 int crm_parse_double(const char *s, double min, double max, double *out);
 
 /*
+ * An option's whole number in [min, max]; a usage error (with synopsis,
+ * then exit(EX_USAGE)) naming opt otherwise.
+ */
+long crm_opt_long(
+    const char *synopsis, const char *opt, const char *arg, long min, long max);
+
+/*
  * The value of --input-format or --output-format: "csv", "tsv" or
  * "jsonl"; any other word is a usage error (reported with synopsis, then
  * exit(EX_USAGE)).

@@ -306,6 +306,15 @@ crm_filter_run(struct crm_filter *f, int n, char **files)
 }
 
 int
+crm_filter_run_file(struct crm_filter *f, FILE *fp, const char *name)
+{
+	int rc = one_input(f, fp, name);
+
+	crm_progress_end(&f->prog);
+	return rc;
+}
+
+int
 crm_filter_finish(struct crm_filter *f, int rc)
 {
 	struct crm_err e;

@@ -10,6 +10,8 @@
 #ifndef CRM_FILTER_H
 #define CRM_FILTER_H
 
+#include <stdio.h>
+
 #include "err.h"
 #include "rec.h"
 
@@ -64,6 +66,9 @@ int crm_filter_run(struct crm_filter *f, int n, char **files);
  * opened, EX_DATAERR when one had a bad header (the run went on).
  */
 int crm_filter_status(const struct crm_filter *f);
+
+/* Run over one open stream fp, named name in messages. */
+int crm_filter_run_file(struct crm_filter *f, FILE *fp, const char *name);
 
 /* Records read, written and rejected so far. */
 void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,

@@ -2,6 +2,7 @@
  * metrics: the formulas of metrics.h over a dense confusion matrix (the
  * number of classes of a CRM text model is small enough for k * k).
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,4 +127,84 @@ crm_confusion_top(
 			out[at].count = v;
 		}
 	return n;
+}
+
+/* A record by probability, for sorting highest first, ties by index. */
+struct scored {
+	double p;
+	size_t i;
+};
+
+static int
+by_prob(const void *a, const void *b)
+{
+	const struct scored *x = a, *y = b;
+
+	if (x->p != y->p)
+		return x->p < y->p ? 1 : -1;
+	return (x->i > y->i) - (x->i < y->i);
+}
+
+int
+crm_binary_metrics(
+    const double *prob, const int *y, size_t n, struct crm_binmetrics *m)
+{
+	struct scored *ord;
+	size_t i, j, top, tp = 0, fp = 0, tp_top = 0;
+	double rank_sum = 0, p, prev_recall = 0;
+
+	memset(m, 0, sizeof(*m));
+	m->n = n;
+	if (n == 0)
+		return 0;
+	if ((ord = calloc(n, sizeof(*ord))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		ord[i].p = prob[i];
+		ord[i].i = i;
+		m->pos += y[i] == 1;
+		p = prob[i] < 1e-15	  ? 1e-15
+		    : prob[i] > 1 - 1e-15 ? 1 - 1e-15
+					  : prob[i];
+		m->log_loss -= y[i] == 1 ? log(p) : log(1 - p);
+		m->brier += (prob[i] - (y[i] == 1)) * (prob[i] - (y[i] == 1));
+	}
+	m->log_loss /= (double)n;
+	m->brier /= (double)n;
+	qsort(ord, n, sizeof(*ord), by_prob);
+	top = (n + 9) / 10;
+	for (i = 0; i < n; i = j) {
+		size_t tpg = 0, fpg = 0;
+
+		/* a group of equal scores is one threshold */
+		for (j = i; j < n && ord[j].p == ord[i].p; j++) {
+			if (y[ord[j].i] == 1)
+				tpg++;
+			else
+				fpg++;
+			if (j < top)
+				tp_top += y[ord[j].i] == 1;
+		}
+		/* ranks from the bottom: the group shares the mean rank */
+		rank_sum +=
+		    (double)tpg * ((double)(n - j) + (double)(n - i) + 1) / 2;
+		tp += tpg;
+		fp += fpg;
+		if (m->pos > 0) {
+			double recall = (double)tp / (double)m->pos;
+
+			m->pr_auc += (recall - prev_recall) * (double)tp /
+				     (double)(tp + fp);
+			prev_recall = recall;
+		}
+	}
+	if (m->pos > 0 && m->pos < n)
+		m->auc =
+		    (rank_sum - (double)m->pos * (double)(m->pos + 1) / 2) /
+		    ((double)m->pos * (double)(n - m->pos));
+	if (m->pos > 0)
+		m->lift10 = ((double)tp_top / (double)top) /
+			    ((double)m->pos / (double)n);
+	free(ord);
+	return 0;
 }

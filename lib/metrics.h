@@ -1,8 +1,9 @@
 /*
  * metrics: how good a classifier is on labelled data, from its confusion
  * matrix: accuracy, per-class precision, recall and F1, their macro
- * average, and the pairs of classes it mixes up most.  Every learning
- * tool's eval verb reports these the same way.
+ * average, and the pairs of classes it mixes up most; for yes/no models,
+ * ROC and precision-recall AUC, log loss, Brier score and lift.  Every
+ * learning tool's eval verb reports these the same way.
  */
 #ifndef CRM_METRICS_H
 #define CRM_METRICS_H
@@ -57,4 +58,17 @@ struct crm_confused {
 size_t crm_confusion_top(
     const struct crm_confusion *c, struct crm_confused *out, size_t max);
 
+/* How well probabilities of "yes" rank and fit n labels (0 or 1). */
+struct crm_binmetrics {
+	size_t n, pos;
+	double auc;	 /* ROC AUC, ties counted half */
+	double pr_auc;	 /* average precision, as scikit-learn's */
+	double log_loss; /* probabilities clipped to [1e-15, 1 - 1e-15] */
+	double brier;	 /* mean squared error of the probabilities */
+	double lift10;	 /* share of yes in the top 10% over the base rate */
+};
+
+/* Fill m; 0, or -1 when out of memory. */
+int crm_binary_metrics(
+    const double *prob, const int *y, size_t n, struct crm_binmetrics *m);
 #endif

@@ -182,3 +182,22 @@ crm_model_read_file(const char *path, struct crm_buf *out, struct crm_err *e)
 	fclose(fp);
 	return 0;
 }
+
+int
+crm_model_find(struct crm_store *s, const char *file, const char *name,
+    long version, const char *kind, struct crm_buf *out, long *version_out,
+    struct crm_err *e)
+{
+	int found;
+
+	*version_out = 0;
+	if (file != NULL)
+		return crm_model_read_file(file, out, e) == -1 ? -1 : 1;
+	if (s == NULL)
+		return 0;
+	found = crm_model_get(s, name, version, kind, out, version_out, e);
+	if (found == 0 && version != 0)
+		return crm_err_set(e, EX_NOINPUT,
+		    "no version %ld of model '%s' in the store", version, name);
+	return found;
+}

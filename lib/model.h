@@ -32,6 +32,17 @@ int crm_model_get(struct crm_store *s, const char *name, long version,
     const char *kind, struct crm_buf *out, long *version_out,
     struct crm_err *e);
 
+/*
+ * The model a tool was asked for: the file when file is not NULL, else
+ * from store s (when not NULL) name's version (0: the newest) of kind.
+ * Appends its bytes to out and sets *version (0 for a file).  Returns 1,
+ * 0 when there is none (and no file was named), or -1 with e filled; a
+ * version that was asked for and is missing is an error (EX_NOINPUT).
+ */
+int crm_model_find(struct crm_store *s, const char *file, const char *name,
+    long version, const char *kind, struct crm_buf *out, long *version_out,
+    struct crm_err *e);
+
 /* Write len bytes to path, replacing it whole; 0, or -1 (EX_CANTCREAT). */
 int crm_model_write_file(
     const char *path, const void *p, size_t len, struct crm_err *e);

@@ -610,3 +610,14 @@ crm_writer_put(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 		return -1;
 	return put_text(w, r, e);
 }
+
+int
+crm_rec_put(struct crm_rec *r, const char *name, const char *val, size_t vlen,
+    enum crm_type type)
+{
+	long i = crm_rec_find(r, name, strlen(name));
+
+	if (i >= 0)
+		return crm_rec_set(r, (size_t)i, val, vlen, type);
+	return crm_rec_add(r, name, strlen(name), val, vlen, type);
+}

@@ -64,6 +64,10 @@ long crm_rec_find(const struct crm_rec *r, const char *name, size_t len);
 int crm_rec_add(struct crm_rec *r, const char *name, size_t nlen,
     const char *val, size_t vlen, enum crm_type type);
 
+/* Set the first field named name to val, or append it; 0 or -1. */
+int crm_rec_put(struct crm_rec *r, const char *name, const char *val,
+    size_t vlen, enum crm_type type);
+
 /* Replace field i's value (val may point into r itself); 0 or -1. */
 int crm_rec_set(struct crm_rec *r, size_t i, const char *val, size_t vlen,
     enum crm_type type);

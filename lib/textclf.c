@@ -882,100 +882,49 @@ crm_textclf_explain(struct crm_textclf *m, const char *text, size_t len,
 
 /* ==== Bytes ==== */
 
-static int
-put32(struct crm_buf *b, uint32_t v)
-{
-	unsigned char c[4] = { v & 0xFF, (v >> 8) & 0xFF, (v >> 16) & 0xFF,
-		v >> 24 };
-
-	return crm_buf_add(b, c, 4);
-}
-
-static int
-putf(struct crm_buf *b, float f)
-{
-	uint32_t v;
-
-	memcpy(&v, &f, 4);
-	return put32(b, v);
-}
-
 int
 crm_textclf_save(const struct crm_textclf *m, struct crm_buf *b)
 {
 	size_t i, n;
 
 	if (crm_buf_add(b, MAGIC, 8) == -1 ||
-	    put32(b, (uint32_t)m->o.bits) == -1 ||
-	    put32(b, (uint32_t)m->o.minn) == -1 ||
-	    put32(b, (uint32_t)m->o.maxn) == -1 ||
-	    put32(b, (uint32_t)m->o.cjk_n) == -1 ||
-	    put32(b, (uint32_t)m->o.word_n) == -1 ||
-	    put32(b, (uint32_t)m->k) == -1 ||
-	    put32(b, (uint32_t)m->nrow) == -1 || put32(b, NCAL) == -1)
+	    crm_buf_put32(b, (uint32_t)m->o.bits) == -1 ||
+	    crm_buf_put32(b, (uint32_t)m->o.minn) == -1 ||
+	    crm_buf_put32(b, (uint32_t)m->o.maxn) == -1 ||
+	    crm_buf_put32(b, (uint32_t)m->o.cjk_n) == -1 ||
+	    crm_buf_put32(b, (uint32_t)m->o.word_n) == -1 ||
+	    crm_buf_put32(b, (uint32_t)m->k) == -1 ||
+	    crm_buf_put32(b, (uint32_t)m->nrow) == -1 ||
+	    crm_buf_put32(b, NCAL) == -1)
 		return -1;
 	for (i = 0; i < NCAL; i++)
-		if (putf(b, (float)m->cal[i]) == -1)
+		if (crm_buf_putf(b, (float)m->cal[i]) == -1)
 			return -1;
 	for (i = 0; i < m->k; i++)
-		if (put32(b, (uint32_t)m->nlen[i]) == -1 ||
+		if (crm_buf_put32(b, (uint32_t)m->nlen[i]) == -1 ||
 		    crm_buf_add(b, m->names[i], m->nlen[i]) == -1)
 			return -1;
 	if (crm_buf_grow(b, m->nrow * (8 + 4 * m->k) + 4 * m->k) == -1)
 		return -1;
 	for (i = 0; i < m->nrow; i++)
-		if (put32(b, m->ids[i]) == -1 || putf(b, m->idf[i]) == -1)
+		if (crm_buf_put32(b, m->ids[i]) == -1 ||
+		    crm_buf_putf(b, m->idf[i]) == -1)
 			return -1;
 	n = m->nrow * m->k;
 	for (i = 0; i < n; i++)
-		if (putf(b, m->w[i]) == -1)
+		if (crm_buf_putf(b, m->w[i]) == -1)
 			return -1;
 	for (i = 0; i < m->k; i++)
-		if (putf(b, m->bias[i]) == -1)
+		if (crm_buf_putf(b, m->bias[i]) == -1)
 			return -1;
 	return 0;
-}
-
-/* A reader of the saved bytes that fails once and stays failed. */
-struct in {
-	const unsigned char *p;
-	size_t left;
-	int bad;
-};
-
-static uint32_t
-get32(struct in *in)
-{
-	uint32_t v;
-
-	if (in->bad || in->left < 4) {
-		in->bad = 1;
-		return 0;
-	}
-	v = (uint32_t)in->p[0] | (uint32_t)in->p[1] << 8 |
-	    (uint32_t)in->p[2] << 16 | (uint32_t)in->p[3] << 24;
-	in->p += 4;
-	in->left -= 4;
-	return v;
-}
-
-static float
-getf(struct in *in)
-{
-	uint32_t v = get32(in);
-	float f;
-
-	memcpy(&f, &v, 4);
-	if (!isfinite(f))
-		in->bad = 1;
-	return f;
 }
 
 struct crm_textclf *
 crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 {
 	struct crm_textclf *m;
-	struct in in = { p, len, 0 };
+	struct crm_in in = { p, len, 0 };
 	const char *why;
 	size_t i, n, nid;
 
@@ -987,17 +936,17 @@ crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 	in.left -= 8;
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		goto nomem;
-	m->o.bits = (int)get32(&in);
-	m->o.minn = (int)get32(&in);
-	m->o.maxn = (int)get32(&in);
-	m->o.cjk_n = (int)get32(&in);
-	m->o.word_n = (int)get32(&in);
-	m->k = get32(&in);
-	m->nrow = get32(&in);
-	if (get32(&in) != NCAL)
+	m->o.bits = (int)crm_in_32(&in);
+	m->o.minn = (int)crm_in_32(&in);
+	m->o.maxn = (int)crm_in_32(&in);
+	m->o.cjk_n = (int)crm_in_32(&in);
+	m->o.word_n = (int)crm_in_32(&in);
+	m->k = crm_in_32(&in);
+	m->nrow = crm_in_32(&in);
+	if (crm_in_32(&in) != NCAL)
 		goto bad;
 	for (i = 0; i < NCAL; i++)
-		m->cal[i] = getf(&in);
+		m->cal[i] = crm_in_f(&in);
 	m->cv_acc = -1;
 	if (in.bad || m->o.bits > MAX_BITS || m->k < 2 || m->k > MAX_CLASS)
 		goto bad;
@@ -1013,7 +962,7 @@ crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 	    (m->nlen = calloc(m->k, sizeof(*m->nlen))) == NULL)
 		goto nomem;
 	for (i = 0; i < m->k; i++) {
-		n = get32(&in);
+		n = crm_in_32(&in);
 		if (in.bad || n > in.left)
 			goto bad;
 		if ((m->names[i] = malloc(n + 1)) == NULL)
@@ -1035,17 +984,17 @@ crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 	for (i = 0; i < nid; i++)
 		m->map[i] = -1;
 	for (i = 0; i < m->nrow; i++) {
-		m->ids[i] = get32(&in);
-		m->idf[i] = getf(&in);
+		m->ids[i] = crm_in_32(&in);
+		m->idf[i] = crm_in_f(&in);
 		if (m->ids[i] >= nid || (i > 0 && m->ids[i] <= m->ids[i - 1]))
 			goto bad;
 		m->map[m->ids[i]] = (int32_t)i;
 	}
 	n = m->nrow * m->k;
 	for (i = 0; i < n; i++)
-		m->w[i] = getf(&in);
+		m->w[i] = crm_in_f(&in);
 	for (i = 0; i < m->k; i++)
-		m->bias[i] = getf(&in);
+		m->bias[i] = crm_in_f(&in);
 	if (in.bad)
 		goto bad;
 	if (alloc_scratch(m) == -1)

@@ -28,6 +28,15 @@ step sqlite3 -header -column "$db" \
 step sqlite3 -header -column "$db" \
     "SELECT customer_id, time, type, amount FROM events ORDER BY time"
 
+# Churn from the store's events: train, then score with reasons.
+cd "$top/testdata/churn"
+step crm-ingest -q --db "$db" customers.jsonl >/dev/null
+step crm-ingest -q --db "$db" --kind events events.jsonl >/dev/null
+step crm-churn train --db "$db" --from-store --label-field churned
+crm-churn -q --db "$db" --from-store --reasons 2 --action-threshold 0.6 \
+    --action retention_offer --output-format csv >"$work/scores.csv"
+step grep -E '^(customer_id|K00[1-4]|K900),' "$work/scores.csv"
+
 # Messages: intent with low-confidence ones marked, then sentiment.
 cd "$top/testdata/intent"
 step crm-intent --db "$db" --min-confidence 0.6 --top 2 messages.jsonl

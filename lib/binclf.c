@@ -1,0 +1,470 @@
+/*
+ * binclf: the classifier of binclf.h.  liblinear and libsvm do the
+ * fitting.  libsvm reads and writes models only as files, so an SVM is
+ * saved through a temporary file, whose text then lives in the blob.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <libsvm/svm.h>
+#include <linear.h>
+
+#include "binclf.h"
+
+#define MAGIC "CRMBIN01"
+
+struct crm_binclf {
+	enum crm_binclf_algo algo;
+	struct crm_tab *tab;
+	size_t width;
+	double *w; /* LR: width weights, then the bias */
+	struct svm_model *svm;
+	int svm_yes; /* index of label 1 in libsvm's probabilities */
+	struct svm_node *nodes;
+};
+
+static int svm_save_load(struct crm_binclf *, struct crm_err *);
+
+static void
+quiet(const char *s)
+{
+	(void)s;
+}
+
+/* The sparse form of x for liblinear (with its bias node) or libsvm. */
+static void
+to_nodes(const struct crm_binclf *m, const double *x, struct feature_node *lf,
+    struct svm_node *sv)
+{
+	size_t j, n = 0;
+
+	for (j = 0; j < m->width; j++) {
+		if (x[j] == 0)
+			continue;
+		if (lf != NULL) {
+			lf[n].index = (int)j + 1;
+			lf[n].value = x[j];
+		} else {
+			sv[n].index = (int)j + 1;
+			sv[n].value = x[j];
+		}
+		n++;
+	}
+	if (lf != NULL) {
+		lf[n].index = (int)m->width + 1;
+		lf[n++].value = 1.0;
+		lf[n].index = -1;
+	} else
+		sv[n].index = -1;
+}
+
+static int
+svm_yes_index(const struct svm_model *svm)
+{
+	int lab[2];
+
+	svm_get_labels(svm, lab);
+	return lab[0] == 1 ? 0 : 1;
+}
+
+struct crm_binclf *
+crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
+    const struct crm_binclf_params *p, struct crm_err *e)
+{
+	struct crm_binclf *m;
+	double *x = NULL, *yd = NULL;
+	struct feature_node *lspace = NULL, **lx = NULL;
+	struct svm_node *sspace = NULL, **sx = NULL;
+	size_t i, j, w = crm_tab_width(t), per = w + 2;
+	int pos = 0;
+
+	for (i = 0; i < n; i++)
+		pos += y[i] == 1;
+	if (pos == 0 || (size_t)pos == n) {
+		crm_tab_free(t);
+		crm_err_set(e, EX_DATAERR,
+		    "the label has one value only (%s for all %zu records)",
+		    pos ? "yes" : "no", n);
+		return NULL;
+	}
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		crm_tab_free(t);
+		goto nomem;
+	}
+	m->algo = p->algo;
+	m->tab = t;
+	m->width = w;
+	if ((m->nodes = calloc(per, sizeof(*m->nodes))) == NULL ||
+	    (x = calloc(w, sizeof(*x))) == NULL ||
+	    (yd = calloc(n, sizeof(*yd))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++)
+		yd[i] = y[i] == 1 ? 1 : -1;
+	srand((unsigned)p->seed);
+	if (p->algo == CRM_ALGO_LR) {
+		struct problem prob;
+		struct parameter param;
+		struct model *lm;
+
+		if ((lspace = crm_reallocarray(
+			 NULL, n * per, sizeof(*lspace))) == NULL ||
+		    (lx = calloc(n, sizeof(*lx))) == NULL ||
+		    (m->w = calloc(w + 1, sizeof(*m->w))) == NULL)
+			goto nomem;
+		for (i = 0; i < n; i++) {
+			crm_tab_row(t, i, x);
+			lx[i] = lspace + i * per;
+			to_nodes(m, x, lx[i], NULL);
+		}
+		prob.l = (int)n;
+		prob.n = (int)w + 1;
+		prob.y = yd;
+		prob.x = lx;
+		prob.bias = 1.0;
+		memset(&param, 0, sizeof(param));
+		param.solver_type = L2R_LR;
+		param.C = p->c;
+		param.eps = 0.001;
+		set_print_string_function(quiet);
+		if ((lm = train(&prob, &param)) == NULL)
+			goto nomem;
+		/* weights toward label 1, whichever liblinear put first */
+		for (j = 0; j < w; j++)
+			m->w[j] = get_decfun_coef(
+			    lm, (int)j + 1, lm->label[0] == 1 ? 0 : 1);
+		m->w[w] = get_decfun_bias(lm, lm->label[0] == 1 ? 0 : 1);
+		free_and_destroy_model(&lm);
+	} else {
+		struct svm_problem prob;
+		struct svm_parameter param;
+		const char *why;
+
+		if ((sspace = crm_reallocarray(
+			 NULL, n * per, sizeof(*sspace))) == NULL ||
+		    (sx = calloc(n, sizeof(*sx))) == NULL)
+			goto nomem;
+		for (i = 0; i < n; i++) {
+			crm_tab_row(t, i, x);
+			sx[i] = sspace + i * per;
+			to_nodes(m, x, NULL, sx[i]);
+		}
+		prob.l = (int)n;
+		prob.y = yd;
+		prob.x = sx;
+		memset(&param, 0, sizeof(param));
+		param.svm_type = C_SVC;
+		param.kernel_type = RBF;
+		param.gamma = 1.0 / (double)w;
+		param.C = p->c;
+		param.cache_size = 100;
+		param.eps = 0.001;
+		param.shrinking = 1;
+		param.probability = 1;
+		if ((why = svm_check_parameter(&prob, &param)) != NULL) {
+			crm_err_set(e, EX_SOFTWARE, "libsvm: %s", why);
+			goto fail;
+		}
+		svm_set_print_string_function(quiet);
+		if ((m->svm = svm_train(&prob, &param)) == NULL)
+			goto nomem;
+		/* the model points into the training vectors: copy them */
+		if (svm_save_load(m, e) == -1)
+			goto fail;
+		m->svm_yes = svm_yes_index(m->svm);
+	}
+	free(x);
+	free(yd);
+	free(lspace);
+	free(lx);
+	free(sspace);
+	free(sx);
+	return m;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory while training");
+fail:
+	free(x);
+	free(yd);
+	free(lspace);
+	free(lx);
+	free(sspace);
+	free(sx);
+	crm_binclf_free(m);
+	return NULL;
+}
+
+/* Create an empty temporary file; its name goes to name.  fd or -1. */
+static int
+tmp_file(struct crm_buf *name, struct crm_err *e)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (crm_buf_addf(name, "%s/crm-svm-XXXXXX",
+		dir != NULL && *dir != '\0' ? dir : "/tmp") == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if ((fd = mkstemp(name->p)) == -1)
+		crm_err_set(e, EX_CANTCREAT,
+		    "cannot create a temporary file: %s", strerror(errno));
+	return fd;
+}
+
+/* libsvm's text of svm, through a temporary file; 0 or -1. */
+static int
+svm_to_text(const struct svm_model *svm, struct crm_buf *out, struct crm_err *e)
+{
+	struct crm_buf name;
+	FILE *fp;
+	char chunk[8192];
+	size_t n;
+	int fd, rc = -1;
+
+	crm_buf_init(&name);
+	if ((fd = tmp_file(&name, e)) == -1)
+		goto out;
+	close(fd);
+	if (svm_save_model(name.p, svm) != 0 ||
+	    (fp = fopen(name.p, "rb")) == NULL) {
+		crm_err_set(e, EX_IOERR, "cannot save the SVM to '%s'", name.p);
+		goto out;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		if (crm_buf_add(out, chunk, n) == -1) {
+			fclose(fp);
+			crm_err_set(e, EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+	fclose(fp);
+	rc = 0;
+out:
+	if (fd != -1)
+		unlink(name.p);
+	crm_buf_release(&name);
+	return rc;
+}
+
+/* A libsvm model from its text, through a temporary file. */
+static struct svm_model *
+svm_from_text(const char *p, size_t len, struct crm_err *e)
+{
+	struct svm_model *svm = NULL;
+	struct crm_buf name;
+	FILE *fp;
+	int fd;
+
+	crm_buf_init(&name);
+	if ((fd = tmp_file(&name, e)) == -1) {
+		crm_buf_release(&name);
+		return NULL;
+	}
+	if ((fp = fdopen(fd, "wb")) == NULL) {
+		crm_err_set(e, EX_CANTCREAT, "cannot write '%s': %s", name.p,
+		    strerror(errno));
+		close(fd);
+	} else if (fwrite(p, 1, len, fp) != len || fclose(fp) == EOF)
+		crm_err_set(e, EX_IOERR, "cannot write '%s'", name.p);
+	else if ((svm = svm_load_model(name.p)) == NULL ||
+		 svm_get_nr_class(svm) != 2 ||
+		 svm_check_probability_model(svm) == 0) {
+		crm_err_set(e, EX_DATAERR, "churn model is damaged");
+		if (svm != NULL)
+			svm_free_and_destroy_model(&svm);
+	}
+	unlink(name.p);
+	crm_buf_release(&name);
+	return svm;
+}
+
+/* Make the trained SVM own its vectors: through its text and back. */
+static int
+svm_save_load(struct crm_binclf *m, struct crm_err *e)
+{
+	struct crm_buf text;
+
+	crm_buf_init(&text);
+	if (svm_to_text(m->svm, &text, e) == -1) {
+		crm_buf_release(&text);
+		return -1;
+	}
+	svm_free_and_destroy_model(&m->svm);
+	m->svm = svm_from_text(text.p, text.len, e);
+	crm_buf_release(&text);
+	return m->svm != NULL ? 0 : -1;
+}
+
+void
+crm_binclf_free(struct crm_binclf *m)
+{
+	if (m == NULL)
+		return;
+	crm_tab_free(m->tab);
+	free(m->w);
+	free(m->nodes);
+	if (m->svm != NULL)
+		svm_free_and_destroy_model(&m->svm);
+	free(m);
+}
+
+const struct crm_tab *
+crm_binclf_tab(const struct crm_binclf *m)
+{
+	return m->tab;
+}
+
+enum crm_binclf_algo
+crm_binclf_algo(const struct crm_binclf *m)
+{
+	return m->algo;
+}
+
+/* The log-odds of yes for x. */
+static double
+logodds(const struct crm_binclf *m, const double *x)
+{
+	double z, pr[2];
+	size_t j;
+
+	if (m->algo == CRM_ALGO_LR) {
+		for (j = 0, z = m->w[m->width]; j < m->width; j++)
+			z += m->w[j] * x[j];
+		return z;
+	}
+	to_nodes(m, x, NULL, m->nodes);
+	svm_predict_probability(m->svm, m->nodes, pr);
+	z = pr[m->svm_yes];
+	z = z < 1e-12 ? 1e-12 : z > 1 - 1e-12 ? 1 - 1e-12 : z;
+	return log(z / (1 - z));
+}
+
+double
+crm_binclf_prob(const struct crm_binclf *m, const double *x)
+{
+	return 1 / (1 + exp(-logodds(m, x)));
+}
+
+size_t
+crm_binclf_reasons(const struct crm_binclf *m, const double *x,
+    struct crm_contrib *out, size_t max)
+{
+	const struct crm_tab *t = m->tab;
+	size_t i, j, first, nf, n = 0, at;
+	double c, base = 0, *y = NULL;
+
+	if (m->algo == CRM_ALGO_SVM) {
+		if ((y = malloc(m->width * sizeof(*y))) == NULL)
+			return 0;
+		base = logodds(m, x);
+	}
+	for (i = 0; i < crm_tab_columns(t); i++) {
+		crm_tab_column_range(t, i, &first, &nf);
+		if (nf == 0)
+			continue;
+		if (m->algo == CRM_ALGO_LR) {
+			for (j = first, c = 0; j < first + nf; j++)
+				c += m->w[j] * (x[j] - crm_tab_mean(t, j));
+		} else {
+			memcpy(y, x, m->width * sizeof(*y));
+			for (j = first; j < first + nf; j++)
+				y[j] = crm_tab_mean(t, j);
+			c = base - logodds(m, y);
+		}
+		if (!(c > 1e-9) || (n == max && c <= out[n - 1].logodds))
+			continue;
+		at = n < max ? n++ : n - 1;
+		while (at > 0 && out[at - 1].logodds < c) {
+			out[at] = out[at - 1];
+			at--;
+		}
+		out[at].col = i;
+		out[at].logodds = c;
+	}
+	free(y);
+	return n;
+}
+
+int
+crm_binclf_save(const struct crm_binclf *m, struct crm_buf *b)
+{
+	struct crm_buf text;
+	struct crm_err e;
+	size_t j;
+	int bad = 0;
+
+	bad |= crm_buf_add(b, MAGIC, 8);
+	bad |= crm_buf_put32(b, (uint32_t)m->algo);
+	bad |= crm_tab_save(m->tab, b);
+	if (m->algo == CRM_ALGO_LR) {
+		for (j = 0; j <= m->width; j++)
+			bad |= crm_buf_putd(b, m->w[j]);
+		return bad ? -1 : 0;
+	}
+	crm_buf_init(&text);
+	if (svm_to_text(m->svm, &text, &e) == -1) {
+		crm_buf_release(&text);
+		return -1;
+	}
+	bad |= crm_buf_put32(b, (uint32_t)text.len);
+	bad |= crm_buf_add(b, text.p, text.len);
+	crm_buf_release(&text);
+	return bad ? -1 : 0;
+}
+
+struct crm_binclf *
+crm_binclf_load(const void *p, size_t len, struct crm_err *e)
+{
+	struct crm_binclf *m;
+	struct crm_in in = { p, len, 0 };
+	const unsigned char *q;
+	size_t left, j, n;
+	const char *text;
+
+	if (len < 8 || memcmp(p, MAGIC, 8) != 0) {
+		crm_err_set(e, EX_DATAERR, "not a crm-churn model");
+		return NULL;
+	}
+	crm_in_bytes(&in, 8);
+	if ((m = calloc(1, sizeof(*m))) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	m->algo = (enum crm_binclf_algo)crm_in_32(&in);
+	if (in.bad || (m->algo != CRM_ALGO_LR && m->algo != CRM_ALGO_SVM))
+		goto bad;
+	q = in.p;
+	left = in.left;
+	if ((m->tab = crm_tab_load(&q, &left, e)) == NULL)
+		goto fail;
+	in.p = q;
+	in.left = left;
+	m->width = crm_tab_width(m->tab);
+	if ((m->nodes = calloc(m->width + 2, sizeof(*m->nodes))) == NULL)
+		goto nomem;
+	if (m->algo == CRM_ALGO_LR) {
+		if ((m->w = calloc(m->width + 1, sizeof(*m->w))) == NULL)
+			goto nomem;
+		for (j = 0; j <= m->width; j++)
+			m->w[j] = crm_in_d(&in);
+		if (in.bad || in.left != 0)
+			goto bad;
+		return m;
+	}
+	n = crm_in_32(&in);
+	if ((text = crm_in_bytes(&in, n)) == NULL || in.left != 0)
+		goto bad;
+	if ((m->svm = svm_from_text(text, n, e)) == NULL)
+		goto fail;
+	m->svm_yes = svm_yes_index(m->svm);
+	return m;
+bad:
+	crm_err_set(e, EX_DATAERR, "churn model is damaged");
+	goto fail;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory while loading a model");
+fail:
+	crm_binclf_free(m);
+	return NULL;
+}

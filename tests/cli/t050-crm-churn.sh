@@ -1,0 +1,68 @@
+# crm-churn: train, score, eval and cross-validation on records; features
+# from the store's events; the audit log; determinism and bad input.
+. "$TOP/tests/lib.sh"
+t_use churn
+
+q() { sqlite3 -batch -noheader crm.db "$@"; }
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a >= b) }'; }
+
+# Records: numbers standardized, categories one-hot, blanks imputed.
+t_run train 0 -- crm-churn train --model-file m.model --label-field Churn \
+    --id-field customerID in/telco-like.csv
+t_run score-blank-total 0 -- crm-churn --model-file m.model \
+    --id-field customerID --action-threshold 0.5 --action retention_offer \
+    in/score.csv
+t_run eval 0 -- crm-churn eval -q --model-file m.model --label-field Churn \
+    --id-field customerID in/telco-like.csv
+t_run eval-cv 0 -- crm-churn eval -q --cv 3 --label-field Churn \
+    --id-field customerID in/telco-like.csv
+t_run eval-cv-json 0 -- crm-churn eval -q --cv 3 --json --label-field Churn \
+    --id-field customerID --ignore gender in/telco-like.csv
+crm-churn train -q --model-file m2.model --label-field Churn \
+    --id-field customerID in/telco-like.csv
+t_ok "same data, same model bytes" cmp m.model m2.model
+t_run svm 0 -- crm-churn eval -q --cv 3 --algo svm --label-field Churn \
+    --id-field customerID in/telco-like.csv
+
+# The store: customers and events from crm-ingest, features from them.
+crm-ingest -q --db crm.db in/customers.jsonl >/dev/null
+crm-ingest -q --db crm.db --kind events in/events.jsonl >/dev/null
+t_run store-train 0 -- crm-churn train --db crm.db --from-store \
+    --label-field churned
+t_run store-score 0 -- crm-churn --db crm.db --from-store \
+    --label-field churned --reasons 5 --output-format csv
+t_eq "a churn model in the store" "churn|1|churn|40" \
+    "$(q "SELECT name, version, kind, json_extract(metrics, '$.records')
+	FROM models")"
+t_eq "every score logged" "41|41" \
+    "$(q "SELECT count(*), count(DISTINCT record_key) FROM decisions
+	WHERE tool = 'crm-churn'")"
+t_eq "the customer built to churn is high risk" high \
+    "$(q "SELECT output FROM decisions WHERE record_key = 'K900'")"
+why=$(q "SELECT reasons FROM decisions WHERE record_key = 'K900'")
+case $why in
+*'"complaints_90d=2"'*'"logins_90d=0"'* | *'"logins_90d=0"'*'"complaints_90d=2"'*)
+	t_eq "its reasons: complaints, no logins" ok ok ;;
+*) t_eq "its reasons: complaints, no logins" complaints+logins "$why" ;;
+esac
+auc=$(crm-churn eval -q --db crm.db --from-store --label-field churned |
+    sed 's/.* auc=\([0-9.]*\).*/\1/')
+t_ok "store model ranks its customers: auc $auc >= 0.9" ge "$auc" 0.9
+
+# Bad input.
+t_run bad-label 65 -- crm-churn train --model-file b.model \
+    --label-field Churn --id-field customerID in/bad-label.csv
+t_ok "no model saved after a reject" test ! -e b.model
+t_run one-class 65 -- crm-churn train -q --model-file b.model \
+    --label-field Churn --id-field customerID in/one-class.csv
+t_run missing-field 65 -- crm-churn -q --model-file m.model \
+    --id-field customerID in/no-contract.csv
+t_run no-model 66 -- crm-churn --db crm.db --model nothere in/score.csv
+t_run no-store-model 66 -- crm-churn --model-file nothere.model in/score.csv
+t_run action-alone 64 -- crm-churn --model-file m.model --action call \
+    in/score.csv
+t_run cv-outside-eval 64 -- crm-churn --cv 3 --model-file m.model \
+    in/score.csv
+t_run from-store-no-db 64 -- crm-churn --from-store
+t_ok "--help" crm-churn --help
+t_done

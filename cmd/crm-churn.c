@@ -406,6 +406,10 @@ get_label(const struct run *run, const struct crm_rec *r, struct crm_err *e)
 	crm_err_field(e, f, strlen(f));
 	if (i < 0 || crm_rec_type(r, (size_t)i) == CRM_NULL)
 		return crm_err_set(e, EX_DATAERR, "no label field '%s'", f);
+	if (crm_rec_type(r, (size_t)i) == CRM_TRUE)
+		return 1;
+	if (crm_rec_type(r, (size_t)i) == CRM_FALSE)
+		return 0;
 	v = crm_rec_value(r, (size_t)i, &len);
 	if ((y = parse_label(v, len)) == -1)
 		return crm_err_set(e, EX_DATAERR,
@@ -537,6 +541,11 @@ reasons_json(struct run *run, const struct crm_rec *r, const double *x)
 		crm_buf_reset(name);
 		if (k < 0 || crm_rec_type(r, (size_t)k) == CRM_NULL)
 			bad |= crm_buf_addf(name, "%s missing", col);
+		else if (crm_rec_type(r, (size_t)k) == CRM_TRUE ||
+			 crm_rec_type(r, (size_t)k) == CRM_FALSE)
+			bad |= crm_buf_addf(name, "%s=%s", col,
+			    crm_rec_type(r, (size_t)k) == CRM_TRUE ? "true"
+								   : "false");
 		else {
 			v = crm_rec_value(r, (size_t)k, &len);
 			bad |= crm_buf_addf(name, "%s=%.*s", col,

@@ -42,6 +42,7 @@ struct crm_tab {
 };
 
 static int push(struct col *, char *);
+static const char *value(const struct crm_rec *, size_t, size_t *);
 static size_t col_width(const struct col *);
 static long col_find(const struct crm_tab *, const char *, size_t);
 static long col_add(struct crm_tab *, const char *, size_t);
@@ -119,6 +120,22 @@ col_add(struct crm_tab *t, const char *name, size_t len)
 	return (long)t->ncol++;
 }
 
+/* Field i's value as text: JSON true and false are words. */
+static const char *
+value(const struct crm_rec *r, size_t i, size_t *len)
+{
+	switch (crm_rec_type(r, i)) {
+	case CRM_TRUE:
+		*len = 4;
+		return "true";
+	case CRM_FALSE:
+		*len = 5;
+		return "false";
+	default:
+		return crm_rec_value(r, i, len);
+	}
+}
+
 /* The number of features of column c. */
 static size_t
 col_width(const struct col *c)
@@ -179,7 +196,7 @@ crm_tab_add(struct crm_tab *t, const struct crm_rec *r)
 			continue;
 		k = crm_rec_find(r, c->name, strlen(c->name));
 		if (k >= 0 && crm_rec_type(r, (size_t)k) != CRM_NULL) {
-			v = crm_rec_value(r, (size_t)k, &len);
+			v = value(r, (size_t)k, &len);
 			if ((copy = malloc(len + 1)) == NULL)
 				return -1;
 			memcpy(copy, v, len);
@@ -521,7 +538,7 @@ crm_tab_encode(const struct crm_tab *t, const struct crm_rec *r, double *x,
 			encode_value(c, "", 0, 1, x);
 			continue;
 		}
-		v = crm_rec_value(r, (size_t)k, &len);
+		v = value(r, (size_t)k, &len);
 		if (c->type == CRM_COL_NUMERIC && !blank(v, len) &&
 		    parse_num(v, len, &(double){ 0 }) == -1) {
 			crm_err_field(e, c->name, strlen(c->name));

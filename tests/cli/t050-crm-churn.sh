@@ -24,6 +24,14 @@ t_ok "same data, same model bytes" cmp m.model m2.model
 t_run svm 0 -- crm-churn eval -q --cv 3 --algo svm --label-field Churn \
     --id-field customerID in/telco-like.csv
 
+# JSON: true/false labels and fields, null numbers.
+printf '%s\n' '{"customer_id":"A","x":1,"vip":true,"churn":true}' \
+    '{"customer_id":"B","x":2,"vip":false,"churn":false}' \
+    '{"customer_id":"C","x":null,"vip":true,"churn":1}' >j.jsonl
+printf '%s\n' '{"customer_id":"Y","x":null,"vip":true}' >y.jsonl
+crm-churn train -q --model-file j.model j.jsonl
+t_run json-bool 0 -- crm-churn -q --model-file j.model --reasons 2 y.jsonl
+
 # The store: customers and events from crm-ingest, features from them.
 crm-ingest -q --db crm.db in/customers.jsonl >/dev/null
 crm-ingest -q --db crm.db --kind events in/events.jsonl >/dev/null

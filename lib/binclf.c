@@ -202,10 +202,13 @@ static int
 tmp_file(struct crm_buf *name, struct crm_err *e)
 {
 	const char *dir = getenv("TMPDIR");
-	int fd;
+	int fd, i, bad;
 
-	if (crm_buf_addf(name, "%s/crm-svm-XXXXXX",
-		dir != NULL && *dir != '\0' ? dir : "/tmp") == -1)
+	bad = crm_buf_addf(
+	    name, "%s/crm-svm-", dir != NULL && *dir != '\0' ? dir : "/tmp");
+	for (i = 0; i < 6; i++) /* the six letters mkstemp(3) replaces */
+		bad |= crm_buf_addc(name, 'X');
+	if (bad)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if ((fd = mkstemp(name->p)) == -1)
 		crm_err_set(e, EX_CANTCREAT,

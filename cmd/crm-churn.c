@@ -458,8 +458,9 @@ static struct crm_binclf *
 train_on(struct run *run, size_t folds, size_t fold, struct crm_err *e)
 {
 	const struct opts *o = run->o;
+	struct crm_binclf *m;
 	struct crm_tab *t;
-	int *y;
+	int *y = NULL;
 	size_t i, n = 0;
 
 	if ((t = crm_tab_new()) == NULL ||
@@ -487,13 +488,9 @@ train_on(struct run *run, size_t folds, size_t fold, struct crm_err *e)
 		free(y);
 		return NULL;
 	}
-	run->m = NULL;
-	{
-		struct crm_binclf *m = crm_binclf_train(t, y, n, &o->bp, e);
-
-		free(y);
-		return m;
-	}
+	m = crm_binclf_train(t, y, n, &o->bp, e); /* takes t */
+	free(y);
+	return m;
 nomem:
 	crm_tab_free(t);
 	free(y);

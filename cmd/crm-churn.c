@@ -20,6 +20,7 @@
 #include "filter.h"
 #include "metrics.h"
 #include "model.h"
+#include "norm.h"
 #include "rec.h"
 #include "store.h"
 #include "tabular.h"
@@ -166,6 +167,7 @@ struct opts {
 	int quiet;
 	int from_store;
 	const char *as_of;
+	struct crm_buf as_of_buf;
 	struct typed *types;
 	size_t ntypes;
 	struct crm_binclf_params bp;
@@ -213,6 +215,7 @@ add_type(struct opts *o, const char *field, enum crm_coltype type)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
+	const char *why;
 	char *comma;
 	int c;
 
@@ -258,6 +261,14 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_AS_OF:
 			o->as_of = optarg;
+			if (strlen(optarg) != 10 ||
+			    crm_norm_date(&o->as_of_buf, optarg, 10,
+				CRM_DATE_STRICT, &why) == -1 ||
+			    o->as_of_buf.len != 10)
+				crm_usage_error(synopsis,
+				    "bad --as-of '%s': want a day, YYYY-MM-DD",
+				    optarg);
+			o->as_of = o->as_of_buf.p;
 			break;
 		case OPT_BUSY:
 			o->busy_ms = crm_opt_long(
@@ -385,11 +396,22 @@ parse_label(const char *s, size_t len)
 		s++, len--;
 	while (len > 0 && isspace((unsigned char)s[len - 1]))
 		len--;
+	char num[32], *end;
+	double d;
+
 	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		if (strlen(yes[i]) == len && strncasecmp(s, yes[i], len) == 0)
 			return 1;
 		if (strlen(no[i]) == len && strncasecmp(s, no[i], len) == 0)
 			return 0;
+	}
+	/* 1.0 and 0.0, as a JSON number may be written */
+	if (len > 0 && len < sizeof(num)) {
+		memcpy(num, s, len);
+		num[len] = '\0';
+		d = strtod(num, &end);
+		if (*end == '\0' && (d == 0 || d == 1))
+			return d == 1;
 	}
 	return -1;
 }
@@ -595,7 +617,7 @@ score_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	int n;
 
 	(void)drop;
-	if (crm_tab_encode(crm_binclf_tab(run->m), r, run->x, e) == -1)
+	if (crm_tab_encode(crm_binclf_tab(run->m), r, 1, run->x, e) == -1)
 		return -1;
 	p = crm_binclf_prob(run->m, run->x);
 	risk = risk_of(o, p);
@@ -644,7 +666,7 @@ eval_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	(void)drop;
 	if ((y = get_label(run, r, e)) == -1)
 		return -1;
-	if (crm_tab_encode(crm_binclf_tab(run->m), r, run->x, e) == -1)
+	if (crm_tab_encode(crm_binclf_tab(run->m), r, 1, run->x, e) == -1)
 		return -1;
 	if (run->n == run->cap) {
 		size_t cap = run->cap ? 2 * run->cap : 1024;
@@ -664,91 +686,127 @@ eval_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	return 0;
 }
 
+/* A metric for printing: four decimals, or nan (null in JSON). */
+static const char *
+fmt(char *buf, size_t n, double v, int json)
+{
+	if (isnan(v))
+		return json ? "null" : "nan";
+	snprintf(buf, n, "%.4f", v);
+	return buf;
+}
+
 static void
 print_metrics(
     const struct opts *o, const char *prefix, const struct crm_binmetrics *m)
 {
+	char a[32], p[32];
+
 	if (o->json)
-		printf("{%s\"n\":%zu,\"positives\":%zu,\"auc\":%.4f,"
-		       "\"pr_auc\":%.4f,\"log_loss\":%.4f,\"brier\":%.4f,"
+		printf("{%s\"n\":%zu,\"positives\":%zu,\"auc\":%s,"
+		       "\"pr_auc\":%s,\"log_loss\":%.4f,\"brier\":%.4f,"
 		       "\"lift10\":%.2f}\n",
-		    prefix, m->n, m->pos, m->auc, m->pr_auc, m->log_loss,
-		    m->brier, m->lift10);
+		    prefix, m->n, m->pos, fmt(a, sizeof(a), m->auc, 1),
+		    fmt(p, sizeof(p), m->pr_auc, 1), m->log_loss, m->brier,
+		    m->lift10);
 	else
-		printf("%sn=%zu positives=%zu auc=%.4f pr_auc=%.4f "
+		printf("%sn=%zu positives=%zu auc=%s pr_auc=%s "
 		       "log_loss=%.4f brier=%.4f lift10=%.2f\n",
-		    prefix, m->n, m->pos, m->auc, m->pr_auc, m->log_loss,
-		    m->brier, m->lift10);
+		    prefix, m->n, m->pos, fmt(a, sizeof(a), m->auc, 0),
+		    fmt(p, sizeof(p), m->pr_auc, 0), m->log_loss, m->brier,
+		    m->lift10);
 }
 
-/* K-fold cross-validation over the kept records; 0 or -1 with e. */
+/*
+ * K-fold cross-validation over the kept records: every fold is trained
+ * and scored before anything is printed; the means leave out a fold
+ * whose AUC is undefined (one class only).  0 or -1 with e.
+ */
 static int
 cross_validate(struct run *run, struct crm_err *e)
 {
 	const struct opts *o = run->o;
-	size_t k = (size_t)o->cv, f, i, n;
-	struct crm_binmetrics m, sum;
+	size_t k = (size_t)o->cv, f, i, n, nauc = 0, nap = 0;
+	struct crm_binmetrics *fm, sum;
 	double *prob;
-	int *y;
+	int *y, rc = -1;
 	char prefix[64];
 
 	if (run->n < k)
 		return crm_err_set(e, EX_DATAERR,
 		    "%zu records are too few for %zu folds", run->n, k);
-	if ((prob = calloc(run->n, sizeof(*prob))) == NULL ||
-	    (y = calloc(run->n, sizeof(*y))) == NULL) {
-		free(prob);
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	prob = calloc(run->n, sizeof(*prob));
+	y = calloc(run->n, sizeof(*y));
+	fm = calloc(k, sizeof(*fm));
+	if (prob == NULL || y == NULL || fm == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		goto out;
 	}
-	memset(&sum, 0, sizeof(sum));
 	for (f = 0; f < k; f++) {
 		struct crm_binclf *model = train_on(run, k, f, e);
+		double *x;
 
-		if (model == NULL)
-			goto fail;
-		if ((run->x = realloc(
-			 run->x, crm_tab_width(crm_binclf_tab(model)) *
-				     sizeof(*run->x))) == NULL) {
+		if (model == NULL) {
+			char msg[sizeof(e->msg)];
+
+			memcpy(msg, e->msg, sizeof(msg));
+			crm_err_set(e, e->code, "fold %zu: %s", f + 1, msg);
+			goto out;
+		}
+		x = realloc(run->x,
+		    crm_tab_width(crm_binclf_tab(model)) * sizeof(*run->x));
+		if (x == NULL) {
 			crm_binclf_free(model);
 			crm_err_set(e, EX_SOFTWARE, "out of memory");
-			goto fail;
+			goto out;
 		}
+		run->x = x;
 		for (i = f, n = 0; i < run->n; i += k) {
 			if (crm_tab_encode(crm_binclf_tab(model), run->recs[i],
-				run->x, e) == -1) {
+				0, run->x, e) == -1) {
 				e->line = crm_rec_line(run->recs[i]);
 				crm_binclf_free(model);
-				goto fail;
+				goto out;
 			}
 			prob[n] = crm_binclf_prob(model, run->x);
 			y[n++] = run->y[i];
 		}
 		crm_binclf_free(model);
-		if (crm_binary_metrics(prob, y, n, &m) == -1) {
+		if (crm_binary_metrics(prob, y, n, &fm[f]) == -1) {
 			crm_err_set(e, EX_SOFTWARE, "out of memory");
-			goto fail;
+			goto out;
 		}
+	}
+	memset(&sum, 0, sizeof(sum));
+	for (f = 0; f < k; f++) {
 		snprintf(prefix, sizeof(prefix),
 		    o->json ? "\"fold\":%zu," : "fold=%zu ", f + 1);
-		print_metrics(o, prefix, &m);
-		sum.n += m.n;
-		sum.pos += m.pos;
-		sum.auc += m.auc / (double)k;
-		sum.pr_auc += m.pr_auc / (double)k;
-		sum.log_loss += m.log_loss / (double)k;
-		sum.brier += m.brier / (double)k;
-		sum.lift10 += m.lift10 / (double)k;
+		print_metrics(o, prefix, &fm[f]);
+		sum.n += fm[f].n;
+		sum.pos += fm[f].pos;
+		if (!isnan(fm[f].auc)) {
+			sum.auc += fm[f].auc;
+			nauc++;
+		}
+		if (!isnan(fm[f].pr_auc)) {
+			sum.pr_auc += fm[f].pr_auc;
+			nap++;
+		}
+		sum.log_loss += fm[f].log_loss / (double)k;
+		sum.brier += fm[f].brier / (double)k;
+		sum.lift10 += fm[f].lift10 / (double)k;
 	}
+	sum.auc = nauc ? sum.auc / (double)nauc : NAN;
+	sum.pr_auc = nap ? sum.pr_auc / (double)nap : NAN;
 	snprintf(prefix, sizeof(prefix),
 	    o->json ? "\"mean_of\":%zu," : "mean_of=%zu ", k);
 	print_metrics(o, prefix, &sum);
+	rc = 0;
+out:
 	free(prob);
 	free(y);
-	return 0;
-fail:
-	free(prob);
-	free(y);
-	return -1;
+	free(fm);
+	return rc;
 }
 
 /* ==== Features from the store ==== */
@@ -810,6 +868,20 @@ store_records(struct run *run, struct crm_err *e)
 		crm_err_set(e, EX_CANTCREAT,
 		    "cannot create a temporary file: %s", strerror(errno));
 		return NULL;
+	}
+	if (o->as_of == NULL &&
+	    sqlite3_prepare_v2(db, "SELECT 1 FROM events LIMIT 1", -1, &st,
+		NULL) == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE) {
+			crm_err_set(e, EX_DATAERR,
+			    "%s has no events to compute features from "
+			    "(--as-of gives the day when it has none yet)",
+			    o->db);
+			fclose(fp);
+			return NULL;
+		}
 	}
 	if (sqlite3_prepare_v2(db, store_sql, -1, &st, NULL) != SQLITE_OK) {
 		crm_store_fail(run->st, e, "cannot compute features");
@@ -936,7 +1008,7 @@ train_finish(struct run *run, struct crm_err *e)
 	    (prob = calloc(run->n, sizeof(*prob))) == NULL)
 		goto nomem;
 	for (i = 0; i < run->n; i++) {
-		if (crm_tab_encode(t, run->recs[i], run->x, e) == -1)
+		if (crm_tab_encode(t, run->recs[i], 0, run->x, e) == -1)
 			goto out; /* cannot happen: it learned from them */
 		prob[i] = crm_binclf_prob(run->m, run->x);
 	}
@@ -999,6 +1071,7 @@ cleanup(struct run *run)
 	free(run->why);
 	crm_binclf_free(run->m);
 	free(run->o->types);
+	crm_buf_release(&run->o->as_of_buf);
 	crm_buf_release(&run->buf);
 	crm_buf_release(&run->json);
 	crm_store_close(run->st);
@@ -1087,6 +1160,9 @@ main(int argc, char **argv)
 			crm_report(&e);
 			rc = e.code;
 		}
+	} else if (rc == 0 && o.verb == V_EVAL && run.n == 0) {
+		crm_warnx("no records to evaluate");
+		rc = EX_DATAERR;
 	} else if (rc == 0 && o.verb == V_EVAL) {
 		if (crm_binary_metrics(run.prob, run.y, run.n, &m) == -1)
 			crm_die(EX_SOFTWARE, "out of memory");

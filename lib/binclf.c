@@ -36,8 +36,11 @@ quiet(const char *s)
 	(void)s;
 }
 
-/* The sparse form of x for liblinear (with its bias node) or libsvm. */
-static void
+/*
+ * The sparse form of x for liblinear (with its bias node) or libsvm;
+ * returns the number of nodes written, the end marker included.
+ */
+static size_t
 to_nodes(const struct crm_binclf *m, const double *x, struct feature_node *lf,
     struct svm_node *sv)
 {
@@ -61,6 +64,7 @@ to_nodes(const struct crm_binclf *m, const double *x, struct feature_node *lf,
 		lf[n].index = -1;
 	} else
 		sv[n].index = -1;
+	return n + 1;
 }
 
 static int
@@ -80,7 +84,7 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 	double *x = NULL, *yd = NULL;
 	struct feature_node *lspace = NULL, **lx = NULL;
 	struct svm_node *sspace = NULL, **sx = NULL;
-	size_t i, j, w = crm_tab_width(t), per = w + 2;
+	size_t i, j, w = crm_tab_width(t), per = w + 2, nnz = 0, at;
 	int pos = 0;
 
 	for (i = 0; i < n; i++)
@@ -103,23 +107,30 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 	    (x = calloc(w, sizeof(*x))) == NULL ||
 	    (yd = calloc(n, sizeof(*yd))) == NULL)
 		goto nomem;
-	for (i = 0; i < n; i++)
+	/* the rows are sparse (one-hot): count their values first */
+	for (i = 0; i < n; i++) {
 		yd[i] = y[i] == 1 ? 1 : -1;
+		crm_tab_row(t, i, x);
+		for (j = 0; j < w; j++)
+			nnz += x[j] != 0;
+	}
+	nnz += 2 * n; /* the bias and the end of each row */
 	srand((unsigned)p->seed);
 	if (p->algo == CRM_ALGO_LR) {
 		struct problem prob;
 		struct parameter param;
 		struct model *lm;
+		const char *why;
 
-		if ((lspace = crm_reallocarray(
-			 NULL, n * per, sizeof(*lspace))) == NULL ||
+		if ((lspace = crm_reallocarray(NULL, nnz, sizeof(*lspace))) ==
+			NULL ||
 		    (lx = calloc(n, sizeof(*lx))) == NULL ||
 		    (m->w = calloc(w + 1, sizeof(*m->w))) == NULL)
 			goto nomem;
-		for (i = 0; i < n; i++) {
+		for (i = 0, at = 0; i < n; i++) {
 			crm_tab_row(t, i, x);
-			lx[i] = lspace + i * per;
-			to_nodes(m, x, lx[i], NULL);
+			lx[i] = lspace + at;
+			at += to_nodes(m, x, lx[i], NULL);
 		}
 		prob.l = (int)n;
 		prob.n = (int)w + 1;
@@ -130,7 +141,15 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 		param.solver_type = L2R_LR;
 		param.C = p->c;
 		param.eps = 0.001;
+#if LIBLINEAR_VERSION >= 240
+		param.regularize_bias =
+		    1; /* as 2.3 did; 0 would change models */
+#endif
 		set_print_string_function(quiet);
+		if ((why = check_parameter(&prob, &param)) != NULL) {
+			crm_err_set(e, EX_SOFTWARE, "liblinear: %s", why);
+			goto fail;
+		}
 		if ((lm = train(&prob, &param)) == NULL)
 			goto nomem;
 		/* weights toward label 1, whichever liblinear put first */
@@ -144,14 +163,14 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 		struct svm_parameter param;
 		const char *why;
 
-		if ((sspace = crm_reallocarray(
-			 NULL, n * per, sizeof(*sspace))) == NULL ||
+		if ((sspace = crm_reallocarray(NULL, nnz, sizeof(*sspace))) ==
+			NULL ||
 		    (sx = calloc(n, sizeof(*sx))) == NULL)
 			goto nomem;
-		for (i = 0; i < n; i++) {
+		for (i = 0, at = 0; i < n; i++) {
 			crm_tab_row(t, i, x);
-			sx[i] = sspace + i * per;
-			to_nodes(m, x, NULL, sx[i]);
+			sx[i] = sspace + at;
+			at += to_nodes(m, x, NULL, sx[i]);
 		}
 		prob.l = (int)n;
 		prob.y = yd;

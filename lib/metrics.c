@@ -151,9 +151,10 @@ crm_binary_metrics(
 {
 	struct scored *ord;
 	size_t i, j, top, tp = 0, fp = 0, tp_top = 0;
-	double rank_sum = 0, p, prev_recall = 0;
+	double rank_sum = 0, p, prev_recall = 0, ap = 0;
 
 	memset(m, 0, sizeof(*m));
+	m->auc = m->pr_auc = NAN; /* until there is something to rank */
 	m->n = n;
 	if (n == 0)
 		return 0;
@@ -193,8 +194,8 @@ crm_binary_metrics(
 		if (m->pos > 0) {
 			double recall = (double)tp / (double)m->pos;
 
-			m->pr_auc += (recall - prev_recall) * (double)tp /
-				     (double)(tp + fp);
+			ap += (recall - prev_recall) * (double)tp /
+			      (double)(tp + fp);
 			prev_recall = recall;
 		}
 	}
@@ -202,6 +203,8 @@ crm_binary_metrics(
 		m->auc =
 		    (rank_sum - (double)m->pos * (double)(m->pos + 1) / 2) /
 		    ((double)m->pos * (double)(n - m->pos));
+	if (m->pos > 0)
+		m->pr_auc = ap;
 	if (m->pos > 0)
 		m->lift10 = ((double)tp_top / (double)top) /
 			    ((double)m->pos / (double)n);

@@ -61,8 +61,9 @@ size_t crm_confusion_top(
 /* How well probabilities of "yes" rank and fit n labels (0 or 1). */
 struct crm_binmetrics {
 	size_t n, pos;
-	double auc;	 /* ROC AUC, ties counted half */
-	double pr_auc;	 /* average precision, as scikit-learn's */
+	double auc;	 /* ROC AUC, ties counted half; NaN with one class */
+	double pr_auc;	 /* average precision, as scikit-learn's; NaN
+			    without yes */
 	double log_loss; /* probabilities clipped to [1e-15, 1 - 1e-15] */
 	double brier;	 /* mean squared error of the probabilities */
 	double lift10;	 /* share of yes in the top 10% over the base rate */

@@ -72,7 +72,7 @@ crm_tab_free(struct crm_tab *t)
 
 		for (j = 0; j < c->nval; j++)
 			free(c->val[j]);
-		for (j = 0; j < c->ncat; j++)
+		for (j = 0; c->cat != NULL && j < c->ncat; j++)
 			free(c->cat[j]);
 		free(c->val);
 		free(c->cat);
@@ -297,7 +297,8 @@ fit_col(struct col *c)
 			return -1;
 		for (i = 0; i < c->nval; i++)
 			all[n++] = c->val[i] != NULL ? c->val[i] : "";
-		qsort(all, n, sizeof(*all), cmp_str);
+		if (n > 0)
+			qsort(all, n, sizeof(*all), cmp_str);
 		for (i = 0, distinct = 0; i < n; i++)
 			if (distinct == 0 || strcmp(all[distinct - 1], all[i]))
 				all[distinct++] = all[i];
@@ -335,7 +336,8 @@ fit_col(struct col *c)
 	c->sd = n > 1 ? sqrt(ss / (double)n) : 0;
 	if (!(c->sd > 0))
 		c->sd = 1;
-	qsort(v, n, sizeof(*v), cmp_double);
+	if (n > 0)
+		qsort(v, n, sizeof(*v), cmp_double);
 	for (i = 1, distinct = n > 0; i < n; i++)
 		distinct += v[i] != v[i - 1];
 	c->ncut = 0;
@@ -371,6 +373,8 @@ crm_tab_fit(struct crm_tab *t, struct crm_err *e)
 		w += col_width(c);
 	}
 	t->width = w;
+	if (t->nrow == 0)
+		return crm_err_set(e, EX_DATAERR, "no records to learn from");
 	if (w == 0)
 		return crm_err_set(e, EX_DATAERR, "no fields to learn from");
 	if (name_features(t) == -1 ||
@@ -516,8 +520,8 @@ crm_tab_row(const struct crm_tab *t, size_t i, double *x)
 }
 
 int
-crm_tab_encode(const struct crm_tab *t, const struct crm_rec *r, double *x,
-    struct crm_err *e)
+crm_tab_encode(const struct crm_tab *t, const struct crm_rec *r, int strict,
+    double *x, struct crm_err *e)
 {
 	size_t j, len;
 	const char *v;
@@ -529,6 +533,10 @@ crm_tab_encode(const struct crm_tab *t, const struct crm_rec *r, double *x,
 		if (c->type == CRM_COL_IGNORE)
 			continue;
 		k = crm_rec_find(r, c->name, strlen(c->name));
+		if (k < 0 && !strict) {
+			encode_value(c, "", 0, 1, x);
+			continue;
+		}
 		if (k < 0) {
 			crm_err_field(e, c->name, strlen(c->name));
 			return crm_err_set(e, EX_DATAERR,
@@ -653,7 +661,7 @@ crm_tab_load(const unsigned char **p, size_t *left, struct crm_err *e)
 {
 	struct crm_in in = { *p, *left, 0 };
 	struct crm_tab *t;
-	size_t i, j, w = 0, ncol;
+	size_t i, j, w = 0, ncol, ncat;
 
 	if ((t = crm_tab_new()) == NULL)
 		goto nomem;
@@ -688,15 +696,16 @@ crm_tab_load(const unsigned char **p, size_t *left, struct crm_err *e)
 			if (j > 0 && !(c->cut[j] > c->cut[j - 1]))
 				goto bad;
 		}
-		c->ncat = crm_in_32(&in);
-		if (in.bad || c->ncat > MAX_CAT || c->ncat > in.left / 4)
+		ncat = crm_in_32(&in);
+		if (in.bad || ncat > MAX_CAT || ncat > in.left / 4)
 			goto bad;
-		if (c->ncat > 0 &&
-		    (c->cat = calloc(c->ncat, sizeof(*c->cat))) == NULL)
+		if (ncat > 0 &&
+		    (c->cat = calloc(ncat, sizeof(*c->cat))) == NULL)
 			goto nomem;
-		for (j = 0; j < c->ncat; j++) {
+		for (j = 0; j < ncat; j++) {
 			if ((c->cat[j] = get_str(&in)) == NULL)
 				goto bad;
+			c->ncat = j + 1; /* what crm_tab_free frees */
 			if (j > 0 && strcmp(c->cat[j - 1], c->cat[j]) >= 0)
 				goto bad;
 		}

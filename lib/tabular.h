@@ -74,13 +74,15 @@ void crm_tab_column_range(
 void crm_tab_row(const struct crm_tab *t, size_t i, double *x);
 
 /*
- * Encode record r into x (width values).  A numeric field that the model
- * needs and r lacks altogether is an error (EX_DATAERR, field named): a
- * blank value is missing data, an absent field a wrong input.  Returns 0
- * or -1 with e filled.
+ * Encode record r into x (width values).  With strict, a field that the
+ * model needs and r lacks altogether is an error (EX_DATAERR, field
+ * named): a blank value is missing data, an absent field a wrong input;
+ * without, an absent field is missing data too (records of a training
+ * set, which JSONL may give different fields).  A numeric field's value
+ * that is not a number is an error.  Returns 0 or -1 with e filled.
  */
-int crm_tab_encode(const struct crm_tab *t, const struct crm_rec *r, double *x,
-    struct crm_err *e);
+int crm_tab_encode(const struct crm_tab *t, const struct crm_rec *r, int strict,
+    double *x, struct crm_err *e);
 
 /* Append the fitted encoding as bytes to b; 0 or -1. */
 int crm_tab_save(const struct crm_tab *t, struct crm_buf *b);

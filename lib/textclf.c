@@ -336,6 +336,9 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	param.solver_type = L2R_L2LOSS_SVC_DUAL;
 	param.C = p->c;
 	param.eps = p->eps;
+#if LIBLINEAR_VERSION >= 240
+	param.regularize_bias = 1; /* as 2.3 did; 0 would change models */
+#endif
 	param.p = 0.1;
 	set_print_string_function(nothing);
 

@@ -32,6 +32,30 @@ printf '%s\n' '{"customer_id":"Y","x":null,"vip":true}' >y.jsonl
 crm-churn train -q --model-file j.model j.jsonl
 t_run json-bool 0 -- crm-churn -q --model-file j.model --reasons 2 y.jsonl
 
+# JSONL records need not all have every field; folds of one class.
+printf '%s\n' '{"customer_id":"A","x":1,"churn":true}' \
+    '{"customer_id":"B","churn":false}' '{"customer_id":"C","x":3,"churn":1}' \
+    '{"customer_id":"D","x":0,"churn":0.0}' >het.jsonl
+t_run train-uneven 0 -- crm-churn train --model-file het.model het.jsonl
+printf 'id,x,churn\na,1,Yes\nb,2,no\nc,3, 1 \nd,4,FALSE\ne,5,"  y"\nf,6,T\n' \
+    >lab.csv
+t_run cv-one-class-fold 0 -- crm-churn eval -q --cv 3 --id-field id lab.csv
+t_run cv-untrainable-fold 65 -- crm-churn eval -q --cv 2 --id-field id \
+    lab.csv
+
+# A damaged model never crashes: every cut of one is refused.
+size=$(wc -c <m.model)
+n=0 bad=
+while [ "$n" -lt "$size" ]; do
+	head -c "$n" m.model >cut.model
+	rc=0
+	crm-churn -q --model-file cut.model --id-field customerID \
+	    in/score.csv >/dev/null 2>&1 || rc=$?
+	[ "$rc" = 65 ] || bad="$bad $n:$rc"
+	n=$((n + 5))
+done
+t_eq "every cut model refused with 65" "" "$bad"
+
 # The store: customers and events from crm-ingest, features from them.
 crm-ingest -q --db crm.db in/customers.jsonl >/dev/null
 crm-ingest -q --db crm.db --kind events in/events.jsonl >/dev/null
@@ -72,5 +96,12 @@ t_run action-alone 64 -- crm-churn --model-file m.model --action call \
 t_run cv-outside-eval 64 -- crm-churn --cv 3 --model-file m.model \
     in/score.csv
 t_run from-store-no-db 64 -- crm-churn --from-store
+t_run bad-as-of 64 -- crm-churn --db crm.db --from-store --as-of 2023-13-45
+crm-ingest -q --db empty.db in/customers.jsonl >/dev/null
+t_run store-no-events 65 -- crm-churn train --db empty.db --from-store \
+    --label-field churned
+head -1 in/telco-like.csv >header-only.csv
+t_run eval-nothing 65 -- crm-churn eval --model-file m.model \
+    --label-field Churn --id-field customerID header-only.csv
 t_ok "--help" crm-churn --help
 t_done

@@ -71,19 +71,19 @@ test_encoding(void)
 		printf("# feature %zu: %s\n", i, crm_tab_name(t, i));
 	TAP_STR(crm_tab_name(t, 0), "plan=basic", "one-hot name");
 	TAP_STR(crm_tab_name(t, 3), "months missing", "missing flag name");
-	crm_tab_encode(t, row(r, "pro", "3", 0), x, &e);
+	crm_tab_encode(t, row(r, "pro", "3", 0), 1, x, &e);
 	TAP_OK(x[0] == 0 && x[1] == 1 && fabs(x[2]) < 1e-12 && x[3] == 0,
 	    "3 is the mean of 1, 3, 5: z = 0");
-	crm_tab_encode(t, row(r, "gold", "", 0), x, &e);
+	crm_tab_encode(t, row(r, "gold", "", 0), 1, x, &e);
 	TAP_OK(x[0] == 0 && x[1] == 0 && x[2] == 0 && x[3] == 1, "unseen "
 								 "category: "
 								 "none; blank "
 								 "number: mean "
 								 "and flag");
-	TAP_OK(crm_tab_encode(t, row(r, "pro", "abc", 0), x, &e) == -1 &&
+	TAP_OK(crm_tab_encode(t, row(r, "pro", "abc", 0), 1, x, &e) == -1 &&
 		   e.code == 65,
 	    "a number that is not: %s", e.msg);
-	TAP_OK(crm_tab_encode(t, row(r, "pro", NULL, 0), x, &e) == -1 &&
+	TAP_OK(crm_tab_encode(t, row(r, "pro", NULL, 0), 1, x, &e) == -1 &&
 		   strcmp(e.field, "months") == 0,
 	    "a needed field missing: %s", e.msg);
 	crm_tab_free(t);
@@ -116,14 +116,14 @@ test_model(void)
 	crm_tab_fit(t, &e);
 	m = crm_binclf_train(t, churn, 8, &p, &e);
 	TAP_OK(m != NULL, "trained");
-	crm_tab_encode(crm_binclf_tab(m), row(r, "basic", "2", 0), x, &e);
+	crm_tab_encode(crm_binclf_tab(m), row(r, "basic", "2", 0), 1, x, &e);
 	pa = crm_binclf_prob(m, x);
 	n = crm_binclf_reasons(m, x, why, 2);
 	TAP_OK(
 	    n >= 1 && strcmp(crm_tab_column_name(crm_binclf_tab(m), why[0].col),
 			  "months") == 0,
 	    "a new customer's first reason is months");
-	crm_tab_encode(crm_binclf_tab(m), row(r, "pro", "28", 0), x, &e);
+	crm_tab_encode(crm_binclf_tab(m), row(r, "pro", "28", 0), 1, x, &e);
 	pb = crm_binclf_prob(m, x);
 	TAP_OK(pa > 0.5 && pb < 0.5, "new churns (%.3f), old stays (%.3f)", pa,
 	    pb);

@@ -80,7 +80,9 @@ static const char help[] =
     "missing input or model, 69 store schema too new, 70 internal error, 73\n"
     "cannot create output, 74 I/O error, 75 store busy.  See crm-churn(1).\n";
 
-enum verb { V_SCORE, V_TRAIN, V_EVAL };
+enum verb { V_SCORE, V_TRAIN, V_EVAL }; /* in order of verbs */
+
+static const char *const verbs[] = { "train", "eval", NULL };
 
 enum {
 	OPT_ACTION = 256,
@@ -213,7 +215,7 @@ add_type(struct opts *o, const char *field, enum crm_coltype type)
 }
 
 static void
-parse_opts(int argc, char **argv, struct opts *o)
+parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 {
 	const char *why;
 	char *comma;
@@ -231,15 +233,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->bp.c = 1;
 	o->bp.seed = 1;
 	o->fo.max_errors = -1;
-	if (argc > 1 && strcmp(argv[1], "train") == 0)
-		o->verb = V_TRAIN;
-	else if (argc > 1 && strcmp(argv[1], "eval") == 0)
-		o->verb = V_EVAL;
-	if (o->verb != V_SCORE) {
-		argv[1] = argv[0];
-		argc--;
-		argv++;
-	}
+	o->verb = verb;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
 		switch (c) {
@@ -1007,9 +1001,8 @@ train_finish(struct run *run, struct crm_err *e)
 	if ((run->x = calloc(crm_tab_width(t), sizeof(*run->x))) == NULL ||
 	    (prob = calloc(run->n, sizeof(*prob))) == NULL)
 		goto nomem;
-	for (i = 0; i < run->n; i++) {
-		if (crm_tab_encode(t, run->recs[i], 0, run->x, e) == -1)
-			goto out; /* cannot happen: it learned from them */
+	for (i = 0; i < run->n; i++) { /* the rows it learned from */
+		crm_tab_row(t, i, run->x);
 		prob[i] = crm_binclf_prob(run->m, run->x);
 	}
 	if (crm_binary_metrics(prob, run->y, run->n, &m) == -1)
@@ -1090,6 +1083,7 @@ main(int argc, char **argv)
 	unsigned long long nread, nwritten, nrejected;
 	struct crm_filter *f;
 	struct crm_binmetrics m;
+	enum verb verb;
 	struct opts o;
 	struct run run;
 	struct crm_err e;
@@ -1097,13 +1091,10 @@ main(int argc, char **argv)
 	int rc;
 
 	crm_cli_init("crm-churn");
-	parse_opts(argc, argv, &o);
+	verb = (enum verb)crm_cli_verb(&argc, argv, verbs);
+	parse_opts(argc, argv, verb, &o);
 	argc -= optind;
 	argv += optind;
-	if (o.verb != V_SCORE) {
-		argc--; /* the verb was shifted, not counted by optind */
-		argv++;
-	}
 	memset(&run, 0, sizeof(run));
 	run.o = &o;
 	crm_err_clear(&e);

@@ -78,7 +78,9 @@ static const char help[] =
     "model, 69 store schema too new, 70 internal error, 73 cannot create\n"
     "output, 74 I/O error, 75 store busy.  See crm-intent(1).\n";
 
-enum verb { V_PREDICT, V_TRAIN, V_EVAL, V_LABEL };
+enum verb { V_PREDICT, V_TRAIN, V_EVAL, V_LABEL }; /* in order of verbs */
+
+static const char *const verbs[] = { "train", "eval", "label", NULL };
 
 enum {
 	OPT_BITS = 256,
@@ -220,7 +222,7 @@ builtin(const char *name, const unsigned char **p, size_t *len)
 }
 
 static void
-parse_opts(int argc, char **argv, struct opts *o)
+parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 {
 	static const struct crm_textclf_params tp = CRM_TEXTCLF_PARAMS_DEFAULT;
 	int c;
@@ -234,20 +236,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	o->min_conf = -1;
 	o->tp = tp;
 	o->fo.max_errors = -1;
-	/* a first word that is a verb is one; anything else is a file */
-	if (argc > 1) {
-		if (strcmp(argv[1], "train") == 0)
-			o->verb = V_TRAIN;
-		else if (strcmp(argv[1], "eval") == 0)
-			o->verb = V_EVAL;
-		else if (strcmp(argv[1], "label") == 0)
-			o->verb = V_LABEL;
-	}
-	if (o->verb != V_PREDICT) {
-		argv[1] = argv[0];
-		argc--;
-		argv++;
-	}
+	o->verb = verb;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
 		switch (c) {
@@ -1053,6 +1042,7 @@ main(int argc, char **argv)
 		label_record, idle };
 	const struct crm_filter_ops *ops;
 	struct crm_filter *f;
+	enum verb verb;
 	struct opts o;
 	struct run run;
 	struct crm_err e;
@@ -1061,13 +1051,10 @@ main(int argc, char **argv)
 	int rc;
 
 	crm_cli_init("crm-intent");
-	parse_opts(argc, argv, &o);
+	verb = (enum verb)crm_cli_verb(&argc, argv, verbs);
+	parse_opts(argc, argv, verb, &o);
 	argc -= optind;
 	argv += optind;
-	if (o.verb != V_PREDICT) {
-		argc--; /* the verb was shifted, not counted by optind */
-		argv++;
-	}
 	memset(&run, 0, sizeof(run));
 	run.o = &o;
 	crm_err_clear(&e);

@@ -196,6 +196,13 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 			goto fail;
 		m->svm_yes = svm_yes_index(m->svm);
 	}
+	goto out;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory while training");
+fail:
+	crm_binclf_free(m);
+	m = NULL;
+out:
 	free(x);
 	free(yd);
 	free(lspace);
@@ -203,17 +210,6 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 	free(sspace);
 	free(sx);
 	return m;
-nomem:
-	crm_err_set(e, EX_SOFTWARE, "out of memory while training");
-fail:
-	free(x);
-	free(yd);
-	free(lspace);
-	free(lx);
-	free(sspace);
-	free(sx);
-	crm_binclf_free(m);
-	return NULL;
 }
 
 /* Create an empty temporary file; its name goes to name.  fd or -1. */

@@ -227,3 +227,21 @@ crm_opt_long(
 		    arg, min, max);
 	return v;
 }
+
+int
+crm_cli_verb(int *argc, char **argv, const char *const *verbs)
+{
+	int i, v;
+
+	if (*argc < 2)
+		return 0;
+	for (v = 0; verbs[v] != NULL; v++)
+		if (strcmp(argv[1], verbs[v]) == 0)
+			break;
+	if (verbs[v] == NULL)
+		return 0;
+	for (i = 1; i < *argc; i++) /* argv[*argc] is NULL and moves too */
+		argv[i] = argv[i + 1];
+	(*argc)--;
+	return v + 1;
+}

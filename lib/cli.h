@@ -53,6 +53,14 @@ int crm_parse_long(const char *s, long min, long max, long *out);
 int crm_parse_double(const char *s, double min, double max, double *out);
 
 /*
+ * Verbs: when argv[1] is one of the NULL-terminated verbs, remove it
+ * from argv (so getopt sees the options as usual; *argc drops by one) and
+ * return its index plus one; else return 0.  A file named like a verb is
+ * given as ./train.
+ */
+int crm_cli_verb(int *argc, char **argv, const char *const *verbs);
+
+/*
  * An option's whole number in [min, max]; a usage error (with synopsis,
  * then exit(EX_USAGE)) naming opt otherwise.
  */

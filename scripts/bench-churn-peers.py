@@ -20,9 +20,15 @@ A tool's figures on a fold go to FOLD_DIR/TOOL.result, one line:
 
 import csv
 import os
-import re
 import sys
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common  # noqa: E402
+from bench_common import die, progress  # noqa: E402
+
+bench_common.NAME = "bench-churn"
 
 FOLDS = 5
 PEERS = ("sklearn", "xgboost")
@@ -30,15 +36,6 @@ TRAIN_GOAL = 1.0  # seconds to train one fold
 DATA_FILE = os.path.join("telco-customer-churn", "Telco-Customer-Churn.csv")
 LABEL, POSITIVE, ID = "Churn", "Yes", "customerID"
 NUMERIC = ("SeniorCitizen", "tenure", "MonthlyCharges", "TotalCharges")
-
-
-def progress(msg):
-    print("bench-churn: " + msg, file=sys.stderr, flush=True)
-
-
-def die(msg):
-    progress(msg)
-    sys.exit(1)
 
 
 def fold_dirs(work_dir):
@@ -177,18 +174,6 @@ def run_peer(tool, work_dir):
 # ---- crmkit ------------------------------------------------------------------
 
 
-def eval_figure(line, key):
-    """The text and the value of key=... on crm-churn eval's line, and half
-    a unit of its last printed digit (how far rounding may have moved it)."""
-    m = re.search(r"(?:^|\s)" + key + r"=([0-9.eE+-]+)(?:\s|$)", line)
-    if not m:
-        die(f"no {key}= on the crm-churn eval line: {line}")
-    text = m.group(1)
-    mantissa, _, exp = text.lower().partition("e")
-    digits = len(mantissa.partition(".")[2])
-    return text, float(text), 0.5 * 10.0 ** (int(exp or 0) - digits)
-
-
 def scored_probabilities(d):
     """0/1 labels and churn_prob of crm-churn's scoring output for the
     fold's test file (crm-test.csv), after checking that it holds the test
@@ -230,7 +215,8 @@ def check_crmkit(d, eval_line, train_s):
     own = metrics(*scored_probabilities(d))
     figures = []
     for key, mine in zip(("auc", "pr_auc", "log_loss"), own):
-        text, theirs, rounding = eval_figure(eval_line, key)
+        text, theirs, rounding = bench_common.eval_figure(
+            eval_line, key, "crm-churn")
         if abs(theirs - mine) > max(1e-9, rounding):
             print(f"WARNING: {fold}: crm-churn eval {key}={text} but its "
                   f"churn_prob on test.csv gives {mine:.10f}", flush=True)

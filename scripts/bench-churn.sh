@@ -41,24 +41,13 @@ py=/usr/bin/python3
 helper=$root/scripts/bench-churn-peers.py
 folds=5
 
+bench="bench-churn"
+# shellcheck source=scripts/lib-bench.sh
+. "$root/scripts/lib-bench.sh"
+
 usage() {
 	echo "usage: bench-churn.sh [DATA_DIR]   (env: TOOLS, CRM_CHURN)" >&2
 	exit 64
-}
-
-die() {
-	echo "bench-churn: $*" >&2
-	exit 1
-}
-
-progress() {
-	echo "bench-churn: $*" >&2
-}
-
-# missing WHAT: a benchmark peer is not installed.
-missing() {
-	echo "bench-churn: $1 is missing; scripts/install-deps.sh --bench installs it" >&2
-	exit 69
 }
 
 [ $# -le 1 ] || usage
@@ -101,17 +90,6 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-churn.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 # ---- crmkit --------------------------------------------------------------------
-
-# timed IN CMD...: run CMD with stdin from IN and stdout to file descriptor
-# 3 (which the caller opens); print its wall seconds.
-timed() {
-	local in=$1 t0 t1
-	shift
-	t0=$(date +%s.%N)
-	"$@" <"$in" >&3 || die "exit status $?: $*"
-	t1=$(date +%s.%N)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
-}
 
 # run_crmkit: on each fold, train crm-churn on train.csv (timed), eval it on
 # test.csv and score test.csv (for the independent check of eval's

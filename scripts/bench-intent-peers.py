@@ -23,10 +23,16 @@ import collections
 import csv
 import math
 import os
-import re
 import subprocess
 import sys
 import time
+
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench_common  # noqa: E402
+from bench_common import die, progress  # noqa: E402
+
+bench_common.NAME = "bench-intent"
 
 PEERS = ("fasttext", "sklearn")
 BIG_MIN = 200_000  # messages in the prediction-speed file
@@ -35,15 +41,6 @@ FASTTEXT = "/usr/bin/fasttext"
 FASTTEXT_TRAIN = ["-epoch", "50", "-lr", "1.0", "-wordNgrams", "2",
                   "-minn", "2", "-maxn", "5", "-dim", "100", "-thread", "2",
                   "-seed", "1"]
-
-
-def progress(msg):
-    print("bench-intent: " + msg, file=sys.stderr, flush=True)
-
-
-def die(msg):
-    progress(msg)
-    sys.exit(1)
 
 
 def read_csv(path):
@@ -233,18 +230,6 @@ def run_sklearn(d):
 # ---- crmkit ------------------------------------------------------------------
 
 
-def eval_figure(line, key):
-    """The value of key=... on crm-intent eval's line, and half a unit of
-    its last printed digit (how far rounding may have moved it)."""
-    m = re.search(r"(?:^|\s)" + key + r"=([0-9.eE+-]+)(?:\s|$)", line)
-    if not m:
-        die(f"no {key}= on the crm-intent eval line: {line}")
-    text = m.group(1)
-    mantissa, _, exp = text.lower().partition("e")
-    digits = len(mantissa.partition(".")[2])
-    return float(text), 0.5 * 10.0 ** (int(exp or 0) - digits)
-
-
 def check_crmkit(d, eval_line, train_s, predict_s):
     """Compare eval's accuracy and macro-F1 with the same figures computed
     here from the predict run on test.csv (crm-test.csv, columns label and
@@ -261,7 +246,8 @@ def check_crmkit(d, eval_line, train_s, predict_s):
     own = scores([r["label"] for r in rows], [r["intent"] for r in rows])
     figures = []
     for key, mine in zip(("accuracy", "macro_f1"), own):
-        theirs, rounding = eval_figure(eval_line, key)
+        _, theirs, rounding = bench_common.eval_figure(
+            eval_line, key, "crm-intent")
         if abs(theirs - mine) > max(1e-9, rounding):
             print(f"WARNING: {task}: crm-intent eval {key}={theirs} but its "
                   f"predictions on test.csv give {mine:.10f}", flush=True)

@@ -44,24 +44,13 @@ py=/usr/bin/python3
 helper=$root/scripts/bench-intent-peers.py
 fasttext=/usr/bin/fasttext
 
+bench="bench-intent"
+# shellcheck source=scripts/lib-bench.sh
+. "$root/scripts/lib-bench.sh"
+
 usage() {
 	echo "usage: bench-intent.sh [DATA_DIR]   (env: TASKS, TOOLS, CRM_INTENT)" >&2
 	exit 64
-}
-
-die() {
-	echo "bench-intent: $*" >&2
-	exit 1
-}
-
-progress() {
-	echo "bench-intent: $*" >&2
-}
-
-# missing WHAT: a benchmark peer is not installed.
-missing() {
-	echo "bench-intent: $1 is missing; scripts/install-deps.sh --bench installs it" >&2
-	exit 69
 }
 
 [ $# -le 1 ] || usage
@@ -107,17 +96,6 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-intent.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
 # ---- crmkit --------------------------------------------------------------------
-
-# timed IN CMD...: run CMD with stdin from IN and stdout to file descriptor
-# 3 (which the caller opens); print its wall seconds.
-timed() {
-	local in=$1 t0 t1
-	shift
-	t0=$(date +%s.%N)
-	"$@" <"$in" >&3 || die "exit status $?: $*"
-	t1=$(date +%s.%N)
-	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f\n", b - a }'
-}
 
 # run_crmkit TASK: train crm-intent on train.csv, eval it on test.csv,
 # predict test.csv (for the independent check of eval's figures) and then

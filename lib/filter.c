@@ -315,6 +315,17 @@ crm_filter_run_file(struct crm_filter *f, FILE *fp, const char *name)
 }
 
 int
+crm_filter_put(struct crm_filter *f, const struct crm_rec *r, struct crm_err *e)
+{
+	if (f->out == NULL) /* no input had a header or a record */
+		return crm_err_set(e, EX_SOFTWARE, "no output to write to");
+	if (crm_writer_put(f->out, r, e) == -1)
+		return -1;
+	f->written++;
+	return 0;
+}
+
+int
 crm_filter_finish(struct crm_filter *f, int rc)
 {
 	struct crm_err e;

@@ -75,6 +75,14 @@ void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
     unsigned long long *written, unsigned long long *rejected);
 
 /*
+ * Write r to the output after the run, for a tool that holds every
+ * record (its record function drops them) until it has seen them all.
+ * 0, or -1 with e.
+ */
+int crm_filter_put(
+    struct crm_filter *f, const struct crm_rec *r, struct crm_err *e);
+
+/*
  * Flush the output and the rejects file and return the exit status of
  * the run, given rc, the status so far (0 or a fatal code).
  */

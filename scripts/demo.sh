@@ -28,6 +28,14 @@ step sqlite3 -header -column "$db" \
 step sqlite3 -header -column "$db" \
     "SELECT customer_id, time, type, amount FROM events ORDER BY time"
 
+# One customer across channels: clusters, then golden records.
+cd "$top/testdata/dedupe"
+step crm-dedupe customers.csv
+step crm-dedupe -q --merge customers.csv
+crm-ingest -q --db "$db" customers.csv >/dev/null
+crm-dedupe -q --db "$db" --from-store >/dev/null
+step crm-dedupe --db "$db" --incremental updates.csv
+
 # Churn from the store's events: train, then score with reasons.
 cd "$top/testdata/churn"
 step crm-ingest -q --db "$db" customers.jsonl >/dev/null

@@ -278,6 +278,12 @@ crm_store_db(struct crm_store *s)
 	return s->db;
 }
 
+const char *
+crm_store_path(const struct crm_store *s)
+{
+	return s->path;
+}
+
 int
 crm_store_begin(struct crm_store *s, struct crm_err *e)
 {

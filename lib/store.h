@@ -35,6 +35,9 @@ void crm_store_close(struct crm_store *s);
 /* The connection, for statements of the caller's own. */
 sqlite3 *crm_store_db(struct crm_store *s);
 
+/* The store's file name as given to crm_store_open(), for messages. */
+const char *crm_store_path(const struct crm_store *s);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; 0, or -1 with e filled. */
 int crm_store_begin(struct crm_store *s, struct crm_err *e);
 int crm_store_commit(struct crm_store *s, struct crm_err *e);

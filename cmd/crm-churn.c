@@ -822,21 +822,15 @@ static const char *const churn_features[] = {
 };
 
 /*
- * Write the store's customers, their features and their label (from the
- * customer's extra JSON, when there) as JSONL records to a temporary
- * file, for the same loop as any input; training leaves out unlabelled
- * customers.
+ * The store's customers, their features and their label (from the
+ * customer's extra JSON) as JSONL in a temporary file, for the same loop
+ * as any input; training leaves out unlabelled customers.
  */
 static FILE *
 store_records(struct run *run, struct crm_err *e)
 {
 	const struct opts *o = run->o;
 	struct crm_activity_opts fo;
-	struct crm_activity *feat;
-	struct crm_rec *r;
-	struct crm_buf b;
-	FILE *fp;
-	int rc;
 
 	memset(&fo, 0, sizeof(fo));
 	fo.as_of = o->as_of;
@@ -844,50 +838,7 @@ store_records(struct run *run, struct crm_err *e)
 	fo.nnames = sizeof(churn_features) / sizeof(churn_features[0]);
 	fo.id_field = o->id_field;
 	fo.extra = o->label_field;
-	if ((feat = crm_activity_open(run->st, &fo, e)) == NULL)
-		return NULL;
-	if ((fp = tmpfile()) == NULL) {
-		crm_err_set(e, EX_CANTCREAT,
-		    "cannot create a temporary file: %s", strerror(errno));
-		crm_activity_close(feat);
-		return NULL;
-	}
-	r = crm_rec_new();
-	crm_buf_init(&b);
-	while (r != NULL && (rc = crm_activity_next(feat, r, e)) == 1) {
-		if (o->verb != V_SCORE &&
-		    crm_rec_find(r, o->label_field, strlen(o->label_field)) < 0)
-			continue;
-		crm_buf_reset(&b);
-		if (crm_rec_to_json(r, &b) == -1 ||
-		    crm_buf_addc(&b, '\n') == -1) {
-			crm_err_set(e, EX_SOFTWARE, "out of memory");
-			rc = -1;
-			break;
-		}
-		if (fwrite(b.p, 1, b.len, fp) != b.len) {
-			crm_err_set(
-			    e, EX_IOERR, "cannot write a temporary file");
-			rc = -1;
-			break;
-		}
-	}
-	if (r == NULL) {
-		crm_err_set(e, EX_SOFTWARE, "out of memory");
-		rc = -1;
-	}
-	crm_rec_free(r);
-	crm_buf_release(&b);
-	crm_activity_close(feat);
-	if (rc == 0 && (fflush(fp) == EOF || fseek(fp, 0, SEEK_SET) == -1)) {
-		crm_err_set(e, EX_IOERR, "cannot read a temporary file");
-		rc = -1;
-	}
-	if (rc != 0) {
-		fclose(fp);
-		return NULL;
-	}
-	return fp;
+	return crm_activity_dump(run->st, &fo, o->verb != V_SCORE, e);
 }
 
 /* ==== Models ==== */

@@ -13,6 +13,7 @@
 #define CRM_ACTIVITY_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
 #include "rec.h"
@@ -68,5 +69,13 @@ int crm_activity_get(struct crm_activity *f, const char *id, size_t len,
  */
 int crm_activity_next(
     struct crm_activity *f, struct crm_rec *out, struct crm_err *e);
+
+/*
+ * Every customer of the store (as crm_activity_next gives them) as JSONL
+ * records in a temporary file, rewound, for a filter's record loop; with
+ * need_extra, only the customers that have o->extra.  NULL with e filled.
+ */
+FILE *crm_activity_dump(struct crm_store *s, const struct crm_activity_opts *o,
+    int need_extra, struct crm_err *e);
 
 #endif

@@ -20,7 +20,7 @@ CFLAGS	:= -O1 -g $(SANFLAGS)
 LDFLAGS	+= $(SANFLAGS)
 endif
 
-BINS	= crm-churn crm-ingest crm-intent
+BINS	= crm-churn crm-ingest crm-intent crm-tag
 LIBSRC	= $(sort $(wildcard lib/*.c))
 LIBOBJ	= $(LIBSRC:lib/%.c=$(O)/lib/%.o)
 UNITSRC	= $(sort $(wildcard tests/unit/test_*.c))

@@ -15,15 +15,18 @@
  */
 #include <cblas.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "kmeans.h"
 
-#define BLOCK 4096 /* rows per matrix product */
+#define BLOCK	    4096 /* rows per matrix product */
+#define MAX_THREADS 8	 /* workers for the restarts */
 
 /* ==== Random numbers: xoshiro256** seeded by splitmix64 ==== */
 
@@ -137,39 +140,57 @@ crm_kmeans_defaults(struct crm_kmeans_params *p, size_t k)
 struct work {
 	const double *x, *xx; /* points and their squared norms */
 	size_t n, d, k;
+	const struct crm_kmeans_params *p;
+	int first, step; /* the restarts of this worker: first, first+step... */
 	double *cc;	 /* k: squared norms of the centres */
-	double *block;	 /* BLOCK * max(k, trials) */
-	double *closest; /* n: seeding distances; cumulative sums */
-	double *cum;	 /* n */
+	double *block;	 /* BLOCK * k */
+	double *closest; /* n: squared distance to the nearest seed */
+	double *cum;	 /* n: its running sum */
+	double *trial;	 /* n * TRIALS: distances to the candidates */
 	double *sums;	 /* k * d */
 	size_t *count;	 /* k */
 	double *old;	 /* k * d */
-	double *cand;	 /* 64 * d: seeding candidates */
+	double *cand;	 /* TRIALS * d: seeding candidates */
+	double *centers; /* k * d */
+	int *label;	 /* n */
+	double *d2;	 /* n */
+	struct crm_kmeans_result best; /* the best run of this worker */
+	int best_run;
 };
 
-/* Label every point with its nearest centre; return 1 if any changed. */
+#define TRIALS 8 /* 2 + ln k candidates, at most */
+
+/*
+ * Label every point with its nearest centre (the least |c|^2 - 2 x.c,
+ * from one matrix product per block); return 1 if any label changed.
+ */
 static int
 assign(struct work *w, const double *centers, int *label, double *d2)
 {
-	size_t i0, i, j, r, k = w->k;
+	size_t i0, i, j, r, k = w->k, d = w->d;
 	int changed = 0;
 
-	sqnorms(centers, k, w->d, w->cc);
+	sqnorms(centers, k, d, w->cc);
 	for (i0 = 0; i0 < w->n; i0 += BLOCK) {
 		r = w->n - i0 < BLOCK ? w->n - i0 : BLOCK;
-		dist2(w->x + i0 * w->d, w->xx + i0, r, centers, w->cc, k, w->d,
-		    w->block);
+		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)r,
+		    (int)k, (int)d, -2.0, w->x + i0 * d, (int)d, centers,
+		    (int)d, 0.0, w->block, (int)k);
 		for (i = 0; i < r; i++) {
 			const double *row = w->block + i * k;
+			double v, min = row[0] + w->cc[0];
 			size_t best = 0;
 
 			for (j = 1; j < k; j++)
-				if (row[j] < row[best])
+				if ((v = row[j] + w->cc[j]) < min) {
+					min = v;
 					best = j;
+				}
 			if (label[i0 + i] != (int)best)
 				changed = 1;
 			label[i0 + i] = (int)best;
-			d2[i0 + i] = row[best];
+			v = min + w->xx[i0 + i];
+			d2[i0 + i] = v > 0 ? v : 0;
 		}
 	}
 	return changed;
@@ -214,96 +235,95 @@ update(struct work *w, double *centers, const int *label, double *d2)
 			    w->sums[c * d + j] / (double)w->count[c];
 }
 
+/* The first index whose running sum reaches v. */
+static size_t
+search(const double *cum, size_t n, double v)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cum[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n ? lo : n - 1;
+}
+
 /* Greedy k-means++: k centres drawn from the points into centers. */
 static void
 seed_centers(struct work *w, struct rng *g, double *centers)
 {
 	size_t n = w->n, d = w->d, k = w->k, i0, i, r, t, c, best;
-	size_t trials = 2 + (size_t)log((double)k), cand[64];
-	double pot, newpot[64], cy[64], *cd = w->cand;
+	size_t trials = 2 + (size_t)log((double)k), cand[TRIALS];
+	double pot, newpot[TRIALS], cy[TRIALS];
 
-	if (trials > 64)
-		trials = 64;
+	if (trials > TRIALS)
+		trials = TRIALS;
 	i = rng_below(g, n);
 	memcpy(centers, w->x + i * d, d * sizeof(*centers));
-	pot = 0;
 	for (i0 = 0; i0 < n; i0 += BLOCK) {
 		r = n - i0 < BLOCK ? n - i0 : BLOCK;
 		dist2(w->x + i0 * d, w->xx + i0, r, centers, w->xx + i, 1, d,
 		    w->closest + i0);
 	}
-	for (i = 0; i < n; i++) {
-		pot += w->closest[i];
-		w->cum[i] = pot;
-	}
+	for (pot = 0, i = 0; i < n; i++)
+		w->cum[i] = pot += w->closest[i];
 	for (c = 1; c < k; c++) {
 		for (t = 0; t < trials; t++) {
-			double v = rng_unif(g) * pot;
-			size_t lo = 0, hi = n; /* first cum[i] >= v */
-
-			while (lo < hi) {
-				size_t mid = lo + (hi - lo) / 2;
-
-				if (w->cum[mid] < v)
-					lo = mid + 1;
-				else
-					hi = mid;
-			}
-			cand[t] = lo < n ? lo : n - 1;
-			memcpy(cd + t * d, w->x + cand[t] * d, d * sizeof(*cd));
+			cand[t] = search(w->cum, n, rng_unif(g) * pot);
+			memcpy(w->cand + t * d, w->x + cand[t] * d,
+			    d * sizeof(double));
 			cy[t] = w->xx[cand[t]];
 			newpot[t] = 0;
 		}
 		for (i0 = 0; i0 < n; i0 += BLOCK) {
+			double *out = w->trial + i0 * trials;
+
 			r = n - i0 < BLOCK ? n - i0 : BLOCK;
-			dist2(w->x + i0 * d, w->xx + i0, r, cd, cy, trials, d,
-			    w->block);
+			dist2(w->x + i0 * d, w->xx + i0, r, w->cand, cy, trials,
+			    d, out);
 			for (i = 0; i < r; i++)
 				for (t = 0; t < trials; t++) {
-					double v = w->block[i * trials + t];
-					double o = w->closest[i0 + i];
+					double *v = &out[i * trials + t];
 
-					newpot[t] += v < o ? v : o;
+					if (*v > w->closest[i0 + i])
+						*v = w->closest[i0 + i];
+					newpot[t] += *v;
 				}
 		}
 		for (best = 0, t = 1; t < trials; t++)
 			if (newpot[t] < newpot[best])
 				best = t;
-		memcpy(centers + c * d, cd + best * d, d * sizeof(*cd));
-		for (i0 = 0; i0 < n; i0 += BLOCK) {
-			r = n - i0 < BLOCK ? n - i0 : BLOCK;
-			dist2(w->x + i0 * d, w->xx + i0, r, cd + best * d,
-			    cy + best, 1, d, w->block);
-			for (i = 0; i < r; i++)
-				if (w->block[i] < w->closest[i0 + i])
-					w->closest[i0 + i] = w->block[i];
-		}
+		memcpy(centers + c * d, w->cand + best * d, d * sizeof(double));
 		for (pot = 0, i = 0; i < n; i++) {
-			pot += w->closest[i];
-			w->cum[i] = pot;
+			w->closest[i] = w->trial[i * trials + best];
+			w->cum[i] = pot += w->closest[i];
 		}
 	}
 }
 
-/* One run from new seeds: centers, label, d2, returns the inertia. */
+/* One run from new seeds: centers, label, d2; returns the inertia. */
 static double
-run(struct work *w, const struct crm_kmeans_params *p, struct rng *g,
-    double *centers, int *label, double *d2, int *iterations)
+run(struct work *w, struct rng *g, int *iterations)
 {
+	const struct crm_kmeans_params *p = w->p;
 	size_t i, kd = w->k * w->d;
-	double shift, inertia = 0;
+	double shift, inertia = 0, *centers = w->centers;
 	int it, strict = 0;
 
 	seed_centers(w, g, centers);
 	for (i = 0; i < w->n; i++)
-		label[i] = -1;
+		w->label[i] = -1;
 	for (it = 0; it < p->max_iter; it++) {
-		if (!assign(w, centers, label, d2) && it > 0) {
+		if (!assign(w, centers, w->label, w->d2) && it > 0) {
 			strict = 1;
 			break;
 		}
 		memcpy(w->old, centers, kd * sizeof(*centers));
-		update(w, centers, label, d2);
+		update(w, centers, w->label, w->d2);
 		for (shift = 0, i = 0; i < kd; i++)
 			shift +=
 			    (centers[i] - w->old[i]) * (centers[i] - w->old[i]);
@@ -313,11 +333,37 @@ run(struct work *w, const struct crm_kmeans_params *p, struct rng *g,
 		}
 	}
 	if (!strict)
-		assign(w, centers, label, d2);
+		assign(w, centers, w->label, w->d2);
 	for (i = 0; i < w->n; i++)
-		inertia += d2[i];
+		inertia += w->d2[i];
 	*iterations = it;
 	return inertia;
+}
+
+/* A worker: its share of the restarts, keeping its best run. */
+static void *
+worker(void *arg)
+{
+	struct work *w = arg;
+	struct rng g;
+	double inertia;
+	int rs, iters;
+
+	for (rs = w->first; rs < w->p->restarts; rs += w->step) {
+		/* each run has a seed of its own, whatever thread runs it */
+		rng_seed(&g, (uint64_t)w->p->seed * 1000003u + (uint64_t)rs);
+		inertia = run(w, &g, &iters);
+		if (inertia < w->best.inertia) {
+			w->best.inertia = inertia;
+			w->best.iterations = iters;
+			w->best_run = rs;
+			memcpy(w->best.centers, w->centers,
+			    w->k * w->d * sizeof(double));
+			memcpy(w->best.label, w->label, w->n * sizeof(int));
+			memcpy(w->best.dist2, w->d2, w->n * sizeof(double));
+		}
+	}
+	return NULL;
 }
 
 static int sort_d; /* the row length for cmp_rows (qsort has no context) */
@@ -357,17 +403,84 @@ crm_kmeans_distinct(const double *x, size_t n, size_t d)
 	return m;
 }
 
+static void
+work_free(struct work *w)
+{
+	free(w->cc);
+	free(w->block);
+	free(w->closest);
+	free(w->cum);
+	free(w->trial);
+	free(w->sums);
+	free(w->count);
+	free(w->old);
+	free(w->cand);
+	free(w->centers);
+	free(w->label);
+	free(w->d2);
+	if (w->first > 0) { /* worker 0 keeps its best in the caller's r */
+		free(w->best.centers);
+		free(w->best.label);
+		free(w->best.dist2);
+	}
+}
+
+/* Set up worker w; 0, or -1 when out of memory. */
+static int
+work_init(struct work *w, const struct crm_kmeans_result *r)
+{
+	size_t n = w->n, k = w->k, d = w->d;
+
+	w->best.inertia = INFINITY;
+	w->best_run = -1;
+	if (w->first == 0) {
+		w->best.centers = r->centers;
+		w->best.label = r->label;
+		w->best.dist2 = r->dist2;
+	} else if ((w->best.centers = crm_reallocarray(
+			NULL, k * d, sizeof(double))) == NULL ||
+		   (w->best.label = crm_reallocarray(NULL, n, sizeof(int))) ==
+		       NULL ||
+		   (w->best.dist2 =
+			   crm_reallocarray(NULL, n, sizeof(double))) == NULL)
+		return -1;
+	return (w->cc = crm_reallocarray(NULL, k, sizeof(double))) == NULL ||
+		       (w->block = crm_reallocarray(
+			    NULL, (size_t)BLOCK, k * sizeof(double))) == NULL ||
+		       (w->closest = crm_reallocarray(
+			    NULL, n, sizeof(double))) == NULL ||
+		       (w->cum = crm_reallocarray(NULL, n, sizeof(double))) ==
+			   NULL ||
+		       (w->trial = crm_reallocarray(
+			    NULL, n, TRIALS * sizeof(double))) == NULL ||
+		       (w->sums = crm_reallocarray(
+			    NULL, k * d, sizeof(double))) == NULL ||
+		       (w->count = crm_reallocarray(NULL, k, sizeof(size_t))) ==
+			   NULL ||
+		       (w->old = crm_reallocarray(
+			    NULL, k * d, sizeof(double))) == NULL ||
+		       (w->cand = crm_reallocarray(
+			    NULL, TRIALS * d, sizeof(double))) == NULL ||
+		       (w->centers = crm_reallocarray(
+			    NULL, k * d, sizeof(double))) == NULL ||
+		       (w->label = crm_reallocarray(NULL, n, sizeof(int))) ==
+			   NULL ||
+		       (w->d2 = crm_reallocarray(NULL, n, sizeof(double))) ==
+			   NULL
+		   ? -1
+		   : 0;
+}
+
 int
 crm_kmeans(const double *x, size_t n, size_t d,
     const struct crm_kmeans_params *p, struct crm_kmeans_result *r,
     struct crm_err *e)
 {
-	struct work w;
-	struct rng g;
-	double *centers = NULL, *d2 = NULL, inertia;
-	int *label = NULL, iters, rs, rc = -1;
-	size_t kk = p->k > 64 ? p->k : 64;
-	long distinct;
+	struct work w[MAX_THREADS];
+	pthread_t tid[MAX_THREADS];
+	double *xx;
+	long distinct, cpus;
+	int nt, t, best = 0, rc = -1, started[MAX_THREADS];
 
 	if ((distinct = crm_kmeans_distinct(x, n, d)) < 0)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -376,57 +489,64 @@ crm_kmeans(const double *x, size_t n, size_t d,
 		    "%zu clusters asked for, but the data has %ld distinct "
 		    "point%s",
 		    p->k, distinct, distinct == 1 ? "" : "s");
-	memset(&w, 0, sizeof(w));
-	w.x = x;
-	w.n = n;
-	w.d = d;
-	w.k = p->k;
-	if ((w.xx = crm_reallocarray(NULL, n, sizeof(double))) == NULL ||
-	    (w.cc = crm_reallocarray(NULL, p->k, sizeof(double))) == NULL ||
-	    (w.block = crm_reallocarray(
-		 NULL, (size_t)BLOCK * kk, sizeof(double))) == NULL ||
-	    (w.closest = crm_reallocarray(NULL, n, sizeof(double))) == NULL ||
-	    (w.cum = crm_reallocarray(NULL, n, sizeof(double))) == NULL ||
-	    (w.sums = crm_reallocarray(NULL, p->k * d, sizeof(double))) ==
-		NULL ||
-	    (w.count = crm_reallocarray(NULL, p->k, sizeof(size_t))) == NULL ||
-	    (w.old = crm_reallocarray(NULL, p->k * d, sizeof(double))) ==
-		NULL ||
-	    (w.cand = crm_reallocarray(NULL, 64 * d, sizeof(double))) == NULL ||
-	    (centers = crm_reallocarray(NULL, p->k * d, sizeof(double))) ==
-		NULL ||
-	    (label = crm_reallocarray(NULL, n, sizeof(int))) == NULL ||
-	    (d2 = crm_reallocarray(NULL, n, sizeof(double))) == NULL) {
-		crm_err_set(e, EX_SOFTWARE, "out of memory");
-		goto out;
-	}
-	sqnorms(x, n, d, (double *)w.xx);
-	rng_seed(&g, p->seed);
-	r->inertia = INFINITY;
-	for (rs = 0; rs < (p->restarts > 0 ? p->restarts : 1); rs++) {
-		inertia = run(&w, p, &g, centers, label, d2, &iters);
-		if (inertia < r->inertia) {
-			r->inertia = inertia;
-			r->iterations = iters;
-			memcpy(r->centers, centers, p->k * d * sizeof(double));
-			memcpy(r->label, label, n * sizeof(int));
-			memcpy(r->dist2, d2, n * sizeof(double));
+	if ((xx = crm_reallocarray(NULL, n, sizeof(double))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	sqnorms(x, n, d, xx);
+	/* the restarts run in parallel, each matrix product on one core */
+	cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	nt = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (int)cpus;
+	if (nt > p->restarts)
+		nt = p->restarts > 0 ? p->restarts : 1;
+#ifdef OPENBLAS_VERSION
+	if (nt > 1)
+		openblas_set_num_threads(1);
+#endif
+	memset(w, 0, sizeof(w));
+	memset(started, 0, sizeof(started));
+	for (t = 0; t < nt; t++) {
+		w[t].x = x;
+		w[t].xx = xx;
+		w[t].n = n;
+		w[t].d = d;
+		w[t].k = p->k;
+		w[t].p = p;
+		w[t].first = t;
+		w[t].step = nt;
+		if (work_init(&w[t], r) == -1) {
+			crm_err_set(e, EX_SOFTWARE, "out of memory");
+			goto out;
 		}
 	}
+	for (t = 1; t < nt; t++) {
+		if (pthread_create(&tid[t], NULL, worker, &w[t]) != 0)
+			break;
+		started[t] = 1;
+	}
+	for (; t < nt; t++) /* a thread that could not start: run here */
+		worker(&w[t]);
+	worker(&w[0]);
+	for (t = 1; t < nt; t++)
+		if (started[t])
+			pthread_join(tid[t], NULL);
+	/* the least inertia wins; among equals, the earliest run */
+	for (t = 1; t < nt; t++)
+		if (w[t].best.inertia < w[best].best.inertia ||
+		    (w[t].best.inertia == w[best].best.inertia &&
+			w[t].best_run < w[best].best_run))
+			best = t;
+	if (best != 0) {
+		memcpy(r->centers, w[best].best.centers,
+		    p->k * d * sizeof(double));
+		memcpy(r->label, w[best].best.label, n * sizeof(int));
+		memcpy(r->dist2, w[best].best.dist2, n * sizeof(double));
+	}
+	r->inertia = w[best].best.inertia;
+	r->iterations = w[best].best.iterations;
 	rc = 0;
 out:
-	free((double *)w.xx);
-	free(w.cc);
-	free(w.block);
-	free(w.closest);
-	free(w.cum);
-	free(w.sums);
-	free(w.count);
-	free(w.old);
-	free(w.cand);
-	free(centers);
-	free(label);
-	free(d2);
+	for (t = 0; t < nt; t++)
+		work_free(&w[t]);
+	free(xx);
 	return rc;
 }
 

@@ -991,8 +991,9 @@ cluster(struct run *run, struct crm_err *e)
 	renumber(label, n, p.k);
 	if (!o->quiet)
 		crm_warnx("k-means: %zu clusters of %zu records, inertia %.4f, "
-			  "best of %ld runs (%d iterations)",
-		    p.k, n, res.inertia, o->restarts, res.iterations);
+			  "best of %ld runs (%d iteration%s)",
+		    p.k, n, res.inertia, o->restarts, res.iterations,
+		    res.iterations == 1 ? "" : "s");
 	for (i = 0, j = 0; i < run->n; i++) {
 		if (j < n && row[j] == i) {
 			run->cluster[i] = label[j];

@@ -487,8 +487,8 @@ crm_kmeans(const double *x, size_t n, size_t d,
 	if (p->k < 1 || (size_t)distinct < p->k)
 		return crm_err_set(e, EX_DATAERR,
 		    "%zu clusters asked for, but the data has %ld distinct "
-		    "point%s",
-		    p->k, distinct, distinct == 1 ? "" : "s");
+		    "point%s: ask for %ld or fewer",
+		    p->k, distinct, distinct == 1 ? "" : "s", distinct);
 	if ((xx = crm_reallocarray(NULL, n, sizeof(double))) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	sqnorms(x, n, d, xx);

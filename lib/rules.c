@@ -479,7 +479,8 @@ compile_error(struct crm_rules *rs, const struct expr *x, struct crm_err *e)
 
 	e->file = x->file;
 	e->line = x->line;
-	if (strcmp(msg, "not authorized") == 0)
+	if (strcmp(msg, "not authorized") == 0 ||
+	    strncmp(msg, "no such table", 13) == 0)
 		msg = "an expression may read only the record's fields";
 	return crm_err_set(e, EX_DATAERR, "%s", msg);
 }

@@ -126,6 +126,8 @@ install: all
 	for m in $(MAN); do \
 		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s; \
 	done
+	install -d $(DESTDIR)$(PREFIX)/share/crmkit/rules
+	install -m 644 examples/rules/*.rules $(DESTDIR)$(PREFIX)/share/crmkit/rules
 
 clean:
 	rm -rf build

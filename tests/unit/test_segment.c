@@ -88,7 +88,8 @@ blobs(double *x)
 static void
 test_kmeans(void)
 {
-	double x[300], centers[3 * 2], dist2[150], c2[6], d2b[150], brute = 0;
+	double x[300], centers[8 * 2], dist2[150], c2[8 * 2], d2b[150],
+	    brute = 0;
 	int label[150], l2[150];
 	struct crm_kmeans_params p;
 	struct crm_kmeans_result r = { centers, label, dist2, 0, 0 };

@@ -125,6 +125,14 @@ t_run usage-from-store-no-db 64 -- crm-tag --from-store --rfm
 t_run usage-bad-as-of 64 -- crm-tag --db crm.db --as-of 2024-13-45 --rfm \
     in/customers.csv
 t_run usage-auto-k-one 64 -- crm-tag --kmeans 1 --auto-k in/points.csv
-t_ok "--help" crm-tag --help
-t_ok "--version" crm-tag --version
+crm-tag --help >help.out
+t_ok "--help prints the synopsis on stdout" grep -q '^usage: crm-tag' help.out
+t_ok "--version names crmkit" sh -c 'crm-tag --version | grep -q "(crmkit)"'
+t_ok "--help synopsis matches the man page" sh -c \
+    "sed -n '/^usage:/,/^\$/p' help.out | tr -s ' \n' ' ' | \
+    sed 's/usage: //' >syn.help; \
+    mandoc -Tascii '$TOP/man/crm-tag.1' | col -bx | \
+    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;\$d' | tr -s ' \n' ' ' \
+    >syn.man; test \"\$(sed 's/ *\$//' syn.help)\" = \"\$(sed 's/^ *//;s/ *\$//' syn.man)\" || \
+    { cat syn.help; echo; cat syn.man; false; }"
 t_done

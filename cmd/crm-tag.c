@@ -598,8 +598,8 @@ tag_record(struct run *run, struct crm_rec *r, int untyped, struct crm_err *e)
 	crm_buf_reset(&run->buf);
 	for (t = 0; t < run->ntag; t++)
 		if (run->tag[t].on &&
-		    crm_buf_addf(&run->buf, "%s%s", run->buf.len ? ";" : "",
-			run->tag[t].name) == -1)
+		    ((run->buf.len > 0 && crm_buf_addc(&run->buf, ';') == -1) ||
+			crm_buf_adds(&run->buf, run->tag[t].name) == -1))
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (run->tagdb != NULL) {
 		if ((id = id_of(run, r, &len)) == NULL || len == 0) {

@@ -239,7 +239,8 @@ crm_rules_new(struct crm_err *e)
 	crm_buf_init(&rs->sql);
 	crm_buf_init(&rs->num);
 	if (sqlite3_open_v2(":memory:", &rs->db,
-		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
 		NULL) != SQLITE_OK) {
 		crm_err_set(e, EX_SOFTWARE, "cannot open SQLite: %s",
 		    rs->db ? sqlite3_errmsg(rs->db) : "out of memory");

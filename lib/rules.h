@@ -16,6 +16,9 @@
  * as parameters, never pasted into SQL.  Field names are matched without
  * regard to ASCII case, as SQL identifiers are.
  *
+ * A struct crm_rules is for one thread at a time (its connection has no
+ * mutex).
+ *
  * Ownership: a struct crm_rules owns its connection and statements and
  * copies every expression; file names given to crm_rules_add() are
  * borrowed and must outlive it.  Values returned by crm_rules_value() stay

@@ -948,6 +948,11 @@ cluster(struct run *run, struct crm_err *e)
 		memcpy(x + n * d, v, d * sizeof(*x));
 		row[n++] = i;
 	}
+	if (n == 0) {
+		crm_err_set(e, EX_DATAERR,
+		    "no record has a number in every field of --fields");
+		goto out;
+	}
 	crm_standardize(x, n, d, NULL, NULL);
 	crm_kmeans_defaults(&p, k);
 	p.seed = o->seed;

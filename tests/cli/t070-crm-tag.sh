@@ -111,6 +111,9 @@ t_run kmeans-auto-k 0 -- crm-tag --kmeans 6 --auto-k --log \
     --fields visits,spend in/points.csv
 t_run kmeans-too-many 65 -- crm-tag --kmeans 3 --fields visits,spend \
     in/few.csv
+printf 'visits,spend\n,1\n2,\n' >blank.csv
+t_run kmeans-no-values 65 -- crm-tag --kmeans 2 --fields visits,spend \
+    blank.csv
 t_run kmeans-not-number 65 -- crm-tag -q --kmeans 2 --fields name,monetary \
     --max-errors 0 in/records.csv
 t_run kmeans-log-negative 65 -- crm-tag -q --kmeans 2 --log \

@@ -17,6 +17,7 @@
 #include "binclf.h"
 #include "buf.h"
 #include "cli.h"
+#include "activity.h"
 #include "filter.h"
 #include "metrics.h"
 #include "model.h"
@@ -805,147 +806,39 @@ out:
 
 /* ==== Features from the store ==== */
 
-/*
- * One row per customer of the store: activity from the events up to the
- * as-of day (events after it are left out), the label from the
- * customer's extra JSON when it has one.  Days are whole days.  A
- * message counts as negative when crm-intent --model sentiment logged it
- * as negative under its event key.
- */
-static const char store_sql[] =
-    "WITH asof AS (SELECT julianday(coalesce(?1, (SELECT "
-    "max(substr(time, 1, 10)) FROM events))) AS d),\n"
-    "ev AS (SELECT e.customer_id, e.event_key, e.type, e.amount,\n"
-    "  (SELECT d FROM asof) - julianday(substr(e.time, 1, 10)) AS age\n"
-    "  FROM events e)\n"
-    "SELECT c.customer_id,\n"
-    "  CAST((SELECT d FROM asof) - julianday(c.signup_date) AS INTEGER)"
-    " AS tenure_days,\n"
-    "  CAST(min(ev.age) AS INTEGER) AS days_since_last_event,\n"
-    "  CAST(min(ev.age) FILTER (WHERE ev.type = 'order') AS INTEGER)"
-    " AS days_since_last_order,\n"
-    "  count(ev.type) FILTER (WHERE ev.type = 'order') AS orders,\n"
-    "  round(coalesce(sum(ev.amount) FILTER (WHERE ev.type = 'order'),"
-    " 0), 2) AS spend,\n"
-    "  count(ev.type) FILTER (WHERE ev.age < 30) AS events_30d,\n"
-    "  count(ev.type) FILTER (WHERE ev.age < 90) AS events_90d,\n"
-    "  count(ev.type) FILTER (WHERE ev.age < 30) - count(ev.type) FILTER"
-    " (WHERE ev.age >= 30 AND ev.age < 90) / 2.0 AS activity_trend,\n"
-    "  count(ev.type) FILTER (WHERE ev.type = 'login' AND ev.age < 90)"
-    " AS logins_90d,\n"
-    "  count(ev.type) FILTER (WHERE ev.type = 'complaint' AND ev.age < 90)"
-    " AS complaints_90d,\n"
-    "  count(ev.type) FILTER (WHERE ev.age < 90 AND ev.event_key IN\n"
-    "    (SELECT record_key FROM decisions WHERE model = 'sentiment'"
-    " AND output = 'negative')) AS negative_messages_90d,\n"
-    "  json_extract(c.extra, '$.' || json_quote(?2)) AS label\n"
-    "FROM customers c LEFT JOIN ev ON ev.customer_id = c.customer_id"
-    " AND ev.age >= 0\n"
-    "GROUP BY c.customer_id ORDER BY c.customer_id";
+/* The features crm-churn learns from (see crm-tag(1) for all of them). */
+static const char *const churn_features[] = {
+	"tenure_days",
+	"days_since_last_event",
+	"days_since_last_order",
+	"orders",
+	"spend",
+	"events_30d",
+	"events_90d",
+	"activity_trend",
+	"logins_90d",
+	"complaints_90d",
+	"negative_messages_90d",
+};
 
 /*
- * Write the store's customers as JSONL records to a temporary file, for
- * the same loop as any input; training leaves out unlabelled customers.
+ * The store's customers, their features and their label (from the
+ * customer's extra JSON) as JSONL in a temporary file, for the same loop
+ * as any input; training leaves out unlabelled customers.
  */
 static FILE *
 store_records(struct run *run, struct crm_err *e)
 {
 	const struct opts *o = run->o;
-	sqlite3 *db = crm_store_db(run->st);
-	sqlite3_stmt *st;
-	struct crm_rec *r;
-	struct crm_buf b;
-	FILE *fp;
-	int rc, i, ncol;
+	struct crm_activity_opts fo;
 
-	if ((fp = tmpfile()) == NULL) {
-		crm_err_set(e, EX_CANTCREAT,
-		    "cannot create a temporary file: %s", strerror(errno));
-		return NULL;
-	}
-	if (o->as_of == NULL &&
-	    sqlite3_prepare_v2(db, "SELECT 1 FROM events LIMIT 1", -1, &st,
-		NULL) == SQLITE_OK) {
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc == SQLITE_DONE) {
-			crm_err_set(e, EX_DATAERR,
-			    "%s has no events to compute features from "
-			    "(--as-of gives the day when it has none yet)",
-			    o->db);
-			fclose(fp);
-			return NULL;
-		}
-	}
-	if (sqlite3_prepare_v2(db, store_sql, -1, &st, NULL) != SQLITE_OK) {
-		crm_store_fail(run->st, e, "cannot compute features");
-		fclose(fp);
-		return NULL;
-	}
-	sqlite3_bind_text(st, 1, o->as_of, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, o->label_field, -1, SQLITE_STATIC);
-	ncol = sqlite3_column_count(st);
-	r = crm_rec_new();
-	crm_buf_init(&b);
-	while (r != NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int labelled = sqlite3_column_type(st, ncol - 1) != SQLITE_NULL;
-
-		if (o->verb != V_SCORE && !labelled)
-			continue;
-		crm_rec_clear(r);
-		for (i = 0; i < ncol; i++) {
-			const char *name = i == ncol - 1
-					       ? o->label_field
-					       : sqlite3_column_name(st, i);
-			int t = sqlite3_column_type(st, i);
-			const char *v =
-			    (const char *)sqlite3_column_text(st, i);
-			size_t len = (size_t)sqlite3_column_bytes(st, i);
-
-			if (i == 0 && strcmp(o->id_field, "customer_id") != 0)
-				name = o->id_field;
-			if (i == ncol - 1 && !labelled)
-				continue;
-			if (crm_rec_add(r, name, strlen(name), v ? v : "", len,
-				t == SQLITE_NULL      ? CRM_NULL
-				: t == SQLITE_INTEGER ? CRM_NUMBER
-				: t == SQLITE_FLOAT   ? CRM_NUMBER
-						      : CRM_STRING) == -1)
-				goto nomem;
-		}
-		crm_buf_reset(&b);
-		if (crm_rec_to_json(r, &b) == -1 ||
-		    crm_buf_addc(&b, '\n') == -1)
-			goto nomem;
-		if (fwrite(b.p, 1, b.len, fp) != b.len) {
-			crm_err_set(
-			    e, EX_IOERR, "cannot write a temporary file");
-			goto fail;
-		}
-	}
-	if (r == NULL)
-		goto nomem;
-	if (rc != SQLITE_DONE) {
-		crm_store_fail(run->st, e, "cannot compute features");
-		goto fail;
-	}
-	sqlite3_finalize(st);
-	crm_rec_free(r);
-	crm_buf_release(&b);
-	if (fflush(fp) == EOF || fseek(fp, 0, SEEK_SET) == -1) {
-		crm_err_set(e, EX_IOERR, "cannot read a temporary file");
-		fclose(fp);
-		return NULL;
-	}
-	return fp;
-nomem:
-	crm_err_set(e, EX_SOFTWARE, "out of memory");
-fail:
-	sqlite3_finalize(st);
-	crm_rec_free(r);
-	crm_buf_release(&b);
-	fclose(fp);
-	return NULL;
+	memset(&fo, 0, sizeof(fo));
+	fo.as_of = o->as_of;
+	fo.names = churn_features;
+	fo.nnames = sizeof(churn_features) / sizeof(churn_features[0]);
+	fo.id_field = o->id_field;
+	fo.extra = o->label_field;
+	return crm_activity_dump(run->st, &fo, o->verb != V_SCORE, e);
 }
 
 /* ==== Models ==== */

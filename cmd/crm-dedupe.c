@@ -1312,7 +1312,7 @@ write_plain(struct run *run, struct crm_filter *f, struct crm_err *e)
 			put_field(
 			    r, "match_score", num, strlen(num), CRM_NUMBER);
 		}
-		if (crm_filter_put(f, r, e) == -1)
+		if (crm_filter_emit(f, r, e) == -1)
 			return -1;
 	}
 	return 0;
@@ -1511,7 +1511,7 @@ write_merged(struct run *run, struct crm_filter *f, struct crm_err *e)
 		k = g[i].first;
 		if (golden(run, mem, j - i, &run->cid[k], out) == -1)
 			crm_die(EX_SOFTWARE, "out of memory");
-		if (crm_filter_put(f, out, e) == -1)
+		if (crm_filter_emit(f, out, e) == -1)
 			break;
 	}
 	crm_rec_free(out);

@@ -12,16 +12,11 @@
 
 struct crm_audit {
 	struct crm_store *s;
+	struct crm_batch batch;
 	sqlite3_stmt *dec, *lab;
 	char *tool, *model;
 	long version;
-	size_t pending; /* rows in the open transaction */
-	int open;	/* a transaction is open */
-	int idle_failed;
-	struct crm_err idle_err;
 };
-
-static int start(struct crm_audit *, struct crm_err *);
 
 struct crm_audit *
 crm_audit_open(struct crm_store *s, const char *tool, const char *model,
@@ -36,6 +31,7 @@ crm_audit_open(struct crm_store *s, const char *tool, const char *model,
 		goto fail;
 	}
 	a->s = s;
+	crm_batch_init(&a->batch, s, BATCH);
 	a->version = version;
 	if (sqlite3_prepare_v2(crm_store_db(s),
 		"INSERT INTO decisions(time, tool, model, model_version, "
@@ -61,21 +57,6 @@ fail:
 	return NULL;
 }
 
-/* Open a transaction if none is open, and commit a full one. */
-static int
-start(struct crm_audit *a, struct crm_err *e)
-{
-	if (a->open && a->pending >= BATCH && crm_audit_commit(a, e) == -1)
-		return -1;
-	if (!a->open) {
-		if (crm_store_begin(a->s, e) == -1)
-			return -1;
-		a->open = 1;
-	}
-	a->pending++;
-	return 0;
-}
-
 static void
 bind_opt(sqlite3_stmt *st, int i, const char *p, size_t len)
 {
@@ -94,7 +75,7 @@ crm_audit_add(struct crm_audit *a, const char *key, size_t klen,
 	char now[21];
 	int rc;
 
-	if (start(a, e) == -1)
+	if (crm_batch_add(&a->batch, e) == -1)
 		return -1;
 	crm_model_now(now);
 	sqlite3_bind_text(a->dec, 1, now, -1, SQLITE_TRANSIENT);
@@ -120,7 +101,7 @@ crm_audit_label(struct crm_audit *a, const char *key, size_t klen,
 	char now[21];
 	int rc;
 
-	if (start(a, e) == -1)
+	if (crm_batch_add(&a->batch, e) == -1)
 		return -1;
 	crm_model_now(now);
 	sqlite3_bind_text(a->lab, 1, now, -1, SQLITE_TRANSIENT);
@@ -139,11 +120,7 @@ crm_audit_label(struct crm_audit *a, const char *key, size_t klen,
 int
 crm_audit_commit(struct crm_audit *a, struct crm_err *e)
 {
-	if (!a->open)
-		return 0;
-	a->open = 0;
-	a->pending = 0;
-	return crm_store_commit(a->s, e);
+	return crm_batch_commit(&a->batch, e);
 }
 
 void
@@ -151,9 +128,8 @@ crm_audit_idle(void *arg)
 {
 	struct crm_audit *a = arg;
 
-	if (a != NULL && !a->idle_failed &&
-	    crm_audit_commit(a, &a->idle_err) == -1)
-		a->idle_failed = 1;
+	if (a != NULL)
+		crm_batch_idle(&a->batch);
 }
 
 int
@@ -163,12 +139,7 @@ crm_audit_close(struct crm_audit *a, struct crm_err *e)
 
 	if (a == NULL)
 		return 0;
-	if (a->idle_failed) {
-		*e = a->idle_err;
-		rc = -1;
-		crm_store_rollback(a->s);
-	} else
-		rc = crm_audit_commit(a, e);
+	rc = crm_batch_close(&a->batch, e);
 	sqlite3_finalize(a->dec);
 	sqlite3_finalize(a->lab);
 	free(a->tool);

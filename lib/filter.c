@@ -21,8 +21,9 @@ struct crm_filter {
 	struct crm_rec *rec, *rejrec;
 	struct crm_progress prog;
 	unsigned long long read, written, rejected;
-	int status;	/* worst per-file status so far */
-	int out_failed; /* a flush of standard output failed */
+	enum crm_format fmt; /* of the input being read */
+	int status;	     /* worst per-file status so far */
+	int out_failed;	     /* a flush of standard output failed */
 };
 
 static int reject(
@@ -83,6 +84,24 @@ int
 crm_filter_status(const struct crm_filter *f)
 {
 	return f->status;
+}
+
+enum crm_format
+crm_filter_format(const struct crm_filter *f)
+{
+	return f->fmt;
+}
+
+int
+crm_filter_emit(
+    struct crm_filter *f, const struct crm_rec *r, struct crm_err *e)
+{
+	if (f->out == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "no output to write to");
+	if (crm_writer_put(f->out, r, e) == -1)
+		return -1;
+	f->written++;
+	return 0;
 }
 
 void
@@ -234,6 +253,7 @@ one_input(struct crm_filter *f, FILE *fp, const char *name)
 		if (rc == -1 && e.code != EX_DATAERR)
 			goto fatal;
 		drop = f->o.no_output;
+		f->fmt = crm_reader_format(rd);
 		if (rc == 1 && f->ops.record != NULL &&
 		    (tool = f->ops.record(f->arg, f->rec, &drop, &e)) < 0) {
 			if (tool == CRM_FILTER_FATAL || e.code != EX_DATAERR)
@@ -312,17 +332,6 @@ crm_filter_run_file(struct crm_filter *f, FILE *fp, const char *name)
 
 	crm_progress_end(&f->prog);
 	return rc;
-}
-
-int
-crm_filter_put(struct crm_filter *f, const struct crm_rec *r, struct crm_err *e)
-{
-	if (f->out == NULL) /* no input had a header or a record */
-		return crm_err_set(e, EX_SOFTWARE, "no output to write to");
-	if (crm_writer_put(f->out, r, e) == -1)
-		return -1;
-	f->written++;
-	return 0;
 }
 
 int

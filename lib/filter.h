@@ -70,17 +70,24 @@ int crm_filter_status(const struct crm_filter *f);
 /* Run over one open stream fp, named name in messages. */
 int crm_filter_run_file(struct crm_filter *f, FILE *fp, const char *name);
 
+/*
+ * The format of the input being read (for a record callback that treats
+ * CSV and TSV text differently from typed JSONL values).
+ */
+enum crm_format crm_filter_format(const struct crm_filter *f);
+
+/*
+ * Write r to the output as the loop would, for a tool that holds records
+ * back (dropping them from record()) and writes them at the end.  The
+ * output must be open: some input had a header or a record.  0, or -1
+ * with e filled.
+ */
+int crm_filter_emit(
+    struct crm_filter *f, const struct crm_rec *r, struct crm_err *e);
+
 /* Records read, written and rejected so far. */
 void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
     unsigned long long *written, unsigned long long *rejected);
-
-/*
- * Write r to the output after the run, for a tool that holds every
- * record (its record function drops them) until it has seen them all.
- * 0, or -1 with e.
- */
-int crm_filter_put(
-    struct crm_filter *f, const struct crm_rec *r, struct crm_err *e);
 
 /*
  * Flush the output and the rejects file and return the exit status of

@@ -175,6 +175,49 @@ crm_rec_copy(struct crm_rec *dst, const struct crm_rec *src)
 	return crm_buf_add(&dst->data, src->data.p, src->data.len);
 }
 
+/* What crm_rec_pack writes first, then the fields, then the data. */
+struct packed {
+	unsigned long line;
+	size_t n;
+	size_t len;
+};
+
+int
+crm_rec_pack(const struct crm_rec *r, struct crm_buf *b)
+{
+	struct packed h = { r->line, r->n, r->data.len };
+
+	if (crm_buf_grow(b, sizeof(h) + r->n * sizeof(*r->f) + h.len) == -1)
+		return -1;
+	crm_buf_add(b, &h, sizeof(h));
+	crm_buf_add(b, r->f, r->n * sizeof(*r->f));
+	crm_buf_add(b, r->data.p, h.len);
+	return 0;
+}
+
+size_t
+crm_rec_unpack(struct crm_rec *r, const char *p)
+{
+	struct packed h;
+	struct crm_field *f;
+
+	memcpy(&h, p, sizeof(h));
+	if (h.n > r->cap) {
+		if ((f = crm_reallocarray(r->f, h.n, sizeof(*f))) == NULL)
+			return 0;
+		r->f = f;
+		r->cap = h.n;
+	}
+	crm_rec_clear(r);
+	memcpy(r->f, p + sizeof(h), h.n * sizeof(*f));
+	if (crm_buf_add(&r->data, p + sizeof(h) + h.n * sizeof(*f), h.len) ==
+	    -1)
+		return 0;
+	r->n = h.n;
+	r->line = h.line;
+	return sizeof(h) + h.n * sizeof(*f) + h.len;
+}
+
 int
 crm_rec_rename(struct crm_rec *r, size_t i, const char *name, size_t len)
 {

@@ -39,6 +39,7 @@ enum crm_format {
 	CRM_FMT_JSONL
 };
 
+struct crm_buf;
 struct crm_rec;
 struct crm_reader;
 struct crm_writer;
@@ -74,6 +75,19 @@ int crm_rec_set(struct crm_rec *r, size_t i, const char *val, size_t vlen,
 
 /* Make dst a copy of src's fields and line (not its raw text); 0 or -1. */
 int crm_rec_copy(struct crm_rec *dst, const struct crm_rec *src);
+
+/*
+ * Append r (its fields and line, not its raw text) to b in a compact
+ * form, for a tool that holds many records: one buffer instead of a
+ * record each.  0, or -1 when out of memory.
+ */
+int crm_rec_pack(const struct crm_rec *r, struct crm_buf *b);
+
+/*
+ * Make r (cleared first) the record packed at p by crm_rec_pack; returns
+ * the number of bytes it took, or 0 when out of memory.
+ */
+size_t crm_rec_unpack(struct crm_rec *r, const char *p);
 
 /* Rename field i; 0 or -1. */
 int crm_rec_rename(struct crm_rec *r, size_t i, const char *name, size_t len);

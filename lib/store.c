@@ -278,6 +278,12 @@ crm_store_db(struct crm_store *s)
 	return s->db;
 }
 
+const char *
+crm_store_path(const struct crm_store *s)
+{
+	return s->path;
+}
+
 int
 crm_store_begin(struct crm_store *s, struct crm_err *e)
 {
@@ -303,4 +309,57 @@ crm_store_rollback(struct crm_store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ==== Batches ==== */
+
+void
+crm_batch_init(struct crm_batch *b, struct crm_store *s, size_t max)
+{
+	memset(b, 0, sizeof(*b));
+	b->s = s;
+	b->max = max;
+}
+
+int
+crm_batch_add(struct crm_batch *b, struct crm_err *e)
+{
+	if (b->open && b->pending >= b->max && crm_batch_commit(b, e) == -1)
+		return -1;
+	if (!b->open) {
+		if (crm_store_begin(b->s, e) == -1)
+			return -1;
+		b->open = 1;
+	}
+	b->pending++;
+	return 0;
+}
+
+int
+crm_batch_commit(struct crm_batch *b, struct crm_err *e)
+{
+	if (!b->open)
+		return 0;
+	b->open = 0;
+	b->pending = 0;
+	return crm_store_commit(b->s, e);
+}
+
+void
+crm_batch_idle(struct crm_batch *b)
+{
+	if (!b->idle_failed && crm_batch_commit(b, &b->idle_err) == -1)
+		b->idle_failed = 1;
+}
+
+int
+crm_batch_close(struct crm_batch *b, struct crm_err *e)
+{
+	if (b->idle_failed) {
+		*e = b->idle_err;
+		crm_store_rollback(b->s);
+		b->open = 0;
+		return -1;
+	}
+	return crm_batch_commit(b, e);
 }

@@ -35,10 +35,49 @@ void crm_store_close(struct crm_store *s);
 /* The connection, for statements of the caller's own. */
 sqlite3 *crm_store_db(struct crm_store *s);
 
+/* The store's file name as given to crm_store_open(), for messages. */
+const char *crm_store_path(const struct crm_store *s);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; 0, or -1 with e filled. */
 int crm_store_begin(struct crm_store *s, struct crm_err *e);
 int crm_store_commit(struct crm_store *s, struct crm_err *e);
 void crm_store_rollback(struct crm_store *s);
+
+/*
+ * A batch: a writer's rows grouped in BEGIN IMMEDIATE transactions of at
+ * most max rows, committed as well whenever the writer's input is idle,
+ * so that a long-running filter neither holds the write lock while it
+ * waits nor loses more than one batch when killed.  Owned by the writer;
+ * it borrows the store.
+ */
+struct crm_batch {
+	struct crm_store *s;
+	size_t max;	 /* rows per transaction */
+	size_t pending;	 /* rows in the open transaction */
+	int open;	 /* a transaction is open */
+	int idle_failed; /* a commit from crm_batch_idle() failed */
+	struct crm_err idle_err;
+};
+
+void crm_batch_init(struct crm_batch *b, struct crm_store *s, size_t max);
+
+/*
+ * Count one more row, opening a transaction when none is open and
+ * committing a full one first; call before writing the row.  0 or -1.
+ */
+int crm_batch_add(struct crm_batch *b, struct crm_err *e);
+
+/* Commit the open transaction, if any; 0 or -1. */
+int crm_batch_commit(struct crm_batch *b, struct crm_err *e);
+
+/* Commit now (the input is idle); a failure is kept for close. */
+void crm_batch_idle(struct crm_batch *b);
+
+/*
+ * Commit what is left, or roll it back after an idle failure, which is
+ * then returned.  0 or -1.
+ */
+int crm_batch_close(struct crm_batch *b, struct crm_err *e);
 
 /*
  * Fill e from the connection's last error ("what: sqlite message"), with

@@ -45,6 +45,18 @@ crm-churn -q --db "$db" --from-store --reasons 2 --action-threshold 0.6 \
     --action retention_offer --output-format csv >"$work/scores.csv"
 step grep -E '^(customer_id|K00[1-4]|K900),' "$work/scores.csv"
 
+# Segments: tags from the example rules, RFM segments, from the events.
+cd "$top/testdata/tag"
+step crm-ingest -q --db "$db" customers.csv
+step crm-ingest -q --db "$db" --kind events events.jsonl
+crm-tag -q --db "$db" --as-of 2024-06-30 --rfm \
+    --rules "$top/examples/rules/dynamic-segments.rules" \
+    --rules "$top/examples/rules/actions.rules" customers.csv \
+    >"$work/tagged.csv"
+step cut -d, -f1,2,6- "$work/tagged.csv"
+step sqlite3 -header -column "$db" \
+    "SELECT customer_id, tag, time FROM tags ORDER BY customer_id, tag"
+
 # Messages: intent with low-confidence ones marked, then sentiment.
 cd "$top/testdata/intent"
 step crm-intent --db "$db" --min-confidence 0.6 --top 2 messages.jsonl

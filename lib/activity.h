@@ -1,0 +1,81 @@
+/*
+ * activity: what each customer did, computed from the store's events as
+ * of one day: the customer features crm-churn learns from and crm-tag's
+ * rules and RFM scores read.
+ *
+ * The features form a fixed catalogue (crm_activity_name(), documented in
+ * crm-tag(1)); a caller asks for the ones it wants, in its own order.
+ * Days are whole days before the as-of day; events after it are left
+ * out.  A struct crm_activity owns its prepared statements and borrows the
+ * store, which must outlive it.
+ */
+#ifndef CRM_ACTIVITY_H
+#define CRM_ACTIVITY_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "rec.h"
+#include "store.h"
+
+/* The catalogue: how many features there are, and the name of each. */
+size_t crm_activity_count(void);
+const char *crm_activity_name(size_t i);
+
+/* The index of the feature named name (len bytes), or -1. */
+long crm_activity_find(const char *name, size_t len);
+
+struct crm_activity_opts {
+	const char *as_of;	  /* YYYY-MM-DD; NULL: the last event's day */
+	const char *const *names; /* the features wanted; NULL: all */
+	size_t nnames;
+	const char *id_field; /* crm_activity_next: the id's field name */
+	const char *extra;    /* crm_activity_next: also this key of the
+				 customer's extra JSON, as a field of that
+				 name when it is there; or NULL */
+	int events_too;	      /* crm_activity_next: also customers that
+				 have events and no row in customers */
+};
+
+struct crm_activity;
+
+/*
+ * Prepare the features of o on store s.  NULL with e filled: EX_USAGE for
+ * an unknown feature name, EX_DATAERR when o->as_of is NULL and the store
+ * has no events to take the day from, a store error otherwise.
+ */
+struct crm_activity *crm_activity_open(
+    struct crm_store *s, const struct crm_activity_opts *o, struct crm_err *e);
+void crm_activity_close(struct crm_activity *f);
+
+/* The as-of day in use, YYYY-MM-DD. */
+const char *crm_activity_as_of(const struct crm_activity *f);
+
+/*
+ * Put the features of customer id (len bytes) into out, cleared first:
+ * one field per feature, numbers as numbers, a feature without a value
+ * (no order yet: no days since the last order) as null.  A customer the
+ * store does not know gets the features of no events.  0, or -1 with e
+ * filled.
+ */
+int crm_activity_get(struct crm_activity *f, const char *id, size_t len,
+    struct crm_rec *out, struct crm_err *e);
+
+/*
+ * The next customer of the store, in customer_id order, into out: its id
+ * under o->id_field, its features, and o->extra.  1 with a record, 0 at
+ * the end, -1 with e filled.
+ */
+int crm_activity_next(
+    struct crm_activity *f, struct crm_rec *out, struct crm_err *e);
+
+/*
+ * Every customer of the store (as crm_activity_next gives them) as JSONL
+ * records in a temporary file, rewound, for a filter's record loop; with
+ * need_extra, only the customers that have o->extra.  NULL with e filled.
+ */
+FILE *crm_activity_dump(struct crm_store *s, const struct crm_activity_opts *o,
+    int need_extra, struct crm_err *e);
+
+#endif

@@ -1,0 +1,838 @@
+/*
+ * rules: reading rules files, and compiling and evaluating their SQL
+ * expressions with SQLite (see rules.h).
+ *
+ * Every expression is compiled inside "WITH rec AS (SELECT ?1 AS "name1",
+ * ?2 AS "name2", ...) SELECT (\n" expr "\n) FROM rec": the record's
+ * fields are the columns of a one-row view made of parameters, which
+ * SQLite's query flattener turns into plain parameter reads.  The names are found by
+ * compiling: when SQLite reports "no such column" it also gives the
+ * offset of the name in the SQL text, which is read from there, added,
+ * and the expression compiled again.  The newlines keep a trailing "--"
+ * comment inside the expression.  An expression must also compile inside
+ * a second pair of parentheses, so that text closing the first pair and
+ * going on as a query of its own ("1) FROM rec UNION SELECT (2") is
+ * refused.  An authorizer allows only SELECT and function calls, so an
+ * expression reads no table, not even SQLite's own.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+
+#include "buf.h"
+#include "norm.h"
+#include "rules.h"
+
+/* ==== Rules files ==== */
+
+static void
+trim(char **s, size_t *len)
+{
+	while (*len > 0 && isspace((unsigned char)**s))
+		(*s)++, (*len)--;
+	while (*len > 0 && isspace((unsigned char)(*s)[*len - 1]))
+		(*len)--;
+}
+
+static char *
+dup_n(const char *s, size_t len)
+{
+	char *p;
+
+	if ((p = malloc(len + 1)) == NULL)
+		return NULL;
+	memcpy(p, s, len);
+	p[len] = '\0';
+	return p;
+}
+
+/* Split the text of one rule (lines joined) into f's next rule. */
+static int
+add_rule(struct crm_rulefile *f, struct crm_buf *text, const char *sep,
+    unsigned long line, struct crm_err *e)
+{
+	char *at, *l, *r;
+	size_t llen, rlen;
+	struct crm_rule *nr;
+
+	e->file = f->path;
+	e->line = line;
+	if ((at = strstr(text->p, sep)) == NULL)
+		return crm_err_set(e, EX_DATAERR, "no '%s' in the rule", sep);
+	l = text->p;
+	llen = (size_t)(at - text->p);
+	r = at + strlen(sep);
+	rlen = text->len - (size_t)(r - text->p);
+	trim(&l, &llen);
+	trim(&r, &rlen);
+	if (llen == 0 || rlen == 0)
+		return crm_err_set(e, EX_DATAERR, "nothing %s '%s' in the rule",
+		    llen == 0 ? "before" : "after", sep);
+	nr = crm_reallocarray(f->rule, f->n + 1, sizeof(*nr));
+	if (nr == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	f->rule = nr;
+	nr[f->n].line = line;
+	nr[f->n].left = dup_n(l, llen);
+	nr[f->n].right = dup_n(r, rlen);
+	if (nr[f->n].left == NULL || nr[f->n].right == NULL) {
+		free(nr[f->n].left);
+		free(nr[f->n].right);
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	f->n++;
+	return 0;
+}
+
+int
+crm_rulefile_read(struct crm_rulefile *f, const char *path, const char *sep,
+    struct crm_err *e)
+{
+	struct crm_buf text;
+	unsigned long lineno = 0, start = 0;
+	char *line = NULL;
+	size_t cap = 0, bad;
+	ssize_t n;
+	FILE *fp;
+	int rc = -1;
+
+	memset(f, 0, sizeof(*f));
+	f->path = path;
+	crm_buf_init(&text);
+	if ((fp = fopen(path, "r")) == NULL)
+		return crm_err_set(e, EX_NOINPUT, "cannot open '%s': %s", path,
+		    strerror(errno));
+	while (errno = 0, (n = getline(&line, &cap, fp)) != -1) {
+		size_t len = (size_t)n;
+		char *p = line;
+
+		lineno++;
+		e->file = path;
+		e->line = lineno;
+		while (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\r'))
+			len--;
+		if (memchr(p, '\0', len) != NULL) {
+			crm_err_set(e, EX_DATAERR, "NUL byte in the rules");
+			goto out;
+		}
+		if (!crm_utf8_check(p, len, &bad)) {
+			crm_err_set(e, EX_DATAERR,
+			    "invalid UTF-8 at byte %zu of the line", bad + 1);
+			goto out;
+		}
+		p[len] = '\0';
+		if (len > 0 && (*p == ' ' || *p == '\t')) {
+			char *q = p;
+			size_t qlen = len;
+
+			trim(&q, &qlen);
+			if (qlen == 0 || *q == '#')
+				continue;
+			if (start == 0) {
+				crm_err_set(e, EX_DATAERR,
+				    "indented line with no rule above it");
+				goto out;
+			}
+			if (crm_buf_addc(&text, '\n') == -1 ||
+			    crm_buf_add(&text, p, len) == -1)
+				goto nomem;
+			continue;
+		}
+		if (start != 0 && add_rule(f, &text, sep, start, e) == -1)
+			goto out;
+		start = 0;
+		crm_buf_reset(&text);
+		if (len == 0 || *p == '#')
+			continue;
+		start = lineno;
+		if (crm_buf_add(&text, p, len) == -1)
+			goto nomem;
+	}
+	if (ferror(fp)) {
+		e->line = 0;
+		crm_err_set(
+		    e, EX_IOERR, "cannot read '%s': %s", path, strerror(errno));
+		goto out;
+	}
+	if (start != 0 && add_rule(f, &text, sep, start, e) == -1)
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+out:
+	free(line);
+	fclose(fp);
+	crm_buf_release(&text);
+	if (rc == -1)
+		crm_rulefile_release(f);
+	else
+		e->line = 0;
+	return rc;
+}
+
+void
+crm_rulefile_release(struct crm_rulefile *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		free(f->rule[i].left);
+		free(f->rule[i].right);
+	}
+	free(f->rule);
+	f->rule = NULL;
+	f->n = 0;
+}
+
+/* ==== Expressions ==== */
+
+struct expr {
+	char *text;
+	const char *file;
+	unsigned long line;
+	sqlite3_stmt *alone; /* this expression alone, to find a failing one */
+};
+
+struct crm_rules {
+	sqlite3 *db;
+	struct expr *x;
+	size_t n;
+	char **name; /* the field names used */
+	size_t *user;
+	size_t nname;
+	sqlite3_stmt *all; /* every expression, one column each */
+	int stale;	   /* all must be prepared again */
+	int stepped;	   /* all holds a row */
+	unsigned long gen; /* crm_rules_eval calls, for bound[] */
+	unsigned long *bound;
+	struct crm_poscache *cache; /* per source: field -> name index */
+	size_t ncache;
+	struct crm_buf sql, num;
+};
+
+static int
+authorize(void *arg, int action, const char *a, const char *b, const char *db,
+    const char *trigger)
+{
+	(void)arg, (void)a, (void)b, (void)db, (void)trigger;
+	return action == SQLITE_SELECT || action == SQLITE_FUNCTION
+		   ? SQLITE_OK
+		   : SQLITE_DENY;
+}
+
+struct crm_rules *
+crm_rules_new(struct crm_err *e)
+{
+	struct crm_rules *rs;
+
+	if ((rs = calloc(1, sizeof(*rs))) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	crm_buf_init(&rs->sql);
+	crm_buf_init(&rs->num);
+	if (sqlite3_open_v2(":memory:", &rs->db,
+		SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+		    SQLITE_OPEN_NOMUTEX,
+		NULL) != SQLITE_OK) {
+		crm_err_set(e, EX_SOFTWARE, "cannot open SQLite: %s",
+		    rs->db ? sqlite3_errmsg(rs->db) : "out of memory");
+		crm_rules_free(rs);
+		return NULL;
+	}
+	/* "name" is always a name, never a string */
+	sqlite3_db_config(rs->db, SQLITE_DBCONFIG_DQS_DML, 0, (int *)NULL);
+	sqlite3_db_config(rs->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
+	sqlite3_db_config(
+	    rs->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)NULL);
+	sqlite3_set_authorizer(rs->db, authorize, NULL);
+	rs->stale = 1;
+	return rs;
+}
+
+void
+crm_rules_free(struct crm_rules *rs)
+{
+	size_t i;
+
+	if (rs == NULL)
+		return;
+	for (i = 0; i < rs->n; i++) {
+		free(rs->x[i].text);
+		sqlite3_finalize(rs->x[i].alone);
+	}
+	free(rs->x);
+	for (i = 0; i < rs->nname; i++)
+		free(rs->name[i]);
+	free(rs->name);
+	free(rs->user);
+	free(rs->bound);
+	for (i = 0; i < rs->ncache; i++)
+		crm_poscache_release(&rs->cache[i]);
+	free(rs->cache);
+	sqlite3_finalize(rs->all);
+	sqlite3_close(rs->db);
+	crm_buf_release(&rs->sql);
+	crm_buf_release(&rs->num);
+	free(rs);
+}
+
+size_t
+crm_rules_count(const struct crm_rules *rs)
+{
+	return rs->n;
+}
+
+const char *
+crm_rules_file(const struct crm_rules *rs, size_t i)
+{
+	return rs->x[i].file;
+}
+
+unsigned long
+crm_rules_line(const struct crm_rules *rs, size_t i)
+{
+	return rs->x[i].line;
+}
+
+size_t
+crm_rules_nnames(const struct crm_rules *rs)
+{
+	return rs->nname;
+}
+
+const char *
+crm_rules_name(const struct crm_rules *rs, size_t i)
+{
+	return rs->name[i];
+}
+
+size_t
+crm_rules_name_user(const struct crm_rules *rs, size_t i)
+{
+	return rs->user[i];
+}
+
+/* Append name as a quoted SQL identifier. */
+static int
+quote_name(struct crm_buf *b, const char *name)
+{
+	const char *q;
+	int bad = crm_buf_addc(b, '"');
+
+	while ((q = strchr(name, '"')) != NULL) {
+		bad |= crm_buf_add(b, name, (size_t)(q - name + 1));
+		bad |= crm_buf_addc(b, '"');
+		name = q + 1;
+	}
+	bad |= crm_buf_adds(b, name);
+	return bad | crm_buf_addc(b, '"');
+}
+
+/*
+ * The WITH clause that makes the names the columns of the record: it
+ * comes first, so that its parameters are ?1 to ?N whatever an
+ * expression holds.
+ */
+static int
+add_with(struct crm_rules *rs, struct crm_buf *b)
+{
+	size_t i;
+	int bad = 0;
+
+	if (rs->nname == 0)
+		return 0;
+	bad |= crm_buf_adds(b, "WITH rec AS (SELECT ");
+	for (i = 0; i < rs->nname; i++) {
+		bad |= crm_buf_addf(b, "%s?%zu AS ", i ? ", " : "", i + 1);
+		bad |= quote_name(b, rs->name[i]);
+	}
+	return bad | crm_buf_adds(b, ") ");
+}
+
+/*
+ * The SQL of expressions [first, first + n), each in `depth` pairs of
+ * parentheses; *off is where the first one starts.
+ */
+static int
+build_sql(struct crm_rules *rs, size_t first, size_t n, int depth, size_t *off)
+{
+	struct crm_buf *b = &rs->sql;
+	size_t i;
+	int bad = 0, d;
+
+	crm_buf_reset(b);
+	bad |= add_with(rs, b);
+	bad |= crm_buf_adds(b, "SELECT ");
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			bad |= crm_buf_adds(b, ", ");
+		for (d = 0; d < depth; d++)
+			bad |= crm_buf_addc(b, '(');
+		bad |= crm_buf_addc(b, '\n');
+		if (i == 0 && off != NULL)
+			*off = b->len;
+		bad |= crm_buf_adds(b, rs->x[first + i].text);
+		bad |= crm_buf_addc(b, '\n');
+		for (d = 0; d < depth; d++)
+			bad |= crm_buf_addc(b, ')');
+	}
+	if (rs->nname > 0)
+		bad |= crm_buf_adds(b, " FROM rec");
+	return bad ? -1 : 0;
+}
+
+/*
+ * The identifier at p, unquoted, into out: "x""y", [x y], `x``y` or a bare
+ * word.  Returns the end of it, or NULL when there is none.
+ */
+static const char *
+ident_at(const char *p, struct crm_buf *out)
+{
+	char close = *p == '"' ? '"' : *p == '[' ? ']' : *p == '`' ? '`' : 0;
+	const char *s;
+
+	crm_buf_reset(out);
+	if (close != 0) {
+		for (s = p + 1; *s != '\0'; s++) {
+			if (*s == close && (close == ']' || s[1] != close))
+				break;
+			if (*s == close)
+				s++;
+			if (crm_buf_addc(out, *s) == -1)
+				return NULL;
+		}
+		return *s == close && out->len > 0 ? s + 1 : NULL;
+	}
+	for (s = p; isalnum((unsigned char)*s) || *s == '_' || *s == '$' ||
+		    (unsigned char)*s >= 0x80;
+	     s++)
+		;
+	if (s == p || crm_buf_add(out, p, (size_t)(s - p)) == -1)
+		return NULL;
+	return s;
+}
+
+static long
+find_name(const struct crm_rules *rs, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < rs->nname; i++)
+		if (strncasecmp(rs->name[i], name, len) == 0 &&
+		    rs->name[i][len] == '\0')
+			return (long)i;
+	return -1;
+}
+
+static int
+add_name(struct crm_rules *rs, const char *name, size_t user)
+{
+	char **nn;
+	size_t *nu;
+	unsigned long *nb;
+
+	if ((nn = crm_reallocarray(rs->name, rs->nname + 1, sizeof(*nn))) ==
+	    NULL)
+		return -1;
+	rs->name = nn;
+	if ((nu = crm_reallocarray(rs->user, rs->nname + 1, sizeof(*nu))) ==
+	    NULL)
+		return -1;
+	rs->user = nu;
+	if ((nb = crm_reallocarray(rs->bound, rs->nname + 1, sizeof(*nb))) ==
+	    NULL)
+		return -1;
+	rs->bound = nb;
+	if ((nn[rs->nname] = strdup(name)) == NULL)
+		return -1;
+	nu[rs->nname] = user;
+	nb[rs->nname] = 0;
+	rs->nname++;
+	return 0;
+}
+
+/*
+ * Whether SQLite's "no such column: ..." message names name, bare or (as
+ * newer releases write a double-quoted one) in quotes.
+ */
+static int
+names(const char *msg, const struct crm_buf *name)
+{
+	if (strncmp(msg, name->p, name->len) == 0 && msg[name->len] == '\0')
+		return 1;
+	return msg[0] == '"' && strncmp(msg + 1, name->p, name->len) == 0 &&
+	       msg[name->len + 1] == '"';
+}
+
+/* The message for a failed prepare of rule x. */
+static int
+compile_error(struct crm_rules *rs, const struct expr *x, struct crm_err *e)
+{
+	const char *msg = sqlite3_errmsg(rs->db);
+
+	e->file = x->file;
+	e->line = x->line;
+	if (strcmp(msg, "not authorized") == 0 ||
+	    strncmp(msg, "no such table", 13) == 0)
+		msg = "an expression may read only the record's fields";
+	return crm_err_set(e, EX_DATAERR, "%s", msg);
+}
+
+/* Parameters other than the names' own are not allowed. */
+static int
+check_params(struct crm_rules *rs, sqlite3_stmt *st)
+{
+	int i, n = sqlite3_bind_parameter_count(st);
+	const char *p;
+	char want[32];
+
+	if (n != (int)rs->nname)
+		return -1;
+	for (i = 1; i <= n; i++) {
+		p = sqlite3_bind_parameter_name(st, i);
+		snprintf(want, sizeof(want), "?%d", i);
+		if (p == NULL || strcmp(p, want) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+long
+crm_rules_add(struct crm_rules *rs, const char *expr, const char *file,
+    unsigned long line, struct crm_err *e)
+{
+	struct expr *x, *nx;
+	struct crm_buf name;
+	sqlite3_stmt *st = NULL;
+	size_t off = 0, before = rs->nname;
+	const char *end, *msg;
+	int rc, eo;
+
+	nx = crm_reallocarray(rs->x, rs->n + 1, sizeof(*nx));
+	if (nx == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	rs->x = nx;
+	x = &nx[rs->n];
+	memset(x, 0, sizeof(*x));
+	x->file = file;
+	x->line = line;
+	if ((x->text = strdup(expr)) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	crm_buf_init(&name);
+	for (;;) {
+		if (build_sql(rs, rs->n, 1, 1, &off) == -1)
+			goto nomem;
+		rc = sqlite3_prepare_v2(
+		    rs->db, rs->sql.p, (int)rs->sql.len, &st, &end);
+		if (rc == SQLITE_OK)
+			break;
+		msg = sqlite3_errmsg(rs->db);
+		eo = sqlite3_error_offset(rs->db);
+		if (strncmp(msg, "no such column: ", 16) != 0 || eo < 0 ||
+		    (size_t)eo < off)
+			goto fail;
+		end = ident_at(rs->sql.p + eo, &name);
+		if (name.len == 0 && end == NULL)
+			goto fail;
+		while (end != NULL && isspace((unsigned char)*end))
+			end++;
+		/* a qualified name, or one SQLite reads differently */
+		if (end == NULL || *end == '.' || !names(msg + 16, &name) ||
+		    find_name(rs, name.p, name.len) >= 0)
+			goto fail;
+		if (add_name(rs, name.p, rs->n) == -1)
+			goto nomem;
+	}
+	if (sqlite3_column_count(st) != 1 || *end != '\0' ||
+	    check_params(rs, st) == -1) {
+		sqlite3_finalize(st);
+		goto not_one;
+	}
+	sqlite3_finalize(st);
+	if (build_sql(rs, rs->n, 1, 2, NULL) == -1)
+		goto nomem;
+	if (sqlite3_prepare_v2(
+		rs->db, rs->sql.p, (int)rs->sql.len, &st, NULL) != SQLITE_OK)
+		goto not_one;
+	sqlite3_finalize(st);
+	crm_buf_release(&name);
+	rs->stale = 1;
+	return (long)rs->n++;
+not_one:
+	e->file = file;
+	e->line = line;
+	crm_err_set(e, EX_DATAERR,
+	    "not one SQL expression (a query, a parameter or a ';' is not "
+	    "allowed)");
+	goto drop;
+fail:
+	compile_error(rs, x, e);
+	goto drop;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+drop:
+	/* forget the names only this expression brought */
+	while (rs->nname > before)
+		free(rs->name[--rs->nname]);
+	free(x->text);
+	crm_buf_release(&name);
+	return -1;
+}
+
+/* ==== Evaluation ==== */
+
+int
+crm_rules_number(const char *p, size_t len, long long *iv, double *dv)
+{
+	size_t i = 0, digits;
+	int integral = 1;
+	char buf[64], *end;
+
+	if (len == 0)
+		return 0;
+	if (p[i] == '-')
+		i++;
+	if (i < len && p[i] == '0')
+		i++;
+	else if (i < len && p[i] >= '1' && p[i] <= '9')
+		while (i < len && isdigit((unsigned char)p[i]))
+			i++;
+	else
+		return 3;
+	if (i < len && p[i] == '.') {
+		integral = 0;
+		for (digits = ++i; i < len && isdigit((unsigned char)p[i]); i++)
+			;
+		if (i == digits)
+			return 3;
+	}
+	if (i < len && (p[i] == 'e' || p[i] == 'E')) {
+		integral = 0;
+		if (++i < len && (p[i] == '+' || p[i] == '-'))
+			i++;
+		for (digits = i; i < len && isdigit((unsigned char)p[i]); i++)
+			;
+		if (i == digits)
+			return 3;
+	}
+	if (i != len || len >= sizeof(buf))
+		return 3;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	errno = 0;
+	if (integral) {
+		*iv = strtoll(buf, &end, 10);
+		if (errno == 0)
+			return 1;
+		errno = 0;
+	}
+	*dv = strtod(buf, &end);
+	return 2;
+}
+
+/* Bind field value v (of type t) to parameter k. */
+static int
+bind_value(sqlite3_stmt *st, int k, const char *v, size_t len, enum crm_type t,
+    int untyped)
+{
+	long long iv;
+	double dv;
+
+	switch (t) {
+	case CRM_NULL:
+		return sqlite3_bind_null(st, k);
+	case CRM_TRUE:
+	case CRM_FALSE:
+		return sqlite3_bind_int(st, k, t == CRM_TRUE);
+	case CRM_NUMBER:
+		switch (crm_rules_number(v, len, &iv, &dv)) {
+		case 1:
+			return sqlite3_bind_int64(st, k, iv);
+		case 2:
+			return sqlite3_bind_double(st, k, dv);
+		default: /* not JSON's grammar: keep the text */
+			break;
+		}
+		break;
+	case CRM_STRING:
+		if (!untyped)
+			break;
+		switch (crm_rules_number(v, len, &iv, &dv)) {
+		case 0:
+			return sqlite3_bind_null(st, k);
+		case 1:
+			return sqlite3_bind_int64(st, k, iv);
+		case 2:
+			return sqlite3_bind_double(st, k, dv);
+		default:
+			break;
+		}
+		break;
+	case CRM_JSON:
+		break;
+	}
+	return sqlite3_bind_text64(st, k, v, len, SQLITE_STATIC, SQLITE_UTF8);
+}
+
+/* Prepare the statement of every expression. */
+static int
+prepare_all(struct crm_rules *rs, struct crm_err *e)
+{
+	sqlite3_finalize(rs->all);
+	rs->all = NULL;
+	if (build_sql(rs, 0, rs->n, 1, NULL) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (sqlite3_prepare_v2(rs->db, rs->sql.p, (int)rs->sql.len, &rs->all,
+		NULL) != SQLITE_OK)
+		return crm_err_set(e, EX_SOFTWARE,
+		    "cannot compile the rules: %s", sqlite3_errmsg(rs->db));
+	rs->stale = 0;
+	return 0;
+}
+
+/* Bind the values of the names from the sources to st. */
+static int
+bind_all(struct crm_rules *rs, sqlite3_stmt *st,
+    const struct crm_rules_src *src, size_t n, struct crm_err *e)
+{
+	size_t s, i, len, nlen;
+	const char *name, *v;
+	long k;
+
+	if (n > rs->ncache) {
+		struct crm_poscache *c;
+
+		c = crm_reallocarray(rs->cache, n, sizeof(*c));
+		if (c == NULL)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		memset(c + rs->ncache, 0, (n - rs->ncache) * sizeof(*c));
+		rs->cache = c;
+		rs->ncache = n;
+	}
+	rs->gen++;
+	for (s = 0; s < n; s++) {
+		const struct crm_rec *r = src[s].rec;
+
+		for (i = 0; r != NULL && i < crm_rec_count(r); i++) {
+			if (!crm_poscache_get(&rs->cache[s], r, i, &k)) {
+				name = crm_rec_name(r, i, &nlen);
+				k = memchr(name, '\0', nlen) != NULL
+					? -1
+					: find_name(rs, name, nlen);
+				if (crm_poscache_set(&rs->cache[s], r, i, k) ==
+				    -1)
+					return crm_err_set(
+					    e, EX_SOFTWARE, "out of memory");
+			}
+			if (k < 0 || rs->bound[k] == rs->gen)
+				continue;
+			rs->bound[k] = rs->gen;
+			v = crm_rec_value(r, i, &len);
+			if (bind_value(st, (int)k + 1, v, len,
+				crm_rec_type(r, i),
+				src[s].untyped) != SQLITE_OK)
+				return crm_err_set(e, EX_SOFTWARE,
+				    "cannot bind '%s': %s", rs->name[k],
+				    sqlite3_errmsg(rs->db));
+		}
+	}
+	for (i = 0; i < rs->nname; i++)
+		if (rs->bound[i] != rs->gen)
+			sqlite3_bind_null(st, (int)i + 1);
+	return 0;
+}
+
+/* The whole statement failed: find the expression that did, for e. */
+static int
+blame(struct crm_rules *rs, const struct crm_rules_src *src, size_t n,
+    struct crm_err *e)
+{
+	struct expr *x;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < rs->n; i++) {
+		x = &rs->x[i];
+		if (x->alone == NULL &&
+		    (build_sql(rs, i, 1, 1, NULL) == -1 ||
+			sqlite3_prepare_v2(rs->db, rs->sql.p, (int)rs->sql.len,
+			    &x->alone, NULL) != SQLITE_OK))
+			break;
+		if (bind_all(rs, x->alone, src, n, e) == -1)
+			return -1;
+		rc = sqlite3_step(x->alone);
+		sqlite3_reset(x->alone);
+		if (rc != SQLITE_ROW) {
+			crm_err_set(e, EX_DATAERR, "%s:%lu: %s",
+			    x->file ? x->file : "rule", x->line,
+			    sqlite3_errmsg(rs->db));
+			return -1;
+		}
+	}
+	return crm_err_set(
+	    e, EX_DATAERR, "the rules failed: %s", sqlite3_errmsg(rs->db));
+}
+
+int
+crm_rules_eval(struct crm_rules *rs, const struct crm_rules_src *src, size_t n,
+    struct crm_err *e)
+{
+	int rc;
+
+	if (rs->n == 0)
+		return 0;
+	if (rs->stale && prepare_all(rs, e) == -1)
+		return -1;
+	if (rs->stepped)
+		sqlite3_reset(rs->all);
+	rs->stepped = 0;
+	if (bind_all(rs, rs->all, src, n, e) == -1)
+		return -1;
+	rc = sqlite3_step(rs->all);
+	if (rc == SQLITE_ROW) {
+		rs->stepped = 1;
+		return 0;
+	}
+	sqlite3_reset(rs->all);
+	return blame(rs, src, n, e);
+}
+
+int
+crm_rules_match(const struct crm_rules *rs, size_t i)
+{
+	switch (sqlite3_column_type(rs->all, (int)i)) {
+	case SQLITE_NULL:
+		return 0;
+	case SQLITE_INTEGER:
+		return sqlite3_column_int64(rs->all, (int)i) != 0;
+	default:
+		return sqlite3_column_double(rs->all, (int)i) != 0.0;
+	}
+}
+
+const char *
+crm_rules_value(
+    struct crm_rules *rs, size_t i, size_t *len, enum crm_type *type)
+{
+	int t = sqlite3_column_type(rs->all, (int)i);
+	const char *v;
+
+	*type = t == SQLITE_NULL			   ? CRM_NULL
+		: t == SQLITE_INTEGER || t == SQLITE_FLOAT ? CRM_NUMBER
+							   : CRM_STRING;
+	if (t == SQLITE_NULL) {
+		*len = 0;
+		return NULL;
+	}
+	v = (const char *)sqlite3_column_text(rs->all, (int)i);
+	*len = (size_t)sqlite3_column_bytes(rs->all, (int)i);
+	return v;
+}

@@ -1,0 +1,142 @@
+/*
+ * rules: SQL expressions evaluated by SQLite over one record at a time,
+ * and the rules files they are written in.
+ *
+ * A rules file holds one rule a line, split in two at a separator (crm-tag
+ * writes "TAG: expression"); how the two sides are used is the caller's
+ * business, so that reading a file is separate from evaluating anything.
+ *
+ * A struct crm_rules is a list of expressions compiled once by SQLite, in
+ * a private in-memory connection that holds no tables: an expression sees
+ * the fields of the record and nothing else.  The names an expression
+ * uses are found by compiling it (SQLite names what it cannot resolve),
+ * so the caller knows, before any record is read, which fields the rules
+ * need.  All expressions are then evaluated by one prepared statement,
+ * reset and rebound for every record; the values of the fields are bound
+ * as parameters, never pasted into SQL.  Field names are matched without
+ * regard to ASCII case, as SQL identifiers are.
+ *
+ * A struct crm_rules is for one thread at a time (its connection has no
+ * mutex).
+ *
+ * Ownership: a struct crm_rules owns its connection and statements and
+ * copies every expression; file names given to crm_rules_add() are
+ * borrowed and must outlive it.  Values returned by crm_rules_value() stay
+ * valid until the next crm_rules_eval() or a change to the records it was
+ * given.
+ */
+#ifndef CRM_RULES_H
+#define CRM_RULES_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "rec.h"
+
+/* ==== Rules files ==== */
+
+struct crm_rule {
+	char *left;	    /* the text before the separator, trimmed */
+	char *right;	    /* the text after it, trimmed */
+	unsigned long line; /* the line of the file the rule starts on */
+};
+
+struct crm_rulefile {
+	const char *path; /* as given to crm_rulefile_read(); borrowed */
+	struct crm_rule *rule;
+	size_t n;
+};
+
+/*
+ * Read the rules file at path into f (which it initializes).  A rule is a
+ * line split at the first occurrence of sep; a line that starts with a
+ * space or a tab continues the rule above it (joined with a newline);
+ * blank lines and lines whose first non-blank character is '#' are
+ * skipped.  Returns 0, or -1 with e filled: EX_NOINPUT when the file
+ * cannot be opened, EX_IOERR when it cannot be read, EX_DATAERR (with
+ * e->file and e->line) for a line without sep, with nothing on one side
+ * of it, with a NUL byte or invalid UTF-8, or a continuation line with no
+ * rule above it; EX_SOFTWARE when out of memory.  f holds nothing to free
+ * after a failure.
+ */
+int crm_rulefile_read(struct crm_rulefile *f, const char *path, const char *sep,
+    struct crm_err *e);
+void crm_rulefile_release(struct crm_rulefile *f);
+
+/* ==== Expressions ==== */
+
+struct crm_rules;
+
+/* A new empty list of expressions; NULL with e filled. */
+struct crm_rules *crm_rules_new(struct crm_err *e);
+void crm_rules_free(struct crm_rules *rs);
+
+/*
+ * Compile expr as the next expression, for messages from file:line (file
+ * borrowed; may be NULL).  It must be one SQL expression that reads no
+ * table and has no parameters; the field names it uses are added to the
+ * names of crm_rules_name().  Returns its index, or -1 with e filled
+ * (EX_DATAERR with e->file and e->line for an expression SQLite cannot
+ * compile, with SQLite's message; EX_SOFTWARE when out of memory).
+ */
+long crm_rules_add(struct crm_rules *rs, const char *expr, const char *file,
+    unsigned long line, struct crm_err *e);
+
+size_t crm_rules_count(const struct crm_rules *rs);
+
+/* Where expression i came from. */
+const char *crm_rules_file(const struct crm_rules *rs, size_t i);
+unsigned long crm_rules_line(const struct crm_rules *rs, size_t i);
+
+/*
+ * The field names the expressions use, in the order they were first
+ * used, and the index of the first expression that uses name i.
+ */
+size_t crm_rules_nnames(const struct crm_rules *rs);
+const char *crm_rules_name(const struct crm_rules *rs, size_t i);
+size_t crm_rules_name_user(const struct crm_rules *rs, size_t i);
+
+/*
+ * Where the values of the names come from: a record, and whether its
+ * values are untyped text (CSV, TSV), in which case an empty value is
+ * NULL and a value written as a JSON number (42, -3.5, 1e6; not 007,
+ * +1 or 0x1F) is that number.  Typed records (JSONL, the store) keep
+ * their types: strings are text, true and false are 1 and 0, nested JSON
+ * is its text.
+ */
+struct crm_rules_src {
+	const struct crm_rec *rec;
+	int untyped;
+};
+
+/*
+ * Evaluate every expression for one record: each name takes its value
+ * from the first of the n sources that has a field of that name, or is
+ * NULL when none has.  Returns 0, or -1 with e filled: EX_DATAERR when an
+ * expression fails on these values (the message names the expression's
+ * file and line), EX_SOFTWARE for an internal error.
+ */
+int crm_rules_eval(struct crm_rules *rs, const struct crm_rules_src *src,
+    size_t n, struct crm_err *e);
+
+/*
+ * After crm_rules_eval(): 1 when expression i is true as a WHERE clause
+ * would take it (a non-zero number; NULL is false), else 0.
+ */
+int crm_rules_match(const struct crm_rules *rs, size_t i);
+
+/*
+ * After crm_rules_eval(): the value of expression i as text and its type
+ * (CRM_NULL, CRM_NUMBER or CRM_STRING); NULL for SQL NULL.
+ */
+const char *crm_rules_value(
+    struct crm_rules *rs, size_t i, size_t *len, enum crm_type *type);
+
+/*
+ * Classify text p of len bytes the way untyped values are: 0 for an
+ * empty value, 1 for an integer that fits in 64 bits (*i set), 2 for
+ * another number (*d set), 3 for text.
+ */
+int crm_rules_number(const char *p, size_t len, long long *i, double *d);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * tags: the store's tags table, kept current: a customer carries a tag
+ * while a rule gives it.  Giving a tag the customer already has keeps the
+ * time it was first given (and records the rule, if another); taking one
+ * away deletes its row.  Writes go in batches (crm_batch in store.h).  A
+ * struct crm_tags borrows the store.
+ */
+#ifndef CRM_TAGS_H
+#define CRM_TAGS_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "store.h"
+
+struct crm_tags;
+
+/* Prepare to write the tags table of s; NULL with e filled. */
+struct crm_tags *crm_tags_open(struct crm_store *s, struct crm_err *e);
+
+/*
+ * Give customer id (len bytes) tag, set by rule (text), when on; take it
+ * away when not.  0, or -1 with e filled.
+ */
+int crm_tags_put(struct crm_tags *t, const char *id, size_t len,
+    const char *tag, const char *rule, int on, struct crm_err *e);
+
+/* For a filter's idle hook (arg is the struct crm_tags, or NULL). */
+void crm_tags_idle(void *arg);
+
+/* Commit and free (t may be NULL); 0, or -1 with e filled. */
+int crm_tags_close(struct crm_tags *t, struct crm_err *e);
+
+#endif

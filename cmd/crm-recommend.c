@@ -611,7 +611,7 @@ reco_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 {
 	struct run *run = arg;
 	const struct opts *o = run->o;
-	const char *key, *source;
+	const char *key, *source, *why;
 	size_t klen, n;
 	int rc, pop;
 	long i;
@@ -634,21 +634,22 @@ reco_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	}
 	run->popular += pop;
 	source = pop ? "popular" : "model";
-	if (hits_json(run, n) == -1 ||
-	    crm_rec_put(
+	why = pop ? "{\"source\":\"popular\"}" : "{\"source\":\"model\"}";
+	if (hits_json(run, n) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	/* log first: key points into r, which the fields below change */
+	if (run->audit != NULL) {
+		crm_err_field(e, "", 0);
+		if (crm_audit_add(run->audit, key, klen, run->json.p,
+			run->json.len, n > 0 ? run->hits[0].score : 0, why,
+			strlen(why), e) == -1)
+			return CRM_FILTER_FATAL;
+	}
+	if (crm_rec_put(
 		r, "reco_items", run->json.p, run->json.len, CRM_JSON) == -1 ||
 	    crm_rec_put(r, "reco_source", source, strlen(source), CRM_STRING) ==
 		-1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	if (run->audit != NULL) {
-		crm_err_field(e, "", 0);
-		if (crm_audit_add(run->audit, key, klen, run->json.p,
-			run->json.len, n > 0 ? run->hits[0].score : 0,
-			pop ? "{\"source\":\"popular\"}"
-			    : "{\"source\":\"model\"}",
-			pop ? 20 : 18, e) == -1)
-			return CRM_FILTER_FATAL;
-	}
 	return 0;
 }
 
@@ -769,15 +770,22 @@ fit_progress(void *arg, const char *what)
 static void
 note_fallback(const struct run *run, const struct crm_reco *m)
 {
-	double n = (double)crm_reco_items(m);
+	size_t n = crm_reco_items(m);
+	double bytes = 4.0 * (double)n * (double)n;
+	char size[32];
 
 	if (crm_reco_algo(m) == crm_reco_asked(m))
 		return;
-	crm_warnx("%zu items need a %zu x %zu matrix of %.0f MB for ease, "
-		  "above --dense-limit %zu: fitted knn with %zu neighbours "
+	if (bytes < 1e6)
+		snprintf(size, sizeof(size), "%.0f bytes", bytes);
+	else if (bytes < 1e9)
+		snprintf(size, sizeof(size), "%.0f MB", bytes / 1e6);
+	else
+		snprintf(size, sizeof(size), "%.1f GB", bytes / 1e9);
+	crm_warnx("%zu items are above --dense-limit %zu: ease would need "
+		  "a %zu x %zu matrix of %s; fitted knn with %zu neighbours "
 		  "instead",
-	    crm_reco_items(m), crm_reco_items(m), crm_reco_items(m),
-	    4 * n * n / 1e6, run->o->rp.dense_limit, run->o->rp.neighbours);
+	    n, run->o->rp.dense_limit, n, n, size, run->o->rp.neighbours);
 }
 
 /* What an algorithm was fitted with, as text for messages and JSON. */
@@ -848,15 +856,21 @@ fit_finish(struct run *run, struct crm_err *e)
 		       metrics.p, blob, len, &version, e) == -1)
 		goto out;
 	if (!o->quiet) {
-		char where[64] = "";
-
 		if (version > 0)
-			snprintf(where, sizeof(where), " version %ld", version);
-		crm_warnx("fitted %s%s: %s on %zu interactions, %zu customers, "
-			  "%zu items",
-		    o->model, where, crm_reco_algo_name(crm_reco_algo(run->m)),
-		    crm_reco_data_count(run->data), crm_reco_customers(run->m),
-		    crm_reco_items(run->m));
+			crm_warnx("fitted %s on %zu interactions of %zu "
+				  "customers and %zu items: model '%s' version "
+				  "%ld",
+			    crm_reco_algo_name(crm_reco_algo(run->m)),
+			    crm_reco_data_count(run->data),
+			    crm_reco_customers(run->m), crm_reco_items(run->m),
+			    o->model, version);
+		else
+			crm_warnx("fitted %s on %zu interactions of %zu "
+				  "customers and %zu items: %s",
+			    crm_reco_algo_name(crm_reco_algo(run->m)),
+			    crm_reco_data_count(run->data),
+			    crm_reco_customers(run->m), crm_reco_items(run->m),
+			    o->model_file);
 	}
 	rc = 0;
 out:

@@ -14,6 +14,14 @@
 #define RECO_NONE   UINT32_MAX /* no neighbour in a kNN slot */
 #define RECO_HEADER 64	       /* bytes before the large section */
 
+/*
+ * Scores this close, relative to the larger, are a tie: 4-byte floats
+ * carry about 7 digits, and the last ones depend on the order of the
+ * sums, which differs between CPUs.  A tie goes to the item more
+ * customers have, then to the smaller id, the same everywhere.
+ */
+#define RECO_TIE 1e-5
+
 struct crm_reco_data {
 	int weighted;
 	struct crm_strmap *custs, *items;
@@ -78,8 +86,9 @@ int reco_big_size(
     enum crm_reco_algo algo, size_t n, size_t m, size_t k, size_t *bytes);
 
 /*
- * 1 when hit a ranks before hit b: the higher score, then (when count is
- * not NULL) the item more customers have, then the smaller index.
+ * 1 when hit a ranks before hit b: the higher score (beyond RECO_TIE),
+ * then (when count is not NULL) the item more customers have, then the
+ * smaller index.
  */
 int reco_before(const struct crm_reco_hit *a, const struct crm_reco_hit *b,
     const uint32_t *count);

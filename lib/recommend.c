@@ -618,7 +618,10 @@ int
 reco_before(const struct crm_reco_hit *a, const struct crm_reco_hit *b,
     const uint32_t *count)
 {
-	if (a->score != b->score)
+	double d = fabs(a->score) > fabs(b->score) ? fabs(a->score)
+						   : fabs(b->score);
+
+	if (fabs(a->score - b->score) > RECO_TIE * d)
 		return a->score > b->score;
 	if (count != NULL && count[a->item] != count[b->item])
 		return count[a->item] > count[b->item];

@@ -259,6 +259,7 @@ fit_ease(struct crm_reco *m, struct crm_err *e)
 		    (int)info);
 	if ((dg = crm_reallocarray(NULL, n, sizeof(*dg))) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	progress(&m->p, "ease: B from the inverse");
 	/* row-major view: P_ij for j >= i is g[i * n + j]; fill j < i */
 	for (ib = 0; ib < n; ib += T)
 		for (jb = 0; jb <= ib; jb += T)

@@ -20,7 +20,7 @@ static void
 test_strmap(void)
 {
 	struct crm_strmap *m = crm_strmap_new();
-	char key[16];
+	char key[32];
 	size_t len;
 	long i, bad = 0;
 

@@ -782,10 +782,10 @@ note_fallback(const struct run *run, const struct crm_reco *m)
 		snprintf(size, sizeof(size), "%.0f MB", bytes / 1e6);
 	else
 		snprintf(size, sizeof(size), "%.1f GB", bytes / 1e9);
-	crm_warnx("%zu items are above --dense-limit %zu: ease would need "
-		  "a %zu x %zu matrix of %s; fitted knn with %zu neighbours "
-		  "instead",
-	    n, run->o->rp.dense_limit, n, n, size, run->o->rp.neighbours);
+	crm_warnx("%zu items: ease's %zu x %zu matrix of %s is past "
+		  "--dense-limit %zu or the memory there is; fitted knn with "
+		  "%zu neighbours instead",
+	    n, n, n, size, run->o->rp.dense_limit, run->o->rp.neighbours);
 }
 
 /* What an algorithm was fitted with, as text for messages and JSON. */

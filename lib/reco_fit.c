@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include <cblas.h>
 #include <lapacke.h>
@@ -229,7 +230,7 @@ fit_ease(struct crm_reco *m, struct crm_err *e)
 	lapack_int info;
 
 	m->k = 0;
-	if (reco_big_alloc(m) == -1)
+	if (reco_big_alloc(m) == -1) /* the caller falls back to knn */
 		return crm_err_set(e, EX_SOFTWARE,
 		    "out of memory for ease's %zu x %zu matrix", n, n);
 	g = m->mat;
@@ -491,6 +492,19 @@ out:
 
 /* ==== Fitting ==== */
 
+/* Bytes of physical memory, or infinity when the system does not say. */
+static double
+physical_memory(void)
+{
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+	long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+
+	if (pages > 0 && size > 0)
+		return (double)pages * (double)size;
+#endif
+	return HUGE_VAL;
+}
+
 int
 reco_fit_into(struct crm_reco *m, const struct crm_reco_data *d,
     const unsigned char *skip, const struct crm_reco_params *p,
@@ -502,11 +516,18 @@ reco_fit_into(struct crm_reco *m, const struct crm_reco_data *d,
 	progress(p, "reading interactions");
 	if (build(m, d, skip, e) == -1)
 		return -1;
-	if (m->algo == CRM_RECO_EASE && m->n > p->dense_limit)
+	if (m->algo == CRM_RECO_EASE &&
+	    (m->n > p->dense_limit ||
+		4.0 * (double)m->n * (double)m->n > physical_memory() / 2))
 		m->algo = CRM_RECO_KNN;
 	switch (m->algo) {
 	case CRM_RECO_EASE:
-		return fit_ease(m, e);
+		if (fit_ease(m, e) == 0)
+			return 0;
+		if (m->mat != NULL) /* it failed, not for want of memory */
+			return -1;
+		m->algo = CRM_RECO_KNN;
+		return fit_knn(m, e);
 	case CRM_RECO_KNN:
 		return fit_knn(m, e);
 	default:

@@ -111,6 +111,11 @@ build(struct crm_reco *m, const struct crm_reco_data *d,
 		crm_err_set(e, EX_DATAERR, "no interactions to learn from");
 		goto out;
 	}
+	if (nint >= RECO_NONE) { /* the rows are indexed by 32 bits */
+		crm_err_set(e, EX_DATAERR, "more than %lu interactions",
+		    (unsigned long)RECO_NONE - 1);
+		goto out;
+	}
 	if ((kept = number(d->items, icount, imap, m->items)) < 0)
 		goto nomem;
 	m->n = (size_t)kept;

@@ -263,7 +263,20 @@ def report(work_dir, tools):
     print()
     if "crmkit" in res:
         check_eval(work_dir, res)
+        if "ease" in res:
+            same_lists(work_dir, "crmkit", "ease")
         goals(work_dir, res)
+
+
+def same_lists(work_dir, a, b):
+    """How many users get the very same top-K list from tools a and b."""
+    def lists(tool):
+        with open(os.path.join(work_dir, tool + ".lists")) as f:
+            return {line.split()[0]: line.split()[1:K + 1] for line in f}
+    la, lb = lists(a), lists(b)
+    same = sum(la[u] == lb.get(u) for u in la)
+    print(f"lists: {a} (float) and {b} (numpy, double) give the same "
+          f"top {K}, in the same order, to {same} of {len(la)} users")
 
 
 def goals(work_dir, res):

@@ -670,16 +670,17 @@ store_records(struct run *run, struct crm_err *e)
 {
 	const struct opts *o = run->o;
 	const char *field = o->item_mode ? o->item_field : o->id_field;
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	struct crm_buf b;
 	FILE *fp;
-	int rc;
+	int rc, ok = 0;
 
 	if ((fp = tmpfile()) == NULL) {
 		crm_err_set(e, EX_CANTCREAT,
 		    "cannot create a temporary file: %s", strerror(errno));
 		return NULL;
 	}
+	crm_buf_init(&b);
 	if (sqlite3_prepare_v2(crm_store_db(run->st),
 		o->item_mode ? "SELECT DISTINCT item FROM events WHERE item "
 			       "IS NOT NULL AND item <> '' ORDER BY item"
@@ -687,10 +688,8 @@ store_records(struct run *run, struct crm_err *e)
 			       "customer_id",
 		-1, &st, NULL) != SQLITE_OK) {
 		crm_store_fail(run->st, e, "cannot read the store");
-		fclose(fp);
-		return NULL;
+		goto out;
 	}
-	crm_buf_init(&b);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *v = (const char *)sqlite3_column_text(st, 0);
 
@@ -701,31 +700,28 @@ store_records(struct run *run, struct crm_err *e)
 		    crm_json_quote(&b, v, strlen(v)) == -1 ||
 		    crm_buf_adds(&b, "}\n") == -1) {
 			crm_err_set(e, EX_SOFTWARE, "out of memory");
-			goto fail;
+			goto out;
 		}
 		if (fwrite(b.p, 1, b.len, fp) != b.len) {
 			crm_err_set(
 			    e, EX_IOERR, "cannot write a temporary file");
-			goto fail;
+			goto out;
 		}
 	}
-	if (rc != SQLITE_DONE) {
+	if (rc != SQLITE_DONE)
 		crm_store_fail(run->st, e, "cannot read the store");
-		goto fail;
-	}
+	else if (fflush(fp) == EOF || fseek(fp, 0, SEEK_SET) == -1)
+		crm_err_set(e, EX_IOERR, "cannot read a temporary file");
+	else
+		ok = 1;
+out:
 	sqlite3_finalize(st);
 	crm_buf_release(&b);
-	if (fflush(fp) == EOF || fseek(fp, 0, SEEK_SET) == -1) {
-		crm_err_set(e, EX_IOERR, "cannot read a temporary file");
+	if (!ok) {
 		fclose(fp);
 		return NULL;
 	}
 	return fp;
-fail:
-	sqlite3_finalize(st);
-	crm_buf_release(&b);
-	fclose(fp);
-	return NULL;
 }
 
 static void

@@ -313,18 +313,11 @@ def goals(work_dir, res):
 
 
 def main(argv):
-    cmd, args = (argv[1], argv[2:]) if len(argv) > 1 else ("", [])
-    if cmd == "prep" and len(args) == 2:
-        prep(*args)
-    elif cmd in PEERS and len(args) == 1:
-        run_peer(cmd, args[0])
-    elif cmd == "crmkit" and len(args) == 3:
-        crmkit_lists(*args)
-    elif cmd == "report" and len(args) == 2:
-        report(args[0], args[1].split())
-    else:
-        print(__doc__, file=sys.stderr)
-        sys.exit(64)
+    commands = {"prep": (prep, 2), "crmkit": (crmkit_lists, 3),
+                "report": (lambda w, t: report(w, t.split()), 2)}
+    for peer in PEERS:
+        commands[peer] = (lambda w, p=peer: run_peer(p, w), 1)
+    bench_common.dispatch(argv, commands, __doc__)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 /*
  * metrics: the formulas of metrics.h over a dense confusion matrix (the
- * number of classes of a CRM text model is small enough for k * k).
+ * number of classes of a CRM text model is small enough for k * k), and
+ * the ranking metrics of top-k lists.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -210,4 +211,64 @@ crm_binary_metrics(
 			    ((double)m->pos / (double)n);
 	free(ord);
 	return 0;
+}
+
+int
+crm_rank_init(struct crm_rankmetrics *m, size_t k, size_t nitems)
+{
+	memset(m, 0, sizeof(*m));
+	m->k = k;
+	m->nitems = nitems;
+	if ((m->seen = calloc(nitems + 1, 1)) == NULL)
+		return -1;
+	return 0;
+}
+
+void
+crm_rank_release(struct crm_rankmetrics *m)
+{
+	free(m->seen);
+	memset(m, 0, sizeof(*m));
+}
+
+void
+crm_rank_add(struct crm_rankmetrics *m, const size_t *rec, const int *hit,
+    size_t n, size_t nrel)
+{
+	double dcg = 0, idcg = 0;
+	size_t r, hits = 0;
+
+	if (n > m->k)
+		n = m->k;
+	for (r = 0; r < n; r++) {
+		if (!m->seen[rec[r]]) {
+			m->seen[rec[r]] = 1;
+			m->distinct++;
+		}
+		if (hit[r]) {
+			hits++;
+			dcg += 1 / log2((double)r + 2);
+		}
+	}
+	for (r = 0; r < m->k && r < nrel; r++)
+		idcg += 1 / log2((double)r + 2);
+	m->users++;
+	m->precision += (double)hits / (double)m->k;
+	m->recall += (double)hits / (double)nrel;
+	m->ndcg += idcg > 0 ? dcg / idcg : 0;
+	m->hit_rate += hits > 0;
+}
+
+void
+crm_rank_finish(struct crm_rankmetrics *m)
+{
+	double u = (double)m->users;
+
+	if (m->users > 0) {
+		m->precision /= u;
+		m->recall /= u;
+		m->ndcg /= u;
+		m->hit_rate /= u;
+	}
+	m->coverage = m->nitems ? (double)m->distinct / (double)m->nitems : 0;
 }

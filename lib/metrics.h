@@ -2,8 +2,9 @@
  * metrics: how good a classifier is on labelled data, from its confusion
  * matrix: accuracy, per-class precision, recall and F1, their macro
  * average, and the pairs of classes it mixes up most; for yes/no models,
- * ROC and precision-recall AUC, log loss, Brier score and lift.  Every
- * learning tool's eval verb reports these the same way.
+ * ROC and precision-recall AUC, log loss, Brier score and lift; for
+ * top-k recommendations, precision, recall, NDCG, hit rate and catalogue
+ * coverage.  Every learning tool's eval verb reports these the same way.
  */
 #ifndef CRM_METRICS_H
 #define CRM_METRICS_H
@@ -72,4 +73,42 @@ struct crm_binmetrics {
 /* Fill m; 0, or -1 when out of memory. */
 int crm_binary_metrics(
     const double *prob, const int *y, size_t n, struct crm_binmetrics *m);
+
+/*
+ * How good top-k lists are against each user's held-out (relevant)
+ * items, as means over the users added: precision (hits / k, however
+ * short the list), recall (hits / relevant items), NDCG (a hit at rank r,
+ * from 1, gains 1 / log2(r + 1), over the best possible, min(k, relevant)
+ * hits at the top), hit rate (the share of users with a hit); and the
+ * coverage of the catalogue (the share of its items recommended to
+ * anyone).  Owned by the caller: init, add per user, finish, release.
+ */
+struct crm_rankmetrics {
+	size_t k;	  /* the cut-off */
+	size_t nitems;	  /* items in the catalogue */
+	size_t users;	  /* users added */
+	double precision; /* sums while adding, means once finished */
+	double recall;
+	double ndcg;
+	double hit_rate;
+	double coverage;     /* set by crm_rank_finish */
+	size_t distinct;     /* items recommended to anyone */
+	unsigned char *seen; /* per item: recommended to anyone */
+};
+
+/* Set m up for cut-off k over a catalogue of nitems; 0 or -1 (ENOMEM). */
+int crm_rank_init(struct crm_rankmetrics *m, size_t k, size_t nitems);
+void crm_rank_release(struct crm_rankmetrics *m);
+
+/*
+ * One user: rec[0..n) the recommended items (catalogue indices below
+ * nitems) best first, of which the first k count; hit[r] is 1 when rec[r]
+ * is relevant; nrel (> 0) is the number of relevant items, including
+ * those that could not have been recommended.
+ */
+void crm_rank_add(struct crm_rankmetrics *m, const size_t *rec, const int *hit,
+    size_t n, size_t nrel);
+
+/* Turn the sums into means (all 0 when no user was added). */
+void crm_rank_finish(struct crm_rankmetrics *m);
 #endif

@@ -22,6 +22,13 @@ crm_model_now(char buf[21])
 	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/*
+ * Write the blob through SQLite's incremental blob I/O, a chunk at a time:
+ * binding it whole would have SQLite build the row, a second copy of a
+ * model that may be hundreds of megabytes, in memory.
+ */
+#define CHUNK (1 << 20)
+
 int
 crm_model_put(struct crm_store *s, const char *name, const char *kind,
     const char *params, const char *metrics, const void *blob, size_t len,
@@ -29,6 +36,9 @@ crm_model_put(struct crm_store *s, const char *name, const char *kind,
 {
 	sqlite3 *db = crm_store_db(s);
 	sqlite3_stmt *st = NULL;
+	sqlite3_blob *b = NULL;
+	sqlite3_int64 rowid;
+	size_t off, n;
 	char now[21];
 
 	crm_model_now(now);
@@ -36,27 +46,49 @@ crm_model_put(struct crm_store *s, const char *name, const char *kind,
 		return -1;
 	/* the next version is taken inside the write transaction */
 	if (sqlite3_prepare_v2(db,
-		"INSERT INTO models(name, version, kind, created, params, "
-		"metrics, blob) SELECT ?1, coalesce(max(version), 0) + 1, "
-		"?2, ?3, ?4, ?5, ?6 FROM models WHERE name = ?1 "
-		"RETURNING version",
+		"SELECT coalesce(max(version), 0) + 1 FROM models "
+		"WHERE name = ?1",
 		-1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, params, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, metrics, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(st, 6, blob, len, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_ROW)
 		goto fail;
 	*version = (long)sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db,
+		"INSERT INTO models(name, version, kind, created, params, "
+		"metrics, blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6, zeroblob(?7))",
+		-1, &st, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, *version);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, params, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, metrics, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 7, (sqlite3_int64)len);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto fail;
+	rowid = sqlite3_last_insert_rowid(db);
 	sqlite3_finalize(st);
+	st = NULL;
+	if (len > 0 && sqlite3_blob_open(db, "main", "models", "blob", rowid, 1,
+			   &b) != SQLITE_OK)
+		goto fail;
+	for (off = 0; off < len; off += n) {
+		n = len - off < CHUNK ? len - off : CHUNK;
+		if (sqlite3_blob_write(b, (const char *)blob + off, (int)n,
+			(int)off) != SQLITE_OK)
+			goto fail;
+	}
+	if (b != NULL && sqlite3_blob_close(b) != SQLITE_OK) {
+		b = NULL;
+		goto fail;
+	}
 	return crm_store_commit(s, e);
 fail:
 	crm_store_fail(s, e, "cannot save the model");
+	sqlite3_blob_close(b);
 	sqlite3_finalize(st);
 	crm_store_rollback(s);
 	return -1;
@@ -68,13 +100,14 @@ crm_model_get(struct crm_store *s, const char *name, long version,
 {
 	sqlite3 *db = crm_store_db(s);
 	sqlite3_stmt *st = NULL;
-	const void *p;
+	sqlite3_blob *b = NULL;
 	size_t len;
 	int rc;
 
 	if (sqlite3_prepare_v2(db,
-		"SELECT version, kind, blob FROM models WHERE name = ?1 "
-		"AND (?2 = 0 OR version = ?2) ORDER BY version DESC LIMIT 1",
+		"SELECT version, kind, rowid, length(blob) FROM models "
+		"WHERE name = ?1 AND (?2 = 0 OR version = ?2) "
+		"ORDER BY version DESC LIMIT 1",
 		-1, &st, NULL) != SQLITE_OK)
 		return crm_store_fail(s, e, "cannot read models");
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -96,13 +129,28 @@ crm_model_get(struct crm_store *s, const char *name, long version,
 		return -1;
 	}
 	*version_out = (long)sqlite3_column_int64(st, 0);
-	p = sqlite3_column_blob(st, 2);
-	len = (size_t)sqlite3_column_bytes(st, 2);
-	if (crm_buf_add(out, p, len) == -1) {
+	len = (size_t)sqlite3_column_int64(st, 3);
+	/* read straight into out, without a copy held by SQLite */
+	if (len > 0 && sqlite3_blob_open(db, "main", "models", "blob",
+			   sqlite3_column_int64(st, 2), 0, &b) != SQLITE_OK) {
+		crm_store_fail(s, e, "cannot read models");
 		sqlite3_finalize(st);
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return -1;
 	}
 	sqlite3_finalize(st);
+	if (crm_buf_grow(out, len) == -1) {
+		sqlite3_blob_close(b);
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	if (len > 0 &&
+	    sqlite3_blob_read(b, out->p + out->len, (int)len, 0) != SQLITE_OK) {
+		crm_store_fail(s, e, "cannot read models");
+		sqlite3_blob_close(b);
+		return -1;
+	}
+	sqlite3_blob_close(b);
+	out->len += len;
+	out->p[out->len] = '\0';
 	return 1;
 }
 

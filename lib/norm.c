@@ -12,6 +12,7 @@
  * crm_buf and, on failure, cuts it back to the length it had on entry.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1185,5 +1186,49 @@ crm_norm_date(struct crm_buf *out, const char *in, size_t len,
 		return fail(out, base, why, "date out of range");
 	if (date_emit(out, &dp) == -1)
 		return nomem(out, base, why);
+	return 0;
+}
+
+int
+crm_norm_seconds(const char *in, size_t len, double *secs, const char **why)
+{
+	struct date_parts dp;
+	const char *s = in, *e = in + len, *p, *reason;
+	char num[64], *end;
+	int64_t mins;
+
+	while (s < e && is_space_cp((unsigned char)*s))
+		s++;
+	while (e > s && is_space_cp((unsigned char)e[-1]))
+		e--;
+	if (s == e) {
+		*why = "empty time";
+		return -1;
+	}
+	for (p = s;
+	     p < e && *p != '\0' && strchr("0123456789.+-eE", *p) != NULL; p++)
+		;
+	if (p == e && (size_t)(e - s) < sizeof(num)) {
+		memcpy(num, s, (size_t)(e - s));
+		num[e - s] = '\0';
+		*secs = strtod(num, &end);
+		if (*end == '\0' && end != num && isfinite(*secs))
+			return 0;
+	}
+	if ((reason = date_parse(s, e, CRM_DATE_STRICT, &dp)) != NULL) {
+		*why = reason;
+		return -1;
+	}
+	mins = days_from_civil(dp.year, dp.month, dp.day) * 1440 +
+	       dp.hour * 60 + dp.min - dp.offset;
+	*secs = (double)mins * 60 + dp.sec;
+	if (dp.nfrac > 0) {
+		size_t n = dp.nfrac < 9 ? dp.nfrac : 9;
+
+		memcpy(num, "0.", 2);
+		memcpy(num + 2, dp.frac, n);
+		num[n + 2] = '\0';
+		*secs += strtod(num, NULL);
+	}
 	return 0;
 }

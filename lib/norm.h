@@ -88,4 +88,15 @@ enum crm_date_order {
 int crm_norm_date(struct crm_buf *out, const char *in, size_t len,
     enum crm_date_order order, const char **why);
 
+/*
+ * A point in time as a number, for ordering events: a plain decimal
+ * number (epoch seconds, or any count) is taken as it is; anything else
+ * must be a date or date-time that crm_norm_date reads unambiguously, and
+ * becomes seconds since 1970-01-01T00:00:00Z (a date alone is its
+ * midnight, a time without a zone is taken as UTC).  Returns 0, or -1
+ * with *why set.
+ */
+int crm_norm_seconds(
+    const char *in, size_t len, double *secs, const char **why);
+
 #endif

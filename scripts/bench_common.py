@@ -28,3 +28,15 @@ def eval_figure(line, key, tool):
     mantissa, _, exp = text.lower().partition("e")
     digits = len(mantissa.partition(".")[2])
     return text, float(text), 0.5 * 10.0 ** (int(exp or 0) - digits)
+
+
+def dispatch(argv, commands, doc):
+    """Run the sub-command argv[1] from commands, a dict of name ->
+    (function, number of arguments); print doc and exit 64 on anything
+    else."""
+    cmd, args = (argv[1], argv[2:]) if len(argv) > 1 else ("", [])
+    fn, nargs = commands.get(cmd, (None, -1))
+    if fn is None or len(args) != nargs:
+        print(doc, file=sys.stderr)
+        sys.exit(64)
+    fn(*args)

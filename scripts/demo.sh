@@ -57,6 +57,17 @@ step cut -d, -f1,2,6- "$work/tagged.csv"
 step sqlite3 -header -column "$db" \
     "SELECT customer_id, tag, time FROM tags ORDER BY customer_id, tag"
 
+# Next items from the orders and views in the store: fit, recommend,
+# and what goes with what.
+cd "$top/testdata/recommend"
+step crm-ingest -q --db "$db" shop-customers.jsonl >/dev/null
+step crm-ingest -q --db "$db" --kind events shop-events.jsonl >/dev/null
+step crm-recommend fit --db "$db" --from-store --event-types order,view:0.5
+crm-recommend -q --db "$db" --from-store --top 2 >"$work/next.jsonl"
+step grep -E '"customer_id":"S[1-7]"' "$work/next.jsonl"
+printf 'item\ntea\nnovel\n' >"$work/items.csv"
+step crm-recommend --item --db "$db" --top 2 "$work/items.csv"
+
 # Messages: intent with low-confidence ones marked, then sentiment.
 cd "$top/testdata/intent"
 step crm-intent --db "$db" --min-confidence 0.6 --top 2 messages.jsonl

@@ -216,7 +216,7 @@ cmp_words(const void *a, const void *b)
 static int
 sorted_words(struct crm_linkset *s)
 {
-	char *w[32], *p;
+	char *w[32], *p, *sp;
 	size_t n = 0, i;
 
 	if (strchr(s->tmp.p, ' ') == NULL)
@@ -224,9 +224,12 @@ sorted_words(struct crm_linkset *s)
 	crm_buf_reset(&s->tmp2);
 	if (crm_buf_add(&s->tmp2, s->tmp.p, s->tmp.len) == -1)
 		return -1;
-	for (p = strtok(s->tmp2.p, " "); p != NULL && n < 32;
-	     p = strtok(NULL, " "))
+	/* crm_norm_fold left single spaces between words, none at the ends */
+	for (p = s->tmp2.p; p != NULL && n < 32; p = sp ? sp + 1 : NULL) {
+		if ((sp = strchr(p, ' ')) != NULL)
+			*sp = '\0';
 		w[n++] = p;
+	}
 	qsort(w, n, sizeof(*w), cmp_words);
 	crm_buf_reset(&s->tmp);
 	for (i = 0; i < n; i++) {

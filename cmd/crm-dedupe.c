@@ -1623,6 +1623,7 @@ store_clusters(struct run *run, struct crm_err *e)
 				  "excluded.score,"
 				  " time = excluded.time";
 	sqlite3 *db = crm_store_db(run->st);
+	struct crm_batch batch;
 	sqlite3_stmt *st;
 	char now[21];
 	const char *id;
@@ -1631,10 +1632,9 @@ store_clusters(struct run *run, struct crm_err *e)
 	crm_model_now(now);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
 		return crm_store_fail(run->st, e, "cannot store clusters");
+	crm_batch_init(&batch, run->st, 1000);
 	for (i = 0; i < run->in.n; i++) {
-		if (i % 1000 == 0 &&
-		    ((i > 0 && crm_store_commit(run->st, e) == -1) ||
-			crm_store_begin(run->st, e) == -1))
+		if (crm_batch_add(&batch, e) == -1)
 			goto fail;
 		id = id_at(run, i, &len);
 		sqlite3_bind_text(st, 1, id, (int)len, SQLITE_STATIC);
@@ -1653,7 +1653,7 @@ store_clusters(struct run *run, struct crm_err *e)
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	return run->in.n > 0 ? crm_store_commit(run->st, e) : 0;
+	return crm_batch_close(&batch, e);
 fail:
 	sqlite3_finalize(st);
 	return -1;

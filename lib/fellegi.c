@@ -112,17 +112,33 @@ crm_fs_weight(
 	return log2(part->m[f][l] / part->u[f][l]);
 }
 
-/* The log-odds of a match for levels lev under part. */
+/* The natural-log weights of part, 0 for the fields it leaves out. */
+static void
+log_weights(const struct crm_fs *fs, const struct crm_fs_part *part,
+    double lw[CRM_LINK_MAXFIELDS][CRM_LINK_MAXLEV])
+{
+	size_t f;
+	int l;
+
+	for (f = 0; f < fs->nf; f++) {
+		for (l = 0; l < fs->nlev[f]; l++)
+			lw[f][l] = part->skip[f] ? 0
+						 : log(part->m[f][l]) -
+						       log(part->u[f][l]);
+	}
+}
+
+/* The log-odds of a match for levels lev, from part's prior and lw. */
 static double
-log_odds(
-    const struct crm_fs *fs, const struct crm_fs_part *part, const int8_t *lev)
+log_odds(const struct crm_fs *fs, const struct crm_fs_part *part,
+    double lw[CRM_LINK_MAXFIELDS][CRM_LINK_MAXLEV], const int8_t *lev)
 {
 	double z = log(part->lambda) - log1p(-part->lambda);
 	size_t f;
 
 	for (f = 0; f < fs->nf; f++) {
 		if (lev[f] >= 0 && !part->skip[f])
-			z += log(part->m[f][lev[f]]) - log(part->u[f][lev[f]]);
+			z += lw[f][lev[f]];
 	}
 	return z;
 }
@@ -130,7 +146,11 @@ log_odds(
 double
 crm_fs_prob(const struct crm_fs *fs, size_t r, const int8_t *lev)
 {
-	return 1 / (1 + exp(-log_odds(fs, crm_fs_part(fs, r), lev)));
+	double lw[CRM_LINK_MAXFIELDS][CRM_LINK_MAXLEV];
+	const struct crm_fs_part *part = crm_fs_part(fs, r);
+
+	log_weights(fs, part, lw);
+	return 1 / (1 + exp(-log_odds(fs, part, lw, lev)));
 }
 
 /* Set p[0..n) from counts c, smoothed, floored; the largest move. */
@@ -163,6 +183,7 @@ em(const struct crm_fs *fs, struct crm_fs_part *part,
 {
 	double mc[CRM_LINK_MAXFIELDS][CRM_LINK_MAXLEV];
 	double uc[CRM_LINK_MAXFIELDS][CRM_LINK_MAXLEV];
+	double lw[CRM_LINK_MAXFIELDS][CRM_LINK_MAXLEV];
 	double w, sw, tot, moved, v, a;
 	int l;
 	const int8_t *lev;
@@ -172,12 +193,14 @@ em(const struct crm_fs *fs, struct crm_fs_part *part,
 	for (it = 0; it < max_iter; it++) {
 		memset(mc, 0, sizeof(mc));
 		memset(uc, 0, sizeof(uc));
+		log_weights(
+		    fs, part, lw); /* once an iteration, not a pattern */
 		sw = tot = 0;
 		for (k = 0; k < p->n; k++) { /* E: how likely each is a match */
 			if (r != SIZE_MAX && p->rule[k] != r)
 				continue;
 			lev = p->lev + k * p->nf;
-			w = 1 / (1 + exp(-log_odds(fs, part, lev)));
+			w = 1 / (1 + exp(-log_odds(fs, part, lw, lev)));
 			v = (double)p->count[k];
 			sw += w * v;
 			tot += v;

@@ -185,7 +185,6 @@ struct run {
 	const char *names[CRM_LINK_MAXFIELDS];
 	enum crm_cmp cmp[CRM_LINK_MAXFIELDS];
 	size_t nf;
-	int own_names; /* names were copied from the records */
 	struct crm_linkset *ls;
 	unsigned char *side; /* 0: read, 1: ref */
 	struct crm_block_rule rules[MAX_RULES];
@@ -601,32 +600,35 @@ ignored(const struct opts *o, const char *name)
 	return 0;
 }
 
-static int
-known(const struct run *run, const char *name)
-{
-	size_t f;
-
-	for (f = 0; f < run->nf; f++) {
-		if (strcmp(run->names[f], name) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* Add the fields of the records of s that are compared by default. */
+/*
+ * Add the fields of the records of s that are compared by default; each
+ * name is judged once, in seen, however many records have it.
+ */
 static void
-guess_fields(struct run *run, const struct recset *s)
+guess_fields(
+    struct run *run, const struct recset *s, char ***seen, size_t *nseen)
 {
-	const struct crm_rec *r;
 	const char *name;
 	enum crm_cmp c;
-	size_t i, k, len;
+	size_t i, k, j, len;
+	char **p;
 
 	for (i = 0; i < s->n; i++) {
-		r = s->r[i];
-		for (k = 0; k < crm_rec_count(r); k++) {
-			name = crm_rec_name(r, k, &len);
-			if (ignored(run->o, name) || known(run, name) ||
+		for (k = 0; k < crm_rec_count(s->r[i]); k++) {
+			name = crm_rec_name(s->r[i], k, &len);
+			for (j = 0; j < *nseen; j++) {
+				if (strcmp((*seen)[j], name) == 0)
+					break;
+			}
+			if (j < *nseen)
+				continue;
+			if ((p = crm_reallocarray(
+				 *seen, *nseen + 1, sizeof(*p))) == NULL ||
+			    (p[*nseen] = strdup(name)) == NULL)
+				crm_die(EX_SOFTWARE, "out of memory");
+			*seen = p;
+			name = p[(*nseen)++];
+			if (ignored(run->o, name) ||
 			    (c = crm_cmp_guess(name)) == CRM_CMP_IGNORE)
 				continue;
 			if (run->nf == CRM_LINK_MAXFIELDS)
@@ -636,13 +638,7 @@ guess_fields(struct run *run, const struct recset *s)
 				    CRM_LINK_MAXFIELDS);
 			run->names[run->nf] = name;
 			run->cmp[run->nf++] = c;
-			/* a name of the record's, which changes later */
-			if ((run->names[run->nf - 1] = strdup(name)) == NULL)
-				crm_die(EX_SOFTWARE, "out of memory");
-			run->own_names = 1;
 		}
-		if (i == 1000 && s->n > 100000)
-			break; /* a big set: its first records say enough */
 	}
 }
 
@@ -650,7 +646,8 @@ static void
 choose_fields(struct run *run)
 {
 	const struct opts *o = run->o;
-	size_t f;
+	char **seen = NULL;
+	size_t f, nseen = 0;
 
 	if (run->have_fs) { /* --incremental: the model's */
 		for (f = 0; f < run->fs.nf; f++) {
@@ -668,14 +665,22 @@ choose_fields(struct run *run)
 		}
 		run->nf = o->nfields;
 	} else {
-		guess_fields(run, &run->in);
-		guess_fields(run, &run->ref);
+		guess_fields(run, &run->in, &seen, &nseen);
+		guess_fields(run, &run->ref, &seen, &nseen);
 	}
 	if (run->nf == 0)
 		crm_die(EX_USAGE,
 		    "no fields to compare besides '%s' (see "
 		    "--field)",
 		    o->id_field);
+	/* our own copies: a record's names move when its fields are added */
+	for (f = 0; f < run->nf; f++) {
+		if ((run->names[f] = strdup(run->names[f])) == NULL)
+			crm_die(EX_SOFTWARE, "out of memory");
+	}
+	for (f = 0; f < nseen; f++)
+		free(seen[f]);
+	free(seen);
 }
 
 static void
@@ -1729,7 +1734,7 @@ cleanup(struct run *run)
 {
 	size_t f;
 
-	for (f = 0; run->own_names && f < run->nf; f++)
+	for (f = 0; f < run->nf; f++)
 		free((char *)run->names[f]);
 	recset_release(&run->in);
 	recset_release(&run->ref);

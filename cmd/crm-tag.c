@@ -459,7 +459,7 @@ load_rules(struct run *run)
 		crm_die(EX_SOFTWARE, "out of memory");
 	for (i = 0; i < o->nrules; i++) {
 		rf = &run->files[i];
-		if (crm_rulefile_read(rf, o->rules[i], ":", &e) == -1) {
+		if (crm_rulefile_read(rf, o->rules[i], ":", 0, &e) == -1) {
 			crm_report(&e);
 			exit(e.code);
 		}

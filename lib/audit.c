@@ -16,6 +16,7 @@ struct crm_audit {
 	sqlite3_stmt *dec, *lab;
 	char *tool, *model;
 	long version;
+	int begun; /* crm_audit_begin counted the next decision's row */
 };
 
 struct crm_audit *
@@ -75,8 +76,9 @@ crm_audit_add(struct crm_audit *a, const char *key, size_t klen,
 	char now[21];
 	int rc;
 
-	if (crm_batch_add(&a->batch, e) == -1)
+	if (!a->begun && crm_batch_add(&a->batch, e) == -1)
 		return -1;
+	a->begun = 0;
 	crm_model_now(now);
 	sqlite3_bind_text(a->dec, 1, now, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(a->dec, 2, a->tool, -1, SQLITE_STATIC);
@@ -90,6 +92,17 @@ crm_audit_add(struct crm_audit *a, const char *key, size_t klen,
 	sqlite3_reset(a->dec);
 	if (rc != SQLITE_DONE)
 		return crm_store_fail(a->s, e, "cannot log the decision");
+	return 0;
+}
+
+int
+crm_audit_begin(struct crm_audit *a, struct crm_err *e)
+{
+	if (a->begun)
+		return 0;
+	if (crm_batch_add(&a->batch, e) == -1)
+		return -1;
+	a->begun = 1;
 	return 0;
 }
 

@@ -30,6 +30,13 @@ int crm_audit_add(struct crm_audit *a, const char *key, size_t klen,
     const char *output, size_t olen, double score, const char *reasons,
     size_t rlen, struct crm_err *e);
 
+/*
+ * Open the transaction the next decision will be logged in (committing a
+ * full batch first), so that the caller's own writes for the same record
+ * go in with it: both are in the store, or neither.  0 or -1.
+ */
+int crm_audit_begin(struct crm_audit *a, struct crm_err *e);
+
 /* Commit what is logged so far; 0 or -1. */
 int crm_audit_commit(struct crm_audit *a, struct crm_err *e);
 

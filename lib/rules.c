@@ -55,9 +55,9 @@ dup_n(const char *s, size_t len)
 /* Split the text of one rule (lines joined) into f's next rule. */
 static int
 add_rule(struct crm_rulefile *f, struct crm_buf *text, const char *sep,
-    unsigned long line, struct crm_err *e)
+    int last, unsigned long line, struct crm_err *e)
 {
-	char *at, *l, *r;
+	char *at, *l, *r, *next;
 	size_t llen, rlen;
 	struct crm_rule *nr;
 
@@ -65,6 +65,8 @@ add_rule(struct crm_rulefile *f, struct crm_buf *text, const char *sep,
 	e->line = line;
 	if ((at = strstr(text->p, sep)) == NULL)
 		return crm_err_set(e, EX_DATAERR, "no '%s' in the rule", sep);
+	while (last && (next = strstr(at + 1, sep)) != NULL)
+		at = next;
 	l = text->p;
 	llen = (size_t)(at - text->p);
 	r = at + strlen(sep);
@@ -92,7 +94,7 @@ add_rule(struct crm_rulefile *f, struct crm_buf *text, const char *sep,
 
 int
 crm_rulefile_read(struct crm_rulefile *f, const char *path, const char *sep,
-    struct crm_err *e)
+    int last, struct crm_err *e)
 {
 	struct crm_buf text;
 	unsigned long lineno = 0, start = 0;
@@ -144,7 +146,7 @@ crm_rulefile_read(struct crm_rulefile *f, const char *path, const char *sep,
 				goto nomem;
 			continue;
 		}
-		if (start != 0 && add_rule(f, &text, sep, start, e) == -1)
+		if (start != 0 && add_rule(f, &text, sep, last, start, e) == -1)
 			goto out;
 		start = 0;
 		crm_buf_reset(&text);
@@ -160,7 +162,7 @@ crm_rulefile_read(struct crm_rulefile *f, const char *path, const char *sep,
 		    e, EX_IOERR, "cannot read '%s': %s", path, strerror(errno));
 		goto out;
 	}
-	if (start != 0 && add_rule(f, &text, sep, start, e) == -1)
+	if (start != 0 && add_rule(f, &text, sep, last, start, e) == -1)
 		goto out;
 	rc = 0;
 	goto out;
@@ -227,6 +229,43 @@ authorize(void *arg, int action, const char *a, const char *b, const char *db,
 		   : SQLITE_DENY;
 }
 
+/*
+ * has(list, word): 1 when word is one of the comma-separated words of
+ * list (white space around a word ignored), else 0; NULL when either is
+ * NULL.  For fields that hold lists, such as a customer's tags; SQLite's
+ * own functions would need a LIKE on ',' || list || ',' to say it.
+ */
+static void
+has_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const char *list, *word, *p, *end, *a, *b;
+	size_t wlen;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+	    sqlite3_value_type(argv[1]) == SQLITE_NULL) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	list = (const char *)sqlite3_value_text(argv[0]);
+	end = list + sqlite3_value_bytes(argv[0]);
+	word = (const char *)sqlite3_value_text(argv[1]);
+	wlen = (size_t)sqlite3_value_bytes(argv[1]);
+	for (p = list; list != NULL && word != NULL && p <= end; p = b + 1) {
+		if ((b = memchr(p, ',', (size_t)(end - p))) == NULL)
+			b = end;
+		for (a = p; a < b && isspace((unsigned char)*a); a++)
+			;
+		for (p = b; p > a && isspace((unsigned char)p[-1]); p--)
+			;
+		if ((size_t)(p - a) == wlen && memcmp(a, word, wlen) == 0) {
+			sqlite3_result_int(cx, 1);
+			return;
+		}
+	}
+	sqlite3_result_int(cx, 0);
+}
+
 struct crm_rules *
 crm_rules_new(struct crm_err *e)
 {
@@ -252,6 +291,14 @@ crm_rules_new(struct crm_err *e)
 	sqlite3_db_config(rs->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
 	sqlite3_db_config(
 	    rs->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)NULL);
+	if (sqlite3_create_function_v2(rs->db, "has", 2,
+		SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
+		has_fn, NULL, NULL, NULL) != SQLITE_OK) {
+		crm_err_set(e, EX_SOFTWARE, "cannot add has(): %s",
+		    sqlite3_errmsg(rs->db));
+		crm_rules_free(rs);
+		return NULL;
+	}
 	sqlite3_set_authorizer(rs->db, authorize, NULL);
 	rs->stale = 1;
 	return rs;

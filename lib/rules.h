@@ -16,6 +16,9 @@
  * as parameters, never pasted into SQL.  Field names are matched without
  * regard to ASCII case, as SQL identifiers are.
  *
+ * Besides SQLite's own functions, an expression may call has(list, word):
+ * 1 when word is one of the comma-separated words of list.
+ *
  * A struct crm_rules is for one thread at a time (its connection has no
  * mutex).
  *
@@ -49,7 +52,9 @@ struct crm_rulefile {
 
 /*
  * Read the rules file at path into f (which it initializes).  A rule is a
- * line split at the first occurrence of sep; a line that starts with a
+ * line split at the first occurrence of sep (the last when last is set:
+ * for rules whose left side may hold sep, as SQL's "->" operator may
+ * stand in a condition); a line that starts with a
  * space or a tab continues the rule above it (joined with a newline);
  * blank lines and lines whose first non-blank character is '#' are
  * skipped.  Returns 0, or -1 with e filled: EX_NOINPUT when the file
@@ -60,7 +65,7 @@ struct crm_rulefile {
  * after a failure.
  */
 int crm_rulefile_read(struct crm_rulefile *f, const char *path, const char *sep,
-    struct crm_err *e);
+    int last, struct crm_err *e);
 void crm_rulefile_release(struct crm_rulefile *f);
 
 /* ==== Expressions ==== */

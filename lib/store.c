@@ -61,6 +61,29 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"  record_key TEXT, text TEXT, label TEXT NOT NULL, source TEXT"
 	");"
 	"CREATE INDEX labels_task ON labels(task);",
+	/* 1 -> 2: the help desk of crm-route. */
+	"CREATE TABLE agents ("
+	"  agent_id TEXT PRIMARY KEY NOT NULL, name TEXT,"
+	"  skills TEXT NOT NULL DEFAULT '',"
+	"  capacity INTEGER NOT NULL DEFAULT 0 CHECK (capacity >= 0),"
+	"  load INTEGER NOT NULL DEFAULT 0 CHECK (load >= 0),"
+	"  on_shift INTEGER NOT NULL DEFAULT 1 CHECK (on_shift IN (0, 1)),"
+	"  updated TEXT NOT NULL"
+	");"
+	"CREATE TABLE agent_skills ("
+	"  skill TEXT NOT NULL, agent_id TEXT NOT NULL,"
+	"  PRIMARY KEY (skill, agent_id)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE tickets ("
+	"  ticket_id TEXT PRIMARY KEY NOT NULL, parent_id TEXT,"
+	"  customer_id TEXT, priority TEXT NOT NULL, queue TEXT NOT NULL,"
+	"  skill TEXT NOT NULL, sla_due TEXT, assignee TEXT,"
+	"  status TEXT NOT NULL"
+	"    CHECK (status IN ('open', 'waiting', 'answered', 'closed')),"
+	"  routed TEXT NOT NULL, closed TEXT"
+	");"
+	"CREATE INDEX tickets_status ON tickets(status, priority, sla_due);"
+	"CREATE INDEX tickets_assignee ON tickets(assignee, status);",
 };
 
 static const char *const reserved[] = {
@@ -72,6 +95,8 @@ static const char *const reserved[] = {
 	"decisions",
 	"labels",
 	"agents",
+	"agent_skills",
+	"tickets",
 	"queues",
 	"kb",
 };

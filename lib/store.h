@@ -1,6 +1,7 @@
 /*
  * store: the shared SQLite file that holds everything that outlives one
- * run (customers, events, tags, clusters, models, decisions, labels).
+ * run (customers, events, tags, clusters, models, decisions, labels, and
+ * the help desk's agents and tickets).
  *
  * crm_store_open() creates the file if needed, sets WAL mode and a busy
  * timeout, and migrates the schema forward by PRAGMA user_version inside
@@ -17,7 +18,7 @@
 
 #include "err.h"
 
-#define CRM_STORE_VERSION 1 /* schema version this code writes */
+#define CRM_STORE_VERSION 2 /* schema version this code writes */
 
 struct crm_store;
 

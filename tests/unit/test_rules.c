@@ -42,7 +42,7 @@ test_file(void)
 		    "\tAND x = 'a:b'\n"
 		    "   \n"
 		    "late : 1\n"),
-	    ":", &e);
+	    ":", 0, &e);
 	TAP_OK(rc == 0 && f.n == 3, "three rules read (%s)", e.msg);
 	TAP_STR(f.rule[0].left, "vip", "the left side, trimmed");
 	TAP_STR(f.rule[0].right, "monetary >= 10000", "CR dropped");
@@ -52,22 +52,34 @@ test_file(void)
 	    "a continuation line is joined, split at the first ':'");
 	crm_rulefile_release(&f);
 
-	rc = crm_rulefile_read(&f, file_of("a: 1\nno separator\n"), ":", &e);
+	rc = crm_rulefile_read(&f, file_of("a: 1\nno separator\n"), ":", 0, &e);
 	TAP_OK(rc == -1 && e.code == EX_DATAERR && e.line == 2,
 	    "a line without the separator: line %lu: %s", e.line, e.msg);
-	rc = crm_rulefile_read(&f, file_of("a: 1\n: 2\n"), ":", &e);
+	rc = crm_rulefile_read(&f, file_of("a: 1\n: 2\n"), ":", 0, &e);
 	TAP_OK(rc == -1 && e.line == 2 && strstr(e.msg, "before") != NULL,
 	    "nothing before the separator: %s", e.msg);
-	rc = crm_rulefile_read(&f, file_of("  a: 1\n"), ":", &e);
+	rc = crm_rulefile_read(&f, file_of("  a: 1\n"), ":", 0, &e);
 	TAP_OK(rc == -1 && e.line == 1, "indented first rule: %s", e.msg);
-	rc = crm_rulefile_read(&f, file_of("a: '\xff'\n"), ":", &e);
+	rc = crm_rulefile_read(&f, file_of("a: '\xff'\n"), ":", 0, &e);
 	TAP_OK(rc == -1 && e.code == EX_DATAERR, "invalid UTF-8: %s", e.msg);
-	rc = crm_rulefile_read(&f, "/nonexistent/rules", ":", &e);
+	rc = crm_rulefile_read(&f, "/nonexistent/rules", ":", 0, &e);
 	TAP_OK(rc == -1 && e.code == EX_NOINPUT, "no file: %s", e.msg);
-	rc = crm_rulefile_read(&f, file_of("x > 1 -> queue=a\n"), "->", &e);
+	rc = crm_rulefile_read(&f, file_of("x > 1 -> queue=a\n"), "->", 1, &e);
 	TAP_OK(rc == 0 && f.n == 1 && strcmp(f.rule[0].left, "x > 1") == 0 &&
 		   strcmp(f.rule[0].right, "queue=a") == 0,
 	    "another separator");
+	crm_rulefile_release(&f);
+	rc = crm_rulefile_read(
+	    &f, file_of("j ->> '$.a' = 1 -> queue=a\n"), "->", 1, &e);
+	TAP_OK(rc == 0 && f.n == 1 &&
+		   strcmp(f.rule[0].left, "j ->> '$.a' = 1") == 0 &&
+		   strcmp(f.rule[0].right, "queue=a") == 0,
+	    "split at the last separator");
+	crm_rulefile_release(&f);
+	rc = crm_rulefile_read(&f, file_of("a:b: 1\n"), ":", 0, &e);
+	TAP_OK(rc == 0 && f.n == 1 && strcmp(f.rule[0].left, "a") == 0 &&
+		   strcmp(f.rule[0].right, "b: 1") == 0,
+	    "split at the first separator");
 	crm_rulefile_release(&f);
 }
 

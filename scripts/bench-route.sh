@@ -16,7 +16,9 @@
 # file.  Each tool runs R times (default 3), alternating; wall seconds and
 # peak RSS come from GNU time (/usr/bin/time -f '%e %M').  The figures are
 # the median time of each tool (throughput = N / median) and the highest
-# peak RSS over its runs.
+# peak RSS over its runs.  For reference only, a third runner is
+# `mlr --ijsonl --ojsonl cat` on the same file: what Miller takes to read
+# and write the tickets, a floor under any Miller program.
 #
 # Check (scripts/bench-route-check.py, on the outputs of the last runs):
 # both outputs hold N records, the tickets in their order, and agree on
@@ -112,13 +114,16 @@ echo "  peer:   $("$mlr" --version 2>&1 | head -n 1) put -f scripts/bench-route.
 
 : >"$tmp/crm.runs"
 : >"$tmp/mlr.runs"
+: >"$tmp/cat.runs"
 for ((i = 1; i <= reps; i++)); do
 	c=$(run crm "$crm" --rules "$rules" --now "$now")
 	p=$(run mlr "$mlr" --ijsonl --ojsonl put -s "now=$now" -f "$prog")
+	k=$(run cat "$mlr" --ijsonl --ojsonl cat)
 	echo "$c" >>"$tmp/crm.runs"
 	echo "$p" >>"$tmp/mlr.runs"
-	printf '  run %d: crmkit %6ss %7s KB   mlr %6ss %7s KB\n' \
-		"$i" "${c% *}" "${c#* }" "${p% *}" "${p#* }"
+	echo "$k" >>"$tmp/cat.runs"
+	printf '  run %d: crmkit %6ss %7s KB   mlr %6ss %7s KB   mlr cat %6ss\n' \
+		"$i" "${c% *}" "${c#* }" "${p% *}" "${p#* }" "${k% *}"
 done
 
 # ---- check -----------------------------------------------------------------------
@@ -132,15 +137,17 @@ check=0
 
 crm_t=$(cut -d' ' -f1 "$tmp/crm.runs" | median)
 mlr_t=$(cut -d' ' -f1 "$tmp/mlr.runs" | median)
+cat_t=$(cut -d' ' -f1 "$tmp/cat.runs" | median)
 crm_kb=$(cut -d' ' -f2 "$tmp/crm.runs" | sort -n | tail -n 1)
 mlr_kb=$(cut -d' ' -f2 "$tmp/mlr.runs" | sort -n | tail -n 1)
 
 echo
 awk -v n="$n" -v ct="$crm_t" -v pt="$mlr_t" -v ck="$crm_kb" -v pk="$mlr_kb" \
-	-v check="$check" 'BEGIN {
+	-v kt="$cat_t" -v check="$check" 'BEGIN {
 	printf "%-8s %9s %10s %11s %13s\n", "tool", "tickets", "median s", "tickets/s", "peak RSS MB"
 	printf "%-8s %9d %10.2f %11.0f %13.1f\n", "crmkit", n, ct, (ct > 0 ? n / ct : 0), ck / 1024
 	printf "%-8s %9d %10.2f %11.0f %13.1f\n", "mlr", n, pt, (pt > 0 ? n / pt : 0), pk / 1024
+	printf "%-8s %9d %10.2f %11.0f %13s\n", "mlr cat", n, kt, (kt > 0 ? n / kt : 0), "(reference)"
 	print ""
 	if (ct > 0) {
 		r = pt / ct
@@ -149,6 +156,8 @@ awk -v n="$n" -v ct="$crm_t" -v pt="$mlr_t" -v ck="$crm_kb" -v pk="$mlr_kb" \
 			print "GOAL MISSED (the check failed: speed with other answers does not count)"
 		else
 			print (r >= 2) ? "GOAL MET" : "GOAL MISSED"
+		if (kt > 0)
+			printf "ratio crmkit/(mlr cat) throughput = %.2f (reference: Miller only reading and writing)\n", kt / ct
 	} else {
 		print "ratio crmkit/peer throughput = n/a (crmkit time 0.00 s: raise N)"
 		print "GOAL MISSED"

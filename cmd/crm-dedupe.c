@@ -425,19 +425,6 @@ recset_release(struct recset *s)
 	free(s->cluster);
 }
 
-/* The record's id, or NULL when it has none. */
-static const char *
-rec_id(const struct crm_rec *r, const char *field, size_t *len)
-{
-	long k = crm_rec_find(r, field, strlen(field));
-	const char *v;
-
-	if (k < 0 || crm_rec_type(r, (size_t)k) == CRM_NULL)
-		return NULL;
-	v = crm_rec_value(r, (size_t)k, len);
-	return *len > 0 ? v : NULL;
-}
-
 static int
 check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
 {
@@ -473,7 +460,7 @@ hold_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	size_t len;
 
 	*drop = 1;
-	if (rec_id(r, run->o->id_field, &len) == NULL)
+	if (crm_rec_text(r, run->o->id_field, &len) == NULL)
 		return crm_err_set(
 		    e, EX_DATAERR, "field '%s': no id", run->o->id_field);
 	if (recset_add(&run->in, r) == -1) {
@@ -504,7 +491,7 @@ read_all(const char *path, FILE *fp, struct recset *s, const char *id_field,
 			crm_report(&e);
 			exit(e.code);
 		}
-		if (rec_id(r, id_field, &len) == NULL)
+		if (crm_rec_text(r, id_field, &len) == NULL)
 			crm_die(EX_DATAERR, "%s:%lu: field '%s': no id", path,
 			    crm_rec_line(r), id_field);
 		if (recset_add(s, r) == -1)
@@ -791,7 +778,7 @@ rec_at(const struct run *run, size_t i)
 static const char *
 id_at(const struct run *run, size_t i, size_t *len)
 {
-	return rec_id(rec_at(run, i), run->o->id_field, len);
+	return crm_rec_text(rec_at(run, i), run->o->id_field, len);
 }
 
 struct idkey {
@@ -1715,7 +1702,7 @@ read_clustered(struct run *run, const struct idkey *ids)
 		crm_die(EX_SOFTWARE, "out of memory");
 	run->ref.cap = all.n + 1;
 	for (i = 0; i < all.n; i++) {
-		id = rec_id(all.r[i], run->o->id_field, &len);
+		id = crm_rec_text(all.r[i], run->o->id_field, &len);
 		if (find_id(ids, run->in.n, id, len) >= 0) {
 			crm_rec_free(all.r[i]);
 			free(cl[i]);

@@ -649,28 +649,22 @@ known_queues(struct run *run)
 			continue;
 		e.file = run->rule[i].file;
 		e.line = run->rule[i].line;
-		crm_err_set(&e, EX_DATAERR,
-		    "unknown queue '%s': not in --queues, nor a skill of an "
-		    "agent of the store",
-		    q);
+		crm_err_set(&e, EX_DATAERR, "unknown queue '%s': not in %s", q,
+		    run->desk == NULL	? "--queues"
+		    : o->queues == NULL ? "the skills of the store's agents"
+					: "--queues, nor a skill of the "
+					  "store's agents");
 		die_at(&e);
 	}
 }
 
 /* ==== Fields ==== */
 
-/* Field name of r as text, NULL when missing, null or empty. */
+/* Field name of r (which may be NULL) as text; see crm_rec_text. */
 static const char *
 text_of(const struct crm_rec *r, const char *name, size_t *len)
 {
-	long i;
-	const char *v;
-
-	if (r == NULL || (i = crm_rec_find(r, name, strlen(name))) < 0 ||
-	    crm_rec_type(r, (size_t)i) == CRM_NULL)
-		return NULL;
-	v = crm_rec_value(r, (size_t)i, len);
-	return *len > 0 ? v : NULL;
+	return r != NULL ? crm_rec_text(r, name, len) : NULL;
 }
 
 /* The ticket's field, else the customer's. */
@@ -995,6 +989,7 @@ deliver(struct run *run, struct crm_rec *r, const struct route *rt,
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (run->audit == NULL)
 		return 0;
+	id = text_of(r, o->id_field, &idlen); /* r moved as it grew */
 	crm_buf_reset(&run->buf);
 	if (crm_buf_addf(&run->buf, "{\"priority\":\"%s\",\"queue\":",
 		pnames[rt->priority]) == -1 ||

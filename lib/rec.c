@@ -86,6 +86,18 @@ crm_rec_find(const struct crm_rec *r, const char *name, size_t len)
 	return -1;
 }
 
+const char *
+crm_rec_text(const struct crm_rec *r, const char *name, size_t *len)
+{
+	long i = crm_rec_find(r, name, strlen(name));
+	const char *v;
+
+	if (i < 0 || crm_rec_type(r, (size_t)i) == CRM_NULL)
+		return NULL;
+	v = crm_rec_value(r, (size_t)i, len);
+	return *len > 0 ? v : NULL;
+}
+
 /*
  * Append bytes to the arena, NUL-terminated, and return their offset in
  * *off.  src may point into the arena itself: without growth the copy

@@ -61,6 +61,13 @@ enum crm_type crm_rec_type(const struct crm_rec *r, size_t i);
 /* Return the index of the first field named name, or -1. */
 long crm_rec_find(const struct crm_rec *r, const char *name, size_t len);
 
+/*
+ * The value of the first field named name (NUL-terminated), or NULL when
+ * there is none or it is null or empty; *len is its length.
+ */
+const char *crm_rec_text(
+    const struct crm_rec *r, const char *name, size_t *len);
+
 /* Append a field; 0, or -1 when out of memory. */
 int crm_rec_add(struct crm_rec *r, const char *name, size_t nlen,
     const char *val, size_t vlen, enum crm_type type);

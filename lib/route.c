@@ -459,19 +459,6 @@ crm_kb_free(struct crm_kb *kb)
 	free(kb);
 }
 
-/* Field name of r as a string, or NULL when missing, null or empty. */
-static const char *
-field(const struct crm_rec *r, const char *name, size_t *len)
-{
-	long i = crm_rec_find(r, name, strlen(name));
-	const char *v;
-
-	if (i < 0 || crm_rec_type(r, (size_t)i) == CRM_NULL)
-		return NULL;
-	v = crm_rec_value(r, (size_t)i, len);
-	return *len > 0 ? v : NULL;
-}
-
 static int
 kb_add(struct crm_kb *kb, const struct crm_rec *r, const char *path,
     struct crm_err *e)
@@ -482,15 +469,15 @@ kb_add(struct crm_kb *kb, const struct crm_rec *r, const char *path,
 
 	e->file = path;
 	e->line = crm_rec_line(r);
-	if ((in = field(r, "intent", &ilen)) == NULL) {
+	if ((in = crm_rec_text(r, "intent", &ilen)) == NULL) {
 		crm_err_field(e, "intent", 6);
 		return crm_err_set(e, EX_DATAERR, "no intent");
 	}
-	if ((ans = field(r, "answer", &alen)) == NULL) {
+	if ((ans = crm_rec_text(r, "answer", &alen)) == NULL) {
 		crm_err_field(e, "answer", 6);
 		return crm_err_set(e, EX_DATAERR, "no answer");
 	}
-	if ((lang = field(r, "lang", &llen)) == NULL)
+	if ((lang = crm_rec_text(r, "lang", &llen)) == NULL)
 		lang = "";
 	if (llen != 0 && !(llen == 2 && (memcmp(lang, "zh", 2) == 0 ||
 					    memcmp(lang, "en", 2) == 0))) {

@@ -57,6 +57,20 @@ step cut -d, -f1,2,6- "$work/tagged.csv"
 step sqlite3 -header -column "$db" \
     "SELECT customer_id, tag, time FROM tags ORDER BY customer_id, tag"
 
+# Tickets: the agents on shift, then the shop's messages routed by the
+# example rules, the knowledge base answering what it can in Chinese or
+# English, escalations to the senior queue, nobody beyond capacity.
+cd "$top/testdata/route"
+step crm-route agents --db "$db" agents.csv
+crm-route --db "$db" --rules "$top/examples/rules/routing.rules" \
+    --kb "$top/examples/kb.csv" --now 2026-03-02T12:00:00Z messages.jsonl \
+    >"$work/routed.jsonl"
+step sqlite3 -header -column "$db" \
+    "SELECT ticket_id, priority, queue, sla_due, assignee, status
+	FROM tickets ORDER BY ticket_id"
+step sqlite3 -header -column "$db" \
+    "SELECT agent_id, skills, capacity, load, on_shift FROM agents"
+
 # Next items from the orders and views in the store: fit, recommend,
 # and what goes with what.
 cd "$top/testdata/recommend"

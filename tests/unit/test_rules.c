@@ -233,6 +233,36 @@ test_eval(void)
 }
 
 static void
+test_has(void)
+{
+	static const struct {
+		const char *expr;
+		int want;
+	} c[] = {
+		{ "has('vip,gold', 'vip')", 1 },
+		{ "has('vip, gold ', 'gold')", 1 },
+		{ "has('vip,gold', 'vi')", 0 },
+		{ "has('vipx', 'vip')", 0 },
+		{ "has('', 'vip')", 0 },
+		{ "has(NULL, 'vip') IS NULL", 1 },
+		{ "has('a,,b', 'b')", 1 },
+	};
+	struct crm_rules *rs;
+	struct crm_err e;
+	size_t i;
+
+	rs = crm_rules_new(&e);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		crm_rules_add(rs, c[i].expr, "h", i + 1, &e);
+	TAP_OK(crm_rules_eval(rs, NULL, 0, &e) == 0, "has() evaluates (%s)",
+	    e.msg);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++)
+		TAP_OK(crm_rules_match(rs, i) == c[i].want, "%s is %d",
+		    c[i].expr, c[i].want);
+	crm_rules_free(rs);
+}
+
+static void
 test_number(void)
 {
 	static const struct {
@@ -277,6 +307,7 @@ main(void)
 	test_compile();
 	test_eval();
 	test_number();
+	test_has();
 	unlink(tmpl);
 	return tap_done();
 }

@@ -94,12 +94,6 @@ run() {
 	tail -n 1 "$tmp/$name.time"
 }
 
-median() {
-	sort -g | awk '{ v[NR] = $1 }
-		END { if (NR % 2) print v[(NR + 1) / 2]
-		      else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 # ---- data ----------------------------------------------------------------------
 
 tickets=$tmp/tickets.jsonl

@@ -59,8 +59,6 @@ bin=$root/build/bin
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-tag.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-
 echo "tag: CDNOW RFM + k-means (K=8); data $data_dir; $reps runs each, medians"
 "$py" "$helper" prep "$data_dir" "$tmp"
 

@@ -9,7 +9,9 @@
  *
  * In batch mode (crm_loader_start) a writer thread owns the connection and
  * stores one batch per transaction while the caller reads and normalizes
- * the next one: two buffers of records, handed over under a mutex.
+ * the next one: two buffers of records, handed over under a mutex.  The
+ * store's WAL checkpoints run on a third thread meanwhile (see
+ * crm_store_bg_checkpoints), so the writer does not wait for the disk.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -220,6 +222,7 @@ crm_loader_free(struct crm_loader *ld)
 		pthread_join(ld->th, NULL);
 		pthread_mutex_destroy(&ld->mu);
 		pthread_cond_destroy(&ld->cv);
+		crm_store_bg_checkpoints_stop(ld->st);
 	}
 	for (k = 0; k < 2; k++) {
 		for (i = 0; i < ld->batch && ld->b[k].r != NULL; i++)
@@ -706,6 +709,8 @@ crm_loader_start(struct crm_loader *ld, size_t batch, struct crm_err *e)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	}
 	ld->queued = -1;
+	if (crm_store_bg_checkpoints(ld->st, e) == -1)
+		return -1;
 	if (pthread_mutex_init(&ld->mu, NULL) != 0 ||
 	    pthread_cond_init(&ld->cv, NULL) != 0 ||
 	    pthread_create(&ld->th, NULL, writer, ld) != 0)
@@ -764,6 +769,7 @@ crm_loader_finish(struct crm_loader *ld, struct crm_err *e)
 		pthread_cond_wait(&ld->cv, &ld->mu);
 	failed = ld->failed;
 	pthread_mutex_unlock(&ld->mu);
+	crm_store_bg_checkpoints_stop(ld->st);
 	if (failed) {
 		*e = ld->terr;
 		return -1;

@@ -7,11 +7,17 @@
  * once per set of columns a record carries (a CSV file has one such set)
  * and kept in a small cache.
  *
+ * A record is first planned (which columns, the key, the extra JSON in
+ * both its forms) into a packed form, then executed (bound and stepped).
  * In batch mode (crm_loader_start) a writer thread owns the connection and
  * stores one batch per transaction while the caller reads and normalizes
- * the next one: two buffers of records, handed over under a mutex.  The
- * store's WAL checkpoints run on a third thread meanwhile (see
- * crm_store_bg_checkpoints), so the writer does not wait for the disk.
+ * the next one: two buffers, handed over under a mutex.  For customers
+ * and events the caller's thread also plans each record into its buffer,
+ * so the writer only binds and steps; a generic kind's plan may add a
+ * column to the table, so its records are packed whole and planned by
+ * the writer.  The store's WAL checkpoints run on a third thread meanwhile
+ * (see crm_store_bg_checkpoints), so the writer does not wait for the
+ * disk.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -34,6 +40,29 @@ struct stmt {
 	sqlite3_stmt *upd;
 };
 
+/*
+ * A planned record, as packed in a buffer: this head, then ncols struct
+ * plan_col, then the bytes of the key, of each value, of the extra JSON
+ * for an insert and of the one for an update.  Read with memcpy: the
+ * buffer keeps no alignment.
+ */
+struct plan {
+	unsigned long line; /* for messages */
+	size_t ncols;
+	int extra; /* as in struct stmt; 0: no extra JSON */
+	size_t klen;
+	size_t ins; /* bytes of the insert's JSON; 0: bind null */
+	size_t upd; /* bytes of the update's JSON; SAME_JSON: the insert's */
+};
+
+struct plan_col {
+	size_t col; /* column index */
+	size_t len; /* bytes of the value; NULL_VALUE: bind null */
+};
+
+#define NULL_VALUE SIZE_MAX
+#define SAME_JSON  SIZE_MAX
+
 struct crm_loader {
 	struct crm_store *st;
 	struct crm_schema *sc;
@@ -44,15 +73,24 @@ struct crm_loader {
 	int builtin;	      /* customers or events: has "extra" */
 	char **cols;	      /* value columns known to the table */
 	size_t ncols;
-	struct stmt cache[CACHE_SIZE];
-	size_t ncache, evict;
+
+	/* Planning: the thread that plans (see the top of the file). */
 	size_t *cur, *src; /* per record: columns, and their fields */
 	size_t ncur, capcur;
 	struct crm_rec *ex; /* the fields that go to extra */
-	struct crm_buf json, sql, key;
+	struct crm_buf json, key;
 	struct crm_buf json_ins;    /* extra without nulls, for an insert */
 	struct crm_buf whole;	    /* the record as JSON, for a content key */
 	struct crm_poscache col_at; /* column by position: -1 extra, -2 key */
+	struct crm_buf one;	    /* the plan of crm_loader_put's record */
+
+	/* Storing: the thread that owns the connection. */
+	struct stmt cache[CACHE_SIZE];
+	size_t ncache, evict;
+	struct crm_buf sql;
+	size_t *wcols; /* the columns of the record being stored */
+	size_t capw;
+	struct crm_rec *wrec; /* a generic kind's record, unpacked */
 
 	/* Batch mode: the caller fills b[fill], the thread stores queued. */
 	int started;
@@ -61,7 +99,7 @@ struct crm_loader {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct batch {
-		struct crm_rec **r;
+		struct crm_buf buf; /* plans, or packed records */
 		size_t n;
 	} b[2];
 	int fill;
@@ -146,6 +184,7 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 
 	if ((ld = calloc(1, sizeof(*ld))) == NULL ||
 	    (ld->ex = crm_rec_new()) == NULL ||
+	    (ld->wrec = crm_rec_new()) == NULL ||
 	    (ld->table = strdup(crm_schema_kind(sc))) == NULL) {
 		crm_loader_free(ld);
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -159,6 +198,9 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 	crm_buf_init(&ld->key);
 	crm_buf_init(&ld->whole);
 	crm_buf_init(&ld->json_ins);
+	crm_buf_init(&ld->one);
+	crm_buf_init(&ld->b[0].buf);
+	crm_buf_init(&ld->b[1].buf);
 	ld->builtin = crm_schema_builtin(sc);
 	ld->extracol = "extra";
 	if (strcmp(ld->table, "customers") == 0) {
@@ -224,11 +266,8 @@ crm_loader_free(struct crm_loader *ld)
 		pthread_cond_destroy(&ld->cv);
 		crm_store_bg_checkpoints_stop(ld->st);
 	}
-	for (k = 0; k < 2; k++) {
-		for (i = 0; i < ld->batch && ld->b[k].r != NULL; i++)
-			crm_rec_free(ld->b[k].r[i]);
-		free(ld->b[k].r);
-	}
+	for (k = 0; k < 2; k++)
+		crm_buf_release(&ld->b[k].buf);
 	for (i = 0; i < ld->ncache; i++)
 		stmt_clear(&ld->cache[i]);
 	for (i = 0; i < ld->ncols; i++)
@@ -238,6 +277,9 @@ crm_loader_free(struct crm_loader *ld)
 	free(ld->src);
 	free(ld->table);
 	crm_rec_free(ld->ex);
+	crm_rec_free(ld->wrec);
+	free(ld->wcols);
+	crm_buf_release(&ld->one);
 	crm_buf_release(&ld->json);
 	crm_buf_release(&ld->sql);
 	crm_buf_release(&ld->key);
@@ -355,17 +397,18 @@ prepare(struct crm_loader *ld, struct stmt *s, struct crm_err *e)
 	return 0;
 }
 
-/* The cached statements for the current column set, prepared if new. */
+/* The cached statements for a set of columns, prepared if new. */
 static struct stmt *
-lookup(struct crm_loader *ld, int extra, struct crm_err *e)
+lookup(struct crm_loader *ld, const size_t *cols, size_t ncols, int extra,
+    struct crm_err *e)
 {
 	struct stmt *s;
 	size_t i;
 
 	for (i = 0; i < ld->ncache; i++) {
 		s = &ld->cache[i];
-		if (s->ncols == ld->ncur && s->extra == extra &&
-		    memcmp(s->cols, ld->cur, ld->ncur * sizeof(size_t)) == 0)
+		if (s->ncols == ncols && s->extra == extra &&
+		    memcmp(s->cols, cols, ncols * sizeof(size_t)) == 0)
 			return s;
 	}
 	if (ld->ncache < CACHE_SIZE) {
@@ -375,14 +418,13 @@ lookup(struct crm_loader *ld, int extra, struct crm_err *e)
 		ld->evict = (ld->evict + 1) % CACHE_SIZE;
 		stmt_clear(s);
 	}
-	s->cols =
-	    crm_reallocarray(NULL, ld->ncur ? ld->ncur : 1, sizeof(size_t));
+	s->cols = crm_reallocarray(NULL, ncols ? ncols : 1, sizeof(size_t));
 	if (s->cols == NULL) {
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return NULL;
 	}
-	memcpy(s->cols, ld->cur, ld->ncur * sizeof(size_t));
-	s->ncols = ld->ncur;
+	memcpy(s->cols, cols, ncols * sizeof(size_t));
+	s->ncols = ncols;
 	s->extra = extra;
 	if (prepare(ld, s, e) == -1) {
 		stmt_clear(s);
@@ -394,33 +436,31 @@ lookup(struct crm_loader *ld, int extra, struct crm_err *e)
 	return s;
 }
 
-static void
-bind_value(sqlite3_stmt *st, int at, const struct crm_rec *r, size_t i)
+/*
+ * The text a field's value is stored as, in *len bytes; NULL for SQL
+ * null (a null, or an empty string).
+ */
+static const char *
+column_value(const struct crm_rec *r, size_t i, size_t *len)
 {
-	size_t len;
-	const char *v = crm_rec_value(r, i, &len);
+	const char *v = crm_rec_value(r, i, len);
 
 	switch (crm_rec_type(r, i)) {
 	case CRM_NULL:
-		sqlite3_bind_null(st, at);
-		return;
+		return NULL;
 	case CRM_FALSE:
-		sqlite3_bind_text(st, at, "false", 5, SQLITE_STATIC);
-		return;
+		*len = 5;
+		return "false";
 	case CRM_TRUE:
-		sqlite3_bind_text(st, at, "true", 4, SQLITE_STATIC);
-		return;
+		*len = 4;
+		return "true";
 	case CRM_STRING:
-		if (len == 0) {
-			sqlite3_bind_null(st, at);
-			return;
-		}
-		break;
+		return *len == 0 ? NULL : v;
 	case CRM_NUMBER:
 	case CRM_JSON:
 		break;
 	}
-	sqlite3_bind_text64(st, at, v, len, SQLITE_STATIC, SQLITE_UTF8);
+	return v;
 }
 
 /* The record's key: its key field, or a hash of the whole record. */
@@ -534,15 +574,20 @@ grow_cur(struct crm_loader *ld, size_t n)
 	return 0;
 }
 
-int
-crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
-    enum crm_load_result *res, struct crm_err *e)
+/*
+ * Plan the upsert of r: append to b its struct plan, columns and bytes.
+ * A generic kind's plan may add a column to its table.  0, or -1 with e
+ * filled.
+ */
+static int
+plan(struct crm_loader *ld, const struct crm_rec *r, struct crm_buf *b,
+    struct crm_err *e)
 {
-	const char *name, *key = NULL;
-	size_t i, j, k, n = crm_rec_count(r), len, klen = 0, c = 0;
-	struct stmt *s;
-	sqlite3_stmt *st;
-	int rc, extra;
+	const char *name, *key = NULL, *v;
+	size_t i, j, n = crm_rec_count(r), len, klen = 0, c = 0, start;
+	struct plan h;
+	struct plan_col pc;
+	int extra;
 	long at;
 
 	if (grow_cur(ld, n + 1) == -1)
@@ -593,44 +638,123 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 	}
 	/*
 	 * Our JSON is compact and canonical unless a value is nested JSON
-	 * kept as written; only then does SQLite need to rewrite it.
+	 * kept as written; only then does SQLite need to rewrite it.  A new
+	 * row gets the extra fields that have a value; an update merges
+	 * them all, so a null removes a key: two forms, the same text when
+	 * no field is null.
 	 */
 	extra = crm_rec_count(ld->ex) > 0;
-	for (i = 0; extra == 1 && i < crm_rec_count(ld->ex); i++)
+	h.upd = SAME_JSON;
+	for (i = 0; extra > 0 && i < crm_rec_count(ld->ex); i++) {
 		if (crm_rec_type(ld->ex, i) == CRM_JSON)
 			extra = 2;
+		if (crm_rec_type(ld->ex, i) == CRM_NULL)
+			h.upd = 0;
+	}
 	crm_buf_reset(&ld->json);
 	crm_buf_reset(&ld->json_ins);
-	if (extra && crm_rec_to_json_opt(ld->ex, &ld->json_ins, 1) == -1)
+	if (extra && (crm_rec_to_json_opt(ld->ex, &ld->json_ins, 1) == -1 ||
+			 (h.upd != SAME_JSON &&
+			     crm_rec_to_json(ld->ex, &ld->json) == -1)))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (record_key(ld, r, &key, &klen, e) == -1)
 		return -1;
-	if ((s = lookup(ld, extra, e)) == NULL)
-		return -1;
 
+	h.line = crm_rec_line(r);
+	h.ncols = ld->ncur;
+	h.extra = extra;
+	h.klen = klen;
+	h.ins = extra && ld->json_ins.len > 2 ? ld->json_ins.len : 0;
+	if (h.upd != SAME_JSON)
+		h.upd = ld->json.len;
+	start = b->len;
+	if (crm_buf_add(b, &h, sizeof(h)) == -1)
+		goto oom;
+	for (j = 0; j < ld->ncur; j++) {
+		pc.col = ld->cur[j];
+		v = column_value(r, ld->src[j], &len);
+		pc.len = v != NULL ? len : NULL_VALUE;
+		if (crm_buf_add(b, &pc, sizeof(pc)) == -1)
+			goto oom;
+	}
+	if (crm_buf_add(b, key, klen) == -1)
+		goto oom;
+	for (j = 0; j < ld->ncur; j++)
+		if ((v = column_value(r, ld->src[j], &len)) != NULL &&
+		    crm_buf_add(b, v, len) == -1)
+			goto oom;
+	if (crm_buf_add(b, ld->json_ins.p, h.ins) == -1 ||
+	    (h.upd != SAME_JSON && crm_buf_add(b, ld->json.p, h.upd) == -1))
+		goto oom;
+	return 0;
+oom:
+	b->len = start;
+	return crm_err_set(e, EX_SOFTWARE, "out of memory");
+}
+
+/*
+ * Store the record planned at *p and move *p past it.  Returns 0 with
+ * *res and *line set, or -1 with e filled.  Uses the connection: the
+ * writer's side.
+ */
+static int
+exec(struct crm_loader *ld, const char **p, enum crm_load_result *res,
+    unsigned long *line, struct crm_err *e)
+{
+	struct plan h;
+	struct plan_col pc;
+	const char *cp, *bytes, *ins, *upd;
+	size_t j, *a, vlen = 0;
+	struct stmt *s;
+	sqlite3_stmt *st;
+	int rc, k;
+
+	memcpy(&h, *p, sizeof(h));
+	*line = h.line;
+	cp = *p + sizeof(h);
+	bytes = cp + h.ncols * sizeof(pc);
+	/* Never NULL, even for no columns: lookup() compares it. */
+	if (h.ncols + 1 > ld->capw) {
+		if ((a = crm_reallocarray(
+			 ld->wcols, h.ncols + 1, sizeof(*a))) == NULL)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		ld->wcols = a;
+		ld->capw = h.ncols + 1;
+	}
+	for (j = 0; j < h.ncols; j++) {
+		memcpy(&pc, cp + j * sizeof(pc), sizeof(pc));
+		ld->wcols[j] = pc.col;
+		vlen += pc.len != NULL_VALUE ? pc.len : 0;
+	}
+	ins = bytes + h.klen + vlen;
+	upd = h.upd == SAME_JSON ? ins : ins + h.ins;
+	*p = upd + (h.upd == SAME_JSON ? h.ins : h.upd);
+	if ((s = lookup(ld, ld->wcols, h.ncols, h.extra, e)) == NULL)
+		return -1;
 	for (k = 0; k < 2; k++) {
 		st = k == 0 ? s->ins : s->upd;
-		if (st == NULL) {
-			*res = CRM_LOAD_UNCHANGED;
-			return 0;
-		}
+		if (st == NULL)
+			break;
 		sqlite3_bind_text64(
-		    st, 1, key, klen, SQLITE_STATIC, SQLITE_UTF8);
-		for (j = 0; j < ld->ncur; j++)
-			bind_value(st, (int)j + 2, r, ld->src[j]);
-		/*
-		 * A new row gets the extra fields that have a value; an
-		 * update merges them all, so a null removes a key.  Most
-		 * records are new: build the second form only when needed.
-		 */
-		if (extra && k == 1 && crm_rec_to_json(ld->ex, &ld->json) == -1)
-			return crm_err_set(e, EX_SOFTWARE, "out of memory");
-		if (extra && k == 0 && ld->json_ins.len == 2)
-			sqlite3_bind_null(st, (int)ld->ncur + 2);
-		else if (extra)
-			sqlite3_bind_text64(st, (int)ld->ncur + 2,
-			    k == 0 ? ld->json_ins.p : ld->json.p,
-			    k == 0 ? ld->json_ins.len : ld->json.len,
+		    st, 1, bytes, h.klen, SQLITE_STATIC, SQLITE_UTF8);
+		cp = bytes + h.klen;
+		for (j = 0; j < h.ncols; j++) {
+			memcpy(&pc, bytes - (h.ncols - j) * sizeof(pc),
+			    sizeof(pc));
+			if (pc.len == NULL_VALUE) {
+				sqlite3_bind_null(st, (int)j + 2);
+				continue;
+			}
+			sqlite3_bind_text64(st, (int)j + 2, cp, pc.len,
+			    SQLITE_STATIC, SQLITE_UTF8);
+			cp += pc.len;
+		}
+		if (h.extra && k == 0 && h.ins == 0)
+			sqlite3_bind_null(st, (int)h.ncols + 2);
+		else if (h.extra)
+			sqlite3_bind_text64(st, (int)h.ncols + 2,
+			    k == 0 ? ins : upd,
+			    k == 0 || h.upd == SAME_JSON ? h.ins : h.upd,
 			    SQLITE_STATIC, SQLITE_UTF8);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
@@ -645,6 +769,20 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 	return 0;
 }
 
+int
+crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
+    enum crm_load_result *res, struct crm_err *e)
+{
+	const char *p;
+	unsigned long line;
+
+	crm_buf_reset(&ld->one);
+	if (plan(ld, r, &ld->one, e) == -1)
+		return -1;
+	p = ld->one.p;
+	return exec(ld, &p, res, &line, e);
+}
+
 /* ==== Batch mode ==== */
 
 /* Store one batch in one transaction. */
@@ -652,15 +790,28 @@ static int
 store_batch(struct crm_loader *ld, struct batch *b, struct crm_err *e)
 {
 	enum crm_load_result res;
-	size_t i;
+	const char *p = b->buf.p;
+	unsigned long line;
+	size_t i, used;
+	int rc;
 
 	if (b->n == 0)
 		return 0;
 	if (crm_store_begin(ld->st, e) == -1)
 		return -1;
 	for (i = 0; i < b->n; i++) {
-		if (crm_loader_put(ld, b->r[i], &res, e) == -1) {
-			e->line = crm_rec_line(b->r[i]);
+		if (ld->builtin) {
+			rc = exec(ld, &p, &res, &line, e);
+		} else if ((used = crm_rec_unpack(ld->wrec, p)) == 0) {
+			line = 0;
+			rc = crm_err_set(e, EX_SOFTWARE, "out of memory");
+		} else {
+			p += used;
+			line = crm_rec_line(ld->wrec);
+			rc = crm_loader_put(ld, ld->wrec, &res, e);
+		}
+		if (rc == -1) {
+			e->line = line;
 			crm_store_rollback(ld->st);
 			return -1;
 		}
@@ -700,14 +851,7 @@ writer(void *arg)
 int
 crm_loader_start(struct crm_loader *ld, size_t batch, struct crm_err *e)
 {
-	int k;
-
 	ld->batch = batch;
-	for (k = 0; k < 2; k++) {
-		ld->b[k].r = calloc(batch, sizeof(*ld->b[k].r));
-		if (ld->b[k].r == NULL)
-			return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	}
 	ld->queued = -1;
 	if (crm_store_bg_checkpoints(ld->st, e) == -1)
 		return -1;
@@ -739,6 +883,7 @@ hand_over(struct crm_loader *ld, struct crm_err *e)
 	}
 	ld->fill ^= 1;
 	ld->b[ld->fill].n = 0;
+	crm_buf_reset(&ld->b[ld->fill].buf);
 	return 0;
 }
 
@@ -748,10 +893,12 @@ crm_loader_add(
 {
 	struct batch *b = &ld->b[ld->fill];
 
-	if (b->r[b->n] == NULL && (b->r[b->n] = crm_rec_new()) == NULL)
+	if (ld->builtin) {
+		if (plan(ld, r, &b->buf, e) == -1)
+			return -1;
+	} else if (crm_rec_pack(r, &b->buf) == -1) {
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	if (crm_rec_copy(b->r[b->n], r) == -1)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
 	if (++b->n == ld->batch)
 		return hand_over(ld, e);
 	return 0;

@@ -75,11 +75,16 @@ struct crm_loader {
 	size_t ncols;
 
 	/* Planning: the thread that plans (see the top of the file). */
-	size_t *cur, *src; /* per record: columns, and their fields */
+	struct bound {
+		size_t col;	 /* a column */
+		size_t src;	 /* the field stored there */
+		const char *val; /* its value as bound, NULL for null */
+		size_t vlen;
+	} * cur; /* per record, by column */
 	size_t ncur, capcur;
-	struct crm_rec *ex; /* the fields that go to extra */
-	struct crm_buf json, key;
-	struct crm_buf json_ins;    /* extra without nulls, for an insert */
+	size_t *ex; /* the fields that go to extra */
+	size_t nex;
+	struct crm_buf key;
 	struct crm_buf whole;	    /* the record as JSON, for a content key */
 	struct crm_poscache col_at; /* column by position: -1 extra, -2 key */
 	struct crm_buf one;	    /* the plan of crm_loader_put's record */
@@ -183,7 +188,6 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 	const char *const *c = NULL;
 
 	if ((ld = calloc(1, sizeof(*ld))) == NULL ||
-	    (ld->ex = crm_rec_new()) == NULL ||
 	    (ld->wrec = crm_rec_new()) == NULL ||
 	    (ld->table = strdup(crm_schema_kind(sc))) == NULL) {
 		crm_loader_free(ld);
@@ -193,11 +197,9 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 	ld->st = st;
 	ld->sc = sc;
 	ld->db = crm_store_db(st);
-	crm_buf_init(&ld->json);
 	crm_buf_init(&ld->sql);
 	crm_buf_init(&ld->key);
 	crm_buf_init(&ld->whole);
-	crm_buf_init(&ld->json_ins);
 	crm_buf_init(&ld->one);
 	crm_buf_init(&ld->b[0].buf);
 	crm_buf_init(&ld->b[1].buf);
@@ -219,14 +221,12 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 			goto fail;
 		}
 	if (!ld->builtin) {
+		crm_buf_adds(&ld->sql, "CREATE TABLE IF NOT EXISTS ");
 		quote_ident(&ld->sql, ld->table);
-		crm_buf_reset(&ld->json);
-		crm_buf_adds(&ld->json, "CREATE TABLE IF NOT EXISTS ");
-		crm_buf_add(&ld->json, ld->sql.p, ld->sql.len);
-		crm_buf_adds(&ld->json, " (\"_key\" TEXT PRIMARY KEY NOT NULL, "
-					"\"_extra\" TEXT) WITHOUT ROWID");
-		if (ld->json.p == NULL || sqlite3_exec(ld->db, ld->json.p, NULL,
-					      NULL, NULL) != SQLITE_OK) {
+		crm_buf_adds(&ld->sql, " (\"_key\" TEXT PRIMARY KEY NOT NULL, "
+				       "\"_extra\" TEXT) WITHOUT ROWID");
+		if (ld->sql.p == NULL || sqlite3_exec(ld->db, ld->sql.p, NULL,
+					     NULL, NULL) != SQLITE_OK) {
 			crm_store_fail(st, e, "cannot create the table");
 			goto fail;
 		}
@@ -274,17 +274,14 @@ crm_loader_free(struct crm_loader *ld)
 		free(ld->cols[i]);
 	free(ld->cols);
 	free(ld->cur);
-	free(ld->src);
+	free(ld->ex);
 	free(ld->table);
-	crm_rec_free(ld->ex);
 	crm_rec_free(ld->wrec);
 	free(ld->wcols);
 	crm_buf_release(&ld->one);
-	crm_buf_release(&ld->json);
 	crm_buf_release(&ld->sql);
 	crm_buf_release(&ld->key);
 	crm_buf_release(&ld->whole);
-	crm_buf_release(&ld->json_ins);
 	crm_poscache_release(&ld->col_at);
 	free(ld);
 }
@@ -544,32 +541,21 @@ field_column(struct crm_loader *ld, const char *name, size_t len, long *at,
 	return 0;
 }
 
-/* Field i of r goes into the extra JSON; an empty value means "none". */
-static int
-add_extra(struct crm_loader *ld, const struct crm_rec *r, size_t i)
-{
-	size_t len, k;
-	const char *name = crm_rec_name(r, i, &len);
-	const char *v = crm_rec_value(r, i, &k);
-
-	return crm_rec_add(ld->ex, name, len, v, k,
-	    k == 0 && crm_rec_type(r, i) == CRM_STRING ? CRM_NULL
-						       : crm_rec_type(r, i));
-}
-
+/* Room for n fields in the arrays of a record's plan. */
 static int
 grow_cur(struct crm_loader *ld, size_t n)
 {
-	size_t *a, *b;
+	struct bound *a;
+	size_t *x;
 
 	if (n <= ld->capcur)
 		return 0;
-	if ((a = crm_reallocarray(ld->cur, n, sizeof(size_t))) == NULL)
+	if ((a = crm_reallocarray(ld->cur, n, sizeof(*a))) == NULL)
 		return -1;
 	ld->cur = a;
-	if ((b = crm_reallocarray(ld->src, n, sizeof(size_t))) == NULL)
+	if ((x = crm_reallocarray(ld->ex, n, sizeof(*x))) == NULL)
 		return -1;
-	ld->src = b;
+	ld->ex = x;
 	ld->capcur = n;
 	return 0;
 }
@@ -583,17 +569,20 @@ static int
 plan(struct crm_loader *ld, const struct crm_rec *r, struct crm_buf *b,
     struct crm_err *e)
 {
-	const char *name, *key = NULL, *v;
-	size_t i, j, n = crm_rec_count(r), len, klen = 0, c = 0, start;
+	const char *name, *key = NULL;
+	size_t i, j, n = crm_rec_count(r), len, klen = 0, c = 0, start, at0;
 	struct plan h;
 	struct plan_col pc;
-	int extra;
+	struct bound *bd;
+	enum crm_type t;
+	int nulls = 0;
 	long at;
 
 	if (grow_cur(ld, n + 1) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	crm_rec_clear(ld->ex);
 	ld->ncur = 0;
+	ld->nex = 0;
+	h.extra = 0;
 	for (i = 0; i < n; i++) {
 		name = crm_rec_name(r, i, &len);
 		if (!crm_poscache_get(&ld->col_at, r, i, &at)) {
@@ -606,86 +595,85 @@ plan(struct crm_loader *ld, const struct crm_rec *r, struct crm_buf *b,
 		}
 		if (at == -2)
 			continue;
-		if (at == -1) {
-			if (add_extra(ld, r, i) == -1)
-				return crm_err_set(
-				    e, EX_SOFTWARE, "out of memory");
-			continue;
-		}
 		c = (size_t)at;
 		/* Insertion sort by column: records are short. */
-		for (j = ld->ncur; j > 0 && ld->cur[j - 1] > c; j--) {
+		for (j = ld->ncur; at >= 0 && j > 0 && ld->cur[j - 1].col > c;
+		     j--)
 			ld->cur[j] = ld->cur[j - 1];
-			ld->src[j] = ld->src[j - 1];
-		}
-		if (j > 0 && ld->cur[j - 1] == c) {
+		if (at >= 0 && j > 0 && ld->cur[j - 1].col == c) {
 			/*
 			 * Columns ignore case: "Name" after "name" has no
 			 * column of its own and goes into _extra.
 			 */
-			for (; j < ld->ncur; j++) {
+			for (; j < ld->ncur; j++)
 				ld->cur[j] = ld->cur[j + 1];
-				ld->src[j] = ld->src[j + 1];
-			}
-			if (add_extra(ld, r, i) == -1)
-				return crm_err_set(
-				    e, EX_SOFTWARE, "out of memory");
+			at = -1;
+		}
+		if (at == -1) {
+			/* An empty value in the extra JSON means "none". */
+			ld->ex[ld->nex++] = i;
+			t = crm_rec_type(r, i);
+			crm_rec_value(r, i, &len);
+			nulls |= t == CRM_NULL || (t == CRM_STRING && len == 0);
+			/*
+			 * Our JSON is compact and canonical unless a value
+			 * is nested JSON kept as written; only then does
+			 * SQLite need to rewrite it.
+			 */
+			h.extra = t == CRM_JSON ? 2 : h.extra > 0 ? h.extra : 1;
 			continue;
 		}
-		ld->cur[j] = c;
-		ld->src[j] = i;
+		ld->cur[j].col = c;
+		ld->cur[j].src = i;
 		ld->ncur++;
 	}
-	/*
-	 * Our JSON is compact and canonical unless a value is nested JSON
-	 * kept as written; only then does SQLite need to rewrite it.  A new
-	 * row gets the extra fields that have a value; an update merges
-	 * them all, so a null removes a key: two forms, the same text when
-	 * no field is null.
-	 */
-	extra = crm_rec_count(ld->ex) > 0;
-	h.upd = SAME_JSON;
-	for (i = 0; extra > 0 && i < crm_rec_count(ld->ex); i++) {
-		if (crm_rec_type(ld->ex, i) == CRM_JSON)
-			extra = 2;
-		if (crm_rec_type(ld->ex, i) == CRM_NULL)
-			h.upd = 0;
-	}
-	crm_buf_reset(&ld->json);
-	crm_buf_reset(&ld->json_ins);
-	if (extra && (crm_rec_to_json_opt(ld->ex, &ld->json_ins, 1) == -1 ||
-			 (h.upd != SAME_JSON &&
-			     crm_rec_to_json(ld->ex, &ld->json) == -1)))
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (record_key(ld, r, &key, &klen, e) == -1)
 		return -1;
 
+	/* The head, then the columns, key and values, then the JSON. */
 	h.line = crm_rec_line(r);
 	h.ncols = ld->ncur;
-	h.extra = extra;
 	h.klen = klen;
-	h.ins = extra && ld->json_ins.len > 2 ? ld->json_ins.len : 0;
-	if (h.upd != SAME_JSON)
-		h.upd = ld->json.len;
 	start = b->len;
 	if (crm_buf_add(b, &h, sizeof(h)) == -1)
 		goto oom;
 	for (j = 0; j < ld->ncur; j++) {
-		pc.col = ld->cur[j];
-		v = column_value(r, ld->src[j], &len);
-		pc.len = v != NULL ? len : NULL_VALUE;
+		bd = &ld->cur[j];
+		bd->val = column_value(r, bd->src, &bd->vlen);
+		pc.col = bd->col;
+		pc.len = bd->val != NULL ? bd->vlen : NULL_VALUE;
 		if (crm_buf_add(b, &pc, sizeof(pc)) == -1)
 			goto oom;
 	}
 	if (crm_buf_add(b, key, klen) == -1)
 		goto oom;
 	for (j = 0; j < ld->ncur; j++)
-		if ((v = column_value(r, ld->src[j], &len)) != NULL &&
-		    crm_buf_add(b, v, len) == -1)
+		if ((bd = &ld->cur[j])->val != NULL &&
+		    crm_buf_add(b, bd->val, bd->vlen) == -1)
 			goto oom;
-	if (crm_buf_add(b, ld->json_ins.p, h.ins) == -1 ||
-	    (h.upd != SAME_JSON && crm_buf_add(b, ld->json.p, h.upd) == -1))
-		goto oom;
+	/*
+	 * A new row gets the extra fields that have a value; an update
+	 * merges them all, so a null removes a key: two forms, the same
+	 * text when no field is null.
+	 */
+	h.ins = h.upd = 0;
+	if (h.extra) {
+		at0 = b->len;
+		if (crm_rec_fields_to_json(r, ld->ex, ld->nex,
+			CRM_JSON_EMPTY_NULL | CRM_JSON_SKIP_NULL, b) == -1)
+			goto oom;
+		h.ins = b->len - at0;
+		if (h.ins == 2) { /* {} */
+			b->len = at0;
+			h.ins = 0;
+		}
+		at0 = b->len;
+		if (nulls && crm_rec_fields_to_json(r, ld->ex, ld->nex,
+				 CRM_JSON_EMPTY_NULL, b) == -1)
+			goto oom;
+		h.upd = nulls ? b->len - at0 : SAME_JSON;
+	}
+	memcpy(b->p + start, &h, sizeof(h));
 	return 0;
 oom:
 	b->len = start;

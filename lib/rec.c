@@ -374,28 +374,33 @@ json_value(struct crm_buf *b, const char *v, size_t len, enum crm_type t)
 int
 crm_rec_to_json(const struct crm_rec *r, struct crm_buf *b)
 {
-	return crm_rec_to_json_opt(r, b, 0);
+	return crm_rec_fields_to_json(r, NULL, r->n, 0, b);
 }
 
 int
-crm_rec_to_json_opt(const struct crm_rec *r, struct crm_buf *b, int skip_null)
+crm_rec_fields_to_json(const struct crm_rec *r, const size_t *idx, size_t n,
+    int flags, struct crm_buf *b)
 {
-	size_t i, n = 0;
+	size_t i, k = 0;
+	enum crm_type t;
 
 	if (crm_buf_addc(b, '{') == -1)
 		return -1;
-	for (i = 0; i < r->n; i++) {
-		const struct crm_field *f = &r->f[i];
+	for (i = 0; i < n; i++) {
+		const struct crm_field *f = &r->f[idx != NULL ? idx[i] : i];
 
-		if (skip_null && f->type == CRM_NULL)
+		t = f->type;
+		if ((flags & CRM_JSON_EMPTY_NULL) && t == CRM_STRING &&
+		    f->val_len == 0)
+			t = CRM_NULL;
+		if ((flags & CRM_JSON_SKIP_NULL) && t == CRM_NULL)
 			continue;
-		if (n++ > 0 && crm_buf_addc(b, ',') == -1)
+		if (k++ > 0 && crm_buf_addc(b, ',') == -1)
 			return -1;
 		if (crm_json_quote(b, r->data.p + f->name_off, f->name_len) ==
 			-1 ||
 		    crm_buf_addc(b, ':') == -1 ||
-		    json_value(
-			b, r->data.p + f->val_off, f->val_len, f->type) == -1)
+		    json_value(b, r->data.p + f->val_off, f->val_len, t) == -1)
 			return -1;
 	}
 	return crm_buf_addc(b, '}');

@@ -207,9 +207,16 @@ int crm_writer_put(
 struct crm_buf;
 int crm_rec_to_json(const struct crm_rec *r, struct crm_buf *b);
 
-/* The same, leaving out null fields when skip_null is set. */
-int crm_rec_to_json_opt(
-    const struct crm_rec *r, struct crm_buf *b, int skip_null);
+/*
+ * The same for the fields idx[0..n) of r only, in that order (idx NULL:
+ * the first n fields).  With CRM_JSON_EMPTY_NULL an empty string is
+ * written as null; with CRM_JSON_SKIP_NULL a field that would be null is
+ * left out.
+ */
+#define CRM_JSON_EMPTY_NULL 1
+#define CRM_JSON_SKIP_NULL  2
+int crm_rec_fields_to_json(const struct crm_rec *r, const size_t *idx, size_t n,
+    int flags, struct crm_buf *b);
 
 /* Append s as a JSON string literal, quotes included; 0 or -1. */
 int crm_json_quote(struct crm_buf *b, const char *s, size_t len);

@@ -902,6 +902,7 @@ test_jsonl_writer(void)
 {
 	struct crm_rec *r[2];
 	struct crm_buf b;
+	size_t idx[3];
 	char *out;
 
 	r[0] = crm_rec_new();
@@ -955,12 +956,25 @@ test_jsonl_writer(void)
 	free(out);
 
 	crm_buf_init(&b);
-	crm_rec_to_json_opt(r[0], &b, 1);
+	crm_rec_fields_to_json(
+	    r[0], NULL, crm_rec_count(r[0]), CRM_JSON_SKIP_NULL, &b);
 	TAP_STR(b.p,
 	    "{\"s\":\"x\\\"y\\n\",\"n\":1.10,\"big\":12345678901234567890,"
 	    "\"t\":true,\"f\":false,\"j\":{\"a\":[1, {}]},"
 	    "\"k\\\"\\\\\":\"\xc3\xa9\",\"\":\"\"}",
-	    "crm_rec_to_json_opt: null fields left out");
+	    "crm_rec_fields_to_json: null fields left out");
+	crm_buf_reset(&b);
+	idx[0] = crm_rec_count(r[0]) - 1; /* "": "" */
+	idx[1] = 0;
+	idx[2] = crm_rec_count(r[0]) - 1;
+	crm_rec_fields_to_json(r[0], idx, 2, CRM_JSON_EMPTY_NULL, &b);
+	TAP_STR(b.p, "{\"\":null,\"s\":\"x\\\"y\\n\"}",
+	    "crm_rec_fields_to_json: chosen fields, empty as null");
+	crm_buf_reset(&b);
+	crm_rec_fields_to_json(
+	    r[0], idx + 1, 2, CRM_JSON_EMPTY_NULL | CRM_JSON_SKIP_NULL, &b);
+	TAP_STR(b.p, "{\"s\":\"x\\\"y\\n\"}",
+	    "crm_rec_fields_to_json: empty left out");
 	crm_buf_release(&b);
 	crm_rec_free(r[0]);
 	crm_rec_free(r[1]);

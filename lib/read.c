@@ -46,6 +46,7 @@ struct crm_reader {
 	struct crm_buf acc;	/* text of the record being read */
 	unsigned long start;	/* its first line */
 	struct crm_rec *header; /* CSV/TSV names */
+	unsigned long names;	/* their names id (see rec_int.h) */
 
 	struct csv_parser csv; /* CSV state */
 	int csv_live;
@@ -510,6 +511,8 @@ check_row(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 		return crm_err_set(e, EX_DATAERR, "invalid UTF-8 at byte %zu",
 		    rd->bad_off + 1);
 	}
+	/* Its names are the header's, in order. */
+	r->names = rd->names;
 	return 1;
 }
 
@@ -783,6 +786,7 @@ read_header(struct crm_reader *rd, struct crm_err *e)
 			}
 		}
 	}
+	rd->names = crm_rec_names_new();
 	return 0;
 }
 

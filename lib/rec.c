@@ -5,6 +5,7 @@
  * memory stays flat while streaming.  The readers live in read.c and json.c.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,11 +38,21 @@ crm_rec_free(struct crm_rec *r)
 	free(r);
 }
 
+/* The last names id drawn; atomic, as readers may run in threads. */
+static atomic_ulong names_last;
+
+unsigned long
+crm_rec_names_new(void)
+{
+	return atomic_fetch_add(&names_last, 1) + 1;
+}
+
 void
 crm_rec_clear(struct crm_rec *r)
 {
 	r->n = 0;
 	r->line = 0;
+	r->names = 0;
 	crm_buf_reset(&r->data);
 	crm_buf_reset(&r->raw);
 }
@@ -137,6 +148,7 @@ crm_rec_add(struct crm_rec *r, const char *name, size_t nlen, const char *val,
 	f->val_len = vlen;
 	f->type = type;
 	r->n++;
+	r->names = 0;
 	return 0;
 }
 
@@ -170,6 +182,7 @@ crm_rec_copy(struct crm_rec *dst, const struct crm_rec *src)
 		memcpy(dst->f, src->f, src->n * sizeof(*f));
 	dst->n = src->n;
 	dst->line = src->line;
+	dst->names = src->names;
 	crm_buf_reset(&dst->data);
 	crm_buf_reset(&dst->raw);
 	return crm_buf_add(&dst->data, src->data.p, src->data.len);
@@ -227,6 +240,7 @@ crm_rec_rename(struct crm_rec *r, size_t i, const char *name, size_t len)
 		return -1;
 	r->f[i].name_off = off;
 	r->f[i].name_len = len;
+	r->names = 0;
 	return 0;
 }
 
@@ -247,15 +261,20 @@ crm_rec_raw(const struct crm_rec *r, size_t *len)
 
 int
 crm_poscache_get(
-    const struct crm_poscache *c, const struct crm_rec *r, size_t i, long *val)
+    struct crm_poscache *c, const struct crm_rec *r, size_t i, long *val)
 {
 	const struct crm_field *f = &r->f[i];
+	struct crm_poscache_slot *s;
 
-	if (i >= c->n || c->slot[i].name == NULL ||
-	    c->slot[i].len != f->name_len ||
-	    memcmp(c->slot[i].name, r->data.p + f->name_off, f->name_len) != 0)
+	if (i >= c->n || (s = &c->slot[i])->name == NULL)
 		return 0;
-	*val = c->slot[i].val;
+	if (r->names == 0 || s->names != r->names) {
+		if (s->len != f->name_len ||
+		    memcmp(s->name, r->data.p + f->name_off, f->name_len) != 0)
+			return 0;
+		s->names = r->names;
+	}
+	*val = s->val;
 	return 1;
 }
 
@@ -283,6 +302,7 @@ crm_poscache_set(
 	c->slot[i].name = name;
 	c->slot[i].len = f->name_len;
 	c->slot[i].val = val;
+	c->slot[i].names = r->names;
 	return 0;
 }
 
@@ -412,6 +432,7 @@ struct crm_writer {
 	FILE *fp;
 	enum crm_format fmt;
 	struct crm_rec *header; /* CSV/TSV column names, NULL until fixed */
+	unsigned long names;	/* names id of records with exactly those */
 	size_t *slot;		/* header column -> field index, per record */
 	struct crm_buf line;	/* the output line being built */
 };
@@ -611,9 +632,10 @@ put_text(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 	const char *name;
 	int sep = w->fmt == CRM_FMT_TSV ? '\t' : ',';
 
-	if (same_names(h, r)) {
+	if ((r->names != 0 && r->names == w->names) || same_names(h, r)) {
 		for (i = 0; i < h->n; i++)
 			w->slot[i] = i;
+		w->names = r->names;
 	} else {
 		for (i = 0; i < h->n; i++)
 			w->slot[i] = SIZE_MAX;

@@ -104,21 +104,23 @@ const char *crm_rec_raw(const struct crm_rec *r, size_t *len);
 /*
  * A cache of something looked up by field name, kept by field position:
  * records from one file carry the same names in the same places, so a
- * lookup by name becomes one comparison.  Owned by its user; zero it to
- * start, free it with crm_poscache_release().
+ * lookup by name becomes one comparison, and none at all for the records
+ * of one CSV or TSV header.  Owned by its user; zero it to start, free it
+ * with crm_poscache_release().
  */
 struct crm_poscache {
 	struct crm_poscache_slot {
 		char *name;
 		size_t len;
 		long val;
+		unsigned long names; /* names id the name was last seen with */
 	} * slot;
 	size_t n;
 };
 
 /* The value cached for field i of r, if the name there is the same. */
 int crm_poscache_get(
-    const struct crm_poscache *c, const struct crm_rec *r, size_t i, long *val);
+    struct crm_poscache *c, const struct crm_rec *r, size_t i, long *val);
 
 /* Remember val for field i of r; 0, or -1 when out of memory. */
 int crm_poscache_set(

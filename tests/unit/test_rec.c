@@ -54,6 +54,7 @@ static void test_jsonl_writer(void);
 static void test_json_quote(void);
 static void test_csv_mapping(void);
 static void test_write_error(void);
+static void test_names_id(void);
 
 /*
  * Transcripts.  The first line is the format and the header names, or
@@ -1122,6 +1123,92 @@ test_write_error(void)
 	fclose(fp);
 }
 
+/*
+ * Names ids: the records of one header share one, so a position cache
+ * and the writer skip comparing names; records of another header, and
+ * records whose names changed, must still be compared by name.
+ */
+static void
+test_names_id(void)
+{
+	struct crm_reader *r1, *r2;
+	struct crm_rec *a, *b, *c;
+	struct crm_poscache pc;
+	struct crm_writer *w;
+	struct crm_err e;
+	FILE *in1, *in2, *fp;
+	char *buf = NULL;
+	size_t size = 0;
+	long v;
+
+	memset(&pc, 0, sizeof(pc));
+	in1 = input("a,b\n1,2\n3,4\n", 12);
+	in2 = input("b,a\n5,6\n", 8);
+	r1 = crm_reader_open(in1, "one", CRM_FMT_CSV, &e);
+	r2 = crm_reader_open(in2, "two", CRM_FMT_CSV, &e);
+	a = crm_rec_new();
+	b = crm_rec_new();
+	c = crm_rec_new();
+	if (r1 == NULL || r2 == NULL || a == NULL || b == NULL || c == NULL ||
+	    (fp = open_memstream(&buf, &size)) == NULL ||
+	    (w = crm_writer_new(fp, CRM_FMT_CSV)) == NULL)
+		exit(2);
+
+	crm_reader_next(r1, a, &e);
+	TAP_OK(a->names != 0, "names id: a record of a header has one");
+	TAP_OK(!crm_poscache_get(&pc, a, 0, &v) &&
+		   crm_poscache_set(&pc, a, 0, 10) == 0 &&
+		   crm_poscache_set(&pc, a, 1, 20) == 0,
+	    "names id: cache filled");
+	TAP_OK(crm_writer_put(w, a, &e) == 0, "names id: first record out");
+	crm_reader_next(r1, a, &e);
+	TAP_OK(crm_poscache_get(&pc, a, 0, &v) && v == 10 &&
+		   crm_poscache_get(&pc, a, 1, &v) && v == 20,
+	    "names id: the next record of the header hits");
+	TAP_OK(crm_writer_put(w, a, &e) == 0, "names id: second record out");
+
+	crm_reader_next(r2, b, &e);
+	TAP_OK(b->names != 0 && b->names != a->names, "names id: another "
+						      "header has another");
+	TAP_OK(!crm_poscache_get(&pc, b, 0, &v) &&
+		   !crm_poscache_get(&pc, b, 1, &v),
+	    "names id: its names at the same places miss");
+	TAP_OK(crm_writer_put(w, b, &e) == 0, "names id: its record is written "
+					      "by name");
+
+	crm_rec_copy(c, a);
+	TAP_OK(
+	    c->names == a->names && crm_poscache_get(&pc, c, 1, &v) && v == 20,
+	    "names id: a copy keeps it");
+	crm_rec_rename(c, 1, "a", 1);
+	TAP_OK(c->names == 0 && !crm_poscache_get(&pc, c, 1, &v), "names id: a "
+								  "rename "
+								  "drops it, "
+								  "and the "
+								  "cache "
+								  "compares");
+	crm_rec_clear(c);
+	add_s(c, "a", "7");
+	add_s(c, "b", "8");
+	TAP_OK(c->names == 0 && crm_poscache_get(&pc, c, 1, &v) && v == 20,
+	    "names id: a built record is compared by name");
+	crm_rec_put(c, "z", "9", 1, CRM_STRING);
+	TAP_OK(c->names == 0, "names id: an added field drops it");
+
+	crm_writer_flush(w, &e);
+	crm_writer_free(w);
+	TAP_STR(written(fp, &buf), "a,b\n1,2\n3,4\n6,5\n", "names id: output");
+	free(buf);
+	crm_poscache_release(&pc);
+	crm_rec_free(a);
+	crm_rec_free(b);
+	crm_rec_free(c);
+	crm_reader_close(r1);
+	crm_reader_close(r2);
+	fclose(in1);
+	fclose(in2);
+}
+
 int
 main(void)
 {
@@ -1136,5 +1223,6 @@ main(void)
 	test_json_quote();
 	test_csv_mapping();
 	test_write_error();
+	test_names_id();
 	return tap_done();
 }

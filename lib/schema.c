@@ -65,7 +65,7 @@ struct crm_schema {
 	struct crm_buf tmp; /* a normalized value */
 	struct crm_buf name;
 	struct crm_poscache types_at; /* field type by position */
-	struct crm_poscache kept_at;  /* 1: fix_name leaves the name alone */
+	struct crm_poscache kept_at;  /* the type of a name fix_name keeps */
 };
 
 static const struct {
@@ -447,17 +447,21 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 	long cached;
 
 	for (i = 0; i < n; i++) {
-		/* Most names need no fixing; remember which. */
+		/*
+		 * Most names need no fixing: their type is cached by the
+		 * name as read (-1: fix it, then look its type up).
+		 */
 		if (!crm_poscache_get(&s->kept_at, r, i, &cached)) {
 			name = crm_rec_name(r, i, &len);
-			cached =
-			    name_clean(name, len) &&
-			    (s->nmaps == 0 || mapped(s, name, len) == NULL);
+			cached = -1;
+			if (name_clean(name, len) &&
+			    (s->nmaps == 0 || mapped(s, name, len) == NULL))
+				cached = (long)crm_schema_type(s, name, len);
 			if (crm_poscache_set(&s->kept_at, r, i, cached) == -1)
 				return crm_err_set(
 				    e, EX_SOFTWARE, "out of memory");
 		}
-		if (!cached && fix_name(s, r, i, e) == -1)
+		if (cached < 0 && fix_name(s, r, i, e) == -1)
 			return -1;
 		name = crm_rec_name(r, i, &len);
 		/* A rename may have made two fields of one name. */
@@ -469,7 +473,8 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 		vt = crm_rec_type(r, i);
 		if (vt != CRM_STRING && vt != CRM_NUMBER)
 			continue;
-		if (!crm_poscache_get(&s->types_at, r, i, &cached)) {
+		if (cached < 0 &&
+		    !crm_poscache_get(&s->types_at, r, i, &cached)) {
 			cached = (long)crm_schema_type(s, name, len);
 			if (crm_poscache_set(&s->types_at, r, i, cached) == -1)
 				return crm_err_set(

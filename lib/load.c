@@ -84,6 +84,8 @@ struct crm_loader {
 	size_t ncur, capcur;
 	size_t *ex; /* the fields that go to extra */
 	size_t nex;
+	long kidx;		 /* the key field, or -1 */
+	unsigned long map_names; /* the names id cur, ex and kidx are for */
 	struct crm_buf key;
 	struct crm_buf whole;	    /* the record as JSON, for a content key */
 	struct crm_poscache col_at; /* column by position: -1 extra, -2 key */
@@ -460,13 +462,14 @@ column_value(const struct crm_rec *r, size_t i, size_t *len)
 	return v;
 }
 
-/* The record's key: its key field, or a hash of the whole record. */
+/*
+ * The record's key: its key field (at, or -1), or a hash of the whole
+ * record.
+ */
 static int
-record_key(struct crm_loader *ld, const struct crm_rec *r, const char **key,
-    size_t *klen, struct crm_err *e)
+record_key(struct crm_loader *ld, const struct crm_rec *r, long at,
+    const char **key, size_t *klen, struct crm_err *e)
 {
-	const char *kf = crm_schema_key(ld->sc);
-	long at = kf != NULL ? crm_rec_find(r, kf, strlen(kf)) : -1;
 	XXH128_hash_t h;
 
 	if (at >= 0 && crm_rec_type(r, (size_t)at) != CRM_NULL) {
@@ -561,28 +564,26 @@ grow_cur(struct crm_loader *ld, size_t n)
 }
 
 /*
- * Plan the upsert of r: append to b its struct plan, columns and bytes.
- * A generic kind's plan may add a column to its table.  0, or -1 with e
+ * Which fields of r go to which columns (ld->cur, sorted by column),
+ * which into the extra JSON (ld->ex) and which is the key (ld->kidx).
+ * That depends on the names only, so the records of one header share
+ * it.  A generic kind's table may get a new column.  0, or -1 with e
  * filled.
  */
 static int
-plan(struct crm_loader *ld, const struct crm_rec *r, struct crm_buf *b,
-    struct crm_err *e)
+map_fields(struct crm_loader *ld, const struct crm_rec *r, struct crm_err *e)
 {
-	const char *name, *key = NULL;
-	size_t i, j, n = crm_rec_count(r), len, klen = 0, c = 0, start, at0;
-	struct plan h;
-	struct plan_col pc;
-	struct bound *bd;
-	enum crm_type t;
-	int nulls = 0;
+	const char *name, *kf;
+	size_t i, j, n = crm_rec_count(r), len, c;
 	long at;
 
+	if (crm_rec_names_id(r) != 0 && crm_rec_names_id(r) == ld->map_names)
+		return 0;
+	ld->map_names = 0;
 	if (grow_cur(ld, n + 1) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	ld->ncur = 0;
 	ld->nex = 0;
-	h.extra = 0;
 	for (i = 0; i < n; i++) {
 		name = crm_rec_name(r, i, &len);
 		if (!crm_poscache_get(&ld->col_at, r, i, &at)) {
@@ -610,24 +611,52 @@ plan(struct crm_loader *ld, const struct crm_rec *r, struct crm_buf *b,
 			at = -1;
 		}
 		if (at == -1) {
-			/* An empty value in the extra JSON means "none". */
 			ld->ex[ld->nex++] = i;
-			t = crm_rec_type(r, i);
-			crm_rec_value(r, i, &len);
-			nulls |= t == CRM_NULL || (t == CRM_STRING && len == 0);
-			/*
-			 * Our JSON is compact and canonical unless a value
-			 * is nested JSON kept as written; only then does
-			 * SQLite need to rewrite it.
-			 */
-			h.extra = t == CRM_JSON ? 2 : h.extra > 0 ? h.extra : 1;
 			continue;
 		}
 		ld->cur[j].col = c;
 		ld->cur[j].src = i;
 		ld->ncur++;
 	}
-	if (record_key(ld, r, &key, &klen, e) == -1)
+	kf = crm_schema_key(ld->sc);
+	ld->kidx = kf != NULL ? crm_rec_find(r, kf, strlen(kf)) : -1;
+	ld->map_names = crm_rec_names_id(r);
+	return 0;
+}
+
+/*
+ * Plan the upsert of r: append to b its struct plan, columns and bytes.
+ * A generic kind's plan may add a column to its table.  0, or -1 with e
+ * filled.
+ */
+static int
+plan(struct crm_loader *ld, const struct crm_rec *r, struct crm_buf *b,
+    struct crm_err *e)
+{
+	const char *key = NULL;
+	size_t i, j, len, klen = 0, start, at0;
+	struct plan h;
+	struct plan_col pc;
+	struct bound *bd;
+	enum crm_type t;
+	int nulls = 0;
+
+	if (map_fields(ld, r, e) == -1)
+		return -1;
+	h.extra = 0;
+	for (i = 0; i < ld->nex; i++) {
+		/* An empty value in the extra JSON means "none". */
+		t = crm_rec_type(r, ld->ex[i]);
+		crm_rec_value(r, ld->ex[i], &len);
+		nulls |= t == CRM_NULL || (t == CRM_STRING && len == 0);
+		/*
+		 * Our JSON is compact and canonical unless a value is
+		 * nested JSON kept as written; only then does SQLite need
+		 * to rewrite it.
+		 */
+		h.extra = t == CRM_JSON ? 2 : h.extra > 0 ? h.extra : 1;
+	}
+	if (record_key(ld, r, ld->kidx, &key, &klen, e) == -1)
 		return -1;
 
 	/* The head, then the columns, key and values, then the JSON. */

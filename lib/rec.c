@@ -85,6 +85,12 @@ crm_rec_type(const struct crm_rec *r, size_t i)
 	return r->f[i].type;
 }
 
+unsigned long
+crm_rec_names_id(const struct crm_rec *r)
+{
+	return r->names;
+}
+
 long
 crm_rec_find(const struct crm_rec *r, const char *name, size_t len)
 {

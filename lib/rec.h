@@ -58,6 +58,13 @@ const char *crm_rec_name(const struct crm_rec *r, size_t i, size_t *len);
 const char *crm_rec_value(const struct crm_rec *r, size_t i, size_t *len);
 enum crm_type crm_rec_type(const struct crm_rec *r, size_t i);
 
+/*
+ * A number two records share only when they have the same names in the
+ * same order, or 0 when that is not known: the records read under one
+ * CSV or TSV header share one.  For caches keyed by field names.
+ */
+unsigned long crm_rec_names_id(const struct crm_rec *r);
+
 /* Return the index of the first field named name, or -1. */
 long crm_rec_find(const struct crm_rec *r, const char *name, size_t len);
 

@@ -193,6 +193,13 @@ static const struct read_case read_cases[] = {
 	    "raw '4,5,\xc3'\n"
 	    "rec 4 a='6' b='7' c='8' raw '6,7,8'\n"
 	    "eof\n" },
+	{ "csv: invalid UTF-8 on the second line of a quoted field",
+	    "a,b\n1,\"x\ny\xff\"\n2,3\n", 0, CRM_FMT_AUTO, 0,
+	    "csv 'a' 'b'\n"
+	    "bad 2 65 in:2: field 'b': invalid UTF-8 at byte 4 "
+	    "raw '1,\"x<0a>y\xff\"'\n"
+	    "rec 4 a='2' b='3' raw '2,3'\n"
+	    "eof\n" },
 	{ "csv: record longer than the maximum, over short lines",
 	    "a\n\"0123\n4567\n89ab\n", 0, CRM_FMT_CSV, 10,
 	    "csv 'a'\n"

@@ -20,6 +20,7 @@
 #include <utf8proc.h>
 
 #include "norm.h"
+#include "swar.h"
 
 #define NORM_STACK_CP	 256 /* codepoints decomposed without malloc */
 #define PHONE_MAX_DIGITS 32  /* more than this is an error anyway */
@@ -291,21 +292,6 @@ static const unsigned char ascii_out[2][256] = {
 };
 
 /*
- * Eight bytes at a time (SWAR).  For a word of ASCII bytes (high bits
- * clear) the sums below never carry from one byte into the next, so each
- * mask has the high bit of exactly the bytes it names.
- */
-#define ONES  UINT64_C(0x0101010101010101)
-#define HIGHS UINT64_C(0x8080808080808080)
-
-/* The bytes of the ASCII word w that are below c (1 to 0x80). */
-static uint64_t
-swar_below(uint64_t w, unsigned c)
-{
-	return ~(w + ONES * (0x80 - c)) & HIGHS;
-}
-
-/*
  * Return 1 if text_norm would give u[0..len) back unchanged, checked
  * eight bytes at a time: ASCII without control characters, no space at
  * either end or after another, and, with lower set, no A-Z.  Most values
@@ -316,7 +302,7 @@ swar_below(uint64_t w, unsigned c)
 static int
 text_ascii_same(const unsigned char *u, size_t len, int lower)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if CRM_SWAR
 	uint64_t w, valid, sp, bad, last = 0;
 	size_t i, k, n;
 
@@ -332,13 +318,16 @@ text_ascii_same(const unsigned char *u, size_t len, int lower)
 			for (w = 0, k = n; k-- > 0;)
 				w = w << 8 | u[i + k];
 		}
-		if (w & HIGHS)
+		if (w & CRM_SWAR_HIGHS)
 			return 0;
-		valid = n == 8 ? HIGHS : ((UINT64_C(1) << (8 * n)) - 1) & HIGHS;
-		bad = swar_below(w, 0x20);
+		valid = n == 8
+			    ? CRM_SWAR_HIGHS
+			    : ((UINT64_C(1) << (8 * n)) - 1) & CRM_SWAR_HIGHS;
+		bad = crm_swar_below_ascii(w, 0x20);
 		if (lower)
-			bad |= swar_below(w, 'Z' + 1) & ~swar_below(w, 'A');
-		sp = swar_below(w ^ (ONES * ' '), 1) & valid;
+			bad |= crm_swar_below_ascii(w, 'Z' + 1) &
+			       ~crm_swar_below_ascii(w, 'A');
+		sp = crm_swar_below_ascii(w ^ (CRM_SWAR_ONES * ' '), 1) & valid;
 		if ((bad & valid) != 0 || (sp & ((sp << 8) | last)) != 0)
 			return 0;
 		last = sp >> 56;

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "rec.h"
 #include "rec_int.h"
+#include "swar.h"
 
 struct crm_rec *
 crm_rec_new(void)
@@ -324,6 +325,48 @@ crm_poscache_release(struct crm_poscache *c)
 	c->n = 0;
 }
 
+/* ==== Quoting ==== */
+
+/* The bytes that make a CSV field need quotes. */
+static const unsigned char csv_special[256] = {
+	['\n'] = 1,
+	['\r'] = 1,
+	['"'] = 1,
+	[','] = 1,
+};
+
+/*
+ * The length of the longest start of s[0..n) with no byte that needs
+ * quoting or escaping: for CSV a comma, a quote or a line break; for
+ * JSON (json set) a quote, a backslash or a control character.  Most
+ * values have none, so the scan goes eight bytes at a time.
+ */
+static size_t
+plain_len(const unsigned char *s, size_t n, int json)
+{
+	size_t i = 0;
+#if CRM_SWAR
+	uint64_t w, m;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (json)
+			m = crm_swar_below(w, 0x20) | crm_swar_eq(w, '"') |
+			    crm_swar_eq(w, '\\');
+		else
+			m = crm_swar_eq(w, ',') | crm_swar_eq(w, '"') |
+			    crm_swar_eq(w, '\n') | crm_swar_eq(w, '\r');
+		if (m != 0)
+			break;
+	}
+#endif
+	for (; i < n; i++)
+		if (json ? s[i] < 0x20 || s[i] == '"' || s[i] == '\\'
+			 : csv_special[s[i]])
+			break;
+	return i;
+}
+
 /* ==== JSON output ==== */
 
 int
@@ -337,8 +380,7 @@ crm_json_quote(struct crm_buf *b, const char *s, size_t len)
 		return -1;
 	while (p < end) {
 		run = p;
-		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\')
-			p++;
+		p += plain_len(p, (size_t)(end - p), 1);
 		if (p > run && crm_buf_add(b, run, (size_t)(p - run)) == -1)
 			return -1;
 		if (p == end)
@@ -467,24 +509,13 @@ crm_writer_free(struct crm_writer *w)
 	free(w);
 }
 
-/* The bytes that make a CSV field need quotes. */
-static const unsigned char csv_special[256] = {
-	['\n'] = 1,
-	['\r'] = 1,
-	['"'] = 1,
-	[','] = 1,
-};
-
 /* RFC 4180: quote a field holding a delimiter, quote or line break. */
 static int
 csv_field(struct crm_buf *b, const char *v, size_t len)
 {
 	const char *p = v, *end = v + len, *q;
-	size_t i;
 
-	for (i = 0; i < len && !csv_special[(unsigned char)v[i]]; i++)
-		;
-	if (i == len)
+	if (plain_len((const unsigned char *)v, len, 0) == len)
 		return crm_buf_add(b, v, len);
 	if (crm_buf_addc(b, '"') == -1)
 		return -1;

@@ -55,6 +55,7 @@ static void test_json_quote(void);
 static void test_csv_mapping(void);
 static void test_write_error(void);
 static void test_names_id(void);
+static void test_quote_random(void);
 
 /*
  * Transcripts.  The first line is the format and the header names, or
@@ -1216,6 +1217,98 @@ test_names_id(void)
 	fclose(in2);
 }
 
+/*
+ * The writer scans for bytes to quote eight at a time: random strings
+ * with such bytes at every position must come out as RFC 4180 and JSON
+ * say, against plain byte loops.
+ */
+static void
+test_quote_random(void)
+{
+	static const char *const alpha[] = { "a", "b", "\xc3\xa9", ",", "\"",
+		"\n", "\r", "\\", "\x01", "\x1f", "\t", " ", "\x7f", "\xff" };
+	static const char hex[] = "0123456789abcdef";
+	struct crm_buf in, got, want;
+	struct crm_rec *r[1];
+	unsigned seed = 11;
+	int i, k, n, quote, bad_json = 0, bad_csv = 0;
+	unsigned char c;
+	char *out;
+
+	crm_buf_init(&in);
+	crm_buf_init(&got);
+	crm_buf_init(&want);
+	r[0] = crm_rec_new();
+	for (i = 0; i < 3000; i++) {
+		crm_buf_reset(&in);
+		n = (int)((seed = seed * 1103515245 + 12345) >> 16) % 31;
+		for (k = 0; k < n; k++) {
+			seed = seed * 1103515245 + 12345;
+			/* Mostly plain, so that long runs come up. */
+			crm_buf_adds(&in,
+			    alpha[(seed >> 16) % ((seed >> 8) % 4 ? 3 : 14)]);
+		}
+		/* JSON */
+		crm_buf_reset(&got);
+		crm_json_quote(&got, in.p ? in.p : "", in.len);
+		crm_buf_reset(&want);
+		crm_buf_addc(&want, '"');
+		for (k = 0; k < (int)in.len; k++) {
+			c = (unsigned char)in.p[k];
+			if (c == '"' || c == '\\') {
+				crm_buf_addc(&want, '\\');
+				crm_buf_addc(&want, c);
+			} else if (c == '\n') {
+				crm_buf_adds(&want, "\\n");
+			} else if (c == '\r') {
+				crm_buf_adds(&want, "\\r");
+			} else if (c == '\t') {
+				crm_buf_adds(&want, "\\t");
+			} else if (c < 0x20) {
+				crm_buf_adds(&want, "\\u00");
+				crm_buf_addc(&want, hex[c >> 4]);
+				crm_buf_addc(&want, hex[c & 15]);
+			} else {
+				crm_buf_addc(&want, c);
+			}
+		}
+		crm_buf_addc(&want, '"');
+		if (got.len != want.len || memcmp(got.p, want.p, got.len) != 0)
+			bad_json++;
+		/* CSV, one field "v" */
+		crm_rec_clear(r[0]);
+		crm_rec_add(r[0], "v", 1, in.p ? in.p : "", in.len, CRM_STRING);
+		out = write_all(CRM_FMT_CSV, r, 1);
+		crm_buf_reset(&want);
+		crm_buf_adds(&want, "v\n");
+		quote = in.len == 0;
+		for (k = 0; k < (int)in.len; k++)
+			if (strchr(",\"\n\r", in.p[k]) != NULL)
+				quote = 1;
+		if (quote)
+			crm_buf_addc(&want, '"');
+		for (k = 0; k < (int)in.len; k++) {
+			if (in.p[k] == '"')
+				crm_buf_addc(&want, '"');
+			crm_buf_addc(&want, in.p[k]);
+		}
+		if (quote)
+			crm_buf_addc(&want, '"');
+		crm_buf_addc(&want, '\n');
+		if (strcmp(out, want.p) != 0)
+			bad_csv++;
+		free(out);
+	}
+	TAP_OK(bad_json == 0, "json quoting, random: as defined (%d bad)",
+	    bad_json);
+	TAP_OK(
+	    bad_csv == 0, "csv quoting, random: as defined (%d bad)", bad_csv);
+	crm_rec_free(r[0]);
+	crm_buf_release(&in);
+	crm_buf_release(&got);
+	crm_buf_release(&want);
+}
+
 int
 main(void)
 {
@@ -1231,5 +1324,6 @@ main(void)
 	test_csv_mapping();
 	test_write_error();
 	test_names_id();
+	test_quote_random();
 	return tap_done();
 }

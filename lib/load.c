@@ -596,21 +596,21 @@ map_fields(struct crm_loader *ld, const struct crm_rec *r, struct crm_err *e)
 		}
 		if (at == -2)
 			continue;
+		if (at == -1) {
+			ld->ex[ld->nex++] = i;
+			continue;
+		}
 		c = (size_t)at;
 		/* Insertion sort by column: records are short. */
-		for (j = ld->ncur; at >= 0 && j > 0 && ld->cur[j - 1].col > c;
-		     j--)
+		for (j = ld->ncur; j > 0 && ld->cur[j - 1].col > c; j--)
 			ld->cur[j] = ld->cur[j - 1];
-		if (at >= 0 && j > 0 && ld->cur[j - 1].col == c) {
+		if (j > 0 && ld->cur[j - 1].col == c) {
 			/*
 			 * Columns ignore case: "Name" after "name" has no
 			 * column of its own and goes into _extra.
 			 */
 			for (; j < ld->ncur; j++)
 				ld->cur[j] = ld->cur[j + 1];
-			at = -1;
-		}
-		if (at == -1) {
 			ld->ex[ld->nex++] = i;
 			continue;
 		}
@@ -654,7 +654,10 @@ plan(struct crm_loader *ld, const struct crm_rec *r, struct crm_buf *b,
 		 * nested JSON kept as written; only then does SQLite need
 		 * to rewrite it.
 		 */
-		h.extra = t == CRM_JSON ? 2 : h.extra > 0 ? h.extra : 1;
+		if (t == CRM_JSON)
+			h.extra = 2;
+		else if (h.extra == 0)
+			h.extra = 1;
 	}
 	if (record_key(ld, r, ld->kidx, &key, &klen, e) == -1)
 		return -1;
@@ -720,7 +723,7 @@ exec(struct crm_loader *ld, const char **p, enum crm_load_result *res,
 {
 	struct plan h;
 	struct plan_col pc;
-	const char *cp, *bytes, *ins, *upd;
+	const char *cols, *bytes, *v, *ins, *upd;
 	size_t j, *a, vlen = 0;
 	struct stmt *s;
 	sqlite3_stmt *st;
@@ -728,8 +731,8 @@ exec(struct crm_loader *ld, const char **p, enum crm_load_result *res,
 
 	memcpy(&h, *p, sizeof(h));
 	*line = h.line;
-	cp = *p + sizeof(h);
-	bytes = cp + h.ncols * sizeof(pc);
+	cols = *p + sizeof(h);
+	bytes = cols + h.ncols * sizeof(pc);
 	/* Never NULL, even for no columns: lookup() compares it. */
 	if (h.ncols + 1 > ld->capw) {
 		if ((a = crm_reallocarray(
@@ -739,7 +742,7 @@ exec(struct crm_loader *ld, const char **p, enum crm_load_result *res,
 		ld->capw = h.ncols + 1;
 	}
 	for (j = 0; j < h.ncols; j++) {
-		memcpy(&pc, cp + j * sizeof(pc), sizeof(pc));
+		memcpy(&pc, cols + j * sizeof(pc), sizeof(pc));
 		ld->wcols[j] = pc.col;
 		vlen += pc.len != NULL_VALUE ? pc.len : 0;
 	}
@@ -754,17 +757,16 @@ exec(struct crm_loader *ld, const char **p, enum crm_load_result *res,
 			break;
 		sqlite3_bind_text64(
 		    st, 1, bytes, h.klen, SQLITE_STATIC, SQLITE_UTF8);
-		cp = bytes + h.klen;
+		v = bytes + h.klen;
 		for (j = 0; j < h.ncols; j++) {
-			memcpy(&pc, bytes - (h.ncols - j) * sizeof(pc),
-			    sizeof(pc));
+			memcpy(&pc, cols + j * sizeof(pc), sizeof(pc));
 			if (pc.len == NULL_VALUE) {
 				sqlite3_bind_null(st, (int)j + 2);
 				continue;
 			}
-			sqlite3_bind_text64(st, (int)j + 2, cp, pc.len,
+			sqlite3_bind_text64(st, (int)j + 2, v, pc.len,
 			    SQLITE_STATIC, SQLITE_UTF8);
-			cp += pc.len;
+			v += pc.len;
 		}
 		if (h.extra && k == 0 && h.ins == 0)
 			sqlite3_bind_null(st, (int)h.ncols + 2);

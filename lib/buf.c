@@ -70,28 +70,6 @@ crm_buf_grow(struct crm_buf *b, size_t n)
 }
 
 int
-crm_buf_add(struct crm_buf *b, const void *data, size_t n)
-{
-	if (crm_buf_grow(b, n) == -1)
-		return -1;
-	if (n > 0)
-		memcpy(b->p + b->len, data, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-int
-crm_buf_addc(struct crm_buf *b, int c)
-{
-	if (b->len + 1 >= b->cap && crm_buf_grow(b, 1) == -1)
-		return -1;
-	b->p[b->len++] = (char)c;
-	b->p[b->len] = '\0';
-	return 0;
-}
-
-int
 crm_buf_adds(struct crm_buf *b, const char *s)
 {
 	return crm_buf_add(b, s, strlen(s));

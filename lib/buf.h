@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 struct crm_buf {
 	char *p;    /* bytes, NUL-terminated; NULL until first growth */
@@ -29,8 +30,34 @@ void crm_buf_reset(struct crm_buf *b);
 /* Make room for at least n more bytes (plus the NUL). */
 int crm_buf_grow(struct crm_buf *b, size_t n);
 
-int crm_buf_add(struct crm_buf *b, const void *data, size_t n);
-int crm_buf_addc(struct crm_buf *b, int c);
+/*
+ * Append n bytes, or one byte c.  Inline: every record's fields, names and
+ * output lines are built by these, a few bytes at a time, so the call
+ * would cost more than the copy.
+ */
+static inline int
+crm_buf_add(struct crm_buf *b, const void *data, size_t n)
+{
+	/* p[len] is the NUL, so cap > len once anything is allocated. */
+	if (b->cap - b->len <= n && crm_buf_grow(b, n) == -1)
+		return -1;
+	if (n > 0)
+		memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
+static inline int
+crm_buf_addc(struct crm_buf *b, int c)
+{
+	if (b->cap - b->len <= 1 && crm_buf_grow(b, 1) == -1)
+		return -1;
+	b->p[b->len++] = (char)c;
+	b->p[b->len] = '\0';
+	return 0;
+}
+
 int crm_buf_adds(struct crm_buf *b, const char *s);
 int crm_buf_addf(struct crm_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -7,9 +7,17 @@
  * once per set of columns a record carries (a CSV file has one such set)
  * and kept in a small cache.
  *
+ * A record is first planned (which columns, the key, the extra JSON in
+ * both its forms) into a packed form, then executed (bound and stepped).
  * In batch mode (crm_loader_start) a writer thread owns the connection and
  * stores one batch per transaction while the caller reads and normalizes
- * the next one: two buffers of records, handed over under a mutex.
+ * the next one: two buffers, handed over under a mutex.  For customers
+ * and events the caller's thread also plans each record into its buffer,
+ * so the writer only binds and steps; a generic kind's plan may add a
+ * column to the table, so its records are packed whole and planned by
+ * the writer.  The store's WAL checkpoints run on a third thread meanwhile
+ * (see crm_store_bg_checkpoints), so the writer does not wait for the
+ * disk.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -32,6 +40,29 @@ struct stmt {
 	sqlite3_stmt *upd;
 };
 
+/*
+ * A planned record, as packed in a buffer: this head, then ncols struct
+ * plan_col, then the bytes of the key, of each value, of the extra JSON
+ * for an insert and of the one for an update.  Read with memcpy: the
+ * buffer keeps no alignment.
+ */
+struct plan {
+	unsigned long line; /* for messages */
+	size_t ncols;
+	int extra; /* as in struct stmt; 0: no extra JSON */
+	size_t klen;
+	size_t ins; /* bytes of the insert's JSON; 0: bind null */
+	size_t upd; /* bytes of the update's JSON; SAME_JSON: the insert's */
+};
+
+struct plan_col {
+	size_t col; /* column index */
+	size_t len; /* bytes of the value; NULL_VALUE: bind null */
+};
+
+#define NULL_VALUE SIZE_MAX
+#define SAME_JSON  SIZE_MAX
+
 struct crm_loader {
 	struct crm_store *st;
 	struct crm_schema *sc;
@@ -42,15 +73,31 @@ struct crm_loader {
 	int builtin;	      /* customers or events: has "extra" */
 	char **cols;	      /* value columns known to the table */
 	size_t ncols;
-	struct stmt cache[CACHE_SIZE];
-	size_t ncache, evict;
-	size_t *cur, *src; /* per record: columns, and their fields */
+
+	/* Planning: the thread that plans (see the top of the file). */
+	struct bound {
+		size_t col;	 /* a column */
+		size_t src;	 /* the field stored there */
+		const char *val; /* its value as bound, NULL for null */
+		size_t vlen;
+	} * cur; /* per record, by column */
 	size_t ncur, capcur;
-	struct crm_rec *ex; /* the fields that go to extra */
-	struct crm_buf json, sql, key;
-	struct crm_buf json_ins;    /* extra without nulls, for an insert */
+	size_t *ex; /* the fields that go to extra */
+	size_t nex;
+	long kidx;		 /* the key field, or -1 */
+	unsigned long map_names; /* the names id cur, ex and kidx are for */
+	struct crm_buf key;
 	struct crm_buf whole;	    /* the record as JSON, for a content key */
 	struct crm_poscache col_at; /* column by position: -1 extra, -2 key */
+	struct crm_buf one;	    /* the plan of crm_loader_put's record */
+
+	/* Storing: the thread that owns the connection. */
+	struct stmt cache[CACHE_SIZE];
+	size_t ncache, evict;
+	struct crm_buf sql;
+	size_t *wcols; /* the columns of the record being stored */
+	size_t capw;
+	struct crm_rec *wrec; /* a generic kind's record, unpacked */
 
 	/* Batch mode: the caller fills b[fill], the thread stores queued. */
 	int started;
@@ -59,7 +106,7 @@ struct crm_loader {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct batch {
-		struct crm_rec **r;
+		struct crm_buf buf; /* plans, or packed records */
 		size_t n;
 	} b[2];
 	int fill;
@@ -143,7 +190,7 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 	const char *const *c = NULL;
 
 	if ((ld = calloc(1, sizeof(*ld))) == NULL ||
-	    (ld->ex = crm_rec_new()) == NULL ||
+	    (ld->wrec = crm_rec_new()) == NULL ||
 	    (ld->table = strdup(crm_schema_kind(sc))) == NULL) {
 		crm_loader_free(ld);
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -152,11 +199,12 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 	ld->st = st;
 	ld->sc = sc;
 	ld->db = crm_store_db(st);
-	crm_buf_init(&ld->json);
 	crm_buf_init(&ld->sql);
 	crm_buf_init(&ld->key);
 	crm_buf_init(&ld->whole);
-	crm_buf_init(&ld->json_ins);
+	crm_buf_init(&ld->one);
+	crm_buf_init(&ld->b[0].buf);
+	crm_buf_init(&ld->b[1].buf);
 	ld->builtin = crm_schema_builtin(sc);
 	ld->extracol = "extra";
 	if (strcmp(ld->table, "customers") == 0) {
@@ -175,14 +223,12 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 			goto fail;
 		}
 	if (!ld->builtin) {
+		crm_buf_adds(&ld->sql, "CREATE TABLE IF NOT EXISTS ");
 		quote_ident(&ld->sql, ld->table);
-		crm_buf_reset(&ld->json);
-		crm_buf_adds(&ld->json, "CREATE TABLE IF NOT EXISTS ");
-		crm_buf_add(&ld->json, ld->sql.p, ld->sql.len);
-		crm_buf_adds(&ld->json, " (\"_key\" TEXT PRIMARY KEY NOT NULL, "
-					"\"_extra\" TEXT) WITHOUT ROWID");
-		if (ld->json.p == NULL || sqlite3_exec(ld->db, ld->json.p, NULL,
-					      NULL, NULL) != SQLITE_OK) {
+		crm_buf_adds(&ld->sql, " (\"_key\" TEXT PRIMARY KEY NOT NULL, "
+				       "\"_extra\" TEXT) WITHOUT ROWID");
+		if (ld->sql.p == NULL || sqlite3_exec(ld->db, ld->sql.p, NULL,
+					     NULL, NULL) != SQLITE_OK) {
 			crm_store_fail(st, e, "cannot create the table");
 			goto fail;
 		}
@@ -220,26 +266,24 @@ crm_loader_free(struct crm_loader *ld)
 		pthread_join(ld->th, NULL);
 		pthread_mutex_destroy(&ld->mu);
 		pthread_cond_destroy(&ld->cv);
+		crm_store_bg_checkpoints_stop(ld->st);
 	}
-	for (k = 0; k < 2; k++) {
-		for (i = 0; i < ld->batch && ld->b[k].r != NULL; i++)
-			crm_rec_free(ld->b[k].r[i]);
-		free(ld->b[k].r);
-	}
+	for (k = 0; k < 2; k++)
+		crm_buf_release(&ld->b[k].buf);
 	for (i = 0; i < ld->ncache; i++)
 		stmt_clear(&ld->cache[i]);
 	for (i = 0; i < ld->ncols; i++)
 		free(ld->cols[i]);
 	free(ld->cols);
 	free(ld->cur);
-	free(ld->src);
+	free(ld->ex);
 	free(ld->table);
-	crm_rec_free(ld->ex);
-	crm_buf_release(&ld->json);
+	crm_rec_free(ld->wrec);
+	free(ld->wcols);
+	crm_buf_release(&ld->one);
 	crm_buf_release(&ld->sql);
 	crm_buf_release(&ld->key);
 	crm_buf_release(&ld->whole);
-	crm_buf_release(&ld->json_ins);
 	crm_poscache_release(&ld->col_at);
 	free(ld);
 }
@@ -352,17 +396,18 @@ prepare(struct crm_loader *ld, struct stmt *s, struct crm_err *e)
 	return 0;
 }
 
-/* The cached statements for the current column set, prepared if new. */
+/* The cached statements for a set of columns, prepared if new. */
 static struct stmt *
-lookup(struct crm_loader *ld, int extra, struct crm_err *e)
+lookup(struct crm_loader *ld, const size_t *cols, size_t ncols, int extra,
+    struct crm_err *e)
 {
 	struct stmt *s;
 	size_t i;
 
 	for (i = 0; i < ld->ncache; i++) {
 		s = &ld->cache[i];
-		if (s->ncols == ld->ncur && s->extra == extra &&
-		    memcmp(s->cols, ld->cur, ld->ncur * sizeof(size_t)) == 0)
+		if (s->ncols == ncols && s->extra == extra &&
+		    memcmp(s->cols, cols, ncols * sizeof(size_t)) == 0)
 			return s;
 	}
 	if (ld->ncache < CACHE_SIZE) {
@@ -372,14 +417,13 @@ lookup(struct crm_loader *ld, int extra, struct crm_err *e)
 		ld->evict = (ld->evict + 1) % CACHE_SIZE;
 		stmt_clear(s);
 	}
-	s->cols =
-	    crm_reallocarray(NULL, ld->ncur ? ld->ncur : 1, sizeof(size_t));
+	s->cols = crm_reallocarray(NULL, ncols ? ncols : 1, sizeof(size_t));
 	if (s->cols == NULL) {
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return NULL;
 	}
-	memcpy(s->cols, ld->cur, ld->ncur * sizeof(size_t));
-	s->ncols = ld->ncur;
+	memcpy(s->cols, cols, ncols * sizeof(size_t));
+	s->ncols = ncols;
 	s->extra = extra;
 	if (prepare(ld, s, e) == -1) {
 		stmt_clear(s);
@@ -391,42 +435,41 @@ lookup(struct crm_loader *ld, int extra, struct crm_err *e)
 	return s;
 }
 
-static void
-bind_value(sqlite3_stmt *st, int at, const struct crm_rec *r, size_t i)
+/*
+ * The text a field's value is stored as, in *len bytes; NULL for SQL
+ * null (a null, or an empty string).
+ */
+static const char *
+column_value(const struct crm_rec *r, size_t i, size_t *len)
 {
-	size_t len;
-	const char *v = crm_rec_value(r, i, &len);
+	const char *v = crm_rec_value(r, i, len);
 
 	switch (crm_rec_type(r, i)) {
 	case CRM_NULL:
-		sqlite3_bind_null(st, at);
-		return;
+		return NULL;
 	case CRM_FALSE:
-		sqlite3_bind_text(st, at, "false", 5, SQLITE_STATIC);
-		return;
+		*len = 5;
+		return "false";
 	case CRM_TRUE:
-		sqlite3_bind_text(st, at, "true", 4, SQLITE_STATIC);
-		return;
+		*len = 4;
+		return "true";
 	case CRM_STRING:
-		if (len == 0) {
-			sqlite3_bind_null(st, at);
-			return;
-		}
-		break;
+		return *len == 0 ? NULL : v;
 	case CRM_NUMBER:
 	case CRM_JSON:
 		break;
 	}
-	sqlite3_bind_text64(st, at, v, len, SQLITE_STATIC, SQLITE_UTF8);
+	return v;
 }
 
-/* The record's key: its key field, or a hash of the whole record. */
+/*
+ * The record's key: its key field (at, or -1), or a hash of the whole
+ * record.
+ */
 static int
-record_key(struct crm_loader *ld, const struct crm_rec *r, const char **key,
-    size_t *klen, struct crm_err *e)
+record_key(struct crm_loader *ld, const struct crm_rec *r, long at,
+    const char **key, size_t *klen, struct crm_err *e)
 {
-	const char *kf = crm_schema_key(ld->sc);
-	long at = kf != NULL ? crm_rec_find(r, kf, strlen(kf)) : -1;
 	XXH128_hash_t h;
 
 	if (at >= 0 && crm_rec_type(r, (size_t)at) != CRM_NULL) {
@@ -501,51 +544,46 @@ field_column(struct crm_loader *ld, const char *name, size_t len, long *at,
 	return 0;
 }
 
-/* Field i of r goes into the extra JSON; an empty value means "none". */
-static int
-add_extra(struct crm_loader *ld, const struct crm_rec *r, size_t i)
-{
-	size_t len, k;
-	const char *name = crm_rec_name(r, i, &len);
-	const char *v = crm_rec_value(r, i, &k);
-
-	return crm_rec_add(ld->ex, name, len, v, k,
-	    k == 0 && crm_rec_type(r, i) == CRM_STRING ? CRM_NULL
-						       : crm_rec_type(r, i));
-}
-
+/* Room for n fields in the arrays of a record's plan. */
 static int
 grow_cur(struct crm_loader *ld, size_t n)
 {
-	size_t *a, *b;
+	struct bound *a;
+	size_t *x;
 
 	if (n <= ld->capcur)
 		return 0;
-	if ((a = crm_reallocarray(ld->cur, n, sizeof(size_t))) == NULL)
+	if ((a = crm_reallocarray(ld->cur, n, sizeof(*a))) == NULL)
 		return -1;
 	ld->cur = a;
-	if ((b = crm_reallocarray(ld->src, n, sizeof(size_t))) == NULL)
+	if ((x = crm_reallocarray(ld->ex, n, sizeof(*x))) == NULL)
 		return -1;
-	ld->src = b;
+	ld->ex = x;
 	ld->capcur = n;
 	return 0;
 }
 
-int
-crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
-    enum crm_load_result *res, struct crm_err *e)
+/*
+ * Which fields of r go to which columns (ld->cur, sorted by column),
+ * which into the extra JSON (ld->ex) and which is the key (ld->kidx).
+ * That depends on the names only, so the records of one header share
+ * it.  A generic kind's table may get a new column.  0, or -1 with e
+ * filled.
+ */
+static int
+map_fields(struct crm_loader *ld, const struct crm_rec *r, struct crm_err *e)
 {
-	const char *name, *key = NULL;
-	size_t i, j, k, n = crm_rec_count(r), len, klen = 0, c = 0;
-	struct stmt *s;
-	sqlite3_stmt *st;
-	int rc, extra;
+	const char *name, *kf;
+	size_t i, j, n = crm_rec_count(r), len, c;
 	long at;
 
+	if (crm_rec_names_id(r) != 0 && crm_rec_names_id(r) == ld->map_names)
+		return 0;
+	ld->map_names = 0;
 	if (grow_cur(ld, n + 1) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	crm_rec_clear(ld->ex);
 	ld->ncur = 0;
+	ld->nex = 0;
 	for (i = 0; i < n; i++) {
 		name = crm_rec_name(r, i, &len);
 		if (!crm_poscache_get(&ld->col_at, r, i, &at)) {
@@ -559,75 +597,183 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 		if (at == -2)
 			continue;
 		if (at == -1) {
-			if (add_extra(ld, r, i) == -1)
-				return crm_err_set(
-				    e, EX_SOFTWARE, "out of memory");
+			ld->ex[ld->nex++] = i;
 			continue;
 		}
 		c = (size_t)at;
 		/* Insertion sort by column: records are short. */
-		for (j = ld->ncur; j > 0 && ld->cur[j - 1] > c; j--) {
+		for (j = ld->ncur; j > 0 && ld->cur[j - 1].col > c; j--)
 			ld->cur[j] = ld->cur[j - 1];
-			ld->src[j] = ld->src[j - 1];
-		}
-		if (j > 0 && ld->cur[j - 1] == c) {
+		if (j > 0 && ld->cur[j - 1].col == c) {
 			/*
 			 * Columns ignore case: "Name" after "name" has no
 			 * column of its own and goes into _extra.
 			 */
-			for (; j < ld->ncur; j++) {
+			for (; j < ld->ncur; j++)
 				ld->cur[j] = ld->cur[j + 1];
-				ld->src[j] = ld->src[j + 1];
-			}
-			if (add_extra(ld, r, i) == -1)
-				return crm_err_set(
-				    e, EX_SOFTWARE, "out of memory");
+			ld->ex[ld->nex++] = i;
 			continue;
 		}
-		ld->cur[j] = c;
-		ld->src[j] = i;
+		ld->cur[j].col = c;
+		ld->cur[j].src = i;
 		ld->ncur++;
 	}
-	/*
-	 * Our JSON is compact and canonical unless a value is nested JSON
-	 * kept as written; only then does SQLite need to rewrite it.
-	 */
-	extra = crm_rec_count(ld->ex) > 0;
-	for (i = 0; extra == 1 && i < crm_rec_count(ld->ex); i++)
-		if (crm_rec_type(ld->ex, i) == CRM_JSON)
-			extra = 2;
-	crm_buf_reset(&ld->json);
-	crm_buf_reset(&ld->json_ins);
-	if (extra && crm_rec_to_json_opt(ld->ex, &ld->json_ins, 1) == -1)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	if (record_key(ld, r, &key, &klen, e) == -1)
+	kf = crm_schema_key(ld->sc);
+	ld->kidx = kf != NULL ? crm_rec_find(r, kf, strlen(kf)) : -1;
+	ld->map_names = crm_rec_names_id(r);
+	return 0;
+}
+
+/*
+ * Plan the upsert of r: append to b its struct plan, columns and bytes.
+ * A generic kind's plan may add a column to its table.  0, or -1 with e
+ * filled.
+ */
+static int
+plan(struct crm_loader *ld, const struct crm_rec *r, struct crm_buf *b,
+    struct crm_err *e)
+{
+	const char *key = NULL;
+	size_t i, j, len, klen = 0, start, at0;
+	struct plan h;
+	struct plan_col pc;
+	struct bound *bd;
+	enum crm_type t;
+	int nulls = 0;
+
+	if (map_fields(ld, r, e) == -1)
 		return -1;
-	if ((s = lookup(ld, extra, e)) == NULL)
+	h.extra = 0;
+	for (i = 0; i < ld->nex; i++) {
+		/* An empty value in the extra JSON means "none". */
+		t = crm_rec_type(r, ld->ex[i]);
+		crm_rec_value(r, ld->ex[i], &len);
+		nulls |= t == CRM_NULL || (t == CRM_STRING && len == 0);
+		/*
+		 * Our JSON is compact and canonical unless a value is
+		 * nested JSON kept as written; only then does SQLite need
+		 * to rewrite it.
+		 */
+		if (t == CRM_JSON)
+			h.extra = 2;
+		else if (h.extra == 0)
+			h.extra = 1;
+	}
+	if (record_key(ld, r, ld->kidx, &key, &klen, e) == -1)
 		return -1;
 
+	/* The head, then the columns, key and values, then the JSON. */
+	h.line = crm_rec_line(r);
+	h.ncols = ld->ncur;
+	h.klen = klen;
+	start = b->len;
+	if (crm_buf_add(b, &h, sizeof(h)) == -1)
+		goto oom;
+	for (j = 0; j < ld->ncur; j++) {
+		bd = &ld->cur[j];
+		bd->val = column_value(r, bd->src, &bd->vlen);
+		pc.col = bd->col;
+		pc.len = bd->val != NULL ? bd->vlen : NULL_VALUE;
+		if (crm_buf_add(b, &pc, sizeof(pc)) == -1)
+			goto oom;
+	}
+	if (crm_buf_add(b, key, klen) == -1)
+		goto oom;
+	for (j = 0; j < ld->ncur; j++)
+		if ((bd = &ld->cur[j])->val != NULL &&
+		    crm_buf_add(b, bd->val, bd->vlen) == -1)
+			goto oom;
+	/*
+	 * A new row gets the extra fields that have a value; an update
+	 * merges them all, so a null removes a key: two forms, the same
+	 * text when no field is null.
+	 */
+	h.ins = h.upd = 0;
+	if (h.extra) {
+		at0 = b->len;
+		if (crm_rec_fields_to_json(r, ld->ex, ld->nex,
+			CRM_JSON_EMPTY_NULL | CRM_JSON_SKIP_NULL, b) == -1)
+			goto oom;
+		h.ins = b->len - at0;
+		if (h.ins == 2) { /* {} */
+			b->len = at0;
+			h.ins = 0;
+		}
+		at0 = b->len;
+		if (nulls && crm_rec_fields_to_json(r, ld->ex, ld->nex,
+				 CRM_JSON_EMPTY_NULL, b) == -1)
+			goto oom;
+		h.upd = nulls ? b->len - at0 : SAME_JSON;
+	}
+	memcpy(b->p + start, &h, sizeof(h));
+	return 0;
+oom:
+	b->len = start;
+	return crm_err_set(e, EX_SOFTWARE, "out of memory");
+}
+
+/*
+ * Store the record planned at *p and move *p past it.  Returns 0 with
+ * *res and *line set, or -1 with e filled.  Uses the connection: the
+ * writer's side.
+ */
+static int
+exec(struct crm_loader *ld, const char **p, enum crm_load_result *res,
+    unsigned long *line, struct crm_err *e)
+{
+	struct plan h;
+	struct plan_col pc;
+	const char *cols, *bytes, *v, *ins, *upd;
+	size_t j, *a, vlen = 0;
+	struct stmt *s;
+	sqlite3_stmt *st;
+	int rc, k;
+
+	memcpy(&h, *p, sizeof(h));
+	*line = h.line;
+	cols = *p + sizeof(h);
+	bytes = cols + h.ncols * sizeof(pc);
+	/* Never NULL, even for no columns: lookup() compares it. */
+	if (h.ncols + 1 > ld->capw) {
+		if ((a = crm_reallocarray(
+			 ld->wcols, h.ncols + 1, sizeof(*a))) == NULL)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		ld->wcols = a;
+		ld->capw = h.ncols + 1;
+	}
+	for (j = 0; j < h.ncols; j++) {
+		memcpy(&pc, cols + j * sizeof(pc), sizeof(pc));
+		ld->wcols[j] = pc.col;
+		vlen += pc.len != NULL_VALUE ? pc.len : 0;
+	}
+	ins = bytes + h.klen + vlen;
+	upd = h.upd == SAME_JSON ? ins : ins + h.ins;
+	*p = upd + (h.upd == SAME_JSON ? h.ins : h.upd);
+	if ((s = lookup(ld, ld->wcols, h.ncols, h.extra, e)) == NULL)
+		return -1;
 	for (k = 0; k < 2; k++) {
 		st = k == 0 ? s->ins : s->upd;
-		if (st == NULL) {
-			*res = CRM_LOAD_UNCHANGED;
-			return 0;
-		}
+		if (st == NULL)
+			break;
 		sqlite3_bind_text64(
-		    st, 1, key, klen, SQLITE_STATIC, SQLITE_UTF8);
-		for (j = 0; j < ld->ncur; j++)
-			bind_value(st, (int)j + 2, r, ld->src[j]);
-		/*
-		 * A new row gets the extra fields that have a value; an
-		 * update merges them all, so a null removes a key.  Most
-		 * records are new: build the second form only when needed.
-		 */
-		if (extra && k == 1 && crm_rec_to_json(ld->ex, &ld->json) == -1)
-			return crm_err_set(e, EX_SOFTWARE, "out of memory");
-		if (extra && k == 0 && ld->json_ins.len == 2)
-			sqlite3_bind_null(st, (int)ld->ncur + 2);
-		else if (extra)
-			sqlite3_bind_text64(st, (int)ld->ncur + 2,
-			    k == 0 ? ld->json_ins.p : ld->json.p,
-			    k == 0 ? ld->json_ins.len : ld->json.len,
+		    st, 1, bytes, h.klen, SQLITE_STATIC, SQLITE_UTF8);
+		v = bytes + h.klen;
+		for (j = 0; j < h.ncols; j++) {
+			memcpy(&pc, cols + j * sizeof(pc), sizeof(pc));
+			if (pc.len == NULL_VALUE) {
+				sqlite3_bind_null(st, (int)j + 2);
+				continue;
+			}
+			sqlite3_bind_text64(st, (int)j + 2, v, pc.len,
+			    SQLITE_STATIC, SQLITE_UTF8);
+			v += pc.len;
+		}
+		if (h.extra && k == 0 && h.ins == 0)
+			sqlite3_bind_null(st, (int)h.ncols + 2);
+		else if (h.extra)
+			sqlite3_bind_text64(st, (int)h.ncols + 2,
+			    k == 0 ? ins : upd,
+			    k == 0 || h.upd == SAME_JSON ? h.ins : h.upd,
 			    SQLITE_STATIC, SQLITE_UTF8);
 		rc = sqlite3_step(st);
 		sqlite3_reset(st);
@@ -642,6 +788,20 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 	return 0;
 }
 
+int
+crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
+    enum crm_load_result *res, struct crm_err *e)
+{
+	const char *p;
+	unsigned long line;
+
+	crm_buf_reset(&ld->one);
+	if (plan(ld, r, &ld->one, e) == -1)
+		return -1;
+	p = ld->one.p;
+	return exec(ld, &p, res, &line, e);
+}
+
 /* ==== Batch mode ==== */
 
 /* Store one batch in one transaction. */
@@ -649,15 +809,28 @@ static int
 store_batch(struct crm_loader *ld, struct batch *b, struct crm_err *e)
 {
 	enum crm_load_result res;
-	size_t i;
+	const char *p = b->buf.p;
+	unsigned long line;
+	size_t i, used;
+	int rc;
 
 	if (b->n == 0)
 		return 0;
 	if (crm_store_begin(ld->st, e) == -1)
 		return -1;
 	for (i = 0; i < b->n; i++) {
-		if (crm_loader_put(ld, b->r[i], &res, e) == -1) {
-			e->line = crm_rec_line(b->r[i]);
+		if (ld->builtin) {
+			rc = exec(ld, &p, &res, &line, e);
+		} else if ((used = crm_rec_unpack(ld->wrec, p)) == 0) {
+			line = 0;
+			rc = crm_err_set(e, EX_SOFTWARE, "out of memory");
+		} else {
+			p += used;
+			line = crm_rec_line(ld->wrec);
+			rc = crm_loader_put(ld, ld->wrec, &res, e);
+		}
+		if (rc == -1) {
+			e->line = line;
 			crm_store_rollback(ld->st);
 			return -1;
 		}
@@ -697,15 +870,10 @@ writer(void *arg)
 int
 crm_loader_start(struct crm_loader *ld, size_t batch, struct crm_err *e)
 {
-	int k;
-
 	ld->batch = batch;
-	for (k = 0; k < 2; k++) {
-		ld->b[k].r = calloc(batch, sizeof(*ld->b[k].r));
-		if (ld->b[k].r == NULL)
-			return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	}
 	ld->queued = -1;
+	if (crm_store_bg_checkpoints(ld->st, e) == -1)
+		return -1;
 	if (pthread_mutex_init(&ld->mu, NULL) != 0 ||
 	    pthread_cond_init(&ld->cv, NULL) != 0 ||
 	    pthread_create(&ld->th, NULL, writer, ld) != 0)
@@ -734,6 +902,7 @@ hand_over(struct crm_loader *ld, struct crm_err *e)
 	}
 	ld->fill ^= 1;
 	ld->b[ld->fill].n = 0;
+	crm_buf_reset(&ld->b[ld->fill].buf);
 	return 0;
 }
 
@@ -743,10 +912,12 @@ crm_loader_add(
 {
 	struct batch *b = &ld->b[ld->fill];
 
-	if (b->r[b->n] == NULL && (b->r[b->n] = crm_rec_new()) == NULL)
+	if (ld->builtin) {
+		if (plan(ld, r, &b->buf, e) == -1)
+			return -1;
+	} else if (crm_rec_pack(r, &b->buf) == -1) {
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	if (crm_rec_copy(b->r[b->n], r) == -1)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
 	if (++b->n == ld->batch)
 		return hand_over(ld, e);
 	return 0;
@@ -764,6 +935,7 @@ crm_loader_finish(struct crm_loader *ld, struct crm_err *e)
 		pthread_cond_wait(&ld->cv, &ld->mu);
 	failed = ld->failed;
 	pthread_mutex_unlock(&ld->mu);
+	crm_store_bg_checkpoints_stop(ld->st);
 	if (failed) {
 		*e = ld->terr;
 		return -1;

@@ -20,6 +20,7 @@
 #include <utf8proc.h>
 
 #include "norm.h"
+#include "swar.h"
 
 #define NORM_STACK_CP	 256 /* codepoints decomposed without malloc */
 #define PHONE_MAX_DIGITS 32  /* more than this is an error anyway */
@@ -57,6 +58,7 @@ static int fail(struct crm_buf *, size_t, const char **, const char *);
 static int nomem(struct crm_buf *, size_t, const char **);
 static int is_space_cp(utf8proc_int32_t);
 static size_t utf8_seq(const unsigned char *, size_t);
+static int text_ascii_same(const unsigned char *, size_t, int);
 static int text_cjk(
     struct crm_buf *, const unsigned char *, size_t, const unsigned char *);
 static int text_norm(
@@ -290,6 +292,56 @@ static const unsigned char ascii_out[2][256] = {
 };
 
 /*
+ * Return 1 if text_norm would give u[0..len) back unchanged, checked
+ * eight bytes at a time: ASCII without control characters, no space at
+ * either end or after another, and, with lower set, no A-Z.  Most values
+ * (ids, names, e-mail addresses, cities) are such, and copying them is
+ * cheaper than running them through the byte loop.  Returns 0 when it
+ * does not know, as on a big-endian machine.
+ */
+static int
+text_ascii_same(const unsigned char *u, size_t len, int lower)
+{
+#if CRM_SWAR
+	uint64_t w, valid, sp, bad, last = 0;
+	size_t i, k, n;
+
+	if (len == 0)
+		return 1;
+	if (u[0] == ' ' || u[len - 1] == ' ')
+		return 0;
+	for (i = 0; i < len; i += n) {
+		if ((n = len - i) >= 8) {
+			n = 8;
+			memcpy(&w, u + i, 8); /* the first byte lowest */
+		} else {
+			for (w = 0, k = n; k-- > 0;)
+				w = w << 8 | u[i + k];
+		}
+		if (w & CRM_SWAR_HIGHS)
+			return 0;
+		valid = n == 8
+			    ? CRM_SWAR_HIGHS
+			    : ((UINT64_C(1) << (8 * n)) - 1) & CRM_SWAR_HIGHS;
+		bad = crm_swar_below_ascii(w, 0x20);
+		if (lower)
+			bad |= crm_swar_below_ascii(w, 'Z' + 1) &
+			       ~crm_swar_below_ascii(w, 'A');
+		sp = crm_swar_below_ascii(w ^ (CRM_SWAR_ONES * ' '), 1) & valid;
+		if ((bad & valid) != 0 || (sp & ((sp << 8) | last)) != 0)
+			return 0;
+		last = sp >> 56;
+	}
+	return 1;
+#else
+	(void)u;
+	(void)len;
+	(void)lower;
+	return 0;
+#endif
+}
+
+/*
  * Normalize Chinese text without utf8proc when its NFKC is known without
  * tables: apart from ASCII, every character must be a CJK unified
  * ideograph (U+3400-4DBF, U+4E00-9FFF) or the ideographic comma or full
@@ -368,6 +420,13 @@ text_norm(struct crm_buf *out, const char *in, size_t len, enum text_mode mode,
 
 	if (crm_buf_grow(out, len) == -1)
 		return nomem(out, base, why);
+	if (text_ascii_same(u, len, mode != TEXT_PLAIN)) {
+		if (len > 0)
+			memcpy(out->p + base, in, len);
+		out->len = base + len;
+		out->p[out->len] = '\0';
+		return 0;
+	}
 	d = start = out->p + base;
 	for (i = 0; i < len; i = end) {
 		end = len - i > 64 ? i + 64 : len;

@@ -46,6 +46,7 @@ struct crm_reader {
 	struct crm_buf acc;	/* text of the record being read */
 	unsigned long start;	/* its first line */
 	struct crm_rec *header; /* CSV/TSV names */
+	unsigned long names;	/* their names id (see rec_int.h) */
 
 	struct csv_parser csv; /* CSV state */
 	int csv_live;
@@ -55,6 +56,7 @@ struct crm_reader {
 	int oom;
 	size_t bad_field; /* first field with invalid UTF-8, or SIZE_MAX */
 	size_t bad_off;
+	int utf8_ok;	    /* the whole row is valid UTF-8: no field checks */
 	struct crm_buf tmp; /* TSV unescaping */
 	size_t js_pos;	    /* JSONL framing: bytes of acc scanned */
 	long js_depth;	    /* open objects and arrays */
@@ -336,7 +338,8 @@ add_field(struct crm_reader *rd, const char *s, size_t len)
 		if (crm_rec_add(r, name, nlen, s, len, CRM_STRING) == -1)
 			rd->oom = 1;
 	}
-	if (rd->bad_field == SIZE_MAX && !crm_utf8_check(s, len, &bad)) {
+	if (!rd->utf8_ok && rd->bad_field == SIZE_MAX &&
+	    !crm_utf8_check(s, len, &bad)) {
 		rd->bad_field = rd->nfield;
 		rd->bad_off = bad;
 	}
@@ -375,23 +378,31 @@ split_row(struct crm_reader *rd, struct crm_rec *r)
 {
 	const char *p = rd->acc.p, *end = p + chomp(rd->acc.p, rd->acc.len);
 	const char *q;
+	int rc = -1;
 
 	csv_restart(rd, r);
+	/*
+	 * A valid line splits into valid fields (commas and quotes are
+	 * ASCII and never inside a sequence), so one check does for all.
+	 */
+	rd->utf8_ok = crm_utf8_check(p, (size_t)(end - p), NULL);
 	for (;;) {
 		if (p < end && *p == '"') {
+			/* Copy up to each quote; "" stands for one. */
 			crm_buf_reset(&rd->tmp);
-			for (p++;; p++) {
-				if (p >= end)
-					return -1;
-				if (*p == '"' && (p + 1 >= end || p[1] != '"'))
+			for (p++;; p = q + 2) {
+				if ((q = memchr(p, '"', (size_t)(end - p))) ==
+					NULL ||
+				    crm_buf_add(&rd->tmp, p, (size_t)(q - p)) ==
+					-1)
+					goto out;
+				if (q + 1 >= end || q[1] != '"')
 					break;
-				if (*p == '"')
-					p++;
-				if (crm_buf_addc(&rd->tmp, *p) == -1)
-					return -1;
+				if (crm_buf_addc(&rd->tmp, '"') == -1)
+					goto out;
 			}
-			if (++p < end && *p != ',')
-				return -1;
+			if ((p = q + 1) < end && *p != ',')
+				goto out;
 			add_field(rd, rd->tmp.p != NULL ? rd->tmp.p : "",
 			    rd->tmp.len);
 		} else {
@@ -401,11 +412,16 @@ split_row(struct crm_reader *rd, struct crm_rec *r)
 			p = q;
 		}
 		if (rd->oom)
-			return -1;
-		if (p >= end)
-			return 0;
+			goto out;
+		if (p >= end) {
+			rc = 0;
+			goto out;
+		}
 		p++;
 	}
+out:
+	rd->utf8_ok = 0;
+	return rc;
 }
 
 /* Forget what split_row() put in r, for libcsv to read the line. */
@@ -510,6 +526,8 @@ check_row(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 		return crm_err_set(e, EX_DATAERR, "invalid UTF-8 at byte %zu",
 		    rd->bad_off + 1);
 	}
+	/* Its names are the header's, in order. */
+	r->names = rd->names;
 	return 1;
 }
 
@@ -783,6 +801,7 @@ read_header(struct crm_reader *rd, struct crm_err *e)
 			}
 		}
 	}
+	rd->names = crm_rec_names_new();
 	return 0;
 }
 

@@ -5,6 +5,7 @@
  * memory stays flat while streaming.  The readers live in read.c and json.c.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "buf.h"
 #include "rec.h"
 #include "rec_int.h"
+#include "swar.h"
 
 struct crm_rec *
 crm_rec_new(void)
@@ -37,11 +39,21 @@ crm_rec_free(struct crm_rec *r)
 	free(r);
 }
 
+/* The last names id drawn; atomic, as readers may run in threads. */
+static atomic_ulong names_last;
+
+unsigned long
+crm_rec_names_new(void)
+{
+	return atomic_fetch_add(&names_last, 1) + 1;
+}
+
 void
 crm_rec_clear(struct crm_rec *r)
 {
 	r->n = 0;
 	r->line = 0;
+	r->names = 0;
 	crm_buf_reset(&r->data);
 	crm_buf_reset(&r->raw);
 }
@@ -72,6 +84,12 @@ enum crm_type
 crm_rec_type(const struct crm_rec *r, size_t i)
 {
 	return r->f[i].type;
+}
+
+unsigned long
+crm_rec_names_id(const struct crm_rec *r)
+{
+	return r->names;
 }
 
 long
@@ -149,6 +167,7 @@ crm_rec_add(struct crm_rec *r, const char *name, size_t nlen, const char *val,
 	f->val_len = vlen;
 	f->type = type;
 	r->n++;
+	r->names = 0;
 	return 0;
 }
 
@@ -182,6 +201,7 @@ crm_rec_copy(struct crm_rec *dst, const struct crm_rec *src)
 		memcpy(dst->f, src->f, src->n * sizeof(*f));
 	dst->n = src->n;
 	dst->line = src->line;
+	dst->names = src->names;
 	crm_buf_reset(&dst->data);
 	crm_buf_reset(&dst->raw);
 	return crm_buf_add(&dst->data, src->data.p, src->data.len);
@@ -239,6 +259,7 @@ crm_rec_rename(struct crm_rec *r, size_t i, const char *name, size_t len)
 		return -1;
 	r->f[i].name_off = off;
 	r->f[i].name_len = len;
+	r->names = 0;
 	return 0;
 }
 
@@ -259,15 +280,20 @@ crm_rec_raw(const struct crm_rec *r, size_t *len)
 
 int
 crm_poscache_get(
-    const struct crm_poscache *c, const struct crm_rec *r, size_t i, long *val)
+    struct crm_poscache *c, const struct crm_rec *r, size_t i, long *val)
 {
 	const struct crm_field *f = &r->f[i];
+	struct crm_poscache_slot *s;
 
-	if (i >= c->n || c->slot[i].name == NULL ||
-	    c->slot[i].len != f->name_len ||
-	    memcmp(c->slot[i].name, r->data.p + f->name_off, f->name_len) != 0)
+	if (i >= c->n || (s = &c->slot[i])->name == NULL)
 		return 0;
-	*val = c->slot[i].val;
+	if (r->names == 0 || s->names != r->names) {
+		if (s->len != f->name_len ||
+		    memcmp(s->name, r->data.p + f->name_off, f->name_len) != 0)
+			return 0;
+		s->names = r->names;
+	}
+	*val = s->val;
 	return 1;
 }
 
@@ -295,6 +321,7 @@ crm_poscache_set(
 	c->slot[i].name = name;
 	c->slot[i].len = f->name_len;
 	c->slot[i].val = val;
+	c->slot[i].names = r->names;
 	return 0;
 }
 
@@ -310,6 +337,48 @@ crm_poscache_release(struct crm_poscache *c)
 	c->n = 0;
 }
 
+/* ==== Quoting ==== */
+
+/* The bytes that make a CSV field need quotes. */
+static const unsigned char csv_special[256] = {
+	['\n'] = 1,
+	['\r'] = 1,
+	['"'] = 1,
+	[','] = 1,
+};
+
+/*
+ * The length of the longest start of s[0..n) with no byte that needs
+ * quoting or escaping: for CSV a comma, a quote or a line break; for
+ * JSON (json set) a quote, a backslash or a control character.  Most
+ * values have none, so the scan goes eight bytes at a time.
+ */
+static size_t
+plain_len(const unsigned char *s, size_t n, int json)
+{
+	size_t i = 0;
+#if CRM_SWAR
+	uint64_t w, m;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, s + i, 8);
+		if (json)
+			m = crm_swar_below(w, 0x20) | crm_swar_eq(w, '"') |
+			    crm_swar_eq(w, '\\');
+		else
+			m = crm_swar_eq(w, ',') | crm_swar_eq(w, '"') |
+			    crm_swar_eq(w, '\n') | crm_swar_eq(w, '\r');
+		if (m != 0)
+			break;
+	}
+#endif
+	for (; i < n; i++)
+		if (json ? s[i] < 0x20 || s[i] == '"' || s[i] == '\\'
+			 : csv_special[s[i]])
+			break;
+	return i;
+}
+
 /* ==== JSON output ==== */
 
 int
@@ -323,8 +392,7 @@ crm_json_quote(struct crm_buf *b, const char *s, size_t len)
 		return -1;
 	while (p < end) {
 		run = p;
-		while (p < end && *p >= 0x20 && *p != '"' && *p != '\\')
-			p++;
+		p += plain_len(p, (size_t)(end - p), 1);
 		if (p > run && crm_buf_add(b, run, (size_t)(p - run)) == -1)
 			return -1;
 		if (p == end)
@@ -386,28 +454,33 @@ json_value(struct crm_buf *b, const char *v, size_t len, enum crm_type t)
 int
 crm_rec_to_json(const struct crm_rec *r, struct crm_buf *b)
 {
-	return crm_rec_to_json_opt(r, b, 0);
+	return crm_rec_fields_to_json(r, NULL, r->n, 0, b);
 }
 
 int
-crm_rec_to_json_opt(const struct crm_rec *r, struct crm_buf *b, int skip_null)
+crm_rec_fields_to_json(const struct crm_rec *r, const size_t *idx, size_t n,
+    int flags, struct crm_buf *b)
 {
-	size_t i, n = 0;
+	size_t i, k = 0;
+	enum crm_type t;
 
 	if (crm_buf_addc(b, '{') == -1)
 		return -1;
-	for (i = 0; i < r->n; i++) {
-		const struct crm_field *f = &r->f[i];
+	for (i = 0; i < n; i++) {
+		const struct crm_field *f = &r->f[idx != NULL ? idx[i] : i];
 
-		if (skip_null && f->type == CRM_NULL)
+		t = f->type;
+		if ((flags & CRM_JSON_EMPTY_NULL) && t == CRM_STRING &&
+		    f->val_len == 0)
+			t = CRM_NULL;
+		if ((flags & CRM_JSON_SKIP_NULL) && t == CRM_NULL)
 			continue;
-		if (n++ > 0 && crm_buf_addc(b, ',') == -1)
+		if (k++ > 0 && crm_buf_addc(b, ',') == -1)
 			return -1;
 		if (crm_json_quote(b, r->data.p + f->name_off, f->name_len) ==
 			-1 ||
 		    crm_buf_addc(b, ':') == -1 ||
-		    json_value(
-			b, r->data.p + f->val_off, f->val_len, f->type) == -1)
+		    json_value(b, r->data.p + f->val_off, f->val_len, t) == -1)
 			return -1;
 	}
 	return crm_buf_addc(b, '}');
@@ -419,6 +492,7 @@ struct crm_writer {
 	FILE *fp;
 	enum crm_format fmt;
 	struct crm_rec *header; /* CSV/TSV column names, NULL until fixed */
+	unsigned long names;	/* names id of records with exactly those */
 	size_t *slot;		/* header column -> field index, per record */
 	struct crm_buf line;	/* the output line being built */
 };
@@ -447,24 +521,13 @@ crm_writer_free(struct crm_writer *w)
 	free(w);
 }
 
-/* The bytes that make a CSV field need quotes. */
-static const unsigned char csv_special[256] = {
-	['\n'] = 1,
-	['\r'] = 1,
-	['"'] = 1,
-	[','] = 1,
-};
-
 /* RFC 4180: quote a field holding a delimiter, quote or line break. */
 static int
 csv_field(struct crm_buf *b, const char *v, size_t len)
 {
 	const char *p = v, *end = v + len, *q;
-	size_t i;
 
-	for (i = 0; i < len && !csv_special[(unsigned char)v[i]]; i++)
-		;
-	if (i == len)
+	if (plain_len((const unsigned char *)v, len, 0) == len)
 		return crm_buf_add(b, v, len);
 	if (crm_buf_addc(b, '"') == -1)
 		return -1;
@@ -618,9 +681,10 @@ put_text(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 	const char *name;
 	int sep = w->fmt == CRM_FMT_TSV ? '\t' : ',';
 
-	if (same_names(h, r)) {
+	if ((r->names != 0 && r->names == w->names) || same_names(h, r)) {
 		for (i = 0; i < h->n; i++)
 			w->slot[i] = i;
+		w->names = r->names;
 	} else {
 		for (i = 0; i < h->n; i++)
 			w->slot[i] = SIZE_MAX;

@@ -58,6 +58,13 @@ const char *crm_rec_name(const struct crm_rec *r, size_t i, size_t *len);
 const char *crm_rec_value(const struct crm_rec *r, size_t i, size_t *len);
 enum crm_type crm_rec_type(const struct crm_rec *r, size_t i);
 
+/*
+ * A number two records share only when they have the same names in the
+ * same order, or 0 when that is not known: the records read under one
+ * CSV or TSV header share one.  For caches keyed by field names.
+ */
+unsigned long crm_rec_names_id(const struct crm_rec *r);
+
 /* Return the index of the first field named name, or -1. */
 long crm_rec_find(const struct crm_rec *r, const char *name, size_t len);
 
@@ -111,21 +118,23 @@ const char *crm_rec_raw(const struct crm_rec *r, size_t *len);
 /*
  * A cache of something looked up by field name, kept by field position:
  * records from one file carry the same names in the same places, so a
- * lookup by name becomes one comparison.  Owned by its user; zero it to
- * start, free it with crm_poscache_release().
+ * lookup by name becomes one comparison, and none at all for the records
+ * of one CSV or TSV header.  Owned by its user; zero it to start, free it
+ * with crm_poscache_release().
  */
 struct crm_poscache {
 	struct crm_poscache_slot {
 		char *name;
 		size_t len;
 		long val;
+		unsigned long names; /* names id the name was last seen with */
 	} * slot;
 	size_t n;
 };
 
 /* The value cached for field i of r, if the name there is the same. */
 int crm_poscache_get(
-    const struct crm_poscache *c, const struct crm_rec *r, size_t i, long *val);
+    struct crm_poscache *c, const struct crm_rec *r, size_t i, long *val);
 
 /* Remember val for field i of r; 0, or -1 when out of memory. */
 int crm_poscache_set(
@@ -214,9 +223,16 @@ int crm_writer_put(
 struct crm_buf;
 int crm_rec_to_json(const struct crm_rec *r, struct crm_buf *b);
 
-/* The same, leaving out null fields when skip_null is set. */
-int crm_rec_to_json_opt(
-    const struct crm_rec *r, struct crm_buf *b, int skip_null);
+/*
+ * The same for the fields idx[0..n) of r only, in that order (idx NULL:
+ * the first n fields).  With CRM_JSON_EMPTY_NULL an empty string is
+ * written as null; with CRM_JSON_SKIP_NULL a field that would be null is
+ * left out.
+ */
+#define CRM_JSON_EMPTY_NULL 1
+#define CRM_JSON_SKIP_NULL  2
+int crm_rec_fields_to_json(const struct crm_rec *r, const size_t *idx, size_t n,
+    int flags, struct crm_buf *b);
 
 /* Append s as a JSON string literal, quotes included; 0 or -1. */
 int crm_json_quote(struct crm_buf *b, const char *s, size_t len);

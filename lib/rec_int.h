@@ -24,7 +24,18 @@ struct crm_rec {
 	struct crm_buf data; /* names and values, each NUL-terminated */
 	struct crm_buf raw;  /* original text, for rejects */
 	unsigned long line;  /* 1-based first line in the input */
+	unsigned long names; /* names id, or 0: see crm_rec_names_new */
 };
+
+/*
+ * A new names id.  Two records with the same nonzero names id have the
+ * same names in the same order: a reader gives each record it reads
+ * under a CSV or TSV header the id it drew for that header, and every
+ * change to a record's names sets its id to 0 ("not known").  The
+ * caches keyed by names (crm_poscache, the writer's header) then compare
+ * ids instead of names.
+ */
+unsigned long crm_rec_names_new(void);
 
 /*
  * Parse one JSON object (the whole of text, white space around it allowed)

@@ -65,6 +65,7 @@ struct crm_schema {
 	struct crm_buf tmp; /* a normalized value */
 	struct crm_buf name;
 	struct crm_poscache types_at; /* field type by position */
+	struct crm_poscache kept_at;  /* the type of a name fix_name keeps */
 };
 
 static const struct {
@@ -160,6 +161,7 @@ crm_schema_free(struct crm_schema *s)
 	crm_buf_release(&s->tmp);
 	crm_buf_release(&s->name);
 	crm_poscache_release(&s->types_at);
+	crm_poscache_release(&s->kept_at);
 	free(s);
 }
 
@@ -331,6 +333,20 @@ mapped(const struct crm_schema *s, const char *name, size_t len)
 	return NULL;
 }
 
+/* Is name clean ASCII: nothing for NFKC or trimming to change? */
+static int
+name_clean(const char *name, size_t len)
+{
+	size_t k;
+	int clean = len > 0 && name[0] != ' ' && name[len - 1] != ' ';
+
+	for (k = 0; clean && k < len; k++)
+		if ((unsigned char)name[k] >= 0x80 ||
+		    (unsigned char)name[k] < 0x20)
+			clean = 0;
+	return clean;
+}
+
 /*
  * Normalize the field name at i of r: trim, NFKC, then --map.  A name
  * that is clean ASCII and not mapped is left alone without a copy.
@@ -338,15 +354,10 @@ mapped(const struct crm_schema *s, const char *name, size_t len)
 static int
 fix_name(struct crm_schema *s, struct crm_rec *r, size_t i, struct crm_err *e)
 {
-	size_t len, k;
+	size_t len;
 	const char *name = crm_rec_name(r, i, &len), *to, *why;
-	int clean = len > 0 && name[0] != ' ' && name[len - 1] != ' ';
 
-	for (k = 0; clean && k < len; k++)
-		if ((unsigned char)name[k] >= 0x80 ||
-		    (unsigned char)name[k] < 0x20)
-			clean = 0;
-	if (!clean) {
+	if (!name_clean(name, len)) {
 		crm_buf_reset(&s->name);
 		if (crm_norm_text(&s->name, name, len, &why) == -1) {
 			crm_err_field(e, name, len);
@@ -436,7 +447,21 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 	long cached;
 
 	for (i = 0; i < n; i++) {
-		if (fix_name(s, r, i, e) == -1)
+		/*
+		 * Most names need no fixing: their type is cached by the
+		 * name as read (-1: fix it, then look its type up).
+		 */
+		if (!crm_poscache_get(&s->kept_at, r, i, &cached)) {
+			name = crm_rec_name(r, i, &len);
+			cached = -1;
+			if (name_clean(name, len) &&
+			    (s->nmaps == 0 || mapped(s, name, len) == NULL))
+				cached = (long)crm_schema_type(s, name, len);
+			if (crm_poscache_set(&s->kept_at, r, i, cached) == -1)
+				return crm_err_set(
+				    e, EX_SOFTWARE, "out of memory");
+		}
+		if (cached < 0 && fix_name(s, r, i, e) == -1)
 			return -1;
 		name = crm_rec_name(r, i, &len);
 		/* A rename may have made two fields of one name. */
@@ -448,7 +473,8 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 		vt = crm_rec_type(r, i);
 		if (vt != CRM_STRING && vt != CRM_NUMBER)
 			continue;
-		if (!crm_poscache_get(&s->types_at, r, i, &cached)) {
+		if (cached < 0 &&
+		    !crm_poscache_get(&s->types_at, r, i, &cached)) {
 			cached = (long)crm_schema_type(s, name, len);
 			if (crm_poscache_set(&s->types_at, r, i, cached) == -1)
 				return crm_err_set(

@@ -3,6 +3,7 @@
  * transactions every writer uses.  The migrations are an array of SQL
  * scripts; migration i brings user_version from i to i + 1.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,10 +14,25 @@
 #include "store.h"
 
 #define CRM_BUSY_DEFAULT 60000
+#define CKPT_PAGES	 1000 /* SQLite's own checkpoint threshold */
+#define CKPT_MAX_PAGES	 4000 /* the writer waits for a checkpoint */
+
+/* The checkpoint thread of crm_store_bg_checkpoints(). */
+struct ckpt {
+	sqlite3 *db; /* its own connection */
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int want; /* a checkpoint is asked for */
+	int busy; /* one is running */
+	int quit;
+};
 
 struct crm_store {
 	sqlite3 *db;
-	char *path; /* as given, for messages */
+	char *path;	 /* as given, for messages */
+	int busy_ms;	 /* the busy timeout */
+	struct ckpt *ck; /* background checkpoints, or NULL */
 };
 
 /* Each entry moves the schema one version forward; see crm-store(5). */
@@ -265,6 +281,7 @@ crm_store_open(const char *path, int busy_ms, struct crm_err *e)
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, busy_ms);
+	s->busy_ms = busy_ms;
 	sqlite3_extended_result_codes(s->db, 1);
 	/*
 	 * 16 KiB pages (a no-op once the file exists): customer rows with
@@ -292,6 +309,7 @@ crm_store_close(struct crm_store *s)
 {
 	if (s == NULL)
 		return;
+	crm_store_bg_checkpoints_stop(s);
 	sqlite3_close(s->db);
 	free(s->path);
 	free(s);
@@ -334,6 +352,143 @@ crm_store_rollback(struct crm_store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* ==== Checkpoints off the writing thread ==== */
+
+/*
+ * A checkpoint copies the WAL into the database file and waits for the
+ * disk twice (fdatasync of the WAL, then of the file).  SQLite runs it
+ * inside the commit that crosses CKPT_PAGES, so a bulk writer would stop
+ * for it; here a thread of its own runs it on a second connection
+ * (PASSIVE: it copies what no reader still needs and never blocks the
+ * writer), which is how SQLite's documentation suggests checkpointing
+ * in the background.  The WAL restarts from its beginning once it has
+ * been copied whole and a writer begins; should the thread fall behind,
+ * the committing thread waits for it and checkpoints itself at
+ * CKPT_MAX_PAGES, so the WAL stays bounded.
+ */
+
+static void *
+ckpt_main(void *arg)
+{
+	struct ckpt *c = arg;
+
+	pthread_mutex_lock(&c->mu);
+	for (;;) {
+		while (!c->want && !c->quit)
+			pthread_cond_wait(&c->cv, &c->mu);
+		if (c->quit)
+			break;
+		c->want = 0;
+		c->busy = 1;
+		pthread_mutex_unlock(&c->mu);
+		/*
+		 * Errors are SQLite's to report: BUSY means another process
+		 * is checkpointing, and the writer's commits and the final
+		 * checkpoint at close meet any I/O error again.
+		 */
+		(void)sqlite3_wal_checkpoint_v2(
+		    c->db, "main", SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		pthread_mutex_lock(&c->mu);
+		c->busy = 0;
+		pthread_cond_broadcast(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return NULL;
+}
+
+/* Called by SQLite after each commit on the writer's connection. */
+static int
+ckpt_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+	struct ckpt *c = arg;
+
+	if (pages < CKPT_PAGES)
+		return SQLITE_OK;
+	pthread_mutex_lock(&c->mu);
+	if (pages >= CKPT_MAX_PAGES) {
+		while (c->busy || c->want)
+			pthread_cond_wait(&c->cv, &c->mu);
+		pthread_mutex_unlock(&c->mu);
+		(void)sqlite3_wal_checkpoint_v2(
+		    db, name, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+		return SQLITE_OK;
+	}
+	if (!c->busy && !c->want) {
+		c->want = 1;
+		pthread_cond_broadcast(&c->cv);
+	}
+	pthread_mutex_unlock(&c->mu);
+	return SQLITE_OK;
+}
+
+int
+crm_store_bg_checkpoints(struct crm_store *s, struct crm_err *e)
+{
+	struct ckpt *c;
+	int rc, mu = 0, cv = 0;
+
+	if (s->ck != NULL)
+		return 0;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	rc = sqlite3_open_v2(
+	    s->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	/*
+	 * A read opens the WAL and its index for this connection; it may
+	 * have to wait for another process.  (A PASSIVE checkpoint never
+	 * waits.)
+	 */
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(c->db, s->busy_ms);
+		rc = sqlite3_exec(c->db, "SELECT count(*) FROM sqlite_schema",
+		    NULL, NULL, NULL);
+	}
+	if (rc != SQLITE_OK) {
+		crm_err_set(e, crm_store_exit_code(rc),
+		    "%s: cannot open for checkpoints: %s", s->path,
+		    c->db != NULL ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	mu = pthread_mutex_init(&c->mu, NULL) == 0;
+	cv = mu && pthread_cond_init(&c->cv, NULL) == 0;
+	if (!cv || pthread_create(&c->th, NULL, ckpt_main, c) != 0) {
+		crm_err_set(e, EX_SOFTWARE, "cannot start a thread");
+		goto fail;
+	}
+	s->ck = c;
+	sqlite3_wal_hook(s->db, ckpt_hook, c);
+	return 0;
+fail:
+	if (cv)
+		pthread_cond_destroy(&c->cv);
+	if (mu)
+		pthread_mutex_destroy(&c->mu);
+	sqlite3_close(c->db);
+	free(c);
+	return -1;
+}
+
+void
+crm_store_bg_checkpoints_stop(struct crm_store *s)
+{
+	struct ckpt *c = s->ck;
+
+	if (c == NULL)
+		return;
+	/* Back to SQLite's own checkpoints, in the commit. */
+	sqlite3_wal_autocheckpoint(s->db, CKPT_PAGES);
+	pthread_mutex_lock(&c->mu);
+	c->quit = 1;
+	pthread_cond_broadcast(&c->cv);
+	pthread_mutex_unlock(&c->mu);
+	pthread_join(c->th, NULL);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	sqlite3_close(c->db);
+	free(c);
+	s->ck = NULL;
 }
 
 /* ==== Batches ==== */

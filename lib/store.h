@@ -45,6 +45,20 @@ int crm_store_commit(struct crm_store *s, struct crm_err *e);
 void crm_store_rollback(struct crm_store *s);
 
 /*
+ * For a bulk writer: run the store's WAL checkpoints on a thread of their
+ * own, with a second connection, instead of inside the commit that makes
+ * the WAL long enough, so the writer goes on while a checkpoint waits for
+ * the disk.  Commits and their durability are unchanged.  Should the
+ * thread fall behind, a commit waits for it and checkpoints itself, so the
+ * WAL stays bounded.  The writer's connection must then be used by one
+ * thread at a time.  Returns 0, or -1 with e filled.  Stopped by
+ * crm_store_bg_checkpoints_stop() (a no-op when not started) or
+ * crm_store_close().
+ */
+int crm_store_bg_checkpoints(struct crm_store *s, struct crm_err *e);
+void crm_store_bg_checkpoints_stop(struct crm_store *s);
+
+/*
  * A batch: a writer's rows grouped in BEGIN IMMEDIATE transactions of at
  * most max rows, committed as well whenever the writer's input is idle,
  * so that a long-running filter neither holds the write lock while it

@@ -16,6 +16,16 @@ t_eq "normalized row" \
 t_eq "empty value stored as NULL" 1 \
     "$(q "SELECT extra IS NULL FROM customers WHERE customer_id = 'C002'")"
 
+# Two inputs whose headers put the fields in other places: each record is
+# normalized, stored and written by its own names.
+t_run store-two-headers 0 -- crm-ingest --db two.db in/customers.csv \
+    in/reordered.csv
+t_eq "second header's rows stored by name" \
+    "C101|Ann Lee|ann@example.com|Paris C102|Bo Chen|bo@example.com|Berlin" \
+    "$(sqlite3 -batch -noheader two.db "SELECT group_concat(r, ' ') FROM
+	(SELECT customer_id || '|' || name || '|' || email || '|' || city AS r
+	FROM customers WHERE customer_id > 'C100' ORDER BY 1)")"
+
 # Loading the same file again changes nothing.
 q .dump >before.sql
 t_run store-again 0 -- crm-ingest --db crm.db in/customers.csv

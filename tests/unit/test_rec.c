@@ -54,6 +54,8 @@ static void test_jsonl_writer(void);
 static void test_json_quote(void);
 static void test_csv_mapping(void);
 static void test_write_error(void);
+static void test_names_id(void);
+static void test_quote_random(void);
 
 /*
  * Transcripts.  The first line is the format and the header names, or
@@ -191,6 +193,13 @@ static const struct read_case read_cases[] = {
 	    "bad 3 65 in:3: field 'c': invalid UTF-8 at byte 1 "
 	    "raw '4,5,\xc3'\n"
 	    "rec 4 a='6' b='7' c='8' raw '6,7,8'\n"
+	    "eof\n" },
+	{ "csv: invalid UTF-8 on the second line of a quoted field",
+	    "a,b\n1,\"x\ny\xff\"\n2,3\n", 0, CRM_FMT_AUTO, 0,
+	    "csv 'a' 'b'\n"
+	    "bad 2 65 in:2: field 'b': invalid UTF-8 at byte 4 "
+	    "raw '1,\"x<0a>y\xff\"'\n"
+	    "rec 4 a='2' b='3' raw '2,3'\n"
 	    "eof\n" },
 	{ "csv: record longer than the maximum, over short lines",
 	    "a\n\"0123\n4567\n89ab\n", 0, CRM_FMT_CSV, 10,
@@ -902,6 +911,7 @@ test_jsonl_writer(void)
 {
 	struct crm_rec *r[2];
 	struct crm_buf b;
+	size_t idx[3];
 	char *out;
 
 	r[0] = crm_rec_new();
@@ -955,12 +965,25 @@ test_jsonl_writer(void)
 	free(out);
 
 	crm_buf_init(&b);
-	crm_rec_to_json_opt(r[0], &b, 1);
+	crm_rec_fields_to_json(
+	    r[0], NULL, crm_rec_count(r[0]), CRM_JSON_SKIP_NULL, &b);
 	TAP_STR(b.p,
 	    "{\"s\":\"x\\\"y\\n\",\"n\":1.10,\"big\":12345678901234567890,"
 	    "\"t\":true,\"f\":false,\"j\":{\"a\":[1, {}]},"
 	    "\"k\\\"\\\\\":\"\xc3\xa9\",\"\":\"\"}",
-	    "crm_rec_to_json_opt: null fields left out");
+	    "crm_rec_fields_to_json: null fields left out");
+	crm_buf_reset(&b);
+	idx[0] = crm_rec_count(r[0]) - 1; /* "": "" */
+	idx[1] = 0;
+	idx[2] = crm_rec_count(r[0]) - 1;
+	crm_rec_fields_to_json(r[0], idx, 2, CRM_JSON_EMPTY_NULL, &b);
+	TAP_STR(b.p, "{\"\":null,\"s\":\"x\\\"y\\n\"}",
+	    "crm_rec_fields_to_json: chosen fields, empty as null");
+	crm_buf_reset(&b);
+	crm_rec_fields_to_json(
+	    r[0], idx + 1, 2, CRM_JSON_EMPTY_NULL | CRM_JSON_SKIP_NULL, &b);
+	TAP_STR(b.p, "{\"s\":\"x\\\"y\\n\"}",
+	    "crm_rec_fields_to_json: empty left out");
 	crm_buf_release(&b);
 	crm_rec_free(r[0]);
 	crm_rec_free(r[1]);
@@ -1108,6 +1131,184 @@ test_write_error(void)
 	fclose(fp);
 }
 
+/*
+ * Names ids: the records of one header share one, so a position cache
+ * and the writer skip comparing names; records of another header, and
+ * records whose names changed, must still be compared by name.
+ */
+static void
+test_names_id(void)
+{
+	struct crm_reader *r1, *r2;
+	struct crm_rec *a, *b, *c;
+	struct crm_poscache pc;
+	struct crm_writer *w;
+	struct crm_err e;
+	FILE *in1, *in2, *fp;
+	char *buf = NULL;
+	size_t size = 0;
+	long v;
+
+	memset(&pc, 0, sizeof(pc));
+	in1 = input("a,b\n1,2\n3,4\n", 12);
+	in2 = input("b,a\n5,6\n", 8);
+	r1 = crm_reader_open(in1, "one", CRM_FMT_CSV, &e);
+	r2 = crm_reader_open(in2, "two", CRM_FMT_CSV, &e);
+	a = crm_rec_new();
+	b = crm_rec_new();
+	c = crm_rec_new();
+	if (r1 == NULL || r2 == NULL || a == NULL || b == NULL || c == NULL ||
+	    (fp = open_memstream(&buf, &size)) == NULL ||
+	    (w = crm_writer_new(fp, CRM_FMT_CSV)) == NULL)
+		exit(2);
+
+	crm_reader_next(r1, a, &e);
+	TAP_OK(a->names != 0, "names id: a record of a header has one");
+	TAP_OK(!crm_poscache_get(&pc, a, 0, &v) &&
+		   crm_poscache_set(&pc, a, 0, 10) == 0 &&
+		   crm_poscache_set(&pc, a, 1, 20) == 0,
+	    "names id: cache filled");
+	TAP_OK(crm_writer_put(w, a, &e) == 0, "names id: first record out");
+	crm_reader_next(r1, a, &e);
+	TAP_OK(crm_poscache_get(&pc, a, 0, &v) && v == 10 &&
+		   crm_poscache_get(&pc, a, 1, &v) && v == 20,
+	    "names id: the next record of the header hits");
+	TAP_OK(crm_writer_put(w, a, &e) == 0, "names id: second record out");
+
+	crm_reader_next(r2, b, &e);
+	TAP_OK(b->names != 0 && b->names != a->names, "names id: another "
+						      "header has another");
+	TAP_OK(!crm_poscache_get(&pc, b, 0, &v) &&
+		   !crm_poscache_get(&pc, b, 1, &v),
+	    "names id: its names at the same places miss");
+	TAP_OK(crm_writer_put(w, b, &e) == 0, "names id: its record is written "
+					      "by name");
+
+	crm_rec_copy(c, a);
+	TAP_OK(
+	    c->names == a->names && crm_poscache_get(&pc, c, 1, &v) && v == 20,
+	    "names id: a copy keeps it");
+	crm_rec_rename(c, 1, "a", 1);
+	TAP_OK(c->names == 0 && !crm_poscache_get(&pc, c, 1, &v), "names id: a "
+								  "rename "
+								  "drops it, "
+								  "and the "
+								  "cache "
+								  "compares");
+	crm_rec_clear(c);
+	add_s(c, "a", "7");
+	add_s(c, "b", "8");
+	TAP_OK(c->names == 0 && crm_poscache_get(&pc, c, 1, &v) && v == 20,
+	    "names id: a built record is compared by name");
+	crm_rec_put(c, "z", "9", 1, CRM_STRING);
+	TAP_OK(c->names == 0, "names id: an added field drops it");
+
+	crm_writer_flush(w, &e);
+	crm_writer_free(w);
+	TAP_STR(written(fp, &buf), "a,b\n1,2\n3,4\n6,5\n", "names id: output");
+	free(buf);
+	crm_poscache_release(&pc);
+	crm_rec_free(a);
+	crm_rec_free(b);
+	crm_rec_free(c);
+	crm_reader_close(r1);
+	crm_reader_close(r2);
+	fclose(in1);
+	fclose(in2);
+}
+
+/*
+ * The writer scans for bytes to quote eight at a time: random strings
+ * with such bytes at every position must come out as RFC 4180 and JSON
+ * say, against plain byte loops.
+ */
+static void
+test_quote_random(void)
+{
+	static const char *const alpha[] = { "a", "b", "\xc3\xa9", ",", "\"",
+		"\n", "\r", "\\", "\x01", "\x1f", "\t", " ", "\x7f", "\xff" };
+	static const char hex[] = "0123456789abcdef";
+	struct crm_buf in, got, want;
+	struct crm_rec *r[1];
+	unsigned seed = 11;
+	int i, k, n, quote, bad_json = 0, bad_csv = 0;
+	unsigned char c;
+	char *out;
+
+	crm_buf_init(&in);
+	crm_buf_init(&got);
+	crm_buf_init(&want);
+	r[0] = crm_rec_new();
+	for (i = 0; i < 3000; i++) {
+		crm_buf_reset(&in);
+		n = (int)((seed = seed * 1103515245 + 12345) >> 16) % 31;
+		for (k = 0; k < n; k++) {
+			seed = seed * 1103515245 + 12345;
+			/* Mostly plain, so that long runs come up. */
+			crm_buf_adds(&in,
+			    alpha[(seed >> 16) % ((seed >> 8) % 4 ? 3 : 14)]);
+		}
+		/* JSON */
+		crm_buf_reset(&got);
+		crm_json_quote(&got, in.p ? in.p : "", in.len);
+		crm_buf_reset(&want);
+		crm_buf_addc(&want, '"');
+		for (k = 0; k < (int)in.len; k++) {
+			c = (unsigned char)in.p[k];
+			if (c == '"' || c == '\\') {
+				crm_buf_addc(&want, '\\');
+				crm_buf_addc(&want, c);
+			} else if (c == '\n') {
+				crm_buf_adds(&want, "\\n");
+			} else if (c == '\r') {
+				crm_buf_adds(&want, "\\r");
+			} else if (c == '\t') {
+				crm_buf_adds(&want, "\\t");
+			} else if (c < 0x20) {
+				crm_buf_adds(&want, "\\u00");
+				crm_buf_addc(&want, hex[c >> 4]);
+				crm_buf_addc(&want, hex[c & 15]);
+			} else {
+				crm_buf_addc(&want, c);
+			}
+		}
+		crm_buf_addc(&want, '"');
+		if (got.len != want.len || memcmp(got.p, want.p, got.len) != 0)
+			bad_json++;
+		/* CSV, one field "v" */
+		crm_rec_clear(r[0]);
+		crm_rec_add(r[0], "v", 1, in.p ? in.p : "", in.len, CRM_STRING);
+		out = write_all(CRM_FMT_CSV, r, 1);
+		crm_buf_reset(&want);
+		crm_buf_adds(&want, "v\n");
+		quote = in.len == 0;
+		for (k = 0; k < (int)in.len; k++)
+			if (strchr(",\"\n\r", in.p[k]) != NULL)
+				quote = 1;
+		if (quote)
+			crm_buf_addc(&want, '"');
+		for (k = 0; k < (int)in.len; k++) {
+			if (in.p[k] == '"')
+				crm_buf_addc(&want, '"');
+			crm_buf_addc(&want, in.p[k]);
+		}
+		if (quote)
+			crm_buf_addc(&want, '"');
+		crm_buf_addc(&want, '\n');
+		if (strcmp(out, want.p) != 0)
+			bad_csv++;
+		free(out);
+	}
+	TAP_OK(bad_json == 0, "json quoting, random: as defined (%d bad)",
+	    bad_json);
+	TAP_OK(
+	    bad_csv == 0, "csv quoting, random: as defined (%d bad)", bad_csv);
+	crm_rec_free(r[0]);
+	crm_buf_release(&in);
+	crm_buf_release(&got);
+	crm_buf_release(&want);
+}
+
 int
 main(void)
 {
@@ -1122,5 +1323,7 @@ main(void)
 	test_json_quote();
 	test_csv_mapping();
 	test_write_error();
+	test_names_id();
+	test_quote_random();
 	return tap_done();
 }

@@ -187,4 +187,7 @@ awk -v n="$n" -v ct="$crm_t" -v pt="$peer_t" -v ck="$crm_kb" -v pk="$peer_kb" \
 	printf "peak RSS crmkit = %.0f MB (goal < 64 MB)\n", ck / 1024
 	printf "peak RSS crmkit by rows: %d rows %.1f MB, %d rows %.1f MB (goal: flat)\n",
 	    sn, sk / 1024, n, ck / 1024
+	met = pt > 0 && ct / pt <= 1.00 && ck / 1024 < 64
+	print (met ? "GOAL MET" : "GOAL MISSED") \
+	    ": time ratio <= 1.00 and peak RSS < 64 MB"
 }'

@@ -90,7 +90,6 @@ enum {
 	OPT_ACTION_THRESHOLD,
 	OPT_ALGO,
 	OPT_AS_OF,
-	OPT_BUSY,
 	OPT_CATEGORICAL,
 	OPT_COST,
 	OPT_CV,
@@ -98,20 +97,15 @@ enum {
 	OPT_FROM_STORE,
 	OPT_ID_FIELD,
 	OPT_IGNORE,
-	OPT_INPUT_FORMAT,
 	OPT_JSON,
 	OPT_LABEL_FIELD,
-	OPT_MAX_ERRORS,
 	OPT_MODEL,
 	OPT_MODEL_FILE,
 	OPT_MODEL_VERSION,
 	OPT_NUMERIC,
-	OPT_OUTPUT_FORMAT,
 	OPT_REASONS,
-	OPT_REJECTS,
 	OPT_RISK,
 	OPT_SEED,
-	OPT_VERSION
 };
 
 static const struct option longopts[] = {
@@ -119,30 +113,23 @@ static const struct option longopts[] = {
 	{ "action-threshold", required_argument, NULL, OPT_ACTION_THRESHOLD },
 	{ "algo", required_argument, NULL, OPT_ALGO },
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
-	{ "busy-timeout", required_argument, NULL, OPT_BUSY },
 	{ "categorical", required_argument, NULL, OPT_CATEGORICAL },
 	{ "cost", required_argument, NULL, OPT_COST },
 	{ "cv", required_argument, NULL, OPT_CV },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "from-store", no_argument, NULL, OPT_FROM_STORE },
-	{ "help", no_argument, NULL, 'h' },
 	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
-	{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "label-field", required_argument, NULL, OPT_LABEL_FIELD },
-	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
 	{ "model", required_argument, NULL, OPT_MODEL },
 	{ "model-file", required_argument, NULL, OPT_MODEL_FILE },
 	{ "model-version", required_argument, NULL, OPT_MODEL_VERSION },
 	{ "numeric", required_argument, NULL, OPT_NUMERIC },
-	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "reasons", required_argument, NULL, OPT_REASONS },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "risk", required_argument, NULL, OPT_RISK },
 	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	CRM_FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -265,10 +252,6 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				    optarg);
 			o->as_of = o->as_of_buf.p;
 			break;
-		case OPT_BUSY:
-			o->busy_ms = crm_opt_long(
-			    synopsis, "--busy-timeout", optarg, 1, 86400000);
-			break;
 		case OPT_CATEGORICAL:
 			add_type(o, optarg, CRM_COL_CATEGORICAL);
 			break;
@@ -287,27 +270,17 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 		case OPT_FROM_STORE:
 			o->from_store = 1;
 			break;
-		case 'h':
-			printf("%s\n%s", synopsis, help);
-			exit(crm_close_stdout());
 		case OPT_ID_FIELD:
 			o->id_field = optarg;
 			break;
 		case OPT_IGNORE:
 			add_type(o, optarg, CRM_COL_IGNORE);
 			break;
-		case OPT_INPUT_FORMAT:
-			o->fo.in_fmt = crm_parse_format(synopsis, optarg);
-			break;
 		case OPT_JSON:
 			o->json = 1;
 			break;
 		case OPT_LABEL_FIELD:
 			o->label_field = optarg;
-			break;
-		case OPT_MAX_ERRORS:
-			o->fo.max_errors = crm_opt_long(
-			    synopsis, "--max-errors", optarg, 0, 1000000000);
 			break;
 		case OPT_MODEL:
 			o->model = optarg;
@@ -322,18 +295,9 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 		case OPT_NUMERIC:
 			add_type(o, optarg, CRM_COL_NUMERIC);
 			break;
-		case OPT_OUTPUT_FORMAT:
-			o->fo.out_fmt = crm_parse_format(synopsis, optarg);
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
 		case OPT_REASONS:
 			o->reasons =
 			    crm_opt_long(synopsis, "--reasons", optarg, 0, 100);
-			break;
-		case OPT_REJECTS:
-			o->fo.rejects = optarg;
 			break;
 		case OPT_RISK:
 			if ((comma = strchr(optarg, ',')) == NULL)
@@ -350,11 +314,10 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			o->bp.seed = (unsigned long)crm_opt_long(
 			    synopsis, "--seed", optarg, 0, 4294967295L);
 			break;
-		case OPT_VERSION:
-			crm_print_version();
-			exit(crm_close_stdout());
 		default:
-			crm_bad_option(synopsis, c, argv);
+			if (!crm_filter_option(c, optarg, synopsis, help,
+				&o->fo, &o->busy_ms, &o->quiet))
+				crm_bad_option(synopsis, c, argv);
 		}
 	}
 	if (o->db == NULL && (o->db = getenv("CRM_DB")) != NULL &&

@@ -84,59 +84,46 @@ static const char help[] =
 
 enum {
 	OPT_BLOCK = 256,
-	OPT_BUSY,
 	OPT_DB,
 	OPT_FIELD,
 	OPT_FROM_STORE,
 	OPT_ID_FIELD,
 	OPT_IGNORE,
 	OPT_INCREMENTAL,
-	OPT_INPUT_FORMAT,
 	OPT_LINK,
 	OPT_MAX_BLOCK,
 	OPT_MAX_CLUSTER,
-	OPT_MAX_ERRORS,
 	OPT_MERGE,
-	OPT_OUTPUT_FORMAT,
 	OPT_PREFER,
 	OPT_REGION,
-	OPT_REJECTS,
 	OPT_SEED,
 	OPT_THRESHOLD,
 	OPT_THREADS,
 	OPT_TIME_FIELD,
 	OPT_TRAIN_LABELS,
-	OPT_VERSION
 };
 
 static const struct option longopts[] = {
 	{ "block", required_argument, NULL, OPT_BLOCK },
-	{ "busy-timeout", required_argument, NULL, OPT_BUSY },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "field", required_argument, NULL, OPT_FIELD },
 	{ "from-store", no_argument, NULL, OPT_FROM_STORE },
-	{ "help", no_argument, NULL, 'h' },
 	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
 	{ "ignore", required_argument, NULL, OPT_IGNORE },
 	{ "incremental", no_argument, NULL, OPT_INCREMENTAL },
-	{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
 	{ "link", required_argument, NULL, OPT_LINK },
 	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
 	{ "max-cluster", required_argument, NULL, OPT_MAX_CLUSTER },
-	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
 	{ "merge", no_argument, NULL, OPT_MERGE },
-	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
 	{ "prefer", required_argument, NULL, OPT_PREFER },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "region", required_argument, NULL, OPT_REGION },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
 	{ "train-labels", required_argument, NULL, OPT_TRAIN_LABELS },
 	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	CRM_FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -236,10 +223,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 				    "more than %d blocking rules", MAX_RULES);
 			o->blocks[o->nblocks++] = optarg;
 			break;
-		case OPT_BUSY:
-			o->busy_ms = crm_opt_long(
-			    synopsis, "--busy-timeout", optarg, 1, 86400000);
-			break;
 		case OPT_DB:
 			o->db = optarg;
 			break;
@@ -267,9 +250,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_FROM_STORE:
 			o->from_store = 1;
 			break;
-		case 'h':
-			printf("%s\n%s", synopsis, help);
-			exit(crm_close_stdout());
 		case OPT_ID_FIELD:
 			o->id_field = optarg;
 			break;
@@ -284,9 +264,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_INCREMENTAL:
 			o->incremental = 1;
 			break;
-		case OPT_INPUT_FORMAT:
-			o->fo.in_fmt = crm_parse_format(synopsis, optarg);
-			break;
 		case OPT_LINK:
 			o->link = optarg;
 			break;
@@ -298,15 +275,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->max_cluster = crm_opt_long(
 			    synopsis, "--max-cluster", optarg, 2, 1L << 31);
 			break;
-		case OPT_MAX_ERRORS:
-			o->fo.max_errors = crm_opt_long(
-			    synopsis, "--max-errors", optarg, 0, 1000000000);
-			break;
 		case OPT_MERGE:
 			o->merge = 1;
-			break;
-		case OPT_OUTPUT_FORMAT:
-			o->fo.out_fmt = crm_parse_format(synopsis, optarg);
 			break;
 		case OPT_PREFER:
 			if (strcmp(optarg, "recent") == 0)
@@ -319,9 +289,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 				    "frequent",
 				    optarg);
 			break;
-		case 'q':
-			o->quiet = 1;
-			break;
 		case OPT_REGION:
 			if (!crm_norm_region_known(optarg))
 				crm_usage_error(synopsis,
@@ -329,9 +296,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 				    "such as CN or US",
 				    optarg);
 			o->region = optarg;
-			break;
-		case OPT_REJECTS:
-			o->fo.rejects = optarg;
 			break;
 		case OPT_SEED:
 			o->seed = (unsigned long)crm_opt_long(
@@ -359,11 +323,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case 'v':
 			o->verbose = 1;
 			break;
-		case OPT_VERSION:
-			crm_print_version();
-			exit(crm_close_stdout());
 		default:
-			crm_bad_option(synopsis, c, argv);
+			if (!crm_filter_option(c, optarg, synopsis, help,
+				&o->fo, &o->busy_ms, &o->quiet))
+				crm_bad_option(synopsis, c, argv);
 		}
 	}
 	if (o->db == NULL && (o->db = getenv("CRM_DB")) != NULL &&

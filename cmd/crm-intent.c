@@ -84,60 +84,47 @@ static const char *const verbs[] = { "train", "eval", "label", NULL };
 
 enum {
 	OPT_BITS = 256,
-	OPT_BUSY,
 	OPT_COST,
 	OPT_DB,
 	OPT_EXPLAIN,
 	OPT_FIELD,
 	OPT_ID_FIELD,
-	OPT_INPUT_FORMAT,
 	OPT_JSON,
 	OPT_LABEL_FIELD,
-	OPT_MAX_ERRORS,
 	OPT_MAX_TEXT,
 	OPT_MIN_CONF,
 	OPT_MIN_DF,
 	OPT_MODEL,
 	OPT_MODEL_FILE,
 	OPT_MODEL_VERSION,
-	OPT_OUTPUT_FORMAT,
-	OPT_REJECTS,
 	OPT_SEED,
 	OPT_SOURCE,
 	OPT_TEXT_FIELD,
 	OPT_TOP,
-	OPT_VERSION,
 	OPT_WITH_LABELS
 };
 
 static const struct option longopts[] = {
 	{ "bits", required_argument, NULL, OPT_BITS },
-	{ "busy-timeout", required_argument, NULL, OPT_BUSY },
 	{ "cost", required_argument, NULL, OPT_COST },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "explain", required_argument, NULL, OPT_EXPLAIN },
 	{ "field", required_argument, NULL, OPT_FIELD },
-	{ "help", no_argument, NULL, 'h' },
 	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
-	{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "label-field", required_argument, NULL, OPT_LABEL_FIELD },
-	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
 	{ "max-text", required_argument, NULL, OPT_MAX_TEXT },
 	{ "min-confidence", required_argument, NULL, OPT_MIN_CONF },
 	{ "min-df", required_argument, NULL, OPT_MIN_DF },
 	{ "model", required_argument, NULL, OPT_MODEL },
 	{ "model-file", required_argument, NULL, OPT_MODEL_FILE },
 	{ "model-version", required_argument, NULL, OPT_MODEL_VERSION },
-	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "source", required_argument, NULL, OPT_SOURCE },
 	{ "text-field", required_argument, NULL, OPT_TEXT_FIELD },
 	{ "top", required_argument, NULL, OPT_TOP },
-	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "with-labels", no_argument, NULL, OPT_WITH_LABELS },
+	CRM_FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -244,10 +231,6 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			o->tp.text.bits = (int)crm_opt_long(
 			    synopsis, "--bits", optarg, 12, 24);
 			break;
-		case OPT_BUSY:
-			o->busy_ms = crm_opt_long(
-			    synopsis, "--busy-timeout", optarg, 1, 86400000);
-			break;
 		case OPT_COST:
 			if (crm_parse_double(optarg, 1e-6, 1e6, &o->tp.c) == -1)
 				crm_usage_error(synopsis,
@@ -264,24 +247,14 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 		case OPT_FIELD:
 			o->field = optarg;
 			break;
-		case 'h':
-			printf("%s\n%s", synopsis, help);
-			exit(crm_close_stdout());
 		case OPT_ID_FIELD:
 			o->id_field = optarg;
-			break;
-		case OPT_INPUT_FORMAT:
-			o->fo.in_fmt = crm_parse_format(synopsis, optarg);
 			break;
 		case OPT_JSON:
 			o->json = 1;
 			break;
 		case OPT_LABEL_FIELD:
 			o->label_field = optarg;
-			break;
-		case OPT_MAX_ERRORS:
-			o->fo.max_errors = crm_opt_long(
-			    synopsis, "--max-errors", optarg, 0, 1000000000);
 			break;
 		case OPT_MAX_TEXT:
 			o->max_text = crm_opt_long(
@@ -307,15 +280,6 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			o->model_version = crm_opt_long(
 			    synopsis, "--model-version", optarg, 1, 1L << 40);
 			break;
-		case OPT_OUTPUT_FORMAT:
-			o->fo.out_fmt = crm_parse_format(synopsis, optarg);
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case OPT_REJECTS:
-			o->fo.rejects = optarg;
-			break;
 		case OPT_SEED:
 			o->tp.seed = (unsigned long)crm_opt_long(
 			    synopsis, "--seed", optarg, 0, 4294967295L);
@@ -330,14 +294,13 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			o->top =
 			    crm_opt_long(synopsis, "--top", optarg, 1, 1000);
 			break;
-		case OPT_VERSION:
-			crm_print_version();
-			exit(crm_close_stdout());
 		case OPT_WITH_LABELS:
 			o->with_labels = 1;
 			break;
 		default:
-			crm_bad_option(synopsis, c, argv);
+			if (!crm_filter_option(c, optarg, synopsis, help,
+				&o->fo, &o->busy_ms, &o->quiet))
+				crm_bad_option(synopsis, c, argv);
 		}
 	}
 	if (o->db == NULL && (o->db = getenv("CRM_DB")) != NULL &&

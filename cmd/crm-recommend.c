@@ -94,67 +94,54 @@ static const char *const verbs[] = { "fit", "eval", NULL };
 enum {
 	OPT_ALGO = 256,
 	OPT_ALPHA,
-	OPT_BUSY,
 	OPT_DB,
 	OPT_DENSE_LIMIT,
 	OPT_EVENT_TYPES,
 	OPT_FACTORS,
 	OPT_FROM_STORE,
 	OPT_ID_FIELD,
-	OPT_INPUT_FORMAT,
 	OPT_ITEM,
 	OPT_ITEM_FIELD,
 	OPT_ITERATIONS,
 	OPT_JSON,
 	OPT_LAMBDA,
-	OPT_MAX_ERRORS,
 	OPT_MODEL,
 	OPT_MODEL_FILE,
 	OPT_MODEL_VERSION,
 	OPT_NEIGHBOURS,
-	OPT_OUTPUT_FORMAT,
 	OPT_REG,
-	OPT_REJECTS,
 	OPT_SEED,
 	OPT_TEST_FRACTION,
 	OPT_TIME_FIELD,
 	OPT_TOP,
-	OPT_VERSION,
 	OPT_WEIGHT_FIELD
 };
 
 static const struct option longopts[] = {
 	{ "algo", required_argument, NULL, OPT_ALGO },
 	{ "alpha", required_argument, NULL, OPT_ALPHA },
-	{ "busy-timeout", required_argument, NULL, OPT_BUSY },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "dense-limit", required_argument, NULL, OPT_DENSE_LIMIT },
 	{ "event-types", required_argument, NULL, OPT_EVENT_TYPES },
 	{ "factors", required_argument, NULL, OPT_FACTORS },
 	{ "from-store", no_argument, NULL, OPT_FROM_STORE },
-	{ "help", no_argument, NULL, 'h' },
 	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
-	{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
 	{ "item", no_argument, NULL, OPT_ITEM },
 	{ "item-field", required_argument, NULL, OPT_ITEM_FIELD },
 	{ "iterations", required_argument, NULL, OPT_ITERATIONS },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "lambda", required_argument, NULL, OPT_LAMBDA },
-	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
 	{ "model", required_argument, NULL, OPT_MODEL },
 	{ "model-file", required_argument, NULL, OPT_MODEL_FILE },
 	{ "model-version", required_argument, NULL, OPT_MODEL_VERSION },
 	{ "neighbours", required_argument, NULL, OPT_NEIGHBOURS },
-	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "reg", required_argument, NULL, OPT_REG },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "test-fraction", required_argument, NULL, OPT_TEST_FRACTION },
 	{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
 	{ "top", required_argument, NULL, OPT_TOP },
-	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "weight-field", required_argument, NULL, OPT_WEIGHT_FIELD },
+	CRM_FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -274,10 +261,6 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			o->rp.alpha = double_opt("--alpha", optarg, 0, 1e6);
 			o->fit_opt = "--alpha";
 			break;
-		case OPT_BUSY:
-			o->busy_ms = crm_opt_long(
-			    synopsis, "--busy-timeout", optarg, 1, 86400000);
-			break;
 		case OPT_DB:
 			o->db = optarg;
 			break;
@@ -298,14 +281,8 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 		case OPT_FROM_STORE:
 			o->from_store = 1;
 			break;
-		case 'h':
-			printf("%s\n%s", synopsis, help);
-			exit(crm_close_stdout());
 		case OPT_ID_FIELD:
 			o->id_field = optarg;
-			break;
-		case OPT_INPUT_FORMAT:
-			o->fo.in_fmt = crm_parse_format(synopsis, optarg);
 			break;
 		case OPT_ITEM:
 			o->item_mode = 1;
@@ -327,10 +304,6 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			    double_opt("--lambda", optarg, 1e-3, 1e9);
 			o->fit_opt = "--lambda";
 			break;
-		case OPT_MAX_ERRORS:
-			o->fo.max_errors = crm_opt_long(
-			    synopsis, "--max-errors", optarg, 0, 1000000000);
-			break;
 		case OPT_MODEL:
 			o->model = optarg;
 			break;
@@ -346,18 +319,9 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			    synopsis, "--neighbours", optarg, 1, 100000);
 			o->fit_opt = "--neighbours";
 			break;
-		case OPT_OUTPUT_FORMAT:
-			o->fo.out_fmt = crm_parse_format(synopsis, optarg);
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
 		case OPT_REG:
 			o->rp.reg = double_opt("--reg", optarg, 1e-6, 1e6);
 			o->fit_opt = "--reg";
-			break;
-		case OPT_REJECTS:
-			o->fo.rejects = optarg;
 			break;
 		case OPT_SEED:
 			o->rp.seed = (unsigned long)crm_opt_long(
@@ -376,15 +340,14 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			o->top =
 			    crm_opt_long(synopsis, "--top", optarg, 1, 10000);
 			break;
-		case OPT_VERSION:
-			crm_print_version();
-			exit(crm_close_stdout());
 		case OPT_WEIGHT_FIELD:
 			o->weight_field = optarg;
 			o->fit_opt = "--weight-field";
 			break;
 		default:
-			crm_bad_option(synopsis, c, argv);
+			if (!crm_filter_option(c, optarg, synopsis, help,
+				&o->fo, &o->busy_ms, &o->quiet))
+				crm_bad_option(synopsis, c, argv);
 		}
 	}
 	if (o->db == NULL && (o->db = getenv("CRM_DB")) != NULL &&

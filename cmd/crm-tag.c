@@ -69,47 +69,34 @@ static const char help[] =
 enum {
 	OPT_AS_OF = 256,
 	OPT_AUTO_K,
-	OPT_BUSY,
 	OPT_DB,
 	OPT_FIELDS,
 	OPT_FROM_STORE,
 	OPT_ID_FIELD,
-	OPT_INPUT_FORMAT,
 	OPT_KMEANS,
 	OPT_LOG,
-	OPT_MAX_ERRORS,
-	OPT_OUTPUT_FORMAT,
-	OPT_REJECTS,
 	OPT_RESTARTS,
 	OPT_RFM,
 	OPT_RFM_FIELDS,
 	OPT_RULES,
 	OPT_SEED,
-	OPT_VERSION
 };
 
 static const struct option longopts[] = {
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
 	{ "auto-k", no_argument, NULL, OPT_AUTO_K },
-	{ "busy-timeout", required_argument, NULL, OPT_BUSY },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "from-store", no_argument, NULL, OPT_FROM_STORE },
-	{ "help", no_argument, NULL, 'h' },
 	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
-	{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
 	{ "kmeans", required_argument, NULL, OPT_KMEANS },
 	{ "log", no_argument, NULL, OPT_LOG },
-	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
-	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "restarts", required_argument, NULL, OPT_RESTARTS },
 	{ "rfm", no_argument, NULL, OPT_RFM },
 	{ "rfm-fields", required_argument, NULL, OPT_RFM_FIELDS },
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "version", no_argument, NULL, OPT_VERSION },
+	CRM_FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -234,10 +221,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_AUTO_K:
 			o->auto_k = 1;
 			break;
-		case OPT_BUSY:
-			o->busy_ms = crm_opt_long(
-			    synopsis, "--busy-timeout", optarg, 1, 86400000);
-			break;
 		case OPT_DB:
 			o->db = optarg;
 			break;
@@ -247,14 +230,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_FROM_STORE:
 			o->from_store = 1;
 			break;
-		case 'h':
-			printf("%s\n%s", synopsis, help);
-			exit(crm_close_stdout());
 		case OPT_ID_FIELD:
 			o->id_field = optarg;
-			break;
-		case OPT_INPUT_FORMAT:
-			o->fo.in_fmt = crm_parse_format(synopsis, optarg);
 			break;
 		case OPT_KMEANS:
 			o->k = crm_opt_long(
@@ -262,19 +239,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_LOG:
 			o->log = 1;
-			break;
-		case OPT_MAX_ERRORS:
-			o->fo.max_errors = crm_opt_long(
-			    synopsis, "--max-errors", optarg, 0, 1000000000);
-			break;
-		case OPT_OUTPUT_FORMAT:
-			o->fo.out_fmt = crm_parse_format(synopsis, optarg);
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
-		case OPT_REJECTS:
-			o->fo.rejects = optarg;
 			break;
 		case OPT_RESTARTS:
 			o->restarts = crm_opt_long(
@@ -298,11 +262,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->seed = (unsigned long)crm_opt_long(
 			    synopsis, "--seed", optarg, 0, 4294967295L);
 			break;
-		case OPT_VERSION:
-			crm_print_version();
-			exit(crm_close_stdout());
 		default:
-			crm_bad_option(synopsis, c, argv);
+			if (!crm_filter_option(c, optarg, synopsis, help,
+				&o->fo, &o->busy_ms, &o->quiet))
+				crm_bad_option(synopsis, c, argv);
 		}
 	}
 	if (o->db == NULL && (o->db = getenv("CRM_DB")) != NULL &&

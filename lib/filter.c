@@ -361,3 +361,39 @@ crm_filter_finish(struct crm_filter *f, int rc)
 	}
 	return rc;
 }
+
+int
+crm_filter_option(int c, const char *arg, const char *synopsis,
+    const char *help, struct crm_filter_opts *fo, long *busy_ms, int *quiet)
+{
+	switch (c) {
+	case CRM_OPT_BUSY:
+		*busy_ms =
+		    crm_opt_long(synopsis, "--busy-timeout", arg, 1, 86400000);
+		return 1;
+	case 'h':
+		printf("%s\n%s", synopsis, help);
+		exit(crm_close_stdout());
+	case CRM_OPT_INPUT_FORMAT:
+		fo->in_fmt = crm_parse_format(synopsis, arg);
+		return 1;
+	case CRM_OPT_MAX_ERRORS:
+		fo->max_errors =
+		    crm_opt_long(synopsis, "--max-errors", arg, 0, 1000000000);
+		return 1;
+	case CRM_OPT_OUTPUT_FORMAT:
+		fo->out_fmt = crm_parse_format(synopsis, arg);
+		return 1;
+	case 'q':
+		*quiet = 1;
+		return 1;
+	case CRM_OPT_REJECTS:
+		fo->rejects = arg;
+		return 1;
+	case CRM_OPT_VERSION:
+		crm_print_version();
+		exit(crm_close_stdout());
+	default:
+		return 0;
+	}
+}

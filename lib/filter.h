@@ -10,6 +10,7 @@
 #ifndef CRM_FILTER_H
 #define CRM_FILTER_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -95,5 +96,43 @@ void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
  */
 int crm_filter_finish(struct crm_filter *f, int rc);
 void crm_filter_free(struct crm_filter *f);
+
+/* ==== The options every filter shares ==== */
+
+/*
+ * --input-format, --output-format, --max-errors, --rejects,
+ * --busy-timeout, -q/--quiet, -h/--help and --version: the entries for a
+ * tool's getopt_long table, with codes above any of the tool's own.
+ */
+enum {
+	CRM_OPT_BUSY = 0x1000,
+	CRM_OPT_INPUT_FORMAT,
+	CRM_OPT_MAX_ERRORS,
+	CRM_OPT_OUTPUT_FORMAT,
+	CRM_OPT_REJECTS,
+	CRM_OPT_VERSION
+};
+
+#define CRM_FILTER_LONGOPTS                                                    \
+	{ "busy-timeout", required_argument, NULL, CRM_OPT_BUSY },             \
+	    { "help", no_argument, NULL, 'h' },                                \
+	    { "input-format", required_argument, NULL, CRM_OPT_INPUT_FORMAT }, \
+	    { "max-errors", required_argument, NULL, CRM_OPT_MAX_ERRORS },     \
+	    { "output-format", required_argument, NULL,                        \
+		    CRM_OPT_OUTPUT_FORMAT },                                   \
+	    { "quiet", no_argument, NULL, 'q' },                               \
+	    { "rejects", required_argument, NULL, CRM_OPT_REJECTS },           \
+	{                                                                      \
+		"version", no_argument, NULL, CRM_OPT_VERSION                  \
+	}
+
+/*
+ * Take option c (arg its argument) when it is one of those: into fo,
+ * *busy_ms and *quiet, or, for -h and --version, print synopsis and help
+ * or the version and exit; a bad value is a usage error (exit 64).
+ * Returns 1 when c was taken, 0 when it is the tool's own.
+ */
+int crm_filter_option(int c, const char *arg, const char *synopsis,
+    const char *help, struct crm_filter_opts *fo, long *busy_ms, int *quiet);
 
 #endif

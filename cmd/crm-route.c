@@ -89,21 +89,16 @@ static const char *const verbs[] = { "agents", "close", NULL };
 enum {
 	OPT_ALL = 256,
 	OPT_BURST,
-	OPT_BUSY,
 	OPT_CUSTOMER_FIELD,
 	OPT_DB,
 	OPT_DEFAULT_QUEUE,
 	OPT_ESCALATE_CONF,
 	OPT_ID_FIELD,
-	OPT_INPUT_FORMAT,
 	OPT_INTENT_FIELD,
 	OPT_KB,
-	OPT_MAX_ERRORS,
 	OPT_NO_ESCALATE,
 	OPT_NOW,
-	OPT_OUTPUT_FORMAT,
 	OPT_QUEUES,
-	OPT_REJECTS,
 	OPT_REPLY_CONF,
 	OPT_RULES,
 	OPT_SENIOR_QUEUE,
@@ -113,30 +108,22 @@ enum {
 	OPT_TEXT_FIELD,
 	OPT_TIME_FIELD,
 	OPT_URGENCY,
-	OPT_VERSION,
 	OPT_VIP
 };
 
 static const struct option longopts[] = {
 	{ "all-matches", no_argument, NULL, OPT_ALL },
 	{ "burst", required_argument, NULL, OPT_BURST },
-	{ "busy-timeout", required_argument, NULL, OPT_BUSY },
 	{ "customer-field", required_argument, NULL, OPT_CUSTOMER_FIELD },
 	{ "db", required_argument, NULL, OPT_DB },
 	{ "default-queue", required_argument, NULL, OPT_DEFAULT_QUEUE },
 	{ "escalate-confidence", required_argument, NULL, OPT_ESCALATE_CONF },
-	{ "help", no_argument, NULL, 'h' },
 	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
-	{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
 	{ "intent-field", required_argument, NULL, OPT_INTENT_FIELD },
 	{ "kb", required_argument, NULL, OPT_KB },
-	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
 	{ "no-escalate", no_argument, NULL, OPT_NO_ESCALATE },
 	{ "now", required_argument, NULL, OPT_NOW },
-	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
 	{ "queues", required_argument, NULL, OPT_QUEUES },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "reply-confidence", required_argument, NULL, OPT_REPLY_CONF },
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "senior-queue", required_argument, NULL, OPT_SENIOR_QUEUE },
@@ -146,8 +133,8 @@ static const struct option longopts[] = {
 	{ "text-field", required_argument, NULL, OPT_TEXT_FIELD },
 	{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
 	{ "urgency", required_argument, NULL, OPT_URGENCY },
-	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "vip", required_argument, NULL, OPT_VIP },
+	CRM_FILTER_LONGOPTS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -216,7 +203,7 @@ struct run {
 	struct crm_rec *sub;  /* a subtask being written */
 	size_t *matched;      /* --all-matches: the rules that matched */
 	struct route *routes; /* --all-matches: one per queue */
-	struct crm_buf buf, json, agent;
+	struct crm_buf buf, json, out, agent; /* out: the audit's output */
 	unsigned long long answered, escalated, assigned, waiting, split;
 	unsigned long long closed, drained;
 };
@@ -374,17 +361,13 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	int c;
 
 	defaults(o, verb);
-	while ((c = getopt_long(argc, argv, "hq", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_ALL:
 			o->all = 1;
 			break;
 		case OPT_BURST:
 			parse_burst(o, optarg);
-			break;
-		case OPT_BUSY:
-			o->busy_ms = crm_opt_long(
-			    synopsis, "--busy-timeout", optarg, 1, 86400000);
 			break;
 		case OPT_CUSTOMER_FIELD:
 			o->customer_field = optarg;
@@ -399,14 +382,8 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			o->escalate_conf =
 			    opt_double("--escalate-confidence", optarg, 0, 1);
 			break;
-		case 'h':
-			printf("%s\n%s", synopsis, help);
-			exit(crm_close_stdout());
 		case OPT_ID_FIELD:
 			o->id_field = optarg;
-			break;
-		case OPT_INPUT_FORMAT:
-			o->fo.in_fmt = crm_parse_format(synopsis, optarg);
 			break;
 		case OPT_INTENT_FIELD:
 			o->intent_field = optarg;
@@ -414,27 +391,14 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 		case OPT_KB:
 			o->kb = optarg;
 			break;
-		case OPT_MAX_ERRORS:
-			o->fo.max_errors = crm_opt_long(
-			    synopsis, "--max-errors", optarg, 0, 1000000000);
-			break;
 		case OPT_NO_ESCALATE:
 			o->no_escalate = 1;
 			break;
 		case OPT_NOW:
 			parse_now(o, optarg);
 			break;
-		case OPT_OUTPUT_FORMAT:
-			o->fo.out_fmt = crm_parse_format(synopsis, optarg);
-			break;
-		case 'q':
-			o->quiet = 1;
-			break;
 		case OPT_QUEUES:
 			o->queues = optarg;
-			break;
-		case OPT_REJECTS:
-			o->fo.rejects = optarg;
 			break;
 		case OPT_REPLY_CONF:
 			o->reply_conf =
@@ -470,14 +434,13 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 		case OPT_URGENCY:
 			parse_urgency(o, optarg);
 			break;
-		case OPT_VERSION:
-			crm_print_version();
-			exit(crm_close_stdout());
 		case OPT_VIP:
 			o->vip = optarg;
 			break;
 		default:
-			crm_bad_option(synopsis, c, argv);
+			if (!crm_filter_option(c, optarg, synopsis, help,
+				&o->fo, &o->busy_ms, &o->quiet))
+				crm_bad_option(synopsis, c, argv);
 		}
 	}
 	if (o->db == NULL && (o->db = getenv("CRM_DB")) != NULL &&
@@ -990,33 +953,19 @@ deliver(struct run *run, struct crm_rec *r, const struct route *rt,
 	if (run->audit == NULL)
 		return 0;
 	id = text_of(r, o->id_field, &idlen); /* r moved as it grew */
-	crm_buf_reset(&run->buf);
-	if (crm_buf_addf(&run->buf, "{\"priority\":\"%s\",\"queue\":",
+	crm_buf_reset(&run->out);
+	if (crm_buf_addf(&run->out, "{\"priority\":\"%s\",\"queue\":",
 		pnames[rt->priority]) == -1 ||
-	    crm_json_quote(&run->buf, rt->reply ? BOT : rt->queue,
+	    crm_json_quote(&run->out, rt->reply ? BOT : rt->queue,
 		strlen(rt->reply ? BOT : rt->queue)) == -1 ||
-	    crm_buf_adds(&run->buf, ",\"assignee\":") == -1 ||
+	    crm_buf_adds(&run->out, ",\"assignee\":") == -1 ||
 	    (run->agent.len > 0
-		    ? crm_json_quote(&run->buf, run->agent.p, run->agent.len)
-		    : crm_buf_adds(&run->buf, "null")) == -1 ||
-	    crm_buf_addc(&run->buf, '}') == -1)
+		    ? crm_json_quote(&run->out, run->agent.p, run->agent.len)
+		    : crm_buf_adds(&run->out, "null")) == -1 ||
+	    crm_buf_addc(&run->out, '}') == -1 || reasons(run, rt) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	/* the output is copied before reasons() reuses run->buf */
-	crm_buf_reset(&run->json);
-	if (crm_buf_add(&run->json, run->buf.p, run->buf.len) == -1)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	{
-		struct crm_buf out = run->json;
-
-		crm_buf_init(&run->json);
-		if (reasons(run, rt) == -1) {
-			crm_buf_release(&out);
-			return crm_err_set(e, EX_SOFTWARE, "out of memory");
-		}
-		bad = crm_audit_add(run->audit, id, idlen, out.p, out.len,
-		    rt->score.total, run->json.p, run->json.len, e);
-		crm_buf_release(&out);
-	}
+	bad = crm_audit_add(run->audit, id, idlen, run->out.p, run->out.len,
+	    rt->score.total, run->json.p, run->json.len, e);
 	return bad == -1 ? CRM_FILTER_FATAL : 0;
 }
 
@@ -1307,6 +1256,7 @@ setup(struct run *run)
 	crm_err_clear(&e);
 	crm_buf_init(&run->buf);
 	crm_buf_init(&run->json);
+	crm_buf_init(&run->out);
 	crm_buf_init(&run->agent);
 	if (o->verb == V_ROUTE)
 		read_rules(run);
@@ -1351,6 +1301,7 @@ cleanup(struct run *run, struct opts *o)
 	free(run->routes);
 	crm_buf_release(&run->buf);
 	crm_buf_release(&run->json);
+	crm_buf_release(&run->out);
 	crm_buf_release(&run->agent);
 	crm_urgency_free(o->urgency);
 	free(o->intent_score);

@@ -201,7 +201,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	enum crm_cmp t;
 	char *colon;
-	const char **v;
 	long n;
 	int c;
 
@@ -254,12 +253,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			o->id_field = optarg;
 			break;
 		case OPT_IGNORE:
-			v = crm_reallocarray(
-			    o->ignore, o->nignore + 1, sizeof(*v));
-			if (v == NULL)
-				crm_die(EX_SOFTWARE, "out of memory");
-			o->ignore = v;
-			v[o->nignore++] = optarg;
+			crm_opt_push(&o->ignore, &o->nignore, optarg);
 			break;
 		case OPT_INCREMENTAL:
 			o->incremental = 1;
@@ -329,9 +323,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 				crm_bad_option(synopsis, c, argv);
 		}
 	}
-	if (o->db == NULL && (o->db = getenv("CRM_DB")) != NULL &&
-	    *o->db == '\0')
-		o->db = NULL;
+	o->db = crm_db_path(o->db);
 	if (o->incremental + (o->link != NULL) + o->from_store > 1)
 		crm_usage_error(synopsis, "--incremental, --link and "
 					  "--from-store go alone");

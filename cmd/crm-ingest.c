@@ -308,9 +308,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 	crm_schema_set_date_order(*sc, order);
 	free(maps);
 	free(types);
-	if (o->db == NULL && (o->db = getenv("CRM_DB")) != NULL &&
-	    *o->db == '\0')
-		o->db = NULL;
+	o->db = crm_db_path(o->db);
 }
 
 int

@@ -303,9 +303,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				crm_bad_option(synopsis, c, argv);
 		}
 	}
-	if (o->db == NULL && (o->db = getenv("CRM_DB")) != NULL &&
-	    *o->db == '\0')
-		o->db = NULL;
+	o->db = crm_db_path(o->db);
 	if (*o->model == '\0')
 		crm_usage_error(synopsis, "--model needs a name");
 	if (o->label_field == NULL)

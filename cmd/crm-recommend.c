@@ -350,9 +350,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				crm_bad_option(synopsis, c, argv);
 		}
 	}
-	if (o->db == NULL && (o->db = getenv("CRM_DB")) != NULL &&
-	    *o->db == '\0')
-		o->db = NULL;
+	o->db = crm_db_path(o->db);
 	if (o->verb == V_RECOMMEND && o->fit_opt != NULL)
 		crm_usage_error(synopsis, "%s is for fit and eval", o->fit_opt);
 	if (o->verb != V_EVAL && o->eval_opt != NULL)

@@ -357,7 +357,6 @@ defaults(struct opts *o, enum verb verb)
 static void
 parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 {
-	const char **r;
 	int c;
 
 	defaults(o, verb);
@@ -405,12 +404,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			    opt_double("--reply-confidence", optarg, 0, 1);
 			break;
 		case OPT_RULES:
-			r = crm_reallocarray(
-			    o->rules, o->nrules + 1, sizeof(*r));
-			if (r == NULL)
-				crm_die(EX_SOFTWARE, "out of memory");
-			o->rules = r;
-			r[o->nrules++] = optarg;
+			crm_opt_push(&o->rules, &o->nrules, optarg);
 			break;
 		case OPT_SENIOR_QUEUE:
 			o->senior_queue = opt_queue("--senior-queue", optarg);
@@ -443,9 +437,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				crm_bad_option(synopsis, c, argv);
 		}
 	}
-	if (o->db == NULL && (o->db = getenv("CRM_DB")) != NULL &&
-	    *o->db == '\0')
-		o->db = NULL;
+	o->db = crm_db_path(o->db);
 	if (verb != V_ROUTE && o->db == NULL)
 		crm_usage_error(synopsis, "%s needs --db", verbs[verb - 1]);
 	if (verb != V_ROUTE && (o->nrules > 0 || o->kb != NULL || o->all))

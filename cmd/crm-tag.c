@@ -202,7 +202,6 @@ split_names(const char *opt, const char *arg, struct names *out, size_t want)
 static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
-	const char **r;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -251,12 +250,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			split_names("--rfm-fields", optarg, &o->rfm_fields, 3);
 			break;
 		case OPT_RULES:
-			r = crm_reallocarray(
-			    o->rules, o->nrules + 1, sizeof(*r));
-			if (r == NULL)
-				crm_die(EX_SOFTWARE, "out of memory");
-			o->rules = r;
-			r[o->nrules++] = optarg;
+			crm_opt_push(&o->rules, &o->nrules, optarg);
 			break;
 		case OPT_SEED:
 			o->seed = (unsigned long)crm_opt_long(
@@ -268,9 +262,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 				crm_bad_option(synopsis, c, argv);
 		}
 	}
-	if (o->db == NULL && (o->db = getenv("CRM_DB")) != NULL &&
-	    *o->db == '\0')
-		o->db = NULL;
+	o->db = crm_db_path(o->db);
 	if (o->auto_k && o->k == 0)
 		o->k = 10;
 	if (o->auto_k && o->k < 2)

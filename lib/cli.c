@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <utf8proc.h>
 
+#include "buf.h"
 #include "cli.h"
 
 static const char *progname = "crm";
@@ -214,6 +215,25 @@ crm_parse_format(const char *synopsis, const char *s)
 	if (strcmp(s, "jsonl") == 0)
 		return CRM_FMT_JSONL;
 	crm_usage_error(synopsis, "unknown format '%s' (csv, tsv or jsonl)", s);
+}
+
+void
+crm_opt_push(const char ***list, size_t *n, const char *arg)
+{
+	const char **p = crm_reallocarray(*list, *n + 1, sizeof(*p));
+
+	if (p == NULL)
+		crm_die(EX_SOFTWARE, "out of memory");
+	p[(*n)++] = arg;
+	*list = p;
+}
+
+const char *
+crm_db_path(const char *db)
+{
+	if (db == NULL && (db = getenv("CRM_DB")) != NULL && *db == '\0')
+		db = NULL;
+	return db;
 }
 
 long

@@ -9,6 +9,8 @@
 #ifndef CRM_CLI_H
 #define CRM_CLI_H
 
+#include <stddef.h>
+
 #include "err.h"
 #include "rec.h"
 
@@ -59,6 +61,12 @@ int crm_parse_double(const char *s, double min, double max, double *out);
  * given as ./train.
  */
 int crm_cli_verb(int *argc, char **argv, const char *const *verbs);
+
+/* Append arg to the list of a repeatable option; exits when out of memory. */
+void crm_opt_push(const char ***list, size_t *n, const char *arg);
+
+/* The store: db (from --db) if given, else $CRM_DB if set and not empty. */
+const char *crm_db_path(const char *db);
 
 /*
  * An option's whole number in [min, max]; a usage error (with synopsis,

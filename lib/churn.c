@@ -14,6 +14,7 @@
 #include "activity.h"
 #include "audit.h"
 #include "churn.h"
+#include "jw.h"
 #include "model.h"
 
 struct crm_churn {
@@ -145,15 +146,17 @@ static int
 reasons_json(struct crm_churn *c, const struct crm_rec *r, const double *x)
 {
 	const struct crm_tab *t = crm_binclf_tab(c->m);
-	struct crm_buf *b = &c->json, *name = &c->buf;
+	struct crm_buf *name = &c->buf;
+	struct crm_jw w;
 	size_t n, i, len;
 	const char *col, *v;
 	long k;
 	int bad = 0;
 
 	n = crm_binclf_reasons(c->m, x, c->why, (size_t)c->o->reasons);
-	crm_buf_reset(b);
-	bad |= crm_buf_addc(b, '[');
+	crm_buf_reset(&c->json);
+	crm_jw_init(&w, &c->json);
+	crm_jw_arr(&w);
 	for (i = 0; i < n; i++) {
 		col = crm_tab_column_name(t, c->why[i].col);
 		k = crm_rec_find(r, col, strlen(col));
@@ -170,13 +173,15 @@ reasons_json(struct crm_churn *c, const struct crm_rec *r, const double *x)
 			bad |= crm_buf_addf(name, "%s=%.*s", col,
 			    (int)(len > 60 ? 60 : len), v);
 		}
-		bad |= crm_buf_adds(b, i ? ",{\"feature\":" : "{\"feature\":");
-		bad |= crm_json_quote(b, name->p, name->len);
-		bad |= crm_buf_addf(
-		    b, ",\"contribution\":%.4f}", c->why[i].logodds);
+		crm_jw_obj(&w);
+		crm_jw_key(&w, "feature");
+		crm_jw_strn(&w, name->p, name->len);
+		crm_jw_key(&w, "contribution");
+		crm_jw_num(&w, "%.4f", c->why[i].logodds);
+		crm_jw_end(&w);
 	}
-	bad |= crm_buf_addc(b, ']');
-	return bad ? -1 : 0;
+	crm_jw_end(&w);
+	return bad || crm_jw_done(&w) == -1 ? -1 : 0;
 }
 
 /* A CSV or TSV header must have every field the model reads. */
@@ -285,57 +290,142 @@ eval_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	return 0;
 }
 
-/* A metric for printing: four decimals, or nan (null in JSON). */
+/* A metric for printing: four decimals, or nan. */
 static const char *
-fmt(char *buf, size_t n, double v, int json)
+fmt(char *buf, size_t n, double v)
 {
 	if (isnan(v))
-		return json ? "null" : "nan";
+		return "nan";
 	snprintf(buf, n, "%.4f", v);
 	return buf;
 }
 
+/*
+ * One line of figures: with json a JSON object, whose first key is key
+ * (when not NULL) with the value kv; else key=value pairs.
+ */
 static int
-metrics_line(struct crm_buf *b, int json, const char *prefix,
+metrics_line(struct crm_buf *b, int json, const char *key, size_t kv,
     const struct crm_binmetrics *m)
 {
 	char a[32], p[32];
+	struct crm_jw w;
 
-	if (json)
-		return crm_buf_addf(b,
-		    "{%s\"n\":%zu,\"positives\":%zu,\"auc\":%s,"
-		    "\"pr_auc\":%s,\"log_loss\":%.4f,\"brier\":%.4f,"
-		    "\"lift10\":%.2f}\n",
-		    prefix, m->n, m->pos, fmt(a, sizeof(a), m->auc, 1),
-		    fmt(p, sizeof(p), m->pr_auc, 1), m->log_loss, m->brier,
-		    m->lift10);
-	return crm_buf_addf(b,
-	    "%sn=%zu positives=%zu auc=%s pr_auc=%s "
-	    "log_loss=%.4f brier=%.4f lift10=%.2f\n",
-	    prefix, m->n, m->pos, fmt(a, sizeof(a), m->auc, 0),
-	    fmt(p, sizeof(p), m->pr_auc, 0), m->log_loss, m->brier, m->lift10);
+	if (!json)
+		return (key != NULL &&
+			   crm_buf_addf(b, "%s=%zu ", key, kv) == -1) ||
+			       crm_buf_addf(b,
+				   "n=%zu positives=%zu auc=%s pr_auc=%s "
+				   "log_loss=%.4f brier=%.4f lift10=%.2f\n",
+				   m->n, m->pos, fmt(a, sizeof(a), m->auc),
+				   fmt(p, sizeof(p), m->pr_auc), m->log_loss,
+				   m->brier, m->lift10) == -1
+			   ? -1
+			   : 0;
+	crm_jw_init(&w, b);
+	crm_jw_obj(&w);
+	if (key != NULL) {
+		crm_jw_key(&w, key);
+		crm_jw_int(&w, (long long)kv);
+	}
+	crm_jw_key(&w, "n");
+	crm_jw_int(&w, (long long)m->n);
+	crm_jw_key(&w, "positives");
+	crm_jw_int(&w, (long long)m->pos);
+	crm_jw_key(&w, "auc");
+	crm_jw_num(&w, "%.4f", m->auc);
+	crm_jw_key(&w, "pr_auc");
+	crm_jw_num(&w, "%.4f", m->pr_auc);
+	crm_jw_key(&w, "log_loss");
+	crm_jw_num(&w, "%.4f", m->log_loss);
+	crm_jw_key(&w, "brier");
+	crm_jw_num(&w, "%.4f", m->brier);
+	crm_jw_key(&w, "lift10");
+	crm_jw_num(&w, "%.2f", m->lift10);
+	crm_jw_end(&w);
+	return crm_jw_done(&w) == -1 || crm_buf_addc(b, '\n') == -1 ? -1 : 0;
 }
 
 int
 crm_churn_eval_text(const struct crm_churn *c, int json, struct crm_buf *b)
 {
 	const struct crm_churn_result *r = &c->res;
-	char prefix[64];
 	size_t f;
 	int bad = 0;
 
-	for (f = 0; f < r->nfolds; f++) {
-		snprintf(prefix, sizeof(prefix),
-		    json ? "\"fold\":%zu," : "fold=%zu ", f + 1);
-		bad |= metrics_line(b, json, prefix, &r->fold[f]);
-	}
-	if (r->nfolds > 0)
-		snprintf(prefix, sizeof(prefix),
-		    json ? "\"mean_of\":%zu," : "mean_of=%zu ", r->nfolds);
-	else
-		prefix[0] = '\0';
-	bad |= metrics_line(b, json, prefix, &r->fit);
+	for (f = 0; f < r->nfolds; f++)
+		bad |= metrics_line(b, json, "fold", f + 1, &r->fold[f]);
+	bad |= metrics_line(
+	    b, json, r->nfolds > 0 ? "mean_of" : NULL, r->nfolds, &r->fit);
 	return bad ? -1 : 0;
+}
+
+/* Add a figure to r: printed with format, null when undefined. */
+static int
+put_num(struct crm_rec *r, const char *name, const char *format, double v)
+{
+	char buf[64];
+	int n;
+
+	if (isnan(v))
+		return crm_rec_add(r, name, strlen(name), "", 0, CRM_NULL);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	n = snprintf(buf, sizeof(buf), format, v);
+#pragma GCC diagnostic pop
+	return crm_rec_add(r, name, strlen(name), buf, (size_t)n, CRM_NUMBER);
+}
+
+/* The record of one set of figures; fold NULL: none. */
+static int
+metrics_rec(struct crm_rec *r, const char *fold, enum crm_type ftype,
+    const struct crm_binmetrics *m)
+{
+	crm_rec_clear(r);
+	return (fold != NULL && crm_rec_add(r, "fold", 4, fold, strlen(fold),
+				    ftype) == -1) ||
+		       put_num(r, "n", "%.0f", (double)m->n) == -1 ||
+		       put_num(r, "positives", "%.0f", (double)m->pos) == -1 ||
+		       put_num(r, "auc", "%.4f", m->auc) == -1 ||
+		       put_num(r, "pr_auc", "%.4f", m->pr_auc) == -1 ||
+		       put_num(r, "log_loss", "%.4f", m->log_loss) == -1 ||
+		       put_num(r, "brier", "%.4f", m->brier) == -1 ||
+		       put_num(r, "lift10", "%.2f", m->lift10) == -1
+		   ? -1
+		   : 0;
+}
+
+int
+crm_churn_eval_records(
+    const struct crm_churn *c, struct crm_filter *f, struct crm_err *e)
+{
+	const struct crm_churn_result *res = &c->res;
+	struct crm_rec *r;
+	char num[32];
+	size_t i;
+	int rc = -1;
+
+	if ((r = crm_rec_new()) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < res->nfolds; i++) {
+		snprintf(num, sizeof(num), "%zu", i + 1);
+		if (metrics_rec(r, num, CRM_NUMBER, &res->fold[i]) == -1)
+			goto nomem;
+		if (crm_filter_emit(f, r, e) == -1)
+			goto out;
+	}
+	if (metrics_rec(r, res->nfolds > 0 ? "mean" : NULL, CRM_STRING,
+		&res->fit) == -1)
+		goto nomem;
+	if (crm_filter_emit(f, r, e) == -1)
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+out:
+	crm_rec_free(r);
+	return rc;
 }
 
 /* K-fold cross-validation of the kept records; 0 or -1 with e. */
@@ -367,6 +457,7 @@ train(struct crm_churn *c, struct crm_err *e)
 	const int *y = crm_binclf_set_labels(c->set);
 	size_t i, n = crm_binclf_set_size(c->set);
 	double *prob = NULL;
+	struct crm_jw w;
 	int rc = -1, bad = 0;
 
 	if ((c->m = crm_binclf_fit(c->set, 0, 0, &o->bp, e)) == NULL)
@@ -385,17 +476,34 @@ train(struct crm_churn *c, struct crm_err *e)
 	if (crm_binary_metrics(prob, y, n, m) == -1)
 		goto nomem;
 	c->res.features = crm_tab_width(t);
-	bad |= crm_buf_addf(&params,
-	    "{\"algo\":\"%s\",\"cost\":%g,\"seed\":%lu,\"label_field\":",
-	    o->bp.algo == CRM_ALGO_LR ? "lr" : "svm", o->bp.c, o->bp.seed);
-	bad |= crm_json_quote(&params, o->label_field, strlen(o->label_field));
-	bad |= crm_buf_adds(&params, ",\"id_field\":");
-	bad |= crm_json_quote(&params, o->id_field, strlen(o->id_field));
-	bad |= crm_buf_addc(&params, '}');
-	bad |= crm_buf_addf(&metrics,
-	    "{\"records\":%zu,\"positives\":%zu,\"features\":%zu,"
-	    "\"train_auc\":%.4f,\"train_log_loss\":%.4f}",
-	    m->n, m->pos, crm_tab_width(t), m->auc, m->log_loss);
+	crm_jw_init(&w, &params);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "algo");
+	crm_jw_str(&w, o->bp.algo == CRM_ALGO_LR ? "lr" : "svm");
+	crm_jw_key(&w, "cost");
+	crm_jw_num(&w, "%g", o->bp.c);
+	crm_jw_key(&w, "seed");
+	crm_jw_int(&w, (long long)o->bp.seed);
+	crm_jw_key(&w, "label_field");
+	crm_jw_str(&w, o->label_field);
+	crm_jw_key(&w, "id_field");
+	crm_jw_str(&w, o->id_field);
+	crm_jw_end(&w);
+	bad |= crm_jw_done(&w);
+	crm_jw_init(&w, &metrics);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "records");
+	crm_jw_int(&w, (long long)m->n);
+	crm_jw_key(&w, "positives");
+	crm_jw_int(&w, (long long)m->pos);
+	crm_jw_key(&w, "features");
+	crm_jw_int(&w, (long long)crm_tab_width(t));
+	crm_jw_key(&w, "train_auc");
+	crm_jw_num(&w, "%.4f", m->auc);
+	crm_jw_key(&w, "train_log_loss");
+	crm_jw_num(&w, "%.4f", m->log_loss);
+	crm_jw_end(&w);
+	bad |= crm_jw_done(&w);
 	if (bad || crm_binclf_save(c->m, &blob) == -1)
 		goto nomem;
 	if (o->model_file != NULL) {
@@ -501,11 +609,19 @@ fail:
 	return NULL;
 }
 
+/* The finish step of scoring: commit and close the decision log. */
+static int
+score_finish(void *arg, struct crm_filter *f, struct crm_err *e)
+{
+	(void)f;
+	return crm_churn_finish(arg, e);
+}
+
 const struct crm_filter_ops *
 crm_churn_ops(const struct crm_churn *c)
 {
 	static const struct crm_filter_ops score_ops = { check_header,
-		out_header, score_record, idle };
+		out_header, score_record, idle, score_finish };
 	static const struct crm_filter_ops keep_ops = { NULL, NULL, keep_record,
 		NULL };
 	static const struct crm_filter_ops eval_ops = { check_header, NULL,
@@ -563,9 +679,9 @@ static const char *const churn_features[] = {
 	"negative_messages_90d",
 };
 
-FILE *
-crm_churn_store_records(
-    struct crm_churn *c, const char *as_of, struct crm_err *e)
+int
+crm_churn_source(struct crm_churn *c, const char *as_of, struct crm_source *src,
+    struct crm_err *e)
 {
 	const struct crm_churn_opts *o = c->o;
 	struct crm_activity_opts fo;
@@ -576,7 +692,8 @@ crm_churn_store_records(
 	fo.nnames = sizeof(churn_features) / sizeof(churn_features[0]);
 	fo.id_field = o->id_field;
 	fo.extra = o->label_field;
-	return crm_activity_dump(c->st, &fo, o->verb != CRM_CHURN_SCORE, e);
+	return crm_activity_source(
+	    c->st, &fo, o->verb != CRM_CHURN_SCORE, src, e);
 }
 
 void

@@ -74,9 +74,12 @@ struct crm_churn *crm_churn_new(
 /*
  * The ops of a filter over the input, for the verb (arg: the struct
  * crm_churn): score writes each record with churn_prob, churn_risk,
- * churn_reasons (with reasons) and action (with an action); train and
- * eval --cv keep the labelled records; eval scores them.  A CSV header
- * that lacks a field the model needs skips the file.
+ * churn_reasons (with reasons) and action (with an action), and its
+ * finish step is crm_churn_finish(); train and eval --cv keep the
+ * labelled records; eval scores them.  A CSV header that lacks a field
+ * the model needs skips the file.  Train and eval have no finish step in
+ * the ops: the caller calls crm_churn_finish() once it has reported on
+ * the input (and decided whether rejects leave anything to do).
  */
 const struct crm_filter_ops *crm_churn_ops(const struct crm_churn *c);
 
@@ -110,13 +113,24 @@ const struct crm_churn_result *crm_churn_result(const struct crm_churn *c);
 int crm_churn_eval_text(const struct crm_churn *c, int json, struct crm_buf *b);
 
 /*
- * The store's customers with their features as of as_of (NULL: the last
- * event's day) and their label, as JSONL records in a temporary file,
- * rewound, for the filter; train and eval leave out customers without a
- * label.  NULL with e filled.
+ * Write eval's figures as records to f's output (crm_filter_emit), for
+ * --output-format: with folds, one record per fold whose first field,
+ * fold, is its number (1 to k), then one of the means with fold "mean";
+ * without, one record of the figures and no fold.  The other fields: n,
+ * positives, auc, pr_auc (null when undefined), log_loss, brier, lift10,
+ * numbers as the text has them.  0, or -1 with e filled.
  */
-FILE *crm_churn_store_records(
-    struct crm_churn *c, const char *as_of, struct crm_err *e);
+int crm_churn_eval_records(
+    const struct crm_churn *c, struct crm_filter *f, struct crm_err *e);
+
+/*
+ * The store's customers with their features as of as_of (NULL: the last
+ * event's day) and their label, as a record source read from a snapshot
+ * of the store (crm_activity_source); train and eval leave out customers
+ * without a label.  0, or -1 with e filled.
+ */
+int crm_churn_source(struct crm_churn *c, const char *as_of,
+    struct crm_source *src, struct crm_err *e);
 
 /* Free c, committing the decision log if crm_churn_finish did not. */
 void crm_churn_free(struct crm_churn *c);

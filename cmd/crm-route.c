@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "filter.h"
 #include "norm.h"
+#include "opt.h"
 #include "rec.h"
 #include "router.h"
 
@@ -22,65 +23,13 @@ static const char synopsis[] =
     "       crm-route agents --db FILE [common options] [file ...]\n"
     "       crm-route close --db FILE [common options] [file ...]\n";
 
-static const char help[] =
-    "Give each ticket a priority, queue, SLA due time and agent, or an\n"
-    "answer from the knowledge base; `agents' loads the agents, `close'\n"
-    "closes tickets and hands waiting ones to the agents freed.\n"
-    "\n"
-    "  --all-matches          every matching rule: one subtask per queue\n"
-    "  --burst N/DURATION     escalate the Nth short message of a customer\n"
-    "                         within DURATION (3/5m)\n"
-    "  --busy-timeout MS      wait this long for other writers (60000)\n"
-    "  --customer-field F     the customer's id (customer_id)\n"
-    "  --db FILE              the store: customers, agents, tickets, "
-    "audit\n"
-    "                         ($CRM_DB)\n"
-    "  --default-queue NAME   the queue when no rule gives one (general)\n"
-    "  --escalate-confidence P  escalate negative sentiment scored P or\n"
-    "                         more (0.9)\n"
-    "  --id-field F           the ticket's id (id)\n"
-    "  --input-format FMT     csv, tsv or jsonl (default: from the first "
-    "byte)\n"
-    "  --intent-field F       the intent, and F_score its score (intent)\n"
-    "  --kb FILE              answers: intent, answer, lang (zh, en)\n"
-    "  --max-errors N         stop after more than N rejected records\n"
-    "  --no-escalate          no escalation\n"
-    "  --now TIME             the time to route at (the clock)\n"
-    "  --output-format FMT    csv, tsv or jsonl (default: the input's)\n"
-    "  -q, --quiet            no summary on stderr\n"
-    "  --queues LIST          the queues rules may name (with --db: the\n"
-    "                         agents' skills too)\n"
-    "  --rejects FILE         write rejected records there as CSV\n"
-    "  --reply-confidence P   answer from the knowledge base when the "
-    "intent\n"
-    "                         is scored P or more (0.8)\n"
-    "  --rules FILE           routing rules: 'SQL expression -> settings'\n"
-    "  --senior-queue NAME    the queue of escalated tickets (senior)\n"
-    "  --sentiment-field F    the sentiment, and F_score its score "
-    "(sentiment)\n"
-    "  --short N              a short message has at most N characters "
-    "(200)\n"
-    "  --sla LIST             due times by priority "
-    "(P1=1h,P2=4h,P3=24h,P4=72h)\n"
-    "  --text-field F         the message (text)\n"
-    "  --time-field F         when the ticket was written (created)\n"
-    "  --urgency LIST         points of intents: INTENT=N,...\n"
-    "  --vip TIER             the tier of VIP customers (vip)\n"
-    "  -h, --help             this help\n"
-    "  --version              version of crm-route and its libraries\n"
-    "\n"
-    "Exit status: 0 ok, 64 usage, 65 bad rules or records rejected, 66\n"
-    "missing input, 69 store schema too new, 70 internal error, 73 cannot\n"
-    "create output, 74 I/O error, 75 store busy.  See crm-route(1).\n";
-
 enum verb { V_ROUTE, V_AGENTS, V_CLOSE }; /* in the order of verbs[] */
 static const char *const verbs[] = { "agents", "close", NULL };
 
 enum {
-	OPT_ALL = 256,
+	OPT_ALL = CRM_OPT_OWN,
 	OPT_BURST,
 	OPT_CUSTOMER_FIELD,
-	OPT_DB,
 	OPT_DEFAULT_QUEUE,
 	OPT_ESCALATE_CONF,
 	OPT_ID_FIELD,
@@ -101,38 +50,66 @@ enum {
 	OPT_VIP
 };
 
-static const struct option longopts[] = {
-	{ "all-matches", no_argument, NULL, OPT_ALL },
-	{ "burst", required_argument, NULL, OPT_BURST },
-	{ "customer-field", required_argument, NULL, OPT_CUSTOMER_FIELD },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "default-queue", required_argument, NULL, OPT_DEFAULT_QUEUE },
-	{ "escalate-confidence", required_argument, NULL, OPT_ESCALATE_CONF },
-	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
-	{ "intent-field", required_argument, NULL, OPT_INTENT_FIELD },
-	{ "kb", required_argument, NULL, OPT_KB },
-	{ "no-escalate", no_argument, NULL, OPT_NO_ESCALATE },
-	{ "now", required_argument, NULL, OPT_NOW },
-	{ "queues", required_argument, NULL, OPT_QUEUES },
-	{ "reply-confidence", required_argument, NULL, OPT_REPLY_CONF },
-	{ "rules", required_argument, NULL, OPT_RULES },
-	{ "senior-queue", required_argument, NULL, OPT_SENIOR_QUEUE },
-	{ "sentiment-field", required_argument, NULL, OPT_SENTIMENT_FIELD },
-	{ "short", required_argument, NULL, OPT_SHORT },
-	{ "sla", required_argument, NULL, OPT_SLA },
-	{ "text-field", required_argument, NULL, OPT_TEXT_FIELD },
-	{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
-	{ "urgency", required_argument, NULL, OPT_URGENCY },
-	{ "vip", required_argument, NULL, OPT_VIP },
-	CRM_FILTER_LONGOPTS,
-	{ NULL, 0, NULL, 0 },
+static const struct crm_optdef options[] = {
+	{ "all-matches", OPT_ALL, NULL,
+	    "every matching rule: one subtask per queue" },
+	{ "burst", OPT_BURST, "N/DURATION",
+	    "escalate the Nth short message of a customer\nwithin DURATION "
+	    "(3/5m)" },
+	{ "customer-field", OPT_CUSTOMER_FIELD, "F",
+	    "the customer's id (customer_id)" },
+	{ "db", CRM_OPT_DB, "FILE",
+	    "the store: customers, agents, tickets, audit\n($CRM_DB)" },
+	{ "default-queue", OPT_DEFAULT_QUEUE, "NAME",
+	    "the queue when no rule gives one (general)" },
+	{ "escalate-confidence", OPT_ESCALATE_CONF, "P",
+	    "escalate negative sentiment scored P or more\n(0.9)" },
+	{ "id-field", OPT_ID_FIELD, "F", "the ticket's id (id)" },
+	{ "intent-field", OPT_INTENT_FIELD, "F",
+	    "the intent, and F_score its score (intent)" },
+	{ "kb", OPT_KB, "FILE", "answers: intent, answer, lang (zh, en)" },
+	{ "no-escalate", OPT_NO_ESCALATE, NULL, "no escalation" },
+	{ "now", OPT_NOW, "TIME", "the time to route at (the clock)" },
+	{ "queues", OPT_QUEUES, "LIST",
+	    "the queues rules may name (with --db: the\nagents' skills too)" },
+	{ "reply-confidence", OPT_REPLY_CONF, "P",
+	    "answer from the knowledge base when the intent\nis scored P or "
+	    "more (0.8)" },
+	{ "rules", OPT_RULES, "FILE",
+	    "routing rules: 'SQL expression -> settings'" },
+	{ "senior-queue", OPT_SENIOR_QUEUE, "NAME",
+	    "the queue of escalated tickets (senior)" },
+	{ "sentiment-field", OPT_SENTIMENT_FIELD, "F",
+	    "the sentiment, and F_score its score\n(sentiment)" },
+	{ "short", OPT_SHORT, "N",
+	    "a short message has at most N characters (200)" },
+	{ "sla", OPT_SLA, "LIST",
+	    "due times by priority\n"
+	    "(P1=1h,P2=4h,P3=24h,P4=72h)" },
+	{ "text-field", OPT_TEXT_FIELD, "F", "the message (text)" },
+	{ "time-field", OPT_TIME_FIELD, "F",
+	    "when the ticket was written (created)" },
+	{ "urgency", OPT_URGENCY, "LIST", "points of intents: INTENT=N,..." },
+	{ "vip", OPT_VIP, "TIER", "the tier of VIP customers (vip)" },
+	CRM_OPTDEF_END,
+};
+
+static const struct crm_cmd cmd = {
+	synopsis,
+	"Give each ticket a priority, queue, SLA due time and agent, or an\n"
+	"answer from the knowledge base; `agents' loads the agents, `close'\n"
+	"closes tickets and hands waiting ones to the agents freed.\n",
+	"Exit status: 0 ok, 64 usage, 65 bad rules or records rejected, 66\n"
+	"missing input, 69 store schema too new, 70 internal error, 73 cannot\n"
+	"create output, 74 I/O error, 75 store busy.  See crm-route(1).\n",
+	options,
+	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
 
 struct opts {
 	struct crm_router_opts r;
 	const char **rules; /* --rules files */
-	int quiet;
-	struct crm_filter_opts fo;
+	struct crm_common c;
 };
 
 /* ==== Options ==== */
@@ -165,101 +142,93 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 {
 	struct crm_router_opts *ro = &o->r;
 	struct crm_err e;
-	const char *why;
+	const char *why, *arg;
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	crm_err_clear(&e);
+	crm_common_init(&o->c);
 	opt_ok(crm_router_opts_init(ro, (enum crm_router_verb)verb, &e), &e);
-	o->fo.max_errors = -1;
-	while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
+	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
 		switch (c) {
 		case OPT_ALL:
 			ro->all = 1;
 			break;
 		case OPT_BURST:
-			opt_ok(crm_router_opt_burst(ro, optarg, &e), &e);
+			opt_ok(crm_router_opt_burst(ro, arg, &e), &e);
 			break;
 		case OPT_CUSTOMER_FIELD:
-			ro->customer_field = optarg;
-			break;
-		case OPT_DB:
-			ro->db = optarg;
+			ro->customer_field = arg;
 			break;
 		case OPT_DEFAULT_QUEUE:
-			opt_ok(
-			    crm_router_opt_queue("--default-queue", optarg, &e),
+			opt_ok(crm_router_opt_queue("--default-queue", arg, &e),
 			    &e);
-			ro->default_queue = optarg;
+			ro->default_queue = arg;
 			break;
 		case OPT_ESCALATE_CONF:
 			ro->escalate_conf =
-			    opt_double("--escalate-confidence", optarg, 0, 1);
+			    opt_double("--escalate-confidence", arg, 0, 1);
 			break;
 		case OPT_ID_FIELD:
-			ro->id_field = optarg;
+			ro->id_field = arg;
 			break;
 		case OPT_INTENT_FIELD:
-			ro->intent_field = optarg;
+			ro->intent_field = arg;
 			break;
 		case OPT_KB:
-			ro->kb = optarg;
+			ro->kb = arg;
 			break;
 		case OPT_NO_ESCALATE:
 			ro->no_escalate = 1;
 			break;
 		case OPT_NOW:
 			if (crm_norm_seconds(
-				optarg, strlen(optarg), &ro->now, &why) == -1)
-				crm_usage_error(synopsis, "bad --now '%s': %s",
-				    optarg, why);
+				arg, strlen(arg), &ro->now, &why) == -1)
+				crm_usage_error(
+				    synopsis, "bad --now '%s': %s", arg, why);
 			break;
 		case OPT_QUEUES:
-			ro->queues = optarg;
+			ro->queues = arg;
 			break;
 		case OPT_REPLY_CONF:
 			ro->reply_conf =
-			    opt_double("--reply-confidence", optarg, 0, 1);
+			    opt_double("--reply-confidence", arg, 0, 1);
 			break;
 		case OPT_RULES:
-			crm_opt_push(&o->rules, &ro->nrules, optarg);
+			crm_opt_push(&o->rules, &ro->nrules, arg);
 			break;
 		case OPT_SENIOR_QUEUE:
-			opt_ok(
-			    crm_router_opt_queue("--senior-queue", optarg, &e),
+			opt_ok(crm_router_opt_queue("--senior-queue", arg, &e),
 			    &e);
-			ro->senior_queue = optarg;
+			ro->senior_queue = arg;
 			break;
 		case OPT_SENTIMENT_FIELD:
-			ro->sentiment_field = optarg;
+			ro->sentiment_field = arg;
 			break;
 		case OPT_SHORT:
-			ro->short_chars = crm_opt_long(
-			    synopsis, "--short", optarg, 0, 1000000);
+			ro->short_chars =
+			    crm_opt_long(synopsis, "--short", arg, 0, 1000000);
 			break;
 		case OPT_SLA:
-			opt_ok(crm_router_opt_sla(ro, optarg, &e), &e);
+			opt_ok(crm_router_opt_sla(ro, arg, &e), &e);
 			break;
 		case OPT_TEXT_FIELD:
-			ro->text_field = optarg;
+			ro->text_field = arg;
 			break;
 		case OPT_TIME_FIELD:
-			ro->time_field = optarg;
+			ro->time_field = arg;
 			break;
 		case OPT_URGENCY:
-			opt_ok(crm_router_opt_urgency(ro, optarg, &e), &e);
+			opt_ok(crm_router_opt_urgency(ro, arg, &e), &e);
 			break;
 		case OPT_VIP:
-			ro->vip = optarg;
+			ro->vip = arg;
 			break;
-		default:
-			if (!crm_filter_option(c, optarg, synopsis, help,
-				&o->fo, &ro->busy_ms, &o->quiet))
-				crm_bad_option(synopsis, c, argv);
 		}
 	}
 	ro->rules = o->rules;
-	ro->db = crm_db_path(ro->db);
+	ro->db = o->c.db;
+	ro->busy_ms = o->c.busy_ms;
 	if (verb != V_ROUTE && ro->db == NULL)
 		crm_usage_error(synopsis, "%s needs --db", verbs[verb - 1]);
 	if (verb != V_ROUTE && (ro->nrules > 0 || ro->kb != NULL || ro->all))
@@ -313,6 +282,13 @@ idle(void *arg)
 	crm_router_idle(((struct run *)arg)->r);
 }
 
+static int
+finish(void *arg, struct crm_filter *f, struct crm_err *e)
+{
+	(void)f;
+	return crm_router_finish(((struct run *)arg)->r, e);
+}
+
 static void
 summary(const struct run *run, enum verb verb)
 {
@@ -347,7 +323,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct crm_filter_ops ops = { check_header, out_header,
-		record, idle };
+		record, idle, finish };
 	enum verb verb;
 	struct opts o;
 	struct run run;
@@ -367,15 +343,15 @@ main(int argc, char **argv)
 		exit(e.code);
 	}
 	if (verb == V_CLOSE)
-		o.fo.no_output = 1;
-	if ((run.f = crm_filter_new(&o.fo, &ops, &run, &e)) == NULL)
+		o.c.fo.no_output = 1;
+	if ((run.f = crm_filter_new(&o.c.fo, &ops, &run, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
 	rc = crm_filter_run(run.f, argc, argv);
-	if (crm_router_finish(run.r, rc == 0, &e) == -1 && rc == 0) {
+	if (crm_router_close(run.r, &e) == -1 && rc == 0) {
 		crm_report(&e);
 		rc = e.code;
 	}
-	if (!o.quiet)
+	if (!o.c.quiet)
 		summary(&run, verb);
 	rc = crm_filter_finish(run.f, rc);
 	crm_filter_free(run.f);

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "desk.h"
+#include "jw.h"
 #include "norm.h"
 #include "rec.h"
 #include "route.h"
@@ -719,36 +720,66 @@ answer(const struct crm_router *r, const struct crm_rec *rec, size_t *alen)
 	    text != NULL ? crm_route_lang(text, tlen) : "", alen);
 }
 
-/* The audit log's reasons for rt, as JSON in r->json. */
+/*
+ * The audit log's output for rt (priority, queue, assignee) in r->out and
+ * its reasons (rule, score, escalated, answered) in r->json; 0 or -1.
+ */
 static int
-reasons(struct crm_router *r, const struct route *rt)
+decision(struct crm_router *r, const struct route *rt)
 {
-	struct crm_buf *b = &r->json;
-	int bad = 0;
+	struct crm_jw w;
+	int bad;
 
-	crm_buf_reset(b);
-	bad |= crm_buf_adds(b, "{\"rule\":");
+	crm_buf_reset(&r->out);
+	crm_jw_init(&w, &r->out);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "priority");
+	crm_jw_str(&w, pnames[rt->priority]);
+	crm_jw_key(&w, "queue");
+	crm_jw_str(&w, rt->reply ? BOT : rt->queue);
+	crm_jw_key(&w, "assignee");
+	if (r->agent.len > 0)
+		crm_jw_strn(&w, r->agent.p, r->agent.len);
+	else
+		crm_jw_null(&w);
+	crm_jw_end(&w);
+	bad = crm_jw_done(&w);
+
+	crm_buf_reset(&r->json);
+	crm_jw_init(&w, &r->json);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "rule");
 	if (rt->rule != NULL) {
 		crm_buf_reset(&r->buf);
-		bad |= crm_buf_addf(
-		    &r->buf, "%s:%lu", rt->rule->file, rt->rule->line);
-		bad |= crm_json_quote(b, r->buf.p, r->buf.len);
+		if (crm_buf_addf(&r->buf, "%s:%lu", rt->rule->file,
+			rt->rule->line) == -1)
+			return -1;
+		crm_jw_strn(&w, r->buf.p, r->buf.len);
 	} else {
-		bad |= crm_buf_adds(b, "null");
+		crm_jw_null(&w);
 	}
-	bad |= crm_buf_addf(b,
-	    ",\"score\":{\"urgency\":%.2f,\"sentiment\":%.2f,"
-	    "\"value\":%.2f,\"waiting\":%.2f,\"total\":%.2f}",
-	    rt->score.urgency, rt->score.sentiment, rt->score.value,
-	    rt->score.waiting, rt->score.total);
-	bad |= crm_buf_adds(b, ",\"escalated\":");
+	crm_jw_key(&w, "score");
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "urgency");
+	crm_jw_num(&w, "%.2f", rt->score.urgency);
+	crm_jw_key(&w, "sentiment");
+	crm_jw_num(&w, "%.2f", rt->score.sentiment);
+	crm_jw_key(&w, "value");
+	crm_jw_num(&w, "%.2f", rt->score.value);
+	crm_jw_key(&w, "waiting");
+	crm_jw_num(&w, "%.2f", rt->score.waiting);
+	crm_jw_key(&w, "total");
+	crm_jw_num(&w, "%.2f", rt->score.total);
+	crm_jw_end(&w);
+	crm_jw_key(&w, "escalated");
 	if (rt->escalated != NULL)
-		bad |= crm_json_quote(b, rt->escalated, strlen(rt->escalated));
+		crm_jw_str(&w, rt->escalated);
 	else
-		bad |= crm_buf_adds(b, "null");
-	bad |= crm_buf_addf(
-	    b, ",\"answered\":%s}", rt->reply != NULL ? "true" : "false");
-	return bad ? -1 : 0;
+		crm_jw_null(&w);
+	crm_jw_key(&w, "answered");
+	crm_jw_bool(&w, rt->reply != NULL);
+	crm_jw_end(&w);
+	return bad | crm_jw_done(&w);
 }
 
 /*
@@ -810,16 +841,7 @@ deliver(struct crm_router *r, struct crm_rec *rec, const struct route *rt,
 	if (r->audit == NULL)
 		return 0;
 	id = text_of(rec, o->id_field, &idlen); /* rec moved as it grew */
-	crm_buf_reset(&r->out);
-	if (crm_buf_addf(&r->out, "{\"priority\":\"%s\",\"queue\":",
-		pnames[rt->priority]) == -1 ||
-	    crm_json_quote(&r->out, rt->reply ? BOT : rt->queue,
-		strlen(rt->reply ? BOT : rt->queue)) == -1 ||
-	    crm_buf_adds(&r->out, ",\"assignee\":") == -1 ||
-	    (r->agent.len > 0
-		    ? crm_json_quote(&r->out, r->agent.p, r->agent.len)
-		    : crm_buf_adds(&r->out, "null")) == -1 ||
-	    crm_buf_addc(&r->out, '}') == -1 || reasons(r, rt) == -1)
+	if (decision(r, rt) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	bad = crm_audit_add(r->audit, id, idlen, r->out.p, r->out.len,
 	    rt->score.total, r->json.p, r->json.len, e);
@@ -1073,40 +1095,52 @@ static int
 drained(void *arg, const char *ticket, const char *agent)
 {
 	struct crm_router *r = arg;
+	struct crm_jw w;
 	struct crm_err e;
 
 	crm_buf_reset(&r->buf);
 	crm_err_clear(&e);
-	if (crm_buf_adds(&r->buf, "{\"assignee\":") == -1 ||
-	    crm_json_quote(&r->buf, agent, strlen(agent)) == -1 ||
-	    crm_buf_addc(&r->buf, '}') == -1)
+	crm_jw_init(&w, &r->buf);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "assignee");
+	crm_jw_str(&w, agent);
+	crm_jw_end(&w);
+	if (crm_jw_done(&w) == -1)
+		return -1;
+	crm_buf_reset(&r->json);
+	crm_jw_init(&w, &r->json);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "from");
+	crm_jw_str(&w, "waiting");
+	crm_jw_end(&w);
+	if (crm_jw_done(&w) == -1)
 		return -1;
 	return crm_audit_add(r->audit, ticket, strlen(ticket), r->buf.p,
-	    r->buf.len, 0, "{\"from\":\"waiting\"}", 18, &e);
+	    r->buf.len, 0, r->json.p, r->json.len, &e);
 }
 
 int
-crm_router_finish(struct crm_router *r, int ok, struct crm_err *e)
+crm_router_finish(struct crm_router *r, struct crm_err *e)
 {
-	struct crm_audit *a = r->audit;
-	struct crm_err e2;
 	long n;
-	int rc = 0;
 
 	/* closed tickets and new agents make room for waiting tickets */
-	if (ok && r->o->verb != CRM_ROUTER_ROUTE) {
-		if (crm_audit_begin(a, e) == -1 ||
-		    (n = crm_desk_drain(r->desk, drained, r, e)) < 0)
-			rc = -1;
-		else
-			r->n.drained = (unsigned long long)n;
-	}
+	if (r->o->verb == CRM_ROUTER_ROUTE)
+		return 0;
+	if (crm_audit_begin(r->audit, e) == -1 ||
+	    (n = crm_desk_drain(r->desk, drained, r, e)) < 0)
+		return -1;
+	r->n.drained = (unsigned long long)n;
+	return 0;
+}
+
+int
+crm_router_close(struct crm_router *r, struct crm_err *e)
+{
+	struct crm_audit *a = r->audit;
+
 	r->audit = NULL;
-	if (rc == 0)
-		return crm_audit_close(a, e);
-	crm_err_clear(&e2);
-	crm_audit_close(a, &e2);
-	return rc;
+	return crm_audit_close(a, e);
 }
 
 void

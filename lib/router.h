@@ -137,11 +137,18 @@ int crm_router_record(struct crm_router *r, struct crm_rec *rec,
 void crm_router_idle(struct crm_router *r);
 
 /*
- * The end of the run (ok: no fatal error ended it): for `agents' and
- * `close', the waiting tickets go to the agents that have room; the audit
- * is closed.  0, or -1 with e filled.
+ * The end of the input (a filter's finish step): for `agents' and
+ * `close', the waiting tickets go to the agents that now have room.  0,
+ * or -1 with e filled.
  */
-int crm_router_finish(struct crm_router *r, int ok, struct crm_err *e);
+int crm_router_finish(struct crm_router *r, struct crm_err *e);
+
+/*
+ * Commit what the audit holds and close it (crm_router_free does, with
+ * no word of a failure, when this was not called).  0, or -1 with e
+ * filled.
+ */
+int crm_router_close(struct crm_router *r, struct crm_err *e);
 
 struct crm_router_counts {
 	unsigned long long answered, escalated, assigned, waiting, split;

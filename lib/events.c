@@ -98,3 +98,62 @@ crm_ids_close(struct crm_ids *c)
 	sqlite3_finalize(c->st);
 	free(c);
 }
+
+/* The source's state: the cursor, its snapshot and the field name. */
+struct ids_src {
+	struct crm_store *snap;
+	struct crm_ids *ids;
+	const char *field;
+};
+
+static int
+ids_next(void *arg, struct crm_rec *r, struct crm_err *e)
+{
+	struct ids_src *s = arg;
+	const char *id;
+	size_t len;
+	int rc;
+
+	if ((rc = crm_ids_next(s->ids, &id, &len, e)) != 1)
+		return rc;
+	crm_rec_clear(r);
+	if (crm_rec_add(r, s->field, strlen(s->field), id, len, CRM_STRING) ==
+	    -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 1;
+}
+
+static void
+ids_src_close(void *arg)
+{
+	struct ids_src *s = arg;
+
+	crm_ids_close(s->ids);
+	crm_store_close(s->snap);
+	free(s);
+}
+
+int
+crm_ids_source(struct crm_store *snap, enum crm_ids_of what, const char *field,
+    struct crm_source *src, struct crm_err *e)
+{
+	struct ids_src *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		crm_store_close(snap);
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	s->snap = snap;
+	s->field = field;
+	if ((s->ids = crm_ids_open(snap, what, e)) == NULL) {
+		ids_src_close(s);
+		return -1;
+	}
+	memset(src, 0, sizeof(*src));
+	src->name = "store";
+	src->fmt = CRM_FMT_JSONL;
+	src->next = ids_next;
+	src->close = ids_src_close;
+	src->arg = s;
+	return 0;
+}

@@ -6,8 +6,10 @@
  * Ownership of the tables: lib/load.c writes customers and events (the
  * only writer, through crm-ingest); this module is where tools read them
  * as rows, so that no binary holds SQL of its own.  Every function takes
- * the store (or a snapshot of it) from the caller, which must outlive the
- * cursors made here; a struct crm_ids owns its prepared statement.
+ * the store (or a snapshot of it, crm_store_snapshot()) from the caller,
+ * which must outlive the cursors made here, except the record source,
+ * which takes over its snapshot; a struct crm_ids owns its prepared
+ * statement.
  */
 #ifndef CRM_EVENTS_H
 #define CRM_EVENTS_H
@@ -15,6 +17,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "filter.h"
 #include "store.h"
 
 /* One row of the events table, as read (valid during the callback). */
@@ -53,5 +56,16 @@ struct crm_ids *crm_ids_open(
 int crm_ids_next(
     struct crm_ids *c, const char **id, size_t *len, struct crm_err *e);
 void crm_ids_close(struct crm_ids *c);
+
+/*
+ * A record source (filter.h) of the ids, one JSONL-typed record each:
+ * {field: id}.  It takes over snap, a snapshot of the store (also on
+ * failure), and closes it with the cursor when the last id is read (its
+ * close function), so that the run's own writes, made through the store
+ * itself, never show up in it and the WAL is not held past the input.
+ * The source is named "store" in messages.  0, or -1 with e filled.
+ */
+int crm_ids_source(struct crm_store *snap, enum crm_ids_of what,
+    const char *field, struct crm_source *src, struct crm_err *e);
 
 #endif

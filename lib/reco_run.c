@@ -3,7 +3,6 @@
  * events in, the model fitted, kept, loaded and asked, the decisions
  * logged, eval's figures out.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "audit.h"
 #include "cli.h"
 #include "events.h"
+#include "jw.h"
 #include "model.h"
 #include "norm.h"
 #include "reco_run.h"
@@ -27,6 +27,9 @@ struct crm_reco_run {
 	struct crm_reco_data *data;
 	struct crm_reco_hit *hits;
 	struct crm_buf json;
+	struct crm_buf why;
+	struct crm_buf text;	    /* eval's figures as text */
+	int summarized;		    /* the read summary was noted */
 	unsigned long long popular; /* records given the popular items */
 	unsigned long long noitem;  /* fit, eval: records without an item */
 };
@@ -236,7 +239,14 @@ int
 crm_reco_run_events(
     struct crm_reco_run *r, struct crm_store *st, struct crm_err *e)
 {
-	return crm_events_with_item(st, add_event, r, e);
+	struct crm_store *snap;
+	int rc;
+
+	if ((snap = crm_store_snapshot(st, e)) == NULL)
+		return -1;
+	rc = crm_events_with_item(snap, add_event, r, e);
+	crm_store_close(snap);
+	return rc;
 }
 
 /* ==== Recommending ==== */
@@ -251,25 +261,37 @@ out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
 	return 0;
 }
 
-/* The hits as a JSON array of {"item": id, "score": s} into r->json. */
+/*
+ * The hits as a JSON array of {"item": id, "score": s} into r->json, and
+ * the reasons, {"source": source}, into r->why.
+ */
 static int
-hits_json(struct crm_reco_run *r, size_t n)
+hits_json(struct crm_reco_run *r, size_t n, const char *source)
 {
-	struct crm_buf *b = &r->json;
+	struct crm_jw w, y;
 	const char *id;
 	size_t i, len;
-	int bad = 0;
 
-	crm_buf_reset(b);
-	bad |= crm_buf_addc(b, '[');
+	crm_buf_reset(&r->json);
+	crm_jw_init(&w, &r->json);
+	crm_jw_arr(&w);
 	for (i = 0; i < n; i++) {
 		id = crm_reco_item_name(r->m, r->hits[i].item, &len);
-		bad |= crm_buf_adds(b, i ? ",{\"item\":" : "{\"item\":");
-		bad |= crm_json_quote(b, id, len);
-		bad |= crm_buf_addf(b, ",\"score\":%.4f}", r->hits[i].score);
+		crm_jw_obj(&w);
+		crm_jw_key(&w, "item");
+		crm_jw_strn(&w, id, len);
+		crm_jw_key(&w, "score");
+		crm_jw_num(&w, "%.4f", r->hits[i].score);
+		crm_jw_end(&w);
 	}
-	bad |= crm_buf_addc(b, ']');
-	return bad ? -1 : 0;
+	crm_jw_end(&w);
+	crm_buf_reset(&r->why);
+	crm_jw_init(&y, &r->why);
+	crm_jw_obj(&y);
+	crm_jw_key(&y, "source");
+	crm_jw_str(&y, source);
+	crm_jw_end(&y);
+	return crm_jw_done(&w) == -1 || crm_jw_done(&y) == -1 ? -1 : 0;
 }
 
 static int
@@ -277,7 +299,7 @@ reco_record(void *arg, struct crm_rec *rec, int *drop, struct crm_err *e)
 {
 	struct crm_reco_run *r = arg;
 	const struct crm_reco_run_opts *o = r->o;
-	const char *key, *source, *why;
+	const char *key, *source;
 	size_t klen, n;
 	int rc, pop;
 	long i;
@@ -298,14 +320,13 @@ reco_record(void *arg, struct crm_rec *rec, int *drop, struct crm_err *e)
 	}
 	r->popular += pop;
 	source = pop ? "popular" : "model";
-	why = pop ? "{\"source\":\"popular\"}" : "{\"source\":\"model\"}";
-	if (hits_json(r, n) == -1)
+	if (hits_json(r, n, source) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	/* log first: key points into rec, which the fields below change */
 	if (r->audit != NULL) {
 		crm_err_field(e, "", 0);
 		if (crm_audit_add(r->audit, key, klen, r->json.p, r->json.len,
-			n > 0 ? r->hits[0].score : 0, why, strlen(why),
+			n > 0 ? r->hits[0].score : 0, r->why.p, r->why.len,
 			e) == -1)
 			return CRM_FILTER_FATAL;
 	}
@@ -324,70 +345,18 @@ idle(void *arg)
 	crm_audit_idle(((struct crm_reco_run *)arg)->audit);
 }
 
-static const struct crm_filter_ops reco_ops = { check_header, out_header,
-	reco_record, idle };
-static const struct crm_filter_ops add_ops = { check_header, NULL, add_record,
-	NULL };
-
-const struct crm_filter_ops *
-crm_reco_run_ops(const struct crm_reco_run *r)
-{
-	return r->o->verb == CRM_RECO_RECOMMEND ? &reco_ops : &add_ops;
-}
-
-FILE *
-crm_reco_run_store_records(
-    struct crm_reco_run *r, struct crm_store *st, struct crm_err *e)
+int
+crm_reco_run_source(struct crm_reco_run *r, struct crm_store *st,
+    struct crm_source *src, struct crm_err *e)
 {
 	const struct crm_reco_run_opts *o = r->o;
-	const char *field = o->item_mode ? o->item_field : o->id_field;
-	const char *v;
-	struct crm_ids *ids;
-	struct crm_buf b;
-	size_t len;
-	FILE *fp;
-	int rc, ok = 0;
+	struct crm_store *snap;
 
-	if ((fp = tmpfile()) == NULL) {
-		crm_err_set(e, EX_CANTCREAT,
-		    "cannot create a temporary file: %s", strerror(errno));
-		return NULL;
-	}
-	crm_buf_init(&b);
-	if ((ids = crm_ids_open(st,
-		 o->item_mode ? CRM_IDS_ITEMS : CRM_IDS_CUSTOMERS, e)) == NULL)
-		goto out;
-	while ((rc = crm_ids_next(ids, &v, &len, e)) == 1) {
-		crm_buf_reset(&b);
-		if (crm_buf_addc(&b, '{') == -1 ||
-		    crm_json_quote(&b, field, strlen(field)) == -1 ||
-		    crm_buf_addc(&b, ':') == -1 ||
-		    crm_json_quote(&b, v, len) == -1 ||
-		    crm_buf_adds(&b, "}\n") == -1) {
-			crm_err_set(e, EX_SOFTWARE, "out of memory");
-			goto out;
-		}
-		if (fwrite(b.p, 1, b.len, fp) != b.len) {
-			crm_err_set(
-			    e, EX_IOERR, "cannot write a temporary file");
-			goto out;
-		}
-	}
-	if (rc == 0) {
-		if (fflush(fp) == EOF || fseek(fp, 0, SEEK_SET) == -1)
-			crm_err_set(
-			    e, EX_IOERR, "cannot read a temporary file");
-		else
-			ok = 1;
-	}
-out:
-	crm_ids_close(ids);
-	crm_buf_release(&b);
-	if (!ok) {
-		fclose(fp);
-		return NULL;
-	}
-	return fp;
+	if ((snap = crm_store_snapshot(st, e)) == NULL)
+		return -1;
+	return crm_ids_source(snap,
+	    o->item_mode ? CRM_IDS_ITEMS : CRM_IDS_CUSTOMERS,
+	    o->item_mode ? o->item_field : o->id_field, src, e);
 }
 
 /* ==== The run ==== */
@@ -430,6 +399,8 @@ crm_reco_run_new(
 	r->o = o;
 	r->st = st;
 	crm_buf_init(&r->json);
+	crm_buf_init(&r->why);
+	crm_buf_init(&r->text);
 	if (o->verb == CRM_RECO_RECOMMEND) {
 		if (load_model(r, e) == -1)
 			goto fail;
@@ -481,32 +452,72 @@ params_json(struct crm_reco_run *r, const struct crm_reco *m, struct crm_buf *b)
 {
 	const struct crm_reco_params *p = crm_reco_params(m);
 	const struct crm_reco_run_opts *o = r->o;
-	int bad = 0;
+	struct crm_jw w;
 
-	bad |= crm_buf_addf(b, "{\"algo\":\"%s\",\"asked\":\"%s\"",
-	    crm_reco_algo_name(crm_reco_algo(m)),
-	    crm_reco_algo_name(crm_reco_asked(m)));
+	crm_jw_init(&w, b);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "algo");
+	crm_jw_str(&w, crm_reco_algo_name(crm_reco_algo(m)));
+	crm_jw_key(&w, "asked");
+	crm_jw_str(&w, crm_reco_algo_name(crm_reco_asked(m)));
 	switch (crm_reco_algo(m)) {
 	case CRM_RECO_EASE:
-		bad |= crm_buf_addf(b, ",\"lambda\":%g", p->lambda);
+		crm_jw_key(&w, "lambda");
+		crm_jw_num(&w, "%g", p->lambda);
 		break;
 	case CRM_RECO_KNN:
-		bad |= crm_buf_addf(b, ",\"neighbours\":%zu", p->neighbours);
+		crm_jw_key(&w, "neighbours");
+		crm_jw_int(&w, (long long)p->neighbours);
 		break;
 	case CRM_RECO_ALS:
-		bad |= crm_buf_addf(b,
-		    ",\"factors\":%zu,\"iterations\":%zu,\"reg\":%g,"
-		    "\"alpha\":%g,\"seed\":%lu",
-		    p->factors, p->iterations, p->reg, p->alpha, p->seed);
+		crm_jw_key(&w, "factors");
+		crm_jw_int(&w, (long long)p->factors);
+		crm_jw_key(&w, "iterations");
+		crm_jw_int(&w, (long long)p->iterations);
+		crm_jw_key(&w, "reg");
+		crm_jw_num(&w, "%g", p->reg);
+		crm_jw_key(&w, "alpha");
+		crm_jw_num(&w, "%g", p->alpha);
+		crm_jw_key(&w, "seed");
+		crm_jw_int(&w, (long long)p->seed);
 		break;
 	}
-	bad |= crm_buf_addf(b, ",\"weighted\":%s,\"id_field\":",
-	    o->weight_field != NULL || o->typed_weights ? "true" : "false");
-	bad |= crm_json_quote(b, o->id_field, strlen(o->id_field));
-	bad |= crm_buf_adds(b, ",\"item_field\":");
-	bad |= crm_json_quote(b, o->item_field, strlen(o->item_field));
-	bad |= crm_buf_addc(b, '}');
-	return bad ? -1 : 0;
+	crm_jw_key(&w, "weighted");
+	crm_jw_bool(&w, o->weight_field != NULL || o->typed_weights);
+	crm_jw_key(&w, "id_field");
+	crm_jw_str(&w, o->id_field);
+	crm_jw_key(&w, "item_field");
+	crm_jw_str(&w, o->item_field);
+	crm_jw_end(&w);
+	return crm_jw_done(&w);
+}
+
+/* What a model was fitted on, as JSON for the models table. */
+static int
+metrics_json(struct crm_reco_run *r, struct crm_buf *b)
+{
+	struct crm_jw w;
+
+	crm_jw_init(&w, b);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "interactions");
+	crm_jw_int(&w, (long long)crm_reco_data_count(r->data));
+	crm_jw_key(&w, "pairs");
+	crm_jw_int(&w, (long long)crm_reco_pairs(r->m));
+	crm_jw_key(&w, "customers");
+	crm_jw_int(&w, (long long)crm_reco_customers(r->m));
+	crm_jw_key(&w, "items");
+	crm_jw_int(&w, (long long)crm_reco_items(r->m));
+	crm_jw_end(&w);
+	return crm_jw_done(&w);
+}
+
+/* The fit is over: the progress line can go. */
+static void
+fit_over(const struct crm_reco_run *r)
+{
+	if (r->o->rp.progress != NULL)
+		r->o->rp.progress(r->o->rp.progress_arg, NULL);
 }
 
 static int
@@ -519,17 +530,15 @@ fit_finish(struct crm_reco_run *r, struct crm_err *e)
 	long version = 0;
 	int rc = -1;
 
-	if ((r->m = crm_reco_fit(r->data, &o->rp, e)) == NULL)
+	r->m = crm_reco_fit(r->data, &o->rp, e);
+	fit_over(r);
+	if (r->m == NULL)
 		return -1;
 	note_fallback(r, r->m);
 	crm_buf_init(&params);
 	crm_buf_init(&metrics);
 	if (params_json(r, r->m, &params) == -1 ||
-	    crm_buf_addf(&metrics,
-		"{\"interactions\":%zu,\"pairs\":%zu,\"customers\":%zu,"
-		"\"items\":%zu}",
-		crm_reco_data_count(r->data), crm_reco_pairs(r->m),
-		crm_reco_customers(r->m), crm_reco_items(r->m)) == -1 ||
+	    metrics_json(r, &metrics) == -1 ||
 	    crm_reco_save(r->m, &blob, &len) == -1) {
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		goto out;
@@ -561,50 +570,173 @@ out:
 	return rc;
 }
 
+/* Eval's figures as one JSON object into b. */
 static int
-eval_finish(struct crm_reco_run *r, struct crm_buf *out, struct crm_err *e)
+eval_json(const struct crm_rankmetrics *k, const char *algo, struct crm_buf *b)
+{
+	struct crm_jw w;
+
+	crm_jw_init(&w, b);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "customers");
+	crm_jw_int(&w, (long long)k->users);
+	crm_jw_key(&w, "items");
+	crm_jw_int(&w, (long long)k->nitems);
+	crm_jw_key(&w, "k");
+	crm_jw_int(&w, (long long)k->k);
+	crm_jw_key(&w, "precision");
+	crm_jw_num(&w, "%.4f", k->precision);
+	crm_jw_key(&w, "recall");
+	crm_jw_num(&w, "%.4f", k->recall);
+	crm_jw_key(&w, "ndcg");
+	crm_jw_num(&w, "%.4f", k->ndcg);
+	crm_jw_key(&w, "hit_rate");
+	crm_jw_num(&w, "%.4f", k->hit_rate);
+	crm_jw_key(&w, "coverage");
+	crm_jw_num(&w, "%.4f", k->coverage);
+	crm_jw_key(&w, "algo");
+	crm_jw_str(&w, algo);
+	crm_jw_end(&w);
+	return crm_jw_done(&w) == -1 || crm_buf_addc(b, '\n') == -1 ? -1 : 0;
+}
+
+/* A field of eval's record: a number printed with fmt, or a string. */
+static int
+put_num(struct crm_rec *rec, const char *name, const char *fmt, double v)
+{
+	char num[64];
+
+	snprintf(num, sizeof(num), fmt, v);
+	return crm_rec_add(
+	    rec, name, strlen(name), num, strlen(num), CRM_NUMBER);
+}
+
+/* Eval's figures as one record, fold "all", written through f. */
+static int
+eval_record(const struct crm_rankmetrics *k, const char *algo,
+    struct crm_filter *f, struct crm_err *e)
+{
+	struct crm_rec *rec;
+	int bad, rc;
+
+	if ((rec = crm_rec_new()) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	bad = crm_rec_add(rec, "fold", 4, "all", 3, CRM_STRING) == -1 ||
+	      put_num(rec, "customers", "%.0f", (double)k->users) == -1 ||
+	      put_num(rec, "items", "%.0f", (double)k->nitems) == -1 ||
+	      put_num(rec, "k", "%.0f", (double)k->k) == -1 ||
+	      put_num(rec, "precision", "%.4f", k->precision) == -1 ||
+	      put_num(rec, "recall", "%.4f", k->recall) == -1 ||
+	      put_num(rec, "ndcg", "%.4f", k->ndcg) == -1 ||
+	      put_num(rec, "hit_rate", "%.4f", k->hit_rate) == -1 ||
+	      put_num(rec, "coverage", "%.4f", k->coverage) == -1 ||
+	      crm_rec_add(rec, "algo", 4, algo, strlen(algo), CRM_STRING) == -1;
+	rc = bad ? crm_err_set(e, EX_SOFTWARE, "out of memory")
+		 : crm_filter_emit(f, rec, e);
+	crm_rec_free(rec);
+	return rc;
+}
+
+static int
+eval_finish(struct crm_reco_run *r, struct crm_filter *f, struct crm_err *e)
 {
 	const struct crm_reco_run_opts *o = r->o;
 	struct crm_rankmetrics k;
 	struct crm_reco *m;
-	int bad;
+	const char *algo;
+	int rc;
 
-	if (crm_reco_eval(r->data, o->frac, o->top, &o->rp, &k, &m, e) == -1)
+	rc = crm_reco_eval(r->data, o->frac, o->top, &o->rp, &k, &m, e);
+	fit_over(r);
+	if (rc == -1)
 		return -1;
 	note_fallback(r, m);
-	if (o->json)
-		bad = crm_buf_addf(out,
-		    "{\"customers\":%zu,\"items\":%zu,\"k\":%zu,"
-		    "\"precision\":%.4f,\"recall\":%.4f,\"ndcg\":%.4f,"
-		    "\"hit_rate\":%.4f,\"coverage\":%.4f,\"algo\":\"%s\"}\n",
-		    k.users, k.nitems, k.k, k.precision, k.recall, k.ndcg,
-		    k.hit_rate, k.coverage,
-		    crm_reco_algo_name(crm_reco_algo(m)));
-	else
-		bad = crm_buf_addf(out,
-		    "customers=%zu items=%zu k=%zu precision=%.4f "
-		    "recall=%.4f ndcg=%.4f hit_rate=%.4f coverage=%.4f "
-		    "algo=%s\n",
-		    k.users, k.nitems, k.k, k.precision, k.recall, k.ndcg,
-		    k.hit_rate, k.coverage,
-		    crm_reco_algo_name(crm_reco_algo(m)));
+	algo = crm_reco_algo_name(crm_reco_algo(m));
+	if (o->records && f != NULL)
+		rc = eval_record(&k, algo, f, e);
+	else if (o->json)
+		rc = eval_json(&k, algo, &r->text) == -1
+			 ? crm_err_set(e, EX_SOFTWARE, "out of memory")
+			 : 0;
+	else if (crm_buf_addf(&r->text,
+		     "customers=%zu items=%zu k=%zu precision=%.4f "
+		     "recall=%.4f ndcg=%.4f hit_rate=%.4f coverage=%.4f "
+		     "algo=%s\n",
+		     k.users, k.nitems, k.k, k.precision, k.recall, k.ndcg,
+		     k.hit_rate, k.coverage, algo) == -1)
+		rc = crm_err_set(e, EX_SOFTWARE, "out of memory");
 	crm_rank_release(&k);
 	crm_reco_free(m);
-	return bad ? crm_err_set(e, EX_SOFTWARE, "out of memory") : 0;
+	return rc;
+}
+
+void
+crm_reco_run_summary(struct crm_reco_run *r, struct crm_filter *f)
+{
+	unsigned long long nread, nwritten, nrejected;
+
+	if (r->summarized || r->o->quiet || f == NULL)
+		return;
+	r->summarized = 1;
+	crm_filter_counts(f, &nread, &nwritten, &nrejected);
+	if (r->o->verb == CRM_RECO_RECOMMEND)
+		note(r,
+		    "read %llu, recommended %llu (%llu popular), rejected "
+		    "%llu",
+		    nread, nwritten, r->popular, nrejected);
+	else if (!r->o->from_store)
+		note(r, "read %llu, without an item %llu, rejected %llu", nread,
+		    r->noitem, nrejected);
 }
 
 int
 crm_reco_run_finish(
-    struct crm_reco_run *r, struct crm_buf *out, struct crm_err *e)
+    struct crm_reco_run *r, struct crm_filter *f, struct crm_err *e)
 {
-	switch (r->o->verb) {
-	case CRM_RECO_FIT:
-		return fit_finish(r, e);
-	case CRM_RECO_EVAL:
-		return eval_finish(r, out, e);
-	default:
+	unsigned long long nread, nwritten, nrejected;
+
+	if (r->o->verb == CRM_RECO_RECOMMEND)
 		return 0;
+	if (f != NULL) {
+		crm_reco_run_summary(r, f);
+		crm_filter_counts(f, &nread, &nwritten, &nrejected);
+		if (crm_filter_status(f) != 0 || nrejected > 0) {
+			/* a model or figures from part of the data would
+			 * mislead */
+			note(r, "no %s: %s",
+			    r->o->verb == CRM_RECO_FIT ? "model saved"
+						       : "figures",
+			    nrejected > 0 ? "records were rejected"
+					  : "an input could not be read");
+			return 0;
+		}
 	}
+	return r->o->verb == CRM_RECO_FIT ? fit_finish(r, e)
+					  : eval_finish(r, f, e);
+}
+
+static int
+finish(void *arg, struct crm_filter *f, struct crm_err *e)
+{
+	return crm_reco_run_finish(arg, f, e);
+}
+
+static const struct crm_filter_ops reco_ops = { check_header, out_header,
+	reco_record, idle, NULL };
+static const struct crm_filter_ops add_ops = { check_header, NULL, add_record,
+	NULL, finish };
+
+const struct crm_filter_ops *
+crm_reco_run_ops(const struct crm_reco_run *r)
+{
+	return r->o->verb == CRM_RECO_RECOMMEND ? &reco_ops : &add_ops;
+}
+
+const char *
+crm_reco_run_text(const struct crm_reco_run *r, size_t *len)
+{
+	*len = r->text.len;
+	return r->text.len > 0 ? r->text.p : "";
 }
 
 unsigned long long
@@ -638,5 +770,7 @@ crm_reco_run_free(struct crm_reco_run *r)
 	crm_reco_data_free(r->data);
 	free(r->hits);
 	crm_buf_release(&r->json);
+	crm_buf_release(&r->why);
+	crm_buf_release(&r->text);
 	free(r);
 }

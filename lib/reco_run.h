@@ -8,20 +8,28 @@
  *
  *   run = crm_reco_run_new(&opts, store, &e);
  *   filter = crm_filter_new(&fo, crm_reco_run_ops(run), run, &e);
- *   ... the filter's loop, or crm_reco_run_events(run, store, &e) ...
- *   crm_reco_run_finish(run, &out, &e);	(fit, eval)
+ *   crm_filter_run(filter, n, files);		records from files, or
+ *   crm_reco_run_source(run, store, &src, &e);	--from-store: customers
+ *   crm_filter_run_source(filter, &src);		(items) to recommend for
+ *   crm_reco_run_events(run, store, &e);	--from-store fit, eval:
+ *   crm_filter_run_finish(filter);		the events, then finish
+ *   crm_reco_run_summary(run, filter);
  *   crm_reco_run_close(run, &e);		(commits the decisions)
  *   crm_reco_run_free(run);
  *
- * Nothing here exits or writes to standard output: errors come back in a
- * struct crm_err, eval's figures in a buffer, and notes for the user
- * (EASE's fallback to kNN, what was fitted) through the note callback.
- * The run borrows the options (and what they point to) and the store.
+ * The filter's finish step (fit, eval) fits the model and keeps it, or
+ * evaluates it: eval's figures are records written through the filter
+ * when o->records is set, else a line of text (crm_reco_run_text).
+ * Store reads go through a snapshot (crm_store_snapshot), closed once
+ * read, so the decisions and the model the run writes through the store
+ * never show up in what it reads.  Nothing here exits or writes to
+ * standard output: errors come back in a struct crm_err, and notes for
+ * the user (what was read and fitted, EASE's fallback to kNN) through the
+ * note callback.  The run borrows the options (and what they point to)
+ * and the store.
  */
 #ifndef CRM_RECO_RUN_H
 #define CRM_RECO_RUN_H
-
-#include <stdio.h>
 
 #include "buf.h"
 #include "err.h"
@@ -53,8 +61,12 @@ struct crm_reco_run_opts {
 	size_t top;	   /* items per record, eval's cut-off (10) */
 	double frac;	   /* eval: the share held out (0.2) */
 	int item_mode;	   /* recommend: items for items */
-	int json;	   /* eval: the figures as JSON */
-	int quiet;	   /* no note of what was fitted */
+	int json;	   /* eval: the figures as JSON text */
+	int records;	   /* eval: the figures as records */
+	int from_store;	   /* the input is the store (no read summary for
+			      fit and eval) */
+	int quiet;	   /* no notes of what was read and fitted */
+	/* rp.progress is also called with what NULL: the fit is over. */
 	struct crm_reco_params rp;
 	/* A line for the user (no newline), or NULL to say nothing. */
 	void (*note)(void *arg, const char *msg);
@@ -86,28 +98,42 @@ struct crm_reco_run *crm_reco_run_new(
 const struct crm_filter_ops *crm_reco_run_ops(const struct crm_reco_run *r);
 
 /*
- * Fit, eval: take the interactions from st's events that have an item,
- * of o->types with their weights.  0, or -1 with e filled.
+ * Fit, eval: take the interactions from the events of st (a snapshot of
+ * it) that have an item, of o->types with their weights.  0, or -1 with
+ * e filled.
  */
 int crm_reco_run_events(
     struct crm_reco_run *r, struct crm_store *st, struct crm_err *e);
 
 /*
- * Recommend with --from-store: one JSONL record per customer of st (per
- * item of its events in item_mode), in a temporary file for the filter's
- * loop, rewound.  NULL with e filled.
+ * Recommend with --from-store: src is made a source of one record per
+ * customer of st (per item of its events in item_mode), read from a
+ * snapshot of st.  0, or -1 with e filled.
  */
-FILE *crm_reco_run_store_records(
-    struct crm_reco_run *r, struct crm_store *st, struct crm_err *e);
+int crm_reco_run_source(struct crm_reco_run *r, struct crm_store *st,
+    struct crm_source *src, struct crm_err *e);
 
 /*
- * Fit: fit the model and keep it (o->model_file, or the store).  Eval:
- * fit on all but each customer's latest interactions and measure; the
- * figures as one line (text or JSON) appended to out.  0, or -1 with e
- * filled.
+ * The finish step, also run by the filter: fit the model and keep it
+ * (o->model_file, or the store); or fit on all but each customer's
+ * latest interactions and measure, the figures as one record written
+ * through f (o->records; fold "all", as there are no folds) or as a line
+ * of text.  With f, nothing is fitted when f rejected records or could
+ * not read an input (a note says so).  0, or -1 with e filled.
  */
 int crm_reco_run_finish(
-    struct crm_reco_run *r, struct crm_buf *out, struct crm_err *e);
+    struct crm_reco_run *r, struct crm_filter *f, struct crm_err *e);
+
+/* Eval's figures as text ("" until then), *len bytes with the newline. */
+const char *crm_reco_run_text(const struct crm_reco_run *r, size_t *len);
+
+/*
+ * Note what f read (and recommended), once per run: the finish step
+ * notes it before fitting, and this call after the run when the finish
+ * step did not run.  Nothing for quiet runs, and for fit or eval from
+ * the store's events.
+ */
+void crm_reco_run_summary(struct crm_reco_run *r, struct crm_filter *f);
 
 /* Counts so far: records given the popular items; records without item. */
 unsigned long long crm_reco_run_popular(const struct crm_reco_run *r);

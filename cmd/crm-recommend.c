@@ -139,22 +139,23 @@ size_opt(const char *opt, const char *arg, long min, long max)
 }
 
 static void
-usage_if(int cond, const char *msg)
+usage(const char *msg)
 {
-	if (cond)
-		crm_usage_error(synopsis, "%s", msg);
+	crm_usage_error(synopsis, "%s", msg);
 }
 
-/* A fit option (opt) or an eval-only option, remembered for the checks. */
-static void
-own_opt(struct opts *o, int c, char *arg, const char **what)
+/*
+ * Take c when it is a fit or an eval-only option (remembered for the
+ * checks): 1, or 0 when it is another.
+ */
+static int
+fit_opt(struct opts *o, int c, char *arg)
 {
 	struct crm_reco_run_opts *r = &o->ro;
 	struct crm_reco_params *p = &r->rp;
 	struct crm_err e;
 	int a;
 
-	*what = "";
 	switch (c) {
 	case OPT_ALGO:
 		if ((a = crm_reco_algo_parse(arg)) < 0)
@@ -222,15 +223,16 @@ own_opt(struct opts *o, int c, char *arg, const char **what)
 		o->fit_opt = "--weight-field";
 		break;
 	default:
-		*what = NULL;
+		return 0;
 	}
+	return 1;
 }
 
 static void
 parse_opts(int argc, char **argv, enum crm_reco_verb verb, struct opts *o)
 {
 	struct crm_reco_run_opts *r = &o->ro;
-	const char *arg, *what;
+	const char *arg;
 	int c;
 
 	memset(o, 0, sizeof(*o));
@@ -238,8 +240,7 @@ parse_opts(int argc, char **argv, enum crm_reco_verb verb, struct opts *o)
 	crm_common_init(&o->c);
 	r->verb = verb;
 	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
-		own_opt(o, c, (char *)arg, &what);
-		if (what != NULL)
+		if (fit_opt(o, c, (char *)arg))
 			continue;
 		if (c == OPT_FROM_STORE)
 			r->from_store = 1;
@@ -265,22 +266,22 @@ parse_opts(int argc, char **argv, enum crm_reco_verb verb, struct opts *o)
 		crm_usage_error(synopsis, "%s is for fit and eval", o->fit_opt);
 	if (verb != CRM_RECO_EVAL && o->eval_opt != NULL)
 		crm_usage_error(synopsis, "%s is for eval", o->eval_opt);
-	usage_if(verb != CRM_RECO_RECOMMEND && r->item_mode, "--item is for "
-							     "recommending");
-	usage_if(verb == CRM_RECO_FIT && r->db == NULL && r->model_file == NULL,
-	    "fit needs --db or --model-file to keep the model");
-	usage_if(r->from_store && r->db == NULL, "--from-store needs --db");
-	usage_if(r->types != NULL && !r->from_store, "--event-types needs "
-						     "--from-store");
-	usage_if(r->from_store && r->weight_field != NULL, "with --from-store, "
-							   "weights come from "
-							   "--event-types");
-	usage_if(
-	    r->model_version != 0 && (r->model_file != NULL || r->db == NULL),
-	    "--model-version needs --db, and no --model-file");
-	usage_if(r->json && o->c.fo.out_fmt != CRM_FMT_AUTO, "--json or "
-							     "--output-format, "
-							     "not both");
+	if (verb != CRM_RECO_RECOMMEND && r->item_mode)
+		usage("--item is for recommending");
+	if (verb == CRM_RECO_FIT && r->db == NULL && r->model_file == NULL)
+		usage("fit needs --db or --model-file to keep the model");
+	if (r->from_store && r->db == NULL)
+		usage("--from-store needs --db");
+	if (r->types != NULL && !r->from_store)
+		usage("--event-types needs --from-store");
+	if (r->from_store && r->weight_field != NULL)
+		usage("with --from-store, weights come from --event-types");
+	if (r->model_version != 0 && (r->model_file != NULL || r->db == NULL))
+		usage("--model-version needs --db, and no --model-file");
+	if (r->json && o->c.fo.out_fmt != CRM_FMT_AUTO)
+		usage("--json or --output-format, not both");
+	if (r->from_store && verb != CRM_RECO_RECOMMEND)
+		o->c.fo.rejects = NULL; /* events are never rejected */
 	if (verb != CRM_RECO_RECOMMEND)
 		o->c.fo.no_output = 1;
 	r->records = verb == CRM_RECO_EVAL && o->c.fo.out_fmt != CRM_FMT_AUTO;

@@ -9,7 +9,7 @@ O	?= build
 
 WARN	= -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wshadow -Wvla -Wwrite-strings -fno-common \
-	  -Werror
+	  -Werror -Wno-missing-field-initializers
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib
 LDLIBS	= -lpthread -llinear -lsvm -lsqlite3 -lcsv -lutf8proc -lxxhash -llapacke -lopenblas -lm
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -99,10 +99,13 @@ check-format:
 	@clang-format --dry-run -Werror $(FORMAT_SRC) && \
 		echo "clang-format: $(words $(FORMAT_SRC)) files clean"
 
+check-layout:
+	@scripts/check-layout.sh
+
 check-asan:
 	@$(MAKE) --no-print-directory O=build/asan SAN=1 test
 
-check: check-man check-format test check-asan
+check: check-man check-format check-layout test check-asan
 
 format:
 	clang-format -i $(FORMAT_SRC)

@@ -3,7 +3,6 @@
  * them one cluster id, with no labelled examples needed; or link the
  * records against a second set, or against the clusters of the store.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "dedupe.h"
 #include "filter.h"
 #include "norm.h"
+#include "opt.h"
 #include "rec.h"
 #include "store.h"
 
@@ -27,56 +27,8 @@ static const char synopsis[] =
     "                  [--train-labels FILE] [-v] [common options] "
     "[file ...]\n";
 
-static const char help[] =
-    "Find the records of one customer and append cluster_id (the id of\n"
-    "the cluster's canonical record) and match_score (the best link\n"
-    "probability that joined it).\n"
-    "\n"
-    "  --block RULE           a blocking rule, e.g. surname:1+birth_date\n"
-    "                         (FIELD, FIELD:N, FIELD:-N, FIELD:soundex "
-    "joined\n"
-    "                         by +); repeat; default: from the fields\n"
-    "  --busy-timeout MS      wait this long for other writers (60000)\n"
-    "  --db FILE              the store: clusters, decisions, models "
-    "($CRM_DB)\n"
-    "  --field FIELD[:TYPE]   compare FIELD (TYPE: name, text, address, "
-    "id,\n"
-    "                         code, date, number, email, phone, exact);\n"
-    "                         repeat; default: every field, typed by its "
-    "name\n"
-    "  --from-store           dedupe the store's customers\n"
-    "  --id-field FIELD       the record key (customer_id)\n"
-    "  --ignore FIELD         do not compare FIELD\n"
-    "  --incremental          match the records against the store's "
-    "clusters\n"
-    "                         with the store's newest model\n"
-    "  --input-format FMT     csv, tsv or jsonl (default: from the first "
-    "byte)\n"
-    "  --link FILE            link the records to those of FILE: cluster_id "
-    "is\n"
-    "                         the id of the best match in FILE\n"
-    "  --max-block N          skip blocks of more records (1000)\n"
-    "  --max-cluster N        never grow a cluster past N records (100)\n"
-    "  --max-errors N         stop after N rejected records\n"
-    "  --merge                one golden record per cluster\n"
-    "  --output-format FMT    csv, tsv or jsonl (default: the input's)\n"
-    "  --prefer RULE          --merge: recent (default) or frequent\n"
-    "  --region CC            country of phone numbers without one (CN)\n"
-    "  --rejects FILE         write rejected records to FILE\n"
-    "  --seed N               the random pairs that start EM (1)\n"
-    "  --threshold P          link pairs with probability >= P (0.5)\n"
-    "  --threads N            compare on N threads (the processors)\n"
-    "  --time-field FIELD     --merge: when a record was last updated\n"
-    "  --train-labels FILE    learn from labelled pairs (id1, id2, match)\n"
-    "                         with an SVM instead of EM\n"
-    "  -q, --quiet            no summary on stderr\n"
-    "  -v, --verbose          pairs per rule, the model's weights\n"
-    "  -h, --help             this help\n"
-    "      --version          the version\n";
-
 enum {
-	OPT_BLOCK = 256,
-	OPT_DB,
+	OPT_BLOCK = CRM_OPT_OWN,
 	OPT_FIELD,
 	OPT_FROM_STORE,
 	OPT_ID_FIELD,
@@ -95,35 +47,66 @@ enum {
 	OPT_TRAIN_LABELS,
 };
 
-static const struct option longopts[] = {
-	{ "block", required_argument, NULL, OPT_BLOCK },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "field", required_argument, NULL, OPT_FIELD },
-	{ "from-store", no_argument, NULL, OPT_FROM_STORE },
-	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
-	{ "ignore", required_argument, NULL, OPT_IGNORE },
-	{ "incremental", no_argument, NULL, OPT_INCREMENTAL },
-	{ "link", required_argument, NULL, OPT_LINK },
-	{ "max-block", required_argument, NULL, OPT_MAX_BLOCK },
-	{ "max-cluster", required_argument, NULL, OPT_MAX_CLUSTER },
-	{ "merge", no_argument, NULL, OPT_MERGE },
-	{ "prefer", required_argument, NULL, OPT_PREFER },
-	{ "region", required_argument, NULL, OPT_REGION },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	{ "threshold", required_argument, NULL, OPT_THRESHOLD },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "time-field", required_argument, NULL, OPT_TIME_FIELD },
-	{ "train-labels", required_argument, NULL, OPT_TRAIN_LABELS },
-	{ "verbose", no_argument, NULL, 'v' },
-	CRM_FILTER_LONGOPTS,
-	{ NULL, 0, NULL, 0 },
+static const struct crm_optdef options[] = {
+	{ "block", OPT_BLOCK, "RULE",
+	    "a blocking rule, e.g. surname:1+birth_date\n(FIELD, FIELD:N, "
+	    "FIELD:-N, FIELD:soundex joined\nby +); repeat; default: from "
+	    "the fields" },
+	{ "db", CRM_OPT_DB, "FILE",
+	    "the store: clusters, decisions, models ($CRM_DB)" },
+	{ "field", OPT_FIELD, "FIELD[:TYPE]",
+	    "compare FIELD (TYPE: name, text, address, id,\ncode, date, "
+	    "number, email, phone, exact);\nrepeat; default: every field, "
+	    "typed by its name" },
+	{ "from-store", OPT_FROM_STORE, NULL, "dedupe the store's customers" },
+	{ "id-field", OPT_ID_FIELD, "FIELD", "the record key (customer_id)" },
+	{ "ignore", OPT_IGNORE, "FIELD", "do not compare FIELD" },
+	{ "incremental", OPT_INCREMENTAL, NULL,
+	    "match the records against the store's clusters\nwith the "
+	    "store's newest model" },
+	{ "link", OPT_LINK, "FILE",
+	    "link the records to those of FILE: cluster_id is\nthe id of "
+	    "the best match in FILE" },
+	{ "max-block", OPT_MAX_BLOCK, "N",
+	    "skip blocks of more records (1000)" },
+	{ "max-cluster", OPT_MAX_CLUSTER, "N",
+	    "never grow a cluster past N records (100)" },
+	{ "merge", OPT_MERGE, NULL, "one golden record per cluster" },
+	{ "prefer", OPT_PREFER, "RULE",
+	    "--merge: recent (default) or frequent" },
+	{ "region", OPT_REGION, "CC",
+	    "country of phone numbers without one (CN)" },
+	{ "seed", OPT_SEED, "N", "the random pairs that start EM (1)" },
+	{ "threshold", OPT_THRESHOLD, "P",
+	    "link pairs with probability >= P (0.5)" },
+	{ "threads", OPT_THREADS, "N",
+	    "compare on N threads (the processors)" },
+	{ "time-field", OPT_TIME_FIELD, "FIELD",
+	    "--merge: when a record was last updated" },
+	{ "train-labels", OPT_TRAIN_LABELS, "FILE",
+	    "learn from labelled pairs (id1, id2, match)\nwith an SVM "
+	    "instead of EM" },
+	{ "verbose", 'v', NULL,
+	    "on stderr: the pairs of each blocking rule,\nthe weights of "
+	    "each field and the share of\nmatches of each rule" },
+	CRM_OPTDEF_END,
+};
+
+static const struct crm_cmd cmd = {
+	synopsis,
+	"Find the records of one customer and append cluster_id (the id of\n"
+	"the cluster's canonical record) and match_score (the best link\n"
+	"probability that joined it).\n",
+	"Exit status: 0 ok, 64 usage, 65 bad input, 66 missing input or "
+	"model,\n70 internal error, 73 cannot create the rejects file, 74 "
+	"I/O error,\n75 store busy.  See crm-dedupe(1).\n",
+	options,
+	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
 
 struct opts {
+	struct crm_common c;
 	struct crm_dedupe_opts d;
-	struct crm_filter_opts fo;
-	const char *db;
-	long busy_ms;
 	int from_store;
 };
 
@@ -134,111 +117,103 @@ parse_opts(int argc, char **argv, struct opts *o)
 {
 	struct crm_dedupe_opts *d = &o->d;
 	struct crm_err e;
+	const char *arg;
 	int c;
 
-	memset(o, 0, sizeof(*o));
+	crm_common_init(&o->c);
 	crm_dedupe_opts_init(d);
-	o->fo.max_errors = -1;
+	o->from_store = 0;
 	crm_err_clear(&e);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hqv", longopts, NULL)) != -1) {
+	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
 		switch (c) {
 		case OPT_BLOCK:
 			if (d->nblocks == CRM_LINK_MAXRULES)
 				crm_usage_error(synopsis,
 				    "more than %d blocking rules",
 				    CRM_LINK_MAXRULES);
-			d->block[d->nblocks++] = optarg;
-			break;
-		case OPT_DB:
-			o->db = optarg;
+			d->block[d->nblocks++] = arg;
 			break;
 		case OPT_FIELD:
-			if (crm_dedupe_opt_field(d, optarg, &e) == -1)
+			if (crm_dedupe_opt_field(d, (char *)arg, &e) == -1)
 				crm_usage_error(synopsis, "%s", e.msg);
 			break;
 		case OPT_FROM_STORE:
 			o->from_store = 1;
 			break;
 		case OPT_ID_FIELD:
-			d->id_field = optarg;
+			d->id_field = arg;
 			break;
 		case OPT_IGNORE:
 			crm_opt_push(
-			    (const char ***)&d->ignore, &d->nignore, optarg);
+			    (const char ***)&d->ignore, &d->nignore, arg);
 			break;
 		case OPT_INCREMENTAL:
 			d->incremental = 1;
 			break;
 		case OPT_LINK:
-			d->link = optarg;
+			d->link = arg;
 			break;
 		case OPT_MAX_BLOCK:
 			d->max_block = crm_opt_long(
-			    synopsis, "--max-block", optarg, 2, 100000000);
+			    synopsis, "--max-block", arg, 2, 100000000);
 			break;
 		case OPT_MAX_CLUSTER:
 			d->max_cluster = crm_opt_long(
-			    synopsis, "--max-cluster", optarg, 2, 1L << 31);
+			    synopsis, "--max-cluster", arg, 2, 1L << 31);
 			break;
 		case OPT_MERGE:
 			d->merge = 1;
 			break;
 		case OPT_PREFER:
-			if (strcmp(optarg, "recent") != 0 &&
-			    strcmp(optarg, "frequent") != 0)
+			if (strcmp(arg, "recent") != 0 && strcmp(arg, "frequen"
+								      "t") != 0)
 				crm_usage_error(synopsis,
 				    "bad --prefer '%s': want recent or "
 				    "frequent",
-				    optarg);
-			d->frequent = strcmp(optarg, "frequent") == 0;
+				    arg);
+			d->frequent = strcmp(arg, "frequent") == 0;
 			break;
 		case OPT_REGION:
-			if (!crm_norm_region_known(optarg))
+			if (!crm_norm_region_known(arg))
 				crm_usage_error(synopsis,
 				    "bad --region '%s': want a country code "
 				    "such as CN or US",
-				    optarg);
-			d->region = optarg;
+				    arg);
+			d->region = arg;
 			break;
 		case OPT_SEED:
 			d->seed = (unsigned long)crm_opt_long(
-			    synopsis, "--seed", optarg, 0, 4294967295L);
+			    synopsis, "--seed", arg, 0, 4294967295L);
 			break;
 		case OPT_THRESHOLD:
-			if (crm_parse_double(optarg, 0, 1, &d->threshold) ==
-				-1 ||
+			if (crm_parse_double(arg, 0, 1, &d->threshold) == -1 ||
 			    d->threshold <= 0)
 				crm_usage_error(synopsis,
 				    "bad --threshold '%s': want above 0, at "
 				    "most 1",
-				    optarg);
+				    arg);
 			break;
 		case OPT_THREADS:
 			d->threads = (int)crm_opt_long(
-			    synopsis, "--threads", optarg, 1, 16);
+			    synopsis, "--threads", arg, 1, 16);
 			break;
 		case OPT_TIME_FIELD:
-			d->time_field = optarg;
+			d->time_field = arg;
 			break;
 		case OPT_TRAIN_LABELS:
-			d->labels = optarg;
+			d->labels = arg;
 			break;
 		case 'v':
 			d->verbose = 1;
 			break;
-		default:
-			if (!crm_filter_option(c, optarg, synopsis, help,
-				&o->fo, &o->busy_ms, &d->quiet))
-				crm_bad_option(synopsis, c, argv);
 		}
 	}
-	o->db = crm_db_path(o->db);
-	d->link_fmt = o->fo.in_fmt;
+	d->quiet = o->c.quiet;
+	d->link_fmt = o->c.fo.in_fmt;
 	if (d->incremental + (d->link != NULL) + o->from_store > 1)
 		crm_usage_error(synopsis, "--incremental, --link and "
 					  "--from-store go alone");
-	if ((d->incremental || o->from_store) && o->db == NULL)
+	if ((d->incremental || o->from_store) && o->c.db == NULL)
 		crm_usage_error(synopsis, "%s needs --db",
 		    d->incremental ? "--incremental" : "--from-store");
 	if (crm_dedupe_opts_check(d, &e) == -1)
@@ -247,16 +222,21 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 /* ==== The filter ==== */
 
+struct run {
+	struct crm_dedupe *d;
+	int early; /* the finish step failed before any output */
+};
+
 static int
 check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
 {
-	return crm_dedupe_check_header(arg, hdr, e);
+	return crm_dedupe_check_header(((struct run *)arg)->d, hdr, e);
 }
 
 static int
 out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
 {
-	return crm_dedupe_out_header(arg, hdr, e);
+	return crm_dedupe_out_header(((struct run *)arg)->d, hdr, e);
 }
 
 /* Hold every record with an id until all are read. */
@@ -264,7 +244,7 @@ static int
 hold_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 {
 	*drop = 1;
-	if (crm_dedupe_add(arg, r, e) == -1)
+	if (crm_dedupe_add(((struct run *)arg)->d, r, e) == -1)
 		return e->code == EX_DATAERR ? -1 : CRM_FILTER_FATAL;
 	return 0;
 }
@@ -275,33 +255,33 @@ emit(void *arg, const struct crm_rec *r, struct crm_err *e)
 	return crm_filter_emit(arg, r, e);
 }
 
-/* --from-store: the store's customers through the filter. */
+/* Link or cluster what was held, and write it. */
 static int
-run_store(struct crm_filter *f, struct crm_store *st, const char *id_field)
+finish(void *arg, struct crm_filter *f, struct crm_err *e)
 {
-	struct crm_customers *cs;
-	struct crm_err e;
-	int rc;
+	struct run *run = arg;
+	struct crm_dedupe_stats ds;
 
-	crm_err_clear(&e);
-	if ((cs = crm_customers_open(st, id_field, 0, &e)) == NULL)
-		crm_die(e.code, "%s", e.msg);
-	rc = crm_filter_run_file(f, crm_customers_file(cs), "store");
-	if (crm_customers_close(cs, &e) == -1)
-		crm_die(e.code, "%s", e.msg);
-	return rc;
+	if (crm_dedupe_run(run->d, emit, f, e) == 0)
+		return 0;
+	crm_dedupe_stats(run->d, &ds);
+	if (e->code == EX_USAGE && e->field[0] == '-') /* an option's */
+		crm_usage_error(synopsis, "%s", e->msg);
+	run->early = !ds.clustered;
+	return -1;
 }
 
 int
 main(int argc, char **argv)
 {
 	static const struct crm_filter_ops ops = { check_header, out_header,
-		hold_record, NULL };
+		hold_record, NULL, finish };
 	unsigned long long nread, nwritten, nrejected;
 	struct crm_dedupe_stats ds;
 	struct crm_store *st = NULL;
-	struct crm_dedupe *d;
+	struct crm_source src;
 	struct crm_filter *f;
+	struct run run = { NULL, 0 };
 	struct crm_err e;
 	struct opts o;
 	int rc;
@@ -313,29 +293,26 @@ main(int argc, char **argv)
 	crm_err_clear(&e);
 	if (o.from_store && argc > 0)
 		crm_usage_error(synopsis, "--from-store reads no files");
-	if (o.db != NULL &&
-	    (st = crm_store_open(o.db, (int)o.busy_ms, &e)) == NULL)
+	if (o.c.db != NULL &&
+	    (st = crm_store_open(o.c.db, (int)o.c.busy_ms, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
 	o.d.store = st;
 	o.d.input_name = argc == 1 ? argv[0] : "input";
-	if ((d = crm_dedupe_new(&o.d, &e)) == NULL)
+	if ((run.d = crm_dedupe_new(&o.d, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	if ((f = crm_filter_new(&o.fo, &ops, d, &e)) == NULL)
+	if ((f = crm_filter_new(&o.c.fo, &ops, &run, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	rc = o.from_store ? run_store(f, st, o.d.id_field)
-			  : crm_filter_run(f, argc, argv);
-	if (rc == 0 && crm_dedupe_run(d, emit, f, &e) == -1) {
-		crm_dedupe_stats(d, &ds);
-		if (e.code == EX_USAGE && e.field[0] == '-') /* an option */
-			crm_usage_error(synopsis, "%s", e.msg);
-		crm_report(&e);
-		if (!ds.clustered) /* nothing written: no summary */
-			exit(e.code);
-		rc = e.code;
-	}
-	crm_dedupe_stats(d, &ds);
+	if (!o.from_store)
+		rc = crm_filter_run(f, argc, argv);
+	else if (crm_customers_source(st, o.d.id_field, &src, &e) == -1)
+		crm_die(e.code, "%s", e.msg);
+	else
+		rc = crm_filter_run_source(f, &src);
+	if (run.early) /* reported; as nothing was done, no summary */
+		exit(rc);
+	crm_dedupe_stats(run.d, &ds);
 	crm_filter_counts(f, &nread, &nwritten, &nrejected);
-	if (!o.d.quiet)
+	if (!o.c.quiet)
 		crm_warnx("read %llu, rejected %llu, %zu candidate pairs, "
 			  "%llu links; %llu records in %llu clusters of two "
 			  "or more%s",
@@ -343,7 +320,7 @@ main(int argc, char **argv)
 		    ds.clusters, o.d.link != NULL ? " (linked)" : "");
 	rc = crm_filter_finish(f, rc);
 	crm_filter_free(f);
-	crm_dedupe_free(d);
+	crm_dedupe_free(run.d);
 	crm_store_close(st);
 	free((void *)o.d.ignore);
 	if (crm_close_stdout() != 0 && rc == 0)

@@ -258,3 +258,60 @@ crm_customers_close(struct crm_customers *cs, struct crm_err *e)
 	free(cs);
 	return rc;
 }
+
+/* ==== The filter's source ==== */
+
+struct custsrc {
+	struct crm_store *snap;
+	struct crm_customers *cs;
+	struct crm_reader *rd;
+};
+
+static int
+custsrc_next(void *arg, struct crm_rec *r, struct crm_err *e)
+{
+	struct custsrc *c = arg;
+	int rc = crm_reader_next(c->rd, r, e);
+
+	if (rc == -1 && c->cs->failed) /* the store's error, not the text's */
+		*e = c->cs->err;
+	return rc;
+}
+
+static void
+custsrc_close(void *arg)
+{
+	struct custsrc *c = arg;
+	struct crm_err e;
+
+	crm_reader_close(c->rd);
+	crm_customers_close(c->cs, &e);
+	crm_store_close(c->snap);
+	free(c);
+}
+
+int
+crm_customers_source(struct crm_store *s, const char *id_field,
+    struct crm_source *src, struct crm_err *e)
+{
+	struct custsrc *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if ((c->snap = crm_store_snapshot(s, e)) == NULL ||
+	    (c->cs = crm_customers_open(c->snap, id_field, 0, e)) == NULL ||
+	    (c->rd = crm_reader_open(crm_customers_file(c->cs), "store",
+		 CRM_FMT_JSONL, e)) == NULL) {
+		if (c->cs != NULL)
+			crm_customers_close(c->cs, &(struct crm_err){ 0 });
+		crm_store_close(c->snap);
+		free(c);
+		return -1;
+	}
+	src->name = "store";
+	src->fmt = CRM_FMT_JSONL;
+	src->next = custsrc_next;
+	src->close = custsrc_close;
+	src->arg = c;
+	return 0;
+}

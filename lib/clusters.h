@@ -5,6 +5,7 @@
  * customers back as records (for --from-store and --incremental), alone
  * or with the cluster each is in, streamed from one query with no
  * temporary file.  Both borrow the store, which must outlive them.
+ * The customers table itself is lib/load's.
  */
 #ifndef CRM_CLUSTERS_H
 #define CRM_CLUSTERS_H
@@ -13,6 +14,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "filter.h"
 #include "store.h"
 
 /* ==== Writing ==== */
@@ -63,5 +65,15 @@ const char *crm_customers_cluster(const struct crm_customers *cs, size_t i);
  * stream then ended early, with a read error).
  */
 int crm_customers_close(struct crm_customers *cs, struct crm_err *e);
+
+/*
+ * All the store's customers as a record source for the filter
+ * (--from-store), named "store", in JSONL: read from a snapshot of s
+ * (crm_store_snapshot) taken now, so the run's own writes never show up,
+ * and let go when the source is closed, once the last record is read.
+ * 0, or -1 with e filled.
+ */
+int crm_customers_source(struct crm_store *s, const char *id_field,
+    struct crm_source *src, struct crm_err *e);
 
 #endif

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "clusters.h"
 #include "dedupe_int.h"
+#include "jw.h"
 #include "model.h"
 #include "tabular.h"
 
@@ -323,37 +324,35 @@ reasons(struct crm_dedupe *d, size_t k, struct crm_buf *b)
 	const int8_t *lev = d->p.lev + d->pat[k] * d->nf;
 	const struct crm_fs_part *part =
 	    d->have_fs ? crm_fs_part(&d->fs, d->p.rule[d->pat[k]]) : NULL;
-	double w[CRM_LINK_MAXFIELDS];
+	double w8[CRM_LINK_MAXFIELDS];
+	struct crm_jw w;
 	size_t order[CRM_LINK_MAXFIELDS], f, g, n = 0, t;
-	int bad = 0;
 
 	for (f = 0; f < d->nf; f++) {
 		if (lev[f] < 0)
 			continue;
-		w[f] = d->have_fs ? crm_fs_weight(&d->fs, part, f, lev[f]) : 0;
+		w8[f] = d->have_fs ? crm_fs_weight(&d->fs, part, f, lev[f]) : 0;
 		order[n++] = f;
 	}
 	for (f = 1; f < n; f++) { /* insertion sort: a handful */
-		for (g = f; g > 0 && w[order[g]] > w[order[g - 1]]; g--) {
+		for (g = f; g > 0 && w8[order[g]] > w8[order[g - 1]]; g--) {
 			t = order[g];
 			order[g] = order[g - 1];
 			order[g - 1] = t;
 		}
 	}
 	crm_buf_reset(b);
-	bad |= crm_buf_addc(b, '{');
+	crm_jw_init(&w, b);
+	crm_jw_obj(&w);
 	for (f = 0; f < n; f++) {
-		if (f > 0)
-			bad |= crm_buf_addc(b, ',');
-		bad |= crm_json_quote(
-		    b, d->names[order[f]], strlen(d->names[order[f]]));
+		crm_jw_key(&w, d->names[order[f]]);
 		if (d->have_fs)
-			bad |= crm_buf_addf(b, ":%.2f", w[order[f]]);
+			crm_jw_num(&w, "%.2f", w8[order[f]]);
 		else
-			bad |= crm_buf_addf(b, ":%d", lev[order[f]]);
+			crm_jw_int(&w, lev[order[f]]);
 	}
-	bad |= crm_buf_addc(b, '}');
-	return bad ? -1 : 0;
+	crm_jw_end(&w);
+	return crm_jw_done(&w);
 }
 
 /* A new version of the Fellegi-Sunter model, with what made it. */
@@ -361,36 +360,54 @@ static int
 save_model(struct crm_dedupe *d, struct crm_err *e)
 {
 	struct crm_buf blob, params, metrics;
+	struct crm_jw pw, mw;
 	char text[256];
 	size_t f;
-	int bad = 0, rc = 0;
+	int rc = 0;
 
 	crm_buf_init(&blob);
 	crm_buf_init(&params);
 	crm_buf_init(&metrics);
-	bad |= crm_buf_adds(&params, "{\"fields\":{");
+	crm_jw_init(&pw, &params);
+	crm_jw_obj(&pw);
+	crm_jw_key(&pw, "fields");
+	crm_jw_obj(&pw);
 	for (f = 0; f < d->nf; f++) {
-		bad |= crm_buf_adds(&params, f ? "," : "");
-		bad |=
-		    crm_json_quote(&params, d->names[f], strlen(d->names[f]));
-		bad |=
-		    crm_buf_addf(&params, ":\"%s\"", crm_cmp_name(d->cmp[f]));
+		crm_jw_key(&pw, d->names[f]);
+		crm_jw_str(&pw, crm_cmp_name(d->cmp[f]));
 	}
-	bad |= crm_buf_adds(&params, "},\"blocks\":[");
+	crm_jw_end(&pw);
+	crm_jw_key(&pw, "blocks");
+	crm_jw_arr(&pw);
 	for (f = 0; f < d->nrules; f++) {
 		crm_block_format(&d->rules[f], d->names, text, sizeof(text));
-		bad |= crm_buf_adds(&params, f ? "," : "");
-		bad |= crm_json_quote(&params, text, strlen(text));
+		crm_jw_str(&pw, text);
 	}
-	bad |= crm_buf_addf(&params, "],\"threshold\":%g,\"max_cluster\":%ld}",
-	    d->o.threshold, d->o.max_cluster);
-	bad |= crm_buf_addf(&metrics,
-	    "{\"records\":%zu,\"pairs\":%zu,\"patterns\":%zu,"
-	    "\"iterations\":%d,\"match_share\":%.6f,\"links\":%llu,"
-	    "\"clusters\":%llu}",
-	    d->in.n, d->npairs, d->p.n, d->fs.iterations, d->fs.all.lambda,
-	    d->links, d->clusters);
-	if (bad || crm_fs_save(&d->fs, &blob) == -1)
+	crm_jw_end(&pw);
+	crm_jw_key(&pw, "threshold");
+	crm_jw_num(&pw, "%g", d->o.threshold);
+	crm_jw_key(&pw, "max_cluster");
+	crm_jw_int(&pw, d->o.max_cluster);
+	crm_jw_end(&pw);
+	crm_jw_init(&mw, &metrics);
+	crm_jw_obj(&mw);
+	crm_jw_key(&mw, "records");
+	crm_jw_int(&mw, (long long)d->in.n);
+	crm_jw_key(&mw, "pairs");
+	crm_jw_int(&mw, (long long)d->npairs);
+	crm_jw_key(&mw, "patterns");
+	crm_jw_int(&mw, (long long)d->p.n);
+	crm_jw_key(&mw, "iterations");
+	crm_jw_int(&mw, d->fs.iterations);
+	crm_jw_key(&mw, "match_share");
+	crm_jw_num(&mw, "%.6f", d->fs.all.lambda);
+	crm_jw_key(&mw, "links");
+	crm_jw_int(&mw, (long long)d->links);
+	crm_jw_key(&mw, "clusters");
+	crm_jw_int(&mw, (long long)d->clusters);
+	crm_jw_end(&mw);
+	if (crm_jw_done(&pw) == -1 || crm_jw_done(&mw) == -1 ||
+	    crm_fs_save(&d->fs, &blob) == -1)
 		rc = oom(e);
 	else if (crm_model_put(d->o.store, "dedupe", "fellegi-sunter", params.p,
 		     metrics.p, blob.p, blob.len, &d->version, e) == -1)

@@ -134,6 +134,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 			d->block[d->nblocks++] = arg;
 			break;
 		case OPT_FIELD:
+			/* argv's own string, cut at its colon */
 			if (crm_dedupe_opt_field(d, (char *)arg, &e) == -1)
 				crm_usage_error(synopsis, "%s", e.msg);
 			break;

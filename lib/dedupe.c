@@ -17,9 +17,8 @@
 #include "clusters.h"
 #include "dedupe_int.h"
 
-/* e set to code and a message that says where it is, with no position. */
-static int __attribute__((format(printf, 3, 4)))
-fail(struct crm_err *e, int code, const char *fmt, ...)
+int
+crm_dd_fail(struct crm_err *e, int code, const char *fmt, ...)
 {
 	char msg[sizeof(e->msg)];
 	va_list ap;
@@ -33,10 +32,10 @@ fail(struct crm_err *e, int code, const char *fmt, ...)
 	return -1;
 }
 
-static int
-oom(struct crm_err *e)
+int
+crm_dd_oom(struct crm_err *e)
 {
-	return fail(e, EX_SOFTWARE, "out of memory");
+	return crm_dd_fail(e, EX_SOFTWARE, "out of memory");
 }
 
 /* e's message alone, its position dropped. */
@@ -74,17 +73,17 @@ crm_dedupe_opt_field(struct crm_dedupe_opts *o, char *arg, struct crm_err *e)
 	char *colon;
 
 	if (o->nfields == CRM_LINK_MAXFIELDS)
-		return fail(e, EX_USAGE, "more than %d fields to compare",
-		    CRM_LINK_MAXFIELDS);
+		return crm_dd_fail(e, EX_USAGE,
+		    "more than %d fields to compare", CRM_LINK_MAXFIELDS);
 	if ((colon = strrchr(arg, ':')) != NULL) {
 		if (crm_cmp_parse(colon + 1, &t) == -1 || t == CRM_CMP_IGNORE)
-			return fail(e, EX_USAGE,
+			return crm_dd_fail(e, EX_USAGE,
 			    "bad --field '%s': unknown type '%s'", arg,
 			    colon + 1);
 		*colon = '\0';
 	}
 	if (*arg == '\0')
-		return fail(e, EX_USAGE, "bad --field: no name");
+		return crm_dd_fail(e, EX_USAGE, "bad --field: no name");
 	o->type[o->nfields] = t;
 	o->field[o->nfields++] = arg;
 	return 0;
@@ -94,14 +93,14 @@ int
 crm_dedupe_opts_check(const struct crm_dedupe_opts *o, struct crm_err *e)
 {
 	if (o->merge && o->link != NULL)
-		return fail(
+		return crm_dd_fail(
 		    e, EX_USAGE, "--merge makes clusters; --link does not");
 	if ((o->time_field != NULL || o->frequent) && !o->merge)
-		return fail(
+		return crm_dd_fail(
 		    e, EX_USAGE, "--prefer and --time-field are for --merge");
 	if (o->incremental &&
 	    (o->labels != NULL || o->nfields > 0 || o->nblocks > 0))
-		return fail(e, EX_USAGE,
+		return crm_dd_fail(e, EX_USAGE,
 		    "--incremental uses the store's model: its fields and "
 		    "blocking rules");
 	return 0;
@@ -162,7 +161,7 @@ crm_dedupe_new(const struct crm_dedupe_opts *o, struct crm_err *e)
 	struct crm_dedupe *d;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
-		oom(e);
+		crm_dd_oom(e);
 		return NULL;
 	}
 	d->o = *o;
@@ -260,16 +259,17 @@ read_all(const char *path, FILE *fp, struct crm_dd_recset *s,
 		return bare(e);
 	if ((r = crm_rec_new()) == NULL) {
 		crm_reader_close(rd);
-		return oom(e);
+		return crm_dd_oom(e);
 	}
 	while ((rc = crm_reader_next(rd, r, e)) == 1) {
 		if (crm_rec_text(r, id_field, &len) == NULL) {
-			rc = fail(e, EX_DATAERR, "%s:%lu: field '%s': no id",
-			    path, crm_rec_line(r), id_field);
+			rc = crm_dd_fail(e, EX_DATAERR,
+			    "%s:%lu: field '%s': no id", path, crm_rec_line(r),
+			    id_field);
 			break;
 		}
 		if (recset_add(s, r) == -1) {
-			rc = oom(e);
+			rc = crm_dd_oom(e);
 			break;
 		}
 	}
@@ -336,11 +336,11 @@ check_unique(const struct crm_dedupe *d, size_t from, size_t to,
 	int rc = 0;
 
 	if ((k = sorted_ids(d, from, to)) == NULL)
-		return oom(e);
+		return crm_dd_oom(e);
 	for (i = 1; i < n; i++) {
 		if (crm_bytes_cmp(
 			k[i - 1].id, k[i - 1].len, k[i].id, k[i].len) == 0) {
-			rc = fail(e, EX_DATAERR,
+			rc = crm_dd_fail(e, EX_DATAERR,
 			    "%s: lines %lu and %lu: field '%s': the same id "
 			    "'%.*s'",
 			    what, crm_rec_line(crm_dd_rec(d, k[i - 1].idx)),
@@ -366,7 +366,7 @@ read_clustered(struct crm_dedupe *d, struct crm_err *e)
 	int rc;
 
 	if ((ids = sorted_ids(d, 0, d->in.n)) == NULL)
-		return oom(e);
+		return crm_dd_oom(e);
 	if ((cs = crm_customers_open(d->o.store, d->o.id_field, 1, e)) ==
 	    NULL) {
 		free(ids);
@@ -377,14 +377,14 @@ read_clustered(struct crm_dedupe *d, struct crm_err *e)
 	if (rc == 0 &&
 	    ((d->ref.cluster = calloc(all.n + 1, sizeof(char *))) == NULL ||
 		(d->ref.r = calloc(all.n + 1, sizeof(*d->ref.r))) == NULL))
-		rc = oom(e);
+		rc = crm_dd_oom(e);
 	for (i = 0; rc == 0 && i < all.n; i++) {
 		id = crm_rec_text(all.r[i], d->o.id_field, &len);
 		if (crm_dd_find_id(ids, d->in.n, id, len) >= 0)
 			continue;
 		cl = crm_customers_cluster(cs, i);
 		if ((d->ref.cluster[d->ref.n] = strdup(cl ? cl : "")) == NULL) {
-			rc = oom(e);
+			rc = crm_dd_oom(e);
 			break;
 		}
 		d->ref.r[d->ref.n++] = all.r[i];
@@ -442,16 +442,16 @@ guess_fields(struct crm_dedupe *d, const struct crm_dd_recset *s, char ***seen,
 				continue;
 			if ((p = crm_reallocarray(
 				 *seen, *nseen + 1, sizeof(*p))) == NULL)
-				return oom(e);
+				return crm_dd_oom(e);
 			*seen = p;
 			if ((p[*nseen] = strdup(name)) == NULL)
-				return oom(e);
+				return crm_dd_oom(e);
 			name = p[(*nseen)++];
 			if (ignored(&d->o, name) ||
 			    (c = crm_cmp_guess(name)) == CRM_CMP_IGNORE)
 				continue;
 			if (d->nf == CRM_LINK_MAXFIELDS)
-				return fail(e, EX_USAGE,
+				return crm_dd_fail(e, EX_USAGE,
 				    "more than %d fields to compare: choose "
 				    "with --field",
 				    CRM_LINK_MAXFIELDS);
@@ -491,14 +491,14 @@ choose_fields(struct crm_dedupe *d, struct crm_err *e)
 		rc = -1;
 	}
 	if (rc == 0 && d->nf == 0)
-		rc = fail(e, EX_USAGE,
+		rc = crm_dd_fail(e, EX_USAGE,
 		    "no fields to compare besides '%s' (see --field)",
 		    o->id_field);
 	/* our own copies: a record's names move when its fields are added */
 	for (f = 0; f < d->nf; f++) {
 		if ((d->names[f] = strdup(d->names[f])) == NULL) {
 			d->nf = f;
-			rc = oom(e);
+			rc = crm_dd_oom(e);
 			break;
 		}
 	}
@@ -530,7 +530,7 @@ add_to_linkset(
 				    crm_rec_value(s->r[i], (size_t)k, &len[f]);
 		}
 		if (crm_linkset_add(d->ls, val, len) == -1)
-			return oom(e);
+			return crm_dd_oom(e);
 	}
 	return 0;
 }
@@ -566,7 +566,7 @@ make_pairs(struct crm_dedupe *d, struct crm_err *e)
 	}
 	if (o->link != NULL || o->incremental) {
 		if ((d->side = calloc(n ? n : 1, 1)) == NULL)
-			return oom(e);
+			return crm_dd_oom(e);
 		memset(d->side + d->in.n, 1, d->ref.n);
 	}
 	np = crm_block_pairs(d->ls, d->rules, d->nrules, d->side,
@@ -600,7 +600,7 @@ compare_pairs(struct crm_dedupe *d, struct crm_err *e)
 	d->pat =
 	    crm_reallocarray(NULL, d->npairs ? d->npairs : 1, sizeof(*d->pat));
 	if (d->pat == NULL)
-		return oom(e);
+		return crm_dd_oom(e);
 	if (crm_compare_pairs(d->ls, d->pairs, d->npairs, &d->p, d->pat,
 		d->o.threads, e) == -1)
 		return bare(e);
@@ -717,10 +717,10 @@ cluster(struct crm_dedupe *d, struct crm_err *e)
 
 	if ((links = crm_reallocarray(NULL, d->npairs + 1, sizeof(*links))) ==
 	    NULL)
-		return oom(e);
+		return crm_dd_oom(e);
 	if (crm_uf_init(&uf, n) == -1) {
 		free(links);
-		return oom(e);
+		return crm_dd_oom(e);
 	}
 	if ((label = calloc(n + 1, sizeof(*label))) == NULL ||
 	    (canon = calloc(n + 1, sizeof(*canon))) == NULL ||
@@ -786,7 +786,7 @@ cluster(struct crm_dedupe *d, struct crm_err *e)
 	rc = 0;
 out:
 	if (rc == -1)
-		oom(e);
+		crm_dd_oom(e);
 	free(links);
 	free(label);
 	free(canon);
@@ -805,14 +805,14 @@ keep_cids(struct crm_dedupe *d, struct crm_err *e)
 	size_t i, *off;
 
 	if ((off = calloc(d->in.n + 1, sizeof(*off))) == NULL)
-		return oom(e);
+		return crm_dd_oom(e);
 	for (i = 0; i < d->in.n; i++) {
 		off[i] = d->cidtext.len;
 		if (crm_buf_add(&d->cidtext, d->cid[i].p, d->cid[i].len) ==
 			-1 ||
 		    crm_buf_addc(&d->cidtext, '\0') == -1) {
 			free(off);
-			return oom(e);
+			return crm_dd_oom(e);
 		}
 	}
 	for (i = 0; i < d->in.n; i++)
@@ -835,16 +835,16 @@ write_plain(
 
 		if (crm_rec_put(r, "cluster_id", d->cid[i].p, d->cid[i].len,
 			CRM_STRING) == -1)
-			return oom(e);
+			return crm_dd_oom(e);
 		if (isnan(d->score[i])) {
 			if (crm_rec_put(r, "match_score", "", 0, CRM_NULL) ==
 			    -1)
-				return oom(e);
+				return crm_dd_oom(e);
 		} else {
 			snprintf(num, sizeof(num), "%.4f", d->score[i]);
 			if (crm_rec_put(r, "match_score", num, strlen(num),
 				CRM_NUMBER) == -1)
-				return oom(e);
+				return crm_dd_oom(e);
 		}
 		if (emit(arg, r, e) == -1)
 			return -1;
@@ -864,8 +864,8 @@ read_ref(struct crm_dedupe *d, struct crm_err *e)
 
 	if (path != NULL) {
 		if ((fp = fopen(path, "r")) == NULL)
-			return fail(e, EX_NOINPUT, "cannot open '%s': %s", path,
-			    strerror(errno));
+			return crm_dd_fail(e, EX_NOINPUT,
+			    "cannot open '%s': %s", path, strerror(errno));
 		rc = read_all(
 		    path, fp, &d->ref, d->o.id_field, d->o.link_fmt, e);
 		fclose(fp);
@@ -890,11 +890,11 @@ link_or_cluster(struct crm_dedupe *d, struct crm_err *e)
 				o->link != NULL ? o->link : "store", e) == -1)
 		return -1;
 	if ((d->all = sorted_ids(d, 0, d->in.n + d->ref.n)) == NULL)
-		return oom(e);
+		return crm_dd_oom(e);
 	if (choose_fields(d, e) == -1)
 		return -1;
 	if ((d->ls = crm_linkset_new(d->cmp, d->nf, o->region)) == NULL)
-		return oom(e);
+		return crm_dd_oom(e);
 	if (add_to_linkset(d, &d->in, e) == -1 ||
 	    add_to_linkset(d, &d->ref, e) == -1 || make_pairs(d, e) == -1 ||
 	    compare_pairs(d, e) == -1 || crm_dd_score(d, e) == -1)
@@ -904,7 +904,7 @@ link_or_cluster(struct crm_dedupe *d, struct crm_err *e)
 	    (d->score = malloc(n * sizeof(*d->score))) == NULL ||
 	    (d->best = malloc(n * sizeof(*d->best))) == NULL ||
 	    (d->root = calloc(n, sizeof(*d->root))) == NULL)
-		return oom(e);
+		return crm_dd_oom(e);
 	for (i = 0; i < n; i++) {
 		d->score[i] = NAN;
 		d->best[i] = -1;

@@ -42,7 +42,7 @@ struct crm_dedupe_opts {
 	size_t nfields;
 	const char *block[CRM_LINK_MAXRULES]; /* blocking rules (linkage.h) */
 	size_t nblocks;
-	const char *const *ignore; /* fields never compared */
+	const char **ignore; /* fields never compared */
 	size_t nignore;
 	long max_block;	  /* skip blocks of more records */
 	long max_cluster; /* never grow a cluster past this */

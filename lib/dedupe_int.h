@@ -67,6 +67,15 @@ struct crm_dedupe {
 	struct crm_buf buf;
 };
 
+/*
+ * Set e to code and a message (printf-style; its arguments may be e's
+ * own message) that says where it is itself, the position fields
+ * cleared; return -1.  crm_dd_oom(): "out of memory", EX_SOFTWARE.
+ */
+int crm_dd_fail(struct crm_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int crm_dd_oom(struct crm_err *e);
+
 /* Record i of the read records, then of the reference set. */
 const struct crm_rec *crm_dd_rec(const struct crm_dedupe *d, size_t i);
 const char *crm_dd_id(const struct crm_dedupe *d, size_t i, size_t *len);

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,27 +20,6 @@
 #include "jw.h"
 #include "model.h"
 #include "tabular.h"
-
-static int __attribute__((format(printf, 3, 4)))
-fail(struct crm_err *e, int code, const char *fmt, ...)
-{
-	char msg[sizeof(e->msg)];
-	va_list ap;
-
-	va_start(ap, fmt); /* the arguments may be e's own message */
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	crm_err_clear(e);
-	e->code = code;
-	memcpy(e->msg, msg, sizeof(msg));
-	return -1;
-}
-
-static int
-oom(struct crm_err *e)
-{
-	return fail(e, EX_SOFTWARE, "out of memory");
-}
 
 /* ==== The store's model ==== */
 
@@ -58,14 +36,14 @@ crm_dd_load_model(struct crm_dedupe *d, struct crm_err *e)
 	found = crm_model_get(
 	    d->o.store, "dedupe", 0, "fellegi-sunter", &blob, &d->version, e);
 	if (found == -1)
-		rc = fail(e, e->code, "%s", e->msg);
+		rc = crm_dd_fail(e, e->code, "%s", e->msg);
 	else if (found == 0)
-		rc = fail(e, EX_NOINPUT,
+		rc = crm_dd_fail(e, EX_NOINPUT,
 		    "no dedupe model in %s: run crm-dedupe --db once without "
 		    "--incremental",
 		    db);
 	else if (crm_fs_load(&d->fs, blob.p, blob.len, e) == -1)
-		rc = fail(e, e->code, "%s: %s", db, e->msg);
+		rc = crm_dd_fail(e, e->code, "%s: %s", db, e->msg);
 	else
 		d->have_fs = 1;
 	crm_buf_release(&blob);
@@ -90,7 +68,7 @@ print_model(const struct crm_dedupe *d, struct crm_err *e)
 			if (crm_buf_addf(&b, " %+.2f",
 				crm_fs_weight(fs, &fs->all, f, l)) == -1) {
 				crm_buf_release(&b);
-				return oom(e);
+				return crm_dd_oom(e);
 			}
 		}
 		crm_warnx("field %s (%s): weights exact..disagree%s",
@@ -116,12 +94,12 @@ crm_dd_score(struct crm_dedupe *d, struct crm_err *e)
 	size_t k;
 
 	if ((d->prob = calloc(d->p.n ? d->p.n : 1, sizeof(*d->prob))) == NULL)
-		return oom(e);
+		return crm_dd_oom(e);
 	if (d->o.labels != NULL)
 		return crm_dd_train_labels(d, e);
 	if (!d->have_fs) {
 		if (crm_fs_init(&d->fs, d->names, d->cmp, d->nf) == -1)
-			return oom(e);
+			return crm_dd_oom(e);
 		d->have_fs = 1;
 		crm_fs_sample_u(&d->fs, d->ls, 200000, d->o.seed);
 		crm_fs_train(&d->fs, &d->p, d->rules, d->nrules, 1000, 1e-6);
@@ -199,32 +177,33 @@ add_label(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
 	for (k = 0; k < 3; k++) {
 		at[k] = crm_rec_find(r, need[k], strlen(need[k]));
 		if (at[k] < 0)
-			return fail(e, EX_DATAERR, "%s:%lu: no field '%s'",
-			    path, crm_rec_line(r), need[k]);
+			return crm_dd_fail(e, EX_DATAERR,
+			    "%s:%lu: no field '%s'", path, crm_rec_line(r),
+			    need[k]);
 	}
 	for (k = 0; k < 2; k++) {
 		v = crm_rec_value(r, (size_t)at[k], &len);
 		idx[k] = crm_dd_find_id(d->all, d->in.n + d->ref.n, v, len);
 		if (idx[k] < 0)
-			return fail(e, EX_DATAERR,
+			return crm_dd_fail(e, EX_DATAERR,
 			    "%s:%lu: field '%s': no record '%.*s'", path,
 			    crm_rec_line(r), need[k], (int)len, v);
 	}
 	v = crm_rec_value(r, (size_t)at[2], &len);
 	if ((c = parse_match(v, len)) == -1)
-		return fail(e, EX_DATAERR,
+		return crm_dd_fail(e, EX_DATAERR,
 		    "%s:%lu: field 'match': want 1 or 0, not '%.*s'", path,
 		    crm_rec_line(r), (int)len, v);
 	crm_linkset_compare(d->ls, (size_t)idx[0], (size_t)idx[1], lev);
 	for (f = 0; f < d->nf; f++)
 		l8[f] = (int8_t)lev[f];
 	if (levels_rec(d, l8, tr->lr) == -1 || crm_tab_add(tr->t, tr->lr) == -1)
-		return oom(e);
+		return crm_dd_oom(e);
 	if (tr->n == tr->cap) {
 		size_t cap = tr->cap ? tr->cap * 2 : 256;
 
 		if ((yy = crm_reallocarray(tr->y, cap, sizeof(*yy))) == NULL)
-			return oom(e);
+			return crm_dd_oom(e);
 		tr->y = yy;
 		tr->cap = cap;
 	}
@@ -243,34 +222,34 @@ train(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
 	int rc;
 
 	if ((tr->fp = fopen(path, "r")) == NULL)
-		return fail(e, EX_NOINPUT, "cannot open '%s': %s", path,
+		return crm_dd_fail(e, EX_NOINPUT, "cannot open '%s': %s", path,
 		    strerror(errno));
 	if ((tr->rd = crm_reader_open(tr->fp, path, CRM_FMT_AUTO, e)) == NULL)
-		return fail(e, e->code, "%s", e->msg);
+		return crm_dd_fail(e, e->code, "%s", e->msg);
 	if ((tr->t = crm_tab_new()) == NULL ||
 	    (tr->r = crm_rec_new()) == NULL || (tr->lr = crm_rec_new()) == NULL)
-		return oom(e);
+		return crm_dd_oom(e);
 	for (f = 0; f < d->nf; f++) {
 		if (crm_tab_set_type(tr->t, d->names[f], CRM_COL_CATEGORICAL) ==
 		    -1)
-			return oom(e);
+			return crm_dd_oom(e);
 	}
 	while ((rc = crm_reader_next(tr->rd, tr->r, e)) != 0) {
 		if (rc == -1 || add_label(d, tr, e) == -1)
 			return -1;
 	}
 	if (tr->pos == 0 || tr->pos == tr->n)
-		return fail(e, EX_DATAERR,
+		return crm_dd_fail(e, EX_DATAERR,
 		    "%s: want matches and non-matches, not %s", path,
 		    tr->n == 0 ? "nothing"
 		    : tr->pos  ? "only matches"
 			       : "only non-matches");
 	if (crm_tab_fit(tr->t, e) == -1)
-		return fail(e, e->code, "%s: %s", path, e->msg);
+		return crm_dd_fail(e, e->code, "%s: %s", path, e->msg);
 	tr->m = crm_binclf_train(tr->t, tr->y, tr->n, &bp, e);
 	tr->t = NULL; /* the model's, also on failure */
 	if (tr->m == NULL)
-		return fail(e, e->code, "%s: %s", path, e->msg);
+		return crm_dd_fail(e, e->code, "%s: %s", path, e->msg);
 	return 0;
 }
 
@@ -290,12 +269,12 @@ crm_dd_train_labels(struct crm_dedupe *d, struct crm_err *e)
 	rc = train(d, &tr, e);
 	if (rc == 0 && (tr.x = calloc(crm_tab_width(crm_binclf_tab(tr.m)),
 			    sizeof(*tr.x))) == NULL)
-		rc = oom(e);
+		rc = crm_dd_oom(e);
 	for (k = 0; rc == 0 && k < d->p.n; k++) {
 		if (levels_rec(d, d->p.lev + k * d->nf, tr.lr) == -1 ||
 		    crm_tab_encode(crm_binclf_tab(tr.m), tr.lr, 0, tr.x, e) ==
 			-1)
-			rc = oom(e);
+			rc = crm_dd_oom(e);
 		else
 			d->prob[k] = crm_binclf_prob(tr.m, tr.x);
 	}
@@ -408,7 +387,7 @@ save_model(struct crm_dedupe *d, struct crm_err *e)
 	crm_jw_end(&mw);
 	if (crm_jw_done(&pw) == -1 || crm_jw_done(&mw) == -1 ||
 	    crm_fs_save(&d->fs, &blob) == -1)
-		rc = oom(e);
+		rc = crm_dd_oom(e);
 	else if (crm_model_put(d->o.store, "dedupe", "fellegi-sunter", params.p,
 		     metrics.p, blob.p, blob.len, &d->version, e) == -1)
 		rc = -1;

@@ -3,8 +3,8 @@
  * dedupe_model.c, dedupe_merge.c) and the clusters table (lib/clusters.c):
  * transitive links make one cluster, the cap on a cluster's size, the
  * unique id, the store's clusters never joined, stable cluster ids,
- * golden records (most recent, most frequent, non-empty values) and
- * training on labelled pairs.
+ * golden records (most recent, most frequent, non-empty values),
+ * training on labelled pairs, and --from-store's source on a snapshot.
  */
 #include <math.h>
 #include <stdio.h>
@@ -570,11 +570,14 @@ test_store(void)
 	struct crm_dedupe_opts o;
 	struct crm_dedupe_stats st;
 	struct out out = { { NULL }, 0 };
+	struct crm_customers *cs;
+	struct crm_source src;
 	struct crm_store *s;
+	struct crm_rec *r;
 	struct crm_err e;
 	char path[sizeof(dir) + 16], buf[1024];
 	const char *cl;
-	size_t i;
+	size_t i, n;
 	int rc;
 
 	crm_err_clear(&e);
@@ -630,6 +633,34 @@ test_store(void)
 	stored_clusters(s, buf, sizeof(buf));
 	TAP_OK(strstr(buf, "P1=P1 P2=P1 Q1=Q1 Q2=Q1") != NULL,
 	    "incremental: the stored clusters stay two (%s)", buf);
+
+	/* --from-store's source: a snapshot that never sees the run's own
+	   writes, made after it was taken */
+	rc = crm_customers_source(s, "customer_id", &src, &e);
+	TAP_OK(rc == 0, "source: made (%s)", e.msg);
+	n = 0;
+	if (rc == 0) {
+		r = crm_rec_new();
+		if (src.next(src.arg, r, &e) == 1)
+			n++;
+		load_customers(s, newer, 1, &e); /* Y1, through s */
+		while (src.next(src.arg, r, &e) == 1)
+			n++;
+		src.close(src.arg);
+		crm_rec_free(r);
+	}
+	TAP_OK(n == 16,
+	    "source: the 16 customers of the snapshot, not Y1 "
+	    "(%zu)",
+	    n);
+	TAP_OK(src.fmt == CRM_FMT_JSONL && strcmp(src.name, "store") == 0,
+	    "source: JSONL, named store");
+	cs = crm_customers_open(s, "customer_id", 0, &e);
+	n = 0;
+	while (cs != NULL && fgets(buf, sizeof(buf), crm_customers_file(cs)))
+		n++;
+	crm_customers_close(cs, &e);
+	TAP_OK(n == 17, "source: the store itself has Y1 now (%zu)", n);
 
 	/* the model missing is an error of crm_dedupe_new */
 	crm_store_close(s);

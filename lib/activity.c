@@ -387,3 +387,62 @@ crm_activity_dump(struct crm_store *s, const struct crm_activity_opts *o,
 	}
 	return fp;
 }
+
+/* ==== A record source over a snapshot ==== */
+
+struct source {
+	struct crm_store *snap;
+	struct crm_activity *a;
+	const char *extra; /* only customers that have it; or NULL */
+	unsigned long n;
+};
+
+static int
+source_next(void *arg, struct crm_rec *r, struct crm_err *e)
+{
+	struct source *s = arg;
+	int rc;
+
+	for (;;) {
+		if ((rc = crm_activity_next(s->a, r, e)) != 1)
+			return rc;
+		if (s->extra == NULL ||
+		    crm_rec_find(r, s->extra, strlen(s->extra)) >= 0)
+			break;
+	}
+	crm_rec_set_line(r, ++s->n);
+	return 1;
+}
+
+static void
+source_close(void *arg)
+{
+	struct source *s = arg;
+
+	crm_activity_close(s->a); /* its statements first */
+	crm_store_close(s->snap);
+	free(s);
+}
+
+int
+crm_activity_source(struct crm_store *st, const struct crm_activity_opts *o,
+    int need_extra, struct crm_source *src, struct crm_err *e)
+{
+	struct source *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if ((s->snap = crm_store_snapshot(st, e)) == NULL ||
+	    (s->a = crm_activity_open(s->snap, o, e)) == NULL) {
+		source_close(s);
+		return -1;
+	}
+	s->extra = need_extra ? o->extra : NULL;
+	memset(src, 0, sizeof(*src));
+	src->name = "store";
+	src->fmt = CRM_FMT_JSONL;
+	src->next = source_next;
+	src->close = source_close;
+	src->arg = s;
+	return 0;
+}

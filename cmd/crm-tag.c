@@ -1,7 +1,8 @@
 /*
  * crm-tag: segment customers: tags from rules written as SQL expressions,
  * RFM scores and segments, and k-means clusters, appended to each record
- * and, with a store, kept current in its tags table.
+ * and, with a store, kept current in its tags table.  The pipeline is
+ * lib/segment; this file holds the options and the wiring.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "filter.h"
+#include "opt.h"
 #include "rec.h"
 #include "segment.h"
 
@@ -22,47 +24,9 @@ static const char synopsis[] =
     "               [--as-of DATE] [--id-field FIELD] [common options]\n"
     "               [file ...]\n";
 
-static const char help[] =
-    "Tag each customer record by rules, RFM segment and k-means cluster.\n"
-    "\n"
-    "  --as-of DATE           the day the store's features are computed "
-    "for\n"
-    "                         (the last event's day)\n"
-    "  --auto-k               choose K from 2 to --kmeans (10) by "
-    "silhouette\n"
-    "  --busy-timeout MS      wait this long for other writers (60000)\n"
-    "  --db FILE              the store: customer features, tags table "
-    "($CRM_DB)\n"
-    "  --fields F,...         k-means on these numeric fields (the RFM "
-    "fields)\n"
-    "  --from-store           records from the store's customers and "
-    "features\n"
-    "  --id-field FIELD       the customer key (customer_id)\n"
-    "  --input-format FMT     csv, tsv or jsonl (default: from the first "
-    "byte)\n"
-    "  --kmeans K             add cluster and cluster_distance, K clusters\n"
-    "  --log                  k-means on log(1 + value)\n"
-    "  --max-errors N         stop after more than N rejected records\n"
-    "  --output-format FMT    csv, tsv or jsonl (default: the input's)\n"
-    "  -q, --quiet            no summary on stderr\n"
-    "  --rejects FILE         write rejected records there as CSV\n"
-    "  --restarts N           k-means runs from new seeds, best kept (10)\n"
-    "  --rfm                  add r_score, f_score, m_score, rfm_segment\n"
-    "  --rfm-fields R,F,M     recency, frequency and monetary value\n"
-    "                         (recency,frequency,monetary)\n"
-    "  --rules FILE           add tags: one 'TAG: SQL expression' a line\n"
-    "  --seed N               k-means random seed (1)\n"
-    "  -h, --help             this help\n"
-    "  --version              version of crm-tag and its libraries\n"
-    "\n"
-    "Exit status: 0 ok, 64 usage, 65 bad rules or records rejected, 66\n"
-    "missing input, 69 store schema too new, 70 internal error, 73 cannot\n"
-    "create output, 74 I/O error, 75 store busy.  See crm-tag(1).\n";
-
 enum {
-	OPT_AS_OF = 256,
+	OPT_AS_OF = CRM_OPT_OWN,
 	OPT_AUTO_K,
-	OPT_DB,
 	OPT_FIELDS,
 	OPT_FROM_STORE,
 	OPT_ID_FIELD,
@@ -75,22 +39,46 @@ enum {
 	OPT_SEED,
 };
 
-static const struct option longopts[] = {
-	{ "as-of", required_argument, NULL, OPT_AS_OF },
-	{ "auto-k", no_argument, NULL, OPT_AUTO_K },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "fields", required_argument, NULL, OPT_FIELDS },
-	{ "from-store", no_argument, NULL, OPT_FROM_STORE },
-	{ "id-field", required_argument, NULL, OPT_ID_FIELD },
-	{ "kmeans", required_argument, NULL, OPT_KMEANS },
-	{ "log", no_argument, NULL, OPT_LOG },
-	{ "restarts", required_argument, NULL, OPT_RESTARTS },
-	{ "rfm", no_argument, NULL, OPT_RFM },
-	{ "rfm-fields", required_argument, NULL, OPT_RFM_FIELDS },
-	{ "rules", required_argument, NULL, OPT_RULES },
-	{ "seed", required_argument, NULL, OPT_SEED },
-	CRM_FILTER_LONGOPTS,
-	{ NULL, 0, NULL, 0 },
+static const struct crm_optdef options[] = {
+	{ "as-of", OPT_AS_OF, "DATE",
+	    "the day the store's features are computed for\n(the last "
+	    "event's day)" },
+	{ "auto-k", OPT_AUTO_K, NULL,
+	    "choose K from 2 to --kmeans (10) by silhouette" },
+	{ "db", CRM_OPT_DB, "FILE",
+	    "the store: customer features, tags table\n($CRM_DB)" },
+	{ "fields", OPT_FIELDS, "F,...",
+	    "k-means on these numeric fields (the RFM fields)" },
+	{ "from-store", OPT_FROM_STORE, NULL,
+	    "records from the store's customers and features" },
+	{ "id-field", OPT_ID_FIELD, "FIELD", "the customer key (customer_id)" },
+	{ "kmeans", OPT_KMEANS, "K",
+	    "add cluster and cluster_distance, K clusters" },
+	{ "log", OPT_LOG, NULL, "k-means on log(1 + value)" },
+	{ "quiet", CRM_OPT_QUIET, NULL,
+	    "no summary, RFM segment sizes or k-means\nfigures on stderr" },
+	{ "restarts", OPT_RESTARTS, "N",
+	    "k-means runs from new seeds, best kept (10)" },
+	{ "rfm", OPT_RFM, NULL, "add r_score, f_score, m_score, rfm_segment" },
+	{ "rfm-fields", OPT_RFM_FIELDS, "R,F,M",
+	    "recency, frequency and monetary value\n"
+	    "(recency,frequency,monetary)" },
+	{ "rules", OPT_RULES, "FILE",
+	    "add tags: one 'TAG: SQL expression' a line" },
+	{ "seed", OPT_SEED, "N", "k-means random seed (1)" },
+	CRM_OPTDEF_END,
+};
+
+static const struct crm_cmd cmd = {
+	synopsis,
+	"Tag each customer record by rules, RFM segment and k-means "
+	"cluster.\n",
+	"Exit status: 0 ok, 64 usage, 65 bad rules or records rejected, 66\n"
+	"missing input, 69 store schema too new, 70 internal error, 73 "
+	"cannot\ncreate output, 74 I/O error, 75 store busy.  See "
+	"crm-tag(1).\n",
+	options,
+	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
 
 #define MAX_K 1000
@@ -102,10 +90,10 @@ struct names {
 };
 
 struct opts {
+	struct crm_common c;
 	struct crm_segment_opts so;
 	struct names rfm_fields, km_fields;
 	const char **rules; /* --rules files */
-	struct crm_filter_opts fo;
 };
 
 struct run {
@@ -116,15 +104,22 @@ struct run {
 /* ==== Options ==== */
 
 static void
+free_names(struct names *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->n; i++)
+		free(n->name[i]);
+	free(n->name);
+	memset(n, 0, sizeof(*n));
+}
+
+static void
 split_names(const char *opt, const char *arg, struct names *out, size_t want)
 {
 	char *dup, *rest, *tok, **n;
-	size_t i;
 
-	for (i = 0; i < out->n; i++)
-		free(out->name[i]);
-	free(out->name);
-	memset(out, 0, sizeof(*out));
+	free_names(out);
 	if ((dup = strdup(arg)) == NULL)
 		crm_die(EX_SOFTWARE, "out of memory");
 	rest = dup;
@@ -149,68 +144,60 @@ static void
 parse_opts(int argc, char **argv, struct opts *o)
 {
 	struct crm_segment_opts *so = &o->so;
+	const char *arg;
 	size_t i;
 	int c;
 
 	memset(o, 0, sizeof(*o));
+	crm_common_init(&o->c);
 	so->id_field = "customer_id";
 	so->restarts = 10;
 	so->seed = 1;
-	o->fo.max_errors = -1;
 	split_names(
 	    "--rfm-fields", "recency,frequency,monetary", &o->rfm_fields, 3);
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
+	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
 		switch (c) {
 		case OPT_AS_OF:
-			so->as_of = optarg;
+			so->as_of = arg;
 			break;
 		case OPT_AUTO_K:
 			so->auto_k = 1;
 			break;
-		case OPT_DB:
-			so->db = optarg;
-			break;
 		case OPT_FIELDS:
-			split_names("--fields", optarg, &o->km_fields, 0);
+			split_names("--fields", arg, &o->km_fields, 0);
 			break;
 		case OPT_FROM_STORE:
 			so->from_store = 1;
 			break;
 		case OPT_ID_FIELD:
-			so->id_field = optarg;
+			so->id_field = arg;
 			break;
 		case OPT_KMEANS:
-			so->k = crm_opt_long(
-			    synopsis, "--kmeans", optarg, 1, MAX_K);
+			so->k =
+			    crm_opt_long(synopsis, "--kmeans", arg, 1, MAX_K);
 			break;
 		case OPT_LOG:
 			so->log = 1;
 			break;
 		case OPT_RESTARTS:
-			so->restarts = crm_opt_long(
-			    synopsis, "--restarts", optarg, 1, 1000);
+			so->restarts =
+			    crm_opt_long(synopsis, "--restarts", arg, 1, 1000);
 			break;
 		case OPT_RFM:
 			so->rfm = 1;
 			break;
 		case OPT_RFM_FIELDS:
-			split_names("--rfm-fields", optarg, &o->rfm_fields, 3);
+			split_names("--rfm-fields", arg, &o->rfm_fields, 3);
 			break;
 		case OPT_RULES:
-			crm_opt_push(&o->rules, &so->nrules, optarg);
+			crm_opt_push(&o->rules, &so->nrules, arg);
 			break;
 		case OPT_SEED:
 			so->seed = (unsigned long)crm_opt_long(
-			    synopsis, "--seed", optarg, 0, 4294967295L);
+			    synopsis, "--seed", arg, 0, 4294967295L);
 			break;
-		default:
-			if (!crm_filter_option(c, optarg, synopsis, help,
-				&o->fo, &so->busy_ms, &so->quiet))
-				crm_bad_option(synopsis, c, argv);
 		}
 	}
-	so->db = crm_db_path(so->db);
 	if (so->auto_k && so->k == 0)
 		so->k = 10;
 	if (so->auto_k && so->k < 2)
@@ -226,8 +213,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (so->nrules == 0 && !so->rfm && so->k == 0)
 		crm_usage_error(synopsis, "nothing to do: give --rules, --rfm "
 					  "or --kmeans");
-	if ((so->from_store || so->as_of != NULL) && so->db == NULL)
+	if ((so->from_store || so->as_of != NULL) && o->c.db == NULL)
 		crm_usage_error(synopsis, "--from-store and --as-of need --db");
+	so->db = o->c.db;
+	so->busy_ms = o->c.busy_ms;
+	so->quiet = o->c.quiet;
 	so->rules = o->rules;
 	for (i = 0; i < 3; i++)
 		so->rfm_fields[i] = o->rfm_fields.name[i];
@@ -271,6 +261,12 @@ emit(void *arg, const struct crm_rec *r, struct crm_err *e)
 	return crm_filter_emit(arg, r, e);
 }
 
+static int
+finish(void *arg, struct crm_filter *f, struct crm_err *e)
+{
+	return crm_segment_finish(((struct run *)arg)->seg, emit, f, e);
+}
+
 /* Report e and exit: a usage error for a bad --as-of. */
 static void
 fail(const struct crm_err *e)
@@ -281,26 +277,16 @@ fail(const struct crm_err *e)
 	exit(e->code);
 }
 
-static void
-free_names(struct names *n)
-{
-	size_t i;
-
-	for (i = 0; i < n->n; i++)
-		free(n->name[i]);
-	free(n->name);
-}
-
 int
 main(int argc, char **argv)
 {
 	static const struct crm_filter_ops ops = { check_header, out_header,
-		record, idle };
+		record, idle, finish };
 	unsigned long long nread, nwritten, nrejected;
+	struct crm_source src;
 	struct opts o;
 	struct run run;
 	struct crm_err e;
-	FILE *sfp = NULL;
 	int rc;
 
 	crm_cli_init("crm-tag");
@@ -313,24 +299,15 @@ main(int argc, char **argv)
 	crm_err_clear(&e);
 	if ((run.seg = crm_segment_new(&o.so, &e)) == NULL)
 		fail(&e);
-	if (o.so.from_store) {
-		if (crm_segment_check_store(run.seg, &e) == -1) {
-			e.file = o.so.db;
-			fail(&e);
-		}
-		if ((sfp = crm_segment_dump(run.seg, &e)) == NULL)
-			fail(&e);
-		if (o.fo.in_fmt == CRM_FMT_AUTO)
-			o.fo.in_fmt = CRM_FMT_JSONL;
-	}
-	if ((run.f = crm_filter_new(&o.fo, &ops, &run, &e)) == NULL)
+	if (o.so.from_store && crm_segment_source(run.seg, &src, &e) == -1)
 		fail(&e);
-	rc = sfp != NULL ? crm_filter_run_file(run.f, sfp, "store")
-			 : crm_filter_run(run.f, argc, argv);
-	if (rc == 0 && crm_segment_finish(run.seg, emit, run.f, &e) == -1) {
-		crm_report(&e);
-		rc = e.code;
+	if ((run.f = crm_filter_new(&o.c.fo, &ops, &run, &e)) == NULL) {
+		if (o.so.from_store)
+			src.close(src.arg);
+		fail(&e);
 	}
+	rc = o.so.from_store ? crm_filter_run_source(run.f, &src)
+			     : crm_filter_run(run.f, argc, argv);
 	if (rc == 0 && crm_segment_failed(run.seg) > 0)
 		rc = EX_DATAERR;
 	crm_err_clear(&e);
@@ -339,13 +316,11 @@ main(int argc, char **argv)
 		rc = e.code;
 	}
 	crm_filter_counts(run.f, &nread, &nwritten, &nrejected);
-	if (!o.so.quiet)
+	if (!o.c.quiet)
 		crm_warnx("read %llu, tagged %llu, rejected %llu", nread,
 		    nwritten, nrejected);
 	rc = crm_filter_finish(run.f, rc);
 	crm_filter_free(run.f);
-	if (sfp != NULL)
-		fclose(sfp);
 	free_names(&o.rfm_fields);
 	free_names(&o.km_fields);
 	free(o.rules);

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "activity.h"
+#include "filter.h"
 
 /*
  * Each feature is an aggregate over ev, the customer's events up to the
@@ -386,4 +387,58 @@ crm_activity_dump(struct crm_store *s, const struct crm_activity_opts *o,
 		return NULL;
 	}
 	return fp;
+}
+
+/* ==== A record source over a snapshot ==== */
+
+struct act_source {
+	struct crm_store *snap;
+	struct crm_activity *f;
+	const char *extra; /* need_extra: the key a customer must have */
+};
+
+static int
+source_next(void *arg, struct crm_rec *r, struct crm_err *e)
+{
+	struct act_source *as = arg;
+	int rc;
+
+	while ((rc = crm_activity_next(as->f, r, e)) == 1 &&
+	       as->extra != NULL &&
+	       crm_rec_find(r, as->extra, strlen(as->extra)) < 0)
+		;
+	return rc;
+}
+
+static void
+source_close(void *arg)
+{
+	struct act_source *as = arg;
+
+	crm_activity_close(as->f);
+	crm_store_close(as->snap);
+	free(as);
+}
+
+int
+crm_activity_source(struct crm_source *src, struct crm_store *s,
+    const struct crm_activity_opts *o, int need_extra, struct crm_err *e)
+{
+	struct act_source *as;
+
+	memset(src, 0, sizeof(*src));
+	if ((as = calloc(1, sizeof(*as))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	as->extra = need_extra ? o->extra : NULL;
+	if ((as->snap = crm_store_snapshot(s, e)) == NULL ||
+	    (as->f = crm_activity_open(as->snap, o, e)) == NULL) {
+		source_close(as);
+		return -1;
+	}
+	src->name = "store";
+	src->fmt = CRM_FMT_JSONL;
+	src->next = source_next;
+	src->close = source_close;
+	src->arg = as;
+	return 0;
 }

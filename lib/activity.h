@@ -78,4 +78,20 @@ int crm_activity_next(
 FILE *crm_activity_dump(struct crm_store *s, const struct crm_activity_opts *o,
     int need_extra, struct crm_err *e);
 
+struct crm_source;
+
+/*
+ * Every customer of store s (as crm_activity_next gives them; with
+ * need_extra, only those that have o->extra) as a record source for
+ * crm_filter_run_source() (filter.h), streamed from a snapshot of s
+ * (crm_store_snapshot): one consistent state of the store, which none
+ * of the run's own writes through s show up in.  Records are JSONL-typed
+ * and named "store" in messages.  src->close() closes the snapshot, the
+ * moment the last record is read; it must be called exactly once, by
+ * crm_filter_run_source() or by the caller when the source is not run.
+ * 0, or -1 with e filled.
+ */
+int crm_activity_source(struct crm_source *src, struct crm_store *s,
+    const struct crm_activity_opts *o, int need_extra, struct crm_err *e);
+
 #endif

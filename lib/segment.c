@@ -134,8 +134,9 @@ crm_segment_check_header(
 	return 0;
 }
 
-int
-crm_segment_check_store(struct crm_segment *s, struct crm_err *e)
+/* The check of crm_segment_check_header for the store's records. */
+static int
+check_store(struct crm_segment *s, struct crm_err *e)
 {
 	const char *id = s->o->id_field;
 	struct crm_rec *hdr = crm_rec_new();
@@ -856,16 +857,21 @@ crm_segment_failed(const struct crm_segment *s)
 	return s->failed;
 }
 
-FILE *
-crm_segment_dump(struct crm_segment *s, struct crm_err *e)
+int
+crm_segment_source(
+    struct crm_segment *s, struct crm_source *src, struct crm_err *e)
 {
 	struct crm_activity_opts ao;
 
+	if (check_store(s, e) == -1) {
+		e->file = crm_store_path(s->st);
+		return -1;
+	}
 	memset(&ao, 0, sizeof(ao));
 	ao.as_of = crm_activity_as_of(s->act);
 	ao.id_field = s->o->id_field;
 	ao.events_too = 1;
-	return crm_activity_dump(s->st, &ao, 0, e);
+	return crm_activity_source(src, s->st, &ao, 0, e);
 }
 
 /* ==== Open and close ==== */

@@ -29,6 +29,8 @@
 #include "rec.h"
 #include "store.h"
 
+struct crm_source;
+
 struct crm_segment_opts {
 	const char *db;		  /* the store, or NULL */
 	long busy_ms;		  /* wait for other writers */
@@ -69,12 +71,6 @@ struct crm_segment *crm_segment_new(
 int crm_segment_check_header(
     struct crm_segment *s, const struct crm_rec *hdr, struct crm_err *e);
 
-/*
- * The same check for the records crm_segment_dump() gives: the id field
- * and every customer feature.
- */
-int crm_segment_check_store(struct crm_segment *s, struct crm_err *e);
-
 /* Append the fields the segment adds to hdr (names, values empty). */
 int crm_segment_out_header(
     struct crm_segment *s, struct crm_rec *hdr, struct crm_err *e);
@@ -102,10 +98,14 @@ int crm_segment_finish(struct crm_segment *s,
 size_t crm_segment_failed(const struct crm_segment *s);
 
 /*
- * The store's customers and their features, as JSONL records in a
- * temporary file, rewound (with o->from_store).  NULL with e filled.
+ * With o->from_store: the store's customers and their features as a
+ * record source (crm_activity_source: a snapshot of the store, closed
+ * when the last record is read), after checking that the rules, RFM and
+ * k-means read only its fields (e->file is the store's for an error).
+ * 0, or -1 with e filled.
  */
-FILE *crm_segment_dump(struct crm_segment *s, struct crm_err *e);
+int crm_segment_source(
+    struct crm_segment *s, struct crm_source *src, struct crm_err *e);
 
 /* For a filter's idle hook: commit the tags written so far. */
 void crm_segment_idle(void *arg);

@@ -12,7 +12,6 @@
 
 #include "buf.h"
 #include "activity.h"
-#include "filter.h"
 
 /*
  * Each feature is an aggregate over ev, the customer's events up to the
@@ -391,54 +390,59 @@ crm_activity_dump(struct crm_store *s, const struct crm_activity_opts *o,
 
 /* ==== A record source over a snapshot ==== */
 
-struct act_source {
+struct source {
 	struct crm_store *snap;
-	struct crm_activity *f;
-	const char *extra; /* need_extra: the key a customer must have */
+	struct crm_activity *a;
+	const char *extra; /* only customers that have it; or NULL */
+	unsigned long n;
 };
 
 static int
 source_next(void *arg, struct crm_rec *r, struct crm_err *e)
 {
-	struct act_source *as = arg;
+	struct source *s = arg;
 	int rc;
 
-	while ((rc = crm_activity_next(as->f, r, e)) == 1 &&
-	       as->extra != NULL &&
-	       crm_rec_find(r, as->extra, strlen(as->extra)) < 0)
-		;
-	return rc;
+	for (;;) {
+		if ((rc = crm_activity_next(s->a, r, e)) != 1)
+			return rc;
+		if (s->extra == NULL ||
+		    crm_rec_find(r, s->extra, strlen(s->extra)) >= 0)
+			break;
+	}
+	crm_rec_set_line(r, ++s->n);
+	return 1;
 }
 
 static void
 source_close(void *arg)
 {
-	struct act_source *as = arg;
+	struct source *s = arg;
 
-	crm_activity_close(as->f);
-	crm_store_close(as->snap);
-	free(as);
+	crm_activity_close(s->a); /* its statements first */
+	crm_store_close(s->snap);
+	free(s);
 }
 
 int
-crm_activity_source(struct crm_source *src, struct crm_store *s,
-    const struct crm_activity_opts *o, int need_extra, struct crm_err *e)
+crm_activity_source(struct crm_store *st, const struct crm_activity_opts *o,
+    int need_extra, struct crm_source *src, struct crm_err *e)
 {
-	struct act_source *as;
+	struct source *s;
 
-	memset(src, 0, sizeof(*src));
-	if ((as = calloc(1, sizeof(*as))) == NULL)
+	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	as->extra = need_extra ? o->extra : NULL;
-	if ((as->snap = crm_store_snapshot(s, e)) == NULL ||
-	    (as->f = crm_activity_open(as->snap, o, e)) == NULL) {
-		source_close(as);
+	if ((s->snap = crm_store_snapshot(st, e)) == NULL ||
+	    (s->a = crm_activity_open(s->snap, o, e)) == NULL) {
+		source_close(s);
 		return -1;
 	}
+	s->extra = need_extra ? o->extra : NULL;
+	memset(src, 0, sizeof(*src));
 	src->name = "store";
 	src->fmt = CRM_FMT_JSONL;
 	src->next = source_next;
 	src->close = source_close;
-	src->arg = as;
+	src->arg = s;
 	return 0;
 }

@@ -871,7 +871,7 @@ crm_segment_source(
 	ao.as_of = crm_activity_as_of(s->act);
 	ao.id_field = s->o->id_field;
 	ao.events_too = 1;
-	return crm_activity_source(src, s->st, &ao, 0, e);
+	return crm_activity_source(s->st, &ao, 0, src, e);
 }
 
 /* ==== Open and close ==== */

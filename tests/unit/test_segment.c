@@ -529,7 +529,7 @@ test_segment_source(void)
 	ao.events_too = 1;
 	/* the source of lib/activity over st, written through st meanwhile */
 	if ((s = crm_segment_new(&o, &e)) == NULL ||
-	    crm_activity_source(&src, st, &ao, 0, &e) == -1) {
+	    crm_activity_source(st, &ao, 0, &src, &e) == -1) {
 		TAP_OK(0, "the store as a source: %s", e.msg);
 		crm_segment_close(s, &e);
 		crm_store_close(st);

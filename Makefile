@@ -135,6 +135,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all test check check-man check-format check-asan format golden demo \
+.PHONY: all test check check-man check-format check-layout check-asan format golden demo \
 	bench install clean
 .SECONDARY:

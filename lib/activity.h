@@ -89,13 +89,4 @@ int crm_activity_next(
 int crm_activity_source(struct crm_store *s, const struct crm_activity_opts *o,
     int need_extra, struct crm_source *src, struct crm_err *e);
 
-/*
- * Every customer of the store (as crm_activity_next gives them) as JSONL
- * records in a temporary file, rewound, for a filter's record loop; with
- * need_extra, only the customers that have o->extra.  NULL with e filled.
- * Going away: use crm_activity_source(), which needs no file.
- */
-FILE *crm_activity_dump(struct crm_store *s, const struct crm_activity_opts *o,
-    int need_extra, struct crm_err *e);
-
 #endif

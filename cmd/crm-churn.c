@@ -30,66 +30,77 @@ enum verb { V_SCORE, V_TRAIN, V_EVAL }; /* in order of verbs */
 static const char *const verbs[] = { "train", "eval", NULL };
 
 enum {
-	OPT_ACTION = CRM_OPT_OWN,
-	OPT_ACTION_THRESHOLD,
+	OPT_ACTION_THRESHOLD = CRM_OPT_OWN,
 	OPT_ALGO,
 	OPT_AS_OF,
 	OPT_CATEGORICAL,
 	OPT_COST,
-	OPT_CV,
-	OPT_FROM_STORE,
-	OPT_ID_FIELD,
 	OPT_IGNORE,
-	OPT_JSON,
-	OPT_LABEL_FIELD,
-	OPT_MODEL,
-	OPT_MODEL_FILE,
-	OPT_MODEL_VERSION,
 	OPT_NUMERIC,
-	OPT_REASONS,
 	OPT_RISK,
-	OPT_SEED,
 };
 
+struct opts {
+	struct crm_common c;
+	struct crm_churn_opts co;
+	long seed; /* co.bp.seed's, as crm_getopt stores a long */
+	int json;
+	int from_store;
+	const char *as_of;
+	struct crm_buf as_of_buf;
+	struct crm_churn_type *types;
+};
+
+static struct opts opts;
+
 static const struct crm_optdef options[] = {
-	{ "action", OPT_ACTION, "NAME",
-	    "with --action-threshold: the action field" },
-	{ "action-threshold", OPT_ACTION_THRESHOLD, "P",
-	    "add action=NAME where churn_prob >= P" },
-	{ "algo", OPT_ALGO, "lr|svm",
-	    "train: logistic regression (lr) or RBF SVM" },
-	{ "as-of", OPT_AS_OF, "DATE",
+	CRM_OPT_STR("action", "NAME",
+	    "with --action-threshold: the action "
+	    "field",
+	    &opts.co.action),
+	CRM_OPT("action-threshold", OPT_ACTION_THRESHOLD, "P",
+	    "add action=NAME where churn_prob >= P"),
+	CRM_OPT("algo", OPT_ALGO, "lr|svm",
+	    "train: logistic regression (lr) or RBF SVM"),
+	CRM_OPT("as-of", OPT_AS_OF, "DATE",
 	    "--from-store: the day features are computed for\n(the last "
-	    "event's day)" },
-	{ "categorical", OPT_CATEGORICAL, "FIELD",
-	    "train: treat FIELD as categorical" },
-	{ "cost", OPT_COST, "C", "train: the cost C (1)" },
-	{ "cv", OPT_CV, "K",
+	    "event's day)"),
+	CRM_OPT("categorical", OPT_CATEGORICAL, "FIELD",
+	    "train: treat FIELD as categorical"),
+	CRM_OPT("cost", OPT_COST, "C", "train: the cost C (1)"),
+	CRM_OPT_LONG("cv", "K",
 	    "eval: K-fold cross-validation (fold = row mod K)\nwith the train "
-	    "options" },
-	{ "db", CRM_OPT_DB, "FILE",
-	    "the store: models, decisions, events ($CRM_DB)" },
-	{ "from-store", OPT_FROM_STORE, NULL,
-	    "records from the store's customers and events" },
-	{ "id-field", OPT_ID_FIELD, "FIELD",
-	    "the customer key, not a feature (customer_id)" },
-	{ "ignore", OPT_IGNORE, "FIELD", "train: not a feature" },
-	{ "json", OPT_JSON, NULL, "eval: print the metrics as JSON" },
-	{ "label-field", OPT_LABEL_FIELD, "FIELD",
-	    "train, eval: yes/no, 1/0 or true/false (churn)" },
-	{ "model", OPT_MODEL, "NAME", "the model in the store (churn)" },
-	{ "model-file", OPT_MODEL_FILE, "FILE",
-	    "read (write, to train) the model from FILE" },
-	{ "model-version", OPT_MODEL_VERSION, "N",
-	    "use version N of the model in the store" },
-	{ "numeric", OPT_NUMERIC, "FIELD", "train: treat FIELD as numeric" },
-	{ "output-format", CRM_OPT_OUTPUT_FORMAT, "FMT",
+	    "options",
+	    &opts.co.cv, 2, 100),
+	CRM_OPT("db", CRM_OPT_DB, "FILE",
+	    "the store: models, decisions, events ($CRM_DB)"),
+	CRM_OPT_FLAG("from-store", 0,
+	    "records from the store's customers and events", &opts.from_store),
+	CRM_OPT_STR("id-field", "FIELD",
+	    "the customer key, not a feature (customer_id)", &opts.co.id_field),
+	CRM_OPT("ignore", OPT_IGNORE, "FIELD", "train: not a feature"),
+	CRM_OPT_FLAG("json", 0, "eval: print the metrics as JSON", &opts.json),
+	CRM_OPT_STR("label-field", "FIELD",
+	    "train, eval: yes/no, 1/0 or true/false (churn)",
+	    &opts.co.label_field),
+	CRM_OPT_STR(
+	    "model", "NAME", "the model in the store (churn)", &opts.co.model),
+	CRM_OPT_STR("model-file", "FILE",
+	    "read (write, to train) the model from FILE", &opts.co.model_file),
+	CRM_OPT_LONG("model-version", "N",
+	    "use version N of the model in the store", &opts.co.model_version,
+	    1, 1L << 40),
+	CRM_OPT(
+	    "numeric", OPT_NUMERIC, "FIELD", "train: treat FIELD as numeric"),
+	CRM_OPT("output-format", CRM_OPT_OUTPUT_FORMAT, "FMT",
 	    "csv, tsv or jsonl (default: the input's); eval:\nthe figures as "
-	    "records, a fold field first" },
-	{ "reasons", OPT_REASONS, "N", "reasons per customer (3)" },
-	{ "risk", OPT_RISK, "LOW,HIGH",
-	    "risk is high from HIGH, medium from LOW (0.3,0.6)" },
-	{ "seed", OPT_SEED, "N", "train: seed of the solvers' order (1)" },
+	    "records, a fold field first"),
+	CRM_OPT_LONG("reasons", "N", "reasons per customer (3)",
+	    &opts.co.reasons, 0, 100),
+	CRM_OPT("risk", OPT_RISK, "LOW,HIGH",
+	    "risk is high from HIGH, medium from LOW (0.3,0.6)"),
+	CRM_OPT_LONG("seed", "N", "train: seed of the solvers' order (1)",
+	    &opts.seed, 0, 4294967295L),
 	CRM_OPTDEF_END,
 };
 
@@ -103,16 +114,6 @@ static const struct crm_cmd cmd = {
 	"crm-churn(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
-};
-
-struct opts {
-	struct crm_common c;
-	struct crm_churn_opts co;
-	int json;
-	int from_store;
-	const char *as_of;
-	struct crm_buf as_of_buf;
-	struct crm_churn_type *types;
 };
 
 static double
@@ -150,14 +151,12 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	crm_common_init(&o->c);
 	crm_churn_opts_init(co);
+	o->seed = (long)co->bp.seed;
 	co->verb = verb == V_TRAIN  ? CRM_CHURN_TRAIN
 		   : verb == V_EVAL ? CRM_CHURN_EVAL
 				    : CRM_CHURN_SCORE;
 	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
 		switch (c) {
-		case OPT_ACTION:
-			co->action = arg;
-			break;
 		case OPT_ACTION_THRESHOLD:
 			co->action_threshold =
 			    prob_opt("--action-threshold", arg);
@@ -189,40 +188,11 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				crm_usage_error(synopsis,
 				    "bad --cost '%s': want 1e-6 to 1e6", arg);
 			break;
-		case OPT_CV:
-			co->cv = crm_opt_long(synopsis, "--cv", arg, 2, 100);
-			break;
-		case OPT_FROM_STORE:
-			o->from_store = 1;
-			break;
-		case OPT_ID_FIELD:
-			co->id_field = arg;
-			break;
 		case OPT_IGNORE:
 			add_type(o, arg, CRM_COL_IGNORE);
 			break;
-		case OPT_JSON:
-			o->json = 1;
-			break;
-		case OPT_LABEL_FIELD:
-			co->label_field = arg;
-			break;
-		case OPT_MODEL:
-			co->model = arg;
-			break;
-		case OPT_MODEL_FILE:
-			co->model_file = arg;
-			break;
-		case OPT_MODEL_VERSION:
-			co->model_version = crm_opt_long(
-			    synopsis, "--model-version", arg, 1, 1L << 40);
-			break;
 		case OPT_NUMERIC:
 			add_type(o, arg, CRM_COL_NUMERIC);
-			break;
-		case OPT_REASONS:
-			co->reasons =
-			    crm_opt_long(synopsis, "--reasons", arg, 0, 100);
 			break;
 		case OPT_RISK:
 			if ((comma = strchr(arg, ',')) == NULL)
@@ -235,12 +205,9 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				crm_usage_error(synopsis, "--risk: LOW above "
 							  "HIGH");
 			break;
-		case OPT_SEED:
-			co->bp.seed = (unsigned long)crm_opt_long(
-			    synopsis, "--seed", arg, 0, 4294967295L);
-			break;
 		}
 	}
+	co->bp.seed = (unsigned long)o->seed;
 	if ((co->action == NULL) != (co->action_threshold < 0))
 		crm_usage_error(synopsis, "--action and --action-threshold go "
 					  "together");
@@ -307,34 +274,35 @@ main(int argc, char **argv)
 	struct crm_source src;
 	struct crm_filter *f;
 	enum verb verb;
-	struct opts o;
+	struct opts *o = &opts;
 	struct crm_err e;
 	int rc;
 
 	crm_cli_init("crm-churn");
 	verb = (enum verb)crm_cli_verb(&argc, argv, verbs);
-	parse_opts(argc, argv, verb, &o);
+	parse_opts(argc, argv, verb, o);
 	argc -= optind;
 	argv += optind;
 	crm_err_clear(&e);
-	if (o.from_store && argc > 0)
+	if (o->from_store && argc > 0)
 		crm_usage_error(synopsis, "--from-store reads no files");
-	if (o.c.db != NULL &&
-	    (st = crm_store_open(o.c.db, (int)o.c.busy_ms, &e)) == NULL)
+	if (o->c.db != NULL &&
+	    (st = crm_store_open(o->c.db, (int)o->c.busy_ms, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	if ((churn = crm_churn_new(&o.co, st, &e)) == NULL ||
-	    (o.from_store && crm_churn_source(churn, o.as_of, &src, &e) == -1))
+	if ((churn = crm_churn_new(&o->co, st, &e)) == NULL ||
+	    (o->from_store &&
+		crm_churn_source(churn, o->as_of, &src, &e) == -1))
 		crm_die(e.code, "%s", e.msg);
-	if ((f = crm_filter_new(&o.c.fo, crm_churn_ops(churn), churn, &e)) ==
+	if ((f = crm_filter_new(&o->c.fo, crm_churn_ops(churn), churn, &e)) ==
 	    NULL)
 		crm_die(e.code, "%s", e.msg);
-	rc = o.from_store ? crm_filter_run_source(f, &src)
-			  : crm_filter_run(f, argc, argv);
+	rc = o->from_store ? crm_filter_run_source(f, &src)
+			   : crm_filter_run(f, argc, argv);
 	crm_filter_counts(f, &nread, &nwritten, &nrejected);
-	if (!o.c.quiet && verb == V_SCORE)
+	if (!o->c.quiet && verb == V_SCORE)
 		crm_warnx("read %llu, scored %llu, rejected %llu", nread,
 		    nwritten, nrejected);
-	else if (!o.c.quiet)
+	else if (!o->c.quiet)
 		crm_warnx("read %llu, rejected %llu", nread, nrejected);
 	if (rc == 0 && verb != V_SCORE &&
 	    (crm_filter_status(f) != 0 || nrejected > 0))
@@ -344,13 +312,13 @@ main(int argc, char **argv)
 		    nrejected > 0 ? "records were rejected"
 				  : "an input could not be read");
 	else if (rc == 0 && verb != V_SCORE)
-		rc = finish(&o, verb, churn, f);
+		rc = finish(o, verb, churn, f);
 	rc = crm_filter_finish(f, rc);
 	crm_filter_free(f);
 	crm_churn_free(churn);
 	crm_store_close(st);
-	free(o.types);
-	crm_buf_release(&o.as_of_buf);
+	free(o->types);
+	crm_buf_release(&o->as_of_buf);
 	if (crm_close_stdout() != 0 && rc == 0)
 		rc = EX_IOERR;
 	return rc;

@@ -30,65 +30,72 @@ static const char synopsis[] =
 enum {
 	OPT_BLOCK = CRM_OPT_OWN,
 	OPT_FIELD,
-	OPT_FROM_STORE,
-	OPT_ID_FIELD,
 	OPT_IGNORE,
-	OPT_INCREMENTAL,
-	OPT_LINK,
-	OPT_MAX_BLOCK,
-	OPT_MAX_CLUSTER,
-	OPT_MERGE,
 	OPT_PREFER,
 	OPT_REGION,
-	OPT_SEED,
 	OPT_THRESHOLD,
-	OPT_THREADS,
-	OPT_TIME_FIELD,
-	OPT_TRAIN_LABELS,
 };
 
+struct opts {
+	struct crm_common c;
+	struct crm_dedupe_opts d;
+	long seed, threads; /* d's, as crm_getopt stores a long */
+	int from_store;
+};
+
+static struct opts opts;
+
 static const struct crm_optdef options[] = {
-	{ "block", OPT_BLOCK, "RULE",
+	CRM_OPT("block", OPT_BLOCK, "RULE",
 	    "a blocking rule, e.g. surname:1+birth_date\n(FIELD, FIELD:N, "
 	    "FIELD:-N, FIELD:soundex joined\nby +); repeat; default: from "
-	    "the fields" },
-	{ "db", CRM_OPT_DB, "FILE",
-	    "the store: clusters, decisions, models ($CRM_DB)" },
-	{ "field", OPT_FIELD, "FIELD[:TYPE]",
+	    "the fields"),
+	CRM_OPT("db", CRM_OPT_DB, "FILE",
+	    "the store: clusters, decisions, models ($CRM_DB)"),
+	CRM_OPT("field", OPT_FIELD, "FIELD[:TYPE]",
 	    "compare FIELD (TYPE: name, text, address, id,\ncode, date, "
 	    "number, email, phone, exact);\nrepeat; default: every field, "
-	    "typed by its name" },
-	{ "from-store", OPT_FROM_STORE, NULL, "dedupe the store's customers" },
-	{ "id-field", OPT_ID_FIELD, "FIELD", "the record key (customer_id)" },
-	{ "ignore", OPT_IGNORE, "FIELD", "do not compare FIELD" },
-	{ "incremental", OPT_INCREMENTAL, NULL,
+	    "typed by its name"),
+	CRM_OPT_FLAG(
+	    "from-store", 0, "dedupe the store's customers", &opts.from_store),
+	CRM_OPT_STR("id-field", "FIELD", "the record key (customer_id)",
+	    &opts.d.id_field),
+	CRM_OPT("ignore", OPT_IGNORE, "FIELD", "do not compare FIELD"),
+	CRM_OPT_FLAG("incremental", 0,
 	    "match the records against the store's clusters\nwith the "
-	    "store's newest model" },
-	{ "link", OPT_LINK, "FILE",
+	    "store's newest model",
+	    &opts.d.incremental),
+	CRM_OPT_STR("link", "FILE",
 	    "link the records to those of FILE: cluster_id is\nthe id of "
-	    "the best match in FILE" },
-	{ "max-block", OPT_MAX_BLOCK, "N",
-	    "skip blocks of more records (1000)" },
-	{ "max-cluster", OPT_MAX_CLUSTER, "N",
-	    "never grow a cluster past N records (100)" },
-	{ "merge", OPT_MERGE, NULL, "one golden record per cluster" },
-	{ "prefer", OPT_PREFER, "RULE",
-	    "--merge: recent (default) or frequent" },
-	{ "region", OPT_REGION, "CC",
-	    "country of phone numbers without one (CN)" },
-	{ "seed", OPT_SEED, "N", "the random pairs that start EM (1)" },
-	{ "threshold", OPT_THRESHOLD, "P",
-	    "link pairs with probability >= P (0.5)" },
-	{ "threads", OPT_THREADS, "N",
-	    "compare on N threads (the processors)" },
-	{ "time-field", OPT_TIME_FIELD, "FIELD",
-	    "--merge: when a record was last updated" },
-	{ "train-labels", OPT_TRAIN_LABELS, "FILE",
+	    "the best match in FILE",
+	    &opts.d.link),
+	CRM_OPT_LONG("max-block", "N", "skip blocks of more records (1000)",
+	    &opts.d.max_block, 2, 100000000),
+	CRM_OPT_LONG("max-cluster", "N",
+	    "never grow a cluster past N records (100)", &opts.d.max_cluster, 2,
+	    1L << 31),
+	CRM_OPT_FLAG(
+	    "merge", 0, "one golden record per cluster", &opts.d.merge),
+	CRM_OPT("prefer", OPT_PREFER, "RULE",
+	    "--merge: recent (default) or frequent"),
+	CRM_OPT("region", OPT_REGION, "CC",
+	    "country of phone numbers without one (CN)"),
+	CRM_OPT_LONG("seed", "N", "the random pairs that start EM (1)",
+	    &opts.seed, 0, 4294967295L),
+	CRM_OPT("threshold", OPT_THRESHOLD, "P",
+	    "link pairs with probability >= P (0.5)"),
+	CRM_OPT_LONG("threads", "N", "compare on N threads (the processors)",
+	    &opts.threads, 1, 16),
+	CRM_OPT_STR("time-field", "FIELD",
+	    "--merge: when a record was last updated", &opts.d.time_field),
+	CRM_OPT_STR("train-labels", "FILE",
 	    "learn from labelled pairs (id1, id2, match)\nwith an SVM "
-	    "instead of EM" },
-	{ "verbose", 'v', NULL,
+	    "instead of EM",
+	    &opts.d.labels),
+	CRM_OPT_FLAG("verbose", 'v',
 	    "on stderr: the pairs of each blocking rule,\nthe weights of "
-	    "each field and the share of\nmatches of each rule" },
+	    "each field and the share of\nmatches of each rule",
+	    &opts.d.verbose),
 	CRM_OPTDEF_END,
 };
 
@@ -104,12 +111,6 @@ static const struct crm_cmd cmd = {
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
 
-struct opts {
-	struct crm_common c;
-	struct crm_dedupe_opts d;
-	int from_store;
-};
-
 /* ==== Options ==== */
 
 static void
@@ -122,6 +123,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 	crm_common_init(&o->c);
 	crm_dedupe_opts_init(d);
+	o->seed = (long)d->seed;
+	o->threads = d->threads;
 	o->from_store = 0;
 	crm_err_clear(&e);
 	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
@@ -138,32 +141,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 			if (crm_dedupe_opt_field(d, (char *)arg, &e) == -1)
 				crm_usage_error(synopsis, "%s", e.msg);
 			break;
-		case OPT_FROM_STORE:
-			o->from_store = 1;
-			break;
-		case OPT_ID_FIELD:
-			d->id_field = arg;
-			break;
 		case OPT_IGNORE:
 			crm_opt_push(
 			    (const char ***)&d->ignore, &d->nignore, arg);
-			break;
-		case OPT_INCREMENTAL:
-			d->incremental = 1;
-			break;
-		case OPT_LINK:
-			d->link = arg;
-			break;
-		case OPT_MAX_BLOCK:
-			d->max_block = crm_opt_long(
-			    synopsis, "--max-block", arg, 2, 100000000);
-			break;
-		case OPT_MAX_CLUSTER:
-			d->max_cluster = crm_opt_long(
-			    synopsis, "--max-cluster", arg, 2, 1L << 31);
-			break;
-		case OPT_MERGE:
-			d->merge = 1;
 			break;
 		case OPT_PREFER:
 			if (strcmp(arg, "recent") != 0 && strcmp(arg, "frequen"
@@ -182,10 +162,6 @@ parse_opts(int argc, char **argv, struct opts *o)
 				    arg);
 			d->region = arg;
 			break;
-		case OPT_SEED:
-			d->seed = (unsigned long)crm_opt_long(
-			    synopsis, "--seed", arg, 0, 4294967295L);
-			break;
 		case OPT_THRESHOLD:
 			if (crm_parse_double(arg, 0, 1, &d->threshold) == -1 ||
 			    d->threshold <= 0)
@@ -194,21 +170,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 				    "most 1",
 				    arg);
 			break;
-		case OPT_THREADS:
-			d->threads = (int)crm_opt_long(
-			    synopsis, "--threads", arg, 1, 16);
-			break;
-		case OPT_TIME_FIELD:
-			d->time_field = arg;
-			break;
-		case OPT_TRAIN_LABELS:
-			d->labels = arg;
-			break;
-		case 'v':
-			d->verbose = 1;
-			break;
 		}
 	}
+	d->seed = (unsigned long)o->seed;
+	d->threads = (int)o->threads;
 	d->quiet = o->c.quiet;
 	d->link_fmt = o->c.fo.in_fmt;
 	if (d->incremental + (d->link != NULL) + o->from_store > 1)
@@ -284,28 +249,28 @@ main(int argc, char **argv)
 	struct crm_filter *f;
 	struct run run = { NULL, 0 };
 	struct crm_err e;
-	struct opts o;
+	struct opts *o = &opts;
 	int rc;
 
 	crm_cli_init("crm-dedupe");
-	parse_opts(argc, argv, &o);
+	parse_opts(argc, argv, o);
 	argc -= optind;
 	argv += optind;
 	crm_err_clear(&e);
-	if (o.from_store && argc > 0)
+	if (o->from_store && argc > 0)
 		crm_usage_error(synopsis, "--from-store reads no files");
-	if (o.c.db != NULL &&
-	    (st = crm_store_open(o.c.db, (int)o.c.busy_ms, &e)) == NULL)
+	if (o->c.db != NULL &&
+	    (st = crm_store_open(o->c.db, (int)o->c.busy_ms, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	o.d.store = st;
-	o.d.input_name = argc == 1 ? argv[0] : "input";
-	if ((run.d = crm_dedupe_new(&o.d, &e)) == NULL)
+	o->d.store = st;
+	o->d.input_name = argc == 1 ? argv[0] : "input";
+	if ((run.d = crm_dedupe_new(&o->d, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	if ((f = crm_filter_new(&o.c.fo, &ops, &run, &e)) == NULL)
+	if ((f = crm_filter_new(&o->c.fo, &ops, &run, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	if (!o.from_store)
+	if (!o->from_store)
 		rc = crm_filter_run(f, argc, argv);
-	else if (crm_customers_source(st, o.d.id_field, &src, &e) == -1)
+	else if (crm_customers_source(st, o->d.id_field, &src, &e) == -1)
 		crm_die(e.code, "%s", e.msg);
 	else
 		rc = crm_filter_run_source(f, &src);
@@ -313,17 +278,17 @@ main(int argc, char **argv)
 		exit(rc);
 	crm_dedupe_stats(run.d, &ds);
 	crm_filter_counts(f, &nread, &nwritten, &nrejected);
-	if (!o.c.quiet)
+	if (!o->c.quiet)
 		crm_warnx("read %llu, rejected %llu, %zu candidate pairs, "
 			  "%llu links; %llu records in %llu clusters of two "
 			  "or more%s",
 		    nread, nrejected, ds.pairs, ds.links, ds.in_clusters,
-		    ds.clusters, o.d.link != NULL ? " (linked)" : "");
+		    ds.clusters, o->d.link != NULL ? " (linked)" : "");
 	rc = crm_filter_finish(f, rc);
 	crm_filter_free(f);
 	crm_dedupe_free(run.d);
 	crm_store_close(st);
-	free((void *)o.d.ignore);
+	free((void *)o->d.ignore);
 	if (crm_close_stdout() != 0 && rc == 0)
 		rc = EX_IOERR;
 	return rc;

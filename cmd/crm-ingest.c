@@ -26,36 +26,38 @@ static const char synopsis[] =
     "                  [--region CC] [--rejects FILE] [--type FIELD=TYPE]\n"
     "                  [--verbose] [file ...]\n";
 
-enum {
-	OPT_BATCH = CRM_OPT_OWN,
-	OPT_DATE_ORDER,
-	OPT_KEY,
-	OPT_KIND,
-	OPT_MAP,
-	OPT_REGION,
-	OPT_TYPE,
-	OPT_VERBOSE
+enum { OPT_DATE_ORDER = CRM_OPT_OWN, OPT_MAP, OPT_TYPE, OPT_VERBOSE };
+
+struct opts {
+	struct crm_common c;
+	long batch;
+	const char *kind, *key, *region;
 };
 
+static struct opts opts = { .batch = 10000, .kind = "customers" };
+
 static const struct crm_optdef options[] = {
-	{ "batch", OPT_BATCH, "N", "records per store transaction (10000)" },
-	{ "date-order", OPT_DATE_ORDER, "dmy|mdy",
-	    "how to read NN/NN/YYYY dates (default: only\nwhen unambiguous)" },
-	{ "db", CRM_OPT_DB, "FILE",
+	CRM_OPT_LONG("batch", "N", "records per store transaction (10000)",
+	    &opts.batch, 1, 10000000),
+	CRM_OPT("date-order", OPT_DATE_ORDER, "dmy|mdy",
+	    "how to read NN/NN/YYYY dates (default: only\nwhen unambiguous)"),
+	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store (default: $CRM_DB; none: only\nvalidate and "
-	    "normalize)" },
-	{ "key", OPT_KEY, "FIELD",
+	    "normalize)"),
+	CRM_OPT_STR("key", "FIELD",
 	    "key field of a generic kind (default: a hash\nof the whole "
-	    "record)" },
-	{ "kind", OPT_KIND, "KIND",
-	    "customers (default), events, or a table name" },
-	{ "map", OPT_MAP, "STORE=INPUT",
-	    "read store field STORE from input field INPUT" },
-	{ "region", OPT_REGION, "CC",
-	    "phone region for numbers without a country\ncode (CN)" },
-	{ "type", OPT_TYPE, "FIELD=TYPE",
-	    "normalize FIELD as text, id, email, phone, date,\nnumber or raw" },
-	{ "verbose", OPT_VERBOSE, NULL, "SQLite's own log on stderr" },
+	    "record)",
+	    &opts.key),
+	CRM_OPT_STR("kind", "KIND",
+	    "customers (default), events, or a table name", &opts.kind),
+	CRM_OPT("map", OPT_MAP, "STORE=INPUT",
+	    "read store field STORE from input field INPUT"),
+	CRM_OPT_STR("region", "CC",
+	    "phone region for numbers without a country\ncode (CN)",
+	    &opts.region),
+	CRM_OPT("type", OPT_TYPE, "FIELD=TYPE",
+	    "normalize FIELD as text, id, email, phone, date,\nnumber or raw"),
+	CRM_OPT("verbose", OPT_VERBOSE, NULL, "SQLite's own log on stderr"),
 	CRM_OPTDEF_END,
 };
 
@@ -69,11 +71,6 @@ static const struct crm_cmd cmd = {
 	"See crm-ingest(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
-};
-
-struct opts {
-	struct crm_common c;
-	long batch;
 };
 
 /* The state of one run over all inputs. */
@@ -164,7 +161,7 @@ summary(struct run *run)
 static void
 parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 {
-	const char *kind = "customers", *key = NULL, *region = NULL, *arg;
+	const char *arg;
 	enum crm_date_order order = CRM_DATE_STRICT;
 	struct crm_err e;
 	const char **maps = NULL, **types = NULL;
@@ -174,10 +171,6 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 	/* --map and --type are applied once the kind is known. */
 	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
 		switch (c) {
-		case OPT_BATCH:
-			o->batch =
-			    crm_opt_long(synopsis, "--batch", arg, 1, 10000000);
-			break;
 		case OPT_DATE_ORDER:
 			if (strcmp(arg, "dmy") == 0)
 				order = CRM_DATE_DMY;
@@ -188,17 +181,8 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 				    "bad --date-order '%s': want dmy or mdy",
 				    arg);
 			break;
-		case OPT_KEY:
-			key = arg;
-			break;
-		case OPT_KIND:
-			kind = arg;
-			break;
 		case OPT_MAP:
 			crm_opt_push(&maps, &nmaps, arg);
-			break;
-		case OPT_REGION:
-			region = arg;
 			break;
 		case OPT_TYPE:
 			crm_opt_push(&types, &ntypes, arg);
@@ -209,7 +193,7 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 		}
 	}
 	crm_err_clear(&e);
-	if ((*sc = crm_schema_new(kind, &e)) == NULL)
+	if ((*sc = crm_schema_new(o->kind, &e)) == NULL)
 		usage_check(-1, &e);
 	for (i = 0; i < nmaps; i++) {
 		char *m = (char *)maps[i], *from = split_eq(m, "--map");
@@ -221,10 +205,10 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 
 		usage_check(crm_schema_set_type(*sc, t, type, &e), &e);
 	}
-	if (key != NULL)
-		usage_check(crm_schema_set_key(*sc, key, &e), &e);
-	if (region != NULL)
-		usage_check(crm_schema_set_region(*sc, region, &e), &e);
+	if (o->key != NULL)
+		usage_check(crm_schema_set_key(*sc, o->key, &e), &e);
+	if (o->region != NULL)
+		usage_check(crm_schema_set_region(*sc, o->region, &e), &e);
 	crm_schema_set_date_order(*sc, order);
 	free(maps);
 	free(types);
@@ -235,28 +219,27 @@ main(int argc, char **argv)
 {
 	static const struct crm_filter_ops ops = { check_header, out_header,
 		record, NULL, NULL };
-	struct opts o;
+	struct opts *o = &opts;
 	struct run run;
 	struct crm_err e;
 	int rc;
 
 	crm_cli_init("crm-ingest");
-	crm_common_init(&o.c);
-	o.batch = 10000;
+	crm_common_init(&o->c);
 	memset(&run, 0, sizeof(run));
-	parse_opts(argc, argv, &o, &run.sc);
+	parse_opts(argc, argv, o, &run.sc);
 	argc -= optind;
 	argv += optind;
-	run.o = &o;
+	run.o = o;
 	crm_err_clear(&e);
-	if ((run.f = crm_filter_new(&o.c.fo, &ops, &run, &e)) == NULL)
+	if ((run.f = crm_filter_new(&o->c.fo, &ops, &run, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	if (o.c.db != NULL) {
-		if ((run.st = crm_store_open(o.c.db, (int)o.c.busy_ms, &e)) ==
+	if (o->c.db != NULL) {
+		if ((run.st = crm_store_open(o->c.db, (int)o->c.busy_ms, &e)) ==
 		    NULL)
 			crm_die(e.code, "%s", e.msg);
 		if ((run.ld = crm_loader_new(run.st, run.sc, &e)) == NULL ||
-		    crm_loader_start(run.ld, (size_t)o.batch, &e) == -1)
+		    crm_loader_start(run.ld, (size_t)o->batch, &e) == -1)
 			crm_die(e.code, "%s", e.msg);
 	}
 

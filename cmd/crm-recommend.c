@@ -27,75 +27,83 @@ static const char synopsis[] =
     "                     [--top K] [fit options] [common options] [file "
     "...]\n";
 
+/* The options of fit and eval, which the verb check names. */
 enum {
 	OPT_ALGO = CRM_OPT_OWN,
 	OPT_ALPHA,
 	OPT_DENSE_LIMIT,
 	OPT_EVENT_TYPES,
 	OPT_FACTORS,
-	OPT_FROM_STORE,
-	OPT_ID_FIELD,
-	OPT_ITEM,
-	OPT_ITEM_FIELD,
 	OPT_ITERATIONS,
-	OPT_JSON,
 	OPT_LAMBDA,
-	OPT_MODEL,
-	OPT_MODEL_FILE,
-	OPT_MODEL_VERSION,
 	OPT_NEIGHBOURS,
 	OPT_REG,
 	OPT_SEED,
+	OPT_WEIGHT_FIELD,
+	OPT_JSON, /* eval only from here */
 	OPT_TEST_FRACTION,
-	OPT_TIME_FIELD,
-	OPT_TOP,
-	OPT_WEIGHT_FIELD
+	OPT_TIME_FIELD
 };
 
+struct opts {
+	struct crm_reco_run_opts ro;
+	struct crm_common c;
+	long top;	      /* ro.top, as crm_getopt stores a long */
+	const char *fit_opt;  /* a fit option given, for the usage check */
+	const char *eval_opt; /* an eval-only option given */
+};
+
+static struct opts opts;
+
 static const struct crm_optdef options[] = {
-	{ "algo", OPT_ALGO, "ease|knn|als",
-	    "fit: EASE (default), item-kNN or implicit ALS" },
-	{ "alpha", OPT_ALPHA, "A", "als: confidence 1 + A * weight (10)" },
-	{ "db", CRM_OPT_DB, "FILE",
-	    "the store: models, decisions, events "
-	    "($CRM_DB)" },
-	{ "dense-limit", OPT_DENSE_LIMIT, "N",
+	CRM_OPT("algo", OPT_ALGO, "ease|knn|als",
+	    "fit: EASE (default), item-kNN or implicit ALS"),
+	CRM_OPT("alpha", OPT_ALPHA, "A", "als: confidence 1 + A * weight (10)"),
+	CRM_OPT("db", CRM_OPT_DB, "FILE",
+	    "the store: models, decisions, events ($CRM_DB)"),
+	CRM_OPT("dense-limit", OPT_DENSE_LIMIT, "N",
 	    "ease: most items for its N x N matrix, else knn\n(14000: 784 "
-	    "MB)" },
-	{ "event-types", OPT_EVENT_TYPES, "LIST",
+	    "MB)"),
+	CRM_OPT("event-types", OPT_EVENT_TYPES, "LIST",
 	    "--from-store: event types to learn from, each\nwith an optional "
-	    "weight (order,view:0.2)" },
-	{ "factors", OPT_FACTORS, "F",
-	    "als: factors per customer and item "
-	    "(64)" },
-	{ "from-store", OPT_FROM_STORE, NULL,
+	    "weight (order,view:0.2)"),
+	CRM_OPT("factors", OPT_FACTORS, "F",
+	    "als: factors per customer and item (64)"),
+	CRM_OPT_FLAG("from-store", 0,
 	    "fit, eval: the store's events; else the store's\ncustomers "
-	    "(items with --item)" },
-	{ "id-field", OPT_ID_FIELD, "FIELD", "the customer id (customer_id)" },
-	{ "item", OPT_ITEM, NULL, "the items that go with each record's item" },
-	{ "item-field", OPT_ITEM_FIELD, "FIELD", "the item id (item)" },
-	{ "iterations", OPT_ITERATIONS, "N", "als: sweeps (15)" },
-	{ "json", OPT_JSON, NULL, "eval: print the figures as JSON" },
-	{ "lambda", OPT_LAMBDA, "L", "ease: the L2 weight (500)" },
-	{ "model", OPT_MODEL, "NAME", "the model in the store (recommend)" },
-	{ "model-file", OPT_MODEL_FILE, "FILE",
-	    "read (write, to fit) the model from FILE" },
-	{ "model-version", OPT_MODEL_VERSION, "N",
-	    "use version N of the model in the store" },
-	{ "neighbours", OPT_NEIGHBOURS, "K",
-	    "knn: similar items kept per item (100)" },
-	{ "output-format", CRM_OPT_OUTPUT_FORMAT, "FMT",
+	    "(items with --item)",
+	    &opts.ro.from_store),
+	CRM_OPT_STR("id-field", "FIELD", "the customer id (customer_id)",
+	    &opts.ro.id_field),
+	CRM_OPT_FLAG("item", 0, "the items that go with each record's item",
+	    &opts.ro.item_mode),
+	CRM_OPT_STR(
+	    "item-field", "FIELD", "the item id (item)", &opts.ro.item_field),
+	CRM_OPT("iterations", OPT_ITERATIONS, "N", "als: sweeps (15)"),
+	CRM_OPT("json", OPT_JSON, NULL, "eval: print the figures as JSON"),
+	CRM_OPT("lambda", OPT_LAMBDA, "L", "ease: the L2 weight (500)"),
+	CRM_OPT_STR("model", "NAME", "the model in the store (recommend)",
+	    &opts.ro.model),
+	CRM_OPT_STR("model-file", "FILE",
+	    "read (write, to fit) the model from FILE", &opts.ro.model_file),
+	CRM_OPT_LONG("model-version", "N",
+	    "use version N of the model in the store", &opts.ro.model_version,
+	    1, 1L << 40),
+	CRM_OPT("neighbours", OPT_NEIGHBOURS, "K",
+	    "knn: similar items kept per item (100)"),
+	CRM_OPT("output-format", CRM_OPT_OUTPUT_FORMAT, "FMT",
 	    "csv, tsv or jsonl (default: the input's); eval:\nthe figures as "
-	    "a record, fold \"all\"" },
-	{ "reg", OPT_REG, "R", "als: the L2 weight (0.1)" },
-	{ "seed", OPT_SEED, "N", "als: seed of the initial factors (1)" },
-	{ "test-fraction", OPT_TEST_FRACTION, "P",
-	    "eval: each customer's latest share held out (0.2)" },
-	{ "time-field", OPT_TIME_FIELD, "FIELD",
-	    "eval: the time of an interaction (time)" },
-	{ "top", OPT_TOP, "N", "items per record, or eval's cut-off K (10)" },
-	{ "weight-field", OPT_WEIGHT_FIELD, "FIELD",
-	    "fit, eval: weight of an interaction (none: 1)" },
+	    "a record, fold \"all\""),
+	CRM_OPT("reg", OPT_REG, "R", "als: the L2 weight (0.1)"),
+	CRM_OPT("seed", OPT_SEED, "N", "als: seed of the initial factors (1)"),
+	CRM_OPT("test-fraction", OPT_TEST_FRACTION, "P",
+	    "eval: each customer's latest share held out (0.2)"),
+	CRM_OPT("time-field", OPT_TIME_FIELD, "FIELD",
+	    "eval: the time of an interaction (time)"),
+	CRM_OPT_LONG("top", "N", "items per record, or eval's cut-off K (10)",
+	    &opts.top, 1, 10000),
+	CRM_OPT("weight-field", OPT_WEIGHT_FIELD, "FIELD",
+	    "fit, eval: weight of an interaction (none: 1)"),
 	CRM_OPTDEF_END,
 };
 
@@ -113,13 +121,6 @@ static const struct crm_cmd cmd = {
 };
 
 static const char *const verbs[] = { "fit", "eval", NULL };
-
-struct opts {
-	struct crm_reco_run_opts ro;
-	struct crm_common c;
-	const char *fit_opt;  /* a fit option given, for the usage check */
-	const char *eval_opt; /* an eval-only option given */
-};
 
 static double
 double_opt(const char *opt, const char *arg, double min, double max)
@@ -144,11 +145,8 @@ usage(const char *msg)
 	crm_usage_error(synopsis, "%s", msg);
 }
 
-/*
- * Take c when it is a fit or an eval-only option (remembered for the
- * checks): 1, or 0 when it is another.
- */
-static int
+/* Take c, a fit or an eval-only option, and remember it for the checks. */
+static void
 fit_opt(struct opts *o, int c, char *arg)
 {
 	struct crm_reco_run_opts *r = &o->ro;
@@ -162,15 +160,12 @@ fit_opt(struct opts *o, int c, char *arg)
 			crm_usage_error(synopsis,
 			    "bad --algo '%s': want ease, knn or als", arg);
 		p->algo = (enum crm_reco_algo)a;
-		o->fit_opt = "--algo";
 		break;
 	case OPT_ALPHA:
 		p->alpha = double_opt("--alpha", arg, 0, 1e6);
-		o->fit_opt = "--alpha";
 		break;
 	case OPT_DENSE_LIMIT:
 		p->dense_limit = size_opt("--dense-limit", arg, 0, 40000);
-		o->fit_opt = "--dense-limit";
 		break;
 	case OPT_EVENT_TYPES:
 		crm_err_clear(&e);
@@ -179,53 +174,43 @@ fit_opt(struct opts *o, int c, char *arg)
 				crm_usage_error(synopsis, "%s", e.msg);
 			crm_die(e.code, "%s", e.msg);
 		}
-		o->fit_opt = "--event-types";
 		break;
 	case OPT_FACTORS:
 		p->factors = size_opt("--factors", arg, 1, 1000);
-		o->fit_opt = "--factors";
 		break;
 	case OPT_ITERATIONS:
 		p->iterations = size_opt("--iterations", arg, 1, 1000);
-		o->fit_opt = "--iterations";
 		break;
 	case OPT_JSON:
 		r->json = 1;
-		o->eval_opt = "--json";
 		break;
 	case OPT_LAMBDA:
 		p->lambda = double_opt("--lambda", arg, 1e-3, 1e9);
-		o->fit_opt = "--lambda";
 		break;
 	case OPT_NEIGHBOURS:
 		p->neighbours = size_opt("--neighbours", arg, 1, 100000);
-		o->fit_opt = "--neighbours";
 		break;
 	case OPT_REG:
 		p->reg = double_opt("--reg", arg, 1e-6, 1e6);
-		o->fit_opt = "--reg";
 		break;
 	case OPT_SEED:
 		p->seed = (unsigned long)crm_opt_long(
 		    synopsis, "--seed", arg, 0, 4294967295L);
-		o->fit_opt = "--seed";
 		break;
 	case OPT_TEST_FRACTION:
 		r->frac = double_opt("--test-fraction", arg, 0, 1);
-		o->eval_opt = "--test-fraction";
 		break;
 	case OPT_TIME_FIELD:
 		r->time_field = arg;
-		o->eval_opt = "--time-field";
 		break;
 	case OPT_WEIGHT_FIELD:
 		r->weight_field = arg;
-		o->fit_opt = "--weight-field";
 		break;
-	default:
-		return 0;
 	}
-	return 1;
+	if (c >= OPT_JSON)
+		o->eval_opt = crm_opt_find(&cmd, c)->name;
+	else
+		o->fit_opt = crm_opt_find(&cmd, c)->name;
 }
 
 static void
@@ -239,33 +224,17 @@ parse_opts(int argc, char **argv, enum crm_reco_verb verb, struct opts *o)
 	crm_reco_run_opts_init(r);
 	crm_common_init(&o->c);
 	r->verb = verb;
-	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
-		if (fit_opt(o, c, (char *)arg))
-			continue;
-		if (c == OPT_FROM_STORE)
-			r->from_store = 1;
-		else if (c == OPT_ID_FIELD)
-			r->id_field = arg;
-		else if (c == OPT_ITEM)
-			r->item_mode = 1;
-		else if (c == OPT_ITEM_FIELD)
-			r->item_field = arg;
-		else if (c == OPT_MODEL)
-			r->model = arg;
-		else if (c == OPT_MODEL_FILE)
-			r->model_file = arg;
-		else if (c == OPT_MODEL_VERSION)
-			r->model_version = crm_opt_long(
-			    synopsis, "--model-version", arg, 1, 1L << 40);
-		else if (c == OPT_TOP)
-			r->top = size_opt("--top", arg, 1, 10000);
-	}
+	o->top = (long)r->top;
+	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1)
+		fit_opt(o, c, (char *)arg);
+	r->top = (size_t)o->top;
 	r->db = o->c.db;
 	r->quiet = o->c.quiet;
 	if (verb == CRM_RECO_RECOMMEND && o->fit_opt != NULL)
-		crm_usage_error(synopsis, "%s is for fit and eval", o->fit_opt);
+		crm_usage_error(
+		    synopsis, "--%s is for fit and eval", o->fit_opt);
 	if (verb != CRM_RECO_EVAL && o->eval_opt != NULL)
-		crm_usage_error(synopsis, "%s is for eval", o->eval_opt);
+		crm_usage_error(synopsis, "--%s is for eval", o->eval_opt);
 	if (verb != CRM_RECO_RECOMMEND && r->item_mode)
 		usage("--item is for recommending");
 	if (verb == CRM_RECO_FIT && r->db == NULL && r->model_file == NULL)
@@ -317,7 +286,7 @@ main(int argc, char **argv)
 	struct crm_store *st = NULL;
 	struct crm_source src;
 	struct crm_progress prog;
-	struct opts o;
+	struct opts *o = &opts;
 	struct crm_err e;
 	const char *text;
 	size_t len;
@@ -325,29 +294,29 @@ main(int argc, char **argv)
 
 	crm_cli_init("crm-recommend");
 	parse_opts(argc, argv,
-	    (enum crm_reco_verb)crm_cli_verb(&argc, argv, verbs), &o);
+	    (enum crm_reco_verb)crm_cli_verb(&argc, argv, verbs), o);
 	argc -= optind;
 	argv += optind;
 	crm_err_clear(&e);
 	crm_progress_init(&prog);
-	o.ro.rp.progress = fit_progress;
-	o.ro.rp.progress_arg = o.ro.note_arg = &prog;
-	o.ro.note = note;
-	if (o.ro.from_store && argc > 0)
+	o->ro.rp.progress = fit_progress;
+	o->ro.rp.progress_arg = o->ro.note_arg = &prog;
+	o->ro.note = note;
+	if (o->ro.from_store && argc > 0)
 		crm_usage_error(synopsis, "--from-store reads no files");
-	if (o.ro.db != NULL &&
-	    (st = crm_store_open(o.ro.db, (int)o.c.busy_ms, &e)) == NULL)
+	if (o->ro.db != NULL &&
+	    (st = crm_store_open(o->ro.db, (int)o->c.busy_ms, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	if ((run = crm_reco_run_new(&o.ro, st, &e)) == NULL ||
-	    (f = crm_filter_new(&o.c.fo, crm_reco_run_ops(run), run, &e)) ==
+	if ((run = crm_reco_run_new(&o->ro, st, &e)) == NULL ||
+	    (f = crm_filter_new(&o->c.fo, crm_reco_run_ops(run), run, &e)) ==
 		NULL)
 		crm_die(e.code, "%s", e.msg);
-	if (o.ro.from_store && o.ro.verb != CRM_RECO_RECOMMEND) {
+	if (o->ro.from_store && o->ro.verb != CRM_RECO_RECOMMEND) {
 		/* interactions straight from the events, then finish */
 		if (crm_reco_run_events(run, st, &e) == -1)
 			crm_die(e.code, "%s", e.msg);
 		rc = crm_filter_run_finish(f);
-	} else if (o.ro.from_store) {
+	} else if (o->ro.from_store) {
 		if (crm_reco_run_source(run, st, &src, &e) == -1)
 			crm_die(e.code, "%s", e.msg);
 		rc = crm_filter_run_source(f, &src);
@@ -364,7 +333,7 @@ main(int argc, char **argv)
 	crm_filter_free(f);
 	crm_reco_run_free(run);
 	crm_store_close(st);
-	free(o.ro.types);
+	free(o->ro.types);
 	if (crm_close_stdout() != 0 && rc == 0)
 		rc = EX_IOERR;
 	return rc;

@@ -27,70 +27,72 @@ enum verb { V_ROUTE, V_AGENTS, V_CLOSE }; /* in the order of verbs[] */
 static const char *const verbs[] = { "agents", "close", NULL };
 
 enum {
-	OPT_ALL = CRM_OPT_OWN,
-	OPT_BURST,
-	OPT_CUSTOMER_FIELD,
+	OPT_BURST = CRM_OPT_OWN,
 	OPT_DEFAULT_QUEUE,
 	OPT_ESCALATE_CONF,
-	OPT_ID_FIELD,
-	OPT_INTENT_FIELD,
-	OPT_KB,
-	OPT_NO_ESCALATE,
 	OPT_NOW,
-	OPT_QUEUES,
 	OPT_REPLY_CONF,
 	OPT_RULES,
 	OPT_SENIOR_QUEUE,
-	OPT_SENTIMENT_FIELD,
-	OPT_SHORT,
 	OPT_SLA,
-	OPT_TEXT_FIELD,
-	OPT_TIME_FIELD,
-	OPT_URGENCY,
-	OPT_VIP
+	OPT_URGENCY
 };
 
+struct opts {
+	struct crm_router_opts r;
+	const char **rules; /* --rules files */
+	struct crm_common c;
+};
+
+static struct opts opts;
+
 static const struct crm_optdef options[] = {
-	{ "all-matches", OPT_ALL, NULL,
-	    "every matching rule: one subtask per queue" },
-	{ "burst", OPT_BURST, "N/DURATION",
+	CRM_OPT_FLAG("all-matches", 0,
+	    "every matching rule: one subtask per queue", &opts.r.all),
+	CRM_OPT("burst", OPT_BURST, "N/DURATION",
 	    "escalate the Nth short message of a customer\nwithin DURATION "
-	    "(3/5m)" },
-	{ "customer-field", OPT_CUSTOMER_FIELD, "F",
-	    "the customer's id (customer_id)" },
-	{ "db", CRM_OPT_DB, "FILE",
-	    "the store: customers, agents, tickets, audit\n($CRM_DB)" },
-	{ "default-queue", OPT_DEFAULT_QUEUE, "NAME",
-	    "the queue when no rule gives one (general)" },
-	{ "escalate-confidence", OPT_ESCALATE_CONF, "P",
-	    "escalate negative sentiment scored P or more\n(0.9)" },
-	{ "id-field", OPT_ID_FIELD, "F", "the ticket's id (id)" },
-	{ "intent-field", OPT_INTENT_FIELD, "F",
-	    "the intent, and F_score its score (intent)" },
-	{ "kb", OPT_KB, "FILE", "answers: intent, answer, lang (zh, en)" },
-	{ "no-escalate", OPT_NO_ESCALATE, NULL, "no escalation" },
-	{ "now", OPT_NOW, "TIME", "the time to route at (the clock)" },
-	{ "queues", OPT_QUEUES, "LIST",
-	    "the queues rules may name (with --db: the\nagents' skills too)" },
-	{ "reply-confidence", OPT_REPLY_CONF, "P",
+	    "(3/5m)"),
+	CRM_OPT_STR("customer-field", "F", "the customer's id (customer_id)",
+	    &opts.r.customer_field),
+	CRM_OPT("db", CRM_OPT_DB, "FILE",
+	    "the store: customers, agents, tickets, audit\n($CRM_DB)"),
+	CRM_OPT("default-queue", OPT_DEFAULT_QUEUE, "NAME",
+	    "the queue when no rule gives one (general)"),
+	CRM_OPT("escalate-confidence", OPT_ESCALATE_CONF, "P",
+	    "escalate negative sentiment scored P or more\n(0.9)"),
+	CRM_OPT_STR("id-field", "F", "the ticket's id (id)", &opts.r.id_field),
+	CRM_OPT_STR("intent-field", "F",
+	    "the intent, and F_score its score (intent)", &opts.r.intent_field),
+	CRM_OPT_STR(
+	    "kb", "FILE", "answers: intent, answer, lang (zh, en)", &opts.r.kb),
+	CRM_OPT_FLAG("no-escalate", 0, "no escalation", &opts.r.no_escalate),
+	CRM_OPT("now", OPT_NOW, "TIME", "the time to route at (the clock)"),
+	CRM_OPT_STR("queues", "LIST",
+	    "the queues rules may name (with --db: the\nagents' skills too)",
+	    &opts.r.queues),
+	CRM_OPT("reply-confidence", OPT_REPLY_CONF, "P",
 	    "answer from the knowledge base when the intent\nis scored P or "
-	    "more (0.8)" },
-	{ "rules", OPT_RULES, "FILE",
-	    "routing rules: 'SQL expression -> settings'" },
-	{ "senior-queue", OPT_SENIOR_QUEUE, "NAME",
-	    "the queue of escalated tickets (senior)" },
-	{ "sentiment-field", OPT_SENTIMENT_FIELD, "F",
-	    "the sentiment, and F_score its score\n(sentiment)" },
-	{ "short", OPT_SHORT, "N",
-	    "a short message has at most N characters (200)" },
-	{ "sla", OPT_SLA, "LIST",
-	    "due times by priority\n"
-	    "(P1=1h,P2=4h,P3=24h,P4=72h)" },
-	{ "text-field", OPT_TEXT_FIELD, "F", "the message (text)" },
-	{ "time-field", OPT_TIME_FIELD, "F",
-	    "when the ticket was written (created)" },
-	{ "urgency", OPT_URGENCY, "LIST", "points of intents: INTENT=N,..." },
-	{ "vip", OPT_VIP, "TIER", "the tier of VIP customers (vip)" },
+	    "more (0.8)"),
+	CRM_OPT("rules", OPT_RULES, "FILE",
+	    "routing rules: 'SQL expression -> settings'"),
+	CRM_OPT("senior-queue", OPT_SENIOR_QUEUE, "NAME",
+	    "the queue of escalated tickets (senior)"),
+	CRM_OPT_STR("sentiment-field", "F",
+	    "the sentiment, and F_score its score\n(sentiment)",
+	    &opts.r.sentiment_field),
+	CRM_OPT_LONG("short", "N",
+	    "a short message has at most N characters (200)",
+	    &opts.r.short_chars, 0, 1000000),
+	CRM_OPT("sla", OPT_SLA, "LIST",
+	    "due times by priority\n(P1=1h,P2=4h,P3=24h,P4=72h)"),
+	CRM_OPT_STR(
+	    "text-field", "F", "the message (text)", &opts.r.text_field),
+	CRM_OPT_STR("time-field", "F", "when the ticket was written (created)",
+	    &opts.r.time_field),
+	CRM_OPT(
+	    "urgency", OPT_URGENCY, "LIST", "points of intents: INTENT=N,..."),
+	CRM_OPT_STR(
+	    "vip", "TIER", "the tier of VIP customers (vip)", &opts.r.vip),
 	CRM_OPTDEF_END,
 };
 
@@ -104,12 +106,6 @@ static const struct crm_cmd cmd = {
 	"create output, 74 I/O error, 75 store busy.  See crm-route(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
-};
-
-struct opts {
-	struct crm_router_opts r;
-	const char **rules; /* --rules files */
-	struct crm_common c;
 };
 
 /* ==== Options ==== */
@@ -151,14 +147,8 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	opt_ok(crm_router_opts_init(ro, (enum crm_router_verb)verb, &e), &e);
 	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
 		switch (c) {
-		case OPT_ALL:
-			ro->all = 1;
-			break;
 		case OPT_BURST:
 			opt_ok(crm_router_opt_burst(ro, arg, &e), &e);
-			break;
-		case OPT_CUSTOMER_FIELD:
-			ro->customer_field = arg;
 			break;
 		case OPT_DEFAULT_QUEUE:
 			opt_ok(crm_router_opt_queue("--default-queue", arg, &e),
@@ -169,26 +159,11 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			ro->escalate_conf =
 			    opt_double("--escalate-confidence", arg, 0, 1);
 			break;
-		case OPT_ID_FIELD:
-			ro->id_field = arg;
-			break;
-		case OPT_INTENT_FIELD:
-			ro->intent_field = arg;
-			break;
-		case OPT_KB:
-			ro->kb = arg;
-			break;
-		case OPT_NO_ESCALATE:
-			ro->no_escalate = 1;
-			break;
 		case OPT_NOW:
 			if (crm_norm_seconds(
 				arg, strlen(arg), &ro->now, &why) == -1)
 				crm_usage_error(
 				    synopsis, "bad --now '%s': %s", arg, why);
-			break;
-		case OPT_QUEUES:
-			ro->queues = arg;
 			break;
 		case OPT_REPLY_CONF:
 			ro->reply_conf =
@@ -202,27 +177,11 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			    &e);
 			ro->senior_queue = arg;
 			break;
-		case OPT_SENTIMENT_FIELD:
-			ro->sentiment_field = arg;
-			break;
-		case OPT_SHORT:
-			ro->short_chars =
-			    crm_opt_long(synopsis, "--short", arg, 0, 1000000);
-			break;
 		case OPT_SLA:
 			opt_ok(crm_router_opt_sla(ro, arg, &e), &e);
 			break;
-		case OPT_TEXT_FIELD:
-			ro->text_field = arg;
-			break;
-		case OPT_TIME_FIELD:
-			ro->time_field = arg;
-			break;
 		case OPT_URGENCY:
 			opt_ok(crm_router_opt_urgency(ro, arg, &e), &e);
-			break;
-		case OPT_VIP:
-			ro->vip = arg;
 			break;
 		}
 	}
@@ -325,39 +284,39 @@ main(int argc, char **argv)
 	static const struct crm_filter_ops ops = { check_header, out_header,
 		record, idle, finish };
 	enum verb verb;
-	struct opts o;
+	struct opts *o = &opts;
 	struct run run;
 	struct crm_err e;
 	int rc;
 
 	crm_cli_init("crm-route");
 	verb = (enum verb)crm_cli_verb(&argc, argv, verbs);
-	parse_opts(argc, argv, verb, &o);
+	parse_opts(argc, argv, verb, o);
 	argc -= optind;
 	argv += optind;
 	memset(&run, 0, sizeof(run));
-	if ((run.r = crm_router_new(&o.r, &e)) == NULL) {
+	if ((run.r = crm_router_new(&o->r, &e)) == NULL) {
 		if (e.code == EX_USAGE)
 			crm_usage_error(synopsis, "%s", e.msg);
 		crm_report(&e);
 		exit(e.code);
 	}
 	if (verb == V_CLOSE)
-		o.c.fo.no_output = 1;
-	if ((run.f = crm_filter_new(&o.c.fo, &ops, &run, &e)) == NULL)
+		o->c.fo.no_output = 1;
+	if ((run.f = crm_filter_new(&o->c.fo, &ops, &run, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
 	rc = crm_filter_run(run.f, argc, argv);
 	if (crm_router_close(run.r, &e) == -1 && rc == 0) {
 		crm_report(&e);
 		rc = e.code;
 	}
-	if (!o.c.quiet)
+	if (!o->c.quiet)
 		summary(&run, verb);
 	rc = crm_filter_finish(run.f, rc);
 	crm_filter_free(run.f);
 	crm_router_free(run.r);
-	crm_router_opts_release(&o.r);
-	free(o.rules);
+	crm_router_opts_release(&o->r);
+	free(o->rules);
 	if (crm_close_stdout() != 0 && rc == 0)
 		rc = EX_IOERR;
 	return rc;

@@ -24,48 +24,60 @@ static const char synopsis[] =
     "               [--as-of DATE] [--id-field FIELD] [common options]\n"
     "               [file ...]\n";
 
-enum {
-	OPT_AS_OF = CRM_OPT_OWN,
-	OPT_AUTO_K,
-	OPT_FIELDS,
-	OPT_FROM_STORE,
-	OPT_ID_FIELD,
-	OPT_KMEANS,
-	OPT_LOG,
-	OPT_RESTARTS,
-	OPT_RFM,
-	OPT_RFM_FIELDS,
-	OPT_RULES,
-	OPT_SEED,
+enum { OPT_FIELDS = CRM_OPT_OWN, OPT_RFM_FIELDS, OPT_RULES };
+
+#define MAX_K 1000
+
+/* A list of field names from a comma-separated option. */
+struct names {
+	char **name;
+	size_t n;
 };
 
+struct opts {
+	struct crm_common c;
+	struct crm_segment_opts so;
+	long seed; /* so.seed, as crm_getopt stores a long */
+	struct names rfm_fields, km_fields;
+	const char **rules; /* --rules files */
+};
+
+static struct opts opts;
+
 static const struct crm_optdef options[] = {
-	{ "as-of", OPT_AS_OF, "DATE",
+	CRM_OPT_STR("as-of", "DATE",
 	    "the day the store's features are computed for\n(the last "
-	    "event's day)" },
-	{ "auto-k", OPT_AUTO_K, NULL,
-	    "choose K from 2 to --kmeans (10) by silhouette" },
-	{ "db", CRM_OPT_DB, "FILE",
-	    "the store: customer features, tags table\n($CRM_DB)" },
-	{ "fields", OPT_FIELDS, "F,...",
-	    "k-means on these numeric fields (the RFM fields)" },
-	{ "from-store", OPT_FROM_STORE, NULL,
-	    "records from the store's customers and features" },
-	{ "id-field", OPT_ID_FIELD, "FIELD", "the customer key (customer_id)" },
-	{ "kmeans", OPT_KMEANS, "K",
-	    "add cluster and cluster_distance, K clusters" },
-	{ "log", OPT_LOG, NULL, "k-means on log(1 + value)" },
-	{ "quiet", CRM_OPT_QUIET, NULL,
-	    "no summary, RFM segment sizes or k-means\nfigures on stderr" },
-	{ "restarts", OPT_RESTARTS, "N",
-	    "k-means runs from new seeds, best kept (10)" },
-	{ "rfm", OPT_RFM, NULL, "add r_score, f_score, m_score, rfm_segment" },
-	{ "rfm-fields", OPT_RFM_FIELDS, "R,F,M",
+	    "event's day)",
+	    &opts.so.as_of),
+	CRM_OPT_FLAG("auto-k", 0,
+	    "choose K from 2 to --kmeans (10) by silhouette", &opts.so.auto_k),
+	CRM_OPT("db", CRM_OPT_DB, "FILE",
+	    "the store: customer features, tags table\n($CRM_DB)"),
+	CRM_OPT("fields", OPT_FIELDS, "F,...",
+	    "k-means on these numeric fields (the RFM fields)"),
+	CRM_OPT_FLAG("from-store", 0,
+	    "records from the store's customers and features",
+	    &opts.so.from_store),
+	CRM_OPT_STR("id-field", "FIELD", "the customer key (customer_id)",
+	    &opts.so.id_field),
+	CRM_OPT_LONG("kmeans", "K",
+	    "add cluster and cluster_distance, K clusters", &opts.so.k, 1,
+	    MAX_K),
+	CRM_OPT_FLAG("log", 0, "k-means on log(1 + value)", &opts.so.log),
+	CRM_OPT("quiet", CRM_OPT_QUIET, NULL,
+	    "no summary, RFM segment sizes or k-means\nfigures on stderr"),
+	CRM_OPT_LONG("restarts", "N",
+	    "k-means runs from new seeds, best kept (10)", &opts.so.restarts, 1,
+	    1000),
+	CRM_OPT_FLAG("rfm", 0, "add r_score, f_score, m_score, rfm_segment",
+	    &opts.so.rfm),
+	CRM_OPT("rfm-fields", OPT_RFM_FIELDS, "R,F,M",
 	    "recency, frequency and monetary value\n"
-	    "(recency,frequency,monetary)" },
-	{ "rules", OPT_RULES, "FILE",
-	    "add tags: one 'TAG: SQL expression' a line" },
-	{ "seed", OPT_SEED, "N", "k-means random seed (1)" },
+	    "(recency,frequency,monetary)"),
+	CRM_OPT("rules", OPT_RULES, "FILE",
+	    "add tags: one 'TAG: SQL expression' a line"),
+	CRM_OPT_LONG(
+	    "seed", "N", "k-means random seed (1)", &opts.seed, 0, 4294967295L),
 	CRM_OPTDEF_END,
 };
 
@@ -79,21 +91,6 @@ static const struct crm_cmd cmd = {
 	"crm-tag(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
-};
-
-#define MAX_K 1000
-
-/* A list of field names from a comma-separated option. */
-struct names {
-	char **name;
-	size_t n;
-};
-
-struct opts {
-	struct crm_common c;
-	struct crm_segment_opts so;
-	struct names rfm_fields, km_fields;
-	const char **rules; /* --rules files */
 };
 
 struct run {
@@ -152,39 +149,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 	crm_common_init(&o->c);
 	so->id_field = "customer_id";
 	so->restarts = 10;
-	so->seed = 1;
+	o->seed = 1;
 	split_names(
 	    "--rfm-fields", "recency,frequency,monetary", &o->rfm_fields, 3);
 	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
 		switch (c) {
-		case OPT_AS_OF:
-			so->as_of = arg;
-			break;
-		case OPT_AUTO_K:
-			so->auto_k = 1;
-			break;
 		case OPT_FIELDS:
 			split_names("--fields", arg, &o->km_fields, 0);
-			break;
-		case OPT_FROM_STORE:
-			so->from_store = 1;
-			break;
-		case OPT_ID_FIELD:
-			so->id_field = arg;
-			break;
-		case OPT_KMEANS:
-			so->k =
-			    crm_opt_long(synopsis, "--kmeans", arg, 1, MAX_K);
-			break;
-		case OPT_LOG:
-			so->log = 1;
-			break;
-		case OPT_RESTARTS:
-			so->restarts =
-			    crm_opt_long(synopsis, "--restarts", arg, 1, 1000);
-			break;
-		case OPT_RFM:
-			so->rfm = 1;
 			break;
 		case OPT_RFM_FIELDS:
 			split_names("--rfm-fields", arg, &o->rfm_fields, 3);
@@ -192,12 +163,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_RULES:
 			crm_opt_push(&o->rules, &so->nrules, arg);
 			break;
-		case OPT_SEED:
-			so->seed = (unsigned long)crm_opt_long(
-			    synopsis, "--seed", arg, 0, 4294967295L);
-			break;
 		}
 	}
+	so->seed = (unsigned long)o->seed;
 	if (so->auto_k && so->k == 0)
 		so->k = 10;
 	if (so->auto_k && so->k < 2)
@@ -284,30 +252,30 @@ main(int argc, char **argv)
 		record, idle, finish };
 	unsigned long long nread, nwritten, nrejected;
 	struct crm_source src;
-	struct opts o;
+	struct opts *o = &opts;
 	struct run run;
 	struct crm_err e;
 	int rc;
 
 	crm_cli_init("crm-tag");
-	parse_opts(argc, argv, &o);
+	parse_opts(argc, argv, o);
 	argc -= optind;
 	argv += optind;
-	if (o.so.from_store && argc > 0)
+	if (o->so.from_store && argc > 0)
 		crm_usage_error(synopsis, "--from-store reads no files");
 	memset(&run, 0, sizeof(run));
 	crm_err_clear(&e);
-	if ((run.seg = crm_segment_new(&o.so, &e)) == NULL)
+	if ((run.seg = crm_segment_new(&o->so, &e)) == NULL)
 		fail(&e);
-	if (o.so.from_store && crm_segment_source(run.seg, &src, &e) == -1)
+	if (o->so.from_store && crm_segment_source(run.seg, &src, &e) == -1)
 		fail(&e);
-	if ((run.f = crm_filter_new(&o.c.fo, &ops, &run, &e)) == NULL) {
-		if (o.so.from_store)
+	if ((run.f = crm_filter_new(&o->c.fo, &ops, &run, &e)) == NULL) {
+		if (o->so.from_store)
 			src.close(src.arg);
 		fail(&e);
 	}
-	rc = o.so.from_store ? crm_filter_run_source(run.f, &src)
-			     : crm_filter_run(run.f, argc, argv);
+	rc = o->so.from_store ? crm_filter_run_source(run.f, &src)
+			       : crm_filter_run(run.f, argc, argv);
 	if (rc == 0 && crm_segment_failed(run.seg) > 0)
 		rc = EX_DATAERR;
 	crm_err_clear(&e);
@@ -316,13 +284,13 @@ main(int argc, char **argv)
 		rc = e.code;
 	}
 	crm_filter_counts(run.f, &nread, &nwritten, &nrejected);
-	if (!o.c.quiet)
+	if (!o->c.quiet)
 		crm_warnx("read %llu, tagged %llu, rejected %llu", nread,
 		    nwritten, nrejected);
 	rc = crm_filter_finish(run.f, rc);
 	crm_filter_free(run.f);
-	free_names(&o.rfm_fields);
-	free_names(&o.km_fields);
-	free(o.rules);
+	free_names(&o->rfm_fields);
+	free_names(&o->km_fields);
+	free(o->rules);
 	return crm_close_stdout() != 0 && rc == 0 ? EX_IOERR : rc;
 }

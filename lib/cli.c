@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "filter.h"
+#include "store.h"
 
 static const char *progname = "crm";
 
@@ -350,6 +351,98 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 			break;
 		}
 	}
+}
+
+void
+crm_cli_operands(
+    const struct crm_cmd *cmd, int from_store, int *argc, char ***argv)
+{
+	*argc -= optind;
+	*argv += optind;
+	if (from_store && *argc > 0)
+		crm_usage_error(cmd->synopsis, "--from-store reads no files");
+}
+
+struct crm_store *
+crm_cli_store(const struct crm_common *c)
+{
+	struct crm_store *st;
+	struct crm_err e;
+
+	if (c->db == NULL)
+		return NULL;
+	crm_err_clear(&e);
+	if ((st = crm_store_open(c->db, (int)c->busy_ms, &e)) == NULL)
+		crm_die(e.code, "%s", e.msg);
+	return st;
+}
+
+struct crm_filter *
+crm_cli_filter(
+    const struct crm_common *c, const struct crm_filter_ops *ops, void *arg)
+{
+	struct crm_filter *f;
+	struct crm_err e;
+
+	crm_err_clear(&e);
+	if ((f = crm_filter_new(&c->fo, ops, arg, &e)) == NULL)
+		crm_die(e.code, "%s", e.msg);
+	return f;
+}
+
+int
+crm_cli_run(struct crm_filter *f, struct crm_source *src, int n, char **files)
+{
+	return src != NULL ? crm_filter_run_source(f, src)
+			   : crm_filter_run(f, n, files);
+}
+
+void
+crm_cli_summary(const struct crm_filter *f, const char *what)
+{
+	unsigned long long nread, nwritten, nrejected;
+
+	crm_filter_counts(f, &nread, &nwritten, &nrejected);
+	if (what != NULL)
+		crm_warnx("read %llu, %s %llu, rejected %llu", nread, what,
+		    nwritten, nrejected);
+	else
+		crm_warnx("read %llu, rejected %llu", nread, nrejected);
+}
+
+int
+crm_cli_end(struct crm_filter *f, int rc)
+{
+	rc = crm_filter_finish(f, rc);
+	crm_filter_free(f);
+	if (crm_close_stdout() != 0 && rc == 0)
+		rc = EX_IOERR;
+	return rc;
+}
+
+int
+crm_cli_emit(void *f, const struct crm_rec *r, struct crm_err *e)
+{
+	return crm_filter_emit(f, r, e);
+}
+
+void
+crm_cli_check(const char *synopsis, int rc, const struct crm_err *e)
+{
+	if (rc != -1)
+		return;
+	if (e->code == EX_USAGE)
+		crm_usage_error(synopsis, "%s", e->msg);
+	crm_die(e->code, "%s", e->msg);
+}
+
+void
+crm_cli_fail(const char *synopsis, const struct crm_err *e)
+{
+	if (e->code == EX_USAGE)
+		crm_usage_error(synopsis, "%s", e->msg);
+	crm_report(e);
+	exit(e->code);
 }
 
 /* Legacy: the shared options of the binaries not yet on crm_getopt(). */

@@ -122,4 +122,63 @@ int crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 /* Print cmd's help to stdout. */
 void crm_print_help(const struct crm_cmd *cmd);
 
+/* ==== The wiring every binary's main shares ==== */
+
+struct crm_store;
+
+/*
+ * After the last crm_getopt(): move *argc and *argv past the options to
+ * the file operands.  With from_store, files are a usage error (with
+ * cmd's synopsis, then exit(EX_USAGE)).
+ */
+void crm_cli_operands(
+    const struct crm_cmd *cmd, int from_store, int *argc, char ***argv);
+
+/*
+ * The store c->db opened with c->busy_ms, or NULL when c->db is NULL; on
+ * failure the error is reported and the process exits with its code.
+ */
+struct crm_store *crm_cli_store(const struct crm_common *c);
+
+/* A filter with c's options over ops and arg, or exit as above. */
+struct crm_filter *crm_cli_filter(
+    const struct crm_common *c, const struct crm_filter_ops *ops, void *arg);
+
+/*
+ * Run f over src when it is not NULL, else over the n files (none:
+ * standard input); the status, as crm_filter_run().
+ */
+int crm_cli_run(
+    struct crm_filter *f, struct crm_source *src, int n, char **files);
+
+/*
+ * The summary line of a run on stderr: "read N, WHAT N, rejected N", N
+ * of WHAT being the records written; "read N, rejected N" when what is
+ * NULL.
+ */
+void crm_cli_summary(const struct crm_filter *f, const char *what);
+
+/*
+ * The end of a run whose status so far is rc: finish and free f, close
+ * standard output.  Returns the exit status.
+ */
+int crm_cli_end(struct crm_filter *f, int rc);
+
+/* crm_filter_emit() as a callback whose arg is the filter. */
+int crm_cli_emit(void *f, const struct crm_rec *r, struct crm_err *e);
+
+/*
+ * A lib call's failure (rc -1) in the wiring, e filled: a usage error
+ * (with synopsis) when e's code is EX_USAGE, else "prog: message" and
+ * exit(e's code).  Returns when rc is not -1.
+ */
+void crm_cli_check(const char *synopsis, int rc, const struct crm_err *e);
+
+/*
+ * As crm_cli_check() for a failure, but e reported with its position
+ * (crm_report()); never returns.
+ */
+void crm_cli_fail(const char *synopsis, const struct crm_err *e)
+    __attribute__((noreturn));
+
 #endif

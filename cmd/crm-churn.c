@@ -269,7 +269,7 @@ int
 main(int argc, char **argv)
 {
 	unsigned long long nread, nwritten, nrejected;
-	struct crm_store *st = NULL;
+	struct crm_store *st;
 	struct crm_churn *churn;
 	struct crm_source src;
 	struct crm_filter *f;
@@ -281,29 +281,18 @@ main(int argc, char **argv)
 	crm_cli_init("crm-churn");
 	verb = (enum verb)crm_cli_verb(&argc, argv, verbs);
 	parse_opts(argc, argv, verb, o);
-	argc -= optind;
-	argv += optind;
+	crm_cli_operands(&cmd, o->from_store, &argc, &argv);
+	st = crm_cli_store(&o->c);
 	crm_err_clear(&e);
-	if (o->from_store && argc > 0)
-		crm_usage_error(synopsis, "--from-store reads no files");
-	if (o->c.db != NULL &&
-	    (st = crm_store_open(o->c.db, (int)o->c.busy_ms, &e)) == NULL)
-		crm_die(e.code, "%s", e.msg);
 	if ((churn = crm_churn_new(&o->co, st, &e)) == NULL ||
 	    (o->from_store &&
 		crm_churn_source(churn, o->as_of, &src, &e) == -1))
 		crm_die(e.code, "%s", e.msg);
-	if ((f = crm_filter_new(&o->c.fo, crm_churn_ops(churn), churn, &e)) ==
-	    NULL)
-		crm_die(e.code, "%s", e.msg);
-	rc = o->from_store ? crm_filter_run_source(f, &src)
-			   : crm_filter_run(f, argc, argv);
+	f = crm_cli_filter(&o->c, crm_churn_ops(churn), churn);
+	rc = crm_cli_run(f, o->from_store ? &src : NULL, argc, argv);
+	if (!o->c.quiet)
+		crm_cli_summary(f, verb == V_SCORE ? "scored" : NULL);
 	crm_filter_counts(f, &nread, &nwritten, &nrejected);
-	if (!o->c.quiet && verb == V_SCORE)
-		crm_warnx("read %llu, scored %llu, rejected %llu", nread,
-		    nwritten, nrejected);
-	else if (!o->c.quiet)
-		crm_warnx("read %llu, rejected %llu", nread, nrejected);
 	if (rc == 0 && verb != V_SCORE &&
 	    (crm_filter_status(f) != 0 || nrejected > 0))
 		/* a model or figures from part of the data would mislead */
@@ -313,13 +302,10 @@ main(int argc, char **argv)
 				  : "an input could not be read");
 	else if (rc == 0 && verb != V_SCORE)
 		rc = finish(o, verb, churn, f);
-	rc = crm_filter_finish(f, rc);
-	crm_filter_free(f);
+	rc = crm_cli_end(f, rc);
 	crm_churn_free(churn);
 	crm_store_close(st);
 	free(o->types);
 	crm_buf_release(&o->as_of_buf);
-	if (crm_close_stdout() != 0 && rc == 0)
-		rc = EX_IOERR;
 	return rc;
 }

@@ -215,12 +215,6 @@ hold_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	return 0;
 }
 
-static int
-emit(void *arg, const struct crm_rec *r, struct crm_err *e)
-{
-	return crm_filter_emit(arg, r, e);
-}
-
 /* Link or cluster what was held, and write it. */
 static int
 finish(void *arg, struct crm_filter *f, struct crm_err *e)
@@ -228,7 +222,7 @@ finish(void *arg, struct crm_filter *f, struct crm_err *e)
 	struct run *run = arg;
 	struct crm_dedupe_stats ds;
 
-	if (crm_dedupe_run(run->d, emit, f, e) == 0)
+	if (crm_dedupe_run(run->d, crm_cli_emit, f, e) == 0)
 		return 0;
 	crm_dedupe_stats(run->d, &ds);
 	if (e->code == EX_USAGE && e->field[0] == '-') /* an option's */
@@ -237,14 +231,26 @@ finish(void *arg, struct crm_filter *f, struct crm_err *e)
 	return -1;
 }
 
+/* The summary line: what was read, paired, linked and clustered. */
+static void
+summary(const struct crm_filter *f, const struct crm_dedupe_stats *ds)
+{
+	unsigned long long nread, nwritten, nrejected;
+
+	crm_filter_counts(f, &nread, &nwritten, &nrejected);
+	crm_warnx("read %llu, rejected %llu, %zu candidate pairs, %llu links; "
+		  "%llu records in %llu clusters of two or more%s",
+	    nread, nrejected, ds->pairs, ds->links, ds->in_clusters,
+	    ds->clusters, opts.d.link != NULL ? " (linked)" : "");
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct crm_filter_ops ops = { check_header, out_header,
 		hold_record, NULL, finish };
-	unsigned long long nread, nwritten, nrejected;
 	struct crm_dedupe_stats ds;
-	struct crm_store *st = NULL;
+	struct crm_store *st;
 	struct crm_source src;
 	struct crm_filter *f;
 	struct run run = { NULL, 0 };
@@ -254,42 +260,25 @@ main(int argc, char **argv)
 
 	crm_cli_init("crm-dedupe");
 	parse_opts(argc, argv, o);
-	argc -= optind;
-	argv += optind;
-	crm_err_clear(&e);
-	if (o->from_store && argc > 0)
-		crm_usage_error(synopsis, "--from-store reads no files");
-	if (o->c.db != NULL &&
-	    (st = crm_store_open(o->c.db, (int)o->c.busy_ms, &e)) == NULL)
-		crm_die(e.code, "%s", e.msg);
-	o->d.store = st;
+	crm_cli_operands(&cmd, o->from_store, &argc, &argv);
+	o->d.store = st = crm_cli_store(&o->c);
 	o->d.input_name = argc == 1 ? argv[0] : "input";
+	crm_err_clear(&e);
 	if ((run.d = crm_dedupe_new(&o->d, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	if ((f = crm_filter_new(&o->c.fo, &ops, &run, &e)) == NULL)
+	f = crm_cli_filter(&o->c, &ops, &run);
+	if (o->from_store &&
+	    crm_customers_source(st, o->d.id_field, &src, &e) == -1)
 		crm_die(e.code, "%s", e.msg);
-	if (!o->from_store)
-		rc = crm_filter_run(f, argc, argv);
-	else if (crm_customers_source(st, o->d.id_field, &src, &e) == -1)
-		crm_die(e.code, "%s", e.msg);
-	else
-		rc = crm_filter_run_source(f, &src);
+	rc = crm_cli_run(f, o->from_store ? &src : NULL, argc, argv);
 	if (run.early) /* reported; as nothing was done, no summary */
 		exit(rc);
 	crm_dedupe_stats(run.d, &ds);
-	crm_filter_counts(f, &nread, &nwritten, &nrejected);
 	if (!o->c.quiet)
-		crm_warnx("read %llu, rejected %llu, %zu candidate pairs, "
-			  "%llu links; %llu records in %llu clusters of two "
-			  "or more%s",
-		    nread, nrejected, ds.pairs, ds.links, ds.in_clusters,
-		    ds.clusters, o->d.link != NULL ? " (linked)" : "");
-	rc = crm_filter_finish(f, rc);
-	crm_filter_free(f);
+		summary(f, &ds);
+	rc = crm_cli_end(f, rc);
 	crm_dedupe_free(run.d);
 	crm_store_close(st);
 	free((void *)o->d.ignore);
-	if (crm_close_stdout() != 0 && rc == 0)
-		rc = EX_IOERR;
 	return rc;
 }

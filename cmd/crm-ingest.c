@@ -96,16 +96,6 @@ split_eq(char *arg, const char *opt)
 	return eq + 1;
 }
 
-static void
-usage_check(int rc, struct crm_err *e)
-{
-	if (rc == -1) {
-		if (e->code == EX_USAGE)
-			crm_usage_error(synopsis, "%s", e->msg);
-		crm_die(e->code, "%s", e->msg);
-	}
-}
-
 static int
 check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
 {
@@ -147,15 +137,14 @@ summary(struct run *run)
 
 	if (run->o->c.quiet)
 		return;
+	if (run->ld == NULL) {
+		crm_cli_summary(run->f, "written");
+		return;
+	}
 	crm_filter_counts(run->f, &read, &written, &rejected);
-	if (run->ld != NULL)
-		crm_warnx("read %llu, inserted %llu, updated %llu, unchanged "
-			  "%llu, rejected %llu",
-		    read, run->inserted, run->updated, run->unchanged,
-		    rejected);
-	else
-		crm_warnx("read %llu, written %llu, rejected %llu", read,
-		    written, rejected);
+	crm_warnx("read %llu, inserted %llu, updated %llu, unchanged %llu, "
+		  "rejected %llu",
+	    read, run->inserted, run->updated, run->unchanged, rejected);
 }
 
 static void
@@ -194,21 +183,24 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 	}
 	crm_err_clear(&e);
 	if ((*sc = crm_schema_new(o->kind, &e)) == NULL)
-		usage_check(-1, &e);
+		crm_cli_check(synopsis, -1, &e);
 	for (i = 0; i < nmaps; i++) {
 		char *m = (char *)maps[i], *from = split_eq(m, "--map");
 
-		usage_check(crm_schema_map(*sc, m, from, &e), &e);
+		crm_cli_check(synopsis, crm_schema_map(*sc, m, from, &e), &e);
 	}
 	for (i = 0; i < ntypes; i++) {
 		char *t = (char *)types[i], *type = split_eq(t, "--type");
 
-		usage_check(crm_schema_set_type(*sc, t, type, &e), &e);
+		crm_cli_check(
+		    synopsis, crm_schema_set_type(*sc, t, type, &e), &e);
 	}
 	if (o->key != NULL)
-		usage_check(crm_schema_set_key(*sc, o->key, &e), &e);
+		crm_cli_check(
+		    synopsis, crm_schema_set_key(*sc, o->key, &e), &e);
 	if (o->region != NULL)
-		usage_check(crm_schema_set_region(*sc, o->region, &e), &e);
+		crm_cli_check(
+		    synopsis, crm_schema_set_region(*sc, o->region, &e), &e);
 	crm_schema_set_date_order(*sc, order);
 	free(maps);
 	free(types);
@@ -228,16 +220,11 @@ main(int argc, char **argv)
 	crm_common_init(&o->c);
 	memset(&run, 0, sizeof(run));
 	parse_opts(argc, argv, o, &run.sc);
-	argc -= optind;
-	argv += optind;
+	crm_cli_operands(&cmd, 0, &argc, &argv);
 	run.o = o;
+	run.f = crm_cli_filter(&o->c, &ops, &run);
 	crm_err_clear(&e);
-	if ((run.f = crm_filter_new(&o->c.fo, &ops, &run, &e)) == NULL)
-		crm_die(e.code, "%s", e.msg);
-	if (o->c.db != NULL) {
-		if ((run.st = crm_store_open(o->c.db, (int)o->c.busy_ms, &e)) ==
-		    NULL)
-			crm_die(e.code, "%s", e.msg);
+	if ((run.st = crm_cli_store(&o->c)) != NULL) {
 		if ((run.ld = crm_loader_new(run.st, run.sc, &e)) == NULL ||
 		    crm_loader_start(run.ld, (size_t)o->batch, &e) == -1)
 			crm_die(e.code, "%s", e.msg);
@@ -256,12 +243,9 @@ main(int argc, char **argv)
 		    run.ld, &run.inserted, &run.updated, &run.unchanged);
 	}
 	summary(&run);
-	rc = crm_filter_finish(run.f, rc);
-	crm_filter_free(run.f);
+	rc = crm_cli_end(run.f, rc);
 	crm_loader_free(run.ld);
 	crm_store_close(run.st);
 	crm_schema_free(run.sc);
-	if (crm_close_stdout() != 0 && rc == 0)
-		rc = EX_IOERR;
 	return rc;
 }

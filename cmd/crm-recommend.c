@@ -283,7 +283,7 @@ main(int argc, char **argv)
 {
 	struct crm_reco_run *run;
 	struct crm_filter *f;
-	struct crm_store *st = NULL;
+	struct crm_store *st;
 	struct crm_source src;
 	struct crm_progress prog;
 	struct opts *o = &opts;
@@ -295,46 +295,33 @@ main(int argc, char **argv)
 	crm_cli_init("crm-recommend");
 	parse_opts(argc, argv,
 	    (enum crm_reco_verb)crm_cli_verb(&argc, argv, verbs), o);
-	argc -= optind;
-	argv += optind;
-	crm_err_clear(&e);
+	crm_cli_operands(&cmd, o->ro.from_store, &argc, &argv);
 	crm_progress_init(&prog);
 	o->ro.rp.progress = fit_progress;
 	o->ro.rp.progress_arg = o->ro.note_arg = &prog;
 	o->ro.note = note;
-	if (o->ro.from_store && argc > 0)
-		crm_usage_error(synopsis, "--from-store reads no files");
-	if (o->ro.db != NULL &&
-	    (st = crm_store_open(o->ro.db, (int)o->c.busy_ms, &e)) == NULL)
+	st = crm_cli_store(&o->c);
+	crm_err_clear(&e);
+	if ((run = crm_reco_run_new(&o->ro, st, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	if ((run = crm_reco_run_new(&o->ro, st, &e)) == NULL ||
-	    (f = crm_filter_new(&o->c.fo, crm_reco_run_ops(run), run, &e)) ==
-		NULL)
-		crm_die(e.code, "%s", e.msg);
+	f = crm_cli_filter(&o->c, crm_reco_run_ops(run), run);
 	if (o->ro.from_store && o->ro.verb != CRM_RECO_RECOMMEND) {
 		/* interactions straight from the events, then finish */
 		if (crm_reco_run_events(run, st, &e) == -1)
 			crm_die(e.code, "%s", e.msg);
 		rc = crm_filter_run_finish(f);
-	} else if (o->ro.from_store) {
-		if (crm_reco_run_source(run, st, &src, &e) == -1)
-			crm_die(e.code, "%s", e.msg);
-		rc = crm_filter_run_source(f, &src);
-	} else
-		rc = crm_filter_run(f, argc, argv);
-	if (crm_reco_run_close(run, &e) == -1 && rc == 0) {
-		crm_report(&e);
-		rc = e.code;
-	}
+	} else if (o->ro.from_store &&
+		   crm_reco_run_source(run, st, &src, &e) == -1)
+		crm_die(e.code, "%s", e.msg);
+	else
+		rc = crm_cli_run(f, o->ro.from_store ? &src : NULL, argc, argv);
+	rc = crm_cli_closed(rc, crm_reco_run_close(run, &e), &e);
 	crm_reco_run_summary(run, f);
 	text = crm_reco_run_text(run, &len);
 	fwrite(text, 1, len, stdout);
-	rc = crm_filter_finish(f, rc);
-	crm_filter_free(f);
+	rc = crm_cli_end(f, rc);
 	crm_reco_run_free(run);
 	crm_store_close(st);
 	free(o->ro.types);
-	if (crm_close_stdout() != 0 && rc == 0)
-		rc = EX_IOERR;
 	return rc;
 }

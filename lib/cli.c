@@ -421,6 +421,16 @@ crm_cli_end(struct crm_filter *f, int rc)
 }
 
 int
+crm_cli_closed(int rc, int closed, const struct crm_err *e)
+{
+	if (closed == -1 && rc == 0) {
+		crm_report(e);
+		rc = e->code;
+	}
+	return rc;
+}
+
+int
 crm_cli_emit(void *f, const struct crm_rec *r, struct crm_err *e)
 {
 	return crm_filter_emit(f, r, e);

@@ -164,6 +164,13 @@ void crm_cli_summary(const struct crm_filter *f, const char *what);
  */
 int crm_cli_end(struct crm_filter *f, int rc);
 
+/*
+ * The status after a closing step that returned closed (0 or -1, e
+ * filled): rc when it is not 0 or the step went well, else e's code,
+ * reported.
+ */
+int crm_cli_closed(int rc, int closed, const struct crm_err *e);
+
 /* crm_filter_emit() as a callback whose arg is the filter. */
 int crm_cli_emit(void *f, const struct crm_rec *r, struct crm_err *e);
 

@@ -110,16 +110,6 @@ static const struct crm_cmd cmd = {
 
 /* ==== Options ==== */
 
-/* A lib parser's verdict on an option's value: a usage error or none. */
-static void
-opt_ok(int rc, const struct crm_err *e)
-{
-	if (rc == -1 && e->code == EX_USAGE)
-		crm_usage_error(synopsis, "%s", e->msg);
-	if (rc == -1)
-		crm_die(e->code, "%s", e->msg);
-}
-
 static double
 opt_double(const char *opt, const char *arg, double min, double max)
 {
@@ -144,14 +134,17 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	crm_err_clear(&e);
 	crm_common_init(&o->c);
-	opt_ok(crm_router_opts_init(ro, (enum crm_router_verb)verb, &e), &e);
+	crm_cli_check(synopsis,
+	    crm_router_opts_init(ro, (enum crm_router_verb)verb, &e), &e);
 	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
 		switch (c) {
 		case OPT_BURST:
-			opt_ok(crm_router_opt_burst(ro, arg, &e), &e);
+			crm_cli_check(
+			    synopsis, crm_router_opt_burst(ro, arg, &e), &e);
 			break;
 		case OPT_DEFAULT_QUEUE:
-			opt_ok(crm_router_opt_queue("--default-queue", arg, &e),
+			crm_cli_check(synopsis,
+			    crm_router_opt_queue("--default-queue", arg, &e),
 			    &e);
 			ro->default_queue = arg;
 			break;
@@ -173,15 +166,18 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			crm_opt_push(&o->rules, &ro->nrules, arg);
 			break;
 		case OPT_SENIOR_QUEUE:
-			opt_ok(crm_router_opt_queue("--senior-queue", arg, &e),
+			crm_cli_check(synopsis,
+			    crm_router_opt_queue("--senior-queue", arg, &e),
 			    &e);
 			ro->senior_queue = arg;
 			break;
 		case OPT_SLA:
-			opt_ok(crm_router_opt_sla(ro, arg, &e), &e);
+			crm_cli_check(
+			    synopsis, crm_router_opt_sla(ro, arg, &e), &e);
 			break;
 		case OPT_URGENCY:
-			opt_ok(crm_router_opt_urgency(ro, arg, &e), &e);
+			crm_cli_check(
+			    synopsis, crm_router_opt_urgency(ro, arg, &e), &e);
 			break;
 		}
 	}
@@ -292,32 +288,21 @@ main(int argc, char **argv)
 	crm_cli_init("crm-route");
 	verb = (enum verb)crm_cli_verb(&argc, argv, verbs);
 	parse_opts(argc, argv, verb, o);
-	argc -= optind;
-	argv += optind;
+	crm_cli_operands(&cmd, 0, &argc, &argv);
 	memset(&run, 0, sizeof(run));
-	if ((run.r = crm_router_new(&o->r, &e)) == NULL) {
-		if (e.code == EX_USAGE)
-			crm_usage_error(synopsis, "%s", e.msg);
-		crm_report(&e);
-		exit(e.code);
-	}
+	crm_err_clear(&e);
+	if ((run.r = crm_router_new(&o->r, &e)) == NULL)
+		crm_cli_fail(synopsis, &e);
 	if (verb == V_CLOSE)
 		o->c.fo.no_output = 1;
-	if ((run.f = crm_filter_new(&o->c.fo, &ops, &run, &e)) == NULL)
-		crm_die(e.code, "%s", e.msg);
+	run.f = crm_cli_filter(&o->c, &ops, &run);
 	rc = crm_filter_run(run.f, argc, argv);
-	if (crm_router_close(run.r, &e) == -1 && rc == 0) {
-		crm_report(&e);
-		rc = e.code;
-	}
+	rc = crm_cli_closed(rc, crm_router_close(run.r, &e), &e);
 	if (!o->c.quiet)
 		summary(&run, verb);
-	rc = crm_filter_finish(run.f, rc);
-	crm_filter_free(run.f);
+	rc = crm_cli_end(run.f, rc);
 	crm_router_free(run.r);
 	crm_router_opts_release(&o->r);
 	free(o->rules);
-	if (crm_close_stdout() != 0 && rc == 0)
-		rc = EX_IOERR;
 	return rc;
 }

@@ -224,25 +224,9 @@ idle(void *arg)
 }
 
 static int
-emit(void *arg, const struct crm_rec *r, struct crm_err *e)
-{
-	return crm_filter_emit(arg, r, e);
-}
-
-static int
 finish(void *arg, struct crm_filter *f, struct crm_err *e)
 {
-	return crm_segment_finish(((struct run *)arg)->seg, emit, f, e);
-}
-
-/* Report e and exit: a usage error for a bad --as-of. */
-static void
-fail(const struct crm_err *e)
-{
-	if (e->code == EX_USAGE)
-		crm_usage_error(synopsis, "%s", e->msg);
-	crm_report(e);
-	exit(e->code);
+	return crm_segment_finish(((struct run *)arg)->seg, crm_cli_emit, f, e);
 }
 
 int
@@ -250,7 +234,6 @@ main(int argc, char **argv)
 {
 	static const struct crm_filter_ops ops = { check_header, out_header,
 		record, idle, finish };
-	unsigned long long nread, nwritten, nrejected;
 	struct crm_source src;
 	struct opts *o = &opts;
 	struct run run;
@@ -259,38 +242,24 @@ main(int argc, char **argv)
 
 	crm_cli_init("crm-tag");
 	parse_opts(argc, argv, o);
-	argc -= optind;
-	argv += optind;
-	if (o->so.from_store && argc > 0)
-		crm_usage_error(synopsis, "--from-store reads no files");
+	crm_cli_operands(&cmd, o->so.from_store, &argc, &argv);
 	memset(&run, 0, sizeof(run));
 	crm_err_clear(&e);
-	if ((run.seg = crm_segment_new(&o->so, &e)) == NULL)
-		fail(&e);
-	if (o->so.from_store && crm_segment_source(run.seg, &src, &e) == -1)
-		fail(&e);
-	if ((run.f = crm_filter_new(&o->c.fo, &ops, &run, &e)) == NULL) {
-		if (o->so.from_store)
-			src.close(src.arg);
-		fail(&e);
-	}
-	rc = o->so.from_store ? crm_filter_run_source(run.f, &src)
-			       : crm_filter_run(run.f, argc, argv);
+	/* a bad --as-of is a usage error */
+	if ((run.seg = crm_segment_new(&o->so, &e)) == NULL ||
+	    (o->so.from_store && crm_segment_source(run.seg, &src, &e) == -1))
+		crm_cli_fail(synopsis, &e);
+	run.f = crm_cli_filter(&o->c, &ops, &run);
+	rc = crm_cli_run(run.f, o->so.from_store ? &src : NULL, argc, argv);
 	if (rc == 0 && crm_segment_failed(run.seg) > 0)
 		rc = EX_DATAERR;
 	crm_err_clear(&e);
-	if (crm_segment_close(run.seg, &e) == -1 && rc == 0) {
-		crm_report(&e);
-		rc = e.code;
-	}
-	crm_filter_counts(run.f, &nread, &nwritten, &nrejected);
+	rc = crm_cli_closed(rc, crm_segment_close(run.seg, &e), &e);
 	if (!o->c.quiet)
-		crm_warnx("read %llu, tagged %llu, rejected %llu", nread,
-		    nwritten, nrejected);
-	rc = crm_filter_finish(run.f, rc);
-	crm_filter_free(run.f);
+		crm_cli_summary(run.f, "tagged");
+	rc = crm_cli_end(run.f, rc);
 	free_names(&o->rfm_fields);
 	free_names(&o->km_fields);
 	free(o->rules);
-	return crm_close_stdout() != 0 && rc == 0 ? EX_IOERR : rc;
+	return rc;
 }

@@ -188,46 +188,20 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 /* ==== The filter ==== */
 
-struct run {
-	struct crm_dedupe *d;
-	int early; /* the finish step failed before any output */
-};
+static int early; /* the finish step failed before any output */
 
-static int
-check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
-{
-	return crm_dedupe_check_header(((struct run *)arg)->d, hdr, e);
-}
-
-static int
-out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
-{
-	return crm_dedupe_out_header(((struct run *)arg)->d, hdr, e);
-}
-
-/* Hold every record with an id until all are read. */
-static int
-hold_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
-{
-	*drop = 1;
-	if (crm_dedupe_add(((struct run *)arg)->d, r, e) == -1)
-		return e->code == EX_DATAERR ? -1 : CRM_FILTER_FATAL;
-	return 0;
-}
-
-/* Link or cluster what was held, and write it. */
+/* Link or cluster what was held, and write it; an option's error as such. */
 static int
 finish(void *arg, struct crm_filter *f, struct crm_err *e)
 {
-	struct run *run = arg;
 	struct crm_dedupe_stats ds;
 
-	if (crm_dedupe_run(run->d, crm_cli_emit, f, e) == 0)
+	if (crm_dedupe_ops()->finish(arg, f, e) == 0)
 		return 0;
-	crm_dedupe_stats(run->d, &ds);
+	crm_dedupe_stats(arg, &ds);
 	if (e->code == EX_USAGE && e->field[0] == '-') /* an option's */
 		crm_usage_error(synopsis, "%s", e->msg);
-	run->early = !ds.clustered;
+	early = !ds.clustered;
 	return -1;
 }
 
@@ -247,13 +221,12 @@ summary(const struct crm_filter *f, const struct crm_dedupe_stats *ds)
 int
 main(int argc, char **argv)
 {
-	static const struct crm_filter_ops ops = { check_header, out_header,
-		hold_record, NULL, finish };
+	struct crm_filter_ops ops = *crm_dedupe_ops();
+	struct crm_dedupe *d;
 	struct crm_dedupe_stats ds;
 	struct crm_store *st;
 	struct crm_source src;
 	struct crm_filter *f;
-	struct run run = { NULL, 0 };
 	struct crm_err e;
 	struct opts *o = &opts;
 	int rc;
@@ -264,20 +237,21 @@ main(int argc, char **argv)
 	o->d.store = st = crm_cli_store(&o->c);
 	o->d.input_name = argc == 1 ? argv[0] : "input";
 	crm_err_clear(&e);
-	if ((run.d = crm_dedupe_new(&o->d, &e)) == NULL)
+	if ((d = crm_dedupe_new(&o->d, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	f = crm_cli_filter(&o->c, &ops, &run);
+	ops.finish = finish;
+	f = crm_cli_filter(&o->c, &ops, d);
 	if (o->from_store &&
 	    crm_customers_source(st, o->d.id_field, &src, &e) == -1)
 		crm_die(e.code, "%s", e.msg);
 	rc = crm_cli_run(f, o->from_store ? &src : NULL, argc, argv);
-	if (run.early) /* reported; as nothing was done, no summary */
+	if (early) /* reported; as nothing was done, no summary */
 		exit(rc);
-	crm_dedupe_stats(run.d, &ds);
+	crm_dedupe_stats(d, &ds);
 	if (!o->c.quiet)
 		summary(f, &ds);
 	rc = crm_cli_end(f, rc);
-	crm_dedupe_free(run.d);
+	crm_dedupe_free(d);
 	crm_store_close(st);
 	free((void *)o->d.ignore);
 	return rc;

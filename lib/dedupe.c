@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "clusters.h"
 #include "dedupe_int.h"
+#include "filter.h"
 
 int
 crm_dd_fail(struct crm_err *e, int code, const char *fmt, ...)
@@ -948,4 +949,48 @@ crm_dedupe_stats(const struct crm_dedupe *d, struct crm_dedupe_stats *s)
 	s->clusters = d->clusters;
 	s->in_clusters = d->in_clusters;
 	s->clustered = d->clustered;
+}
+
+/* ==== As a filter ==== */
+
+static int
+ops_check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
+{
+	return crm_dedupe_check_header(arg, hdr, e);
+}
+
+static int
+ops_out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
+{
+	return crm_dedupe_out_header(arg, hdr, e);
+}
+
+static int
+ops_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
+{
+	*drop = 1;
+	if (crm_dedupe_add(arg, r, e) == -1)
+		return e->code == EX_DATAERR ? -1 : CRM_FILTER_FATAL;
+	return 0;
+}
+
+static int
+ops_emit(void *arg, const struct crm_rec *r, struct crm_err *e)
+{
+	return crm_filter_emit(arg, r, e);
+}
+
+static int
+ops_finish(void *arg, struct crm_filter *f, struct crm_err *e)
+{
+	return crm_dedupe_run(arg, ops_emit, f, e);
+}
+
+const struct crm_filter_ops *
+crm_dedupe_ops(void)
+{
+	static const struct crm_filter_ops ops = { ops_check_header,
+		ops_out_header, ops_record, NULL, ops_finish };
+
+	return &ops;
 }

@@ -111,6 +111,15 @@ typedef int (*crm_dedupe_emit_fn)(
 int crm_dedupe_run(struct crm_dedupe *d, crm_dedupe_emit_fn emit, void *arg,
     struct crm_err *e);
 
+/*
+ * The ops of a filter whose arg is d: the header steps above, a record
+ * step that holds each record (crm_dedupe_add; a record with no id is
+ * rejected, any other failure ends the run) and writes none, and a
+ * finish step that is crm_dedupe_run() writing to the filter.
+ */
+struct crm_filter_ops;
+const struct crm_filter_ops *crm_dedupe_ops(void);
+
 struct crm_dedupe_stats {
 	size_t records; /* held */
 	size_t pairs;	/* candidate pairs */

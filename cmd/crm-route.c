@@ -193,65 +193,14 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 
 /* ==== The filter ==== */
 
-struct run {
-	struct crm_router *r;
-	struct crm_filter *f;
-};
-
-static int
-check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
-{
-	return crm_router_check_header(((struct run *)arg)->r, hdr, e);
-}
-
-static int
-out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
-{
-	return crm_router_out_header(((struct run *)arg)->r, hdr, e);
-}
-
-static int
-emit(void *arg, const struct crm_rec *r, struct crm_err *e)
-{
-	return crm_filter_emit(((struct run *)arg)->f, r, e);
-}
-
-static int
-record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
-{
-	struct run *run = arg;
-	int rc;
-
-	rc = crm_router_record(
-	    run->r, r, crm_filter_format(run->f), emit, run, e);
-	if (rc == CRM_ROUTER_FATAL)
-		return CRM_FILTER_FATAL;
-	if (rc == 1)
-		*drop = 1;
-	return rc < 0 ? -1 : 0;
-}
-
 static void
-idle(void *arg)
-{
-	crm_router_idle(((struct run *)arg)->r);
-}
-
-static int
-finish(void *arg, struct crm_filter *f, struct crm_err *e)
-{
-	(void)f;
-	return crm_router_finish(((struct run *)arg)->r, e);
-}
-
-static void
-summary(const struct run *run, enum verb verb)
+summary(const struct crm_filter *f, const struct crm_router *r, enum verb verb)
 {
 	unsigned long long nread, nwritten, nrejected;
 	struct crm_router_counts c;
 
-	crm_filter_counts(run->f, &nread, &nwritten, &nrejected);
-	crm_router_counts(run->r, &c);
+	crm_filter_counts(f, &nread, &nwritten, &nrejected);
+	crm_router_counts(r, &c);
 	switch (verb) {
 	case V_AGENTS:
 		crm_warnx("read %llu, agents %llu, rejected %llu; waiting "
@@ -277,11 +226,10 @@ summary(const struct run *run, enum verb verb)
 int
 main(int argc, char **argv)
 {
-	static const struct crm_filter_ops ops = { check_header, out_header,
-		record, idle, finish };
 	enum verb verb;
 	struct opts *o = &opts;
-	struct run run;
+	struct crm_router *r;
+	struct crm_filter *f;
 	struct crm_err e;
 	int rc;
 
@@ -289,19 +237,19 @@ main(int argc, char **argv)
 	verb = (enum verb)crm_cli_verb(&argc, argv, verbs);
 	parse_opts(argc, argv, verb, o);
 	crm_cli_operands(&cmd, 0, &argc, &argv);
-	memset(&run, 0, sizeof(run));
 	crm_err_clear(&e);
-	if ((run.r = crm_router_new(&o->r, &e)) == NULL)
+	if ((r = crm_router_new(&o->r, &e)) == NULL)
 		crm_cli_fail(synopsis, &e);
 	if (verb == V_CLOSE)
 		o->c.fo.no_output = 1;
-	run.f = crm_cli_filter(&o->c, &ops, &run);
-	rc = crm_filter_run(run.f, argc, argv);
-	rc = crm_cli_closed(rc, crm_router_close(run.r, &e), &e);
+	f = crm_cli_filter(&o->c, crm_router_ops(), r);
+	crm_router_bind(r, f);
+	rc = crm_filter_run(f, argc, argv);
+	rc = crm_cli_closed(rc, crm_router_close(r, &e), &e);
 	if (!o->c.quiet)
-		summary(&run, verb);
-	rc = crm_cli_end(run.f, rc);
-	crm_router_free(run.r);
+		summary(f, r, verb);
+	rc = crm_cli_end(f, rc);
+	crm_router_free(r);
 	crm_router_opts_release(&o->r);
 	free(o->rules);
 	return rc;

@@ -93,11 +93,6 @@ static const struct crm_cmd cmd = {
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
 
-struct run {
-	struct crm_filter *f;
-	struct crm_segment *seg;
-};
-
 /* ==== Options ==== */
 
 static void
@@ -193,71 +188,34 @@ parse_opts(int argc, char **argv, struct opts *o)
 	so->nkm = o->km_fields.n;
 }
 
-/* ==== Wiring ==== */
-
-static int
-check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
-{
-	return crm_segment_check_header(((struct run *)arg)->seg, hdr, e);
-}
-
-static int
-out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
-{
-	return crm_segment_out_header(((struct run *)arg)->seg, hdr, e);
-}
-
-static int
-record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
-{
-	struct run *run = arg;
-	enum crm_format fmt = crm_filter_format(run->f);
-
-	return crm_segment_add(
-	    run->seg, r, fmt == CRM_FMT_CSV || fmt == CRM_FMT_TSV, drop, e);
-}
-
-static void
-idle(void *arg)
-{
-	crm_segment_idle(((struct run *)arg)->seg);
-}
-
-static int
-finish(void *arg, struct crm_filter *f, struct crm_err *e)
-{
-	return crm_segment_finish(((struct run *)arg)->seg, crm_cli_emit, f, e);
-}
-
 int
 main(int argc, char **argv)
 {
-	static const struct crm_filter_ops ops = { check_header, out_header,
-		record, idle, finish };
 	struct crm_source src;
 	struct opts *o = &opts;
-	struct run run;
+	struct crm_segment *seg;
+	struct crm_filter *f;
 	struct crm_err e;
 	int rc;
 
 	crm_cli_init("crm-tag");
 	parse_opts(argc, argv, o);
 	crm_cli_operands(&cmd, o->so.from_store, &argc, &argv);
-	memset(&run, 0, sizeof(run));
 	crm_err_clear(&e);
 	/* a bad --as-of is a usage error */
-	if ((run.seg = crm_segment_new(&o->so, &e)) == NULL ||
-	    (o->so.from_store && crm_segment_source(run.seg, &src, &e) == -1))
+	if ((seg = crm_segment_new(&o->so, &e)) == NULL ||
+	    (o->so.from_store && crm_segment_source(seg, &src, &e) == -1))
 		crm_cli_fail(synopsis, &e);
-	run.f = crm_cli_filter(&o->c, &ops, &run);
-	rc = crm_cli_run(run.f, o->so.from_store ? &src : NULL, argc, argv);
-	if (rc == 0 && crm_segment_failed(run.seg) > 0)
+	f = crm_cli_filter(&o->c, crm_segment_ops(), seg);
+	crm_segment_bind(seg, f);
+	rc = crm_cli_run(f, o->so.from_store ? &src : NULL, argc, argv);
+	if (rc == 0 && crm_segment_failed(seg) > 0)
 		rc = EX_DATAERR;
 	crm_err_clear(&e);
-	rc = crm_cli_closed(rc, crm_segment_close(run.seg, &e), &e);
+	rc = crm_cli_closed(rc, crm_segment_close(seg, &e), &e);
 	if (!o->c.quiet)
-		crm_cli_summary(run.f, "tagged");
-	rc = crm_cli_end(run.f, rc);
+		crm_cli_summary(f, "tagged");
+	rc = crm_cli_end(f, rc);
 	free_names(&o->rfm_fields);
 	free_names(&o->km_fields);
 	free(o->rules);

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "desk.h"
+#include "filter.h"
 #include "jw.h"
 #include "norm.h"
 #include "rec.h"
@@ -45,6 +46,7 @@ struct route {
 
 struct crm_router {
 	const struct crm_router_opts *o;
+	struct crm_filter *f;		      /* crm_router_bind's */
 	char *intent_score, *sentiment_score; /* F_score */
 	struct crm_rulefile *files;	      /* o->nrules of them */
 	const struct crm_rulefile **sets;     /* every rules file, in order */
@@ -1147,4 +1149,66 @@ void
 crm_router_counts(const struct crm_router *r, struct crm_router_counts *c)
 {
 	*c = r->n;
+}
+
+/* ==== As a filter ==== */
+
+static int
+ops_check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
+{
+	return crm_router_check_header(arg, hdr, e);
+}
+
+static int
+ops_out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
+{
+	return crm_router_out_header(arg, hdr, e);
+}
+
+static int
+ops_emit(void *arg, const struct crm_rec *rec, struct crm_err *e)
+{
+	return crm_filter_emit(((struct crm_router *)arg)->f, rec, e);
+}
+
+static int
+ops_record(void *arg, struct crm_rec *rec, int *drop, struct crm_err *e)
+{
+	struct crm_router *r = arg;
+	int rc;
+
+	rc = crm_router_record(r, rec, crm_filter_format(r->f), ops_emit, r, e);
+	if (rc == CRM_ROUTER_FATAL)
+		return CRM_FILTER_FATAL;
+	if (rc == 1)
+		*drop = 1;
+	return rc < 0 ? -1 : 0;
+}
+
+static void
+ops_idle(void *arg)
+{
+	crm_router_idle(arg);
+}
+
+static int
+ops_finish(void *arg, struct crm_filter *f, struct crm_err *e)
+{
+	(void)f;
+	return crm_router_finish(arg, e);
+}
+
+const struct crm_filter_ops *
+crm_router_ops(void)
+{
+	static const struct crm_filter_ops ops = { ops_check_header,
+		ops_out_header, ops_record, ops_idle, ops_finish };
+
+	return &ops;
+}
+
+void
+crm_router_bind(struct crm_router *r, struct crm_filter *f)
+{
+	r->f = f;
 }

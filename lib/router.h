@@ -144,6 +144,18 @@ void crm_router_idle(struct crm_router *r);
 int crm_router_finish(struct crm_router *r, struct crm_err *e);
 
 /*
+ * The ops of a filter whose arg is a struct crm_router bound to the
+ * filter f (crm_router_bind(), once f is made and before it runs): the
+ * header steps, a record step that is crm_router_record() in f's input
+ * format writing split tickets to f (CRM_ROUTER_FATAL ends the run), the
+ * idle step and the finish step above.
+ */
+struct crm_filter;
+struct crm_filter_ops;
+const struct crm_filter_ops *crm_router_ops(void);
+void crm_router_bind(struct crm_router *r, struct crm_filter *f);
+
+/*
  * Commit what the audit holds and close it (crm_router_free does, with
  * no word of a failure, when this was not called).  0, or -1 with e
  * filled.

@@ -27,6 +27,7 @@ struct tag {
 
 struct crm_segment {
 	const struct crm_segment_opts *o;
+	struct crm_filter *f; /* crm_segment_bind's */
 	struct crm_store *st;
 	struct crm_activity *act;
 	struct crm_tags *tagdb;
@@ -972,4 +973,61 @@ crm_segment_close(struct crm_segment *s, struct crm_err *e)
 	crm_store_close(s->st);
 	free(s);
 	return rc;
+}
+
+/* ==== As a filter ==== */
+
+static int
+ops_check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
+{
+	return crm_segment_check_header(arg, hdr, e);
+}
+
+static int
+ops_out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
+{
+	return crm_segment_out_header(arg, hdr, e);
+}
+
+static int
+ops_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
+{
+	struct crm_segment *s = arg;
+	enum crm_format fmt = crm_filter_format(s->f);
+
+	return crm_segment_add(
+	    s, r, fmt == CRM_FMT_CSV || fmt == CRM_FMT_TSV, drop, e);
+}
+
+static void
+ops_idle(void *arg)
+{
+	crm_segment_idle(arg);
+}
+
+static int
+ops_emit(void *arg, const struct crm_rec *r, struct crm_err *e)
+{
+	return crm_filter_emit(arg, r, e);
+}
+
+static int
+ops_finish(void *arg, struct crm_filter *f, struct crm_err *e)
+{
+	return crm_segment_finish(arg, ops_emit, f, e);
+}
+
+const struct crm_filter_ops *
+crm_segment_ops(void)
+{
+	static const struct crm_filter_ops ops = { ops_check_header,
+		ops_out_header, ops_record, ops_idle, ops_finish };
+
+	return &ops;
+}
+
+void
+crm_segment_bind(struct crm_segment *s, struct crm_filter *f)
+{
+	s->f = f;
 }

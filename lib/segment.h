@@ -94,6 +94,18 @@ int crm_segment_finish(struct crm_segment *s,
     int (*emit)(void *arg, const struct crm_rec *r, struct crm_err *e),
     void *arg, struct crm_err *e);
 
+/*
+ * The ops of a filter whose arg is a struct crm_segment bound to the
+ * filter f (crm_segment_bind(), once f is made and before it runs): the
+ * header steps, a record step that is crm_segment_add() (untyped for
+ * CSV and TSV input), the idle step, and a finish step that is
+ * crm_segment_finish() writing to f.
+ */
+struct crm_filter;
+struct crm_filter_ops;
+const struct crm_filter_ops *crm_segment_ops(void);
+void crm_segment_bind(struct crm_segment *s, struct crm_filter *f);
+
 /* Held records that the rules failed on. */
 size_t crm_segment_failed(const struct crm_segment *s);
 

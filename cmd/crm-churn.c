@@ -55,9 +55,7 @@ static struct opts opts;
 
 static const struct crm_optdef options[] = {
 	CRM_OPT_STR("action", "NAME",
-	    "with --action-threshold: the action "
-	    "field",
-	    &opts.co.action),
+	    "with --action-threshold: the action field", &opts.co.action),
 	CRM_OPT("action-threshold", OPT_ACTION_THRESHOLD, "P",
 	    "add action=NAME where churn_prob >= P"),
 	CRM_OPT("algo", OPT_ALGO, "lr|svm",

@@ -623,9 +623,9 @@ crm_churn_ops(const struct crm_churn *c)
 	static const struct crm_filter_ops score_ops = { check_header,
 		out_header, score_record, idle, score_finish };
 	static const struct crm_filter_ops keep_ops = { NULL, NULL, keep_record,
-		NULL };
+		NULL, NULL };
 	static const struct crm_filter_ops eval_ops = { check_header, NULL,
-		eval_record, NULL };
+		eval_record, NULL, NULL };
 
 	if (c->o->verb == CRM_CHURN_SCORE)
 		return &score_ops;

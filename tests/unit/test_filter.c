@@ -185,11 +185,11 @@ test_source_finish(void)
 /* ==== Option tables ==== */
 
 static const struct crm_optdef opts[] = {
-	{ "db", CRM_OPT_DB, NULL, "the store: everything" },
-	{ "seed", CRM_OPT_OWN, "N", "random seed (1)" },
-	{ "a-very-long-option-name", CRM_OPT_OWN + 1, "VALUE",
-	    "first line\nsecond line" },
-	{ "verbose", 'v', NULL, "more" },
+	CRM_OPT("db", CRM_OPT_DB, NULL, "the store: everything"),
+	CRM_OPT("seed", CRM_OPT_OWN, "N", "random seed (1)"),
+	CRM_OPT("a-very-long-option-name", CRM_OPT_OWN + 1, "VALUE",
+	    "first line\nsecond line"),
+	CRM_OPT("verbose", 'v', NULL, "more"),
 	CRM_OPTDEF_END,
 };
 

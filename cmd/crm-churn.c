@@ -269,7 +269,7 @@ main(int argc, char **argv)
 	unsigned long long nread, nwritten, nrejected;
 	struct crm_store *st;
 	struct crm_churn *churn;
-	struct crm_source src;
+	struct crm_source src, *in;
 	struct crm_filter *f;
 	enum verb verb;
 	struct opts *o = &opts;
@@ -286,8 +286,9 @@ main(int argc, char **argv)
 	    (o->from_store &&
 		crm_churn_source(churn, o->as_of, &src, &e) == -1))
 		crm_die(e.code, "%s", e.msg);
-	f = crm_cli_filter(&o->c, crm_churn_ops(churn), churn);
-	rc = crm_cli_run(f, o->from_store ? &src : NULL, argc, argv);
+	in = o->from_store ? &src : NULL;
+	f = crm_cli_filter(&o->c, crm_churn_ops(churn), churn, in);
+	rc = crm_cli_run(f, in, argc, argv);
 	if (!o->c.quiet)
 		crm_cli_summary(f, verb == V_SCORE ? "scored" : NULL);
 	crm_filter_counts(f, &nread, &nwritten, &nrejected);

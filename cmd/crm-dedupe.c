@@ -240,7 +240,7 @@ main(int argc, char **argv)
 	if ((d = crm_dedupe_new(&o->d, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
 	ops.finish = finish;
-	f = crm_cli_filter(&o->c, &ops, d);
+	f = crm_cli_filter(&o->c, &ops, d, NULL);
 	if (o->from_store &&
 	    crm_customers_source(st, o->d.id_field, &src, &e) == -1)
 		crm_die(e.code, "%s", e.msg);

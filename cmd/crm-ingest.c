@@ -222,7 +222,7 @@ main(int argc, char **argv)
 	parse_opts(argc, argv, o, &run.sc);
 	crm_cli_operands(&cmd, 0, &argc, &argv);
 	run.o = o;
-	run.f = crm_cli_filter(&o->c, &ops, &run);
+	run.f = crm_cli_filter(&o->c, &ops, &run, NULL);
 	crm_err_clear(&e);
 	if ((run.st = crm_cli_store(&o->c)) != NULL) {
 		if ((run.ld = crm_loader_new(run.st, run.sc, &e)) == NULL ||

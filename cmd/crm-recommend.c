@@ -304,7 +304,7 @@ main(int argc, char **argv)
 	crm_err_clear(&e);
 	if ((run = crm_reco_run_new(&o->ro, st, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	f = crm_cli_filter(&o->c, crm_reco_run_ops(run), run);
+	f = crm_cli_filter(&o->c, crm_reco_run_ops(run), run, NULL);
 	if (o->ro.from_store && o->ro.verb != CRM_RECO_RECOMMEND) {
 		/* interactions straight from the events, then finish */
 		if (crm_reco_run_events(run, st, &e) == -1)

@@ -242,7 +242,7 @@ main(int argc, char **argv)
 		crm_cli_fail(synopsis, &e);
 	if (verb == V_CLOSE)
 		o->c.fo.no_output = 1;
-	f = crm_cli_filter(&o->c, crm_router_ops(), r);
+	f = crm_cli_filter(&o->c, crm_router_ops(), r, NULL);
 	crm_router_bind(r, f);
 	rc = crm_filter_run(f, argc, argv);
 	rc = crm_cli_closed(rc, crm_router_close(r, &e), &e);

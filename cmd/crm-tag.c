@@ -191,7 +191,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 int
 main(int argc, char **argv)
 {
-	struct crm_source src;
+	struct crm_source src, *in;
 	struct opts *o = &opts;
 	struct crm_segment *seg;
 	struct crm_filter *f;
@@ -206,9 +206,10 @@ main(int argc, char **argv)
 	if ((seg = crm_segment_new(&o->so, &e)) == NULL ||
 	    (o->so.from_store && crm_segment_source(seg, &src, &e) == -1))
 		crm_cli_fail(synopsis, &e);
-	f = crm_cli_filter(&o->c, crm_segment_ops(), seg);
+	in = o->so.from_store ? &src : NULL;
+	f = crm_cli_filter(&o->c, crm_segment_ops(), seg, in);
 	crm_segment_bind(seg, f);
-	rc = crm_cli_run(f, o->so.from_store ? &src : NULL, argc, argv);
+	rc = crm_cli_run(f, in, argc, argv);
 	if (rc == 0 && crm_segment_failed(seg) > 0)
 		rc = EX_DATAERR;
 	crm_err_clear(&e);

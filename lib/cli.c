@@ -378,16 +378,18 @@ crm_cli_store(const struct crm_common *c)
 }
 
 struct crm_filter *
-crm_cli_filter(
-    const struct crm_common *c, const struct crm_filter_ops *ops, void *arg)
+crm_cli_filter(const struct crm_common *c, const struct crm_filter_ops *ops,
+    void *arg, struct crm_source *src)
 {
 	struct crm_filter *f;
 	struct crm_err e;
 
 	crm_err_clear(&e);
-	if ((f = crm_filter_new(&c->fo, ops, arg, &e)) == NULL)
-		crm_die(e.code, "%s", e.msg);
-	return f;
+	if ((f = crm_filter_new(&c->fo, ops, arg, &e)) != NULL)
+		return f;
+	if (src != NULL && src->close != NULL)
+		src->close(src->arg);
+	crm_die(e.code, "%s", e.msg);
 }
 
 int

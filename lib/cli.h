@@ -140,9 +140,12 @@ void crm_cli_operands(
  */
 struct crm_store *crm_cli_store(const struct crm_common *c);
 
-/* A filter with c's options over ops and arg, or exit as above. */
-struct crm_filter *crm_cli_filter(
-    const struct crm_common *c, const struct crm_filter_ops *ops, void *arg);
+/*
+ * A filter with c's options over ops and arg, or exit as above, having
+ * closed src (the source the run was to read, or NULL) first.
+ */
+struct crm_filter *crm_cli_filter(const struct crm_common *c,
+    const struct crm_filter_ops *ops, void *arg, struct crm_source *src);
 
 /*
  * Run f over src when it is not NULL, else over the n files (none:

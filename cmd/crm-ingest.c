@@ -26,89 +26,54 @@ static const char synopsis[] =
     "                  [--region CC] [--rejects FILE] [--type FIELD=TYPE]\n"
     "                  [--verbose] [file ...]\n";
 
-static const char help[] =
-    "Validate and normalize records, load them into the store, and write\n"
-    "the clean records to standard output.\n"
-    "\n"
-    "  --batch N              records per store transaction (10000)\n"
-    "  --busy-timeout MS      wait this long for other writers (60000)\n"
-    "  --date-order dmy|mdy   how to read NN/NN/YYYY dates (default: only\n"
-    "                         when unambiguous)\n"
-    "  --db FILE              the store (default: $CRM_DB; none: only\n"
-    "                         validate and normalize)\n"
-    "  --input-format FMT     csv, tsv or jsonl (default: from the first "
-    "byte)\n"
-    "  --key FIELD            key field of a generic kind (default: a hash\n"
-    "                         of the whole record)\n"
-    "  --kind KIND            customers (default), events, or a table name\n"
-    "  --map STORE=INPUT      read store field STORE from input field INPUT\n"
-    "  --max-errors N         stop after N rejected records (default: no "
-    "limit)\n"
-    "  --output-format FMT    csv, tsv or jsonl (default: the input's)\n"
-    "  -q, --quiet            no summary line\n"
-    "  --region CC            phone region for numbers without a country\n"
-    "                         code (CN)\n"
-    "  --rejects FILE         write rejected records there as CSV: file,\n"
-    "                         line, field, reason, raw\n"
-    "  --type FIELD=TYPE      normalize FIELD as text, id, email, phone, "
-    "date,\n"
-    "                         number or raw\n"
-    "  --verbose              SQLite's own log on stderr\n"
-    "  -h, --help             this help\n"
-    "  --version              version of crm-ingest and its libraries\n"
-    "\n"
-    "Exit status: 0 ok, 64 usage, 65 records rejected, 66 missing input,\n"
-    "69 store schema too new, 70 internal error, 73 cannot create the store\n"
-    "or rejects file, 74 I/O error, 75 store busy.  See crm-ingest(1).\n";
-
 enum {
-	OPT_BATCH = 256,
-	OPT_BUSY,
+	OPT_BATCH = CRM_OPT_OWN,
 	OPT_DATE_ORDER,
-	OPT_DB,
-	OPT_INPUT_FORMAT,
 	OPT_KEY,
 	OPT_KIND,
 	OPT_MAP,
-	OPT_MAX_ERRORS,
-	OPT_OUTPUT_FORMAT,
 	OPT_REGION,
-	OPT_REJECTS,
 	OPT_TYPE,
-	OPT_VERBOSE,
-	OPT_VERSION
+	OPT_VERBOSE
 };
 
-static const struct option longopts[] = {
-	{ "batch", required_argument, NULL, OPT_BATCH },
-	{ "busy-timeout", required_argument, NULL, OPT_BUSY },
-	{ "date-order", required_argument, NULL, OPT_DATE_ORDER },
-	{ "db", required_argument, NULL, OPT_DB },
-	{ "help", no_argument, NULL, 'h' },
-	{ "input-format", required_argument, NULL, OPT_INPUT_FORMAT },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "kind", required_argument, NULL, OPT_KIND },
-	{ "map", required_argument, NULL, OPT_MAP },
-	{ "max-errors", required_argument, NULL, OPT_MAX_ERRORS },
-	{ "output-format", required_argument, NULL, OPT_OUTPUT_FORMAT },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "region", required_argument, NULL, OPT_REGION },
-	{ "rejects", required_argument, NULL, OPT_REJECTS },
-	{ "type", required_argument, NULL, OPT_TYPE },
-	{ "verbose", no_argument, NULL, OPT_VERBOSE },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ NULL, 0, NULL, 0 },
+static const struct crm_optdef options[] = {
+	{ "batch", OPT_BATCH, "N", "records per store transaction (10000)" },
+	{ "date-order", OPT_DATE_ORDER, "dmy|mdy",
+	    "how to read NN/NN/YYYY dates (default: only\nwhen unambiguous)" },
+	{ "db", CRM_OPT_DB, "FILE",
+	    "the store (default: $CRM_DB; none: only\nvalidate and "
+	    "normalize)" },
+	{ "key", OPT_KEY, "FIELD",
+	    "key field of a generic kind (default: a hash\nof the whole "
+	    "record)" },
+	{ "kind", OPT_KIND, "KIND",
+	    "customers (default), events, or a table name" },
+	{ "map", OPT_MAP, "STORE=INPUT",
+	    "read store field STORE from input field INPUT" },
+	{ "region", OPT_REGION, "CC",
+	    "phone region for numbers without a country\ncode (CN)" },
+	{ "type", OPT_TYPE, "FIELD=TYPE",
+	    "normalize FIELD as text, id, email, phone, date,\nnumber or raw" },
+	{ "verbose", OPT_VERBOSE, NULL, "SQLite's own log on stderr" },
+	CRM_OPTDEF_END,
+};
+
+static const struct crm_cmd cmd = {
+	synopsis,
+	"Validate and normalize records, load them into the store, and "
+	"write\nthe clean records to standard output.\n",
+	"Exit status: 0 ok, 64 usage, 65 records rejected, 66 missing "
+	"input,\n69 store schema too new, 70 internal error, 73 cannot "
+	"create the store\nor rejects file, 74 I/O error, 75 store busy.  "
+	"See crm-ingest(1).\n",
+	options,
+	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
 
 struct opts {
+	struct crm_common c;
 	long batch;
-	long busy_ms;
-	const char *db;
-	enum crm_format in_fmt;
-	enum crm_format out_fmt;
-	long max_errors; /* -1: no limit */
-	int quiet;
-	const char *rejects;
 };
 
 /* The state of one run over all inputs. */
@@ -183,7 +148,7 @@ summary(struct run *run)
 {
 	unsigned long long read, written, rejected;
 
-	if (run->o->quiet)
+	if (run->o->c.quiet)
 		return;
 	crm_filter_counts(run->f, &read, &written, &rejected);
 	if (run->ld != NULL)
@@ -199,107 +164,62 @@ summary(struct run *run)
 static void
 parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 {
-	const char *kind = "customers", *key = NULL, *region = NULL;
+	const char *kind = "customers", *key = NULL, *region = NULL, *arg;
 	enum crm_date_order order = CRM_DATE_STRICT;
 	struct crm_err e;
-	char **maps, **types;
-	int nmaps = 0, ntypes = 0, c, i;
+	const char **maps = NULL, **types = NULL;
+	size_t nmaps = 0, ntypes = 0, i;
+	int c;
 
 	/* --map and --type are applied once the kind is known. */
-	maps = calloc((size_t)argc, sizeof(*maps));
-	types = calloc((size_t)argc, sizeof(*types));
-	if (maps == NULL || types == NULL)
-		crm_die(EX_SOFTWARE, "out of memory");
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hq", longopts, NULL)) != -1) {
+	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
 		switch (c) {
 		case OPT_BATCH:
-			if (crm_parse_long(optarg, 1, 10000000, &o->batch) ==
-			    -1)
-				crm_usage_error(synopsis,
-				    "bad --batch '%s': want 1 to 10000000",
-				    optarg);
-			break;
-		case OPT_BUSY:
-			if (crm_parse_long(optarg, 1, 86400000, &o->busy_ms) ==
-			    -1)
-				crm_usage_error(synopsis,
-				    "bad --busy-timeout '%s': want 1 to "
-				    "86400000 ms",
-				    optarg);
+			o->batch =
+			    crm_opt_long(synopsis, "--batch", arg, 1, 10000000);
 			break;
 		case OPT_DATE_ORDER:
-			if (strcmp(optarg, "dmy") == 0)
+			if (strcmp(arg, "dmy") == 0)
 				order = CRM_DATE_DMY;
-			else if (strcmp(optarg, "mdy") == 0)
+			else if (strcmp(arg, "mdy") == 0)
 				order = CRM_DATE_MDY;
 			else
 				crm_usage_error(synopsis,
 				    "bad --date-order '%s': want dmy or mdy",
-				    optarg);
-			break;
-		case OPT_DB:
-			o->db = optarg;
-			break;
-		case 'h':
-			printf("%s\n%s", synopsis, help);
-			exit(crm_close_stdout());
-		case OPT_INPUT_FORMAT:
-			o->in_fmt = crm_parse_format(synopsis, optarg);
+				    arg);
 			break;
 		case OPT_KEY:
-			key = optarg;
+			key = arg;
 			break;
 		case OPT_KIND:
-			kind = optarg;
+			kind = arg;
 			break;
 		case OPT_MAP:
-			maps[nmaps++] = optarg;
-			break;
-		case OPT_MAX_ERRORS:
-			if (crm_parse_long(
-				optarg, 0, 1000000000, &o->max_errors) == -1)
-				crm_usage_error(synopsis,
-				    "bad --max-errors '%s': want a number >= 0",
-				    optarg);
-			break;
-		case OPT_OUTPUT_FORMAT:
-			o->out_fmt = crm_parse_format(synopsis, optarg);
-			break;
-		case 'q':
-			o->quiet = 1;
+			crm_opt_push(&maps, &nmaps, arg);
 			break;
 		case OPT_REGION:
-			region = optarg;
-			break;
-		case OPT_REJECTS:
-			o->rejects = optarg;
+			region = arg;
 			break;
 		case OPT_TYPE:
-			types[ntypes++] = optarg;
+			crm_opt_push(&types, &ntypes, arg);
 			break;
 		case OPT_VERBOSE:
 			crm_store_log_to_stderr();
 			break;
-		case OPT_VERSION:
-			crm_print_version();
-			exit(crm_close_stdout());
-		default:
-			crm_bad_option(synopsis, c, argv);
 		}
 	}
 	crm_err_clear(&e);
 	if ((*sc = crm_schema_new(kind, &e)) == NULL)
 		usage_check(-1, &e);
 	for (i = 0; i < nmaps; i++) {
-		char *from = split_eq(maps[i], "--map");
+		char *m = (char *)maps[i], *from = split_eq(m, "--map");
 
-		usage_check(crm_schema_map(*sc, maps[i], from, &e), &e);
+		usage_check(crm_schema_map(*sc, m, from, &e), &e);
 	}
 	for (i = 0; i < ntypes; i++) {
-		char *type = split_eq(types[i], "--type");
+		char *t = (char *)types[i], *type = split_eq(t, "--type");
 
-		usage_check(crm_schema_set_type(*sc, types[i], type, &e), &e);
+		usage_check(crm_schema_set_type(*sc, t, type, &e), &e);
 	}
 	if (key != NULL)
 		usage_check(crm_schema_set_key(*sc, key, &e), &e);
@@ -308,37 +228,32 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 	crm_schema_set_date_order(*sc, order);
 	free(maps);
 	free(types);
-	o->db = crm_db_path(o->db);
 }
 
 int
 main(int argc, char **argv)
 {
-	struct opts o = { 10000, 0, NULL, CRM_FMT_AUTO, CRM_FMT_AUTO, -1, 0,
-		NULL };
 	static const struct crm_filter_ops ops = { check_header, out_header,
-		record, NULL };
-	struct crm_filter_opts fo;
+		record, NULL, NULL };
+	struct opts o;
 	struct run run;
 	struct crm_err e;
 	int rc;
 
 	crm_cli_init("crm-ingest");
+	crm_common_init(&o.c);
+	o.batch = 10000;
 	memset(&run, 0, sizeof(run));
 	parse_opts(argc, argv, &o, &run.sc);
 	argc -= optind;
 	argv += optind;
 	run.o = &o;
 	crm_err_clear(&e);
-	fo.in_fmt = o.in_fmt;
-	fo.out_fmt = o.out_fmt;
-	fo.max_errors = o.max_errors;
-	fo.rejects = o.rejects;
-	fo.no_output = 0;
-	if ((run.f = crm_filter_new(&fo, &ops, &run, &e)) == NULL)
+	if ((run.f = crm_filter_new(&o.c.fo, &ops, &run, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	if (o.db != NULL) {
-		if ((run.st = crm_store_open(o.db, (int)o.busy_ms, &e)) == NULL)
+	if (o.c.db != NULL) {
+		if ((run.st = crm_store_open(o.c.db, (int)o.c.busy_ms, &e)) ==
+		    NULL)
 			crm_die(e.code, "%s", e.msg);
 		if ((run.ld = crm_loader_new(run.st, run.sc, &e)) == NULL ||
 		    crm_loader_start(run.ld, (size_t)o.batch, &e) == -1)

@@ -19,6 +19,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "filter.h"
 
 static const char *progname = "crm";
 
@@ -264,4 +265,118 @@ crm_cli_verb(int *argc, char **argv, const char *const *verbs)
 		argv[i] = argv[i + 1];
 	(*argc)--;
 	return v + 1;
+}
+
+void
+crm_print_help(const struct crm_cmd *cmd)
+{
+	struct crm_buf b;
+
+	crm_buf_init(&b);
+	if (crm_opt_help(cmd, &b) == -1)
+		crm_die(EX_SOFTWARE, "out of memory");
+	fwrite(b.p, 1, b.len, stdout);
+	crm_buf_release(&b);
+}
+
+int
+crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
+    char **argv, const char **arg)
+{
+	static struct option *lo;
+	static char *so;
+	const char *syn = cmd->synopsis;
+	int k;
+
+	if (lo == NULL) {
+		if (crm_opt_getopt(cmd, &lo, &so) == -1)
+			crm_die(EX_SOFTWARE, "out of memory");
+		opterr = 0;
+	}
+	for (;;) {
+		*arg = NULL;
+		switch (k = getopt_long(argc, argv, so, lo, NULL)) {
+		case -1:
+			if (!c->db_given)
+				c->db = crm_db_path(NULL);
+			free(lo);
+			free(so);
+			lo = NULL;
+			so = NULL;
+			return -1;
+		case ':':
+		case '?':
+			crm_bad_option(syn, k, argv);
+		case CRM_OPT_BUSY:
+			c->busy_ms = crm_opt_long(
+			    syn, "--busy-timeout", optarg, 1, 86400000);
+			break;
+		case CRM_OPT_DB:
+			c->db = optarg;
+			c->db_given = 1;
+			break;
+		case CRM_OPT_HELP:
+			crm_print_help(cmd);
+			exit(crm_close_stdout());
+		case CRM_OPT_INPUT_FORMAT:
+			c->fo.in_fmt = crm_parse_format(syn, optarg);
+			break;
+		case CRM_OPT_MAX_ERRORS:
+			c->fo.max_errors = crm_opt_long(
+			    syn, "--max-errors", optarg, 0, 1000000000);
+			break;
+		case CRM_OPT_OUTPUT_FORMAT:
+			c->fo.out_fmt = crm_parse_format(syn, optarg);
+			break;
+		case CRM_OPT_QUIET:
+			c->quiet = 1;
+			break;
+		case CRM_OPT_REJECTS:
+			c->fo.rejects = optarg;
+			break;
+		case CRM_OPT_VERSION:
+			crm_print_version();
+			exit(crm_close_stdout());
+		default:
+			*arg = optarg;
+			return k;
+		}
+	}
+}
+
+/* Legacy: the shared options of the binaries not yet on crm_getopt(). */
+int
+crm_filter_option(int c, const char *arg, const char *synopsis,
+    const char *help, struct crm_filter_opts *fo, long *busy_ms, int *quiet)
+{
+	switch (c) {
+	case CRM_OPT_BUSY:
+		*busy_ms =
+		    crm_opt_long(synopsis, "--busy-timeout", arg, 1, 86400000);
+		return 1;
+	case 'h':
+		printf("%s\n%s", synopsis, help);
+		exit(crm_close_stdout());
+	case CRM_OPT_INPUT_FORMAT:
+		fo->in_fmt = crm_parse_format(synopsis, arg);
+		return 1;
+	case CRM_OPT_MAX_ERRORS:
+		fo->max_errors =
+		    crm_opt_long(synopsis, "--max-errors", arg, 0, 1000000000);
+		return 1;
+	case CRM_OPT_OUTPUT_FORMAT:
+		fo->out_fmt = crm_parse_format(synopsis, arg);
+		return 1;
+	case 'q':
+		*quiet = 1;
+		return 1;
+	case CRM_OPT_REJECTS:
+		fo->rejects = arg;
+		return 1;
+	case CRM_OPT_VERSION:
+		crm_print_version();
+		exit(crm_close_stdout());
+	default:
+		return 0;
+	}
 }

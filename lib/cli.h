@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "opt.h"
 #include "rec.h"
 
 #define CRM_VERSION "0.1.0"
@@ -102,5 +103,23 @@ void crm_progress_init(struct crm_progress *p);
 void crm_progress(
     struct crm_progress *p, unsigned long long n, const char *what);
 void crm_progress_end(struct crm_progress *p);
+
+/* ==== The option table of opt.h ==== */
+
+/*
+ * Parse the next option of argv by cmd's table, as getopt_long(3) would
+ * (call until it returns -1; optind is then the first operand).  The
+ * shared options go into c; -h prints the help made from the table and
+ * --version the versions, and both exit 0; an unknown option, a missing
+ * value or a bad shared value is a usage error (exit 64).  Returns the
+ * key of one of the binary's own options, *arg its value (or NULL); -1
+ * at the end, when c->db is also filled from $CRM_DB if --db was not
+ * given.  One parse per process: the tables are made on the first call.
+ */
+int crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
+    char **argv, const char **arg);
+
+/* Print cmd's help to stdout. */
+void crm_print_help(const struct crm_cmd *cmd);
 
 #endif

@@ -96,6 +96,13 @@ int
 crm_filter_emit(
     struct crm_filter *f, const struct crm_rec *r, struct crm_err *e)
 {
+	enum crm_format fmt = f->o.out_fmt != CRM_FMT_AUTO ? f->o.out_fmt
+							   : f->fmt;
+
+	/* A finish step may write when no input had a record. */
+	if (f->out == NULL && fmt != CRM_FMT_AUTO &&
+	    (f->out = crm_writer_new(stdout, fmt)) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (f->out == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "no output to write to");
 	if (crm_writer_put(f->out, r, e) == -1)
@@ -139,8 +146,10 @@ reject(struct crm_filter *f, const struct crm_rec *r, const struct crm_err *e)
 		CRM_STRING) == -1 ||
 	    crm_rec_add(f->rejrec, "reason", 6, e->msg, strlen(e->msg),
 		CRM_STRING) == -1 ||
-	    crm_rec_add(f->rejrec, "raw", 3, raw, rawlen, CRM_STRING) == -1)
-		crm_die(EX_SOFTWARE, "out of memory");
+	    crm_rec_add(f->rejrec, "raw", 3, raw, rawlen, CRM_STRING) == -1) {
+		crm_warnx("%s: out of memory", f->o.rejects);
+		return -1;
+	}
 	if (crm_writer_put(f->rej, f->rejrec, &we) == -1) {
 		crm_warnx("%s: %s", f->o.rejects, we.msg);
 		return -1;
@@ -202,6 +211,58 @@ on_wait(void *arg)
 }
 
 /*
+ * One record read (rc 1) or badly read (rc -1, e filled) from input name:
+ * through the tool's record step to the output, or to the rejects.
+ * Returns 0 to go on, or the sysexits code that ends the run (reported).
+ */
+static int
+one_record(struct crm_filter *f, int rc, struct crm_err *e, const char *name)
+{
+	int drop, tool;
+
+	f->read++;
+	crm_progress(&f->prog, f->read, "records");
+	if (rc == -1 && e->code != EX_DATAERR)
+		goto fatal;
+	drop = f->o.no_output;
+	if (rc == 1 && f->ops.record != NULL &&
+	    (tool = f->ops.record(f->arg, f->rec, &drop, e)) < 0) {
+		if (tool == CRM_FILTER_FATAL || e->code != EX_DATAERR)
+			goto fatal;
+		e->file = name;
+		e->line = crm_rec_line(f->rec);
+		rc = -1;
+	}
+	if (rc == -1) {
+		if (reject(f, f->rec, e) == -1)
+			return EX_IOERR;
+		if (f->o.max_errors >= 0 &&
+		    f->rejected > (unsigned long long)f->o.max_errors) {
+			crm_warnx("%s: more than %ld rejected records, "
+				  "stopping",
+			    name, f->o.max_errors);
+			return EX_DATAERR;
+		}
+		return 0;
+	}
+	if (drop)
+		return 0;
+	if (f->out_failed) {
+		crm_err_set(e, EX_IOERR, "write error on standard output");
+		goto fatal;
+	}
+	if (crm_writer_put(f->out, f->rec, e) == -1) {
+		e->line = crm_rec_line(f->rec);
+		goto fatal;
+	}
+	f->written++;
+	return 0;
+fatal:
+	crm_report(e);
+	return e->code != 0 ? e->code : EX_SOFTWARE;
+}
+
+/*
  * Filter one input.  Returns 0 when the run may go on (bad records and a
  * bad file included), or a sysexits code that ends the run.
  */
@@ -210,7 +271,7 @@ one_input(struct crm_filter *f, FILE *fp, const char *name)
 {
 	struct crm_reader *rd;
 	struct crm_err e;
-	int rc, drop, tool;
+	int rc, code = 0;
 
 	crm_err_clear(&e);
 	if ((rd = crm_reader_open(fp, name, f->o.in_fmt, &e)) == NULL) {
@@ -221,6 +282,7 @@ one_input(struct crm_filter *f, FILE *fp, const char *name)
 		return 0;
 	}
 	crm_reader_on_wait(rd, on_wait, f);
+	f->fmt = crm_reader_format(rd);
 	if (crm_reader_header(rd) != NULL && f->ops.check_header != NULL) {
 		e.file = name;
 		if (f->ops.check_header(f->arg, crm_reader_header(rd), &e) ==
@@ -241,62 +303,60 @@ one_input(struct crm_filter *f, FILE *fp, const char *name)
 		crm_reader_close(rd);
 		return e.code;
 	}
-	for (;;) {
-		rc = crm_reader_next(rd, f->rec, &e);
-		if (rc == 0)
-			break;
+	while (code == 0 && (rc = crm_reader_next(rd, f->rec, &e)) != 0) {
 		if (!f->o.no_output && f->out == NULL &&
-		    open_output(f, rd, &e) == -1)
-			goto fatal;
-		f->read++;
-		crm_progress(&f->prog, f->read, "records");
-		if (rc == -1 && e.code != EX_DATAERR)
-			goto fatal;
-		drop = f->o.no_output;
+		    open_output(f, rd, &e) == -1) {
+			crm_report(&e);
+			code = e.code;
+			break;
+		}
 		f->fmt = crm_reader_format(rd);
-		if (rc == 1 && f->ops.record != NULL &&
-		    (tool = f->ops.record(f->arg, f->rec, &drop, &e)) < 0) {
-			if (tool == CRM_FILTER_FATAL || e.code != EX_DATAERR)
-				goto fatal;
-			e.file = name;
-			e.line = crm_rec_line(f->rec);
-			rc = -1;
-		}
-		if (rc == -1) {
-			if (reject(f, f->rec, &e) == -1) {
-				e.code = EX_IOERR;
-				goto fatal_quiet;
-			}
-			if (f->o.max_errors >= 0 &&
-			    f->rejected > (unsigned long long)f->o.max_errors) {
-				crm_warnx("%s: more than %ld rejected records, "
-					  "stopping",
-				    name, f->o.max_errors);
-				crm_reader_close(rd);
-				return EX_DATAERR;
-			}
-			continue;
-		}
-		if (drop)
-			continue;
-		if (f->out_failed) {
-			crm_err_set(
-			    &e, EX_IOERR, "write error on standard output");
-			goto fatal;
-		}
-		if (crm_writer_put(f->out, f->rec, &e) == -1) {
-			e.line = crm_rec_line(f->rec);
-			goto fatal;
-		}
-		f->written++;
+		code = one_record(f, rc, &e, name);
 	}
 	crm_reader_close(rd);
+	return code;
+}
+
+int
+crm_filter_run_finish(struct crm_filter *f)
+{
+	struct crm_err e;
+
+	if (f->ops.finish == NULL)
+		return 0;
+	crm_err_clear(&e);
+	if (f->ops.finish(f->arg, f, &e) == -1) {
+		crm_report(&e);
+		return e.code != 0 ? e.code : EX_SOFTWARE;
+	}
 	return 0;
-fatal:
-	crm_report(&e);
-fatal_quiet:
-	crm_reader_close(rd);
-	return e.code != 0 ? e.code : EX_SOFTWARE;
+}
+
+int
+crm_filter_run_source(struct crm_filter *f, struct crm_source *src)
+{
+	struct crm_err e;
+	enum crm_format fmt;
+	int rc, code = 0;
+
+	crm_err_clear(&e);
+	f->fmt = src->fmt;
+	fmt = f->o.out_fmt != CRM_FMT_AUTO ? f->o.out_fmt : src->fmt;
+	if (!f->o.no_output && f->out == NULL &&
+	    (f->out = crm_writer_new(stdout, fmt)) == NULL) {
+		crm_err_set(&e, EX_SOFTWARE, "out of memory");
+		crm_report(&e);
+		code = EX_SOFTWARE;
+	}
+	while (code == 0 && (rc = src->next(src->arg, f->rec, &e)) != 0) {
+		if (rc == -1 && e.file == NULL)
+			e.file = src->name;
+		code = one_record(f, rc, &e, src->name);
+	}
+	if (src->close != NULL)
+		src->close(src->arg);
+	crm_progress_end(&f->prog);
+	return code != 0 ? code : crm_filter_run_finish(f);
 }
 
 int
@@ -322,7 +382,7 @@ crm_filter_run(struct crm_filter *f, int n, char **files)
 			fclose(fp);
 	}
 	crm_progress_end(&f->prog);
-	return rc;
+	return rc != 0 ? rc : crm_filter_run_finish(f);
 }
 
 int
@@ -360,40 +420,4 @@ crm_filter_finish(struct crm_filter *f, int rc)
 		f->rejfp = NULL;
 	}
 	return rc;
-}
-
-int
-crm_filter_option(int c, const char *arg, const char *synopsis,
-    const char *help, struct crm_filter_opts *fo, long *busy_ms, int *quiet)
-{
-	switch (c) {
-	case CRM_OPT_BUSY:
-		*busy_ms =
-		    crm_opt_long(synopsis, "--busy-timeout", arg, 1, 86400000);
-		return 1;
-	case 'h':
-		printf("%s\n%s", synopsis, help);
-		exit(crm_close_stdout());
-	case CRM_OPT_INPUT_FORMAT:
-		fo->in_fmt = crm_parse_format(synopsis, arg);
-		return 1;
-	case CRM_OPT_MAX_ERRORS:
-		fo->max_errors =
-		    crm_opt_long(synopsis, "--max-errors", arg, 0, 1000000000);
-		return 1;
-	case CRM_OPT_OUTPUT_FORMAT:
-		fo->out_fmt = crm_parse_format(synopsis, arg);
-		return 1;
-	case 'q':
-		*quiet = 1;
-		return 1;
-	case CRM_OPT_REJECTS:
-		fo->rejects = arg;
-		return 1;
-	case CRM_OPT_VERSION:
-		crm_print_version();
-		exit(crm_close_stdout());
-	default:
-		return 0;
-	}
 }

@@ -6,6 +6,13 @@
  * rejects, flushes the output whenever the input would block, and works
  * out the exit status: the first fatal error, else 66 for an input that
  * could not be opened, else 65 when anything was rejected, else 0.
+ *
+ * Records come from files and streams (crm_filter_run) or from any other
+ * source, such as a store snapshot (crm_filter_run_source); each goes to
+ * the tool's record step, and once the inputs are done, the tool's finish
+ * step runs: a tool that holds records (dedupe, RFM) works on them there
+ * and writes them with crm_filter_emit().  Nothing here exits; messages
+ * go to stderr and data to the output only.
  */
 #ifndef CRM_FILTER_H
 #define CRM_FILTER_H
@@ -33,6 +40,8 @@ struct crm_filter_opts {
  */
 #define CRM_FILTER_FATAL (-2)
 
+struct crm_filter;
+
 struct crm_filter_ops {
 	/* Look at a CSV/TSV input's header before its records. */
 	int (*check_header)(
@@ -44,9 +53,30 @@ struct crm_filter_ops {
 	    void *arg, struct crm_rec *r, int *drop, struct crm_err *e);
 	/* The input would block, the output is flushed: commit work. */
 	void (*idle)(void *arg);
+	/*
+	 * After the last input, when nothing fatal ended the run: the tool
+	 * works on what it held and writes it with crm_filter_emit().
+	 * Called once, by crm_filter_run() or crm_filter_run_source(); a
+	 * -1 ends the run with e's code (reported).
+	 */
+	int (*finish)(void *arg, struct crm_filter *f, struct crm_err *e);
 };
 
-struct crm_filter;
+/*
+ * A source of records that is not a file: next() puts the next record
+ * into r and returns 1, 0 at the end, or -1 with e filled (EX_DATAERR
+ * rejects that record, any other code ends the run).  close(), when not
+ * NULL, is called once the last record is read (before the finish
+ * step), so that a store snapshot is let go as early as it can be.
+ * Records are written in fmt unless --output-format says otherwise.
+ */
+struct crm_source {
+	const char *name; /* in messages */
+	enum crm_format fmt;
+	int (*next)(void *arg, struct crm_rec *r, struct crm_err *e);
+	void (*close)(void *arg);
+	void *arg;
+};
 
 /*
  * Return a filter, the rejects file created; NULL with e filled
@@ -68,8 +98,20 @@ int crm_filter_run(struct crm_filter *f, int n, char **files);
  */
 int crm_filter_status(const struct crm_filter *f);
 
-/* Run over one open stream fp, named name in messages. */
+/*
+ * Run over one open stream fp, named name in messages.  The finish step
+ * is not run: call crm_filter_run_finish() after the last such stream.
+ */
 int crm_filter_run_file(struct crm_filter *f, FILE *fp, const char *name);
+
+/* The finish step, for a caller of crm_filter_run_file(); 0 or a code. */
+int crm_filter_run_finish(struct crm_filter *f);
+
+/*
+ * Run over the records of src, then the finish step.  Returns 0, or the
+ * sysexits code that ended the run (already reported).
+ */
+int crm_filter_run_source(struct crm_filter *f, struct crm_source *src);
 
 /*
  * The format of the input being read (for a record callback that treats
@@ -97,21 +139,7 @@ void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
 int crm_filter_finish(struct crm_filter *f, int rc);
 void crm_filter_free(struct crm_filter *f);
 
-/* ==== The options every filter shares ==== */
-
-/*
- * --input-format, --output-format, --max-errors, --rejects,
- * --busy-timeout, -q/--quiet, -h/--help and --version: the entries for a
- * tool's getopt_long table, with codes above any of the tool's own.
- */
-enum {
-	CRM_OPT_BUSY = 0x1000,
-	CRM_OPT_INPUT_FORMAT,
-	CRM_OPT_MAX_ERRORS,
-	CRM_OPT_OUTPUT_FORMAT,
-	CRM_OPT_REJECTS,
-	CRM_OPT_VERSION
-};
+/* ==== Legacy: the shared options before lib/opt.h (going away) ==== */
 
 #define CRM_FILTER_LONGOPTS                                                    \
 	{ "busy-timeout", required_argument, NULL, CRM_OPT_BUSY },             \
@@ -126,12 +154,7 @@ enum {
 		"version", no_argument, NULL, CRM_OPT_VERSION                  \
 	}
 
-/*
- * Take option c (arg its argument) when it is one of those: into fo,
- * *busy_ms and *quiet, or, for -h and --version, print synopsis and help
- * or the version and exit; a bad value is a usage error (exit 64).
- * Returns 1 when c was taken, 0 when it is the tool's own.
- */
+/* In lib/cli.c; crm_getopt() replaces it. */
 int crm_filter_option(int c, const char *arg, const char *synopsis,
     const char *help, struct crm_filter_opts *fo, long *busy_ms, int *quiet);
 

@@ -33,6 +33,7 @@ struct crm_store {
 	char *path;	 /* as given, for messages */
 	int busy_ms;	 /* the busy timeout */
 	struct ckpt *ck; /* background checkpoints, or NULL */
+	int snapshot;	 /* read-only, one read transaction */
 };
 
 /* Each entry moves the schema one version forward; see crm-store(5). */
@@ -304,11 +305,52 @@ fail:
 	return NULL;
 }
 
+struct crm_store *
+crm_store_snapshot(struct crm_store *st, struct crm_err *e)
+{
+	struct crm_store *s;
+	int rc;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->path = strdup(st->path)) == NULL) {
+		free(s);
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	s->snapshot = 1;
+	s->busy_ms = st->busy_ms;
+	rc = sqlite3_open_v2(
+	    st->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		crm_err_set(e, EX_NOINPUT, "cannot open '%s': %s", st->path,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, s->busy_ms);
+	sqlite3_extended_result_codes(s->db, 1);
+	/*
+	 * A deferred BEGIN starts the read transaction at the first read:
+	 * read the schema now, so the snapshot is taken here, not at the
+	 * owner's first query.
+	 */
+	if (sqlite3_exec(s->db, "BEGIN; SELECT count(*) FROM sqlite_schema",
+		NULL, NULL, NULL) != SQLITE_OK) {
+		crm_store_fail(s, e, "cannot read the store");
+		goto fail;
+	}
+	return s;
+fail:
+	crm_store_close(s);
+	return NULL;
+}
+
 void
 crm_store_close(struct crm_store *s)
 {
 	if (s == NULL)
 		return;
+	if (s->snapshot)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	crm_store_bg_checkpoints_stop(s);
 	sqlite3_close(s->db);
 	free(s->path);

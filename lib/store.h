@@ -33,6 +33,26 @@ struct crm_store *crm_store_open(
     const char *path, int busy_ms, struct crm_err *e);
 void crm_store_close(struct crm_store *s);
 
+/*
+ * A snapshot of store s for a long read (--from-store): a second,
+ * read-only connection to the same file that holds one read transaction,
+ * so that every query on it sees the store as it was when the snapshot
+ * was taken, and none of the writes the run makes through s meanwhile.
+ * Use it as a struct crm_store for reading; close it with
+ * crm_store_close() (its statements finalized first) as soon as the last
+ * row is read.
+ *
+ * The WAL while it is open: SQLite's checkpoints go on, and copy into
+ * the database every frame the snapshot already sees; only frames
+ * written after it was taken wait in the WAL, and the WAL restarts from
+ * its beginning at the first checkpoint after the snapshot is closed.  A
+ * tool therefore closes its snapshot when its input ends, before its
+ * finish step writes, so no run keeps the WAL growing for its whole
+ * length.  NULL with e filled (EX_NOINPUT when the file cannot be
+ * opened).
+ */
+struct crm_store *crm_store_snapshot(struct crm_store *s, struct crm_err *e);
+
 /* The connection, for statements of the caller's own. */
 sqlite3 *crm_store_db(struct crm_store *s);
 

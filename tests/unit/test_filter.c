@@ -1,0 +1,362 @@
+/*
+ * test_filter: unit tests for the record-stream interface (lib/filter.c:
+ * a source that is not a file, the record step, rejects, the finish step
+ * and crm_filter_emit), the option tables of lib/opt.c, the JSON writer of
+ * lib/jw.c and the store snapshot of lib/store.c.
+ */
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "filter.h"
+#include "jw.h"
+#include "opt.h"
+#include "store.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/crm-test-filter.XXXXXX";
+
+/* ==== A source of four records, the third one bad ==== */
+
+struct src {
+	int i;
+	int closed;
+};
+
+static int
+src_next(void *arg, struct crm_rec *r, struct crm_err *e)
+{
+	struct src *s = arg;
+	char id[8];
+
+	if (s->i == 4)
+		return 0;
+	s->i++;
+	crm_rec_clear(r);
+	if (s->i == 3) {
+		crm_err_set(e, EX_DATAERR, "record %d is bad", s->i);
+		return -1;
+	}
+	snprintf(id, sizeof(id), "c%d", s->i);
+	if (crm_rec_add(r, "id", 2, id, strlen(id), CRM_STRING) == -1 ||
+	    crm_rec_add(r, "n", 1, id + 1, 1, CRM_NUMBER) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 1;
+}
+
+static void
+src_close(void *arg)
+{
+	((struct src *)arg)->closed++;
+}
+
+/* The tool: holds record c2 back and writes it in its finish step. */
+struct tool {
+	struct crm_rec *held;
+	int finished;
+	int closed_at_finish;
+	struct src *src;
+};
+
+static int
+tool_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
+{
+	struct tool *t = arg;
+	size_t len;
+	const char *id = crm_rec_value(r, 0, &len);
+
+	(void)e;
+	if (len == 2 && memcmp(id, "c2", 2) == 0) {
+		if (crm_rec_copy(t->held, r) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		*drop = 1;
+	}
+	return 0;
+}
+
+static int
+tool_finish(void *arg, struct crm_filter *f, struct crm_err *e)
+{
+	struct tool *t = arg;
+
+	t->finished++;
+	t->closed_at_finish = t->src->closed;
+	return crm_filter_emit(f, t->held, e);
+}
+
+/* Run f over src with standard output sent to file out; the status. */
+static int
+run_to(struct crm_filter *f, struct crm_source *src, const char *out)
+{
+	int fd, saved, rc;
+
+	fflush(stdout);
+	saved = dup(1);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 1);
+	close(fd);
+	rc = crm_filter_run_source(f, src);
+	rc = crm_filter_finish(f, rc);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	return rc;
+}
+
+static char *
+slurp(const char *path)
+{
+	static char text[4096];
+	FILE *fp = fopen(path, "r");
+	size_t n = 0;
+
+	if (fp != NULL) {
+		n = fread(text, 1, sizeof(text) - 1, fp);
+		fclose(fp);
+	}
+	text[n] = '\0';
+	return text;
+}
+
+static void
+test_source_finish(void)
+{
+	struct crm_filter_opts fo = { CRM_FMT_AUTO, CRM_FMT_AUTO, -1, NULL, 0 };
+	struct crm_filter_ops ops = { NULL, NULL, tool_record, NULL,
+		tool_finish };
+	struct src s = { 0, 0 };
+	struct tool t = { crm_rec_new(), 0, 0, &s };
+	struct crm_source src = { "test", CRM_FMT_JSONL, src_next, src_close,
+		&s };
+	char out[sizeof(dir) + 16], rej[sizeof(dir) + 16];
+	unsigned long long nr, nw, nj;
+	struct crm_filter *f;
+	struct crm_err e;
+	int rc;
+
+	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(rej, sizeof(rej), "%s/rej", dir);
+	fo.rejects = rej;
+	crm_err_clear(&e);
+	f = crm_filter_new(&fo, &ops, &t, &e);
+	TAP_OK(f != NULL, "a filter over a source");
+	rc = run_to(f, &src, out);
+	crm_filter_counts(f, &nr, &nw, &nj);
+	TAP_OK(rc == EX_DATAERR, "a rejected record makes the status 65");
+	TAP_OK(nr == 4 && nw == 3 && nj == 1,
+	    "4 read, 3 written, 1 rejected (got %llu %llu %llu)", nr, nw, nj);
+	TAP_STR(slurp(out),
+	    "{\"id\":\"c1\",\"n\":1}\n{\"id\":\"c4\",\"n\":4}\n"
+	    "{\"id\":\"c2\",\"n\":2}\n",
+	    "records in order, the held one written by the finish step");
+	TAP_OK(t.finished == 1, "the finish step ran once");
+	TAP_OK(t.closed_at_finish == 1, "the source was closed before the "
+					"finish step");
+	TAP_STR(slurp(rej),
+	    "file,line,field,reason,raw\ntest,0,,record 3 is bad,\n",
+	    "the bad record went to the rejects, named by the source");
+	crm_filter_free(f);
+
+	/* --output-format csv over a JSONL source; no finish on a fatal. */
+	s.i = 0;
+	s.closed = 0;
+	t.finished = 0;
+	fo.rejects = NULL;
+	fo.out_fmt = CRM_FMT_CSV;
+	fo.max_errors = 0;
+	f = crm_filter_new(&fo, &ops, &t, &e);
+	rc = run_to(f, &src, out);
+	TAP_OK(rc == EX_DATAERR && t.finished == 0, "past --max-errors the run "
+						    "stops and the finish step "
+						    "does not "
+						    "run");
+	TAP_STR(slurp(out), "id,n\nc1,1\n",
+	    "CSV out of a JSONL source, header from the first record");
+	TAP_OK(s.closed == 1, "the source is closed on a stop too");
+	crm_filter_free(f);
+	crm_rec_free(t.held);
+}
+
+/* ==== Option tables ==== */
+
+static const struct crm_optdef opts[] = {
+	{ "db", CRM_OPT_DB, NULL, "the store: everything" },
+	{ "seed", CRM_OPT_OWN, "N", "random seed (1)" },
+	{ "a-very-long-option-name", CRM_OPT_OWN + 1, "VALUE",
+	    "first line\nsecond line" },
+	{ "verbose", 'v', NULL, "more" },
+	CRM_OPTDEF_END,
+};
+
+static void
+test_opt(void)
+{
+	struct crm_cmd cmd = { "usage: t [-v] [file ...]\n", "What t does.\n",
+		"Exit status: 0.\n", opts, CRM_OPTS_STORE };
+	struct option *lo;
+	char *so;
+	struct crm_buf b;
+	size_t i;
+
+	crm_buf_init(&b);
+	TAP_OK(crm_opt_help(&cmd, &b) == 0, "help made");
+	TAP_STR(b.p,
+	    "usage: t [-v] [file ...]\n"
+	    "\n"
+	    "What t does.\n"
+	    "\n"
+	    "  --a-very-long-option-name VALUE\n"
+	    "                         first line\n"
+	    "                         second line\n"
+	    "  --busy-timeout MS      wait this long for other writers "
+	    "(60000)\n"
+	    "  --db FILE              the store: everything\n"
+	    "  -h, --help             this help\n"
+	    "  --seed N               random seed (1)\n"
+	    "  -v, --verbose          more\n"
+	    "  --version              the version of this program and its "
+	    "libraries\n"
+	    "\n"
+	    "Exit status: 0.\n",
+	    "help: sorted, shared ones included, --db in the binary's words");
+	crm_buf_release(&b);
+	TAP_OK(crm_opt_getopt(&cmd, &lo, &so) == 0, "getopt tables made");
+	TAP_STR(so, ":hv", "short options: the shared -h and the binary's -v");
+	for (i = 0; lo[i].name != NULL; i++)
+		if (strcmp(lo[i].name, "db") == 0)
+			break;
+	TAP_OK(lo[i].name != NULL && lo[i].val == CRM_OPT_DB &&
+		   lo[i].has_arg == required_argument,
+	    "--db keeps the shared key and takes an argument");
+	for (i = 0; lo[i].name != NULL; i++)
+		;
+	TAP_OK(i == 7, "7 long options, no duplicate --db (got %zu)", i);
+	free(lo);
+	free(so);
+}
+
+/* ==== The JSON writer ==== */
+
+static void
+test_jw(void)
+{
+	struct crm_buf b;
+	struct crm_jw w;
+
+	crm_buf_init(&b);
+	crm_jw_init(&w, &b);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "auc");
+	crm_jw_num(&w, "%.4f", 0.83456);
+	crm_jw_key(&w, "nan");
+	crm_jw_num(&w, "%g", NAN);
+	crm_jw_key(&w, "list");
+	crm_jw_arr(&w);
+	crm_jw_int(&w, -3);
+	crm_jw_str(&w, "a\"b\n");
+	crm_jw_bool(&w, 1);
+	crm_jw_null(&w);
+	crm_jw_obj(&w);
+	crm_jw_end(&w);
+	crm_jw_raw(&w, "[1,2]", 5);
+	crm_jw_end(&w);
+	crm_jw_keyn(&w, "k\0x", 3);
+	crm_jw_str(&w, "");
+	crm_jw_end(&w);
+	TAP_OK(crm_jw_done(&w) == 0, "a whole document");
+	TAP_STR(b.p,
+	    "{\"auc\":0.8346,\"nan\":null,\"list\":[-3,\"a\\\"b\\n\",true,"
+	    "null,{},[1,2]],\"k\\u0000x\":\"\"}",
+	    "commas, quoting, formats and null for NaN");
+	crm_buf_reset(&b);
+	crm_jw_init(&w, &b);
+	crm_jw_obj(&w);
+	crm_jw_int(&w, 1);
+	crm_jw_end(&w);
+	TAP_OK(crm_jw_done(&w) == -1, "a value without its key is an error");
+	crm_jw_init(&w, &b);
+	crm_jw_arr(&w);
+	TAP_OK(crm_jw_done(&w) == -1, "an unclosed array is an error");
+	crm_jw_init(&w, &b);
+	crm_jw_end(&w);
+	TAP_OK(crm_jw_done(&w) == -1, "closing nothing is an error");
+	crm_buf_release(&b);
+}
+
+/* ==== The store snapshot ==== */
+
+static long long
+count_rows(struct crm_store *st)
+{
+	sqlite3_stmt *q;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(crm_store_db(st),
+		"SELECT count(*) FROM customers", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static void
+test_snapshot(void)
+{
+	char path[sizeof(dir) + 16];
+	struct crm_store *st, *snap;
+	struct crm_err e;
+	const char *ins = "INSERT INTO customers(customer_id) VALUES "
+			  "('a'),('b')";
+
+	snprintf(path, sizeof(path), "%s/s.db", dir);
+	crm_err_clear(&e);
+	st = crm_store_open(path, 0, &e);
+	TAP_OK(st != NULL, "store opened");
+	if (st == NULL)
+		return;
+	sqlite3_exec(crm_store_db(st), ins, NULL, NULL, NULL);
+	snap = crm_store_snapshot(st, &e);
+	TAP_OK(snap != NULL, "snapshot taken");
+	if (snap == NULL)
+		return;
+	sqlite3_exec(crm_store_db(st),
+	    "INSERT INTO customers(customer_id) VALUES ('c')", NULL, NULL,
+	    NULL);
+	TAP_OK(count_rows(st) == 3, "the writer sees its own row");
+	TAP_OK(count_rows(snap) == 2, "the snapshot does not see the run's own "
+				      "writes");
+	TAP_OK(crm_store_begin(snap, &e) == -1, "a snapshot cannot start a "
+						"write");
+	crm_store_close(snap);
+	snap = crm_store_snapshot(st, &e);
+	TAP_OK(snap != NULL && count_rows(snap) == 3, "a new snapshot sees the "
+						      "rows");
+	crm_store_close(snap);
+	crm_store_close(st);
+}
+
+int
+main(void)
+{
+	char cmd[sizeof(dir) + 16];
+	int rc;
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_source_finish();
+	test_opt();
+	test_jw();
+	test_snapshot();
+	rc = tap_done();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		rc = 1;
+	return rc;
+}

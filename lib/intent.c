@@ -1,6 +1,7 @@
 /*
  * intent: the pipeline behind crm-intent (see intent.h).
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "buf.h"
 #include "filter.h"
 #include "intent.h"
+#include "jw.h"
 #include "metrics.h"
 #include "model.h"
 #include "norm.h"
@@ -148,14 +150,14 @@ top_json(struct crm_intent *it)
 	size_t k = crm_textclf_classes(it->m), n, i, j, best, len;
 	char *taken;
 	const char *name;
-	struct crm_buf *b = &it->json;
-	int bad = 0;
+	struct crm_jw w;
 
 	if ((taken = calloc(k, 1)) == NULL)
 		return -1;
 	n = (size_t)it->o.top < k ? (size_t)it->o.top : k;
-	crm_buf_reset(b);
-	bad |= crm_buf_addc(b, '[');
+	crm_buf_reset(&it->json);
+	crm_jw_init(&w, &it->json);
+	crm_jw_arr(&w);
 	for (i = 0; i < n; i++) {
 		for (j = 0, best = k; j < k; j++)
 			if (!taken[j] &&
@@ -163,13 +165,16 @@ top_json(struct crm_intent *it)
 				best = j;
 		taken[best] = 1;
 		name = crm_textclf_class(it->m, best, &len);
-		bad |= crm_buf_adds(b, i ? ",{\"label\":" : "{\"label\":");
-		bad |= crm_json_quote(b, name, len);
-		bad |= crm_buf_addf(b, ",\"score\":%.4f}", it->prob[best]);
+		crm_jw_obj(&w);
+		crm_jw_key(&w, "label");
+		crm_jw_strn(&w, name, len);
+		crm_jw_key(&w, "score");
+		crm_jw_num(&w, "%.4f", it->prob[best]);
+		crm_jw_end(&w);
 	}
 	free(taken);
-	bad |= crm_buf_addc(b, ']');
-	return bad ? -1 : 0;
+	crm_jw_end(&w);
+	return crm_jw_done(&w);
 }
 
 /* The reasons of class k for text as JSON into it->why. */
@@ -179,24 +184,25 @@ reasons_json(struct crm_intent *it, const char *text, size_t len, size_t k,
 {
 	const char *why;
 	long n, i;
-	struct crm_buf *b = &it->why;
-	int bad = 0;
+	struct crm_jw w;
 
 	n = crm_textclf_explain(
 	    it->m, text, len, k, it->reasons, (size_t)it->o.explain, &why);
 	if (n == -1)
 		return text_error(why, it->o.text_field, e);
-	crm_buf_reset(b);
-	bad |= crm_buf_addc(b, '[');
+	crm_buf_reset(&it->why);
+	crm_jw_init(&w, &it->why);
+	crm_jw_arr(&w);
 	for (i = 0; i < n; i++) {
-		bad |= crm_buf_adds(b, i ? ",{\"feature\":" : "{\"feature\":");
-		bad |= crm_json_quote(
-		    b, it->reasons[i].name, strlen(it->reasons[i].name));
-		bad |=
-		    crm_buf_addf(b, ",\"weight\":%.4f}", it->reasons[i].weight);
+		crm_jw_obj(&w);
+		crm_jw_key(&w, "feature");
+		crm_jw_str(&w, it->reasons[i].name);
+		crm_jw_key(&w, "weight");
+		crm_jw_num(&w, "%.4f", it->reasons[i].weight);
+		crm_jw_end(&w);
 	}
-	bad |= crm_buf_addc(b, ']');
-	if (bad)
+	crm_jw_end(&w);
+	if (crm_jw_done(&w) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -401,30 +407,56 @@ train_json(struct crm_intent *it, double secs, struct crm_buf *params,
 	const struct crm_textclf_params *p = &it->o.tp;
 	double cv = crm_textclf_cv_accuracy(it->m);
 	const double *cal = crm_textclf_calibration(it->m);
-	int bad = 0;
+	struct crm_jw w, v;
+	int i;
 
-	bad |= crm_buf_addf(params,
-	    "{\"bits\":%d,\"minn\":%d,\"maxn\":%d,\"cjk_n\":%d,"
-	    "\"word_n\":%d,\"cost\":%g,\"min_df\":%d,\"seed\":%lu,"
-	    "\"text_field\":",
-	    p->text.bits, p->text.minn, p->text.maxn, p->text.cjk_n,
-	    p->text.word_n, p->c, p->min_df, p->seed);
-	bad |=
-	    crm_json_quote(params, it->o.text_field, strlen(it->o.text_field));
-	bad |= crm_buf_adds(params, ",\"label_field\":");
-	bad |= crm_json_quote(
-	    params, it->o.label_field, strlen(it->o.label_field));
-	bad |= crm_buf_addf(params, ",\"with_labels\":%s}",
-	    it->o.with_labels ? "true" : "false");
-	bad |= crm_buf_addf(metrics,
-	    "{\"texts\":%zu,\"classes\":%zu,\"features\":%zu,"
-	    "\"score_curve\":[%.6g,%.6g,%.6g],\"train_seconds\":%.3f",
-	    crm_textclf_set_size(it->set), crm_textclf_classes(it->m),
-	    crm_textclf_features(it->m), cal[0], cal[1], cal[2], secs);
-	if (cv >= 0)
-		bad |= crm_buf_addf(metrics, ",\"cv_accuracy\":%.4f", cv);
-	bad |= crm_buf_addc(metrics, '}');
-	return bad ? -1 : 0;
+	crm_jw_init(&w, params);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "bits");
+	crm_jw_int(&w, p->text.bits);
+	crm_jw_key(&w, "minn");
+	crm_jw_int(&w, p->text.minn);
+	crm_jw_key(&w, "maxn");
+	crm_jw_int(&w, p->text.maxn);
+	crm_jw_key(&w, "cjk_n");
+	crm_jw_int(&w, p->text.cjk_n);
+	crm_jw_key(&w, "word_n");
+	crm_jw_int(&w, p->text.word_n);
+	crm_jw_key(&w, "cost");
+	crm_jw_num(&w, "%g", p->c);
+	crm_jw_key(&w, "min_df");
+	crm_jw_int(&w, p->min_df);
+	crm_jw_key(&w, "seed");
+	crm_jw_int(&w, (long long)p->seed);
+	crm_jw_key(&w, "text_field");
+	crm_jw_str(&w, it->o.text_field);
+	crm_jw_key(&w, "label_field");
+	crm_jw_str(&w, it->o.label_field);
+	crm_jw_key(&w, "with_labels");
+	crm_jw_bool(&w, it->o.with_labels);
+	crm_jw_end(&w);
+
+	crm_jw_init(&v, metrics);
+	crm_jw_obj(&v);
+	crm_jw_key(&v, "texts");
+	crm_jw_int(&v, (long long)crm_textclf_set_size(it->set));
+	crm_jw_key(&v, "classes");
+	crm_jw_int(&v, (long long)crm_textclf_classes(it->m));
+	crm_jw_key(&v, "features");
+	crm_jw_int(&v, (long long)crm_textclf_features(it->m));
+	crm_jw_key(&v, "score_curve");
+	crm_jw_arr(&v);
+	for (i = 0; i < 3; i++)
+		crm_jw_num(&v, "%.6g", cal[i]);
+	crm_jw_end(&v);
+	crm_jw_key(&v, "train_seconds");
+	crm_jw_num(&v, "%.3f", secs);
+	if (cv >= 0) {
+		crm_jw_key(&v, "cv_accuracy");
+		crm_jw_num(&v, "%.4f", cv);
+	}
+	crm_jw_end(&v);
+	return crm_jw_done(&w) == -1 || crm_jw_done(&v) == -1 ? -1 : 0;
 }
 
 static double
@@ -588,6 +620,65 @@ add_kv(struct crm_buf *b, const char *key, const char *s, size_t len)
 	return crm_buf_addf(b, " %s=", key) | crm_buf_add(b, s, len);
 }
 
+/* The report as JSON, one document and a newline. */
+static int
+report_json(const struct crm_intent *it, struct crm_buf *b)
+{
+	const struct crm_confusion *c = &it->conf;
+	struct crm_confused top[10];
+	struct crm_jw w;
+	double p, r, f;
+	unsigned long sup;
+	size_t i, n;
+
+	n = crm_confusion_top(c, top, 10);
+	crm_jw_init(&w, b);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "n");
+	crm_jw_int(&w, (long long)c->n);
+	crm_jw_key(&w, "accuracy");
+	crm_jw_num(&w, "%.4f", crm_accuracy(c));
+	crm_jw_key(&w, "macro_f1");
+	crm_jw_num(&w, "%.4f", crm_macro_f1(c));
+	crm_jw_key(&w, "classes");
+	crm_jw_arr(&w);
+	for (i = 0; i < c->k; i++) {
+		crm_class_prf(c, i, &p, &r, &f, &sup);
+		crm_jw_obj(&w);
+		crm_jw_key(&w, "label");
+		crm_jw_strn(&w, it->evnames[i], it->evlen[i]);
+		crm_jw_key(&w, "precision");
+		crm_jw_num(&w, "%.4f", p);
+		crm_jw_key(&w, "recall");
+		crm_jw_num(&w, "%.4f", r);
+		crm_jw_key(&w, "f1");
+		crm_jw_num(&w, "%.4f", f);
+		crm_jw_key(&w, "support");
+		crm_jw_int(&w, (long long)sup);
+		crm_jw_end(&w);
+	}
+	crm_jw_end(&w);
+	crm_jw_key(&w, "confused");
+	crm_jw_arr(&w);
+	for (i = 0; i < n; i++) {
+		crm_jw_obj(&w);
+		crm_jw_key(&w, "truth");
+		crm_jw_strn(
+		    &w, it->evnames[top[i].truth], it->evlen[top[i].truth]);
+		crm_jw_key(&w, "predicted");
+		crm_jw_strn(
+		    &w, it->evnames[top[i].pred], it->evlen[top[i].pred]);
+		crm_jw_key(&w, "count");
+		crm_jw_int(&w, (long long)top[i].count);
+		crm_jw_end(&w);
+	}
+	crm_jw_end(&w);
+	crm_jw_end(&w);
+	if (crm_jw_done(&w) == -1 || crm_buf_addc(b, '\n') == -1)
+		return -1;
+	return 0;
+}
+
 int
 crm_intent_report(const struct crm_intent *it, int json, struct crm_buf *b)
 {
@@ -600,54 +691,63 @@ crm_intent_report(const struct crm_intent *it, int json, struct crm_buf *b)
 
 	if (it->o.verb != CRM_INTENT_EVAL)
 		return 0;
+	if (json)
+		return report_json(it, b);
 	n = crm_confusion_top(c, top, 10);
-	if (!json) {
-		bad |= crm_buf_addf(b,
-		    "n=%lu accuracy=%.4f macro_f1=%.4f classes=%zu\n", c->n,
-		    crm_accuracy(c), crm_macro_f1(c), c->k);
-		for (i = 0; i < c->k; i++) {
-			crm_class_prf(c, i, &p, &r, &f, &sup);
-			bad |= crm_buf_adds(b, "class");
-			bad |= add_kv(b, "label", it->evnames[i], it->evlen[i]);
-			bad |= crm_buf_addf(b,
-			    " precision=%.4f recall=%.4f f1=%.4f "
-			    "support=%lu\n",
-			    p, r, f, sup);
-		}
-		for (i = 0; i < n; i++) {
-			bad |= crm_buf_adds(b, "confused");
-			bad |= add_kv(b, "truth", it->evnames[top[i].truth],
-			    it->evlen[top[i].truth]);
-			bad |= add_kv(b, "predicted", it->evnames[top[i].pred],
-			    it->evlen[top[i].pred]);
-			bad |= crm_buf_addf(b, " count=%lu\n", top[i].count);
-		}
-		return bad ? -1 : 0;
-	}
 	bad |= crm_buf_addf(b,
-	    "{\"n\":%lu,\"accuracy\":%.4f,\"macro_f1\":%.4f,\"classes\":[",
-	    c->n, crm_accuracy(c), crm_macro_f1(c));
+	    "n=%lu accuracy=%.4f macro_f1=%.4f classes=%zu\n", c->n,
+	    crm_accuracy(c), crm_macro_f1(c), c->k);
 	for (i = 0; i < c->k; i++) {
 		crm_class_prf(c, i, &p, &r, &f, &sup);
-		bad |= crm_buf_adds(b, i ? ",{\"label\":" : "{\"label\":");
-		bad |= crm_json_quote(b, it->evnames[i], it->evlen[i]);
+		bad |= crm_buf_adds(b, "class");
+		bad |= add_kv(b, "label", it->evnames[i], it->evlen[i]);
 		bad |= crm_buf_addf(b,
-		    ",\"precision\":%.4f,\"recall\":%.4f,\"f1\":%.4f,"
-		    "\"support\":%lu}",
-		    p, r, f, sup);
+		    " precision=%.4f recall=%.4f f1=%.4f support=%lu\n", p, r,
+		    f, sup);
 	}
-	bad |= crm_buf_adds(b, "],\"confused\":[");
 	for (i = 0; i < n; i++) {
-		bad |= crm_buf_adds(b, i ? ",{\"truth\":" : "{\"truth\":");
-		bad |= crm_json_quote(
-		    b, it->evnames[top[i].truth], it->evlen[top[i].truth]);
-		bad |= crm_buf_adds(b, ",\"predicted\":");
-		bad |= crm_json_quote(
-		    b, it->evnames[top[i].pred], it->evlen[top[i].pred]);
-		bad |= crm_buf_addf(b, ",\"count\":%lu}", top[i].count);
+		bad |= crm_buf_adds(b, "confused");
+		bad |= add_kv(b, "truth", it->evnames[top[i].truth],
+		    it->evlen[top[i].truth]);
+		bad |= add_kv(b, "predicted", it->evnames[top[i].pred],
+		    it->evlen[top[i].pred]);
+		bad |= crm_buf_addf(b, " count=%lu\n", top[i].count);
 	}
-	bad |= crm_buf_adds(b, "]}\n");
 	return bad ? -1 : 0;
+}
+
+/* Put a number printed with fmt as field name of r; 0 or -1. */
+static int put_num(struct crm_rec *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+put_num(struct crm_rec *r, const char *name, const char *fmt, ...)
+{
+	char num[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(num, sizeof(num), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(num))
+		return -1;
+	return crm_rec_put(r, name, num, (size_t)n, CRM_NUMBER);
+}
+
+int
+crm_intent_eval_record(
+    const struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
+{
+	const struct crm_confusion *c = &it->conf;
+
+	crm_rec_clear(r);
+	if (put_num(r, "n", "%lu", c->n) == -1 ||
+	    put_num(r, "accuracy", "%.4f", crm_accuracy(c)) == -1 ||
+	    put_num(r, "macro_f1", "%.4f", crm_macro_f1(c)) == -1 ||
+	    put_num(r, "classes", "%zu", c->k) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
 }
 
 /* ==== Label ==== */

@@ -158,4 +158,13 @@ void crm_intent_metrics(
 int crm_intent_report(
     const struct crm_intent *it, int json, struct crm_buf *out);
 
+/*
+ * Eval: the figures as one record for the record writer (r cleared
+ * first): n, accuracy, macro_f1 (four decimals) and classes, as numbers.
+ * There are no folds: one record, without a fold field.  0, or -1 with e
+ * filled.
+ */
+int crm_intent_eval_record(
+    const struct crm_intent *it, struct crm_rec *r, struct crm_err *e);
+
 #endif

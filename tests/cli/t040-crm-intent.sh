@@ -22,6 +22,13 @@ acc=$(crm-intent eval -q in/intents.heldout.jsonl | sed -n \
 t_ok "built-in intent model: held-out accuracy $acc >= 0.90" ge "$acc" 0.90
 t_run heldout-sentiment 0 -- crm-intent eval -q --model sentiment --json \
     in/sentiment.heldout.jsonl
+# eval's figures as one record with --output-format (there are no folds).
+t_run eval-record-csv 0 -- crm-intent eval -q --output-format csv \
+    in/intents.heldout.jsonl
+t_run eval-record-jsonl 0 -- crm-intent eval --model sentiment \
+    --min-confidence 0.6 --output-format jsonl in/sentiment.heldout.jsonl
+t_run eval-json-and-format 64 -- crm-intent eval --json --output-format tsv \
+    in/intents.heldout.jsonl
 acc=$(crm-intent eval -q --model sentiment in/sentiment.heldout.jsonl |
     sed -n 's/.* accuracy=\([0-9.]*\).*/\1/p')
 t_ok "built-in sentiment model: held-out accuracy $acc >= 0.85" \
@@ -127,4 +134,17 @@ t_run version-no-db 64 -- crm-intent --model-version 1 in/messages.jsonl
 t_run not-a-verb 66 -- crm-intent predict
 t_run train-no-dest 64 -- crm-intent train in/intents.train.jsonl
 t_ok "--help" crm-intent --help
+crm-intent --help >help.out
+t_ok "--help synopsis matches the man page" sh -c \
+    "sed -n '/^usage:/,/^\$/p' help.out | tr -s ' \n' ' ' | \
+    sed 's/usage: //' >syn.help; \
+    mandoc -Tascii '$TOP/man/crm-intent.1' | col -bx | \
+    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;\$d' | tr -s ' \n' ' ' \
+    >syn.man; test \"\$(sed 's/ *\$//' syn.help)\" = \"\$(sed 's/^ *//;s/ *\$//' syn.man)\" || \
+    { cat syn.help; echo; cat syn.man; false; }"
+# --help and OPTIONS name the same options
+t_eq "--help options = the man page's OPTIONS" \
+    "$(sed -n 's/^  \(-., \)*\(--[a-z-]*\).*/\2/p' help.out | sort | tr '\n' ' ')" \
+    "$(sed -n 's/^\.It Fl \(. , Fl \)*\(-[a-z-]*\).*/-\2/p' \
+	"$TOP/man/crm-intent.1" | sort | tr '\n' ' ')"
 t_done

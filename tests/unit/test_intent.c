@@ -236,11 +236,13 @@ test_eval(const struct crm_buf *blob)
 	};
 	struct crm_intent_metrics m;
 	struct crm_intent *it;
-	struct crm_buf b;
+	struct crm_rec *r;
+	struct crm_buf b, j;
 	struct crm_err e;
 
 	crm_err_clear(&e);
 	crm_buf_init(&b);
+	crm_buf_init(&j);
 	it = eval(blob, -1, set, 4, &e);
 	crm_intent_metrics(it, &m);
 	TAP_OK(m.n == 4 && m.classes == 2, "4 records, 2 classes");
@@ -268,6 +270,14 @@ test_eval(const struct crm_buf *blob)
 	    "\"confused\":[{\"truth\":\"refund\",\"predicted\":\"status\","
 	    "\"count\":1}]}\n",
 	    "the JSON report");
+	r = crm_rec_new();
+	crm_rec_add(r, "stale", 5, "x", 1, CRM_STRING);
+	TAP_OK(crm_intent_eval_record(it, r, &e) == 0 &&
+		   crm_rec_to_json(r, &j) == 0 &&
+		   strcmp(j.p, "{\"n\":4,\"accuracy\":0.7500,"
+			       "\"macro_f1\":0.7333,\"classes\":2}") == 0,
+	    "the figures as one record, no fold field: %s", j.p);
+	crm_rec_free(r);
 	crm_intent_free(it);
 
 	/* every score is below 1: all out_of_scope, a class of its own */
@@ -286,6 +296,7 @@ test_eval(const struct crm_buf *blob)
 	    "out_of_scope reported as a class and a confusion");
 	crm_intent_free(it);
 	crm_buf_release(&b);
+	crm_buf_release(&j);
 }
 
 static void

@@ -396,12 +396,17 @@ main(int argc, char **argv)
 	if (o.c.db != NULL &&
 	    (st = crm_store_open(o.c.db, (int)o.c.busy_ms, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	if ((run.it = crm_intent_new(&o.io, st, &e)) == NULL)
+	if ((run.it = crm_intent_new(&o.io, st, &e)) == NULL) {
+		crm_store_close(st);
 		crm_die(e.code, "%s", e.msg);
+	}
 	if ((f = crm_filter_new(&o.c.fo,
 		 o.io.verb == CRM_INTENT_PREDICT ? &ops : &read_ops, &run,
-		 &e)) == NULL)
+		 &e)) == NULL) {
+		crm_intent_free(run.it);
+		crm_store_close(st);
 		crm_die(e.code, "%s", e.msg);
+	}
 	rc = crm_filter_run(f, argc - optind, argv + optind);
 	/* what was decided or labelled is kept, even after an error */
 	if (crm_intent_close(run.it, &e) == -1 && rc == 0) {

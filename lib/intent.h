@@ -24,6 +24,7 @@
  * input would block), crm_intent_close once the input is over (it keeps
  * what was decided or labelled, even after an error), crm_intent_finish
  * when every input was read without a reject (train: train and save),
+ * then, for eval, crm_intent_report or crm_intent_eval_record, and
  * crm_intent_free.  Nothing here exits or writes to standard output.
  *
  * Store tables: it owns none; it reads models through lib/model and

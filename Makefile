@@ -99,10 +99,13 @@ check-format:
 	@clang-format --dry-run -Werror $(FORMAT_SRC) && \
 		echo "clang-format: $(words $(FORMAT_SRC)) files clean"
 
+check-layout:
+	@scripts/check-layout.sh
+
 check-asan:
 	@$(MAKE) --no-print-directory O=build/asan SAN=1 test
 
-check: check-man check-format test check-asan
+check: check-man check-format check-layout test check-asan
 
 format:
 	clang-format -i $(FORMAT_SRC)
@@ -132,6 +135,6 @@ install: all
 clean:
 	rm -rf build
 
-.PHONY: all test check check-man check-format check-asan format golden demo \
+.PHONY: all test check check-man check-format check-layout check-asan format golden demo \
 	bench install clean
 .SECONDARY:

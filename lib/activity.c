@@ -332,58 +332,61 @@ crm_activity_next(
 	return 1;
 }
 
-FILE *
-crm_activity_dump(struct crm_store *s, const struct crm_activity_opts *o,
-    int need_extra, struct crm_err *e)
+/* ==== A record source over a snapshot ==== */
+
+struct source {
+	struct crm_store *snap;
+	struct crm_activity *a;
+	const char *extra; /* only customers that have it; or NULL */
+	unsigned long n;
+};
+
+static int
+source_next(void *arg, struct crm_rec *r, struct crm_err *e)
 {
-	struct crm_activity *f;
-	struct crm_rec *r;
-	struct crm_buf b;
-	FILE *fp;
+	struct source *s = arg;
 	int rc;
 
-	if ((f = crm_activity_open(s, o, e)) == NULL)
-		return NULL;
-	if ((fp = tmpfile()) == NULL) {
-		crm_err_set(e, EX_CANTCREAT,
-		    "cannot create a temporary file: %s", strerror(errno));
-		crm_activity_close(f);
-		return NULL;
-	}
-	r = crm_rec_new();
-	crm_buf_init(&b);
-	while (r != NULL && (rc = crm_activity_next(f, r, e)) == 1) {
-		if (need_extra &&
-		    crm_rec_find(r, o->extra, strlen(o->extra)) < 0)
-			continue;
-		crm_buf_reset(&b);
-		if (crm_rec_to_json(r, &b) == -1 ||
-		    crm_buf_addc(&b, '\n') == -1) {
-			crm_err_set(e, EX_SOFTWARE, "out of memory");
-			rc = -1;
+	for (;;) {
+		if ((rc = crm_activity_next(s->a, r, e)) != 1)
+			return rc;
+		if (s->extra == NULL ||
+		    crm_rec_find(r, s->extra, strlen(s->extra)) >= 0)
 			break;
-		}
-		if (fwrite(b.p, 1, b.len, fp) != b.len) {
-			crm_err_set(
-			    e, EX_IOERR, "cannot write a temporary file");
-			rc = -1;
-			break;
-		}
 	}
-	if (r == NULL) {
-		crm_err_set(e, EX_SOFTWARE, "out of memory");
-		rc = -1;
+	crm_rec_set_line(r, ++s->n);
+	return 1;
+}
+
+static void
+source_close(void *arg)
+{
+	struct source *s = arg;
+
+	crm_activity_close(s->a); /* its statements first */
+	crm_store_close(s->snap);
+	free(s);
+}
+
+int
+crm_activity_source(struct crm_store *st, const struct crm_activity_opts *o,
+    int need_extra, struct crm_source *src, struct crm_err *e)
+{
+	struct source *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if ((s->snap = crm_store_snapshot(st, e)) == NULL ||
+	    (s->a = crm_activity_open(s->snap, o, e)) == NULL) {
+		source_close(s);
+		return -1;
 	}
-	crm_rec_free(r);
-	crm_buf_release(&b);
-	crm_activity_close(f);
-	if (rc == 0 && (fflush(fp) == EOF || fseek(fp, 0, SEEK_SET) == -1)) {
-		crm_err_set(e, EX_IOERR, "cannot read a temporary file");
-		rc = -1;
-	}
-	if (rc != 0) {
-		fclose(fp);
-		return NULL;
-	}
-	return fp;
+	s->extra = need_extra ? o->extra : NULL;
+	memset(src, 0, sizeof(*src));
+	src->name = "store";
+	src->fmt = CRM_FMT_JSONL;
+	src->next = source_next;
+	src->close = source_close;
+	src->arg = s;
+	return 0;
 }

@@ -8,6 +8,9 @@
  * Days are whole days before the as-of day; events after it are left
  * out.  A struct crm_activity owns its prepared statements and borrows the
  * store, which must outlive it.
+ *
+ * Tables: owns none; reads customers and events (written by load.h) and
+ * decisions (audit.h), only through the statements here.
  */
 #ifndef CRM_ACTIVITY_H
 #define CRM_ACTIVITY_H
@@ -16,6 +19,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "filter.h"
 #include "rec.h"
 #include "store.h"
 
@@ -71,11 +75,18 @@ int crm_activity_next(
     struct crm_activity *f, struct crm_rec *out, struct crm_err *e);
 
 /*
- * Every customer of the store (as crm_activity_next gives them) as JSONL
- * records in a temporary file, rewound, for a filter's record loop; with
- * need_extra, only the customers that have o->extra.  NULL with e filled.
+ * A record source (filter.h) of every customer of store s, as
+ * crm_activity_next gives them, read from a snapshot of s taken now
+ * (crm_store_snapshot): the run's own writes through s never show up in
+ * it.  With need_extra, only the customers that have o->extra.  The
+ * records are JSONL-typed and numbered from 1 (their "line" in
+ * messages); src->name is "store".  src->close, which
+ * crm_filter_run_source() calls once the last record is read, lets the
+ * snapshot go and frees the source; call it yourself when the source is
+ * not run.  o's strings are borrowed until then.  0, or -1 with e filled
+ * (as crm_activity_open, or the snapshot's error).
  */
-FILE *crm_activity_dump(struct crm_store *s, const struct crm_activity_opts *o,
-    int need_extra, struct crm_err *e);
+int crm_activity_source(struct crm_store *s, const struct crm_activity_opts *o,
+    int need_extra, struct crm_source *src, struct crm_err *e);
 
 #endif

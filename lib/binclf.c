@@ -486,3 +486,226 @@ fail:
 	crm_binclf_free(m);
 	return NULL;
 }
+
+/* ==== Training sets and k-fold cross-validation ==== */
+
+struct crm_binclf_set {
+	struct crm_rec **recs;
+	int *y;
+	size_t n, cap;
+	char **tfield; /* the forced types, in order */
+	enum crm_coltype *ttype;
+	size_t ntypes;
+};
+
+struct crm_binclf_set *
+crm_binclf_set_new(void)
+{
+	return calloc(1, sizeof(struct crm_binclf_set));
+}
+
+void
+crm_binclf_set_free(struct crm_binclf_set *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++)
+		crm_rec_free(s->recs[i]);
+	for (i = 0; i < s->ntypes; i++)
+		free(s->tfield[i]);
+	free(s->recs);
+	free(s->y);
+	free(s->tfield);
+	free(s->ttype);
+	free(s);
+}
+
+int
+crm_binclf_set_type(
+    struct crm_binclf_set *s, const char *field, enum crm_coltype type)
+{
+	char **f;
+	enum crm_coltype *t;
+
+	if ((f = crm_reallocarray(s->tfield, s->ntypes + 1, sizeof(*f))) ==
+	    NULL)
+		return -1;
+	s->tfield = f;
+	if ((t = crm_reallocarray(s->ttype, s->ntypes + 1, sizeof(*t))) == NULL)
+		return -1;
+	s->ttype = t;
+	if ((f[s->ntypes] = strdup(field)) == NULL)
+		return -1;
+	t[s->ntypes++] = type;
+	return 0;
+}
+
+int
+crm_binclf_set_add(struct crm_binclf_set *s, const struct crm_rec *r, int y)
+{
+	struct crm_rec *c;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 1024;
+		struct crm_rec **p;
+		int *py;
+
+		if ((p = crm_reallocarray(s->recs, cap, sizeof(*p))) == NULL)
+			return -1;
+		s->recs = p;
+		if ((py = crm_reallocarray(s->y, cap, sizeof(*py))) == NULL)
+			return -1;
+		s->y = py;
+		s->cap = cap;
+	}
+	if ((c = crm_rec_new()) == NULL)
+		return -1;
+	if (crm_rec_copy(c, r) == -1) {
+		crm_rec_free(c);
+		return -1;
+	}
+	s->recs[s->n] = c;
+	s->y[s->n++] = y;
+	return 0;
+}
+
+size_t
+crm_binclf_set_size(const struct crm_binclf_set *s)
+{
+	return s->n;
+}
+
+const int *
+crm_binclf_set_labels(const struct crm_binclf_set *s)
+{
+	return s->y;
+}
+
+size_t
+crm_binclf_fold(size_t i, size_t k)
+{
+	return i % k;
+}
+
+struct crm_binclf *
+crm_binclf_fit(const struct crm_binclf_set *s, size_t k, size_t fold,
+    const struct crm_binclf_params *p, struct crm_err *e)
+{
+	struct crm_binclf *m;
+	struct crm_tab *t;
+	int *y = NULL;
+	size_t i, n = 0;
+
+	if ((t = crm_tab_new()) == NULL ||
+	    (y = calloc(s->n + 1, sizeof(*y))) == NULL)
+		goto nomem;
+	for (i = 0; i < s->ntypes; i++)
+		if (crm_tab_set_type(t, s->tfield[i], s->ttype[i]) == -1)
+			goto nomem;
+	for (i = 0; i < s->n; i++) {
+		if (k > 0 && crm_binclf_fold(i, k) == fold)
+			continue;
+		if (crm_tab_add(t, s->recs[i]) == -1)
+			goto nomem;
+		y[n++] = s->y[i];
+	}
+	if (crm_tab_fit(t, e) == -1) {
+		crm_tab_free(t);
+		free(y);
+		return NULL;
+	}
+	m = crm_binclf_train(t, y, n, p, e); /* takes t */
+	free(y);
+	return m;
+nomem:
+	crm_tab_free(t);
+	free(y);
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return NULL;
+}
+
+int
+crm_binclf_cv(const struct crm_binclf_set *s, size_t k,
+    const struct crm_binclf_params *p, struct crm_binmetrics *fold,
+    double *prob, struct crm_err *e)
+{
+	struct crm_binclf *m;
+	double *fp = NULL, *x = NULL, *nx;
+	int *fy = NULL, rc = -1;
+	size_t f, i, n;
+
+	if (k == 0 || s->n < k)
+		return crm_err_set(e, EX_DATAERR,
+		    "%zu records are too few for %zu folds", s->n, k);
+	if ((fp = calloc(s->n, sizeof(*fp))) == NULL ||
+	    (fy = calloc(s->n, sizeof(*fy))) == NULL)
+		goto nomem;
+	for (f = 0; f < k; f++) {
+		if ((m = crm_binclf_fit(s, k, f, p, e)) == NULL) {
+			char msg[sizeof(e->msg)];
+
+			memcpy(msg, e->msg, sizeof(msg));
+			crm_err_set(e, e->code, "fold %zu: %s", f + 1, msg);
+			goto out;
+		}
+		nx = realloc(x, crm_tab_width(m->tab) * sizeof(*x));
+		if (nx == NULL) {
+			crm_binclf_free(m);
+			goto nomem;
+		}
+		x = nx;
+		for (i = 0, n = 0; i < s->n; i++) {
+			if (crm_binclf_fold(i, k) != f)
+				continue;
+			if (crm_tab_encode(m->tab, s->recs[i], 0, x, e) == -1) {
+				e->line = crm_rec_line(s->recs[i]);
+				crm_binclf_free(m);
+				goto out;
+			}
+			fp[n] = crm_binclf_prob(m, x);
+			fy[n++] = s->y[i];
+			if (prob != NULL)
+				prob[i] = fp[n - 1];
+		}
+		crm_binclf_free(m);
+		if (crm_binary_metrics(fp, fy, n, &fold[f]) == -1)
+			goto nomem;
+	}
+	rc = 0;
+	goto out;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+out:
+	free(fp);
+	free(fy);
+	free(x);
+	return rc;
+}
+
+void
+crm_binclf_cv_mean(
+    const struct crm_binmetrics *fold, size_t k, struct crm_binmetrics *mean)
+{
+	size_t f, nauc = 0, nap = 0;
+
+	memset(mean, 0, sizeof(*mean));
+	for (f = 0; f < k; f++) {
+		mean->n += fold[f].n;
+		mean->pos += fold[f].pos;
+		if (!isnan(fold[f].auc)) {
+			mean->auc += fold[f].auc;
+			nauc++;
+		}
+		if (!isnan(fold[f].pr_auc)) {
+			mean->pr_auc += fold[f].pr_auc;
+			nap++;
+		}
+		mean->log_loss += fold[f].log_loss / (double)k;
+		mean->brier += fold[f].brier / (double)k;
+		mean->lift10 += fold[f].lift10 / (double)k;
+	}
+	mean->auc = nauc ? mean->auc / (double)nauc : NAN;
+	mean->pr_auc = nap ? mean->pr_auc / (double)nap : NAN;
+}

@@ -13,6 +13,8 @@
 
 #include "buf.h"
 #include "err.h"
+#include "metrics.h"
+#include "rec.h"
 #include "tabular.h"
 
 enum crm_binclf_algo { CRM_ALGO_LR, CRM_ALGO_SVM };
@@ -57,5 +59,60 @@ size_t crm_binclf_reasons(const struct crm_binclf *m, const double *x,
 int crm_binclf_save(const struct crm_binclf *m, struct crm_buf *b);
 struct crm_binclf *crm_binclf_load(
     const void *p, size_t len, struct crm_err *e);
+
+/* ==== Training sets and k-fold cross-validation ==== */
+
+/*
+ * A labelled training set: copies of records with their 0/1 labels, and
+ * the field types every encoding made from it gets (crm_tab_set_type).
+ * Row i's fold among k is i mod k (crm_binclf_fold): deterministic, the
+ * same whatever the seed, and not stratified, so a fold may hold one
+ * class only.
+ */
+struct crm_binclf_set;
+
+struct crm_binclf_set *crm_binclf_set_new(void);
+void crm_binclf_set_free(struct crm_binclf_set *s);
+
+/* Force a field's type (before any record is added); 0, or -1 (ENOMEM). */
+int crm_binclf_set_type(
+    struct crm_binclf_set *s, const char *field, enum crm_coltype type);
+
+/* Add a copy of r with label y (0 or 1); 0, or -1 (ENOMEM). */
+int crm_binclf_set_add(
+    struct crm_binclf_set *s, const struct crm_rec *r, int y);
+size_t crm_binclf_set_size(const struct crm_binclf_set *s);
+const int *crm_binclf_set_labels(const struct crm_binclf_set *s);
+
+/* The fold of row i among k folds: i mod k. */
+size_t crm_binclf_fold(size_t i, size_t k);
+
+/*
+ * Fit an encoding and train on the rows of s outside fold (of k; with k
+ * 0, on every row, in order, so that crm_tab_row(tab, i) is row i).  NULL
+ * with e filled.
+ */
+struct crm_binclf *crm_binclf_fit(const struct crm_binclf_set *s, size_t k,
+    size_t fold, const struct crm_binclf_params *p, struct crm_err *e);
+
+/*
+ * K-fold cross-validation: for each fold f, train on the other folds
+ * and score f's rows; fold[f] gets the metrics of f's rows (fold has k
+ * entries).  When prob is not NULL, prob[i] gets row i's held-out
+ * probability (prob has crm_binclf_set_size entries).  0, or -1 with e
+ * filled (EX_DATAERR: fewer rows than folds, or "fold F: " and why fold
+ * F could not be trained; a row that cannot be encoded names its line).
+ */
+int crm_binclf_cv(const struct crm_binclf_set *s, size_t k,
+    const struct crm_binclf_params *p, struct crm_binmetrics *fold,
+    double *prob, struct crm_err *e);
+
+/*
+ * The mean of k folds' metrics: n and pos are sums; auc and pr_auc are
+ * means over the folds where they are defined (NaN when none is); log
+ * loss, Brier score and lift are means over all k.
+ */
+void crm_binclf_cv_mean(
+    const struct crm_binmetrics *fold, size_t k, struct crm_binmetrics *mean);
 
 #endif

@@ -286,6 +286,8 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 	static struct option *lo;
 	static char *so;
 	const char *syn = cmd->synopsis;
+	const struct crm_optdef *d;
+	char msg[256];
 	int k;
 
 	if (lo == NULL) {
@@ -338,8 +340,14 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 			crm_print_version();
 			exit(crm_close_stdout());
 		default:
-			*arg = optarg;
-			return k;
+			d = crm_opt_find(cmd, k);
+			if (d == NULL || d->kind == CRM_OPTK_KEY) {
+				*arg = optarg;
+				return k;
+			}
+			if (crm_opt_store(d, optarg, msg, sizeof(msg)) == -1)
+				crm_usage_error(syn, "%s", msg);
+			break;
 		}
 	}
 }

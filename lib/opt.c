@@ -2,39 +2,41 @@
  * opt: the option tables of opt.h, the shared options, and the help text
  * made from them.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "opt.h"
 
 /* The options every binary takes. */
 static const struct crm_optdef always[] = {
-	{ "help", CRM_OPT_HELP, NULL, "this help" },
-	{ "version", CRM_OPT_VERSION, NULL,
-	    "the version of this program and its libraries" },
+	CRM_OPT("help", CRM_OPT_HELP, NULL, "this help"),
+	CRM_OPT("version", CRM_OPT_VERSION, NULL,
+	    "the version of this program and its libraries"),
 	CRM_OPTDEF_END,
 };
 
 /* CRM_OPTS_FILTER: how records are read, written and rejected. */
 static const struct crm_optdef filter[] = {
-	{ "input-format", CRM_OPT_INPUT_FORMAT, "FMT",
-	    "csv, tsv or jsonl (default: from the first byte)" },
-	{ "max-errors", CRM_OPT_MAX_ERRORS, "N",
-	    "stop after more than N rejected records (default:\nno limit)" },
-	{ "output-format", CRM_OPT_OUTPUT_FORMAT, "FMT",
-	    "csv, tsv or jsonl (default: the input's)" },
-	{ "quiet", CRM_OPT_QUIET, NULL, "no summary line on stderr" },
-	{ "rejects", CRM_OPT_REJECTS, "FILE",
+	CRM_OPT("input-format", CRM_OPT_INPUT_FORMAT, "FMT",
+	    "csv, tsv or jsonl (default: from the first byte)"),
+	CRM_OPT("max-errors", CRM_OPT_MAX_ERRORS, "N",
+	    "stop after more than N rejected records (default:\nno limit)"),
+	CRM_OPT("output-format", CRM_OPT_OUTPUT_FORMAT, "FMT",
+	    "csv, tsv or jsonl (default: the input's)"),
+	CRM_OPT("quiet", CRM_OPT_QUIET, NULL, "no summary line on stderr"),
+	CRM_OPT("rejects", CRM_OPT_REJECTS, "FILE",
 	    "write rejected records there as CSV: file, line,\nfield, "
-	    "reason, raw" },
+	    "reason, raw"),
 	CRM_OPTDEF_END,
 };
 
 /* CRM_OPTS_STORE: the store. */
 static const struct crm_optdef store[] = {
-	{ "busy-timeout", CRM_OPT_BUSY, "MS",
-	    "wait this long for other writers (60000)" },
-	{ "db", CRM_OPT_DB, "FILE", "the store (default: $CRM_DB)" },
+	CRM_OPT("busy-timeout", CRM_OPT_BUSY, "MS",
+	    "wait this long for other writers (60000)"),
+	CRM_OPT("db", CRM_OPT_DB, "FILE", "the store (default: $CRM_DB)"),
 	CRM_OPTDEF_END,
 };
 
@@ -118,9 +120,14 @@ crm_opt_all(const struct crm_cmd *cmd, struct crm_optdef **out, size_t *n)
 		add_shared(cmd, filter, v, n);
 	if (cmd->groups & CRM_OPTS_STORE)
 		add_shared(cmd, store, v, n);
-	for (d = cmd->opts; d != NULL && d->name != NULL; d++)
-		if (!shared_key(d->key))
-			v[(*n)++] = *d;
+	for (d = cmd->opts; d != NULL && d->name != NULL; d++) {
+		if (shared_key(d->key))
+			continue;
+		v[*n] = *d;
+		if (d->key == 0)
+			v[*n].key = CRM_OPT_INDEXED + (int)(d - cmd->opts);
+		(*n)++;
+	}
 	qsort(v, *n, sizeof(*v), cmp_name);
 	*out = v;
 	return 0;
@@ -163,6 +170,43 @@ crm_opt_getopt(
 	*longopts = lo;
 	*shortopts = so;
 	return 0;
+}
+
+const struct crm_optdef *
+crm_opt_find(const struct crm_cmd *cmd, int k)
+{
+	const struct crm_optdef *d;
+
+	for (d = cmd->opts; d != NULL && d->name != NULL; d++)
+		if (d->key == k ||
+		    (d->key == 0 &&
+			k == CRM_OPT_INDEXED + (int)(d - cmd->opts)))
+			return shared_key(d->key) ? NULL : d;
+	return NULL;
+}
+
+int
+crm_opt_store(const struct crm_optdef *d, const char *arg, char *msg, size_t n)
+{
+	switch (d->kind) {
+	case CRM_OPTK_FLAG:
+		*(int *)d->var = 1;
+		return 0;
+	case CRM_OPTK_STR:
+		*(const char **)d->var = arg;
+		return 0;
+	case CRM_OPTK_LONG:
+		if (crm_parse_long(arg, d->min, d->max, d->var) == -1) {
+			snprintf(msg, n, "bad --%s '%s': want %ld to %ld",
+			    d->name, arg, d->min, d->max);
+			return -1;
+		}
+		return 0;
+	case CRM_OPTK_KEY:
+		break;
+	}
+	snprintf(msg, n, "--%s is the binary's to take", d->name);
+	return -1;
 }
 
 #define HELP_COL 25

@@ -20,17 +20,60 @@
 #include "buf.h"
 #include "filter.h"
 
-struct crm_optdef {
-	const char *name; /* long name, without the dashes */
-	int key;	  /* short letter, or a code >= 256 */
-	const char *arg;  /* the argument's name in the help; NULL: none */
-	const char *help; /* one line; "\n" starts a continuation line */
+/*
+ * What crm_getopt() does with an option: hand its key to the binary, or
+ * store its value in var itself: a flag sets an int to 1, a string keeps
+ * the argument (argv's own), a number is parsed, checked against [min,
+ * max] ("bad --name 'x': want MIN to MAX" otherwise) and stored in a long.
+ */
+enum crm_optkind {
+	CRM_OPTK_KEY,  /* returned to the binary */
+	CRM_OPTK_FLAG, /* int *var = 1 */
+	CRM_OPTK_STR,  /* const char **var = the argument */
+	CRM_OPTK_LONG  /* long *var = the argument, in [min, max] */
 };
 
-#define CRM_OPTDEF_END              \
-	{                           \
-		NULL, 0, NULL, NULL \
+struct crm_optdef {
+	const char *name;      /* long name, without the dashes */
+	int key;	       /* short letter, a code >= 256, or 0 */
+	const char *arg;       /* the argument's name in the help; NULL: none */
+	const char *help;      /* one line; "\n" starts a continuation line */
+	enum crm_optkind kind; /* CRM_OPTK_KEY unless made by a macro below */
+	void *var;	       /* where a value goes */
+	long min, max;	       /* CRM_OPTK_LONG's range */
+};
+
+/*
+ * The entries of a table.  CRM_OPT hands key to the binary; the others
+ * store the value (their key is 0, or a short letter) and check var's
+ * type at compile time.
+ */
+#define CRM_OPT(name, key, arg, help)                                  \
+	{                                                              \
+		(name), (key), (arg), (help), CRM_OPTK_KEY, NULL, 0, 0 \
 	}
+#define CRM_OPT_FLAG(name, key, help, var)                  \
+	{                                                   \
+		(name), (key), NULL, (help), CRM_OPTK_FLAG, \
+		    (void *)(1 ? (var) : (int *)0), 0, 0    \
+	}
+#define CRM_OPT_STR(name, arg, help, var)                        \
+	{                                                        \
+		(name), 0, (arg), (help), CRM_OPTK_STR,          \
+		    (void *)(1 ? (var) : (const char **)0), 0, 0 \
+	}
+#define CRM_OPT_LONG(name, arg, help, var, min, max)              \
+	{                                                         \
+		(name), 0, (arg), (help), CRM_OPTK_LONG,          \
+		    (void *)(1 ? (var) : (long *)0), (min), (max) \
+	}
+#define CRM_OPTDEF_END                                        \
+	{                                                     \
+		NULL, 0, NULL, NULL, CRM_OPTK_KEY, NULL, 0, 0 \
+	}
+
+/* The keys given to entries whose key is 0: this plus their index. */
+#define CRM_OPT_INDEXED 0x2000
 
 /* The shared groups a binary can take. */
 enum {
@@ -87,6 +130,19 @@ int crm_opt_all(const struct crm_cmd *cmd, struct crm_optdef **out, size_t *n);
  */
 int crm_opt_getopt(
     const struct crm_cmd *cmd, struct option **longopts, char **shortopts);
+
+/*
+ * The entry of cmd's own table that getopt_long's val k stands for, or
+ * NULL (a shared option).
+ */
+const struct crm_optdef *crm_opt_find(const struct crm_cmd *cmd, int k);
+
+/*
+ * Store the value of a typed entry d (not CRM_OPTK_KEY) given arg.  0, or
+ * -1 with msg (size n) saying why (a number out of range).
+ */
+int crm_opt_store(
+    const struct crm_optdef *d, const char *arg, char *msg, size_t n);
 
 /*
  * The --help text of cmd into b: synopsis, a blank line, about, a blank

@@ -269,6 +269,12 @@ crm_rec_line(const struct crm_rec *r)
 	return r->line;
 }
 
+void
+crm_rec_set_line(struct crm_rec *r, unsigned long line)
+{
+	r->line = line;
+}
+
 const char *
 crm_rec_raw(const struct crm_rec *r, size_t *len)
 {

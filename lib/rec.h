@@ -109,6 +109,9 @@ int crm_rec_rename(struct crm_rec *r, size_t i, const char *name, size_t len);
 /* The 1-based line the record started on in its input, or 0. */
 unsigned long crm_rec_line(const struct crm_rec *r);
 
+/* Set it, for a record source that is not a file (its n-th record). */
+void crm_rec_set_line(struct crm_rec *r, unsigned long line);
+
 /*
  * The record's original text as read (without its final line break), for
  * rejects; empty for records that were built rather than read.

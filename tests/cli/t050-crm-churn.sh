@@ -20,6 +20,19 @@ t_run eval-cv-json 0 -- crm-churn eval -q --cv 3 --json --label-field Churn \
     --id-field customerID --ignore gender in/telco-like.csv
 crm-churn train -q --model-file m2.model --label-field Churn \
     --id-field customerID in/telco-like.csv
+
+# eval with --output-format: the figures as records, a fold field first.
+t_run eval-cv-records 0 -- crm-churn eval -q --cv 3 --output-format jsonl \
+    --label-field Churn --id-field customerID in/telco-like.csv
+t_run eval-records 0 -- crm-churn eval -q --model-file m.model \
+    --output-format tsv --label-field Churn --id-field customerID \
+    in/telco-like.csv
+if command -v mlr >/dev/null 2>&1; then
+	t_ok "eval --cv 3 --output-format jsonl reads in mlr" sh -c \
+	    "crm-churn eval -q --cv 3 --output-format jsonl --label-field Churn \
+	    --id-field customerID in/telco-like.csv |
+	    mlr --ijson --ocsv cut -f fold,auc | cmp -s - in/eval-cv-mlr.csv"
+fi
 t_ok "same data, same model bytes" cmp m.model m2.model
 t_run svm 0 -- crm-churn eval -q --cv 3 --algo svm --label-field Churn \
     --id-field customerID in/telco-like.csv
@@ -40,6 +53,8 @@ t_run train-uneven 0 -- crm-churn train --model-file het.model het.jsonl
 printf 'id,x,churn\na,1,Yes\nb,2,no\nc,3, 1 \nd,4,FALSE\ne,5,"  y"\nf,6,T\n' \
     >lab.csv
 t_run cv-one-class-fold 0 -- crm-churn eval -q --cv 3 --id-field id lab.csv
+t_run cv-one-class-fold-csv 0 -- crm-churn eval -q --cv 3 --id-field id \
+    --output-format csv lab.csv
 t_run cv-untrainable-fold 65 -- crm-churn eval -q --cv 2 --id-field id \
     lab.csv
 

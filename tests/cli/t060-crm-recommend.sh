@@ -56,6 +56,19 @@ t_run knn-also-bought 0 -- crm-recommend -q --item --model-file knn.model \
 t_run eval 0 -- crm-recommend eval -q --top 2 in/two-groups.csv
 t_run eval-json 0 -- crm-recommend eval -q --json --top 2 --algo knn \
     in/two-groups.csv
+# With --output-format, the same figures as one record: one split, no
+# folds, so fold "all".
+t_run eval-records 0 -- crm-recommend eval -q --top 2 --output-format jsonl \
+    in/two-groups.csv
+t_run eval-records-csv 0 -- crm-recommend eval --top 2 --algo knn \
+    --output-format csv in/two-groups.csv
+t_run eval-records-rejected 65 -- crm-recommend eval -q \
+    --output-format jsonl in/bad-time.jsonl
+if command -v mlr >/dev/null 2>&1; then
+	t_eq "eval --output-format jsonl reads in mlr" "all 0.3262" \
+	    "$(crm-recommend eval -q --top 2 --output-format jsonl \
+	    in/two-groups.csv | mlr --ijson --onidx cut -o -f fold,ndcg)"
+fi
 
 # The same interactions in another order give the same model, byte for
 # byte; the same seed the same ALS model.
@@ -106,6 +119,8 @@ t_run store-also-bought 0 -- crm-recommend -q --db crm.db --from-store \
 # at rank 2.  Precision 3 / 2 / 6, NDCG (1 + 2 / log2 3) / 6.
 t_run store-eval 0 -- crm-recommend eval -q --db crm.db --from-store \
     --event-types order,view:0.5 --top 2
+t_run store-eval-records 0 -- crm-recommend eval -q --db crm.db --from-store \
+    --event-types order,view:0.5 --top 2 --output-format tsv
 crm-recommend fit -q --db crm.db --from-store --event-types order
 t_eq "a second fit is version 2" 2 \
     "$(q "SELECT max(version) FROM models WHERE name = 'recommend'")"
@@ -171,6 +186,8 @@ t_run from-store-no-db 64 -- crm-recommend fit --from-store \
     --model-file m.model
 t_run time-in-fit 64 -- crm-recommend fit --time-field ts \
     --model-file m.model in/two-groups.csv
+t_run json-and-records 64 -- crm-recommend eval --json --output-format jsonl \
+    in/two-groups.csv
 t_ok "--help" crm-recommend --help
 t_ok "--version" crm-recommend --version
 t_done

@@ -240,6 +240,60 @@ test_opt(void)
 	free(so);
 }
 
+/* Typed entries: crm_getopt() stores their values itself. */
+static int t_flag;
+static const char *t_str;
+static long t_long = 7;
+
+static const struct crm_optdef typed[] = {
+	CRM_OPT("mine", CRM_OPT_OWN, NULL, "handed to the binary"),
+	CRM_OPT_FLAG("flag", 'f', "a flag", &t_flag),
+	CRM_OPT_STR("name", "NAME", "a string", &t_str),
+	CRM_OPT_LONG("count", "N", "a number", &t_long, 1, 10),
+	CRM_OPTDEF_END,
+};
+
+static void
+test_opt_typed(void)
+{
+	struct crm_cmd cmd = { "usage: t\n", NULL, NULL, typed, 0 };
+	const struct crm_optdef *d;
+	struct option *lo;
+	char *so, msg[128];
+	size_t i;
+	int key = 0;
+
+	TAP_OK(crm_opt_find(&cmd, CRM_OPT_OWN) == &typed[0], "a binary's key "
+							     "finds its entry");
+	TAP_OK(crm_opt_find(&cmd, 'f') == &typed[1], "a short letter too");
+	TAP_OK(crm_opt_find(&cmd, CRM_OPT_HELP) == NULL, "a shared key is "
+							 "nobody's entry");
+	crm_opt_getopt(&cmd, &lo, &so);
+	for (i = 0; lo[i].name != NULL; i++)
+		if (strcmp(lo[i].name, "count") == 0)
+			key = lo[i].val;
+	TAP_OK(key == CRM_OPT_INDEXED + 3, "an entry of key 0 gets its index");
+	d = crm_opt_find(&cmd, key);
+	TAP_OK(d == &typed[3], "and is found by it");
+	TAP_OK(crm_opt_store(&typed[1], NULL, msg, sizeof(msg)) == 0 &&
+		   t_flag == 1,
+	    "a flag is set");
+	TAP_OK(crm_opt_store(&typed[2], "x", msg, sizeof(msg)) == 0 &&
+		   t_str != NULL && strcmp(t_str, "x") == 0,
+	    "a string is kept");
+	TAP_OK(crm_opt_store(d, "10", msg, sizeof(msg)) == 0 && t_long == 10,
+	    "a number in range is stored");
+	TAP_OK(crm_opt_store(d, "11", msg, sizeof(msg)) == -1 && t_long == 10,
+	    "a number out of range is refused, the value kept");
+	TAP_STR(
+	    msg, "bad --count '11': want 1 to 10", "and the message says so");
+	TAP_OK(crm_opt_store(d, "3x", msg, sizeof(msg)) == -1, "junk after a "
+							       "number is "
+							       "refused");
+	free(lo);
+	free(so);
+}
+
 /* ==== The JSON writer ==== */
 
 static void
@@ -352,6 +406,7 @@ main(void)
 	}
 	test_source_finish();
 	test_opt();
+	test_opt_typed();
 	test_jw();
 	test_snapshot();
 	rc = tap_done();

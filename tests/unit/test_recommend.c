@@ -2,17 +2,24 @@
  * test_recommend: unit tests for the string map (lib/strmap.c), the
  * ranking metrics (lib/metrics.c), times as numbers (lib/norm.c) and the
  * recommender (lib/recommend.c, lib/reco_fit.c) on cases small enough to
- * work out by hand.
+ * work out by hand; the store's events and customers as read by
+ * lib/events.c, and crm-recommend's pipeline (lib/reco_run.c) on a small
+ * store made here.
  */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "buf.h"
+#include "events.h"
 #include "metrics.h"
 #include "norm.h"
+#include "reco_run.h"
 #include "recommend.h"
+#include "store.h"
 #include "strmap.h"
 #include "tap.h"
 
@@ -281,6 +288,406 @@ test_eval(void)
 	crm_reco_data_free(d);
 }
 
+/* ==== The store's events, and the pipeline on them ==== */
+
+static char dir[] = "/tmp/crm-test-reco.XXXXXX";
+static char path[sizeof(dir) + 16];
+
+/*
+ * Orders: c1 a b c, c2 a b, c3 a d, c4 b e; c3 also clicked e, and two
+ * events have no item.  Customers c1 to c5 (c5 without events).
+ * As kNN sees the orders: a {c1 c2 c3}, b {c1 c2 c4}, c {c1}, d {c3},
+ * e {c4}: cos(a,b) = 2/3, cos(a,c) = cos(a,d) = cos(b,c) = cos(b,e) =
+ * 1/sqrt 3, the other pairs 0.
+ */
+static const char store_sql[] = "INSERT INTO customers(customer_id) VALUES "
+				"('c1'), ('c2'), ('c3'), ('c4'), ('c5');"
+				"INSERT INTO events(event_key, customer_id, "
+				"time, type, item) VALUES "
+				"('1', 'c1', '2024-01-01', 'order', 'a'),"
+				"('2', 'c1', '2024-01-02', 'order', 'b'),"
+				"('3', 'c1', '2024-01-03', 'order', 'c'),"
+				"('4', 'c2', '2024-01-01', 'order', 'a'),"
+				"('5', 'c2', '2024-01-02', 'order', 'b'),"
+				"('6', 'c3', '2024-01-01', 'order', 'a'),"
+				"('7', 'c3', '2024-01-02', 'order', 'd'),"
+				"('8', 'c4', '2024-01-01', 'order', 'b'),"
+				"('9', 'c4', '2024-01-02', 'order', 'e'),"
+				"('10', 'c3', '2024-01-03', 'click', 'e'),"
+				"('11', 'c5', '2024-01-03', 'login', NULL),"
+				"('12', 'c5', '2024-01-03', 'order', '');";
+
+static struct crm_store *
+make_store(void)
+{
+	struct crm_store *st;
+	struct crm_err e;
+
+	crm_err_clear(&e);
+	if (mkdtemp(dir) == NULL)
+		return NULL;
+	snprintf(path, sizeof(path), "%s/crm.db", dir);
+	if ((st = crm_store_open(path, 0, &e)) == NULL) {
+		printf("# %s\n", e.msg);
+		return NULL;
+	}
+	if (sqlite3_exec(crm_store_db(st), store_sql, NULL, NULL, NULL) !=
+	    SQLITE_OK) {
+		printf("# %s\n", sqlite3_errmsg(crm_store_db(st)));
+		crm_store_close(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* The first column of the first row of sql, as text into buf. */
+static const char *
+query(struct crm_store *st, const char *sql, char *buf, size_t n)
+{
+	sqlite3_stmt *q;
+
+	snprintf(buf, n, "(none)");
+	if (sqlite3_prepare_v2(crm_store_db(st), sql, -1, &q, NULL) ==
+		SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW && sqlite3_column_text(q, 0) != NULL)
+		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(q, 0));
+	sqlite3_finalize(q);
+	return buf;
+}
+
+static int
+collect_event(void *arg, const struct crm_event *ev, struct crm_err *e)
+{
+	struct crm_buf *b = arg;
+
+	(void)e;
+	return crm_buf_addf(
+	    b, "%s:%s:%s ", ev->customer_id, ev->item, ev->type);
+}
+
+static void
+test_events(struct crm_store *st)
+{
+	struct crm_buf b;
+	struct crm_ids *ids;
+	struct crm_err e;
+	const char *id;
+	size_t len;
+	int rc;
+
+	crm_err_clear(&e);
+	crm_buf_init(&b);
+	rc = crm_events_with_item(st, collect_event, &b, &e);
+	crm_buf_addc(&b, '\0');
+	TAP_STR(rc == 0 ? b.p : e.msg,
+	    "c1:a:order c1:b:order c1:c:order c2:a:order c2:b:order "
+	    "c3:a:order c3:d:order c4:b:order c4:e:order c3:e:click ",
+	    "the events with an item, in the order stored");
+	crm_buf_reset(&b);
+	ids = crm_ids_open(st, CRM_IDS_ITEMS, &e);
+	while (ids != NULL && (rc = crm_ids_next(ids, &id, &len, &e)) == 1)
+		crm_buf_addf(&b, "%.*s ", (int)len, id);
+	crm_ids_close(ids);
+	crm_buf_addc(&b, '\0');
+	TAP_STR(
+	    b.p, "a b c d e ", "the distinct items of the events, in order");
+	crm_buf_reset(&b);
+	ids = crm_ids_open(st, CRM_IDS_CUSTOMERS, &e);
+	while (ids != NULL && (rc = crm_ids_next(ids, &id, &len, &e)) == 1)
+		crm_buf_addf(&b, "%.*s ", (int)len, id);
+	crm_ids_close(ids);
+	crm_buf_addc(&b, '\0');
+	TAP_STR(b.p, "c1 c2 c3 c4 c5 ",
+	    "every customer, with or without "
+	    "events");
+	crm_buf_release(&b);
+}
+
+/* Fit kNN on the store's orders into the store as model "m". */
+static void
+test_run_fit(struct crm_store *st)
+{
+	struct crm_reco_run_opts o;
+	struct crm_reco_run *r;
+	struct crm_err e;
+	struct crm_buf out;
+	char types[] = "order", bad[] = "order:x", buf[256];
+	size_t len;
+	int rc = -1;
+
+	crm_err_clear(&e);
+	crm_buf_init(&out);
+	crm_reco_run_opts_init(&o);
+	TAP_OK(crm_reco_types_parse(&o, bad, &e) == -1 && e.code == EX_USAGE,
+	    "a weight must be a number: %s", e.msg);
+	free(o.types);
+	crm_reco_run_opts_init(&o);
+	o.verb = CRM_RECO_FIT;
+	o.model = "m";
+	o.rp.algo = CRM_RECO_KNN;
+	TAP_OK(crm_reco_types_parse(&o, types, &e) == 0 && o.ntypes == 1 &&
+		   !o.typed_weights,
+	    "one type, no weight of its own");
+	if ((r = crm_reco_run_new(&o, st, &e)) != NULL &&
+	    crm_reco_run_events(r, st, &e) == 0)
+		rc = crm_reco_run_finish(r, NULL, &e);
+	crm_reco_run_text(r, &len);
+	TAP_OK(rc == 0 && len == 0, "fitted, nothing to print: %s", e.msg);
+	TAP_STR(query(st,
+		    "SELECT version || ' ' || kind || ' ' || metrics FROM "
+		    "models WHERE name = 'm'",
+		    buf, sizeof(buf)),
+	    "1 recommend {\"interactions\":9,\"pairs\":9,\"customers\":4,"
+	    "\"items\":5}",
+	    "the orders only (no click, no event without an item)");
+	TAP_STR(query(st, "SELECT params FROM models WHERE name = 'm'", buf,
+		    sizeof(buf)),
+	    "{\"algo\":\"knn\",\"asked\":\"knn\",\"neighbours\":100,"
+	    "\"weighted\":false,\"id_field\":\"customer_id\","
+	    "\"item_field\":\"item\"}",
+	    "what it was fitted with");
+	crm_reco_run_free(r);
+	free(o.types);
+	crm_buf_release(&out);
+}
+
+/* Recommend for one record with id under field; its reco_* into buf. */
+static const char *
+recommend(struct crm_reco_run *r, const char *field, const char *id, char *buf,
+    size_t n)
+{
+	struct crm_rec *rec = crm_rec_new();
+	const struct crm_filter_ops *ops = crm_reco_run_ops(r);
+	const char *items, *source;
+	struct crm_err e;
+	size_t len;
+	int drop = 0;
+
+	crm_err_clear(&e);
+	crm_rec_add(rec, field, strlen(field), id, strlen(id), CRM_STRING);
+	if (ops->record(r, rec, &drop, &e) != 0)
+		snprintf(buf, n, "error %d: %.200s", e.code, e.msg);
+	else if ((items = crm_rec_text(rec, "reco_items", &len)) == NULL ||
+		 (source = crm_rec_text(rec, "reco_source", &len)) == NULL)
+		snprintf(buf, n, "no reco fields");
+	else
+		snprintf(buf, n, "%s %s", source, items);
+	crm_rec_free(rec);
+	return buf;
+}
+
+static void
+test_run_recommend(struct crm_store *st)
+{
+	struct crm_reco_run_opts o;
+	struct crm_reco_run *r;
+	struct crm_err e;
+	char buf[512];
+
+	crm_err_clear(&e);
+	crm_reco_run_opts_init(&o);
+	o.model = "nothere";
+	o.db = "crm.db";
+	r = crm_reco_run_new(&o, st, &e);
+	TAP_OK(r == NULL && e.code == EX_NOINPUT, "no model: %s", e.msg);
+	crm_reco_run_opts_init(&o);
+	o.model = "m";
+	o.top = 3;
+	if ((r = crm_reco_run_new(&o, st, &e)) == NULL) {
+		TAP_OK(0, "model m loaded: %s", e.msg);
+		return;
+	}
+	/* c2 has a and b: c (1/sqrt 3 from each), then d and e (1/sqrt 3
+	 * each), a tie that goes to the smaller id */
+	TAP_STR(recommend(r, "customer_id", "c2", buf, sizeof(buf)),
+	    "model [{\"item\":\"c\",\"score\":1.1547},"
+	    "{\"item\":\"d\",\"score\":0.5774},"
+	    "{\"item\":\"e\",\"score\":0.5774}]",
+	    "best first, the customer's own items left out, ties by id");
+	/* c1 has a, b and c: d and e only */
+	TAP_STR(recommend(r, "customer_id", "c1", buf, sizeof(buf)),
+	    "model [{\"item\":\"d\",\"score\":0.5774},"
+	    "{\"item\":\"e\",\"score\":0.5774}]",
+	    "fewer than top when the customer has the rest");
+	/* a and b: 3 of 4 customers; c, d, e: 1 of 4, so c by id */
+	TAP_STR(recommend(r, "customer_id", "zz", buf, sizeof(buf)),
+	    "popular [{\"item\":\"a\",\"score\":0.7500},"
+	    "{\"item\":\"b\",\"score\":0.7500},"
+	    "{\"item\":\"c\",\"score\":0.2500}]",
+	    "an unknown customer gets the popular items, ties by id");
+	TAP_STR(recommend(r, "customer_id", "c5", buf, sizeof(buf)),
+	    "popular [{\"item\":\"a\",\"score\":0.7500},"
+	    "{\"item\":\"b\",\"score\":0.7500},"
+	    "{\"item\":\"c\",\"score\":0.2500}]",
+	    "so does a customer with no item to learn from");
+	TAP_STR(recommend(r, "id", "c2", buf, sizeof(buf)),
+	    "error 65: no field 'customer_id'", "a record without the id");
+	TAP_OK(crm_reco_run_popular(r) == 2, "two popular lists counted");
+	TAP_OK(crm_reco_run_close(r, &e) == 0, "decisions committed");
+	TAP_STR(query(st,
+		    "SELECT group_concat(record_key || '=' || reasons, ' ') "
+		    "FROM (SELECT * FROM decisions ORDER BY id)",
+		    buf, sizeof(buf)),
+	    "c2={\"source\":\"model\"} c1={\"source\":\"model\"} "
+	    "zz={\"source\":\"popular\"} c5={\"source\":\"popular\"}",
+	    "one decision per list, with its source");
+	crm_reco_run_free(r);
+
+	crm_reco_run_opts_init(&o);
+	o.model = "m";
+	o.top = 3;
+	o.item_mode = 1;
+	r = crm_reco_run_new(&o, NULL, &e);
+	TAP_OK(r == NULL && e.code == EX_NOINPUT,
+	    "without a store or file there is no model: %s", e.msg);
+	o.model_file = "/nonexistent/m.model";
+	r = crm_reco_run_new(&o, st, &e);
+	TAP_OK(r == NULL && e.code == EX_NOINPUT, "the file, not the store: %s",
+	    e.msg);
+	o.model_file = NULL;
+	if ((r = crm_reco_run_new(&o, st, &e)) == NULL) {
+		TAP_OK(0, "model m loaded: %s", e.msg);
+		return;
+	}
+	TAP_STR(recommend(r, "item", "a", buf, sizeof(buf)),
+	    "model [{\"item\":\"b\",\"score\":0.6667},"
+	    "{\"item\":\"c\",\"score\":0.5774},"
+	    "{\"item\":\"d\",\"score\":0.5774}]",
+	    "the items that go with a, by cosine, ties by id");
+	crm_reco_run_free(r);
+}
+
+/*
+ * The records --from-store recommends for, one "field=id" each, into
+ * buf; customer c0 is added through the store once the source is made,
+ * and must not show up in it (it reads a snapshot).
+ */
+static const char *
+store_records(struct crm_store *st, int item_mode, char *buf, size_t n)
+{
+	struct crm_reco_run_opts o;
+	struct crm_reco_run *r;
+	struct crm_source src;
+	struct crm_rec *rec = crm_rec_new();
+	struct crm_err e;
+	const char *v;
+	size_t len, used = 0;
+	int rc = -1;
+
+	crm_err_clear(&e);
+	crm_reco_run_opts_init(&o);
+	o.model = "m";
+	o.item_mode = item_mode;
+	snprintf(buf, n, "(failed)");
+	if ((r = crm_reco_run_new(&o, st, &e)) != NULL &&
+	    crm_reco_run_source(r, st, &src, &e) == 0) {
+		sqlite3_exec(crm_store_db(st),
+		    "INSERT INTO customers(customer_id) VALUES ('c0');"
+		    "INSERT INTO events(event_key, customer_id, time, type, "
+		    "item) VALUES ('0', 'c0', '2024-01-01', 'order', '0')",
+		    NULL, NULL, NULL);
+		buf[0] = '\0';
+		while ((rc = src.next(src.arg, rec, &e)) == 1 && used < n) {
+			v = crm_rec_value(rec, 0, &len);
+			used += (size_t)snprintf(buf + used, n - used,
+			    "%s=%.*s ", crm_rec_name(rec, 0, &len), (int)len,
+			    v);
+		}
+		src.close(src.arg);
+		sqlite3_exec(crm_store_db(st),
+		    "DELETE FROM customers WHERE customer_id = 'c0';"
+		    "DELETE FROM events WHERE event_key = '0'",
+		    NULL, NULL, NULL);
+	}
+	if (rc != 0)
+		printf("# %s\n", e.msg);
+	crm_reco_run_free(r);
+	crm_rec_free(rec);
+	return buf;
+}
+
+static void
+test_run_store_records(struct crm_store *st)
+{
+	char buf[512];
+
+	TAP_STR(store_records(st, 0, buf, sizeof(buf)),
+	    "customer_id=c1 customer_id=c2 customer_id=c3 customer_id=c4 "
+	    "customer_id=c5 ",
+	    "--from-store: one record per customer, none the run added");
+	TAP_STR(store_records(st, 1, buf, sizeof(buf)),
+	    "item=a item=b item=c item=d item=e ",
+	    "--from-store --item: one per item of the events, as they were");
+}
+
+/*
+ * Eval from the store's orders: each customer's latest order is held out
+ * (c1 c, c2 b, c3 d, c4 e), so kNN learns from c1 a b, c2 a, c3 a, c4 b:
+ * two items, cos(a,b) = 1 / sqrt 6.  c1 has both and gets nothing; c2
+ * and c3 get b, a hit for c2; c4 gets a, a miss: 1 of 4 customers, both
+ * items recommended.
+ */
+static void
+test_run_eval(struct crm_store *st)
+{
+	struct crm_reco_run_opts o;
+	struct crm_reco_run *r;
+	struct crm_err e;
+	struct crm_buf out;
+	char types[] = "order";
+	const char *text;
+	size_t len;
+	int rc = -1;
+
+	crm_err_clear(&e);
+	crm_buf_init(&out);
+	crm_reco_run_opts_init(&o);
+	crm_reco_types_parse(&o, types, &e);
+	o.verb = CRM_RECO_EVAL;
+	o.rp.algo = CRM_RECO_KNN;
+	o.top = 1;
+	o.json = 1;
+	if ((r = crm_reco_run_new(&o, st, &e)) != NULL &&
+	    crm_reco_run_events(r, st, &e) == 0)
+		rc = crm_reco_run_finish(r, NULL, &e);
+	TAP_OK(rc == 0, "evaluated: %s", e.msg);
+	if (r != NULL) {
+		text = crm_reco_run_text(r, &len);
+		crm_buf_add(&out, text, len);
+	}
+	crm_buf_addc(&out, '\0');
+	TAP_STR(out.p,
+	    "{\"customers\":4,\"items\":2,\"k\":1,\"precision\":0.2500,"
+	    "\"recall\":0.2500,\"ndcg\":0.2500,\"hit_rate\":0.2500,"
+	    "\"coverage\":1.0000,\"algo\":\"knn\"}\n",
+	    "eval's figures as one JSON line");
+	crm_reco_run_free(r);
+	crm_buf_release(&out);
+	free(o.types);
+}
+
+static void
+test_store_pipeline(void)
+{
+	struct crm_store *st = make_store();
+
+	TAP_OK(st != NULL, "a store with customers and events");
+	if (st == NULL)
+		return;
+	test_events(st);
+	test_run_fit(st);
+	test_run_recommend(st);
+	test_run_store_records(st);
+	test_run_eval(st);
+	crm_store_close(st);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/crm.db-wal", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/crm.db-shm", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -290,5 +697,6 @@ main(void)
 	test_ease();
 	test_knn_als();
 	test_eval();
+	test_store_pipeline();
 	return tap_done();
 }

@@ -1,0 +1,718 @@
+/*
+ * churn: the pipeline of churn.h.  Labels are read leniently (yes/no,
+ * 1/0, true/false, JSON booleans, 1.0 and 0.0); the reasons are binclf's,
+ * each field named with the record's value.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sysexits.h>
+
+#include "activity.h"
+#include "audit.h"
+#include "churn.h"
+#include "jw.h"
+#include "model.h"
+
+struct crm_churn {
+	const struct crm_churn_opts *o;
+	struct crm_store *st;
+	struct crm_binclf *m;	    /* score, eval: the model; train: fitted */
+	struct crm_binclf_set *set; /* train, eval --cv: the records */
+	struct crm_audit *audit;
+	double *prob; /* eval: per record */
+	int *y;
+	size_t n, cap;
+	double *x; /* an encoded row */
+	struct crm_contrib *why;
+	struct crm_buf buf, json;
+	struct crm_binmetrics *folds;
+	struct crm_churn_result res;
+};
+
+void
+crm_churn_opts_init(struct crm_churn_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->model = "churn";
+	o->label_field = "churn";
+	o->id_field = "customer_id";
+	o->action_threshold = -1;
+	o->risk_low = 0.3;
+	o->risk_high = 0.6;
+	o->reasons = 3;
+	o->bp.algo = CRM_ALGO_LR;
+	o->bp.c = 1;
+	o->bp.seed = 1;
+}
+
+/* ==== Labels ==== */
+
+/* 1 for yes, 0 for no, -1 for anything else. */
+static int
+parse_label(const char *s, size_t len)
+{
+	static const char *const yes[] = { "1", "yes", "true", "y", "t" };
+	static const char *const no[] = { "0", "no", "false", "n", "f" };
+	char num[32], *end;
+	size_t i;
+	double d;
+
+	while (len > 0 && isspace((unsigned char)*s))
+		s++, len--;
+	while (len > 0 && isspace((unsigned char)s[len - 1]))
+		len--;
+	for (i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strlen(yes[i]) == len && strncasecmp(s, yes[i], len) == 0)
+			return 1;
+		if (strlen(no[i]) == len && strncasecmp(s, no[i], len) == 0)
+			return 0;
+	}
+	/* 1.0 and 0.0, as a JSON number may be written */
+	if (len > 0 && len < sizeof(num)) {
+		memcpy(num, s, len);
+		num[len] = '\0';
+		d = strtod(num, &end);
+		if (*end == '\0' && (d == 0 || d == 1))
+			return d == 1;
+	}
+	return -1;
+}
+
+/* The label of r; -1 with e filled when missing or not yes/no. */
+static int
+get_label(const struct crm_churn *c, const struct crm_rec *r, struct crm_err *e)
+{
+	const char *f = c->o->label_field, *v;
+	long i = crm_rec_find(r, f, strlen(f));
+	size_t len;
+	int y;
+
+	crm_err_field(e, f, strlen(f));
+	if (i < 0 || crm_rec_type(r, (size_t)i) == CRM_NULL)
+		return crm_err_set(e, EX_DATAERR, "no label field '%s'", f);
+	if (crm_rec_type(r, (size_t)i) == CRM_TRUE)
+		return 1;
+	if (crm_rec_type(r, (size_t)i) == CRM_FALSE)
+		return 0;
+	v = crm_rec_value(r, (size_t)i, &len);
+	if ((y = parse_label(v, len)) == -1)
+		return crm_err_set(e, EX_DATAERR,
+		    "unknown label '%.*s' (want 1/0, yes/no or true/false)",
+		    (int)(len > 40 ? 40 : len), v);
+	return y;
+}
+
+/* Keep a copy of r with its label, for training or cross-validation. */
+static int
+keep_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
+{
+	struct crm_churn *c = arg;
+	int y;
+
+	(void)drop;
+	if ((y = get_label(c, r, e)) == -1)
+		return -1;
+	if (crm_binclf_set_add(c->set, r, y) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* ==== Scoring ==== */
+
+static int
+out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
+{
+	const struct crm_churn_opts *o = ((struct crm_churn *)arg)->o;
+
+	if (crm_rec_put(hdr, "churn_prob", "", 0, CRM_STRING) == -1 ||
+	    crm_rec_put(hdr, "churn_risk", "", 0, CRM_STRING) == -1 ||
+	    (o->reasons > 0 &&
+		crm_rec_put(hdr, "churn_reasons", "", 0, CRM_STRING) == -1) ||
+	    (o->action != NULL &&
+		crm_rec_put(hdr, "action", "", 0, CRM_STRING) == -1))
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/*
+ * The reasons for x as JSON into c->json: each field that raised the
+ * score, named with its value in r ("Contract=Month-to-month").
+ */
+static int
+reasons_json(struct crm_churn *c, const struct crm_rec *r, const double *x)
+{
+	const struct crm_tab *t = crm_binclf_tab(c->m);
+	struct crm_buf *name = &c->buf;
+	struct crm_jw w;
+	size_t n, i, len;
+	const char *col, *v;
+	long k;
+	int bad = 0;
+
+	n = crm_binclf_reasons(c->m, x, c->why, (size_t)c->o->reasons);
+	crm_buf_reset(&c->json);
+	crm_jw_init(&w, &c->json);
+	crm_jw_arr(&w);
+	for (i = 0; i < n; i++) {
+		col = crm_tab_column_name(t, c->why[i].col);
+		k = crm_rec_find(r, col, strlen(col));
+		crm_buf_reset(name);
+		if (k < 0 || crm_rec_type(r, (size_t)k) == CRM_NULL)
+			bad |= crm_buf_addf(name, "%s missing", col);
+		else if (crm_rec_type(r, (size_t)k) == CRM_TRUE ||
+			 crm_rec_type(r, (size_t)k) == CRM_FALSE)
+			bad |= crm_buf_addf(name, "%s=%s", col,
+			    crm_rec_type(r, (size_t)k) == CRM_TRUE ? "true"
+								   : "false");
+		else {
+			v = crm_rec_value(r, (size_t)k, &len);
+			bad |= crm_buf_addf(name, "%s=%.*s", col,
+			    (int)(len > 60 ? 60 : len), v);
+		}
+		crm_jw_obj(&w);
+		crm_jw_key(&w, "feature");
+		crm_jw_strn(&w, name->p, name->len);
+		crm_jw_key(&w, "contribution");
+		crm_jw_num(&w, "%.4f", c->why[i].logodds);
+		crm_jw_end(&w);
+	}
+	crm_jw_end(&w);
+	return bad || crm_jw_done(&w) == -1 ? -1 : 0;
+}
+
+/* A CSV or TSV header must have every field the model reads. */
+static int
+check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
+{
+	const struct crm_tab *t = crm_binclf_tab(((struct crm_churn *)arg)->m);
+	size_t i, first, n;
+	const char *name;
+
+	for (i = 0; i < crm_tab_columns(t); i++) {
+		crm_tab_column_range(t, i, &first, &n);
+		name = crm_tab_column_name(t, i);
+		if (n > 0 && crm_rec_find(hdr, name, strlen(name)) < 0) {
+			crm_err_field(e, name, strlen(name));
+			return crm_err_set(e, EX_DATAERR,
+			    "no field '%s', which the model needs", name);
+		}
+	}
+	return 0;
+}
+
+static const char *
+risk_of(const struct crm_churn_opts *o, double p)
+{
+	return p >= o->risk_high ? "high" : p >= o->risk_low ? "medium" : "low";
+}
+
+static int
+score_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
+{
+	struct crm_churn *c = arg;
+	const struct crm_churn_opts *o = c->o;
+	const char *risk, *key;
+	char prob[32];
+	size_t klen = 0;
+	double p;
+	int n, act;
+
+	(void)drop;
+	if (crm_tab_encode(crm_binclf_tab(c->m), r, 1, c->x, e) == -1)
+		return -1;
+	p = crm_binclf_prob(c->m, c->x);
+	risk = risk_of(o, p);
+	n = snprintf(prob, sizeof(prob), "%.6f", p);
+	if (o->reasons > 0 && reasons_json(c, r, c->x) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	act = o->action != NULL && p >= o->action_threshold;
+	if (crm_rec_put(r, "churn_prob", prob, (size_t)n, CRM_NUMBER) == -1 ||
+	    crm_rec_put(r, "churn_risk", risk, strlen(risk), CRM_STRING) ==
+		-1 ||
+	    (o->reasons > 0 && crm_rec_put(r, "churn_reasons", c->json.p,
+				   c->json.len, CRM_JSON) == -1) ||
+	    (o->action != NULL && crm_rec_put(r, "action", act ? o->action : "",
+				      act ? strlen(o->action) : 0,
+				      act ? CRM_STRING : CRM_NULL) == -1))
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (c->audit != NULL) {
+		long i = crm_rec_find(r, o->id_field, strlen(o->id_field));
+
+		key = i >= 0 ? crm_rec_value(r, (size_t)i, &klen) : NULL;
+		crm_err_field(e, "", 0);
+		if (crm_audit_add(c->audit, key, klen, risk, strlen(risk), p,
+			o->reasons > 0 ? c->json.p : NULL, c->json.len,
+			e) == -1)
+			return CRM_FILTER_FATAL;
+	}
+	return 0;
+}
+
+/* The input is idle: make the decisions so far visible in the store. */
+static void
+idle(void *arg)
+{
+	crm_audit_idle(((struct crm_churn *)arg)->audit);
+}
+
+/* ==== Evaluation ==== */
+
+static int
+eval_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
+{
+	struct crm_churn *c = arg;
+	int y;
+
+	(void)drop;
+	if ((y = get_label(c, r, e)) == -1)
+		return -1;
+	if (crm_tab_encode(crm_binclf_tab(c->m), r, 1, c->x, e) == -1)
+		return -1;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 1024;
+		double *p;
+		int *py;
+
+		if ((p = crm_reallocarray(c->prob, cap, sizeof(*p))) == NULL)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		c->prob = p;
+		if ((py = crm_reallocarray(c->y, cap, sizeof(*py))) == NULL)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		c->y = py;
+		c->cap = cap;
+	}
+	c->prob[c->n] = crm_binclf_prob(c->m, c->x);
+	c->y[c->n++] = y;
+	return 0;
+}
+
+/* A metric for printing: four decimals, or nan. */
+static const char *
+fmt(char *buf, size_t n, double v)
+{
+	if (isnan(v))
+		return "nan";
+	snprintf(buf, n, "%.4f", v);
+	return buf;
+}
+
+/*
+ * One line of figures: with json a JSON object, whose first key is key
+ * (when not NULL) with the value kv; else key=value pairs.
+ */
+static int
+metrics_line(struct crm_buf *b, int json, const char *key, size_t kv,
+    const struct crm_binmetrics *m)
+{
+	char a[32], p[32];
+	struct crm_jw w;
+
+	if (!json)
+		return (key != NULL &&
+			   crm_buf_addf(b, "%s=%zu ", key, kv) == -1) ||
+			       crm_buf_addf(b,
+				   "n=%zu positives=%zu auc=%s pr_auc=%s "
+				   "log_loss=%.4f brier=%.4f lift10=%.2f\n",
+				   m->n, m->pos, fmt(a, sizeof(a), m->auc),
+				   fmt(p, sizeof(p), m->pr_auc), m->log_loss,
+				   m->brier, m->lift10) == -1
+			   ? -1
+			   : 0;
+	crm_jw_init(&w, b);
+	crm_jw_obj(&w);
+	if (key != NULL) {
+		crm_jw_key(&w, key);
+		crm_jw_int(&w, (long long)kv);
+	}
+	crm_jw_key(&w, "n");
+	crm_jw_int(&w, (long long)m->n);
+	crm_jw_key(&w, "positives");
+	crm_jw_int(&w, (long long)m->pos);
+	crm_jw_key(&w, "auc");
+	crm_jw_num(&w, "%.4f", m->auc);
+	crm_jw_key(&w, "pr_auc");
+	crm_jw_num(&w, "%.4f", m->pr_auc);
+	crm_jw_key(&w, "log_loss");
+	crm_jw_num(&w, "%.4f", m->log_loss);
+	crm_jw_key(&w, "brier");
+	crm_jw_num(&w, "%.4f", m->brier);
+	crm_jw_key(&w, "lift10");
+	crm_jw_num(&w, "%.2f", m->lift10);
+	crm_jw_end(&w);
+	return crm_jw_done(&w) == -1 || crm_buf_addc(b, '\n') == -1 ? -1 : 0;
+}
+
+int
+crm_churn_eval_text(const struct crm_churn *c, int json, struct crm_buf *b)
+{
+	const struct crm_churn_result *r = &c->res;
+	size_t f;
+	int bad = 0;
+
+	for (f = 0; f < r->nfolds; f++)
+		bad |= metrics_line(b, json, "fold", f + 1, &r->fold[f]);
+	bad |= metrics_line(
+	    b, json, r->nfolds > 0 ? "mean_of" : NULL, r->nfolds, &r->fit);
+	return bad ? -1 : 0;
+}
+
+/* Add a figure to r: printed with format, null when undefined. */
+static int
+put_num(struct crm_rec *r, const char *name, const char *format, double v)
+{
+	char buf[64];
+	int n;
+
+	if (isnan(v))
+		return crm_rec_add(r, name, strlen(name), "", 0, CRM_NULL);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	n = snprintf(buf, sizeof(buf), format, v);
+#pragma GCC diagnostic pop
+	return crm_rec_add(r, name, strlen(name), buf, (size_t)n, CRM_NUMBER);
+}
+
+/* The record of one set of figures; fold NULL: none. */
+static int
+metrics_rec(struct crm_rec *r, const char *fold, enum crm_type ftype,
+    const struct crm_binmetrics *m)
+{
+	crm_rec_clear(r);
+	return (fold != NULL && crm_rec_add(r, "fold", 4, fold, strlen(fold),
+				    ftype) == -1) ||
+		       put_num(r, "n", "%.0f", (double)m->n) == -1 ||
+		       put_num(r, "positives", "%.0f", (double)m->pos) == -1 ||
+		       put_num(r, "auc", "%.4f", m->auc) == -1 ||
+		       put_num(r, "pr_auc", "%.4f", m->pr_auc) == -1 ||
+		       put_num(r, "log_loss", "%.4f", m->log_loss) == -1 ||
+		       put_num(r, "brier", "%.4f", m->brier) == -1 ||
+		       put_num(r, "lift10", "%.2f", m->lift10) == -1
+		   ? -1
+		   : 0;
+}
+
+int
+crm_churn_eval_records(
+    const struct crm_churn *c, struct crm_filter *f, struct crm_err *e)
+{
+	const struct crm_churn_result *res = &c->res;
+	struct crm_rec *r;
+	char num[32];
+	size_t i;
+	int rc = -1;
+
+	if ((r = crm_rec_new()) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < res->nfolds; i++) {
+		snprintf(num, sizeof(num), "%zu", i + 1);
+		if (metrics_rec(r, num, CRM_NUMBER, &res->fold[i]) == -1)
+			goto nomem;
+		if (crm_filter_emit(f, r, e) == -1)
+			goto out;
+	}
+	if (metrics_rec(r, res->nfolds > 0 ? "mean" : NULL, CRM_STRING,
+		&res->fit) == -1)
+		goto nomem;
+	if (crm_filter_emit(f, r, e) == -1)
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+out:
+	crm_rec_free(r);
+	return rc;
+}
+
+/* K-fold cross-validation of the kept records; 0 or -1 with e. */
+static int
+cross_validate(struct crm_churn *c, struct crm_err *e)
+{
+	size_t k = (size_t)c->o->cv;
+
+	if ((c->folds = calloc(k, sizeof(*c->folds))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (crm_binclf_cv(c->set, k, &c->o->bp, c->folds, NULL, e) == -1)
+		return -1;
+	crm_binclf_cv_mean(c->folds, k, &c->res.fit);
+	c->res.nfolds = k;
+	c->res.fold = c->folds;
+	return 0;
+}
+
+/* ==== Training ==== */
+
+/* Train on every kept record and keep the model; 0 or -1 with e. */
+static int
+train(struct crm_churn *c, struct crm_err *e)
+{
+	const struct crm_churn_opts *o = c->o;
+	struct crm_buf blob, params, metrics;
+	struct crm_binmetrics *m = &c->res.fit;
+	const struct crm_tab *t;
+	const int *y = crm_binclf_set_labels(c->set);
+	size_t i, n = crm_binclf_set_size(c->set);
+	double *prob = NULL;
+	struct crm_jw w;
+	int rc = -1, bad = 0;
+
+	if ((c->m = crm_binclf_fit(c->set, 0, 0, &o->bp, e)) == NULL)
+		return -1;
+	t = crm_binclf_tab(c->m);
+	crm_buf_init(&blob);
+	crm_buf_init(&params);
+	crm_buf_init(&metrics);
+	if ((c->x = calloc(crm_tab_width(t), sizeof(*c->x))) == NULL ||
+	    (prob = calloc(n, sizeof(*prob))) == NULL)
+		goto nomem;
+	for (i = 0; i < n; i++) { /* the rows it learned from */
+		crm_tab_row(t, i, c->x);
+		prob[i] = crm_binclf_prob(c->m, c->x);
+	}
+	if (crm_binary_metrics(prob, y, n, m) == -1)
+		goto nomem;
+	c->res.features = crm_tab_width(t);
+	crm_jw_init(&w, &params);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "algo");
+	crm_jw_str(&w, o->bp.algo == CRM_ALGO_LR ? "lr" : "svm");
+	crm_jw_key(&w, "cost");
+	crm_jw_num(&w, "%g", o->bp.c);
+	crm_jw_key(&w, "seed");
+	crm_jw_int(&w, (long long)o->bp.seed);
+	crm_jw_key(&w, "label_field");
+	crm_jw_str(&w, o->label_field);
+	crm_jw_key(&w, "id_field");
+	crm_jw_str(&w, o->id_field);
+	crm_jw_end(&w);
+	bad |= crm_jw_done(&w);
+	crm_jw_init(&w, &metrics);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "records");
+	crm_jw_int(&w, (long long)m->n);
+	crm_jw_key(&w, "positives");
+	crm_jw_int(&w, (long long)m->pos);
+	crm_jw_key(&w, "features");
+	crm_jw_int(&w, (long long)crm_tab_width(t));
+	crm_jw_key(&w, "train_auc");
+	crm_jw_num(&w, "%.4f", m->auc);
+	crm_jw_key(&w, "train_log_loss");
+	crm_jw_num(&w, "%.4f", m->log_loss);
+	crm_jw_end(&w);
+	bad |= crm_jw_done(&w);
+	if (bad || crm_binclf_save(c->m, &blob) == -1)
+		goto nomem;
+	if (o->model_file != NULL) {
+		if (crm_model_write_file(o->model_file, blob.p, blob.len, e) ==
+		    -1)
+			goto out;
+	} else if (crm_model_put(c->st, o->model, "churn", params.p, metrics.p,
+		       blob.p, blob.len, &c->res.version, e) == -1)
+		goto out;
+	rc = 0;
+	goto out;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+out:
+	free(prob);
+	crm_buf_release(&blob);
+	crm_buf_release(&params);
+	crm_buf_release(&metrics);
+	return rc;
+}
+
+/* ==== The run ==== */
+
+static int
+load_model(struct crm_churn *c, struct crm_err *e)
+{
+	const struct crm_churn_opts *o = c->o;
+	struct crm_buf blob;
+	long version = 0;
+	int found;
+
+	crm_buf_init(&blob);
+	if ((found = crm_model_find(c->st, o->model_file, o->model,
+		 o->model_version, "churn", &blob, &version, e)) == -1)
+		goto fail;
+	if (!found) {
+		crm_err_set(e, EX_NOINPUT,
+		    "no model '%s'%s%s: train one with 'crm-churn train'",
+		    o->model, c->st ? " in " : "",
+		    c->st ? crm_store_path(c->st) : "");
+		goto fail;
+	}
+	if ((c->m = crm_binclf_load(blob.p, blob.len, e)) == NULL) {
+		char msg[sizeof(e->msg)];
+
+		memcpy(msg, e->msg, sizeof(msg));
+		crm_err_set(e, e->code, "%s: %s",
+		    o->model_file ? o->model_file : o->model, msg);
+		goto fail;
+	}
+	crm_buf_release(&blob);
+	c->res.version = version;
+	if ((c->x = calloc(
+		 crm_tab_width(crm_binclf_tab(c->m)), sizeof(*c->x))) == NULL ||
+	    (c->why = calloc((size_t)o->reasons + 1, sizeof(*c->why))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
+fail:
+	crm_buf_release(&blob);
+	return -1;
+}
+
+struct crm_churn *
+crm_churn_new(
+    const struct crm_churn_opts *o, struct crm_store *s, struct crm_err *e)
+{
+	struct crm_churn *c;
+	size_t i;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	c->o = o;
+	c->st = s;
+	crm_buf_init(&c->buf);
+	crm_buf_init(&c->json);
+	if (o->verb == CRM_CHURN_SCORE ||
+	    (o->verb == CRM_CHURN_EVAL && o->cv == 0)) {
+		if (load_model(c, e) == -1)
+			goto fail;
+	} else {
+		if ((c->set = crm_binclf_set_new()) == NULL ||
+		    crm_binclf_set_type(
+			c->set, o->label_field, CRM_COL_IGNORE) == -1 ||
+		    crm_binclf_set_type(c->set, o->id_field, CRM_COL_IGNORE) ==
+			-1)
+			goto nomem;
+		for (i = 0; i < o->ntypes; i++)
+			if (crm_binclf_set_type(c->set, o->types[i].field,
+				o->types[i].type) == -1)
+				goto nomem;
+	}
+	if (o->verb == CRM_CHURN_SCORE && s != NULL &&
+	    (c->audit = crm_audit_open(
+		 s, "crm-churn", o->model, c->res.version, e)) == NULL)
+		goto fail;
+	return c;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+fail:
+	crm_churn_free(c);
+	return NULL;
+}
+
+/* The finish step of scoring: commit and close the decision log. */
+static int
+score_finish(void *arg, struct crm_filter *f, struct crm_err *e)
+{
+	(void)f;
+	return crm_churn_finish(arg, e);
+}
+
+const struct crm_filter_ops *
+crm_churn_ops(const struct crm_churn *c)
+{
+	static const struct crm_filter_ops score_ops = { check_header,
+		out_header, score_record, idle, score_finish };
+	static const struct crm_filter_ops keep_ops = { NULL, NULL, keep_record,
+		NULL };
+	static const struct crm_filter_ops eval_ops = { check_header, NULL,
+		eval_record, NULL };
+
+	if (c->o->verb == CRM_CHURN_SCORE)
+		return &score_ops;
+	return c->set != NULL ? &keep_ops : &eval_ops;
+}
+
+int
+crm_churn_finish(struct crm_churn *c, struct crm_err *e)
+{
+	struct crm_audit *a = c->audit;
+
+	switch (c->o->verb) {
+	case CRM_CHURN_SCORE:
+		c->audit = NULL;
+		return crm_audit_close(a, e);
+	case CRM_CHURN_TRAIN:
+		return train(c, e);
+	case CRM_CHURN_EVAL:
+		if (c->set != NULL)
+			return cross_validate(c, e);
+		if (c->n == 0)
+			return crm_err_set(
+			    e, EX_DATAERR, "no records to evaluate");
+		if (crm_binary_metrics(c->prob, c->y, c->n, &c->res.fit) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return 0;
+	}
+	return 0;
+}
+
+const struct crm_churn_result *
+crm_churn_result(const struct crm_churn *c)
+{
+	return &c->res;
+}
+
+/* ==== Features from the store ==== */
+
+/* The features crm-churn learns from (see crm-tag(1) for all of them). */
+static const char *const churn_features[] = {
+	"tenure_days",
+	"days_since_last_event",
+	"days_since_last_order",
+	"orders",
+	"spend",
+	"events_30d",
+	"events_90d",
+	"activity_trend",
+	"logins_90d",
+	"complaints_90d",
+	"negative_messages_90d",
+};
+
+int
+crm_churn_source(struct crm_churn *c, const char *as_of, struct crm_source *src,
+    struct crm_err *e)
+{
+	const struct crm_churn_opts *o = c->o;
+	struct crm_activity_opts fo;
+
+	memset(&fo, 0, sizeof(fo));
+	fo.as_of = as_of;
+	fo.names = churn_features;
+	fo.nnames = sizeof(churn_features) / sizeof(churn_features[0]);
+	fo.id_field = o->id_field;
+	fo.extra = o->label_field;
+	return crm_activity_source(
+	    c->st, &fo, o->verb != CRM_CHURN_SCORE, src, e);
+}
+
+void
+crm_churn_free(struct crm_churn *c)
+{
+	struct crm_err e;
+
+	if (c == NULL)
+		return;
+	crm_err_clear(&e);
+	crm_audit_close(c->audit, &e); /* an error was reported or moot */
+	crm_binclf_set_free(c->set);
+	crm_binclf_free(c->m);
+	free(c->prob);
+	free(c->y);
+	free(c->x);
+	free(c->why);
+	free(c->folds);
+	crm_buf_release(&c->buf);
+	crm_buf_release(&c->json);
+	free(c);
+}

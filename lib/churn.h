@@ -1,0 +1,138 @@
+/*
+ * churn: crm-churn's pipeline.  Score customer records with the
+ * probability that they leave, a risk band, the reasons and an optional
+ * action (logging each decision in the store); train a model on labelled
+ * records and keep it; evaluate a model, or the training options by
+ * k-fold cross-validation (binclf.h).
+ *
+ * One struct crm_churn per run: crm_churn_new() loads the model (score,
+ * eval without folds) and opens the decision log; its filter ops
+ * (crm_churn_ops) take the records; crm_churn_finish() trains or works
+ * out the figures once the input is read; crm_churn_free() closes it.
+ * Nothing here prints: errors come back in a struct crm_err, figures
+ * through crm_churn_result() and crm_churn_eval_text().
+ *
+ * Tables: none of its own; models are read and kept through model.h,
+ * decisions logged through audit.h, the store's customers read through
+ * activity.h.
+ */
+#ifndef CRM_CHURN_H
+#define CRM_CHURN_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "binclf.h"
+#include "buf.h"
+#include "err.h"
+#include "filter.h"
+#include "metrics.h"
+#include "rec.h"
+#include "store.h"
+#include "tabular.h"
+
+enum crm_churn_verb { CRM_CHURN_SCORE, CRM_CHURN_TRAIN, CRM_CHURN_EVAL };
+
+/* A field's type as asked for (--numeric, --categorical, --ignore). */
+struct crm_churn_type {
+	const char *field;
+	enum crm_coltype type;
+};
+
+struct crm_churn_opts {
+	enum crm_churn_verb verb;
+	const char *model;	 /* the model's name in the store ("churn") */
+	const char *model_file;	 /* or the model in this file */
+	long model_version;	 /* 0: the newest */
+	const char *label_field; /* train, eval ("churn") */
+	const char *id_field;	 /* the key, never a feature ("customer_id") */
+	const char *action;	 /* score: this action from action_threshold */
+	double action_threshold; /* < 0: no action */
+	double risk_low, risk_high; /* medium from low, high from high */
+	long reasons;		    /* reasons per record (3) */
+	long cv;		    /* eval: folds, 0 for none */
+	const struct crm_churn_type *types; /* train, eval --cv */
+	size_t ntypes;
+	struct crm_binclf_params bp; /* train, eval --cv */
+};
+
+/* The defaults above. */
+void crm_churn_opts_init(struct crm_churn_opts *o);
+
+struct crm_churn;
+
+/*
+ * Start a run of o (borrowed, as are its strings, until crm_churn_free)
+ * on store s (NULL for none; borrowed): load the model when the verb
+ * needs one, and open the decision log when scoring into a store.  NULL
+ * with e filled: EX_NOINPUT when there is no such model, the model's or
+ * the store's error otherwise.
+ */
+struct crm_churn *crm_churn_new(
+    const struct crm_churn_opts *o, struct crm_store *s, struct crm_err *e);
+
+/*
+ * The ops of a filter over the input, for the verb (arg: the struct
+ * crm_churn): score writes each record with churn_prob, churn_risk,
+ * churn_reasons (with reasons) and action (with an action), and its
+ * finish step is crm_churn_finish(); train and eval --cv keep the
+ * labelled records; eval scores them.  A CSV header that lacks a field
+ * the model needs skips the file.  Train and eval have no finish step in
+ * the ops: the caller calls crm_churn_finish() once it has reported on
+ * the input (and decided whether rejects leave anything to do).
+ */
+const struct crm_filter_ops *crm_churn_ops(const struct crm_churn *c);
+
+/*
+ * After the input: score commits and closes the decision log; train fits the model
+ * on every record and keeps it (the store's next version, or the model
+ * file); eval works out the figures (the mean of the folds with cv).
+ * 0, or -1 with e filled (EX_DATAERR: no records to evaluate, too few
+ * records for the folds, labels of one value only).
+ */
+int crm_churn_finish(struct crm_churn *c, struct crm_err *e);
+
+/* What crm_churn_finish found. */
+struct crm_churn_result {
+	long version;		   /* train: the store's version, 0: a file */
+	size_t features;	   /* train: the model's encoded features */
+	struct crm_binmetrics fit; /* train: on the training records; eval:
+				      the figures (the mean with folds) */
+	size_t nfolds;		   /* eval --cv: k, else 0 */
+	const struct crm_binmetrics *fold; /* eval --cv: the k folds */
+};
+
+const struct crm_churn_result *crm_churn_result(const struct crm_churn *c);
+
+/*
+ * Append eval's figures as crm-churn prints them: one line of key=value
+ * pairs (with json, one JSON object), or with folds a line per fold
+ * ("fold" first) and one of the means ("mean_of" first).  0, or -1
+ * (ENOMEM).
+ */
+int crm_churn_eval_text(const struct crm_churn *c, int json, struct crm_buf *b);
+
+/*
+ * Write eval's figures as records to f's output (crm_filter_emit), for
+ * --output-format: with folds, one record per fold whose first field,
+ * fold, is its number (1 to k), then one of the means with fold "mean";
+ * without, one record of the figures and no fold.  The other fields: n,
+ * positives, auc, pr_auc (null when undefined), log_loss, brier, lift10,
+ * numbers as the text has them.  0, or -1 with e filled.
+ */
+int crm_churn_eval_records(
+    const struct crm_churn *c, struct crm_filter *f, struct crm_err *e);
+
+/*
+ * The store's customers with their features as of as_of (NULL: the last
+ * event's day) and their label, as a record source read from a snapshot
+ * of the store (crm_activity_source); train and eval leave out customers
+ * without a label.  0, or -1 with e filled.
+ */
+int crm_churn_source(struct crm_churn *c, const char *as_of,
+    struct crm_source *src, struct crm_err *e);
+
+/* Free c, committing the decision log if crm_churn_finish did not. */
+void crm_churn_free(struct crm_churn *c);
+
+#endif

@@ -1,0 +1,317 @@
+/*
+ * clusters: the store's clusters table, and the customers read back as
+ * JSONL through a stream of fopencookie(3) that steps one query as the
+ * reader asks for more text.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "buf.h"
+#include "clusters.h"
+
+/* ==== Writing ==== */
+
+struct crm_clusters {
+	struct crm_store *s;
+	sqlite3_stmt *st;
+	struct crm_batch batch;
+};
+
+struct crm_clusters *
+crm_clusters_open(struct crm_store *s, struct crm_err *e)
+{
+	static const char sql[] = "INSERT INTO clusters(record_id, cluster_id, "
+				  "score, time)"
+				  " VALUES (?1, ?2, ?3, ?4) ON "
+				  "CONFLICT(record_id) DO UPDATE SET"
+				  " cluster_id = excluded.cluster_id, score = "
+				  "excluded.score,"
+				  " time = excluded.time";
+	struct crm_clusters *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	c->s = s;
+	if (sqlite3_prepare_v2(crm_store_db(s), sql, -1, &c->st, NULL) !=
+	    SQLITE_OK) {
+		crm_store_fail(s, e, "cannot store clusters");
+		free(c);
+		return NULL;
+	}
+	crm_batch_init(&c->batch, s, 1000);
+	return c;
+}
+
+int
+crm_clusters_put(struct crm_clusters *c, const char *rid, size_t rlen,
+    const char *cid, size_t clen, double score, const char *now,
+    struct crm_err *e)
+{
+	sqlite3_stmt *st = c->st;
+
+	if (crm_batch_add(&c->batch, e) == -1)
+		return -1;
+	sqlite3_bind_text(st, 1, rid, (int)rlen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cid, (int)clen, SQLITE_STATIC);
+	if (isnan(score))
+		sqlite3_bind_null(st, 3);
+	else
+		sqlite3_bind_double(st, 3, score);
+	sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		crm_store_fail(c->s, e, "cannot store clusters");
+		sqlite3_reset(st);
+		crm_store_rollback(c->s);
+		c->batch.open = 0;
+		c->batch.pending = 0;
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+crm_clusters_close(struct crm_clusters *c, struct crm_err *e)
+{
+	int rc;
+
+	if (c == NULL)
+		return 0;
+	sqlite3_finalize(c->st);
+	rc = crm_batch_close(&c->batch, e);
+	free(c);
+	return rc;
+}
+
+/* ==== Reading ==== */
+
+struct crm_customers {
+	struct crm_store *s;
+	sqlite3_stmt *st;
+	int clustered;
+	FILE *fp;
+	struct crm_buf text; /* the rows not yet read */
+	size_t off;
+	char **cluster; /* by row, with clustered */
+	size_t n, cap;
+	int done, failed;
+	struct crm_err err;
+};
+
+/* Step the query for the next row's text; 1, 0 at the end, -1. */
+static int
+next_row(struct crm_customers *cs)
+{
+	const char *json, *cl;
+	char **p;
+	int rc;
+
+	if (cs->done)
+		return 0;
+	if ((rc = sqlite3_step(cs->st)) == SQLITE_DONE) {
+		cs->done = 1;
+		return 0;
+	}
+	if (rc != SQLITE_ROW) {
+		crm_store_fail(cs->s, &cs->err, "cannot read customers");
+		return -1;
+	}
+	json = (const char *)sqlite3_column_text(cs->st, 0);
+	crm_buf_reset(&cs->text);
+	cs->off = 0;
+	if (crm_buf_adds(&cs->text, json ? json : "{}") == -1 ||
+	    crm_buf_addc(&cs->text, '\n') == -1)
+		goto oom;
+	if (!cs->clustered)
+		return 1;
+	if (cs->n == cs->cap) {
+		size_t cap = cs->cap ? cs->cap * 2 : 1024;
+
+		if ((p = crm_reallocarray(cs->cluster, cap, sizeof(*p))) ==
+		    NULL)
+			goto oom;
+		cs->cluster = p;
+		cs->cap = cap;
+	}
+	cl = (const char *)sqlite3_column_text(cs->st, 1);
+	if ((cs->cluster[cs->n] = strdup(cl ? cl : "")) == NULL)
+		goto oom;
+	cs->n++;
+	return 1;
+oom:
+	crm_err_set(&cs->err, EX_SOFTWARE, "out of memory");
+	return -1;
+}
+
+static ssize_t
+cookie_read(void *arg, char *buf, size_t size)
+{
+	struct crm_customers *cs = arg;
+	size_t n;
+	int rc;
+
+	if (cs->failed) {
+		errno = EIO;
+		return -1;
+	}
+	while (cs->off == cs->text.len) {
+		if ((rc = next_row(cs)) == 0)
+			return 0;
+		if (rc == -1) {
+			cs->failed = 1;
+			errno = EIO;
+			return -1;
+		}
+	}
+	n = cs->text.len - cs->off;
+	if (n > size)
+		n = size;
+	memcpy(buf, cs->text.p + cs->off, n);
+	cs->off += n;
+	return (ssize_t)n;
+}
+
+struct crm_customers *
+crm_customers_open(
+    struct crm_store *s, const char *id_field, int clustered, struct crm_err *e)
+{
+	static const char all_sql[] =
+	    "SELECT json_patch(coalesce(extra, '{}'), json_object(?1,"
+	    " customer_id, 'name', name, 'email', email, 'phone', phone,"
+	    " 'city', city, 'country', country, 'birth_date', birth_date,"
+	    " 'signup_date', signup_date)), NULL FROM customers"
+	    " ORDER BY customer_id";
+	static const char clustered_sql[] =
+	    "SELECT json_patch(coalesce(c.extra, '{}'), json_object(?1,"
+	    " c.customer_id, 'name', c.name, 'email', c.email, 'phone',"
+	    " c.phone, 'city', c.city, 'country', c.country, 'birth_date',"
+	    " c.birth_date, 'signup_date', c.signup_date)), k.cluster_id"
+	    " FROM customers c JOIN clusters k ON k.record_id ="
+	    " c.customer_id ORDER BY c.customer_id";
+	static const cookie_io_functions_t io = { cookie_read, NULL, NULL,
+		NULL };
+	struct crm_customers *cs;
+
+	if ((cs = calloc(1, sizeof(*cs))) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	cs->s = s;
+	cs->clustered = clustered;
+	crm_buf_init(&cs->text);
+	crm_err_clear(&cs->err);
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		clustered ? clustered_sql : all_sql, -1, &cs->st,
+		NULL) != SQLITE_OK) {
+		crm_store_fail(s, e, "cannot read customers");
+		free(cs);
+		return NULL;
+	}
+	sqlite3_bind_text(cs->st, 1, id_field, -1, SQLITE_TRANSIENT);
+	if ((cs->fp = fopencookie(cs, "r", io)) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "cannot make a stream: %s",
+		    strerror(errno));
+		sqlite3_finalize(cs->st);
+		free(cs);
+		return NULL;
+	}
+	return cs;
+}
+
+FILE *
+crm_customers_file(struct crm_customers *cs)
+{
+	return cs->fp;
+}
+
+const char *
+crm_customers_cluster(const struct crm_customers *cs, size_t i)
+{
+	return i < cs->n ? cs->cluster[i] : NULL;
+}
+
+int
+crm_customers_close(struct crm_customers *cs, struct crm_err *e)
+{
+	size_t i;
+	int rc = 0;
+
+	if (cs == NULL)
+		return 0;
+	if (cs->failed) {
+		*e = cs->err;
+		rc = -1;
+	}
+	fclose(cs->fp);
+	sqlite3_finalize(cs->st);
+	for (i = 0; i < cs->n; i++)
+		free(cs->cluster[i]);
+	free(cs->cluster);
+	crm_buf_release(&cs->text);
+	free(cs);
+	return rc;
+}
+
+/* ==== The filter's source ==== */
+
+struct custsrc {
+	struct crm_store *snap;
+	struct crm_customers *cs;
+	struct crm_reader *rd;
+};
+
+static int
+custsrc_next(void *arg, struct crm_rec *r, struct crm_err *e)
+{
+	struct custsrc *c = arg;
+	int rc = crm_reader_next(c->rd, r, e);
+
+	if (rc == -1 && c->cs->failed) /* the store's error, not the text's */
+		*e = c->cs->err;
+	return rc;
+}
+
+static void
+custsrc_close(void *arg)
+{
+	struct custsrc *c = arg;
+	struct crm_err e;
+
+	crm_reader_close(c->rd);
+	crm_customers_close(c->cs, &e);
+	crm_store_close(c->snap);
+	free(c);
+}
+
+int
+crm_customers_source(struct crm_store *s, const char *id_field,
+    struct crm_source *src, struct crm_err *e)
+{
+	struct custsrc *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if ((c->snap = crm_store_snapshot(s, e)) == NULL ||
+	    (c->cs = crm_customers_open(c->snap, id_field, 0, e)) == NULL ||
+	    (c->rd = crm_reader_open(crm_customers_file(c->cs), "store",
+		 CRM_FMT_JSONL, e)) == NULL) {
+		if (c->cs != NULL)
+			crm_customers_close(c->cs, &(struct crm_err){ 0 });
+		crm_store_close(c->snap);
+		free(c);
+		return -1;
+	}
+	src->name = "store";
+	src->fmt = CRM_FMT_JSONL;
+	src->next = custsrc_next;
+	src->close = custsrc_close;
+	src->arg = c;
+	return 0;
+}

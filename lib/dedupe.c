@@ -1,0 +1,951 @@
+/*
+ * dedupe: the run of crm-dedupe (see dedupe.h): the records held, the
+ * fields compared, the pairs, the links or clusters, and the plain
+ * output.  The scores and the store are in dedupe_model.c, the golden
+ * records in dedupe_merge.c.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "clusters.h"
+#include "dedupe_int.h"
+
+int
+crm_dd_fail(struct crm_err *e, int code, const char *fmt, ...)
+{
+	char msg[sizeof(e->msg)];
+	va_list ap;
+
+	va_start(ap, fmt); /* the arguments may be e's own message */
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	crm_err_clear(e);
+	e->code = code;
+	memcpy(e->msg, msg, sizeof(msg));
+	return -1;
+}
+
+int
+crm_dd_oom(struct crm_err *e)
+{
+	return crm_dd_fail(e, EX_SOFTWARE, "out of memory");
+}
+
+/* e's message alone, its position dropped. */
+static int
+bare(struct crm_err *e)
+{
+	e->file = NULL;
+	e->line = 0;
+	e->field[0] = '\0';
+	return -1;
+}
+
+/* ==== Options ==== */
+
+void
+crm_dedupe_opts_init(struct crm_dedupe_opts *o)
+{
+	long n;
+
+	memset(o, 0, sizeof(*o));
+	o->id_field = "customer_id";
+	o->input_name = "input";
+	o->max_block = 1000;
+	o->max_cluster = 100;
+	o->threshold = 0.5;
+	o->seed = 1;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	o->threads = n < 1 ? 1 : n > 16 ? 16 : (int)n;
+}
+
+int
+crm_dedupe_opt_field(struct crm_dedupe_opts *o, char *arg, struct crm_err *e)
+{
+	enum crm_cmp t = CRM_CMP_IGNORE;
+	char *colon;
+
+	if (o->nfields == CRM_LINK_MAXFIELDS)
+		return crm_dd_fail(e, EX_USAGE,
+		    "more than %d fields to compare", CRM_LINK_MAXFIELDS);
+	if ((colon = strrchr(arg, ':')) != NULL) {
+		if (crm_cmp_parse(colon + 1, &t) == -1 || t == CRM_CMP_IGNORE)
+			return crm_dd_fail(e, EX_USAGE,
+			    "bad --field '%s': unknown type '%s'", arg,
+			    colon + 1);
+		*colon = '\0';
+	}
+	if (*arg == '\0')
+		return crm_dd_fail(e, EX_USAGE, "bad --field: no name");
+	o->type[o->nfields] = t;
+	o->field[o->nfields++] = arg;
+	return 0;
+}
+
+int
+crm_dedupe_opts_check(const struct crm_dedupe_opts *o, struct crm_err *e)
+{
+	if (o->merge && o->link != NULL)
+		return crm_dd_fail(
+		    e, EX_USAGE, "--merge makes clusters; --link does not");
+	if ((o->time_field != NULL || o->frequent) && !o->merge)
+		return crm_dd_fail(
+		    e, EX_USAGE, "--prefer and --time-field are for --merge");
+	if (o->incremental &&
+	    (o->labels != NULL || o->nfields > 0 || o->nblocks > 0))
+		return crm_dd_fail(e, EX_USAGE,
+		    "--incremental uses the store's model: its fields and "
+		    "blocking rules");
+	return 0;
+}
+
+/* ==== Records ==== */
+
+static int
+recset_add(struct crm_dd_recset *s, const struct crm_rec *r)
+{
+	struct crm_rec **p, *c;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 1024;
+
+		if ((p = crm_reallocarray(s->r, cap, sizeof(*p))) == NULL)
+			return -1;
+		s->r = p;
+		s->cap = cap;
+	}
+	if ((c = crm_rec_new()) == NULL || crm_rec_copy(c, r) == -1) {
+		crm_rec_free(c);
+		return -1;
+	}
+	s->r[s->n++] = c;
+	return 0;
+}
+
+static void
+recset_release(struct crm_dd_recset *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		crm_rec_free(s->r[i]);
+		if (s->cluster != NULL)
+			free(s->cluster[i]);
+	}
+	free(s->r);
+	free(s->cluster);
+}
+
+const struct crm_rec *
+crm_dd_rec(const struct crm_dedupe *d, size_t i)
+{
+	return i < d->in.n ? d->in.r[i] : d->ref.r[i - d->in.n];
+}
+
+const char *
+crm_dd_id(const struct crm_dedupe *d, size_t i, size_t *len)
+{
+	return crm_rec_text(crm_dd_rec(d, i), d->o.id_field, len);
+}
+
+struct crm_dedupe *
+crm_dedupe_new(const struct crm_dedupe_opts *o, struct crm_err *e)
+{
+	struct crm_dedupe *d;
+
+	if ((d = calloc(1, sizeof(*d))) == NULL) {
+		crm_dd_oom(e);
+		return NULL;
+	}
+	d->o = *o;
+	crm_buf_init(&d->buf);
+	crm_buf_init(&d->cidtext);
+	if (o->incremental && crm_dd_load_model(d, e) == -1) {
+		crm_dedupe_free(d);
+		return NULL;
+	}
+	return d;
+}
+
+void
+crm_dedupe_free(struct crm_dedupe *d)
+{
+	size_t f;
+
+	if (d == NULL)
+		return;
+	for (f = 0; f < d->nf; f++)
+		free((char *)d->names[f]);
+	recset_release(&d->in);
+	recset_release(&d->ref);
+	free(d->all);
+	crm_linkset_free(d->ls);
+	free(d->side);
+	free(d->pairs);
+	free(d->pat);
+	if (d->have_p)
+		crm_patterns_release(&d->p);
+	free(d->prob);
+	if (d->have_fs)
+		crm_fs_release(&d->fs);
+	free(d->cid);
+	free(d->score);
+	free(d->best);
+	free(d->root);
+	crm_buf_release(&d->buf);
+	crm_buf_release(&d->cidtext);
+	free(d);
+}
+
+int
+crm_dedupe_check_header(
+    struct crm_dedupe *d, const struct crm_rec *hdr, struct crm_err *e)
+{
+	const char *f = d->o.id_field;
+
+	if (crm_rec_find(hdr, f, strlen(f)) < 0)
+		return crm_err_set(
+		    e, EX_DATAERR, "no field '%s' (--id-field)", f);
+	return 0;
+}
+
+int
+crm_dedupe_out_header(
+    struct crm_dedupe *d, struct crm_rec *hdr, struct crm_err *e)
+{
+	int bad;
+
+	if (d->o.merge)
+		bad = crm_rec_put(hdr, "cluster_size", "", 0, CRM_STRING) ||
+		      crm_rec_put(hdr, "source_ids", "", 0, CRM_STRING);
+	else
+		bad = crm_rec_put(hdr, "cluster_id", "", 0, CRM_STRING) ||
+		      crm_rec_put(hdr, "match_score", "", 0, CRM_STRING);
+	return bad ? crm_err_set(e, EX_SOFTWARE, "out of memory") : 0;
+}
+
+int
+crm_dedupe_add(struct crm_dedupe *d, const struct crm_rec *r, struct crm_err *e)
+{
+	size_t len;
+
+	if (crm_rec_text(r, d->o.id_field, &len) == NULL)
+		return crm_err_set(
+		    e, EX_DATAERR, "field '%s': no id", d->o.id_field);
+	if (recset_add(&d->in, r) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* Read every record of fp (named path) into s; bad records end the run. */
+static int
+read_all(const char *path, FILE *fp, struct crm_dd_recset *s,
+    const char *id_field, enum crm_format fmt, struct crm_err *e)
+{
+	struct crm_reader *rd;
+	struct crm_rec *r;
+	size_t len;
+	int rc = 0;
+
+	crm_err_clear(e);
+	if ((rd = crm_reader_open(fp, path, fmt, e)) == NULL)
+		return bare(e);
+	if ((r = crm_rec_new()) == NULL) {
+		crm_reader_close(rd);
+		return crm_dd_oom(e);
+	}
+	while ((rc = crm_reader_next(rd, r, e)) == 1) {
+		if (crm_rec_text(r, id_field, &len) == NULL) {
+			rc = crm_dd_fail(e, EX_DATAERR,
+			    "%s:%lu: field '%s': no id", path, crm_rec_line(r),
+			    id_field);
+			break;
+		}
+		if (recset_add(s, r) == -1) {
+			rc = crm_dd_oom(e);
+			break;
+		}
+	}
+	crm_rec_free(r);
+	crm_reader_close(rd);
+	return rc;
+}
+
+/* ==== Ids ==== */
+
+static int
+cmp_idkey(const void *a, const void *b)
+{
+	const struct crm_dd_idkey *x = a, *y = b;
+	int c = crm_bytes_cmp(x->id, x->len, y->id, y->len);
+
+	return c != 0 ? c : x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* The ids of records [from, to), sorted; NULL when out of memory. */
+static struct crm_dd_idkey *
+sorted_ids(const struct crm_dedupe *d, size_t from, size_t to)
+{
+	struct crm_dd_idkey *k;
+	size_t i;
+
+	if ((k = crm_reallocarray(NULL, to - from + 1, sizeof(*k))) == NULL)
+		return NULL;
+	for (i = from; i < to; i++) {
+		k[i - from].id = crm_dd_id(d, i, &k[i - from].len);
+		k[i - from].idx = i;
+	}
+	qsort(k, to - from, sizeof(*k), cmp_idkey);
+	return k;
+}
+
+long
+crm_dd_find_id(
+    const struct crm_dd_idkey *k, size_t n, const char *id, size_t len)
+{
+	size_t lo = 0, hi = n, mid;
+	int c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		c = crm_bytes_cmp(k[mid].id, k[mid].len, id, len);
+		if (c == 0)
+			return (long)k[mid].idx;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* An id names one record: two records with one id are an error. */
+static int
+check_unique(const struct crm_dedupe *d, size_t from, size_t to,
+    const char *what, struct crm_err *e)
+{
+	struct crm_dd_idkey *k;
+	size_t i, n = to - from;
+	int rc = 0;
+
+	if ((k = sorted_ids(d, from, to)) == NULL)
+		return crm_dd_oom(e);
+	for (i = 1; i < n; i++) {
+		if (crm_bytes_cmp(
+			k[i - 1].id, k[i - 1].len, k[i].id, k[i].len) == 0) {
+			rc = crm_dd_fail(e, EX_DATAERR,
+			    "%s: lines %lu and %lu: field '%s': the same id "
+			    "'%.*s'",
+			    what, crm_rec_line(crm_dd_rec(d, k[i - 1].idx)),
+			    crm_rec_line(crm_dd_rec(d, k[i].idx)),
+			    d->o.id_field, (int)k[i].len, k[i].id);
+			break;
+		}
+	}
+	free(k);
+	return rc;
+}
+
+/* --incremental: the store's clustered records, less those read now. */
+static int
+read_clustered(struct crm_dedupe *d, struct crm_err *e)
+{
+	struct crm_dd_recset all = { NULL, 0, 0, NULL };
+	struct crm_dd_idkey *ids;
+	struct crm_customers *cs;
+	struct crm_err ce;
+	const char *id, *cl;
+	size_t i, len;
+	int rc;
+
+	if ((ids = sorted_ids(d, 0, d->in.n)) == NULL)
+		return crm_dd_oom(e);
+	if ((cs = crm_customers_open(d->o.store, d->o.id_field, 1, e)) ==
+	    NULL) {
+		free(ids);
+		return bare(e);
+	}
+	rc = read_all("store", crm_customers_file(cs), &all, d->o.id_field,
+	    CRM_FMT_JSONL, e);
+	if (rc == 0 &&
+	    ((d->ref.cluster = calloc(all.n + 1, sizeof(char *))) == NULL ||
+		(d->ref.r = calloc(all.n + 1, sizeof(*d->ref.r))) == NULL))
+		rc = crm_dd_oom(e);
+	for (i = 0; rc == 0 && i < all.n; i++) {
+		id = crm_rec_text(all.r[i], d->o.id_field, &len);
+		if (crm_dd_find_id(ids, d->in.n, id, len) >= 0)
+			continue;
+		cl = crm_customers_cluster(cs, i);
+		if ((d->ref.cluster[d->ref.n] = strdup(cl ? cl : "")) == NULL) {
+			rc = crm_dd_oom(e);
+			break;
+		}
+		d->ref.r[d->ref.n++] = all.r[i];
+		all.r[i] = NULL;
+	}
+	d->ref.cap = all.n + 1;
+	crm_err_clear(&ce);
+	if (crm_customers_close(cs, &ce) == -1) { /* the first cause */
+		*e = ce;
+		rc = bare(e);
+	}
+	free(ids);
+	recset_release(&all);
+	return rc;
+}
+
+/* ==== Fields ==== */
+
+static int
+ignored(const struct crm_dedupe_opts *o, const char *name)
+{
+	size_t i;
+
+	if (strcmp(name, o->id_field) == 0 ||
+	    (o->time_field && strcmp(name, o->time_field) == 0))
+		return 1;
+	for (i = 0; i < o->nignore; i++) {
+		if (strcmp(name, o->ignore[i]) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Add the fields of the records of s that are compared by default; each
+ * name is judged once, in seen, however many records have it.
+ */
+static int
+guess_fields(struct crm_dedupe *d, const struct crm_dd_recset *s, char ***seen,
+    size_t *nseen, struct crm_err *e)
+{
+	const char *name;
+	enum crm_cmp c;
+	size_t i, k, j, len;
+	char **p;
+
+	for (i = 0; i < s->n; i++) {
+		for (k = 0; k < crm_rec_count(s->r[i]); k++) {
+			name = crm_rec_name(s->r[i], k, &len);
+			for (j = 0; j < *nseen; j++) {
+				if (strcmp((*seen)[j], name) == 0)
+					break;
+			}
+			if (j < *nseen)
+				continue;
+			if ((p = crm_reallocarray(
+				 *seen, *nseen + 1, sizeof(*p))) == NULL)
+				return crm_dd_oom(e);
+			*seen = p;
+			if ((p[*nseen] = strdup(name)) == NULL)
+				return crm_dd_oom(e);
+			name = p[(*nseen)++];
+			if (ignored(&d->o, name) ||
+			    (c = crm_cmp_guess(name)) == CRM_CMP_IGNORE)
+				continue;
+			if (d->nf == CRM_LINK_MAXFIELDS)
+				return crm_dd_fail(e, EX_USAGE,
+				    "more than %d fields to compare: choose "
+				    "with --field",
+				    CRM_LINK_MAXFIELDS);
+			d->names[d->nf] = name;
+			d->cmp[d->nf++] = c;
+		}
+	}
+	return 0;
+}
+
+static int
+choose_fields(struct crm_dedupe *d, struct crm_err *e)
+{
+	const struct crm_dedupe_opts *o = &d->o;
+	char **seen = NULL;
+	size_t f, nseen = 0;
+	int rc = 0;
+
+	if (d->have_fs) { /* --incremental: the model's */
+		for (f = 0; f < d->fs.nf; f++) {
+			d->names[f] = d->fs.name[f];
+			d->cmp[f] = d->fs.cmp[f];
+		}
+		d->nf = d->fs.nf;
+	} else if (o->nfields > 0) {
+		for (f = 0; f < o->nfields; f++) {
+			d->names[f] = o->field[f];
+			d->cmp[f] = o->type[f] != CRM_CMP_IGNORE
+					? o->type[f]
+					: crm_cmp_guess(o->field[f]);
+			if (d->cmp[f] == CRM_CMP_IGNORE)
+				d->cmp[f] = CRM_CMP_TEXT;
+		}
+		d->nf = o->nfields;
+	} else if (guess_fields(d, &d->in, &seen, &nseen, e) == -1 ||
+		   guess_fields(d, &d->ref, &seen, &nseen, e) == -1) {
+		rc = -1;
+	}
+	if (rc == 0 && d->nf == 0)
+		rc = crm_dd_fail(e, EX_USAGE,
+		    "no fields to compare besides '%s' (see --field)",
+		    o->id_field);
+	/* our own copies: a record's names move when its fields are added */
+	for (f = 0; f < d->nf; f++) {
+		if ((d->names[f] = strdup(d->names[f])) == NULL) {
+			d->nf = f;
+			rc = crm_dd_oom(e);
+			break;
+		}
+	}
+	if (rc == -1)
+		d->nf = 0; /* names[] may point into seen */
+	for (f = 0; f < nseen; f++)
+		free(seen[f]);
+	free(seen);
+	return rc;
+}
+
+static int
+add_to_linkset(
+    struct crm_dedupe *d, const struct crm_dd_recset *s, struct crm_err *e)
+{
+	const char *val[CRM_LINK_MAXFIELDS];
+	size_t len[CRM_LINK_MAXFIELDS], i, f;
+	long k;
+
+	for (i = 0; i < s->n; i++) {
+		for (f = 0; f < d->nf; f++) {
+			k = crm_rec_find(
+			    s->r[i], d->names[f], strlen(d->names[f]));
+			val[f] = NULL;
+			len[f] = 0;
+			if (k >= 0 &&
+			    crm_rec_type(s->r[i], (size_t)k) != CRM_NULL)
+				val[f] =
+				    crm_rec_value(s->r[i], (size_t)k, &len[f]);
+		}
+		if (crm_linkset_add(d->ls, val, len) == -1)
+			return crm_dd_oom(e);
+	}
+	return 0;
+}
+
+/* ==== Pairs ==== */
+
+static int
+make_pairs(struct crm_dedupe *d, struct crm_err *e)
+{
+	const struct crm_dedupe_opts *o = &d->o;
+	struct crm_pair_stats stats[CRM_LINK_MAXRULES];
+	char text[256];
+	size_t r, n = crm_linkset_count(d->ls);
+	long np;
+
+	crm_err_clear(e);
+	if (d->have_fs) { /* --incremental: the model's own */
+		memcpy(d->rules, d->fs.rule, d->fs.nrules * sizeof(*d->rules));
+		d->nrules = d->fs.nrules;
+	} else if (o->nblocks > 0) {
+		for (r = 0; r < o->nblocks; r++) {
+			if (crm_block_parse(o->block[r], d->names, d->nf,
+				&d->rules[r], e) == -1) {
+				bare(e);
+				crm_err_field(e, "--block", 7);
+				return -1;
+			}
+		}
+		d->nrules = o->nblocks;
+	} else {
+		d->nrules = crm_block_defaults(
+		    d->cmp, d->nf, d->rules, CRM_LINK_MAXRULES);
+	}
+	if (o->link != NULL || o->incremental) {
+		if ((d->side = calloc(n ? n : 1, 1)) == NULL)
+			return crm_dd_oom(e);
+		memset(d->side + d->in.n, 1, d->ref.n);
+	}
+	np = crm_block_pairs(d->ls, d->rules, d->nrules, d->side,
+	    o->link != NULL, (size_t)o->max_block, &d->pairs, stats, e);
+	if (np < 0)
+		return bare(e);
+	d->npairs = (size_t)np;
+	for (r = 0; r < d->nrules; r++) {
+		crm_block_format(&d->rules[r], d->names, text, sizeof(text));
+		if (o->verbose)
+			crm_warnx("block %s: %llu pairs", text,
+			    (unsigned long long)stats[r].pairs);
+		if (stats[r].skipped_blocks > 0 && !o->quiet)
+			crm_warnx("block %s: %llu blocks of more than %ld "
+				  "records (%llu records) not paired; see "
+				  "--max-block",
+			    text, (unsigned long long)stats[r].skipped_blocks,
+			    o->max_block,
+			    (unsigned long long)stats[r].skipped_records);
+	}
+	if (o->verbose)
+		crm_warnx("%zu candidate pairs", d->npairs);
+	return 0;
+}
+
+static int
+compare_pairs(struct crm_dedupe *d, struct crm_err *e)
+{
+	crm_patterns_init(&d->p, d->nf);
+	d->have_p = 1;
+	d->pat =
+	    crm_reallocarray(NULL, d->npairs ? d->npairs : 1, sizeof(*d->pat));
+	if (d->pat == NULL)
+		return crm_dd_oom(e);
+	if (crm_compare_pairs(d->ls, d->pairs, d->npairs, &d->p, d->pat,
+		d->o.threads, e) == -1)
+		return bare(e);
+	return 0;
+}
+
+/* ==== Links and clusters ==== */
+
+struct link {
+	double p;
+	size_t k; /* the pair */
+};
+
+static int
+cmp_link(const void *a, const void *b)
+{
+	const struct link *x = a, *y = b;
+
+	if (x->p != y->p)
+		return x->p > y->p ? -1 : 1;
+	return x->k < y->k ? -1 : x->k > y->k;
+}
+
+static void
+note_best(struct crm_dedupe *d, size_t i, double p, size_t k)
+{
+	if (isnan(d->score[i]) || p > d->score[i]) {
+		d->score[i] = p;
+		d->best[i] = (long)k;
+	}
+}
+
+/* --link: each record's best match in the other set. */
+static void
+link_best(struct crm_dedupe *d)
+{
+	size_t k, a, b;
+	double p;
+
+	for (k = 0; k < d->npairs; k++) {
+		p = d->prob[d->pat[k]];
+		if (p < d->o.threshold)
+			continue;
+		a = d->pairs[k].i;
+		b = d->pairs[k].j;
+		if (a >= d->in.n) { /* a is in FILE */
+			size_t t = a;
+
+			a = b;
+			b = t;
+		}
+		if (isnan(d->score[a]) || p > d->score[a]) {
+			note_best(d, a, p, k);
+			d->cid[a].p = crm_dd_id(d, b, &d->cid[a].len);
+		}
+		d->links++;
+	}
+	for (a = 0; a < d->in.n; a++) {
+		if (d->cid[a].p == NULL)
+			d->cid[a].p = crm_dd_id(d, a, &d->cid[a].len);
+		else
+			d->in_clusters++;
+	}
+}
+
+/*
+ * The store's clusters as they are: records of one cluster joined, each
+ * set labelled with its cluster's id.
+ */
+static int
+join_store_clusters(struct crm_dedupe *d, struct crm_uf *uf, const char **label)
+{
+	struct crm_dd_idkey *byc;
+	size_t i;
+
+	if ((byc = crm_reallocarray(NULL, d->ref.n + 1, sizeof(*byc))) == NULL)
+		return -1;
+	for (i = 0; i < d->ref.n; i++) {
+		byc[i].id = d->ref.cluster[i];
+		byc[i].len = strlen(byc[i].id);
+		byc[i].idx = d->in.n + i;
+	}
+	qsort(byc, d->ref.n, sizeof(*byc), cmp_idkey);
+	for (i = 1; i < d->ref.n; i++) {
+		if (strcmp(byc[i].id, byc[i - 1].id) == 0)
+			crm_uf_union(uf, (uint32_t)byc[i - 1].idx,
+			    (uint32_t)byc[i].idx, 0);
+	}
+	for (i = 0; i < d->ref.n; i++)
+		label[crm_uf_find(uf, (uint32_t)(d->in.n + i))] =
+		    d->ref.cluster[i];
+	free(byc);
+	return 0;
+}
+
+/*
+ * Union-find over the links, strongest first, so that when the cap on a
+ * cluster's size refuses a link the cluster keeps its best members.
+ * With --incremental the store's clusters are joined first and two of
+ * them are never joined by a new record.  The canonical record of a
+ * cluster: the store's cluster, else the least id.
+ */
+static int
+cluster(struct crm_dedupe *d, struct crm_err *e)
+{
+	size_t n = d->in.n + d->ref.n, nl = 0, k, i;
+	const char **label = NULL;
+	struct crm_dd_str *canon = NULL, id;
+	unsigned char *seen = NULL;
+	struct link *links;
+	struct crm_uf uf;
+	uint32_t a, b;
+	int r, rc = -1;
+
+	if ((links = crm_reallocarray(NULL, d->npairs + 1, sizeof(*links))) ==
+	    NULL)
+		return crm_dd_oom(e);
+	if (crm_uf_init(&uf, n) == -1) {
+		free(links);
+		return crm_dd_oom(e);
+	}
+	if ((label = calloc(n + 1, sizeof(*label))) == NULL ||
+	    (canon = calloc(n + 1, sizeof(*canon))) == NULL ||
+	    (seen = calloc(n + 1, 1)) == NULL)
+		goto out;
+	for (k = 0; k < d->npairs; k++) {
+		if (d->prob[d->pat[k]] >= d->o.threshold) {
+			links[nl].p = d->prob[d->pat[k]];
+			links[nl++].k = k;
+		}
+	}
+	d->links = nl;
+	qsort(links, nl, sizeof(*links), cmp_link);
+	if (d->ref.n > 0 && join_store_clusters(d, &uf, label) == -1)
+		goto out;
+	for (k = 0; k < nl; k++) {
+		const struct crm_pair *pr = &d->pairs[links[k].k];
+
+		a = crm_uf_find(&uf, pr->i);
+		b = crm_uf_find(&uf, pr->j);
+		if (a != b && label[a] != NULL && label[b] != NULL) {
+			d->refused++; /* two of the store's clusters */
+			continue;
+		}
+		if ((r = crm_uf_union(&uf, a, b, (size_t)d->o.max_cluster)) ==
+		    -1) {
+			d->refused++;
+			continue;
+		}
+		if (r == 1) {
+			const char *l = label[a] ? label[a] : label[b];
+
+			label[crm_uf_find(&uf, a)] = l;
+		}
+		note_best(d, pr->i, links[k].p, links[k].k);
+		note_best(d, pr->j, links[k].p, links[k].k);
+	}
+	for (i = 0; i < n; i++) {
+		a = crm_uf_find(&uf, (uint32_t)i);
+		id.p = crm_dd_id(d, i, &id.len);
+		if (label[a] != NULL) {
+			canon[a].p = label[a];
+			canon[a].len = strlen(label[a]);
+		} else if (canon[a].p == NULL ||
+			   crm_bytes_cmp(
+			       id.p, id.len, canon[a].p, canon[a].len) < 0) {
+			canon[a] = id;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		a = crm_uf_find(&uf, (uint32_t)i);
+		d->root[i] = a;
+		if (i >= d->in.n)
+			continue;
+		d->cid[i] = canon[a];
+		if (uf.size[a] > 1)
+			d->in_clusters++;
+		if (uf.size[a] > 1 && !seen[a]) {
+			d->clusters++; /* counted once, by its root */
+			seen[a] = 1;
+		}
+	}
+	rc = 0;
+out:
+	if (rc == -1)
+		crm_dd_oom(e);
+	free(links);
+	free(label);
+	free(canon);
+	free(seen);
+	crm_uf_release(&uf);
+	return rc;
+}
+
+/*
+ * Copy the cluster ids apart: they point into records (the canonical
+ * ones) that change when the output fields are added.
+ */
+static int
+keep_cids(struct crm_dedupe *d, struct crm_err *e)
+{
+	size_t i, *off;
+
+	if ((off = calloc(d->in.n + 1, sizeof(*off))) == NULL)
+		return crm_dd_oom(e);
+	for (i = 0; i < d->in.n; i++) {
+		off[i] = d->cidtext.len;
+		if (crm_buf_add(&d->cidtext, d->cid[i].p, d->cid[i].len) ==
+			-1 ||
+		    crm_buf_addc(&d->cidtext, '\0') == -1) {
+			free(off);
+			return crm_dd_oom(e);
+		}
+	}
+	for (i = 0; i < d->in.n; i++)
+		d->cid[i].p = d->cidtext.p + off[i];
+	free(off);
+	return 0;
+}
+
+/* ==== Output ==== */
+
+static int
+write_plain(
+    struct crm_dedupe *d, crm_dedupe_emit_fn emit, void *arg, struct crm_err *e)
+{
+	char num[32];
+	size_t i;
+
+	for (i = 0; i < d->in.n; i++) {
+		struct crm_rec *r = d->in.r[i];
+
+		if (crm_rec_put(r, "cluster_id", d->cid[i].p, d->cid[i].len,
+			CRM_STRING) == -1)
+			return crm_dd_oom(e);
+		if (isnan(d->score[i])) {
+			if (crm_rec_put(r, "match_score", "", 0, CRM_NULL) ==
+			    -1)
+				return crm_dd_oom(e);
+		} else {
+			snprintf(num, sizeof(num), "%.4f", d->score[i]);
+			if (crm_rec_put(r, "match_score", num, strlen(num),
+				CRM_NUMBER) == -1)
+				return crm_dd_oom(e);
+		}
+		if (emit(arg, r, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* ==== The run ==== */
+
+/* The second set of records: --link's file or the store's clusters. */
+static int
+read_ref(struct crm_dedupe *d, struct crm_err *e)
+{
+	const char *path = d->o.link;
+	FILE *fp;
+	int rc;
+
+	if (path != NULL) {
+		if ((fp = fopen(path, "r")) == NULL)
+			return crm_dd_fail(e, EX_NOINPUT,
+			    "cannot open '%s': %s", path, strerror(errno));
+		rc = read_all(
+		    path, fp, &d->ref, d->o.id_field, d->o.link_fmt, e);
+		fclose(fp);
+		return rc;
+	}
+	if (d->o.incremental)
+		return read_clustered(d, e);
+	return 0;
+}
+
+/* Everything up to the output: ids, fields, pairs, scores, clusters. */
+static int
+link_or_cluster(struct crm_dedupe *d, struct crm_err *e)
+{
+	const struct crm_dedupe_opts *o = &d->o;
+	size_t i, n;
+
+	if (check_unique(d, 0, d->in.n, o->input_name, e) == -1 ||
+	    read_ref(d, e) == -1)
+		return -1;
+	if (d->ref.n > 0 && check_unique(d, d->in.n, d->in.n + d->ref.n,
+				o->link != NULL ? o->link : "store", e) == -1)
+		return -1;
+	if ((d->all = sorted_ids(d, 0, d->in.n + d->ref.n)) == NULL)
+		return crm_dd_oom(e);
+	if (choose_fields(d, e) == -1)
+		return -1;
+	if ((d->ls = crm_linkset_new(d->cmp, d->nf, o->region)) == NULL)
+		return crm_dd_oom(e);
+	if (add_to_linkset(d, &d->in, e) == -1 ||
+	    add_to_linkset(d, &d->ref, e) == -1 || make_pairs(d, e) == -1 ||
+	    compare_pairs(d, e) == -1 || crm_dd_score(d, e) == -1)
+		return -1;
+	n = d->in.n + d->ref.n + 1;
+	if ((d->cid = calloc(n, sizeof(*d->cid))) == NULL ||
+	    (d->score = malloc(n * sizeof(*d->score))) == NULL ||
+	    (d->best = malloc(n * sizeof(*d->best))) == NULL ||
+	    (d->root = calloc(n, sizeof(*d->root))) == NULL)
+		return crm_dd_oom(e);
+	for (i = 0; i < n; i++) {
+		d->score[i] = NAN;
+		d->best[i] = -1;
+	}
+	if (o->link != NULL)
+		link_best(d);
+	else if (cluster(d, e) == -1)
+		return -1;
+	if (d->refused > 0 && !o->quiet)
+		crm_warnx("%llu links refused: they would have made a "
+			  "cluster of more than %ld records%s (--max-cluster)",
+		    d->refused, o->max_cluster,
+		    o->incremental ? " or joined two clusters of the store"
+				   : "");
+	return keep_cids(d, e);
+}
+
+int
+crm_dedupe_run(
+    struct crm_dedupe *d, crm_dedupe_emit_fn emit, void *arg, struct crm_err *e)
+{
+	if (d->in.n == 0)
+		return 0;
+	if (link_or_cluster(d, e) == -1)
+		return -1;
+	d->clustered = 1;
+	if ((d->o.merge ? crm_dd_write_merged(d, emit, arg, e)
+			: write_plain(d, emit, arg, e)) == -1)
+		return -1;
+	return d->o.store != NULL ? crm_dd_store(d, e) : 0;
+}
+
+void
+crm_dedupe_stats(const struct crm_dedupe *d, struct crm_dedupe_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->records = d->in.n;
+	s->pairs = d->npairs;
+	s->links = d->links;
+	s->refused = d->refused;
+	s->clusters = d->clusters;
+	s->in_clusters = d->in_clusters;
+	s->clustered = d->clustered;
+}

@@ -1,0 +1,123 @@
+/*
+ * dedupe: crm-dedupe's pipeline.  It holds the records it is given,
+ * then, at the end, chooses the fields to compare (or takes them from
+ * the options or the store's model), makes the candidate pairs by
+ * blocking, compares them (linkage.h), scores each pattern of levels
+ * (Fellegi-Sunter by EM, the store's model, or an SVM trained on
+ * labelled pairs), and either links each record to its best match in a
+ * second set (--link) or clusters the linked records under a cap on
+ * size, never joining two of the store's clusters (--incremental).  It
+ * writes each record with cluster_id and match_score, or one golden
+ * record per cluster (--merge), and, with a store, the model, each
+ * record's cluster (lib/clusters) and each link's reasons (lib/audit).
+ *
+ * Use: crm_dedupe_new(), crm_dedupe_check_header() and
+ * crm_dedupe_out_header() for the input's header, crm_dedupe_add() for
+ * each record, crm_dedupe_run() once at the end, crm_dedupe_free().
+ * Errors come back in a struct crm_err; warnings (and, with verbose, the
+ * pairs of each rule and the model's weights) go to stderr.
+ */
+#ifndef CRM_DEDUPE_H
+#define CRM_DEDUPE_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "linkage.h"
+#include "rec.h"
+#include "store.h"
+
+struct crm_dedupe_opts {
+	const char *id_field;	/* the record key ("customer_id") */
+	const char *input_name; /* the input in messages ("input") */
+	const char *link;	/* link to the records of this file */
+	enum crm_format link_fmt;
+	const char *labels;	/* learn from the labelled pairs of this file */
+	const char *time_field; /* --merge: when a record was last updated */
+	const char *region;	/* phones' country when they have none */
+	/* the fields to compare (none: guessed), each with its comparison
+	   (CRM_CMP_IGNORE: guessed from its name) */
+	const char *field[CRM_LINK_MAXFIELDS];
+	enum crm_cmp type[CRM_LINK_MAXFIELDS];
+	size_t nfields;
+	const char *block[CRM_LINK_MAXRULES]; /* blocking rules (linkage.h) */
+	size_t nblocks;
+	const char **ignore; /* fields never compared */
+	size_t nignore;
+	long max_block;	  /* skip blocks of more records */
+	long max_cluster; /* never grow a cluster past this */
+	int threads;
+	double threshold; /* link pairs with a probability >= this */
+	unsigned long seed;
+	int incremental; /* match against the store's clusters and model */
+	int merge;	 /* one golden record per cluster */
+	int frequent;	 /* --merge: the most frequent value wins, not the
+			    most recent */
+	int verbose, quiet;
+	struct crm_store *store; /* borrowed, or NULL */
+};
+
+/* The defaults: customer_id, 1000, 100, 0.5, seed 1, the processors. */
+void crm_dedupe_opts_init(struct crm_dedupe_opts *o);
+
+/*
+ * Add a --field option "NAME" or "NAME:TYPE" to o (arg is cut at the
+ * colon and kept).  0, or -1 with e (EX_USAGE).
+ */
+int crm_dedupe_opt_field(
+    struct crm_dedupe_opts *o, char *arg, struct crm_err *e);
+
+/* Check the options against each other; 0, or -1 with e (EX_USAGE). */
+int crm_dedupe_opts_check(const struct crm_dedupe_opts *o, struct crm_err *e);
+
+struct crm_dedupe;
+
+/*
+ * Start a run with o (copied; its strings and store borrowed).  With
+ * incremental, loads the store's newest model: EX_NOINPUT when there is
+ * none.  NULL with e filled.
+ */
+struct crm_dedupe *crm_dedupe_new(
+    const struct crm_dedupe_opts *o, struct crm_err *e);
+void crm_dedupe_free(struct crm_dedupe *d);
+
+/* An input's header must have the id field (EX_DATAERR). */
+int crm_dedupe_check_header(
+    struct crm_dedupe *d, const struct crm_rec *hdr, struct crm_err *e);
+/* The output header: the input's plus the fields the run adds. */
+int crm_dedupe_out_header(
+    struct crm_dedupe *d, struct crm_rec *hdr, struct crm_err *e);
+
+/*
+ * Hold a copy of r.  -1 with e: EX_DATAERR when it has no id (reject
+ * it), EX_SOFTWARE when out of memory.
+ */
+int crm_dedupe_add(
+    struct crm_dedupe *d, const struct crm_rec *r, struct crm_err *e);
+
+/* Where a record goes: 0, or -1 with e filled. */
+typedef int (*crm_dedupe_emit_fn)(
+    void *arg, const struct crm_rec *r, struct crm_err *e);
+
+/*
+ * Link or cluster the records held, emit the output records in order,
+ * then write the store (when there is one).  0, or -1 with e filled:
+ * EX_DATAERR for two records with one id or bad labels, EX_USAGE for a
+ * bad blocking rule (e->field is then "--block", the option at fault) or
+ * no fields to compare, EX_NOINPUT for a --link or labels file that
+ * cannot be opened, or what emit or the store returned.  Nothing held:
+ * nothing is done.
+ */
+int crm_dedupe_run(struct crm_dedupe *d, crm_dedupe_emit_fn emit, void *arg,
+    struct crm_err *e);
+
+struct crm_dedupe_stats {
+	size_t records; /* held */
+	size_t pairs;	/* candidate pairs */
+	unsigned long long links, refused, clusters, in_clusters;
+	int clustered; /* the run got as far as the output */
+};
+
+void crm_dedupe_stats(const struct crm_dedupe *d, struct crm_dedupe_stats *s);
+
+#endif

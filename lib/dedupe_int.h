@@ -1,0 +1,96 @@
+/*
+ * dedupe_int: what the parts of lib/dedupe share (dedupe.c: the run;
+ * dedupe_model.c: the scores, from EM, the store or labelled pairs, and
+ * what goes to the store; dedupe_merge.c: golden records).  Not for
+ * other modules.
+ */
+#ifndef CRM_DEDUPE_INT_H
+#define CRM_DEDUPE_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "dedupe.h"
+#include "fellegi.h"
+#include "linkage.h"
+#include "rec.h"
+
+struct crm_dd_str {
+	const char *p;
+	size_t len;
+};
+
+/* A set of records held whole: the stream's, or the one linked to. */
+struct crm_dd_recset {
+	struct crm_rec **r;
+	size_t n, cap;
+	char **cluster; /* --incremental: the store's cluster of each */
+};
+
+/* A record's id, for sorting and looking up. */
+struct crm_dd_idkey {
+	const char *id;
+	size_t len;
+	size_t idx;
+};
+
+struct crm_dedupe {
+	struct crm_dedupe_opts o;
+	struct crm_dd_recset in;  /* the records read */
+	struct crm_dd_recset ref; /* --link FILE or the store's clustered */
+	struct crm_dd_idkey *all; /* the ids of both, sorted */
+	const char *names[CRM_LINK_MAXFIELDS];
+	enum crm_cmp cmp[CRM_LINK_MAXFIELDS];
+	size_t nf;
+	struct crm_linkset *ls;
+	unsigned char *side; /* 0: read, 1: ref */
+	struct crm_block_rule rules[CRM_LINK_MAXRULES];
+	size_t nrules;
+	struct crm_pair *pairs;
+	size_t npairs;
+	uint32_t *pat; /* each pair's pattern */
+	struct crm_patterns p;
+	int have_p;
+	double *prob; /* by pattern */
+	struct crm_fs fs;
+	int have_fs;
+	long version; /* the model's in the store */
+	/* the result, by linkset index */
+	struct crm_dd_str *cid; /* cluster id */
+	double *score;		/* best link, NAN if none */
+	long *best;		/* the pair of that link, -1 if none */
+	uint32_t *root;		/* the cluster, as a union-find root */
+	struct crm_buf cidtext; /* the cluster ids, apart from the records */
+	unsigned long long links, refused, clusters, in_clusters;
+	int clustered;
+	struct crm_buf buf;
+};
+
+/*
+ * Set e to code and a message (printf-style; its arguments may be e's
+ * own message) that says where it is itself, the position fields
+ * cleared; return -1.  crm_dd_oom(): "out of memory", EX_SOFTWARE.
+ */
+int crm_dd_fail(struct crm_err *e, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int crm_dd_oom(struct crm_err *e);
+
+/* Record i of the read records, then of the reference set. */
+const struct crm_rec *crm_dd_rec(const struct crm_dedupe *d, size_t i);
+const char *crm_dd_id(const struct crm_dedupe *d, size_t i, size_t *len);
+/* The index of the record with id (len bytes) among k[0..n), or -1. */
+long crm_dd_find_id(
+    const struct crm_dd_idkey *k, size_t n, const char *id, size_t len);
+
+/* dedupe_model.c */
+int crm_dd_load_model(struct crm_dedupe *d, struct crm_err *e);
+int crm_dd_score(struct crm_dedupe *d, struct crm_err *e);
+int crm_dd_train_labels(struct crm_dedupe *d, struct crm_err *e);
+int crm_dd_store(struct crm_dedupe *d, struct crm_err *e);
+
+/* dedupe_merge.c: the golden records, in the order of their first. */
+int crm_dd_write_merged(struct crm_dedupe *d, crm_dedupe_emit_fn emit,
+    void *arg, struct crm_err *e);
+
+#endif

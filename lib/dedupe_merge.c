@@ -1,0 +1,251 @@
+/*
+ * dedupe_merge: one golden record per cluster (--merge).  Each field
+ * takes the value of one member: the most recent member that has it
+ * (by --time-field, read as a date; members with no time come after,
+ * the later read first), or with --prefer frequent the value most
+ * members share (ties: the more recent).  A field no member has is
+ * null.  The fields come in the order of the cluster's first record,
+ * then the others'; the record's id is the cluster's, with
+ * cluster_size and source_ids (the members' ids in input order).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "dedupe_int.h"
+#include "norm.h"
+
+/* A member of a cluster, with its time as ISO 8601 ("" when unknown). */
+struct member {
+	size_t idx;
+	char *when;
+};
+
+static int
+cmp_recent(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+	int c = strcmp(y->when, x->when);
+
+	if (c != 0)
+		return c;
+	return x->idx < y->idx ? 1 : x->idx > y->idx ? -1 : 0;
+}
+
+static int
+present(const struct crm_rec *r, long k)
+{
+	size_t len;
+
+	if (k < 0 || crm_rec_type(r, (size_t)k) == CRM_NULL)
+		return 0;
+	crm_rec_value(r, (size_t)k, &len);
+	return len > 0;
+}
+
+/* The value of name that survives among m (most recent first). */
+static long
+survivor(const struct crm_dedupe *d, const struct member *m, size_t n,
+    const char *name, size_t nlen, size_t *who)
+{
+	const struct crm_rec *r, *q;
+	size_t i, j, len, qlen, count, best = 0;
+	const char *v, *qv;
+	long k, kq, at = -1;
+
+	for (i = 0; i < n; i++) {
+		r = crm_dd_rec(d, m[i].idx);
+		k = crm_rec_find(r, name, nlen);
+		if (!present(r, k))
+			continue;
+		if (!d->o.frequent) {
+			*who = i;
+			return k;
+		}
+		v = crm_rec_value(r, (size_t)k, &len);
+		for (count = 0, j = 0; j < n; j++) {
+			q = crm_dd_rec(d, m[j].idx);
+			kq = crm_rec_find(q, name, nlen);
+			if (!present(q, kq))
+				continue;
+			qv = crm_rec_value(q, (size_t)kq, &qlen);
+			count += crm_bytes_cmp(v, len, qv, qlen) == 0;
+		}
+		if (count > best) { /* ties: the more recent */
+			best = count;
+			*who = i;
+			at = k;
+		}
+	}
+	return at;
+}
+
+/* Each member's time, into m[i].when; -1 when out of memory. */
+static int
+member_times(struct crm_dedupe *d, struct member *m, size_t n, size_t *first)
+{
+	const char *tf = d->o.time_field, *v, *why;
+	struct crm_buf *b = &d->buf;
+	const struct crm_rec *r;
+	size_t i, len;
+	long t;
+
+	*first = SIZE_MAX;
+	for (i = 0; i < n; i++) {
+		r = crm_dd_rec(d, m[i].idx);
+		t = tf ? crm_rec_find(r, tf, strlen(tf)) : -1;
+		crm_buf_reset(b);
+		if (present(r, t)) {
+			v = crm_rec_value(r, (size_t)t, &len);
+			if (crm_norm_date(b, v, len, CRM_DATE_STRICT, &why) ==
+			    -1)
+				crm_buf_reset(b);
+		}
+		if ((m[i].when = strdup(b->p ? b->p : "")) == NULL) {
+			while (i-- > 0)
+				free(m[i].when);
+			return -1;
+		}
+		if (m[i].idx < *first)
+			*first = m[i].idx;
+	}
+	return 0;
+}
+
+/* The surviving fields of the members m into out. */
+static int
+survivors(const struct crm_dedupe *d, const struct member *m, size_t n,
+    size_t first, struct crm_rec *out)
+{
+	const struct crm_rec *r, *w;
+	const char *name, *v;
+	size_t i, k, nlen, len, who = 0;
+	long at;
+
+	for (i = 0; i < n + 1; i++) {
+		r = crm_dd_rec(d, i == 0 ? first : m[i - 1].idx);
+		for (k = 0; k < crm_rec_count(r); k++) {
+			name = crm_rec_name(r, k, &nlen);
+			if (crm_rec_find(out, name, nlen) >= 0)
+				continue;
+			if ((at = survivor(d, m, n, name, nlen, &who)) < 0) {
+				if (crm_rec_add(
+					out, name, nlen, "", 0, CRM_NULL) == -1)
+					return -1;
+				continue;
+			}
+			w = crm_dd_rec(d, m[who].idx);
+			v = crm_rec_value(w, (size_t)at, &len);
+			if (crm_rec_add(out, name, nlen, v, len,
+				crm_rec_type(w, (size_t)at)) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+/* One golden record for the cluster of members m (n of them). */
+static int
+golden(struct crm_dedupe *d, struct member *m, size_t n,
+    const struct crm_dd_str *cid, struct crm_rec *out)
+{
+	struct crm_buf *b = &d->buf;
+	const char *v;
+	size_t i, len, first;
+	char num[32];
+	int rc;
+
+	if (member_times(d, m, n, &first) == -1)
+		return -1;
+	qsort(m, n, sizeof(*m), cmp_recent);
+	crm_rec_clear(out);
+	rc = survivors(d, m, n, first, out);
+	/* the sources, in input order */
+	for (i = 0; i < n; i++)
+		m[i].when[0] = '\0';
+	qsort(m, n, sizeof(*m), cmp_recent);
+	crm_buf_reset(b);
+	for (i = n; rc == 0 && i-- > 0;) {
+		v = crm_dd_id(d, m[i].idx, &len);
+		if ((i < n - 1 && crm_buf_addc(b, ';') == -1) ||
+		    crm_buf_add(b, v, len) == -1)
+			rc = -1;
+	}
+	for (i = 0; i < n; i++)
+		free(m[i].when);
+	if (rc == -1)
+		return -1;
+	snprintf(num, sizeof(num), "%zu", n);
+	if (crm_rec_put(out, d->o.id_field, cid->p, cid->len, CRM_STRING) ==
+		-1 ||
+	    crm_rec_put(out, "cluster_size", num, strlen(num), CRM_NUMBER) ==
+		-1 ||
+	    crm_rec_put(out, "source_ids", b->p, b->len, CRM_STRING) == -1)
+		return -1;
+	return 0;
+}
+
+struct grp {
+	size_t first; /* the cluster's first record read */
+	size_t idx;
+};
+
+static int
+cmp_grp(const void *a, const void *b)
+{
+	const struct grp *x = a, *y = b;
+
+	if (x->first != y->first)
+		return x->first < y->first ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+int
+crm_dd_write_merged(
+    struct crm_dedupe *d, crm_dedupe_emit_fn emit, void *arg, struct crm_err *e)
+{
+	size_t n = d->in.n + d->ref.n, i, j, m = 0;
+	size_t *first = NULL;
+	struct member *mem = NULL;
+	struct grp *g = NULL;
+	struct crm_rec *out = NULL;
+	int rc = -1;
+
+	if ((first = malloc((n + 1) * sizeof(*first))) == NULL ||
+	    (g = crm_reallocarray(NULL, n + 1, sizeof(*g))) == NULL ||
+	    (mem = crm_reallocarray(NULL, n + 1, sizeof(*mem))) == NULL ||
+	    (out = crm_rec_new()) == NULL)
+		goto oom;
+	for (i = 0; i < n; i++)
+		first[i] = SIZE_MAX;
+	for (i = 0; i < d->in.n; i++) {
+		if (first[d->root[i]] == SIZE_MAX)
+			first[d->root[i]] = i;
+	}
+	for (i = 0; i < n; i++) {
+		if (first[d->root[i]] != SIZE_MAX) {
+			g[m].first = first[d->root[i]];
+			g[m++].idx = i;
+		}
+	}
+	qsort(g, m, sizeof(*g), cmp_grp);
+	for (i = 0; i < m; i = j) {
+		for (j = i; j < m && g[j].first == g[i].first; j++)
+			mem[j - i].idx = g[j].idx;
+		if (golden(d, mem, j - i, &d->cid[g[i].first], out) == -1)
+			goto oom;
+		if (emit(arg, out, e) == -1)
+			goto out;
+	}
+	rc = 0;
+	goto out;
+oom:
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+out:
+	crm_rec_free(out);
+	free(first);
+	free(g);
+	free(mem);
+	return rc;
+}

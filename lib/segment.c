@@ -1,0 +1,975 @@
+/*
+ * segment: rule tags, RFM segments and k-means clusters of customer
+ * records (see segment.h).
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "activity.h"
+#include "buf.h"
+#include "cli.h"
+#include "filter.h"
+#include "kmeans.h"
+#include "rfm.h"
+#include "rules.h"
+#include "segment.h"
+#include "tags.h"
+
+/* A tag and what gives it. */
+struct tag {
+	const char *name;
+	const char *rule; /* "TAG: expression" of the first rule that gave it */
+	int on;
+};
+
+struct crm_segment {
+	const struct crm_segment_opts *o;
+	struct crm_store *st;
+	struct crm_activity *act;
+	struct crm_tags *tagdb;
+	struct crm_rulefile *files;
+	struct crm_rules *rules;
+	char **rule_text; /* per rule: "TAG: expression" */
+	size_t *rule_tag; /* per rule: its tag */
+	struct tag *tag;
+	size_t ntag;
+	const char **feat_names; /* rule names that are customer features */
+	size_t nfeat;
+	struct crm_rec *feat;
+	int hold;      /* RFM or k-means: records are kept to the end */
+	size_t failed; /* held records the rules failed on */
+	struct crm_err act_err; /* why act could not be opened */
+	struct crm_buf pack;	/* the held records, crm_rec_pack'ed */
+	size_t *held;		/* where each starts in pack */
+	struct crm_rec *out;	/* a held record, unpacked */
+	unsigned char *untyped;
+	double *rfm;	      /* 3 per held record; NAN: no value */
+	double *km;	      /* d per held record */
+	unsigned char *score; /* r scores, then f, then m; 0: none */
+	int *cluster;	      /* per held record; -1: none */
+	double *cdist;	      /* its distance to the centre */
+	size_t n, cap;
+	struct crm_buf buf;
+};
+
+static const char *const rfm_names[] = { "r_score", "f_score", "m_score",
+	"rfm_segment" };
+
+static int
+nomem(struct crm_err *e)
+{
+	return crm_err_set(e, EX_SOFTWARE, "out of memory");
+}
+
+/* ==== Names ==== */
+
+static int
+has_name(const struct crm_rec *r, const char *name)
+{
+	return crm_rec_find(r, name, strlen(name)) >= 0;
+}
+
+/* Whether the segment itself appends a field of this name. */
+static int
+own_field(const struct crm_segment_opts *o, const char *name)
+{
+	size_t i;
+
+	for (i = 0; o->rfm && i < 4; i++)
+		if (strcmp(name, rfm_names[i]) == 0)
+			return 1;
+	return o->k > 0 &&
+	       (strcmp(name, "cluster") == 0 || strcmp(name, "cluster_"
+							     "distance") == 0);
+}
+
+static int
+is_feature(const struct crm_segment *s, const char *name)
+{
+	return s->st != NULL && crm_activity_find(name, strlen(name)) >= 0;
+}
+
+int
+crm_segment_check_header(
+    struct crm_segment *s, const struct crm_rec *hdr, struct crm_err *e)
+{
+	const struct crm_segment_opts *o = s->o;
+	size_t i, u;
+	const char *name;
+
+	for (i = 0; s->rules != NULL && i < crm_rules_nnames(s->rules); i++) {
+		name = crm_rules_name(s->rules, i);
+		if (has_name(hdr, name) || own_field(o, name) ||
+		    is_feature(s, name))
+			continue;
+		u = crm_rules_name_user(s->rules, i);
+		return crm_err_set(e, EX_DATAERR,
+		    "no field '%s', which the rule at %s:%lu reads%s", name,
+		    crm_rules_file(s->rules, u), crm_rules_line(s->rules, u),
+		    s->st ? "" : " (customer features need --db)");
+	}
+	for (i = 0; o->rfm && i < 3; i++) {
+		name = o->rfm_fields[i];
+		if (!has_name(hdr, name) && !is_feature(s, name)) {
+			return crm_err_set(e, EX_DATAERR,
+			    "no field '%s' for --rfm%s", name,
+			    s->st ? "" : " (or --db for the store's)");
+		}
+	}
+	for (i = 0; o->k > 0 && i < o->nkm; i++) {
+		name = o->km_fields[i];
+		if (!has_name(hdr, name) && !is_feature(s, name)) {
+			return crm_err_set(e, EX_DATAERR,
+			    "no field '%s' for --kmeans%s", name,
+			    s->st ? "" : " (or --db for the store's)");
+		}
+	}
+	if (s->tagdb != NULL && !has_name(hdr, o->id_field)) {
+		return crm_err_set(e, EX_DATAERR,
+		    "no field '%s' to key the tags in the store", o->id_field);
+	}
+	return 0;
+}
+
+/* The check of crm_segment_check_header for the store's records. */
+static int
+check_store(struct crm_segment *s, struct crm_err *e)
+{
+	const char *id = s->o->id_field;
+	struct crm_rec *hdr = crm_rec_new();
+	size_t i;
+	int rc;
+
+	if (hdr == NULL ||
+	    crm_rec_add(hdr, id, strlen(id), "", 0, CRM_STRING) == -1)
+		goto oom;
+	for (i = 0; i < crm_activity_count(); i++)
+		if (crm_rec_add(hdr, crm_activity_name(i),
+			strlen(crm_activity_name(i)), "", 0, CRM_STRING) == -1)
+			goto oom;
+	rc = crm_segment_check_header(s, hdr, e);
+	crm_rec_free(hdr);
+	return rc;
+oom:
+	crm_rec_free(hdr);
+	return nomem(e);
+}
+
+int
+crm_segment_out_header(
+    struct crm_segment *s, struct crm_rec *hdr, struct crm_err *e)
+{
+	const struct crm_segment_opts *o = s->o;
+	size_t i;
+	int bad = 0;
+
+	/* the store's values that the input lacks come first */
+	for (i = 0; o->rfm && i < 3; i++)
+		if (!has_name(hdr, o->rfm_fields[i]))
+			bad |= crm_rec_put(
+			    hdr, o->rfm_fields[i], "", 0, CRM_STRING);
+	for (i = 0; o->k > 0 && i < o->nkm; i++)
+		if (!has_name(hdr, o->km_fields[i]))
+			bad |= crm_rec_put(
+			    hdr, o->km_fields[i], "", 0, CRM_STRING);
+	for (i = 0; o->rfm && i < 4; i++)
+		bad |= crm_rec_put(hdr, rfm_names[i], "", 0, CRM_STRING);
+	if (o->k > 0) {
+		bad |= crm_rec_put(hdr, "cluster", "", 0, CRM_STRING);
+		bad |= crm_rec_put(hdr, "cluster_distance", "", 0, CRM_STRING);
+	}
+	if (s->rules != NULL)
+		bad |= crm_rec_put(hdr, "tags", "", 0, CRM_STRING);
+	return bad ? nomem(e) : 0;
+}
+
+/* ==== Rules ==== */
+
+/* Read and compile the rules files. */
+static int
+load_rules(struct crm_segment *s, struct crm_err *e)
+{
+	const struct crm_segment_opts *o = s->o;
+	struct crm_rulefile *rf;
+	size_t i, j, t, nr = 0;
+
+	if (o->nrules == 0)
+		return 0;
+	if ((s->files = calloc(o->nrules, sizeof(*s->files))) == NULL ||
+	    (s->rules = crm_rules_new(e)) == NULL)
+		return nomem(e);
+	for (i = 0; i < o->nrules; i++) {
+		rf = &s->files[i];
+		if (crm_rulefile_read(rf, o->rules[i], ":", 0, e) == -1)
+			return -1;
+		nr += rf->n;
+	}
+	s->rule_text = calloc(nr + 1, sizeof(*s->rule_text));
+	s->rule_tag = calloc(nr + 1, sizeof(*s->rule_tag));
+	s->tag = calloc(nr + 1, sizeof(*s->tag));
+	if (s->rule_text == NULL || s->rule_tag == NULL || s->tag == NULL)
+		return nomem(e);
+	for (i = 0; i < o->nrules; i++) {
+		rf = &s->files[i];
+		for (j = 0; j < rf->n; j++) {
+			const char *name = rf->rule[j].left;
+			size_t r = crm_rules_count(s->rules);
+
+			e->file = rf->path;
+			e->line = rf->rule[j].line;
+			if (name[strspn(name, "abcdefghijklmnopqrstuvwxyz"
+					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					      "0123456789_.-")] != '\0') {
+				return crm_err_set(e, EX_DATAERR,
+				    "bad tag '%s': use letters, digits, "
+				    "'_', '.' and '-'",
+				    name);
+			}
+			if (crm_rules_add(s->rules, rf->rule[j].right, rf->path,
+				rf->rule[j].line, e) == -1)
+				return -1;
+			crm_buf_reset(&s->buf);
+			if (crm_buf_addf(&s->buf, "%s: %s", name,
+				rf->rule[j].right) == -1 ||
+			    (s->rule_text[r] = strdup(s->buf.p)) == NULL)
+				return nomem(e);
+			for (t = 0; t < s->ntag; t++)
+				if (strcmp(s->tag[t].name, name) == 0)
+					break;
+			if (t == s->ntag)
+				s->tag[s->ntag++].name = name;
+			s->rule_tag[r] = t;
+		}
+	}
+	return 0;
+}
+
+/* The rule names that are customer features, for the store lookup. */
+static int
+feature_names(struct crm_segment *s, struct crm_err *e)
+{
+	size_t i, n;
+
+	if (s->rules == NULL || s->st == NULL)
+		return 0;
+	n = crm_rules_nnames(s->rules);
+	if ((s->feat_names = calloc(n + 1, sizeof(*s->feat_names))) == NULL)
+		return nomem(e);
+	for (i = 0; i < n; i++)
+		if (is_feature(s, crm_rules_name(s->rules, i)))
+			s->feat_names[s->nfeat++] = crm_rules_name(s->rules, i);
+	return 0;
+}
+
+/* The customer id of r, or NULL. */
+static const char *
+id_of(const struct crm_segment *s, const struct crm_rec *r, size_t *len)
+{
+	const char *f = s->o->id_field;
+	long i = crm_rec_find(r, f, strlen(f));
+
+	if (i < 0 || crm_rec_type(r, (size_t)i) == CRM_NULL)
+		return NULL;
+	return crm_rec_value(r, (size_t)i, len);
+}
+
+/*
+ * Fetch r's customer features into s->feat when one of names (n) is
+ * not a field of r; else leave s->feat empty.
+ */
+static int
+fetch_features(struct crm_segment *s, const struct crm_rec *r,
+    const char *const *names, size_t n, struct crm_err *e)
+{
+	const char *id;
+	size_t i, len;
+
+	crm_rec_clear(s->feat);
+	for (i = 0; i < n && has_name(r, names[i]); i++)
+		;
+	if (i == n)
+		return 0;
+	if (s->act == NULL) {
+		crm_err_set(e, s->act_err.code, "%s", s->act_err.msg);
+		return CRM_FILTER_FATAL;
+	}
+	if ((id = id_of(s, r, &len)) == NULL || len == 0) {
+		crm_err_field(e, s->o->id_field, strlen(s->o->id_field));
+		return crm_err_set(e, EX_DATAERR,
+		    "no customer id for the features from the store");
+	}
+	return crm_activity_get(s->act, id, len, s->feat, e) == -1
+		   ? CRM_FILTER_FATAL
+		   : 0;
+}
+
+/* Evaluate the rules for r, append its tags and keep them in the store. */
+static int
+tag_record(
+    struct crm_segment *s, struct crm_rec *r, int untyped, struct crm_err *e)
+{
+	struct crm_rules_src src[2];
+	const char *id = NULL;
+	size_t i, t, len = 0;
+	int rc;
+
+	if (s->rules == NULL)
+		return 0;
+	if ((rc = fetch_features(s, r, s->feat_names, s->nfeat, e)) < 0)
+		return rc;
+	src[0].rec = r;
+	src[0].untyped = untyped;
+	src[1].rec = s->feat;
+	src[1].untyped = 0;
+	if (crm_rules_eval(s->rules, src, 2, e) == -1)
+		return -1;
+	for (t = 0; t < s->ntag; t++)
+		s->tag[t].on = 0;
+	for (i = 0; i < crm_rules_count(s->rules); i++) {
+		t = s->rule_tag[i];
+		if (!s->tag[t].on && crm_rules_match(s->rules, i)) {
+			s->tag[t].on = 1;
+			s->tag[t].rule = s->rule_text[i];
+		}
+	}
+	crm_buf_reset(&s->buf);
+	for (t = 0; t < s->ntag; t++)
+		if (s->tag[t].on &&
+		    ((s->buf.len > 0 && crm_buf_addc(&s->buf, ';') == -1) ||
+			crm_buf_adds(&s->buf, s->tag[t].name) == -1))
+			return nomem(e);
+	if (s->tagdb != NULL) {
+		if ((id = id_of(s, r, &len)) == NULL || len == 0) {
+			crm_err_field(
+			    e, s->o->id_field, strlen(s->o->id_field));
+			return crm_err_set(e, EX_DATAERR,
+			    "no customer id to keep the tags under");
+		}
+		for (t = 0; t < s->ntag; t++)
+			if (crm_tags_put(s->tagdb, id, len, s->tag[t].name,
+				s->tag[t].rule, s->tag[t].on, e) == -1)
+				return CRM_FILTER_FATAL;
+	}
+	if (crm_rec_put(r, "tags", s->buf.p ? s->buf.p : "", s->buf.len,
+		CRM_STRING) == -1)
+		return nomem(e);
+	return 0;
+}
+
+/* ==== Records ==== */
+
+/*
+ * The number in field name of r (or of feat) into *v: NAN when it is
+ * missing, blank or null; -1 with e filled when it is not a number.
+ */
+static int
+number_of(const struct crm_rec *r, const struct crm_rec *feat, const char *name,
+    double *v, struct crm_err *e)
+{
+	long i = crm_rec_find(r, name, strlen(name));
+	long long iv;
+	const char *p;
+	size_t len;
+
+	if (i < 0 && feat != NULL) {
+		r = feat;
+		i = crm_rec_find(r, name, strlen(name));
+	}
+	*v = NAN;
+	if (i < 0)
+		return 0;
+	switch (crm_rec_type(r, (size_t)i)) {
+	case CRM_NULL:
+		return 0;
+	case CRM_TRUE:
+	case CRM_FALSE:
+		*v = crm_rec_type(r, (size_t)i) == CRM_TRUE;
+		return 0;
+	default:
+		break;
+	}
+	p = crm_rec_value(r, (size_t)i, &len);
+	switch (crm_rules_number(p, len, &iv, v)) {
+	case 0:
+		return 0;
+	case 1:
+		*v = (double)iv;
+		return 0;
+	case 2:
+		if (isfinite(*v))
+			return 0;
+		break;
+	default:
+		break;
+	}
+	crm_err_field(e, name, strlen(name));
+	return crm_err_set(e, EX_DATAERR, "'%.*s' is not a number",
+	    (int)(len > 40 ? 40 : len), p);
+}
+
+/* Room for one more held record. */
+static int
+grow(struct crm_segment *s, size_t d)
+{
+	size_t cap = s->cap ? 2 * s->cap : 1024;
+	size_t *h;
+	unsigned char *u;
+	double *p;
+
+	if ((h = crm_reallocarray(s->held, cap, sizeof(*h))) == NULL)
+		return -1;
+	s->held = h;
+	if ((u = crm_reallocarray(s->untyped, cap, 1)) == NULL)
+		return -1;
+	s->untyped = u;
+	if ((p = crm_reallocarray(s->rfm, cap, 3 * sizeof(*p))) == NULL)
+		return -1;
+	s->rfm = p;
+	if ((p = crm_reallocarray(s->km, cap, (d ? d : 1) * sizeof(*p))) ==
+	    NULL)
+		return -1;
+	s->km = p;
+	s->cap = cap;
+	return 0;
+}
+
+/*
+ * Keep a copy of r for RFM and k-means with its values; store values
+ * that r lacks are appended to it.
+ */
+static int
+hold_record(
+    struct crm_segment *s, struct crm_rec *r, int untyped, struct crm_err *e)
+{
+	const struct crm_segment_opts *o = s->o;
+	size_t d = o->k > 0 ? o->nkm : 0, i, len;
+	double rfm[3], *km;
+	const char *v;
+	int rc;
+
+	if (s->n == s->cap && grow(s, d) == -1)
+		return nomem(e);
+	crm_rec_clear(s->feat);
+	if (s->st != NULL && o->rfm &&
+	    (rc = fetch_features(s, r, o->rfm_fields, 3, e)) < 0)
+		return rc;
+	if (s->st != NULL && o->k > 0 && crm_rec_count(s->feat) == 0 &&
+	    (rc = fetch_features(s, r, o->km_fields, d, e)) < 0)
+		return rc;
+	for (i = 0; o->rfm && i < 3; i++)
+		if (number_of(r, s->feat, o->rfm_fields[i], &rfm[i], e) == -1)
+			return -1;
+	if (o->rfm && (isnan(rfm[0]) || isnan(rfm[1]) || isnan(rfm[2])))
+		rfm[0] = rfm[1] = rfm[2] = NAN;
+	km = s->km + s->n * d;
+	for (i = 0; i < d; i++) {
+		if (number_of(r, s->feat, o->km_fields[i], &km[i], e) == -1)
+			return -1;
+		if (o->log && km[i] <= -1) {
+			crm_err_field(
+			    e, o->km_fields[i], strlen(o->km_fields[i]));
+			return crm_err_set(e, EX_DATAERR,
+			    "%g has no log(1 + value) (--log)", km[i]);
+		}
+		if (o->log)
+			km[i] = log1p(km[i]);
+	}
+	/* the store's values go on the record */
+	for (i = 0; i < crm_rec_count(s->feat); i++) {
+		const char *name = crm_rec_name(s->feat, i, &len);
+		size_t j, use = 0;
+
+		for (j = 0; o->rfm && j < 3; j++)
+			use |= strcmp(name, o->rfm_fields[j]) == 0;
+		for (j = 0; j < d; j++)
+			use |= strcmp(name, o->km_fields[j]) == 0;
+		if (!use || crm_rec_find(r, name, len) >= 0)
+			continue;
+		v = crm_rec_value(s->feat, i, &len);
+		if (crm_rec_put(r, name, v, len, crm_rec_type(s->feat, i)) ==
+		    -1)
+			return nomem(e);
+	}
+	s->held[s->n] = s->pack.len;
+	if (crm_rec_pack(r, &s->pack) == -1)
+		return nomem(e);
+	memcpy(s->rfm + 3 * s->n, rfm, sizeof(rfm));
+	s->untyped[s->n++] = (unsigned char)(untyped != 0);
+	return 0;
+}
+
+int
+crm_segment_add(struct crm_segment *s, struct crm_rec *r, int untyped,
+    int *held, struct crm_err *e)
+{
+	*held = s->hold;
+	if (s->hold)
+		return hold_record(s, r, untyped, e);
+	return tag_record(s, r, untyped, e);
+}
+
+void
+crm_segment_idle(void *arg)
+{
+	struct crm_segment *s = arg;
+
+	crm_tags_idle(s != NULL ? s->tagdb : NULL);
+}
+
+/* ==== RFM ==== */
+
+static const char *const segments[] = { "Champions", "Loyal",
+	"Potential loyalist", "New", "Promising", "Need attention",
+	"About to sleep", "At risk", "Cannot lose them", "Hibernating",
+	"Lost" };
+
+#define NSEG (sizeof(segments) / sizeof(segments[0]))
+
+const char *
+crm_segment_rfm_of(const unsigned char *score, size_t n, size_t i)
+{
+	if (score[i] == 0)
+		return NULL;
+	return crm_rfm_segment(
+	    score[i], crm_rfm_fm(score[n + i], score[2 * n + i]));
+}
+
+int
+crm_segment_rfm_scores(
+    const double *rfm, size_t n, unsigned char *score, struct crm_err *e)
+{
+	double *col;
+	size_t i, j;
+
+	if ((col = crm_reallocarray(NULL, n + 1, sizeof(*col))) == NULL)
+		return nomem(e);
+	for (j = 0; j < 3; j++) {
+		for (i = 0; i < n; i++)
+			col[i] = rfm[3 * i + j];
+		if (crm_rfm_scores(col, n, j == 0, score + j * n) == -1) {
+			free(col);
+			return nomem(e);
+		}
+	}
+	free(col);
+	return 0;
+}
+
+/* Score the held records into s->score and count the segments. */
+static int
+score_rfm(struct crm_segment *s, struct crm_err *e)
+{
+	size_t i, j, n = s->n, count[NSEG + 1];
+
+	memset(count, 0, sizeof(count));
+	if ((s->score = crm_reallocarray(NULL, n + 1, 3)) == NULL)
+		return nomem(e);
+	if (crm_segment_rfm_scores(s->rfm, n, s->score, e) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const char *seg = crm_segment_rfm_of(s->score, n, i);
+
+		for (j = 0; j < NSEG && seg != NULL; j++)
+			if (strcmp(seg, segments[j]) == 0)
+				break;
+		count[seg ? j : NSEG]++;
+	}
+	if (!s->o->quiet) {
+		for (j = 0; j < NSEG; j++)
+			crm_warnx("rfm: %-18s %7zu  %5.1f%%", segments[j],
+			    count[j],
+			    n ? 100.0 * (double)count[j] / (double)n : 0.0);
+		if (count[NSEG] > 0)
+			crm_warnx(
+			    "rfm: %-18s %7zu", "(no purchase)", count[NSEG]);
+	}
+	return 0;
+}
+
+/* Append held record i's RFM scores and segment to r. */
+static int
+put_rfm(struct crm_segment *s, size_t i, struct crm_rec *r)
+{
+	const char *seg = crm_segment_rfm_of(s->score, s->n, i);
+	size_t j;
+	char num;
+
+	for (j = 0; j < 3; j++) {
+		num = (char)('0' + s->score[j * s->n + i]);
+		if (crm_rec_put(r, rfm_names[j], &num, seg ? 1 : 0,
+			seg ? CRM_NUMBER : CRM_NULL) == -1)
+			return -1;
+	}
+	return crm_rec_put(r, rfm_names[3], seg ? seg : "",
+	    seg ? strlen(seg) : 0, seg ? CRM_STRING : CRM_NULL);
+}
+
+/* ==== k-means ==== */
+
+int
+crm_segment_renumber(int *label, size_t n, size_t k)
+{
+	size_t *count = calloc(k, sizeof(*count)), *first, i, j;
+	int *to = calloc(k, sizeof(*to)), *order = calloc(k, sizeof(*order));
+	int rc = -1;
+
+	first = calloc(k, sizeof(*first));
+	if (count == NULL || to == NULL || order == NULL || first == NULL)
+		goto out;
+	for (i = 0; i < k; i++)
+		first[i] = n;
+	for (i = 0; i < n; i++) {
+		if (count[label[i]]++ == 0)
+			first[label[i]] = i;
+	}
+	for (i = 0; i < k; i++)
+		order[i] = (int)i;
+	for (i = 1; i < k; i++) /* insertion sort: k is small */
+		for (j = i; j > 0; j--) {
+			int a = order[j - 1], b = order[j];
+
+			if (count[a] > count[b] ||
+			    (count[a] == count[b] && first[a] < first[b]))
+				break;
+			order[j - 1] = b;
+			order[j] = a;
+		}
+	for (i = 0; i < k; i++)
+		to[order[i]] = (int)i;
+	for (i = 0; i < n; i++)
+		label[i] = to[label[i]];
+	rc = 0;
+out:
+	free(count);
+	free(first);
+	free(to);
+	free(order);
+	return rc;
+}
+
+/* With km->auto_k, the k of the best silhouette into p->k. */
+static int
+choose_k(const double *x, size_t n, size_t d,
+    const struct crm_segment_kmeans *km, struct crm_kmeans_params *p,
+    struct crm_kmeans_result *res, struct crm_err *e)
+{
+	long distinct = crm_kmeans_distinct(x, n, d);
+	size_t kk, bestk = km->k;
+	double best = -2, sil;
+
+	if (distinct < 0)
+		return nomem(e);
+	if (distinct < 2) {
+		return crm_err_set(e, EX_DATAERR,
+		    "--auto-k needs 2 distinct points, the data has %ld",
+		    distinct);
+	}
+	for (kk = 2; kk <= km->k && kk <= (size_t)distinct; kk++) {
+		p->k = kk;
+		if (crm_kmeans(x, n, d, p, res, e) == -1)
+			return -1;
+		sil = crm_kmeans_silhouette(
+		    x, n, d, res->label, kk, CRM_SEGMENT_SAMPLE, km->seed);
+		if (!km->quiet)
+			crm_warnx("k-means: k=%zu inertia %.4f silhouette %.4f",
+			    kk, res->inertia, sil);
+		if (sil > best) {
+			best = sil;
+			bestk = kk;
+		}
+	}
+	p->k = bestk;
+	return 0;
+}
+
+int
+crm_segment_kmeans(double *x, size_t n, size_t d, struct crm_segment_kmeans *km,
+    int *label, double *dist, struct crm_err *e)
+{
+	struct crm_kmeans_params p;
+	struct crm_kmeans_result res;
+	double *centers;
+	size_t i;
+	int rc = -1;
+
+	memset(&res, 0, sizeof(res));
+	if ((centers = crm_reallocarray(NULL, km->k, d * sizeof(*centers))) ==
+	    NULL)
+		return nomem(e);
+	crm_standardize(x, n, d, NULL, NULL);
+	crm_kmeans_defaults(&p, km->k);
+	p.seed = km->seed;
+	p.restarts = km->restarts;
+	res.centers = centers;
+	res.label = label;
+	res.dist2 = dist;
+	if (km->auto_k && choose_k(x, n, d, km, &p, &res, e) == -1)
+		goto out;
+	if (crm_kmeans(x, n, d, &p, &res, e) == -1)
+		goto out;
+	if (crm_segment_renumber(label, n, p.k) == -1) {
+		nomem(e);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		dist[i] = sqrt(dist[i]);
+	km->chosen = p.k;
+	km->inertia = res.inertia;
+	km->iterations = res.iterations;
+	rc = 0;
+out:
+	free(centers);
+	return rc;
+}
+
+/*
+ * Cluster the held records that have every value: s->cluster (-1 for
+ * none) and s->cdist.
+ */
+static int
+cluster(struct crm_segment *s, struct crm_err *e)
+{
+	const struct crm_segment_opts *o = s->o;
+	struct crm_segment_kmeans km;
+	size_t d = o->nkm, n = 0, i, j;
+	double *x = NULL, *dist = NULL;
+	size_t *row = NULL;
+	int *label = NULL, rc = -1;
+
+	if ((x = crm_reallocarray(NULL, s->n + 1, d * sizeof(*x))) == NULL ||
+	    (row = crm_reallocarray(NULL, s->n + 1, sizeof(*row))) == NULL ||
+	    (label = crm_reallocarray(NULL, s->n + 1, sizeof(*label))) ==
+		NULL ||
+	    (dist = crm_reallocarray(NULL, s->n + 1, sizeof(*dist))) == NULL ||
+	    (s->cluster = crm_reallocarray(
+		 NULL, s->n + 1, sizeof(*s->cluster))) == NULL ||
+	    (s->cdist = crm_reallocarray(NULL, s->n + 1, sizeof(*s->cdist))) ==
+		NULL) {
+		nomem(e);
+		goto out;
+	}
+	for (i = 0; i < s->n; i++) {
+		const double *v = s->km + i * d;
+
+		for (j = 0; j < d && !isnan(v[j]); j++)
+			;
+		if (j < d)
+			continue;
+		memcpy(x + n * d, v, d * sizeof(*x));
+		row[n++] = i;
+	}
+	if (n == 0) {
+		crm_err_set(e, EX_DATAERR,
+		    "no record has a number in every field of --fields");
+		goto out;
+	}
+	memset(&km, 0, sizeof(km));
+	km.k = (size_t)o->k;
+	km.auto_k = o->auto_k;
+	km.restarts = (int)o->restarts;
+	km.seed = o->seed;
+	km.quiet = o->quiet;
+	if (crm_segment_kmeans(x, n, d, &km, label, dist, e) == -1)
+		goto out;
+	if (!o->quiet)
+		crm_warnx("k-means: %zu clusters of %zu records, inertia %.4f, "
+			  "best of %ld runs (%d iteration%s)",
+		    km.chosen, n, km.inertia, o->restarts, km.iterations,
+		    km.iterations == 1 ? "" : "s");
+	for (i = 0, j = 0; i < s->n; i++) {
+		if (j < n && row[j] == i) {
+			s->cluster[i] = label[j];
+			s->cdist[i] = dist[j++];
+		} else
+			s->cluster[i] = -1;
+	}
+	rc = 0;
+out:
+	free(x);
+	free(row);
+	free(label);
+	free(dist);
+	return rc;
+}
+
+/* Append held record i's cluster fields to r. */
+static int
+put_cluster(struct crm_segment *s, size_t i, struct crm_rec *r)
+{
+	int ok = s->cluster[i] >= 0, len = 0;
+	char num[64];
+
+	if (ok)
+		len = snprintf(num, sizeof(num), "%d", s->cluster[i]);
+	if (crm_rec_put(r, "cluster", num, (size_t)len,
+		ok ? CRM_NUMBER : CRM_NULL) == -1)
+		return -1;
+	if (ok)
+		len = snprintf(num, sizeof(num), "%.6f", s->cdist[i]);
+	return crm_rec_put(r, "cluster_distance", num, (size_t)len,
+	    ok ? CRM_NUMBER : CRM_NULL);
+}
+
+/* ==== The end ==== */
+
+int
+crm_segment_finish(struct crm_segment *s,
+    int (*emit)(void *arg, const struct crm_rec *r, struct crm_err *e),
+    void *arg, struct crm_err *e)
+{
+	struct crm_rec *r = s->out;
+	size_t i;
+	int rc;
+
+	if (s->n == 0)
+		return 0;
+	if ((s->o->rfm && score_rfm(s, e) == -1) ||
+	    (s->o->k > 0 && cluster(s, e) == -1))
+		return -1;
+	for (i = 0; i < s->n; i++) {
+		if (crm_rec_unpack(r, s->pack.p + s->held[i]) == 0 ||
+		    (s->o->rfm && put_rfm(s, i, r) == -1) ||
+		    (s->o->k > 0 && put_cluster(s, i, r) == -1))
+			return nomem(e);
+		rc = tag_record(s, r, s->untyped[i], e);
+		if (rc == CRM_FILTER_FATAL ||
+		    (rc == -1 && e->code != EX_DATAERR))
+			return -1;
+		if (rc == -1) {
+			/* rules that fail on a record: report, write it on */
+			e->line = crm_rec_line(r);
+			crm_report(e);
+			crm_err_clear(e);
+			s->failed++;
+		}
+		if (emit(arg, r, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+size_t
+crm_segment_failed(const struct crm_segment *s)
+{
+	return s->failed;
+}
+
+int
+crm_segment_source(
+    struct crm_segment *s, struct crm_source *src, struct crm_err *e)
+{
+	struct crm_activity_opts ao;
+
+	if (check_store(s, e) == -1) {
+		e->file = crm_store_path(s->st);
+		return -1;
+	}
+	memset(&ao, 0, sizeof(ao));
+	ao.as_of = crm_activity_as_of(s->act);
+	ao.id_field = s->o->id_field;
+	ao.events_too = 1;
+	return crm_activity_source(s->st, &ao, 0, src, e);
+}
+
+/* ==== Open and close ==== */
+
+/* Open the store and its customer features and tags table. */
+static int
+open_store(struct crm_segment *s, struct crm_err *e)
+{
+	const struct crm_segment_opts *o = s->o;
+	struct crm_activity_opts ao;
+
+	if ((s->st = crm_store_open(o->db, (int)o->busy_ms, e)) == NULL)
+		return -1;
+	memset(&ao, 0, sizeof(ao));
+	ao.as_of = o->as_of;
+	ao.id_field = o->id_field;
+	ao.events_too = 1;
+	if ((s->act = crm_activity_open(s->st, &ao, e)) == NULL) {
+		if (e->code == EX_USAGE)
+			return crm_err_set(e, EX_USAGE,
+			    "bad --as-of '%s': want a day, YYYY-MM-DD",
+			    o->as_of);
+		/* a store without events: an error only if features are read */
+		if (e->code != EX_DATAERR || o->from_store)
+			return -1;
+		s->act_err = *e;
+		crm_err_clear(e);
+	}
+	if (s->rules != NULL && (s->tagdb = crm_tags_open(s->st, e)) == NULL)
+		return -1;
+	return 0;
+}
+
+struct crm_segment *
+crm_segment_new(const struct crm_segment_opts *o, struct crm_err *e)
+{
+	struct crm_segment *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		nomem(e);
+		return NULL;
+	}
+	s->o = o;
+	s->hold = o->rfm || o->k > 0;
+	crm_buf_init(&s->buf);
+	crm_buf_init(&s->pack);
+	if ((s->feat = crm_rec_new()) == NULL ||
+	    (s->out = crm_rec_new()) == NULL) {
+		nomem(e);
+		goto fail;
+	}
+	if (load_rules(s, e) == -1)
+		goto fail;
+	crm_err_clear(e);
+	if ((o->db != NULL && open_store(s, e) == -1) ||
+	    feature_names(s, e) == -1)
+		goto fail;
+	return s;
+fail:
+	crm_segment_close(s, NULL);
+	return NULL;
+}
+
+int
+crm_segment_close(struct crm_segment *s, struct crm_err *e)
+{
+	struct crm_err e2;
+	size_t i;
+	int rc = 0;
+
+	if (s == NULL)
+		return 0;
+	crm_err_clear(&e2);
+	if (crm_tags_close(s->tagdb, e ? e : &e2) == -1)
+		rc = -1;
+	crm_buf_release(&s->pack);
+	crm_rec_free(s->out);
+	free(s->held);
+	free(s->score);
+	free(s->cluster);
+	free(s->cdist);
+	free(s->untyped);
+	free(s->rfm);
+	free(s->km);
+	for (i = 0; s->rules != NULL && i < crm_rules_count(s->rules); i++)
+		free(s->rule_text[i]);
+	free(s->rule_text);
+	free(s->rule_tag);
+	free(s->tag);
+	free(s->feat_names);
+	crm_rules_free(s->rules);
+	for (i = 0; s->files != NULL && i < s->o->nrules; i++)
+		crm_rulefile_release(&s->files[i]);
+	free(s->files);
+	crm_rec_free(s->feat);
+	crm_buf_release(&s->buf);
+	crm_activity_close(s->act);
+	crm_store_close(s->st);
+	free(s);
+	return rc;
+}

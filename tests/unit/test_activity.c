@@ -1,0 +1,126 @@
+/*
+ * test_activity: unit tests for the record source over the store's
+ * customers (crm_activity_source in lib/activity.c), the input of
+ * `crm-churn --from-store`: one record per customer in customer_id order
+ * with its features and label, numbered from 1, only the labelled ones
+ * when asked, read from a snapshot that the run's own writes do not
+ * reach.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "activity.h"
+#include "err.h"
+#include "filter.h"
+#include "rec.h"
+#include "store.h"
+#include "tap.h"
+
+static char dir[] = "/tmp/crm-test-activity.XXXXXX";
+static char path[sizeof(dir) + 16];
+
+static const char *const names[] = { "orders", "spend", "tenure_days" };
+
+/* Read every record of a source: "id:label:line;..." into out. */
+static int
+drain(struct crm_source *src, char *out, size_t n)
+{
+	struct crm_rec *r = crm_rec_new();
+	struct crm_err e;
+	size_t len, at = 0;
+	int rc;
+
+	out[0] = '\0';
+	crm_err_clear(&e);
+	while ((rc = src->next(src->arg, r, &e)) == 1) {
+		const char *id = crm_rec_text(r, "customer_id", &len);
+		const char *label = crm_rec_text(r, "churned", &len);
+		const char *orders = crm_rec_text(r, "orders", &len);
+
+		at += (size_t)snprintf(out + at, n - at, "%s:%s:%lu:%s;",
+		    id ? id : "?", label ? label : "-", crm_rec_line(r),
+		    orders ? orders : "-");
+	}
+	src->close(src->arg);
+	crm_rec_free(r);
+	return rc;
+}
+
+static int
+exec(struct crm_store *st, const char *sql)
+{
+	return sqlite3_exec(crm_store_db(st), sql, NULL, NULL, NULL) ==
+		       SQLITE_OK
+		   ? 0
+		   : -1;
+}
+
+int
+main(void)
+{
+	struct crm_activity_opts o;
+	struct crm_source src;
+	struct crm_store *st;
+	struct crm_err e;
+	char got[512];
+
+	if (mkdtemp(dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	snprintf(path, sizeof(path), "%s/crm.db", dir);
+	crm_err_clear(&e);
+	st = crm_store_open(path, 1000, &e);
+	TAP_OK(st != NULL, "a store: %s", e.msg);
+	if (st == NULL)
+		return tap_done();
+	TAP_OK(
+	    exec(st, "INSERT INTO customers(customer_id, signup_date, extra) "
+		     "VALUES ('A', '2024-01-01', '{\"churned\":\"yes\"}'),"
+		     " ('B', '2024-01-01', '{}'),"
+		     " ('C', '2024-02-01', '{\"churned\":\"no\"}');"
+		     "INSERT INTO events(event_key, customer_id, time, type, "
+		     "amount) VALUES ('e1', 'A', '2024-03-01T10:00:00Z', "
+		     "'order', "
+		     "10), ('e2', 'C', '2024-03-02T10:00:00Z', 'order', 5),"
+		     " ('e3', 'C', '2024-03-03T10:00:00Z', 'order', 7)") == 0,
+	    "customers and events");
+
+	memset(&o, 0, sizeof(o));
+	o.names = names;
+	o.nnames = 3;
+	o.id_field = "customer_id";
+	o.extra = "churned";
+	TAP_OK(crm_activity_source(st, &o, 1, &src, &e) == 0,
+	    "a source of the labelled customers: %s", e.msg);
+	TAP_STR(src.name, "store", "named store in messages");
+	TAP_OK(src.fmt == CRM_FMT_JSONL, "JSONL-typed records");
+	/* the run's own write, after the snapshot was taken */
+	TAP_OK(exec(st, "INSERT INTO customers(customer_id, extra) VALUES "
+			"('AA', '{\"churned\":\"yes\"}')") == 0,
+	    "a write through the store while the source is open");
+	TAP_OK(drain(&src, got, sizeof(got)) == 0, "read to the end");
+	TAP_STR(got, "A:yes:1:1;C:no:2:2;",
+	    "labelled customers only, by id, numbered, with their features; "
+	    "not the run's own write");
+
+	TAP_OK(crm_activity_source(st, &o, 0, &src, &e) == 0, "every customer");
+	drain(&src, got, sizeof(got));
+	TAP_STR(got, "A:yes:1:1;AA:yes:2:0;B:-:3:0;C:no:4:2;",
+	    "a new snapshot sees the write; unlabelled customers too");
+
+	o.as_of = NULL;
+	o.names = (const char *const[]){ "no_such_feature" };
+	o.nnames = 1;
+	TAP_OK(crm_activity_source(st, &o, 0, &src, &e) == -1 &&
+		   strstr(e.msg, "no_such_feature") != NULL,
+	    "an unknown feature is an error: %s", e.msg);
+
+	crm_store_close(st);
+	snprintf(got, sizeof(got), "rm -rf '%s'", dir);
+	if (system(got) != 0)
+		perror("rm");
+	return tap_done();
+}

@@ -28,61 +28,58 @@ static const char synopsis[] =
     "       crm-intent label --db FILE [--source NAME] [common options]\n"
     "                  [file ...]\n";
 
-enum {
-	OPT_BITS = CRM_OPT_OWN,
-	OPT_COST,
-	OPT_EXPLAIN,
-	OPT_FIELD,
-	OPT_ID_FIELD,
-	OPT_JSON,
-	OPT_LABEL_FIELD,
-	OPT_MAX_TEXT,
-	OPT_MIN_CONF,
-	OPT_MIN_DF,
-	OPT_MODEL,
-	OPT_MODEL_FILE,
-	OPT_MODEL_VERSION,
-	OPT_SEED,
-	OPT_SOURCE,
-	OPT_TEXT_FIELD,
-	OPT_TOP,
-	OPT_WITH_LABELS
+struct opts {
+	struct crm_common c;
+	struct crm_intent_opts io;
+	int json;
 };
 
+/* Set by crm_getopt() from the table, the typed entries directly. */
+static struct opts o;
+
+enum { OPT_BITS = CRM_OPT_OWN, OPT_COST, OPT_MIN_CONF, OPT_MIN_DF, OPT_SEED };
+
 static const struct crm_optdef options[] = {
-	{ "bits", OPT_BITS, "N", "train: 2^N feature hashes (22)" },
-	{ "cost", OPT_COST, "C", "train: the SVM's cost C (1)" },
-	{ "db", CRM_OPT_DB, "FILE",
-	    "the store: models, decisions and labels\n(default: $CRM_DB)" },
-	{ "explain", OPT_EXPLAIN, "N",
-	    "append the N features that weighed most" },
-	{ "field", OPT_FIELD, "NAME",
-	    "name of the appended field (the model's name)" },
-	{ "id-field", OPT_ID_FIELD, "FIELD",
-	    "record key for the audit log and labels (id)" },
-	{ "json", OPT_JSON, NULL, "eval: print the metrics as JSON" },
-	{ "label-field", OPT_LABEL_FIELD, "FIELD",
-	    "train, eval, label: the label (the model's\nname)" },
-	{ "max-text", OPT_MAX_TEXT, "N",
-	    "reject texts longer than N bytes (100000)" },
-	{ "min-confidence", OPT_MIN_CONF, "P",
-	    "label as out_of_scope when the best score is\nbelow P" },
-	{ "min-df", OPT_MIN_DF, "N",
-	    "train: drop features seen in fewer than N texts\n(1)" },
-	{ "model", OPT_MODEL, "NAME",
-	    "the model (intent); intent and sentiment are\nbuilt in" },
-	{ "model-file", OPT_MODEL_FILE, "FILE",
-	    "read (write, to train) the model from FILE" },
-	{ "model-version", OPT_MODEL_VERSION, "N",
-	    "use version N of the model in the store" },
-	{ "seed", OPT_SEED, "N", "train: seed of the solver's order (1)" },
-	{ "source", OPT_SOURCE, "NAME", "label: who gave the labels (human)" },
-	{ "text-field", OPT_TEXT_FIELD, "FIELD",
-	    "the text to classify (text)" },
-	{ "top", OPT_TOP, "K", "append the K best labels with scores as JSON" },
-	{ "with-labels", OPT_WITH_LABELS, NULL,
+	CRM_OPT("bits", OPT_BITS, "N", "train: 2^N feature hashes (22)"),
+	CRM_OPT("cost", OPT_COST, "C", "train: the SVM's cost C (1)"),
+	CRM_OPT("db", CRM_OPT_DB, "FILE",
+	    "the store: models, decisions and labels\n(default: $CRM_DB)"),
+	CRM_OPT_LONG("explain", "N", "append the N features that weighed most",
+	    &o.io.explain, 1, 100),
+	CRM_OPT_STR("field", "NAME",
+	    "name of the appended field (the model's name)", &o.io.field),
+	CRM_OPT_STR("id-field", "FIELD",
+	    "record key for the audit log and labels (id)", &o.io.id_field),
+	CRM_OPT_FLAG("json", 0, "eval: print the metrics as JSON", &o.json),
+	CRM_OPT_STR("label-field", "FIELD",
+	    "train, eval, label: the label (the model's\nname)",
+	    &o.io.label_field),
+	CRM_OPT_LONG("max-text", "N",
+	    "reject texts longer than N bytes (100000)", &o.io.max_text, 1,
+	    1L << 30),
+	CRM_OPT("min-confidence", OPT_MIN_CONF, "P",
+	    "label as out_of_scope when the best score is\nbelow P"),
+	CRM_OPT("min-df", OPT_MIN_DF, "N",
+	    "train: drop features seen in fewer than N texts\n(1)"),
+	CRM_OPT_STR("model", "NAME",
+	    "the model (intent); intent and sentiment are\nbuilt in",
+	    &o.io.model),
+	CRM_OPT_STR("model-file", "FILE",
+	    "read (write, to train) the model from FILE", &o.io.model_file),
+	CRM_OPT_LONG("model-version", "N",
+	    "use version N of the model in the store", &o.io.model_version, 1,
+	    1L << 40),
+	CRM_OPT("seed", OPT_SEED, "N", "train: seed of the solver's order (1)"),
+	CRM_OPT_STR("source", "NAME", "label: who gave the labels (human)",
+	    &o.io.source),
+	CRM_OPT_STR("text-field", "FIELD", "the text to classify (text)",
+	    &o.io.text_field),
+	CRM_OPT_LONG("top", "K", "append the K best labels with scores as JSON",
+	    &o.io.top, 1, 1000),
+	CRM_OPT_FLAG("with-labels", 0,
 	    "train: add the store's human labels, which\nwin over the "
-	    "input's for the same text" },
+	    "input's for the same text",
+	    &o.io.with_labels),
 	CRM_OPTDEF_END,
 };
 
@@ -101,15 +98,8 @@ static const struct crm_cmd cmd = {
 /* in the order of enum crm_intent_verb, after predict */
 static const char *const verbs[] = { "train", "eval", "label", NULL };
 
-struct opts {
-	struct crm_common c;
-	struct crm_intent_opts io;
-	int json;
-};
-
-/* One run: the options, the pipeline, and whether the summary is out. */
+/* One run: the pipeline, and whether the summary is out. */
 struct run {
-	struct opts *o;
 	struct crm_intent *it;
 	int summarized;
 };
@@ -162,18 +152,17 @@ opt_double(
 }
 
 static void
-parse_opts(int argc, char **argv, enum crm_intent_verb verb, struct opts *o)
+parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 {
-	struct crm_intent_opts *io = &o->io;
+	struct crm_intent_opts *io = &o.io;
 	const char *arg;
 	int k;
 
-	memset(o, 0, sizeof(*o));
-	crm_common_init(&o->c);
+	crm_common_init(&o.c);
 	crm_intent_opts_init(io);
 	io->verb = verb;
 	io->warn = warn;
-	while ((k = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
+	while ((k = crm_getopt(&cmd, &o.c, argc, argv, &arg)) != -1) {
 		switch (k) {
 		case OPT_BITS:
 			io->tp.text.bits =
@@ -183,26 +172,6 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb, struct opts *o)
 			io->tp.c =
 			    opt_double("--cost", arg, 1e-6, 1e6, "1e-6 to 1e6");
 			break;
-		case OPT_EXPLAIN:
-			io->explain =
-			    crm_opt_long(synopsis, "--explain", arg, 1, 100);
-			break;
-		case OPT_FIELD:
-			io->field = arg;
-			break;
-		case OPT_ID_FIELD:
-			io->id_field = arg;
-			break;
-		case OPT_JSON:
-			o->json = 1;
-			break;
-		case OPT_LABEL_FIELD:
-			io->label_field = arg;
-			break;
-		case OPT_MAX_TEXT:
-			io->max_text = crm_opt_long(
-			    synopsis, "--max-text", arg, 1, 1L << 30);
-			break;
 		case OPT_MIN_CONF:
 			io->min_conf =
 			    opt_double("--min-confidence", arg, 0, 1, "0 to 1");
@@ -211,54 +180,32 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb, struct opts *o)
 			io->tp.min_df = (int)crm_opt_long(
 			    synopsis, "--min-df", arg, 1, 1000000);
 			break;
-		case OPT_MODEL:
-			io->model = arg;
-			break;
-		case OPT_MODEL_FILE:
-			io->model_file = arg;
-			break;
-		case OPT_MODEL_VERSION:
-			io->model_version = crm_opt_long(
-			    synopsis, "--model-version", arg, 1, 1L << 40);
-			break;
 		case OPT_SEED:
 			io->tp.seed = (unsigned long)crm_opt_long(
 			    synopsis, "--seed", arg, 0, 4294967295L);
-			break;
-		case OPT_SOURCE:
-			io->source = arg;
-			break;
-		case OPT_TEXT_FIELD:
-			io->text_field = arg;
-			break;
-		case OPT_TOP:
-			io->top = crm_opt_long(synopsis, "--top", arg, 1, 1000);
-			break;
-		case OPT_WITH_LABELS:
-			io->with_labels = 1;
 			break;
 		}
 	}
 	if (*io->model == '\0')
 		crm_usage_error(synopsis, "--model needs a name");
-	if (verb == CRM_INTENT_TRAIN && o->c.db == NULL &&
+	if (verb == CRM_INTENT_TRAIN && o.c.db == NULL &&
 	    io->model_file == NULL)
 		crm_usage_error(synopsis, "train needs --db or --model-file to "
 					  "keep the model");
-	if (verb == CRM_INTENT_LABEL && o->c.db == NULL)
+	if (verb == CRM_INTENT_LABEL && o.c.db == NULL)
 		crm_usage_error(synopsis, "label needs --db");
-	if (io->with_labels && (verb != CRM_INTENT_TRAIN || o->c.db == NULL))
+	if (io->with_labels && (verb != CRM_INTENT_TRAIN || o.c.db == NULL))
 		crm_usage_error(synopsis, "--with-labels is for train with "
 					  "--db");
 	if (io->model_version != 0 &&
-	    (io->model_file != NULL || o->c.db == NULL))
+	    (io->model_file != NULL || o.c.db == NULL))
 		crm_usage_error(synopsis, "--model-version needs --db, and no "
 					  "--model-file");
-	if (o->json && o->c.fo.out_fmt != CRM_FMT_AUTO)
+	if (o.json && o.c.fo.out_fmt != CRM_FMT_AUTO)
 		crm_usage_error(synopsis, "--json or --output-format, not "
 					  "both");
 	if (verb != CRM_INTENT_PREDICT)
-		o->c.fo.no_output = 1;
+		o.c.fo.no_output = 1;
 	builtin(io);
 }
 
@@ -267,10 +214,10 @@ summary(struct run *run, struct crm_filter *f)
 {
 	unsigned long long read, written, rejected;
 
-	if (run->o->c.quiet || run->summarized++)
+	if (o.c.quiet || run->summarized++)
 		return;
 	crm_filter_counts(f, &read, &written, &rejected);
-	if (run->o->io.verb == CRM_INTENT_PREDICT)
+	if (o.io.verb == CRM_INTENT_PREDICT)
 		crm_warnx("read %llu, written %llu, rejected %llu", read,
 		    written, rejected);
 	else
@@ -297,14 +244,14 @@ train(struct run *run, struct crm_filter *f, struct crm_err *e)
 	}
 	if (crm_intent_finish(run->it, e) == -1)
 		return -1;
-	if (run->o->c.quiet)
+	if (o.c.quiet)
 		return 0;
 	crm_intent_trained(run->it, &t);
 	if (t.version > 0)
 		snprintf(where, sizeof(where), " version %ld", t.version);
 	crm_warnx("trained %s%s on %zu texts (%zu from human labels, %lu "
 		  "without words left out), %zu classes, %zu features",
-	    run->o->io.model, where, t.texts, t.from_labels, t.empty, t.classes,
+	    o.io.model, where, t.texts, t.from_labels, t.empty, t.classes,
 	    t.features);
 	if (t.cv_accuracy >= 0)
 		crm_warnx("accuracy on held-out folds %.4f", t.cv_accuracy);
@@ -319,7 +266,7 @@ eval_out(struct run *run, struct crm_filter *f, struct crm_err *e)
 	struct crm_buf b;
 	int rc;
 
-	if (run->o->c.fo.out_fmt != CRM_FMT_AUTO) {
+	if (o.c.fo.out_fmt != CRM_FMT_AUTO) {
 		if ((r = crm_rec_new()) == NULL)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 		rc = crm_intent_eval_record(run->it, r, e) == -1 ||
@@ -330,7 +277,7 @@ eval_out(struct run *run, struct crm_filter *f, struct crm_err *e)
 		return rc;
 	}
 	crm_buf_init(&b);
-	if (crm_intent_report(run->it, run->o->json, &b) == -1) {
+	if (crm_intent_report(run->it, o.json, &b) == -1) {
 		crm_buf_release(&b);
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	}
@@ -364,11 +311,11 @@ finish(void *arg, struct crm_filter *f, struct crm_err *e)
 {
 	struct run *run = arg;
 
-	if (run->o->io.verb == CRM_INTENT_TRAIN) {
+	if (o.io.verb == CRM_INTENT_TRAIN) {
 		summary(run, f); /* before train's report, as always */
 		return train(run, f, e);
 	}
-	if (run->o->io.verb == CRM_INTENT_EVAL)
+	if (o.io.verb == CRM_INTENT_EVAL)
 		return eval_out(run, f, e);
 	return 0;
 }
@@ -382,16 +329,14 @@ main(int argc, char **argv)
 		idle, finish };
 	struct crm_store *st = NULL;
 	struct crm_filter *f;
-	struct opts o;
 	struct run run;
 	struct crm_err e;
 	int rc;
 
 	crm_cli_init("crm-intent");
-	parse_opts(argc, argv,
-	    (enum crm_intent_verb)crm_cli_verb(&argc, argv, verbs), &o);
+	parse_opts(
+	    argc, argv, (enum crm_intent_verb)crm_cli_verb(&argc, argv, verbs));
 	memset(&run, 0, sizeof(run));
-	run.o = &o;
 	crm_err_clear(&e);
 	if (o.c.db != NULL &&
 	    (st = crm_store_open(o.c.db, (int)o.c.busy_ms, &e)) == NULL)

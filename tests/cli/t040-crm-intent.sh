@@ -134,17 +134,4 @@ t_run version-no-db 64 -- crm-intent --model-version 1 in/messages.jsonl
 t_run not-a-verb 66 -- crm-intent predict
 t_run train-no-dest 64 -- crm-intent train in/intents.train.jsonl
 t_ok "--help" crm-intent --help
-crm-intent --help >help.out
-t_ok "--help synopsis matches the man page" sh -c \
-    "sed -n '/^usage:/,/^\$/p' help.out | tr -s ' \n' ' ' | \
-    sed 's/usage: //' >syn.help; \
-    mandoc -Tascii '$TOP/man/crm-intent.1' | col -bx | \
-    sed -n '/^SYNOPSIS/,/^DESCRIPTION/p' | sed '1d;\$d' | tr -s ' \n' ' ' \
-    >syn.man; test \"\$(sed 's/ *\$//' syn.help)\" = \"\$(sed 's/^ *//;s/ *\$//' syn.man)\" || \
-    { cat syn.help; echo; cat syn.man; false; }"
-# --help and OPTIONS name the same options
-t_eq "--help options = the man page's OPTIONS" \
-    "$(sed -n 's/^  \(-., \)*\(--[a-z-]*\).*/\2/p' help.out | sort | tr '\n' ' ')" \
-    "$(sed -n 's/^\.It Fl \(. , Fl \)*\(-[a-z-]*\).*/-\2/p' \
-	"$TOP/man/crm-intent.1" | sort | tr '\n' ' ')"
 t_done

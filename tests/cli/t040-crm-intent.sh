@@ -22,6 +22,13 @@ acc=$(crm-intent eval -q in/intents.heldout.jsonl | sed -n \
 t_ok "built-in intent model: held-out accuracy $acc >= 0.90" ge "$acc" 0.90
 t_run heldout-sentiment 0 -- crm-intent eval -q --model sentiment --json \
     in/sentiment.heldout.jsonl
+# eval's figures as one record with --output-format (there are no folds).
+t_run eval-record-csv 0 -- crm-intent eval -q --output-format csv \
+    in/intents.heldout.jsonl
+t_run eval-record-jsonl 0 -- crm-intent eval --model sentiment \
+    --min-confidence 0.6 --output-format jsonl in/sentiment.heldout.jsonl
+t_run eval-json-and-format 64 -- crm-intent eval --json --output-format tsv \
+    in/intents.heldout.jsonl
 acc=$(crm-intent eval -q --model sentiment in/sentiment.heldout.jsonl |
     sed -n 's/.* accuracy=\([0-9.]*\).*/\1/p')
 t_ok "built-in sentiment model: held-out accuracy $acc >= 0.85" \

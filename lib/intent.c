@@ -1,0 +1,957 @@
+/*
+ * intent: the pipeline behind crm-intent (see intent.h).
+ */
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "audit.h"
+#include "buf.h"
+#include "filter.h"
+#include "intent.h"
+#include "jw.h"
+#include "metrics.h"
+#include "model.h"
+#include "norm.h"
+#include "rec.h"
+#include "store.h"
+#include "textclf.h"
+
+/* Human labels by text, sorted for lookup while training. */
+struct label {
+	char *text, *label;
+	size_t tlen, llen;
+	int used;
+};
+
+struct crm_intent {
+	struct crm_intent_opts o; /* label_field and field filled in */
+	struct crm_store *st;	  /* borrowed */
+	struct crm_textclf *m;
+	long version; /* of the model in the store; 0 for built-in or file */
+	struct crm_audit *audit;
+	struct crm_textclf_set *set;
+	struct label *labels;
+	size_t nlabels, labcap;
+	struct crm_confusion conf;
+	char **evnames; /* eval: model classes, out_of_scope, unknown labels */
+	size_t *evlen;
+	size_t nev;
+	double *prob;
+	struct crm_reason *reasons;
+	struct crm_buf buf, json, why; /* scratch, top, explain */
+	unsigned long empty; /* train: texts without words, left out */
+	struct crm_intent_trained trained;
+};
+
+void
+crm_intent_opts_init(struct crm_intent_opts *o)
+{
+	static const struct crm_textclf_params tp = CRM_TEXTCLF_PARAMS_DEFAULT;
+
+	memset(o, 0, sizeof(*o));
+	o->verb = CRM_INTENT_PREDICT;
+	o->tool = "crm-intent";
+	o->model = "intent";
+	o->text_field = "text";
+	o->id_field = "id";
+	o->source = "human";
+	o->max_text = 100000;
+	o->min_conf = -1;
+	o->tp = tp;
+}
+
+/* ==== Fields ==== */
+
+/*
+ * The string value of field name in r.  Returns 0, or -1 with e filled
+ * (EX_DATAERR) when it is missing, not text, empty or too long.
+ */
+static int
+get_text(const struct crm_intent *it, const struct crm_rec *r, const char *name,
+    const char **p, size_t *len, struct crm_err *e)
+{
+	long i = crm_rec_find(r, name, strlen(name));
+	enum crm_type t;
+
+	crm_err_field(e, name, strlen(name));
+	if (i < 0)
+		return crm_err_set(e, EX_DATAERR, "no field '%s'", name);
+	t = crm_rec_type(r, (size_t)i);
+	*p = crm_rec_value(r, (size_t)i, len);
+	if (t == CRM_NULL || (t == CRM_STRING && *len == 0))
+		return crm_err_set(e, EX_DATAERR, "empty %s", name);
+	/* a number is text too: labels 0 and 1, a message "404" */
+	if (t != CRM_STRING && t != CRM_NUMBER)
+		return crm_err_set(
+		    e, EX_DATAERR, "%s is not a string or a number", name);
+	if (*len > (size_t)it->o.max_text)
+		return crm_err_set(e, EX_DATAERR,
+		    "%s is %zu bytes, more than --max-text %ld", name, *len,
+		    it->o.max_text);
+	return 0;
+}
+
+/* The record key for the store, or NULL when the record has none. */
+static const char *
+get_key(const struct crm_intent *it, const struct crm_rec *r, size_t *len)
+{
+	long i = crm_rec_find(r, it->o.id_field, strlen(it->o.id_field));
+
+	if (i < 0 || crm_rec_type(r, (size_t)i) == CRM_NULL)
+		return NULL;
+	return crm_rec_value(r, (size_t)i, len);
+}
+
+/* Set the field named by the output field and suffix. */
+static int
+put_suffixed(struct crm_intent *it, struct crm_rec *r, const char *suffix,
+    const char *val, size_t len, enum crm_type type)
+{
+	crm_buf_reset(&it->buf);
+	if (crm_buf_addf(&it->buf, "%s%s", it->o.field, suffix) == -1)
+		return -1;
+	return crm_rec_put(r, it->buf.p, val, len, type);
+}
+
+/* A model text error as a record error. */
+static int
+text_error(const char *why, const char *field, struct crm_err *e)
+{
+	crm_err_field(e, field, strlen(field));
+	if (why == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return crm_err_set(e, EX_DATAERR, "%s", why);
+}
+
+/* ==== Predict ==== */
+
+int
+crm_intent_header(struct crm_intent *it, struct crm_rec *hdr, struct crm_err *e)
+{
+	if (crm_rec_put(hdr, it->o.field, "", 0, CRM_STRING) == -1 ||
+	    put_suffixed(it, hdr, "_score", "", 0, CRM_STRING) == -1 ||
+	    (it->o.top > 0 &&
+		put_suffixed(it, hdr, "_top", "", 0, CRM_STRING) == -1) ||
+	    (it->o.explain > 0 &&
+		put_suffixed(it, hdr, "_reasons", "", 0, CRM_STRING) == -1))
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* The top K labels as JSON, best first, into it->json. */
+static int
+top_json(struct crm_intent *it)
+{
+	size_t k = crm_textclf_classes(it->m), n, i, j, best, len;
+	char *taken;
+	const char *name;
+	struct crm_jw w;
+
+	if ((taken = calloc(k, 1)) == NULL)
+		return -1;
+	n = (size_t)it->o.top < k ? (size_t)it->o.top : k;
+	crm_buf_reset(&it->json);
+	crm_jw_init(&w, &it->json);
+	crm_jw_arr(&w);
+	for (i = 0; i < n; i++) {
+		for (j = 0, best = k; j < k; j++)
+			if (!taken[j] &&
+			    (best == k || it->prob[j] > it->prob[best]))
+				best = j;
+		taken[best] = 1;
+		name = crm_textclf_class(it->m, best, &len);
+		crm_jw_obj(&w);
+		crm_jw_key(&w, "label");
+		crm_jw_strn(&w, name, len);
+		crm_jw_key(&w, "score");
+		crm_jw_num(&w, "%.4f", it->prob[best]);
+		crm_jw_end(&w);
+	}
+	free(taken);
+	crm_jw_end(&w);
+	return crm_jw_done(&w);
+}
+
+/* The reasons of class k for text as JSON into it->why. */
+static int
+reasons_json(struct crm_intent *it, const char *text, size_t len, size_t k,
+    struct crm_err *e)
+{
+	const char *why;
+	long n, i;
+	struct crm_jw w;
+
+	n = crm_textclf_explain(
+	    it->m, text, len, k, it->reasons, (size_t)it->o.explain, &why);
+	if (n == -1)
+		return text_error(why, it->o.text_field, e);
+	crm_buf_reset(&it->why);
+	crm_jw_init(&w, &it->why);
+	crm_jw_arr(&w);
+	for (i = 0; i < n; i++) {
+		crm_jw_obj(&w);
+		crm_jw_key(&w, "feature");
+		crm_jw_str(&w, it->reasons[i].name);
+		crm_jw_key(&w, "weight");
+		crm_jw_num(&w, "%.4f", it->reasons[i].weight);
+		crm_jw_end(&w);
+	}
+	crm_jw_end(&w);
+	if (crm_jw_done(&w) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+long
+crm_intent_classify(struct crm_intent *it, const char *text, size_t len,
+    const char **label, size_t *llen, double *score, struct crm_err *e)
+{
+	const char *why;
+	long best;
+
+	if (it->m == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "no model to classify with");
+	if ((best = crm_textclf_predict(it->m, text, len, it->prob, &why)) ==
+	    -1)
+		return text_error(why, it->o.text_field, e);
+	if (it->o.min_conf >= 0 && it->prob[best] < it->o.min_conf) {
+		*label = CRM_INTENT_OUT_OF_SCOPE;
+		*llen = strlen(CRM_INTENT_OUT_OF_SCOPE);
+	} else
+		*label = crm_textclf_class(it->m, (size_t)best, llen);
+	if (score != NULL)
+		*score = it->prob[best];
+	return best;
+}
+
+static int
+predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
+{
+	const char *text, *label, *key;
+	size_t len, llen, klen = 0;
+	char score[32];
+	long best;
+	int n;
+
+	if (get_text(it, r, it->o.text_field, &text, &len, e) == -1)
+		return -1;
+	if ((best = crm_intent_classify(
+		 it, text, len, &label, &llen, NULL, e)) == -1)
+		return -1;
+	/* text points into r: use it before r changes */
+	if (it->o.explain > 0 &&
+	    reasons_json(it, text, len, (size_t)best, e) == -1)
+		return -1;
+	if (it->o.top > 0 && top_json(it) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	n = snprintf(score, sizeof(score), "%.4f", it->prob[best]);
+	if (crm_rec_put(r, it->o.field, label, llen, CRM_STRING) == -1 ||
+	    put_suffixed(it, r, "_score", score, (size_t)n, CRM_NUMBER) == -1 ||
+	    (it->o.top > 0 && put_suffixed(it, r, "_top", it->json.p,
+				  it->json.len, CRM_JSON) == -1) ||
+	    (it->o.explain > 0 && put_suffixed(it, r, "_reasons", it->why.p,
+				      it->why.len, CRM_JSON) == -1))
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (it->audit != NULL) {
+		key = get_key(it, r, &klen);
+		crm_err_field(e, "", 0);
+		if (crm_audit_add(it->audit, key, klen, label, llen,
+			it->prob[best], it->o.explain ? it->why.p : NULL,
+			it->why.len, e) == -1)
+			return CRM_FILTER_FATAL;
+	}
+	return 0;
+}
+
+void
+crm_intent_idle(void *arg)
+{
+	crm_audit_idle(((struct crm_intent *)arg)->audit);
+}
+
+/* ==== Train ==== */
+
+static int
+label_cmp(const void *a, const void *b)
+{
+	const struct label *x = a, *y = b;
+
+	return crm_bytes_cmp(x->text, x->tlen, y->text, y->tlen);
+}
+
+/* Keep one human label; a later one for the same text wins. */
+static int
+keep_label(
+    void *arg, const char *text, size_t tlen, const char *label, size_t llen)
+{
+	struct crm_intent *it = arg;
+	struct label *l;
+
+	if (it->nlabels == it->labcap) {
+		size_t c = it->labcap ? 2 * it->labcap : 64;
+
+		if ((l = crm_reallocarray(it->labels, c, sizeof(*l))) == NULL)
+			return -1;
+		it->labels = l;
+		it->labcap = c;
+	}
+	l = &it->labels[it->nlabels];
+	memset(l, 0, sizeof(*l));
+	if ((l->text = malloc(tlen + 1)) == NULL ||
+	    (l->label = malloc(llen + 1)) == NULL) {
+		free(l->text);
+		return -1;
+	}
+	memcpy(l->text, text, tlen + 1);
+	memcpy(l->label, label, llen + 1);
+	l->tlen = tlen;
+	l->llen = llen;
+	it->nlabels++;
+	return 0;
+}
+
+/* Load the human labels of the model's task, the newest for each text. */
+static int
+load_labels(struct crm_intent *it, struct crm_err *e)
+{
+	size_t i, j;
+
+	if (crm_labels_each(it->st, it->o.model, keep_label, it, e) == -1) {
+		if (e->code == 0)
+			crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return -1;
+	}
+	if (it->nlabels == 0)
+		return 0;
+	/* the newest label of a text wins: sort by text, keep the last id */
+	for (i = 0; i < it->nlabels; i++)
+		it->labels[i].used = (int)i;
+	qsort(it->labels, it->nlabels, sizeof(*it->labels), label_cmp);
+	for (i = j = 0; i < it->nlabels; i++) {
+		if (j > 0 &&
+		    label_cmp(&it->labels[j - 1], &it->labels[i]) == 0) {
+			struct label *keep = &it->labels[j - 1];
+
+			if (it->labels[i].used > keep->used) {
+				free(keep->text);
+				free(keep->label);
+				*keep = it->labels[i];
+			} else {
+				free(it->labels[i].text);
+				free(it->labels[i].label);
+			}
+			continue;
+		}
+		it->labels[j++] = it->labels[i];
+	}
+	it->nlabels = j;
+	for (i = 0; i < it->nlabels; i++)
+		it->labels[i].used = 0;
+	return 0;
+}
+
+static struct label *
+find_label(struct crm_intent *it, const char *text, size_t len)
+{
+	struct label key;
+
+	if (it->nlabels == 0)
+		return NULL;
+	key.text = (char *)(uintptr_t)text;
+	key.tlen = len;
+	return bsearch(&key, it->labels, it->nlabels, sizeof(key), label_cmp);
+}
+
+static int
+add_example(struct crm_intent *it, const char *text, size_t len,
+    const char *label, size_t llen, struct crm_err *e)
+{
+	const char *why;
+	int rc;
+
+	if ((rc = crm_textclf_set_add(it->set, text, len, label, llen, &why)) ==
+	    -1)
+		return text_error(why, it->o.text_field, e);
+	it->empty += rc == 0;
+	return 0;
+}
+
+static int
+train_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
+{
+	const char *text, *label;
+	size_t len, llen;
+	struct label *l;
+
+	if (get_text(it, r, it->o.text_field, &text, &len, e) == -1 ||
+	    get_text(it, r, it->o.label_field, &label, &llen, e) == -1)
+		return -1;
+	if ((l = find_label(it, text, len)) != NULL) {
+		l->used = 1;
+		label = l->label;
+		llen = l->llen;
+	}
+	return add_example(it, text, len, label, llen, e);
+}
+
+/* The model's parameters and training figures as JSON; 0 or -1. */
+static int
+train_json(struct crm_intent *it, double secs, struct crm_buf *params,
+    struct crm_buf *metrics)
+{
+	const struct crm_textclf_params *p = &it->o.tp;
+	double cv = crm_textclf_cv_accuracy(it->m);
+	const double *cal = crm_textclf_calibration(it->m);
+	struct crm_jw w, v;
+	int i;
+
+	crm_jw_init(&w, params);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "bits");
+	crm_jw_int(&w, p->text.bits);
+	crm_jw_key(&w, "minn");
+	crm_jw_int(&w, p->text.minn);
+	crm_jw_key(&w, "maxn");
+	crm_jw_int(&w, p->text.maxn);
+	crm_jw_key(&w, "cjk_n");
+	crm_jw_int(&w, p->text.cjk_n);
+	crm_jw_key(&w, "word_n");
+	crm_jw_int(&w, p->text.word_n);
+	crm_jw_key(&w, "cost");
+	crm_jw_num(&w, "%g", p->c);
+	crm_jw_key(&w, "min_df");
+	crm_jw_int(&w, p->min_df);
+	crm_jw_key(&w, "seed");
+	crm_jw_int(&w, (long long)p->seed);
+	crm_jw_key(&w, "text_field");
+	crm_jw_str(&w, it->o.text_field);
+	crm_jw_key(&w, "label_field");
+	crm_jw_str(&w, it->o.label_field);
+	crm_jw_key(&w, "with_labels");
+	crm_jw_bool(&w, it->o.with_labels);
+	crm_jw_end(&w);
+
+	crm_jw_init(&v, metrics);
+	crm_jw_obj(&v);
+	crm_jw_key(&v, "texts");
+	crm_jw_int(&v, (long long)crm_textclf_set_size(it->set));
+	crm_jw_key(&v, "classes");
+	crm_jw_int(&v, (long long)crm_textclf_classes(it->m));
+	crm_jw_key(&v, "features");
+	crm_jw_int(&v, (long long)crm_textclf_features(it->m));
+	crm_jw_key(&v, "score_curve");
+	crm_jw_arr(&v);
+	for (i = 0; i < 3; i++)
+		crm_jw_num(&v, "%.6g", cal[i]);
+	crm_jw_end(&v);
+	crm_jw_key(&v, "train_seconds");
+	crm_jw_num(&v, "%.3f", secs);
+	if (cv >= 0) {
+		crm_jw_key(&v, "cv_accuracy");
+		crm_jw_num(&v, "%.4f", cv);
+	}
+	crm_jw_end(&v);
+	return crm_jw_done(&w) == -1 || crm_jw_done(&v) == -1 ? -1 : 0;
+}
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Tell the caller a human label was left out. */
+static void
+warn(struct crm_intent *it, size_t i, const struct crm_err *e)
+{
+	char msg[1280];
+
+	if (it->o.warn == NULL)
+		return;
+	snprintf(msg, sizeof(msg), "%s: label %zu of '%s' skipped: %s",
+	    it->st ? crm_store_path(it->st) : "", i + 1, it->o.model, e->msg);
+	it->o.warn(it->o.warn_arg, msg);
+}
+
+/* After the input: add unused human labels, train, keep the model. */
+static int
+train_finish(struct crm_intent *it, struct crm_err *e)
+{
+	struct crm_intent_trained *t = &it->trained;
+	struct crm_buf blob, params, metrics;
+	double t0 = now_s();
+	size_t i, added = 0;
+	long version = 0;
+	int rc = -1;
+
+	for (i = 0; i < it->nlabels; i++) {
+		struct label *l = &it->labels[i];
+
+		if (l->used)
+			continue;
+		if (add_example(it, l->text, l->tlen, l->label, l->llen, e) ==
+		    -1) {
+			if (e->code != EX_DATAERR)
+				return -1;
+			warn(it, i, e);
+			crm_err_clear(e);
+			continue;
+		}
+		added++;
+	}
+	if ((it->m = crm_textclf_train(it->set, &it->o.tp, e)) == NULL)
+		return -1;
+	crm_buf_init(&blob);
+	crm_buf_init(&params);
+	crm_buf_init(&metrics);
+	if (train_json(it, now_s() - t0, &params, &metrics) == -1 ||
+	    crm_textclf_save(it->m, &blob) == -1) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	if (it->o.model_file != NULL) {
+		if (crm_model_write_file(
+			it->o.model_file, blob.p, blob.len, e) == -1)
+			goto out;
+	} else if (it->st == NULL) {
+		crm_err_set(e, EX_USAGE,
+		    "no store and no model file to keep "
+		    "the model");
+		goto out;
+	} else if (crm_model_put(it->st, it->o.model, "text", params.p,
+		       metrics.p, blob.p, blob.len, &version, e) == -1)
+		goto out;
+	t->version = version;
+	t->texts = crm_textclf_set_size(it->set);
+	t->from_labels = added;
+	t->empty = it->empty;
+	t->classes = crm_textclf_classes(it->m);
+	t->features = crm_textclf_features(it->m);
+	t->cv_accuracy = crm_textclf_cv_accuracy(it->m);
+	rc = 0;
+out:
+	crm_buf_release(&blob);
+	crm_buf_release(&params);
+	crm_buf_release(&metrics);
+	return rc;
+}
+
+void
+crm_intent_trained(const struct crm_intent *it, struct crm_intent_trained *t)
+{
+	*t = it->trained;
+}
+
+/* ==== Eval ==== */
+
+/* The index of label in the eval class list, added when new. */
+static long
+eval_class(struct crm_intent *it, const char *label, size_t len)
+{
+	size_t i;
+	char **n;
+	size_t *l;
+
+	for (i = 0; i < it->nev; i++)
+		if (it->evlen[i] == len &&
+		    memcmp(it->evnames[i], label, len) == 0)
+			return (long)i;
+	if ((n = crm_reallocarray(it->evnames, it->nev + 1, sizeof(*n))) ==
+	    NULL)
+		return -1;
+	it->evnames = n;
+	if ((l = crm_reallocarray(it->evlen, it->nev + 1, sizeof(*l))) == NULL)
+		return -1;
+	it->evlen = l;
+	if ((n[it->nev] = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(n[it->nev], label, len);
+	n[it->nev][len] = '\0';
+	l[it->nev] = len;
+	if (crm_confusion_grow(&it->conf, it->nev + 1) == -1) {
+		free(n[it->nev]);
+		return -1;
+	}
+	return (long)it->nev++;
+}
+
+static int
+eval_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
+{
+	const char *text, *truth, *label;
+	size_t len, tlen, llen;
+	long t, p;
+
+	if (get_text(it, r, it->o.text_field, &text, &len, e) == -1 ||
+	    get_text(it, r, it->o.label_field, &truth, &tlen, e) == -1)
+		return -1;
+	if (crm_intent_classify(it, text, len, &label, &llen, NULL, e) == -1)
+		return -1;
+	if ((t = eval_class(it, truth, tlen)) == -1 ||
+	    (p = eval_class(it, label, llen)) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	crm_confusion_add(&it->conf, (size_t)t, (size_t)p);
+	return 0;
+}
+
+void
+crm_intent_metrics(const struct crm_intent *it, struct crm_intent_metrics *m)
+{
+	memset(m, 0, sizeof(*m));
+	if (it->o.verb != CRM_INTENT_EVAL)
+		return;
+	m->n = it->conf.n;
+	m->accuracy = crm_accuracy(&it->conf);
+	m->macro_f1 = crm_macro_f1(&it->conf);
+	m->classes = it->conf.k;
+}
+
+static int
+add_kv(struct crm_buf *b, const char *key, const char *s, size_t len)
+{
+	return crm_buf_addf(b, " %s=", key) | crm_buf_add(b, s, len);
+}
+
+/* The report as JSON, one document and a newline. */
+static int
+report_json(const struct crm_intent *it, struct crm_buf *b)
+{
+	const struct crm_confusion *c = &it->conf;
+	struct crm_confused top[10];
+	struct crm_jw w;
+	double p, r, f;
+	unsigned long sup;
+	size_t i, n;
+
+	n = crm_confusion_top(c, top, 10);
+	crm_jw_init(&w, b);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "n");
+	crm_jw_int(&w, (long long)c->n);
+	crm_jw_key(&w, "accuracy");
+	crm_jw_num(&w, "%.4f", crm_accuracy(c));
+	crm_jw_key(&w, "macro_f1");
+	crm_jw_num(&w, "%.4f", crm_macro_f1(c));
+	crm_jw_key(&w, "classes");
+	crm_jw_arr(&w);
+	for (i = 0; i < c->k; i++) {
+		crm_class_prf(c, i, &p, &r, &f, &sup);
+		crm_jw_obj(&w);
+		crm_jw_key(&w, "label");
+		crm_jw_strn(&w, it->evnames[i], it->evlen[i]);
+		crm_jw_key(&w, "precision");
+		crm_jw_num(&w, "%.4f", p);
+		crm_jw_key(&w, "recall");
+		crm_jw_num(&w, "%.4f", r);
+		crm_jw_key(&w, "f1");
+		crm_jw_num(&w, "%.4f", f);
+		crm_jw_key(&w, "support");
+		crm_jw_int(&w, (long long)sup);
+		crm_jw_end(&w);
+	}
+	crm_jw_end(&w);
+	crm_jw_key(&w, "confused");
+	crm_jw_arr(&w);
+	for (i = 0; i < n; i++) {
+		crm_jw_obj(&w);
+		crm_jw_key(&w, "truth");
+		crm_jw_strn(
+		    &w, it->evnames[top[i].truth], it->evlen[top[i].truth]);
+		crm_jw_key(&w, "predicted");
+		crm_jw_strn(
+		    &w, it->evnames[top[i].pred], it->evlen[top[i].pred]);
+		crm_jw_key(&w, "count");
+		crm_jw_int(&w, (long long)top[i].count);
+		crm_jw_end(&w);
+	}
+	crm_jw_end(&w);
+	crm_jw_end(&w);
+	if (crm_jw_done(&w) == -1 || crm_buf_addc(b, '\n') == -1)
+		return -1;
+	return 0;
+}
+
+int
+crm_intent_report(const struct crm_intent *it, int json, struct crm_buf *b)
+{
+	const struct crm_confusion *c = &it->conf;
+	struct crm_confused top[10];
+	double p, r, f;
+	unsigned long sup;
+	size_t i, n;
+	int bad = 0;
+
+	if (it->o.verb != CRM_INTENT_EVAL)
+		return 0;
+	if (json)
+		return report_json(it, b);
+	n = crm_confusion_top(c, top, 10);
+	bad |= crm_buf_addf(b,
+	    "n=%lu accuracy=%.4f macro_f1=%.4f classes=%zu\n", c->n,
+	    crm_accuracy(c), crm_macro_f1(c), c->k);
+	for (i = 0; i < c->k; i++) {
+		crm_class_prf(c, i, &p, &r, &f, &sup);
+		bad |= crm_buf_adds(b, "class");
+		bad |= add_kv(b, "label", it->evnames[i], it->evlen[i]);
+		bad |= crm_buf_addf(b,
+		    " precision=%.4f recall=%.4f f1=%.4f support=%lu\n", p, r,
+		    f, sup);
+	}
+	for (i = 0; i < n; i++) {
+		bad |= crm_buf_adds(b, "confused");
+		bad |= add_kv(b, "truth", it->evnames[top[i].truth],
+		    it->evlen[top[i].truth]);
+		bad |= add_kv(b, "predicted", it->evnames[top[i].pred],
+		    it->evlen[top[i].pred]);
+		bad |= crm_buf_addf(b, " count=%lu\n", top[i].count);
+	}
+	return bad ? -1 : 0;
+}
+
+/* Put a number printed with fmt as field name of r; 0 or -1. */
+static int put_num(struct crm_rec *r, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+put_num(struct crm_rec *r, const char *name, const char *fmt, ...)
+{
+	char num[64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(num, sizeof(num), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(num))
+		return -1;
+	return crm_rec_put(r, name, num, (size_t)n, CRM_NUMBER);
+}
+
+int
+crm_intent_eval_record(
+    const struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
+{
+	const struct crm_confusion *c = &it->conf;
+
+	crm_rec_clear(r);
+	if (put_num(r, "n", "%lu", c->n) == -1 ||
+	    put_num(r, "accuracy", "%.4f", crm_accuracy(c)) == -1 ||
+	    put_num(r, "macro_f1", "%.4f", crm_macro_f1(c)) == -1 ||
+	    put_num(r, "classes", "%zu", c->k) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
+/* ==== Label ==== */
+
+static int
+label_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
+{
+	const char *text, *label, *key;
+	size_t len, llen, klen = 0;
+
+	if (get_text(it, r, it->o.text_field, &text, &len, e) == -1 ||
+	    get_text(it, r, it->o.label_field, &label, &llen, e) == -1)
+		return -1;
+	if (!crm_utf8_check(text, len, NULL))
+		return text_error("invalid UTF-8", it->o.text_field, e);
+	key = get_key(it, r, &klen);
+	return crm_audit_label(
+	    it->audit, key, klen, text, len, label, llen, it->o.source, e);
+}
+
+/* ==== The run ==== */
+
+/* Find the model: a file, the store, or built in. */
+static int
+load_model(struct crm_intent *it, struct crm_err *e)
+{
+	const struct crm_intent_opts *o = &it->o;
+	struct crm_buf blob;
+	int found, rc = -1;
+
+	crm_buf_init(&blob);
+	if ((found = crm_model_find(it->st, o->model_file, o->model,
+		 o->model_version, "text", &blob, &it->version, e)) == -1)
+		goto out;
+	if (!found && o->builtin != NULL) {
+		if (crm_buf_add(&blob, o->builtin, o->builtin_len) == -1) {
+			crm_err_set(e, EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+		found = 1;
+	}
+	if (!found) {
+		crm_err_set(e, EX_NOINPUT,
+		    "no model '%s'%s%s: train one with 'crm-intent train "
+		    "--model %s'",
+		    o->model, it->st ? " in " : "",
+		    it->st ? crm_store_path(it->st) : "", o->model);
+		goto out;
+	}
+	if ((it->m = crm_textclf_load(blob.p, blob.len, e)) == NULL) {
+		char msg[sizeof(e->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", e->msg);
+		crm_err_set(e, e->code, "%s: %s",
+		    o->model_file ? o->model_file : o->model, msg);
+		goto out;
+	}
+	if ((it->prob = calloc(
+		 crm_textclf_classes(it->m), sizeof(*it->prob))) == NULL ||
+	    (it->reasons = calloc(
+		 (size_t)o->explain + 1, sizeof(*it->reasons))) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	rc = 0;
+out:
+	crm_buf_release(&blob);
+	return rc;
+}
+
+struct crm_intent *
+crm_intent_new(
+    const struct crm_intent_opts *o, struct crm_store *st, struct crm_err *e)
+{
+	struct crm_intent *it;
+	const char *why;
+	size_t i;
+
+	if ((it = calloc(1, sizeof(*it))) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	it->o = *o;
+	if (it->o.label_field == NULL)
+		it->o.label_field = it->o.model;
+	if (it->o.field == NULL)
+		it->o.field = it->o.model;
+	it->st = st;
+	crm_buf_init(&it->buf);
+	crm_buf_init(&it->json);
+	crm_buf_init(&it->why);
+	it->trained.cv_accuracy = -1;
+	switch (o->verb) {
+	case CRM_INTENT_PREDICT:
+		if (load_model(it, e) == -1)
+			goto fail;
+		if (st != NULL && (it->audit = crm_audit_open(st, o->tool,
+				       o->model, it->version, e)) == NULL)
+			goto fail;
+		break;
+	case CRM_INTENT_TRAIN:
+		if ((it->set = crm_textclf_set_new(&o->tp.text, &why)) ==
+		    NULL) {
+			crm_err_set(e, why ? EX_USAGE : EX_SOFTWARE, "%s",
+			    why ? why : "out of memory");
+			goto fail;
+		}
+		if (o->with_labels && st != NULL && load_labels(it, e) == -1)
+			goto fail;
+		break;
+	case CRM_INTENT_EVAL:
+		if (load_model(it, e) == -1)
+			goto fail;
+		if (crm_confusion_init(&it->conf, 0) == -1)
+			goto oom;
+		for (i = 0; i < crm_textclf_classes(it->m); i++) {
+			size_t len;
+			const char *name = crm_textclf_class(it->m, i, &len);
+
+			if (eval_class(it, name, len) == -1)
+				goto oom;
+		}
+		break;
+	case CRM_INTENT_LABEL:
+	default:
+		if (st == NULL) {
+			crm_err_set(e, EX_USAGE, "label needs a store");
+			goto fail;
+		}
+		if ((it->audit = crm_audit_open(st, o->tool, o->model, 0, e)) ==
+		    NULL)
+			goto fail;
+		break;
+	}
+	return it;
+oom:
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+fail:
+	crm_intent_free(it);
+	return NULL;
+}
+
+int
+crm_intent_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
+{
+	switch (it->o.verb) {
+	case CRM_INTENT_PREDICT:
+		return predict_record(it, r, e);
+	case CRM_INTENT_TRAIN:
+		return train_record(it, r, e);
+	case CRM_INTENT_EVAL:
+		return eval_record(it, r, e);
+	case CRM_INTENT_LABEL:
+	default:
+		return label_record(it, r, e);
+	}
+}
+
+int
+crm_intent_close(struct crm_intent *it, struct crm_err *e)
+{
+	struct crm_audit *a = it->audit;
+
+	it->audit = NULL;
+	return crm_audit_close(a, e);
+}
+
+int
+crm_intent_finish(struct crm_intent *it, struct crm_err *e)
+{
+	if (it->o.verb == CRM_INTENT_TRAIN)
+		return train_finish(it, e);
+	return 0;
+}
+
+void
+crm_intent_free(struct crm_intent *it)
+{
+	size_t i;
+
+	if (it == NULL)
+		return;
+	if (it->audit != NULL) {
+		struct crm_err e;
+
+		crm_err_clear(&e);
+		crm_audit_close(it->audit, &e);
+	}
+	for (i = 0; i < it->nlabels; i++) {
+		free(it->labels[i].text);
+		free(it->labels[i].label);
+	}
+	free(it->labels);
+	for (i = 0; i < it->nev; i++)
+		free(it->evnames[i]);
+	free(it->evnames);
+	free(it->evlen);
+	crm_confusion_release(&it->conf);
+	crm_textclf_set_free(it->set);
+	crm_textclf_free(it->m);
+	free(it->prob);
+	free(it->reasons);
+	crm_buf_release(&it->buf);
+	crm_buf_release(&it->json);
+	crm_buf_release(&it->why);
+	free(it);
+}

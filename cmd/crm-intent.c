@@ -31,16 +31,18 @@ static const char synopsis[] =
 struct opts {
 	struct crm_common c;
 	struct crm_intent_opts io;
+	long bits, min_df, seed; /* io.tp's, as crm_getopt stores a long */
 	int json;
 };
 
 /* Set by crm_getopt() from the table, the typed entries directly. */
 static struct opts o;
 
-enum { OPT_BITS = CRM_OPT_OWN, OPT_COST, OPT_MIN_CONF, OPT_MIN_DF, OPT_SEED };
+enum { OPT_COST = CRM_OPT_OWN, OPT_MIN_CONF };
 
 static const struct crm_optdef options[] = {
-	CRM_OPT("bits", OPT_BITS, "N", "train: 2^N feature hashes (22)"),
+	CRM_OPT_LONG(
+	    "bits", "N", "train: 2^N feature hashes (22)", &o.bits, 12, 24),
 	CRM_OPT("cost", OPT_COST, "C", "train: the SVM's cost C (1)"),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store: models, decisions and labels\n(default: $CRM_DB)"),
@@ -59,8 +61,9 @@ static const struct crm_optdef options[] = {
 	    1L << 30),
 	CRM_OPT("min-confidence", OPT_MIN_CONF, "P",
 	    "label as out_of_scope when the best score is\nbelow P"),
-	CRM_OPT("min-df", OPT_MIN_DF, "N",
-	    "train: drop features seen in fewer than N texts\n(1)"),
+	CRM_OPT_LONG("min-df", "N",
+	    "train: drop features seen in fewer than N texts\n(1)", &o.min_df,
+	    1, 1000000),
 	CRM_OPT_STR("model", "NAME",
 	    "the model (intent); intent and sentiment are\nbuilt in",
 	    &o.io.model),
@@ -69,7 +72,8 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_LONG("model-version", "N",
 	    "use version N of the model in the store", &o.io.model_version, 1,
 	    1L << 40),
-	CRM_OPT("seed", OPT_SEED, "N", "train: seed of the solver's order (1)"),
+	CRM_OPT_LONG("seed", "N", "train: seed of the solver's order (1)",
+	    &o.seed, 0, 4294967295L),
 	CRM_OPT_STR("source", "NAME", "label: who gave the labels (human)",
 	    &o.io.source),
 	CRM_OPT_STR("text-field", "FIELD", "the text to classify (text)",
@@ -162,12 +166,11 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 	crm_intent_opts_init(io);
 	io->verb = verb;
 	io->warn = warn;
+	o.bits = io->tp.text.bits;
+	o.min_df = io->tp.min_df;
+	o.seed = (long)io->tp.seed;
 	while ((k = crm_getopt(&cmd, &o.c, argc, argv, &arg)) != -1) {
 		switch (k) {
-		case OPT_BITS:
-			io->tp.text.bits =
-			    (int)crm_opt_long(synopsis, "--bits", arg, 12, 24);
-			break;
 		case OPT_COST:
 			io->tp.c =
 			    opt_double("--cost", arg, 1e-6, 1e6, "1e-6 to 1e6");
@@ -176,16 +179,11 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 			io->min_conf =
 			    opt_double("--min-confidence", arg, 0, 1, "0 to 1");
 			break;
-		case OPT_MIN_DF:
-			io->tp.min_df = (int)crm_opt_long(
-			    synopsis, "--min-df", arg, 1, 1000000);
-			break;
-		case OPT_SEED:
-			io->tp.seed = (unsigned long)crm_opt_long(
-			    synopsis, "--seed", arg, 0, 4294967295L);
-			break;
 		}
 	}
+	io->tp.text.bits = (int)o.bits;
+	io->tp.min_df = (int)o.min_df;
+	io->tp.seed = (unsigned long)o.seed;
 	if (*io->model == '\0')
 		crm_usage_error(synopsis, "--model needs a name");
 	if (verb == CRM_INTENT_TRAIN && o.c.db == NULL &&
@@ -212,16 +210,9 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 static void
 summary(struct run *run, struct crm_filter *f)
 {
-	unsigned long long read, written, rejected;
-
 	if (o.c.quiet || run->summarized++)
 		return;
-	crm_filter_counts(f, &read, &written, &rejected);
-	if (o.io.verb == CRM_INTENT_PREDICT)
-		crm_warnx("read %llu, written %llu, rejected %llu", read,
-		    written, rejected);
-	else
-		crm_warnx("read %llu, rejected %llu", read, rejected);
+	crm_cli_summary(f, o.io.verb == CRM_INTENT_PREDICT ? "written" : NULL);
 }
 
 /* Train once every input was read: a model of part of the data must
@@ -327,7 +318,7 @@ main(int argc, char **argv)
 		idle, finish };
 	static const struct crm_filter_ops read_ops = { NULL, NULL, record,
 		idle, finish };
-	struct crm_store *st = NULL;
+	struct crm_store *st;
 	struct crm_filter *f;
 	struct run run;
 	struct crm_err e;
@@ -336,11 +327,10 @@ main(int argc, char **argv)
 	crm_cli_init("crm-intent");
 	parse_opts(
 	    argc, argv, (enum crm_intent_verb)crm_cli_verb(&argc, argv, verbs));
+	crm_cli_operands(&cmd, 0, &argc, &argv);
 	memset(&run, 0, sizeof(run));
+	st = crm_cli_store(&o.c);
 	crm_err_clear(&e);
-	if (o.c.db != NULL &&
-	    (st = crm_store_open(o.c.db, (int)o.c.busy_ms, &e)) == NULL)
-		crm_die(e.code, "%s", e.msg);
 	if ((run.it = crm_intent_new(&o.io, st, &e)) == NULL) {
 		crm_store_close(st);
 		crm_die(e.code, "%s", e.msg);
@@ -352,18 +342,12 @@ main(int argc, char **argv)
 		crm_store_close(st);
 		crm_die(e.code, "%s", e.msg);
 	}
-	rc = crm_filter_run(f, argc - optind, argv + optind);
+	rc = crm_filter_run(f, argc, argv);
 	/* what was decided or labelled is kept, even after an error */
-	if (crm_intent_close(run.it, &e) == -1 && rc == 0) {
-		crm_report(&e);
-		rc = e.code;
-	}
+	rc = crm_cli_closed(rc, crm_intent_close(run.it, &e), &e);
 	summary(&run, f);
-	rc = crm_filter_finish(f, rc);
-	crm_filter_free(f);
+	rc = crm_cli_end(f, rc);
 	crm_intent_free(run.it);
 	crm_store_close(st);
-	if (crm_close_stdout() != 0 && rc == 0)
-		rc = EX_IOERR;
 	return rc;
 }

@@ -9,7 +9,7 @@ O	?= build
 
 WARN	= -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wshadow -Wvla -Wwrite-strings -fno-common \
-	  -Werror -Wno-missing-field-initializers
+	  -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib
 LDLIBS	= -lpthread -llinear -lsvm -lsqlite3 -lcsv -lutf8proc -lxxhash -llapacke -lopenblas -lm
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \

@@ -17,7 +17,6 @@
 #ifndef CRM_FILTER_H
 #define CRM_FILTER_H
 
-#include <getopt.h>
 #include <stdio.h>
 
 #include "err.h"
@@ -138,24 +137,5 @@ void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
  */
 int crm_filter_finish(struct crm_filter *f, int rc);
 void crm_filter_free(struct crm_filter *f);
-
-/* ==== Legacy: the shared options before lib/opt.h (going away) ==== */
-
-#define CRM_FILTER_LONGOPTS                                                    \
-	{ "busy-timeout", required_argument, NULL, CRM_OPT_BUSY },             \
-	    { "help", no_argument, NULL, 'h' },                                \
-	    { "input-format", required_argument, NULL, CRM_OPT_INPUT_FORMAT }, \
-	    { "max-errors", required_argument, NULL, CRM_OPT_MAX_ERRORS },     \
-	    { "output-format", required_argument, NULL,                        \
-		    CRM_OPT_OUTPUT_FORMAT },                                   \
-	    { "quiet", no_argument, NULL, 'q' },                               \
-	    { "rejects", required_argument, NULL, CRM_OPT_REJECTS },           \
-	{                                                                      \
-		"version", no_argument, NULL, CRM_OPT_VERSION                  \
-	}
-
-/* In lib/cli.c; crm_getopt() replaces it. */
-int crm_filter_option(int c, const char *arg, const char *synopsis,
-    const char *help, struct crm_filter_opts *fo, long *busy_ms, int *quiet);
 
 #endif

@@ -1,6 +1,7 @@
 /*
- * cli: diagnostics, option numbers, --version, the stdout check and the
- * progress line for every crmkit binary (see cli.h).
+ * cli: diagnostics, option numbers, --version, the stdout check, the
+ * progress line and the wiring of main for every crmkit binary (see
+ * cli.h).
  */
 #include <errno.h>
 #include <getopt.h>

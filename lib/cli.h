@@ -2,9 +2,11 @@
  * cli: what every crmkit binary shares at its edges: the program name in
  * messages, err(3)-style diagnostics that take a sysexits(3) code, checked
  * number parsing for options, --version, the closing check of standard
- * output, and the progress line shown only on a terminal.  This is the one
- * place where lib errors become messages and exit statuses; nothing here
- * allocates memory that outlives a call.
+ * output, the progress line shown only on a terminal, and the wiring every
+ * main repeats (open the store, make the filter, run it over files or a
+ * source, the summary line, the end of the run), each failure fatal.  This
+ * is the one place where lib errors become messages and exit statuses;
+ * what it allocates (the store, the filter) the caller frees.
  */
 #ifndef CRM_CLI_H
 #define CRM_CLI_H

@@ -33,7 +33,7 @@ struct crm_jw {
 	struct crm_buf *b;
 	int depth;
 	int bad;			   /* out of memory, or misused */
-	unsigned char n[CRM_JW_DEPTH];	   /* items so far, per level */
+	unsigned long n[CRM_JW_DEPTH];	   /* items so far, per level */
 	unsigned char key[CRM_JW_DEPTH];   /* a key waits for its value */
 	unsigned char isobj[CRM_JW_DEPTH]; /* an object, not an array */
 };

@@ -611,7 +611,7 @@ put_num(struct crm_rec *rec, const char *name, const char *fmt, double v)
 	    rec, name, strlen(name), num, strlen(num), CRM_NUMBER);
 }
 
-/* Eval's figures as one record, fold "all", written through f. */
+/* Eval's figures as one record (no folds, no fold field), through f. */
 static int
 eval_record(const struct crm_rankmetrics *k, const char *algo,
     struct crm_filter *f, struct crm_err *e)
@@ -621,8 +621,7 @@ eval_record(const struct crm_rankmetrics *k, const char *algo,
 
 	if ((rec = crm_rec_new()) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	bad = crm_rec_add(rec, "fold", 4, "all", 3, CRM_STRING) == -1 ||
-	      put_num(rec, "customers", "%.0f", (double)k->users) == -1 ||
+	bad = put_num(rec, "customers", "%.0f", (double)k->users) == -1 ||
 	      put_num(rec, "items", "%.0f", (double)k->nitems) == -1 ||
 	      put_num(rec, "k", "%.0f", (double)k->k) == -1 ||
 	      put_num(rec, "precision", "%.4f", k->precision) == -1 ||

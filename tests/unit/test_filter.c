@@ -339,6 +339,20 @@ test_jw(void)
 	crm_jw_init(&w, &b);
 	crm_jw_end(&w);
 	TAP_OK(crm_jw_done(&w) == -1, "closing nothing is an error");
+	{
+		int i, commas = 0;
+
+		crm_buf_reset(&b);
+		crm_jw_init(&w, &b);
+		crm_jw_arr(&w);
+		for (i = 0; i < 600; i++)
+			crm_jw_int(&w, i);
+		crm_jw_end(&w);
+		for (i = 0; i < (int)b.len; i++)
+			commas += b.p[i] == ',';
+		TAP_OK(crm_jw_done(&w) == 0 && commas == 599,
+		    "600 items, 599 commas (got %d)", commas);
+	}
 	crm_buf_release(&b);
 }
 

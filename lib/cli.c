@@ -120,38 +120,6 @@ crm_print_version(void)
 }
 
 int
-crm_parse_long(const char *s, long min, long max, long *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	if (*s == '\0')
-		return -1;
-	v = strtol(s, &end, 10);
-	if (*end != '\0' || errno == ERANGE || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int
-crm_parse_double(const char *s, double min, double max, double *out)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	if (*s == '\0')
-		return -1;
-	v = strtod(s, &end);
-	if (*end != '\0' || errno == ERANGE || isnan(v) || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int
 crm_close_stdout(void)
 {
 	if (fflush(stdout) == EOF || ferror(stdout)) {

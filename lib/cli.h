@@ -51,13 +51,6 @@ void crm_bad_option(const char *synopsis, int c, char *const *argv)
 void crm_print_version(void);
 
 /*
- * Parse s as a whole decimal number in [min, max].  Returns 0, or -1 when
- * s is empty, has anything after the number, or is out of range.
- */
-int crm_parse_long(const char *s, long min, long max, long *out);
-int crm_parse_double(const char *s, double min, double max, double *out);
-
-/*
  * Verbs: when argv[1] is one of the NULL-terminated verbs, remove it
  * from argv (so getopt sees the options as usual; *argc drops by one) and
  * return its index plus one; else return 0.  A file named like a verb is

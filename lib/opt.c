@@ -2,11 +2,12 @@
  * opt: the option tables of opt.h, the shared options, and the help text
  * made from them.
  */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
 #include "opt.h"
 
 /* The options every binary takes. */
@@ -262,4 +263,36 @@ crm_opt_help(const struct crm_cmd *cmd, struct crm_buf *b)
 		rc |= crm_buf_addf(b, "\n%s", cmd->status);
 	free(v);
 	return rc != 0 ? -1 : 0;
+}
+
+int
+crm_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	if (*s == '\0')
+		return -1;
+	v = strtol(s, &end, 10);
+	if (*end != '\0' || errno == ERANGE || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int
+crm_parse_double(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	if (*s == '\0')
+		return -1;
+	v = strtod(s, &end);
+	if (*end != '\0' || errno == ERANGE || isnan(v) || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
 }

@@ -151,4 +151,12 @@ int crm_opt_store(
  */
 int crm_opt_help(const struct crm_cmd *cmd, struct crm_buf *b);
 
+/*
+ * Parse s as a whole decimal number in [min, max] (the checked numbers of
+ * options).  Returns 0, or -1 when s is empty, has anything after the
+ * number, or is out of range.
+ */
+int crm_parse_long(const char *s, long min, long max, long *out);
+int crm_parse_double(const char *s, double min, double max, double *out);
+
 #endif

@@ -11,7 +11,7 @@
 #include <sysexits.h>
 
 #include "audit.h"
-#include "cli.h"
+#include "opt.h"
 #include "events.h"
 #include "jw.h"
 #include "model.h"

@@ -11,7 +11,7 @@
 
 #include "audit.h"
 #include "buf.h"
-#include "cli.h"
+#include "opt.h"
 #include "desk.h"
 #include "filter.h"
 #include "jw.h"

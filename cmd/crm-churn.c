@@ -92,7 +92,7 @@ static const struct crm_optdef options[] = {
 	    "numeric", OPT_NUMERIC, "FIELD", "train: treat FIELD as numeric"),
 	CRM_OPT("output-format", CRM_OPT_OUTPUT_FORMAT, "FMT",
 	    "csv, tsv or jsonl (default: the input's); eval:\nthe figures as "
-	    "records, a fold field first"),
+	    "records (--cv: a fold field first)"),
 	CRM_OPT_LONG("reasons", "N", "reasons per customer (3)",
 	    &opts.co.reasons, 0, 100),
 	CRM_OPT("risk", OPT_RISK, "LOW,HIGH",

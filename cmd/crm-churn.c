@@ -282,10 +282,14 @@ main(int argc, char **argv)
 	crm_cli_operands(&cmd, o->from_store, &argc, &argv);
 	st = crm_cli_store(&o->c);
 	crm_err_clear(&e);
-	if ((churn = crm_churn_new(&o->co, st, &e)) == NULL ||
-	    (o->from_store &&
-		crm_churn_source(churn, o->as_of, &src, &e) == -1))
+	if ((churn = crm_churn_new(&o->co, st, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
+	if (o->from_store &&
+	    crm_churn_source(churn, o->as_of, &src, &e) == -1) {
+		crm_churn_free(churn);
+		crm_store_close(st);
+		crm_die(e.code, "%s", e.msg);
+	}
 	in = o->from_store ? &src : NULL;
 	f = crm_cli_filter(&o->c, crm_churn_ops(churn), churn, in);
 	rc = crm_cli_run(f, in, argc, argv);

@@ -199,8 +199,10 @@ finish(void *arg, struct crm_filter *f, struct crm_err *e)
 	if (crm_dedupe_ops()->finish(arg, f, e) == 0)
 		return 0;
 	crm_dedupe_stats(arg, &ds);
-	if (e->code == EX_USAGE && e->field[0] == '-') /* an option's */
+	if (e->code == EX_USAGE && e->field[0] == '-') { /* an option's */
+		crm_filter_abandon(f, EX_USAGE); /* the rejects so far kept */
 		crm_usage_error(synopsis, "%s", e->msg);
+	}
 	early = !ds.clustered;
 	return -1;
 }
@@ -239,17 +241,20 @@ main(int argc, char **argv)
 	crm_err_clear(&e);
 	if ((d = crm_dedupe_new(&o->d, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);
-	ops.finish = finish;
-	f = crm_cli_filter(&o->c, &ops, d, NULL);
 	if (o->from_store &&
-	    crm_customers_source(st, o->d.id_field, &src, &e) == -1)
+	    crm_customers_source(st, o->d.id_field, &src, &e) == -1) {
+		crm_dedupe_free(d);
+		crm_store_close(st);
 		crm_die(e.code, "%s", e.msg);
+	}
+	ops.finish = finish;
+	f = crm_cli_filter(&o->c, &ops, d, o->from_store ? &src : NULL);
 	rc = crm_cli_run(f, o->from_store ? &src : NULL, argc, argv);
-	if (early) /* reported; as nothing was done, no summary */
-		exit(rc);
 	crm_dedupe_stats(d, &ds);
-	if (!o->c.quiet)
+	if (!o->c.quiet && !early) /* nothing was done: no summary */
 		summary(f, &ds);
+	if (early)
+		rc = crm_filter_abandon(f, rc);
 	rc = crm_cli_end(f, rc);
 	crm_dedupe_free(d);
 	crm_store_close(st);

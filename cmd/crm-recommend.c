@@ -308,11 +308,11 @@ main(int argc, char **argv)
 	if (o->ro.from_store && o->ro.verb != CRM_RECO_RECOMMEND) {
 		/* interactions straight from the events, then finish */
 		if (crm_reco_run_events(run, st, &e) == -1)
-			crm_die(e.code, "%s", e.msg);
+			goto fail;
 		rc = crm_filter_run_finish(f);
 	} else if (o->ro.from_store &&
 		   crm_reco_run_source(run, st, &src, &e) == -1)
-		crm_die(e.code, "%s", e.msg);
+		goto fail;
 	else
 		rc = crm_cli_run(f, o->ro.from_store ? &src : NULL, argc, argv);
 	rc = crm_cli_closed(rc, crm_reco_run_close(run, &e), &e);
@@ -324,4 +324,9 @@ main(int argc, char **argv)
 	crm_store_close(st);
 	free(o->ro.types);
 	return rc;
+fail:
+	crm_filter_free(f);
+	crm_reco_run_free(run);
+	crm_store_close(st);
+	crm_die(e.code, "%s", e.msg);
 }

@@ -203,9 +203,12 @@ main(int argc, char **argv)
 	crm_cli_operands(&cmd, o->so.from_store, &argc, &argv);
 	crm_err_clear(&e);
 	/* a bad --as-of is a usage error */
-	if ((seg = crm_segment_new(&o->so, &e)) == NULL ||
-	    (o->so.from_store && crm_segment_source(seg, &src, &e) == -1))
+	if ((seg = crm_segment_new(&o->so, &e)) == NULL)
 		crm_cli_fail(synopsis, &e);
+	if (o->so.from_store && crm_segment_source(seg, &src, &e) == -1) {
+		crm_segment_close(seg, &(struct crm_err){ 0 });
+		crm_cli_fail(synopsis, &e);
+	}
 	in = o->so.from_store ? &src : NULL;
 	f = crm_cli_filter(&o->c, crm_segment_ops(), seg, in);
 	crm_segment_bind(seg, f);

@@ -418,6 +418,17 @@ crm_filter_finish(struct crm_filter *f, int rc)
 			rc = EX_IOERR;
 		}
 		f->rejfp = NULL;
+		/* its file is closed: a second finish writes no more */
+		crm_writer_free(f->rej);
+		f->rej = NULL;
 	}
 	return rc;
+}
+
+int
+crm_filter_abandon(struct crm_filter *f, int rc)
+{
+	crm_writer_free(f->out);
+	f->out = NULL;
+	return crm_filter_finish(f, rc);
 }

@@ -132,10 +132,18 @@ void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
     unsigned long long *written, unsigned long long *rejected);
 
 /*
- * Flush the output and the rejects file and return the exit status of
- * the run, given rc, the status so far (0 or a fatal code).
+ * Flush the output and the rejects file (closed then) and return the exit
+ * status of the run, given rc, the status so far (0 or a fatal code).  A
+ * second call only flushes the output.
  */
 int crm_filter_finish(struct crm_filter *f, int rc);
 void crm_filter_free(struct crm_filter *f);
+
+/*
+ * For a run that failed before it wrote anything: drop what the output
+ * holds unwritten (a CSV header), then crm_filter_finish(f, rc), so the
+ * rejects so far are kept and nothing half made reaches standard output.
+ */
+int crm_filter_abandon(struct crm_filter *f, int rc);
 
 #endif

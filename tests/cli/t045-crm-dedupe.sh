@@ -60,6 +60,16 @@ t_run duplicate-id 65 -- crm-dedupe dup.csv
 printf 'customer_id,name\n,Ann\nX2,Anne\n' >noid.csv
 t_run missing-id 65 -- crm-dedupe --rejects rej.csv noid.csv
 t_run missing-id-rejects 0 -- cat rej.csv
+# A run that fails after reading (a bad --block, a --link file missing)
+# still keeps the records it rejected.
+rm -f rej.csv
+t_ok "rejects kept when --block is bad" sh -c \
+    "crm-dedupe --rejects rej.csv --block nosuch noid.csv 2>/dev/null; \
+    test \$? = 64 && cmp -s rej.csv '$T_DATA/missing-id-rejects.out'"
+rm -f rej.csv
+t_ok "rejects kept when the --link file is missing" sh -c \
+    "crm-dedupe --rejects rej.csv --link nosuch.csv noid.csv 2>/dev/null; \
+    test \$? = 66 && cmp -s rej.csv '$T_DATA/missing-id-rejects.out'"
 t_run bad-block 64 -- crm-dedupe --block nosuch in/customers.csv
 t_run bad-block-part 64 -- crm-dedupe --block name:x in/customers.csv
 t_run bad-type 64 -- crm-dedupe --field name:colour in/customers.csv

@@ -220,6 +220,9 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 					  "--model-file");
 	if (co->cv != 0 && verb != V_EVAL)
 		crm_usage_error(synopsis, "--cv is for eval");
+	if (o->json && o->c.fo.out_fmt != CRM_FMT_AUTO)
+		crm_usage_error(synopsis, "--json or --output-format, not "
+					  "both");
 	if (verb != V_SCORE)
 		o->c.fo.no_output = 1;
 }

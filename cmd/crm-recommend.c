@@ -93,7 +93,7 @@ static const struct crm_optdef options[] = {
 	    "knn: similar items kept per item (100)"),
 	CRM_OPT("output-format", CRM_OPT_OUTPUT_FORMAT, "FMT",
 	    "csv, tsv or jsonl (default: the input's); eval:\nthe figures as "
-	    "a record, fold \"all\""),
+	    "one record"),
 	CRM_OPT("reg", OPT_REG, "R", "als: the L2 weight (0.1)"),
 	CRM_OPT("seed", OPT_SEED, "N", "als: seed of the initial factors (1)"),
 	CRM_OPT("test-fraction", OPT_TEST_FRACTION, "P",

@@ -120,9 +120,10 @@ enum crm_format crm_filter_format(const struct crm_filter *f);
 
 /*
  * Write r to the output as the loop would, for a tool that holds records
- * back (dropping them from record()) and writes them at the end.  The
- * output must be open: some input had a header or a record.  0, or -1
- * with e filled.
+ * back (dropping them from record()) and writes them at the end (the
+ * finish step).  When no input had a header or a record, the output is
+ * opened in --output-format, else in the last input's format; with
+ * neither, EX_SOFTWARE.  0, or -1 with e filled.
  */
 int crm_filter_emit(
     struct crm_filter *f, const struct crm_rec *r, struct crm_err *e);

@@ -1,9 +1,7 @@
 /*
  * json: the parser of one JSONL record, a JSON object, into record fields.
  *
- * Written here rather than taken from jansson (DESIGN.md's JSON library,
- * left for the JSON documents the learning tools will build) because a
- * record filter must hand every value on unchanged: jansson turns numbers into int64 or double, so an order
+ * Written here rather than taken from jansson because a record filter must hand every value on unchanged: jansson turns numbers into int64 or double, so an order
  * number of 20 digits fails to load and 1.10 comes back as 1.1, and it
  * builds a tree per line that the record would then copy again.  This
  * parser keeps numbers and nested values as their original text, decodes

@@ -13,8 +13,8 @@
  *   crm_filter_run_source(filter, &src);		(items) to recommend for
  *   crm_reco_run_events(run, store, &e);	--from-store fit, eval:
  *   crm_filter_run_finish(filter);		the events, then finish
- *   crm_reco_run_summary(run, filter);
  *   crm_reco_run_close(run, &e);		(commits the decisions)
+ *   crm_reco_run_summary(run, filter);
  *   crm_reco_run_free(run);
  *
  * The filter's finish step (fit, eval) fits the model and keeps it, or

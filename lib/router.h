@@ -11,7 +11,7 @@
  *
  * Tables: the router owns none.  Agents and tickets are lib/desk's
  * (agents, agent_skills, tickets), the customer's facts are read through
- * lib/desk, and the decisions go to lib/audit's audit table.
+ * lib/desk, and the decisions go to lib/audit's decisions table.
  *
  * Nothing here exits or prints: every failure comes back in a struct
  * crm_err (EX_USAGE for a bad option value, which the caller reports with

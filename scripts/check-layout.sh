@@ -1,6 +1,6 @@
 #!/bin/sh
-# check-layout.sh: the shape DESIGN.md asks of the tree, checked by `make
-# check`:
+# check-layout.sh: the shape of the tree (README.md, "How the code is
+# laid out"), checked by `make check`:
 #   - cmd/*.c are option tables and wiring: no sqlite3_* call, no
 #     crm_store_db(), no SQL text, and none over 500 lines;
 #   - lib/ never ends the process or prints to standard output: no exit,
@@ -30,7 +30,7 @@ for f in cmd/*.c; do
 		bad=1
 	fi
 done
-hits=$(grep -n -E '(^|[^a-z_])(exit|_exit|crm_die|crm_usage_error|crm_bad_option|printf|puts|putchar)[[:space:]]*\(|fprintf[[:space:]]*\([[:space:]]*stdout' \
+hits=$(grep -n -E '(^|[^a-z_])(exit|_exit|crm_die|crm_usage_error|crm_bad_option|printf|puts|putchar)[[:space:]]*\(|fprintf[[:space:]]*\([[:space:]]*stdout|(fwrite|fputs|fputc|putc)[[:space:]]*\([^;]*stdout' \
     $(ls lib/*.c | grep -v '^lib/cli\.c$') | grep -v -E '^[^:]+:[0-9]+:[[:space:]]*(\*|/\*)')
 if [ -n "$hits" ]; then
 	echo "check-layout: lib/ exits or prints to stdout (return a struct crm_err):"

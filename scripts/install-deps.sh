@@ -10,7 +10,7 @@
 # sudo for another user.
 set -eu
 
-pkgs="gcc make libc6-dev libsqlite3-dev libcsv-dev libjansson-dev
+pkgs="gcc make libc6-dev libsqlite3-dev libcsv-dev
 libutf8proc-dev libsvm-dev liblinear-dev libopenblas-dev liblapacke-dev
 libxxhash-dev sqlite3 mandoc clang-format miller"
 bench_pkgs="time bc fasttext python3 python3-sklearn python3-xgboost

@@ -24,6 +24,8 @@ crm-churn train -q --model-file m2.model --label-field Churn \
 # eval with --output-format: the figures as records, a fold field first.
 t_run eval-cv-records 0 -- crm-churn eval -q --cv 3 --output-format jsonl \
     --label-field Churn --id-field customerID in/telco-like.csv
+t_run eval-json-and-records 64 -- crm-churn eval --json --output-format jsonl \
+    --label-field Churn in/telco-like.csv
 t_run eval-records 0 -- crm-churn eval -q --model-file m.model \
     --output-format tsv --label-field Churn --id-field customerID \
     in/telco-like.csv

@@ -44,12 +44,14 @@ void crm_store_close(struct crm_store *s);
  *
  * The WAL while it is open: SQLite's checkpoints go on, and copy into
  * the database every frame the snapshot already sees; only frames
- * written after it was taken wait in the WAL, and the WAL restarts from
- * its beginning at the first checkpoint after the snapshot is closed.  A
- * tool therefore closes its snapshot when its input ends, before its
- * finish step writes, so no run keeps the WAL growing for its whole
- * length.  NULL with e filled (EX_NOINPUT when the file cannot be
- * opened).
+ * written after it was taken (by this run or another writer) wait in the
+ * WAL, which restarts from its beginning at the first checkpoint after
+ * the snapshot is closed.  A tool therefore closes its snapshot when its
+ * input ends, before its finish step writes: a tool that holds its
+ * records never makes its own writes wait; one that writes as it reads
+ * (scoring) keeps those writes in the WAL until its last record is read,
+ * as crm-store(5) says.  NULL with e filled (EX_NOINPUT when the file
+ * cannot be opened).
  */
 struct crm_store *crm_store_snapshot(struct crm_store *s, struct crm_err *e);
 

@@ -269,9 +269,9 @@ fail:
 int
 main(int argc, char **argv)
 {
-	unsigned long long nread, nwritten, nrejected;
 	struct crm_store *st;
 	struct crm_churn *churn;
+	const char *why;
 	struct crm_source src, *in;
 	struct crm_filter *f;
 	enum verb verb;
@@ -298,14 +298,10 @@ main(int argc, char **argv)
 	rc = crm_cli_run(f, in, argc, argv);
 	if (!o->c.quiet)
 		crm_cli_summary(f, verb == V_SCORE ? "scored" : NULL);
-	crm_filter_counts(f, &nread, &nwritten, &nrejected);
-	if (rc == 0 && verb != V_SCORE &&
-	    (crm_filter_status(f) != 0 || nrejected > 0))
-		/* a model or figures from part of the data would mislead */
+	why = verb != V_SCORE ? crm_filter_partial(f) : NULL;
+	if (rc == 0 && why != NULL)
 		crm_warnx("no %s: %s",
-		    verb == V_TRAIN ? "model saved" : "figures",
-		    nrejected > 0 ? "records were rejected"
-				  : "an input could not be read");
+		    verb == V_TRAIN ? "model saved" : "figures", why);
 	else if (rc == 0 && verb != V_SCORE)
 		rc = finish(o, verb, churn, f);
 	rc = crm_cli_end(f, rc);

@@ -220,17 +220,12 @@ summary(struct run *run, struct crm_filter *f)
 static int
 train(struct run *run, struct crm_filter *f, struct crm_err *e)
 {
-	unsigned long long nread, nwritten, nrejected;
 	struct crm_intent_trained t;
+	const char *why;
 	char where[64] = "";
 
-	crm_filter_counts(f, &nread, &nwritten, &nrejected);
-	if (crm_filter_status(f) != 0 || nrejected > 0) {
-		crm_warnx("no model saved: %s", nrejected > 0 ? "records were "
-								"rejected"
-							      : "an input "
-								"could not be "
-								"read");
+	if ((why = crm_filter_partial(f)) != NULL) {
+		crm_warnx("no model saved: %s", why);
 		return 0;
 	}
 	if (crm_intent_finish(run->it, e) == -1)

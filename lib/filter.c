@@ -111,6 +111,16 @@ crm_filter_emit(
 	return 0;
 }
 
+const char *
+crm_filter_partial(const struct crm_filter *f)
+{
+	if (f->rejected > 0)
+		return "records were rejected";
+	if (f->status != 0)
+		return "an input could not be read";
+	return NULL;
+}
+
 void
 crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
     unsigned long long *written, unsigned long long *rejected)

@@ -128,6 +128,14 @@ enum crm_format crm_filter_format(const struct crm_filter *f);
 int crm_filter_emit(
     struct crm_filter *f, const struct crm_rec *r, struct crm_err *e);
 
+/*
+ * Whether the run saw all of its input: NULL when every input was read
+ * and no record rejected; else why not ("records were rejected", "an
+ * input could not be read").  A model or figures made from part of the
+ * data would mislead, so training and evaluation ask this first.
+ */
+const char *crm_filter_partial(const struct crm_filter *f);
+
 /* Records read, written and rejected so far. */
 void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
     unsigned long long *written, unsigned long long *rejected);

@@ -692,21 +692,17 @@ int
 crm_reco_run_finish(
     struct crm_reco_run *r, struct crm_filter *f, struct crm_err *e)
 {
-	unsigned long long nread, nwritten, nrejected;
+	const char *why;
 
 	if (r->o->verb == CRM_RECO_RECOMMEND)
 		return 0;
 	if (f != NULL) {
 		crm_reco_run_summary(r, f);
-		crm_filter_counts(f, &nread, &nwritten, &nrejected);
-		if (crm_filter_status(f) != 0 || nrejected > 0) {
-			/* a model or figures from part of the data would
-			 * mislead */
+		if ((why = crm_filter_partial(f)) != NULL) {
 			note(r, "no %s: %s",
 			    r->o->verb == CRM_RECO_FIT ? "model saved"
 						       : "figures",
-			    nrejected > 0 ? "records were rejected"
-					  : "an input could not be read");
+			    why);
 			return 0;
 		}
 	}

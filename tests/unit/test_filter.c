@@ -145,6 +145,7 @@ test_source_finish(void)
 	crm_err_clear(&e);
 	f = crm_filter_new(&fo, &ops, &t, &e);
 	TAP_OK(f != NULL, "a filter over a source");
+	TAP_OK(crm_filter_partial(f) == NULL, "nothing missed yet");
 	rc = run_to(f, &src, out);
 	crm_filter_counts(f, &nr, &nw, &nj);
 	TAP_OK(rc == EX_DATAERR, "a rejected record makes the status 65");
@@ -155,6 +156,8 @@ test_source_finish(void)
 	    "{\"id\":\"c2\",\"n\":2}\n",
 	    "records in order, the held one written by the finish step");
 	TAP_OK(t.finished == 1, "the finish step ran once");
+	TAP_STR(crm_filter_partial(f), "records were rejected",
+	    "a run with a reject saw part of its input");
 	TAP_OK(t.closed_at_finish == 1, "the source was closed before the "
 					"finish step");
 	TAP_STR(slurp(rej),

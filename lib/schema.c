@@ -99,6 +99,7 @@ struct crm_schema *
 crm_schema_new(const char *kind, struct crm_err *e)
 {
 	struct crm_schema *s;
+	int r;
 
 	if (!valid_kind(kind)) {
 		crm_err_set(e, EX_USAGE,
@@ -107,9 +108,9 @@ crm_schema_new(const char *kind, struct crm_err *e)
 		return NULL;
 	}
 	if (strcmp(kind, "customers") != 0 && strcmp(kind, "events") != 0 &&
-	    crm_store_reserved(kind)) {
-		crm_err_set(
-		    e, EX_USAGE, "kind '%s' is a table of the store", kind);
+	    (r = crm_store_reserved(kind)) != 0) {
+		crm_err_set(e, EX_USAGE, "kind '%s' is %s of the store", kind,
+		    r == CRM_STORE_INDEX ? "an index" : "a table");
 		return NULL;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||

@@ -118,16 +118,29 @@ static const char *const reserved[] = {
 	"kb",
 };
 
+/* The store's indexes: a generic table cannot take an index's name. */
+static const char *const indexes[] = {
+	"events_customer_time",
+	"clusters_cluster",
+	"decisions_key",
+	"labels_task",
+	"tickets_status",
+	"tickets_assignee",
+};
+
 int
 crm_store_reserved(const char *name)
 {
 	size_t i;
 
 	if (strncasecmp(name, "sqlite_", 7) == 0)
-		return 1;
+		return CRM_STORE_TABLE;
 	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
 		if (strcasecmp(name, reserved[i]) == 0)
-			return 1;
+			return CRM_STORE_TABLE;
+	for (i = 0; i < sizeof(indexes) / sizeof(indexes[0]); i++)
+		if (strcasecmp(name, indexes[i]) == 0)
+			return CRM_STORE_INDEX;
 	return 0;
 }
 

@@ -128,9 +128,12 @@ int crm_store_fail(struct crm_store *s, struct crm_err *e, const char *what);
 int crm_store_exit_code(int sqlite_rc);
 
 /*
- * Return 1 if name is a table of the store's own schema (or an SQLite
- * internal table), which `crm-ingest --kind NAME` may not create.
+ * Whether name is taken by the store's own schema, so that `crm-ingest
+ * --kind NAME` may not create a table of that name: CRM_STORE_TABLE (one
+ * of its tables, or SQLite's), CRM_STORE_INDEX (one of its indexes), or 0.
  */
+#define CRM_STORE_TABLE 1
+#define CRM_STORE_INDEX 2
 int crm_store_reserved(const char *name);
 
 /* Send SQLite's error log to stderr (for --verbose); call before opening. */

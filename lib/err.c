@@ -22,12 +22,15 @@ crm_err_clear(struct crm_err *e)
 int
 crm_err_set(struct crm_err *e, int code, const char *fmt, ...)
 {
+	char msg[sizeof(e->msg)];
 	va_list ap;
 
+	/* Into a copy first: an argument may be e->msg itself. */
 	e->code = code;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(e->msg, msg, sizeof(msg));
 	return -1;
 }
 

@@ -64,6 +64,7 @@ t_run opt-bad-format 64 -- crm-ingest --input-format xml
 t_run opt-bad-kind 64 -- crm-ingest --kind 'x; DROP TABLE customers'
 t_run opt-reserved-kind 64 -- crm-ingest --kind models
 t_run opt-index-kind 64 -- crm-ingest --kind events_customer_time
+t_run bad-header-quote 65 -- crm-ingest in/bad-header-quote.csv
 t_run opt-bad-region 64 -- crm-ingest --region XX
 t_run opt-bad-map 64 -- crm-ingest --map customer_id
 t_run opt-bad-type 64 -- crm-ingest --type note=blob

@@ -20,6 +20,18 @@ t_run eval-cv-json 0 -- crm-churn eval -q --cv 3 --json --label-field Churn \
     --id-field customerID --ignore gender in/telco-like.csv
 crm-churn train -q --model-file m2.model --label-field Churn \
     --id-field customerID in/telco-like.csv
+# A link planted where the model's temporary used to be (PATH.tmp.PID:
+# exec keeps the shell's pid) is not followed: its target keeps its bytes,
+# and the model is a new file with the usual mode.
+echo keep >victim
+t_ok "a planted temporary link is not followed" sh -c \
+    'umask 022; ln -s victim m3.model.tmp.$$; exec crm-churn train -q \
+    --model-file m3.model --label-field Churn --id-field customerID \
+    in/telco-like.csv'
+t_eq "its target is untouched" keep "$(cat victim)"
+t_ok "the model is a regular file, mode 644, like the one before" sh -c \
+    'test -f m3.model && test ! -L m3.model && cmp -s m2.model m3.model &&
+    test "$(stat -c %a m3.model)" = 644'
 
 # eval with --output-format: the figures as records, a fold field first.
 t_run eval-cv-records 0 -- crm-churn eval -q --cv 3 --output-format jsonl \

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,6 +238,63 @@ crm_cli_verb(int *argc, char **argv, const char *const *verbs)
 	return v + 1;
 }
 
+/*
+ * Whether paths a and b name one file: the same device and inode, or,
+ * when one does not exist yet, the same name in the same directory.
+ */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	const char *na, *nb;
+	char *da, *db;
+	int same = 0;
+
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	na = strrchr(a, '/') != NULL ? strrchr(a, '/') + 1 : a;
+	nb = strrchr(b, '/') != NULL ? strrchr(b, '/') + 1 : b;
+	if (strcmp(na, nb) != 0)
+		return 0;
+	da = na > a ? strndup(a, (size_t)(na - a)) : strdup(".");
+	db = nb > b ? strndup(b, (size_t)(nb - b)) : strdup(".");
+	if (da != NULL && db != NULL && stat(da, &sa) == 0 &&
+	    stat(db, &sb) == 0)
+		same = sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	free(da);
+	free(db);
+	return same;
+}
+
+/*
+ * --rejects is opened for writing before anything is read: it may not be
+ * the store (or its -wal, -shm or -journal file), nor an input of the
+ * run, which it would empty.  A usage error when it is.
+ */
+static void
+check_rejects(
+    const char *syn, const struct crm_common *c, int argc, char **argv)
+{
+	static const char *const side[] = { "", "-wal", "-shm", "-journal" };
+	char path[4096];
+	size_t i;
+	int k;
+
+	if (c->fo.rejects == NULL)
+		return;
+	for (i = 0; c->db != NULL && i < sizeof(side) / sizeof(side[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", c->db, side[i]);
+		if (same_file(c->fo.rejects, path))
+			crm_usage_error(syn, "--rejects '%s' is the store's %s",
+			    c->fo.rejects, i == 0 ? "file" : side[i] + 1);
+	}
+	for (k = optind; k < argc; k++)
+		if (strcmp(argv[k], "-") != 0 &&
+		    same_file(c->fo.rejects, argv[k]))
+			crm_usage_error(syn, "--rejects '%s' is an input, '%s'",
+			    c->fo.rejects, argv[k]);
+}
+
 void
 crm_print_help(const struct crm_cmd *cmd)
 {
@@ -271,6 +329,7 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 		case -1:
 			if (!c->db_given)
 				c->db = crm_db_path(NULL);
+			check_rejects(syn, c, argc, argv);
 			free(lo);
 			free(so);
 			lo = NULL;

@@ -26,6 +26,26 @@ t_eq "second header's rows stored by name" \
 	(SELECT customer_id || '|' || name || '|' || email || '|' || city AS r
 	FROM customers WHERE customer_id > 'C100' ORDER BY 1)")"
 
+# --rejects may not be the store, a link to it, its WAL, or an input: it
+# would be emptied before anything is read.
+q .dump >kept.sql
+t_ok "--rejects naming the store is a usage error" sh -c \
+    'crm-ingest --db crm.db --rejects crm.db in/bad.csv 2>err; test $? = 64 &&
+    grep -q "rejects .crm.db. is the store" err'
+ln -s crm.db link.db
+t_ok "--rejects naming a link to the store too" sh -c \
+    'crm-ingest --db crm.db --rejects link.db in/bad.csv 2>/dev/null;
+    test $? = 64'
+t_ok "--rejects naming the store's WAL too" sh -c \
+    'crm-ingest --db crm.db --rejects crm.db-wal in/bad.csv 2>/dev/null;
+    test $? = 64'
+cp in/bad.csv mine.csv
+t_ok "--rejects naming an input too" sh -c \
+    'crm-ingest --db crm.db --rejects mine.csv mine.csv 2>/dev/null;
+    test $? = 64 && cmp -s mine.csv in/bad.csv'
+q .dump >after.sql
+t_ok "the store kept every row" cmp -s kept.sql after.sql
+
 # Loading the same file again changes nothing.
 q .dump >before.sql
 t_run store-again 0 -- crm-ingest --db crm.db in/customers.csv

@@ -233,9 +233,11 @@ recover(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e,
 
 	if (rest > 0) {
 		crm_buf_init(&keep);
+		/* pend.p is NULL until the stream had text to hold back */
 		if (crm_buf_add(&keep, rd->acc.p + first, rest) == -1 ||
-		    crm_buf_add(&keep, rd->pend.p + rd->pend_off,
-			rd->pend.len - rd->pend_off) == -1) {
+		    (rd->pend.len > rd->pend_off &&
+			crm_buf_add(&keep, rd->pend.p + rd->pend_off,
+			    rd->pend.len - rd->pend_off) == -1)) {
 			crm_buf_release(&keep);
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 		}

@@ -89,6 +89,8 @@ static const struct {
 	    "2!unterminated quoted field [1,\"open]\n3:a=2|b=x\n4:a=3|b=y\n" },
 	{ "CSV, quote inside an unquoted field is a character", CRM_FMT_AUTO,
 	    "a,b\n1,5'11\"\n2,z\n", "2:a=1|b=5'11\"\n3:a=2|b=z\n" },
+	{ "CSV, a header whose quote never ends", CRM_FMT_CSV, "\"\ne",
+	    "open!bad header: unterminated quoted field\n" },
 	{ "CSV, text after a closing quote", CRM_FMT_AUTO,
 	    "a,b\n1,\"x\"y\n2,z\n",
 	    "2!malformed quoting [1,\"x\"y]\n3:a=2|b=z\n" },

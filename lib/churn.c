@@ -360,22 +360,6 @@ crm_churn_eval_text(const struct crm_churn *c, int json, struct crm_buf *b)
 	return bad ? -1 : 0;
 }
 
-/* Add a figure to r: printed with format, null when undefined. */
-static int
-put_num(struct crm_rec *r, const char *name, const char *format, double v)
-{
-	char buf[64];
-	int n;
-
-	if (isnan(v))
-		return crm_rec_add(r, name, strlen(name), "", 0, CRM_NULL);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-	n = snprintf(buf, sizeof(buf), format, v);
-#pragma GCC diagnostic pop
-	return crm_rec_add(r, name, strlen(name), buf, (size_t)n, CRM_NUMBER);
-}
-
 /* The record of one set of figures; fold NULL: none. */
 static int
 metrics_rec(struct crm_rec *r, const char *fold, enum crm_type ftype,
@@ -384,13 +368,15 @@ metrics_rec(struct crm_rec *r, const char *fold, enum crm_type ftype,
 	crm_rec_clear(r);
 	return (fold != NULL && crm_rec_add(r, "fold", 4, fold, strlen(fold),
 				    ftype) == -1) ||
-		       put_num(r, "n", "%.0f", (double)m->n) == -1 ||
-		       put_num(r, "positives", "%.0f", (double)m->pos) == -1 ||
-		       put_num(r, "auc", "%.4f", m->auc) == -1 ||
-		       put_num(r, "pr_auc", "%.4f", m->pr_auc) == -1 ||
-		       put_num(r, "log_loss", "%.4f", m->log_loss) == -1 ||
-		       put_num(r, "brier", "%.4f", m->brier) == -1 ||
-		       put_num(r, "lift10", "%.2f", m->lift10) == -1
+		       crm_rec_add_num(r, "n", "%.0f", (double)m->n) == -1 ||
+		       crm_rec_add_num(
+			   r, "positives", "%.0f", (double)m->pos) == -1 ||
+		       crm_rec_add_num(r, "auc", "%.4f", m->auc) == -1 ||
+		       crm_rec_add_num(r, "pr_auc", "%.4f", m->pr_auc) == -1 ||
+		       crm_rec_add_num(r, "log_loss", "%.4f", m->log_loss) ==
+			   -1 ||
+		       crm_rec_add_num(r, "brier", "%.4f", m->brier) == -1 ||
+		       crm_rec_add_num(r, "lift10", "%.2f", m->lift10) == -1
 		   ? -1
 		   : 0;
 }

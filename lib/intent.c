@@ -716,25 +716,6 @@ crm_intent_report(const struct crm_intent *it, int json, struct crm_buf *b)
 	return bad ? -1 : 0;
 }
 
-/* Put a number printed with fmt as field name of r; 0 or -1. */
-static int put_num(struct crm_rec *r, const char *name, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-put_num(struct crm_rec *r, const char *name, const char *fmt, ...)
-{
-	char num[64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(num, sizeof(num), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(num))
-		return -1;
-	return crm_rec_put(r, name, num, (size_t)n, CRM_NUMBER);
-}
-
 int
 crm_intent_eval_record(
     const struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
@@ -742,10 +723,10 @@ crm_intent_eval_record(
 	const struct crm_confusion *c = &it->conf;
 
 	crm_rec_clear(r);
-	if (put_num(r, "n", "%lu", c->n) == -1 ||
-	    put_num(r, "accuracy", "%.4f", crm_accuracy(c)) == -1 ||
-	    put_num(r, "macro_f1", "%.4f", crm_macro_f1(c)) == -1 ||
-	    put_num(r, "classes", "%zu", c->k) == -1)
+	if (crm_rec_add_num(r, "n", "%.0f", (double)c->n) == -1 ||
+	    crm_rec_add_num(r, "accuracy", "%.4f", crm_accuracy(c)) == -1 ||
+	    crm_rec_add_num(r, "macro_f1", "%.4f", crm_macro_f1(c)) == -1 ||
+	    crm_rec_add_num(r, "classes", "%.0f", (double)c->k) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }

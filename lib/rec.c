@@ -5,6 +5,8 @@
  * memory stays flat while streaming.  The readers live in read.c and json.c.
  */
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -734,6 +736,23 @@ crm_writer_put(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 	if (w->header == NULL && crm_writer_header(w, r, e) == -1)
 		return -1;
 	return put_text(w, r, e);
+}
+
+int
+crm_rec_add_num(struct crm_rec *r, const char *name, const char *fmt, double v)
+{
+	char num[64];
+	int n;
+
+	if (isnan(v))
+		return crm_rec_add(r, name, strlen(name), "", 0, CRM_NULL);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+	n = snprintf(num, sizeof(num), fmt, v);
+#pragma GCC diagnostic pop
+	if (n < 0 || (size_t)n >= sizeof(num))
+		return -1;
+	return crm_rec_add(r, name, strlen(name), num, (size_t)n, CRM_NUMBER);
 }
 
 int

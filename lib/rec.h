@@ -79,6 +79,13 @@ const char *crm_rec_text(
 int crm_rec_add(struct crm_rec *r, const char *name, size_t nlen,
     const char *val, size_t vlen, enum crm_type type);
 
+/*
+ * Append a number field: v printed with fmt (one double conversion, as
+ * "%.4f"), or null when v is not a number.  0, or -1 when out of memory.
+ */
+int crm_rec_add_num(struct crm_rec *r, const char *name, const char *fmt,
+    double v) __attribute__((format(printf, 3, 0)));
+
 /* Set the first field named name to val, or append it; 0 or -1. */
 int crm_rec_put(struct crm_rec *r, const char *name, const char *val,
     size_t vlen, enum crm_type type);

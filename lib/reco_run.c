@@ -600,17 +600,6 @@ eval_json(const struct crm_rankmetrics *k, const char *algo, struct crm_buf *b)
 	return crm_jw_done(&w) == -1 || crm_buf_addc(b, '\n') == -1 ? -1 : 0;
 }
 
-/* A field of eval's record: a number printed with fmt, or a string. */
-static int
-put_num(struct crm_rec *rec, const char *name, const char *fmt, double v)
-{
-	char num[64];
-
-	snprintf(num, sizeof(num), fmt, v);
-	return crm_rec_add(
-	    rec, name, strlen(name), num, strlen(num), CRM_NUMBER);
-}
-
 /* Eval's figures as one record (no folds, no fold field), through f. */
 static int
 eval_record(const struct crm_rankmetrics *k, const char *algo,
@@ -621,14 +610,15 @@ eval_record(const struct crm_rankmetrics *k, const char *algo,
 
 	if ((rec = crm_rec_new()) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	bad = put_num(rec, "customers", "%.0f", (double)k->users) == -1 ||
-	      put_num(rec, "items", "%.0f", (double)k->nitems) == -1 ||
-	      put_num(rec, "k", "%.0f", (double)k->k) == -1 ||
-	      put_num(rec, "precision", "%.4f", k->precision) == -1 ||
-	      put_num(rec, "recall", "%.4f", k->recall) == -1 ||
-	      put_num(rec, "ndcg", "%.4f", k->ndcg) == -1 ||
-	      put_num(rec, "hit_rate", "%.4f", k->hit_rate) == -1 ||
-	      put_num(rec, "coverage", "%.4f", k->coverage) == -1 ||
+	bad = crm_rec_add_num(rec, "customers", "%.0f", (double)k->users) ==
+		  -1 ||
+	      crm_rec_add_num(rec, "items", "%.0f", (double)k->nitems) == -1 ||
+	      crm_rec_add_num(rec, "k", "%.0f", (double)k->k) == -1 ||
+	      crm_rec_add_num(rec, "precision", "%.4f", k->precision) == -1 ||
+	      crm_rec_add_num(rec, "recall", "%.4f", k->recall) == -1 ||
+	      crm_rec_add_num(rec, "ndcg", "%.4f", k->ndcg) == -1 ||
+	      crm_rec_add_num(rec, "hit_rate", "%.4f", k->hit_rate) == -1 ||
+	      crm_rec_add_num(rec, "coverage", "%.4f", k->coverage) == -1 ||
 	      crm_rec_add(rec, "algo", 4, algo, strlen(algo), CRM_STRING) == -1;
 	rc = bad ? crm_err_set(e, EX_SOFTWARE, "out of memory")
 		 : crm_filter_emit(f, rec, e);

@@ -1,7 +1,6 @@
 /*
  * intent: the pipeline behind crm-intent (see intent.h).
  */
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

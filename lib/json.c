@@ -8,10 +8,19 @@
  * strings straight into the record, and follows RFC 8259 strictly (the
  * JSONTestSuite files in tests/ check it).  Nesting deeper than
  * CRM_JSON_MAX_DEPTH is refused instead of exhausting the stack.
+ *
+ * Time is linear in the text: a member name is looked up among the
+ * record's fields (a repeated name takes the last value) through a hash
+ * index once the record has more than a few fields, and a member that
+ * would make more than CRM_MAX_FIELDS fields fails the record at once,
+ * before the rest of the object is parsed.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+
+#include <xxhash.h>
 
 #include "buf.h"
 #include "norm.h"
@@ -19,6 +28,8 @@
 #include "rec_int.h"
 
 #define CRM_JSON_MAX_DEPTH 512
+/* Fewer fields than this are looked up by a scan, faster than hashing. */
+#define CRM_JSON_INDEX_MIN 16
 
 struct parse {
 	const char *p;	    /* next byte */
@@ -27,6 +38,9 @@ struct parse {
 	struct crm_buf key; /* the current member name, decoded */
 	struct crm_buf str; /* the current string value, decoded */
 	struct crm_err *e;
+	size_t *slot;  /* open addressing: field index + 1, or 0 when empty */
+	size_t nslot;  /* a power of two, or 0 before the first index */
+	size_t nindex; /* fields 0 .. nindex-1 of the record are in slot */
 };
 
 static int fail(struct parse *, const char *);
@@ -298,6 +312,70 @@ skip_value(struct parse *ps, int depth)
 	}
 }
 
+static size_t
+key_hash(const struct parse *ps, const char *name, size_t len)
+{
+	return (size_t)XXH3_64bits(name, len) & (ps->nslot - 1);
+}
+
+/*
+ * Bring the index up to the record's fields, growing it to keep it at
+ * most half full.  Returns -1 when out of memory.
+ */
+static int
+index_fields(struct parse *ps, const struct crm_rec *r)
+{
+	const struct crm_field *f;
+	size_t h;
+
+	if (ps->nslot < 2 * (r->n + 1)) {
+		size_t n = ps->nslot > 0 ? ps->nslot : 64;
+
+		while (n < 2 * (r->n + 1))
+			n *= 2;
+		free(ps->slot);
+		if ((ps->slot = calloc(n, sizeof(*ps->slot))) == NULL) {
+			ps->nslot = ps->nindex = 0;
+			return -1;
+		}
+		ps->nslot = n;
+		ps->nindex = 0;
+	}
+	for (; ps->nindex < r->n; ps->nindex++) {
+		f = &r->f[ps->nindex];
+		h = key_hash(ps, r->data.p + f->name_off, f->name_len);
+		while (ps->slot[h] != 0)
+			h = (h + 1) & (ps->nslot - 1);
+		ps->slot[h] = ps->nindex + 1;
+	}
+	return 0;
+}
+
+/*
+ * The index of the field named name, -1 when there is none, or -2 when
+ * out of memory.
+ */
+static long
+find_field(
+    struct parse *ps, const struct crm_rec *r, const char *name, size_t len)
+{
+	const struct crm_field *f;
+	size_t h;
+
+	if (r->n < CRM_JSON_INDEX_MIN)
+		return crm_rec_find(r, name, len);
+	if (index_fields(ps, r) == -1)
+		return -2;
+	for (h = key_hash(ps, name, len); ps->slot[h] != 0;
+	     h = (h + 1) & (ps->nslot - 1)) {
+		f = &r->f[ps->slot[h] - 1];
+		if (f->name_len == len &&
+		    memcmp(r->data.p + f->name_off, name, len) == 0)
+			return (long)(ps->slot[h] - 1);
+	}
+	return -1;
+}
+
 /* Parse the member value at p and store it under the name in ps->key. */
 static int
 member_value(struct parse *ps, struct crm_rec *r)
@@ -347,7 +425,12 @@ member_value(struct parse *ps, struct crm_rec *r)
 		break;
 	}
 	/* A repeated name keeps its first place and takes the last value. */
-	at = crm_rec_find(r, ps->key.p != NULL ? ps->key.p : "", ps->key.len);
+	at = find_field(ps, r, ps->key.p != NULL ? ps->key.p : "", ps->key.len);
+	if (at == -2)
+		return crm_err_set(ps->e, EX_SOFTWARE, "out of memory");
+	if (at == -1 && r->n >= CRM_MAX_FIELDS)
+		return crm_err_set(
+		    ps->e, EX_DATAERR, "more than %d fields", CRM_MAX_FIELDS);
 	if (at >= 0 ? crm_rec_set(r, (size_t)at, v, vlen, t) == -1
 		    : crm_rec_add(r, ps->key.p != NULL ? ps->key.p : "",
 			  ps->key.len, v, vlen, t) == -1)
@@ -365,6 +448,8 @@ crm_json_parse_object(
 	ps.p = ps.start = text;
 	ps.end = text + len;
 	ps.e = e;
+	ps.slot = NULL;
+	ps.nslot = ps.nindex = 0;
 	crm_buf_init(&ps.key);
 	crm_buf_init(&ps.str);
 	skip_ws(&ps);
@@ -414,6 +499,7 @@ crm_json_parse_object(
 	}
 	rc = 0;
 out:
+	free(ps.slot);
 	crm_buf_release(&ps.key);
 	crm_buf_release(&ps.str);
 	return rc;

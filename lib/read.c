@@ -22,8 +22,6 @@
 #include "rec_int.h"
 
 #define CRM_READ_CHUNK (64 * 1024)
-#define CRM_MAX_RECORD ((size_t)64 * 1024 * 1024)
-#define CRM_MAX_FIELDS 10000
 
 struct crm_reader {
 	FILE *fp;
@@ -732,11 +730,6 @@ jsonl_next(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 		return -1;
 	}
 	take_raw(rd, r);
-	if (r->n > CRM_MAX_FIELDS) {
-		e->line = r->line;
-		return crm_err_set(
-		    e, EX_DATAERR, "more than %d fields", CRM_MAX_FIELDS);
-	}
 	return 1;
 }
 

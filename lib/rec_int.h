@@ -9,6 +9,14 @@
 #include "buf.h"
 #include "rec.h"
 
+/*
+ * The limits of one record, documented in crm(7): its text in bytes (a
+ * line, or the lines of one JSON object) and its fields.  Both are
+ * checked while the record is read, before the work they guard.
+ */
+#define CRM_MAX_RECORD ((size_t)64 * 1024 * 1024)
+#define CRM_MAX_FIELDS 10000
+
 struct crm_field {
 	size_t name_off; /* offset of the name in data */
 	size_t name_len;

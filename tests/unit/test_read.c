@@ -164,6 +164,42 @@ main(void)
 	    "2!record too long (unterminated quote?) [1,\"open]\n"
 	    "3:a=2|b=x\n4:a=3|b=y\n5:a=4|b=z\n",
 	    "an open quote past the limit gives up one line");
+
+	/*
+	 * Many members: past the first few a hash index finds a repeated
+	 * name; the field limit fails the record at the first member too
+	 * many, naming the limit, and the next line is read.
+	 */
+	crm_buf_reset(&whole);
+	crm_buf_addc(&whole, '{');
+	for (i = 0; i < 200; i++)
+		crm_buf_addf(&whole, "\"k%zu\":%zu,", i, i);
+	crm_buf_addf(&whole, "\"k7\":\"x\",\"k150\":null,\"k199\":0}\n");
+	describe(whole.p, CRM_FMT_JSONL, 0, &got);
+	TAP_OK(strstr(got.p, "|k6=6(3)|k7=x|k8=8(3)|") &&
+		   strstr(got.p, "|k150=(0)|") &&
+		   strstr(got.p, "|k199=0(3)\n") && !strstr(got.p, "|k200"),
+	    "200 members: repeated names keep their place, last value wins");
+	crm_buf_reset(&whole);
+	crm_buf_addc(&whole, '{');
+	for (i = 0; i < CRM_MAX_FIELDS; i++)
+		crm_buf_addf(&whole, "\"k%zu\":1,\"k0\":2,", i);
+	crm_buf_addf(&whole, "\"k0\":3}\n{\"a\":1}\n");
+	describe(whole.p, CRM_FMT_JSONL, 0, &got);
+	TAP_OK(strstr(got.p, "\n2:a=1(3)\n") &&
+		   strncmp(got.p, "1:k0=3(3)|k1=1(3)|", 18) == 0,
+	    "%d fields with repeats: all kept", CRM_MAX_FIELDS);
+	crm_buf_reset(&whole);
+	crm_buf_addc(&whole, '{');
+	for (i = 0; i <= CRM_MAX_FIELDS; i++)
+		crm_buf_addf(&whole, "\"k%zu\":1,", i);
+	crm_buf_addf(&whole, "\"bad\" x}\n{\"a\":1}\n");
+	describe(whole.p, CRM_FMT_JSONL, 0, &got);
+	TAP_OK(
+	    strncmp(got.p, "1!more than 10000 fields [{\"k0\":1,", 34) == 0 &&
+		strstr(got.p, "\n2:a=1(3)\n"),
+	    "the field past the limit fails the record before the rest is "
+	    "parsed");
 	crm_buf_release(&got);
 	crm_buf_release(&whole);
 	return tap_done();

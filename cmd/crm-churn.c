@@ -212,6 +212,9 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	if (verb == V_TRAIN && o->c.db == NULL && co->model_file == NULL)
 		crm_usage_error(synopsis, "train needs --db or --model-file to "
 					  "keep the model");
+	if (verb == V_TRAIN)
+		crm_cli_check_output(synopsis, &o->c, "--model-file",
+		    co->model_file, argc, argv);
 	if (o->from_store && o->c.db == NULL)
 		crm_usage_error(synopsis, "--from-store needs --db");
 	if (co->model_version != 0 &&

@@ -190,6 +190,9 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 	    io->model_file == NULL)
 		crm_usage_error(synopsis, "train needs --db or --model-file to "
 					  "keep the model");
+	if (verb == CRM_INTENT_TRAIN)
+		crm_cli_check_output(
+		    synopsis, &o.c, "--model-file", io->model_file, argc, argv);
 	if (verb == CRM_INTENT_LABEL && o.c.db == NULL)
 		crm_usage_error(synopsis, "label needs --db");
 	if (io->with_labels && (verb != CRM_INTENT_TRAIN || o.c.db == NULL))

@@ -239,6 +239,9 @@ parse_opts(int argc, char **argv, enum crm_reco_verb verb, struct opts *o)
 		usage("--item is for recommending");
 	if (verb == CRM_RECO_FIT && r->db == NULL && r->model_file == NULL)
 		usage("fit needs --db or --model-file to keep the model");
+	if (verb == CRM_RECO_FIT)
+		crm_cli_check_output(
+		    synopsis, &o->c, "--model-file", r->model_file, argc, argv);
 	if (r->from_store && r->db == NULL)
 		usage("--from-store needs --db");
 	if (r->types != NULL && !r->from_store)

@@ -266,33 +266,27 @@ same_file(const char *a, const char *b)
 	return same;
 }
 
-/*
- * --rejects is opened for writing before anything is read: it may not be
- * the store (or its -wal, -shm or -journal file), nor an input of the
- * run, which it would empty.  A usage error when it is.
- */
-static void
-check_rejects(
-    const char *syn, const struct crm_common *c, int argc, char **argv)
+void
+crm_cli_check_output(const char *syn, const struct crm_common *c,
+    const char *opt, const char *path, int argc, char **argv)
 {
 	static const char *const side[] = { "", "-wal", "-shm", "-journal" };
-	char path[4096];
+	char store[4096];
 	size_t i;
 	int k;
 
-	if (c->fo.rejects == NULL)
+	if (path == NULL)
 		return;
 	for (i = 0; c->db != NULL && i < sizeof(side) / sizeof(side[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", c->db, side[i]);
-		if (same_file(c->fo.rejects, path))
-			crm_usage_error(syn, "--rejects '%s' is the store's %s",
-			    c->fo.rejects, i == 0 ? "file" : side[i] + 1);
+		snprintf(store, sizeof(store), "%s%s", c->db, side[i]);
+		if (same_file(path, store))
+			crm_usage_error(syn, "%s '%s' is the store's %s", opt,
+			    path, i == 0 ? "file" : side[i] + 1);
 	}
 	for (k = optind; k < argc; k++)
-		if (strcmp(argv[k], "-") != 0 &&
-		    same_file(c->fo.rejects, argv[k]))
-			crm_usage_error(syn, "--rejects '%s' is an input, '%s'",
-			    c->fo.rejects, argv[k]);
+		if (strcmp(argv[k], "-") != 0 && same_file(path, argv[k]))
+			crm_usage_error(syn, "%s '%s' is an input, '%s'", opt,
+			    path, argv[k]);
 }
 
 void
@@ -329,7 +323,8 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 		case -1:
 			if (!c->db_given)
 				c->db = crm_db_path(NULL);
-			check_rejects(syn, c, argc, argv);
+			crm_cli_check_output(
+			    syn, c, "--rejects", c->fo.rejects, argc, argv);
 			free(lo);
 			free(so);
 			lo = NULL;
@@ -443,8 +438,16 @@ crm_cli_summary(const struct crm_filter *f, const char *what)
 int
 crm_cli_end(struct crm_filter *f, int rc)
 {
+	int failed;
+
 	rc = crm_filter_finish(f, rc);
+	failed = crm_filter_output_failed(f);
 	crm_filter_free(f);
+	if (failed) {
+		/* Said once already: close without a second message. */
+		fclose(stdout);
+		return EX_IOERR;
+	}
 	if (crm_close_stdout() != 0 && rc == 0)
 		rc = EX_IOERR;
 	return rc;

@@ -122,6 +122,15 @@ void crm_print_help(const struct crm_cmd *cmd);
 struct crm_store;
 
 /*
+ * An output file of the run (opt names its option: --rejects, which
+ * crm_getopt() checks itself, or --model-file when training) may not be
+ * the store, its -wal, -shm or -journal file, nor an input operand (same
+ * device and inode): it would destroy them.  A usage error when it is.
+ */
+void crm_cli_check_output(const char *syn, const struct crm_common *c,
+    const char *opt, const char *path, int argc, char **argv);
+
+/*
  * After the last crm_getopt(): move *argc and *argv past the options to
  * the file operands.  With from_store, files are a usage error (with
  * cmd's synopsis, then exit(EX_USAGE)).

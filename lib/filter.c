@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "filter.h"
+#include "outfile.h"
 
 struct crm_filter {
 	struct crm_filter_opts o;
@@ -17,15 +18,16 @@ struct crm_filter {
 	void *arg;
 	struct crm_writer *out;
 	struct crm_writer *rej;
-	FILE *rejfp;
+	struct crm_outfile rejfile; /* --rejects, while f->rej is open */
 	struct crm_rec *rec, *rejrec;
 	struct crm_progress prog;
 	unsigned long long read, written, rejected;
 	enum crm_format fmt; /* of the input being read */
 	int status;	     /* worst per-file status so far */
-	int out_failed;	     /* a flush of standard output failed */
+	int out_failed;	     /* writing standard output failed (reported) */
 };
 
+static int output_failed(struct crm_filter *);
 static int reject(
     struct crm_filter *, const struct crm_rec *, const struct crm_err *);
 static int out_header(
@@ -49,14 +51,15 @@ crm_filter_new(const struct crm_filter_opts *o,
 	f->ops = *ops;
 	f->arg = arg;
 	if (o->rejects != NULL) {
-		if ((f->rejfp = fopen(o->rejects, "w")) == NULL) {
-			crm_err_set(e, EX_CANTCREAT, "cannot create '%s': %s",
-			    o->rejects, strerror(errno));
+		if (crm_outfile_open(&f->rejfile, o->rejects, e) == -1) {
 			crm_filter_free(f);
 			return NULL;
 		}
-		if ((f->rej = crm_writer_new(f->rejfp, CRM_FMT_CSV)) == NULL)
+		if ((f->rej = crm_writer_new(f->rejfile.fp, CRM_FMT_CSV)) ==
+		    NULL) {
+			crm_outfile_abort(&f->rejfile);
 			goto nomem;
+		}
 	}
 	crm_progress_init(&f->prog);
 	return f;
@@ -72,9 +75,10 @@ crm_filter_free(struct crm_filter *f)
 	if (f == NULL)
 		return;
 	crm_writer_free(f->out);
-	crm_writer_free(f->rej);
-	if (f->rejfp != NULL)
-		fclose(f->rejfp);
+	if (f->rej != NULL) {
+		crm_writer_free(f->rej);
+		crm_outfile_abort(&f->rejfile);
+	}
 	crm_rec_free(f->rec);
 	crm_rec_free(f->rejrec);
 	free(f);
@@ -105,8 +109,11 @@ crm_filter_emit(
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (f->out == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "no output to write to");
-	if (crm_writer_put(f->out, r, e) == -1)
+	if (crm_writer_put(f->out, r, e) == -1) {
+		if (crm_writer_error(f->out) != 0)
+			output_failed(f);
 		return -1;
+	}
 	f->written++;
 	return 0;
 }
@@ -127,6 +134,8 @@ crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
 {
 	*read = f->read;
 	*written = f->written;
+	if (f->out != NULL)
+		*written -= crm_writer_pending(f->out);
 	*rejected = f->rejected;
 }
 
@@ -207,15 +216,41 @@ open_output(struct crm_filter *f, struct crm_reader *rd, struct crm_err *e)
 	return 0;
 }
 
+/*
+ * Standard output failed: say so once, whoever finds it (a record, a
+ * flush, the end), and write nothing more.  The input line is not named:
+ * the failure is the output's, not the record's.
+ */
+static int
+output_failed(struct crm_filter *f)
+{
+	if (!f->out_failed)
+		crm_warnx("write error on standard output: %s",
+		    strerror(crm_writer_error(f->out)));
+	f->out_failed = 1;
+	return EX_IOERR;
+}
+
+/* Flush standard output; 0, or EX_IOERR once reported. */
+static int
+flush_output(struct crm_filter *f)
+{
+	struct crm_err e;
+
+	if (f->out == NULL)
+		return 0;
+	if (f->out_failed || crm_writer_flush(f->out, &e) == -1)
+		return output_failed(f);
+	return 0;
+}
+
 /* Input would block: pass on what is ready so the pipeline keeps moving. */
 static void
 on_wait(void *arg)
 {
 	struct crm_filter *f = arg;
-	struct crm_err e;
 
-	if (f->out != NULL && crm_writer_flush(f->out, &e) == -1)
-		f->out_failed = 1;
+	flush_output(f);
 	if (f->ops.idle != NULL)
 		f->ops.idle(f->arg);
 }
@@ -257,11 +292,11 @@ one_record(struct crm_filter *f, int rc, struct crm_err *e, const char *name)
 	}
 	if (drop)
 		return 0;
-	if (f->out_failed) {
-		crm_err_set(e, EX_IOERR, "write error on standard output");
-		goto fatal;
-	}
+	if (f->out_failed)
+		return EX_IOERR;
 	if (crm_writer_put(f->out, f->rec, e) == -1) {
+		if (crm_writer_error(f->out) != 0)
+			return output_failed(f);
 		e->line = crm_rec_line(f->rec);
 		goto fatal;
 	}
@@ -333,13 +368,15 @@ crm_filter_run_finish(struct crm_filter *f)
 	struct crm_err e;
 
 	if (f->ops.finish == NULL)
-		return 0;
+		return flush_output(f);
 	crm_err_clear(&e);
 	if (f->ops.finish(f->arg, f, &e) == -1) {
+		if (f->out_failed)
+			return EX_IOERR;
 		crm_report(&e);
 		return e.code != 0 ? e.code : EX_SOFTWARE;
 	}
-	return 0;
+	return flush_output(f);
 }
 
 int
@@ -366,7 +403,11 @@ crm_filter_run_source(struct crm_filter *f, struct crm_source *src)
 	if (src->close != NULL)
 		src->close(src->arg);
 	crm_progress_end(&f->prog);
-	return code != 0 ? code : crm_filter_run_finish(f);
+	if (code != 0) {
+		flush_output(f);
+		return code;
+	}
+	return crm_filter_run_finish(f);
 }
 
 int
@@ -392,7 +433,11 @@ crm_filter_run(struct crm_filter *f, int n, char **files)
 			fclose(fp);
 	}
 	crm_progress_end(&f->prog);
-	return rc != 0 ? rc : crm_filter_run_finish(f);
+	if (rc != 0) {
+		flush_output(f);
+		return rc;
+	}
+	return crm_filter_run_finish(f);
 }
 
 int
@@ -409,30 +454,37 @@ crm_filter_finish(struct crm_filter *f, int rc)
 {
 	struct crm_err e;
 
-	if (f->out != NULL && crm_writer_flush(f->out, &e) == -1) {
-		crm_warnx("standard output: %s", e.msg);
+	int said;
+
+	if (flush_output(f) != 0)
 		rc = EX_IOERR;
-	}
-	if (f->rej != NULL && crm_writer_flush(f->rej, &e) == -1) {
-		crm_warnx("%s: %s", f->o.rejects, e.msg);
-		rc = EX_IOERR;
-	}
 	if (rc == 0)
 		rc = f->status;
 	if (rc == 0 && f->rejected > 0)
 		rc = EX_DATAERR;
-	if (f->rejfp != NULL) {
-		if (fflush(f->rejfp) == EOF || ferror(f->rejfp) ||
-		    fclose(f->rejfp) == EOF) {
-			crm_warnx("write error on '%s'", f->o.rejects);
+	if (f->rej != NULL) {
+		/* A failure while rejecting was said then; say it once. */
+		said = crm_writer_error(f->rej) != 0;
+		if (crm_writer_flush(f->rej, &e) == -1) {
+			if (!said)
+				crm_warnx("%s: %s", f->o.rejects, e.msg);
+			crm_outfile_abort(&f->rejfile);
+			rc = EX_IOERR;
+		} else if (crm_outfile_commit(&f->rejfile, &e) == -1) {
+			crm_warnx("%s", e.msg);
 			rc = EX_IOERR;
 		}
-		f->rejfp = NULL;
 		/* its file is closed: a second finish writes no more */
 		crm_writer_free(f->rej);
 		f->rej = NULL;
 	}
 	return rc;
+}
+
+int
+crm_filter_output_failed(const struct crm_filter *f)
+{
+	return f->out_failed;
 }
 
 int

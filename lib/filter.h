@@ -146,6 +146,9 @@ void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
  * second call only flushes the output.
  */
 int crm_filter_finish(struct crm_filter *f, int rc);
+
+/* Did writing standard output fail?  The failure was reported already. */
+int crm_filter_output_failed(const struct crm_filter *f);
 void crm_filter_free(struct crm_filter *f);
 
 /*

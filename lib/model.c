@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "model.h"
+#include "outfile.h"
 
 void
 crm_model_now(char buf[21])
@@ -154,92 +155,21 @@ crm_model_get(struct crm_store *s, const char *name, long version,
 	return 1;
 }
 
-/* mkstemp(3)'s six X's, spelled in pairs so they read as no marker. */
-#define MKSTEMP_TAIL \
-	"XX"         \
-	"XX"         \
-	"XX"
-
-/* Write len bytes to fp and close it, naming it path; 0, or -1. */
-static int
-write_close(
-    FILE *fp, const char *path, const void *p, size_t len, struct crm_err *e)
-{
-	int bad;
-
-	bad = fwrite(p, 1, len, fp) != len;
-	bad |= fflush(fp) == EOF;
-	bad |= fclose(fp) == EOF; /* closed whatever happened before */
-	if (bad)
-		return crm_err_set(e, EX_IOERR, "cannot write '%s': %s", path,
-		    strerror(errno));
-	return 0;
-}
-
-/*
- * Write len bytes to file as it is, naming it path in messages; 0, or -1
- * (EX_CANTCREAT, EX_IOERR).
- */
-static int
-write_in_place(const char *file, const char *path, const void *p, size_t len,
-    struct crm_err *e)
-{
-	FILE *fp;
-
-	if ((fp = fopen(file, "wb")) == NULL)
-		return crm_err_set(e, EX_CANTCREAT, "cannot create '%s': %s",
-		    path, strerror(errno));
-	return write_close(fp, path, p, len, e);
-}
-
 int
 crm_model_write_file(
     const char *path, const void *p, size_t len, struct crm_err *e)
 {
-	struct crm_buf tmp;
-	struct stat st;
-	mode_t mask;
-	FILE *fp;
-	int fd, rc = -1;
+	struct crm_outfile of;
 
-	/*
-	 * Write a regular file beside it, then rename, so that a reader
-	 * never sees half a model; anything else (/dev/stdout, a FIFO, a
-	 * symbolic link, which rename would replace) is written in place.
-	 */
-	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		return write_in_place(path, path, p, len, e);
-	/*
-	 * The temporary is made by mkstemp(3), O_CREAT|O_EXCL with a name no
-	 * one can guess, so a link planted beside the model is never
-	 * followed; it gets the mode fopen(3) would have given.
-	 */
-	crm_buf_init(&tmp);
-	if (crm_buf_addf(&tmp, "%s.tmp.%s", path, MKSTEMP_TAIL) == -1)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	mask = umask(0);
-	umask(mask);
-	if ((fd = mkstemp(tmp.p)) == -1) {
-		crm_err_set(e, EX_CANTCREAT, "cannot create '%s': %s", path,
+	if (crm_outfile_open(&of, path, e) == -1)
+		return -1;
+	if (fwrite(p, 1, len, of.fp) != len) {
+		crm_err_set(e, EX_IOERR, "cannot write '%s': %s", path,
 		    strerror(errno));
-		crm_buf_release(&tmp);
+		crm_outfile_abort(&of);
 		return -1;
 	}
-	if (fchmod(fd, 0666 & ~mask) == -1 || (fp = fdopen(fd, "wb")) == NULL) {
-		crm_err_set(e, EX_CANTCREAT, "cannot create '%s': %s", path,
-		    strerror(errno));
-		close(fd);
-		unlink(tmp.p);
-	} else if (write_close(fp, path, p, len, e) == -1)
-		unlink(tmp.p);
-	else if (rename(tmp.p, path) == -1) {
-		crm_err_set(e, EX_CANTCREAT, "cannot create '%s': %s", path,
-		    strerror(errno));
-		unlink(tmp.p);
-	} else
-		rc = 0;
-	crm_buf_release(&tmp);
-	return rc;
+	return crm_outfile_commit(&of, e);
 }
 
 int

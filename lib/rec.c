@@ -503,6 +503,9 @@ struct crm_writer {
 	unsigned long names;	/* names id of records with exactly those */
 	size_t *slot;		/* header column -> field index, per record */
 	struct crm_buf line;	/* the output line being built */
+	unsigned long long put; /* records put */
+	unsigned long long out; /* of those, records flushed to the file */
+	int err;		/* errno of the first write that failed, or 0 */
 };
 
 struct crm_writer *
@@ -606,35 +609,62 @@ text_field(struct crm_writer *w, const char *v, size_t len, enum crm_type t)
 				     : csv_field(&w->line, v, len);
 }
 
-int
-crm_writer_flush(struct crm_writer *w, struct crm_err *e)
+/*
+ * Write the lines built so far and flush the file, so that a record
+ * counts as written only once it has reached it.  After a failure nothing
+ * more is written: every later call fails with the same error.
+ */
+static int
+write_lines(struct crm_writer *w, struct crm_err *e)
 {
-	if (w->line.len > 0 &&
+	if (w->err == 0 && w->line.len > 0 &&
 	    fwrite(w->line.p, 1, w->line.len, w->fp) != w->line.len)
+		w->err = errno != 0 ? errno : EIO;
+	if (w->err == 0 && fflush(w->fp) == EOF)
+		w->err = errno != 0 ? errno : EIO;
+	if (w->err != 0)
 		return crm_err_set(
-		    e, EX_IOERR, "write error: %s", strerror(errno));
+		    e, EX_IOERR, "write error: %s", strerror(w->err));
 	crm_buf_reset(&w->line);
-	if (fflush(w->fp) == EOF)
-		return crm_err_set(
-		    e, EX_IOERR, "write error: %s", strerror(errno));
+	w->out = w->put;
 	return 0;
 }
 
+int
+crm_writer_flush(struct crm_writer *w, struct crm_err *e)
+{
+	return write_lines(w, e);
+}
+
+int
+crm_writer_error(const struct crm_writer *w)
+{
+	return w->err;
+}
+
+unsigned long long
+crm_writer_pending(const struct crm_writer *w)
+{
+	return w->put - w->out;
+}
+
 /*
- * End the line just built; lines are written in blocks of about 64 KiB,
- * one stdio call each.
+ * End the line just built (a record's when record is 1); lines are
+ * written in blocks of about 64 KiB, one stdio call each.
  */
 static int
-end_line(struct crm_writer *w, struct crm_err *e)
+end_line(struct crm_writer *w, int record, struct crm_err *e)
 {
 	if (crm_buf_addc(&w->line, '\n') == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	if (w->line.len < 65536)
+	if (w->line.len < 65536 && w->err == 0) {
+		w->put += (unsigned)record;
 		return 0;
-	if (fwrite(w->line.p, 1, w->line.len, w->fp) != w->line.len)
-		return crm_err_set(
-		    e, EX_IOERR, "write error: %s", strerror(errno));
-	crm_buf_reset(&w->line);
+	}
+	if (write_lines(w, e) == -1)
+		return -1; /* the record was not put */
+	w->put += (unsigned)record;
+	w->out = w->put;
 	return 0;
 }
 
@@ -661,7 +691,7 @@ crm_writer_header(
 		    text_field(w, name, len, CRM_STRING) == -1)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	}
-	return end_line(w, e);
+	return end_line(w, 0, e);
 }
 
 /* Does r have exactly the header's names, in order? */
@@ -722,7 +752,7 @@ put_text(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 	if (w->line.len == start && w->fmt == CRM_FMT_CSV &&
 	    crm_buf_add(&w->line, "\"\"", 2) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	return end_line(w, e);
+	return end_line(w, 1, e);
 }
 
 int
@@ -731,7 +761,7 @@ crm_writer_put(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 	if (w->fmt == CRM_FMT_JSONL) {
 		if (crm_rec_to_json(r, &w->line) == -1)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
-		return end_line(w, e);
+		return end_line(w, 1, e);
 	}
 	if (w->header == NULL && crm_writer_header(w, r, e) == -1)
 		return -1;

@@ -218,6 +218,15 @@ int crm_writer_header(
 int crm_writer_flush(struct crm_writer *w, struct crm_err *e);
 
 /*
+ * The errno of the first write that failed (nothing is written after it),
+ * or 0; and how many records were put but have not reached the stream
+ * yet (all of them after a failure: a record counts as written once its
+ * block was written and flushed).
+ */
+int crm_writer_error(const struct crm_writer *w);
+unsigned long long crm_writer_pending(const struct crm_writer *w);
+
+/*
  * Write one record.  In CSV and TSV each field goes under the header column
  * of its name; a missing one is written empty, and a field that has no
  * column is an error (EX_DATAERR).  Returns 0, or -1 with e filled

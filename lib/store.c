@@ -5,9 +5,11 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -267,6 +269,32 @@ set_wal(struct crm_store *s, int busy_ms, struct crm_err *e)
 	}
 }
 
+/*
+ * Why the store could not be opened, as an errno: a new store's folder
+ * that cannot be written (a read-only medium, say), or the last system
+ * error SQLite saw; 0 when neither is known.
+ */
+static int
+open_errno(const char *path, sqlite3 *db)
+{
+	char dir[4096];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (access(path, F_OK) == -1 && errno == ENOENT) {
+		n = slash == NULL   ? 1
+		    : slash == path ? 1
+				    : (size_t)(slash - path);
+		if (n < sizeof(dir)) {
+			memcpy(dir, slash == NULL ? "." : path, n);
+			dir[n] = '\0';
+			if (access(dir, W_OK) == -1)
+				return errno;
+		}
+	}
+	return db != NULL ? sqlite3_system_errno(db) : 0;
+}
+
 struct crm_store *
 crm_store_open(const char *path, int busy_ms, struct crm_err *e)
 {
@@ -290,8 +318,23 @@ crm_store_open(const char *path, int busy_ms, struct crm_err *e)
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 	    NULL);
 	if (rc != SQLITE_OK) {
-		crm_err_set(e, EX_CANTCREAT, "cannot open '%s': %s", path,
-		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		int why = open_errno(path, s->db);
+
+		crm_err_set(e, EX_CANTCREAT, "cannot open '%s': %s%s%s%s", path,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc),
+		    why != 0 ? " (" : "", why != 0 ? strerror(why) : "",
+		    why != 0 ? ")" : "");
+		goto fail;
+	}
+	/*
+	 * SQLite opens a file it may not write read-only, and the first
+	 * write fails with a message about the journal: say what is wrong.
+	 */
+	if (sqlite3_db_readonly(s->db, "main") == 1) {
+		crm_err_set(e, EX_CANTCREAT, "%s: the store is read-only (%s)",
+		    path,
+		    access(path, W_OK) == -1 ? strerror(errno)
+					     : "opened read-only");
 		goto fail;
 	}
 	sqlite3_busy_timeout(s->db, busy_ms);

@@ -130,4 +130,30 @@ wait "$locker"
 t_eq "busy store unchanged" "13800138000" \
     "$(sqlite3 busy.db "SELECT phone FROM customers WHERE customer_id = 'C001'")"
 
+# Standard output that cannot be written: said once, without an input line
+# (the output failed, not the record), and nothing counted as written that
+# did not reach it; the run stops there, and the store holds every record
+# read (the summary's count), in whole batches.
+"$TOP/scripts/gen-customers.sh" 3000 5 >many.csv
+t_run stdout-full 74 -- sh -c 'crm-ingest many.csv >/dev/full'
+t_run stdout-full-store 74 -- sh -c \
+    'crm-ingest --db full.db --output-format jsonl many.csv >/dev/full'
+t_eq "stdout full: the store has every record read" 361 \
+    "$(sqlite3 full.db 'SELECT count(*) FROM customers')"
+
+# A store on a read-only medium is named as such (needs a tmpfs mount:
+# skipped where the test may not mount).
+mkdir ro
+if mount -t tmpfs -o size=1m tmpfs ro 2>/dev/null; then
+	crm-ingest -q --db ro/crm.db in/customers.csv >/dev/null
+	mount -o remount,ro ro
+	t_run store-read-only 73 -- crm-ingest --db ro/crm.db in/update.csv
+	t_run store-read-only-new 73 -- crm-ingest --db ro/new.db \
+	    in/update.csv
+	umount ro
+else
+	t_pass "store-read-only # SKIP cannot mount a tmpfs here"
+	t_pass "store-read-only-new # SKIP cannot mount a tmpfs here"
+fi
+
 t_done

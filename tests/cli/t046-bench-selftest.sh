@@ -1,6 +1,8 @@
-# The benchmarks' own checkers, in make check: eval-dedupe.py's pairwise
-# scores on hand-counted cases, and bench_common.py's check that stops a
-# benchmark whose crmkit figure its own output does not bear out.  Each
+# The benchmarks' own checkers and data, in make check: eval-dedupe.py's
+# pairwise scores on hand-counted cases, bench_common.py's check that stops
+# a benchmark whose crmkit figure its own output does not bear out, and
+# gen-dedupe.py's data (deterministic, phones and e-mails shared by
+# distinct persons, none with --no-shared).  Each
 # self-test prints one line a case, "ok CASE: ..." or "FAIL CASE: ...",
 # and exits 0 only when all passed; each case becomes a TAP line here, and
 # a self-test that ran no case fails.
@@ -42,4 +44,5 @@ if [ ! -x "$py" ]; then
 fi
 selftest eval-dedupe eval-dedupe.py
 selftest bench_common bench_common.py
+selftest gen-dedupe gen-dedupe.py
 t_done

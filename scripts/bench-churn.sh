@@ -24,7 +24,8 @@
 # for the peers, encoding included; the wall time of the crm-churn train
 # command for crmkit).  crm-churn's figures come from its eval verb and are
 # checked against the same figures computed from the churn_prob of its
-# scoring output; a WARNING line says when they differ.
+# scoring output; when they differ (beyond the rounding of the printed
+# figure) the benchmark stops with an error and exit status 1.
 #
 # Goals (BENCHMARKS.md): crmkit mean AUC >= the best peer's; training one
 # fold (mean over the folds) under 1 s.  Exit status: 0 whether or not the

@@ -26,7 +26,8 @@
 # for every tool; fastText's and crm-intent's times are whole command runs,
 # model loading included).  crm-intent's accuracy and macro-F1 come from
 # its eval verb and are checked against the same figures computed from its
-# predict output; a WARNING line says when they differ.
+# predict output; when they differ (beyond the rounding of the printed
+# figure) the benchmark stops with an error and exit status 1.
 #
 # Goals, per task (BENCHMARKS.md; training time on every task as the issue
 # asks): crmkit accuracy >= the best peer's, training time <= fastText's,

@@ -26,7 +26,9 @@
 # `crm-recommend fit` command, reading the CSV and writing the model
 # included); peak RSS of the process that fits, by GNU time.  crm-recommend
 # eval is also run on ratings.csv (its own split and metrics), and its
-# figures are checked against the evaluator's on crmkit's lists.
+# figures are checked against the evaluator's on crmkit's lists; when
+# they differ the benchmark stops with an error and exit status 1, before
+# the table.
 #
 # Goals: crmkit NDCG@10 >= the best peer's; crmkit fit time <= numpy EASE's.
 # The peak RSS of crmkit's fit is printed beside the 4 n^2 bytes that

@@ -1,8 +1,13 @@
+#!/usr/bin/python3
 """bench_common.py: what the Python sides of the peer benchmarks share.
 
 Set NAME (the benchmark's name in messages) before calling progress().
+Run as a script with --self-test, it checks check_figure() on figures that
+agree and on figures that do not (tests/cli/t046-bench-selftest.sh).
 """
 
+import contextlib
+import io
 import re
 import sys
 
@@ -30,6 +35,60 @@ def eval_figure(line, key, tool):
     return text, float(text), 0.5 * 10.0 ** (int(exp or 0) - digits)
 
 
+def check_figure(line, key, tool, mine, source):
+    """Return mine, a figure computed here from tool's own output (source
+    says from what, e.g. "its lists give"), when it equals the figure key=
+    on tool's eval line to the digits printed there; otherwise stop the
+    benchmark (exit 1): a figure that the tool's own output does not bear
+    out must not be reported.  A NaN on either side is a disagreement."""
+    text, theirs, rounding = eval_figure(line, key, tool)
+    if not abs(theirs - mine) <= max(1e-9, rounding):
+        die(f"{tool} eval {key}={text}, but {source} {mine:.10f}: "
+            f"crmkit's own figure disagrees with the independent "
+            f"recomputation, so the benchmark stops")
+    return mine
+
+
+def self_test():
+    """check_figure() on agreeing and altered figures; exit 1 on a
+    failure.  Prints one line per case: "ok CASE: ..." or "FAIL CASE: ..."."""
+    global NAME
+    NAME = "bench-selftest"
+    line = "n=100 accuracy=0.8731 macro_f1=0.86 auc=1.2e-03"
+    # (case, key, value computed here, should it stop the benchmark?)
+    cases = [
+        ("equal", "accuracy", 0.8731, False),
+        ("within rounding", "accuracy", 0.87314, False),
+        ("within rounding, 2 digits", "macro_f1", 0.8551, False),
+        ("exponent", "auc", 0.00124, False),
+        ("altered by one unit", "accuracy", 0.8732, True),
+        ("just past rounding", "accuracy", 0.87316, True),
+        ("altered figure", "macro_f1", 0.91, True),
+        ("exponent altered", "auc", 0.0013, True),
+        ("not a number here", "accuracy", float("nan"), True),
+        ("key missing", "recall", 0.5, True),
+    ]
+    bad = 0
+    for name, key, mine, want_stop in cases:
+        err = io.StringIO()
+        stopped, status = False, None
+        with contextlib.redirect_stderr(err):
+            try:
+                got = check_figure(line, key, "crm-x", mine, "its output gives")
+            except SystemExit as e:
+                stopped, status = True, e.code
+        msg = err.getvalue().strip()
+        if want_stop:
+            ok = stopped and status == 1 and msg.startswith(NAME + ": ")
+        else:
+            ok = not stopped and got == mine and msg == ""
+        bad += not ok
+        print(f"{'ok' if ok else 'FAIL'} {name}: {key} {mine!r} "
+              f"{'stops' if stopped else 'passes'} (status {status})"
+              + (f": {msg}" if msg else ""))
+    sys.exit(1 if bad else 0)
+
+
 def dispatch(argv, commands, doc):
     """Run the sub-command argv[1] from commands, a dict of name ->
     (function, number of arguments); print doc and exit 64 on anything
@@ -40,3 +99,11 @@ def dispatch(argv, commands, doc):
         print(doc, file=sys.stderr)
         sys.exit(64)
     fn(*args)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["--self-test"]:
+        sys.dont_write_bytecode = True
+        self_test()
+    print("usage: bench_common.py --self-test", file=sys.stderr)
+    sys.exit(64)

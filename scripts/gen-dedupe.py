@@ -2,7 +2,9 @@
 """gen-dedupe.py: synthetic customers with corrupted duplicates, for
 scripts/bench-dedupe.sh.
 
-usage: gen-dedupe.py [-n N] [--seed S] [--dup-rate R] OUT.csv TRUTH.csv
+usage: gen-dedupe.py [-n N] [--seed S] [--dup-rate R] [--no-shared]
+                     OUT.csv TRUTH.csv
+       gen-dedupe.py --self-test
 
 Writes N customer records to OUT.csv (header customer_id, given_name,
 surname, email, phone, birth_date, address, city, postcode) and the truth
@@ -17,17 +19,40 @@ number or day); a new address (the customer moved); the email's case or
 dots changed.  Names are drawn with Zipf-like frequencies (weight
 1/(rank+5)), so common surnames form big blocks; about 10% of the entities
 have Chinese names in Han characters, Chinese phones, cities and
-addresses.  Every entity has its own email address and phone number (a
-name, a birth date or a street may be shared).  Rows are shuffled, and
-customer_id is a random unique number that says nothing about the entity.
-Deterministic for a given seed; standard library only (Debian's
-/usr/bin/python3).
+addresses.
+
+Phones and e-mails are shared as in real customer files, so that equal
+phones or e-mails do not mean one person, and a blocking or a score that
+trusts them pays for it: 25% of the persons live in households of 2 to 4
+customers (60%, 25%, 15%) at one address, where a member has the head's
+surname (85%; 70% for Chinese families), half the households have a
+landline that each member gives with probability 0.6 (else their own
+number), 30% a household e-mail (thesmiths12@..., wangjia7@...) each
+member gives with probability 0.6, 4% of the US households a junior (the
+head's given name and surname, born 20 to 35 years later) and 3% of those
+of three or more twins (one birthday); 4% of the other persons give their
+employer's switchboard number (offices of Zipf-like sizes, so a few hold
+hundreds of persons at N = 1,000,000); 2% have a recycled number that
+another, earlier person still gives as theirs.  Each of these persons is
+an entity of its own in TRUTH.csv: sharing a phone or an e-mail never
+makes two persons one.  --no-shared gives every person a phone and an
+e-mail of their own (a name, a birth date or a street may still be
+shared), exactly the data of the generator before sharing was added.
+
+Rows are shuffled, and customer_id is a random unique number that says
+nothing about the entity.  Deterministic for a given seed (and option
+values); standard library only (Debian's /usr/bin/python3).  --self-test
+checks that, and the sharing, on small files (tests/cli/t046).
 """
 
 import argparse
 import csv
+import os
 import random
+import re
 import sys
+import tempfile
+from collections import Counter, defaultdict
 
 # ---- built-in lists (most frequent first) --------------------------------------
 
@@ -318,22 +343,160 @@ def corrupt(rng, row, ent):
         row[E] = email_variant(rng, row[E])
 
 
+# ---- contacts that several persons share ---------------------------------------
+
+# Shares of the entities (persons), see the module's comment.
+HOUSEHOLD_SHARE = 0.25          # live with another customer
+HOUSEHOLD_SIZES = ((2, 3, 4), (60, 25, 15))
+SAME_SURNAME = (0.85, 0.7)      # a member has the head's surname (en, zh)
+LANDLINE, USE_LANDLINE = 0.5, 0.6
+HOUSE_EMAIL, USE_HOUSE_EMAIL = 0.3, 0.6
+JUNIOR, TWINS = 0.04, 0.03
+OFFICE_SHARE, OFFICE_SIZE = 0.04, 10
+RECYCLED_SHARE = 0.02
+ZH_AREAS = "010 021 020 0755 028 0571 027 029 025 023 022 0512".split()
+
+
+def landline(rng, zh):
+    """The digits of a fixed line: a Chinese area code and 8 digits, or a
+    US number."""
+    if zh:
+        return rng.choice(ZH_AREAS) + f"{rng.randrange(2, 10)}{rng.randrange(10 ** 7):07d}"
+    return rng.choice(US_AREAS) + str(rng.randrange(2, 10)) + f"{rng.randrange(10 ** 6):06d}"
+
+
+class Sharing:
+    """Who shares a phone or an e-mail with whom.  Drawn from a random
+    stream of its own (rng), so that the persons themselves (names,
+    personal numbers and mailboxes, duplicates and their corruptions) are
+    drawn as without sharing, and --no-shared writes exactly the data of
+    the generator before sharing was added."""
+
+    def __init__(self, rng, zh):
+        self.rng = rng
+        n = len(zh)
+        self.house = [None] * n           # entity -> its household (a dict)
+        self.role = [0] * n               # 0 head, 1.. the other members
+        self.office = [None] * n          # entity -> (zh, office number index)
+        self.recycled = [None] * n        # entity -> earlier entity (donor)
+        self.taken = set()                # every shared number and e-mail
+        for z in (False, True):
+            ids = [e for e in range(n) if zh[e] == z]
+            rng.shuffle(ids)
+            k = int(len(ids) * HOUSEHOLD_SHARE)
+            j = 0
+            while j < k:
+                size = rng.choices(*HOUSEHOLD_SIZES)[0]
+                members = sorted(ids[j:j + size])
+                j += size
+                if len(members) < 2:
+                    break
+                h = {"zh": z, "members": members,
+                     "landline": rng.random() < LANDLINE,
+                     "email": rng.random() < HOUSE_EMAIL,
+                     "junior": not z and rng.random() < JUNIOR,
+                     "twins": len(members) >= 3 and rng.random() < TWINS}
+                for r, e in enumerate(members):
+                    self.house[e], self.role[e] = h, r
+            # Offices: some persons give their employer's switchboard; a
+            # few employers are big (Zipf-like sizes).
+            rest = ids[j:]
+            n_off = int(len(rest) * OFFICE_SHARE)
+            n_firms = max(1, n_off // OFFICE_SIZE)
+            firms = rng.choices(range(n_firms), cum_weights=zipf_cum(n_firms), k=n_off)
+            for e, f in zip(rest[:n_off], firms):
+                self.office[e] = (z, f)
+            # Recycled numbers: a person whose number was someone else's.
+            for e in rest[n_off:n_off + int(len(rest) * RECYCLED_SHARE)]:
+                earlier = [d for d in (rng.choice(ids) for _ in range(4)) if d < e]
+                if earlier:
+                    self.recycled[e] = earlier[0]
+        self.offices = {}
+
+    def new_number(self, zh, phones):
+        while True:
+            d = landline(self.rng, zh)
+            if d not in phones and d not in self.taken:
+                self.taken.add(d)
+                return d
+
+    def new_email(self, locals_, doms, emails):
+        while True:
+            e = f"{self.rng.choice(locals_)}{self.rng.randrange(1, 100)}@{self.rng.choice(doms)}"
+            if e not in emails and e not in self.taken:
+                self.taken.add(e)
+                return e
+
+    def names(self, e, given, surname):
+        """The given name and surname of entity e, each a pair (as
+        written, in Latin letters): a member of a household may take the
+        head's surname, a junior the head's given name too."""
+        h = self.house[e]
+        if h is None:
+            return given, surname
+        if self.role[e] == 0:
+            h["names"] = (given, surname)
+        elif h["junior"] and self.role[e] == 1:
+            given, surname = h["names"]
+        elif self.rng.random() < SAME_SURNAME[h["zh"]]:
+            surname = h["names"][1]
+        return given, surname
+
+    def birth(self, e, ymd):
+        """The birth date of entity e: a junior's is 20 to 35 years after
+        the head's, a twin's another member's."""
+        h = self.house[e]
+        if h is None:
+            return ymd
+        r = self.role[e]
+        if r == 0:
+            h["ymd"] = [ymd]
+            return ymd
+        if h["junior"] and r == 1:
+            ymd = (min(2006, h["ymd"][0][0] + self.rng.randint(20, 35)), ymd[1], ymd[2])
+        if h["twins"] and r == 2:
+            ymd = h["ymd"][1]
+        h["ymd"].append(ymd)
+        return ymd
+
+    def contacts(self, e, digits, email, home, personal, phones, emails):
+        """The phone digits, e-mail and (address, city, postcode) entity e
+        gives: its own, or those it shares.  personal[d] is entity d's own
+        number."""
+        h, rng = self.house[e], self.rng
+        if h is not None:
+            z = h["zh"]
+            if self.role[e] == 0:
+                h["home"] = home
+                if h["landline"]:
+                    h["phone"] = self.new_number(z, phones)
+                if h["email"]:
+                    sp = h["names"][1][1].lower()
+                    locals_ = ((f"{sp}jia", f"{sp}home", f"{sp}family") if z else
+                               (f"the{sp}s", f"{sp}family", f"{sp}home", f"{sp}house"))
+                    h["mail"] = self.new_email(locals_, ZH_DOMAINS if z else DOMAINS, emails)
+            home = h["home"]
+            if h["landline"] and rng.random() < USE_LANDLINE:
+                digits = h["phone"]
+            if h["email"] and rng.random() < USE_HOUSE_EMAIL:
+                email = h["mail"]
+        elif self.office[e] is not None:
+            if self.office[e] not in self.offices:
+                self.offices[self.office[e]] = self.new_number(self.office[e][0], phones)
+            digits = self.offices[self.office[e]]
+        elif self.recycled[e] is not None:
+            digits = personal[self.recycled[e]]
+        return digits, email, home
+
+
 # ---- main -------------------------------------------------------------------------
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("-n", type=int, default=1000000, help="rows (default 1000000)")
-    ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--dup-rate", type=float, default=0.2)
-    ap.add_argument("out")
-    ap.add_argument("truth")
-    a = ap.parse_args()
-    if a.n < 1 or not 0 <= a.dup_rate < 0.5:
-        ap.error("need N >= 1 and 0 <= R < 0.5")
-    rng = random.Random(a.seed)
+def generate(n, seed, dup_rate, shared, out, truth_path):
+    """Write the n rows to out and the truth to truth_path."""
+    rng = random.Random(seed)
 
-    n_dup = int(a.n * a.dup_rate)
-    n_ent = a.n - n_dup
+    n_dup = int(n * dup_rate)
+    n_ent = n - n_dup
     # Duplicates per entity: 1 (70%), 2 (20%), 3 (10%), to entities drawn
     # at random until n_dup rows are assigned.
     dups = [0] * n_ent
@@ -352,12 +515,16 @@ def main():
     zh_given = iter(rng.choices(ZH_GIVEN, cum_weights=zipf_cum(len(ZH_GIVEN)), k=n_zh))
     zh_sur = iter(rng.choices(ZH_SURNAMES, cum_weights=zipf_cum(len(ZH_SURNAMES)), k=n_zh))
     ncorr = (1, 2, 2, 2, 2, 3, 3, 3, 3, 4)            # mean 2.5
+    # A stream of its own for the sharing (see Sharing).
+    sh = Sharing(random.Random(f"gen-dedupe shared {seed}"), zh) if shared else None
 
-    rows, ents, emails, phones = [], [], set(), {None}
+    rows, ents, emails, phones, personal = [], [], set(), {None}, []
     for e in range(n_ent):
         z = zh[e]
         if z:
             (g, gp), (s, sp) = next(zh_given), next(zh_sur)
+            if sh is not None:
+                (g, gp), (s, sp) = sh.names(e, (g, gp), (s, sp))
             digits = None
             while digits in phones:
                 digits = rng.choice(CN_PREFIXES) + f"{rng.randrange(10 ** 8):08d}"
@@ -365,6 +532,8 @@ def main():
             dom = rng.choice(ZH_DOMAINS)
         else:
             g, s = next(en_given), next(en_sur)
+            if sh is not None:
+                (g, _), (s, _) = sh.names(e, (g, g), (s, s))
             digits = None
             while digits in phones:
                 digits = (rng.choice(US_AREAS) + str(rng.randrange(2, 10))
@@ -377,11 +546,20 @@ def main():
             local += str(rng.randrange(10))
         emails.add(f"{local}@{dom}")
         phones.add(digits)
+        personal.append(digits)
         ymd = (rng.randint(1940, 2006), rng.randint(1, 12), rng.randint(1, 28))
         pstyle, dstyle = rng.randrange(5), (0, 0, 0, 0, 1, 2)[rng.randrange(6)]
+        email = f"{local}@{dom}"
+        home = address(rng, z)
+        if sh is not None:
+            # The number and mailbox above stay this person's own (what a
+            # recycled number is taken from); the row may give shared ones.
+            ymd = sh.birth(e, ymd)
+            digits, email, home = sh.contacts(e, digits, email, home, personal,
+                                              phones, emails)
         ent = (z, ymd, digits, pstyle, dstyle)
-        row = ["", g, s, f"{local}@{dom}", fmt_phone(rng, digits, z, pstyle),
-               fmt_date(ymd, dstyle), *address(rng, z)]
+        row = ["", g, s, email, fmt_phone(rng, digits, z, pstyle),
+               fmt_date(ymd, dstyle), *home]
         rows.append(row)
         ents.append(e)
         for _ in range(dups[e]):
@@ -392,10 +570,10 @@ def main():
             ents.append(e)
 
     # Shuffle, then number: ids are random 10-digit numbers, unique.
-    perm = rng.sample(range(a.n), a.n)
-    ids = rng.sample(range(10 ** 9, 10 ** 10), a.n)
-    with open(a.out, "w", newline="", encoding="utf-8") as f, \
-            open(a.truth, "w", newline="", encoding="utf-8") as t:
+    perm = rng.sample(range(n), n)
+    ids = rng.sample(range(10 ** 9, 10 ** 10), n)
+    with open(out, "w", newline="", encoding="utf-8") as f, \
+            open(truth_path, "w", newline="", encoding="utf-8") as t:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(FIELDS)
         t.write("customer_id,entity_id\n")
@@ -407,8 +585,115 @@ def main():
             truth.append(f"{cid},E{ents[p]}\n")
         w.writerows(out_rows)
         t.writelines(truth)
+    return n_ent, n_dup
+
+
+# ---- self-test -------------------------------------------------------------------
+
+def phone_key(p):
+    """A phone as digits without the country code (+1, +86, 0086)."""
+    d = re.sub(r"\D", "", p)
+    if d.startswith("0086"):
+        return d[4:]
+    if d.startswith("86") and len(d) >= 12:
+        return d[2:]
+    if len(d) == 11 and d.startswith("1"):
+        return d[1:]
+    return d
+
+
+def email_key(e):
+    """An e-mail without case and without dots in its local part."""
+    local, _, dom = e.lower().partition("@")
+    return local.replace(".", "") + "@" + dom
+
+
+def sharing_of(path, truth_path):
+    """For phone and e-mail: the values that several entities give, as
+    {value: set of entities}; and the entities of the file."""
+    with open(truth_path, encoding="utf-8") as f:
+        truth = dict(line.rstrip("\n").split(",") for line in list(f)[1:])
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    out = {}
+    for field, key in (("phone", phone_key), ("email", email_key)):
+        by = defaultdict(set)
+        for r in rows:
+            if r[field]:
+                by[key(r[field])].add(truth[r["customer_id"]])
+        out[field] = {v: e for v, e in by.items() if len(e) > 1}
+    homes = defaultdict(set)
+    for r in rows:
+        homes[phone_key(r["phone"]), r["address"]].add(truth[r["customer_id"]])
+    out["household"] = {k: e for k, e in homes.items() if k[0] and len(e) > 1}
+    return out, rows, truth
+
+
+def self_test():
+    """Determinism, --no-shared and the sharing, on small files; exit 1 on
+    a failure.  One line per case: "ok CASE: ..." or "FAIL CASE: ..."."""
+    n, bad = 4000, 0
+
+    def case(name, ok, detail):
+        nonlocal bad
+        bad += not ok
+        print(f"{'ok' if ok else 'FAIL'} {name}: {detail}")
+
+    with tempfile.TemporaryDirectory() as d:
+        def gen(tag, seed, shared):
+            out, truth = os.path.join(d, tag + ".csv"), os.path.join(d, tag + ".truth")
+            generate(n, seed, 0.2, shared, out, truth)
+            with open(out, "rb") as f, open(truth, "rb") as t:
+                return out, truth, f.read() + t.read()
+
+        a, ta, bytes_a = gen("a", 7, True)
+        bytes_b = gen("b", 7, True)[2]
+        bytes_c = gen("c", 8, True)[2]
+        ns, tns, bytes_ns = gen("ns", 7, False)
+        case("deterministic", bytes_a == bytes_b, "seed 7 twice, the same bytes")
+        case("seeded", bytes_a != bytes_c, "seed 8 writes other data")
+        sh, rows, truth = sharing_of(a, ta)
+        case("rows and entities", len(rows) == n and len(set(truth.values())) == n - n // 5
+             and set(truth) == {r["customer_id"] for r in rows},
+             f"{len(rows)} rows, {len(set(truth.values()))} entities in the truth")
+        big = max((len(e) for e in sh["phone"].values()), default=0)
+        case("shared phones", len(sh["phone"]) >= n // 100 and big >= 4,
+             f"{len(sh['phone'])} numbers given by two or more persons, "
+             f"the most by {big}")
+        case("shared e-mails", len(sh["email"]) >= n // 400,
+             f"{len(sh['email'])} mailboxes given by two or more persons")
+        case("households", len(sh["household"]) >= n // 200,
+             f"{len(sh['household'])} phone and address pairs of two or more persons")
+        nsh, _, ntruth = sharing_of(ns, tns)
+        case("--no-shared", not nsh["phone"] and not nsh["household"],
+             f"{len(nsh['phone'])} numbers given by two or more persons")
+        # The sharing draws from a stream of its own: the same entities
+        # have the same number of rows with it and without.
+        same = sorted(Counter(truth.values()).items()) == sorted(Counter(ntruth.values()).items())
+        case("same entities", same and bytes_ns != bytes_a,
+             "with and without sharing, rows per entity alike")
+    sys.exit(1 if bad else 0)
+
+
+def main():
+    if sys.argv[1:] == ["--self-test"]:
+        self_test()
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("-n", type=int, default=1000000, help="rows (default 1000000)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--dup-rate", type=float, default=0.2)
+    ap.add_argument("--no-shared", action="store_true",
+                    help="every person has a phone and an e-mail of its own "
+                    "(the data of the generator before sharing)")
+    ap.add_argument("out")
+    ap.add_argument("truth")
+    a = ap.parse_args()
+    if a.n < 1 or not 0 <= a.dup_rate < 0.5:
+        ap.error("need N >= 1 and 0 <= R < 0.5")
+    n_ent, n_dup = generate(a.n, a.seed, a.dup_rate, not a.no_shared, a.out, a.truth)
     print(f"gen-dedupe: {a.n} rows, {n_ent} entities, {n_dup} duplicates "
-          f"(seed {a.seed})", file=sys.stderr)
+          f"(seed {a.seed}{', no shared contacts' if a.no_shared else ''})",
+          file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -5,15 +5,16 @@
 #   scripts/install-deps.sh --check  exit 1 if anything is missing
 #   scripts/install-deps.sh --bench  also the benchmark peers
 #
-# miller is for the tests: eval records piped to mlr, as crm-churn(1) shows.
+# miller is for the tests: eval records piped to mlr, as crm-churn(1) shows;
+# python3 too: the self-tests of the benchmarks' Python scripts.
 # Idempotent: installed packages are left alone.  Works as root, or through
 # sudo for another user.
 set -eu
 
 pkgs="gcc make libc6-dev libsqlite3-dev libcsv-dev
 libutf8proc-dev libsvm-dev liblinear-dev libopenblas-dev liblapacke-dev
-libxxhash-dev sqlite3 mandoc clang-format miller"
-bench_pkgs="time bc fasttext python3 python3-sklearn python3-xgboost
+libxxhash-dev sqlite3 mandoc clang-format miller python3"
+bench_pkgs="time bc fasttext python3-sklearn python3-xgboost
 python3-numpy"
 
 check=0

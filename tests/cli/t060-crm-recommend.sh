@@ -12,18 +12,39 @@ items_of() {
 	    -e 's/{"item":"\([^"]*\)","score":[-0-9.]*},*/\1 /g' -e 's/ *$//' "$1"
 }
 
-# in_group FILE: every A customer got only a-items, every B only b-items,
-# and never one it has.
+# in_group FILE: "ok" when every customer of all.csv has one record in
+# FILE with two items, both of its own group (a-items for A customers,
+# b-items for B) and neither one it has: the two it lacks.  Otherwise the
+# faults, so that an empty list, a missing customer or an empty FILE fail
+# rather than pass for want of an item to check.
 in_group() {
 	items_of "$1" | awk '
-	    FNR == NR { split($0, f, ","); have[f[1] " " f[2]] = 1; next }
+	    FILENAME == ARGV[1] { split($0, f, ","); have[f[1] " " f[2]] = 1; next }
+	    FILENAME == ARGV[2] { if (FNR > 1) want[$1] = 1; next }
+	    !($1 in want) || $1 in seen { bad = bad " " $1 ":unexpected"; next }
 	    {
+		seen[$1] = 1
+		if (NF != 3)
+			bad = bad " " $1 ":" NF - 1 "-items"
 		g = tolower(substr($1, 1, 1))
-		for (i = 2; i <= NF; i++)
-			if (substr($i, 1, 1) != g || ($1 " " $i) in have)
+		split("", dup)
+		for (i = 2; i <= NF; i++) {
+			if (substr($i, 1, 1) != g || ($1 " " $i) in have || $i in dup)
 				bad = bad " " $1 ":" $i
+			dup[$i] = 1
+		}
 	    }
-	    END { print bad == "" ? "ok" : bad }' in/two-groups.csv -
+	    END {
+		n = 0
+		for (c in want) {
+			n++
+			if (!(c in seen))
+				bad = bad " " c ":missing"
+		}
+		if (n == 0)
+			bad = bad " no-customers"
+		print bad == "" ? "ok" : bad
+	    }' in/two-groups.csv all.csv -
 }
 
 # Two groups: A customers buy only a-items, B customers only b-items;
@@ -39,6 +60,17 @@ for algo in ease knn als; do
 	t_eq "$algo: the two missing items of the customer's own group" ok \
 	    "$(in_group $algo.jsonl)"
 done
+# The check itself: an empty list, one item short, or no output at all
+# must fail it.
+sed '1s/"reco_items":\[.*\]/"reco_items":[]/' ease.jsonl >empty-list.jsonl
+t_eq "group check: an empty list fails" " A1:0-items" \
+    "$(in_group empty-list.jsonl)"
+sed '1s/"reco_items":\[\({[^}]*}\),.*\]/"reco_items":[\1]/' ease.jsonl \
+    >one-item.jsonl
+t_eq "group check: one item short fails" " A1:1-items" \
+    "$(in_group one-item.jsonl)"
+t_eq "group check: no records fail" "no" \
+    "$(in_group /dev/null | grep -qx ok && echo yes || echo no)"
 t_run fit 0 -- crm-recommend fit --model-file m.model in/two-groups.csv
 t_run recommend 0 -- crm-recommend --model-file m.model --top 3 \
     in/customers.csv

@@ -9,9 +9,9 @@
 #   c_q DB SQL...	query a store that must exist (read-write, as a
 #			read-only connection cannot recover a killed
 #			writer's log); one line per row, '|' between
-#   c_feed FILE CUT	feed FILE into ./fifo: its first CUT lines, then a
-#			pause until c_go (./fed exists meanwhile), then the
-#			rest
+#   c_feed FILE CUT [FIFO]	feed FILE into ./fifo (or FIFO): its first CUT
+#			lines, then a pause until c_go (./fifo.fed exists
+#			meanwhile), then the rest
 #   c_go		end the pause and wait for the feeder to finish
 #   c_start CMD ...	start CMD in the background (stdout and stderr to
 #			./run.out, ./run.err) and remember its pid
@@ -65,24 +65,27 @@ c_q() {
 }
 
 c_feed() {
-	rm -f fifo go fed
-	mkfifo fifo
+	c_fifo=${3:-fifo}
+	rm -f "$c_fifo" "$c_fifo.fed" go
+	mkfifo "$c_fifo"
 	{
 		head -n "$2" "$1"
-		: >fed
+		: >"$c_fifo.fed"
 		i=0
 		while [ ! -e go ] && [ "$i" -lt $((C_WAIT * 50)) ]; do
 			sleep 0.02
 			i=$((i + 1))
 		done
 		tail -n "+$(($2 + 1))" "$1"
-	} >fifo 2>/dev/null &
-	c_feeder=$!
+	} >"$c_fifo" 2>/dev/null &
+	c_feeder="$c_feeder $!"
 }
 
 c_go() {
 	: >go
-	wait "$c_feeder" 2>/dev/null || true
+	for p in $c_feeder; do
+		wait "$p" 2>/dev/null || true
+	done
 	c_feeder=
 }
 
@@ -197,7 +200,7 @@ c_models_crash() {
 	c_copy base.db k.db
 	c_feed "$2" "$3"
 	c_start "./$1" k.db fifo
-	c_until test -e fed || true
+	c_until test -e fifo.fed || true
 	sleep 0.1
 	c_kill
 	c_go

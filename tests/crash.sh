@@ -243,13 +243,15 @@ c_models_crash() {
 # of FILE (JSONL, or CSV with a header when c_header=1) in the table
 # c_log_table (decisions by default) of DB, a copy of ./base.db, in
 # batches of 1000.  Killed while its input pauses after each of CUTS
-# lines, it has logged every record read and nothing more; killed at two
-# random moments, whole batches; run again, it logs what a clean run logs.
+# lines, it has logged every record read and nothing more; killed at
+# c_nrandom (1) random moments, whole batches; run again, it logs what a
+# clean run logs.
 # The log is append-only (crm-store(5): one row per decision made), so
 # the killed run's rows stay, before the new run's.
 c_log_table=decisions
 c_log_cols='tool, model, model_version, record_key, output, score, reasons'
 c_header=0
+c_nrandom=1
 
 c_log() {
 	c_q "$1" "SELECT $c_log_cols FROM $c_log_table WHERE id > $c_log_base
@@ -290,7 +292,7 @@ c_log_crash() {
 		    "1 $n 1" "$c_alive $(wc -l <killed | tr -d ' ') $c_whole"
 		c_log_again "$1: killed after line $cut" "$1" "$2"
 	done
-	for d in $(c_delays 2); do
+	for d in $(c_delays "$c_nrandom"); do
 		c_copy base.db k.db
 		c_start "./$1" k.db "$2"
 		sleep "$d"

@@ -77,7 +77,7 @@ done
 
 # Killed at random moments of a run from a file, which never waits for
 # input: batches of 5000 writes.
-for d in $(c_delays 3); do
+for d in $(c_delays 2); do
 	c_copy base.db k.db
 	c_start ./tag k.db c.csv
 	sleep "$d"

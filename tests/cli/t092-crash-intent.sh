@@ -20,7 +20,7 @@ c_script label 'crm-intent label -q --db "$1" --source crash "$2" >/dev/null'
 c_log_crash label in/intents.train.jsonl 400
 
 # Training: the model is written once, at the end.
-c_script train 'crm-intent train -q --db "$1" --seed 1 "$2"'
+c_script train 'crm-intent train -q --db "$1" --seed 1 --bits 16 "$2"'
 c_models_crash train in/intents.train.jsonl 500
 
 t_done

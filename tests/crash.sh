@@ -98,9 +98,9 @@ c_start() {
 # (WAL), so the run goes on exactly as it would unwatched.
 c_until() {
 	i=0
-	while [ "$i" -lt $((C_WAIT * 50)) ]; do
+	while [ "$i" -lt $((C_WAIT * 20)) ]; do
 		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.02
+		sleep 0.05
 		i=$((i + 1))
 	done
 	echo "# timed out waiting for: $*"

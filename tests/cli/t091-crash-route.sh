@@ -5,14 +5,14 @@
 . "$TOP/tests/crash.sh"
 t_use route
 
-# 3000 tickets in id order; three agents with room for 900 of them, so
+# 1500 tickets in id order; three agents with room for 450 of them, so
 # which tickets wait depends on everything routed before.
-/usr/bin/python3 "$TOP/scripts/gen-tickets.py" -n 3000 --seed 4 t.jsonl
+/usr/bin/python3 "$TOP/scripts/gen-tickets.py" -n 1500 --seed 4 t.jsonl
 cat >agents.csv <<'EOF'
 agent_id,name,skills,capacity
-a1,Ana,"billing,senior,general",300
-a2,Bo,"accounts,logistics,general",200
-a3,Chen,"product,general,billing",400
+a1,Ana,"billing,senior,general",150
+a2,Bo,"accounts,logistics,general",100
+a3,Chen,"product,general,billing",200
 EOF
 crm-route agents -q --db base.db agents.csv >/dev/null
 c_script route 'crm-route -q --db "$1" --now 2026-01-01T00:00:00Z "$2" >/dev/null'
@@ -39,7 +39,7 @@ tickets ref.db >clean.tickets
 agents ref.db >clean.agents
 decisions ref.db >clean.decisions
 t_eq "clean run: some tickets wait (the test means something)" \
-    "open|900 waiting|2100" "$(c_q ref.db "SELECT status, count(*)
+    "open|450 waiting|1050" "$(c_q ref.db "SELECT status, count(*)
     FROM tickets WHERE status != 'answered' GROUP BY 1" | paste -sd' ')"
 
 # killed NAME [N]: the killed run's tickets are the first N of the clean
@@ -55,7 +55,7 @@ killed() {
 		    "$n $c_whole"
 	else
 		t_eq "$1: whole batches of the clean run's tickets ($n)" 1 \
-		    "$(((n % 1000 == 0 || n == 3000) && c_whole))"
+		    "$(((n % 1000 == 0 || n == 1500) && c_whole))"
 	fi
 	decisions k.db >killed
 	c_prefix "$n" clean.decisions
@@ -88,7 +88,7 @@ again() {
 
 # Killed while the input pauses after CUT tickets, all of them stored (a
 # batch is committed whenever the input would block).
-for cut in 700 2345; do
+for cut in 700 1234; do
 	c_copy base.db k.db
 	c_feed t.jsonl "$cut"
 	c_start ./route k.db fifo

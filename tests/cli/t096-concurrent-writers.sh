@@ -10,13 +10,13 @@ t_use ingest
 
 # Inputs whose keys do not meet (ids N..., G..., S..., U..., C...), so
 # that no run's rows depend on another's.
-"$TOP/scripts/gen-customers.sh" 3000 11 N >cust.csv
-"$TOP/scripts/gen-customers.sh" 2000 12 G >tag.csv
-/usr/bin/python3 "$TOP/scripts/gen-tickets.py" -n 1500 --seed 7 t.jsonl
+"$TOP/scripts/gen-customers.sh" 1500 11 N >cust.csv
+"$TOP/scripts/gen-customers.sh" 1000 12 G >tag.csv
+/usr/bin/python3 "$TOP/scripts/gen-tickets.py" -n 1200 --seed 7 t.jsonl
 /usr/bin/python3 "$TOP/scripts/gen-dedupe.py" -n 1200 --seed 8 dd.csv \
     truth.csv >/dev/null 2>&1
 awk -F, 'NR == 1 { print; next } { r[NR - 2] = $0 }
-    END { for (i = 1; i <= 1500; i++) { l = r[i % 60]
+    END { for (i = 1; i <= 1200; i++) { l = r[i % 60]
 	sub(/^[^,]*/, sprintf("S%05d", i), l); print l } }' \
     "$TOP/testdata/churn/telco-like.csv" >churn.csv
 awk 'BEGIN { srand(3); print "customer_id,item"
@@ -57,11 +57,11 @@ chmod +x w
 writers="ingest tag route intent churn dedupe recommend"
 input() {
 	case $1 in
-	ingest) echo cust.csv 1001 ;;
-	tag) echo tag.csv 500 ;;
-	route) echo t.jsonl 600 ;;
+	ingest) echo cust.csv 801 ;;
+	tag) echo tag.csv 400 ;;
+	route) echo t.jsonl 500 ;;
 	intent) echo t.jsonl 700 ;;
-	churn) echo churn.csv 400 ;;
+	churn) echo churn.csv 300 ;;
 	dedupe) echo dd.csv 600 ;;
 	recommend) echo fit.csv 1200 ;;
 	esac
@@ -100,11 +100,11 @@ done
 # In progress: what each has committed of its first half, or, for the
 # two that write only at the end, that their first half is read.
 c_wait all.db "SELECT
-    (SELECT count(*) >= 800 FROM customers) AND
-    (SELECT count(*) = 499 FROM tags WHERE tag = 'all') AND
-    (SELECT count(*) = 600 FROM tickets) AND
+    (SELECT count(*) >= 600 FROM customers) AND
+    (SELECT count(*) = 399 FROM tags WHERE tag = 'all') AND
+    (SELECT count(*) = 500 FROM tickets) AND
     (SELECT count(*) = 700 FROM decisions WHERE tool = 'crm-intent') AND
-    (SELECT count(*) = 399 FROM decisions WHERE tool = 'crm-churn')" || true
+    (SELECT count(*) = 299 FROM decisions WHERE tool = 'crm-churn')" || true
 c_until test -e dedupe.in.fed -a -e recommend.in.fed || true
 alive=0
 for p in $pids; do
@@ -135,7 +135,7 @@ t_eq "the decisions of route, intent and churn interleave" 1 "$(c_q all.db \
     SELECT count(*) = 6 FROM r a JOIN r b ON a.tool != b.tool
 	AND a.lo < b.hi AND b.lo < a.hi")"
 t_eq "every row: customers, tags, tickets, clusters, decisions, models" \
-    "3000 2000 1500 1200 1500 1500 1500 1 churn dedupe recommend" \
+    "1500 1000 1200 1200 1200 1200 1200 1 churn dedupe recommend" \
     "$(c_q all.db "SELECT (SELECT count(*) FROM customers),
     (SELECT count(*) FROM tags WHERE tag = 'all'),
     (SELECT count(*) FROM tickets), (SELECT count(*) FROM clusters),

@@ -19,17 +19,21 @@
 #   c_wait DB SQL	wait until the query SQL prints 1 (a condition on
 #			what the run committed); 1 when it never does
 #   c_locked DB		whether a writer holds DB's write lock
+#   c_stalled DB	whether it holds it still 0.2 s later
 #   c_kill		kill -9 what c_start started, and reap it; c_alive
 #			says whether it was still running
 #   c_clean_time CMD ...	run CMD (it must succeed) and set c_took to the
 #			seconds it took
 #   c_delays N		N random delays, each within c_took, one a line
-#   c_prefix N FILE	whether the N-line prefix of FILE is whole batches:
-#			sets c_whole=1 when the file ./killed equals it
+#   c_prefix N FILE	c_whole=1 when ./killed is the first N lines of
+#			FILE, else 0
 #   c_pause_at DB TABLE WHEN	make inserts into TABLE that match WHEN
 #			(SQL over new.*) stall the writer inside its
 #			transaction, a point a kill can be aimed at
 #   c_unpause DB	drop what c_pause_at made
+#   c_models_crash SCRIPT INPUT CUT	the kills of a training run
+#   c_log_crash SCRIPT INPUT CUTS	the kills of a run that logs a row a
+#			record (decisions, labels)
 #
 # Every process started here is killed by its pid on exit, so a failed
 # check never leaves a writer or a feeder behind; every wait has a bound
@@ -115,9 +119,14 @@ c_wait() {
 	c_until c_true "$1" "$2"
 }
 
-# Whether a writer holds the store's write lock.
+# Whether a writer holds the store's write lock; and holds it still a
+# moment later, as a writer stalled by c_pause_at does.
 c_locked() {
 	! sqlite3 "file:$1?mode=rw" 'BEGIN IMMEDIATE; ROLLBACK' >/dev/null 2>&1
+}
+
+c_stalled() {
+	c_locked "$1" && sleep 0.2 && c_locked "$1"
 }
 
 c_kill() {
@@ -212,9 +221,7 @@ c_models_crash() {
 	c_copy base.db k.db
 	c_pause_at k.db models 1
 	c_start "./$1" k.db "$2"
-	c_until c_locked k.db || true
-	sleep 0.2
-	if c_locked k.db; then c_in=1; else c_in=0; fi
+	if c_until c_stalled k.db; then c_in=1; else c_in=0; fi
 	c_kill
 	t_eq "$1: killed inside the model's transaction: no model" "1 1 0" \
 	    "$c_in $c_alive $(($(c_q k.db 'SELECT count(*) FROM models') - \

@@ -85,8 +85,7 @@ t_eq "killed writing the clusters: integrity" ok \
 c_pause_at k.db decisions 1
 c_start ./dedupe k.db d.csv
 c_wait k.db 'SELECT count(*) = 2 FROM models' || true
-c_until c_locked k.db || true
-sleep 0.2
+c_until c_stalled k.db || true
 c_kill
 c_unpause k.db
 clusters k.db >killed

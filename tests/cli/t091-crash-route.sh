@@ -18,7 +18,8 @@ crm-route agents -q --db base.db agents.csv >/dev/null
 c_script route 'crm-route -q --db "$1" --now 2026-01-01T00:00:00Z "$2" >/dev/null'
 tickets() {
 	c_q "$1" 'SELECT ticket_id, parent_id, customer_id, priority, queue,
-	    skill, sla_due, assignee, status, closed FROM tickets ORDER BY 1'
+	    skill, sla_due, assignee, status, closed IS NOT NULL FROM tickets
+	    ORDER BY 1'
 }
 agents() {
 	c_q "$1" 'SELECT agent_id, name, skills, capacity, load, on_shift
@@ -109,5 +110,72 @@ for d in $(c_delays 2); do
 	killed "killed after ${d}s"
 	again "killed after ${d}s"
 done
+
+# Closing: `crm-route close' closes tickets, each agent's load going down
+# in the ticket's transaction, and at the end hands waiting tickets to
+# the agents it freed.  Killed while its input pauses, it has closed what
+# it read and handed nothing on; run again, it ends as a clean run.
+c_copy ref.db routed.db
+{
+	echo id
+	c_q routed.db "SELECT ticket_id FROM tickets WHERE status = 'open'
+	    ORDER BY 1 LIMIT 300"
+} >close.csv
+c_script close 'crm-route close -q --db "$1" "$2"'
+base=$(c_q routed.db 'SELECT max(id) FROM decisions')
+closes() {
+	tickets "$1"
+	agents "$1"
+	c_q "$1" "SELECT tool, model, model_version, record_key, output,
+	    score, reasons FROM decisions WHERE id > $base ORDER BY id"
+}
+c_copy routed.db ref2.db
+timeout "$C_WAIT" ./close ref2.db close.csv
+closes ref2.db >clean.closes
+t_eq "close: a clean run closes 300 and hands on as many" "300 300" \
+    "$(c_q ref2.db "SELECT count(*) FROM tickets WHERE status = 'closed'") \
+$(c_q ref2.db "SELECT count(*) FROM decisions WHERE id > $base")"
+c_copy routed.db k.db
+c_feed close.csv 201
+c_start ./close k.db fifo
+c_wait k.db "SELECT count(*) = 200 FROM tickets WHERE status = 'closed'" ||
+    true
+c_kill
+c_go
+t_eq "close killed after 200 tickets: mid-run, 200 closed, none handed on" \
+    "1 200 0" "$c_alive $(c_q k.db "SELECT count(*) FROM tickets
+    WHERE status = 'closed'") $(c_q k.db "SELECT count(*) FROM decisions
+    WHERE id > $base")"
+t_eq "close killed after 200 tickets: each load is its open tickets" 0 \
+    "$(loads k.db)"
+t_eq "close killed after 200 tickets: integrity" ok \
+    "$(c_q k.db 'PRAGMA integrity_check')"
+timeout "$C_WAIT" ./close k.db close.csv
+closes k.db >k.closes
+t_ok "close killed after 200 tickets, run again: as if never interrupted" \
+    cmp clean.closes k.closes
+t_eq "close killed after 200 tickets, run again: integrity" ok \
+    "$(c_q k.db 'PRAGMA integrity_check')"
+
+# Killed handing on the first waiting ticket (stalled logging it): the
+# closing and the handing on share a transaction, so nothing is stored.
+c_copy routed.db k.db
+c_pause_at k.db decisions 1
+c_start ./close k.db close.csv
+c_until c_stalled k.db || true
+c_kill
+c_unpause k.db
+t_eq "close killed handing on: nothing closed, nothing handed on" "1 0 0" \
+    "$c_alive $(c_q k.db "SELECT count(*) FROM tickets
+    WHERE status = 'closed'") $(c_q k.db "SELECT count(*) FROM decisions
+    WHERE id > $base")"
+t_eq "close killed handing on: each load is its open tickets" 0 \
+    "$(loads k.db)"
+timeout "$C_WAIT" ./close k.db close.csv
+closes k.db >k.closes
+t_ok "close killed handing on, run again: as if never interrupted" \
+    cmp clean.closes k.closes
+t_eq "close killed handing on, run again: integrity" ok \
+    "$(c_q k.db 'PRAGMA integrity_check')"
 
 t_done

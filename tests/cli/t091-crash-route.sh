@@ -5,9 +5,9 @@
 . "$TOP/tests/crash.sh"
 t_use route
 
-# 1500 tickets in id order; three agents with room for 450 of them, so
+# 1200 tickets in id order; three agents with room for 450 of them, so
 # which tickets wait depends on everything routed before.
-/usr/bin/python3 "$TOP/scripts/gen-tickets.py" -n 1500 --seed 4 t.jsonl
+/usr/bin/python3 "$TOP/scripts/gen-tickets.py" -n 1200 --seed 4 t.jsonl
 cat >agents.csv <<'EOF'
 agent_id,name,skills,capacity
 a1,Ana,"billing,senior,general",150
@@ -40,7 +40,7 @@ tickets ref.db >clean.tickets
 agents ref.db >clean.agents
 decisions ref.db >clean.decisions
 t_eq "clean run: some tickets wait (the test means something)" \
-    "open|450 waiting|1050" "$(c_q ref.db "SELECT status, count(*)
+    "open|450 waiting|750" "$(c_q ref.db "SELECT status, count(*)
     FROM tickets WHERE status != 'answered' GROUP BY 1" | paste -sd' ')"
 
 # killed NAME [N]: the killed run's tickets are the first N of the clean
@@ -56,7 +56,7 @@ killed() {
 		    "$n $c_whole"
 	else
 		t_eq "$1: whole batches of the clean run's tickets ($n)" 1 \
-		    "$(((n % 1000 == 0 || n == 1500) && c_whole))"
+		    "$(((n % 1000 == 0 || n == 1200) && c_whole))"
 	fi
 	decisions k.db >killed
 	c_prefix "$n" clean.decisions
@@ -89,7 +89,7 @@ again() {
 
 # Killed while the input pauses after CUT tickets, all of them stored (a
 # batch is committed whenever the input would block).
-for cut in 700 1234; do
+for cut in 600 1100; do
 	c_copy base.db k.db
 	c_feed t.jsonl "$cut"
 	c_start ./route k.db fifo
@@ -102,7 +102,7 @@ for cut in 700 1234; do
 done
 
 # Killed at random moments of a run from a file.
-for d in $(c_delays 2); do
+for d in $(c_delays 1); do
 	c_copy base.db k.db
 	c_start ./route k.db t.jsonl
 	sleep "$d"

@@ -217,16 +217,159 @@ struct crm_rules {
 	struct crm_poscache *cache; /* per source: field -> name index */
 	size_t ncache;
 	struct crm_buf sql, num;
+	char denied[64];     /* the first function the authorizer refused */
+	unsigned long ticks; /* progress() calls since the last step */
 };
 
+/*
+ * The functions a rule may call, sorted: SQLite's scalar functions that
+ * compute a value from their arguments and the clock alone (text, numbers,
+ * dates, JSON), and has().  Left out: what reads or changes the
+ * connection or the process (load_extension, fts3_tokenizer, changes,
+ * last_insert_rowid, sqlite_*), what is random (random, randomblob), what
+ * only makes bulk (zeroblob), aggregates and window functions, full-text
+ * and R-tree internals; and printf and format, which with a width of a
+ * billion run for seconds even when SQLITE_LIMIT_LENGTH cuts the value.
+ * A name SQLite does not have is harmless here.
+ */
+static const char *const allowed[] = {
+	"->",
+	"->>",
+	"abs",
+	"acos",
+	"acosh",
+	"asin",
+	"asinh",
+	"atan",
+	"atan2",
+	"atanh",
+	"ceil",
+	"ceiling",
+	"char",
+	"coalesce",
+	"concat",
+	"concat_ws",
+	"cos",
+	"cosh",
+	"current_date",
+	"current_time",
+	"current_timestamp",
+	"date",
+	"datetime",
+	"degrees",
+	"exp",
+	"floor",
+	"glob",
+	"has",
+	"hex",
+	"ifnull",
+	"iif",
+	"instr",
+	"json",
+	"json_array",
+	"json_array_length",
+	"json_extract",
+	"json_insert",
+	"json_object",
+	"json_patch",
+	"json_quote",
+	"json_remove",
+	"json_replace",
+	"json_set",
+	"json_type",
+	"json_valid",
+	"julianday",
+	"length",
+	"like",
+	"likelihood",
+	"likely",
+	"ln",
+	"log",
+	"log10",
+	"log2",
+	"lower",
+	"ltrim",
+	"max",
+	"min",
+	"mod",
+	"nullif",
+	"octet_length",
+	"pi",
+	"pow",
+	"power",
+	"quote",
+	"radians",
+	"replace",
+	"round",
+	"rtrim",
+	"sign",
+	"sin",
+	"sinh",
+	"soundex",
+	"sqrt",
+	"strftime",
+	"substr",
+	"substring",
+	"tan",
+	"tanh",
+	"time",
+	"timediff",
+	"trim",
+	"trunc",
+	"typeof",
+	"unicode",
+	"unixepoch",
+	"unlikely",
+	"upper",
+};
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcasecmp(a, *(const char *const *)b);
+}
+
+int
+crm_rules_allowed(const char *fn)
+{
+	return bsearch(fn, allowed, sizeof(allowed) / sizeof(allowed[0]),
+		   sizeof(allowed[0]), cmp_name) != NULL;
+}
+
+/*
+ * Only SELECT (the expression's own and its subqueries) and the allowed
+ * functions; the first function refused is kept for the message.
+ */
 static int
 authorize(void *arg, int action, const char *a, const char *b, const char *db,
     const char *trigger)
 {
-	(void)arg, (void)a, (void)b, (void)db, (void)trigger;
-	return action == SQLITE_SELECT || action == SQLITE_FUNCTION
-		   ? SQLITE_OK
-		   : SQLITE_DENY;
+	struct crm_rules *rs = arg;
+
+	(void)a, (void)db, (void)trigger;
+	if (action == SQLITE_SELECT)
+		return SQLITE_OK;
+	if (action != SQLITE_FUNCTION)
+		return SQLITE_DENY;
+	if (b != NULL && crm_rules_allowed(b))
+		return SQLITE_OK;
+	if (rs->denied[0] == '\0')
+		snprintf(rs->denied, sizeof(rs->denied), "%s", b ? b : "?");
+	return SQLITE_DENY;
+}
+
+/*
+ * Called every TICK steps of SQLite's machine: stop a statement that has
+ * run for more than CRM_RULES_MAX_STEPS since rs->ticks was reset.
+ */
+#define TICK 1000
+
+static int
+progress(void *arg)
+{
+	struct crm_rules *rs = arg;
+
+	return ++rs->ticks > CRM_RULES_MAX_STEPS / TICK;
 }
 
 /*
@@ -299,7 +442,16 @@ crm_rules_new(struct crm_err *e)
 		crm_rules_free(rs);
 		return NULL;
 	}
-	sqlite3_set_authorizer(rs->db, authorize, NULL);
+	sqlite3_db_config(rs->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	sqlite3_limit(rs->db, SQLITE_LIMIT_LENGTH, CRM_RULES_MAX_VALUE);
+	sqlite3_limit(rs->db, SQLITE_LIMIT_SQL_LENGTH, CRM_RULES_MAX_SQL);
+	sqlite3_limit(rs->db, SQLITE_LIMIT_EXPR_DEPTH, CRM_RULES_MAX_DEPTH);
+	sqlite3_limit(rs->db, SQLITE_LIMIT_FUNCTION_ARG, CRM_RULES_MAX_ARGS);
+	sqlite3_limit(
+	    rs->db, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, CRM_RULES_MAX_LIKE);
+	sqlite3_limit(rs->db, SQLITE_LIMIT_ATTACHED, 0);
+	sqlite3_progress_handler(rs->db, TICK, progress, rs);
+	sqlite3_set_authorizer(rs->db, authorize, rs);
 	rs->stale = 1;
 	return rs;
 }
@@ -527,9 +679,16 @@ compile_error(struct crm_rules *rs, const struct expr *x, struct crm_err *e)
 
 	e->file = x->file;
 	e->line = x->line;
+	if (strncmp(msg, "not authorized", 14) == 0 && rs->denied[0] != '\0')
+		return crm_err_set(e, EX_DATAERR,
+		    "function '%s' is not allowed in a rule", rs->denied);
 	if (strcmp(msg, "not authorized") == 0 ||
 	    strncmp(msg, "no such table", 13) == 0)
 		msg = "an expression may read only the record's fields";
+	if (sqlite3_errcode(rs->db) == SQLITE_TOOBIG)
+		return crm_err_set(e, EX_DATAERR,
+		    "the rules are longer than %d bytes of SQL",
+		    CRM_RULES_MAX_SQL);
 	return crm_err_set(e, EX_DATAERR, "%s", msg);
 }
 
@@ -577,6 +736,8 @@ crm_rules_add(struct crm_rules *rs, const char *expr, const char *file,
 	for (;;) {
 		if (build_sql(rs, rs->n, 1, 1, &off) == -1)
 			goto nomem;
+		rs->denied[0] = '\0';
+		rs->ticks = 0;
 		rc = sqlite3_prepare_v2(
 		    rs->db, rs->sql.p, (int)rs->sql.len, &st, &end);
 		if (rc == SQLITE_OK)
@@ -606,6 +767,7 @@ crm_rules_add(struct crm_rules *rs, const char *expr, const char *file,
 	sqlite3_finalize(st);
 	if (build_sql(rs, rs->n, 1, 2, NULL) == -1)
 		goto nomem;
+	rs->ticks = 0;
 	if (sqlite3_prepare_v2(
 		rs->db, rs->sql.p, (int)rs->sql.len, &st, NULL) != SQLITE_OK)
 		goto not_one;
@@ -729,7 +891,10 @@ bind_value(sqlite3_stmt *st, int k, const char *v, size_t len, enum crm_type t,
 	return sqlite3_bind_text64(st, k, v, len, SQLITE_STATIC, SQLITE_UTF8);
 }
 
-/* Prepare the statement of every expression. */
+/*
+ * Prepare the statement of every expression: 0, -1 when out of memory,
+ * or CRM_RULES_LIMIT when they are too much for SQLite together.
+ */
 static int
 prepare_all(struct crm_rules *rs, struct crm_err *e)
 {
@@ -737,12 +902,26 @@ prepare_all(struct crm_rules *rs, struct crm_err *e)
 	rs->all = NULL;
 	if (build_sql(rs, 0, rs->n, 1, NULL) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	rs->ticks = 0;
 	if (sqlite3_prepare_v2(rs->db, rs->sql.p, (int)rs->sql.len, &rs->all,
-		NULL) != SQLITE_OK)
-		return crm_err_set(e, EX_SOFTWARE,
-		    "cannot compile the rules: %s", sqlite3_errmsg(rs->db));
-	rs->stale = 0;
-	return 0;
+		NULL) == SQLITE_OK) {
+		rs->stale = 0;
+		return 0;
+	}
+	/* each compiled alone: only a limit can stop them together */
+	if (sqlite3_errcode(rs->db) == SQLITE_NOMEM)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	e->file = rs->x[0].file;
+	e->line = 0;
+	e->field[0] = '\0';
+	if (sqlite3_errcode(rs->db) == SQLITE_TOOBIG)
+		crm_err_set(e, EX_DATAERR,
+		    "the rules are longer than %d bytes of SQL",
+		    CRM_RULES_MAX_SQL);
+	else
+		crm_err_set(e, EX_DATAERR, "the rules cannot be compiled: %s",
+		    sqlite3_errmsg(rs->db));
+	return CRM_RULES_LIMIT;
 }
 
 /* Bind the values of the names from the sources to st. */
@@ -753,6 +932,7 @@ bind_all(struct crm_rules *rs, sqlite3_stmt *st,
 	size_t s, i, len, nlen;
 	const char *name, *v;
 	long k;
+	int rc;
 
 	if (n > rs->ncache) {
 		struct crm_poscache *c;
@@ -783,9 +963,17 @@ bind_all(struct crm_rules *rs, sqlite3_stmt *st,
 				continue;
 			rs->bound[k] = rs->gen;
 			v = crm_rec_value(r, i, &len);
-			if (bind_value(st, (int)k + 1, v, len,
-				crm_rec_type(r, i),
-				src[s].untyped) != SQLITE_OK)
+			rc = bind_value(st, (int)k + 1, v, len,
+			    crm_rec_type(r, i), src[s].untyped);
+			if (rc == SQLITE_TOOBIG) {
+				crm_err_field(
+				    e, rs->name[k], strlen(rs->name[k]));
+				return crm_err_set(e, EX_DATAERR,
+				    "longer than %d bytes, the most a rule "
+				    "may read",
+				    CRM_RULES_MAX_VALUE);
+			}
+			if (rc != SQLITE_OK)
 				return crm_err_set(e, EX_SOFTWARE,
 				    "cannot bind '%s': %s", rs->name[k],
 				    sqlite3_errmsg(rs->db));
@@ -797,14 +985,25 @@ bind_all(struct crm_rules *rs, sqlite3_stmt *st,
 	return 0;
 }
 
-/* The whole statement failed: find the expression that did, for e. */
+/* Step st with a new allowance of work: SQLITE_ROW, or the error. */
 static int
-blame(struct crm_rules *rs, const struct crm_rules_src *src, size_t n,
+step(struct crm_rules *rs, sqlite3_stmt *st)
+{
+	rs->ticks = 0;
+	return sqlite3_step(st);
+}
+
+/*
+ * The whole statement failed with rc: find the expression that did, for
+ * e.  Each runs alone with an allowance of its own.
+ */
+static int
+blame(struct crm_rules *rs, const struct crm_rules_src *src, size_t n, int rc,
     struct crm_err *e)
 {
 	struct expr *x;
 	size_t i;
-	int rc;
+	int all_rc = rc;
 
 	for (i = 0; i < rs->n; i++) {
 		x = &rs->x[i];
@@ -815,14 +1014,41 @@ blame(struct crm_rules *rs, const struct crm_rules_src *src, size_t n,
 			break;
 		if (bind_all(rs, x->alone, src, n, e) == -1)
 			return -1;
-		rc = sqlite3_step(x->alone);
+		rc = step(rs, x->alone);
 		sqlite3_reset(x->alone);
-		if (rc != SQLITE_ROW) {
+		if (rc == SQLITE_ROW)
+			continue;
+		if (rc == SQLITE_INTERRUPT) {
+			/* the same on every record: not the record's fault */
+			e->file = x->file;
+			e->line = x->line;
+			e->field[0] = '\0';
+			crm_err_set(e, EX_DATAERR,
+			    "the rule ran for more than %d steps on one record",
+			    CRM_RULES_MAX_STEPS);
+			return CRM_RULES_LIMIT;
+		}
+		if (rc == SQLITE_TOOBIG)
+			crm_err_set(e, EX_DATAERR,
+			    "%s:%lu: the rule made a value longer than %d "
+			    "bytes",
+			    x->file ? x->file : "rule", x->line,
+			    CRM_RULES_MAX_VALUE);
+		else
 			crm_err_set(e, EX_DATAERR, "%s:%lu: %s",
 			    x->file ? x->file : "rule", x->line,
 			    sqlite3_errmsg(rs->db));
-			return -1;
-		}
+		return -1;
+	}
+	if (all_rc == SQLITE_INTERRUPT) {
+		/* no rule alone, but all of them together */
+		e->file = rs->x[0].file;
+		e->line = 0;
+		e->field[0] = '\0';
+		crm_err_set(e, EX_DATAERR,
+		    "the rules ran for more than %d steps on one record",
+		    CRM_RULES_MAX_STEPS);
+		return CRM_RULES_LIMIT;
 	}
 	return crm_err_set(
 	    e, EX_DATAERR, "the rules failed: %s", sqlite3_errmsg(rs->db));
@@ -836,20 +1062,20 @@ crm_rules_eval(struct crm_rules *rs, const struct crm_rules_src *src, size_t n,
 
 	if (rs->n == 0)
 		return 0;
-	if (rs->stale && prepare_all(rs, e) == -1)
-		return -1;
+	if (rs->stale && (rc = prepare_all(rs, e)) < 0)
+		return rc;
 	if (rs->stepped)
 		sqlite3_reset(rs->all);
 	rs->stepped = 0;
 	if (bind_all(rs, rs->all, src, n, e) == -1)
 		return -1;
-	rc = sqlite3_step(rs->all);
+	rc = step(rs, rs->all);
 	if (rc == SQLITE_ROW) {
 		rs->stepped = 1;
 		return 0;
 	}
 	sqlite3_reset(rs->all);
-	return blame(rs, src, n, e);
+	return blame(rs, src, n, rc, e);
 }
 
 int

@@ -591,7 +591,7 @@ match(struct crm_router *r, struct crm_rec *rec, struct crm_err *e)
 	const char *v;
 	size_t i, len, n = 0;
 	enum crm_type t;
-	int rc;
+	int rc, rc2;
 
 	if (r->eval == NULL)
 		return 0;
@@ -601,10 +601,11 @@ match(struct crm_router *r, struct crm_rec *rec, struct crm_err *e)
 	src[1].untyped = 0;
 	if ((rc = crm_rules_eval(r->eval, src, r->cust ? 2 : 1, e)) < 0) {
 		/* name the rule that failed, not the CASE around it */
-		if (rc != CRM_RULES_LIMIT)
-			rc = crm_rules_eval(r->alone, src, r->cust ? 2 : 1, e);
-		if (rc == 0)
+		if ((rc2 = crm_rules_eval(r->alone, src, r->cust ? 2 : 1, e)) ==
+		    0)
 			crm_err_set(e, EX_DATAERR, "the rules failed");
+		else
+			rc = rc2;
 		return rc == CRM_RULES_LIMIT ? CRM_ROUTER_FATAL : -1;
 	}
 	for (i = 0; i < crm_rules_count(r->eval); i++) {

@@ -220,7 +220,7 @@ struct crm_rules {
 	struct crm_poscache *cache; /* per source: field -> name index */
 	size_t ncache;
 	struct crm_buf sql, num;
-	char denied[64];     /* the first function the authorizer refused */
+	char denied[80];     /* why the authorizer refused, or "" */
 	unsigned long ticks; /* progress() calls since the last step */
 };
 
@@ -357,12 +357,16 @@ authorize(void *arg, int action, const char *a, const char *b, const char *db,
 	if (action == SQLITE_READ && db == NULL && a != NULL &&
 	    strcmp(a, "rec") == 0)
 		return SQLITE_OK;
-	if (action != SQLITE_FUNCTION)
-		return SQLITE_DENY;
-	if (b != NULL && crm_rules_allowed(b))
+	if (action == SQLITE_FUNCTION && b != NULL && crm_rules_allowed(b))
 		return SQLITE_OK;
-	if (rs->denied[0] == '\0')
-		snprintf(rs->denied, sizeof(rs->denied), "%s", b ? b : "?");
+	if (rs->denied[0] != '\0')
+		return SQLITE_DENY;
+	if (action == SQLITE_FUNCTION)
+		snprintf(rs->denied, sizeof(rs->denied),
+		    "function '%.40s' is not allowed in a rule", b ? b : "?");
+	else if (action == SQLITE_RECURSIVE)
+		snprintf(rs->denied, sizeof(rs->denied),
+		    "a recursive query is not allowed in a rule");
 	return SQLITE_DENY;
 }
 
@@ -688,8 +692,7 @@ compile_error(struct crm_rules *rs, const struct expr *x, struct crm_err *e)
 	e->file = x->file;
 	e->line = x->line;
 	if (strncmp(msg, "not authorized", 14) == 0 && rs->denied[0] != '\0')
-		return crm_err_set(e, EX_DATAERR,
-		    "function '%s' is not allowed in a rule", rs->denied);
+		return crm_err_set(e, EX_DATAERR, "%s", rs->denied);
 	if (strcmp(msg, "not authorized") == 0 ||
 	    strncmp(msg, "no such table", 13) == 0)
 		msg = "an expression may read only the record's fields";

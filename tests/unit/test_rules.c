@@ -147,7 +147,9 @@ test_compile(void)
 	    "no table may be read: %s", e.msg);
 	TAP_OK(compile("x IN (WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL "
 		       "SELECT i + 1 FROM c) SELECT i FROM c)",
-		   &e) == EX_DATAERR,
+		   &e) == EX_DATAERR &&
+		   strcmp(e.msg, "a recursive query is not allowed in a "
+				 "rule") == 0,
 	    "no recursive query: %s", e.msg);
 	TAP_OK(compile("\"unknown\" = 'unknown'", &e) == 0, "a double-quoted "
 							    "word is a name, "

@@ -77,15 +77,18 @@ void crm_rulefile_release(struct crm_rulefile *f);
  * longer than SQLite allows, deeper or with more arguments to one call
  * does not compile; a field longer than CRM_RULES_MAX_VALUE that a rule
  * reads, or a rule that makes a longer value, rejects the record; a rule
- * that runs for more than CRM_RULES_MAX_STEPS on one record stops the
- * run (CRM_RULES_LIMIT).
+ * that runs for more than CRM_RULES_MAX_STEPS or CRM_RULES_MAX_SECONDS
+ * of CPU time on one record stops the run (CRM_RULES_LIMIT).  The steps
+ * are the contract; the time is a backstop for functions that take long
+ * on long values, each of which is one step.
  */
-#define CRM_RULES_MAX_VALUE 1000000 /* bytes of a value (SQLITE_LIMIT_LENGTH) */
-#define CRM_RULES_MAX_SQL   1000000 /* bytes of SQL, every rule together */
-#define CRM_RULES_MAX_DEPTH 100	    /* depth of an expression's tree */
-#define CRM_RULES_MAX_ARGS  32	    /* arguments to one function call */
-#define CRM_RULES_MAX_LIKE  1000    /* bytes of a LIKE or GLOB pattern */
-#define CRM_RULES_MAX_STEPS 1000000 /* SQLite steps for one record */
+#define CRM_RULES_MAX_VALUE   1000000 /* bytes of a value (SQLITE_LIMIT_LENGTH) */
+#define CRM_RULES_MAX_SQL     1000000 /* bytes of SQL, every rule together */
+#define CRM_RULES_MAX_DEPTH   100     /* depth of an expression's tree */
+#define CRM_RULES_MAX_ARGS    32      /* arguments to one function call */
+#define CRM_RULES_MAX_LIKE    1000    /* bytes of a LIKE or GLOB pattern */
+#define CRM_RULES_MAX_STEPS   1000000 /* SQLite steps for one record */
+#define CRM_RULES_MAX_SECONDS 10      /* CPU time for one record */
 
 /* crm_rules_eval(): a rule went over a limit; the run should stop. */
 #define CRM_RULES_LIMIT (-2)
@@ -112,6 +115,9 @@ long crm_rules_add(struct crm_rules *rs, const char *expr, const char *file,
     unsigned long line, struct crm_err *e);
 
 size_t crm_rules_count(const struct crm_rules *rs);
+
+/* Set the CPU time the rules may take on one record (for tests). */
+void crm_rules_time_limit(struct crm_rules *rs, long ms);
 
 /* Where expression i came from. */
 const char *crm_rules_file(const struct crm_rules *rs, size_t i);
@@ -147,7 +153,8 @@ struct crm_rules_src {
  * line), or a field it reads is longer than that (e->field set),
  * EX_SOFTWARE for an internal error; or CRM_RULES_LIMIT with e filled
  * (EX_DATAERR, e->file and e->line the expression's) when the
- * expressions ran for more than CRM_RULES_MAX_STEPS, or are together too
+ * expressions ran for more than CRM_RULES_MAX_STEPS or their time, or
+ * are together too
  * long for SQLite: that is the rules' fault, not the record's, and would
  * happen again on every record.
  */

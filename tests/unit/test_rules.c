@@ -2,6 +2,7 @@
  * test_rules: unit tests for rules files and SQL expressions
  * (lib/rules.c).
  */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -441,8 +442,10 @@ static void
 test_progress(void)
 {
 	struct crm_rules *rs;
+	struct crm_rec *r;
+	struct crm_rules_src src;
 	struct crm_err e;
-	char expr[4096];
+	char expr[4096], *big;
 	int i;
 
 	/* 10^12 rows: before the limit, it ran for ever */
@@ -481,6 +484,171 @@ test_progress(void)
 	TAP_OK(crm_rules_eval(rs, NULL, 0, &e) == 0 && !crm_rules_match(rs, 0),
 	    "one of them alone (%s)", e.msg);
 	crm_rules_free(rs);
+
+	/*
+	 * Few steps, each a LIKE over 100000 bytes: the time stops it (50 ms
+	 * here, for the test; 1.6 s of work at least)
+	 */
+	rs = crm_rules_new(&e);
+	crm_rules_time_limit(rs, 50);
+	cross(expr, sizeof(expr), 20, 2);
+	strcpy(strstr(expr, " WHERE"), " WHERE x LIKE '%' || "
+				       "substr('aaaaaaaaab', t0.column1 + "
+				       "t1.column1 "
+				       "- 1) || '%')");
+	TAP_OK(crm_rules_add(rs, expr, "t.rules", 3, &e) == 0, "%s (%s)", expr,
+	    e.msg);
+	big = malloc(100000);
+	memset(big, 'a', 100000);
+	r = crm_rec_new();
+	crm_rec_add(r, "x", 1, big, 100000, CRM_STRING);
+	src.rec = r;
+	src.untyped = 0;
+	crm_err_clear(&e);
+	TAP_OK(crm_rules_eval(rs, &src, 1, &e) == CRM_RULES_LIMIT &&
+		   e.line == 3 &&
+		   strcmp(e.msg, "the rule ran for more than 50 ms on one "
+				 "record") == 0,
+	    "a slow rule runs out of time: %s", e.msg);
+	crm_rules_free(rs);
+	crm_rec_free(r);
+	free(big);
+}
+
+/* The value of expr in the rules, quoted: into buf. */
+static void
+ours(const char *expr, char *buf, size_t size)
+{
+	struct crm_rules *rs;
+	struct crm_err e;
+	enum crm_type t;
+	const char *v;
+	size_t len;
+
+	rs = crm_rules_new(&e);
+	if (crm_rules_add(rs, expr, "q", 1, &e) == -1 ||
+	    crm_rules_eval(rs, NULL, 0, &e) == -1)
+		snprintf(buf, size, "error: %.200s", e.msg);
+	else if ((v = crm_rules_value(rs, 0, &len, &t)) == NULL)
+		snprintf(buf, size, "NULL");
+	else
+		snprintf(buf, size, "%.*s", (int)(len > 200 ? 200 : len), v);
+	crm_rules_free(rs);
+}
+
+/* The value of expr in plain SQLite, quoted: into buf. */
+static void
+theirs(sqlite3 *db, const char *expr, char *buf, size_t size)
+{
+	sqlite3_stmt *st;
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT (%s)", expr);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		snprintf(buf, size, "error: %.200s", sqlite3_errmsg(db));
+	else if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+		snprintf(buf, size, "NULL");
+	else
+		snprintf(buf, size, "%.200s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/*
+ * instr(), replace() and trim() are our own, in linear time: the same
+ * results as SQLite's on every combination of awkward values (NULL,
+ * empty, numbers, multibyte and invalid UTF-8, blobs), types included.
+ */
+static void
+test_own_functions(void)
+{
+	static const char *const v[] = {
+		"NULL",
+		"''",
+		"'a'",
+		"'abca'",
+		"'h\xc3\xa9llo'",
+		"'\xc3\xa9'",
+		"12",
+		"1.5",
+		"x'c3'",
+		"x'80a9'",
+		"x'61c3a961'",
+		"' x '",
+		"'aaa'",
+		"x''",
+		"x'c3a9c3'",
+		"x'c380808061'",
+		"x'a9c3a9a9'",
+		"'\xc3\xa9"
+		"a\xc3\xa9'",
+	};
+	static const char *const rv[] = {
+		"NULL",
+		"''",
+		"'a'",
+		"'aa'",
+		"'\xc3\xa9'",
+		"x'a9'",
+		"1",
+	};
+	const size_t nv = sizeof(v) / sizeof(v[0]);
+	const size_t nr = sizeof(rv) / sizeof(rv[0]);
+	static const char *const trims[] = { "trim", "ltrim", "rtrim" };
+	char expr[256], a[256], b[256];
+	size_t i, j, k, n = 0, same = 0;
+	sqlite3 *db;
+
+	sqlite3_open(":memory:", &db);
+	for (i = 0; i < nv; i++)
+		for (j = 0; j < nv; j++) {
+			snprintf(expr, sizeof(expr),
+			    "quote(instr(%s, %s)) || typeof(instr(%s, %s))",
+			    v[i], v[j], v[i], v[j]);
+			ours(expr, a, sizeof(a));
+			theirs(db, expr, b, sizeof(b));
+			n++;
+			if (strcmp(a, b) == 0)
+				same++;
+			else
+				TAP_OK(0, "%s: %s, SQLite %s", expr, a, b);
+		}
+	for (i = 0; i < nv; i++)
+		for (j = 0; j < nr; j++)
+			for (k = 0; k < nr; k++) {
+				snprintf(expr, sizeof(expr),
+				    "quote(replace(%s, %s, %s))", v[i], rv[j],
+				    rv[k]);
+				ours(expr, a, sizeof(a));
+				theirs(db, expr, b, sizeof(b));
+				n++;
+				if (strcmp(a, b) == 0)
+					same++;
+				else
+					TAP_OK(
+					    0, "%s: %s, SQLite %s", expr, a, b);
+			}
+	for (k = 0; k < 3; k++)
+		for (i = 0; i < nv; i++)
+			for (j = 0; j <= nv; j++) {
+				if (j == nv)
+					snprintf(expr, sizeof(expr),
+					    "quote(%s(%s))", trims[k], v[i]);
+				else
+					snprintf(expr, sizeof(expr),
+					    "quote(%s(%s, %s))", trims[k], v[i],
+					    v[j]);
+				ours(expr, a, sizeof(a));
+				theirs(db, expr, b, sizeof(b));
+				n++;
+				if (strcmp(a, b) == 0)
+					same++;
+				else
+					TAP_OK(
+					    0, "%s: %s, SQLite %s", expr, a, b);
+			}
+	sqlite3_close(db);
+	TAP_OK(same == n, "%zu of %zu calls as SQLite's", same, n);
 }
 
 static void
@@ -640,6 +808,7 @@ main(void)
 	test_functions();
 	test_limits();
 	test_progress();
+	test_own_functions();
 	unlink(tmpl);
 	return tap_done();
 }

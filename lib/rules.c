@@ -1392,6 +1392,13 @@ blame(struct crm_rules *rs, const struct crm_rules_src *src, size_t n, int rc,
 			    "bytes",
 			    x->file ? x->file : "rule", x->line,
 			    CRM_RULES_MAX_VALUE);
+		else if (strcmp(sqlite3_errmsg(rs->db), "LIKE or GLOB pattern "
+							"too complex") == 0)
+			crm_err_set(e, EX_DATAERR,
+			    "%s:%lu: a LIKE or GLOB pattern longer than %d "
+			    "bytes",
+			    x->file ? x->file : "rule", x->line,
+			    CRM_RULES_MAX_LIKE);
 		else
 			crm_err_set(e, EX_DATAERR, "%s:%lu: %s",
 			    x->file ? x->file : "rule", x->line,

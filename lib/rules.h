@@ -86,7 +86,7 @@ void crm_rulefile_release(struct crm_rulefile *f);
 #define CRM_RULES_MAX_SQL     1000000 /* bytes of SQL, every rule together */
 #define CRM_RULES_MAX_DEPTH   100     /* depth of an expression's tree */
 #define CRM_RULES_MAX_ARGS    32      /* arguments to one function call */
-#define CRM_RULES_MAX_LIKE    1000    /* bytes of a LIKE or GLOB pattern */
+#define CRM_RULES_MAX_LIKE    100     /* bytes of a LIKE or GLOB pattern */
 #define CRM_RULES_MAX_STEPS   1000000 /* SQLite steps for one record */
 #define CRM_RULES_MAX_SECONDS 10      /* CPU time for one record */
 

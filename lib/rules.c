@@ -483,15 +483,22 @@ static const unsigned char *
 find(const unsigned char *h, size_t hl, const unsigned char *n, size_t nl,
     int text)
 {
-	const unsigned char *p = h, *at;
+	const unsigned char *p = h, *at, *end = h + hl;
 
-	while ((at = memmem(p, hl - (size_t)(p - h), n, nl)) != NULL) {
+	for (;;) {
+		/* one byte, the common case, without a call per match */
+		if (nl == 1) {
+			for (at = p; at < end && *at != *n; at++)
+				;
+			if (at == end)
+				return NULL;
+		} else if ((at = memmem(p, (size_t)(end - p), n, nl)) == NULL)
+			return NULL;
 		/* SQLite tries the first byte and each character's start */
 		if (!text || at == h || (at[0] & 0xc0) != 0x80)
 			return at;
 		p = at + 1;
 	}
-	return NULL;
 }
 
 static void
@@ -551,15 +558,16 @@ replace_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	if ((rep = sqlite3_value_text(argv[2])) == NULL)
 		return;
 	rl = (size_t)sqlite3_value_bytes(argv[2]);
-	for (p = s; (at = find(p, sl - (size_t)(p - s), pat, pl, 0)) != NULL;
-	     p = at + pl)
-		count++;
 	/* the length first: nothing longer than a value is ever made */
-	len = sl - count * pl + count * rl;
-	if (len > CRM_RULES_MAX_VALUE) {
-		sqlite3_result_error_toobig(cx);
-		return;
+	for (p = s; (at = find(p, sl - (size_t)(p - s), pat, pl, 0)) != NULL;
+	     p = at + pl) {
+		count++;
+		if (sl - count * pl + count * rl > CRM_RULES_MAX_VALUE) {
+			sqlite3_result_error_toobig(cx);
+			return;
+		}
 	}
+	len = sl - count * pl + count * rl;
 	if ((out = sqlite3_malloc64(len + 1)) == NULL) {
 		sqlite3_result_error_nomem(cx);
 		return;

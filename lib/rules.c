@@ -1352,6 +1352,27 @@ step(struct crm_rules *rs, sqlite3_stmt *st)
 	return sqlite3_step(st);
 }
 
+/* The message for who, stopped by the steps or the time; CRM_RULES_LIMIT. */
+static int
+too_long(
+    const struct crm_rules *rs, int timed, const char *who, struct crm_err *e)
+{
+	if (!timed)
+		crm_err_set(e, EX_DATAERR,
+		    "%s ran for more than %d steps on one record", who,
+		    CRM_RULES_MAX_STEPS);
+	else if (rs->max_ms % 1000 == 0)
+		crm_err_set(e, EX_DATAERR,
+		    "%s ran for more than %ld seconds of CPU time on one "
+		    "record",
+		    who, rs->max_ms / 1000);
+	else
+		crm_err_set(e, EX_DATAERR,
+		    "%s ran for more than %ld ms of CPU time on one record",
+		    who, rs->max_ms);
+	return CRM_RULES_LIMIT;
+}
+
 /*
  * The whole statement failed with rc: find the expression that did, for
  * e.  Each runs alone with an allowance of its own.
@@ -1382,17 +1403,7 @@ blame(struct crm_rules *rs, const struct crm_rules_src *src, size_t n, int rc,
 			e->file = x->file;
 			e->line = x->line;
 			e->field[0] = '\0';
-			if (rs->timed_out)
-				crm_err_set(e, EX_DATAERR,
-				    "the rule ran for more than %ld ms on one "
-				    "record",
-				    rs->max_ms);
-			else
-				crm_err_set(e, EX_DATAERR,
-				    "the rule ran for more than %d steps on "
-				    "one record",
-				    CRM_RULES_MAX_STEPS);
-			return CRM_RULES_LIMIT;
+			return too_long(rs, rs->timed_out, "the rule", e);
 		}
 		if (rc == SQLITE_TOOBIG)
 			crm_err_set(e, EX_DATAERR,
@@ -1418,16 +1429,7 @@ blame(struct crm_rules *rs, const struct crm_rules_src *src, size_t n, int rc,
 		e->file = rs->x[0].file;
 		e->line = 0;
 		e->field[0] = '\0';
-		if (all_timed)
-			crm_err_set(e, EX_DATAERR,
-			    "the rules ran for more than %ld ms on one record",
-			    rs->max_ms);
-		else
-			crm_err_set(e, EX_DATAERR,
-			    "the rules ran for more than %d steps on one "
-			    "record",
-			    CRM_RULES_MAX_STEPS);
-		return CRM_RULES_LIMIT;
+		return too_long(rs, all_timed, "the rules", e);
 	}
 	return crm_err_set(
 	    e, EX_DATAERR, "the rules failed: %s", sqlite3_errmsg(rs->db));

@@ -503,7 +503,8 @@ test_progress(void)
 	crm_err_clear(&e);
 	TAP_OK(crm_rules_eval(rs, &src, 1, &e) == CRM_RULES_LIMIT &&
 		   e.line == 3 &&
-		   strcmp(e.msg, "the rule ran for more than 50 ms on one "
+		   strcmp(e.msg, "the rule ran for more than 50 ms of CPU time "
+				 "on one "
 				 "record") == 0,
 	    "a slow rule runs out of time: %s", e.msg);
 	crm_rules_free(rs);

@@ -581,7 +581,8 @@ crm_router_out_header(
 /*
  * Evaluate the rules for rec: the index of the first matching rule plus
  * one (0: none), or with --all-matches the matching rules in r->matched.
- * Returns the number of matches, or -1 with e filled.
+ * Returns the number of matches, or -1 with e filled (CRM_ROUTER_FATAL
+ * when a rule went over a limit of the rules).
  */
 static long
 match(struct crm_router *r, struct crm_rec *rec, struct crm_err *e)
@@ -590,6 +591,7 @@ match(struct crm_router *r, struct crm_rec *rec, struct crm_err *e)
 	const char *v;
 	size_t i, len, n = 0;
 	enum crm_type t;
+	int rc, rc2;
 
 	if (r->eval == NULL)
 		return 0;
@@ -597,11 +599,14 @@ match(struct crm_router *r, struct crm_rec *rec, struct crm_err *e)
 	src[0].untyped = r->fmt == CRM_FMT_CSV || r->fmt == CRM_FMT_TSV;
 	src[1].rec = r->cust;
 	src[1].untyped = 0;
-	if (crm_rules_eval(r->eval, src, r->cust ? 2 : 1, e) == -1) {
+	if ((rc = crm_rules_eval(r->eval, src, r->cust ? 2 : 1, e)) < 0) {
 		/* name the rule that failed, not the CASE around it */
-		if (crm_rules_eval(r->alone, src, r->cust ? 2 : 1, e) == 0)
+		if ((rc2 = crm_rules_eval(r->alone, src, r->cust ? 2 : 1, e)) ==
+		    0)
 			crm_err_set(e, EX_DATAERR, "the rules failed");
-		return -1;
+		else
+			rc = rc2;
+		return rc == CRM_RULES_LIMIT ? CRM_ROUTER_FATAL : -1;
 	}
 	for (i = 0; i < crm_rules_count(r->eval); i++) {
 		v = crm_rules_value(r->eval, i, &len, &t);
@@ -953,7 +958,7 @@ crm_router_ticket(struct crm_router *r, struct crm_rec *rec,
 			return CRM_ROUTER_FATAL;
 	}
 	if ((n = match(r, rec, e)) < 0)
-		return -1;
+		return n == CRM_ROUTER_FATAL ? CRM_ROUTER_FATAL : -1;
 	memset(&rt, 0, sizeof(rt));
 	t = facts(r, rec, &fa);
 	crm_route_score(&fa, &rt.score);

@@ -12,9 +12,13 @@
  * comment inside the expression.  An expression must also compile inside
  * a second pair of parentheses, so that text closing the first pair and
  * going on as a query of its own ("1) FROM rec UNION SELECT (2") is
- * refused.  An authorizer allows only SELECT and function calls, so an
- * expression reads no table, not even SQLite's own.
+ * refused.  An authorizer allows only SELECT, the view rec and the
+ * functions of a list, so an expression reads no table, not even
+ * SQLite's own, and calls nothing that reaches outside its values.
+ * Limits on the connection bound what one expression may make and do
+ * (see rules.h).
  */
+#define _GNU_SOURCE /* memmem */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -24,6 +28,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <time.h>
 
 #include "buf.h"
 #include "norm.h"
@@ -217,16 +222,216 @@ struct crm_rules {
 	struct crm_poscache *cache; /* per source: field -> name index */
 	size_t ncache;
 	struct crm_buf sql, num;
+	char denied[80];	/* why the authorizer refused, or "" */
+	unsigned long ticks;	/* progress() calls since the last step */
+	struct timespec t0, c0; /* when it began; CPU time once it is slow */
+	int slow;		/* c0 is set */
+	long max_ms;		/* the time one step may take */
+	int timed_out;		/* progress() stopped it for the time */
 };
 
+/*
+ * The functions a rule may call, sorted: SQLite's scalar functions that
+ * compute a value from their arguments and the clock alone (text, numbers,
+ * dates, JSON), and has().  Left out: what reads or changes the
+ * connection or the process (load_extension, fts3_tokenizer, changes,
+ * last_insert_rowid, sqlite_*), what is random (random, randomblob), what
+ * only makes bulk (zeroblob), aggregates and window functions, full-text
+ * and R-tree internals; and printf and format, which with a width of a
+ * billion run for seconds even when SQLITE_LIMIT_LENGTH cuts the value.
+ * A name SQLite does not have is harmless here.
+ */
+static const char *const allowed[] = {
+	"->",
+	"->>",
+	"abs",
+	"acos",
+	"acosh",
+	"asin",
+	"asinh",
+	"atan",
+	"atan2",
+	"atanh",
+	"ceil",
+	"ceiling",
+	"char",
+	"coalesce",
+	"concat",
+	"concat_ws",
+	"cos",
+	"cosh",
+	"current_date",
+	"current_time",
+	"current_timestamp",
+	"date",
+	"datetime",
+	"degrees",
+	"exp",
+	"floor",
+	"glob",
+	"has",
+	"hex",
+	"ifnull",
+	"iif",
+	"instr",
+	"json",
+	"json_array",
+	"json_array_length",
+	"json_extract",
+	"json_insert",
+	"json_object",
+	"json_patch",
+	"json_quote",
+	"json_remove",
+	"json_replace",
+	"json_set",
+	"json_type",
+	"json_valid",
+	"julianday",
+	"length",
+	"like",
+	"likelihood",
+	"likely",
+	"ln",
+	"log",
+	"log10",
+	"log2",
+	"lower",
+	"ltrim",
+	"max",
+	"min",
+	"mod",
+	"nullif",
+	"octet_length",
+	"pi",
+	"pow",
+	"power",
+	"quote",
+	"radians",
+	"replace",
+	"round",
+	"rtrim",
+	"sign",
+	"sin",
+	"sinh",
+	"soundex",
+	"sqrt",
+	"strftime",
+	"substr",
+	"substring",
+	"tan",
+	"tanh",
+	"time",
+	"timediff",
+	"trim",
+	"trunc",
+	"typeof",
+	"unicode",
+	"unixepoch",
+	"unlikely",
+	"upper",
+};
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcasecmp(a, *(const char *const *)b);
+}
+
+int
+crm_rules_allowed(const char *fn)
+{
+	return bsearch(fn, allowed, sizeof(allowed) / sizeof(allowed[0]),
+		   sizeof(allowed[0]), cmp_name) != NULL;
+}
+
+/*
+ * Only SELECT (the expression's own and its subqueries), the record's
+ * view and the allowed functions; the first function refused is kept for
+ * the message.  SQLite asks to read the view (no database, no column)
+ * when an expression uses none of its columns.
+ */
 static int
 authorize(void *arg, int action, const char *a, const char *b, const char *db,
     const char *trigger)
 {
-	(void)arg, (void)a, (void)b, (void)db, (void)trigger;
-	return action == SQLITE_SELECT || action == SQLITE_FUNCTION
-		   ? SQLITE_OK
-		   : SQLITE_DENY;
+	struct crm_rules *rs = arg;
+
+	(void)trigger;
+	if (action == SQLITE_SELECT)
+		return SQLITE_OK;
+	if (action == SQLITE_READ && db == NULL && a != NULL &&
+	    strcmp(a, "rec") == 0)
+		return SQLITE_OK;
+	if (action == SQLITE_FUNCTION && b != NULL && crm_rules_allowed(b))
+		return SQLITE_OK;
+	if (rs->denied[0] != '\0')
+		return SQLITE_DENY;
+	if (action == SQLITE_FUNCTION)
+		snprintf(rs->denied, sizeof(rs->denied),
+		    "function '%.40s' is not allowed in a rule", b ? b : "?");
+	else if (action == SQLITE_RECURSIVE)
+		snprintf(rs->denied, sizeof(rs->denied),
+		    "a recursive query is not allowed in a rule");
+	return SQLITE_DENY;
+}
+
+/*
+ * Called every TICK steps of SQLite's machine: stop a statement that has
+ * run for more than CRM_RULES_MAX_STEPS since allowance(), or for more
+ * than rs->max_ms of CPU time (a function called on a long value is one
+ * step, however long it takes).  The CPU clock, a system call, is read
+ * only once a statement has taken SLOW_MS of real time, and counted from
+ * there: a stopped process is not cut short, and a quick one pays for a
+ * read of the real clock only.
+ */
+#define TICK	100
+#define SLOW_MS 100
+
+static long
+ms_since(const struct timespec *t0, clockid_t clock)
+{
+	struct timespec now;
+
+	clock_gettime(clock, &now);
+	return (long)(now.tv_sec - t0->tv_sec) * 1000 +
+	       (now.tv_nsec - t0->tv_nsec) / 1000000;
+}
+
+static int
+progress(void *arg)
+{
+	struct crm_rules *rs = arg;
+
+	if (++rs->ticks > CRM_RULES_MAX_STEPS / TICK)
+		return 1;
+	if (!rs->slow) {
+		if (ms_since(&rs->t0, CLOCK_MONOTONIC) <
+		    (rs->max_ms < SLOW_MS ? rs->max_ms : SLOW_MS))
+			return 0;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &rs->c0);
+		rs->slow = 1;
+	}
+	if (ms_since(&rs->c0, CLOCK_THREAD_CPUTIME_ID) <= rs->max_ms)
+		return 0;
+	rs->timed_out = 1;
+	return 1;
+}
+
+/* A new allowance of steps and time, for the next statement. */
+static void
+allowance(struct crm_rules *rs)
+{
+	rs->ticks = 0;
+	rs->timed_out = 0;
+	rs->slow = 0;
+	clock_gettime(CLOCK_MONOTONIC, &rs->t0);
+}
+
+void
+crm_rules_time_limit(struct crm_rules *rs, long ms)
+{
+	rs->max_ms = ms;
 }
 
 /*
@@ -266,10 +471,305 @@ has_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(cx, 0);
 }
 
+/*
+ * instr(), replace() and trim() as SQLite's, in time linear in their
+ * arguments: SQLite's own compare the pattern at every byte, which a rule
+ * can make take seconds with two values of half a megabyte.  Same
+ * results, NULL handling and types.
+ */
+
+/* The first match of n (nl bytes) in h at a character boundary, or NULL. */
+static const unsigned char *
+find(const unsigned char *h, size_t hl, const unsigned char *n, size_t nl,
+    int text)
+{
+	const unsigned char *p = h, *at, *end = h + hl;
+
+	for (;;) {
+		/* one byte, the common case, without a call per match */
+		if (nl == 1) {
+			for (at = p; at < end && *at != *n; at++)
+				;
+			if (at == end)
+				return NULL;
+		} else if ((at = memmem(p, (size_t)(end - p), n, nl)) == NULL)
+			return NULL;
+		/* SQLite tries the first byte and each character's start */
+		if (!text || at == h || (at[0] & 0xc0) != 0x80)
+			return at;
+		p = at + 1;
+	}
+}
+
+static void
+instr_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	int t0 = sqlite3_value_type(argv[0]), t1 = sqlite3_value_type(argv[1]);
+	const unsigned char *h, *n, *at, *p;
+	size_t hl, nl;
+	long long pos = 1;
+	int text = !(t0 == SQLITE_BLOB && t1 == SQLITE_BLOB);
+
+	(void)argc;
+	if (t0 == SQLITE_NULL || t1 == SQLITE_NULL)
+		return;
+	h = text ? sqlite3_value_text(argv[0]) : sqlite3_value_blob(argv[0]);
+	hl = (size_t)sqlite3_value_bytes(argv[0]);
+	n = text ? sqlite3_value_text(argv[1]) : sqlite3_value_blob(argv[1]);
+	nl = (size_t)sqlite3_value_bytes(argv[1]);
+	if (nl == 0) {
+		sqlite3_result_int(cx, 1);
+		return;
+	}
+	if (n == NULL || (hl > 0 && h == NULL)) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	if (hl < nl || (at = find(h, hl, n, nl, text)) == NULL) {
+		sqlite3_result_int(cx, 0);
+		return;
+	}
+	if (!text)
+		pos += at - h;
+	else if (at > h)
+		for (pos++, p = h + 1; p < at; p++)
+			pos += (*p & 0xc0) != 0x80;
+	sqlite3_result_int64(cx, pos);
+}
+
+static void
+replace_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *s, *pat, *rep, *p, *at;
+	size_t sl, pl, rl, count = 0, len;
+	unsigned char *out, *o;
+
+	(void)argc;
+	if ((s = sqlite3_value_text(argv[0])) == NULL)
+		return;
+	sl = (size_t)sqlite3_value_bytes(argv[0]);
+	if ((pat = sqlite3_value_text(argv[1])) == NULL)
+		return;
+	if (pat[0] == '\0') {
+		sqlite3_result_value(cx, argv[0]);
+		return;
+	}
+	pl = (size_t)sqlite3_value_bytes(argv[1]);
+	if ((rep = sqlite3_value_text(argv[2])) == NULL)
+		return;
+	rl = (size_t)sqlite3_value_bytes(argv[2]);
+	/* the length first: nothing longer than a value is ever made */
+	for (p = s; (at = find(p, sl - (size_t)(p - s), pat, pl, 0)) != NULL;
+	     p = at + pl) {
+		count++;
+		if (sl - count * pl + count * rl > CRM_RULES_MAX_VALUE) {
+			sqlite3_result_error_toobig(cx);
+			return;
+		}
+	}
+	len = sl - count * pl + count * rl;
+	if ((out = sqlite3_malloc64(len + 1)) == NULL) {
+		sqlite3_result_error_nomem(cx);
+		return;
+	}
+	for (p = s, o = out;
+	     (at = find(p, sl - (size_t)(p - s), pat, pl, 0)) != NULL;
+	     p = at + pl) {
+		memcpy(o, p, (size_t)(at - p));
+		o += at - p;
+		memcpy(o, rep, rl);
+		o += rl;
+	}
+	memcpy(o, p, sl - (size_t)(p - s));
+	out[len] = '\0';
+	sqlite3_result_text64(cx, (char *)out, len, sqlite3_free, SQLITE_UTF8);
+}
+
+/* One character of a trim() set: its bytes and its place in the set. */
+struct tchar {
+	const unsigned char *p;
+	size_t len, at;
+};
+
+/* The characters of a set, sorted, one of each, by length in groups. */
+struct tset {
+	struct tchar *c;
+	size_t n;
+	size_t *group; /* where each length starts in c, and n at the end */
+	size_t ngroup;
+};
+
+static int
+cmp_tchar(const void *a, const void *b)
+{
+	const struct tchar *x = a, *y = b;
+	int c;
+
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	if ((c = memcmp(x->p, y->p, x->len)) != 0)
+		return c;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/*
+ * Split cs into the characters SQLite sees (a byte, and after one of
+ * 0xc0 or more the continuation bytes that follow, even in invalid
+ * UTF-8), keeping the first of equal ones.  -1 when out of memory.
+ */
+static int
+tset_make(struct tset *t, const unsigned char *cs)
+{
+	const unsigned char *z;
+	size_t k, j;
+
+	memset(t, 0, sizeof(*t));
+	for (z = cs; *z != '\0'; t->n++)
+		if (*z++ >= 0xc0)
+			while ((*z & 0xc0) == 0x80)
+				z++;
+	if (t->n == 0)
+		return 0;
+	t->c = sqlite3_malloc64(t->n * sizeof(*t->c));
+	t->group = sqlite3_malloc64((t->n + 1) * sizeof(*t->group));
+	if (t->c == NULL || t->group == NULL)
+		return -1;
+	for (k = 0, z = cs; *z != '\0'; k++) {
+		t->c[k].p = z;
+		t->c[k].at = k;
+		if (*z++ >= 0xc0)
+			while ((*z & 0xc0) == 0x80)
+				z++;
+		t->c[k].len = (size_t)(z - t->c[k].p);
+	}
+	qsort(t->c, t->n, sizeof(*t->c), cmp_tchar);
+	for (k = j = 0; k < t->n; k++)
+		if (j == 0 || t->c[k].len != t->c[j - 1].len ||
+		    memcmp(t->c[k].p, t->c[j - 1].p, t->c[k].len) != 0)
+			t->c[j++] = t->c[k];
+	t->n = j;
+	for (k = 0; k < t->n; k++)
+		if (k == 0 || t->c[k].len != t->c[k - 1].len)
+			t->group[t->ngroup++] = k;
+	t->group[t->ngroup] = t->n;
+	return 0;
+}
+
+/* The place in the set of the character q (len bytes), or (size_t)-1. */
+static size_t
+tset_find(const struct tset *t, size_t g, const unsigned char *q, size_t len)
+{
+	size_t lo = t->group[g], hi = t->group[g + 1], mid;
+	int c;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if ((c = memcmp(t->c[mid].p, q, len)) == 0)
+			return t->c[mid].at;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return (size_t)-1;
+}
+
+/*
+ * The length of the set character that s (n bytes) begins with, or ends
+ * with when tail is set; the one earliest in the set when several do, as
+ * SQLite tries them in order; 0 when none.  Only lengths the bytes of s
+ * allow are looked for: one byte, or a byte of 0xc0 or more and the
+ * continuation bytes after it.
+ */
+static size_t
+tset_match(const struct tset *t, const unsigned char *s, size_t n, int tail)
+{
+	size_t g, len, at, best = 0, best_at = (size_t)-1, max = 1, one = 0;
+
+	if (tail) {
+		while (one < n && (s[n - 1 - one] & 0xc0) == 0x80)
+			one++;
+		/* one byte, or all of the last character */
+		max = one < n && s[n - 1 - one] >= 0xc0 ? one + 1 : 1;
+	} else if (s[0] >= 0xc0) {
+		while (max < n && (s[max] & 0xc0) == 0x80)
+			max++;
+	}
+	for (g = 0; g < t->ngroup; g++) {
+		len = t->c[t->group[g]].len;
+		if (len > max)
+			break;
+		if (tail && len != 1 && len != max)
+			continue;
+		at = tset_find(t, g, tail ? s + n - len : s, len);
+		if (at < best_at) {
+			best = len;
+			best_at = at;
+		}
+	}
+	return best;
+}
+
+static void
+trim_fn(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	static const unsigned char space[] = " ";
+	static size_t space_group[] = { 0, 1 };
+	int flags = (int)(size_t)sqlite3_user_data(cx);
+	struct tchar one = { space, 1, 0 };
+	struct tset t = { &one, 1, space_group, 1 };
+	const unsigned char *s, *cs;
+	size_t n, k;
+
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL ||
+	    (s = sqlite3_value_text(argv[0])) == NULL)
+		return;
+	n = (size_t)sqlite3_value_bytes(argv[0]);
+	if (argc == 2) {
+		if ((cs = sqlite3_value_text(argv[1])) == NULL)
+			return;
+		if (tset_make(&t, cs) == -1) {
+			sqlite3_result_error_nomem(cx);
+			goto out;
+		}
+	}
+	while ((flags & 1) && n > 0 && t.n > 0 &&
+	       (k = tset_match(&t, s, n, 0)) > 0)
+		s += k, n -= k;
+	while ((flags & 2) && n > 0 && t.n > 0 &&
+	       (k = tset_match(&t, s, n, 1)) > 0)
+		n -= k;
+	sqlite3_result_text64(
+	    cx, (const char *)s, n, SQLITE_TRANSIENT, SQLITE_UTF8);
+out:
+	if (argc == 2) {
+		sqlite3_free(t.c);
+		sqlite3_free(t.group);
+	}
+}
+
+/* Our functions, and our own instr(), replace() and trim(). */
+static const struct {
+	const char *name;
+	int narg, flags;
+	void (*fn)(sqlite3_context *, int, sqlite3_value **);
+} fns[] = {
+	{ "has", 2, 0, has_fn },
+	{ "instr", 2, 0, instr_fn },
+	{ "replace", 3, 0, replace_fn },
+	{ "ltrim", 1, 1, trim_fn },
+	{ "ltrim", 2, 1, trim_fn },
+	{ "rtrim", 1, 2, trim_fn },
+	{ "rtrim", 2, 2, trim_fn },
+	{ "trim", 1, 3, trim_fn },
+	{ "trim", 2, 3, trim_fn },
+};
+
 struct crm_rules *
 crm_rules_new(struct crm_err *e)
 {
 	struct crm_rules *rs;
+	size_t i;
 
 	if ((rs = calloc(1, sizeof(*rs))) == NULL) {
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -291,15 +791,27 @@ crm_rules_new(struct crm_err *e)
 	sqlite3_db_config(rs->db, SQLITE_DBCONFIG_DQS_DDL, 0, (int *)NULL);
 	sqlite3_db_config(
 	    rs->db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, (int *)NULL);
-	if (sqlite3_create_function_v2(rs->db, "has", 2,
-		SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL,
-		has_fn, NULL, NULL, NULL) != SQLITE_OK) {
-		crm_err_set(e, EX_SOFTWARE, "cannot add has(): %s",
-		    sqlite3_errmsg(rs->db));
-		crm_rules_free(rs);
-		return NULL;
-	}
-	sqlite3_set_authorizer(rs->db, authorize, NULL);
+	for (i = 0; i < sizeof(fns) / sizeof(fns[0]); i++)
+		if (sqlite3_create_function_v2(rs->db, fns[i].name, fns[i].narg,
+			SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+			(void *)(size_t)fns[i].flags, fns[i].fn, NULL, NULL,
+			NULL) != SQLITE_OK) {
+			crm_err_set(e, EX_SOFTWARE, "cannot add %s(): %s",
+			    fns[i].name, sqlite3_errmsg(rs->db));
+			crm_rules_free(rs);
+			return NULL;
+		}
+	sqlite3_db_config(rs->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+	sqlite3_limit(rs->db, SQLITE_LIMIT_LENGTH, CRM_RULES_MAX_VALUE);
+	sqlite3_limit(rs->db, SQLITE_LIMIT_SQL_LENGTH, CRM_RULES_MAX_SQL);
+	sqlite3_limit(rs->db, SQLITE_LIMIT_EXPR_DEPTH, CRM_RULES_MAX_DEPTH);
+	sqlite3_limit(rs->db, SQLITE_LIMIT_FUNCTION_ARG, CRM_RULES_MAX_ARGS);
+	sqlite3_limit(
+	    rs->db, SQLITE_LIMIT_LIKE_PATTERN_LENGTH, CRM_RULES_MAX_LIKE);
+	sqlite3_limit(rs->db, SQLITE_LIMIT_ATTACHED, 0);
+	sqlite3_progress_handler(rs->db, TICK, progress, rs);
+	sqlite3_set_authorizer(rs->db, authorize, rs);
+	rs->max_ms = CRM_RULES_MAX_SECONDS * 1000L;
 	rs->stale = 1;
 	return rs;
 }
@@ -527,9 +1039,15 @@ compile_error(struct crm_rules *rs, const struct expr *x, struct crm_err *e)
 
 	e->file = x->file;
 	e->line = x->line;
+	if (strncmp(msg, "not authorized", 14) == 0 && rs->denied[0] != '\0')
+		return crm_err_set(e, EX_DATAERR, "%s", rs->denied);
 	if (strcmp(msg, "not authorized") == 0 ||
 	    strncmp(msg, "no such table", 13) == 0)
 		msg = "an expression may read only the record's fields";
+	if (sqlite3_errcode(rs->db) == SQLITE_TOOBIG)
+		return crm_err_set(e, EX_DATAERR,
+		    "the rules are longer than %d bytes of SQL",
+		    CRM_RULES_MAX_SQL);
 	return crm_err_set(e, EX_DATAERR, "%s", msg);
 }
 
@@ -577,6 +1095,8 @@ crm_rules_add(struct crm_rules *rs, const char *expr, const char *file,
 	for (;;) {
 		if (build_sql(rs, rs->n, 1, 1, &off) == -1)
 			goto nomem;
+		rs->denied[0] = '\0';
+		allowance(rs);
 		rc = sqlite3_prepare_v2(
 		    rs->db, rs->sql.p, (int)rs->sql.len, &st, &end);
 		if (rc == SQLITE_OK)
@@ -606,6 +1126,7 @@ crm_rules_add(struct crm_rules *rs, const char *expr, const char *file,
 	sqlite3_finalize(st);
 	if (build_sql(rs, rs->n, 1, 2, NULL) == -1)
 		goto nomem;
+	allowance(rs);
 	if (sqlite3_prepare_v2(
 		rs->db, rs->sql.p, (int)rs->sql.len, &st, NULL) != SQLITE_OK)
 		goto not_one;
@@ -729,7 +1250,10 @@ bind_value(sqlite3_stmt *st, int k, const char *v, size_t len, enum crm_type t,
 	return sqlite3_bind_text64(st, k, v, len, SQLITE_STATIC, SQLITE_UTF8);
 }
 
-/* Prepare the statement of every expression. */
+/*
+ * Prepare the statement of every expression: 0, -1 when out of memory,
+ * or CRM_RULES_LIMIT when they are too much for SQLite together.
+ */
 static int
 prepare_all(struct crm_rules *rs, struct crm_err *e)
 {
@@ -737,12 +1261,26 @@ prepare_all(struct crm_rules *rs, struct crm_err *e)
 	rs->all = NULL;
 	if (build_sql(rs, 0, rs->n, 1, NULL) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	allowance(rs);
 	if (sqlite3_prepare_v2(rs->db, rs->sql.p, (int)rs->sql.len, &rs->all,
-		NULL) != SQLITE_OK)
-		return crm_err_set(e, EX_SOFTWARE,
-		    "cannot compile the rules: %s", sqlite3_errmsg(rs->db));
-	rs->stale = 0;
-	return 0;
+		NULL) == SQLITE_OK) {
+		rs->stale = 0;
+		return 0;
+	}
+	/* each compiled alone: only a limit can stop them together */
+	if (sqlite3_errcode(rs->db) == SQLITE_NOMEM)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	e->file = rs->x[0].file;
+	e->line = 0;
+	e->field[0] = '\0';
+	if (sqlite3_errcode(rs->db) == SQLITE_TOOBIG)
+		crm_err_set(e, EX_DATAERR,
+		    "the rules are longer than %d bytes of SQL",
+		    CRM_RULES_MAX_SQL);
+	else
+		crm_err_set(e, EX_DATAERR, "the rules cannot be compiled: %s",
+		    sqlite3_errmsg(rs->db));
+	return CRM_RULES_LIMIT;
 }
 
 /* Bind the values of the names from the sources to st. */
@@ -753,6 +1291,7 @@ bind_all(struct crm_rules *rs, sqlite3_stmt *st,
 	size_t s, i, len, nlen;
 	const char *name, *v;
 	long k;
+	int rc;
 
 	if (n > rs->ncache) {
 		struct crm_poscache *c;
@@ -783,9 +1322,17 @@ bind_all(struct crm_rules *rs, sqlite3_stmt *st,
 				continue;
 			rs->bound[k] = rs->gen;
 			v = crm_rec_value(r, i, &len);
-			if (bind_value(st, (int)k + 1, v, len,
-				crm_rec_type(r, i),
-				src[s].untyped) != SQLITE_OK)
+			rc = bind_value(st, (int)k + 1, v, len,
+			    crm_rec_type(r, i), src[s].untyped);
+			if (rc == SQLITE_TOOBIG) {
+				crm_err_field(
+				    e, rs->name[k], strlen(rs->name[k]));
+				return crm_err_set(e, EX_DATAERR,
+				    "longer than %d bytes, the most a rule "
+				    "may read",
+				    CRM_RULES_MAX_VALUE);
+			}
+			if (rc != SQLITE_OK)
 				return crm_err_set(e, EX_SOFTWARE,
 				    "cannot bind '%s': %s", rs->name[k],
 				    sqlite3_errmsg(rs->db));
@@ -797,14 +1344,46 @@ bind_all(struct crm_rules *rs, sqlite3_stmt *st,
 	return 0;
 }
 
-/* The whole statement failed: find the expression that did, for e. */
+/* Step st with a new allowance of work: SQLITE_ROW, or the error. */
 static int
-blame(struct crm_rules *rs, const struct crm_rules_src *src, size_t n,
+step(struct crm_rules *rs, sqlite3_stmt *st)
+{
+	allowance(rs);
+	return sqlite3_step(st);
+}
+
+/* The message for who, stopped by the steps or the time; CRM_RULES_LIMIT. */
+static int
+too_long(
+    const struct crm_rules *rs, int timed, const char *who, struct crm_err *e)
+{
+	if (!timed)
+		crm_err_set(e, EX_DATAERR,
+		    "%s ran for more than %d steps on one record", who,
+		    CRM_RULES_MAX_STEPS);
+	else if (rs->max_ms % 1000 == 0)
+		crm_err_set(e, EX_DATAERR,
+		    "%s ran for more than %ld seconds of CPU time on one "
+		    "record",
+		    who, rs->max_ms / 1000);
+	else
+		crm_err_set(e, EX_DATAERR,
+		    "%s ran for more than %ld ms of CPU time on one record",
+		    who, rs->max_ms);
+	return CRM_RULES_LIMIT;
+}
+
+/*
+ * The whole statement failed with rc: find the expression that did, for
+ * e.  Each runs alone with an allowance of its own.
+ */
+static int
+blame(struct crm_rules *rs, const struct crm_rules_src *src, size_t n, int rc,
     struct crm_err *e)
 {
 	struct expr *x;
 	size_t i;
-	int rc;
+	int all_rc = rc, all_timed = rs->timed_out;
 
 	for (i = 0; i < rs->n; i++) {
 		x = &rs->x[i];
@@ -815,14 +1394,42 @@ blame(struct crm_rules *rs, const struct crm_rules_src *src, size_t n,
 			break;
 		if (bind_all(rs, x->alone, src, n, e) == -1)
 			return -1;
-		rc = sqlite3_step(x->alone);
+		rc = step(rs, x->alone);
 		sqlite3_reset(x->alone);
-		if (rc != SQLITE_ROW) {
+		if (rc == SQLITE_ROW)
+			continue;
+		if (rc == SQLITE_INTERRUPT) {
+			/* the same on every record: not the record's fault */
+			e->file = x->file;
+			e->line = x->line;
+			e->field[0] = '\0';
+			return too_long(rs, rs->timed_out, "the rule", e);
+		}
+		if (rc == SQLITE_TOOBIG)
+			crm_err_set(e, EX_DATAERR,
+			    "%s:%lu: the rule made a value longer than %d "
+			    "bytes",
+			    x->file ? x->file : "rule", x->line,
+			    CRM_RULES_MAX_VALUE);
+		else if (strcmp(sqlite3_errmsg(rs->db), "LIKE or GLOB pattern "
+							"too complex") == 0)
+			crm_err_set(e, EX_DATAERR,
+			    "%s:%lu: a LIKE or GLOB pattern longer than %d "
+			    "bytes",
+			    x->file ? x->file : "rule", x->line,
+			    CRM_RULES_MAX_LIKE);
+		else
 			crm_err_set(e, EX_DATAERR, "%s:%lu: %s",
 			    x->file ? x->file : "rule", x->line,
 			    sqlite3_errmsg(rs->db));
-			return -1;
-		}
+		return -1;
+	}
+	if (all_rc == SQLITE_INTERRUPT) {
+		/* no rule alone, but all of them together */
+		e->file = rs->x[0].file;
+		e->line = 0;
+		e->field[0] = '\0';
+		return too_long(rs, all_timed, "the rules", e);
 	}
 	return crm_err_set(
 	    e, EX_DATAERR, "the rules failed: %s", sqlite3_errmsg(rs->db));
@@ -836,20 +1443,20 @@ crm_rules_eval(struct crm_rules *rs, const struct crm_rules_src *src, size_t n,
 
 	if (rs->n == 0)
 		return 0;
-	if (rs->stale && prepare_all(rs, e) == -1)
-		return -1;
+	if (rs->stale && (rc = prepare_all(rs, e)) < 0)
+		return rc;
 	if (rs->stepped)
 		sqlite3_reset(rs->all);
 	rs->stepped = 0;
 	if (bind_all(rs, rs->all, src, n, e) == -1)
 		return -1;
-	rc = sqlite3_step(rs->all);
+	rc = step(rs, rs->all);
 	if (rc == SQLITE_ROW) {
 		rs->stepped = 1;
 		return 0;
 	}
 	sqlite3_reset(rs->all);
-	return blame(rs, src, n, e);
+	return blame(rs, src, n, rc, e);
 }
 
 int

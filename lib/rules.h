@@ -16,8 +16,10 @@
  * as parameters, never pasted into SQL.  Field names are matched without
  * regard to ASCII case, as SQL identifiers are.
  *
- * Besides SQLite's own functions, an expression may call has(list, word):
- * 1 when word is one of the comma-separated words of list.
+ * An expression may call only the functions crm_rules_allowed() names:
+ * SQLite's scalar functions of text, numbers, dates and JSON, and
+ * has(list, word), 1 when word is one of the comma-separated words of
+ * list.  Its work is bounded: see the limits below.
  *
  * A struct crm_rules is for one thread at a time (its connection has no
  * mutex).
@@ -70,6 +72,30 @@ void crm_rulefile_release(struct crm_rulefile *f);
 
 /* ==== Expressions ==== */
 
+/*
+ * The limits of the rules, set on their SQLite connection.  A rule
+ * longer than SQLite allows, deeper or with more arguments to one call
+ * does not compile; a field longer than CRM_RULES_MAX_VALUE that a rule
+ * reads, or a rule that makes a longer value, rejects the record; a rule
+ * that runs for more than CRM_RULES_MAX_STEPS or CRM_RULES_MAX_SECONDS
+ * of CPU time on one record stops the run (CRM_RULES_LIMIT).  The steps
+ * are the contract; the time is a backstop for functions that take long
+ * on long values, each of which is one step.
+ */
+#define CRM_RULES_MAX_VALUE   1000000 /* bytes of a value (SQLITE_LIMIT_LENGTH) */
+#define CRM_RULES_MAX_SQL     1000000 /* bytes of SQL, every rule together */
+#define CRM_RULES_MAX_DEPTH   100     /* depth of an expression's tree */
+#define CRM_RULES_MAX_ARGS    32      /* arguments to one function call */
+#define CRM_RULES_MAX_LIKE    100     /* bytes of a LIKE or GLOB pattern */
+#define CRM_RULES_MAX_STEPS   1000000 /* SQLite steps for one record */
+#define CRM_RULES_MAX_SECONDS 10      /* CPU time for one record */
+
+/* crm_rules_eval(): a rule went over a limit; the run should stop. */
+#define CRM_RULES_LIMIT (-2)
+
+/* 1 when a rule may call the SQL function named fn, else 0. */
+int crm_rules_allowed(const char *fn);
+
 struct crm_rules;
 
 /* A new empty list of expressions; NULL with e filled. */
@@ -82,12 +108,16 @@ void crm_rules_free(struct crm_rules *rs);
  * table and has no parameters; the field names it uses are added to the
  * names of crm_rules_name().  Returns its index, or -1 with e filled
  * (EX_DATAERR with e->file and e->line for an expression SQLite cannot
- * compile, with SQLite's message; EX_SOFTWARE when out of memory).
+ * compile, with SQLite's message, or that calls a function not allowed;
+ * EX_SOFTWARE when out of memory).
  */
 long crm_rules_add(struct crm_rules *rs, const char *expr, const char *file,
     unsigned long line, struct crm_err *e);
 
 size_t crm_rules_count(const struct crm_rules *rs);
+
+/* Set the CPU time the rules may take on one record (for tests). */
+void crm_rules_time_limit(struct crm_rules *rs, long ms);
 
 /* Where expression i came from. */
 const char *crm_rules_file(const struct crm_rules *rs, size_t i);
@@ -118,8 +148,15 @@ struct crm_rules_src {
  * Evaluate every expression for one record: each name takes its value
  * from the first of the n sources that has a field of that name, or is
  * NULL when none has.  Returns 0, or -1 with e filled: EX_DATAERR when an
- * expression fails on these values (the message names the expression's
- * file and line), EX_SOFTWARE for an internal error.
+ * expression fails on these values, such as making a value longer than
+ * CRM_RULES_MAX_VALUE (the message names the expression's file and
+ * line), or a field it reads is longer than that (e->field set),
+ * EX_SOFTWARE for an internal error; or CRM_RULES_LIMIT with e filled
+ * (EX_DATAERR, e->file and e->line the expression's) when the
+ * expressions ran for more than CRM_RULES_MAX_STEPS or their time, or
+ * are together too
+ * long for SQLite: that is the rules' fault, not the record's, and would
+ * happen again on every record.
  */
 int crm_rules_eval(struct crm_rules *rs, const struct crm_rules_src *src,
     size_t n, struct crm_err *e);

@@ -325,8 +325,8 @@ tag_record(
 	src[0].untyped = untyped;
 	src[1].rec = s->feat;
 	src[1].untyped = 0;
-	if (crm_rules_eval(s->rules, src, 2, e) == -1)
-		return -1;
+	if ((rc = crm_rules_eval(s->rules, src, 2, e)) < 0)
+		return rc == CRM_RULES_LIMIT ? CRM_FILTER_FATAL : -1;
 	for (t = 0; t < s->ntag; t++)
 		s->tag[t].on = 0;
 	for (i = 0; i < crm_rules_count(s->rules); i++) {

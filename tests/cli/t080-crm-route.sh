@@ -220,7 +220,7 @@ printf "intent = 'x' queue=a\n" >nosep.rules
 t_run rule-no-arrow 65 -- crm-route --rules nosep.rules in/messages.jsonl
 printf "1 -> queue=bot\n" >bot.rules
 t_run rule-bot-queue 65 -- crm-route --rules bot.rules in/messages.jsonl
-printf "(SELECT count(*) FROM sqlite_master) -> queue=a\n" >table.rules
+printf "EXISTS (SELECT 1 FROM sqlite_master) -> queue=a\n" >table.rules
 t_run rule-reads-table 65 -- crm-route --rules table.rules \
     in/messages.jsonl
 t_run rules-missing 66 -- crm-route --rules nothere.rules in/messages.jsonl

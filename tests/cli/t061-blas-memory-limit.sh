@@ -36,6 +36,17 @@ one() {
 	)
 }
 
+# one_d KIB CMD...: the same under ulimit -d (private writable mappings).
+one_d() {
+	(
+		OPENBLAS_NUM_THREADS=1
+		export OPENBLAS_NUM_THREADS
+		ulimit -d "$1" || exit 99
+		shift
+		exec timeout 60 "$@"
+	)
+}
+
 crm-recommend fit -q --algo als --model-file als.model in/two-groups.csv
 
 # 150000 KiB leave too little for one buffer beside the libraries.
@@ -52,6 +63,8 @@ t_run limit-als 70 -- one 150000 crm-recommend fit -q --algo als \
 t_ok "limit-als: no model written" test ! -e a.model
 t_run limit-als-score 70 -- one 150000 crm-recommend -q \
     --model-file als.model in/customers.csv
+t_run limit-data-ease 0 -- one_d 60000 crm-recommend fit -q \
+    --model-file d.model in/two-groups.csv
 t_run limit-kmeans 70 -- one 150000 crm-tag -q --kmeans 3 \
     --fields visits,spend "$TOP/testdata/tag/points.csv"
 

@@ -1,13 +1,17 @@
 /*
- * blas: test mappings the size of OpenBLAS's work buffers, made and
- * undone before a call that would make them for good, so that a memory
- * limit ends in a message rather than in OpenBLAS's endless retry loop.
+ * blas: room for OpenBLAS's work buffers, reckoned before a call that
+ * would map them for good, so that a memory limit ends in a message
+ * rather than in OpenBLAS's endless retry loop: from the limits set and
+ * what the process has mapped (/proc/self/status), or, with no limit
+ * set, by test mappings made and undone (a system that does not
+ * overcommit).
  */
 #include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
@@ -80,11 +84,72 @@ helper_threads(void)
 	return helpers;
 }
 
+/*
+ * The KiB of key ("VmSize:", "VmData:") in /proc/self/status, or -1 where
+ * there is no such file.
+ */
+static long long
+vm_kib(const char *key)
+{
+	char line[256];
+	long long kib = -1;
+	size_t n = strlen(key);
+	FILE *fp;
+
+	if ((fp = fopen("/proc/self/status", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, key, n) == 0) {
+			kib = strtoll(line + n, NULL, 10);
+			break;
+		}
+	fclose(fp);
+	return kib;
+}
+
+/*
+ * How many buffers fit under the limits set, from what is mapped now:
+ * the mappings themselves are not made, as a test mapping held while one
+ * of OpenBLAS's threads maps its own buffer would make that fail, and
+ * the thread wait for ever.  -1 when no limit is set or the sizes are
+ * not known (then mappings are tried).
+ */
+static long long
+fit_under_limits(int *err)
+{
+	struct rlimit rl;
+	long long fit = -1, used, left;
+	const unsigned long long buf = (unsigned long long)CRM_BLAS_BUFFER;
+	const long long slack = 16 * 1024; /* KiB for the run's other needs */
+	static const struct {
+		int res;
+		const char *key;
+	} lim[] = { { RLIMIT_AS, "VmSize:" }, { RLIMIT_DATA, "VmData:" } };
+	size_t i;
+
+	for (i = 0; i < sizeof(lim) / sizeof(lim[0]); i++) {
+		if (getrlimit(lim[i].res, &rl) != 0 ||
+		    rl.rlim_cur == RLIM_INFINITY)
+			continue;
+		if ((used = vm_kib(lim[i].key)) < 0)
+			return -1;
+		left = (long long)(rl.rlim_cur / 1024) - used - slack;
+		left = left > 0
+			   ? (long long)((unsigned long long)left * 1024 / buf)
+			   : 0;
+		if (fit < 0 || left < fit)
+			fit = left;
+	}
+	*err = ENOMEM;
+	return fit;
+}
+
 int
 crm_blas_room_for(const char *who, int threads, struct crm_err *e)
 {
 	static void *map[MAX_BUFFERS];
 	int n = 0, want, i, err = ENOMEM, h = helper_threads();
+	long long fit;
 
 	if (threads < 1)
 		threads = 1;
@@ -92,19 +157,24 @@ crm_blas_room_for(const char *who, int threads, struct crm_err *e)
 		threads = MAX_BUFFERS - h;
 	if (h + threads <= shown)
 		return threads;
-	/* the mapping OpenBLAS's alloc_mmap makes, one per buffer */
 	want = h + threads - shown;
-	while (n < want) {
-		map[n] = mmap(NULL, CRM_BLAS_BUFFER, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (map[n] == MAP_FAILED) {
-			err = errno;
-			break;
+	if ((fit = fit_under_limits(&err)) >= 0)
+		n = fit < want ? (int)fit : want;
+	else {
+		/* the mapping OpenBLAS's alloc_mmap makes, one per buffer */
+		while (n < want) {
+			map[n] = mmap(NULL, CRM_BLAS_BUFFER,
+			    PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+			if (map[n] == MAP_FAILED) {
+				err = errno;
+				break;
+			}
+			n++;
 		}
-		n++;
+		for (i = 0; i < n; i++)
+			munmap(map[i], CRM_BLAS_BUFFER);
 	}
-	for (i = 0; i < n; i++)
-		munmap(map[i], CRM_BLAS_BUFFER);
 	if (shown + n <= h) {
 		no_room(who, h + 1, err, e);
 		return 0;

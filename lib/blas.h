@@ -10,10 +10,13 @@
  * mapping fails, as under a small ulimit -v or ulimit -d, its memory.c
  * retries it in a loop that never ends: the call hangs, or the exit
  * does, waiting for a thread that never finished starting.
- * crm_blas_room() makes the same mappings first, for the caller's
- * threads and OpenBLAS's own, and says so, naming the limit, when they
- * do not fit.  The process-wide state is the count of buffers already
- * shown to fit (single-threaded callers).
+ * crm_blas_room() reckons first whether buffers for the caller's threads
+ * and OpenBLAS's own fit under the limits set (getrlimit(2) against the
+ * VmSize and VmData of /proc/self/status; with no limit set, by test
+ * mappings made and undone), and says so, naming the limit, when they do
+ * not.  16 MiB are kept for the rest of the run.  The process-wide state
+ * is the count of buffers already shown to fit (single-threaded
+ * callers).
  */
 #ifndef CRM_BLAS_H
 #define CRM_BLAS_H

@@ -4,6 +4,8 @@
  * saved through a temporary file, whose text then lives in the blob.
  */
 #include <errno.h>
+#include <limits.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -265,6 +267,263 @@ out:
 	return rc;
 }
 
+/* ==== libsvm's model text, checked before libsvm reads it ==== */
+
+/*
+ * svm_load_model() trusts its file: a count it reads sizes its arrays, a
+ * missing token reaches strtod() as NULL, and a header it cannot read is
+ * reported on stderr ("ERROR: fscanf failed to read model") and leaks.
+ * So the text is checked here first, line by line, against what
+ * svm_save_model() writes for our models (C-SVC, RBF, two classes, with
+ * probabilities): libsvm only ever reads text that passes.
+ */
+
+/* A line of the text: its tokens, separated by spaces or tabs. */
+struct svm_line {
+	const char *p, *end; /* the line, without its newline */
+	unsigned long no;    /* 1-based */
+};
+
+/* The next token of l from *at, or NULL; its length in *n. */
+static const char *
+svm_token(const struct svm_line *l, const char **at, size_t *n)
+{
+	const char *s = *at, *t;
+
+	while (s < l->end && (*s == ' ' || *s == '\t'))
+		s++;
+	if (s == l->end)
+		return NULL;
+	for (t = s; t < l->end && *t != ' ' && *t != '\t'; t++)
+		;
+	*n = (size_t)(t - s);
+	*at = t;
+	return s;
+}
+
+/*
+ * Whether s[0..n) is a finite number as %.17g writes one: a sign,
+ * digits, a fraction, an exponent; no inf or nan, and no exponent that
+ * would overflow a double.
+ */
+static int
+svm_number(const char *s, size_t n, double *v)
+{
+	char buf[64], *end, *dot;
+	size_t i = 0, digits = 0;
+	struct lconv *lc = localeconv();
+
+	if (n == 0 || n >= sizeof(buf))
+		return 0;
+	if (s[i] == '-' || s[i] == '+')
+		i++;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		digits++;
+	if (i < n && s[i] == '.')
+		for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			digits++;
+	if (digits == 0)
+		return 0;
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		size_t e0;
+
+		if (++i < n && (s[i] == '-' || s[i] == '+'))
+			i++;
+		for (e0 = i; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			;
+		if (i == e0 || i - e0 > 3)
+			return 0;
+	}
+	if (i != n)
+		return 0;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	/* strtod reads the locale's decimal point; libsvm writes '.' */
+	if (lc->decimal_point[0] != '.' && lc->decimal_point[1] == '\0' &&
+	    (dot = strchr(buf, '.')) != NULL)
+		*dot = lc->decimal_point[0];
+	*v = strtod(buf, &end);
+	return *end == '\0' && isfinite(*v);
+}
+
+/* Whether s[0..n) is an int (as %d writes one) in [lo, hi]. */
+static int
+svm_int(const char *s, size_t n, long lo, long hi, long *v)
+{
+	size_t i = 0;
+	long x = 0;
+	int neg = 0;
+
+	if (n > 0 && (s[0] == '-' || s[0] == '+'))
+		neg = s[i++] == '-';
+	if (i == n || n - i > 10)
+		return 0;
+	for (; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		x = x * 10 + (s[i] - '0');
+	}
+	*v = neg ? -x : x;
+	return *v >= lo && *v <= hi;
+}
+
+/*
+ * Check header line l: the keyword key, then want values, each an int
+ * (ints != NULL, filled) or a finite number.  0 or -1.
+ */
+static int
+svm_header(const struct svm_line *l, const char *key, int want, long *ints,
+    struct crm_err *e)
+{
+	const char *at = l->p, *t;
+	size_t n;
+	double d;
+	long v;
+	int i;
+
+	if ((t = svm_token(l, &at, &n)) == NULL || n != strlen(key) ||
+	    memcmp(t, key, n) != 0)
+		return crm_err_set(e, EX_DATAERR,
+		    "churn model is damaged: SVM line %lu: not '%s'", l->no,
+		    key);
+	for (i = 0; i <= want; i++) {
+		t = svm_token(l, &at, &n);
+		if (i == want
+			? t == NULL
+			: t != NULL && (ints != NULL ? svm_int(t, n, INT_MIN,
+							   INT_MAX, &v)
+						     : svm_number(t, n, &d))) {
+			if (ints != NULL && i < want)
+				ints[i] = v;
+			continue;
+		}
+		return crm_err_set(e, EX_DATAERR,
+		    "churn model is damaged: SVM line %lu: '%s' wants %d "
+		    "%s%s",
+		    l->no, key, want, ints != NULL ? "integer" : "number",
+		    want == 1 ? "" : "s");
+	}
+	return 0;
+}
+
+/* Check l, a support vector: a coefficient, then index:value ascending. */
+static int
+svm_vector(const struct svm_line *l, struct crm_err *e)
+{
+	const char *at = l->p, *t, *colon;
+	size_t n;
+	long idx, last = 0;
+	double d;
+
+	if ((t = svm_token(l, &at, &n)) == NULL || !svm_number(t, n, &d))
+		return crm_err_set(e, EX_DATAERR,
+		    "churn model is damaged: SVM line %lu: no coefficient",
+		    l->no);
+	while ((t = svm_token(l, &at, &n)) != NULL) {
+		if ((colon = memchr(t, ':', n)) == NULL ||
+		    !svm_int(t, (size_t)(colon - t), last + 1, INT_MAX, &idx) ||
+		    !svm_number(colon + 1, n - (size_t)(colon - t) - 1, &d))
+			return crm_err_set(e, EX_DATAERR,
+			    "churn model is damaged: SVM line %lu: '%.*s' is "
+			    "not index:value with an index above %ld",
+			    l->no, n > 40 ? 40 : (int)n, t, last);
+		last = idx;
+	}
+	return 0;
+}
+
+/* Check libsvm's text p[0..len); 0, or -1 with e filled (EX_DATAERR). */
+static int
+svm_text_check(const char *p, size_t len, struct crm_err *e)
+{
+	static const char *const keys[] = { "svm_type", "kernel_type", "gamma",
+		"nr_class", "total_sv", "rho", "label", "probA", "probB",
+		"nr_sv", "SV" };
+	const char *end = p + len, *nl;
+	struct svm_line l;
+	long total = 0, two[2], sv = 0;
+	size_t k = 0;
+
+	for (l.no = 1, l.p = p; l.p < end; l.no++, l.p = nl + 1) {
+		if ((nl = memchr(l.p, '\n', (size_t)(end - l.p))) == NULL ||
+		    memchr(l.p, '\0', (size_t)(nl - l.p)) != NULL)
+			return crm_err_set(e, EX_DATAERR,
+			    "churn model is damaged: SVM line %lu: cut short",
+			    l.no);
+		l.end = nl;
+		if (k < sizeof(keys) / sizeof(keys[0])) {
+			const char *key = keys[k++];
+			int rc;
+
+			if (strcmp(key, "svm_type") == 0)
+				rc = l.end - l.p == 14 &&
+					     memcmp(
+						 l.p, "svm_type c_svc", 14) == 0
+					 ? 0
+					 : crm_err_set(e, EX_DATAERR,
+					       "churn model is damaged: SVM "
+					       "line "
+					       "%lu: not 'svm_type c_svc'",
+					       l.no);
+			else if (strcmp(key, "kernel_type") == 0)
+				rc = l.end - l.p == 15 &&
+					     memcmp(l.p, "kernel_type rbf",
+						 15) == 0
+					 ? 0
+					 : crm_err_set(e, EX_DATAERR,
+					       "churn model is damaged: SVM "
+					       "line "
+					       "%lu: not 'kernel_type rbf'",
+					       l.no);
+			else if (strcmp(key, "nr_class") == 0) {
+				rc = svm_header(&l, key, 1, two, e);
+				if (rc == 0 && two[0] != 2)
+					rc = crm_err_set(e, EX_DATAERR,
+					    "churn model is damaged: SVM line "
+					    "%lu: nr_class %ld, not 2",
+					    l.no, two[0]);
+			} else if (strcmp(key, "total_sv") == 0) {
+				rc = svm_header(&l, key, 1, two, e);
+				total = two[0];
+				if (rc == 0 && total < 1)
+					rc = crm_err_set(e, EX_DATAERR,
+					    "churn model is damaged: SVM line "
+					    "%lu: total_sv %ld",
+					    l.no, total);
+			} else if (strcmp(key, "label") == 0)
+				rc = svm_header(&l, key, 2, two, e);
+			else if (strcmp(key, "nr_sv") == 0) {
+				rc = svm_header(&l, key, 2, two, e);
+				if (rc == 0 && (two[0] < 0 || two[1] < 0 ||
+						   two[0] + two[1] != total))
+					rc = crm_err_set(e, EX_DATAERR,
+					    "churn model is damaged: SVM line "
+					    "%lu: nr_sv %ld %ld, not two parts "
+					    "of total_sv %ld",
+					    l.no, two[0], two[1], total);
+			} else if (strcmp(key, "SV") == 0)
+				rc = svm_header(&l, key, 0, NULL, e);
+			else /* gamma, rho, probA, probB: one number */
+				rc = svm_header(&l, key, 1, NULL, e);
+			if (rc == -1)
+				return -1;
+			continue;
+		}
+		if (sv == total)
+			return crm_err_set(e, EX_DATAERR,
+			    "churn model is damaged: SVM line %lu: more than "
+			    "total_sv %ld support vectors",
+			    l.no, total);
+		if (svm_vector(&l, e) == -1)
+			return -1;
+		sv++;
+	}
+	if (k < sizeof(keys) / sizeof(keys[0]) || sv < total)
+		return crm_err_set(e, EX_DATAERR,
+		    "churn model is damaged: SVM line %lu: cut short", l.no);
+	return 0;
+}
+
 /* A libsvm model from its text, through a temporary file. */
 static struct svm_model *
 svm_from_text(const char *p, size_t len, struct crm_err *e)
@@ -473,6 +732,8 @@ crm_binclf_load(const void *p, size_t len, struct crm_err *e)
 	n = crm_in_32(&in);
 	if ((text = crm_in_bytes(&in, n)) == NULL || in.left != 0)
 		goto bad;
+	if (svm_text_check(text, n, e) == -1)
+		goto fail;
 	if ((m->svm = svm_from_text(text, n, e)) == NULL)
 		goto fail;
 	m->svm_yes = svm_yes_index(m->svm);

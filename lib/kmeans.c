@@ -22,6 +22,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "blas.h"
 #include "buf.h"
 #include "kmeans.h"
 
@@ -497,6 +498,15 @@ crm_kmeans(const double *x, size_t n, size_t d,
 	nt = cpus < 1 ? 1 : cpus > MAX_THREADS ? MAX_THREADS : (int)cpus;
 	if (nt > p->restarts)
 		nt = p->restarts > 0 ? p->restarts : 1;
+	/*
+	 * each thread's matrix products take an OpenBLAS work buffer, kept
+	 * for the process: as many threads as there is room for, one at
+	 * least (the restarts and their order are the same on any count)
+	 */
+	if ((nt = crm_blas_room_for("k-means", nt, e)) == 0) {
+		free(xx);
+		return -1;
+	}
 #ifdef OPENBLAS_VERSION
 	if (nt > 1)
 		openblas_set_num_threads(1);

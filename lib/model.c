@@ -13,6 +13,9 @@
 #include "model.h"
 #include "outfile.h"
 
+static int too_big(
+    const char *, const char *, unsigned long long, struct crm_err *);
+
 void
 crm_model_now(char buf[21])
 {
@@ -130,6 +133,13 @@ crm_model_get(struct crm_store *s, const char *name, long version,
 		return -1;
 	}
 	*version_out = (long)sqlite3_column_int64(st, 0);
+	if ((unsigned long long)sqlite3_column_int64(st, 3) >
+	    crm_model_max(kind)) {
+		too_big(name, kind,
+		    (unsigned long long)sqlite3_column_int64(st, 3), e);
+		sqlite3_finalize(st);
+		return -1;
+	}
 	len = (size_t)sqlite3_column_int64(st, 3);
 	/* read straight into out, without a copy held by SQLite */
 	if (len > 0 && sqlite3_blob_open(db, "main", "models", "blob",
@@ -172,9 +182,38 @@ crm_model_write_file(
 	return crm_outfile_commit(&of, e);
 }
 
-int
-crm_model_read_file(const char *path, struct crm_buf *out, struct crm_err *e)
+unsigned long long
+crm_model_max(const char *kind)
 {
+	if (kind != NULL && strcmp(kind, "recommend") == 0)
+		return CRM_MODEL_MAX_RECOMMEND;
+	return CRM_MODEL_MAX;
+}
+
+/* Fill e: the model at where has more bytes than its kind may have. */
+static int
+too_big(const char *where, const char *kind, unsigned long long size,
+    struct crm_err *e)
+{
+	char has[48];
+
+	if (size > 0)
+		snprintf(has, sizeof(has), "is %llu bytes, more than", size);
+	else
+		snprintf(has, sizeof(has), "has more than");
+	return crm_err_set(e, EX_DATAERR,
+	    "model '%s' %s the %llu bytes a%s %s model may have", where, has,
+	    crm_model_max(kind),
+	    kind != NULL && strchr("aeiou", *kind) != NULL ? "n" : "",
+	    kind != NULL ? kind : "crmkit");
+}
+
+int
+crm_model_read_file_kind(
+    const char *path, const char *kind, struct crm_buf *out, struct crm_err *e)
+{
+	unsigned long long max = crm_model_max(kind), got = 0;
+	struct stat st;
 	FILE *fp;
 	char chunk[65536];
 	size_t n;
@@ -182,11 +221,22 @@ crm_model_read_file(const char *path, struct crm_buf *out, struct crm_err *e)
 	if ((fp = fopen(path, "rb")) == NULL)
 		return crm_err_set(e, EX_NOINPUT, "cannot open model '%s': %s",
 		    path, strerror(errno));
-	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+	/* a file says its size; a pipe is counted as it is read */
+	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
+	    (unsigned long long)st.st_size > max) {
+		fclose(fp);
+		return too_big(path, kind, (unsigned long long)st.st_size, e);
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
+		if ((got += n) > max) {
+			fclose(fp);
+			return too_big(path, kind, 0, e);
+		}
 		if (crm_buf_add(out, chunk, n) == -1) {
 			fclose(fp);
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 		}
+	}
 	if (ferror(fp)) {
 		fclose(fp);
 		return crm_err_set(e, EX_IOERR, "cannot read model '%s': %s",
@@ -194,6 +244,12 @@ crm_model_read_file(const char *path, struct crm_buf *out, struct crm_err *e)
 	}
 	fclose(fp);
 	return 0;
+}
+
+int
+crm_model_read_file(const char *path, struct crm_buf *out, struct crm_err *e)
+{
+	return crm_model_read_file_kind(path, NULL, out, e);
 }
 
 int
@@ -205,7 +261,8 @@ crm_model_find(struct crm_store *s, const char *file, const char *name,
 
 	*version_out = 0;
 	if (file != NULL)
-		return crm_model_read_file(file, out, e) == -1 ? -1 : 1;
+		return crm_model_read_file_kind(file, kind, out, e) == -1 ? -1
+									  : 1;
 	if (s == NULL)
 		return 0;
 	found = crm_model_get(s, name, version, kind, out, version_out, e);

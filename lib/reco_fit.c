@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -15,6 +16,7 @@
 #include <cblas.h>
 #include <lapacke.h>
 
+#include "blas.h"
 #include "reco_int.h"
 
 static void
@@ -251,6 +253,15 @@ fit_ease(struct crm_reco *m, struct crm_err *e)
 		}
 	for (i = 0; i < n; i++)
 		g[i * n + i] += (float)m->p.lambda;
+	/*
+	 * spotrf would wait forever for a work buffer that does not fit: a
+	 * model without one is kNN's, as when the matrix does not fit.
+	 */
+	if (crm_blas_room("ease", 1, e) == -1) {
+		memcpy(m->why, e->msg, sizeof(m->why)); /* as long as msg */
+		m->mat = NULL;
+		return -1;
+	}
 	progress(&m->p, "ease: Cholesky factorization");
 	info = LAPACKE_spotrf(
 	    LAPACK_COL_MAJOR, 'L', (lapack_int)n, g, (lapack_int)n);
@@ -470,6 +481,8 @@ fit_als(struct crm_reco *m, struct crm_err *e)
 	s.g = crm_reallocarray(NULL, most * f + 1, sizeof(float));
 	if (s.yty == NULL || s.a == NULL || s.g == NULL)
 		goto nomem;
+	if (crm_blas_room("als", 1, e) == -1) /* no fallback: ALS is BLAS */
+		goto out;
 	/* small uniform factors; the customers' are solved first */
 	for (i = 0; i < m->n * f; i++)
 		y[i] =

@@ -63,6 +63,8 @@ struct crm_reco {
 	uint32_t *mark;	     /* scratch: n stamps of excluded items */
 	uint32_t stamp;
 	struct crm_buf out; /* big-endian hosts: the bytes saved */
+	char why[1024];	    /* why kNN stands in for EASE, when not for
+			       its matrix's size; or "" */
 };
 
 /*

@@ -423,7 +423,10 @@ fail:
 	return NULL;
 }
 
-/* Say so when EASE's matrix would have been too large. */
+/*
+ * Say so when EASE's matrix would have been too large, or OpenBLAS's
+ * work buffer.
+ */
 static void
 note_fallback(const struct crm_reco_run *r, const struct crm_reco *m)
 {
@@ -433,6 +436,11 @@ note_fallback(const struct crm_reco_run *r, const struct crm_reco *m)
 
 	if (crm_reco_algo(m) == crm_reco_asked(m))
 		return;
+	if (*crm_reco_fallback_why(m) != '\0') {
+		note(r, "%zu items: %s; fitted knn with %zu neighbours instead",
+		    n, crm_reco_fallback_why(m), r->o->rp.neighbours);
+		return;
+	}
 	if (bytes < 1e6)
 		snprintf(size, sizeof(size), "%.0f bytes", bytes);
 	else if (bytes < 1e9)

@@ -20,6 +20,7 @@
 
 #include <cblas.h>
 
+#include "blas.h"
 #include "reco_int.h"
 
 static const char magic[8] = "CRMRECO1";
@@ -218,6 +219,12 @@ enum crm_reco_algo
 crm_reco_asked(const struct crm_reco *m)
 {
 	return m->asked;
+}
+
+const char *
+crm_reco_fallback_why(const struct crm_reco *m)
+{
+	return m->why;
 }
 
 size_t
@@ -609,6 +616,11 @@ crm_reco_load(struct crm_buf *blob, struct crm_err *e)
 		goto bad;
 	if (reco_pop_order(m) == -1 || scratch(m) == -1)
 		goto nomem;
+	/* scoring by ALS's factors takes a work buffer (cblas_sgemv) */
+	if (m->algo == CRM_RECO_ALS && crm_blas_room("als", 1, e) == -1) {
+		crm_reco_free(m);
+		return NULL;
+	}
 	return m;
 name:
 	if (nomem)

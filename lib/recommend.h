@@ -96,7 +96,9 @@ struct crm_reco;
 
 /*
  * Fit a model to the interactions.  NULL with e filled: EX_DATAERR when
- * there are none, EX_SOFTWARE when out of memory or when LAPACK fails.
+ * there are none, EX_SOFTWARE when out of memory, when LAPACK fails, or
+ * when ALS has no room for OpenBLAS's work buffer (blas.h; EASE falls
+ * back to kNN, crm_reco_fallback_why).
  */
 struct crm_reco *crm_reco_fit(const struct crm_reco_data *d,
     const struct crm_reco_params *p, struct crm_err *e);
@@ -105,6 +107,14 @@ void crm_reco_free(struct crm_reco *m);
 /* What was fitted (kNN after a fallback) and what was asked for. */
 enum crm_reco_algo crm_reco_algo(const struct crm_reco *m);
 enum crm_reco_algo crm_reco_asked(const struct crm_reco *m);
+
+/*
+ * Why kNN was fitted in place of EASE when it was not for the size of
+ * EASE's matrix (past --dense-limit, or out of memory): the message of
+ * the check that failed, such as no room for OpenBLAS's work buffer
+ * (blas.h); otherwise "".  Valid while m is.
+ */
+const char *crm_reco_fallback_why(const struct crm_reco *m);
 
 /* Items, customers and (distinct customer, item) pairs of the model. */
 size_t crm_reco_items(const struct crm_reco *m);

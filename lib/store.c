@@ -290,7 +290,9 @@ crm_store_open(const char *path, int busy_ms, struct crm_err *e)
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 	    NULL);
 	if (rc != SQLITE_OK) {
-		crm_err_set(e, EX_CANTCREAT, "cannot open '%s': %s", path,
+		/* Out of memory is not a store that cannot be created. */
+		crm_err_set(e, rc == SQLITE_NOMEM ? EX_SOFTWARE : EX_CANTCREAT,
+		    "cannot open '%s': %s", path,
 		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto fail;
 	}
@@ -335,7 +337,8 @@ crm_store_snapshot(struct crm_store *st, struct crm_err *e)
 	rc = sqlite3_open_v2(
 	    st->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		crm_err_set(e, EX_NOINPUT, "cannot open '%s': %s", st->path,
+		crm_err_set(e, rc == SQLITE_NOMEM ? EX_SOFTWARE : EX_NOINPUT,
+		    "cannot open '%s': %s", st->path,
 		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto fail;
 	}

@@ -114,6 +114,8 @@ format:
 golden: all
 	@GOLDEN=1 tests/run.sh $(O)
 
+include tests/fault/fault.mk
+
 # ---- demo, bench, install ---------------------------------------------------
 
 demo: all

@@ -105,7 +105,7 @@ check-layout:
 check-asan:
 	@$(MAKE) --no-print-directory O=build/asan SAN=1 test
 
-check: check-man check-format check-layout test check-asan
+check: check-man check-format check-layout test check-asan check-fault
 
 format:
 	clang-format -i $(FORMAT_SRC)

@@ -2,9 +2,10 @@
 # Makefile.  The fault build links crm-ingest and crm-churn from the
 # sanitizer build's objects (build/asan, as check-asan makes them) with
 # every allocation of our own objects wrapped by tests/fault/fault.c, into
-# build/fault/bin.  `make check-fault` runs a shorter loop (every N to 20,
-# then every 97th; size limits by 32 KB), as `make check` does;
-# `make check-fault-full` runs every N and every 4 KB.
+# build/fault/bin.  `make check-fault` runs a shorter loop (every N to 10,
+# then every 211th; size limits by 128 KB), as `make check` does (about 200
+# runs); `make check-fault-full` runs every N and every 4 KB (about 13,000
+# runs).
 
 FAULT_O	= build/fault
 FAULT_FROM = build/asan
@@ -29,7 +30,7 @@ fault-build:
 		FAULT_O=$(FAULT_O) $(FAULT_BINS:%=$(FAULT_O)/bin/%)
 
 check-fault: fault-build
-	@FAULT_EVERY=20 FAULT_STRIDE=97 FAULT_BLOCKS=64 \
+	@FAULT_EVERY=10 FAULT_STRIDE=211 FAULT_BLOCKS=256 \
 		tests/fault/run.sh $(FAULT_O)
 
 check-fault-full: fault-build

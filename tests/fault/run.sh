@@ -7,14 +7,15 @@
 # and into a model file) a clean run gives the allocation count C, the
 # status, the output and the store; then the Nth allocation is made to fail
 # for N = 1..C, once and persistently (every allocation from the Nth on).
-# Write failures follow: standard output on /dev/full, every file size
-# limit (ulimit -f) in steps of 4 KB with SIGXFSZ ignored and with it
-# fatal, and a store on a tmpfs of every size in steps of 4 KB (when a
-# tmpfs can be mounted).  Each failure must end with a status that
-# crm-ingest(1) and crm-churn(1) document for it, at most one new line on
-# stderr naming the tool, no sanitizer report, and a store that passes
-# PRAGMA integrity_check and holds only what a clean run stores; a run
-# that exits as the clean one did must have its output and store.
+# Write failures follow: standard output and the rejects on /dev/full,
+# every file size limit (ulimit -f) in steps of 4 KB with SIGXFSZ ignored
+# and with it fatal, and a store on a tmpfs of every size in steps of 4 KB
+# (when a tmpfs can be mounted).  Each failure must end with a status that
+# crm-ingest(1) and crm-churn(1) document for it, one new line on stderr
+# naming the tool for each output that failed, no sanitizer report, and a
+# store that passes PRAGMA integrity_check and holds only what a clean run
+# stores; a run that exits as the clean one did must have its output and
+# store.
 #
 # FAULT_STRIDE=K runs every Kth N only after the first FAULT_EVERY (300),
 # FAULT_BLOCKS=B steps the size limits by B blocks of 512 bytes (8), as
@@ -310,6 +311,27 @@ full_stdout() {
 	    "$handled handled (status $RC)"
 }
 
+# The rejects file on a full device.
+full_rejects() {
+	case " $ARGS " in
+	*" --rejects rej.csv "*) ;;
+	*) return ;;
+	esac
+	injected=1 handled=0
+	prep "$tmp/run"
+	# shellcheck disable=SC2086
+	(cd "$tmp/run" &&
+	    exec "$BIN/$TOOL" $(echo " $ARGS " | sed 's| rej\.csv | /dev/full |') \
+	    >out 2>"$tmp/err")
+	RC=$?
+	# What the loop expects: a failure to write the rejects.
+	sed 's|/dev/full|rej.csv|' "$tmp/err" >"$tmp/err.all"
+	mv "$tmp/err.all" "$tmp/err"
+	judge "rejects on /dev/full" "$tmp/run" "74"
+	echo "fault: $TOOL ($c): rejects on /dev/full: $injected injected," \
+	    "$handled handled (status $RC)"
+}
+
 # Every file size limit, in 512-byte blocks, until the clean run fits.
 fsize_loop() {
 	xfsz=$1
@@ -336,13 +358,17 @@ fsize_loop() {
 		else
 			judge "ulimit -f $lim" "$tmp/run" "$CLEAN_RC $WRITE_OK"
 		fi
+		last=$lim
 		# Block by block while a rejects or model file may fit.
 		if [ "$lim" -lt 8 ]; then
 			lim=$((lim + 1))
 		else
 			lim=$((lim + BLOCKS))
 		fi
-		if [ "$lim" -gt 20000 ]; then
+		# 10 MB, tried last when the step jumps past it.
+		if [ "$lim" -gt 20480 ] && [ "$last" -lt 20480 ]; then
+			lim=20480
+		elif [ "$lim" -gt 20480 ]; then
 			echo "FAIL $TOOL ($c): no end to the ulimit -f loop"
 			failures=$((failures + 1))
 			break
@@ -385,8 +411,11 @@ tmpfs_loop() {
 		fi
 		injected=$((injected + 1))
 		judge "tmpfs of ${kb}k" "$tmp/run" "$CLEAN_RC $WRITE_OK"
+		last=$kb
 		kb=$((kb + KB))
-		if [ "$kb" -gt 8192 ]; then
+		if [ "$kb" -gt 8192 ] && [ "$last" -lt 8192 ]; then
+			kb=8192
+		elif [ "$kb" -gt 8192 ]; then
 			echo "FAIL $TOOL ($c): no end to the tmpfs loop"
 			failures=$((failures + 1))
 			break
@@ -416,6 +445,7 @@ for c in ${FAULT_CASES:-$CASES}; do
 	done
 	[ "${FAULT_WRITES:-1}" = 1 ] || continue
 	full_stdout
+	full_rejects
 	fsize_loop ''
 	fsize_loop -
 	tmpfs_loop

@@ -29,6 +29,11 @@ fault-build:
 	@$(MAKE) --no-print-directory O=$(FAULT_FROM) SAN=1 FAULT=1 \
 		FAULT_O=$(FAULT_O) $(FAULT_BINS:%=$(FAULT_O)/bin/%)
 
+# Within `make check`, after check-asan: both make build/asan's objects.
+ifneq ($(filter check,$(MAKECMDGOALS)),)
+fault-build: check-asan
+endif
+
 check-fault: fault-build
 	@FAULT_EVERY=10 FAULT_STRIDE=211 FAULT_BLOCKS=256 \
 		tests/fault/run.sh $(FAULT_O)

@@ -387,6 +387,8 @@ tmpfs_loop() {
 	mkdir -p "$mnt"
 	kb=4
 	[ -n "$SEED" ] && kb=$((($(wc -c <"$SEED") + 4095) / 4096 * 4 + 4))
+	# First with the rest of the tmpfs taken by another file.
+	fill=1
 	while :; do
 		if ! mount -t tmpfs -o "size=${kb}k" tmpfs "$mnt" 2>/dev/null; then
 			echo "fault: $TOOL ($c): tmpfs: cannot mount one here" \
@@ -400,12 +402,20 @@ tmpfs_loop() {
 		# store checked on a copy: a full disk has no room for the
 		# checker's own -shm.
 		ln -s "$tmp/out" "$mnt/run/out"
+		[ "$fill" = 1 ] && cat /dev/zero >"$mnt/fill" 2>/dev/null
 		run "$mnt/run"
 		rm -rf "$tmp/run"
 		cp -R "$mnt/run" "$tmp/run"
 		rm -f "$tmp/run/out"
 		mv "$tmp/out" "$tmp/run/out"
 		umount "$mnt"
+		if [ "$fill" = 1 ]; then
+			injected=$((injected + 1))
+			judge "tmpfs of ${kb}k filled up" "$tmp/run" \
+			    "$CLEAN_RC $WRITE_OK"
+			fill=0
+			continue
+		fi
 		if [ "$RC" = "$CLEAN_RC" ] && [ -z "$(verdict "$tmp/run" "$RC")" ]; then
 			break
 		fi
@@ -422,7 +432,8 @@ tmpfs_loop() {
 		fi
 	done
 	mnt=
-	echo "fault: $TOOL ($c): full tmpfs up to ${kb}k by ${KB}k:" \
+	echo "fault: $TOOL ($c): full tmpfs (filled up, then up to ${kb}k" \
+	    "by ${KB}k):" \
 	    "$injected injected, $handled handled"
 }
 

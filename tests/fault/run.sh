@@ -19,9 +19,10 @@
 #
 # FAULT_STRIDE=K runs every Kth N only after the first FAULT_EVERY (300),
 # FAULT_BLOCKS=B steps the size limits by B blocks of 512 bytes (8), as
-# make check does to keep short; FAULT_CASES, FAULT_MODES (once after) and
-# FAULT_WRITES=0 (no write failures) pick parts of the loop; FAULT_KEEP=DIR
-# keeps the files of the first 20 failures.
+# make check does to keep short; FAULT_FIRST=N starts the allocation loops
+# at N; FAULT_CASES, FAULT_MODES (once after) and FAULT_WRITES=0 (no write
+# failures) pick parts of the loop; FAULT_KEEP=DIR keeps the files of the
+# first 20 failures.
 set -u
 export LC_ALL=C TZ=UTC
 unset CRM_DB CRM_FAULT_ALLOC CRM_FAULT_MODE CRM_FAULT_COUNT || true
@@ -270,7 +271,7 @@ clean_run() {
 
 alloc_loop() {
 	mode=$1
-	injected=0 handled=0 n=1 runs=0
+	injected=0 handled=0 n=${FAULT_FIRST:-1} runs=0
 	while [ "$n" -le "$COUNT" ]; do
 		prep "$tmp/run"
 		run "$tmp/run" CRM_FAULT_COUNT=1 CRM_FAULT_ALLOC=$n \
@@ -286,7 +287,8 @@ alloc_loop() {
 			n=$((n + STRIDE))
 		fi
 	done
-	echo "fault: $TOOL ($c): allocation failures ($mode): N=1..$COUNT" \
+	echo "fault: $TOOL ($c): allocation failures ($mode):" \
+	    "N=${FAULT_FIRST:-1}..$COUNT" \
 	    "$( [ "$STRIDE" -gt 1 ] && echo "(every N to $EVERY, then every $STRIDE)")," \
 	    "$runs runs, $injected injected, $handled handled"
 }

@@ -105,7 +105,7 @@ check-layout:
 check-asan:
 	@$(MAKE) --no-print-directory O=build/asan SAN=1 test
 
-check: check-man check-format check-layout test check-asan
+check: check-man check-format check-layout test check-asan check-fault
 
 format:
 	clang-format -i $(FORMAT_SRC)
@@ -113,6 +113,8 @@ format:
 # Regenerate the golden outputs of the end-to-end tests (review the diff).
 golden: all
 	@GOLDEN=1 tests/run.sh $(O)
+
+include tests/fault/fault.mk
 
 # ---- demo, bench, install ---------------------------------------------------
 

@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,6 +34,12 @@ crm_cli_init(const char *name)
 {
 	progname = name;
 	setlocale(LC_ALL, "");
+	/*
+	 * A file past the size limit (ulimit -f) is a write error to report,
+	 * with the temporary removed and the old file kept, not a kill that
+	 * leaves a temporary behind.
+	 */
+	signal(SIGXFSZ, SIG_IGN);
 }
 
 const char *

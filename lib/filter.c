@@ -139,7 +139,10 @@ crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
 	*rejected = f->rejected;
 }
 
-/* Send a bad record to the rejects file, or report it on stderr. */
+/*
+ * Send a bad record to the rejects file, or report it on stderr.  Returns
+ * 0, or the exit status of a failure to write it (reported).
+ */
 static int
 reject(struct crm_filter *f, const struct crm_rec *r, const struct crm_err *e)
 {
@@ -167,11 +170,11 @@ reject(struct crm_filter *f, const struct crm_rec *r, const struct crm_err *e)
 		CRM_STRING) == -1 ||
 	    crm_rec_add(f->rejrec, "raw", 3, raw, rawlen, CRM_STRING) == -1) {
 		crm_warnx("%s: out of memory", f->o.rejects);
-		return -1;
+		return EX_SOFTWARE;
 	}
 	if (crm_writer_put(f->rej, f->rejrec, &we) == -1) {
 		crm_warnx("%s: %s", f->o.rejects, we.msg);
-		return -1;
+		return we.code != 0 ? we.code : EX_IOERR;
 	}
 	return 0;
 }
@@ -263,7 +266,7 @@ on_wait(void *arg)
 static int
 one_record(struct crm_filter *f, int rc, struct crm_err *e, const char *name)
 {
-	int drop, tool;
+	int drop, tool, failed;
 
 	f->read++;
 	crm_progress(&f->prog, f->read, "records");
@@ -279,8 +282,8 @@ one_record(struct crm_filter *f, int rc, struct crm_err *e, const char *name)
 		rc = -1;
 	}
 	if (rc == -1) {
-		if (reject(f, f->rec, e) == -1)
-			return EX_IOERR;
+		if ((failed = reject(f, f->rec, e)) != 0)
+			return failed;
 		if (f->o.max_errors >= 0 &&
 		    f->rejected > (unsigned long long)f->o.max_errors) {
 			crm_warnx("%s: more than %ld rejected records, "

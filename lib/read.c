@@ -133,6 +133,18 @@ line_end(const char *s, size_t n)
 }
 
 /*
+ * The error of a next_line() that returned -1: out of memory when a buffer
+ * could not grow, else a read error.  Returns -1.
+ */
+static int
+line_failed(struct crm_err *e)
+{
+	if (errno == ENOMEM)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return crm_err_set(e, EX_IOERR, "read error: %s", strerror(errno));
+}
+
+/*
  * Read the next line into rd->line.  Returns 1, 0 at end of input, or -1
  * on a read error (errno set).  A CR at the very end of the data read so
  * far may be the first half of a CRLF: the next read decides.
@@ -465,8 +477,7 @@ csv_row(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 	crm_buf_reset(&rd->acc);
 	for (;;) {
 		if ((rc = next_line(rd)) == -1)
-			return crm_err_set(
-			    e, EX_IOERR, "read error: %s", strerror(errno));
+			return line_failed(e);
 		if (rc == 0) {
 			if (rd->acc.len == 0)
 				return 0;
@@ -617,8 +628,7 @@ tsv_line(struct crm_reader *rd, struct crm_err *e)
 	 */
 	do {
 		if ((rc = next_line(rd)) == -1)
-			return crm_err_set(
-			    e, EX_IOERR, "read error: %s", strerror(errno));
+			return line_failed(e);
 	} while (rc == 1 && chomp(rd->line.p, rd->line.len) == 0 &&
 		 (rd->header == NULL || rd->header->n != 1));
 	return rc;
@@ -687,8 +697,7 @@ jsonl_next(struct crm_reader *rd, struct crm_rec *r, struct crm_err *e)
 	crm_buf_reset(&rd->acc);
 	for (;;) {
 		if ((rc = next_line(rd)) == -1)
-			return crm_err_set(
-			    e, EX_IOERR, "read error: %s", strerror(errno));
+			return line_failed(e);
 		if (rc == 0) {
 			if (rd->acc.len == 0)
 				return 0;
@@ -826,7 +835,7 @@ crm_reader_open(
 
 	/* Peek at the first line: byte-order mark and format. */
 	if ((rc = next_line(rd)) == -1) {
-		crm_err_set(e, EX_IOERR, "read error: %s", strerror(errno));
+		line_failed(e);
 		goto fail;
 	}
 	if (rc == 1) {

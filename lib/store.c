@@ -172,7 +172,15 @@ int
 crm_store_fail(struct crm_store *s, struct crm_err *e, const char *what)
 {
 	int rc = sqlite3_extended_errcode(s->db);
+	int sys = sqlite3_system_errno(s->db);
 
+	/* An I/O error says why: "disk I/O error (File too large)". */
+	if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_FULL ||
+	    (rc & 0xff) == SQLITE_CANTOPEN)
+		return crm_err_set(e, crm_store_exit_code(rc),
+		    "%s: %s: %s%s%s%s", s->path, what, sqlite3_errmsg(s->db),
+		    sys != 0 ? " (" : "", sys != 0 ? strerror(sys) : "",
+		    sys != 0 ? ")" : "");
 	return crm_err_set(e, crm_store_exit_code(rc), "%s: %s: %s", s->path,
 	    what, sqlite3_errmsg(s->db));
 }
@@ -320,7 +328,9 @@ crm_store_open(const char *path, int busy_ms, struct crm_err *e)
 	if (rc != SQLITE_OK) {
 		int why = open_errno(path, s->db);
 
-		crm_err_set(e, EX_CANTCREAT, "cannot open '%s': %s%s%s%s", path,
+		/* Out of memory is not a store that cannot be created. */
+		crm_err_set(e, rc == SQLITE_NOMEM ? EX_SOFTWARE : EX_CANTCREAT,
+		    "cannot open '%s': %s%s%s%s", path,
 		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc),
 		    why != 0 ? " (" : "", why != 0 ? strerror(why) : "",
 		    why != 0 ? ")" : "");
@@ -378,7 +388,8 @@ crm_store_snapshot(struct crm_store *st, struct crm_err *e)
 	rc = sqlite3_open_v2(
 	    st->path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		crm_err_set(e, EX_NOINPUT, "cannot open '%s': %s", st->path,
+		crm_err_set(e, rc == SQLITE_NOMEM ? EX_SOFTWARE : EX_NOINPUT,
+		    "cannot open '%s': %s", st->path,
 		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
 		goto fail;
 	}

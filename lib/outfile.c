@@ -2,6 +2,7 @@
  * outfile: safe replacement of an output file; see outfile.h.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,9 +18,70 @@
 	"XX"         \
 	"XX"
 
+/*
+ * The temporaries not yet renamed nor removed, removed when the process
+ * exits before (an error that ends the run early) or is ended by SIGINT,
+ * SIGTERM, SIGHUP or SIGPIPE, so that a failed run leaves no file behind.
+ * (A kill -9 still leaves one: a name ending in .tmp.XXXXXX.)
+ */
+#define PENDING_MAX 8
+static char *pending[PENDING_MAX];
+
+static void
+remove_pending(void)
+{
+	size_t i;
+
+	for (i = 0; i < PENDING_MAX; i++)
+		if (pending[i] != NULL)
+			unlink(pending[i]);
+}
+
+static void
+on_signal(int sig)
+{
+	remove_pending(); /* unlink(2) is async-signal-safe */
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void
+track(const char *tmp)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGPIPE };
+	static int installed;
+	struct sigaction sa;
+	size_t i;
+
+	if (!installed) {
+		installed = 1;
+		atexit(remove_pending);
+		for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+			if (sigaction(sigs[i], NULL, &sa) == 0 &&
+			    sa.sa_handler == SIG_DFL)
+				signal(sigs[i], on_signal);
+	}
+	for (i = 0; i < PENDING_MAX; i++)
+		if (pending[i] == NULL) {
+			pending[i] = (char *)tmp;
+			return;
+		}
+}
+
+static void
+untrack(const char *tmp)
+{
+	size_t i;
+
+	for (i = 0; i < PENDING_MAX; i++)
+		if (pending[i] == tmp)
+			pending[i] = NULL;
+}
+
 static void
 release(struct crm_outfile *of)
 {
+	untrack(of->tmp);
 	free(of->path);
 	free(of->tmp);
 	of->fp = NULL;
@@ -51,6 +113,7 @@ crm_outfile_open(struct crm_outfile *of, const char *path, struct crm_err *e)
 	memcpy(of->tmp + n, ".tmp." MKSTEMP_TAIL, sizeof(".tmp." MKSTEMP_TAIL));
 	if ((fd = mkstemp(of->tmp)) == -1)
 		goto fail;
+	track(of->tmp);
 	/* mkstemp makes it 0600: give it the mode fopen(3) would have. */
 	mask = umask(0);
 	umask(mask);

@@ -74,6 +74,37 @@ wait "$feeder" 2>/dev/null || true
 t_eq "--rejects: killed mid-run, the old file is as it was" "old rejects" \
     "$(cat rej2.csv)"
 
+# A run that fails before its end, or is stopped by SIGTERM, leaves the old
+# rejects and no temporary (kill -9 above cannot clean up: its temporary
+# is removed here).
+rm -f rej2.csv.tmp.*
+printf 'old rejects\n' >rej3.csv
+t_eq "--rejects: a run that cannot open its store" \
+    "73|crm-ingest: cannot open 'no/such.db': unable to open database file (No such file or directory)" \
+    "$(status crm-ingest --db no/such.db --rejects rej3.csv in/bad.csv)"
+t_eq "--rejects: ... leaves the old file" "old rejects" "$(cat rej3.csv)"
+{
+	cat in/bad.csv
+	sleep 30
+} >fifo &
+feeder=$!
+crm-ingest -q --rejects rej3.csv fifo >/dev/null 2>&1 &
+pid=$!
+i=0
+while [ "$i" -lt 100 ] && ! ls | grep -q '^rej3\.csv\.tmp\.'; do
+	sleep 0.05
+	i=$((i + 1))
+done
+kill -TERM "$pid" 2>/dev/null || true
+rc=0
+wait "$pid" 2>/dev/null || rc=$?
+pkill -P "$feeder" 2>/dev/null || true
+kill "$feeder" 2>/dev/null || true
+wait "$feeder" 2>/dev/null || true
+t_eq "--rejects: SIGTERM ends the run as SIGTERM" 143 "$rc"
+t_eq "--rejects: ... and leaves the old file" "old rejects" "$(cat rej3.csv)"
+t_eq "no temporary left by any run" "" "$(ls | grep '\.tmp\.' || true)"
+
 # Not a regular file: written in place (here /dev/stderr).
 t_eq "--rejects /dev/stderr: written in place" "file,line,field,reason,raw" \
     "$(crm-ingest -q --rejects /dev/stderr in/bad.csv 2>&1 >/dev/null |

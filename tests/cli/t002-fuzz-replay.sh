@@ -7,7 +7,7 @@
 
 for d in "$TOP"/tests/fuzz/corpus/*/; do
 	name=$(basename "$d")
-	prog=$BIN/../tests/fuzz_$name
+	prog=$(dirname "$BIN")/tests/fuzz_$name
 	if [ ! -x "$prog" ]; then
 		t_fail "fuzz replay $name (no $prog: make fuzz-replay)"
 		continue

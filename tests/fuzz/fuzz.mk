@@ -1,11 +1,12 @@
 # tests/fuzz/fuzz.mk: the libFuzzer harnesses, included by the Makefile.
 #
-#   make fuzz [FUZZ_TIME=600] [FUZZ_MERGE=1] [FUZZ=csv jsonl ...]
+#   make -k -j2 fuzz [FUZZ_TIME=600] [FUZZ_MERGE=1] [FUZZ=csv jsonl ...]
 #	build every harness with clang (ASan, UBSan, libFuzzer) into
-#	build/fuzz and run each for FUZZ_TIME seconds (make -j2 fuzz: two at
-#	a time); new inputs go to build/fuzz/work/NAME, crashes to
+#	build/fuzz and run each for FUZZ_TIME seconds, two at a time (-k:
+#	a harness that found something does not stop the others); new
+#	inputs go to build/fuzz/work/NAME, crashes to
 #	build/fuzz/artifacts/NAME; FUZZ_MERGE=1 merges the new inputs into
-#	the committed corpus tests/fuzz/corpus/NAME.
+#	the committed corpus tests/fuzz/corpus/NAME.  See tests/fuzz/README.
 #   make fuzz-build	only build them
 #   make fuzz-replay	the replay programs $(O)/tests/fuzz_NAME (the
 #	build's own compiler and flags), which make test runs over each
@@ -21,6 +22,7 @@ FUZZ_O	  = build/fuzz
 FUZZ_SAN  = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
 FUZZ_CFLAGS = -O1 -g $(FUZZ_SAN)
+FUZZ_DEFS ?=	# e.g. -DFUZZ_LIBSVM (fuzz_model_binclf.c)
 FUZZ_WARN = $(filter-out -Werror,$(WARN))
 FUZZ_HDR  = $(wildcard tests/fuzz/*.h)
 FUZZ_LIBOBJ = $(LIBSRC:lib/%.c=$(FUZZ_O)/lib/%.o)
@@ -39,6 +41,8 @@ FUZZ_MAXLEN_model_dedupe = 1048576
 
 FUZZ_REPLAY = $(FUZZ_ALL:%=$(O)/tests/fuzz_%)
 
+FORMAT_SRC += $(wildcard tests/fuzz/*.c tests/fuzz/*.h)
+
 $(FUZZ_O)/lib/%.o: lib/%.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_WARN) $(FUZZ_CFLAGS) \
@@ -50,8 +54,8 @@ $(FUZZ_O)/libcrm.a: $(FUZZ_LIBOBJ)
 
 $(FUZZ_O)/bin/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) $(FUZZ_O)/libcrm.a
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_WARN) $(FUZZ_CFLAGS) \
-		-fsanitize=fuzzer -o $@ $< $(FUZZ_O)/libcrm.a $(LDLIBS) \
+	$(FUZZ_CC) $(CPPFLAGS) -Itests/fuzz $(FUZZ_DEFS) $(FUZZ_WARN) \
+		$(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_O)/libcrm.a $(LDLIBS) \
 		$(FUZZ_LDFLAGS_$*)
 
 $(O)/tests/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(FUZZ_HDR) \

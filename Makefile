@@ -82,10 +82,12 @@ $(O)/tests/%: tests/unit/%.c $(O)/libcrm.a $(wildcard lib/*.h tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libcrm.a $(LDLIBS)
 
+include tests/fuzz/fuzz.mk
+
 # ---- tests ------------------------------------------------------------------
 
 # The tests of one build: unit tests, then the end-to-end scripts.
-test: all $(UNITS)
+test: all $(UNITS) $(FUZZ_REPLAY)
 	@tests/run.sh $(O)
 
 check-man:

@@ -355,9 +355,14 @@ load_part(const struct crm_fs *fs, struct crm_fs_part *part, struct crm_in *in)
 {
 	size_t f;
 	int l;
+	double pairs;
 
 	part->lambda = crm_in_d(in);
-	part->pairs = (uint64_t)crm_in_d(in);
+	pairs = crm_in_d(in);
+	/* a count, saved as a double: only then may it become a uint64_t */
+	if (!(pairs >= 0 && pairs < 18446744073709551616.0))
+		return -1;
+	part->pairs = (uint64_t)pairs;
 	if (!(part->lambda > 0 && part->lambda < 1))
 		return -1;
 	for (f = 0; f < fs->nf; f++) {

@@ -243,7 +243,8 @@ crm_rec_unpack(struct crm_rec *r, const char *p)
 		r->cap = h.n;
 	}
 	crm_rec_clear(r);
-	memcpy(r->f, p + sizeof(h), h.n * sizeof(*f));
+	if (h.n > 0) /* r->f is NULL until a record has fields */
+		memcpy(r->f, p + sizeof(h), h.n * sizeof(*f));
 	if (crm_buf_add(&r->data, p + sizeof(h) + h.n * sizeof(*f), h.len) ==
 	    -1)
 		return 0;

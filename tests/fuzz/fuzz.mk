@@ -22,14 +22,12 @@ FUZZ_O	  = build/fuzz
 FUZZ_SAN  = -fsanitize=address,undefined -fno-sanitize-recover=all \
 	    -fno-omit-frame-pointer
 FUZZ_CFLAGS = -O1 -g $(FUZZ_SAN)
-FUZZ_DEFS ?=	# e.g. -DFUZZ_LIBSVM (fuzz_model_binclf.c)
+FUZZ_DEFS ?=	# extra -D flags for the harnesses
 FUZZ_WARN = $(filter-out -Werror,$(WARN))
 FUZZ_HDR  = $(wildcard tests/fuzz/*.h)
 FUZZ_LIBOBJ = $(LIBSRC:lib/%.c=$(FUZZ_O)/lib/%.o)
 
 # Harnesses that stand in for a function of a library (see their comment).
-FUZZ_LDFLAGS_rules	  = -Wl,--wrap=sqlite3_open_v2
-FUZZ_LDFLAGS_model_binclf = -Wl,--wrap=svm_load_model
 
 # The longest input: a few records for the readers, a model file for the
 # loaders.

@@ -456,7 +456,6 @@ int
 crm_filter_finish(struct crm_filter *f, int rc)
 {
 	struct crm_err e;
-
 	int said;
 
 	if (flush_output(f) != 0)

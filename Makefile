@@ -12,7 +12,8 @@ WARN	= -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes \
 	  -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib
 LDLIBS	= -lpthread -llinear -lsvm -lsqlite3 -lcsv -lutf8proc -lxxhash -llapacke -lopenblas -lm
-SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+SANFLAGS = -fsanitize=address,undefined,float-cast-overflow \
+	  -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer
 
 ifeq ($(SAN),1)

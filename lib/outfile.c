@@ -22,7 +22,8 @@
  * The temporaries not yet renamed nor removed, removed when the process
  * exits before (an error that ends the run early) or is ended by SIGINT,
  * SIGTERM, SIGHUP or SIGPIPE, so that a failed run leaves no file behind.
- * (A kill -9 still leaves one: a name ending in .tmp.XXXXXX.)
+ * (A kill -9 still leaves one: the name, ".tmp." and six random
+ * characters.)
  */
 #define PENDING_MAX 8
 static char *pending[PENDING_MAX];

@@ -50,27 +50,36 @@ t_eq "--rejects: the new file has the rejects" "file,line,field,reason,raw" \
     "$(sed -n 1p rej.csv)"
 t_eq "--rejects: no temporary left" "" "$(ls | grep '\.tmp\.' || true)"
 
+# stopped SIGNAL FILE: crm-ingest --rejects FILE on in/bad.csv through a
+# FIFO that stays open, sent SIGNAL once its temporary exists; prints the
+# run's exit status.
+mkfifo fifo
+stopped() {
+	{
+		cat in/bad.csv
+		sleep 30
+	} >fifo &
+	feeder=$!
+	crm-ingest -q --rejects "$2" fifo >/dev/null 2>&1 &
+	pid=$!
+	i=0
+	while [ "$i" -lt 100 ] && ! ls | grep -q "^$2\.tmp\."; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+	sleep 0.2
+	kill "-$1" "$pid" 2>/dev/null || true
+	rc=0
+	wait "$pid" 2>/dev/null || rc=$?
+	pkill -P "$feeder" 2>/dev/null || true
+	kill "$feeder" 2>/dev/null || true
+	wait "$feeder" 2>/dev/null || true
+	echo "$rc"
+}
+
 # A run that ends before its finish (killed) leaves the old rejects.
 printf 'old rejects\n' >rej2.csv
-mkfifo fifo
-{
-	cat in/bad.csv
-	sleep 30
-} >fifo &
-feeder=$!
-crm-ingest -q --rejects rej2.csv fifo >/dev/null 2>&1 &
-pid=$!
-i=0
-while [ "$i" -lt 100 ] && ! ls | grep -q '^rej2\.csv\.tmp\.'; do
-	sleep 0.05
-	i=$((i + 1))
-done
-sleep 0.2
-kill -9 "$pid" 2>/dev/null || true
-wait "$pid" 2>/dev/null || true
-pkill -P "$feeder" 2>/dev/null || true
-kill "$feeder" 2>/dev/null || true
-wait "$feeder" 2>/dev/null || true
+stopped KILL rej2.csv >/dev/null
 t_eq "--rejects: killed mid-run, the old file is as it was" "old rejects" \
     "$(cat rej2.csv)"
 
@@ -83,24 +92,7 @@ t_eq "--rejects: a run that cannot open its store" \
     "73|crm-ingest: cannot open 'no/such.db': unable to open database file (No such file or directory)" \
     "$(status crm-ingest --db no/such.db --rejects rej3.csv in/bad.csv)"
 t_eq "--rejects: ... leaves the old file" "old rejects" "$(cat rej3.csv)"
-{
-	cat in/bad.csv
-	sleep 30
-} >fifo &
-feeder=$!
-crm-ingest -q --rejects rej3.csv fifo >/dev/null 2>&1 &
-pid=$!
-i=0
-while [ "$i" -lt 100 ] && ! ls | grep -q '^rej3\.csv\.tmp\.'; do
-	sleep 0.05
-	i=$((i + 1))
-done
-kill -TERM "$pid" 2>/dev/null || true
-rc=0
-wait "$pid" 2>/dev/null || rc=$?
-pkill -P "$feeder" 2>/dev/null || true
-kill "$feeder" 2>/dev/null || true
-wait "$feeder" 2>/dev/null || true
+rc=$(stopped TERM rej3.csv)
 t_eq "--rejects: SIGTERM ends the run as SIGTERM" 143 "$rc"
 t_eq "--rejects: ... and leaves the old file" "old rejects" "$(cat rej3.csv)"
 t_eq "no temporary left by any run" "" "$(ls | grep '\.tmp\.' || true)"

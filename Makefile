@@ -29,7 +29,7 @@ UNITS	= $(UNITSRC:tests/unit/%.c=$(O)/tests/%)
 MAN	= $(sort $(wildcard man/*.[1-9]))
 FORMAT_SRC = $(wildcard cmd/*.c lib/*.c lib/*.h tests/unit/*.c tests/unit/*.h)
 
-all: $(O)/.deps $(BINS:%=$(O)/bin/%)
+all: $(O)/.deps $(BINS:%=$(O)/bin/%) $(BINS:%=$(O)/completion/%)
 
 # Install the Debian packages once when a header is missing.
 $(O)/.deps: scripts/install-deps.sh
@@ -83,6 +83,11 @@ $(O)/tests/%: tests/unit/%.c $(O)/libcrm.a $(wildcard lib/*.h tests/unit/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libcrm.a $(LDLIBS)
 
+# Bash completion, made from each binary's --help (its option table).
+$(O)/completion/%: $(O)/bin/% scripts/gen-completion.sh
+	@mkdir -p $(@D)
+	scripts/gen-completion.sh $< $@
+
 include tests/fuzz/fuzz.mk
 
 # ---- tests ------------------------------------------------------------------
@@ -127,15 +132,10 @@ demo: all
 bench: all
 	@for b in scripts/bench-*.sh; do $$b || exit 1; done
 
+# Binaries, manual pages, bash completion, and share/crmkit: rules, kb.csv
+# and examples/ (see scripts/install.sh).
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7
-	install -m 755 $(BINS:%=$(O)/bin/%) $(DESTDIR)$(PREFIX)/bin
-	for m in $(MAN); do \
-		s=$${m##*.}; install -m 644 $$m $(DESTDIR)$(PREFIX)/share/man/man$$s; \
-	done
-	install -d $(DESTDIR)$(PREFIX)/share/crmkit/rules
-	install -m 644 examples/rules/*.rules $(DESTDIR)$(PREFIX)/share/crmkit/rules
+	scripts/install.sh $(O) "$(DESTDIR)" $(PREFIX)
 
 clean:
 	rm -rf build

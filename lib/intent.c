@@ -196,7 +196,7 @@ reasons_json(struct crm_intent *it, const char *text, size_t len, size_t k,
 		crm_jw_obj(&w);
 		crm_jw_key(&w, "feature");
 		crm_jw_str(&w, it->reasons[i].name);
-		crm_jw_key(&w, "weight");
+		crm_jw_key(&w, "contribution");
 		crm_jw_num(&w, "%.4f", it->reasons[i].weight);
 		crm_jw_end(&w);
 	}

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "filter.h"
+#include "jw.h"
 #include "kmeans.h"
 #include "rfm.h"
 #include "rules.h"
@@ -315,6 +316,7 @@ tag_record(
 	struct crm_rules_src src[2];
 	const char *id = NULL;
 	size_t i, t, len = 0;
+	struct crm_jw w;
 	int rc;
 
 	if (s->rules == NULL)
@@ -336,12 +338,16 @@ tag_record(
 			s->tag[t].rule = s->rule_text[i];
 		}
 	}
+	/* A JSON array, as every list crmkit writes (crm(7) CONVENTIONS). */
 	crm_buf_reset(&s->buf);
+	crm_jw_init(&w, &s->buf);
+	crm_jw_arr(&w);
 	for (t = 0; t < s->ntag; t++)
-		if (s->tag[t].on &&
-		    ((s->buf.len > 0 && crm_buf_addc(&s->buf, ';') == -1) ||
-			crm_buf_adds(&s->buf, s->tag[t].name) == -1))
-			return nomem(e);
+		if (s->tag[t].on)
+			crm_jw_str(&w, s->tag[t].name);
+	crm_jw_end(&w);
+	if (crm_jw_done(&w) == -1)
+		return nomem(e);
 	if (s->tagdb != NULL) {
 		if ((id = id_of(s, r, &len)) == NULL || len == 0) {
 			crm_err_field(
@@ -354,8 +360,7 @@ tag_record(
 				s->tag[t].rule, s->tag[t].on, e) == -1)
 				return CRM_FILTER_FATAL;
 	}
-	if (crm_rec_put(r, "tags", s->buf.p ? s->buf.p : "", s->buf.len,
-		CRM_STRING) == -1)
+	if (crm_rec_put(r, "tags", s->buf.p, s->buf.len, CRM_JSON) == -1)
 		return nomem(e);
 	return 0;
 }

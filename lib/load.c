@@ -13,7 +13,7 @@
  * stores one batch per transaction while the caller reads and normalizes
  * the next one: two buffers, handed over under a mutex.  For customers
  * and events the caller's thread also plans each record into its buffer,
- * so the writer only binds and steps; a generic kind's plan may add a
+ * so the writer only binds and steps; a generic table's plan may add a
  * column to the table, so its records are packed whole and planned by
  * the writer.  The store's WAL checkpoints run on a third thread meanwhile
  * (see crm_store_bg_checkpoints), so the writer does not wait for the
@@ -99,7 +99,7 @@ struct crm_loader {
 	struct crm_buf sql;
 	size_t *wcols; /* the columns of the record being stored */
 	size_t capw;
-	struct crm_rec *wrec; /* a generic kind's record, unpacked */
+	struct crm_rec *wrec; /* a generic table's record, unpacked */
 
 	/* Batch mode: the caller fills b[fill], the thread stores queued. */
 	int started;
@@ -583,7 +583,7 @@ record_key(struct crm_loader *ld, const struct crm_rec *r, long at,
 }
 
 /*
- * Can name be a column of a generic kind's table?  Empty names, long
+ * Can name be a column of a generic table?  Empty names, long
  * ones, names with control characters and names starting with '_' (ours:
  * _key, _extra) cannot; their fields go into _extra instead.
  */
@@ -619,7 +619,7 @@ column_decl(struct crm_loader *ld, const struct crm_rec *r, size_t i)
 		return "NUMERIC";
 	case CRM_F_INTEGER:
 		return "INTEGER";
-	case CRM_F_TEXT:
+	case CRM_F_AUTO:
 		break;
 	default:
 		return "TEXT";
@@ -696,7 +696,7 @@ grow_cur(struct crm_loader *ld, size_t n)
  * Which fields of r go to which columns (ld->cur, sorted by column),
  * which into the extra JSON (ld->ex) and which is the key (ld->kidx).
  * That depends on the names only, so the records of one header share
- * it.  A generic kind's table may get a new column.  0, or -1 with e
+ * it.  A generic table may get a new column.  0, or -1 with e
  * filled.
  */
 static int
@@ -758,7 +758,7 @@ map_fields(struct crm_loader *ld, const struct crm_rec *r, struct crm_err *e)
 
 /*
  * Plan the upsert of r: append to b its struct plan, columns and bytes.
- * A generic kind's plan may add a column to its table.  0, or -1 with e
+ * A generic table's plan may add a column to its table.  0, or -1 with e
  * filled.
  */
 static int

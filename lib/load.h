@@ -30,7 +30,7 @@ enum crm_load_result {
 struct crm_loader;
 
 /*
- * Return a loader for the schema's kind, creating a generic kind's table
+ * Return a loader for the schema's kind, creating a generic table
  * if it does not exist (inside the caller's transaction or its own), or
  * NULL with e filled.
  */

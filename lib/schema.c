@@ -56,7 +56,7 @@ struct pair {
 
 struct crm_schema {
 	char *kind;
-	const struct kind_field *fields; /* NULL for a generic kind */
+	const struct kind_field *fields; /* NULL for a generic table */
 	char *key;			 /* key field, or NULL */
 	struct pair *maps;
 	size_t nmaps;
@@ -388,9 +388,7 @@ declared(const struct crm_schema *s, const char *name, size_t len)
 enum crm_ftype
 crm_schema_declared(const struct crm_schema *s, const char *name, size_t len)
 {
-	enum crm_ftype t = declared(s, name, len);
-
-	return t == CRM_F_AUTO ? CRM_F_TEXT : t;
+	return declared(s, name, len);
 }
 
 /* The --infer-types decision for name, or NULL. */

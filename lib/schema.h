@@ -64,7 +64,7 @@ const char *crm_schema_kind(const struct crm_schema *s);
 /*
  * Configuration, each returning 0 or -1 with e filled (EX_USAGE):
  * rename input field `from` to `to` ("--map to=from"); set a field's type
- * by name ("email", "phone", ...); choose the key field of a generic kind;
+ * by name ("email", "phone", ...); choose the key field of a generic table;
  * the default phone region; the order of NN/NN/YYYY dates.
  */
 int crm_schema_map(
@@ -133,8 +133,9 @@ enum crm_ftype crm_schema_type(
     const struct crm_schema *s, const char *name, size_t len);
 
 /*
- * As crm_schema_type() without what --infer-types decides (CRM_F_TEXT
- * for those fields): fixed before the first record.
+ * The type given to name by --type, its kind or --key, or CRM_F_AUTO
+ * when none did (its type is then text, or what --infer-types decides):
+ * fixed before the first record.
  */
 enum crm_ftype crm_schema_declared(
     const struct crm_schema *s, const char *name, size_t len);

@@ -210,18 +210,19 @@ numeric_affinity(const char *decl)
 }
 
 /*
- * The existing columns of a generic table that --type makes numbers but
- * that were made TEXT (by an older crm-ingest, or an earlier run without
- * --type): they keep their type, SQLite has no way to change it.
+ * Check an existing generic table: it must be one of ours (it has the
+ * key column), and the columns that --type makes numbers but that were
+ * made TEXT (by an older crm-ingest, or an earlier run without --type)
+ * are listed: they keep their type, SQLite has no way to change it.
  */
 static int
-find_text_numbers(struct crm_loader *ld, struct crm_err *e)
+check_table(struct crm_loader *ld, struct crm_err *e)
 {
 	sqlite3_stmt *st;
 	const char *name, *decl;
 	enum crm_ftype t;
 	char **v, *c;
-	int rc;
+	int rc, keyed = 0;
 
 	if (sqlite3_prepare_v2(ld->db,
 		"SELECT name, type FROM pragma_table_info(?1) ORDER BY cid", -1,
@@ -233,6 +234,7 @@ find_text_numbers(struct crm_loader *ld, struct crm_err *e)
 		decl = (const char *)sqlite3_column_text(st, 1);
 		if (name == NULL)
 			continue;
+		keyed |= strcmp(name, ld->keycol) == 0;
 		t = crm_schema_declared(ld->sc, name, strlen(name));
 		if ((t != CRM_F_NUMBER && t != CRM_F_INTEGER) ||
 		    numeric_affinity(decl))
@@ -250,6 +252,11 @@ find_text_numbers(struct crm_loader *ld, struct crm_err *e)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return crm_store_fail(ld->st, e, "cannot read the table");
+	if (!keyed)
+		return crm_err_set(e, EX_USAGE,
+		    "--table '%s': the store has a table of that name that "
+		    "crm-ingest did not make (it has no _key column)",
+		    ld->table);
 	return 0;
 }
 
@@ -312,7 +319,7 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 			crm_store_fail(st, e, "cannot create the table");
 			goto fail;
 		}
-		if (read_columns(ld, e) == -1 || find_text_numbers(ld, e) == -1)
+		if (read_columns(ld, e) == -1 || check_table(ld, e) == -1)
 			goto fail;
 	}
 	return ld;

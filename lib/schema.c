@@ -281,16 +281,24 @@ int
 crm_schema_set_type(struct crm_schema *s, const char *field, const char *type,
     struct crm_err *e)
 {
-	size_t i;
+	const char *names[sizeof(type_names) / sizeof(type_names[0])];
+	size_t i, n = sizeof(type_names) / sizeof(type_names[0]);
+	char hint[64];
+	long near;
 
-	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
-		if (strcmp(type, type_names[i].name) == 0)
+	for (i = 0; i < n; i++)
+		if (strcmp(type, (names[i] = type_names[i].name)) == 0)
 			break;
-	if (i == sizeof(type_names) / sizeof(type_names[0]))
+	if (i == n) {
+		near = crm_suggest(type, strlen(type), names, NULL, n);
+		crm_suggest_hint(hint, sizeof(hint), near,
+		    near >= 0 ? names[near] : "",
+		    near >= 0 ? strlen(names[near]) : 0);
 		return crm_err_set(e, EX_USAGE,
-		    "unknown type '%s' (text, id, email, phone, date, number, "
-		    "integer or raw)",
-		    type);
+		    "unknown type '%s'%s (text, id, email, phone, date, "
+		    "number, integer or raw)",
+		    type, hint);
+	}
 	if (*field == '\0')
 		return crm_err_set(e, EX_USAGE, "bad --type: want FIELD=TYPE");
 	if (add_pair(&s->types, &s->ntypes, field, NULL, type_names[i].type) ==

@@ -36,6 +36,11 @@ t_eq "the column is NUMERIC" "NUMERIC" \
 t_run types-table-again 0 -- crm-ingest --db t.db --table nums --key id \
     --type n=number n.csv
 
+# A table crm-ingest did not make is not loaded into.
+sqlite3 t.db 'CREATE TABLE mine (a, b)'
+t_run types-table-foreign 64 -- crm-ingest -q --db t.db --table mine n.csv
+t_run types-type-typo 64 -- crm-ingest --table nums --type n=nubmer n.csv
+
 # A table made before --type: its TEXT column stays TEXT, said once.
 crm-ingest -q --db t.db --table plain --key id n.csv >/dev/null
 t_run types-text-column 0 -- crm-ingest -q --db t.db --table plain --key id \

@@ -181,7 +181,7 @@ read_columns(struct crm_loader *ld, struct crm_err *e)
 	return 0;
 }
 
-/* Does decl hold word (upper case), ignoring case? */
+/* Does decl hold word anywhere, ignoring case (as SQLite looks)? */
 static int
 has_word(const char *decl, const char *word)
 {

@@ -19,22 +19,24 @@
 static const char synopsis[] =
     "usage: crm-ingest [-q] [--batch N] [--busy-timeout MS] [--date-order "
     "dmy|mdy]\n"
-    "                  [--db FILE] [--input-format csv|tsv|jsonl] [--key "
-    "FIELD]\n"
-    "                  [--kind KIND] [--map STORE_FIELD=INPUT_FIELD]\n"
-    "                  [--max-errors N] [--output-format csv|tsv|jsonl]\n"
-    "                  [--region CC] [--rejects FILE] [--type FIELD=TYPE]\n"
-    "                  [--verbose] [file ...]\n";
+    "                  [--db FILE] [--decimal-comma] [--infer-types]\n"
+    "                  [--input-format csv|tsv|jsonl] [--key FIELD]\n"
+    "                  [--kind KIND | --table NAME]\n"
+    "                  [--map STORE_FIELD=INPUT_FIELD] [--max-errors N]\n"
+    "                  [--output-format csv|tsv|jsonl] [--region CC]\n"
+    "                  [--rejects FILE] [--type FIELD=TYPE] [--verbose]\n"
+    "                  [file ...]\n";
 
 enum { OPT_DATE_ORDER = CRM_OPT_OWN, OPT_MAP, OPT_TYPE, OPT_VERBOSE };
 
 struct opts {
 	struct crm_common c;
 	long batch;
-	const char *kind, *key, *region;
+	const char *kind, *table, *key, *region;
+	int decimal_comma, infer;
 };
 
-static struct opts opts = { .batch = 10000, .kind = "customers" };
+static struct opts opts = { .batch = 10000 };
 
 static const struct crm_optdef options[] = {
 	CRM_OPT_LONG("batch", "N", "records per store transaction (10000)",
@@ -44,19 +46,28 @@ static const struct crm_optdef options[] = {
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store (default: $CRM_DB; none: only\nvalidate and "
 	    "normalize)"),
+	CRM_OPT_FLAG("decimal-comma", 0,
+	    "numbers have a decimal comma: 1.234,5 is\n1234.5",
+	    &opts.decimal_comma),
+	CRM_OPT_FLAG("infer-types", 0,
+	    "a field whose first value is a number is a\nnumber field",
+	    &opts.infer),
 	CRM_OPT_STR("key", "FIELD",
-	    "key field of a generic kind (default: a hash\nof the whole "
-	    "record)",
+	    "key field of a --table (default: a hash of\nthe whole record)",
 	    &opts.key),
-	CRM_OPT_STR("kind", "KIND",
-	    "customers (default), events, or a table name", &opts.kind),
+	CRM_OPT_STR(
+	    "kind", "KIND", "customers (default) or events", &opts.kind),
 	CRM_OPT("map", OPT_MAP, "STORE=INPUT",
 	    "read store field STORE from input field INPUT"),
 	CRM_OPT_STR("region", "CC",
 	    "phone region for numbers without a country\ncode (CN)",
 	    &opts.region),
+	CRM_OPT_STR("table", "NAME",
+	    "load into the table NAME of your own\n(created if new)",
+	    &opts.table),
 	CRM_OPT("type", OPT_TYPE, "FIELD=TYPE",
-	    "normalize FIELD as text, id, email, phone, date,\nnumber or raw"),
+	    "normalize FIELD as text, id, email, phone, date,\nnumber, "
+	    "integer or raw"),
 	CRM_OPT("verbose", OPT_VERBOSE, NULL, "SQLite's own log on stderr"),
 	CRM_OPTDEF_END,
 };
@@ -147,6 +158,19 @@ summary(struct run *run)
 	    read, run->inserted, run->updated, run->unchanged, rejected);
 }
 
+/* A number field whose column is TEXT: loaded, but said once. */
+static void
+warn_text_columns(struct run *run)
+{
+	const char *col;
+	size_t i;
+
+	for (i = 0; (col = crm_loader_text_column(run->ld, i)) != NULL; i++)
+		crm_warnx("table '%s': column '%s' is TEXT, so its numbers are "
+			  "stored as text (CAST(\"%s\" AS REAL) sorts them)",
+		    crm_schema_kind(run->sc), col, col);
+}
+
 static void
 parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 {
@@ -182,7 +206,16 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 		}
 	}
 	crm_err_clear(&e);
-	if ((*sc = crm_schema_new(o->kind, &e)) == NULL)
+	if (o->kind != NULL && o->table != NULL)
+		crm_usage_error(synopsis, "--kind and --table: a record is of "
+					  "a kind or goes to a "
+					  "table of your own, not both");
+	if (o->table != NULL)
+		*sc = crm_schema_new_table(o->table, &e);
+	else
+		*sc =
+		    crm_schema_new(o->kind != NULL ? o->kind : "customers", &e);
+	if (*sc == NULL)
 		crm_cli_check(synopsis, -1, &e);
 	for (i = 0; i < nmaps; i++) {
 		char *m = (char *)maps[i], *from = split_eq(m, "--map");
@@ -202,6 +235,8 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 		crm_cli_check(
 		    synopsis, crm_schema_set_region(*sc, o->region, &e), &e);
 	crm_schema_set_date_order(*sc, order);
+	crm_schema_set_infer(*sc, o->infer);
+	crm_schema_set_decimal_comma(*sc, o->decimal_comma);
 	free(maps);
 	free(types);
 }
@@ -228,6 +263,7 @@ main(int argc, char **argv)
 		if ((run.ld = crm_loader_new(run.st, run.sc, &e)) == NULL ||
 		    crm_loader_start(run.ld, (size_t)o->batch, &e) == -1)
 			crm_die(e.code, "%s", e.msg);
+		warn_text_columns(&run);
 	}
 
 	rc = crm_filter_run(run.f, argc, argv);

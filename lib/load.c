@@ -13,7 +13,7 @@
  * stores one batch per transaction while the caller reads and normalizes
  * the next one: two buffers, handed over under a mutex.  For customers
  * and events the caller's thread also plans each record into its buffer,
- * so the writer only binds and steps; a generic kind's plan may add a
+ * so the writer only binds and steps; a generic table's plan may add a
  * column to the table, so its records are packed whole and planned by
  * the writer.  The store's WAL checkpoints run on a third thread meanwhile
  * (see crm_store_bg_checkpoints), so the writer does not wait for the
@@ -73,6 +73,8 @@ struct crm_loader {
 	int builtin;	      /* customers or events: has "extra" */
 	char **cols;	      /* value columns known to the table */
 	size_t ncols;
+	char **textnum; /* columns typed number in the schema, TEXT here */
+	size_t ntextnum;
 
 	/* Planning: the thread that plans (see the top of the file). */
 	struct bound {
@@ -97,7 +99,7 @@ struct crm_loader {
 	struct crm_buf sql;
 	size_t *wcols; /* the columns of the record being stored */
 	size_t capw;
-	struct crm_rec *wrec; /* a generic kind's record, unpacked */
+	struct crm_rec *wrec; /* a generic table's record, unpacked */
 
 	/* Batch mode: the caller fills b[fill], the thread stores queued. */
 	int started;
@@ -179,6 +181,91 @@ read_columns(struct crm_loader *ld, struct crm_err *e)
 	return 0;
 }
 
+/* Does decl hold word anywhere, ignoring case (as SQLite looks)? */
+static int
+has_word(const char *decl, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (; *decl != '\0'; decl++)
+		if (strncasecmp(decl, word, n) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Does a column declared decl keep numbers as numbers?  SQLite's rules of
+ * affinity (datatype3.html, 3.1): INT, then CHAR, CLOB or TEXT, then BLOB
+ * or none; anything else is REAL or NUMERIC.
+ */
+static int
+numeric_affinity(const char *decl)
+{
+	if (decl == NULL || *decl == '\0')
+		return 0;
+	if (has_word(decl, "INT"))
+		return 1;
+	return !has_word(decl, "CHAR") && !has_word(decl, "CLOB") &&
+	       !has_word(decl, "TEXT") && !has_word(decl, "BLOB");
+}
+
+/*
+ * Check an existing generic table: it must be one of ours (it has the
+ * key column), and the columns that --type makes numbers but that were
+ * made TEXT (by an older crm-ingest, or an earlier run without --type)
+ * are listed: they keep their type, SQLite has no way to change it.
+ */
+static int
+check_table(struct crm_loader *ld, struct crm_err *e)
+{
+	sqlite3_stmt *st;
+	const char *name, *decl;
+	enum crm_ftype t;
+	char **v, *c;
+	int rc, keyed = 0;
+
+	if (sqlite3_prepare_v2(ld->db,
+		"SELECT name, type FROM pragma_table_info(?1) ORDER BY cid", -1,
+		&st, NULL) != SQLITE_OK)
+		return crm_store_fail(ld->st, e, "cannot read the table");
+	sqlite3_bind_text(st, 1, ld->table, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(st, 0);
+		decl = (const char *)sqlite3_column_text(st, 1);
+		if (name == NULL)
+			continue;
+		keyed |= strcmp(name, ld->keycol) == 0;
+		t = crm_schema_declared(ld->sc, name, strlen(name));
+		if ((t != CRM_F_NUMBER && t != CRM_F_INTEGER) ||
+		    numeric_affinity(decl))
+			continue;
+		if ((c = strdup(name)) == NULL ||
+		    (v = crm_reallocarray(
+			 ld->textnum, ld->ntextnum + 1, sizeof(*v))) == NULL) {
+			free(c);
+			sqlite3_finalize(st);
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		}
+		ld->textnum = v;
+		ld->textnum[ld->ntextnum++] = c;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm_store_fail(ld->st, e, "cannot read the table");
+	if (!keyed)
+		return crm_err_set(e, EX_USAGE,
+		    "--table '%s': the store has a table of that name that "
+		    "crm-ingest did not make (it has no _key column)",
+		    ld->table);
+	return 0;
+}
+
+const char *
+crm_loader_text_column(const struct crm_loader *ld, size_t i)
+{
+	return i < ld->ntextnum ? ld->textnum[i] : NULL;
+}
+
 struct crm_loader *
 crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 {
@@ -232,7 +319,7 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 			crm_store_fail(st, e, "cannot create the table");
 			goto fail;
 		}
-		if (read_columns(ld, e) == -1)
+		if (read_columns(ld, e) == -1 || check_table(ld, e) == -1)
 			goto fail;
 	}
 	return ld;
@@ -275,6 +362,9 @@ crm_loader_free(struct crm_loader *ld)
 	for (i = 0; i < ld->ncols; i++)
 		free(ld->cols[i]);
 	free(ld->cols);
+	for (i = 0; i < ld->ntextnum; i++)
+		free(ld->textnum[i]);
+	free(ld->textnum);
 	free(ld->cur);
 	free(ld->ex);
 	free(ld->table);
@@ -288,10 +378,13 @@ crm_loader_free(struct crm_loader *ld)
 	free(ld);
 }
 
-/* Find the generic table's column for a field, adding it if new. */
+/*
+ * Find the generic table's column for a field, adding it as a column of
+ * type decl if new; decl NULL: only find it (*col = SIZE_MAX if none).
+ */
 static int
-generic_column(struct crm_loader *ld, const char *name, size_t len, size_t *col,
-    struct crm_err *e)
+generic_column(struct crm_loader *ld, const char *name, size_t len,
+    const char *decl, size_t *col, struct crm_err *e)
 {
 	size_t i;
 
@@ -301,6 +394,10 @@ generic_column(struct crm_loader *ld, const char *name, size_t len, size_t *col,
 			*col = i;
 			return 0;
 		}
+	if (decl == NULL) {
+		*col = SIZE_MAX;
+		return 0;
+	}
 	/* Another process may have added it since we looked. */
 	if (read_columns(ld, e) == -1)
 		return -1;
@@ -315,7 +412,8 @@ generic_column(struct crm_loader *ld, const char *name, size_t len, size_t *col,
 	quote_ident(&ld->sql, ld->table);
 	crm_buf_adds(&ld->sql, " ADD COLUMN ");
 	quote_ident(&ld->sql, name);
-	crm_buf_adds(&ld->sql, " TEXT");
+	crm_buf_addc(&ld->sql, ' ');
+	crm_buf_adds(&ld->sql, decl);
 	if (ld->sql.p == NULL || add_col(ld, name) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (sqlite3_exec(ld->db, ld->sql.p, NULL, NULL, NULL) != SQLITE_OK) {
@@ -492,7 +590,7 @@ record_key(struct crm_loader *ld, const struct crm_rec *r, long at,
 }
 
 /*
- * Can name be a column of a generic kind's table?  Empty names, long
+ * Can name be a column of a generic table?  Empty names, long
  * ones, names with control characters and names starting with '_' (ours:
  * _key, _extra) cannot; their fields go into _extra instead.
  */
@@ -510,24 +608,62 @@ column_name_ok(const char *name, size_t len)
 }
 
 /*
- * Where field name goes: a column index, -1 for the extra JSON, -2 for
- * the key field of a built-in kind (stored as the key column).
+ * The type of a new column of a generic table for field i of r: NUMERIC
+ * (whole numbers stored as INTEGER, others as REAL) or INTEGER for a
+ * field typed so; with --infer-types, NUMERIC when the value is a number
+ * (crm_schema_apply made it one only if the field's first value was)
+ * and NULL, for "not yet", when it is empty; else TEXT.
+ */
+static const char *
+column_decl(struct crm_loader *ld, const struct crm_rec *r, size_t i)
+{
+	size_t len;
+	const char *name = crm_rec_name(r, i, &len);
+	enum crm_type vt = crm_rec_type(r, i);
+
+	switch (crm_schema_declared(ld->sc, name, len)) {
+	case CRM_F_NUMBER:
+		return "NUMERIC";
+	case CRM_F_INTEGER:
+		return "INTEGER";
+	case CRM_F_AUTO:
+		break;
+	default:
+		return "TEXT";
+	}
+	if (!crm_schema_inferring(ld->sc))
+		return "TEXT";
+	if (vt == CRM_NUMBER)
+		return "NUMERIC";
+	crm_rec_value(r, i, &len);
+	if (vt == CRM_NULL || (vt == CRM_STRING && len == 0))
+		return NULL;
+	return "TEXT";
+}
+
+/*
+ * Where field i of r goes: a column index, -1 for the extra JSON, -2 for
+ * the key field of a built-in kind (stored as the key column), -3 for
+ * nowhere yet (an empty value of a field whose type --infer-types has
+ * not decided, which has no column yet: null either way).
  */
 static int
-field_column(struct crm_loader *ld, const char *name, size_t len, long *at,
+field_column(struct crm_loader *ld, const struct crm_rec *r, size_t i, long *at,
     struct crm_err *e)
 {
-	const char *kf = crm_schema_key(ld->sc), *col;
-	size_t c = 0;
+	const char *kf = crm_schema_key(ld->sc), *col, *name;
+	size_t c = 0, len;
 
+	name = crm_rec_name(r, i, &len);
 	if (!ld->builtin) {
 		if (!column_name_ok(name, len)) {
 			*at = -1;
 			return 0;
 		}
-		if (generic_column(ld, name, len, &c, e) == -1)
+		if (generic_column(
+			ld, name, len, column_decl(ld, r, i), &c, e) == -1)
 			return -1;
-		*at = (long)c;
+		*at = c == SIZE_MAX ? -3 : (long)c;
 		return 0;
 	}
 	if (kf != NULL && strlen(kf) == len && memcmp(kf, name, len) == 0) {
@@ -567,15 +703,16 @@ grow_cur(struct crm_loader *ld, size_t n)
  * Which fields of r go to which columns (ld->cur, sorted by column),
  * which into the extra JSON (ld->ex) and which is the key (ld->kidx).
  * That depends on the names only, so the records of one header share
- * it.  A generic kind's table may get a new column.  0, or -1 with e
+ * it.  A generic table may get a new column.  0, or -1 with e
  * filled.
  */
 static int
 map_fields(struct crm_loader *ld, const struct crm_rec *r, struct crm_err *e)
 {
-	const char *name, *kf;
-	size_t i, j, n = crm_rec_count(r), len, c;
+	const char *kf;
+	size_t i, j, n = crm_rec_count(r), c;
 	long at;
+	int later = 0; /* a field has no column yet: map the next again */
 
 	if (crm_rec_names_id(r) != 0 && crm_rec_names_id(r) == ld->map_names)
 		return 0;
@@ -585,16 +722,18 @@ map_fields(struct crm_loader *ld, const struct crm_rec *r, struct crm_err *e)
 	ld->ncur = 0;
 	ld->nex = 0;
 	for (i = 0; i < n; i++) {
-		name = crm_rec_name(r, i, &len);
 		if (!crm_poscache_get(&ld->col_at, r, i, &at)) {
-			if (field_column(ld, name, len, &at, e) == -1 ||
-			    crm_poscache_set(&ld->col_at, r, i, at) == -1)
+			if (field_column(ld, r, i, &at, e) == -1 ||
+			    (at != -3 &&
+				crm_poscache_set(&ld->col_at, r, i, at) == -1))
 				return e->code != 0
 					   ? -1
 					   : crm_err_set(e, EX_SOFTWARE,
 						 "out of memory");
 		}
-		if (at == -2)
+		if (at == -3)
+			later = 1;
+		if (at == -2 || at == -3)
 			continue;
 		if (at == -1) {
 			ld->ex[ld->nex++] = i;
@@ -620,13 +759,13 @@ map_fields(struct crm_loader *ld, const struct crm_rec *r, struct crm_err *e)
 	}
 	kf = crm_schema_key(ld->sc);
 	ld->kidx = kf != NULL ? crm_rec_find(r, kf, strlen(kf)) : -1;
-	ld->map_names = crm_rec_names_id(r);
+	ld->map_names = later ? 0 : crm_rec_names_id(r);
 	return 0;
 }
 
 /*
  * Plan the upsert of r: append to b its struct plan, columns and bytes.
- * A generic kind's plan may add a column to its table.  0, or -1 with e
+ * A generic table's plan may add a column to its table.  0, or -1 with e
  * filled.
  */
 static int

@@ -3,8 +3,10 @@
  *
  * For customers and events the known fields go to their columns and every
  * other field into the JSON object in the "extra" column (merged, so that a
- * file that lacks a field never erases it); a generic kind gets a table of
- * its own whose TEXT columns are added as new fields appear, with names
+ * file that lacks a field never erases it); a generic table (--table) has
+ * columns added as new fields appear, NUMERIC or INTEGER for a field its
+ * schema types so (or whose first value --infer-types found a number),
+ * else TEXT, with names
  * quoted as identifiers, never pasted into SQL, and whose "_extra" JSON
  * column takes the fields no column can (odd names, case clashes).  Loading a record that is
  * already stored with the same values changes nothing.  The caller opens
@@ -28,13 +30,20 @@ enum crm_load_result {
 struct crm_loader;
 
 /*
- * Return a loader for the schema's kind, creating a generic kind's table
+ * Return a loader for the schema's kind, creating a generic table
  * if it does not exist (inside the caller's transaction or its own), or
  * NULL with e filled.
  */
 struct crm_loader *crm_loader_new(
     struct crm_store *st, struct crm_schema *sc, struct crm_err *e);
 void crm_loader_free(struct crm_loader *ld);
+
+/*
+ * The i-th existing column of a generic table that the schema types as a
+ * number but that is TEXT in the store (it stays so: its numbers are
+ * stored as text), or NULL past the last.  For a warning.
+ */
+const char *crm_loader_text_column(const struct crm_loader *ld, size_t i);
 
 /*
  * Upsert r (already normalized by crm_schema_apply).  Returns 0 with *res

@@ -14,6 +14,7 @@
 #include "norm.h"
 #include "schema.h"
 #include "store.h"
+#include "suggest.h"
 
 struct kind_field {
 	const char *name;
@@ -50,19 +51,25 @@ struct pair {
 	char *a; /* map: store name; type: field name */
 	char *b; /* map: input name */
 	enum crm_ftype type;
+	unsigned long line; /* inferred: the line of the first value */
 };
 
 struct crm_schema {
 	char *kind;
-	const struct kind_field *fields; /* NULL for a generic kind */
+	const struct kind_field *fields; /* NULL for a generic table */
 	char *key;			 /* key field, or NULL */
 	struct pair *maps;
 	size_t nmaps;
 	struct pair *types;
 	size_t ntypes;
+	struct pair *inferred; /* --infer-types' decisions */
+	size_t ninferred;
+	int infer;
+	int numflags; /* CRM_NUM_COMMA or 0 */
 	char region[3];
 	enum crm_date_order order;
 	struct crm_buf tmp; /* a normalized value */
+	struct crm_buf num; /* a number's text before crm_schema_number */
 	struct crm_buf name;
 	struct crm_poscache types_at; /* field type by position */
 	struct crm_poscache kept_at;  /* the type of a name fix_name keeps */
@@ -78,8 +85,11 @@ static const struct {
 	{ "phone", CRM_F_PHONE },
 	{ "date", CRM_F_DATE },
 	{ "number", CRM_F_NUMBER },
+	{ "integer", CRM_F_INTEGER },
 	{ "raw", CRM_F_RAW },
 };
+
+static const char *const kinds[] = { "customers", "events" };
 
 static int
 valid_kind(const char *k)
@@ -95,47 +105,88 @@ valid_kind(const char *k)
 	return i <= 63;
 }
 
-struct crm_schema *
-crm_schema_new(const char *kind, struct crm_err *e)
+static struct crm_schema *
+schema_alloc(const char *name, struct crm_err *e)
 {
 	struct crm_schema *s;
-	int r;
 
-	if (!valid_kind(kind)) {
-		crm_err_set(e, EX_USAGE,
-		    "bad kind '%s': use lowercase letters, digits and '_'",
-		    kind);
-		return NULL;
-	}
-	if (strcmp(kind, "customers") != 0 && strcmp(kind, "events") != 0 &&
-	    (r = crm_store_reserved(kind)) != 0) {
-		crm_err_set(e, EX_USAGE, "kind '%s' is %s of the store", kind,
-		    r == CRM_STORE_INDEX ? "an index" : "a table");
-		return NULL;
-	}
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->kind = strdup(kind)) == NULL) {
+	    (s->kind = strdup(name)) == NULL) {
 		free(s);
-		crm_err_set(e, EX_SOFTWARE, "out of memory");
-		return NULL;
-	}
-	if (strcmp(kind, "customers") == 0) {
-		s->fields = customer_fields;
-		s->key = strdup("customer_id");
-	} else if (strcmp(kind, "events") == 0) {
-		s->fields = event_fields;
-		s->key = strdup("event_id");
-	}
-	if (s->fields != NULL && s->key == NULL) {
-		crm_schema_free(s);
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return NULL;
 	}
 	memcpy(s->region, "CN", 3);
 	s->order = CRM_DATE_STRICT;
 	crm_buf_init(&s->tmp);
+	crm_buf_init(&s->num);
 	crm_buf_init(&s->name);
 	return s;
+}
+
+struct crm_schema *
+crm_schema_new(const char *kind, struct crm_err *e)
+{
+	struct crm_schema *s;
+	char hint[160];
+	size_t n = sizeof(kinds) / sizeof(kinds[0]);
+	long near;
+
+	if (strcmp(kind, "customers") != 0 && strcmp(kind, "events") != 0) {
+		near = crm_suggest(kind, strlen(kind), kinds, NULL, n);
+		crm_suggest_hint(hint, sizeof(hint), near,
+		    near >= 0 ? kinds[near] : "",
+		    near >= 0 ? strlen(kinds[near]) : 0);
+		return crm_err_set(e, EX_USAGE,
+			   "unknown --kind '%s'%s (kinds: customers, events; a "
+			   "table of your own needs --table NAME)",
+			   kind, hint),
+		       NULL;
+	}
+	if ((s = schema_alloc(kind, e)) == NULL)
+		return NULL;
+	if (strcmp(kind, "customers") == 0) {
+		s->fields = customer_fields;
+		s->key = strdup("customer_id");
+	} else {
+		s->fields = event_fields;
+		s->key = strdup("event_id");
+	}
+	if (s->key == NULL) {
+		crm_schema_free(s);
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	return s;
+}
+
+struct crm_schema *
+crm_schema_new_table(const char *table, struct crm_err *e)
+{
+	int r;
+
+	if (!valid_kind(table))
+		return crm_err_set(e, EX_USAGE,
+			   "bad --table '%s': use lowercase letters, digits "
+			   "and '_', at most 63, starting with a letter",
+			   table),
+		       NULL;
+	if (strcmp(table, "customers") == 0 || strcmp(table, "events") == 0)
+		return crm_err_set(e, EX_USAGE,
+			   "--table '%s' is a kind: use --kind %s", table,
+			   table),
+		       NULL;
+	if (strncmp(table, "sqlite_", 7) == 0)
+		return crm_err_set(e, EX_USAGE,
+			   "--table '%s': names starting sqlite_ are SQLite's",
+			   table),
+		       NULL;
+	if ((r = crm_store_reserved(table)) != 0)
+		return crm_err_set(e, EX_USAGE,
+			   "--table '%s' is %s of crmkit's store", table,
+			   r == CRM_STORE_INDEX ? "an index" : "a table"),
+		       NULL;
+	return schema_alloc(table, e);
 }
 
 static void
@@ -159,7 +210,9 @@ crm_schema_free(struct crm_schema *s)
 	free(s->key);
 	free_pairs(s->maps, s->nmaps);
 	free_pairs(s->types, s->ntypes);
+	free_pairs(s->inferred, s->ninferred);
 	crm_buf_release(&s->tmp);
+	crm_buf_release(&s->num);
 	crm_buf_release(&s->name);
 	crm_poscache_release(&s->types_at);
 	crm_poscache_release(&s->kept_at);
@@ -196,6 +249,7 @@ add_pair(
 	p[*n].a = strdup(a);
 	p[*n].b = b != NULL ? strdup(b) : NULL;
 	p[*n].type = t;
+	p[*n].line = 0;
 	if (p[*n].a == NULL || (b != NULL && p[*n].b == NULL)) {
 		free(p[*n].a);
 		free(p[*n].b);
@@ -227,16 +281,24 @@ int
 crm_schema_set_type(struct crm_schema *s, const char *field, const char *type,
     struct crm_err *e)
 {
-	size_t i;
+	const char *names[sizeof(type_names) / sizeof(type_names[0])];
+	size_t i, n = sizeof(type_names) / sizeof(type_names[0]);
+	char hint[64];
+	long near;
 
-	for (i = 0; i < sizeof(type_names) / sizeof(type_names[0]); i++)
-		if (strcmp(type, type_names[i].name) == 0)
+	for (i = 0; i < n; i++)
+		if (strcmp(type, (names[i] = type_names[i].name)) == 0)
 			break;
-	if (i == sizeof(type_names) / sizeof(type_names[0]))
+	if (i == n) {
+		near = crm_suggest(type, strlen(type), names, NULL, n);
+		crm_suggest_hint(hint, sizeof(hint), near,
+		    near >= 0 ? names[near] : "",
+		    near >= 0 ? strlen(names[near]) : 0);
 		return crm_err_set(e, EX_USAGE,
-		    "unknown type '%s' (text, id, email, phone, date, number "
-		    "or raw)",
-		    type);
+		    "unknown type '%s'%s (text, id, email, phone, date, "
+		    "number, integer or raw)",
+		    type, hint);
+	}
 	if (*field == '\0')
 		return crm_err_set(e, EX_USAGE, "bad --type: want FIELD=TYPE");
 	if (add_pair(&s->types, &s->ntypes, field, NULL, type_names[i].type) ==
@@ -250,7 +312,7 @@ crm_schema_set_key(struct crm_schema *s, const char *field, struct crm_err *e)
 {
 	if (s->fields != NULL)
 		return crm_err_set(e, EX_USAGE,
-		    "--key is for generic kinds; %s are keyed by %s", s->kind,
+		    "--key is for --table; %s are keyed by %s", s->kind,
 		    s->key);
 	if (*field == '\0')
 		return crm_err_set(e, EX_USAGE, "empty --key");
@@ -277,6 +339,24 @@ crm_schema_set_date_order(struct crm_schema *s, enum crm_date_order order)
 	s->order = order;
 }
 
+void
+crm_schema_set_infer(struct crm_schema *s, int on)
+{
+	s->infer = on;
+}
+
+void
+crm_schema_set_decimal_comma(struct crm_schema *s, int on)
+{
+	s->numflags = on ? CRM_NUM_COMMA : 0;
+}
+
+int
+crm_schema_inferring(const struct crm_schema *s)
+{
+	return s->infer;
+}
+
 static int
 name_is(const char *a, const char *name, size_t len)
 {
@@ -296,8 +376,9 @@ kind_field(const struct crm_schema *s, const char *name, size_t len)
 	return NULL;
 }
 
-enum crm_ftype
-crm_schema_type(const struct crm_schema *s, const char *name, size_t len)
+/* The declared type of name, or CRM_F_AUTO when it has none. */
+static enum crm_ftype
+declared(const struct crm_schema *s, const char *name, size_t len)
 {
 	const struct kind_field *f;
 	size_t i;
@@ -309,7 +390,38 @@ crm_schema_type(const struct crm_schema *s, const char *name, size_t len)
 		return f->type;
 	if (s->key != NULL && s->fields == NULL && name_is(s->key, name, len))
 		return CRM_F_ID;
-	return CRM_F_TEXT;
+	return CRM_F_AUTO;
+}
+
+enum crm_ftype
+crm_schema_declared(const struct crm_schema *s, const char *name, size_t len)
+{
+	return declared(s, name, len);
+}
+
+/* The --infer-types decision for name, or NULL. */
+static const struct pair *
+inferred(const struct crm_schema *s, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < s->ninferred; i++)
+		if (name_is(s->inferred[i].a, name, len))
+			return &s->inferred[i];
+	return NULL;
+}
+
+enum crm_ftype
+crm_schema_type(const struct crm_schema *s, const char *name, size_t len)
+{
+	enum crm_ftype t = declared(s, name, len);
+	const struct pair *p;
+
+	if (t != CRM_F_AUTO)
+		return t;
+	if (!s->infer)
+		return CRM_F_TEXT;
+	return (p = inferred(s, name, len)) != NULL ? p->type : CRM_F_AUTO;
 }
 
 const char *
@@ -377,43 +489,119 @@ fix_name(struct crm_schema *s, struct crm_rec *r, size_t i, struct crm_err *e)
 	return 0;
 }
 
-/* A decimal number: [+-]digits[.digits][e[+-]digits], or .digits. */
-static int
-number_ok(const char *v, size_t n)
+/* Append the digits of v[*i..] to out, leading zeros dropped. */
+static size_t
+digits(const char *v, size_t n, size_t *i)
 {
-	size_t i = 0, d = 0;
+	size_t d = 0;
 
-	if (i < n && (v[i] == '+' || v[i] == '-'))
-		i++;
-	for (; i < n && v[i] >= '0' && v[i] <= '9'; i++)
+	for (; *i < n && v[*i] >= '0' && v[*i] <= '9'; (*i)++)
 		d++;
-	if (i < n && v[i] == '.')
-		for (i++; i < n && v[i] >= '0' && v[i] <= '9'; i++)
-			d++;
-	if (d == 0)
-		return 0;
-	if (i < n && (v[i] == 'e' || v[i] == 'E')) {
+	return d;
+}
+
+int
+crm_schema_number(struct crm_buf *out, const char *v, size_t n, int flags)
+{
+	char point = (flags & CRM_NUM_COMMA) ? ',' : '.';
+	size_t i = 0, j, k, at, intend, intd, fracd = 0, seen;
+	const char *frac = NULL, *exp = NULL;
+	size_t explen = 0;
+	int neg = 0, lead, bad = 0;
+
+	if (i < n && (v[i] == '+' || v[i] == '-')) {
+		if (v[i] == '+' && (flags & CRM_NUM_STRICT))
+			return 1;
+		neg = v[i++] == '-';
+	}
+	/* The integer part; with a decimal comma, '.' may group it. */
+	at = i;
+	intd = digits(v, n, &i);
+	if ((flags & CRM_NUM_COMMA) && intd >= 1 && intd <= 3)
+		while (i < n && v[i] == '.') {
+			j = i + 1;
+			if (digits(v, n, &j) != 3)
+				return 1;
+			i = j;
+			intd += 3;
+		}
+	intend = i;
+	if (i < n && v[i] == point) {
 		i++;
+		frac = v + i;
+		fracd = digits(v, n, &i);
+	}
+	if (intd + fracd == 0)
+		return 1;
+	if (i < n && (v[i] == 'e' || v[i] == 'E')) {
+		if (flags & (CRM_NUM_STRICT | CRM_NUM_INTEGER))
+			return 1;
+		exp = v + ++i;
 		if (i < n && (v[i] == '+' || v[i] == '-'))
 			i++;
-		for (d = 0; i < n && v[i] >= '0' && v[i] <= '9'; i++)
-			d++;
-		if (d == 0)
-			return 0;
+		if (digits(v, n, &i) == 0)
+			return 1;
+		explen = (size_t)(v + i - exp);
 	}
-	return i == n;
+	if (i != n)
+		return 1;
+	if ((flags & CRM_NUM_INTEGER) && fracd > 0)
+		return 1;
+	if ((flags & CRM_NUM_STRICT) &&
+	    (intd == 0 || intd + fracd > 15 || (intd > 1 && v[at] == '0')))
+		return 1;
+	if (out == NULL)
+		return 0;
+
+	if (neg)
+		bad |= crm_buf_addc(out, '-');
+	if (intd == 0)
+		bad |= crm_buf_addc(out, '0');
+	/* Group separators and leading zeros dropped: "007" is 7. */
+	for (k = at, seen = 0, lead = 1; k < intend; k++) {
+		if (v[k] == '.')
+			continue;
+		if (lead && v[k] == '0' && ++seen < intd)
+			continue;
+		lead = 0;
+		bad |= crm_buf_addc(out, v[k]);
+	}
+	if (fracd > 0) {
+		bad |= crm_buf_addc(out, '.');
+		bad |= crm_buf_add(out, frac, fracd);
+	}
+	if (exp != NULL) {
+		bad |= crm_buf_addc(out, 'e');
+		if (exp[0] == '+') {
+			exp++;
+			explen--;
+		}
+		bad |= crm_buf_add(out, exp, explen);
+	}
+	return bad ? -1 : 0;
+}
+
+enum crm_ftype
+crm_schema_infer(const char *v, size_t n, int flags)
+{
+	flags = (flags & CRM_NUM_COMMA) | CRM_NUM_STRICT;
+	return crm_schema_number(NULL, v, n, flags) == 0 ? CRM_F_INUMBER
+							 : CRM_F_TEXT;
 }
 
 static int
 normalize(struct crm_schema *s, enum crm_ftype t, const char *v, size_t n,
-    const char **why)
+    enum crm_type vt, const char **why)
 {
+	int flags = vt == CRM_NUMBER ? 0 : s->numflags, rc;
+
 	crm_buf_reset(&s->tmp);
 	switch (t) {
 	case CRM_F_RAW:
 		return crm_buf_add(&s->tmp, v, n);
 	case CRM_F_TEXT:
 	case CRM_F_ID:
+	case CRM_F_AUTO:
 		return crm_norm_text(&s->tmp, v, n, why);
 	case CRM_F_EMAIL:
 		return crm_norm_email(&s->tmp, v, n, why);
@@ -422,18 +610,58 @@ normalize(struct crm_schema *s, enum crm_ftype t, const char *v, size_t n,
 	case CRM_F_DATE:
 		return crm_norm_date(&s->tmp, v, n, s->order, why);
 	case CRM_F_NUMBER:
-		if (crm_norm_text(&s->tmp, v, n, why) == -1)
+	case CRM_F_INTEGER:
+	case CRM_F_INUMBER:
+		crm_buf_reset(&s->num);
+		if (crm_norm_text(&s->num, v, n, why) == -1)
 			return -1;
-		if (!number_ok(s->tmp.p, s->tmp.len)) {
-			*why = "not a number";
-			return -1;
+		if (t == CRM_F_INTEGER)
+			flags |= CRM_NUM_INTEGER;
+		else if (t == CRM_F_INUMBER)
+			flags |= CRM_NUM_STRICT;
+		rc = crm_schema_number(
+		    &s->tmp, s->num.p ? s->num.p : "", s->num.len, flags);
+		if (rc == 1)
+			*why = t == CRM_F_INTEGER ? "not an integer"
+						  : "not a number";
+		return rc == 0 ? 0 : -1;
+	}
+	return 0;
+}
+
+/*
+ * --infer-types: the type of field i of r, named name, whose type is not
+ * known yet: taken from its value if it has one (and remembered, with
+ * the record's line), else left CRM_F_AUTO.  0, or -1 when out of memory.
+ */
+static int
+infer(struct crm_schema *s, struct crm_rec *r, size_t i, const char *name,
+    size_t len, enum crm_ftype *t)
+{
+	enum crm_type vt = crm_rec_type(r, i);
+	const char *v, *why = NULL;
+	size_t vlen;
+
+	if ((*t = crm_schema_type(s, name, len)) != CRM_F_AUTO)
+		return 0;
+	v = crm_rec_value(r, i, &vlen);
+	if (vt == CRM_NUMBER) {
+		*t = CRM_F_INUMBER;
+	} else if (vt == CRM_STRING && vlen > 0) {
+		crm_buf_reset(&s->tmp);
+		if (crm_norm_text(&s->tmp, v, vlen, &why) == -1) {
+			/* A bad value decides nothing; the caller says why. */
+			return why != NULL ? 0 : -1;
 		}
-		if (s->tmp.p[0] == '+') {
-			memmove(s->tmp.p, s->tmp.p + 1, s->tmp.len);
-			s->tmp.len--;
-		}
+		if (s->tmp.len == 0)
+			return 0;
+		*t = crm_schema_infer(s->tmp.p, s->tmp.len, s->numflags);
+	} else {
 		return 0;
 	}
+	if (add_pair(&s->inferred, &s->ninferred, name, NULL, *t) == -1)
+		return -1;
+	s->inferred[s->ninferred - 1].line = crm_rec_line(r);
 	return 0;
 }
 
@@ -443,15 +671,19 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 	size_t i, j, n = crm_rec_count(r), len, vlen;
 	const char *name, *v, *why;
 	const struct kind_field *f;
+	struct crm_poscache *from;
+	const struct pair *p;
 	enum crm_ftype t;
 	enum crm_type vt;
 	long cached;
+	int num;
 
 	for (i = 0; i < n; i++) {
 		/*
 		 * Most names need no fixing: their type is cached by the
 		 * name as read (-1: fix it, then look its type up).
 		 */
+		from = &s->kept_at;
 		if (!crm_poscache_get(&s->kept_at, r, i, &cached)) {
 			name = crm_rec_name(r, i, &len);
 			cached = -1;
@@ -474,35 +706,59 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 		vt = crm_rec_type(r, i);
 		if (vt != CRM_STRING && vt != CRM_NUMBER)
 			continue;
-		if (cached < 0 &&
-		    !crm_poscache_get(&s->types_at, r, i, &cached)) {
-			cached = (long)crm_schema_type(s, name, len);
-			if (crm_poscache_set(&s->types_at, r, i, cached) == -1)
+		if (cached < 0) {
+			from = &s->types_at;
+			if (!crm_poscache_get(&s->types_at, r, i, &cached)) {
+				cached = (long)crm_schema_type(s, name, len);
+				if (crm_poscache_set(
+					&s->types_at, r, i, cached) == -1)
+					return crm_err_set(
+					    e, EX_SOFTWARE, "out of memory");
+			}
+		}
+		t = (enum crm_ftype)cached;
+		if (t == CRM_F_AUTO) {
+			if (infer(s, r, i, name, len, &t) == -1)
+				return crm_err_set(
+				    e, EX_SOFTWARE, "out of memory");
+			if (t != CRM_F_AUTO &&
+			    crm_poscache_set(from, r, i, (long)t) == -1)
 				return crm_err_set(
 				    e, EX_SOFTWARE, "out of memory");
 		}
-		t = (enum crm_ftype)cached;
-		if (vt == CRM_NUMBER && (t == CRM_F_NUMBER || t == CRM_F_TEXT ||
-					    t == CRM_F_ID || t == CRM_F_RAW))
+		num = t == CRM_F_NUMBER || t == CRM_F_INTEGER ||
+		      t == CRM_F_INUMBER;
+		if (vt == CRM_NUMBER &&
+		    (t == CRM_F_NUMBER || t == CRM_F_INUMBER ||
+			t == CRM_F_TEXT || t == CRM_F_ID || t == CRM_F_RAW ||
+			t == CRM_F_AUTO))
 			continue;
 		v = crm_rec_value(r, i, &vlen);
 		why = NULL;
 		if (vlen == 0 && t != CRM_F_RAW)
 			continue;
-		if (normalize(s, t, v, vlen, &why) == -1) {
+		if (normalize(s, t, v, vlen, vt, &why) == -1) {
 			crm_err_field(e, name, len);
 			if (why == NULL)
 				return crm_err_set(
 				    e, EX_SOFTWARE, "out of memory");
+			if (t == CRM_F_INUMBER &&
+			    (p = inferred(s, name, len)) != NULL)
+				return crm_err_set(e, EX_DATAERR,
+				    "%s (got '%.*s'), as inferred from line "
+				    "%lu (--type %.*s=text keeps text)",
+				    why, vlen > 60 ? 60 : (int)vlen, v, p->line,
+				    (int)len, name);
 			if (vlen > 60)
 				return crm_err_set(e, EX_DATAERR, "%s", why);
 			return crm_err_set(e, EX_DATAERR, "%s (got '%.*s')",
 			    why, (int)vlen, v);
 		}
-		if ((s->tmp.len != vlen || vt != CRM_STRING ||
+		if ((s->tmp.len != vlen ||
+			vt != (num ? CRM_NUMBER : CRM_STRING) ||
 			memcmp(s->tmp.p, v, vlen) != 0) &&
 		    crm_rec_set(r, i, s->tmp.p != NULL ? s->tmp.p : "",
-			s->tmp.len, CRM_STRING) == -1)
+			s->tmp.len, num ? CRM_NUMBER : CRM_STRING) == -1)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	}
 	/* Required fields: present, not null, not empty. */

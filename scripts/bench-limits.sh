@@ -50,7 +50,7 @@ repeat() {
 one() {
 	local f=$1 k=$2 t0 t1 rc=0
 	t0=$(date +%s.%N)
-	"$bin/crm-ingest" -q --kind limits --input-format jsonl <"$f" \
+	"$bin/crm-ingest" -q --table limits --input-format jsonl <"$f" \
 	    >"$tmp/out" 2>"$tmp/err" || rc=$?
 	t1=$(date +%s.%N)
 	if [ "$3" = wide ] && [ "$k" -gt 10000 ]; then

@@ -8,7 +8,7 @@ t_run customers 0 -- crm-ingest in/customers.csv
 t_run events 0 -- crm-ingest --kind events in/events.jsonl
 t_run events-csv-mixed 65 -- crm-ingest --kind events --output-format csv \
     in/events.jsonl
-t_run tsv 0 -- crm-ingest --kind people in/customers.tsv
+t_run tsv 0 -- crm-ingest --table people in/customers.tsv
 t_run bom-crlf 0 -- crm-ingest in/bom-crlf.csv
 t_run stdin 0 --stdin in/customers.csv -- crm-ingest -q --output-format jsonl
 t_run map 0 -- crm-ingest --map customer_id=id --map name=full_name \
@@ -16,7 +16,7 @@ t_run map 0 -- crm-ingest --map customer_id=id --map name=full_name \
 t_run date-dmy 0 -- crm-ingest --date-order dmy in/dates.csv
 t_run date-mdy 65 -- crm-ingest --date-order mdy in/dates.csv
 t_run region-us 0 -- crm-ingest --region us in/us-phones.csv
-t_run type-override 65 -- crm-ingest --kind leads --type mobile=phone \
+t_run type-override 65 -- crm-ingest --table leads --type mobile=phone \
     --type joined=date --type score=number in/leads.csv
 
 # Hostile input: each bad record rejected with a reason, the rest goes on.
@@ -29,15 +29,15 @@ t_run unterminated 65 -- crm-ingest in/unterminated.csv
 t_run empty 0 -- crm-ingest in/empty.csv
 t_run header-only 0 -- crm-ingest in/header-only.csv
 t_run dup-header 65 -- crm-ingest in/dup-header.csv
-t_run sql-header 0 -- crm-ingest --kind docs in/sql-header.csv
-t_run jsonl-bad 65 -- crm-ingest --kind docs in/bad.jsonl
+t_run sql-header 0 -- crm-ingest --table docs in/sql-header.csv
+t_run jsonl-bad 65 -- crm-ingest --table docs in/bad.jsonl
 t_run no-id-column 65 -- crm-ingest in/header-only-noid.csv
 
 # Rows in = rows out + rows rejected, always.
 crm-ingest -q in/bad.csv >out.csv 2>/dev/null || true
 crm-ingest -q --rejects rej.csv in/bad.csv >/dev/null 2>&1 || true
 t_eq "bad.csv: 10 rows = 2 written + 8 rejected" "10" \
-    "$(( $(wc -l <out.csv) - 1 + $(crm-ingest -q --kind r rej.csv | wc -l) - 1 ))"
+    "$(( $(wc -l <out.csv) - 1 + $(crm-ingest -q --table r rej.csv | wc -l) - 1 ))"
 
 # JSONL records whose fields differ cannot share one CSV header: a clear
 # error, not a silent loss (events-csv-mixed above).
@@ -61,9 +61,9 @@ t_run opt-missing-value 64 -- crm-ingest --db
 t_run opt-bad-batch 64 -- crm-ingest --batch 0
 t_run opt-bad-batch-junk 64 -- crm-ingest --batch 10x
 t_run opt-bad-format 64 -- crm-ingest --input-format xml
-t_run opt-bad-kind 64 -- crm-ingest --kind 'x; DROP TABLE customers'
-t_run opt-reserved-kind 64 -- crm-ingest --kind models
-t_run opt-index-kind 64 -- crm-ingest --kind events_customer_time
+t_run opt-bad-table 64 -- crm-ingest --table 'x; DROP TABLE customers'
+t_run opt-reserved-table 64 -- crm-ingest --table models
+t_run opt-index-table 64 -- crm-ingest --table events_customer_time
 t_run bad-header-quote 65 -- crm-ingest in/bad-header-quote.csv
 t_run opt-bad-region 64 -- crm-ingest --region XX
 t_run opt-bad-map 64 -- crm-ingest --map customer_id

@@ -81,8 +81,8 @@ t_eq "only the good rows stored" "B1 B10" \
     "$(q "SELECT group_concat(customer_id, ' ') FROM (SELECT customer_id
 	FROM customers WHERE customer_id LIKE 'B%' ORDER BY 1)")"
 
-# Generic kinds: a table of their own; SQL in a header or a value is data.
-t_run store-sql-header 0 -- crm-ingest --db crm.db --kind docs \
+# Tables of one's own (--table); SQL in a header or a value is data.
+t_run store-sql-header 0 -- crm-ingest --db crm.db --table docs \
     --key id in/sql-header.csv
 t_eq "tables intact" "agent_skills agents clusters customers decisions docs events labels models tags tickets" \
     "$(q "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
@@ -94,12 +94,12 @@ t_eq "hostile value is a value" "S1|Robert'); DROP TABLE customers;--" \
 	sed 's/|S1$//')|$(q 'SELECT "x""); DROP TABLE customers; --" FROM docs')"
 # Columns ignore case, so the second of "Name" and "name" goes to _extra,
 # as do names no column can have.
-t_run store-generic-case 0 -- crm-ingest --db crm.db --kind docs \
+t_run store-generic-case 0 -- crm-ingest --db crm.db --table docs \
     --key id in/case-clash.jsonl
 t_eq "case clash and odd names kept in _extra" \
     'a|{"name":"b","":"empty","_x":1}' \
     "$(q "SELECT Name, _extra FROM docs WHERE id = 'S9'")"
-t_run store-generic-newcol 0 -- crm-ingest --db crm.db --kind docs \
+t_run store-generic-newcol 0 -- crm-ingest --db crm.db --table docs \
     --key id in/newcol.jsonl
 t_eq "new field becomes a column" "S2|blue" \
     "$(q "SELECT id, colour FROM docs WHERE id = 'S2'")"

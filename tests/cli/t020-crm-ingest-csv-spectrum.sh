@@ -28,7 +28,7 @@ spectrum() {
 		esac
 	done
 	set +e
-	crm-ingest -q --kind spectrum "$@" --output-format jsonl "$csv" \
+	crm-ingest -q --table spectrum "$@" --output-format jsonl "$csv" \
 	    >"$name.out" 2>"$name.err"
 	rc=$?
 	set -e
@@ -38,7 +38,7 @@ spectrum() {
 		return 0
 	fi
 	t_fail "csv-spectrum $name"
-	printf '#   command: crm-ingest -q --kind spectrum'
+	printf '#   command: crm-ingest -q --table spectrum'
 	printf " '%s'" "$@"
 	printf ' --output-format jsonl %s\n' "$csv"
 	echo "#   exit status: want 0, got $rc"

@@ -46,7 +46,7 @@ done
 run_lane() {
 	while IFS= read -r base; do
 		set +e
-		timeout 10 crm-ingest -q --kind docs --input-format jsonl \
+		timeout 10 crm-ingest -q --table docs --input-format jsonl \
 		    "$dir/$base" >"res/$base.out" 2>"res/$base.err"
 		echo "$?" >"res/$base.rc"
 		set -e
@@ -114,7 +114,7 @@ for path in "$T_DATA"/jsontestsuite/*.json; do
 				continue
 			fi
 			# The record written reads back as itself.
-			if crm-ingest -q --kind docs --input-format jsonl \
+			if crm-ingest -q --table docs --input-format jsonl \
 			    "$out" >again 2>/dev/null && cmp -s "$out" again; then
 				rt_ok=$((rt_ok + 1))
 			else

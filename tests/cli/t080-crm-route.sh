@@ -181,7 +181,7 @@ t_eq "the output agrees with the store" 7 \
 #  18 Product inquiry: rule P4 sales, escalated by negative 0.99: P3
 #     senior.
 #  22 Cancellation: rule P2 retention, due 23:57:07 + 4h.
-crm-ingest -q --db tickets.db --kind support_tickets --key "Ticket ID" \
+crm-ingest -q --db tickets.db --table support_tickets --key "Ticket ID" \
     in/tickets.csv |
     crm-intent -q --text-field "Ticket Description" |
     crm-intent -q --model sentiment --text-field "Ticket Description" \

@@ -1,0 +1,205 @@
+/*
+ * test_schema: numbers as crm-ingest reads them (crm_schema_number: the
+ * JSON text written, decimal commas, integers) and the types
+ * --infer-types gives a field from its first value; then a schema
+ * applied to records: number fields become JSON numbers, an inferred
+ * type holds for the later records, and --kind and --table names.
+ */
+#include <string.h>
+#include <sysexits.h>
+
+#include "buf.h"
+#include "rec.h"
+#include "schema.h"
+#include "tap.h"
+
+static struct crm_buf b;
+
+/* The JSON text of v read with flags, or "-" when it is not a number. */
+static const char *
+num(const char *v, int flags)
+{
+	int rc;
+
+	crm_buf_reset(&b);
+	rc = crm_schema_number(&b, v, strlen(v), flags);
+	if (rc != 0)
+		return "-";
+	return b.p != NULL ? b.p : "";
+}
+
+static const char *
+infer(const char *v, int flags)
+{
+	return crm_schema_infer(v, strlen(v), flags) == CRM_F_INUMBER ? "number"
+								      : "text";
+}
+
+/* Field name's value and type in r, as "value/n" or "value/s". */
+static const char *
+field(const struct crm_rec *r, const char *name)
+{
+	static char buf[64];
+	long i = crm_rec_find(r, name, strlen(name));
+	const char *v;
+	size_t len;
+
+	if (i < 0)
+		return "absent";
+	v = crm_rec_value(r, (size_t)i, &len);
+	snprintf(buf, sizeof(buf), "%.*s/%c", (int)len, v,
+	    crm_rec_type(r, (size_t)i) == CRM_NUMBER ? 'n' : 's');
+	return buf;
+}
+
+static struct crm_rec *
+rec(unsigned long line, const char *id, const char *n)
+{
+	struct crm_rec *r = crm_rec_new();
+
+	crm_rec_add(r, "id", 2, id, strlen(id), CRM_STRING);
+	crm_rec_add(r, "n", 1, n, strlen(n), CRM_STRING);
+	crm_rec_set_line(r, line);
+	return r;
+}
+
+int
+main(void)
+{
+	struct crm_schema *s;
+	struct crm_err e;
+	struct crm_rec *r;
+
+	/* Plain numbers: JSON text, nothing else changed. */
+	TAP_STR(num("42", 0), "42", "an integer");
+	TAP_STR(num("-1.10", 0), "-1.10", "trailing zero kept");
+	TAP_STR(num("+12.5", 0), "12.5", "'+' dropped");
+	TAP_STR(num("007", 0), "7", "leading zeros dropped");
+	TAP_STR(num("000", 0), "0", "zero stays");
+	TAP_STR(num("-0", 0), "-0", "minus zero stays");
+	TAP_STR(num(".5", 0), "0.5", "a zero before a lone point");
+	TAP_STR(num("2.", 0), "2", "a point with no fraction dropped");
+	TAP_STR(num("1.5E+3", 0), "1.5e3", "exponent: '+' dropped");
+	TAP_STR(num("1e-05", 0), "1e-05", "exponent: sign and zeros kept");
+	TAP_STR(num("abc", 0), "-", "letters");
+	TAP_STR(num("", 0), "-", "empty");
+	TAP_STR(num(".", 0), "-", "a lone point");
+	TAP_STR(num("1e", 0), "-", "an exponent without digits");
+	TAP_STR(num("1,5", 0), "-", "a comma without --decimal-comma");
+	TAP_STR(num("1 000", 0), "-", "a space inside");
+	TAP_STR(num("--1", 0), "-", "two signs");
+
+	/* Decimal comma. */
+	TAP_STR(num("3,5", CRM_NUM_COMMA), "3.5", "decimal comma");
+	TAP_STR(num("1.234,5", CRM_NUM_COMMA), "1234.5", "points group");
+	TAP_STR(num("-1.234.567", CRM_NUM_COMMA), "-1234567", "two groups");
+	TAP_STR(num("12", CRM_NUM_COMMA), "12", "no comma at all");
+	TAP_STR(num(",25", CRM_NUM_COMMA), "0.25", "a lone comma");
+	TAP_STR(num("1.5", CRM_NUM_COMMA), "-", "a point is not decimal");
+	TAP_STR(num("1.23,4", CRM_NUM_COMMA), "-", "a group of two");
+	TAP_STR(num("1234.567", CRM_NUM_COMMA), "-", "a first group of 4");
+	TAP_STR(num("1.234.", CRM_NUM_COMMA), "-", "a trailing point");
+	TAP_STR(num("0,5e2", CRM_NUM_COMMA), "0.5e2", "exponent with comma");
+
+	/* Integers. */
+	TAP_STR(num("-12", CRM_NUM_INTEGER), "-12", "integer");
+	TAP_STR(num("1.5", CRM_NUM_INTEGER), "-", "a fraction");
+	TAP_STR(num("1e3", CRM_NUM_INTEGER), "-", "an exponent");
+	TAP_STR(num("1.000", CRM_NUM_INTEGER | CRM_NUM_COMMA), "1000",
+	    "integer with groups");
+
+	/* Inference: plain numbers only; codes stay text. */
+	TAP_STR(infer("42", 0), "number", "infer 42");
+	TAP_STR(infer("-0.25", 0), "number", "infer -0.25");
+	TAP_STR(infer("0", 0), "number", "infer 0");
+	TAP_STR(infer("0.5", 0), "number", "infer 0.5");
+	TAP_STR(infer("007", 0), "text", "infer 007: a code");
+	TAP_STR(infer("+8613800138000", 0), "text", "infer a phone");
+	TAP_STR(infer("1e5", 0), "text", "infer 1e5: a product code");
+	TAP_STR(infer(".5", 0), "text", "infer .5");
+	TAP_STR(infer("1234567890123456", 0), "text", "infer 16 digits");
+	TAP_STR(infer("123456789012345", 0), "number", "infer 15 digits");
+	TAP_STR(infer("3,5", 0), "text", "infer 3,5 without comma");
+	TAP_STR(infer("3,5", CRM_NUM_COMMA), "number", "infer 3,5");
+	TAP_STR(infer("1.234,5", CRM_NUM_COMMA), "number", "infer 1.234,5");
+	TAP_STR(infer("true", 0), "text", "infer true");
+
+	/* Kinds and tables. */
+	crm_err_clear(&e);
+	TAP_OK(crm_schema_new("custmers", &e) == NULL && e.code == EX_USAGE,
+	    "unknown kind");
+	TAP_STR(e.msg,
+	    "unknown --kind 'custmers'; did you mean 'customers'? (kinds: "
+	    "customers, events; a table of your own needs --table NAME)",
+	    "unknown kind: the message");
+	crm_err_clear(&e);
+	TAP_OK(crm_schema_new("leads", &e) == NULL &&
+		   strstr(e.msg, "did you mean") == NULL,
+	    "a far name: no suggestion");
+	crm_err_clear(&e);
+	TAP_OK(crm_schema_new_table("events", &e) == NULL && e.code == EX_USAGE,
+	    "--table events");
+	crm_err_clear(&e);
+	TAP_OK(crm_schema_new_table("sqlite_stat1", &e) == NULL, "--table "
+								 "sqlite_"
+								 "stat1");
+	crm_err_clear(&e);
+	TAP_OK(crm_schema_new_table("Leads", &e) == NULL, "--table Leads");
+	crm_err_clear(&e);
+	TAP_OK(crm_schema_new_table("tags", &e) == NULL, "--table tags");
+
+	/* A declared number: JSON numbers out. */
+	crm_err_clear(&e);
+	s = crm_schema_new_table("t", &e);
+	TAP_OK(s != NULL && crm_schema_set_type(s, "n", "number", &e) == 0,
+	    "--type n=number");
+	crm_schema_set_decimal_comma(s, 1);
+	r = rec(2, "a", " 1.234,50 ");
+	TAP_OK(crm_schema_apply(s, r, &e) == 0, "number applied");
+	TAP_STR(field(r, "n"), "1234.50/n", "number out as a JSON number");
+	TAP_STR(field(r, "id"), "a/s", "id stays a string");
+	crm_rec_free(r);
+	r = rec(3, "b", "n/a");
+	TAP_OK(crm_schema_apply(s, r, &e) == -1 && e.code == EX_DATAERR, "a "
+									 "bad "
+									 "numbe"
+									 "r "
+									 "rejec"
+									 "ted");
+	TAP_STR(e.field, "n", "the field named");
+	TAP_STR(e.msg, "not a number (got 'n/a')", "the message");
+	crm_rec_free(r);
+	crm_schema_free(s);
+
+	/* Inferred: the first non-empty value decides, later ones follow. */
+	crm_err_clear(&e);
+	s = crm_schema_new_table("t", &e);
+	crm_schema_set_infer(s, 1);
+	r = rec(2, "a", "");
+	TAP_OK(crm_schema_apply(s, r, &e) == 0, "empty first value");
+	TAP_OK(crm_schema_type(s, "n", 1) == CRM_F_AUTO, "decides nothing");
+	crm_rec_free(r);
+	r = rec(3, "b", "100");
+	TAP_OK(crm_schema_apply(s, r, &e) == 0, "a number");
+	TAP_STR(field(r, "n"), "100/n", "inferred number out as a number");
+	TAP_STR(field(r, "id"), "b/s", "the --key-less id inferred text");
+	TAP_OK(crm_schema_type(s, "n", 1) == CRM_F_INUMBER, "n is a number");
+	TAP_OK(crm_schema_declared(s, "n", 1) == CRM_F_AUTO, "not declared");
+	crm_rec_free(r);
+	r = rec(4, "7", "9.5");
+	TAP_OK(crm_schema_apply(s, r, &e) == 0, "a later number");
+	TAP_STR(field(r, "n"), "9.5/n", "later number");
+	TAP_STR(field(r, "id"), "7/s", "a text field keeps numbers text");
+	crm_rec_free(r);
+	r = rec(5, "c", "007");
+	TAP_OK(crm_schema_apply(s, r, &e) == -1 && e.code == EX_DATAERR,
+	    "a code in a number field rejected");
+	TAP_STR(e.msg,
+	    "not a number (got '007'), as inferred from line 3 (--type "
+	    "n=text keeps text)",
+	    "the message names the line");
+	crm_rec_free(r);
+	crm_schema_free(s);
+	crm_buf_release(&b);
+	return tap_done();
+}

@@ -32,6 +32,7 @@ struct crm_intent {
 	struct crm_store *st;	  /* borrowed */
 	struct crm_textclf *m;
 	long version; /* of the model in the store; 0 for built-in or file */
+	struct crm_model_input in; /* train: what it learned from */
 	struct crm_audit *audit;
 	struct crm_textclf_set *set;
 	struct label *labels;
@@ -395,7 +396,10 @@ train_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 		label = l->label;
 		llen = l->llen;
 	}
-	return add_example(it, text, len, label, llen, e);
+	if (add_example(it, text, len, label, llen, e) == -1)
+		return -1;
+	crm_model_input_add(&it->in, r);
+	return 0;
 }
 
 /* The model's parameters and training figures as JSON; 0 or -1. */
@@ -526,7 +530,7 @@ train_finish(struct crm_intent *it, struct crm_err *e)
 		    "the model");
 		goto out;
 	} else if (crm_model_put(it->st, it->o.model, "text", params.p,
-		       metrics.p, blob.p, blob.len, &version, e) == -1)
+		       metrics.p, blob.p, blob.len, &it->in, &version, e) == -1)
 		goto out;
 	t->version = version;
 	t->texts = crm_textclf_set_size(it->set);
@@ -770,11 +774,13 @@ load_model(struct crm_intent *it, struct crm_err *e)
 		found = 1;
 	}
 	if (!found) {
-		crm_err_set(e, EX_NOINPUT,
-		    "no model '%s'%s%s: train one with 'crm-intent train "
-		    "--model %s'",
-		    o->model, it->st ? " in " : "",
-		    it->st ? crm_store_path(it->st) : "", o->model);
+		static const char *const builtin[] = { "intent", "sentiment",
+			NULL };
+		char hint[300];
+
+		snprintf(hint, sizeof(hint),
+		    "train one with 'crm-intent train --model %s'", o->model);
+		crm_model_missing(it->st, o->model, "text", builtin, hint, e);
 		goto out;
 	}
 	if ((it->m = crm_textclf_load(blob.p, blob.len, e)) == NULL) {
@@ -811,6 +817,7 @@ crm_intent_new(
 		return NULL;
 	}
 	it->o = *o;
+	crm_model_input_init(&it->in);
 	if (it->o.label_field == NULL)
 		it->o.label_field = it->o.model;
 	if (it->o.field == NULL)
@@ -910,6 +917,7 @@ crm_intent_free(struct crm_intent *it)
 
 	if (it == NULL)
 		return;
+	crm_model_input_release(&it->in);
 	if (it->audit != NULL) {
 		struct crm_err e;
 

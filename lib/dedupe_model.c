@@ -145,12 +145,12 @@ keep_stored(struct crm_dedupe *d, struct crm_err *e)
 	if ((found = crm_model_info(
 		 o->store, "dedupe", 0, "fellegi-sunter", &info, e)) != 1)
 		return found;
-	if (info.pairs >= 0 && n * 10 < (unsigned long long)info.pairs)
-		snprintf(why, sizeof(why), "under a tenth of those");
-	else if (n < CRM_DEDUPE_MIN_PAIRS &&
-		 (info.pairs < 0 || n < (unsigned long long)info.pairs))
+	if (n < CRM_DEDUPE_MIN_PAIRS &&
+	    (info.pairs < 0 || n < (unsigned long long)info.pairs))
 		snprintf(
 		    why, sizeof(why), "fewer than %d", CRM_DEDUPE_MIN_PAIRS);
+	else if (info.pairs >= 0 && n * 10 < (unsigned long long)info.pairs)
+		snprintf(why, sizeof(why), "under a tenth of those");
 	else
 		return 0;
 	d->kept = 1;

@@ -131,7 +131,7 @@ t_ok "no model saved after a missing input or a reject" test ! -e m.model
 t_run number-text 65 -- crm-intent --model-file a.model --text-field id \
     --input-format jsonl in/numbers.jsonl
 t_run version-no-db 64 -- crm-intent --model-version 1 in/messages.jsonl
-t_run not-a-verb 66 -- crm-intent predict
+t_run not-a-verb 64 -- crm-intent predict
 t_run train-no-dest 64 -- crm-intent train in/intents.train.jsonl
 t_ok "--help" crm-intent --help
 t_done

@@ -131,7 +131,8 @@ t_eq "and the audit log says so" 2 "$(q "SELECT count(*) FROM decisions
 # A store made by an older crmkit (schema 1) is migrated on open.
 crm-ingest -q --db old.db in/customers.csv >/dev/null
 sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
-    DROP TABLE tickets; PRAGMA user_version = 1"
+    DROP TABLE tickets; ALTER TABLE models DROP COLUMN rows;
+    ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 1"
 t_ok "route on a schema-1 store" crm-route agents -q --db old.db \
     in/agents.csv
 t_eq "migrated to 3, agents there" "3|4" \

@@ -447,7 +447,19 @@ train(struct crm_churn *c, struct crm_err *e)
 	double *prob = NULL;
 	struct crm_jw w;
 	int rc = -1, bad = 0;
+	size_t pos = 0;
 
+	/* nothing to learn from: nothing done, the store as it was */
+	for (i = 0; i < n; i++)
+		pos += y[i] == 1;
+	if (n == 0)
+		return crm_err_set(
+		    e, EX_NOINPUT, "no model saved: no records to learn from");
+	if (pos == 0 || pos == n)
+		return crm_err_set(e, EX_NOINPUT,
+		    "no model saved: the label has one value only (%s for all "
+		    "%zu records)",
+		    pos ? "yes" : "no", n);
 	if ((c->m = crm_binclf_fit(c->set, 0, 0, &o->bp, e)) == NULL)
 		return -1;
 	t = crm_binclf_tab(c->m);

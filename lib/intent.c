@@ -33,6 +33,9 @@ struct crm_intent {
 	struct crm_textclf *m;
 	long version; /* of the model in the store; 0 for built-in or file */
 	struct crm_model_input in; /* train: what it learned from */
+	struct crm_buf label1;	   /* train: the first example's label */
+	size_t examples;	   /* train: how many */
+	int labels2;		   /* train: another label was seen */
 	struct crm_audit *audit;
 	struct crm_textclf_set *set;
 	struct label *labels;
@@ -378,6 +381,13 @@ add_example(struct crm_intent *it, const char *text, size_t len,
 	    -1)
 		return text_error(why, it->o.text_field, e);
 	it->empty += rc == 0;
+	if (it->examples++ == 0) {
+		if (crm_buf_add(&it->label1, label, llen) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	} else if (llen != it->label1.len ||
+		   memcmp(label, it->label1.p, llen) != 0) {
+		it->labels2 = 1;
+	}
 	return 0;
 }
 
@@ -510,6 +520,16 @@ train_finish(struct crm_intent *it, struct crm_err *e)
 		}
 		added++;
 	}
+	/* nothing to learn from: nothing done, the store as it was */
+	if (it->examples == 0)
+		return crm_err_set(
+		    e, EX_NOINPUT, "no model saved: no texts to learn from");
+	if (!it->labels2)
+		return crm_err_set(e, EX_NOINPUT,
+		    "no model saved: the label has one value only ('%.*s' for "
+		    "all %zu texts)",
+		    (int)(it->label1.len > 40 ? 40 : it->label1.len),
+		    it->label1.p, it->examples);
 	if ((it->m = crm_textclf_train(it->set, &it->o.tp, e)) == NULL)
 		return -1;
 	crm_buf_init(&blob);
@@ -818,6 +838,7 @@ crm_intent_new(
 	}
 	it->o = *o;
 	crm_model_input_init(&it->in);
+	crm_buf_init(&it->label1);
 	if (it->o.label_field == NULL)
 		it->o.label_field = it->o.model;
 	if (it->o.field == NULL)
@@ -918,6 +939,7 @@ crm_intent_free(struct crm_intent *it)
 	if (it == NULL)
 		return;
 	crm_model_input_release(&it->in);
+	crm_buf_release(&it->label1);
 	if (it->audit != NULL) {
 		struct crm_err e;
 

@@ -121,7 +121,7 @@ t_run no-model-file 66 -- crm-intent --model-file nothere.model \
 printf 'CRMTEXT1 not really' >broken.model
 t_run broken-model 65 -- crm-intent --model-file broken.model \
     in/messages.jsonl
-t_run one-label 65 -- crm-intent train -q --model-file x.model \
+t_run one-label 66 -- crm-intent train -q --model-file x.model \
     in/one-label.jsonl
 t_run train-missing-input 66 -- crm-intent train -q --model-file m.model \
     in/intents.train.jsonl nothere.jsonl

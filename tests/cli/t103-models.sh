@@ -82,7 +82,7 @@ t_run dedupe-version-alone 64 -- crm-dedupe --db crm.db --model-version 1 \
 
 # ---- crm-churn ------------------------------------------------------------
 
-t_run churn-one-class 65 -- crm-churn train --db crm.db in/one-class.csv
+t_run churn-one-class 66 -- crm-churn train --db crm.db in/one-class.csv
 t_eq "one class: no churn model saved" 0 \
     "$(q "SELECT count(*) FROM models WHERE kind = 'churn'")"
 crm-churn train -q --db crm.db --label-field Churn --id-field customerID \
@@ -110,7 +110,7 @@ t_ok "a file named predict is read" sh -c "crm-churn -q --db crm.db \
 
 # ---- crm-intent -----------------------------------------------------------
 
-t_run intent-one-label 65 -- crm-intent train --db crm.db --model tiny \
+t_run intent-one-label 66 -- crm-intent train --db crm.db --model tiny \
     --label-field intent in/one-label.csv
 t_eq "one label: no text model saved" 0 \
     "$(q "SELECT count(*) FROM models WHERE kind = 'text'")"

@@ -135,6 +135,7 @@ keep_stored(struct crm_dedupe *d, struct crm_err *e)
 	struct crm_model_info info;
 	struct crm_buf blob;
 	struct crm_fs fs;
+	const char *own = "but fitted this run's own, as it does not load";
 	char why[96], pairs[32];
 	long version;
 	int found;
@@ -164,6 +165,7 @@ keep_stored(struct crm_dedupe *d, struct crm_err *e)
 			d->version = version;
 		} else {
 			crm_fs_release(&fs);
+			own = "but fitted this run's own, as its fields differ";
 		}
 	}
 	crm_buf_release(&blob);
@@ -177,10 +179,7 @@ keep_stored(struct crm_dedupe *d, struct crm_err *e)
 	crm_warnx("kept the store's dedupe model version %ld (fitted on %s "
 		  "candidate pairs) %s: this run has %llu, %s "
 		  "(--replace-model replaces it)",
-	    info.version, pairs,
-	    d->have_fs ? "and used it"
-		       : "but fitted this run's own, as its fields differ",
-	    n, why);
+	    info.version, pairs, d->have_fs ? "and used it" : own, n, why);
 	return 0;
 }
 

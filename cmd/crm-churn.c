@@ -283,7 +283,8 @@ main(int argc, char **argv)
 	int rc;
 
 	crm_cli_init("crm-churn");
-	verb = (enum verb)crm_cli_verb(&argc, argv, verbs);
+	verb = (enum verb)crm_cli_verb(
+	    &argc, argv, verbs, "scoring is the default", synopsis);
 	parse_opts(argc, argv, verb, o);
 	crm_cli_operands(&cmd, o->from_store, &argc, &argv);
 	st = crm_cli_store(&o->c);

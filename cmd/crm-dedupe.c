@@ -22,7 +22,8 @@ static const char synopsis[] =
     "                  [--id-field FIELD] [--ignore FIELD]\n"
     "                  [--incremental | --link FILE | --from-store]\n"
     "                  [--max-block N] [--max-cluster N] [--merge]\n"
-    "                  [--prefer recent|frequent] [--region CC] [--seed N]\n"
+    "                  [--model-version N] [--prefer recent|frequent]\n"
+    "                  [--region CC] [--replace-model] [--seed N]\n"
     "                  [--threshold P] [--threads N] [--time-field FIELD]\n"
     "                  [--train-labels FILE] [-v] [common options] "
     "[file ...]\n";
@@ -76,10 +77,17 @@ static const struct crm_optdef options[] = {
 	    1L << 31),
 	CRM_OPT_FLAG(
 	    "merge", 0, "one golden record per cluster", &opts.d.merge),
+	CRM_OPT_LONG("model-version", "N",
+	    "--incremental: use version N of the store's\nmodel",
+	    &opts.d.model_version, 1, 1L << 40),
 	CRM_OPT("prefer", OPT_PREFER, "RULE",
 	    "--merge: recent (default) or frequent"),
 	CRM_OPT("region", OPT_REGION, "CC",
 	    "country of phone numbers without one (CN)"),
+	CRM_OPT_FLAG("replace-model", 0,
+	    "save the model fitted even from fewer than 100\ncandidate "
+	    "pairs or a tenth of the stored model's",
+	    &opts.d.replace_model),
 	CRM_OPT_LONG("seed", "N", "the random pairs that start EM (1)",
 	    &opts.seed, 0, 4294967295L),
 	CRM_OPT("threshold", OPT_THRESHOLD, "P",

@@ -323,8 +323,9 @@ main(int argc, char **argv)
 	int rc;
 
 	crm_cli_init("crm-intent");
-	parse_opts(
-	    argc, argv, (enum crm_intent_verb)crm_cli_verb(&argc, argv, verbs));
+	parse_opts(argc, argv,
+	    (enum crm_intent_verb)crm_cli_verb(
+		&argc, argv, verbs, "classifying is the default", synopsis));
 	crm_cli_operands(&cmd, 0, &argc, &argv);
 	memset(&run, 0, sizeof(run));
 	st = crm_cli_store(&o.c);

@@ -1,6 +1,6 @@
 /*
  * crm-recommend: the next items for each customer, and the items bought
- * with an item; fit and evaluate the model, from records or from the
+ * with an item; train and evaluate the model, from records or from the
  * store's events.  The pipeline is lib/reco_run.c; this is its options
  * and wiring.
  */
@@ -18,16 +18,16 @@ static const char synopsis[] =
     "usage: crm-recommend [--db FILE] [--from-store] [--item] [--model NAME]\n"
     "                     [--model-file FILE] [--model-version N] [--top N]\n"
     "                     [common options] [file ...]\n"
-    "       crm-recommend fit [--algo ease|knn|als] [--dense-limit N]\n"
+    "       crm-recommend train [--algo ease|knn|als] [--dense-limit N]\n"
     "                     [--event-types TYPE[:W],...] [--from-store]\n"
     "                     [algorithm options] [--weight-field FIELD]\n"
     "                     [common options] [file ...]\n"
     "       crm-recommend eval [--json] [--test-fraction P] [--time-field "
     "FIELD]\n"
-    "                     [--top K] [fit options] [common options] [file "
+    "                     [--top K] [train options] [common options] [file "
     "...]\n";
 
-/* The options of fit and eval, which the verb check names. */
+/* The options of train and eval, which the verb check names. */
 enum {
 	OPT_ALGO = CRM_OPT_OWN,
 	OPT_ALPHA,
@@ -49,7 +49,7 @@ struct opts {
 	struct crm_reco_run_opts ro;
 	struct crm_common c;
 	long top;	      /* ro.top, as crm_getopt stores a long */
-	const char *fit_opt;  /* a fit option given, for the usage check */
+	const char *fit_opt;  /* a train option given, for the usage check */
 	const char *eval_opt; /* an eval-only option given */
 };
 
@@ -57,7 +57,7 @@ static struct opts opts;
 
 static const struct crm_optdef options[] = {
 	CRM_OPT("algo", OPT_ALGO, "ease|knn|als",
-	    "fit: EASE (default), item-kNN or implicit ALS"),
+	    "train: EASE (default), item-kNN or implicit ALS"),
 	CRM_OPT("alpha", OPT_ALPHA, "A", "als: confidence 1 + A * weight (10)"),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store: models, decisions, events ($CRM_DB)"),
@@ -70,7 +70,7 @@ static const struct crm_optdef options[] = {
 	CRM_OPT("factors", OPT_FACTORS, "F",
 	    "als: factors per customer and item (64)"),
 	CRM_OPT_FLAG("from-store", 0,
-	    "fit, eval: the store's events; else the store's\ncustomers "
+	    "train, eval: the store's events; else the store's\ncustomers "
 	    "(items with --item)",
 	    &opts.ro.from_store),
 	CRM_OPT_STR("id-field", "FIELD", "the customer id (customer_id)",
@@ -85,7 +85,7 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_STR("model", "NAME", "the model in the store (recommend)",
 	    &opts.ro.model),
 	CRM_OPT_STR("model-file", "FILE",
-	    "read (write, to fit) the model from FILE", &opts.ro.model_file),
+	    "read (write, to train) the model from FILE", &opts.ro.model_file),
 	CRM_OPT_LONG("model-version", "N",
 	    "use version N of the model in the store", &opts.ro.model_version,
 	    1, 1L << 40),
@@ -103,14 +103,14 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_LONG("top", "N", "items per record, or eval's cut-off K (10)",
 	    &opts.top, 1, 10000),
 	CRM_OPT("weight-field", OPT_WEIGHT_FIELD, "FIELD",
-	    "fit, eval: weight of an interaction (none: 1)"),
+	    "train, eval: weight of an interaction (none: 1)"),
 	CRM_OPTDEF_END,
 };
 
 static const struct crm_cmd cmd = {
 	synopsis,
 	"Append the top items for each customer (or, with --item, the items\n"
-	"that go with each record's item) learned from interactions; fit or\n"
+	"that go with each record's item) learned from interactions; train or\n"
 	"evaluate the model with the verbs.\n",
 	"Exit status: 0 ok, 64 usage, 65 records rejected or no "
 	"interactions,\n66 missing input or model, 69 store schema too new, "
@@ -120,7 +120,7 @@ static const struct crm_cmd cmd = {
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
 
-static const char *const verbs[] = { "fit", "eval", NULL };
+static const char *const verbs[] = { "train", "eval", NULL };
 
 static double
 double_opt(const char *opt, const char *arg, double min, double max)
@@ -145,7 +145,7 @@ usage(const char *msg)
 	crm_usage_error(synopsis, "%s", msg);
 }
 
-/* Take c, a fit or an eval-only option, and remember it for the checks. */
+/* Take c, a train or an eval-only option, and remember it for the checks. */
 static void
 fit_opt(struct opts *o, int c, char *arg)
 {
@@ -232,13 +232,13 @@ parse_opts(int argc, char **argv, enum crm_reco_verb verb, struct opts *o)
 	r->quiet = o->c.quiet;
 	if (verb == CRM_RECO_RECOMMEND && o->fit_opt != NULL)
 		crm_usage_error(
-		    synopsis, "--%s is for fit and eval", o->fit_opt);
+		    synopsis, "--%s is for train and eval", o->fit_opt);
 	if (verb != CRM_RECO_EVAL && o->eval_opt != NULL)
 		crm_usage_error(synopsis, "--%s is for eval", o->eval_opt);
 	if (verb != CRM_RECO_RECOMMEND && r->item_mode)
 		usage("--item is for recommending");
 	if (verb == CRM_RECO_FIT && r->db == NULL && r->model_file == NULL)
-		usage("fit needs --db or --model-file to keep the model");
+		usage("train needs --db or --model-file to keep the model");
 	if (verb == CRM_RECO_FIT)
 		crm_cli_check_output(
 		    synopsis, &o->c, "--model-file", r->model_file, argc, argv);
@@ -297,7 +297,9 @@ main(int argc, char **argv)
 
 	crm_cli_init("crm-recommend");
 	parse_opts(argc, argv,
-	    (enum crm_reco_verb)crm_cli_verb(&argc, argv, verbs), o);
+	    (enum crm_reco_verb)crm_cli_verb(
+		&argc, argv, verbs, "recommending is the default", synopsis),
+	    o);
 	crm_cli_operands(&cmd, o->ro.from_store, &argc, &argv);
 	crm_progress_init(&prog);
 	o->ro.rp.progress = fit_progress;

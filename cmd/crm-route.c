@@ -234,7 +234,8 @@ main(int argc, char **argv)
 	int rc;
 
 	crm_cli_init("crm-route");
-	verb = (enum verb)crm_cli_verb(&argc, argv, verbs);
+	verb = (enum verb)crm_cli_verb(
+	    &argc, argv, verbs, "routing is the default", synopsis);
 	parse_opts(argc, argv, verb, o);
 	crm_cli_operands(&cmd, 0, &argc, &argv);
 	crm_err_clear(&e);

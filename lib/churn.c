@@ -31,6 +31,7 @@ struct crm_churn {
 	struct crm_buf buf, json;
 	struct crm_binmetrics *folds;
 	struct crm_churn_result res;
+	struct crm_model_input in; /* train: what it learned from */
 };
 
 void
@@ -118,6 +119,7 @@ keep_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 		return -1;
 	if (crm_binclf_set_add(c->set, r, y) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	crm_model_input_add(&c->in, r);
 	return 0;
 }
 
@@ -445,7 +447,19 @@ train(struct crm_churn *c, struct crm_err *e)
 	double *prob = NULL;
 	struct crm_jw w;
 	int rc = -1, bad = 0;
+	size_t pos = 0;
 
+	/* nothing to learn from: nothing done, the store as it was */
+	for (i = 0; i < n; i++)
+		pos += y[i] == 1;
+	if (n == 0)
+		return crm_err_set(
+		    e, EX_NOINPUT, "no model saved: no records to learn from");
+	if (pos == 0 || pos == n)
+		return crm_err_set(e, EX_NOINPUT,
+		    "no model saved: the label has one value only (%s for all "
+		    "%zu records)",
+		    pos ? "yes" : "no", n);
 	if ((c->m = crm_binclf_fit(c->set, 0, 0, &o->bp, e)) == NULL)
 		return -1;
 	t = crm_binclf_tab(c->m);
@@ -497,7 +511,7 @@ train(struct crm_churn *c, struct crm_err *e)
 		    -1)
 			goto out;
 	} else if (crm_model_put(c->st, o->model, "churn", params.p, metrics.p,
-		       blob.p, blob.len, &c->res.version, e) == -1)
+		       blob.p, blob.len, &c->in, &c->res.version, e) == -1)
 		goto out;
 	rc = 0;
 	goto out;
@@ -526,10 +540,8 @@ load_model(struct crm_churn *c, struct crm_err *e)
 		 o->model_version, "churn", &blob, &version, e)) == -1)
 		goto fail;
 	if (!found) {
-		crm_err_set(e, EX_NOINPUT,
-		    "no model '%s'%s%s: train one with 'crm-churn train'",
-		    o->model, c->st ? " in " : "",
-		    c->st ? crm_store_path(c->st) : "");
+		crm_model_missing(c->st, o->model, "churn", NULL,
+		    "train one with 'crm-churn train'", e);
 		goto fail;
 	}
 	if ((c->m = crm_binclf_load(blob.p, blob.len, e)) == NULL) {
@@ -565,6 +577,7 @@ crm_churn_new(
 	}
 	c->o = o;
 	c->st = s;
+	crm_model_input_init(&c->in);
 	crm_buf_init(&c->buf);
 	crm_buf_init(&c->json);
 	if (o->verb == CRM_CHURN_SCORE ||
@@ -692,6 +705,7 @@ crm_churn_free(struct crm_churn *c)
 	crm_err_clear(&e);
 	crm_audit_close(c->audit, &e); /* an error was reported or moot */
 	crm_binclf_set_free(c->set);
+	crm_model_input_release(&c->in);
 	crm_binclf_free(c->m);
 	free(c->prob);
 	free(c->y);

@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "filter.h"
 #include "store.h"
+#include "suggest.h"
 
 static const char *progname = "crm";
 
@@ -227,18 +228,80 @@ crm_opt_long(
 	return v;
 }
 
-int
-crm_cli_verb(int *argc, char **argv, const char *const *verbs)
+/* The alias of each verb that has one: the other tools' word for it. */
+static const char *const verb_alias[][2] = { { "fit", "train" } };
+
+/* The index of verb v in verbs, or -1. */
+static int
+verb_index(const char *const *verbs, const char *v)
 {
+	int i;
+
+	for (i = 0; verbs[i] != NULL; i++)
+		if (strcmp(verbs[i], v) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * Whether a first operand that is no verb was meant as one: a word (no
+ * '/' or '.', not an option or "-") naming no file.
+ */
+static int
+word_not_file(const char *a)
+{
+	struct stat st;
+
+	if (*a == '\0' || *a == '-' || strpbrk(a, "/.") != NULL)
+		return 0;
+	return stat(a, &st) == -1 && errno == ENOENT;
+}
+
+int
+crm_cli_verb(int *argc, char **argv, const char *const *verbs, const char *dflt,
+    const char *synopsis)
+{
+	const char *cand[16], *alias_of[8];
+	char hint[64], list[256];
+	size_t a, n, nv, off = 0;
+	long near;
 	int i, v;
 
 	if (*argc < 2)
 		return 0;
-	for (v = 0; verbs[v] != NULL; v++)
-		if (strcmp(argv[1], verbs[v]) == 0)
-			break;
-	if (verbs[v] == NULL)
-		return 0;
+	v = verb_index(verbs, argv[1]);
+	for (a = 0; v < 0 && a < sizeof(verb_alias) / sizeof(verb_alias[0]);
+	     a++)
+		if (strcmp(argv[1], verb_alias[a][0]) == 0)
+			v = verb_index(verbs, verb_alias[a][1]);
+	if (v < 0) {
+		if (!word_not_file(argv[1]))
+			return 0;
+		for (n = 0; verbs[n] != NULL && n < 8; n++) {
+			cand[n] = verbs[n];
+			off += (size_t)snprintf(list + off,
+			    off < sizeof(list) ? sizeof(list) - off : 0, "%s%s",
+			    n > 0 ? ", " : "", verbs[n]);
+		}
+		nv = n;
+		/* an alias is suggested as the verb it stands for */
+		for (a = 0; a < sizeof(verb_alias) / sizeof(verb_alias[0]); a++)
+			if (verb_index(verbs, verb_alias[a][1]) >= 0) {
+				alias_of[n - nv] = verb_alias[a][1];
+				cand[n++] = verb_alias[a][0];
+			}
+		near = crm_suggest(argv[1], strlen(argv[1]), cand, NULL, n);
+		if (near >= (long)nv)
+			near = verb_index(verbs, alias_of[near - (long)nv]);
+		if (near >= 0)
+			crm_usage_error(synopsis, "no verb or file '%s'%s",
+			    argv[1],
+			    crm_suggest_hint(hint, sizeof(hint), near,
+				verbs[near], strlen(verbs[near])));
+		crm_usage_error(synopsis,
+		    "no verb or file '%s' (verbs: %s; %s)", argv[1], list,
+		    dflt);
+	}
 	for (i = 1; i < *argc; i++) /* argv[*argc] is NULL and moves too */
 		argv[i] = argv[i + 1];
 	(*argc)--;

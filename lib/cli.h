@@ -51,12 +51,18 @@ void crm_bad_option(const char *synopsis, int c, char *const *argv)
 void crm_print_version(void);
 
 /*
- * Verbs: when argv[1] is one of the NULL-terminated verbs, remove it
- * from argv (so getopt sees the options as usual; *argc drops by one) and
+ * Verbs: when argv[1] is one of the NULL-terminated verbs, or an alias
+ * of one ("fit" for "train", the word some tools used), remove it from
+ * argv (so getopt sees the options as usual; *argc drops by one) and
  * return its index plus one; else return 0.  A file named like a verb is
- * given as ./train.
+ * given as ./train.  A first operand that is no verb, looks like one (a
+ * word: no '/' or '.') and names no file is a usage error (with synopsis,
+ * then exit(EX_USAGE)): "no verb or file 'X'; did you mean 'V'?" for a
+ * near verb, else "no verb or file 'X' (verbs: A, B; DFLT)", dflt saying
+ * what the tool does with no verb ("scoring is the default").
  */
-int crm_cli_verb(int *argc, char **argv, const char *const *verbs);
+int crm_cli_verb(int *argc, char **argv, const char *const *verbs,
+    const char *dflt, const char *synopsis);
 
 /* Append arg to the list of a repeatable option; exits when out of memory. */
 void crm_opt_push(const char ***list, size_t *n, const char *arg);

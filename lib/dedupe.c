@@ -99,6 +99,14 @@ crm_dedupe_opts_check(const struct crm_dedupe_opts *o, struct crm_err *e)
 	if ((o->time_field != NULL || o->frequent) && !o->merge)
 		return crm_dd_fail(
 		    e, EX_USAGE, "--prefer and --time-field are for --merge");
+	if (o->model_version != 0 && !o->incremental)
+		return crm_dd_fail(
+		    e, EX_USAGE, "--model-version is for --incremental");
+	if (o->replace_model &&
+	    (o->incremental || o->link != NULL || o->labels != NULL))
+		return crm_dd_fail(e, EX_USAGE,
+		    "--replace-model is for runs that fit a model (not "
+		    "--incremental, --link or --train-labels)");
 	if (o->incremental &&
 	    (o->labels != NULL || o->nfields > 0 || o->nblocks > 0))
 		return crm_dd_fail(e, EX_USAGE,

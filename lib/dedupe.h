@@ -27,6 +27,19 @@
 #include "rec.h"
 #include "store.h"
 
+/*
+ * The fewest candidate pairs a model is saved from over a stored one.
+ * EM estimates m and u for every field and level (up to 10 fields of 3
+ * or 4 levels, and a match share per blocking rule); from fewer than 100
+ * pairs, of which a handful are matches, those estimates are noise: a
+ * model from a 5-record daily batch with 0 pairs keeps its priors and
+ * scores an exact match on any one field near 1.  A run with fewer pairs
+ * than this, and fewer than the stored model's, or with under a tenth of
+ * the stored model's pairs, keeps and uses the stored model instead
+ * (unless replace_model).
+ */
+#define CRM_DEDUPE_MIN_PAIRS 100
+
 struct crm_dedupe_opts {
 	const char *id_field;	/* the record key ("customer_id") */
 	const char *input_name; /* the input in messages ("input") */
@@ -49,9 +62,11 @@ struct crm_dedupe_opts {
 	int threads;
 	double threshold; /* link pairs with a probability >= this */
 	unsigned long seed;
-	int incremental; /* match against the store's clusters and model */
-	int merge;	 /* one golden record per cluster */
-	int frequent;	 /* --merge: the most frequent value wins, not the
+	int incremental;    /* match against the store's clusters and model */
+	long model_version; /* --incremental: the model's (0: the newest) */
+	int replace_model;  /* save the model fitted even from too little */
+	int merge;	    /* one golden record per cluster */
+	int frequent;	    /* --merge: the most frequent value wins, not the
 			    most recent */
 	int verbose, quiet;
 	struct crm_store *store; /* borrowed, or NULL */

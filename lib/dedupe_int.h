@@ -56,6 +56,7 @@ struct crm_dedupe {
 	struct crm_fs fs;
 	int have_fs;
 	long version; /* the model's in the store */
+	int kept;     /* the store's model was kept: not saved over */
 	/* the result, by linkset index */
 	struct crm_dd_str *cid; /* cluster id */
 	double *score;		/* best link, NAN if none */

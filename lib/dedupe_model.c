@@ -33,8 +33,8 @@ crm_dd_load_model(struct crm_dedupe *d, struct crm_err *e)
 
 	crm_err_clear(e);
 	crm_buf_init(&blob);
-	found = crm_model_get(
-	    d->o.store, "dedupe", 0, "fellegi-sunter", &blob, &d->version, e);
+	found = crm_model_find(d->o.store, NULL, "dedupe", d->o.model_version,
+	    "fellegi-sunter", &blob, &d->version, e);
 	if (found == -1)
 		rc = crm_dd_fail(e, e->code, "%s", e->msg);
 	else if (found == 0)
@@ -87,6 +87,102 @@ print_model(const struct crm_dedupe *d, struct crm_err *e)
 	return 0;
 }
 
+/* Whether rules a and b (of fields named alike) are one rule. */
+static int
+same_rule(const struct crm_block_rule *a, const struct crm_block_rule *b)
+{
+	size_t k;
+
+	if (a->nkeys != b->nkeys)
+		return 0;
+	for (k = 0; k < a->nkeys; k++)
+		if (a->key[k].field != b->key[k].field ||
+		    a->key[k].part != b->key[k].part ||
+		    a->key[k].soundex != b->key[k].soundex)
+			return 0;
+	return 1;
+}
+
+/* Whether fs compares this run's fields the same way, by its rules. */
+static int
+fits_run(const struct crm_dedupe *d, const struct crm_fs *fs)
+{
+	size_t f;
+
+	if (fs->nf != d->nf || fs->nrules != d->nrules)
+		return 0;
+	for (f = 0; f < d->nf; f++)
+		if (strcmp(fs->name[f], d->names[f]) != 0 ||
+		    fs->cmp[f] != d->cmp[f])
+			return 0;
+	for (f = 0; f < d->nrules; f++)
+		if (!same_rule(&fs->rule[f], &d->rules[f]))
+			return 0;
+	return 1;
+}
+
+/*
+ * Before EM: when the store has a model and this run has too few pairs
+ * to replace it (CRM_DEDUPE_MIN_PAIRS), keep it, and use it when it
+ * compares this run's fields by this run's rules; one line on stderr
+ * says which.  0, or -1 with e filled.
+ */
+static int
+keep_stored(struct crm_dedupe *d, struct crm_err *e)
+{
+	const struct crm_dedupe_opts *o = &d->o;
+	unsigned long long n = d->npairs;
+	struct crm_model_info info;
+	struct crm_buf blob;
+	struct crm_fs fs;
+	const char *own = "but fitted this run's own, as it does not load";
+	char why[96], pairs[32];
+	long version;
+	int found;
+
+	if (o->store == NULL || o->replace_model || o->link != NULL ||
+	    o->incremental)
+		return 0;
+	if ((found = crm_model_info(
+		 o->store, "dedupe", 0, "fellegi-sunter", &info, e)) != 1)
+		return found;
+	if (n < CRM_DEDUPE_MIN_PAIRS &&
+	    (info.pairs < 0 || n < (unsigned long long)info.pairs))
+		snprintf(
+		    why, sizeof(why), "fewer than %d", CRM_DEDUPE_MIN_PAIRS);
+	else if (info.pairs >= 0 && n * 10 < (unsigned long long)info.pairs)
+		snprintf(why, sizeof(why), "under a tenth of those");
+	else
+		return 0;
+	d->kept = 1;
+	crm_buf_init(&blob);
+	found = crm_model_get(o->store, "dedupe", info.version,
+	    "fellegi-sunter", &blob, &version, e);
+	if (found == 1 && crm_fs_load(&fs, blob.p, blob.len, e) == 0) {
+		if (fits_run(d, &fs)) {
+			d->fs = fs;
+			d->have_fs = 1;
+			d->version = version;
+		} else {
+			crm_fs_release(&fs);
+			own = "but fitted this run's own, as its fields differ";
+		}
+	}
+	crm_buf_release(&blob);
+	if (found == -1)
+		return -1;
+	crm_err_clear(e); /* a model that does not load is not used */
+	if (o->quiet)
+		return 0;
+	snprintf(
+	    pairs, sizeof(pairs), info.pairs >= 0 ? "%lld" : "?", info.pairs);
+	crm_warnx("kept the store's dedupe model version %ld (fitted on %s "
+		  "candidate pairs) %s: this run has %llu, %s "
+		  "(--replace-model replaces it)",
+	    info.version, pairs, d->have_fs ? "and used it" : own, n, why);
+	return 0;
+}
+
 /* The probability of each pattern: from labels, the store or EM. */
 int
 crm_dd_score(struct crm_dedupe *d, struct crm_err *e)
@@ -97,6 +193,8 @@ crm_dd_score(struct crm_dedupe *d, struct crm_err *e)
 		return crm_dd_oom(e);
 	if (d->o.labels != NULL)
 		return crm_dd_train_labels(d, e);
+	if (!d->have_fs && keep_stored(d, e) == -1)
+		return -1;
 	if (!d->have_fs) {
 		if (crm_fs_init(&d->fs, d->names, d->cmp, d->nf) == -1)
 			return crm_dd_oom(e);
@@ -339,10 +437,15 @@ static int
 save_model(struct crm_dedupe *d, struct crm_err *e)
 {
 	struct crm_buf blob, params, metrics;
+	struct crm_model_input in;
 	struct crm_jw pw, mw;
 	char text[256];
 	size_t f;
 	int rc = 0;
+
+	crm_model_input_init(&in);
+	for (f = 0; f < d->in.n; f++)
+		crm_model_input_add(&in, d->in.r[f]);
 
 	crm_buf_init(&blob);
 	crm_buf_init(&params);
@@ -389,8 +492,9 @@ save_model(struct crm_dedupe *d, struct crm_err *e)
 	    crm_fs_save(&d->fs, &blob) == -1)
 		rc = crm_dd_oom(e);
 	else if (crm_model_put(d->o.store, "dedupe", "fellegi-sunter", params.p,
-		     metrics.p, blob.p, blob.len, &d->version, e) == -1)
+		     metrics.p, blob.p, blob.len, &in, &d->version, e) == -1)
 		rc = -1;
+	crm_model_input_release(&in);
 	crm_buf_release(&blob);
 	crm_buf_release(&params);
 	crm_buf_release(&metrics);
@@ -460,7 +564,7 @@ crm_dd_store(struct crm_dedupe *d, struct crm_err *e)
 	const struct crm_dedupe_opts *o = &d->o;
 
 	if (!o->incremental && o->link == NULL && o->labels == NULL &&
-	    save_model(d, e) == -1)
+	    !d->kept && save_model(d, e) == -1)
 		return -1;
 	if (o->link == NULL && store_clusters(d, e) == -1)
 		return -1;

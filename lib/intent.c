@@ -32,6 +32,10 @@ struct crm_intent {
 	struct crm_store *st;	  /* borrowed */
 	struct crm_textclf *m;
 	long version; /* of the model in the store; 0 for built-in or file */
+	struct crm_model_input in; /* train: what it learned from */
+	struct crm_buf label1;	   /* train: the first example's label */
+	size_t examples;	   /* train: how many */
+	int labels2;		   /* train: another label was seen */
 	struct crm_audit *audit;
 	struct crm_textclf_set *set;
 	struct label *labels;
@@ -377,6 +381,13 @@ add_example(struct crm_intent *it, const char *text, size_t len,
 	    -1)
 		return text_error(why, it->o.text_field, e);
 	it->empty += rc == 0;
+	if (it->examples++ == 0) {
+		if (crm_buf_add(&it->label1, label, llen) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	} else if (llen != it->label1.len ||
+		   memcmp(label, it->label1.p, llen) != 0) {
+		it->labels2 = 1;
+	}
 	return 0;
 }
 
@@ -395,7 +406,10 @@ train_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 		label = l->label;
 		llen = l->llen;
 	}
-	return add_example(it, text, len, label, llen, e);
+	if (add_example(it, text, len, label, llen, e) == -1)
+		return -1;
+	crm_model_input_add(&it->in, r);
+	return 0;
 }
 
 /* The model's parameters and training figures as JSON; 0 or -1. */
@@ -506,6 +520,16 @@ train_finish(struct crm_intent *it, struct crm_err *e)
 		}
 		added++;
 	}
+	/* nothing to learn from: nothing done, the store as it was */
+	if (it->examples == 0)
+		return crm_err_set(
+		    e, EX_NOINPUT, "no model saved: no texts to learn from");
+	if (!it->labels2)
+		return crm_err_set(e, EX_NOINPUT,
+		    "no model saved: the label has one value only ('%.*s' for "
+		    "all %zu texts)",
+		    (int)(it->label1.len > 40 ? 40 : it->label1.len),
+		    it->label1.p, it->examples);
 	if ((it->m = crm_textclf_train(it->set, &it->o.tp, e)) == NULL)
 		return -1;
 	crm_buf_init(&blob);
@@ -526,7 +550,7 @@ train_finish(struct crm_intent *it, struct crm_err *e)
 		    "the model");
 		goto out;
 	} else if (crm_model_put(it->st, it->o.model, "text", params.p,
-		       metrics.p, blob.p, blob.len, &version, e) == -1)
+		       metrics.p, blob.p, blob.len, &it->in, &version, e) == -1)
 		goto out;
 	t->version = version;
 	t->texts = crm_textclf_set_size(it->set);
@@ -770,11 +794,13 @@ load_model(struct crm_intent *it, struct crm_err *e)
 		found = 1;
 	}
 	if (!found) {
-		crm_err_set(e, EX_NOINPUT,
-		    "no model '%s'%s%s: train one with 'crm-intent train "
-		    "--model %s'",
-		    o->model, it->st ? " in " : "",
-		    it->st ? crm_store_path(it->st) : "", o->model);
+		static const char *const builtin[] = { "intent", "sentiment",
+			NULL };
+		char hint[300];
+
+		snprintf(hint, sizeof(hint),
+		    "train one with 'crm-intent train --model %s'", o->model);
+		crm_model_missing(it->st, o->model, "text", builtin, hint, e);
 		goto out;
 	}
 	if ((it->m = crm_textclf_load(blob.p, blob.len, e)) == NULL) {
@@ -811,6 +837,8 @@ crm_intent_new(
 		return NULL;
 	}
 	it->o = *o;
+	crm_model_input_init(&it->in);
+	crm_buf_init(&it->label1);
 	if (it->o.label_field == NULL)
 		it->o.label_field = it->o.model;
 	if (it->o.field == NULL)
@@ -910,6 +938,8 @@ crm_intent_free(struct crm_intent *it)
 
 	if (it == NULL)
 		return;
+	crm_model_input_release(&it->in);
+	crm_buf_release(&it->label1);
 	if (it->audit != NULL) {
 		struct crm_err e;
 

@@ -9,9 +9,11 @@
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include "model.h"
 #include "outfile.h"
+#include "suggest.h"
 
 static int too_big(
     const char *, const char *, unsigned long long, struct crm_err *);
@@ -33,11 +35,93 @@ crm_model_now(char buf[21])
  */
 #define CHUNK (1 << 20)
 
+void
+crm_model_input_init(struct crm_model_input *in)
+{
+	in->rows = 0;
+	if ((in->h = XXH3_createState()) != NULL)
+		XXH3_64bits_reset(in->h);
+}
+
+/* n as 8 little-endian bytes into the hash, then n bytes of p. */
+static void
+hash_part(XXH3_state_t *h, const void *p, size_t n)
+{
+	unsigned char le[8];
+	int i;
+
+	for (i = 0; i < 8; i++)
+		le[i] = (unsigned char)((uint64_t)n >> (8 * i));
+	XXH3_64bits_update(h, le, sizeof(le));
+	if (n > 0)
+		XXH3_64bits_update(h, p, n);
+}
+
+void
+crm_model_input_add(struct crm_model_input *in, const struct crm_rec *r)
+{
+	size_t i, n = crm_rec_count(r), len;
+	const char *p;
+	unsigned char type;
+
+	in->rows++;
+	if (in->h == NULL)
+		return;
+	hash_part(in->h, NULL, n);
+	for (i = 0; i < n; i++) {
+		p = crm_rec_name(r, i, &len);
+		hash_part(in->h, p, len);
+		type = (unsigned char)crm_rec_type(r, i);
+		hash_part(in->h, &type, 1);
+		p = crm_rec_value(r, i, &len);
+		hash_part(in->h, p, len);
+	}
+}
+
+void
+crm_model_input_add_strs(struct crm_model_input *in, size_t n,
+    const char *const *names, const char *const *values)
+{
+	unsigned char type = (unsigned char)CRM_STRING;
+	size_t i;
+
+	in->rows++;
+	if (in->h == NULL)
+		return;
+	hash_part(in->h, NULL, n);
+	for (i = 0; i < n; i++) {
+		hash_part(in->h, names[i], strlen(names[i]));
+		hash_part(in->h, &type, 1);
+		hash_part(in->h, values[i], values[i] ? strlen(values[i]) : 0);
+	}
+}
+
+int
+crm_model_input_hex(const struct crm_model_input *in, char buf[17])
+{
+	if (in == NULL || in->h == NULL) {
+		buf[0] = '\0';
+		return -1;
+	}
+	snprintf(
+	    buf, 17, "%016llx", (unsigned long long)XXH3_64bits_digest(in->h));
+	return 0;
+}
+
+void
+crm_model_input_release(struct crm_model_input *in)
+{
+	XXH3_freeState(in->h);
+	in->h = NULL;
+}
+
 int
 crm_model_put(struct crm_store *s, const char *name, const char *kind,
     const char *params, const char *metrics, const void *blob, size_t len,
-    long *version, struct crm_err *e)
+    const struct crm_model_input *in, long *version, struct crm_err *e)
 {
+	char fp[17];
+
 	sqlite3 *db = crm_store_db(s);
 	sqlite3_stmt *st = NULL;
 	sqlite3_blob *b = NULL;
@@ -61,7 +145,8 @@ crm_model_put(struct crm_store *s, const char *name, const char *kind,
 	sqlite3_finalize(st);
 	if (sqlite3_prepare_v2(db,
 		"INSERT INTO models(name, version, kind, created, params, "
-		"metrics, blob) VALUES (?1, ?2, ?3, ?4, ?5, ?6, zeroblob(?7))",
+		"metrics, blob, rows, fingerprint) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, zeroblob(?7), ?8, ?9)",
 		-1, &st, NULL) != SQLITE_OK)
 		goto fail;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
@@ -71,6 +156,10 @@ crm_model_put(struct crm_store *s, const char *name, const char *kind,
 	sqlite3_bind_text(st, 5, params, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 6, metrics, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)len);
+	if (in != NULL)
+		sqlite3_bind_int64(st, 8, (sqlite3_int64)in->rows);
+	if (crm_model_input_hex(in, fp) == 0)
+		sqlite3_bind_text(st, 9, fp, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		goto fail;
 	rowid = sqlite3_last_insert_rowid(db);
@@ -270,4 +359,95 @@ crm_model_find(struct crm_store *s, const char *file, const char *name,
 		return crm_err_set(e, EX_NOINPUT,
 		    "no version %ld of model '%s' in the store", version, name);
 	return found;
+}
+
+int
+crm_model_missing(struct crm_store *s, const char *name, const char *kind,
+    const char *const *builtin, const char *hint, struct crm_err *e)
+{
+	const char **cand = NULL, **p;
+	sqlite3_stmt *st = NULL;
+	size_t n = 0, nb, i;
+	char near[300];
+	long k;
+
+	for (i = 0; builtin != NULL && builtin[i] != NULL; i++)
+		if ((p = crm_reallocarray(cand, n + 1, sizeof(*p))) != NULL) {
+			cand = p;
+			cand[n++] = builtin[i];
+		}
+	nb = n;
+	/* the store's names of that kind; on any failure, fewer hints */
+	if (s != NULL && sqlite3_prepare_v2(crm_store_db(s),
+			     "SELECT DISTINCT name FROM models WHERE kind = ?1 "
+			     "ORDER BY name",
+			     -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char *c =
+			    strdup((const char *)sqlite3_column_text(st, 0));
+
+			if (c == NULL || (p = crm_reallocarray(cand, n + 1,
+					      sizeof(*p))) == NULL) {
+				free(c);
+				break;
+			}
+			cand = p;
+			cand[n++] = c;
+		}
+	}
+	sqlite3_finalize(st);
+	k = crm_suggest(name, strlen(name), cand, NULL, n);
+	if (k >= 0)
+		crm_err_set(e, EX_NOINPUT, "no model '%s'%s%s", name,
+		    s != NULL ? " in the store" : "",
+		    crm_suggest_hint(
+			near, sizeof(near), k, cand[k], strlen(cand[k])));
+	else
+		crm_err_set(e, EX_NOINPUT, "no model '%s'%s%s: %s", name,
+		    s != NULL ? " in " : "", s != NULL ? crm_store_path(s) : "",
+		    hint);
+	for (i = nb; i < n; i++)
+		free((void *)cand[i]);
+	free(cand);
+	return -1;
+}
+
+int
+crm_model_info(struct crm_store *s, const char *name, long version,
+    const char *kind, struct crm_model_info *info, struct crm_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	const char *t;
+	int rc;
+
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		"SELECT version, coalesce(rows, -1), "
+		"coalesce(json_extract(metrics, '$.pairs'), -1), created, "
+		"coalesce(fingerprint, '') FROM models "
+		"WHERE name = ?1 AND kind = ?2 AND (?3 = 0 OR version = ?3) "
+		"ORDER BY version DESC LIMIT 1",
+		-1, &st, NULL) != SQLITE_OK)
+		return crm_store_fail(s, e, "cannot read models");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		info->version = (long)sqlite3_column_int64(st, 0);
+		info->rows = sqlite3_column_int64(st, 1);
+		info->pairs = sqlite3_column_int64(st, 2);
+		t = (const char *)sqlite3_column_text(st, 3);
+		snprintf(info->created, sizeof(info->created), "%s",
+		    t != NULL ? t : "");
+		t = (const char *)sqlite3_column_text(st, 4);
+		snprintf(info->fingerprint, sizeof(info->fingerprint), "%s",
+		    t != NULL ? t : "");
+	} else if (rc != SQLITE_DONE) {
+		crm_store_fail(s, e, "cannot read models");
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
 }

@@ -9,19 +9,65 @@
 #define CRM_MODEL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "err.h"
+#include "rec.h"
 #include "store.h"
 
 /*
+ * What a model was trained on, kept with it in the models table: the
+ * records (rows) and their fingerprint, the xxh3-64 of the records as
+ * the tool read them (after --map and the reader, before the tool's own
+ * use of them), each record hashed as its field count, then per field
+ * its name, type and value, each length a 64-bit little-endian number
+ * before its bytes.  The same records in the same order give the same
+ * fingerprint whatever file, pipe or store they came from; a record
+ * changed, added, dropped or moved gives another.
+ */
+struct crm_model_input {
+	unsigned long long rows;
+	void *h; /* the XXH3 state; NULL when out of memory: no fingerprint */
+};
+
+void crm_model_input_init(struct crm_model_input *in);
+void crm_model_input_add(struct crm_model_input *in, const struct crm_rec *r);
+/*
+ * The same for a record of the store that is no struct crm_rec: n fields
+ * of the given names and string values (NULL: an empty string).
+ */
+void crm_model_input_add_strs(struct crm_model_input *in, size_t n,
+    const char *const *names, const char *const *values);
+/* The fingerprint as 16 lower-case hex digits into buf; 0, or -1 if none. */
+int crm_model_input_hex(const struct crm_model_input *in, char buf[17]);
+void crm_model_input_release(struct crm_model_input *in);
+
+/*
  * Store blob as the next version of name (kind says what reads it, e.g.
- * "text"; params and metrics are JSON text or NULL).  Sets *version.
+ * "text"; params and metrics are JSON text or NULL), with what it was
+ * trained on (in; NULL: not known, the columns NULL).  Sets *version.
  * Returns 0, or -1 with e filled.
  */
 int crm_model_put(struct crm_store *s, const char *name, const char *kind,
     const char *params, const char *metrics, const void *blob, size_t len,
-    long *version, struct crm_err *e);
+    const struct crm_model_input *in, long *version, struct crm_err *e);
+
+/* What the models table says of a stored version (crm_model_info()). */
+struct crm_model_info {
+	long version;
+	long long rows;	 /* -1: not recorded */
+	long long pairs; /* metrics' "pairs" (dedupe); -1: none */
+	char created[32];
+	char fingerprint[17]; /* "" when not recorded */
+};
+
+/*
+ * The row of name's version (0: the newest) of kind: 1 with *info
+ * filled, 0 when there is none, or -1 with e filled.
+ */
+int crm_model_info(struct crm_store *s, const char *name, long version,
+    const char *kind, struct crm_model_info *info, struct crm_err *e);
 
 /*
  * Append the blob of name's version (0: the newest) to out and set
@@ -43,6 +89,16 @@ int crm_model_get(struct crm_store *s, const char *name, long version,
 int crm_model_find(struct crm_store *s, const char *file, const char *name,
     long version, const char *kind, struct crm_buf *out, long *version_out,
     struct crm_err *e);
+
+/*
+ * Fill e (EX_NOINPUT) for the model name that was not found; returns -1.
+ * "no model 'NAME' in the store; did you mean 'X'?" when X, one of the
+ * NULL-terminated builtin names (or NULL) or of the store's models of
+ * kind, is near NAME (suggest.h); else "no model 'NAME' in DB: HINT" (no
+ * " in DB" without a store), hint saying how to make one.
+ */
+int crm_model_missing(struct crm_store *s, const char *name, const char *kind,
+    const char *const *builtin, const char *hint, struct crm_err *e);
 
 /* Write len bytes to path, replacing it whole; 0, or -1 (EX_CANTCREAT). */
 int crm_model_write_file(

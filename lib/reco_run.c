@@ -32,6 +32,7 @@ struct crm_reco_run {
 	int summarized;		    /* the read summary was noted */
 	unsigned long long popular; /* records given the popular items */
 	unsigned long long noitem;  /* fit, eval: records without an item */
+	struct crm_model_input in;  /* fit: what it learned from */
 };
 
 void
@@ -192,6 +193,7 @@ add_record(void *arg, struct crm_rec *rec, int *drop, struct crm_err *e)
 			return crm_err_set(e, EX_DATAERR, "time '%.*s': %s",
 			    (int)(vlen > 40 ? 40 : vlen), v, why);
 	}
+	crm_model_input_add(&r->in, rec);
 	if (rc == 0 || w == 0) { /* a customer with nothing to learn from */
 		r->noitem++;
 		return 0;
@@ -219,10 +221,15 @@ type_weight(const struct crm_reco_run_opts *o, const char *type)
 static int
 add_event(void *arg, const struct crm_event *ev, struct crm_err *e)
 {
+	static const char *const names[] = { "customer_id", "time", "type",
+		"item" };
+	const char *values[] = { ev->customer_id, ev->time, ev->type,
+		ev->item };
 	struct crm_reco_run *r = arg;
 	const char *why;
 	double w, t;
 
+	crm_model_input_add_strs(&r->in, 4, names, values);
 	if ((w = type_weight(r->o, ev->type)) == 0)
 		return 0;
 	if (crm_norm_seconds(ev->time, strlen(ev->time), &t, &why) == -1)
@@ -373,9 +380,8 @@ load_model(struct crm_reco_run *r, struct crm_err *e)
 		 o->model_version, "recommend", &blob, &r->version, e)) == -1)
 		return -1;
 	if (!found)
-		return crm_err_set(e, EX_NOINPUT,
-		    "no model '%s'%s%s: fit one with 'crm-recommend fit'",
-		    o->model, r->st ? " in " : "", r->st ? o->db : "");
+		return crm_model_missing(r->st, o->model, "recommend", NULL,
+		    "train one with 'crm-recommend train'", e);
 	if ((r->m = crm_reco_load(&blob, e)) == NULL) {
 		char msg[sizeof(e->msg)];
 
@@ -398,6 +404,7 @@ crm_reco_run_new(
 	}
 	r->o = o;
 	r->st = st;
+	crm_model_input_init(&r->in);
 	crm_buf_init(&r->json);
 	crm_buf_init(&r->why);
 	crm_buf_init(&r->text);
@@ -555,7 +562,7 @@ fit_finish(struct crm_reco_run *r, struct crm_err *e)
 		if (crm_model_write_file(o->model_file, blob, len, e) == -1)
 			goto out;
 	} else if (crm_model_put(r->st, o->model, "recommend", params.p,
-		       metrics.p, blob, len, &version, e) == -1)
+		       metrics.p, blob, len, &r->in, &version, e) == -1)
 		goto out;
 	if (!o->quiet && version > 0)
 		note(r,
@@ -761,6 +768,7 @@ crm_reco_run_free(struct crm_reco_run *r)
 	crm_audit_close(r->audit, &(struct crm_err){ 0 });
 	crm_reco_free(r->m);
 	crm_reco_data_free(r->data);
+	crm_model_input_release(&r->in);
 	free(r->hits);
 	crm_buf_release(&r->json);
 	crm_buf_release(&r->why);

@@ -103,6 +103,9 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	");"
 	"CREATE INDEX tickets_status ON tickets(status, priority, sla_due);"
 	"CREATE INDEX tickets_assignee ON tickets(assignee, status);",
+	/* 2 -> 3: what each model was trained on (model.h). */
+	"ALTER TABLE models ADD COLUMN rows INTEGER;"
+	"ALTER TABLE models ADD COLUMN fingerprint TEXT;",
 };
 
 static const char *const reserved[] = {

@@ -14,8 +14,8 @@
 #   knn          numpy: item-kNN, cosine similarity, all neighbours
 #   ease         numpy: EASE with lambda = 500 (np.linalg.inv, float64)
 #   crmkit       crm-recommend with its defaults (EASE, lambda 500)
-#   crmkit-knn   crm-recommend fit --algo knn (for reference)
-#   crmkit-als   crm-recommend fit --algo als (for reference)
+#   crmkit-knn   crm-recommend train --algo knn (for reference)
+#   crmkit-als   crm-recommend train --algo als (for reference)
 # crm-recommend is build/bin/crm-recommend (built by make;
 # CRM_RECOMMEND=path runs another binary instead).
 #
@@ -23,7 +23,7 @@
 # coverage, all computed by one evaluator from each tool's top-10 lists
 # (bench-recommend-peers.py report); fit seconds (numpy: from the parsed
 # train rows to the model; crmkit: the wall time of the whole
-# `crm-recommend fit` command, reading the CSV and writing the model
+# `crm-recommend train` command, reading the CSV and writing the model
 # included); peak RSS of the process that fits, by GNU time.  crm-recommend
 # eval is also run on ratings.csv (its own split and metrics), and its
 # figures are checked against the evaluator's on crmkit's lists; when

@@ -76,7 +76,7 @@ step sqlite3 -header -column "$db" \
 cd "$top/testdata/recommend"
 step crm-ingest -q --db "$db" shop-customers.jsonl >/dev/null
 step crm-ingest -q --db "$db" --kind events shop-events.jsonl >/dev/null
-step crm-recommend fit --db "$db" --from-store --event-types order,view:0.5
+step crm-recommend train --db "$db" --from-store --event-types order,view:0.5
 crm-recommend -q --db "$db" --from-store --top 2 >"$work/next.jsonl"
 step grep -E '"customer_id":"S[1-7]"' "$work/next.jsonl"
 printf 'item\ntea\nnovel\n' >"$work/items.csv"

@@ -20,7 +20,7 @@ cp "$TOP/testdata/intent/intents.train.jsonl" intents.jsonl
 cp "$TOP/testdata/recommend/two-groups.csv" ratings.csv
 
 for t in "crm-churn train --label-field Churn train.csv" \
-    "crm-intent train intents.jsonl" "crm-recommend fit ratings.csv"; do
+    "crm-intent train intents.jsonl" "crm-recommend train ratings.csv"; do
 	tool=${t%% *}
 	input=${t##* }
 	got=$(status $t --db crm.db --model-file crm.db)

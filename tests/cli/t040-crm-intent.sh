@@ -121,7 +121,7 @@ t_run no-model-file 66 -- crm-intent --model-file nothere.model \
 printf 'CRMTEXT1 not really' >broken.model
 t_run broken-model 65 -- crm-intent --model-file broken.model \
     in/messages.jsonl
-t_run one-label 65 -- crm-intent train -q --model-file x.model \
+t_run one-label 66 -- crm-intent train -q --model-file x.model \
     in/one-label.jsonl
 t_run train-missing-input 66 -- crm-intent train -q --model-file m.model \
     in/intents.train.jsonl nothere.jsonl
@@ -131,7 +131,7 @@ t_ok "no model saved after a missing input or a reject" test ! -e m.model
 t_run number-text 65 -- crm-intent --model-file a.model --text-field id \
     --input-format jsonl in/numbers.jsonl
 t_run version-no-db 64 -- crm-intent --model-version 1 in/messages.jsonl
-t_run not-a-verb 66 -- crm-intent predict
+t_run not-a-verb 64 -- crm-intent predict
 t_run train-no-dest 64 -- crm-intent train in/intents.train.jsonl
 t_ok "--help" crm-intent --help
 t_done

@@ -114,7 +114,7 @@ t_ok "store model ranks its customers: auc $auc >= 0.9" ge "$auc" 0.9
 t_run bad-label 65 -- crm-churn train --model-file b.model \
     --label-field Churn --id-field customerID in/bad-label.csv
 t_ok "no model saved after a reject" test ! -e b.model
-t_run one-class 65 -- crm-churn train -q --model-file b.model \
+t_run one-class 66 -- crm-churn train -q --model-file b.model \
     --label-field Churn --id-field customerID in/one-class.csv
 t_run missing-field 65 -- crm-churn -q --model-file m.model \
     --id-field customerID in/no-contract.csv

@@ -51,7 +51,7 @@ in_group() {
 # each has three of its group's five items.  Every algorithm must keep
 # to the group, and the top two must be the two items the customer lacks.
 for algo in ease knn als; do
-	crm-recommend fit -q --algo $algo --model-file $algo.model \
+	crm-recommend train -q --algo $algo --model-file $algo.model \
 	    in/two-groups.csv
 	cut -d, -f1 in/two-groups.csv | sort -u | grep -v -e customer_id \
 	    -e E1 | sed '1i customer_id' >all.csv
@@ -71,7 +71,7 @@ t_eq "group check: one item short fails" " A1:1-items" \
     "$(in_group one-item.jsonl)"
 t_eq "group check: no records fail" "no" \
     "$(in_group /dev/null | grep -qx ok && echo yes || echo no)"
-t_run fit 0 -- crm-recommend fit --model-file m.model in/two-groups.csv
+t_run fit 0 -- crm-recommend train --model-file m.model in/two-groups.csv
 t_run recommend 0 -- crm-recommend --model-file m.model --top 3 \
     in/customers.csv
 t_run recommend-jsonl 0 -- crm-recommend -q --model-file m.model --top 2 \
@@ -106,19 +106,19 @@ fi
 # byte; the same seed the same ALS model.
 { head -1 in/two-groups.csv; tail -n +2 in/two-groups.csv | sort -r; } \
     >shuffled.csv
-crm-recommend fit -q --model-file m2.model shuffled.csv
+crm-recommend train -q --model-file m2.model shuffled.csv
 t_ok "any order, same model bytes" cmp m.model m2.model
-crm-recommend fit -q --algo als --model-file als2.model in/two-groups.csv
+crm-recommend train -q --algo als --model-file als2.model in/two-groups.csv
 t_ok "same seed, same als model" cmp als.model als2.model
 
 # Weights add up; a weight of 0 is no interaction.
-t_run weighted 0 -- crm-recommend fit --weight-field qty --model-file w.model \
+t_run weighted 0 -- crm-recommend train --weight-field qty --model-file w.model \
     in/weighted.csv
 t_run weighted-also-bought 0 -- crm-recommend -q --item --model-file w.model \
     in/items.csv
 
 # Past --dense-limit, EASE's matrix is not built: item-kNN instead.
-t_run dense-limit 0 -- crm-recommend fit -q --dense-limit 5 \
+t_run dense-limit 0 -- crm-recommend train -q --dense-limit 5 \
     --model-file big.model in/two-groups.csv
 t_run dense-limit-eval 0 -- crm-recommend eval -q --dense-limit 5 --top 2 \
     in/two-groups.csv
@@ -127,7 +127,7 @@ t_run dense-limit-eval 0 -- crm-recommend eval -q --dense-limit 5 --top 2 \
 # types nothing; customers without events get the popular items.
 crm-ingest -q --db crm.db in/shop-customers.jsonl >/dev/null
 crm-ingest -q --db crm.db --kind events in/shop-events.jsonl >/dev/null
-t_run store-fit 0 -- crm-recommend fit --db crm.db --from-store \
+t_run store-fit 0 -- crm-recommend train --db crm.db --from-store \
     --event-types order,view:0.5
 t_eq "a recommend model in the store" \
     'recommend|1|recommend|{"interactions":13,"pairs":13,"customers":6,"items":6}' \
@@ -153,7 +153,7 @@ t_run store-eval 0 -- crm-recommend eval -q --db crm.db --from-store \
     --event-types order,view:0.5 --top 2
 t_run store-eval-records 0 -- crm-recommend eval -q --db crm.db --from-store \
     --event-types order,view:0.5 --top 2 --output-format tsv
-crm-recommend fit -q --db crm.db --from-store --event-types order
+crm-recommend train -q --db crm.db --from-store --event-types order
 t_eq "a second fit is version 2" 2 \
     "$(q "SELECT max(version) FROM models WHERE name = 'recommend'")"
 t_run store-version 0 -- crm-recommend -q --db crm.db --model-version 1 \
@@ -167,13 +167,13 @@ t_run bad-ids 65 -- crm-recommend --model-file m.model --top 1 \
 t_run bad-ids-rejects 65 -- crm-recommend -q --model-file m.model --top 1 \
     --rejects rej.csv in/bad-ids.jsonl
 t_ok "rejects name line and reason" grep -q '^in/bad-ids.jsonl,2,' rej.csv
-t_run bad-weight 65 -- crm-recommend fit --weight-field qty \
+t_run bad-weight 65 -- crm-recommend train --weight-field qty \
     --model-file bw.model in/bad-weight.csv
 t_ok "no model saved after a reject" test ! -e bw.model
 t_run bad-time 65 -- crm-recommend eval in/bad-time.jsonl
 t_run no-id-field 65 -- crm-recommend --model-file m.model in/no-id.csv
 head -1 in/two-groups.csv >header-only.csv
-t_run no-interactions 65 -- crm-recommend fit --model-file e.model \
+t_run no-interactions 65 -- crm-recommend train --model-file e.model \
     header-only.csv
 t_run no-model 66 -- crm-recommend --model-file nothere.model \
     in/customers.csv
@@ -203,20 +203,20 @@ t_eq "a 10 MB id is an unknown customer" popular \
     "$(tail -1 long.out | sed 's/.*,//')"
 
 # Usage.
-t_run fit-no-output 64 -- crm-recommend fit in/two-groups.csv
+t_run fit-no-output 64 -- crm-recommend train in/two-groups.csv
 t_run algo-in-recommend 64 -- crm-recommend --algo knn --model-file m.model \
     in/customers.csv
-t_run item-in-fit 64 -- crm-recommend fit --item --model-file m.model \
+t_run item-in-fit 64 -- crm-recommend train --item --model-file m.model \
     in/two-groups.csv
-t_run bad-algo 64 -- crm-recommend fit --algo svd --model-file m.model \
+t_run bad-algo 64 -- crm-recommend train --algo svd --model-file m.model \
     in/two-groups.csv
 t_run bad-top 64 -- crm-recommend --top 0 --model-file m.model \
     in/customers.csv
-t_run types-no-store 64 -- crm-recommend fit --event-types order \
+t_run types-no-store 64 -- crm-recommend train --event-types order \
     --model-file m.model in/two-groups.csv
-t_run from-store-no-db 64 -- crm-recommend fit --from-store \
+t_run from-store-no-db 64 -- crm-recommend train --from-store \
     --model-file m.model
-t_run time-in-fit 64 -- crm-recommend fit --time-field ts \
+t_run time-in-fit 64 -- crm-recommend train --time-field ts \
     --model-file m.model in/two-groups.csv
 t_run json-and-records 64 -- crm-recommend eval --json --output-format jsonl \
     in/two-groups.csv

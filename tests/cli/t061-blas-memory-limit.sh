@@ -1,5 +1,5 @@
 # OpenBLAS under a memory limit (issue 15, defect 4): its work buffer (128
-# MiB a thread) that does not fit used to hang crm-recommend fit (EASE in
+# MiB a thread) that does not fit used to hang crm-recommend train (EASE in
 # spotrf, ALS in sposv), the scoring of an ALS model, and crm-tag's
 # k-means.  Now EASE falls back to kNN, and the others stop with a
 # message naming the limit.  Each run has a timeout, so a hang fails.
@@ -47,23 +47,23 @@ one_d() {
 	)
 }
 
-crm-recommend fit -q --algo als --model-file als.model in/two-groups.csv
+crm-recommend train -q --algo als --model-file als.model in/two-groups.csv
 
 # 150000 KiB leave too little for one buffer beside the libraries.
-t_run limit-ease 0 -- one 150000 crm-recommend fit -q --model-file m.model \
+t_run limit-ease 0 -- one 150000 crm-recommend train -q --model-file m.model \
     in/two-groups.csv
-crm-recommend fit -q --algo knn --model-file k.model in/two-groups.csv
+crm-recommend train -q --algo knn --model-file k.model in/two-groups.csv
 crm-recommend -q --model-file k.model in/customers.csv >k.out
 crm-recommend -q --model-file m.model in/customers.csv >m.out 2>&1 || true
 t_ok "limit-ease: the model recommends as knn's" cmp k.out m.out
 t_run limit-ease-eval 0 -- one 150000 crm-recommend eval -q --top 2 \
     in/two-groups.csv
-t_run limit-als 70 -- one 150000 crm-recommend fit -q --algo als \
+t_run limit-als 70 -- one 150000 crm-recommend train -q --algo als \
     --model-file a.model in/two-groups.csv
 t_ok "limit-als: no model written" test ! -e a.model
 t_run limit-als-score 70 -- one 150000 crm-recommend -q \
     --model-file als.model in/customers.csv
-t_run limit-data-ease 0 -- one_d 60000 crm-recommend fit -q \
+t_run limit-data-ease 0 -- one_d 60000 crm-recommend train -q \
     --model-file d.model in/two-groups.csv
 t_run limit-kmeans 70 -- one 150000 crm-tag -q --kmeans 3 \
     --fields visits,spend "$TOP/testdata/tag/points.csv"
@@ -78,11 +78,11 @@ norm() {
 }
 if [ "$(nproc 2>/dev/null || echo 99)" -le 2 ]; then
 	set +e
-	limited 200000 crm-recommend fit -q --model-file m2.model \
+	limited 200000 crm-recommend train -q --model-file m2.model \
 	    in/two-groups.csv 2>err
 	t_eq "ulimit -v 200000: ease falls back" "0 crm-recommend: 10 items: ease: no room for OpenBLAS's N work buffers under the address-space limit of 200000 KiB (ulimit -v); fitted knn with 100 neighbours instead" \
 	    "$? $(norm <err)"
-	limited 200000 crm-recommend fit -q --algo als --model-file a.model \
+	limited 200000 crm-recommend train -q --algo als --model-file a.model \
 	    in/two-groups.csv 2>err
 	t_eq "ulimit -v 200000: als stops" "70 crm-recommend: als: no room for OpenBLAS's N work buffers under the address-space limit of 200000 KiB (ulimit -v)" \
 	    "$? $(norm <err)"

@@ -16,7 +16,7 @@ awk 'BEGIN { print "customer_id"
     for (c = 1; c <= 2500; c++) printf "U%04d\n", c }' >who.csv
 
 crm-ingest -q --db base.db in/customers.csv >/dev/null
-c_script fit 'crm-recommend fit -q --db "$1" "$2"'
+c_script fit 'crm-recommend train -q --db "$1" "$2"'
 c_models_crash fit fit.csv 1200
 
 ./fit base.db fit.csv

@@ -47,7 +47,7 @@ route)	timeout 120 crm-route -q --db "$db" --now 2026-01-01T00:00:00Z "$in" ;;
 intent)	timeout 120 crm-intent -q --db "$db" "$in" ;;
 churn)	timeout 120 crm-churn -q --db "$db" --id-field customerID "$in" ;;
 dedupe)	timeout 120 crm-dedupe -q --db "$db" "$in" ;;
-recommend) timeout 120 crm-recommend fit -q --db "$db" "$in" ;;
+recommend) timeout 120 crm-recommend train -q --db "$db" "$in" ;;
 esac >"$n.out" 2>"$n.err"
 rc=$?
 date +%s%N >"$n.end"

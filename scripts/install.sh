@@ -1,7 +1,7 @@
 #!/bin/sh
 # install.sh O DESTDIR PREFIX: install the built tree O (build/, say)
 # under DESTDIR/PREFIX: the binaries, the manual pages (their paths under
-# /usr/local/share/crmkit rewritten to PREFIX's), bash completion, and
+# /usr/local/share rewritten to PREFIX's), bash completion, and
 # share/crmkit: the rules and kb.csv for use, and examples/ whole (the
 # files README.md and the EXAMPLES of the manual pages run on).  Called
 # by make install; tests/cli/t106-install.sh runs it into a scratch
@@ -22,7 +22,7 @@ done
 for m in "$top"/man/*.[1-9]; do
 	s=${m##*.}
 	install -d "$root/share/man/man$s"
-	sed "s|/usr/local/share/crmkit|$PREFIX/share/crmkit|g" "$m" \
+	sed "s|/usr/local/share/|$PREFIX/share/|g" "$m" \
 		> "$root/share/man/man$s/${m##*/}"
 	chmod 644 "$root/share/man/man$s/${m##*/}"
 done

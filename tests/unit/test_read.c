@@ -96,7 +96,9 @@ static const struct {
 	    "2!malformed quoting [1,\"x\"y]\n3:a=2|b=z\n" },
 	{ "CSV, invalid UTF-8 names its field", CRM_FMT_AUTO,
 	    "a,b\n1,\xc3\x28\n2,\xc3\xa9\n",
-	    "2!invalid UTF-8 at byte 1 [1,\xc3\x28]\n3:a=2|b=\xc3\xa9\n" },
+	    "2!invalid UTF-8 at byte 1 (0xC3); give --encoding NAME if the "
+	    "file "
+	    "is not UTF-8 [1,\xc3\x28]\n3:a=2|b=\xc3\xa9\n" },
 	{ "CSV, duplicate header", CRM_FMT_AUTO, "a,b,a\n1,2,3\n",
 	    "open!bad header: duplicate name (fields 1 and 3)\n" },
 	{ "CSV, empty header name", CRM_FMT_AUTO, "a,,c\n1,2,3\n",

@@ -59,6 +59,7 @@ struct crm_reader {
 	size_t raw_len, raw_off;
 	int raw_eof;
 	int conv_flushed;    /* the decoder's final shift was written */
+	size_t conv_unit;    /* bytes a refused character is skipped by */
 	int delim;	     /* the CSV field separator */
 	char note[256];	     /* what was guessed, or "" */
 	char bad[4];	     /* the first invalid bytes of bad_field */
@@ -199,7 +200,9 @@ fill_conv(struct crm_reader *rd)
 			mark_bad(dst, (unsigned char)*src);
 			dst += 3;
 			room -= 3;
-			n = err == EINVAL ? left : 1;
+			n = err == EINVAL || left < rd->conv_unit
+				? left
+				: rd->conv_unit;
 			src += n;
 			left -= n;
 		}
@@ -1503,6 +1506,30 @@ crm_encoding_known(const char *name)
 }
 
 /*
+ * The bytes a refused character is skipped by: UTF-16 and UTF-32 go on
+ * after a bad unit, not a byte, lest the rest be read out of step.
+ */
+static size_t
+conv_unit(const char *name)
+{
+	char low[64];
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i < sizeof(low) - 1; i++)
+		low[i] = (char)(name[i] >= 'A' && name[i] <= 'Z'
+				    ? name[i] - 'A' + 'a'
+				    : name[i]);
+	low[i] = '\0';
+	if (strstr(low, "16") != NULL || strstr(low, "ucs-2") != NULL ||
+	    strstr(low, "ucs2") != NULL)
+		return 2;
+	if (strstr(low, "32") != NULL || strstr(low, "ucs-4") != NULL ||
+	    strstr(low, "ucs4") != NULL)
+		return 4;
+	return 1;
+}
+
+/*
  * Decide the input's encoding from the window in rd->in (or take
  * encoding), and when it is not UTF-8, set up the decoder and decode
  * the window.  0, or -1 with e filled: EX_DATAERR for input refused.
@@ -1553,6 +1580,7 @@ open_encoding(struct crm_reader *rd, const char *encoding, struct crm_err *e)
 	if ((rd->cd = iconv_open("UTF-8", rd->enc)) == NO_ICONV)
 		return crm_err_set(
 		    e, EX_USAGE, "unknown encoding '%s'", rd->enc);
+	rd->conv_unit = conv_unit(rd->enc);
 	/* The window becomes the first raw bytes to decode. */
 	if ((t = malloc(CRM_CONV_ROOM)) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");

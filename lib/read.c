@@ -1,11 +1,20 @@
 /*
- * read: the record reader for CSV (RFC 4180, parsed by libcsv), TSV and
- * JSONL.  Input is taken one physical line at a time (LF, CRLF or a lone
- * CR ends a line) so that every record knows the line it started on and
- * its original text for the rejects file.  A malformed record spanning
- * several lines (typically an unbalanced quote or brace) is recovered from
- * by rejecting its first line only and reading the lines after it again,
- * so one stray quote never swallows the rest of a file.
+ * read: the record reader for CSV (RFC 4180, parsed by libcsv), TSV,
+ * JSONL and JSON arrays of objects.
+ *
+ * Layers, from the bottom: bytes come from the file descriptor with
+ * read(2) (fill), decoded to UTF-8 by iconv(3) when the input is in
+ * another encoding (fill_conv); its first 64 KiB at most, the window,
+ * decide the encoding, the format and the CSV delimiter when they are not
+ * given (the sniffing functions, rules in rec.h and crm(7)).  Above that,
+ * CSV, TSV and JSONL are taken one physical line at a time (LF, CRLF or a
+ * lone CR ends a line) so that every record knows the line it started on
+ * and its original text for the rejects file.  A malformed record
+ * spanning several lines (typically an unbalanced quote or brace) is
+ * recovered from by rejecting its first line only and reading the lines
+ * after it again, so one stray quote never swallows the rest of a file.
+ * A JSON array is taken byte by byte instead, one element a record, so
+ * that an array on one line of any size can be read.
  */
 #include <csv.h>
 #include <errno.h>

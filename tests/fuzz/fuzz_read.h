@@ -52,8 +52,7 @@ fuzz_read(const uint8_t *data, size_t size, enum crm_format fmt,
     enum crm_format other)
 {
 	static const size_t chunks[] = { 0, 1, 2, 3, 7, 64, 4096 };
-	static const char *const encs[] = { NULL, NULL, "GB18030",
-		"UTF-16BE" };
+	static const char *const encs[] = { NULL, NULL, "GB18030", "UTF-16BE" };
 	static const int delims[] = { 0, 0, ';', '|' };
 	struct crm_read_opts ro;
 	struct crm_reader *rd = NULL;

@@ -27,9 +27,9 @@ struct crm_filter_opts {
 	enum crm_format out_fmt; /* CRM_FMT_AUTO: the input's */
 	long max_errors;	 /* stop after more rejects; -1: no limit */
 	const char *rejects;	 /* CSV file of rejects, or NULL */
+	int no_output;		 /* read only (training, evaluation) */
 	const char *encoding;	 /* --encoding, or NULL: sniffed */
 	int delim;		 /* --delimiter, or 0: sniffed */
-	int no_output;		 /* read only (training, evaluation) */
 };
 
 /*

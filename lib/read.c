@@ -1194,13 +1194,19 @@ line_of(const char *s, size_t off)
  * bytes 0xA1 or more).  Latin-1 or cp1252 text read as GB18030 mostly
  * fails the first test (an accented letter before a comma or a space is
  * no sequence), and what passes it is made of the rare characters whose
- * second byte is ASCII, which the last test refuses; so is Big5.
+ * second byte is ASCII, which the last test refuses; so is Big5.  EUC-KR
+ * and EUC-JP pass them, and are told apart by what Chinese text does not
+ * have: Hangul fills only the rows up to 0xC8, where Chinese text has
+ * many of its ideographs after it, and Japanese has kana (rows 0xA4 and
+ * 0xA5) among its ideographs.  Returns 1 for Chinese, else 0 and *hint
+ * the encoding it may be instead (or NULL).
  */
 static int
-looks_gb18030(const unsigned char *u, size_t n, int eof)
+looks_gb18030(const unsigned char *u, size_t n, int eof, const char **hint)
 {
-	size_t i = 0, other = 0, gb2312 = 0, hanzi = 0;
+	size_t i = 0, other = 0, gb2312 = 0, hanzi = 0, late = 0, kana = 0;
 
+	*hint = NULL;
 	while (i < n) {
 		if (u[i] < 0x80) {
 			i++;
@@ -1224,8 +1230,9 @@ looks_gb18030(const unsigned char *u, size_t n, int eof)
 			return 0;
 		if (u[i] >= 0xa1 && u[i + 1] >= 0xa1) {
 			gb2312++;
-			if (u[i] >= 0xb0 && u[i] <= 0xf7)
-				hanzi++;
+			hanzi += u[i] >= 0xb0 && u[i] <= 0xf7;
+			late += u[i] >= 0xc9 && u[i] <= 0xf7;
+			kana += u[i] == 0xa4 || u[i] == 0xa5;
 		} else {
 			other++;
 		}
@@ -1233,7 +1240,13 @@ looks_gb18030(const unsigned char *u, size_t n, int eof)
 	}
 	if (i < n && eof)
 		return 0; /* a sequence cut short by the end */
-	return hanzi > 0 && gb2312 >= 3 * other;
+	if (hanzi == 0 || gb2312 < 3 * other)
+		return 0;
+	if (kana >= 2 && 4 * kana >= hanzi)
+		*hint = "EUC-JP";
+	else if (hanzi >= 8 && 20 * late < hanzi)
+		*hint = "EUC-KR";
+	return *hint == NULL;
 }
 
 /*
@@ -1301,7 +1314,7 @@ crm_read_sniff_encoding(
 	/* A UTF-8 file with a few bad bytes: its records say where. */
 	if (invalid == 0 || valid >= invalid)
 		return out->enc;
-	if (looks_gb18030(u, n, eof))
+	if (looks_gb18030(u, n, eof, &out->hint))
 		return out->enc = CRM_ENC_GB18030;
 	return out->enc = CRM_ENC_UNKNOWN;
 }
@@ -1582,8 +1595,9 @@ open_encoding(struct crm_reader *rd, const char *encoding, struct crm_err *e)
 			e->line = sn.bad_line;
 			return crm_err_set(e, EX_DATAERR,
 			    "not UTF-8 (byte 0x%02X); give --encoding NAME "
-			    "(such as cp1252 or latin1)",
-			    sn.bad_byte);
+			    "(such as %s)",
+			    sn.bad_byte,
+			    sn.hint != NULL ? sn.hint : "cp1252 or latin1");
 		}
 	}
 	if ((rd->cd = iconv_open("UTF-8", rd->enc)) == NO_ICONV)

@@ -75,6 +75,7 @@ struct crm_sniff_enc {
 	size_t bad_off;		/* the first byte that is not UTF-8 */
 	unsigned char bad_byte; /* its value */
 	unsigned long bad_line; /* its line, 1-based */
+	const char *hint;	/* CRM_ENC_UNKNOWN: what it may be, or NULL */
 };
 
 /*

@@ -375,6 +375,24 @@ main(void)
 					       "\xd6\xd0\xce\xc4\n",
 			   13, 1, &sn) == CRM_ENC_GB18030,
 		    "encoding: GB18030 with a four-byte character");
+		/* 김민준,서울특별시 강남구 and 이서연,부산광역시 in EUC-KR */
+		TAP_OK(crm_read_sniff_encoding("\xb1\xe8\xb9\xce\xc1\xd8,"
+					       "\xbc\xad\xbf\xef\xc6"
+					       "\xaf\xba\xb0\xbd\xc3 "
+					       "\xb0\xad\xb3\xb2\xb1\xb8\n"
+					       "\xc0\xcc\xbc\xad\xbf\xac,"
+					       "\xba\xce\xbb\xea\xb1"
+					       "\xa4\xbf\xaa\xbd\xc3\n",
+			   43, 1, &sn) == CRM_ENC_UNKNOWN &&
+			   sn.hint != NULL && strcmp(sn.hint, "EUC-KR") == 0,
+		    "encoding: Korean in EUC-KR is not taken for Chinese");
+		/* 山田,さとう はなこ in EUC-JP */
+		TAP_OK(crm_read_sniff_encoding("\xbb\xb3\xc5\xc4,\xa4\xb5"
+					       "\xa4\xc8\xa4\xa6 \xa4\xcf"
+					       "\xa4\xca\xa4\xb3\n",
+			   19, 1, &sn) == CRM_ENC_UNKNOWN &&
+			   sn.hint != NULL && strcmp(sn.hint, "EUC-JP") == 0,
+		    "encoding: Japanese in EUC-JP is not taken for Chinese");
 		TAP_OK(crm_read_sniff_encoding("\xef\xbb\xbf\xe9", 4, 1, &sn) ==
 			   CRM_ENC_UTF8,
 		    "encoding: a UTF-8 BOM says UTF-8");

@@ -391,6 +391,11 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 		*arg = NULL;
 		switch (k = getopt_long(argc, argv, so, lo, NULL)) {
 		case -1:
+			if (c->fo.in_fmt == CRM_FMT_TSV && c->fo.delim > 0 &&
+			    c->fo.delim != '\t')
+				crm_usage_error(syn, "--delimiter is a tab for "
+						     "TSV; use "
+						     "--input-format csv");
 			if (!c->db_given)
 				c->db = crm_db_path(NULL);
 			crm_cli_check_output(
@@ -410,6 +415,21 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 		case CRM_OPT_DB:
 			c->db = optarg;
 			c->db_given = 1;
+			break;
+		case CRM_OPT_DELIMITER:
+			if ((c->fo.delim = crm_parse_delimiter(optarg)) == -1)
+				crm_usage_error(syn,
+				    "bad --delimiter '%s': want ',', ';', '|' "
+				    "or tab",
+				    optarg);
+			break;
+		case CRM_OPT_ENCODING:
+			if (!crm_encoding_known(optarg))
+				crm_usage_error(syn,
+				    "unknown encoding '%s' for --encoding "
+				    "(iconv -l lists them)",
+				    optarg);
+			c->fo.encoding = optarg;
 			break;
 		case CRM_OPT_HELP:
 			crm_print_help(cmd);

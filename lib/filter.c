@@ -317,18 +317,21 @@ fatal:
 static int
 one_input(struct crm_filter *f, FILE *fp, const char *name)
 {
+	struct crm_read_opts ro = { f->o.in_fmt, f->o.encoding, f->o.delim };
 	struct crm_reader *rd;
 	struct crm_err e;
 	int rc, code = 0;
 
 	crm_err_clear(&e);
-	if ((rd = crm_reader_open(fp, name, f->o.in_fmt, &e)) == NULL) {
+	if ((rd = crm_reader_open_with(fp, name, &ro, &e)) == NULL) {
 		crm_report(&e);
 		if (e.code != EX_DATAERR)
 			return e.code;
 		f->status = EX_DATAERR;
 		return 0;
 	}
+	if (crm_reader_note(rd) != NULL)
+		crm_warnx("%s: %s", name, crm_reader_note(rd));
 	crm_reader_on_wait(rd, on_wait, f);
 	f->fmt = crm_reader_format(rd);
 	if (crm_reader_header(rd) != NULL && f->ops.check_header != NULL) {

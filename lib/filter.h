@@ -28,6 +28,8 @@ struct crm_filter_opts {
 	long max_errors;	 /* stop after more rejects; -1: no limit */
 	const char *rejects;	 /* CSV file of rejects, or NULL */
 	int no_output;		 /* read only (training, evaluation) */
+	const char *encoding;	 /* --encoding, or NULL: sniffed */
+	int delim;		 /* --delimiter, or 0: sniffed */
 };
 
 /*

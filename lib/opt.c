@@ -20,6 +20,12 @@ static const struct crm_optdef always[] = {
 
 /* CRM_OPTS_FILTER: how records are read, written and rejected. */
 static const struct crm_optdef filter[] = {
+	CRM_OPT("delimiter", CRM_OPT_DELIMITER, "C",
+	    "the CSV field separator: , ; | or tab (default:\nsniffed, see "
+	    "crm(7))"),
+	CRM_OPT("encoding", CRM_OPT_ENCODING, "NAME",
+	    "the input's character set, as iconv(1) names it\n(default: "
+	    "UTF-8, UTF-16 by its BOM, or GB18030\nguessed, see crm(7))"),
 	CRM_OPT("input-format", CRM_OPT_INPUT_FORMAT, "FMT",
 	    "csv, tsv or jsonl (default: from the first byte)"),
 	CRM_OPT("max-errors", CRM_OPT_MAX_ERRORS, "N",
@@ -101,7 +107,8 @@ static int
 shared_key(int key)
 {
 	return key == CRM_OPT_HELP || key == CRM_OPT_QUIET ||
-	       (key >= CRM_OPT_BUSY && key <= CRM_OPT_VERSION);
+	       (key >= CRM_OPT_BUSY && key <= CRM_OPT_VERSION) ||
+	       key == CRM_OPT_DELIMITER || key == CRM_OPT_ENCODING;
 }
 
 int
@@ -279,6 +286,16 @@ crm_parse_long(const char *s, long min, long max, long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+int
+crm_parse_delimiter(const char *s)
+{
+	if (strcmp(s, "\\t") == 0 || strcmp(s, "tab") == 0)
+		return '\t';
+	if (strlen(s) == 1 && strchr(",;|\t", s[0]) != NULL)
+		return s[0];
+	return -1;
 }
 
 int

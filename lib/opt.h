@@ -78,7 +78,7 @@ struct crm_optdef {
 /* The shared groups a binary can take. */
 enum {
 	CRM_OPTS_FILTER = 1, /* --input-format --output-format --max-errors
-				--rejects -q/--quiet */
+				--rejects -q/--quiet --delimiter --encoding */
 	CRM_OPTS_STORE = 2   /* --db --busy-timeout */
 };
 
@@ -94,6 +94,9 @@ enum {
 	CRM_OPT_REJECTS = 0x1005,
 	CRM_OPT_VERSION
 };
+
+/* The reader's shared options (CRM_OPTS_FILTER). */
+enum { CRM_OPT_DELIMITER = 0x1010, CRM_OPT_ENCODING };
 
 /* The first key a binary may give its own long-only options. */
 #define CRM_OPT_OWN 256
@@ -157,6 +160,12 @@ int crm_opt_help(const struct crm_cmd *cmd, struct crm_buf *b);
  * number, or is out of range.
  */
 int crm_parse_long(const char *s, long min, long max, long *out);
+
+/*
+ * The delimiter --delimiter s names: one of , ; | or a tab (also written
+ * \t or tab); or -1.
+ */
+int crm_parse_delimiter(const char *s);
 int crm_parse_double(const char *s, double min, double max, double *out);
 
 #endif

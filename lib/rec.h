@@ -32,8 +32,9 @@ enum crm_type {
 };
 
 enum crm_format {
-	CRM_FMT_AUTO, /* reader: JSONL if the first byte is '{', TSV if the
-			 first line has tabs and no commas, else CSV */
+	CRM_FMT_AUTO, /* reader: JSONL if the text starts with '{' or is a
+			 JSON array, TSV if the delimiter sniffed is a
+			 tab, else CSV: see crm_reader_open_with() */
 	CRM_FMT_CSV,
 	CRM_FMT_TSV,
 	CRM_FMT_JSONL
@@ -154,16 +155,58 @@ void crm_poscache_release(struct crm_poscache *c);
 /* ==== Reader ==== */
 
 /*
- * Start reading fp, named name in messages ("-" for standard input).  With
- * CRM_FMT_AUTO the first byte decides (after a UTF-8 byte-order mark, which
- * is dropped): '{' is JSONL, a first line with tabs and no commas is TSV,
- * anything else CSV.  For CSV and TSV the header
- * row is read here: its names must be non-empty, valid UTF-8 and distinct.
- * Returns NULL with e filled on error; an empty input is not an error
- * (crm_reader_next() then returns 0 at once).
+ * How to read an input: its format, encoding and CSV delimiter, each
+ * found out from the input when not given (zero them all for that).
  */
+struct crm_read_opts {
+	enum crm_format fmt;  /* CRM_FMT_AUTO: from the first bytes */
+	const char *encoding; /* an iconv(3) name, or NULL: sniffed */
+	int delim;	      /* ',' ';' '|' or '\t', or 0: sniffed */
+};
+
+/*
+ * Start reading fp, named name in messages ("-" for standard input).
+ *
+ * The first bytes (the window: up to 64 KiB, or less when a pipe has no
+ * more to give once the first line is whole) decide what is not given:
+ * - encoding: a UTF-8 byte-order mark is dropped; UTF-16 with a
+ *   byte-order mark is decoded; text that is valid UTF-8 (or has more
+ *   valid UTF-8 characters beyond ASCII than bad bytes) is read as it
+ *   is; text that is not, but is GB18030 made of common Chinese
+ *   characters, is decoded as GB18030 and crm_reader_note() says so;
+ *   anything else is refused (EX_DATAERR, at the line of the first bad
+ *   byte), as is UTF-16 without a byte-order mark.  With an encoding,
+ *   the input is decoded with iconv(3) as it is read.  A byte that turns
+ *   out bad later rejects the record it is in.
+ * - format (CRM_FMT_AUTO): JSONL when the text starts with '{'; a JSON
+ *   array of objects when it starts with '[' and then '{' or ']' (also
+ *   with CRM_FMT_JSONL): its elements are the records, read one at a
+ *   time, so only an element is bounded by the record limit; else CSV,
+ *   or TSV when the delimiter is a tab.
+ * - delimiter, for CSV: of ',' tab ';' '|', the one found in the header
+ *   (outside quotes) the same number of times as in the most records of
+ *   the window; on a tie, the one that makes more fields, then the first
+ *   in that order.  When two fit every record, crm_reader_note() says
+ *   which was taken.
+ * For CSV and TSV the header row is read here: its names must be
+ * non-empty, valid UTF-8 and distinct.  Returns NULL with e filled on
+ * error; an empty input is not an error (crm_reader_next() then returns
+ * 0 at once).  crm_reader_open() is the same with only a format given.
+ */
+struct crm_reader *crm_reader_open_with(FILE *fp, const char *name,
+    const struct crm_read_opts *o, struct crm_err *e);
 struct crm_reader *crm_reader_open(
     FILE *fp, const char *name, enum crm_format fmt, struct crm_err *e);
+
+/*
+ * What the reader guessed that the user should hear about (one line,
+ * without the file's name), or NULL.  Owned by the reader.
+ */
+const char *crm_reader_note(const struct crm_reader *rd);
+
+/* Whether iconv(3) can decode name to UTF-8 (UTF-8 itself included). */
+int crm_encoding_known(const char *name);
+
 void crm_reader_close(struct crm_reader *rd);
 
 /*

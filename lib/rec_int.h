@@ -59,4 +59,38 @@ int crm_json_parse_object(
  */
 void crm_read_set_chunk(size_t n);
 
+/* The encodings crm_read_sniff_encoding() tells apart. */
+enum crm_enc {
+	CRM_ENC_UTF8,
+	CRM_ENC_UTF16LE, /* with a byte-order mark */
+	CRM_ENC_UTF16BE,
+	CRM_ENC_UTF16LE_NOBOM, /* NULs in every other byte: refused */
+	CRM_ENC_UTF16BE_NOBOM,
+	CRM_ENC_GB18030, /* not UTF-8, and Chinese text in GB18030 */
+	CRM_ENC_UNKNOWN	 /* not UTF-8, and not that: refused */
+};
+
+struct crm_sniff_enc {
+	enum crm_enc enc;
+	size_t bad_off;		/* the first byte that is not UTF-8 */
+	unsigned char bad_byte; /* its value */
+	unsigned long bad_line; /* its line, 1-based */
+	const char *hint;	/* CRM_ENC_UNKNOWN: what it may be, or NULL */
+};
+
+/*
+ * The encoding of the first n bytes s of an input (the rules of
+ * crm_reader_open_with()); eof says whether they are all of it, else a
+ * character cut short at the end is left out.  Returns out->enc.
+ */
+enum crm_enc crm_read_sniff_encoding(
+    const char *s, size_t n, int eof, struct crm_sniff_enc *out);
+
+/*
+ * The CSV delimiter of the text s[0..n) (the rules of
+ * crm_reader_open_with()); ',' when the header has none of them.  *other
+ * is a second one that fits every record as well, or 0.
+ */
+int crm_read_sniff_delim(const char *s, size_t n, int eof, int *other);
+
 #endif

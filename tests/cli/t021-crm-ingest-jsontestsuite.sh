@@ -4,6 +4,10 @@
 # a JSON object accepted, other y_ files rejected as "record is not a JSON
 # object" (a JSONL record is an object).  i_ files may go either way.
 #
+# A JSON array of objects is read as a stream of its elements, so the
+# two y_ files that are an empty array are an empty stream too: exit 0
+# and no output.
+#
 # A JSONL file is a stream of records, so a file with no JSON text at all
 # (empty, white space, a lone byte-order mark) is an empty stream: exit 0
 # and no output, though JSONTestSuite's n_ files of that kind are invalid
@@ -18,6 +22,7 @@ dir=in/jsontestsuite
 # Files with no JSON text: an empty JSONL stream.
 no_data=" n_single_space.json n_structure_UTF8_BOM_no_data.json \
 n_structure_no_data.json "
+empty_array=" y_array_empty.json y_structure_whitespace_array.json "
 
 # has_msg FILE: does $err hold a line "crm-ingest: FILE:LINE: ..."?
 has_msg() {
@@ -63,6 +68,7 @@ total=0
 crashed=0 crash_list=
 n_total=0 n_rej=0 n_list=
 e_total=0 e_ok=0 e_list=
+a_total=0 a_ok=0 a_list=
 y_obj=0 y_obj_ok=0 y_obj_list=
 y_other=0 y_other_ok=0 y_other_list=
 rt_ok=0 rt_list=
@@ -104,6 +110,17 @@ for path in "$T_DATA"/jsontestsuite/*.json; do
 		fi
 		;;
 	y_*)
+		case $empty_array in
+		*" $base "*)
+			a_total=$((a_total + 1))
+			if [ "$rc" = 0 ] && [ ! -s "$out" ] && [ ! -s "$err" ]; then
+				a_ok=$((a_ok + 1))
+			else
+				a_list="$a_list $base(exit $rc)"
+			fi
+			continue
+			;;
+		esac
 		if [ "$(first_byte "$path")" = "{" ]; then
 			y_obj=$((y_obj + 1))
 			if [ "$rc" = 0 ] && [ ! -s "$err" ] &&
@@ -151,8 +168,10 @@ t_eq "n_ files with no JSON text: empty stream, exit 0, no output" \
 t_eq "y_ objects accepted" "12 of 12" "$y_obj_ok of $y_obj$y_obj_list"
 t_eq "y_ objects written read back unchanged" \
     "12 of 12" "$rt_ok of $y_obj_ok$rt_list"
+t_eq "y_ empty arrays: empty stream, exit 0, no output" \
+    "2 of 2" "$a_ok of $a_total$a_list"
 t_eq "y_ non-objects rejected: record is not a JSON object" \
-    "83 of 83" "$y_other_ok of $y_other$y_other_list"
+    "81 of 81" "$y_other_ok of $y_other$y_other_list"
 t_eq "i_ files accepted, or rejected with a file:line message" \
     "35 of 35" "$i_ok of $i_total$i_list"
 

@@ -107,7 +107,8 @@ in/bad.jsonl,3,text,empty text
 in/bad.jsonl,4,text,text is not a string or a number' \
     "$(cut -d, -f1-4 rej.csv)"
 printf '{"text":"bad \377 byte"}\n' >utf8.jsonl
-t_run bad-utf8 65 -- crm-intent utf8.jsonl
+# --encoding UTF-8: the bad record rejected, not the file (t100)
+t_run bad-utf8 65 -- crm-intent --encoding UTF-8 utf8.jsonl
 { printf '{"text":"'; yes refund | head -n 150000 | tr '\n' ' '
   printf '"}\n'; } >big.jsonl
 t_run big-text 65 -- crm-intent -q big.jsonl

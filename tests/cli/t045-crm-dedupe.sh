@@ -90,7 +90,8 @@ t_run empty 0 -- crm-dedupe empty.csv
 printf 'customer_id,name\nX1,"Ann\n' >broken.csv
 t_run broken-quote 65 -- crm-dedupe broken.csv
 printf 'customer_id,name\nX1,\377\376\nX2,Ann\n' >badutf8.csv
-t_run bad-utf8 65 -- crm-dedupe badutf8.csv
+# --encoding UTF-8: the bad record rejected, not the file (t100)
+t_run bad-utf8 65 -- crm-dedupe --encoding UTF-8 badutf8.csv
 printf 'customer_id,"name); DROP TABLE clusters; --"\nX1,Ann\nX2,Ann\n' \
     >sqlhdr.csv
 t_run sql-header 0 -- crm-dedupe --db crm.db sqlhdr.csv

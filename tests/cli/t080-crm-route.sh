@@ -256,7 +256,8 @@ t_ok "SQL in a ticket id is data" crm-route -q --db crm.db --now $now \
 t_eq "and stored as it is" 1 "$(q "SELECT count(*) FROM tickets
     WHERE ticket_id LIKE 'x''); DROP%'")"
 printf '{"id":"A"}\n{"id": \n{"id":"C","text":"\377"}\n' >broken.jsonl
-t_run broken-json 65 -- crm-route --now $now broken.jsonl
+# --encoding UTF-8: the bad record rejected, not the file (t100)
+t_run broken-json 65 -- crm-route --encoding UTF-8 --now $now broken.jsonl
 : >empty.jsonl
 t_run empty 0 -- crm-route --now $now empty.jsonl
 t_run kb-missing 66 -- crm-route --kb nothere.csv in/messages.jsonl

@@ -7,6 +7,9 @@
  * written out in its own format and in another one through the writer,
  * and as JSON.  For half the inputs (by the sum of their bytes) the
  * longest record is 4 KiB, so that the reader's limit is reached too.
+ * The encoding and (for CSV) the delimiter are sniffed from most inputs,
+ * and given for some: GB18030 or UTF-16BE decoded by iconv(3), and ';'
+ * or '|'; a JSONL input that starts with '[' is read as a JSON array.
  */
 #ifndef CRM_FUZZ_READ_H
 #define CRM_FUZZ_READ_H
@@ -49,6 +52,9 @@ fuzz_read(const uint8_t *data, size_t size, enum crm_format fmt,
     enum crm_format other)
 {
 	static const size_t chunks[] = { 0, 1, 2, 3, 7, 64, 4096 };
+	static const char *const encs[] = { NULL, NULL, "GB18030", "UTF-16BE" };
+	static const int delims[] = { 0, 0, ';', '|' };
+	struct crm_read_opts ro;
 	struct crm_reader *rd = NULL;
 	struct crm_writer *w1 = NULL, *w2 = NULL;
 	struct crm_rec *r = NULL, *u = NULL;
@@ -76,8 +82,12 @@ fuzz_read(const uint8_t *data, size_t size, enum crm_format fmt,
 		goto out;
 	if ((r = crm_rec_new()) == NULL || (u = crm_rec_new()) == NULL)
 		goto out;
-	if ((rd = crm_reader_open(in, "fuzz", fmt, &e)) == NULL)
+	ro.fmt = fmt;
+	ro.encoding = encs[sum / 7 % 4];
+	ro.delim = fmt == CRM_FMT_CSV ? delims[sum / 28 % 4] : 0;
+	if ((rd = crm_reader_open_with(in, "fuzz", &ro, &e)) == NULL)
 		goto out;
+	(void)crm_reader_note(rd);
 	if (sum % 2 == 1) /* half the inputs: records over 4 KiB rejected */
 		crm_reader_set_max(rd, 4096);
 	(void)crm_reader_header(rd);

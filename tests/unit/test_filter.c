@@ -126,7 +126,9 @@ slurp(const char *path)
 static void
 test_source_finish(void)
 {
-	struct crm_filter_opts fo = { CRM_FMT_AUTO, CRM_FMT_AUTO, -1, NULL, 0 };
+	struct crm_filter_opts fo = { .in_fmt = CRM_FMT_AUTO,
+		.out_fmt = CRM_FMT_AUTO,
+		.max_errors = -1 };
 	struct crm_filter_ops ops = { NULL, NULL, tool_record, NULL,
 		tool_finish };
 	struct src s = { 0, 0 };

@@ -18,9 +18,10 @@
  * "LINE:name=value|name=value" or "LINE!reason" for a rejected record.
  */
 static void
-describe(const char *in, enum crm_format fmt, size_t max, struct crm_buf *out)
+describe_with(const char *in, size_t inlen, const struct crm_read_opts *o,
+    size_t max, struct crm_buf *out)
 {
-	FILE *fp = fmemopen((void *)in, strlen(in), "r");
+	FILE *fp = fmemopen((void *)in, inlen > 0 ? inlen : 1, "r");
 	struct crm_err e;
 	struct crm_reader *rd;
 	struct crm_rec *r = crm_rec_new();
@@ -29,10 +30,14 @@ describe(const char *in, enum crm_format fmt, size_t max, struct crm_buf *out)
 	int rc;
 
 	crm_buf_reset(out);
-	if ((rd = crm_reader_open(fp, "t", fmt, &e)) == NULL) {
+	if (inlen == 0)
+		fgetc(fp); /* an empty input: at its end */
+	if ((rd = crm_reader_open_with(fp, "t", o, &e)) == NULL) {
 		crm_buf_addf(out, "open!%s\n", e.msg);
 		goto out;
 	}
+	if (crm_reader_note(rd) != NULL)
+		crm_buf_addf(out, "note!%s\n", crm_reader_note(rd));
 	if (max > 0)
 		crm_reader_set_max(rd, max);
 	while ((rc = crm_reader_next(rd, r, &e)) != 0) {
@@ -60,6 +65,14 @@ describe(const char *in, enum crm_format fmt, size_t max, struct crm_buf *out)
 out:
 	crm_rec_free(r);
 	fclose(fp);
+}
+
+static void
+describe(const char *in, enum crm_format fmt, size_t max, struct crm_buf *out)
+{
+	struct crm_read_opts o = { fmt, NULL, 0 };
+
+	describe_with(in, strlen(in), &o, max, out);
 }
 
 static const struct {
@@ -96,7 +109,9 @@ static const struct {
 	    "2!malformed quoting [1,\"x\"y]\n3:a=2|b=z\n" },
 	{ "CSV, invalid UTF-8 names its field", CRM_FMT_AUTO,
 	    "a,b\n1,\xc3\x28\n2,\xc3\xa9\n",
-	    "2!invalid UTF-8 at byte 1 [1,\xc3\x28]\n3:a=2|b=\xc3\xa9\n" },
+	    "2!invalid UTF-8 at byte 1 (0xC3); give --encoding NAME if the "
+	    "file "
+	    "is not UTF-8 [1,\xc3\x28]\n3:a=2|b=\xc3\xa9\n" },
 	{ "CSV, duplicate header", CRM_FMT_AUTO, "a,b,a\n1,2,3\n",
 	    "open!bad header: duplicate name (fields 1 and 3)\n" },
 	{ "CSV, empty header name", CRM_FMT_AUTO, "a,,c\n1,2,3\n",
@@ -121,6 +136,139 @@ static const struct {
 	    "2!bad JSON: record is not a JSON object at byte 1 [\"x\"]\n3:\n" },
 	{ "JSONL, repeated key keeps its place", CRM_FMT_JSONL,
 	    "{\"a\":1,\"b\":2,\"a\":3}\n", "1:a=3(3)|b=2(3)\n" },
+
+	/* ---- delimiters sniffed ---- */
+	{ "CSV, ';' sniffed, ',' in its values", CRM_FMT_AUTO,
+	    "a;b\r\n1;\"x;y\"\r\n2;3,5\r\n", "2:a=1|b=x;y\n3:a=2|b=3,5\n" },
+	{ "CSV, ',' kept with ';' inside quotes", CRM_FMT_AUTO,
+	    "a,b\n1,\"x;y\"\n2,\"p;q;r\"\n3,z\n",
+	    "2:a=1|b=x;y\n3:a=2|b=p;q;r\n4:a=3|b=z\n" },
+	{ "CSV, '|' sniffed, also when CSV is asked for", CRM_FMT_CSV,
+	    "a|b|c\n1|2|3\n", "2:a=1|b=2|c=3\n" },
+	{ "CSV, ';' in a quoted header name is no delimiter", CRM_FMT_AUTO,
+	    "id,\"x;y\",z\n1,Robert; Tables;--,3\n",
+	    "2:id=1|x;y=Robert; Tables;--|z=3\n" },
+	{ "CSV, a ragged line does not change the sniff", CRM_FMT_AUTO,
+	    "a;b\n1;2\n3\n4;5\n",
+	    "2:a=1|b=2\n3!expected 2 fields, found 1 [3]\n"
+	    "4:a=4|b=5\n" },
+	{ "CSV, two delimiters that fit alike: said", CRM_FMT_AUTO,
+	    "a,b|c\n1,2|3\n",
+	    "note!',' and '|' split the first lines alike; read with ','; "
+	    "give --delimiter to say otherwise\n2:a=1|b|c=2|3\n" },
+	{ "CSV, one column", CRM_FMT_AUTO, "email\nx@y.z\n",
+	    "2:email=x@y.z\n" },
+
+	/* ---- encodings sniffed ---- */
+	{ "GBK with Chinese text: read as GB18030, said", CRM_FMT_AUTO,
+	    "id,name\n1,\xd5\xc5\xce\xb0\n2,\xcd\xf5\xb7\xbc\n",
+	    "note!not UTF-8; read as GB18030 (Chinese text); give --encoding "
+	    "to "
+	    "say otherwise\n2:id=1|name=\xe5\xbc\xa0\xe4\xbc\x9f\n"
+	    "3:id=2|name=\xe7\x8e\x8b\xe8\x8a\xb3\n" },
+	{ "Latin-1: refused", CRM_FMT_AUTO, "id,name\n1,Jos\xe9\n",
+	    "open!not UTF-8 (byte 0xE9); give --encoding NAME (such as cp1252 "
+	    "or latin1)\n" },
+	{ "Latin-1 that GB18030 could decode: refused", CRM_FMT_AUTO,
+	    "id,name\n1,M\xfcller\n2,\xc5ngstr\xf6m\n",
+	    "open!not UTF-8 (byte 0xFC); give --encoding NAME (such as cp1252 "
+	    "or latin1)\n" },
+	{ "UTF-8 with a bad byte: the record is rejected", CRM_FMT_AUTO,
+	    "id,name\n1,\xc3\xa9\n2,\xe9\n",
+	    "2:id=1|name=\xc3\xa9\n3!invalid UTF-8 at byte 1 (0xE9); give "
+	    "--encoding NAME if the file is not UTF-8 [2,\xe9]\n" },
+
+	/* ---- JSON arrays ---- */
+	{ "JSON array, minified", CRM_FMT_AUTO, "[{\"a\":1},{\"a\":\"x\"}]",
+	    "1:a=1(3)\n1:a=x\n" },
+	{ "JSON array, pretty-printed, each on its line", CRM_FMT_AUTO,
+	    "[\n  {\n    \"a\": 1\n  },\n  {\n    \"a\": \"x\"\n  }\n]\n",
+	    "2:a=1(3)\n5:a=x\n" },
+	{ "JSON array, CRLF and lone CR lines", CRM_FMT_JSONL,
+	    "\r\n[\r\n{\"a\":1},\r{\"a\":2}\r\n]\r\n", "3:a=1(3)\n4:a=2(3)\n" },
+	{ "JSON array, brackets and escapes inside strings", CRM_FMT_AUTO,
+	    "[{\"a\":\"]}\\\"[{\"},{\"b\":[1,{\"c\":\"\\\\\"}]}]",
+	    "1:a=]}\"[{\n1:b=[1,{\"c\":\"\\\\\"}](5)\n" },
+	{ "JSON array, empty", CRM_FMT_AUTO, " [ ] \n", "" },
+	{ "JSON array, elements that are not objects", CRM_FMT_AUTO,
+	    "[{\"a\":1}, 2, \"s\", [3], null, true,\n{\"a\":4}]",
+	    "1:a=1(3)\n"
+	    "1!bad JSON array: element 2 is a number, not an object [2]\n"
+	    "1!bad JSON array: element 3 is a string, not an object [\"s\"]\n"
+	    "1!bad JSON array: element 4 is an array, not an object [[3]]\n"
+	    "1!bad JSON array: element 5 is null, not an object [null]\n"
+	    "1!bad JSON array: element 6 is a boolean, not an object [true]\n"
+	    "2:a=4(3)\n" },
+	{ "JSON array, a bad object among good ones", CRM_FMT_AUTO,
+	    "[{\"a\":tru},\n{\"a\":2}]",
+	    "1!bad JSON: unexpected character at byte 6 [{\"a\":tru}]\n"
+	    "2:a=2(3)\n" },
+	{ "JSON array, no ',' between, no ']' at the end", CRM_FMT_AUTO,
+	    "[{\"a\":1}\n{\"a\":2}\n\n",
+	    "1:a=1(3)\n2!bad JSON array: no ',' or ']' after element 1 []\n"
+	    "2:a=2(3)\n2!bad JSON array: no closing ']' at the end []\n" },
+	{ "JSON array, cut short inside an element", CRM_FMT_AUTO,
+	    "[{\"a\":1},\n{\"a\":",
+	    "1:a=1(3)\n2!bad JSON array: element 2 cut short by the end of "
+	    "input [{\"a\":]\n" },
+	{ "JSON array, ',' before ']', then text after it", CRM_FMT_AUTO,
+	    "[{\"a\":1},]\n[{\"a\":2}]\n",
+	    "1:a=1(3)\n1!bad JSON array: ',' before ']' []\n"
+	    "2!bad JSON array: text after the closing ']' []\n" },
+	{ "not an array: a CSV header in brackets", CRM_FMT_AUTO,
+	    "[id],name\n1,x\n", "2:[id]=1|name=x\n" },
+};
+
+/* Inputs with NUL bytes or an encoding given: lengths and options. */
+static const struct {
+	const char *what;
+	const char *enc; /* --encoding, or NULL */
+	int delim;	 /* --delimiter, or 0 */
+	const char *in;
+	size_t len;
+	const char *want;
+} enc_cases[] = {
+	{ "UTF-16LE with a BOM", NULL, 0,
+	    "\xff\xfe"
+	    "a\0,\0b\0\n\0"
+	    "1\0,\0\x2d\x4e\n\0",
+	    18, "2:a=1|b=\xe4\xb8\xad\n" },
+	{ "UTF-16BE with a BOM, tab-separated", NULL, 0,
+	    "\xfe\xff"
+	    "\0a\0\t\0b\0\r\0\n"
+	    "\0\x31\0\t\x4e\x2d\0\r\0\n",
+	    22, "2:a=1|b=\xe4\xb8\xad\n" },
+	{ "UTF-16LE, a lone surrogate rejects its record only", NULL, 0,
+	    "\xff\xfe"
+	    "a\0\n\0"
+	    "\x00\xd8x\0\n\0"
+	    "y\0\n\0",
+	    16,
+	    "2!invalid UTF-16LE at byte 1 (0x00); give --encoding NAME if the "
+	    "file is not UTF-16LE [\xff"
+	    "00x]\n3:a=y\n" },
+	{ "UTF-16LE without a BOM: refused", NULL, 0,
+	    "a\0,\0b\0\n\0x\0,\0y\0\n\0", 16,
+	    "open!not UTF-8: UTF-16 without a byte-order mark? give --encoding "
+	    "UTF-16LE\n" },
+	{ "--encoding latin1", "latin1", 0, "id,name\n1,Jos\xe9\n", 0,
+	    "2:id=1|name=Jos\xc3\xa9\n" },
+	{ "--encoding cp1252: the euro sign", "CP1252", 0, "id,p\n1,\x80 5\n",
+	    0, "2:id=1|p=\xe2\x82\xac 5\n" },
+	{ "--encoding UTF-8: no guessing, bad bytes rejected", "UTF-8", 0,
+	    "id,name\n1,Jos\xe9\n", 0,
+	    "2!invalid UTF-8 at byte 4 (0xE9); give --encoding NAME if the "
+	    "file "
+	    "is not UTF-8 [1,Jos\xe9]\n" },
+	{ "--encoding GB18030, a bad byte later", "GB18030", 0,
+	    "id,name\n1,\xd5\xc5\n2,\xff\n3,\xcd\xf5\n", 0,
+	    "2:id=1|name=\xe5\xbc\xa0\n3!invalid GB18030 at byte 1 (0xFF); "
+	    "give --encoding NAME if the file is not GB18030 [2,\xff"
+	    "FF]\n4:id=3|name=\xe7\x8e\x8b\n" },
+	{ "--delimiter ';' over a sniff for ','", NULL, ';', "a,b;c\n1,2;3\n",
+	    0, "2:a,b=1,2|c=3\n" },
+	{ "--delimiter tab: TSV", NULL, '\t', "a\tb\n1\t\\t\n", 0,
+	    "2:a=1|b=\t\n" },
 };
 
 int
@@ -149,6 +297,26 @@ main(void)
 		TAP_OK(same, "%s: same at every read size (failed at %zu)",
 		    cases[i].what, same ? 0 : n - 1);
 	}
+	for (i = 0; i < sizeof(enc_cases) / sizeof(enc_cases[0]); i++) {
+		struct crm_read_opts o = { CRM_FMT_AUTO, enc_cases[i].enc,
+			enc_cases[i].delim };
+
+		len = enc_cases[i].len != 0 ? enc_cases[i].len
+					    : strlen(enc_cases[i].in);
+		crm_read_set_chunk(0);
+		describe_with(enc_cases[i].in, len, &o, 0, &whole);
+		TAP_STR(whole.p ? whole.p : "", enc_cases[i].want, "%s",
+		    enc_cases[i].what);
+		same = 1;
+		for (n = 1; n <= len && same; n++) {
+			crm_read_set_chunk(n);
+			describe_with(enc_cases[i].in, len, &o, 0, &got);
+			if (strcmp(got.p ? got.p : "", whole.p ? whole.p : ""))
+				same = 0;
+		}
+		TAP_OK(same, "%s: same at every read size (failed at %zu)",
+		    enc_cases[i].what, same ? 0 : n - 1);
+	}
 	crm_read_set_chunk(0);
 
 	/* Over the record limit: rejected, cut, and the next one is read. */
@@ -164,6 +332,81 @@ main(void)
 	    "2!record too long (unterminated quote?) [1,\"open]\n"
 	    "3:a=2|b=x\n4:a=3|b=y\n5:a=4|b=z\n",
 	    "an open quote past the limit gives up one line");
+
+	/*
+	 * A JSON array is read element by element: a line far longer than
+	 * the limit is no matter, only an element longer than it is.
+	 */
+	crm_buf_reset(&whole);
+	crm_buf_addc(&whole, '[');
+	for (i = 0; i < 50; i++)
+		crm_buf_addf(&whole, "%s{\"a\":%zu}", i > 0 ? "," : "", i);
+	crm_buf_adds(&whole, "]");
+	describe(whole.p, CRM_FMT_AUTO, 20, &got);
+	TAP_OK(strncmp(got.p, "1:a=0(3)\n1:a=1(3)\n", 18) == 0 &&
+		   strstr(got.p, "\n1:a=49(3)\n") != NULL &&
+		   strchr(got.p, '!') == NULL,
+	    "a JSON array on one line of %zu bytes, limit 20: all read",
+	    whole.len);
+	describe("[{\"a\":\"0123456789012345678901234\"},{\"a\":1}]",
+	    CRM_FMT_AUTO, 20, &got);
+	TAP_STR(got.p,
+	    "1!record longer than 20 bytes (raw text cut short) "
+	    "[{\"a\":\"0123456789012345678901234\"}]\n1:a=1(3)\n",
+	    "a JSON array: an element over the limit is rejected alone");
+
+	/* The sniffing itself, on windows cut anywhere. */
+	{
+		struct crm_sniff_enc sn;
+		int other;
+
+		TAP_OK(crm_read_sniff_encoding("a,\xe4\xb8", 4, 0, &sn) ==
+			   CRM_ENC_UTF8,
+		    "encoding: a character cut by the window is not bad");
+		TAP_OK(crm_read_sniff_encoding("id,n\n1,\xa7\x41\xa6\x6e\n", 11,
+			   1, &sn) == CRM_ENC_UNKNOWN,
+		    "encoding: Big5 is not taken for GB18030");
+		TAP_OK(crm_read_sniff_encoding(
+			   "a\nb\n\xe9t\xe9\n", 8, 1, &sn) == CRM_ENC_UNKNOWN &&
+			   sn.bad_line == 3 && sn.bad_byte == 0xe9 &&
+			   sn.bad_off == 4,
+		    "encoding: the first bad byte, its line and offset");
+		TAP_OK(crm_read_sniff_encoding("n\n\xd6\xd0\x81\x30\x81\x30"
+					       "\xd6\xd0\xce\xc4\n",
+			   13, 1, &sn) == CRM_ENC_GB18030,
+		    "encoding: GB18030 with a four-byte character");
+		/* 김민준,서울특별시 강남구 and 이서연,부산광역시 in EUC-KR */
+		TAP_OK(crm_read_sniff_encoding("\xb1\xe8\xb9\xce\xc1\xd8,"
+					       "\xbc\xad\xbf\xef\xc6"
+					       "\xaf\xba\xb0\xbd\xc3 "
+					       "\xb0\xad\xb3\xb2\xb1\xb8\n"
+					       "\xc0\xcc\xbc\xad\xbf\xac,"
+					       "\xba\xce\xbb\xea\xb1"
+					       "\xa4\xbf\xaa\xbd\xc3\n",
+			   43, 1, &sn) == CRM_ENC_UNKNOWN &&
+			   sn.hint != NULL && strcmp(sn.hint, "EUC-KR") == 0,
+		    "encoding: Korean in EUC-KR is not taken for Chinese");
+		/* 山田,さとう はなこ in EUC-JP */
+		TAP_OK(crm_read_sniff_encoding("\xbb\xb3\xc5\xc4,\xa4\xb5"
+					       "\xa4\xc8\xa4\xa6 \xa4\xcf"
+					       "\xa4\xca\xa4\xb3\n",
+			   19, 1, &sn) == CRM_ENC_UNKNOWN &&
+			   sn.hint != NULL && strcmp(sn.hint, "EUC-JP") == 0,
+		    "encoding: Japanese in EUC-JP is not taken for Chinese");
+		TAP_OK(crm_read_sniff_encoding("\xef\xbb\xbf\xe9", 4, 1, &sn) ==
+			   CRM_ENC_UTF8,
+		    "encoding: a UTF-8 BOM says UTF-8");
+		TAP_OK(crm_read_sniff_delim("a;b\n1;\"x\n", 10, 0, &other) ==
+			       ';' &&
+			   other == 0,
+		    "delimiter: a record the window cut is left out");
+		TAP_OK(crm_read_sniff_delim("a,b\n", 4, 1, &other) == ',' &&
+			   other == 0,
+		    "delimiter: a header alone");
+		TAP_OK(crm_read_sniff_delim(
+			   "a\tb;c\n1\t2\n3\t4;5\n", 17, 1, &other) == '\t',
+		    "delimiter: the one that fits more records wins");
+	}
 
 	/*
 	 * Many members: past the first few a hash index finds a repeated

@@ -36,6 +36,9 @@ struct read_case {
 	const char *want; /* the transcript, see dump_*() */
 };
 
+/* A case named so is read with this encoding given, not sniffed. */
+#define AS_UTF8 " (--encoding UTF-8)"
+
 static FILE *input(const char *, size_t);
 static void esc(struct crm_buf *, const char *, size_t);
 static void dump_fields(struct crm_buf *, const struct crm_rec *);
@@ -182,22 +185,25 @@ static const struct read_case read_cases[] = {
 	    "bad 2 65 in:2: malformed quoting raw '1,\"x\"y'\n"
 	    "rec 3 a='2' b='3' raw '2,3'\n"
 	    "eof\n" },
-	{ "csv: invalid UTF-8 names the field",
+	{ "csv: invalid UTF-8 names the field" AS_UTF8,
 	    "a,b,c\n1,x\xff"
 	    "y,3\n4,5,\xc3\n6,7,8\n",
 	    0, CRM_FMT_AUTO, 0,
 	    "csv 'a' 'b' 'c'\n"
-	    "bad 2 65 in:2: field 'b': invalid UTF-8 at byte 2 "
+	    "bad 2 65 in:2: field 'b': invalid UTF-8 at byte 2 (0xFF); give "
+	    "--encoding NAME if the file is not UTF-8 "
 	    "raw '1,x\xff"
 	    "y,3'\n"
-	    "bad 3 65 in:3: field 'c': invalid UTF-8 at byte 1 "
+	    "bad 3 65 in:3: field 'c': invalid UTF-8 at byte 1 (0xC3); give "
+	    "--encoding NAME if the file is not UTF-8 "
 	    "raw '4,5,\xc3'\n"
 	    "rec 4 a='6' b='7' c='8' raw '6,7,8'\n"
 	    "eof\n" },
-	{ "csv: invalid UTF-8 on the second line of a quoted field",
+	{ "csv: invalid UTF-8 on the second line of a quoted field" AS_UTF8,
 	    "a,b\n1,\"x\ny\xff\"\n2,3\n", 0, CRM_FMT_AUTO, 0,
 	    "csv 'a' 'b'\n"
-	    "bad 2 65 in:2: field 'b': invalid UTF-8 at byte 4 "
+	    "bad 2 65 in:2: field 'b': invalid UTF-8 at byte 4 (0xFF); give "
+	    "--encoding NAME if the file is not UTF-8 "
 	    "raw '1,\"x<0a>y\xff\"'\n"
 	    "rec 4 a='2' b='3' raw '2,3'\n"
 	    "eof\n" },
@@ -238,13 +244,14 @@ static const struct read_case read_cases[] = {
 	    "rec 3 a='1' b='2' c='' raw '1<09>2<09>'\n"
 	    "rec 4 a='\\q' b='<0d>' c=',' raw '\\q<09>\\r<09>,'\n"
 	    "eof\n" },
-	{ "tsv: field count, invalid UTF-8, CRLF, blank lines",
+	{ "tsv: field count, invalid UTF-8, CRLF, blank lines" AS_UTF8,
 	    "a\tb\r\n1\r\n\r\n2\t3\t4\r\n5\t\xff\r\n6\t7", 0, CRM_FMT_TSV, 0,
 	    "tsv 'a' 'b'\n"
 	    "bad 2 65 in:2: expected 2 fields, found 1 raw '1'\n"
 	    "bad 4 65 in:4: expected 2 fields, found 3 "
 	    "raw '2<09>3<09>4'\n"
-	    "bad 5 65 in:5: field 'b': invalid UTF-8 at byte 1 "
+	    "bad 5 65 in:5: field 'b': invalid UTF-8 at byte 1 (0xFF); give "
+	    "--encoding NAME if the file is not UTF-8 "
 	    "raw '5<09>\xff'\n"
 	    "rec 6 a='6' b='7' raw '6<09>7'\n"
 	    "eof\n" },
@@ -315,7 +322,7 @@ static const struct read_case read_cases[] = {
 	    "raw '{\"a\":1} {\"b\":2}'\n"
 	    "rec 9 a=n'4' raw '{\"a\":4}'\n"
 	    "eof\n" },
-	{ "jsonl: invalid UTF-8 and control characters in strings",
+	{ "jsonl: invalid UTF-8 and control characters in strings" AS_UTF8,
 	    "{\"a\":\"\xff\"}\n"
 	    "{\"a\":\"x\ty\"}\n"
 	    "{\"\xc3\":1}\n"
@@ -460,6 +467,7 @@ static void
 transcript(const struct read_case *c, size_t chunk, struct crm_buf *out)
 {
 	static const char *const fmts[] = { "auto", "csv", "tsv", "jsonl" };
+	struct crm_read_opts o;
 	struct crm_reader *rd;
 	struct crm_rec *r;
 	const struct crm_rec *h;
@@ -473,7 +481,10 @@ transcript(const struct read_case *c, size_t chunk, struct crm_buf *out)
 	crm_buf_reset(out);
 	crm_read_set_chunk(chunk);
 	fp = input(c->in, len);
-	if ((rd = crm_reader_open(fp, "in", c->fmt, &e)) == NULL) {
+	memset(&o, 0, sizeof(o));
+	o.fmt = c->fmt;
+	o.encoding = strstr(c->what, AS_UTF8) != NULL ? "UTF-8" : NULL;
+	if ((rd = crm_reader_open_with(fp, "in", &o, &e)) == NULL) {
 		crm_buf_adds(out, "open ");
 		dump_err(out, &e);
 		crm_buf_addc(out, '\n');

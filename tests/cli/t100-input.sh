@@ -46,7 +46,7 @@ t_run in-pipe 0 -- crm-ingest in/pipe.txt
 t_run in-pipe-given 0 -- crm-ingest --delimiter '|' in/pipe.txt
 t_run in-comma-semi 0 -- crm-ingest in/comma-semi.csv
 t_run in-ambiguous 0 -- crm-ingest in/ambiguous.csv
-t_run in-ambiguous-given 0 -- crm-ingest --delimiter '|' --kind people \
+t_run in-ambiguous-given 0 -- crm-ingest --delimiter '|' --table people \
     in/ambiguous.csv
 t_run in-delimiter-bad 64 -- crm-ingest --delimiter : in/pipe.txt
 t_run in-delimiter-tsv 64 -- crm-ingest --input-format tsv \

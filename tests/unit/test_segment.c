@@ -235,17 +235,17 @@ test_segment_rfm(void)
 {
 	static const char *const names[] = { "recency", "frequency",
 		"monetary" };
-	static const char want[] = "C0 5 5 5 Champions - champion\n"
-				   "C1 5 5 5 Champions - champion\n"
-				   "C2 4 4 4 Loyal - \n"
-				   "C3 4 4 4 Loyal - \n"
-				   "C4 3 3 3 Need attention - \n"
-				   "C5 3 3 3 Need attention - \n"
-				   "C6 2 2 2 Hibernating - lapsing\n"
-				   "C7 2 2 2 Hibernating - lapsing\n"
-				   "C8 1 1 1 Lost - lapsing\n"
-				   "CX null null null null - \n"
-				   "C9 1 1 1 Lost - \n";
+	static const char want[] = "C0 5 5 5 Champions - [\"champion\"]\n"
+				   "C1 5 5 5 Champions - [\"champion\"]\n"
+				   "C2 4 4 4 Loyal - []\n"
+				   "C3 4 4 4 Loyal - []\n"
+				   "C4 3 3 3 Need attention - []\n"
+				   "C5 3 3 3 Need attention - []\n"
+				   "C6 2 2 2 Hibernating - [\"lapsing\"]\n"
+				   "C7 2 2 2 Hibernating - [\"lapsing\"]\n"
+				   "C8 1 1 1 Lost - [\"lapsing\"]\n"
+				   "CX null null null null - []\n"
+				   "C9 1 1 1 Lost - []\n";
 	struct crm_segment_opts o;
 	struct crm_segment *s;
 	struct crm_rec *hdr, *r;

@@ -78,7 +78,7 @@ struct crm_optdef {
 /* The shared groups a binary can take. */
 enum {
 	CRM_OPTS_FILTER = 1, /* --input-format --output-format --max-errors
-				--rejects -q/--quiet */
+				--rejects -q/--quiet --stats --excel */
 	CRM_OPTS_STORE = 2   /* --db --busy-timeout */
 };
 
@@ -92,7 +92,10 @@ enum {
 	CRM_OPT_OUTPUT_FORMAT,
 	CRM_OPT_QUIET = 'q',
 	CRM_OPT_REJECTS = 0x1005,
-	CRM_OPT_VERSION
+	CRM_OPT_VERSION,
+	CRM_OPT_EXCEL,
+	CRM_OPT_STATS,
+	CRM_OPT_SHARED_LAST = CRM_OPT_STATS
 };
 
 /* The first key a binary may give its own long-only options. */
@@ -109,10 +112,11 @@ struct crm_cmd {
 /* What the shared options set. */
 struct crm_common {
 	struct crm_filter_opts fo;
-	const char *db; /* --db, else $CRM_DB when set; or NULL */
-	long busy_ms;	/* --busy-timeout; 60000 */
-	int quiet;	/* -q */
-	int db_given;	/* --db was on the command line */
+	const char *db;	   /* --db, else $CRM_DB when set; or NULL */
+	long busy_ms;	   /* --busy-timeout; 60000 */
+	int quiet;	   /* -q */
+	const char *stats; /* --stats FILE: the summary as JSON */
+	int db_given;	   /* --db was on the command line */
 };
 
 void crm_common_init(struct crm_common *c);

@@ -22,6 +22,7 @@
 #include "rules.h"
 #include "store.h"
 #include "strmap.h"
+#include "suggest.h"
 
 #define BOT CRM_ROUTER_BOT
 
@@ -527,12 +528,24 @@ number(const struct crm_router *r, const struct crm_rec *rec, const char *name)
 	}
 }
 
+/* "; did you mean 'X'?" for name among the names of r, or "". */
+static const char *
+near_name(char *buf, size_t n, const struct crm_rec *r, const char *name)
+{
+	long k = crm_suggest_field(name, strlen(name), r);
+	size_t clen = 0;
+	const char *cand = k >= 0 ? crm_rec_name(r, (size_t)k, &clen) : "";
+
+	return crm_suggest_hint(buf, n, k, cand, clen);
+}
+
 /* Whether rec or the store can give every name the rules use. */
 static int
 check_names(struct crm_router *r, const struct crm_rec *rec, struct crm_err *e)
 {
 	size_t i, n = r->alone ? crm_rules_nnames(r->alone) : 0, u;
 	const char *name;
+	char hint[256];
 
 	for (i = 0; i < n; i++) {
 		name = crm_rules_name(r->alone, i);
@@ -542,10 +555,11 @@ check_names(struct crm_router *r, const struct crm_rec *rec, struct crm_err *e)
 		u = crm_rules_name_user(r->alone, i);
 		crm_err_field(e, name, strlen(name));
 		return crm_err_set(e, EX_DATAERR,
-		    "no such field, which rule %s:%lu needs%s",
+		    "no such field, which rule %s:%lu needs%s%s",
 		    crm_rules_file(r->alone, u), crm_rules_line(r->alone, u),
 		    r->desk != NULL ? " (nor a customer field of the store)"
-				    : "");
+				    : "",
+		    near_name(hint, sizeof(hint), rec, name));
 	}
 	return 0;
 }
@@ -1207,7 +1221,7 @@ const struct crm_filter_ops *
 crm_router_ops(void)
 {
 	static const struct crm_filter_ops ops = { ops_check_header,
-		ops_out_header, ops_record, ops_idle, ops_finish };
+		ops_out_header, ops_record, ops_idle, ops_finish, NULL };
 
 	return &ops;
 }

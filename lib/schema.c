@@ -14,6 +14,7 @@
 #include "norm.h"
 #include "schema.h"
 #include "store.h"
+#include "suggest.h"
 
 struct kind_field {
 	const char *name;
@@ -542,6 +543,8 @@ crm_schema_check_header(
 	const struct kind_field *f;
 	const char *name, *b;
 	size_t i, j, len, blen;
+	char hint[256];
+	long k;
 	int rc = -1;
 
 	/* Normalize a copy of the header as a record of empty values. */
@@ -570,13 +573,31 @@ crm_schema_check_header(
 			}
 		}
 	}
+	/* A --map whose input field is not there renamed nothing. */
+	for (i = 0; i < s->nmaps; i++)
+		if (crm_rec_find(r, s->maps[i].a, strlen(s->maps[i].a)) < 0) {
+			k = crm_suggest_field(
+			    s->maps[i].b, strlen(s->maps[i].b), hdr);
+			b = k >= 0 ? crm_rec_name(hdr, (size_t)k, &blen) : "";
+			crm_err_field(e, s->maps[i].b, strlen(s->maps[i].b));
+			crm_err_set(e, EX_DATAERR,
+			    "header has no such field (--map %s=%s)%s",
+			    s->maps[i].a, s->maps[i].b,
+			    crm_suggest_hint(
+				hint, sizeof(hint), k, b, k >= 0 ? blen : 0));
+			goto out;
+		}
 	for (f = s->fields; f != NULL && f->name != NULL; f++)
 		if (f->required &&
 		    crm_rec_find(r, f->name, strlen(f->name)) < 0) {
+			k = crm_suggest_field(f->name, strlen(f->name), hdr);
+			b = k >= 0 ? crm_rec_name(hdr, (size_t)k, &blen) : "";
 			crm_err_field(e, f->name, strlen(f->name));
 			crm_err_set(e, EX_DATAERR,
-			    "header has no such field (use --map %s=FIELD)",
-			    f->name);
+			    "header has no such field (use --map %s=FIELD)%s",
+			    f->name,
+			    crm_suggest_hint(
+				hint, sizeof(hint), k, b, k >= 0 ? blen : 0));
 			goto out;
 		}
 	if (s->fields == NULL && s->key != NULL &&

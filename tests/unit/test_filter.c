@@ -126,9 +126,10 @@ slurp(const char *path)
 static void
 test_source_finish(void)
 {
-	struct crm_filter_opts fo = { CRM_FMT_AUTO, CRM_FMT_AUTO, -1, NULL, 0 };
+	struct crm_filter_opts fo = { CRM_FMT_AUTO, CRM_FMT_AUTO, -1, NULL, 0,
+		0 };
 	struct crm_filter_ops ops = { NULL, NULL, tool_record, NULL,
-		tool_finish };
+		tool_finish, NULL };
 	struct src s = { 0, 0 };
 	struct tool t = { crm_rec_new(), 0, 0, &s };
 	struct crm_source src = { "test", CRM_FMT_JSONL, src_next, src_close,

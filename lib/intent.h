@@ -139,8 +139,9 @@ struct crm_intent_trained {
 
 /*
  * Name the fields the verb reads to the filter f (crm_filter_need): the
- * text (--text-field), and for train and eval the label (--label-field).
- * 0, or -1 when out of memory.
+ * text (--text-field), for train and eval the label (--label-field), and
+ * a key other than "id" (--id-field; the header only).  0, or -1 when out
+ * of memory.
  */
 struct crm_filter;
 int crm_intent_needs(const struct crm_intent *it, struct crm_filter *f);

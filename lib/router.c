@@ -1217,11 +1217,41 @@ ops_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 	return crm_router_finish(arg, e);
 }
 
+/*
+ * The ticket fields an option renamed: a ticket may lack any of them (a
+ * fact not known), but a name given on the command line that no input
+ * has is a typo, found at the header.
+ */
+static int
+ops_needs(void *arg, struct crm_filter *f)
+{
+	const struct crm_router_opts *o = ((struct crm_router *)arg)->o;
+	const struct {
+		const char *name, *def, *opt;
+	} v[] = {
+		{ o->time_field, "created", "--time-field" },
+		{ o->id_field, "id", "--id-field" },
+		{ o->customer_field, "customer_id", "--customer-field" },
+		{ o->text_field, "text", "--text-field" },
+		{ o->intent_field, "intent", "--intent-field" },
+		{ o->sentiment_field, "sentiment", "--sentiment-field" },
+	};
+	size_t i;
+
+	if (o->verb != CRM_ROUTER_ROUTE)
+		return 0;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		if (strcmp(v[i].name, v[i].def) != 0 &&
+		    crm_filter_need(f, v[i].name, v[i].opt, 0) == -1)
+			return -1;
+	return 0;
+}
+
 const struct crm_filter_ops *
 crm_router_ops(void)
 {
 	static const struct crm_filter_ops ops = { ops_check_header,
-		ops_out_header, ops_record, ops_idle, ops_finish, NULL };
+		ops_out_header, ops_record, ops_idle, ops_finish, ops_needs };
 
 	return &ops;
 }

@@ -80,6 +80,8 @@ t_run typo-recommend-id 66 -- crm-recommend fit --model-file r.model \
 printf 'customer_id,full_name\nC1,Ann\n' >names.csv
 t_run typo-ingest-map 66 -- crm-ingest --map name=fullname names.csv
 t_run typo-ingest-map-there 66 -- crm-ingest --map email=Email good.csv
+printf 'id,text,intent\n1,where is my parcel,shipping\n' >tickets.csv
+t_run typo-route-field 66 -- crm-route --intent-field Intent tickets.csv
 # JSONL: a field missing from the first record is reported once, as a
 # likely typo; the records without it are rejected and counted, one
 # summary entry, each in --rejects.

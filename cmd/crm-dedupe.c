@@ -220,6 +220,10 @@ summary(const struct crm_filter *f, const struct crm_dedupe_stats *ds)
 	crm_cli_count("links", ds->links);
 	crm_cli_count("in clusters", ds->in_clusters);
 	crm_cli_count("clusters", ds->clusters);
+	/* --merge writes one record per cluster: read = written + rejected
+	   + merged */
+	if (opts.d.merge)
+		crm_cli_count("merged", ds->in_clusters - ds->clusters);
 	crm_cli_summary(f);
 }
 

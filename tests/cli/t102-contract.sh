@@ -39,6 +39,12 @@ t_run summary-dedupe 0 -- crm-dedupe -q --stats dd.json good.csv
 t_eq "--stats: crm-dedupe's own counts as keys" \
     '{"program":"crm-dedupe","read":2,"written":2,"rejected":0,"inputs_refused":0,"candidate_pairs":0,"links":0,"in_clusters":0,"clusters":0,"status":0}' \
     "$(cat dd.json)"
+# Records a tool drops by design are named: read = written + merged.
+cp "$TOP/testdata/dedupe/customers.csv" people.csv
+crm-dedupe --merge people.csv 2>merge.err >/dev/null
+t_eq "summary: --merge names the records merged into others" \
+    "crm-dedupe: read 14, written 9, rejected 0; candidate pairs 8, links 6, in clusters 9, clusters 4, merged 5" \
+    "$(cat merge.err)"
 # --stats with -q: no line on stderr, the JSON has the exit status.
 t_run stats-quiet 65 -- crm-ingest -q --stats st.json some-bad.csv
 t_eq "--stats: the summary as one JSON object" \

@@ -36,9 +36,10 @@ struct crm_filter {
 	unsigned long long refused; /* inputs not opened or refused */
 	struct need *need;
 	size_t nneed;
-	int first;	/* the next record is its input's first */
-	int checking;	/* records are checked for the needed fields */
-	int out_failed; /* writing standard output failed (reported) */
+	int first;	  /* the next record is its input's first */
+	int checking;	  /* records are checked for the needed fields */
+	const char *name; /* of the input last read, for messages */
+	int out_failed;	  /* writing standard output failed (reported) */
 };
 
 static int output_failed(struct crm_filter *);
@@ -266,7 +267,7 @@ crm_filter_emit(
 			return -1;
 		/* A field the CSV/TSV header has no column for. */
 		if (e->file == NULL)
-			e->file = "-";
+			e->file = f->name != NULL ? f->name : "-";
 		if (e->line == 0)
 			e->line = crm_rec_line(r);
 		return reject(f, r, e, 0) != 0 ? -1 : 0;
@@ -509,6 +510,7 @@ one_input(struct crm_filter *f, FILE *fp, const char *name)
 	f->fmt = crm_reader_format(rd);
 	f->first = 1;
 	f->checking = 1;
+	f->name = name;
 	if (crm_reader_header(rd) != NULL &&
 	    check_needs(f, crm_reader_header(rd), name) == -1) {
 		crm_reader_close(rd);
@@ -576,6 +578,7 @@ crm_filter_run_source(struct crm_filter *f, struct crm_source *src)
 	crm_err_clear(&e);
 	f->fmt = src->fmt;
 	f->checking = 0; /* the source's fields are the tool's own */
+	f->name = src->name;
 	fmt = f->o.out_fmt != CRM_FMT_AUTO ? f->o.out_fmt : src->fmt;
 	if (!f->o.no_output && f->out == NULL &&
 	    (f->out = new_output(f, fmt)) == NULL) {

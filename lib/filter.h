@@ -135,8 +135,10 @@ int crm_filter_missing(const struct crm_filter *f, size_t i, const char **name,
     unsigned long long *n);
 
 /*
- * Run over one open stream fp, named name in messages.  The finish step
- * is not run: call crm_filter_run_finish() after the last such stream.
+ * Run over one open stream fp, named name in messages (borrowed: the
+ * finish step's messages may name it too, so it must outlive the run).
+ * The finish step is not run: call crm_filter_run_finish() after the
+ * last such stream.
  */
 int crm_filter_run_file(struct crm_filter *f, FILE *fp, const char *name);
 

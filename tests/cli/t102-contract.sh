@@ -110,6 +110,8 @@ printf '{"customer_id":"1","name":"A"}\n{"customer_id":"2"}\n{"customer_id":"3",
 t_run vary-csv 65 -- crm-ingest --output-format csv \
     vary.jsonl
 t_run vary-jsonl 0 -- crm-ingest vary.jsonl
+# The same for records a tool holds and writes at its end.
+t_run vary-dedupe 65 -- crm-dedupe --output-format csv vary.jsonl
 
 # ==== --excel ====
 

@@ -530,6 +530,9 @@ crm_cli_summary(const struct crm_filter *f)
 		rc |= pair(&b, &k, "%s %llu", sum.own[i].name, sum.own[i].n);
 	if (rc == 0)
 		crm_warnx("%.*s", (int)b.len, b.p);
+	else /* out of memory: the shared counts at least */
+		crm_warnx("read %llu, written %llu, rejected %llu", sum.read,
+		    sum.written, sum.rejected);
 	crm_buf_release(&b);
 }
 

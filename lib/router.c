@@ -47,6 +47,8 @@ struct route {
 
 struct crm_router {
 	const struct crm_router_opts *o;
+	char **nopt; /* "rule FILE:LINE" of each field a rule needs */
+	size_t nnopt;
 	struct crm_filter *f;		      /* crm_router_bind's */
 	char *intent_score, *sentiment_score; /* F_score */
 	struct crm_rulefile *files;	      /* o->nrules of them */
@@ -477,6 +479,9 @@ crm_router_free(struct crm_router *r)
 	crm_store_close(r->st);
 	crm_rec_free(r->cust);
 	crm_rec_free(r->sub);
+	for (i = 0; i < r->nnopt; i++)
+		free(r->nopt[i]);
+	free(r->nopt);
 	free(r->matched);
 	free(r->routes);
 	crm_buf_release(&r->buf);
@@ -1225,10 +1230,14 @@ ops_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 static int
 ops_needs(void *arg, struct crm_filter *f)
 {
-	const struct crm_router_opts *o = ((struct crm_router *)arg)->o;
+	struct crm_router *r = arg;
+	const struct crm_router_opts *o = r->o;
+	size_t n = r->alone ? crm_rules_nnames(r->alone) : 0, u;
+	const char *name;
+	char **v, where[512];
 	const struct {
 		const char *name, *def, *opt;
-	} v[] = {
+	} fv[] = {
 		{ o->time_field, "created", "--time-field" },
 		{ o->id_field, "id", "--id-field" },
 		{ o->customer_field, "customer_id", "--customer-field" },
@@ -1240,10 +1249,27 @@ ops_needs(void *arg, struct crm_filter *f)
 
 	if (o->verb != CRM_ROUTER_ROUTE)
 		return 0;
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++)
-		if (strcmp(v[i].name, v[i].def) != 0 &&
-		    crm_filter_need(f, v[i].name, v[i].opt, 0) == -1)
+	for (i = 0; i < sizeof(fv) / sizeof(fv[0]); i++)
+		if (strcmp(fv[i].name, fv[i].def) != 0 &&
+		    crm_filter_need(f, fv[i].name, fv[i].opt, 0) == -1)
 			return -1;
+	/* Every field a rule reads that the store cannot give. */
+	if ((v = crm_reallocarray(NULL, n ? n : 1, sizeof(*v))) == NULL)
+		return -1;
+	r->nopt = v;
+	for (i = 0; i < n; i++) {
+		name = crm_rules_name(r->alone, i);
+		if (r->desk != NULL && crm_desk_customer_field(r->desk, name))
+			continue;
+		u = crm_rules_name_user(r->alone, i);
+		snprintf(where, sizeof(where), "rule %s:%lu",
+		    crm_rules_file(r->alone, u), crm_rules_line(r->alone, u));
+		if ((r->nopt[r->nnopt] = strdup(where)) == NULL)
+			return -1;
+		if (crm_filter_need(
+			f, name, r->nopt[r->nnopt++], CRM_NEED_EVERY) == -1)
+			return -1;
+	}
 	return 0;
 }
 

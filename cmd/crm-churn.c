@@ -106,10 +106,14 @@ static const struct crm_cmd cmd = {
 	synopsis,
 	"Score each customer record with the probability of churn, a risk "
 	"band\nand the reasons; train or evaluate the model with the verbs.\n",
-	"Exit status: 0 ok, 64 usage, 65 records rejected or bad labels, 66\n"
-	"missing input or model, 69 store schema too new, 70 internal error, "
-	"73\ncannot create output, 74 I/O error, 75 store busy.  See "
-	"crm-churn(1).\n",
+	"Exit status: 0 every record done, 64 usage, 65 some records rejected "
+	"or\n"
+	"a bad model, 66 nothing done from some input (not opened, header\n"
+	"refused, every record rejected), or no such model, 69 store schema "
+	"too\n"
+	"new, 70 internal error, 73 cannot create output, 74 I/O error, 75 "
+	"store\n"
+	"busy.  See crm-churn(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
@@ -300,8 +304,7 @@ main(int argc, char **argv)
 	in = o->from_store ? &src : NULL;
 	f = crm_cli_filter(&o->c, crm_churn_ops(churn), churn, in);
 	rc = crm_cli_run(f, in, argc, argv);
-	if (!o->c.quiet)
-		crm_cli_summary(f, verb == V_SCORE ? "scored" : NULL);
+	crm_cli_summary(f);
 	why = verb != V_SCORE ? crm_filter_partial(f) : NULL;
 	if (rc == 0 && why != NULL)
 		crm_warnx("no %s: %s",

@@ -112,9 +112,14 @@ static const struct crm_cmd cmd = {
 	"Find the records of one customer and append cluster_id (the id of\n"
 	"the cluster's canonical record) and match_score (the best link\n"
 	"probability that joined it).\n",
-	"Exit status: 0 ok, 64 usage, 65 bad input, 66 missing input or "
-	"model,\n70 internal error, 73 cannot create the rejects file, 74 "
-	"I/O error,\n75 store busy.  See crm-dedupe(1).\n",
+	"Exit status: 0 every record done, 64 usage, 65 some records rejected "
+	"or\n"
+	"a bad labels file, 66 nothing done from some input (not opened, "
+	"header\n"
+	"refused, every record rejected), or no store model for --incremental, "
+	"70\n"
+	"internal error, 73 cannot create the rejects file, 74 I/O error, 75\n"
+	"store busy.  See crm-dedupe(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
@@ -219,13 +224,15 @@ finish(void *arg, struct crm_filter *f, struct crm_err *e)
 static void
 summary(const struct crm_filter *f, const struct crm_dedupe_stats *ds)
 {
-	unsigned long long nread, nwritten, nrejected;
-
-	crm_filter_counts(f, &nread, &nwritten, &nrejected);
-	crm_warnx("read %llu, rejected %llu, %zu candidate pairs, %llu links; "
-		  "%llu records in %llu clusters of two or more%s",
-	    nread, nrejected, ds->pairs, ds->links, ds->in_clusters,
-	    ds->clusters, opts.d.link != NULL ? " (linked)" : "");
+	crm_cli_count("candidate pairs", ds->pairs);
+	crm_cli_count("links", ds->links);
+	crm_cli_count("in clusters", ds->in_clusters);
+	crm_cli_count("clusters", ds->clusters);
+	/* --merge writes one record per cluster: read = written + rejected
+	   + merged */
+	if (opts.d.merge)
+		crm_cli_count("merged", ds->in_clusters - ds->clusters);
+	crm_cli_summary(f);
 }
 
 int
@@ -259,7 +266,7 @@ main(int argc, char **argv)
 	f = crm_cli_filter(&o->c, &ops, d, o->from_store ? &src : NULL);
 	rc = crm_cli_run(f, o->from_store ? &src : NULL, argc, argv);
 	crm_dedupe_stats(d, &ds);
-	if (!o->c.quiet && !early) /* nothing was done: no summary */
+	if (!early) /* nothing was done: no summary */
 		summary(f, &ds);
 	if (early)
 		rc = crm_filter_abandon(f, rc);

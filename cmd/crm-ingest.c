@@ -76,10 +76,14 @@ static const struct crm_cmd cmd = {
 	synopsis,
 	"Validate and normalize records, load them into the store, and "
 	"write\nthe clean records to standard output.\n",
-	"Exit status: 0 ok, 64 usage, 65 records rejected, 66 missing "
-	"input,\n69 store schema too new, 70 internal error, 73 cannot "
-	"create the store\nor rejects file, 74 I/O error, 75 store busy.  "
-	"See crm-ingest(1).\n",
+	"Exit status: 0 every record done, 64 usage, 65 some records rejected, "
+	"66\n"
+	"nothing done from some input (not opened, header refused, every "
+	"record\n"
+	"rejected), 69 store schema too new, 70 internal error, 73 cannot "
+	"create\n"
+	"the store or rejects file, 74 I/O error, 75 store busy.  See crm-\n"
+	"ingest(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
@@ -144,18 +148,12 @@ record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 static void
 summary(struct run *run)
 {
-	unsigned long long read, written, rejected;
-
-	if (run->o->c.quiet)
-		return;
-	if (run->ld == NULL) {
-		crm_cli_summary(run->f, "written");
-		return;
+	if (run->ld != NULL) {
+		crm_cli_count("inserted", run->inserted);
+		crm_cli_count("updated", run->updated);
+		crm_cli_count("unchanged", run->unchanged);
 	}
-	crm_filter_counts(run->f, &read, &written, &rejected);
-	crm_warnx("read %llu, inserted %llu, updated %llu, unchanged %llu, "
-		  "rejected %llu",
-	    read, run->inserted, run->updated, run->unchanged, rejected);
+	crm_cli_summary(run->f);
 }
 
 /* A number field whose column is TEXT: loaded, but said once. */
@@ -245,7 +243,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct crm_filter_ops ops = { check_header, out_header,
-		record, NULL, NULL };
+		record, NULL, NULL, NULL };
 	struct opts *o = &opts;
 	struct run run;
 	struct crm_err e;

@@ -92,9 +92,14 @@ static const struct crm_cmd cmd = {
 	"Classify the text of each record and append the label and its "
 	"score;\ntrain, evaluate, or add human labels with the verbs.  "
 	"With\n--output-format, eval writes its figures as one record.\n",
-	"Exit status: 0 ok, 64 usage, 65 records rejected, 66 missing input "
-	"or\nmodel, 69 store schema too new, 70 internal error, 73 cannot "
-	"create\noutput, 74 I/O error, 75 store busy.  See crm-intent(1).\n",
+	"Exit status: 0 every record done, 64 usage, 65 some records rejected "
+	"or\n"
+	"a bad model, 66 nothing done from some input (not opened, header\n"
+	"refused, every record rejected), or no such model, 69 store schema "
+	"too\n"
+	"new, 70 internal error, 73 cannot create output, 74 I/O error, 75 "
+	"store\n"
+	"busy.  See crm-intent(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
@@ -213,9 +218,9 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 static void
 summary(struct run *run, struct crm_filter *f)
 {
-	if (o.c.quiet || run->summarized++)
+	if (run->summarized++)
 		return;
-	crm_cli_summary(f, o.io.verb == CRM_INTENT_PREDICT ? "written" : NULL);
+	crm_cli_summary(f);
 }
 
 /* Train once every input was read: a model of part of the data must
@@ -309,13 +314,20 @@ finish(void *arg, struct crm_filter *f, struct crm_err *e)
 	return 0;
 }
 
+/* The fields each record must have. */
+static int
+needs(void *arg, struct crm_filter *f)
+{
+	return crm_intent_needs(((struct run *)arg)->it, f);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct crm_filter_ops ops = { NULL, out_header, record,
-		idle, finish };
+		idle, finish, needs };
 	static const struct crm_filter_ops read_ops = { NULL, NULL, record,
-		idle, finish };
+		idle, finish, needs };
 	struct crm_store *st;
 	struct crm_filter *f;
 	struct run run;

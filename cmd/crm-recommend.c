@@ -112,10 +112,14 @@ static const struct crm_cmd cmd = {
 	"Append the top items for each customer (or, with --item, the items\n"
 	"that go with each record's item) learned from interactions; train or\n"
 	"evaluate the model with the verbs.\n",
-	"Exit status: 0 ok, 64 usage, 65 records rejected or no "
-	"interactions,\n66 missing input or model, 69 store schema too new, "
-	"70 internal error,\n73 cannot create output, 74 I/O error, 75 store "
-	"busy.  See\ncrm-recommend(1).\n",
+	"Exit status: 0 every record done, 64 usage, 65 some records rejected "
+	"or\n"
+	"no interactions, 66 nothing done from some input (not opened, header\n"
+	"refused, every record rejected), or no such model, 69 store schema "
+	"too\n"
+	"new, 70 internal error, 73 cannot create output, 74 I/O error, 75 "
+	"store\n"
+	"busy.  See crm-recommend(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };

@@ -101,9 +101,14 @@ static const struct crm_cmd cmd = {
 	"Give each ticket a priority, queue, SLA due time and agent, or an\n"
 	"answer from the knowledge base; `agents' loads the agents, `close'\n"
 	"closes tickets and hands waiting ones to the agents freed.\n",
-	"Exit status: 0 ok, 64 usage, 65 bad rules or records rejected, 66\n"
-	"missing input, 69 store schema too new, 70 internal error, 73 cannot\n"
-	"create output, 74 I/O error, 75 store busy.  See crm-route(1).\n",
+	"Exit status: 0 every record done, 64 usage, 65 some records rejected "
+	"or\n"
+	"bad rules, 66 nothing done from some input (not opened, header "
+	"refused,\n"
+	"every record rejected), 69 store schema too new, 70 internal error, "
+	"73\n"
+	"cannot create output, 74 I/O error, 75 store busy.  See "
+	"crm-route(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
@@ -196,31 +201,27 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 static void
 summary(const struct crm_filter *f, const struct crm_router *r, enum verb verb)
 {
-	unsigned long long nread, nwritten, nrejected;
 	struct crm_router_counts c;
 
-	crm_filter_counts(f, &nread, &nwritten, &nrejected);
 	crm_router_counts(r, &c);
 	switch (verb) {
 	case V_AGENTS:
-		crm_warnx("read %llu, agents %llu, rejected %llu; waiting "
-			  "tickets assigned %llu",
-		    nread, nwritten, nrejected, c.drained);
+		crm_cli_count("waiting tickets assigned", c.drained);
 		break;
 	case V_CLOSE:
-		crm_warnx("read %llu, closed %llu, rejected %llu; waiting "
-			  "tickets assigned %llu",
-		    nread, c.closed, nrejected, c.drained);
+		crm_cli_count("closed", c.closed);
+		crm_cli_count("waiting tickets assigned", c.drained);
 		break;
 	default:
-		crm_warnx("read %llu, written %llu, rejected %llu; answered "
-			  "%llu, escalated %llu, split %llu",
-		    nread, nwritten, nrejected, c.answered, c.escalated,
-		    c.split);
-		if (c.store)
-			crm_warnx("assigned %llu, waiting %llu", c.assigned,
-			    c.waiting);
+		crm_cli_count("answered", c.answered);
+		crm_cli_count("escalated", c.escalated);
+		crm_cli_count("split", c.split);
+		if (c.store) {
+			crm_cli_count("assigned", c.assigned);
+			crm_cli_count("waiting", c.waiting);
+		}
 	}
+	crm_cli_summary(f);
 }
 
 int
@@ -247,8 +248,7 @@ main(int argc, char **argv)
 	crm_router_bind(r, f);
 	rc = crm_filter_run(f, argc, argv);
 	rc = crm_cli_closed(rc, crm_router_close(r, &e), &e);
-	if (!o->c.quiet)
-		summary(f, r, verb);
+	summary(f, r, verb);
 	rc = crm_cli_end(f, rc);
 	crm_router_free(r);
 	crm_router_opts_release(&o->r);

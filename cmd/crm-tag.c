@@ -85,10 +85,13 @@ static const struct crm_cmd cmd = {
 	synopsis,
 	"Tag each customer record by rules, RFM segment and k-means "
 	"cluster.\n",
-	"Exit status: 0 ok, 64 usage, 65 bad rules or records rejected, 66\n"
-	"missing input, 69 store schema too new, 70 internal error, 73 "
-	"cannot\ncreate output, 74 I/O error, 75 store busy.  See "
-	"crm-tag(1).\n",
+	"Exit status: 0 every record done, 64 usage, 65 some records rejected "
+	"or\n"
+	"bad rules, 66 nothing done from some input (not opened, header "
+	"refused,\n"
+	"every record rejected), 69 store schema too new, 70 internal error, "
+	"73\n"
+	"cannot create output, 74 I/O error, 75 store busy.  See crm-tag(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
@@ -217,8 +220,7 @@ main(int argc, char **argv)
 		rc = EX_DATAERR;
 	crm_err_clear(&e);
 	rc = crm_cli_closed(rc, crm_segment_close(seg, &e), &e);
-	if (!o->c.quiet)
-		crm_cli_summary(f, "tagged");
+	crm_cli_summary(f);
 	rc = crm_cli_end(f, rc);
 	free_names(&o->rfm_fields);
 	free_names(&o->km_fields);

@@ -16,6 +16,7 @@
 #include "churn.h"
 #include "jw.h"
 #include "model.h"
+#include "suggest.h"
 
 struct crm_churn {
 	const struct crm_churn_opts *o;
@@ -191,16 +192,23 @@ static int
 check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
 {
 	const struct crm_tab *t = crm_binclf_tab(((struct crm_churn *)arg)->m);
-	size_t i, first, n;
-	const char *name;
+	size_t i, first, n, clen = 0;
+	const char *name, *cand = "";
+	char hint[256];
+	long k;
 
 	for (i = 0; i < crm_tab_columns(t); i++) {
 		crm_tab_column_range(t, i, &first, &n);
 		name = crm_tab_column_name(t, i);
 		if (n > 0 && crm_rec_find(hdr, name, strlen(name)) < 0) {
+			k = crm_suggest_field(name, strlen(name), hdr);
+			if (k >= 0)
+				cand = crm_rec_name(hdr, (size_t)k, &clen);
 			crm_err_field(e, name, strlen(name));
 			return crm_err_set(e, EX_DATAERR,
-			    "no field '%s', which the model needs", name);
+			    "no field '%s', which the model needs%s", name,
+			    crm_suggest_hint(
+				hint, sizeof(hint), k, cand, clen));
 		}
 	}
 	return 0;
@@ -616,15 +624,43 @@ score_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 	return crm_churn_finish(arg, e);
 }
 
+/* The fields the options name: the label, the key, the typed ones. */
+static int
+needs(void *arg, struct crm_filter *f)
+{
+	const struct crm_churn_opts *o = ((struct crm_churn *)arg)->o;
+	static const char *const type_opt[] = { [CRM_COL_NUMERIC] = "--numeric",
+		[CRM_COL_CATEGORICAL] = "--categorical",
+		[CRM_COL_IGNORE] = "--ignore" };
+	size_t i;
+
+	if (o->verb != CRM_CHURN_SCORE &&
+	    crm_filter_need(
+		f, o->label_field, "--label-field", CRM_NEED_EVERY) == -1)
+		return -1;
+	/* the default key may be absent; one asked for may not */
+	if (strcmp(o->id_field, "customer_id") != 0 &&
+	    crm_filter_need(f, o->id_field, "--id-field", 0) == -1)
+		return -1;
+	for (i = 0; o->verb != CRM_CHURN_SCORE && i < o->ntypes; i++)
+		if ((size_t)o->types[i].type <
+			sizeof(type_opt) / sizeof(type_opt[0]) &&
+		    type_opt[o->types[i].type] != NULL &&
+		    crm_filter_need(f, o->types[i].field,
+			type_opt[o->types[i].type], 0) == -1)
+			return -1;
+	return 0;
+}
+
 const struct crm_filter_ops *
 crm_churn_ops(const struct crm_churn *c)
 {
 	static const struct crm_filter_ops score_ops = { check_header,
-		out_header, score_record, idle, score_finish };
+		out_header, score_record, idle, score_finish, needs };
 	static const struct crm_filter_ops keep_ops = { NULL, NULL, keep_record,
-		NULL, NULL };
+		NULL, NULL, needs };
 	static const struct crm_filter_ops eval_ops = { check_header, NULL,
-		eval_record, NULL, NULL };
+		eval_record, NULL, NULL, needs };
 
 	if (c->o->verb == CRM_CHURN_SCORE)
 		return &score_ops;

@@ -23,10 +23,27 @@
 #include "buf.h"
 #include "cli.h"
 #include "filter.h"
+#include "outfile.h"
 #include "store.h"
 #include "suggest.h"
 
 static const char *progname = "crm";
+
+/* The shared options of the run, once crm_getopt() is done. */
+static const struct crm_common *common;
+
+/* The summary of the run (crm_cli_summary), kept for --stats. */
+#define SUM_MAX 32
+static struct {
+	struct {
+		char name[64];
+		unsigned long long n;
+	} own[SUM_MAX], missing[SUM_MAX];
+	size_t nown, nmissing;
+	unsigned long long read, written, rejected, refused, used;
+	int no_output;
+	int done; /* counts taken from the filter */
+} sum;
 
 static void usage_tail(const char *) __attribute__((noreturn));
 
@@ -396,10 +413,18 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 				crm_usage_error(syn, "--delimiter is a tab for "
 						     "TSV; use "
 						     "--input-format csv");
+			common = c;
 			if (!c->db_given)
 				c->db = crm_db_path(NULL);
 			crm_cli_check_output(
 			    syn, c, "--rejects", c->fo.rejects, argc, argv);
+			crm_cli_check_output(
+			    syn, c, "--stats", c->stats, argc, argv);
+			if (c->fo.excel && c->fo.out_fmt == CRM_FMT_JSONL)
+				crm_usage_error(syn, "--excel is for CSV and "
+						     "TSV output");
+			if (c->fo.excel && c->fo.out_fmt == CRM_FMT_AUTO)
+				c->fo.out_fmt = CRM_FMT_CSV;
 			free(lo);
 			free(so);
 			lo = NULL;
@@ -449,6 +474,12 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 			break;
 		case CRM_OPT_REJECTS:
 			c->fo.rejects = optarg;
+			break;
+		case CRM_OPT_EXCEL:
+			c->fo.excel = 1;
+			break;
+		case CRM_OPT_STATS:
+			c->stats = optarg;
 			break;
 		case CRM_OPT_VERSION:
 			crm_print_version();
@@ -513,16 +544,155 @@ crm_cli_run(struct crm_filter *f, struct crm_source *src, int n, char **files)
 }
 
 void
-crm_cli_summary(const struct crm_filter *f, const char *what)
+crm_cli_count(const char *name, unsigned long long n)
 {
-	unsigned long long nread, nwritten, nrejected;
+	if (sum.nown == SUM_MAX)
+		return;
+	snprintf(sum.own[sum.nown].name, sizeof(sum.own[0].name), "%s", name);
+	sum.own[sum.nown++].n = n;
+}
 
-	crm_filter_counts(f, &nread, &nwritten, &nrejected);
-	if (what != NULL)
-		crm_warnx("read %llu, %s %llu, rejected %llu", nread, what,
-		    nwritten, nrejected);
-	else
-		crm_warnx("read %llu, rejected %llu", nread, nrejected);
+/* Take the counts of f for the summary. */
+static void
+take_counts(const struct crm_filter *f)
+{
+	const char *name;
+	unsigned long long n;
+	size_t i;
+
+	crm_filter_counts(f, &sum.read, &sum.written, &sum.rejected);
+	sum.refused = crm_filter_refused(f);
+	sum.no_output = common != NULL && common->fo.no_output;
+	sum.used = sum.read - sum.rejected;
+	for (i = 0; i < SUM_MAX && crm_filter_missing(f, i, &name, &n); i++) {
+		snprintf(sum.missing[i].name, sizeof(sum.missing[0].name), "%s",
+		    name);
+		sum.missing[i].n = n;
+	}
+	sum.nmissing = i;
+	sum.done = 1;
+}
+
+/* "; " before the first of the tool's own counts, ", " between them. */
+static int pair(struct crm_buf *b, int *k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+pair(struct crm_buf *b, int *k, const char *fmt, ...)
+{
+	char one[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(one, sizeof(one), fmt, ap);
+	va_end(ap);
+	return crm_buf_addf(b, "%s%s", (*k)++ == 0 ? "; " : ", ", one);
+}
+
+void
+crm_cli_summary(const struct crm_filter *f)
+{
+	struct crm_buf b;
+	size_t i;
+	int k = 0, rc = 0;
+
+	take_counts(f);
+	if (common != NULL && common->quiet)
+		return;
+	crm_buf_init(&b);
+	rc |= crm_buf_addf(&b, "read %llu, written %llu, rejected %llu",
+	    sum.read, sum.written, sum.rejected);
+	if (sum.refused > 0)
+		rc |= pair(&b, &k, "inputs refused %llu", sum.refused);
+	if (sum.no_output)
+		rc |= pair(&b, &k, "used %llu", sum.used);
+	for (i = 0; i < sum.nmissing; i++)
+		rc |= pair(&b, &k, "missing '%s' %llu", sum.missing[i].name,
+		    sum.missing[i].n);
+	for (i = 0; i < sum.nown; i++)
+		rc |= pair(&b, &k, "%s %llu", sum.own[i].name, sum.own[i].n);
+	if (rc == 0)
+		crm_warnx("%.*s", (int)b.len, b.p);
+	else /* out of memory: the shared counts at least */
+		crm_warnx("read %llu, written %llu, rejected %llu", sum.read,
+		    sum.written, sum.rejected);
+	crm_buf_release(&b);
+}
+
+/* A name as a JSON key: white space as '_'. */
+static int
+json_key(struct crm_buf *b, const char *name)
+{
+	char key[64];
+	size_t i;
+
+	snprintf(key, sizeof(key), "%s", name);
+	for (i = 0; key[i] != '\0'; i++)
+		if (key[i] == ' ')
+			key[i] = '_';
+	return crm_json_quote(b, key, strlen(key));
+}
+
+/* The summary as one JSON object into the --stats file; rc or a code. */
+static int
+write_stats(int rc)
+{
+	struct crm_outfile of;
+	struct crm_buf b;
+	struct crm_err e;
+	size_t i;
+	int bad = 0;
+
+	crm_buf_init(&b);
+	bad |= crm_buf_adds(&b, "{\"program\":");
+	bad |= crm_json_quote(&b, progname, strlen(progname));
+	bad |= crm_buf_addf(&b,
+	    ",\"read\":%llu,\"written\":%llu,\"rejected\":%llu,"
+	    "\"inputs_refused\":%llu",
+	    sum.read, sum.written, sum.rejected, sum.refused);
+	if (sum.no_output)
+		bad |= crm_buf_addf(&b, ",\"used\":%llu", sum.used);
+	if (sum.nmissing > 0) {
+		bad |= crm_buf_adds(&b, ",\"missing\":{");
+		for (i = 0; i < sum.nmissing; i++) {
+			if (i > 0)
+				bad |= crm_buf_addc(&b, ',');
+			bad |= crm_json_quote(&b, sum.missing[i].name,
+			    strlen(sum.missing[i].name));
+			bad |= crm_buf_addf(&b, ":%llu", sum.missing[i].n);
+		}
+		bad |= crm_buf_addc(&b, '}');
+	}
+	for (i = 0; i < sum.nown; i++) {
+		bad |= crm_buf_addc(&b, ',');
+		bad |= json_key(&b, sum.own[i].name);
+		bad |= crm_buf_addf(&b, ":%llu", sum.own[i].n);
+	}
+	bad |= crm_buf_addf(&b, ",\"status\":%d}\n", rc);
+	if (bad) {
+		crm_buf_release(&b);
+		crm_warnx("%s: out of memory", common->stats);
+		return rc != 0 ? rc : EX_SOFTWARE;
+	}
+	crm_err_clear(&e);
+	if (crm_outfile_open(&of, common->stats, &e) == -1) {
+		crm_buf_release(&b);
+		crm_warnx("%s", e.msg);
+		return rc != 0 ? rc : e.code;
+	}
+	if (fwrite(b.p, 1, b.len, of.fp) != b.len) {
+		crm_buf_release(&b);
+		crm_warnx(
+		    "%s: write error: %s", common->stats, strerror(errno));
+		crm_outfile_abort(&of);
+		return rc != 0 ? rc : EX_IOERR;
+	}
+	crm_buf_release(&b);
+	if (crm_outfile_commit(&of, &e) == -1) {
+		crm_warnx("%s", e.msg);
+		return rc != 0 ? rc : e.code;
+	}
+	return rc;
 }
 
 int
@@ -532,14 +702,20 @@ crm_cli_end(struct crm_filter *f, int rc)
 
 	rc = crm_filter_finish(f, rc);
 	failed = crm_filter_output_failed(f);
+	if (!sum.done)
+		take_counts(f);
 	crm_filter_free(f);
 	if (failed) {
 		/* Said once already: close without a second message. */
 		fclose(stdout);
+		if (common != NULL && common->stats != NULL)
+			return write_stats(EX_IOERR);
 		return EX_IOERR;
 	}
 	if (crm_close_stdout() != 0 && rc == 0)
 		rc = EX_IOERR;
+	if (common != NULL && common->stats != NULL)
+		rc = write_stats(rc);
 	return rc;
 }
 

@@ -165,15 +165,29 @@ int crm_cli_run(
     struct crm_filter *f, struct crm_source *src, int n, char **files);
 
 /*
- * The summary line of a run on stderr: "read N, WHAT N, rejected N", N
- * of WHAT being the records written; "read N, rejected N" when what is
- * NULL.
+ * A count of the tool's own for the run's summary, shown after the
+ * shared ones as "; name N" (in the --stats JSON as "name": N, white
+ * space in name as '_').  Call before crm_cli_summary(); at most 32.
  */
-void crm_cli_summary(const struct crm_filter *f, const char *what);
+void crm_cli_count(const char *name, unsigned long long n);
+
+/*
+ * The summary line of a run on stderr, one shape in every tool:
+ * "prog: read N, written N, rejected N", then after "; " the pairs
+ * "inputs refused N" (when some were), "used N" (the records a run
+ * that writes none kept: training, evaluation), "missing 'F' N" (JSONL
+ * records without a field every record needs) and the tool's counts.
+ * Not shown with -q; kept for --stats, which crm_cli_end() writes.
+ */
+void crm_cli_summary(const struct crm_filter *f);
 
 /*
  * The end of a run whose status so far is rc: finish and free f, close
- * standard output.  Returns the exit status.
+ * standard output, and write the --stats file: the summary as one JSON
+ * object, {"program", "read", "written", "rejected", "inputs_refused",
+ * "used" (runs that write no records), "missing" ({"F": N}, when some
+ * were), the tool's counts, "status": the exit status}, replaced
+ * atomically.  Returns the exit status.
  */
 int crm_cli_end(struct crm_filter *f, int rc);
 

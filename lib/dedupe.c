@@ -994,11 +994,32 @@ ops_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 	return crm_dedupe_run(arg, ops_emit, f, e);
 }
 
+/* The fields the options name, each checked against every input. */
+static int
+ops_needs(void *arg, struct crm_filter *f)
+{
+	const struct crm_dedupe_opts *o = &((struct crm_dedupe *)arg)->o;
+	size_t i;
+
+	if (crm_filter_need(f, o->id_field, "--id-field", CRM_NEED_EVERY) == -1)
+		return -1;
+	for (i = 0; i < o->nfields; i++)
+		if (crm_filter_need(f, o->field[i], "--field", 0) == -1)
+			return -1;
+	for (i = 0; i < o->nignore; i++)
+		if (crm_filter_need(f, o->ignore[i], "--ignore", 0) == -1)
+			return -1;
+	if (o->time_field != NULL &&
+	    crm_filter_need(f, o->time_field, "--time-field", 0) == -1)
+		return -1;
+	return 0;
+}
+
 const struct crm_filter_ops *
 crm_dedupe_ops(void)
 {
 	static const struct crm_filter_ops ops = { ops_check_header,
-		ops_out_header, ops_record, NULL, ops_finish };
+		ops_out_header, ops_record, NULL, ops_finish, ops_needs };
 
 	return &ops;
 }

@@ -11,6 +11,15 @@
 #include "cli.h"
 #include "filter.h"
 #include "outfile.h"
+#include "suggest.h"
+
+/* A field the tool needs (crm_filter_need). */
+struct need {
+	const char *name, *opt;
+	int flags;
+	int said;		    /* the first record's lack was reported */
+	unsigned long long missing; /* JSONL records rejected without it */
+};
 
 struct crm_filter {
 	struct crm_filter_opts o;
@@ -22,14 +31,21 @@ struct crm_filter {
 	struct crm_rec *rec, *rejrec;
 	struct crm_progress prog;
 	unsigned long long read, written, rejected;
-	enum crm_format fmt; /* of the input being read */
-	int status;	     /* worst per-file status so far */
-	int out_failed;	     /* writing standard output failed (reported) */
+	enum crm_format fmt;	    /* of the input being read */
+	int status;		    /* worst per-file status so far */
+	unsigned long long refused; /* inputs not opened or refused */
+	struct need *need;
+	size_t nneed;
+	int first;	  /* the next record is its input's first */
+	int checking;	  /* records are checked for the needed fields */
+	const char *name; /* of the input last read, for messages */
+	int out_failed;	  /* writing standard output failed (reported) */
 };
 
 static int output_failed(struct crm_filter *);
+static struct crm_writer *new_output(struct crm_filter *, enum crm_format);
 static int reject(
-    struct crm_filter *, const struct crm_rec *, const struct crm_err *);
+    struct crm_filter *, const struct crm_rec *, const struct crm_err *, int);
 static int out_header(
     struct crm_filter *, const struct crm_rec *, struct crm_err *);
 static int open_output(
@@ -62,6 +78,8 @@ crm_filter_new(const struct crm_filter_opts *o,
 		}
 	}
 	crm_progress_init(&f->prog);
+	if (ops->needs != NULL && ops->needs(arg, f) == -1)
+		goto nomem;
 	return f;
 nomem:
 	crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -81,7 +99,138 @@ crm_filter_free(struct crm_filter *f)
 	}
 	crm_rec_free(f->rec);
 	crm_rec_free(f->rejrec);
+	free(f->need);
 	free(f);
+}
+
+int
+crm_filter_need(
+    struct crm_filter *f, const char *name, const char *opt, int flags)
+{
+	struct need *v;
+	size_t i;
+
+	for (i = 0; i < f->nneed; i++)
+		if (strcmp(f->need[i].name, name) == 0) {
+			f->need[i].flags |= flags;
+			return 0;
+		}
+	if ((v = crm_reallocarray(f->need, f->nneed + 1, sizeof(*v))) == NULL)
+		return -1;
+	f->need = v;
+	memset(&v[f->nneed], 0, sizeof(*v));
+	v[f->nneed].name = name;
+	v[f->nneed].opt = opt;
+	v[f->nneed].flags = flags;
+	f->nneed++;
+	return 0;
+}
+
+unsigned long long
+crm_filter_refused(const struct crm_filter *f)
+{
+	return f->refused;
+}
+
+int
+crm_filter_missing(const struct crm_filter *f, size_t i, const char **name,
+    unsigned long long *n)
+{
+	size_t k;
+
+	for (k = 0; k < f->nneed; k++) {
+		if (f->need[k].missing == 0)
+			continue;
+		if (i-- == 0) {
+			*name = f->need[k].name;
+			*n = f->need[k].missing;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* An input refused whole: nothing is done from it. */
+static void
+refuse(struct crm_filter *f)
+{
+	f->refused++;
+	f->status = EX_NOINPUT;
+}
+
+/*
+ * The header hdr of input name against the needed fields: each missing
+ * one reported, with the near name.  0, or -1 when one is missing.
+ */
+static int
+check_needs(struct crm_filter *f, const struct crm_rec *hdr, const char *name)
+{
+	char hint[256];
+	const char *cand;
+	size_t i, clen;
+	long k;
+	int rc = 0;
+
+	for (i = 0; i < f->nneed; i++) {
+		if (crm_rec_find(
+			hdr, f->need[i].name, strlen(f->need[i].name)) >= 0)
+			continue;
+		k = crm_suggest_field(
+		    f->need[i].name, strlen(f->need[i].name), hdr);
+		cand = k >= 0 ? crm_rec_name(hdr, (size_t)k, &clen) : "";
+		crm_warnx("%s: header has no field '%s' (%s)%s", name,
+		    f->need[i].name, f->need[i].opt,
+		    crm_suggest_hint(
+			hint, sizeof(hint), k, cand, k >= 0 ? clen : 0));
+		rc = -1;
+	}
+	return rc;
+}
+
+/*
+ * A JSONL record r (line of input name) against the needed fields: the
+ * first record's lack is reported once as a likely typo; a record
+ * without a field every record needs is rejected (e filled, -1), on
+ * stderr only when *quiet is 0.
+ */
+static int
+record_needs(struct crm_filter *f, const struct crm_rec *r, const char *name,
+    struct crm_err *e, int *quiet)
+{
+	char hint[256];
+	const char *cand;
+	size_t i, clen;
+	long k;
+	int first = f->first, rc = 0;
+
+	f->first = 0;
+	for (i = 0; i < f->nneed; i++) {
+		struct need *n = &f->need[i];
+
+		if (crm_rec_find(r, n->name, strlen(n->name)) >= 0)
+			continue;
+		if (first && !n->said) {
+			n->said = 1;
+			k = crm_suggest_field(n->name, strlen(n->name), r);
+			cand = k >= 0 ? crm_rec_name(r, (size_t)k, &clen) : "";
+			crm_warnx("%s:%lu: the first record has no field '%s' "
+				  "(%s)%s",
+			    name, crm_rec_line(r), n->name, n->opt,
+			    crm_suggest_hint(hint, sizeof(hint), k, cand,
+				k >= 0 ? clen : 0));
+		}
+		if (!(n->flags & CRM_NEED_EVERY) || rc == -1)
+			continue;
+		n->missing++;
+		e->file = name;
+		e->line = crm_rec_line(r);
+		crm_err_field(e, n->name, strlen(n->name));
+		crm_err_set(
+		    e, EX_DATAERR, "no field '%s' (%s)", n->name, n->opt);
+		*quiet = 1; /* counted for the summary instead */
+		rc = -1;
+	}
+	return rc;
 }
 
 int
@@ -105,14 +254,23 @@ crm_filter_emit(
 
 	/* A finish step may write when no input had a record. */
 	if (f->out == NULL && fmt != CRM_FMT_AUTO &&
-	    (f->out = crm_writer_new(stdout, fmt)) == NULL)
+	    (f->out = new_output(f, fmt)) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (f->out == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "no output to write to");
 	if (crm_writer_put(f->out, r, e) == -1) {
-		if (crm_writer_error(f->out) != 0)
+		if (crm_writer_error(f->out) != 0) {
 			output_failed(f);
-		return -1;
+			return -1;
+		}
+		if (e->code != EX_DATAERR)
+			return -1;
+		/* A field the CSV/TSV header has no column for. */
+		if (e->file == NULL)
+			e->file = f->name != NULL ? f->name : "-";
+		if (e->line == 0)
+			e->line = crm_rec_line(r);
+		return reject(f, r, e, 0) != 0 ? -1 : 0;
 	}
 	f->written++;
 	return 0;
@@ -144,7 +302,8 @@ crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
  * 0, or the exit status of a failure to write it (reported).
  */
 static int
-reject(struct crm_filter *f, const struct crm_rec *r, const struct crm_err *e)
+reject(struct crm_filter *f, const struct crm_rec *r, const struct crm_err *e,
+    int quiet)
 {
 	struct crm_err we;
 	const char *raw;
@@ -153,7 +312,8 @@ reject(struct crm_filter *f, const struct crm_rec *r, const struct crm_err *e)
 
 	f->rejected++;
 	if (f->rej == NULL) {
-		crm_report(e);
+		if (!quiet)
+			crm_report(e);
 		return 0;
 	}
 	crm_err_clear(&we);
@@ -205,6 +365,17 @@ out:
 	return rc;
 }
 
+/* The writer of standard output in fmt, for a spreadsheet with --excel. */
+static struct crm_writer *
+new_output(struct crm_filter *f, enum crm_format fmt)
+{
+	struct crm_writer *w = crm_writer_new(stdout, fmt);
+
+	if (w != NULL && f->o.excel)
+		crm_writer_excel(w);
+	return w;
+}
+
 /* The writer, in the format asked for or the reader's. */
 static int
 open_output(struct crm_filter *f, struct crm_reader *rd, struct crm_err *e)
@@ -212,7 +383,7 @@ open_output(struct crm_filter *f, struct crm_reader *rd, struct crm_err *e)
 	enum crm_format fmt =
 	    f->o.out_fmt != CRM_FMT_AUTO ? f->o.out_fmt : crm_reader_format(rd);
 
-	if ((f->out = crm_writer_new(stdout, fmt)) == NULL)
+	if ((f->out = new_output(f, fmt)) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (crm_reader_header(rd) != NULL)
 		return out_header(f, crm_reader_header(rd), e);
@@ -266,12 +437,15 @@ on_wait(void *arg)
 static int
 one_record(struct crm_filter *f, int rc, struct crm_err *e, const char *name)
 {
-	int drop, tool, failed;
+	int drop, tool, failed, quiet = 0;
 
 	f->read++;
 	crm_progress(&f->prog, f->read, "records");
 	if (rc == -1 && e->code != EX_DATAERR)
 		goto fatal;
+	if (rc == 1 && f->nneed > 0 && f->checking && f->fmt == CRM_FMT_JSONL &&
+	    record_needs(f, f->rec, name, e, &quiet) == -1)
+		rc = -1;
 	drop = f->o.no_output;
 	if (rc == 1 && f->ops.record != NULL &&
 	    (tool = f->ops.record(f->arg, f->rec, &drop, e)) < 0) {
@@ -281,8 +455,23 @@ one_record(struct crm_filter *f, int rc, struct crm_err *e, const char *name)
 		e->line = crm_rec_line(f->rec);
 		rc = -1;
 	}
+	if (rc == 1 && !drop && !f->out_failed &&
+	    crm_writer_put(f->out, f->rec, e) == -1) {
+		if (crm_writer_error(f->out) != 0)
+			return output_failed(f);
+		if (e->code != EX_DATAERR)
+			goto fatal;
+		/* A field the CSV/TSV header has no column for. */
+		e->file = name;
+		e->line = crm_rec_line(f->rec);
+		rc = -1;
+	} else if (rc == 1 && !drop && f->out_failed) {
+		return EX_IOERR;
+	} else if (rc == 1 && !drop) {
+		f->written++;
+	}
 	if (rc == -1) {
-		if ((failed = reject(f, f->rec, e)) != 0)
+		if ((failed = reject(f, f->rec, e, quiet)) != 0)
 			return failed;
 		if (f->o.max_errors >= 0 &&
 		    f->rejected > (unsigned long long)f->o.max_errors) {
@@ -291,19 +480,7 @@ one_record(struct crm_filter *f, int rc, struct crm_err *e, const char *name)
 			    name, f->o.max_errors);
 			return EX_DATAERR;
 		}
-		return 0;
 	}
-	if (drop)
-		return 0;
-	if (f->out_failed)
-		return EX_IOERR;
-	if (crm_writer_put(f->out, f->rec, e) == -1) {
-		if (crm_writer_error(f->out) != 0)
-			return output_failed(f);
-		e->line = crm_rec_line(f->rec);
-		goto fatal;
-	}
-	f->written++;
 	return 0;
 fatal:
 	crm_report(e);
@@ -325,15 +502,24 @@ one_input(struct crm_filter *f, FILE *fp, const char *name)
 	crm_err_clear(&e);
 	if ((rd = crm_reader_open_with(fp, name, &ro, &e)) == NULL) {
 		crm_report(&e);
-		if (e.code != EX_DATAERR)
+		if (e.code != EX_DATAERR && e.code != EX_NOINPUT)
 			return e.code;
-		f->status = EX_DATAERR;
+		refuse(f);
 		return 0;
 	}
 	if (crm_reader_note(rd) != NULL)
 		crm_warnx("%s: %s", name, crm_reader_note(rd));
 	crm_reader_on_wait(rd, on_wait, f);
 	f->fmt = crm_reader_format(rd);
+	f->first = 1;
+	f->checking = 1;
+	f->name = name;
+	if (crm_reader_header(rd) != NULL &&
+	    check_needs(f, crm_reader_header(rd), name) == -1) {
+		crm_reader_close(rd);
+		refuse(f);
+		return 0;
+	}
 	if (crm_reader_header(rd) != NULL && f->ops.check_header != NULL) {
 		e.file = name;
 		if (f->ops.check_header(f->arg, crm_reader_header(rd), &e) ==
@@ -341,9 +527,9 @@ one_input(struct crm_filter *f, FILE *fp, const char *name)
 			e.line = 1;
 			crm_report(&e);
 			crm_reader_close(rd);
-			if (e.code != EX_DATAERR)
+			if (e.code != EX_DATAERR && e.code != EX_NOINPUT)
 				return e.code;
-			f->status = EX_DATAERR;
+			refuse(f);
 			return 0;
 		}
 	}
@@ -394,9 +580,11 @@ crm_filter_run_source(struct crm_filter *f, struct crm_source *src)
 
 	crm_err_clear(&e);
 	f->fmt = src->fmt;
+	f->checking = 0; /* the source's fields are the tool's own */
+	f->name = src->name;
 	fmt = f->o.out_fmt != CRM_FMT_AUTO ? f->o.out_fmt : src->fmt;
 	if (!f->o.no_output && f->out == NULL &&
-	    (f->out = crm_writer_new(stdout, fmt)) == NULL) {
+	    (f->out = new_output(f, fmt)) == NULL) {
 		crm_err_set(&e, EX_SOFTWARE, "out of memory");
 		crm_report(&e);
 		code = EX_SOFTWARE;
@@ -430,8 +618,7 @@ crm_filter_run(struct crm_filter *f, int n, char **files)
 		} else if ((fp = fopen(files[i], "r")) == NULL) {
 			crm_warnx(
 			    "cannot open '%s': %s", files[i], strerror(errno));
-			if (f->status == 0)
-				f->status = EX_NOINPUT;
+			refuse(f);
 			continue;
 		}
 		rc = one_input(f, fp, files[i]);
@@ -465,6 +652,9 @@ crm_filter_finish(struct crm_filter *f, int rc)
 		rc = EX_IOERR;
 	if (rc == 0)
 		rc = f->status;
+	/* Records read and none accepted: nothing was done. */
+	if (rc == 0 && f->read > 0 && f->rejected == f->read)
+		rc = EX_NOINPUT;
 	if (rc == 0 && f->rejected > 0)
 		rc = EX_DATAERR;
 	if (f->rej != NULL) {

@@ -4,8 +4,17 @@
  * tool, writes what the tool kept to standard output, sends bad records to
  * the --rejects file (or reports them on stderr), stops after --max-errors
  * rejects, flushes the output whenever the input would block, and works
- * out the exit status: the first fatal error, else 66 for an input that
- * could not be opened, else 65 when anything was rejected, else 0.
+ * out the exit status: the first fatal error, else 66 (EX_NOINPUT) when
+ * nothing was done from some input (it could not be opened, its header
+ * was refused, or records were read and every one was rejected), else 65
+ * (EX_DATAERR) when some records were rejected, else 0.
+ *
+ * A tool names the fields it needs with crm_filter_need(): each is
+ * looked for once in a CSV/TSV header, before any record (a header
+ * without it refuses the input, with a did-you-mean hint), and in the
+ * first record of a JSONL input (reported once as a likely typo); a
+ * later JSONL record without a field every record needs is rejected
+ * without a line of its own on stderr, and counted for the summary.
  *
  * Records come from files and streams (crm_filter_run) or from any other
  * source, such as a store snapshot (crm_filter_run_source); each goes to
@@ -30,6 +39,7 @@ struct crm_filter_opts {
 	int no_output;		 /* read only (training, evaluation) */
 	const char *encoding;	 /* --encoding, or NULL: sniffed */
 	int delim;		 /* --delimiter, or 0: sniffed */
+	int excel;		 /* CSV/TSV for spreadsheets: BOM, guards */
 };
 
 /*
@@ -61,6 +71,11 @@ struct crm_filter_ops {
 	 * -1 ends the run with e's code (reported).
 	 */
 	int (*finish)(void *arg, struct crm_filter *f, struct crm_err *e);
+	/*
+	 * Name the fields the tool needs with crm_filter_need(f, ...);
+	 * called once by crm_filter_new().  0, or -1 when out of memory.
+	 */
+	int (*needs)(void *arg, struct crm_filter *f);
 };
 
 /*
@@ -94,14 +109,38 @@ struct crm_filter *crm_filter_new(const struct crm_filter_opts *o,
 int crm_filter_run(struct crm_filter *f, int n, char **files);
 
 /*
- * The status of the inputs so far: 0, EX_NOINPUT when one could not be
- * opened, EX_DATAERR when one had a bad header (the run went on).
+ * The status of the inputs so far: 0, or EX_NOINPUT when one could not
+ * be opened or its header (or format) was refused (the run went on).
  */
 int crm_filter_status(const struct crm_filter *f);
 
 /*
- * Run over one open stream fp, named name in messages.  The finish step
- * is not run: call crm_filter_run_finish() after the last such stream.
+ * A field the tool needs, named by the option opt ("--label-field"; in
+ * messages), checked in every input before its records (see above).
+ * With CRM_NEED_EVERY, a JSONL record without it is rejected ("no field
+ * 'x' (--opt)") before the tool sees it; else only the header and the
+ * first record are checked.  name and opt are borrowed: they must live
+ * as long as f.  0, or -1 when out of memory.
+ */
+#define CRM_NEED_EVERY 1
+int crm_filter_need(
+    struct crm_filter *f, const char *name, const char *opt, int flags);
+
+/* How many inputs were refused (could not be opened, a bad header). */
+unsigned long long crm_filter_refused(const struct crm_filter *f);
+
+/*
+ * The i-th field needed by every record that some JSONL records lacked:
+ * 1 with *name and *n (how many such records) set, 0 past the last.
+ */
+int crm_filter_missing(const struct crm_filter *f, size_t i, const char **name,
+    unsigned long long *n);
+
+/*
+ * Run over one open stream fp, named name in messages (borrowed: the
+ * finish step's messages may name it too, so it must outlive the run).
+ * The finish step is not run: call crm_filter_run_finish() after the
+ * last such stream.
  */
 int crm_filter_run_file(struct crm_filter *f, FILE *fp, const char *name);
 

@@ -567,6 +567,24 @@ out:
 	return rc;
 }
 
+int
+crm_intent_needs(const struct crm_intent *it, struct crm_filter *f)
+{
+	if (crm_filter_need(
+		f, it->o.text_field, "--text-field", CRM_NEED_EVERY) == -1)
+		return -1;
+	if (it->o.verb != CRM_INTENT_PREDICT &&
+	    crm_filter_need(
+		f, it->o.label_field, "--label-field", CRM_NEED_EVERY) == -1)
+		return -1;
+	/* a record may lack its key; a key named on the command line that
+	   no input has is a typo */
+	if (strcmp(it->o.id_field, "id") != 0 &&
+	    crm_filter_need(f, it->o.id_field, "--id-field", 0) == -1)
+		return -1;
+	return 0;
+}
+
 void
 crm_intent_trained(const struct crm_intent *it, struct crm_intent_trained *t)
 {

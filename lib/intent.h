@@ -137,6 +137,15 @@ struct crm_intent_trained {
 	double cv_accuracy; /* on held-out folds; -1 when unknown */
 };
 
+/*
+ * Name the fields the verb reads to the filter f (crm_filter_need): the
+ * text (--text-field), for train and eval the label (--label-field), and
+ * a key other than "id" (--id-field; the header only).  0, or -1 when out
+ * of memory.
+ */
+struct crm_filter;
+int crm_intent_needs(const struct crm_intent *it, struct crm_filter *f);
+
 void crm_intent_trained(
     const struct crm_intent *it, struct crm_intent_trained *t);
 

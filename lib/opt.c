@@ -26,6 +26,9 @@ static const struct crm_optdef filter[] = {
 	CRM_OPT("encoding", CRM_OPT_ENCODING, "NAME",
 	    "the input's character set, as iconv(1) names it\n(default: "
 	    "UTF-8, UTF-16 by its BOM, or GB18030\nguessed, see crm(7))"),
+	CRM_OPT("excel", CRM_OPT_EXCEL, NULL,
+	    "CSV for spreadsheets: a UTF-8 BOM, and a ' before\ncells that "
+	    "start with = + - @ (not numbers)"),
 	CRM_OPT("input-format", CRM_OPT_INPUT_FORMAT, "FMT",
 	    "csv, tsv or jsonl (default: from the first byte)"),
 	CRM_OPT("max-errors", CRM_OPT_MAX_ERRORS, "N",
@@ -36,6 +39,8 @@ static const struct crm_optdef filter[] = {
 	CRM_OPT("rejects", CRM_OPT_REJECTS, "FILE",
 	    "write rejected records there as CSV: file, line,\nfield, "
 	    "reason, raw"),
+	CRM_OPT("stats", CRM_OPT_STATS, "FILE",
+	    "write the summary there as one JSON object (also\nwith -q)"),
 	CRM_OPTDEF_END,
 };
 
@@ -107,8 +112,7 @@ static int
 shared_key(int key)
 {
 	return key == CRM_OPT_HELP || key == CRM_OPT_QUIET ||
-	       (key >= CRM_OPT_BUSY && key <= CRM_OPT_VERSION) ||
-	       key == CRM_OPT_DELIMITER || key == CRM_OPT_ENCODING;
+	       (key >= CRM_OPT_BUSY && key <= CRM_OPT_SHARED_LAST);
 }
 
 int

@@ -78,7 +78,8 @@ struct crm_optdef {
 /* The shared groups a binary can take. */
 enum {
 	CRM_OPTS_FILTER = 1, /* --input-format --output-format --max-errors
-				--rejects -q/--quiet --delimiter --encoding */
+				--rejects -q/--quiet --stats --excel --delimiter
+				--encoding */
 	CRM_OPTS_STORE = 2   /* --db --busy-timeout */
 };
 
@@ -92,11 +93,13 @@ enum {
 	CRM_OPT_OUTPUT_FORMAT,
 	CRM_OPT_QUIET = 'q',
 	CRM_OPT_REJECTS = 0x1005,
-	CRM_OPT_VERSION
+	CRM_OPT_VERSION,
+	CRM_OPT_EXCEL,
+	CRM_OPT_STATS,
+	CRM_OPT_DELIMITER,
+	CRM_OPT_ENCODING,
+	CRM_OPT_SHARED_LAST = CRM_OPT_ENCODING
 };
-
-/* The reader's shared options (CRM_OPTS_FILTER). */
-enum { CRM_OPT_DELIMITER = 0x1010, CRM_OPT_ENCODING };
 
 /* The first key a binary may give its own long-only options. */
 #define CRM_OPT_OWN 256
@@ -112,10 +115,11 @@ struct crm_cmd {
 /* What the shared options set. */
 struct crm_common {
 	struct crm_filter_opts fo;
-	const char *db; /* --db, else $CRM_DB when set; or NULL */
-	long busy_ms;	/* --busy-timeout; 60000 */
-	int quiet;	/* -q */
-	int db_given;	/* --db was on the command line */
+	const char *db;	   /* --db, else $CRM_DB when set; or NULL */
+	long busy_ms;	   /* --busy-timeout; 60000 */
+	int quiet;	   /* -q */
+	const char *stats; /* --stats FILE: the summary as JSON */
+	int db_given;	   /* --db was on the command line */
 };
 
 void crm_common_init(struct crm_common *c);

@@ -507,6 +507,7 @@ struct crm_writer {
 	unsigned long long put; /* records put */
 	unsigned long long out; /* of those, records flushed to the file */
 	int err;		/* errno of the first write that failed, or 0 */
+	int excel;		/* BOM first, formula-like cells guarded */
 };
 
 struct crm_writer *
@@ -587,9 +588,62 @@ tsv_field(struct crm_buf *b, const char *v, size_t len)
 	return 0;
 }
 
+void
+crm_writer_excel(struct crm_writer *w)
+{
+	w->excel = w->fmt != CRM_FMT_JSONL;
+}
+
+/*
+ * Is v (len bytes) wholly a decimal number ("-5", "+86", "1.5e-3")?  A
+ * spreadsheet reads such a cell as a number, never as a formula.
+ */
+static int
+is_number(const char *v, size_t len)
+{
+	size_t i = 0, digits = 0;
+
+	if (i < len && (v[i] == '-' || v[i] == '+'))
+		i++;
+	for (; i < len && v[i] >= '0' && v[i] <= '9'; i++)
+		digits++;
+	if (i < len && v[i] == '.')
+		for (i++; i < len && v[i] >= '0' && v[i] <= '9'; i++)
+			digits++;
+	if (digits == 0)
+		return 0;
+	if (i < len && (v[i] == 'e' || v[i] == 'E')) {
+		i++;
+		if (i < len && (v[i] == '-' || v[i] == '+'))
+			i++;
+		for (digits = 0; i < len && v[i] >= '0' && v[i] <= '9'; i++)
+			digits++;
+		if (digits == 0)
+			return 0;
+	}
+	return i == len;
+}
+
+/*
+ * With --excel, a cell a spreadsheet would take for a formula (one that
+ * starts with =, +, -, @, tab or carriage return, and is not wholly a
+ * number) is written with a ' first, which the spreadsheet shows as text.
+ */
+static int
+excel_guard(struct crm_writer *w, struct crm_buf *b, const char *v, size_t len)
+{
+	if (!w->excel || len == 0 || strchr("=+-@\t\r", v[0]) == NULL ||
+	    v[0] == '\0' || is_number(v, len))
+		return 0;
+	return crm_buf_addc(b, '\'') == -1 ? -1 : 1;
+}
+
 static int
 text_field(struct crm_writer *w, const char *v, size_t len, enum crm_type t)
 {
+	struct crm_buf g;
+	int rc, guard;
+
 	switch (t) {
 	case CRM_NULL:
 		return 0;
@@ -606,6 +660,17 @@ text_field(struct crm_writer *w, const char *v, size_t len, enum crm_type t)
 	case CRM_JSON:
 		break;
 	}
+	crm_buf_init(&g);
+	if ((guard = excel_guard(w, &g, v, len)) == 1 &&
+	    crm_buf_add(&g, v, len) == 0) {
+		rc = w->fmt == CRM_FMT_TSV ? tsv_field(&w->line, g.p, g.len)
+					   : csv_field(&w->line, g.p, g.len);
+		crm_buf_release(&g);
+		return rc;
+	}
+	crm_buf_release(&g);
+	if (guard != 0)
+		return -1;
 	return w->fmt == CRM_FMT_TSV ? tsv_field(&w->line, v, len)
 				     : csv_field(&w->line, v, len);
 }
@@ -681,7 +746,8 @@ crm_writer_header(
 	if ((w->header = crm_rec_new()) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	w->slot = crm_reallocarray(NULL, r->n ? r->n : 1, sizeof(size_t));
-	if (w->slot == NULL)
+	if (w->slot == NULL ||
+	    (w->excel && crm_buf_add(&w->line, "\xEF\xBB\xBF", 3) == -1))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	for (i = 0; i < r->n; i++) {
 		name = crm_rec_name(r, i, &len);
@@ -733,8 +799,10 @@ put_text(struct crm_writer *w, const struct crm_rec *r, struct crm_err *e)
 			if (col < 0) {
 				crm_err_field(e, name, len);
 				return crm_err_set(e, EX_DATAERR,
-				    "no such column in the output header "
-				    "(use --output-format jsonl)");
+				    "the %s header (from the first record) "
+				    "has no such column; use --output-format "
+				    "jsonl",
+				    w->fmt == CRM_FMT_TSV ? "TSV" : "CSV");
 			}
 			w->slot[col] = k;
 		}

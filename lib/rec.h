@@ -248,6 +248,15 @@ struct crm_writer *crm_writer_new(FILE *fp, enum crm_format fmt);
 void crm_writer_free(struct crm_writer *w);
 
 /*
+ * Write CSV/TSV for a spreadsheet (a no-op for JSONL): a UTF-8 byte
+ * order mark before the header, and a ' before every cell that starts
+ * with =, +, -, @, tab or carriage return and is not wholly a decimal
+ * number (-5 and +86 stay numbers), so that no cell is taken for a
+ * formula.  Call before the first record.
+ */
+void crm_writer_excel(struct crm_writer *w);
+
+/*
  * Fix the CSV/TSV header to the names of r and write it (a no-op for
  * JSONL).  Without this call the first record's names are the header.
  */
@@ -272,7 +281,7 @@ unsigned long long crm_writer_pending(const struct crm_writer *w);
 /*
  * Write one record.  In CSV and TSV each field goes under the header column
  * of its name; a missing one is written empty, and a field that has no
- * column is an error (EX_DATAERR).  Returns 0, or -1 with e filled
+ * column is an error (EX_DATAERR, naming the field; nothing written).  Returns 0, or -1 with e filled
  * (EX_IOERR when the stream failed).
  */
 int crm_writer_put(

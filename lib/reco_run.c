@@ -11,6 +11,7 @@
 #include <sysexits.h>
 
 #include "audit.h"
+#include "cli.h"
 #include "opt.h"
 #include "events.h"
 #include "jw.h"
@@ -127,31 +128,30 @@ field_text(const struct crm_rec *r, const char *name, const char **v,
 	return *len > 0;
 }
 
-/* A CSV or TSV header must name every field that is read. */
+/*
+ * The fields read, named by their options: each must be in a CSV or TSV
+ * header, and in every JSONL record.
+ */
 static int
-check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
+needs(void *arg, struct crm_filter *f)
 {
 	const struct crm_reco_run_opts *o = ((struct crm_reco_run *)arg)->o;
-	const char *need[4];
-	size_t i, n = 0;
+	int rc = 0;
 
-	if (o->verb == CRM_RECO_RECOMMEND) {
-		need[n++] = o->item_mode ? o->item_field : o->id_field;
-	} else {
-		need[n++] = o->id_field;
-		need[n++] = o->item_field;
-		if (o->weight_field != NULL)
-			need[n++] = o->weight_field;
-		if (o->verb == CRM_RECO_EVAL)
-			need[n++] = o->time_field;
-	}
-	for (i = 0; i < n; i++)
-		if (crm_rec_find(hdr, need[i], strlen(need[i])) < 0) {
-			crm_err_field(e, need[i], strlen(need[i]));
-			return crm_err_set(
-			    e, EX_DATAERR, "no field '%s'", need[i]);
-		}
-	return 0;
+	if (o->verb == CRM_RECO_RECOMMEND)
+		return crm_filter_need(f,
+		    o->item_mode ? o->item_field : o->id_field,
+		    o->item_mode ? "--item-field" : "--id-field",
+		    CRM_NEED_EVERY);
+	rc |= crm_filter_need(f, o->id_field, "--id-field", CRM_NEED_EVERY);
+	rc |= crm_filter_need(f, o->item_field, "--item-field", CRM_NEED_EVERY);
+	if (o->weight_field != NULL)
+		rc |= crm_filter_need(
+		    f, o->weight_field, "--weight-field", CRM_NEED_EVERY);
+	if (o->verb == CRM_RECO_EVAL)
+		rc |= crm_filter_need(
+		    f, o->time_field, "--time-field", CRM_NEED_EVERY);
+	return rc != 0 ? -1 : 0;
 }
 
 /* ==== Interactions ==== */
@@ -677,20 +677,16 @@ eval_finish(struct crm_reco_run *r, struct crm_filter *f, struct crm_err *e)
 void
 crm_reco_run_summary(struct crm_reco_run *r, struct crm_filter *f)
 {
-	unsigned long long nread, nwritten, nrejected;
-
-	if (r->summarized || r->o->quiet || f == NULL)
+	if (r->summarized || f == NULL)
 		return;
 	r->summarized = 1;
-	crm_filter_counts(f, &nread, &nwritten, &nrejected);
-	if (r->o->verb == CRM_RECO_RECOMMEND)
-		note(r,
-		    "read %llu, recommended %llu (%llu popular), rejected "
-		    "%llu",
-		    nread, nwritten, r->popular, nrejected);
-	else if (!r->o->from_store)
-		note(r, "read %llu, without an item %llu, rejected %llu", nread,
-		    r->noitem, nrejected);
+	if (r->o->verb == CRM_RECO_RECOMMEND) {
+		crm_cli_count("popular", r->popular);
+		crm_cli_summary(f);
+	} else if (!r->o->from_store) {
+		crm_cli_count("without an item", r->noitem);
+		crm_cli_summary(f);
+	}
 }
 
 int
@@ -721,10 +717,10 @@ finish(void *arg, struct crm_filter *f, struct crm_err *e)
 	return crm_reco_run_finish(arg, f, e);
 }
 
-static const struct crm_filter_ops reco_ops = { check_header, out_header,
-	reco_record, idle, NULL };
-static const struct crm_filter_ops add_ops = { check_header, NULL, add_record,
-	NULL, finish };
+static const struct crm_filter_ops reco_ops = { NULL, out_header, reco_record,
+	idle, NULL, needs };
+static const struct crm_filter_ops add_ops = { NULL, NULL, add_record, NULL,
+	finish, needs };
 
 const struct crm_filter_ops *
 crm_reco_run_ops(const struct crm_reco_run *r)

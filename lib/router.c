@@ -22,6 +22,7 @@
 #include "rules.h"
 #include "store.h"
 #include "strmap.h"
+#include "suggest.h"
 
 #define BOT CRM_ROUTER_BOT
 
@@ -46,6 +47,8 @@ struct route {
 
 struct crm_router {
 	const struct crm_router_opts *o;
+	char **nopt; /* "rule FILE:LINE" of each field a rule needs */
+	size_t nnopt;
 	struct crm_filter *f;		      /* crm_router_bind's */
 	char *intent_score, *sentiment_score; /* F_score */
 	struct crm_rulefile *files;	      /* o->nrules of them */
@@ -476,6 +479,9 @@ crm_router_free(struct crm_router *r)
 	crm_store_close(r->st);
 	crm_rec_free(r->cust);
 	crm_rec_free(r->sub);
+	for (i = 0; i < r->nnopt; i++)
+		free(r->nopt[i]);
+	free(r->nopt);
 	free(r->matched);
 	free(r->routes);
 	crm_buf_release(&r->buf);
@@ -527,12 +533,24 @@ number(const struct crm_router *r, const struct crm_rec *rec, const char *name)
 	}
 }
 
+/* "; did you mean 'X'?" for name among the names of r, or "". */
+static const char *
+near_name(char *buf, size_t n, const struct crm_rec *r, const char *name)
+{
+	long k = crm_suggest_field(name, strlen(name), r);
+	size_t clen = 0;
+	const char *cand = k >= 0 ? crm_rec_name(r, (size_t)k, &clen) : "";
+
+	return crm_suggest_hint(buf, n, k, cand, clen);
+}
+
 /* Whether rec or the store can give every name the rules use. */
 static int
 check_names(struct crm_router *r, const struct crm_rec *rec, struct crm_err *e)
 {
 	size_t i, n = r->alone ? crm_rules_nnames(r->alone) : 0, u;
 	const char *name;
+	char hint[256];
 
 	for (i = 0; i < n; i++) {
 		name = crm_rules_name(r->alone, i);
@@ -542,10 +560,11 @@ check_names(struct crm_router *r, const struct crm_rec *rec, struct crm_err *e)
 		u = crm_rules_name_user(r->alone, i);
 		crm_err_field(e, name, strlen(name));
 		return crm_err_set(e, EX_DATAERR,
-		    "no such field, which rule %s:%lu needs%s",
+		    "no such field, which rule %s:%lu needs%s%s",
 		    crm_rules_file(r->alone, u), crm_rules_line(r->alone, u),
 		    r->desk != NULL ? " (nor a customer field of the store)"
-				    : "");
+				    : "",
+		    near_name(hint, sizeof(hint), rec, name));
 	}
 	return 0;
 }
@@ -1203,11 +1222,62 @@ ops_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 	return crm_router_finish(arg, e);
 }
 
+/*
+ * The ticket fields an option renamed: a ticket may lack any of them (a
+ * fact not known), but a name given on the command line that no input
+ * has is a typo, found at the header.
+ */
+static int
+ops_needs(void *arg, struct crm_filter *f)
+{
+	struct crm_router *r = arg;
+	const struct crm_router_opts *o = r->o;
+	size_t n = r->alone ? crm_rules_nnames(r->alone) : 0, u;
+	const char *name;
+	char **v, where[512];
+	const struct {
+		const char *name, *def, *opt;
+	} fv[] = {
+		{ o->time_field, "created", "--time-field" },
+		{ o->id_field, "id", "--id-field" },
+		{ o->customer_field, "customer_id", "--customer-field" },
+		{ o->text_field, "text", "--text-field" },
+		{ o->intent_field, "intent", "--intent-field" },
+		{ o->sentiment_field, "sentiment", "--sentiment-field" },
+	};
+	size_t i;
+
+	if (o->verb != CRM_ROUTER_ROUTE)
+		return 0;
+	for (i = 0; i < sizeof(fv) / sizeof(fv[0]); i++)
+		if (strcmp(fv[i].name, fv[i].def) != 0 &&
+		    crm_filter_need(f, fv[i].name, fv[i].opt, 0) == -1)
+			return -1;
+	/* Every field a rule reads that the store cannot give. */
+	if ((v = crm_reallocarray(NULL, n ? n : 1, sizeof(*v))) == NULL)
+		return -1;
+	r->nopt = v;
+	for (i = 0; i < n; i++) {
+		name = crm_rules_name(r->alone, i);
+		if (r->desk != NULL && crm_desk_customer_field(r->desk, name))
+			continue;
+		u = crm_rules_name_user(r->alone, i);
+		snprintf(where, sizeof(where), "rule %s:%lu",
+		    crm_rules_file(r->alone, u), crm_rules_line(r->alone, u));
+		if ((r->nopt[r->nnopt] = strdup(where)) == NULL)
+			return -1;
+		if (crm_filter_need(
+			f, name, r->nopt[r->nnopt++], CRM_NEED_EVERY) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 const struct crm_filter_ops *
 crm_router_ops(void)
 {
 	static const struct crm_filter_ops ops = { ops_check_header,
-		ops_out_header, ops_record, ops_idle, ops_finish };
+		ops_out_header, ops_record, ops_idle, ops_finish, ops_needs };
 
 	return &ops;
 }

@@ -790,6 +790,27 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 	return 0;
 }
 
+/* Whether a name of hdr, white space at either end dropped, is name. */
+static int
+has_trimmed(const struct crm_rec *hdr, const char *name)
+{
+	size_t i, len, n = strlen(name);
+	const char *s;
+
+	for (i = 0; i < crm_rec_count(hdr); i++) {
+		s = crm_rec_name(hdr, i, &len);
+		while (len > 0 && (*s == ' ' || *s == '\t')) {
+			s++;
+			len--;
+		}
+		while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		if (len == n && memcmp(s, name, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 crm_schema_check_header(
     struct crm_schema *s, const struct crm_rec *hdr, struct crm_err *e)
@@ -798,6 +819,8 @@ crm_schema_check_header(
 	const struct kind_field *f;
 	const char *name, *b;
 	size_t i, j, len, blen;
+	char hint[256];
+	long k;
 	int rc = -1;
 
 	/* Normalize a copy of the header as a record of empty values. */
@@ -826,13 +849,32 @@ crm_schema_check_header(
 			}
 		}
 	}
+	/* A --map whose input field is not there renamed nothing. */
+	for (i = 0; i < s->nmaps; i++)
+		if (crm_rec_find(r, s->maps[i].a, strlen(s->maps[i].a)) < 0 ||
+		    !has_trimmed(hdr, s->maps[i].b)) {
+			k = crm_suggest_field(
+			    s->maps[i].b, strlen(s->maps[i].b), hdr);
+			b = k >= 0 ? crm_rec_name(hdr, (size_t)k, &blen) : "";
+			crm_err_field(e, s->maps[i].b, strlen(s->maps[i].b));
+			crm_err_set(e, EX_DATAERR,
+			    "header has no such field (--map %s=%s)%s",
+			    s->maps[i].a, s->maps[i].b,
+			    crm_suggest_hint(
+				hint, sizeof(hint), k, b, k >= 0 ? blen : 0));
+			goto out;
+		}
 	for (f = s->fields; f != NULL && f->name != NULL; f++)
 		if (f->required &&
 		    crm_rec_find(r, f->name, strlen(f->name)) < 0) {
+			k = crm_suggest_field(f->name, strlen(f->name), hdr);
+			b = k >= 0 ? crm_rec_name(hdr, (size_t)k, &blen) : "";
 			crm_err_field(e, f->name, strlen(f->name));
 			crm_err_set(e, EX_DATAERR,
-			    "header has no such field (use --map %s=FIELD)",
-			    f->name);
+			    "header has no such field (use --map %s=FIELD)%s",
+			    f->name,
+			    crm_suggest_hint(
+				hint, sizeof(hint), k, b, k >= 0 ? blen : 0));
 			goto out;
 		}
 	if (s->fields == NULL && s->key != NULL &&

@@ -17,6 +17,7 @@
 #include "rfm.h"
 #include "rules.h"
 #include "segment.h"
+#include "suggest.h"
 #include "tags.h"
 
 /* A tag and what gives it. */
@@ -94,6 +95,17 @@ is_feature(const struct crm_segment *s, const char *name)
 	return s->st != NULL && crm_activity_find(name, strlen(name)) >= 0;
 }
 
+/* "; did you mean 'X'?" for name among the names of r, or "". */
+static const char *
+near_name(char *buf, size_t n, const struct crm_rec *r, const char *name)
+{
+	long k = crm_suggest_field(name, strlen(name), r);
+	size_t clen = 0;
+	const char *cand = k >= 0 ? crm_rec_name(r, (size_t)k, &clen) : "";
+
+	return crm_suggest_hint(buf, n, k, cand, clen);
+}
+
 int
 crm_segment_check_header(
     struct crm_segment *s, const struct crm_rec *hdr, struct crm_err *e)
@@ -101,6 +113,7 @@ crm_segment_check_header(
 	const struct crm_segment_opts *o = s->o;
 	size_t i, u;
 	const char *name;
+	char h[256];
 
 	for (i = 0; s->rules != NULL && i < crm_rules_nnames(s->rules); i++) {
 		name = crm_rules_name(s->rules, i);
@@ -109,29 +122,33 @@ crm_segment_check_header(
 			continue;
 		u = crm_rules_name_user(s->rules, i);
 		return crm_err_set(e, EX_DATAERR,
-		    "no field '%s', which the rule at %s:%lu reads%s", name,
+		    "no field '%s', which the rule at %s:%lu reads%s%s", name,
 		    crm_rules_file(s->rules, u), crm_rules_line(s->rules, u),
-		    s->st ? "" : " (customer features need --db)");
+		    s->st ? "" : " (customer features need --db)",
+		    near_name(h, sizeof(h), hdr, name));
 	}
 	for (i = 0; o->rfm && i < 3; i++) {
 		name = o->rfm_fields[i];
 		if (!has_name(hdr, name) && !is_feature(s, name)) {
 			return crm_err_set(e, EX_DATAERR,
-			    "no field '%s' for --rfm%s", name,
-			    s->st ? "" : " (or --db for the store's)");
+			    "no field '%s' for --rfm%s%s", name,
+			    s->st ? "" : " (or --db for the store's)",
+			    near_name(h, sizeof(h), hdr, name));
 		}
 	}
 	for (i = 0; o->k > 0 && i < o->nkm; i++) {
 		name = o->km_fields[i];
 		if (!has_name(hdr, name) && !is_feature(s, name)) {
 			return crm_err_set(e, EX_DATAERR,
-			    "no field '%s' for --kmeans%s", name,
-			    s->st ? "" : " (or --db for the store's)");
+			    "no field '%s' for --kmeans%s%s", name,
+			    s->st ? "" : " (or --db for the store's)",
+			    near_name(h, sizeof(h), hdr, name));
 		}
 	}
 	if (s->tagdb != NULL && !has_name(hdr, o->id_field)) {
 		return crm_err_set(e, EX_DATAERR,
-		    "no field '%s' to key the tags in the store", o->id_field);
+		    "no field '%s' to key the tags in the store (--id-field)%s",
+		    o->id_field, near_name(h, sizeof(h), hdr, o->id_field));
 	}
 	return 0;
 }
@@ -1026,7 +1043,7 @@ const struct crm_filter_ops *
 crm_segment_ops(void)
 {
 	static const struct crm_filter_ops ops = { ops_check_header,
-		ops_out_header, ops_record, ops_idle, ops_finish };
+		ops_out_header, ops_record, ops_idle, ops_finish, NULL };
 
 	return &ops;
 }

@@ -105,7 +105,7 @@ run_crm() {
 		cat "$tmp/crm.err" >&2
 		die "crm-ingest printed no summary line"
 	}
-	[[ $summary == *"read $rows,"* && $summary == *"rejected 0" ]] ||
+	[[ $summary == *"read $rows,"* && $summary == *"rejected 0;"* ]] ||
 		die "crm-ingest on $rows rows: unexpected summary: $summary"
 	echo "$summary" >"$tmp/crm.summary"
 }

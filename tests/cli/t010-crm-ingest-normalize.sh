@@ -28,10 +28,10 @@ t_run badutf8 65 -- crm-ingest in/badutf8.csv
 t_run unterminated 65 -- crm-ingest in/unterminated.csv
 t_run empty 0 -- crm-ingest in/empty.csv
 t_run header-only 0 -- crm-ingest in/header-only.csv
-t_run dup-header 65 -- crm-ingest in/dup-header.csv
+t_run dup-header 66 -- crm-ingest in/dup-header.csv
 t_run sql-header 0 -- crm-ingest --table docs in/sql-header.csv
 t_run jsonl-bad 65 -- crm-ingest --table docs in/bad.jsonl
-t_run no-id-column 65 -- crm-ingest in/header-only-noid.csv
+t_run no-id-column 66 -- crm-ingest in/header-only-noid.csv
 
 # Rows in = rows out + rows rejected, always.
 crm-ingest -q in/bad.csv >out.csv 2>/dev/null || true
@@ -64,7 +64,7 @@ t_run opt-bad-format 64 -- crm-ingest --input-format xml
 t_run opt-bad-table 64 -- crm-ingest --table 'x; DROP TABLE customers'
 t_run opt-reserved-table 64 -- crm-ingest --table models
 t_run opt-index-table 64 -- crm-ingest --table events_customer_time
-t_run bad-header-quote 65 -- crm-ingest in/bad-header-quote.csv
+t_run bad-header-quote 66 -- crm-ingest in/bad-header-quote.csv
 t_run opt-bad-region 64 -- crm-ingest --region XX
 t_run opt-bad-map 64 -- crm-ingest --map customer_id
 t_run opt-bad-type 64 -- crm-ingest --type note=blob

@@ -42,7 +42,7 @@ awk 'BEGIN {
 	print "c1";
 }' >wide.csv
 t_eq "a header of 10,001 fields: the documented error" \
-    "65|crm-ingest: wide.csv:1: bad header: more than 10000 fields|" \
+    "66|crm-ingest: wide.csv:1: bad header: more than 10000 fields|" \
     "$(limited wide.csv)"
 
 t_done

@@ -24,7 +24,7 @@ done
 t_eq "all four exit 0" " 0 0 0 0" "$status"
 for p in A B C D; do
 	t_eq "$p: summary" \
-	    "crm-ingest: read 20000, inserted 20000, updated 0, unchanged 0, rejected 0" \
+	    "crm-ingest: read 20000, written 20000, rejected 0; inserted 20000, updated 0, unchanged 0" \
 	    "$(cat "$p.err")"
 	t_eq "$p: all rows stored" 20000 "$(sqlite3 shared.db \
 	    "SELECT count(*) FROM customers WHERE customer_id LIKE '$p%'")"

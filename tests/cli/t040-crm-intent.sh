@@ -101,17 +101,18 @@ t_eq "retrained with the correction" complaint \
 # Bad input: each record names its problem; a model must exist.
 t_run bad-records 65 -- crm-intent --rejects rej.csv in/bad.jsonl
 t_eq "rejects file" 'file,line,field,reason
-in/bad.jsonl,1,text,no field '"'"'text'"'"'
+in/bad.jsonl,1,text,no field '"'"'text'"'"' (--text-field)
 in/bad.jsonl,2,text,empty text
 in/bad.jsonl,3,text,empty text
 in/bad.jsonl,4,text,text is not a string or a number' \
     "$(cut -d, -f1-4 rej.csv)"
 printf '{"text":"bad \377 byte"}\n' >utf8.jsonl
-# --encoding UTF-8: the bad record rejected, not the file (t100)
-t_run bad-utf8 65 -- crm-intent --encoding UTF-8 utf8.jsonl
+# --encoding UTF-8: the bad record rejected, not the file (t100); it is
+# the only one, so nothing was done
+t_run bad-utf8 66 -- crm-intent --encoding UTF-8 utf8.jsonl
 { printf '{"text":"'; yes refund | head -n 150000 | tr '\n' ' '
   printf '"}\n'; } >big.jsonl
-t_run big-text 65 -- crm-intent -q big.jsonl
+t_run big-text 66 -- crm-intent -q big.jsonl
 t_ok "a 1 MB text classifies with --max-text" \
     crm-intent -q --max-text 2000000 big.jsonl
 t_run no-model 66 -- crm-intent --model churn in/messages.jsonl

@@ -54,7 +54,7 @@ t_eq "the new records are in clusters" "16" \
     "$(q "SELECT count(*) FROM clusters")"
 
 # Bad input.
-t_run no-id 65 -- crm-dedupe --id-field nope in/customers.csv
+t_run no-id 66 -- crm-dedupe --id-field nope in/customers.csv
 printf 'customer_id,name\nX1,Ann\nX1,Anne\n' >dup.csv
 t_run duplicate-id 65 -- crm-dedupe dup.csv
 printf 'customer_id,name\n,Ann\nX2,Anne\n' >noid.csv
@@ -88,7 +88,7 @@ t_run missing-file 66 -- crm-dedupe nosuch.csv
 : >empty.csv
 t_run empty 0 -- crm-dedupe empty.csv
 printf 'customer_id,name\nX1,"Ann\n' >broken.csv
-t_run broken-quote 65 -- crm-dedupe broken.csv
+t_run broken-quote 66 -- crm-dedupe broken.csv
 printf 'customer_id,name\nX1,\377\376\nX2,Ann\n' >badutf8.csv
 # --encoding UTF-8: the bad record rejected, not the file (t100)
 t_run bad-utf8 65 -- crm-dedupe --encoding UTF-8 badutf8.csv

@@ -116,7 +116,7 @@ t_run bad-label 65 -- crm-churn train --model-file b.model \
 t_ok "no model saved after a reject" test ! -e b.model
 t_run one-class 66 -- crm-churn train -q --model-file b.model \
     --label-field Churn --id-field customerID in/one-class.csv
-t_run missing-field 65 -- crm-churn -q --model-file m.model \
+t_run missing-field 66 -- crm-churn -q --model-file m.model \
     --id-field customerID in/no-contract.csv
 t_run no-model 66 -- crm-churn --db crm.db --model nothere in/score.csv
 t_run no-store-model 66 -- crm-churn --model-file nothere.model in/score.csv

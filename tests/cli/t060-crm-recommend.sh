@@ -171,7 +171,7 @@ t_run bad-weight 65 -- crm-recommend train --weight-field qty \
     --model-file bw.model in/bad-weight.csv
 t_ok "no model saved after a reject" test ! -e bw.model
 t_run bad-time 65 -- crm-recommend eval in/bad-time.jsonl
-t_run no-id-field 65 -- crm-recommend --model-file m.model in/no-id.csv
+t_run no-id-field 66 -- crm-recommend --model-file m.model in/no-id.csv
 head -1 in/two-groups.csv >header-only.csv
 t_run no-interactions 65 -- crm-recommend train --model-file e.model \
     header-only.csv

@@ -16,7 +16,7 @@ t_run rules-json-types 0 -- crm-tag -q --rules in/json.rules \
 # Rules that do not compile are reported with their file and line before
 # any record is read; so is a field the input lacks.
 t_run rule-syntax 65 -- crm-tag --rules in/syntax.rules in/records.csv
-t_run rule-missing-field 65 -- crm-tag --rules in/missing-field.rules \
+t_run rule-missing-field 66 -- crm-tag --rules in/missing-field.rules \
     in/records.csv
 t_run rule-not-one-expression 65 -- crm-tag --rules in/tricks.rules \
     in/records.csv
@@ -110,7 +110,7 @@ t_run from-store-default-day 0 -- crm-tag -q --db crm.db --from-store \
 t_run rfm 0 -- crm-tag --rfm in/rfm.csv
 t_run rfm-fields 0 -- crm-tag -q --rfm --rfm-fields last,n,total \
     --output-format jsonl in/rfm-renamed.csv
-t_run rfm-no-fields 65 -- crm-tag --rfm in/records.csv
+t_run rfm-no-fields 66 -- crm-tag --rfm in/records.csv
 t_run rfm-store 0 -- crm-tag -q --db crm.db --as-of 2024-06-30 --rfm \
     --rules in/rfm-segment.rules in/customers.csv
 

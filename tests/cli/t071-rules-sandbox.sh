@@ -26,7 +26,7 @@ t_run sandbox-fts3-route 65 -- crm-route --rules in/sandbox-fts3.route \
     in/sandbox.csv
 
 # A value longer than 1000000 bytes fails the record, not the memory.
-t_run sandbox-grow 65 -- limited crm-tag --rules in/sandbox-grow.rules \
+t_run sandbox-grow 66 -- limited crm-tag --rules in/sandbox-grow.rules \
     in/sandbox.csv
 
 # instr(), replace() and trim() of long values take linear time: well

@@ -240,7 +240,7 @@ t_run missing-field 65 -- crm-route --rules channel.rules --now $now \
     --rejects rej.csv nochannel.jsonl
 t_ok "the ticket is in the rejects" grep -q '^nochannel.jsonl,2,' rej.csv
 printf 'id,text\nA,hello\n' >nochannel.csv
-t_run missing-field-csv 65 -- crm-route --rules channel.rules \
+t_run missing-field-csv 66 -- crm-route --rules channel.rules \
     nochannel.csv
 # A rule that fails on one ticket's values.
 printf "json_extract(text, '\$.a') = 1 -> queue=a\n" >json.rules
@@ -267,5 +267,5 @@ t_run bad-sla 64 -- crm-route --sla P1=1w in/messages.jsonl
 t_run bad-now 64 -- crm-route --now yesterday in/messages.jsonl
 t_run verb-needs-db 64 -- env -u CRM_DB crm-route close close.csv
 printf 'agent_id,capacity\nz,-1\n,2\n' >badagents.csv
-t_run agents-bad 65 -- crm-route agents --db crm.db badagents.csv
+t_run agents-bad 66 -- crm-route agents --db crm.db badagents.csv
 t_done

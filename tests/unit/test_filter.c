@@ -130,7 +130,7 @@ test_source_finish(void)
 		.out_fmt = CRM_FMT_AUTO,
 		.max_errors = -1 };
 	struct crm_filter_ops ops = { NULL, NULL, tool_record, NULL,
-		tool_finish };
+		tool_finish, NULL };
 	struct src s = { 0, 0 };
 	struct tool t = { crm_rec_new(), 0, 0, &s };
 	struct crm_source src = { "test", CRM_FMT_JSONL, src_next, src_close,
@@ -185,6 +185,145 @@ test_source_finish(void)
 	TAP_OK(s.closed == 1, "the source is closed on a stop too");
 	crm_filter_free(f);
 	crm_rec_free(t.held);
+}
+
+/* ==== Needed fields, refused inputs, CSV output of varying records ==== */
+
+static int
+needs_label(void *arg, struct crm_filter *f)
+{
+	(void)arg;
+	if (crm_filter_need(f, "churn", "--label-field", CRM_NEED_EVERY) == -1)
+		return -1;
+	return crm_filter_need(f, "id", "--id-field", 0);
+}
+
+/* Write text to dir/name; the path. */
+static const char *
+put_file(const char *name, const char *text)
+{
+	static char path[4][sizeof(dir) + 32];
+	static int k;
+	char *p = path[k++ % 4];
+	FILE *fp;
+
+	snprintf(p, sizeof(path[0]), "%s/%s", dir, name);
+	if ((fp = fopen(p, "w")) != NULL) {
+		fputs(text, fp);
+		fclose(fp);
+	}
+	return p;
+}
+
+/* Run f over the n files with standard output sent to out; the status. */
+static int
+run_files_to(struct crm_filter *f, int n, const char **files, const char *out)
+{
+	int fd, saved, rc;
+
+	fflush(stdout);
+	saved = dup(1);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	dup2(fd, 1);
+	close(fd);
+	rc = crm_filter_run(f, n, (char **)files);
+	rc = crm_filter_finish(f, rc);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	return rc;
+}
+
+static void
+test_needs(void)
+{
+	struct crm_filter_opts fo = { .in_fmt = CRM_FMT_AUTO,
+		.out_fmt = CRM_FMT_AUTO,
+		.max_errors = -1 };
+	struct crm_filter_ops ops = { NULL, NULL, NULL, NULL, NULL,
+		needs_label };
+	char out[sizeof(dir) + 16];
+	const char *files[2], *name;
+	unsigned long long nr, nw, nj, n;
+	struct crm_filter *f;
+	struct crm_err e;
+	int rc;
+
+	snprintf(out, sizeof(out), "%s/out", dir);
+	crm_err_clear(&e);
+
+	/* A header without a needed field refuses the whole input. */
+	files[0] = put_file("a.csv", "id,Churn\n1,yes\n2,no\n");
+	f = crm_filter_new(&fo, &ops, NULL, &e);
+	rc = run_files_to(f, 1, files, out);
+	crm_filter_counts(f, &nr, &nw, &nj);
+	TAP_OK(rc == EX_NOINPUT, "a refused header: 66 (got %d)", rc);
+	TAP_OK(nr == 0 && crm_filter_refused(f) == 1, "nothing read from it, "
+						      "one input refused");
+	TAP_STR(slurp(out), "", "nothing written");
+	crm_filter_free(f);
+
+	/* The same header beside a good input: still 66, the good read. */
+	files[1] = put_file("b.csv", "churn,id\nyes,1\n");
+	f = crm_filter_new(&fo, &ops, NULL, &e);
+	rc = run_files_to(f, 2, files, out);
+	crm_filter_counts(f, &nr, &nw, &nj);
+	TAP_OK(rc == EX_NOINPUT && nr == 1 && nw == 1, "one input refused, the "
+						       "other done: 66");
+	crm_filter_free(f);
+
+	/* JSONL: the records without a field every record needs are
+	   rejected and counted; one that lacks the other is kept. */
+	files[0] = put_file("c.jsonl", "{\"id\":1,\"churn\":\"yes\"}\n{\"id\":"
+				       "2}\n{\"churn\":\"no\"}\n"
+				       "{\"id\":4}\n");
+	f = crm_filter_new(&fo, &ops, NULL, &e);
+	rc = run_files_to(f, 1, files, out);
+	crm_filter_counts(f, &nr, &nw, &nj);
+	TAP_OK(rc == EX_DATAERR, "some JSONL records rejected: 65");
+	TAP_OK(nr == 4 && nw == 2 && nj == 2, "4 read, 2 written, 2 rejected");
+	TAP_OK(crm_filter_missing(f, 0, &name, &n) == 1 &&
+		   strcmp(name, "churn") == 0 && n == 2,
+	    "the missing field counted for the summary");
+	TAP_OK(crm_filter_missing(f, 1, &name, &n) == 0, "one such field");
+	crm_filter_free(f);
+
+	/* Every record rejected: nothing done, 66. */
+	files[0] = put_file("d.jsonl", "{\"id\":1}\n{\"id\":2}\n");
+	f = crm_filter_new(&fo, &ops, NULL, &e);
+	rc = run_files_to(f, 1, files, out);
+	TAP_OK(rc == EX_NOINPUT, "records read, none accepted: 66");
+	crm_filter_free(f);
+
+	/* JSONL to CSV: a missing field an empty cell; a field the header
+	   lacks rejects that record only, counted. */
+	ops.needs = NULL;
+	fo.out_fmt = CRM_FMT_CSV;
+	files[0] = put_file("e.jsonl", "{\"a\":1,\"b\":2}\n{\"a\":3}\n{\"a\":5,"
+				       "\"c\":6}\n{\"b\":7}\n");
+	f = crm_filter_new(&fo, &ops, NULL, &e);
+	rc = run_files_to(f, 1, files, out);
+	crm_filter_counts(f, &nr, &nw, &nj);
+	TAP_OK(rc == EX_DATAERR && nr == 4 && nw == 3 && nj == 1,
+	    "read 4 = written 3 + rejected 1 (got %llu %llu %llu)", nr, nw, nj);
+	TAP_STR(slurp(out), "a,b\n1,2\n3,\n,7\n",
+	    "empty cells for missing fields, the odd record left out");
+	crm_filter_free(f);
+
+	/* --excel: a BOM, formula-like cells guarded, numbers kept. */
+	fo.excel = 1;
+	files[0] = put_file("f.jsonl", "{\"a\":\"=1+2\",\"b\":-5}\n{\"a\":\"+"
+				       "86 10\",\"b\":\"-1.5e3\"}\n"
+				       "{\"a\":\"@x\",\"b\":\"\\tz\"}\n{\"a\":"
+				       "\"-\",\"b\":\"+\"}\n");
+	f = crm_filter_new(&fo, &ops, NULL, &e);
+	rc = run_files_to(f, 1, files, out);
+	TAP_OK(rc == 0, "--excel run");
+	TAP_STR(slurp(out),
+	    "\xEF\xBB\xBF"
+	    "a,b\n'=1+2,-5\n'+86 10,-1.5e3\n'@x,'\tz\n'-,'+\n",
+	    "--excel: BOM, ' before =, +, -, @ and tab, not before numbers");
+	crm_filter_free(f);
 }
 
 /* ==== Option tables ==== */
@@ -424,6 +563,7 @@ main(void)
 		return 1;
 	}
 	test_source_finish();
+	test_needs();
 	test_opt();
 	test_opt_typed();
 	test_jw();

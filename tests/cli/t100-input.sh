@@ -13,8 +13,8 @@ t_run in-gbk 0 -- crm-ingest in/gbk.csv
 t_run in-gbk-given 0 -- crm-ingest --encoding GBK in/gbk.csv
 t_run in-utf16le 0 -- crm-ingest in/utf16le.txt
 t_run in-utf16be 0 -- crm-ingest in/utf16be.csv
-t_run in-utf16-nobom 65 -- crm-ingest in/utf16le-nobom.csv
-t_run in-latin1 65 -- crm-ingest in/latin1.csv
+t_run in-utf16-nobom 66 -- crm-ingest in/utf16le-nobom.csv
+t_run in-latin1 66 -- crm-ingest in/latin1.csv
 t_run in-latin1-given 0 -- crm-ingest --encoding latin1 in/latin1.csv
 t_run in-gbk-stdin 0 --stdin in/gbk.csv -- crm-ingest -q
 t_run in-encoding-unknown 64 -- crm-ingest --encoding klingon in/gbk.csv

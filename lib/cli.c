@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "clock.h"
 #include "filter.h"
 #include "store.h"
 
@@ -316,6 +317,7 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 	static char *so;
 	const char *syn = cmd->synopsis;
 	const struct crm_optdef *d;
+	const char *why;
 	char msg[256];
 	int k;
 
@@ -340,6 +342,12 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 		case ':':
 		case '?':
 			crm_bad_option(syn, k, argv);
+		case CRM_OPT_AS_OF:
+			if (crm_clock_set(optarg, &why) == -1)
+				crm_usage_error(syn, "bad --as-of '%s': %s; %s",
+				    optarg, why, CRM_CLOCK_WANT);
+			c->as_of = optarg;
+			break;
 		case CRM_OPT_BUSY:
 			c->busy_ms = crm_opt_long(
 			    syn, "--busy-timeout", optarg, 1, 86400000);

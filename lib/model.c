@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "model.h"
 #include "outfile.h"
 
@@ -19,11 +20,7 @@ static int too_big(
 void
 crm_model_now(char buf[21])
 {
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	crm_clock_iso(buf);
 }
 
 /*

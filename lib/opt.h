@@ -37,7 +37,8 @@ struct crm_optdef {
 	const char *name;      /* long name, without the dashes */
 	int key;	       /* short letter, a code >= 256, or 0 */
 	const char *arg;       /* the argument's name in the help; NULL: none */
-	const char *help;      /* one line; "\n" starts a continuation line */
+	const char *help;      /* one line; "\n" starts a continuation line;
+				  NULL: left out of the help (an old name) */
 	enum crm_optkind kind; /* CRM_OPTK_KEY unless made by a macro below */
 	void *var;	       /* where a value goes */
 	long min, max;	       /* CRM_OPTK_LONG's range */
@@ -79,7 +80,7 @@ struct crm_optdef {
 enum {
 	CRM_OPTS_FILTER = 1, /* --input-format --output-format --max-errors
 				--rejects -q/--quiet */
-	CRM_OPTS_STORE = 2   /* --db --busy-timeout */
+	CRM_OPTS_STORE = 2   /* --db --busy-timeout --as-of */
 };
 
 /* The keys of the shared options, above any binary's own. */
@@ -92,7 +93,8 @@ enum {
 	CRM_OPT_OUTPUT_FORMAT,
 	CRM_OPT_QUIET = 'q',
 	CRM_OPT_REJECTS = 0x1005,
-	CRM_OPT_VERSION
+	CRM_OPT_VERSION,
+	CRM_OPT_AS_OF
 };
 
 /* The first key a binary may give its own long-only options. */
@@ -109,10 +111,11 @@ struct crm_cmd {
 /* What the shared options set. */
 struct crm_common {
 	struct crm_filter_opts fo;
-	const char *db; /* --db, else $CRM_DB when set; or NULL */
-	long busy_ms;	/* --busy-timeout; 60000 */
-	int quiet;	/* -q */
-	int db_given;	/* --db was on the command line */
+	const char *db;	   /* --db, else $CRM_DB when set; or NULL */
+	long busy_ms;	   /* --busy-timeout; 60000 */
+	int quiet;	   /* -q */
+	int db_given;	   /* --db was on the command line */
+	const char *as_of; /* --as-of as given (clock.h has the time); or NULL */
 };
 
 void crm_common_init(struct crm_common *c);

@@ -48,6 +48,7 @@ struct opts {
 	const char *as_of; /* the day of --as-of */
 	char as_of_day[11];
 	struct crm_churn_type *types;
+	struct crm_progress prog; /* of the training */
 };
 
 static struct opts opts;
@@ -233,9 +234,12 @@ finish(struct opts *o, enum verb verb, struct crm_churn *churn,
 	struct crm_buf out;
 	struct crm_err e;
 	char where[64] = "";
+	int rc;
 
 	crm_err_clear(&e);
-	if (crm_churn_finish(churn, &e) == -1)
+	rc = crm_churn_finish(churn, &e);
+	crm_progress_end(&o->prog);
+	if (rc == -1)
 		goto fail;
 	if (verb == V_TRAIN) {
 		if (res->version > 0)
@@ -280,6 +284,8 @@ main(int argc, char **argv)
 	verb = (enum verb)crm_cli_verb(&argc, argv, verbs);
 	parse_opts(argc, argv, verb, o);
 	crm_cli_operands(&cmd, o->from_store, &argc, &argv);
+	crm_progress_init(&o->prog);
+	o->co.bp.progress = crm_progress_cb(&o->prog);
 	st = crm_cli_store(&o->c);
 	crm_err_clear(&e);
 	if ((churn = crm_churn_new(&o->co, st, &e)) == NULL)

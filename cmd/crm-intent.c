@@ -106,6 +106,7 @@ static const char *const verbs[] = { "train", "eval", "label", NULL };
 struct run {
 	struct crm_intent *it;
 	int summarized;
+	struct crm_progress prog; /* of the training */
 };
 
 /*
@@ -226,12 +227,15 @@ train(struct run *run, struct crm_filter *f, struct crm_err *e)
 	struct crm_intent_trained t;
 	const char *why;
 	char where[64] = "";
+	int rc;
 
 	if ((why = crm_filter_partial(f)) != NULL) {
 		crm_warnx("no model saved: %s", why);
 		return 0;
 	}
-	if (crm_intent_finish(run->it, e) == -1)
+	rc = crm_intent_finish(run->it, e);
+	crm_progress_end(&run->prog);
+	if (rc == -1)
 		return -1;
 	if (o.c.quiet)
 		return 0;
@@ -327,6 +331,8 @@ main(int argc, char **argv)
 	    argc, argv, (enum crm_intent_verb)crm_cli_verb(&argc, argv, verbs));
 	crm_cli_operands(&cmd, 0, &argc, &argv);
 	memset(&run, 0, sizeof(run));
+	crm_progress_init(&run.prog);
+	o.io.tp.progress = crm_progress_cb(&run.prog);
 	st = crm_cli_store(&o.c);
 	crm_err_clear(&e);
 	if ((run.it = crm_intent_new(&o.io, st, &e)) == NULL) {

@@ -32,10 +32,29 @@ struct crm_binclf {
 
 static int svm_save_load(struct crm_binclf *, struct crm_err *);
 
+/*
+ * The solvers tell of their work only through their print functions,
+ * which take no argument: the training in hand is kept here, and its
+ * steps are told to its progress callback: liblinear's Newton iterations
+ * (logistic regression; how many is not known), libsvm's solves (five for
+ * the probability's cross-validation, then the model).
+ */
+static _Thread_local struct solving {
+	const struct crm_progress_cb *cb;
+	const char *unit;
+	unsigned long long done, total;
+} solving;
+
 static void
-quiet(const char *s)
+count_steps(const char *s)
 {
-	(void)s;
+	if (solving.cb == NULL ||
+	    (strncmp(s, "iter", 4) != 0 &&
+		strstr(s, "optimization finished") == NULL))
+		return;
+	solving.done++;
+	crm_progress_tell(
+	    solving.cb, "training", solving.unit, solving.done, solving.total);
 }
 
 /*
@@ -117,6 +136,10 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 			nnz += x[j] != 0;
 	}
 	nnz += 2 * n; /* the bias and the end of each row */
+	solving.cb = &p->progress;
+	solving.unit = p->algo == CRM_ALGO_LR ? "iterations" : "solves";
+	solving.done = 0;
+	solving.total = p->algo == CRM_ALGO_LR ? 0 : 6;
 	srand((unsigned)p->seed);
 	if (p->algo == CRM_ALGO_LR) {
 		struct problem prob;
@@ -147,7 +170,7 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 		param.regularize_bias =
 		    1; /* as 2.3 did; 0 would change models */
 #endif
-		set_print_string_function(quiet);
+		set_print_string_function(count_steps);
 		if ((why = check_parameter(&prob, &param)) != NULL) {
 			crm_err_set(e, EX_SOFTWARE, "liblinear: %s", why);
 			goto fail;
@@ -190,7 +213,7 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 			crm_err_set(e, EX_SOFTWARE, "libsvm: %s", why);
 			goto fail;
 		}
-		svm_set_print_string_function(quiet);
+		svm_set_print_string_function(count_steps);
 		if ((m->svm = svm_train(&prob, &param)) == NULL)
 			goto nomem;
 		/* the model points into the training vectors: copy them */
@@ -205,6 +228,7 @@ fail:
 	crm_binclf_free(m);
 	m = NULL;
 out:
+	solving.cb = NULL;
 	free(x);
 	free(yd);
 	free(lspace);

@@ -29,6 +29,7 @@
 static const char *progname = "crm";
 
 static void usage_tail(const char *) __attribute__((noreturn));
+static void progress_clear(void);
 
 void
 crm_cli_init(const char *name)
@@ -55,6 +56,7 @@ crm_die(int code, const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
+	progress_clear();
 	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -68,6 +70,7 @@ crm_warnx(const char *fmt, ...)
 {
 	va_list ap;
 
+	progress_clear();
 	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -81,6 +84,7 @@ crm_report(const struct crm_err *e)
 	char msg[2048];
 
 	crm_err_format(e, msg, sizeof(msg));
+	progress_clear();
 	fprintf(stderr, "%s: %s\n", progname, msg);
 }
 
@@ -154,35 +158,114 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int progress_off;		   /* -q */
+static long long progress_ms = -1;	   /* a phase this long gets a line */
+static struct crm_progress *progress_line; /* the one on the terminal */
+
+void
+crm_progress_quiet(void)
+{
+	progress_off = 1;
+}
+
+/* The line of the progress shown, if any, cleared for a message. */
+static void
+progress_clear(void)
+{
+	if (progress_line != NULL)
+		crm_progress_end(progress_line);
+}
+
 void
 crm_progress_init(struct crm_progress *p)
 {
-	p->on = isatty(STDERR_FILENO);
-	p->last_ms = p->on ? now_ms() : 0;
-	p->shown = 0;
+	const char *v;
+	long ms;
+
+	if (progress_ms < 0) {
+		v = getenv("CRM_PROGRESS_MS");
+		progress_ms = v != NULL &&
+				      crm_parse_long(v, 0, 86400000L, &ms) == 0
+				  ? ms
+				  : 1000;
+	}
+	memset(p, 0, sizeof(*p));
+	p->on = !progress_off && isatty(STDERR_FILENO);
+	p->start_ms = p->last_ms = p->on ? now_ms() : 0;
+}
+
+void
+crm_progress_step(struct crm_progress *p, const char *phase, const char *unit,
+    unsigned long long done, unsigned long long total)
+{
+	long long t, every = progress_ms < 500 ? progress_ms : 500;
+	double secs;
+	char rate[48] = "";
+
+	if (!p->on)
+		return;
+	t = now_ms();
+	if (strncmp(p->phase, phase, sizeof(p->phase) - 1) != 0 ||
+	    done < p->last_done) {
+		/* a new phase: its own second before it shows, its own rate */
+		snprintf(p->phase, sizeof(p->phase), "%s", phase);
+		p->start_ms = t;
+	}
+	p->last_done = done;
+	if (t - p->start_ms < progress_ms && !p->shown)
+		return;
+	if (t - p->last_ms < every && p->shown)
+		return;
+	p->last_ms = t;
+	if ((secs = (double)(t - p->start_ms) / 1000) > 0)
+		snprintf(rate, sizeof(rate),
+		    (double)done / secs >= 100 ? ", %.0f/s" : ", %.1f/s",
+		    (double)done / secs);
+	if (total > 0)
+		fprintf(stderr, "\r%s: %s: %llu/%llu %s%s\033[K", progname,
+		    p->phase, done, total, unit, rate);
+	else
+		fprintf(stderr, "\r%s: %s: %llu %s%s\033[K", progname, p->phase,
+		    done, unit, rate);
+	fflush(stderr);
+	p->shown = 1;
+	progress_line = p;
 }
 
 void
 crm_progress(struct crm_progress *p, unsigned long long n, const char *what)
 {
-	long long t;
+	/* the clock once in 1024 records, unless every step is to show */
+	if (!p->on || (progress_ms > 0 && (n & 1023) != 0))
+		return;
+	crm_progress_step(p, "reading", what, n, 0);
+}
 
-	if (!p->on || (n & 1023) != 0)
-		return;
-	if ((t = now_ms()) - p->last_ms < 500)
-		return;
-	p->last_ms = t;
-	p->shown = 1;
-	fprintf(stderr, "\r%s: %llu %s", progname, n, what);
-	fflush(stderr);
+static void
+progress_fn(void *arg, const char *phase, const char *unit,
+    unsigned long long done, unsigned long long total)
+{
+	crm_progress_step(arg, phase, unit, done, total);
+}
+
+struct crm_progress_cb
+crm_progress_cb(struct crm_progress *p)
+{
+	struct crm_progress_cb cb = { progress_fn, p };
+
+	return cb;
 }
 
 void
 crm_progress_end(struct crm_progress *p)
 {
-	if (p->on && p->shown)
+	if (p->on && p->shown) {
 		fprintf(stderr, "\r\033[K");
+		fflush(stderr);
+	}
 	p->shown = 0;
+	if (progress_line == p)
+		progress_line = NULL;
 }
 
 enum crm_format
@@ -371,6 +454,7 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 			break;
 		case CRM_OPT_QUIET:
 			c->quiet = 1;
+			crm_progress_quiet();
 			break;
 		case CRM_OPT_REJECTS:
 			c->fo.rejects = optarg;

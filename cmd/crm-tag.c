@@ -40,8 +40,9 @@ struct opts {
 	struct crm_segment_opts so;
 	long seed; /* so.seed, as crm_getopt stores a long */
 	struct names rfm_fields, km_fields;
-	const char **rules; /* --rules files */
-	char as_of_day[11]; /* the day of --as-of */
+	const char **rules;	  /* --rules files */
+	char as_of_day[11];	  /* the day of --as-of */
+	struct crm_progress prog; /* k-means' runs */
 };
 
 static struct opts opts;
@@ -207,6 +208,8 @@ main(int argc, char **argv)
 	crm_cli_init("crm-tag");
 	parse_opts(argc, argv, o);
 	crm_cli_operands(&cmd, o->so.from_store, &argc, &argv);
+	crm_progress_init(&o->prog);
+	o->so.progress = crm_progress_cb(&o->prog);
 	crm_err_clear(&e);
 	/* a bad --as-of is a usage error */
 	if ((seg = crm_segment_new(&o->so, &e)) == NULL)
@@ -219,6 +222,7 @@ main(int argc, char **argv)
 	f = crm_cli_filter(&o->c, crm_segment_ops(), seg, in);
 	crm_segment_bind(seg, f);
 	rc = crm_cli_run(f, in, argc, argv);
+	crm_progress_end(&o->prog);
 	if (rc == 0 && crm_segment_failed(seg) > 0)
 		rc = EX_DATAERR;
 	crm_err_clear(&e);

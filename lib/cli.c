@@ -158,9 +158,9 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int progress_off;		   /* -q */
-static long long progress_ms = -1;	   /* a phase this long gets a line */
-static struct crm_progress *progress_line; /* the one on the terminal */
+static int progress_off;	   /* -q */
+static long long progress_ms = -1; /* a phase this long gets a line */
+static int progress_shown;	   /* a progress line is on the terminal */
 
 void
 crm_progress_quiet(void)
@@ -168,12 +168,17 @@ crm_progress_quiet(void)
 	progress_off = 1;
 }
 
-/* The line of the progress shown, if any, cleared for a message. */
+/*
+ * The progress line, if one is shown, cleared for a message (its next
+ * step writes it again).
+ */
 static void
 progress_clear(void)
 {
-	if (progress_line != NULL)
-		crm_progress_end(progress_line);
+	if (progress_shown) {
+		fprintf(stderr, "\r\033[K");
+		progress_shown = 0;
+	}
 }
 
 void
@@ -228,8 +233,7 @@ crm_progress_step(struct crm_progress *p, const char *phase, const char *unit,
 		fprintf(stderr, "\r%s: %s: %llu %s%s\033[K", progname, p->phase,
 		    done, unit, rate);
 	fflush(stderr);
-	p->shown = 1;
-	progress_line = p;
+	p->shown = progress_shown = 1;
 }
 
 void
@@ -260,12 +264,10 @@ void
 crm_progress_end(struct crm_progress *p)
 {
 	if (p->on && p->shown) {
-		fprintf(stderr, "\r\033[K");
+		progress_clear();
 		fflush(stderr);
 	}
 	p->shown = 0;
-	if (progress_line == p)
-		progress_line = NULL;
 }
 
 enum crm_format

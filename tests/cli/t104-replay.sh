@@ -72,4 +72,9 @@ t_eq "closed tickets: closed at the --as-of time" "$T" \
 t_eq "date('now') in a rule is the --as-of day: every customer tagged" \
     "$(($(wc -l <ex/tag-customers.csv) - 1))" \
     "$(sqlite3 a.db "SELECT count(*) FROM tags WHERE tag = 'today'")"
+# crm-route's old name of --as-of routes at the same time.
+t_ok "crm-route: --now is --as-of" sh -c "
+    crm-route -q --as-of $T --rules ex/rules/routing.rules ex/tickets.jsonl >as-of.out &&
+    crm-route -q --now $T --rules ex/rules/routing.rules ex/tickets.jsonl >now.out &&
+    cmp as-of.out now.out && grep -q sla_due as-of.out"
 t_done

@@ -911,15 +911,38 @@ nomem:
 	return NULL;
 }
 
+/* The progress of a fold's training, told as the fold's. */
+struct fold_progress {
+	const struct crm_progress_cb *up;
+	char phase[64];
+};
+
+static void
+fold_step(void *arg, const char *phase, const char *unit,
+    unsigned long long done, unsigned long long total)
+{
+	struct fold_progress *fo = arg;
+
+	(void)phase;
+	crm_progress_tell(fo->up, fo->phase, unit, done, total);
+}
+
 int
 crm_binclf_cv(const struct crm_binclf_set *s, size_t k,
     const struct crm_binclf_params *p, struct crm_binmetrics *fold,
     double *prob, struct crm_err *e)
 {
+	struct crm_binclf_params pf = *p;
+	struct fold_progress fo = { &p->progress, "" };
 	struct crm_binclf *m;
 	double *fp = NULL, *x = NULL, *nx;
 	int *fy = NULL, rc = -1;
 	size_t f, i, n;
+
+	if (p->progress.fn != NULL) {
+		pf.progress.fn = fold_step;
+		pf.progress.arg = &fo;
+	}
 
 	if (k == 0 || s->n < k)
 		return crm_err_set(e, EX_DATAERR,
@@ -928,7 +951,9 @@ crm_binclf_cv(const struct crm_binclf_set *s, size_t k,
 	    (fy = calloc(s->n, sizeof(*fy))) == NULL)
 		goto nomem;
 	for (f = 0; f < k; f++) {
-		if ((m = crm_binclf_fit(s, k, f, p, e)) == NULL) {
+		snprintf(fo.phase, sizeof(fo.phase), "training fold %zu/%zu",
+		    f + 1, k);
+		if ((m = crm_binclf_fit(s, k, f, &pf, e)) == NULL) {
 			char msg[sizeof(e->msg)];
 
 			memcpy(msg, e->msg, sizeof(msg));

@@ -42,6 +42,10 @@ ct="crm-churn train --model-file c.model --label-field Churn \
 pty "$ct"
 shows "crm-churn train: logistic regression's iterations" \
     '^crm-churn: training: [0-9]+ iterations'
+pty crm-churn eval --cv 3 --label-field Churn --id-field customerID \
+    ex/telco.csv
+shows "crm-churn eval --cv: each fold's training" \
+    '^crm-churn: training fold 3/3: [0-9]+ iterations'
 pty "$ct --algo svm"
 shows "crm-churn train --algo svm: libsvm's solves" \
     '^crm-churn: training: 6/6 solves'

@@ -72,6 +72,10 @@ t_eq "closed tickets: closed at the --as-of time" "$T" \
 t_eq "date('now') in a rule is the --as-of day: every customer tagged" \
     "$(($(wc -l <ex/tag-customers.csv) - 1))" \
     "$(sqlite3 a.db "SELECT count(*) FROM tags WHERE tag = 'today'")"
+# Without --as-of, the clock.
+crm-route agents -q --db c.db ex/agents.csv >/dev/null
+t_eq "without --as-of: the clock's time" "$(date -u +%Y-%m-%d)" \
+    "$(sqlite3 c.db "SELECT DISTINCT substr(updated, 1, 10) FROM agents")"
 # crm-route's old name of --as-of routes at the same time.
 t_ok "crm-route: --now is --as-of" sh -c "
     crm-route -q --as-of $T --rules ex/rules/routing.rules ex/tickets.jsonl >as-of.out &&

@@ -11,13 +11,13 @@
 #include "buf.h"
 #include "churn.h"
 #include "cli.h"
+#include "clock.h"
 #include "filter.h"
-#include "norm.h"
 #include "store.h"
 
 static const char synopsis[] =
     "usage: crm-churn [--action NAME --action-threshold P] [--db FILE]\n"
-    "                 [--from-store [--as-of DATE]] [--model NAME]\n"
+    "                 [--from-store [--as-of TIME]] [--model NAME]\n"
     "                 [--model-file FILE] [--reasons N] [--risk LOW,HIGH]\n"
     "                 [common options] [file ...]\n"
     "       crm-churn train [--algo lr|svm] [--categorical FIELD] [--cost C]\n"
@@ -32,7 +32,6 @@ static const char *const verbs[] = { "train", "eval", NULL };
 enum {
 	OPT_ACTION_THRESHOLD = CRM_OPT_OWN,
 	OPT_ALGO,
-	OPT_AS_OF,
 	OPT_CATEGORICAL,
 	OPT_COST,
 	OPT_IGNORE,
@@ -46,9 +45,10 @@ struct opts {
 	long seed; /* co.bp.seed's, as crm_getopt stores a long */
 	int json;
 	int from_store;
-	const char *as_of;
-	struct crm_buf as_of_buf;
+	const char *as_of; /* the day of --as-of */
+	char as_of_day[11];
 	struct crm_churn_type *types;
+	struct crm_progress prog; /* of the training */
 };
 
 static struct opts opts;
@@ -60,9 +60,10 @@ static const struct crm_optdef options[] = {
 	    "add action=NAME where churn_prob >= P"),
 	CRM_OPT("algo", OPT_ALGO, "lr|svm",
 	    "train: logistic regression (lr) or RBF SVM"),
-	CRM_OPT("as-of", OPT_AS_OF, "DATE",
-	    "--from-store: the day features are computed for\n(the last "
-	    "event's day)"),
+	CRM_OPT("as-of", CRM_OPT_AS_OF, "TIME",
+	    "the time stamped on models and decisions:\nYYYY-MM-DD or an ISO "
+	    "8601 time (the clock);\n--from-store: its day is the day "
+	    "features are\ncomputed for (the last event's day)"),
 	CRM_OPT("categorical", OPT_CATEGORICAL, "FIELD",
 	    "train: treat FIELD as categorical"),
 	CRM_OPT("cost", OPT_COST, "C", "train: the cost C (1)"),
@@ -146,7 +147,7 @@ static void
 parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 {
 	struct crm_churn_opts *co = &o->co;
-	const char *why, *arg;
+	const char *arg;
 	char *comma;
 	int c;
 
@@ -171,16 +172,6 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			else
 				crm_usage_error(synopsis,
 				    "bad --algo '%s': want lr or svm", arg);
-			break;
-		case OPT_AS_OF:
-			if (strlen(arg) != 10 ||
-			    crm_norm_date(&o->as_of_buf, arg, 10,
-				CRM_DATE_STRICT, &why) == -1 ||
-			    o->as_of_buf.len != 10)
-				crm_usage_error(synopsis,
-				    "bad --as-of '%s': want a day, YYYY-MM-DD",
-				    arg);
-			o->as_of = o->as_of_buf.p;
 			break;
 		case OPT_CATEGORICAL:
 			add_type(o, arg, CRM_COL_CATEGORICAL);
@@ -210,6 +201,10 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 		}
 	}
 	co->bp.seed = (unsigned long)o->seed;
+	if (o->c.as_of != NULL) {
+		crm_clock_day(o->as_of_day);
+		o->as_of = o->as_of_day;
+	}
 	if ((co->action == NULL) != (co->action_threshold < 0))
 		crm_usage_error(synopsis, "--action and --action-threshold go "
 					  "together");
@@ -243,9 +238,12 @@ finish(struct opts *o, enum verb verb, struct crm_churn *churn,
 	struct crm_buf out;
 	struct crm_err e;
 	char where[64] = "";
+	int rc;
 
 	crm_err_clear(&e);
-	if (crm_churn_finish(churn, &e) == -1)
+	rc = crm_churn_finish(churn, &e);
+	crm_progress_end(&o->prog);
+	if (rc == -1)
 		goto fail;
 	if (verb == V_TRAIN) {
 		if (res->version > 0)
@@ -291,6 +289,8 @@ main(int argc, char **argv)
 	    &argc, argv, verbs, "scoring is the default", synopsis);
 	parse_opts(argc, argv, verb, o);
 	crm_cli_operands(&cmd, o->from_store, &argc, &argv);
+	crm_progress_init(&o->prog);
+	o->co.bp.progress = crm_progress_cb(&o->prog);
 	st = crm_cli_store(&o->c);
 	crm_err_clear(&e);
 	if ((churn = crm_churn_new(&o->co, st, &e)) == NULL)
@@ -315,6 +315,5 @@ main(int argc, char **argv)
 	crm_churn_free(churn);
 	crm_store_close(st);
 	free(o->types);
-	crm_buf_release(&o->as_of_buf);
 	return rc;
 }

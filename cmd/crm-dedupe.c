@@ -42,6 +42,7 @@ struct opts {
 	struct crm_dedupe_opts d;
 	long seed, threads; /* d's, as crm_getopt stores a long */
 	int from_store;
+	struct crm_progress prog; /* pairs compared, EM */
 };
 
 static struct opts opts;
@@ -208,8 +209,11 @@ static int
 finish(void *arg, struct crm_filter *f, struct crm_err *e)
 {
 	struct crm_dedupe_stats ds;
+	int rc;
 
-	if (crm_dedupe_ops()->finish(arg, f, e) == 0)
+	rc = crm_dedupe_ops()->finish(arg, f, e);
+	crm_progress_end(&opts.prog);
+	if (rc == 0)
 		return 0;
 	crm_dedupe_stats(arg, &ds);
 	if (e->code == EX_USAGE && e->field[0] == '-') { /* an option's */
@@ -253,6 +257,8 @@ main(int argc, char **argv)
 	crm_cli_operands(&cmd, o->from_store, &argc, &argv);
 	o->d.store = st = crm_cli_store(&o->c);
 	o->d.input_name = argc == 1 ? argv[0] : "input";
+	crm_progress_init(&o->prog);
+	o->d.progress = crm_progress_cb(&o->prog);
 	crm_err_clear(&e);
 	if ((d = crm_dedupe_new(&o->d, &e)) == NULL)
 		crm_die(e.code, "%s", e.msg);

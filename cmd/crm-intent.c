@@ -111,6 +111,7 @@ static const char *const verbs[] = { "train", "eval", "label", NULL };
 struct run {
 	struct crm_intent *it;
 	int summarized;
+	struct crm_progress prog; /* of the training */
 };
 
 /*
@@ -231,12 +232,15 @@ train(struct run *run, struct crm_filter *f, struct crm_err *e)
 	struct crm_intent_trained t;
 	const char *why;
 	char where[64] = "";
+	int rc;
 
 	if ((why = crm_filter_partial(f)) != NULL) {
 		crm_warnx("no model saved: %s", why);
 		return 0;
 	}
-	if (crm_intent_finish(run->it, e) == -1)
+	rc = crm_intent_finish(run->it, e);
+	crm_progress_end(&run->prog);
+	if (rc == -1)
 		return -1;
 	if (o.c.quiet)
 		return 0;
@@ -340,6 +344,8 @@ main(int argc, char **argv)
 		&argc, argv, verbs, "classifying is the default", synopsis));
 	crm_cli_operands(&cmd, 0, &argc, &argv);
 	memset(&run, 0, sizeof(run));
+	crm_progress_init(&run.prog);
+	o.io.tp.progress = crm_progress_cb(&run.prog);
 	st = crm_cli_store(&o.c);
 	crm_err_clear(&e);
 	if ((run.it = crm_intent_new(&o.io, st, &e)) == NULL) {

@@ -263,19 +263,15 @@ parse_opts(int argc, char **argv, enum crm_reco_verb verb, struct opts *o)
 	r->records = verb == CRM_RECO_EVAL && o->c.fo.out_fmt != CRM_FMT_AUTO;
 }
 
-/* A fit step on the terminal, when stderr is one; NULL: the fit is over. */
+/* A fit step on the progress line; phase NULL: the fit is over. */
 static void
-fit_progress(void *arg, const char *what)
+fit_progress(void *arg, const char *phase, const char *unit,
+    unsigned long long done, unsigned long long total)
 {
-	struct crm_progress *p = arg;
-
-	if (what == NULL)
-		crm_progress_end(p);
-	if (what == NULL || !p->on)
-		return;
-	fprintf(stderr, "\r%s: %s\033[K", crm_cli_name(), what);
-	fflush(stderr);
-	p->shown = 1;
+	if (phase == NULL)
+		crm_progress_end(arg);
+	else
+		crm_progress_step(arg, phase, unit, done, total);
 }
 
 static void
@@ -306,8 +302,8 @@ main(int argc, char **argv)
 	    o);
 	crm_cli_operands(&cmd, o->ro.from_store, &argc, &argv);
 	crm_progress_init(&prog);
-	o->ro.rp.progress = fit_progress;
-	o->ro.rp.progress_arg = o->ro.note_arg = &prog;
+	o->ro.rp.progress.fn = fit_progress;
+	o->ro.rp.progress.arg = o->ro.note_arg = &prog;
 	o->ro.note = note;
 	st = crm_cli_store(&o->c);
 	crm_err_clear(&e);

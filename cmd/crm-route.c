@@ -9,15 +9,15 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "filter.h"
-#include "norm.h"
 #include "opt.h"
 #include "rec.h"
 #include "router.h"
 
 static const char synopsis[] =
     "usage: crm-route [-q] [--rules FILE] [--all-matches] [--kb FILE]\n"
-    "                 [--db FILE] [--queues LIST] [--sla LIST] [--now TIME]\n"
+    "                 [--db FILE] [--queues LIST] [--sla LIST] [--as-of TIME]\n"
     "                 [--urgency LIST] [--no-escalate] [common options]\n"
     "                 [file ...]\n"
     "       crm-route agents --db FILE [common options] [file ...]\n"
@@ -47,6 +47,10 @@ struct opts {
 static struct opts opts;
 
 static const struct crm_optdef options[] = {
+	CRM_OPT("as-of", CRM_OPT_AS_OF, "TIME",
+	    "the time to route at, stamped on tickets and\nagents: YYYY-MM-DD "
+	    "or "
+	    "an ISO 8601 time (the\nclock)"),
 	CRM_OPT_FLAG("all-matches", 0,
 	    "every matching rule: one subtask per queue", &opts.r.all),
 	CRM_OPT("burst", OPT_BURST, "N/DURATION",
@@ -66,7 +70,7 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_STR(
 	    "kb", "FILE", "answers: intent, answer, lang (zh, en)", &opts.r.kb),
 	CRM_OPT_FLAG("no-escalate", 0, "no escalation", &opts.r.no_escalate),
-	CRM_OPT("now", OPT_NOW, "TIME", "the time to route at (the clock)"),
+	CRM_OPT("now", OPT_NOW, "TIME", NULL), /* the old name of --as-of */
 	CRM_OPT_STR("queues", "LIST",
 	    "the queues rules may name (with --db: the\nagents' skills too)",
 	    &opts.r.queues),
@@ -158,10 +162,10 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			    opt_double("--escalate-confidence", arg, 0, 1);
 			break;
 		case OPT_NOW:
-			if (crm_norm_seconds(
-				arg, strlen(arg), &ro->now, &why) == -1)
-				crm_usage_error(
-				    synopsis, "bad --now '%s': %s", arg, why);
+			if (crm_clock_set(arg, &why) == -1)
+				crm_usage_error(synopsis,
+				    "bad --now '%s': %s; %s", arg, why,
+				    CRM_CLOCK_WANT);
 			break;
 		case OPT_REPLY_CONF:
 			ro->reply_conf =
@@ -186,6 +190,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			break;
 		}
 	}
+	ro->now = crm_clock_now();
 	ro->rules = o->rules;
 	ro->db = o->c.db;
 	ro->busy_ms = o->c.busy_ms;

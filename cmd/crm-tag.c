@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "clock.h"
 #include "filter.h"
 #include "opt.h"
 #include "rec.h"
@@ -21,7 +22,7 @@ static const char synopsis[] =
     "usage: crm-tag [-q] [--rules FILE] [--rfm] [--rfm-fields R,F,M]\n"
     "               [--kmeans K] [--auto-k] [--fields F,...] [--log]\n"
     "               [--restarts N] [--seed N] [--db FILE] [--from-store]\n"
-    "               [--as-of DATE] [--id-field FIELD] [common options]\n"
+    "               [--as-of TIME] [--id-field FIELD] [common options]\n"
     "               [file ...]\n";
 
 enum { OPT_FIELDS = CRM_OPT_OWN, OPT_RFM_FIELDS, OPT_RULES };
@@ -39,16 +40,18 @@ struct opts {
 	struct crm_segment_opts so;
 	long seed; /* so.seed, as crm_getopt stores a long */
 	struct names rfm_fields, km_fields;
-	const char **rules; /* --rules files */
+	const char **rules;	  /* --rules files */
+	char as_of_day[11];	  /* the day of --as-of */
+	struct crm_progress prog; /* k-means' runs */
 };
 
 static struct opts opts;
 
 static const struct crm_optdef options[] = {
-	CRM_OPT_STR("as-of", "DATE",
-	    "the day the store's features are computed for\n(the last "
-	    "event's day)",
-	    &opts.so.as_of),
+	CRM_OPT("as-of", CRM_OPT_AS_OF, "TIME",
+	    "the time stamped on tags: YYYY-MM-DD or an ISO\n8601 time (the "
+	    "clock); its day is the day the\nstore's features are computed "
+	    "for (the last\nevent's day)"),
 	CRM_OPT_FLAG("auto-k", 0,
 	    "choose K from 2 to --kmeans (10) by silhouette", &opts.so.auto_k),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
@@ -179,6 +182,10 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (so->nrules == 0 && !so->rfm && so->k == 0)
 		crm_usage_error(synopsis, "nothing to do: give --rules, --rfm "
 					  "or --kmeans");
+	if (o->c.as_of != NULL) {
+		crm_clock_day(o->as_of_day);
+		so->as_of = o->as_of_day;
+	}
 	if ((so->from_store || so->as_of != NULL) && o->c.db == NULL)
 		crm_usage_error(synopsis, "--from-store and --as-of need --db");
 	so->db = o->c.db;
@@ -204,6 +211,8 @@ main(int argc, char **argv)
 	crm_cli_init("crm-tag");
 	parse_opts(argc, argv, o);
 	crm_cli_operands(&cmd, o->so.from_store, &argc, &argv);
+	crm_progress_init(&o->prog);
+	o->so.progress = crm_progress_cb(&o->prog);
 	crm_err_clear(&e);
 	/* a bad --as-of is a usage error */
 	if ((seg = crm_segment_new(&o->so, &e)) == NULL)
@@ -216,6 +225,7 @@ main(int argc, char **argv)
 	f = crm_cli_filter(&o->c, crm_segment_ops(), seg, in);
 	crm_segment_bind(seg, f);
 	rc = crm_cli_run(f, in, argc, argv);
+	crm_progress_end(&o->prog);
 	if (rc == 0 && crm_segment_failed(seg) > 0)
 		rc = EX_DATAERR;
 	crm_err_clear(&e);

@@ -32,10 +32,29 @@ struct crm_binclf {
 
 static int svm_save_load(struct crm_binclf *, struct crm_err *);
 
+/*
+ * The solvers tell of their work only through their print functions,
+ * which take no argument: the training in hand is kept here, and its
+ * steps are told to its progress callback: liblinear's Newton iterations
+ * (logistic regression; how many is not known), libsvm's solves (five for
+ * the probability's cross-validation, then the model).
+ */
+static _Thread_local struct solving {
+	const struct crm_progress_cb *cb;
+	const char *unit;
+	unsigned long long done, total;
+} solving;
+
 static void
-quiet(const char *s)
+count_steps(const char *s)
 {
-	(void)s;
+	if (solving.cb == NULL ||
+	    (strncmp(s, "iter", 4) != 0 &&
+		strstr(s, "optimization finished") == NULL))
+		return;
+	solving.done++;
+	crm_progress_tell(
+	    solving.cb, "training", solving.unit, solving.done, solving.total);
 }
 
 /*
@@ -117,6 +136,10 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 			nnz += x[j] != 0;
 	}
 	nnz += 2 * n; /* the bias and the end of each row */
+	solving.cb = &p->progress;
+	solving.unit = p->algo == CRM_ALGO_LR ? "iterations" : "solves";
+	solving.done = 0;
+	solving.total = p->algo == CRM_ALGO_LR ? 0 : 6;
 	srand((unsigned)p->seed);
 	if (p->algo == CRM_ALGO_LR) {
 		struct problem prob;
@@ -147,7 +170,7 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 		param.regularize_bias =
 		    1; /* as 2.3 did; 0 would change models */
 #endif
-		set_print_string_function(quiet);
+		set_print_string_function(count_steps);
 		if ((why = check_parameter(&prob, &param)) != NULL) {
 			crm_err_set(e, EX_SOFTWARE, "liblinear: %s", why);
 			goto fail;
@@ -190,7 +213,7 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 			crm_err_set(e, EX_SOFTWARE, "libsvm: %s", why);
 			goto fail;
 		}
-		svm_set_print_string_function(quiet);
+		svm_set_print_string_function(count_steps);
 		if ((m->svm = svm_train(&prob, &param)) == NULL)
 			goto nomem;
 		/* the model points into the training vectors: copy them */
@@ -205,6 +228,7 @@ fail:
 	crm_binclf_free(m);
 	m = NULL;
 out:
+	solving.cb = NULL;
 	free(x);
 	free(yd);
 	free(lspace);
@@ -887,15 +911,38 @@ nomem:
 	return NULL;
 }
 
+/* The progress of a fold's training, told as the fold's. */
+struct fold_progress {
+	const struct crm_progress_cb *up;
+	char phase[64];
+};
+
+static void
+fold_step(void *arg, const char *phase, const char *unit,
+    unsigned long long done, unsigned long long total)
+{
+	struct fold_progress *fo = arg;
+
+	(void)phase;
+	crm_progress_tell(fo->up, fo->phase, unit, done, total);
+}
+
 int
 crm_binclf_cv(const struct crm_binclf_set *s, size_t k,
     const struct crm_binclf_params *p, struct crm_binmetrics *fold,
     double *prob, struct crm_err *e)
 {
+	struct crm_binclf_params pf = *p;
+	struct fold_progress fo = { &p->progress, "" };
 	struct crm_binclf *m;
 	double *fp = NULL, *x = NULL, *nx;
 	int *fy = NULL, rc = -1;
 	size_t f, i, n;
+
+	if (p->progress.fn != NULL) {
+		pf.progress.fn = fold_step;
+		pf.progress.arg = &fo;
+	}
 
 	if (k == 0 || s->n < k)
 		return crm_err_set(e, EX_DATAERR,
@@ -904,7 +951,9 @@ crm_binclf_cv(const struct crm_binclf_set *s, size_t k,
 	    (fy = calloc(s->n, sizeof(*fy))) == NULL)
 		goto nomem;
 	for (f = 0; f < k; f++) {
-		if ((m = crm_binclf_fit(s, k, f, p, e)) == NULL) {
+		snprintf(fo.phase, sizeof(fo.phase), "training fold %zu/%zu",
+		    f + 1, k);
+		if ((m = crm_binclf_fit(s, k, f, &pf, e)) == NULL) {
 			char msg[sizeof(e->msg)];
 
 			memcpy(msg, e->msg, sizeof(msg));

@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "err.h"
 #include "metrics.h"
+#include "progress.h"
 #include "rec.h"
 #include "tabular.h"
 
@@ -23,6 +24,7 @@ struct crm_binclf_params {
 	enum crm_binclf_algo algo;
 	double c;	    /* cost C */
 	unsigned long seed; /* libsvm's and liblinear's random order */
+	struct crm_progress_cb progress; /* the solver's steps */
 };
 
 struct crm_binclf;

@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "clock.h"
 #include "filter.h"
 #include "outfile.h"
 #include "store.h"
@@ -46,6 +47,7 @@ static struct {
 } sum;
 
 static void usage_tail(const char *) __attribute__((noreturn));
+static void progress_clear(void);
 
 void
 crm_cli_init(const char *name)
@@ -72,6 +74,7 @@ crm_die(int code, const char *fmt, ...)
 	va_list ap;
 
 	fflush(stdout);
+	progress_clear();
 	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -85,6 +88,7 @@ crm_warnx(const char *fmt, ...)
 {
 	va_list ap;
 
+	progress_clear();
 	fprintf(stderr, "%s: ", progname);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -98,6 +102,7 @@ crm_report(const struct crm_err *e)
 	char msg[2048];
 
 	crm_err_format(e, msg, sizeof(msg));
+	progress_clear();
 	fprintf(stderr, "%s: %s\n", progname, msg);
 }
 
@@ -171,34 +176,115 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+static int progress_off;	   /* -q */
+static long long progress_ms = -1; /* a phase this long gets a line */
+static int progress_shown;	   /* a progress line is on the terminal */
+
+void
+crm_progress_quiet(void)
+{
+	progress_off = 1;
+}
+
+/*
+ * The progress line, if one is shown, cleared for a message (its next
+ * step writes it again).
+ */
+static void
+progress_clear(void)
+{
+	if (progress_shown) {
+		fprintf(stderr, "\r\033[K");
+		progress_shown = 0;
+	}
+}
+
 void
 crm_progress_init(struct crm_progress *p)
 {
-	p->on = isatty(STDERR_FILENO);
-	p->last_ms = p->on ? now_ms() : 0;
-	p->shown = 0;
+	const char *v;
+	long ms;
+
+	if (progress_ms < 0) {
+		v = getenv("CRM_PROGRESS_MS");
+		progress_ms = v != NULL &&
+				      crm_parse_long(v, 0, 86400000L, &ms) == 0
+				  ? ms
+				  : 1000;
+	}
+	memset(p, 0, sizeof(*p));
+	p->on = !progress_off && isatty(STDERR_FILENO);
+	p->start_ms = p->last_ms = p->on ? now_ms() : 0;
+}
+
+void
+crm_progress_step(struct crm_progress *p, const char *phase, const char *unit,
+    unsigned long long done, unsigned long long total)
+{
+	long long t, every = progress_ms < 500 ? progress_ms : 500;
+	double secs;
+	char rate[48] = "";
+
+	if (!p->on)
+		return;
+	t = now_ms();
+	if (strncmp(p->phase, phase, sizeof(p->phase) - 1) != 0 ||
+	    done < p->last_done) {
+		/* a new phase: its own second before it shows, its own rate */
+		snprintf(p->phase, sizeof(p->phase), "%s", phase);
+		p->start_ms = t;
+	}
+	p->last_done = done;
+	if (t - p->start_ms < progress_ms && !p->shown)
+		return;
+	if (t - p->last_ms < every && p->shown)
+		return;
+	p->last_ms = t;
+	if ((secs = (double)(t - p->start_ms) / 1000) > 0)
+		snprintf(rate, sizeof(rate),
+		    (double)done / secs >= 100 ? ", %.0f/s" : ", %.1f/s",
+		    (double)done / secs);
+	if (total > 0)
+		fprintf(stderr, "\r%s: %s: %llu/%llu %s%s\033[K", progname,
+		    p->phase, done, total, unit, rate);
+	else
+		fprintf(stderr, "\r%s: %s: %llu %s%s\033[K", progname, p->phase,
+		    done, unit, rate);
+	fflush(stderr);
+	p->shown = progress_shown = 1;
 }
 
 void
 crm_progress(struct crm_progress *p, unsigned long long n, const char *what)
 {
-	long long t;
+	/* the clock once in 1024 records, unless every step is to show */
+	if (!p->on || (progress_ms > 0 && (n & 1023) != 0))
+		return;
+	crm_progress_step(p, "reading", what, n, 0);
+}
 
-	if (!p->on || (n & 1023) != 0)
-		return;
-	if ((t = now_ms()) - p->last_ms < 500)
-		return;
-	p->last_ms = t;
-	p->shown = 1;
-	fprintf(stderr, "\r%s: %llu %s", progname, n, what);
-	fflush(stderr);
+static void
+progress_fn(void *arg, const char *phase, const char *unit,
+    unsigned long long done, unsigned long long total)
+{
+	crm_progress_step(arg, phase, unit, done, total);
+}
+
+struct crm_progress_cb
+crm_progress_cb(struct crm_progress *p)
+{
+	struct crm_progress_cb cb = { progress_fn, p };
+
+	return cb;
 }
 
 void
 crm_progress_end(struct crm_progress *p)
 {
-	if (p->on && p->shown)
-		fprintf(stderr, "\r\033[K");
+	if (p->on && p->shown) {
+		progress_clear();
+		fflush(stderr);
+	}
 	p->shown = 0;
 }
 
@@ -396,6 +482,7 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 	static char *so;
 	const char *syn = cmd->synopsis;
 	const struct crm_optdef *d;
+	const char *why;
 	char msg[256];
 	int k;
 
@@ -433,6 +520,12 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 		case ':':
 		case '?':
 			crm_bad_option(syn, k, argv);
+		case CRM_OPT_AS_OF:
+			if (crm_clock_set(optarg, &why) == -1)
+				crm_usage_error(syn, "bad --as-of '%s': %s; %s",
+				    optarg, why, CRM_CLOCK_WANT);
+			c->as_of = optarg;
+			break;
 		case CRM_OPT_BUSY:
 			c->busy_ms = crm_opt_long(
 			    syn, "--busy-timeout", optarg, 1, 86400000);
@@ -471,6 +564,7 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 			break;
 		case CRM_OPT_QUIET:
 			c->quiet = 1;
+			crm_progress_quiet();
 			break;
 		case CRM_OPT_REJECTS:
 			c->fo.rejects = optarg;

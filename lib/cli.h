@@ -15,6 +15,7 @@
 
 #include "err.h"
 #include "opt.h"
+#include "progress.h"
 #include "rec.h"
 
 #define CRM_VERSION "0.1.0"
@@ -91,19 +92,42 @@ enum crm_format crm_parse_format(const char *synopsis, const char *s);
 int crm_close_stdout(void);
 
 /*
- * Progress on stderr, "prog: N what" rewritten in place at most twice a
- * second, and only when stderr is a terminal.
+ * Progress on stderr: "prog: PHASE: DONE/TOTAL UNIT, RATE/s" rewritten in
+ * place, only when stderr is a terminal and -q was not given, and only
+ * for a phase that has lasted a second ($CRM_PROGRESS_MS milliseconds when
+ * set: 0 shows every step, for tests), then at most twice a second.  A
+ * diagnostic (crm_warnx(), crm_die(), crm_report()) first clears the line.
  */
 struct crm_progress {
-	int on;		   /* stderr is a terminal */
-	long long last_ms; /* when the line was last written */
-	int shown;	   /* something is on the line */
+	int on;		    /* stderr is a terminal, and no -q */
+	long long last_ms;  /* when the line was last written */
+	long long start_ms; /* when the phase began */
+	unsigned long long last_done;
+	int shown;	/* something is on the line */
+	char phase[64]; /* the phase being counted */
 };
 
 void crm_progress_init(struct crm_progress *p);
+
+/* The reading of records: "prog: reading: N what, RATE/s". */
 void crm_progress(
     struct crm_progress *p, unsigned long long n, const char *what);
+
+/*
+ * A step of a phase: done of total (0: not known) unit, as a
+ * crm_progress_cb (progress.h) reports it.
+ */
+void crm_progress_step(struct crm_progress *p, const char *phase,
+    const char *unit, unsigned long long done, unsigned long long total);
+
+/* A progress.h callback that shows its steps on p's line. */
+struct crm_progress_cb crm_progress_cb(struct crm_progress *p);
+
+/* Clear the line, if something is on it (the phase is over). */
 void crm_progress_end(struct crm_progress *p);
+
+/* No progress line in this process (-q; crm_getopt() calls it). */
+void crm_progress_quiet(void);
 
 /* ==== The option table of opt.h ==== */
 

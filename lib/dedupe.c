@@ -601,18 +601,35 @@ make_pairs(struct crm_dedupe *d, struct crm_err *e)
 	return 0;
 }
 
+/* Pairs compared at a time, between two steps of the progress. */
+#define COMPARE_CHUNK ((size_t)1 << 16)
+
+/*
+ * Compare the pairs a chunk at a time (the patterns come in the order of
+ * the pairs, as in one call), telling the progress after each.
+ */
 static int
 compare_pairs(struct crm_dedupe *d, struct crm_err *e)
 {
+	size_t at, n;
+
 	crm_patterns_init(&d->p, d->nf);
 	d->have_p = 1;
 	d->pat =
 	    crm_reallocarray(NULL, d->npairs ? d->npairs : 1, sizeof(*d->pat));
 	if (d->pat == NULL)
 		return crm_dd_oom(e);
-	if (crm_compare_pairs(d->ls, d->pairs, d->npairs, &d->p, d->pat,
-		d->o.threads, e) == -1)
-		return bare(e);
+	for (at = 0; at < d->npairs; at += n) {
+		crm_progress_tell(
+		    &d->o.progress, "comparing", "pairs", at, d->npairs);
+		n = d->npairs - at < COMPARE_CHUNK ? d->npairs - at
+						   : COMPARE_CHUNK;
+		if (crm_compare_pairs(d->ls, d->pairs + at, n, &d->p,
+			d->pat + at, d->o.threads, e) == -1)
+			return bare(e);
+	}
+	crm_progress_tell(
+	    &d->o.progress, "comparing", "pairs", d->npairs, d->npairs);
 	return 0;
 }
 

@@ -24,6 +24,7 @@
 
 #include "err.h"
 #include "linkage.h"
+#include "progress.h"
 #include "rec.h"
 #include "store.h"
 
@@ -69,7 +70,8 @@ struct crm_dedupe_opts {
 	int frequent;	    /* --merge: the most frequent value wins, not the
 			    most recent */
 	int verbose, quiet;
-	struct crm_store *store; /* borrowed, or NULL */
+	struct crm_store *store;	 /* borrowed, or NULL */
+	struct crm_progress_cb progress; /* pairs compared, EM's iterations */
 };
 
 /* The defaults: customer_id, 1000, 100, 0.5, seed 1, the processors. */

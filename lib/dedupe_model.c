@@ -199,6 +199,7 @@ crm_dd_score(struct crm_dedupe *d, struct crm_err *e)
 		if (crm_fs_init(&d->fs, d->names, d->cmp, d->nf) == -1)
 			return crm_dd_oom(e);
 		d->have_fs = 1;
+		d->fs.progress = d->o.progress;
 		crm_fs_sample_u(&d->fs, d->ls, 200000, d->o.seed);
 		crm_fs_train(&d->fs, &d->p, d->rules, d->nrules, 1000, 1e-6);
 	}
@@ -315,7 +316,7 @@ static int
 train(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
 {
 	const char *path = d->o.labels;
-	struct crm_binclf_params bp = { CRM_ALGO_SVM, 1, 1 };
+	struct crm_binclf_params bp = { CRM_ALGO_SVM, 1, 1, { 0, 0 } };
 	size_t f;
 	int rc;
 

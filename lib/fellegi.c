@@ -238,6 +238,8 @@ em(const struct crm_fs *fs, struct crm_fs_part *part,
 			if (a > moved)
 				moved = a;
 		}
+		crm_progress_tell(&fs->progress, "EM", "iterations",
+		    (unsigned long long)fs->iterations + (unsigned)it + 1, 0);
 		if (moved < tol)
 			break;
 	}

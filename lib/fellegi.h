@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "err.h"
 #include "linkage.h"
+#include "progress.h"
 
 struct crm_fs_part {
 	double m[CRM_LINK_MAXFIELDS][CRM_LINK_MAXLEV];
@@ -42,6 +43,8 @@ struct crm_fs {
 	struct crm_block_rule rule[CRM_LINK_MAXRULES];
 	struct crm_fs_part part[CRM_LINK_MAXRULES]; /* by rule */
 	int iterations;				    /* EM's, to convergence */
+	struct crm_progress_cb progress; /* EM's iterations; set it after
+					    crm_fs_init() or crm_fs_load() */
 };
 
 /*

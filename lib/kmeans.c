@@ -136,6 +136,9 @@ crm_kmeans_defaults(struct crm_kmeans_params *p, size_t k)
 	p->restarts = 10;
 	p->max_iter = 300;
 	p->tol = 1e-4;
+	p->progress.fn = NULL;
+	p->progress.arg = NULL;
+	p->phase = "k-means";
 }
 
 struct work {
@@ -157,6 +160,13 @@ struct work {
 	double *d2;	 /* n */
 	struct crm_kmeans_result best; /* the best run of this worker */
 	int best_run;
+	struct runs *runs; /* the runs done by all the workers */
+};
+
+/* The runs done, told to the progress callback one worker at a time. */
+struct runs {
+	pthread_mutex_t lock;
+	unsigned long long done;
 };
 
 #define TRIALS 8 /* 2 + ln k candidates, at most */
@@ -363,6 +373,11 @@ worker(void *arg)
 			memcpy(w->best.label, w->label, w->n * sizeof(int));
 			memcpy(w->best.dist2, w->d2, w->n * sizeof(double));
 		}
+		pthread_mutex_lock(&w->runs->lock);
+		w->runs->done++;
+		crm_progress_tell(&w->p->progress, w->p->phase, "runs",
+		    w->runs->done, (unsigned long long)w->p->restarts);
+		pthread_mutex_unlock(&w->runs->lock);
 	}
 	return NULL;
 }
@@ -478,6 +493,7 @@ crm_kmeans(const double *x, size_t n, size_t d,
     struct crm_err *e)
 {
 	struct work w[MAX_THREADS];
+	struct runs runs = { PTHREAD_MUTEX_INITIALIZER, 0 };
 	pthread_t tid[MAX_THREADS];
 	double *xx;
 	long distinct, cpus;
@@ -522,6 +538,7 @@ crm_kmeans(const double *x, size_t n, size_t d,
 		w[t].p = p;
 		w[t].first = t;
 		w[t].step = nt;
+		w[t].runs = &runs;
 		if (work_init(&w[t], r) == -1) {
 			crm_err_set(e, EX_SOFTWARE, "out of memory");
 			goto out;

@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "progress.h"
 
 struct crm_kmeans_params {
 	size_t k;	    /* clusters */
@@ -22,6 +23,8 @@ struct crm_kmeans_params {
 	int max_iter;	    /* Lloyd iterations per run at most (300) */
 	double tol;	    /* a run ends when the centres move less, in
 			       squared distance summed over them (1e-4) */
+	struct crm_progress_cb progress; /* the runs done (none) */
+	const char *phase;		 /* their phase ("k-means") */
 };
 
 struct crm_kmeans_result {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "clock.h"
 #include "model.h"
 #include "outfile.h"
 #include "suggest.h"
@@ -21,11 +22,7 @@ static int too_big(
 void
 crm_model_now(char buf[21])
 {
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	crm_clock_iso(buf);
 }
 
 /*

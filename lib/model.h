@@ -130,7 +130,10 @@ int crm_model_read_file_kind(
 int crm_model_read_file(
     const char *path, struct crm_buf *out, struct crm_err *e);
 
-/* The current UTC time as YYYY-MM-DDTHH:MM:SSZ into buf (21 bytes). */
+/*
+ * The reference time (clock.h: --as-of, else the clock) as
+ * YYYY-MM-DDTHH:MM:SSZ into buf (21 bytes).
+ */
 void crm_model_now(char buf[21]);
 
 #endif

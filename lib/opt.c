@@ -46,6 +46,9 @@ static const struct crm_optdef filter[] = {
 
 /* CRM_OPTS_STORE: the store. */
 static const struct crm_optdef store[] = {
+	CRM_OPT("as-of", CRM_OPT_AS_OF, "TIME",
+	    "the time stamped on what is written to the store\nand taken as "
+	    "now: YYYY-MM-DD or an ISO 8601\ntime (default: the clock)"),
 	CRM_OPT("busy-timeout", CRM_OPT_BUSY, "MS",
 	    "wait this long for other writers (60000)"),
 	CRM_OPT("db", CRM_OPT_DB, "FILE", "the store (default: $CRM_DB)"),
@@ -269,7 +272,8 @@ crm_opt_help(const struct crm_cmd *cmd, struct crm_buf *b)
 		rc |= crm_buf_addf(b, "\n%s", cmd->about);
 	rc |= crm_buf_addc(b, '\n');
 	for (i = 0; i < n && rc == 0; i++)
-		rc |= help_entry(b, &v[i]);
+		if (v[i].help != NULL)
+			rc |= help_entry(b, &v[i]);
 	if (cmd->status != NULL)
 		rc |= crm_buf_addf(b, "\n%s", cmd->status);
 	free(v);

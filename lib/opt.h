@@ -37,7 +37,8 @@ struct crm_optdef {
 	const char *name;      /* long name, without the dashes */
 	int key;	       /* short letter, a code >= 256, or 0 */
 	const char *arg;       /* the argument's name in the help; NULL: none */
-	const char *help;      /* one line; "\n" starts a continuation line */
+	const char *help;      /* one line; "\n" starts a continuation line;
+				  NULL: left out of the help (an old name) */
 	enum crm_optkind kind; /* CRM_OPTK_KEY unless made by a macro below */
 	void *var;	       /* where a value goes */
 	long min, max;	       /* CRM_OPTK_LONG's range */
@@ -80,7 +81,7 @@ enum {
 	CRM_OPTS_FILTER = 1, /* --input-format --output-format --max-errors
 				--rejects -q/--quiet --stats --excel --delimiter
 				--encoding */
-	CRM_OPTS_STORE = 2   /* --db --busy-timeout */
+	CRM_OPTS_STORE = 2   /* --db --busy-timeout --as-of */
 };
 
 /* The keys of the shared options, above any binary's own. */
@@ -98,7 +99,8 @@ enum {
 	CRM_OPT_STATS,
 	CRM_OPT_DELIMITER,
 	CRM_OPT_ENCODING,
-	CRM_OPT_SHARED_LAST = CRM_OPT_ENCODING
+	CRM_OPT_AS_OF,
+	CRM_OPT_SHARED_LAST = CRM_OPT_AS_OF
 };
 
 /* The first key a binary may give its own long-only options. */
@@ -120,6 +122,7 @@ struct crm_common {
 	int quiet;	   /* -q */
 	const char *stats; /* --stats FILE: the summary as JSON */
 	int db_given;	   /* --db was on the command line */
+	const char *as_of; /* --as-of as given (clock.h has the time); or NULL */
 };
 
 void crm_common_init(struct crm_common *c);

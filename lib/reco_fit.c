@@ -19,11 +19,12 @@
 #include "blas.h"
 #include "reco_int.h"
 
+/* Step done of total of phase, counted in unit. */
 static void
-progress(const struct crm_reco_params *p, const char *what)
+progress(const struct crm_reco_params *p, const char *phase, const char *unit,
+    size_t done, size_t total)
 {
-	if (p->progress != NULL)
-		p->progress(p->progress_arg, what);
+	crm_progress_tell(&p->progress, phase, unit, done, total);
 }
 
 /* ==== Tables ==== */
@@ -242,8 +243,10 @@ fit_ease(struct crm_reco *m, struct crm_err *e)
 		return crm_err_set(e, EX_SOFTWARE,
 		    "out of memory for ease's %zu x %zu matrix", n, n);
 	g = m->mat;
-	progress(&m->p, "ease: Gram matrix");
-	for (c = 0; c < m->m; c++)
+	for (c = 0; c < m->m; c++) {
+		if (c % 256 == 0)
+			progress(
+			    &m->p, "ease: Gram matrix", "customers", c, m->m);
 		for (a = m->hptr[c]; a < m->hptr[c + 1]; a++) {
 			float va = m->hval[a];
 
@@ -251,6 +254,7 @@ fit_ease(struct crm_reco *m, struct crm_err *e)
 			for (b = a; b < m->hptr[c + 1]; b++)
 				col[m->hidx[b]] += va * m->hval[b];
 		}
+	}
 	for (i = 0; i < n; i++)
 		g[i * n + i] += (float)m->p.lambda;
 	/*
@@ -262,11 +266,11 @@ fit_ease(struct crm_reco *m, struct crm_err *e)
 		m->mat = NULL;
 		return -1;
 	}
-	progress(&m->p, "ease: Cholesky factorization");
+	progress(&m->p, "ease: Cholesky factorization", "steps", 1, 3);
 	info = LAPACKE_spotrf(
 	    LAPACK_COL_MAJOR, 'L', (lapack_int)n, g, (lapack_int)n);
 	if (info == 0) {
-		progress(&m->p, "ease: inverse");
+		progress(&m->p, "ease: inverse", "steps", 2, 3);
 		info = LAPACKE_spotri(
 		    LAPACK_COL_MAJOR, 'L', (lapack_int)n, g, (lapack_int)n);
 	}
@@ -277,7 +281,7 @@ fit_ease(struct crm_reco *m, struct crm_err *e)
 		    (int)info);
 	if ((dg = crm_reallocarray(NULL, n, sizeof(*dg))) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	progress(&m->p, "ease: B from the inverse");
+	progress(&m->p, "ease: B from the inverse", "steps", 3, 3);
 	/* row-major view: P_ij for j >= i is g[i * n + j]; fill j < i */
 	for (ib = 0; ib < n; ib += T)
 		for (jb = 0; jb <= ib; jb += T)
@@ -328,8 +332,9 @@ fit_knn(struct crm_reco *m, struct crm_err *e)
 	if (acc == NULL || norm == NULL || touched == NULL || seen == NULL ||
 	    h == NULL || columns(m, &cptr, &cidx, &cval) == -1)
 		goto nomem;
-	progress(&m->p, "knn: similarities");
 	for (i = 0; i < n; i++) {
+		if (i % 64 == 0)
+			progress(&m->p, "knn: similarities", "items", i, n);
 		double s = 0;
 
 		for (j = cptr[i]; j < cptr[i + 1]; j++)
@@ -489,12 +494,13 @@ fit_als(struct crm_reco *m, struct crm_err *e)
 		    (float)((double)(splitmix(&seed) >> 11) * 0x1p-53 - 0.5) *
 		    0.1f;
 	for (it = 0; it < m->p.iterations; it++) {
-		progress(&m->p, "als: sweep");
+		progress(&m->p, "als", "sweeps", it, m->p.iterations);
 		if (als_half(&s, u, m->m, y, m->n, m->hptr, m->hidx, m->hval,
 			e) == -1 ||
 		    als_half(&s, y, m->n, u, m->m, cptr, cidx, cval, e) == -1)
 			goto out;
 	}
+	progress(&m->p, "als", "sweeps", it, m->p.iterations);
 	rc = 0;
 	goto out;
 nomem:
@@ -532,7 +538,6 @@ reco_fit_into(struct crm_reco *m, const struct crm_reco_data *d,
 	m->p = *p;
 	m->asked = m->algo = p->algo;
 	m->weighted = d->weighted;
-	progress(p, "reading interactions");
 	if (build(m, d, skip, e) == -1)
 		return -1;
 	if (m->algo == CRM_RECO_EASE &&

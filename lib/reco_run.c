@@ -531,8 +531,7 @@ metrics_json(struct crm_reco_run *r, struct crm_buf *b)
 static void
 fit_over(const struct crm_reco_run *r)
 {
-	if (r->o->rp.progress != NULL)
-		r->o->rp.progress(r->o->rp.progress_arg, NULL);
+	crm_progress_tell(&r->o->rp.progress, NULL, NULL, 0, 0);
 }
 
 static int

@@ -66,7 +66,7 @@ struct crm_reco_run_opts {
 	int from_store;	   /* the input is the store (no read summary for
 			      fit and eval) */
 	int quiet;	   /* no notes of what was read and fitted */
-	/* rp.progress is also called with what NULL: the fit is over. */
+	/* rp.progress is also called with phase NULL: the fit is over. */
 	struct crm_reco_params rp;
 	/* A line for the user (no newline), or NULL to say nothing. */
 	void (*note)(void *arg, const char *msg);

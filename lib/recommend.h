@@ -40,6 +40,7 @@
 #include "buf.h"
 #include "err.h"
 #include "metrics.h"
+#include "progress.h"
 
 enum crm_reco_algo { CRM_RECO_EASE, CRM_RECO_KNN, CRM_RECO_ALS };
 
@@ -53,9 +54,8 @@ struct crm_reco_params {
 	double reg;	    /* ALS: the L2 weight (0.1) */
 	double alpha;	    /* ALS: confidence is 1 + alpha * weight (10) */
 	unsigned long seed; /* ALS: the initial factors (1) */
-	/* Called between the long steps of a fit, or NULL. */
-	void (*progress)(void *arg, const char *what);
-	void *progress_arg;
+	/* The steps of a fit: its phases and how far each is. */
+	struct crm_progress_cb progress;
 };
 
 #define CRM_RECO_DENSE_LIMIT 14000 /* 784 MB: 4 n^2 bytes */

@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "clock.h"
 #include "opt.h"
 #include "desk.h"
 #include "filter.h"
@@ -89,7 +90,7 @@ crm_router_opts_init(
 	o->sla[2] = 4 * 3600;
 	o->sla[3] = 24 * 3600;
 	o->sla[4] = 72 * 3600;
-	o->now = (double)time(NULL);
+	o->now = crm_clock_now();
 	o->time_field = "created";
 	o->id_field = "id";
 	o->customer_field = "customer_id";

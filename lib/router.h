@@ -60,7 +60,7 @@ struct crm_router_opts {
 };
 
 /*
- * The defaults of crm-route(1) (now: the clock); 0, or -1 with e filled
+ * The defaults of crm-route(1) (now: the reference time of clock.h); 0, or -1 with e filled
  * when out of memory.  crm_router_opts_release frees the urgency table.
  */
 int crm_router_opts_init(

@@ -682,6 +682,7 @@ choose_k(const double *x, size_t n, size_t d,
 	long distinct = crm_kmeans_distinct(x, n, d);
 	size_t kk, bestk = km->k;
 	double best = -2, sil;
+	char phase[48];
 
 	if (distinct < 0)
 		return nomem(e);
@@ -691,6 +692,8 @@ choose_k(const double *x, size_t n, size_t d,
 		    distinct);
 	}
 	for (kk = 2; kk <= km->k && kk <= (size_t)distinct; kk++) {
+		snprintf(phase, sizeof(phase), "k-means, k=%zu", kk);
+		p->phase = phase;
 		p->k = kk;
 		if (crm_kmeans(x, n, d, p, res, e) == -1)
 			return -1;
@@ -705,6 +708,7 @@ choose_k(const double *x, size_t n, size_t d,
 		}
 	}
 	p->k = bestk;
+	p->phase = "k-means";
 	return 0;
 }
 
@@ -726,6 +730,7 @@ crm_segment_kmeans(double *x, size_t n, size_t d, struct crm_segment_kmeans *km,
 	crm_kmeans_defaults(&p, km->k);
 	p.seed = km->seed;
 	p.restarts = km->restarts;
+	p.progress = km->progress;
 	res.centers = centers;
 	res.label = label;
 	res.dist2 = dist;
@@ -795,6 +800,7 @@ cluster(struct crm_segment *s, struct crm_err *e)
 	km.restarts = (int)o->restarts;
 	km.seed = o->seed;
 	km.quiet = o->quiet;
+	km.progress = o->progress;
 	if (crm_segment_kmeans(x, n, d, &km, label, dist, e) == -1)
 		goto out;
 	if (!o->quiet)

@@ -26,6 +26,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "progress.h"
 #include "rec.h"
 #include "store.h"
 
@@ -44,11 +45,12 @@ struct crm_segment_opts {
 	int auto_k;		      /* choose k from 2 to k */
 	const char *const *km_fields; /* k-means on these fields */
 	size_t nkm;
-	int log;	    /* k-means on log(1 + value) */
-	long restarts;	    /* k-means runs from new seeds */
-	unsigned long seed; /* k-means seed */
-	int from_store;	    /* records from the store */
-	int quiet;	    /* no summaries on stderr */
+	int log;			 /* k-means on log(1 + value) */
+	long restarts;			 /* k-means runs from new seeds */
+	unsigned long seed;		 /* k-means seed */
+	int from_store;			 /* records from the store */
+	int quiet;			 /* no summaries on stderr */
+	struct crm_progress_cb progress; /* k-means' runs */
 };
 
 struct crm_segment;
@@ -158,6 +160,7 @@ struct crm_segment_kmeans {
 	size_t chosen;	    /* out: the k used */
 	double inertia;	    /* out: of the run kept */
 	int iterations;	    /* out: its Lloyd iterations */
+	struct crm_progress_cb progress; /* the runs, k by k */
 };
 
 /* Points in the silhouette of auto_k. */

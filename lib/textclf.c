@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -74,7 +75,21 @@ static double best_other(const double *, size_t, size_t);
 static double cv_accuracy(const double *, const uint32_t *, size_t, size_t);
 static int alloc_scratch(struct crm_textclf *);
 static int reserve(struct crm_textclf *, size_t);
-static void nothing(const char *);
+static void count_solves(const char *);
+static void solve_start(
+    const struct crm_textclf_params *, size_t, const char *);
+
+/*
+ * liblinear tells of its work only through its print function, which
+ * takes no argument: the training in hand is kept here, and each label
+ * solved (one-vs-rest: one "optimization finished" per label) is told
+ * to its progress callback.
+ */
+static _Thread_local struct solving {
+	const struct crm_progress_cb *cb;
+	char phase[64];
+	unsigned long long done, total;
+} solving;
 
 /* ==== Training set ==== */
 
@@ -239,6 +254,7 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	struct model *lm = NULL;
 	size_t i, j, nid, nz, k, fold, folds;
 	const char *why;
+	char phase[64];
 
 	if (s->nclass < 2) {
 		crm_err_set(e, EX_DATAERR,
@@ -340,7 +356,7 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	param.regularize_bias = 1; /* as 2.3 did; 0 would change models */
 #endif
 	param.p = 0.1;
-	set_print_string_function(nothing);
+	set_print_string_function(count_solves);
 
 	/*
 	 * The scores: decision values of each text from a model that did
@@ -366,6 +382,9 @@ crm_textclf_train(const struct crm_textclf_set *s,
 			prob.l = (int)l;
 			prob.x = sx;
 			prob.y = sy;
+			snprintf(phase, sizeof(phase),
+			    "calibrating fold %zu/%zu", fold + 1, folds);
+			solve_start(p, k, phase);
 			srand((unsigned)p->seed);
 			if ((lm = train(&prob, &param)) == NULL ||
 			    extract(lm, m->nrow, k, m->w, m->bias) == -1)
@@ -387,6 +406,7 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	prob.l = (int)s->n;
 	prob.x = x;
 	prob.y = y;
+	solve_start(p, k, "training");
 	srand((unsigned)p->seed);
 	if ((lm = train(&prob, &param)) == NULL ||
 	    extract(lm, m->nrow, k, m->w, m->bias) == -1)
@@ -398,6 +418,7 @@ nomem:
 	crm_textclf_free(m);
 	m = NULL;
 out:
+	solving.cb = NULL;
 	free_and_destroy_model(&lm);
 	free(key);
 	free(rank);
@@ -608,9 +629,25 @@ cv_accuracy(const double *dec, const uint32_t *y, size_t n, size_t k)
 }
 
 static void
-nothing(const char *s)
+count_solves(const char *s)
 {
-	(void)s;
+	if (solving.cb == NULL || strstr(s, "optimization finished") == NULL)
+		return;
+	solving.done++;
+	crm_progress_tell(
+	    solving.cb, solving.phase, "labels", solving.done, solving.total);
+}
+
+/* A training of liblinear's starts: phase, its labels to solve. */
+static void
+solve_start(const struct crm_textclf_params *p, size_t k, const char *phase)
+{
+	solving.cb = &p->progress;
+	snprintf(solving.phase, sizeof(solving.phase), "%s", phase);
+	solving.done = 0;
+	solving.total = k == 2 ? 1 : k; /* two classes: one solve */
+	crm_progress_tell(
+	    solving.cb, solving.phase, "labels", 0, solving.total);
 }
 
 /* ==== Model ==== */

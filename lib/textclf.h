@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "progress.h"
 #include "text.h"
 
 struct crm_textclf_params {
@@ -31,11 +32,15 @@ struct crm_textclf_params {
 	int min_df;	    /* drop features in fewer training texts */
 	int calib_folds;    /* folds for the score scale, 0 for none */
 	unsigned long seed; /* liblinear's random order, fold assignment */
+	struct crm_progress_cb progress; /* the labels solved, fold by fold */
 };
 
-#define CRM_TEXTCLF_PARAMS_DEFAULT                       \
-	{                                                \
-		CRM_TEXT_OPTS_DEFAULT, 1.0, 0.1, 1, 3, 1 \
+#define CRM_TEXTCLF_PARAMS_DEFAULT                        \
+	{                                                 \
+		CRM_TEXT_OPTS_DEFAULT, 1.0, 0.1, 1, 3, 1, \
+		{                                         \
+			0, 0                              \
+		}                                         \
 	}
 
 /* A training set being collected. */

@@ -63,7 +63,7 @@ step sqlite3 -header -column "$db" \
 cd "$top/testdata/route"
 step crm-route agents --db "$db" agents.csv
 crm-route --db "$db" --rules "$top/examples/rules/routing.rules" \
-    --kb "$top/examples/kb.csv" --now 2026-03-02T12:00:00Z messages.jsonl \
+    --kb "$top/examples/kb.csv" --as-of 2026-03-02T12:00:00Z messages.jsonl \
     >"$work/routed.jsonl"
 step sqlite3 -header -column "$db" \
     "SELECT ticket_id, priority, queue, sla_due, assignee, status

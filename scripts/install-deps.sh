@@ -6,14 +6,15 @@
 #   scripts/install-deps.sh --bench  also the benchmark peers
 #
 # miller is for the tests: eval records piped to mlr, as crm-churn(1) shows;
-# python3 too: the self-tests of the benchmarks' Python scripts.
+# python3 too: the self-tests of the benchmarks' Python scripts; bsdutils
+# for script(1), the terminal of the progress test (t105).
 # Idempotent: installed packages are left alone.  Works as root, or through
 # sudo for another user.
 set -eu
 
 pkgs="gcc make libc6-dev libsqlite3-dev libcsv-dev
 libutf8proc-dev libsvm-dev liblinear-dev libopenblas-dev liblapacke-dev
-libxxhash-dev sqlite3 mandoc clang-format miller python3"
+libxxhash-dev sqlite3 mandoc clang-format miller python3 bsdutils"
 bench_pkgs="time bc fasttext python3-sklearn python3-xgboost
 python3-numpy"
 

@@ -334,6 +334,7 @@ static const struct crm_optdef opts[] = {
 	CRM_OPT("a-very-long-option-name", CRM_OPT_OWN + 1, "VALUE",
 	    "first line\nsecond line"),
 	CRM_OPT("verbose", 'v', NULL, "more"),
+	CRM_OPT("old-seed", CRM_OPT_OWN + 2, "N", NULL), /* not in the help */
 	CRM_OPTDEF_END,
 };
 
@@ -357,6 +358,11 @@ test_opt(void)
 	    "  --a-very-long-option-name VALUE\n"
 	    "                         first line\n"
 	    "                         second line\n"
+	    "  --as-of TIME           the time stamped on what is written to "
+	    "the store\n"
+	    "                         and taken as now: YYYY-MM-DD or an ISO "
+	    "8601\n"
+	    "                         time (default: the clock)\n"
 	    "  --busy-timeout MS      wait this long for other writers "
 	    "(60000)\n"
 	    "  --db FILE              the store: everything\n"
@@ -367,7 +373,8 @@ test_opt(void)
 	    "libraries\n"
 	    "\n"
 	    "Exit status: 0.\n",
-	    "help: sorted, shared ones included, --db in the binary's words");
+	    "help: sorted, shared ones included, --db in the binary's words, "
+	    "an old name left out");
 	crm_buf_release(&b);
 	TAP_OK(crm_opt_getopt(&cmd, &lo, &so) == 0, "getopt tables made");
 	TAP_STR(so, ":hv", "short options: the shared -h and the binary's -v");
@@ -378,8 +385,17 @@ test_opt(void)
 		   lo[i].has_arg == required_argument,
 	    "--db keeps the shared key and takes an argument");
 	for (i = 0; lo[i].name != NULL; i++)
+		if (strcmp(lo[i].name, "old-seed") == 0)
+			break;
+	TAP_OK(lo[i].name != NULL && lo[i].val == CRM_OPT_OWN + 2, "an old "
+								   "name out "
+								   "of the "
+								   "help is "
+								   "still an "
+								   "option");
+	for (i = 0; lo[i].name != NULL; i++)
 		;
-	TAP_OK(i == 7, "7 long options, no duplicate --db (got %zu)", i);
+	TAP_OK(i == 9, "9 long options, no duplicate --db (got %zu)", i);
 	free(lo);
 	free(so);
 }

@@ -17,7 +17,7 @@
 #include "store.h"
 
 static const char synopsis[] =
-    "usage: crm-intent [--db FILE] [--explain N] [--field NAME]\n"
+    "usage: crm-intent [--db FILE] [--explain N] [--output-field NAME]\n"
     "                  [--min-confidence P] [--model NAME] [--model-file "
     "FILE]\n"
     "                  [--top K] [common options] [file ...]\n"
@@ -48,8 +48,7 @@ static const struct crm_optdef options[] = {
 	    "the store: models, decisions and labels\n(default: $CRM_DB)"),
 	CRM_OPT_LONG("explain", "N", "append the N features that weighed most",
 	    &o.io.explain, 1, 100),
-	CRM_OPT_STR("field", "NAME",
-	    "name of the appended field (the model's name)", &o.io.field),
+	CRM_OPT_STR("field", "NAME", NULL, &o.io.field), /* its old name */
 	CRM_OPT_STR("id-field", "FIELD",
 	    "record key for the audit log and labels (id)", &o.io.id_field),
 	CRM_OPT_FLAG("json", 0, "eval: print the metrics as JSON", &o.json),
@@ -76,6 +75,8 @@ static const struct crm_optdef options[] = {
 	    &o.seed, 0, 4294967295L),
 	CRM_OPT_STR("source", "NAME", "label: who gave the labels (human)",
 	    &o.io.source),
+	CRM_OPT_STR("output-field", "NAME",
+	    "name of the appended field (the model's name)", &o.io.field),
 	CRM_OPT_STR("text-field", "FIELD", "the text to classify (text)",
 	    &o.io.text_field),
 	CRM_OPT_LONG("top", "K", "append the K best labels with scores as JSON",

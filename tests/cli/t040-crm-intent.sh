@@ -12,7 +12,7 @@ t_run default-jsonl 0 -- crm-intent in/messages.jsonl
 t_run default-csv 0 -- crm-intent --top 2 in/messages.csv
 t_run explain 0 -- crm-intent --explain 3 --model sentiment \
     --output-format csv in/messages.jsonl
-t_run stdin-zh 0 --stdin in/messages.jsonl -- crm-intent -q --field label \
+t_run stdin-zh 0 --stdin in/messages.jsonl -- crm-intent -q --output-field label \
     --min-confidence 0.5
 
 # Held-out messages written apart from the training set.
@@ -88,6 +88,7 @@ t_eq "decisions logged with version and key" \
 	FROM decisions")"
 t_eq "reasons logged" 1 \
     "$(q "SELECT json_array_length(reasons) = 2 FROM decisions LIMIT 1")"
+# --field: the old name of --output-field, still accepted
 t_run version-1 0 -- crm-intent -q --db crm.db --model-version 1 \
     --field v1 in/messages.csv
 t_run label 0 -- crm-intent label --db crm.db in/corrections.jsonl

@@ -282,7 +282,7 @@ crm_filter_partial(const struct crm_filter *f)
 	if (f->rejected > 0)
 		return "records were rejected";
 	if (f->status != 0)
-		return "an input could not be read";
+		return "an input was refused or could not be opened";
 	return NULL;
 }
 

@@ -172,7 +172,7 @@ int crm_filter_emit(
 /*
  * Whether the run saw all of its input: NULL when every input was read
  * and no record rejected; else why not ("records were rejected", "an
- * input could not be read").  A model or figures made from part of the
+ * input was refused or could not be opened").  A model or figures made from part of the
  * data would mislead, so training and evaluation ask this first.
  */
 const char *crm_filter_partial(const struct crm_filter *f);

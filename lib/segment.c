@@ -56,6 +56,8 @@ struct crm_segment {
 	double *cdist;	      /* its distance to the centre */
 	size_t n, cap;
 	struct crm_buf buf;
+	char **where; /* "rule FILE:LINE" of each field crm_filter_need'ed */
+	size_t nwhere;
 };
 
 static const char *const rfm_names[] = { "r_score", "f_score", "m_score",
@@ -988,6 +990,9 @@ crm_segment_close(struct crm_segment *s, struct crm_err *e)
 	for (i = 0; s->rules != NULL && i < crm_rules_count(s->rules); i++)
 		free(s->rule_text[i]);
 	free(s->rule_text);
+	for (i = 0; i < s->nwhere; i++)
+		free(s->where[i]);
+	free(s->where);
 	free(s->rule_tag);
 	free(s->tag);
 	free(s->feat_names);
@@ -1009,6 +1014,42 @@ static int
 ops_check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
 {
 	return crm_segment_check_header(arg, hdr, e);
+}
+
+/*
+ * JSONL has no header: a field a rule reads that the first record lacks
+ * (and that is no customer feature of the store) is said once as a
+ * likely typo.  Later records may lack it: a rule on a missing field is
+ * false, as for a null.
+ */
+static int
+ops_needs(void *arg, struct crm_filter *f)
+{
+	struct crm_segment *s = arg;
+	size_t n = s->rules != NULL ? crm_rules_nnames(s->rules) : 0, i, u;
+	const char *name;
+	char where[512];
+
+	if (n == 0)
+		return 0;
+	if ((s->where = calloc(n, sizeof(*s->where))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		name = crm_rules_name(s->rules, i);
+		if (own_field(s->o, name) || is_feature(s, name))
+			continue;
+		u = crm_rules_name_user(s->rules, i);
+		snprintf(where, sizeof(where), "rule %s:%lu%s",
+		    crm_rules_file(s->rules, u), crm_rules_line(s->rules, u),
+		    s->st == NULL && crm_activity_find(name, strlen(name)) >= 0
+			? ", a customer feature of the store: give --db"
+			: "");
+		if ((s->where[s->nwhere] = strdup(where)) == NULL)
+			return -1;
+		if (crm_filter_need(f, name, s->where[s->nwhere++], 0) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -1049,7 +1090,7 @@ const struct crm_filter_ops *
 crm_segment_ops(void)
 {
 	static const struct crm_filter_ops ops = { ops_check_header,
-		ops_out_header, ops_record, ops_idle, ops_finish, NULL };
+		ops_out_header, ops_record, ops_idle, ops_finish, ops_needs };
 
 	return &ops;
 }

@@ -12,6 +12,10 @@ t_run rules-jsonl-out 0 -- crm-tag -q --rules in/basic.rules \
     --output-format jsonl in/records.csv
 t_run rules-json-types 0 -- crm-tag -q --rules in/json.rules \
     in/records.jsonl
+# JSONL: a field a rule reads that the first record lacks is said once, as
+# a likely typo with the near name; the run goes on (a later record may
+# lack a field: the rule is then false)
+t_run rule-typo-jsonl 0 -- crm-tag --rules in/typo.rules in/records.jsonl
 
 # Rules that do not compile are reported with their file and line before
 # any record is read; so is a field the input lacks.

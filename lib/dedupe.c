@@ -1008,6 +1008,7 @@ ops_emit(void *arg, const struct crm_rec *r, struct crm_err *e)
 static int
 ops_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 {
+	((struct crm_dedupe *)arg)->partial = crm_filter_partial(f);
 	return crm_dedupe_run(arg, ops_emit, f, e);
 }
 

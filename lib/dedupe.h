@@ -37,7 +37,10 @@
  * scores an exact match on any one field near 1.  A run with fewer pairs
  * than this, and fewer than the stored model's, or with under a tenth of
  * the stored model's pairs, keeps and uses the stored model instead
- * (unless replace_model).
+ * (unless replace_model).  A store's first model is saved whatever its
+ * pairs (said rough on stderr under this), and so is replaced by the
+ * next run with as many pairs or more.  A run that saw part of its input
+ * (crm_filter_partial()) saves no model at all.
  */
 #define CRM_DEDUPE_MIN_PAIRS 100
 

@@ -55,8 +55,10 @@ struct crm_dedupe {
 	double *prob; /* by pattern */
 	struct crm_fs fs;
 	int have_fs;
-	long version; /* the model's in the store */
-	int kept;     /* the store's model was kept: not saved over */
+	long version;	     /* the model's in the store */
+	int kept;	     /* the store's model was kept: not saved over */
+	const char *partial; /* why the run saw part of its input only
+				(crm_filter_partial()): no model saved */
 	/* the result, by linkset index */
 	struct crm_dd_str *cid; /* cluster id */
 	double *score;		/* best link, NAN if none */

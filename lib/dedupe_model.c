@@ -495,6 +495,11 @@ save_model(struct crm_dedupe *d, struct crm_err *e)
 	else if (crm_model_put(d->o.store, "dedupe", "fellegi-sunter", params.p,
 		     metrics.p, blob.p, blob.len, &in, &d->version, e) == -1)
 		rc = -1;
+	else if (d->npairs < CRM_DEDUPE_MIN_PAIRS && !d->o.quiet)
+		crm_warnx("saved the dedupe model version %ld, fitted on %zu "
+			  "candidate pairs, fewer than %d: its weights are "
+			  "rough; a run with as many pairs or more replaces it",
+		    d->version, d->npairs, CRM_DEDUPE_MIN_PAIRS);
 	crm_model_input_release(&in);
 	crm_buf_release(&blob);
 	crm_buf_release(&params);
@@ -556,8 +561,10 @@ store_decisions(struct crm_dedupe *d, struct crm_err *e)
 }
 
 /*
- * The store: a new model (unless it came from the store or from labels),
- * the clusters (unless linking), the decisions.
+ * The store: a new model (unless it came from the store or from labels,
+ * or the run saw part of its input: a model of part of the data must not
+ * become the default, even with --replace-model), the clusters (unless
+ * linking), the decisions.
  */
 int
 crm_dd_store(struct crm_dedupe *d, struct crm_err *e)
@@ -565,8 +572,12 @@ crm_dd_store(struct crm_dedupe *d, struct crm_err *e)
 	const struct crm_dedupe_opts *o = &d->o;
 
 	if (!o->incremental && o->link == NULL && o->labels == NULL &&
-	    !d->kept && save_model(d, e) == -1)
-		return -1;
+	    !d->kept) {
+		if (d->partial != NULL)
+			crm_warnx("no model saved: %s", d->partial);
+		else if (save_model(d, e) == -1)
+			return -1;
+	}
 	if (o->link == NULL && store_clusters(d, e) == -1)
 		return -1;
 	return store_decisions(d, e);

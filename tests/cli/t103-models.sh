@@ -1,6 +1,7 @@
 # Models safe from the daily run, and verbs and model names a user can act
 # on: crm-dedupe keeps (and uses) the stored model over one fitted on a
-# day's few pairs unless --replace-model; churn from one class and intent
+# day's few pairs unless --replace-model, saves none from part of its
+# input, and says a first model of few pairs is rough; churn from one class and intent
 # from one label are refused with the store left as it was;
 # --model-version on every tool that reads a stored model; what a model
 # was trained on (rows, fingerprint); train with fit as its alias; a verb
@@ -61,6 +62,50 @@ t_eq "--replace-model: version 2, of 5 records and 2 pairs" "2|5|2" \
     FROM models WHERE version = 2")"
 t_run dedupe-replace-incremental 64 -- crm-dedupe --db crm.db \
     --incremental --replace-model two.csv
+
+# A run that saw part of its input links and writes what it read but
+# saves no model, even with --replace-model: an input that cannot be
+# opened, one refused for its encoding or its header, a record rejected.
+q "SELECT * FROM models" >models.before
+t_run dedupe-partial-nosuch 66 -- sh -c "crm-dedupe --db crm.db \
+    --id-field rec_id '$febrl' nosuch.csv >/dev/null"
+t_run dedupe-partial-cp1252 66 -- sh -c "crm-dedupe --db crm.db \
+    --id-field rec_id '$febrl' in/cp1252.csv >/dev/null"
+t_run dedupe-partial-header 66 -- sh -c "crm-dedupe --db crm.db \
+    --id-field rec_id --replace-model '$febrl' in/no-rec-id.csv >/dev/null"
+t_run dedupe-partial-rejected 65 -- sh -c "crm-dedupe --db crm.db \
+    --id-field rec_id '$febrl' in/no-id-record.csv >/dev/null"
+q "SELECT * FROM models" >models.after
+t_ok "part of the input: the models as they were" cmp models.before \
+    models.after
+t_eq "part of the input: its clusters written all the same" 301 \
+    "$(q "SELECT count(*) FROM clusters")"
+crm-dedupe -q --db fresh.db --id-field rec_id "$febrl" nosuch.csv \
+    >/dev/null 2>&1 || :
+t_eq "part of the input, a new store: no model" 0 \
+    "$(sqlite3 fresh.db "SELECT count(*) FROM models")"
+
+# A new store's first model is saved whatever its pairs, said rough when
+# under 100; a run with as many pairs or more replaces it, one with fewer
+# keeps it (and uses it), and --incremental uses it.
+t_run dedupe-first-small 0 -- crm-dedupe --db small.db --id-field rec_id \
+    two.csv
+t_eq "a first model of 2 pairs: version 1" "1|2" \
+    "$(sqlite3 small.db "SELECT max(version),
+    json_extract(metrics, '$.pairs') FROM models")"
+t_ok "--incremental uses it" sh -c "crm-dedupe -q --db small.db \
+    --incremental --id-field rec_id two.csv >/dev/null"
+crm-dedupe -q --db small.db --id-field rec_id zero.csv >/dev/null
+t_eq "0 pairs over 2: still version 1 alone" 1 \
+    "$(sqlite3 small.db "SELECT count(*) FROM models")"
+t_run dedupe-more-small 0 -- sh -c "crm-dedupe --db small.db \
+    --id-field rec_id '$febrl' >/dev/null"
+t_run dedupe-enough 0 -- sh -c "crm-dedupe --db small.db \
+    --id-field rec_id --block ' state' '$febrl' >/dev/null"
+t_eq "54 pairs over 2, then 10120 over 54: versions 2 and 3" "3|54|10120" \
+    "$(sqlite3 small.db "SELECT count(*),
+    min(json_extract(metrics, '$.pairs')) FILTER (WHERE version = 2),
+    max(json_extract(metrics, '$.pairs')) FROM models")"
 
 # A store whose model was fitted on many pairs (made so here): a run with
 # more pairs than the minimum but under a tenth of them keeps it too.

@@ -138,6 +138,7 @@ record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	struct run *run = arg;
 
 	(void)drop;
+	crm_schema_set_input(run->sc, crm_filter_input(run->f));
 	if (crm_schema_apply(run->sc, r, e) == -1)
 		return -1;
 	if (run->ld != NULL && crm_loader_add(run->ld, r, e) == -1)

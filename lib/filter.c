@@ -245,6 +245,12 @@ crm_filter_format(const struct crm_filter *f)
 	return f->fmt;
 }
 
+const char *
+crm_filter_input(const struct crm_filter *f)
+{
+	return f->name;
+}
+
 int
 crm_filter_emit(
     struct crm_filter *f, const struct crm_rec *r, struct crm_err *e)

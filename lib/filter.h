@@ -159,6 +159,9 @@ int crm_filter_run_source(struct crm_filter *f, struct crm_source *src);
  */
 enum crm_format crm_filter_format(const struct crm_filter *f);
 
+/* The name of the input being read, as in messages ("-": stdin), or NULL. */
+const char *crm_filter_input(const struct crm_filter *f);
+
 /*
  * Write r to the output as the loop would, for a tool that holds records
  * back (dropping them from record()) and writes them at the end (the

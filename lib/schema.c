@@ -6,6 +6,7 @@
  * scans and no copies.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -49,7 +50,7 @@ static const struct kind_field event_fields[] = {
 
 struct pair {
 	char *a; /* map: store name; type: field name */
-	char *b; /* map: input name */
+	char *b; /* map: input name; inferred: the input of the first value */
 	enum crm_ftype type;
 	unsigned long line; /* inferred: the line of the first value */
 };
@@ -65,7 +66,8 @@ struct crm_schema {
 	struct pair *inferred; /* --infer-types' decisions */
 	size_t ninferred;
 	int infer;
-	int numflags; /* CRM_NUM_COMMA or 0 */
+	const char *input; /* the input being applied, or NULL; borrowed */
+	int numflags;	   /* CRM_NUM_COMMA or 0 */
 	char region[3];
 	enum crm_date_order order;
 	struct crm_buf tmp; /* a normalized value */
@@ -346,6 +348,12 @@ crm_schema_set_infer(struct crm_schema *s, int on)
 }
 
 void
+crm_schema_set_input(struct crm_schema *s, const char *name)
+{
+	s->input = name;
+}
+
+void
 crm_schema_set_decimal_comma(struct crm_schema *s, int on)
 {
 	s->numflags = on ? CRM_NUM_COMMA : 0;
@@ -500,6 +508,74 @@ digits(const char *v, size_t n, size_t *i)
 	return d;
 }
 
+/* The largest 64-bit integers, as digits: SQLite's INTEGER range. */
+#define INT64_MAX_DIGITS "9223372036854775807"
+#define INT64_MIN_DIGITS "9223372036854775808"
+
+/*
+ * Whether a number read by crm_schema_number is out of range (see
+ * schema.h): its integer digits v[at..intend) ('.' groups skipped), its
+ * fraction frac (fracd digits), its exponent exp (explen bytes, sign
+ * included; NULL: none).  1 or 0, or -1 when out of memory.  Only a
+ * number within a digit of DBL_MAX is handed to strtod, written as
+ * digits and an exponent, so the locale's decimal point does not matter.
+ */
+static int
+out_of_range(const char *v, size_t at, size_t intend, const char *frac,
+    size_t fracd, const char *exp, size_t explen, int neg, int flags)
+{
+	char sig[19];
+	size_t k, sd = 0, z = 0;
+	long x = 0, e10;
+	int bad = 0, over;
+	struct crm_buf t;
+
+	/* The significant digits of the integer part. */
+	for (k = at; k < intend; k++) {
+		if (v[k] == '.' || (sd == 0 && v[k] == '0'))
+			continue;
+		if (sd < sizeof(sig))
+			sig[sd] = v[k];
+		sd++;
+	}
+	if (flags & CRM_NUM_INTEGER)
+		return sd > 19 || (sd == 19 && memcmp(sig,
+						   neg ? INT64_MIN_DIGITS
+						       : INT64_MAX_DIGITS,
+						   19) > 0);
+	/* Without an exponent, 308 digits are below 1e308 < DBL_MAX. */
+	if (exp == NULL && sd <= 308)
+		return 0;
+	for (k = exp != NULL && (exp[0] == '+' || exp[0] == '-'); k < explen;
+	     k++)
+		if (x < 1000000000L) /* more digits than a line holds */
+			x = x * 10 + (exp[k] - '0');
+	if (exp != NULL && exp[0] == '-')
+		x = -x;
+	/* The power of ten of the first significant digit. */
+	if (sd > 0) {
+		e10 = (long)(sd - 1) + x;
+	} else {
+		while (z < fracd && frac[z] == '0')
+			z++;
+		if (z == fracd)
+			return 0; /* zero */
+		e10 = x - (long)(z + 1);
+	}
+	if (e10 != 308)
+		return e10 > 308;
+	/* 1.7...e308 or 1.8...e308: strtod decides. */
+	crm_buf_init(&t);
+	for (k = at; k < intend; k++)
+		if (v[k] != '.')
+			bad |= crm_buf_addc(&t, v[k]);
+	bad |= crm_buf_add(&t, frac != NULL ? frac : "", fracd);
+	bad |= crm_buf_addf(&t, "e%ld", x - (long)fracd);
+	over = bad ? -1 : isinf(strtod(t.p, NULL)) != 0;
+	crm_buf_release(&t);
+	return over;
+}
+
 int
 crm_schema_number(struct crm_buf *out, const char *v, size_t n, int flags)
 {
@@ -507,7 +583,7 @@ crm_schema_number(struct crm_buf *out, const char *v, size_t n, int flags)
 	size_t i = 0, j, k, at, intend, intd, fracd = 0, seen;
 	const char *frac = NULL, *exp = NULL;
 	size_t explen = 0;
-	int neg = 0, lead, bad = 0;
+	int neg = 0, lead, bad = 0, over;
 
 	if (i < n && (v[i] == '+' || v[i] == '-')) {
 		if (v[i] == '+' && (flags & CRM_NUM_STRICT))
@@ -550,6 +626,9 @@ crm_schema_number(struct crm_buf *out, const char *v, size_t n, int flags)
 	if ((flags & CRM_NUM_STRICT) &&
 	    (intd == 0 || intd + fracd > 15 || (intd > 1 && v[at] == '0')))
 		return 1;
+	if ((over = out_of_range(
+		 v, at, intend, frac, fracd, exp, explen, neg, flags)) != 0)
+		return over == 1 ? 2 : -1;
 	if (out == NULL)
 		return 0;
 
@@ -624,6 +703,10 @@ normalize(struct crm_schema *s, enum crm_ftype t, const char *v, size_t n,
 		if (rc == 1)
 			*why = t == CRM_F_INTEGER ? "not an integer"
 						  : "not a number";
+		else if (rc == 2)
+			*why = t == CRM_F_INTEGER ? "out of range for a 64-bit "
+						    "integer"
+						  : "out of range";
 		return rc == 0 ? 0 : -1;
 	}
 	return 0;
@@ -659,10 +742,62 @@ infer(struct crm_schema *s, struct crm_rec *r, size_t i, const char *name,
 	} else {
 		return 0;
 	}
-	if (add_pair(&s->inferred, &s->ninferred, name, NULL, *t) == -1)
+	if (add_pair(&s->inferred, &s->ninferred, name, s->input, *t) == -1)
 		return -1;
 	s->inferred[s->ninferred - 1].line = crm_rec_line(r);
 	return 0;
+}
+
+/*
+ * Whether the JSON number v (n bytes) is out of a double's range: 1 or 0,
+ * or -1 when out of memory.  Most numbers are short and have no exponent,
+ * and those are in range without reading them again.
+ */
+static int
+json_range(const char *v, size_t n)
+{
+	int rc;
+
+	if (n <= 308 && memchr(v, 'e', n) == NULL && memchr(v, 'E', n) == NULL)
+		return 0;
+	rc = crm_schema_number(NULL, v, n, 0);
+	return rc == 2 ? 1 : rc == -1 ? -1 : 0;
+}
+
+/*
+ * Reject the value v (vlen bytes) of field name of r, of type t, for why
+ * (NULL: out of memory): always -1, with e filled.  A field whose type
+ * was inferred from another record names where, and that record's input
+ * when it is another.
+ */
+static int
+bad_value(const struct crm_schema *s, struct crm_err *e,
+    const struct crm_rec *r, enum crm_ftype t, const char *name, size_t len,
+    const char *v, size_t vlen, const char *why)
+{
+	const struct pair *p;
+	int shown = vlen > 60 ? 60 : (int)vlen, other;
+
+	crm_err_field(e, name, len);
+	if (why == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	p = t == CRM_F_INUMBER ? inferred(s, name, len) : NULL;
+	other = p != NULL && p->b != NULL && s->input != NULL &&
+		strcmp(p->b, s->input) != 0;
+	if (p != NULL && (other || p->line != crm_rec_line(r))) {
+		if (other)
+			return crm_err_set(e, EX_DATAERR,
+			    "%s (got '%.*s'), as inferred from %s:%lu (--type "
+			    "%.*s=text keeps text)",
+			    why, shown, v, p->b, p->line, (int)len, name);
+		return crm_err_set(e, EX_DATAERR,
+		    "%s (got '%.*s'), as inferred from line %lu (--type "
+		    "%.*s=text keeps text)",
+		    why, shown, v, p->line, (int)len, name);
+	}
+	if (vlen > 60)
+		return crm_err_set(e, EX_DATAERR, "%s", why);
+	return crm_err_set(e, EX_DATAERR, "%s (got '%.*s')", why, shown, v);
 }
 
 int
@@ -672,11 +807,10 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 	const char *name, *v, *why;
 	const struct kind_field *f;
 	struct crm_poscache *from;
-	const struct pair *p;
 	enum crm_ftype t;
 	enum crm_type vt;
 	long cached;
-	int num;
+	int num, rc;
 
 	for (i = 0; i < n; i++) {
 		/*
@@ -728,32 +862,26 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 		}
 		num = t == CRM_F_NUMBER || t == CRM_F_INTEGER ||
 		      t == CRM_F_INUMBER;
-		if (vt == CRM_NUMBER &&
-		    (t == CRM_F_NUMBER || t == CRM_F_INUMBER ||
-			t == CRM_F_TEXT || t == CRM_F_ID || t == CRM_F_RAW ||
-			t == CRM_F_AUTO))
-			continue;
 		v = crm_rec_value(r, i, &vlen);
 		why = NULL;
-		if (vlen == 0 && t != CRM_F_RAW)
-			continue;
-		if (normalize(s, t, v, vlen, vt, &why) == -1) {
-			crm_err_field(e, name, len);
-			if (why == NULL)
+		if (vt == CRM_NUMBER &&
+		    (t == CRM_F_NUMBER || t == CRM_F_INUMBER)) {
+			/* Kept as written, unless a double cannot hold it. */
+			if ((rc = json_range(v, vlen)) == 0)
+				continue;
+			if (rc == -1)
 				return crm_err_set(
 				    e, EX_SOFTWARE, "out of memory");
-			if (t == CRM_F_INUMBER &&
-			    (p = inferred(s, name, len)) != NULL)
-				return crm_err_set(e, EX_DATAERR,
-				    "%s (got '%.*s'), as inferred from line "
-				    "%lu (--type %.*s=text keeps text)",
-				    why, vlen > 60 ? 60 : (int)vlen, v, p->line,
-				    (int)len, name);
-			if (vlen > 60)
-				return crm_err_set(e, EX_DATAERR, "%s", why);
-			return crm_err_set(e, EX_DATAERR, "%s (got '%.*s')",
-			    why, (int)vlen, v);
+			why = "out of range";
+			return bad_value(s, e, r, t, name, len, v, vlen, why);
 		}
+		if (vt == CRM_NUMBER && (t == CRM_F_TEXT || t == CRM_F_ID ||
+					    t == CRM_F_RAW || t == CRM_F_AUTO))
+			continue;
+		if (vlen == 0 && t != CRM_F_RAW)
+			continue;
+		if (normalize(s, t, v, vlen, vt, &why) == -1)
+			return bad_value(s, e, r, t, name, len, v, vlen, why);
 		if ((s->tmp.len != vlen ||
 			vt != (num ? CRM_NUMBER : CRM_STRING) ||
 			memcmp(s->tmp.p, v, vlen) != 0) &&

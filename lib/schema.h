@@ -84,6 +84,13 @@ void crm_schema_set_date_order(struct crm_schema *s, enum crm_date_order order);
  * CRM_NUM_COMMA.
  */
 void crm_schema_set_infer(struct crm_schema *s, int on);
+
+/*
+ * The input the records applied next come from (borrowed; NULL: not
+ * known), so that a value rejected by an inferred type names the file the
+ * type was inferred in when it is another ("as inferred from a.csv:2").
+ */
+void crm_schema_set_input(struct crm_schema *s, const char *name);
 void crm_schema_set_decimal_comma(struct crm_schema *s, int on);
 int crm_schema_inferring(const struct crm_schema *s);
 
@@ -94,7 +101,11 @@ int crm_schema_inferring(const struct crm_schema *s);
  * point dropped ("1." is 1, ".5" is 0.5).  Without CRM_NUM_COMMA a number
  * is [+-]digits[.digits][e[+-]digits]; with it, ',' is the decimal point
  * and '.' may group thousands (each '.' followed by three digits).
- * Returns 0, 1 when v is not such a number, or -1 when out of memory.
+ * Returns 0, 1 when v is not such a number, 2 when it is one but out of
+ * range (beyond a double's +-1.8e308, which SQLite would store as Inf;
+ * with CRM_NUM_INTEGER, beyond SQLite's 64-bit integers, which it would
+ * store as an inexact REAL), or -1 when out of memory.  A number too
+ * small for a double is in range: it is stored as 0.
  */
 int crm_schema_number(struct crm_buf *out, const char *v, size_t n, int flags);
 

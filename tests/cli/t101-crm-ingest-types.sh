@@ -102,4 +102,41 @@ t_eq "decimal comma: stored as numbers" "b|1234.5 c|12 a|3.5" \
 t_run types-decimal-comma-infer 65 -- crm-ingest --decimal-comma \
     --infer-types --table dc2 --output-format jsonl dc.csv
 
+# Out of range: a number beyond a double (SQLite would store Inf) and an
+# integer beyond SQLite's 64 bits (it would store an inexact REAL) are
+# rejected, from CSV and JSON alike; a number too small for a double is 0.
+t_run types-range 65 -- crm-ingest --db r.db --table rng --key id \
+    --type m=number --type n=integer --output-format jsonl in/range.csv
+t_eq "only numbers in range stored, none Inf" \
+    "a|1.0e+308|9223372036854775807 f|0|-9223372036854775808" \
+    "$(q r.db 'SELECT id, m, n FROM rng ORDER BY id' | tr '\n' ' ' |
+	sed 's/ $//')"
+t_run types-range-json 65 -- crm-ingest --table rngj --key id \
+    --type m=number --type n=integer --output-format jsonl in/range.jsonl
+# --infer-types never makes such a value a number: it stays text.
+t_run types-range-infer 0 -- crm-ingest --db r.db --table rngi --key id \
+    --infer-types --output-format jsonl in/range.csv
+t_eq "inferred: huge values are text" "TEXT TEXT" \
+    "$(q r.db "SELECT type FROM pragma_table_info('rngi')
+	WHERE name IN ('m', 'n') ORDER BY name" | tr '\n' ' ' | sed 's/ $//')"
+
+# Inferred in one input, rejected in another: the message names both.
+t_run types-infer-two-files 65 -- crm-ingest --table two --infer-types \
+    in/infer-1.csv in/infer-2.csv
+
+# A European file as Excel saves it: ';' sniffed (no --delimiter), a
+# byte-order mark, CRLF, a quoted ';', decimal commas grouped by points.
+t_run types-semicolon-eu 0 -- crm-ingest --db eu.db --table konten \
+    --key kunde --type saldo=number --decimal-comma --output-format jsonl \
+    in/semicolon-eu.csv
+t_eq "grouped decimal commas sort as numbers" \
+    "K5| K3|-12 K2|3.5 K1|1234.5 K4|1000000" \
+    "$(q eu.db 'SELECT kunde, saldo FROM konten ORDER BY saldo' |
+	tr '\n' ' ' | sed 's/ $//')"
+crm-ingest -q --db eu.db --table balances --key customer_id \
+    --type balance=number --decimal-comma in/semicolon.csv >/dev/null
+t_eq "semicolon.csv's balances as numbers" "E2|12|integer E1|3.5|real" \
+    "$(q eu.db 'SELECT customer_id, balance, typeof(balance) FROM balances
+	ORDER BY balance DESC' | tr '\n' ' ' | sed 's/ $//')"
+
 t_done

@@ -15,7 +15,10 @@
 
 static struct crm_buf b;
 
-/* The JSON text of v read with flags, or "-" when it is not a number. */
+/*
+ * The JSON text of v read with flags, "-" when it is not a number, or
+ * "range" when it is out of range.
+ */
 static const char *
 num(const char *v, int flags)
 {
@@ -23,9 +26,28 @@ num(const char *v, int flags)
 
 	crm_buf_reset(&b);
 	rc = crm_schema_number(&b, v, strlen(v), flags);
+	if (rc == 2)
+		return crm_schema_number(NULL, v, strlen(v), flags) == 2
+			   ? "range"
+			   : "range only with out";
 	if (rc != 0)
 		return "-";
 	return b.p != NULL ? b.p : "";
+}
+
+/* "1" followed by n zeros, with the prefix pre and suffix suf. */
+static const char *
+big(const char *pre, size_t n, const char *suf)
+{
+	static char buf[512];
+	size_t k = strlen(pre);
+
+	memcpy(buf, pre, k);
+	buf[k++] = '1';
+	while (n-- > 0)
+		buf[k++] = '0';
+	strcpy(buf + k, suf);
+	return buf;
 }
 
 static const char *
@@ -52,15 +74,22 @@ field(const struct crm_rec *r, const char *name)
 	return buf;
 }
 
+/* A record {id, n} of line, n a string (CSV) or a JSON number (type). */
 static struct crm_rec *
-rec(unsigned long line, const char *id, const char *n)
+rect(unsigned long line, const char *id, const char *n, enum crm_type type)
 {
 	struct crm_rec *r = crm_rec_new();
 
 	crm_rec_add(r, "id", 2, id, strlen(id), CRM_STRING);
-	crm_rec_add(r, "n", 1, n, strlen(n), CRM_STRING);
+	crm_rec_add(r, "n", 1, n, strlen(n), type);
 	crm_rec_set_line(r, line);
 	return r;
+}
+
+static struct crm_rec *
+rec(unsigned long line, const char *id, const char *n)
+{
+	return rect(line, id, n, CRM_STRING);
 }
 
 int
@@ -101,12 +130,49 @@ main(void)
 	TAP_STR(num("1.234.", CRM_NUM_COMMA), "-", "a trailing point");
 	TAP_STR(num("0,5e2", CRM_NUM_COMMA), "0.5e2", "exponent with comma");
 
+	/* Out of a double's range: SQLite would store Inf. */
+	TAP_STR(num("1e999", 0), "range", "1e999 overflows");
+	TAP_STR(num("-1e999", 0), "range", "-1e999 overflows");
+	TAP_STR(num("1e308", 0), "1e308", "1e308 fits");
+	TAP_STR(num("1.7976931348623157e308", 0), "1.7976931348623157e308",
+	    "DBL_MAX fits");
+	TAP_STR(num("1.7976931348623159e308", 0), "range",
+	    "just past DBL_MAX overflows");
+	TAP_STR(num("0.001e311", 0), "0.001e311", "1e308 with a fraction");
+	TAP_STR(num("0.01e311", 0), "range", "1e309 with a fraction");
+	TAP_STR(num("1e99999999999999999999", 0), "range", "a huge exponent");
+	TAP_STR(num("1e-999", 0), "1e-999", "too small is 0, in range");
+	TAP_STR(num("0e999", 0), "0e999", "zero with any exponent");
+	TAP_STR(num(big("", 308, ""), 0), big("", 308, ""),
+	    "309 digits: 1e308 fits");
+	TAP_STR(num(big("", 309, ".5"), 0), "range", "310 digits overflow");
+	TAP_STR(
+	    num(big("00", 309, ""), 0), "range", "leading zeros do not count");
+	TAP_STR(num("1,8e308", CRM_NUM_COMMA), "range", "with a decimal comma");
+	TAP_STR(num("99999999999999999999", 0), "99999999999999999999",
+	    "20 digits: a number (inexact)");
+
 	/* Integers. */
 	TAP_STR(num("-12", CRM_NUM_INTEGER), "-12", "integer");
 	TAP_STR(num("1.5", CRM_NUM_INTEGER), "-", "a fraction");
 	TAP_STR(num("1e3", CRM_NUM_INTEGER), "-", "an exponent");
 	TAP_STR(num("1.000", CRM_NUM_INTEGER | CRM_NUM_COMMA), "1000",
 	    "integer with groups");
+	TAP_STR(num("9223372036854775807", CRM_NUM_INTEGER),
+	    "9223372036854775807", "the largest 64-bit integer");
+	TAP_STR(num("-9223372036854775808", CRM_NUM_INTEGER),
+	    "-9223372036854775808", "the smallest 64-bit integer");
+	TAP_STR(num("9223372036854775808", CRM_NUM_INTEGER), "range",
+	    "one past the largest");
+	TAP_STR(num("-9223372036854775809", CRM_NUM_INTEGER), "range",
+	    "one past the smallest");
+	TAP_STR(
+	    num("99999999999999999999", CRM_NUM_INTEGER), "range", "20 digits");
+	TAP_STR(num("00009223372036854775807", CRM_NUM_INTEGER),
+	    "9223372036854775807", "leading zeros do not count");
+	TAP_STR(
+	    num("9.223.372.036.854.775.808", CRM_NUM_INTEGER | CRM_NUM_COMMA),
+	    "range", "grouped, one past the largest");
 
 	/* Inference: plain numbers only; codes stay text. */
 	TAP_STR(infer("42", 0), "number", "infer 42");
@@ -119,6 +185,9 @@ main(void)
 	TAP_STR(infer(".5", 0), "text", "infer .5");
 	TAP_STR(infer("1234567890123456", 0), "text", "infer 16 digits");
 	TAP_STR(infer("123456789012345", 0), "number", "infer 15 digits");
+	TAP_STR(infer("99999999999999999999", 0), "text",
+	    "infer 20 digits: text, never out of range");
+	TAP_STR(infer("1e999", 0), "text", "infer 1e999: text");
 	TAP_STR(infer("3,5", 0), "text", "infer 3,5 without comma");
 	TAP_STR(infer("3,5", CRM_NUM_COMMA), "number", "infer 3,5");
 	TAP_STR(infer("1.234,5", CRM_NUM_COMMA), "number", "infer 1.234,5");
@@ -169,6 +238,52 @@ main(void)
 	TAP_STR(e.field, "n", "the field named");
 	TAP_STR(e.msg, "not a number (got 'n/a')", "the message");
 	crm_rec_free(r);
+	crm_err_clear(&e);
+	r = rec(4, "c", "1e999");
+	TAP_OK(crm_schema_apply(s, r, &e) == -1 && e.code == EX_DATAERR, "1e999"
+									 " reje"
+									 "cte"
+									 "d");
+	TAP_STR(
+	    e.msg, "out of range (got '1e999')", "out of range: the message");
+	crm_rec_free(r);
+	crm_err_clear(&e);
+	r = rect(5, "d", "-1e400", CRM_NUMBER);
+	TAP_OK(crm_schema_apply(s, r, &e) == -1 && e.code == EX_DATAERR,
+	    "a JSON number out of range rejected");
+	TAP_STR(
+	    e.msg, "out of range (got '-1e400')", "the JSON number's message");
+	crm_rec_free(r);
+	r = rect(6, "e", "2.5e300", CRM_NUMBER);
+	TAP_OK(crm_schema_apply(s, r, &e) == 0, "a JSON number in range");
+	TAP_STR(field(r, "n"), "2.5e300/n", "kept as written");
+	crm_rec_free(r);
+	crm_schema_free(s);
+
+	/* A declared integer: SQLite's 64-bit range. */
+	crm_err_clear(&e);
+	s = crm_schema_new_table("t", &e);
+	TAP_OK(s != NULL && crm_schema_set_type(s, "n", "integer", &e) == 0,
+	    "--type n=integer");
+	r = rec(2, "a", "99999999999999999999");
+	TAP_OK(crm_schema_apply(s, r, &e) == -1 && e.code == EX_DATAERR, "20 "
+									 "digit"
+									 "s "
+									 "rejec"
+									 "ted");
+	TAP_STR(e.msg,
+	    "out of range for a 64-bit integer (got '99999999999999999999')",
+	    "integer out of range: the message");
+	crm_rec_free(r);
+	crm_err_clear(&e);
+	r = rect(3, "b", "-9223372036854775809", CRM_NUMBER);
+	TAP_OK(crm_schema_apply(s, r, &e) == -1 && e.code == EX_DATAERR,
+	    "a JSON integer out of range rejected");
+	crm_rec_free(r);
+	r = rect(4, "c", "-9223372036854775808", CRM_NUMBER);
+	TAP_OK(crm_schema_apply(s, r, &e) == 0, "the smallest integer kept");
+	TAP_STR(field(r, "n"), "-9223372036854775808/n", "as written");
+	crm_rec_free(r);
 	crm_schema_free(s);
 
 	/* Inferred: the first non-empty value decides, later ones follow. */
@@ -198,6 +313,42 @@ main(void)
 	    "not a number (got '007'), as inferred from line 3 (--type "
 	    "n=text keeps text)",
 	    "the message names the line");
+	crm_rec_free(r);
+	crm_schema_free(s);
+
+	/* Inferred in one input, rejected in the next: both named. */
+	crm_err_clear(&e);
+	s = crm_schema_new_table("t", &e);
+	crm_schema_set_infer(s, 1);
+	crm_schema_set_input(s, "i1.csv");
+	r = rec(2, "a", "5");
+	TAP_OK(crm_schema_apply(s, r, &e) == 0, "i1.csv: a number");
+	crm_rec_free(r);
+	r = rec(3, "b", "x");
+	TAP_OK(crm_schema_apply(s, r, &e) == -1, "i1.csv: x rejected");
+	TAP_STR(e.msg,
+	    "not a number (got 'x'), as inferred from line 2 (--type n=text "
+	    "keeps text)",
+	    "the same input: the line alone");
+	crm_rec_free(r);
+	crm_schema_set_input(s, "i2.csv");
+	crm_err_clear(&e);
+	r = rec(2, "c", "n/a");
+	TAP_OK(crm_schema_apply(s, r, &e) == -1, "i2.csv: n/a rejected");
+	TAP_STR(e.msg,
+	    "not a number (got 'n/a'), as inferred from i1.csv:2 (--type "
+	    "n=text keeps text)",
+	    "another input: its name and line");
+	crm_rec_free(r);
+	crm_schema_free(s);
+
+	/* A first JSON value out of range: rejected, not "as inferred". */
+	crm_err_clear(&e);
+	s = crm_schema_new_table("t", &e);
+	crm_schema_set_infer(s, 1);
+	r = rect(1, "a", "1e999", CRM_NUMBER);
+	TAP_OK(crm_schema_apply(s, r, &e) == -1, "inferred 1e999 rejected");
+	TAP_STR(e.msg, "out of range (got '1e999')", "the message: no line");
 	crm_rec_free(r);
 	crm_schema_free(s);
 	crm_buf_release(&b);

@@ -146,6 +146,26 @@ record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	return 0;
 }
 
+/*
+ * The fields every record needs, as the input names them: a JSONL record
+ * without one is rejected and counted, its first lack said once with the
+ * near name.  A CSV/TSV header is checked by the schema (check_header).
+ */
+static int
+needs(void *arg, struct crm_filter *f)
+{
+	struct run *run = arg;
+	const char *name, *opt;
+	size_t i;
+	int k;
+
+	for (i = 0; (k = crm_schema_need(run->sc, i, &name, &opt)) == 1; i++)
+		if (crm_filter_need(
+			f, name, opt, CRM_NEED_EVERY | CRM_NEED_RECORDS) == -1)
+			return -1;
+	return k;
+}
+
 static void
 summary(struct run *run)
 {
@@ -244,7 +264,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct crm_filter_ops ops = { check_header, out_header,
-		record, NULL, NULL, NULL };
+		record, NULL, NULL, needs };
 	struct opts *o = &opts;
 	struct run run;
 	struct crm_err e;

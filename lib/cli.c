@@ -42,9 +42,24 @@ static struct {
 	} own[SUM_MAX], missing[SUM_MAX];
 	size_t nown, nmissing;
 	unsigned long long read, written, rejected, refused, used;
+	unsigned long long unused; /* read, not rejected, yet not used */
 	int no_output;
 	int done; /* counts taken from the filter */
 } sum;
+
+/*
+ * The --stats file once the options are parsed (and checked: it is no
+ * input nor the store), the filter of the run while one is open (its
+ * counts so far), and whether the file was written: every exit after
+ * the options writes it once, with the status the process exits with.
+ */
+static const char *stats_path;
+static const struct crm_filter *run_filter;
+static int stats_written;
+
+static int write_stats(int rc);
+static void exit_stats(int code) __attribute__((noreturn));
+static void take_counts(const struct crm_filter *f);
 
 static void usage_tail(const char *) __attribute__((noreturn));
 static void progress_clear(void);
@@ -80,7 +95,7 @@ crm_die(int code, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
-	exit(code);
+	exit_stats(code);
 }
 
 void
@@ -111,7 +126,7 @@ usage_tail(const char *synopsis)
 {
 	fprintf(stderr, "%s", synopsis);
 	fprintf(stderr, "try '%s --help' for more information\n", progname);
-	exit(EX_USAGE);
+	exit_stats(EX_USAGE);
 }
 
 void
@@ -512,6 +527,8 @@ crm_getopt(const struct crm_cmd *cmd, struct crm_common *c, int argc,
 						     "TSV output");
 			if (c->fo.excel && c->fo.out_fmt == CRM_FMT_AUTO)
 				c->fo.out_fmt = CRM_FMT_CSV;
+			stats_path =
+			    c->stats; /* checked: every exit writes it */
 			free(lo);
 			free(so);
 			lo = NULL;
@@ -623,8 +640,10 @@ crm_cli_filter(const struct crm_common *c, const struct crm_filter_ops *ops,
 	struct crm_err e;
 
 	crm_err_clear(&e);
-	if ((f = crm_filter_new(&c->fo, ops, arg, &e)) != NULL)
+	if ((f = crm_filter_new(&c->fo, ops, arg, &e)) != NULL) {
+		run_filter = f;
 		return f;
+	}
 	if (src != NULL && src->close != NULL)
 		src->close(src->arg);
 	crm_die(e.code, "%s", e.msg);
@@ -646,6 +665,12 @@ crm_cli_count(const char *name, unsigned long long n)
 	sum.own[sum.nown++].n = n;
 }
 
+void
+crm_cli_unused(unsigned long long n)
+{
+	sum.unused = n;
+}
+
 /* Take the counts of f for the summary. */
 static void
 take_counts(const struct crm_filter *f)
@@ -658,6 +683,7 @@ take_counts(const struct crm_filter *f)
 	sum.refused = crm_filter_refused(f);
 	sum.no_output = common != NULL && common->fo.no_output;
 	sum.used = sum.read - sum.rejected;
+	sum.used -= sum.unused < sum.used ? sum.unused : sum.used;
 	for (i = 0; i < SUM_MAX && crm_filter_missing(f, i, &name, &n); i++) {
 		snprintf(sum.missing[i].name, sizeof(sum.missing[0].name), "%s",
 		    name);
@@ -765,19 +791,19 @@ write_stats(int rc)
 	bad |= crm_buf_addf(&b, ",\"status\":%d}\n", rc);
 	if (bad) {
 		crm_buf_release(&b);
-		crm_warnx("%s: out of memory", common->stats);
+		crm_warnx("%s: out of memory", stats_path);
 		return rc != 0 ? rc : EX_SOFTWARE;
 	}
 	crm_err_clear(&e);
-	if (crm_outfile_open(&of, common->stats, &e) == -1) {
+	stats_written = 1;
+	if (crm_outfile_open(&of, stats_path, &e) == -1) {
 		crm_buf_release(&b);
 		crm_warnx("%s", e.msg);
 		return rc != 0 ? rc : e.code;
 	}
 	if (fwrite(b.p, 1, b.len, of.fp) != b.len) {
 		crm_buf_release(&b);
-		crm_warnx(
-		    "%s: write error: %s", common->stats, strerror(errno));
+		crm_warnx("%s: write error: %s", stats_path, strerror(errno));
 		crm_outfile_abort(&of);
 		return rc != 0 ? rc : EX_IOERR;
 	}
@@ -798,19 +824,41 @@ crm_cli_end(struct crm_filter *f, int rc)
 	failed = crm_filter_output_failed(f);
 	if (!sum.done)
 		take_counts(f);
+	if (run_filter == f)
+		run_filter = NULL;
 	crm_filter_free(f);
 	if (failed) {
 		/* Said once already: close without a second message. */
 		fclose(stdout);
-		if (common != NULL && common->stats != NULL)
+		if (stats_path != NULL)
 			return write_stats(EX_IOERR);
 		return EX_IOERR;
 	}
 	if (crm_close_stdout() != 0 && rc == 0)
 		rc = EX_IOERR;
-	if (common != NULL && common->stats != NULL)
+	if (stats_path != NULL)
 		rc = write_stats(rc);
 	return rc;
+}
+
+/*
+ * exit(code), the --stats file written first when the options named one
+ * and it was not written yet: the counts so far (zeros when no filter
+ * ran) and code as the status, so a stale file never says 0.
+ */
+static void
+exit_stats(int code)
+{
+	int rc;
+
+	if (stats_path == NULL || stats_written)
+		exit(code);
+	if (!sum.done && run_filter != NULL)
+		take_counts(run_filter);
+	sum.no_output = common != NULL && common->fo.no_output;
+	fflush(stdout);
+	rc = write_stats(code);
+	exit(code != 0 ? code : rc);
 }
 
 int
@@ -845,5 +893,5 @@ crm_cli_fail(const char *synopsis, const struct crm_err *e)
 	if (e->code == EX_USAGE)
 		crm_usage_error(synopsis, "%s", e->msg);
 	crm_report(e);
-	exit(e->code);
+	exit_stats(e->code);
 }

@@ -24,7 +24,13 @@
 void crm_cli_init(const char *name);
 const char *crm_cli_name(void);
 
-/* "prog: message" on stderr, then exit(code). */
+/*
+ * "prog: message" on stderr, then exit(code).  This and every other exit
+ * here (crm_usage_error(), crm_cli_fail(), crm_cli_check()) first write
+ * the --stats file, once crm_getopt() has read the options and when
+ * crm_cli_end() has not: the counts so far (of the filter
+ * crm_cli_filter() made, zeros before it ran) and code as "status".
+ */
 void crm_die(int code, const char *fmt, ...)
     __attribute__((format(printf, 2, 3), noreturn));
 
@@ -194,6 +200,13 @@ int crm_cli_run(
  * space in name as '_').  Call before crm_cli_summary(); at most 32.
  */
 void crm_cli_count(const char *name, unsigned long long n);
+
+/*
+ * n of the records read were neither rejected nor used (a store's events
+ * of no --event-types): "used" is the rest.  Call before
+ * crm_cli_summary().
+ */
+void crm_cli_unused(unsigned long long n);
 
 /*
  * The summary line of a run on stderr, one shape in every tool:

@@ -40,6 +40,7 @@ struct crm_filter {
 	int checking;	  /* records are checked for the needed fields */
 	const char *name; /* of the input last read, for messages */
 	int out_failed;	  /* writing standard output failed (reported) */
+	int stopped;	  /* --max-errors ended the run */
 };
 
 static int output_failed(struct crm_filter *);
@@ -126,6 +127,12 @@ crm_filter_need(
 	return 0;
 }
 
+void
+crm_filter_add_read(struct crm_filter *f, unsigned long long n)
+{
+	f->read += n;
+}
+
 unsigned long long
 crm_filter_refused(const struct crm_filter *f)
 {
@@ -172,7 +179,8 @@ check_needs(struct crm_filter *f, const struct crm_rec *hdr, const char *name)
 	int rc = 0;
 
 	for (i = 0; i < f->nneed; i++) {
-		if (crm_rec_find(
+		if ((f->need[i].flags & CRM_NEED_RECORDS) ||
+		    crm_rec_find(
 			hdr, f->need[i].name, strlen(f->need[i].name)) >= 0)
 			continue;
 		k = crm_suggest_field(
@@ -484,6 +492,7 @@ one_record(struct crm_filter *f, int rc, struct crm_err *e, const char *name)
 			crm_warnx("%s: more than %ld rejected records, "
 				  "stopping",
 			    name, f->o.max_errors);
+			f->stopped = 1;
 			return EX_DATAERR;
 		}
 	}
@@ -658,8 +667,12 @@ crm_filter_finish(struct crm_filter *f, int rc)
 		rc = EX_IOERR;
 	if (rc == 0)
 		rc = f->status;
-	/* Records read and none accepted: nothing was done. */
-	if (rc == 0 && f->read > 0 && f->rejected == f->read)
+	/*
+	 * Records read and none accepted: nothing was done, whether the
+	 * inputs ran out or --max-errors stopped the run.
+	 */
+	if ((rc == 0 || (rc == EX_DATAERR && f->stopped)) && f->read > 0 &&
+	    f->rejected == f->read)
 		rc = EX_NOINPUT;
 	if (rc == 0 && f->rejected > 0)
 		rc = EX_DATAERR;

@@ -120,11 +120,21 @@ int crm_filter_status(const struct crm_filter *f);
  * With CRM_NEED_EVERY, a JSONL record without it is rejected ("no field
  * 'x' (--opt)") before the tool sees it; else only the header and the
  * first record are checked.  name and opt are borrowed: they must live
- * as long as f.  0, or -1 when out of memory.
+ * as long as f.  With CRM_NEED_RECORDS, a CSV/TSV header is not looked
+ * at (the tool's check_header does, its names trimmed and renamed).  0,
+ * or -1 when out of memory.
  */
-#define CRM_NEED_EVERY 1
+#define CRM_NEED_EVERY	 1
+#define CRM_NEED_RECORDS 2
 int crm_filter_need(
     struct crm_filter *f, const char *name, const char *opt, int flags);
+
+/*
+ * n records the tool read itself, not through the loop (a store's
+ * events, say): counted as read, and so, in a run that writes none, as
+ * used, in the summary and the exit status.
+ */
+void crm_filter_add_read(struct crm_filter *f, unsigned long long n);
 
 /* How many inputs were refused (could not be opened, a bad header). */
 unsigned long long crm_filter_refused(const struct crm_filter *f);
@@ -187,7 +197,8 @@ void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
 /*
  * Flush the output and the rejects file (closed then) and return the exit
  * status of the run, given rc, the status so far (0 or a fatal code).  A
- * second call only flushes the output.
+ * run that read records and accepted none is EX_NOINPUT, also when
+ * --max-errors stopped it.  A second call only flushes the output.
  */
 int crm_filter_finish(struct crm_filter *f, int rc);
 

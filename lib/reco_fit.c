@@ -111,7 +111,7 @@ build(struct crm_reco *m, const struct crm_reco_data *d,
 			nint++;
 		}
 	if (nint == 0) {
-		crm_err_set(e, EX_DATAERR, "no interactions to learn from");
+		crm_err_set(e, EX_NOINPUT, "no interactions to learn from");
 		goto out;
 	}
 	if (nint >= RECO_NONE) { /* the rows are indexed by 32 bits */

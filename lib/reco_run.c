@@ -33,6 +33,8 @@ struct crm_reco_run {
 	int summarized;		    /* the read summary was noted */
 	unsigned long long popular; /* records given the popular items */
 	unsigned long long noitem;  /* fit, eval: records without an item */
+	unsigned long long events;  /* fit, eval: the store's events read */
+	unsigned long long other;   /* of those, not of an --event-types */
 	struct crm_model_input in;  /* fit: what it learned from */
 };
 
@@ -230,8 +232,11 @@ add_event(void *arg, const struct crm_event *ev, struct crm_err *e)
 	double w, t;
 
 	crm_model_input_add_strs(&r->in, 4, names, values);
-	if ((w = type_weight(r->o, ev->type)) == 0)
+	r->events++;
+	if ((w = type_weight(r->o, ev->type)) == 0) {
+		r->other++;
 		return 0;
+	}
 	if (crm_norm_seconds(ev->time, strlen(ev->time), &t, &why) == -1)
 		return crm_err_set(e, EX_DATAERR, "%s: event time '%s': %s",
 		    r->o->db != NULL ? r->o->db : crm_store_path(r->st),
@@ -684,6 +689,13 @@ crm_reco_run_summary(struct crm_reco_run *r, struct crm_filter *f)
 		crm_cli_summary(f);
 	} else if (!r->o->from_store) {
 		crm_cli_count("without an item", r->noitem);
+		crm_cli_summary(f);
+	} else {
+		/* the events were read from the store, not by the loop */
+		crm_filter_add_read(f, r->events);
+		crm_cli_unused(r->other);
+		if (r->o->types != NULL)
+			crm_cli_count("other types", r->other);
 		crm_cli_summary(f);
 	}
 }

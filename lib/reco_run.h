@@ -63,8 +63,8 @@ struct crm_reco_run_opts {
 	int item_mode;	   /* recommend: items for items */
 	int json;	   /* eval: the figures as JSON text */
 	int records;	   /* eval: the figures as records */
-	int from_store;	   /* the input is the store (no read summary for
-			      fit and eval) */
+	int from_store;	   /* the input is the store (fit and eval: its
+			      events are the records read) */
 	int quiet;	   /* no notes of what was read and fitted */
 	/* rp.progress is also called with phase NULL: the fit is over. */
 	struct crm_reco_params rp;
@@ -130,8 +130,9 @@ const char *crm_reco_run_text(const struct crm_reco_run *r, size_t *len);
 /*
  * Note what f read (and recommended), once per run: the finish step
  * notes it before fitting, and this call after the run when the finish
- * step did not run.  Nothing for quiet runs, and for fit or eval from
- * the store's events.
+ * step did not run.  Nothing for quiet runs.  Fit and eval from the
+ * store count its events as read, those of no --event-types not used
+ * ("other types N").
  */
 void crm_reco_run_summary(struct crm_reco_run *r, struct crm_filter *f);
 

@@ -916,7 +916,7 @@ crm_reco_eval(const struct crm_reco_data *d, double frac, size_t k,
 	if (model != NULL)
 		*model = NULL;
 	if (d->n == 0)
-		return crm_err_set(e, EX_DATAERR, "no interactions");
+		return crm_err_set(e, EX_NOINPUT, "no interactions");
 	ord = crm_reallocarray(NULL, d->n, sizeof(*ord));
 	skip = calloc(d->n, 1);
 	rank = reco_id_ranks(d->items);

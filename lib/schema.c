@@ -48,6 +48,9 @@ static const struct kind_field event_fields[] = {
 	{ NULL, CRM_F_TEXT, 0, NULL },
 };
 
+/* The most fields a record needs: events' three. */
+#define NEED_MAX 4
+
 struct pair {
 	char *a; /* map: store name; type: field name */
 	char *b; /* map: input name; inferred: the input of the first value */
@@ -75,6 +78,11 @@ struct crm_schema {
 	struct crm_buf name;
 	struct crm_poscache types_at; /* field type by position */
 	struct crm_poscache kept_at;  /* the type of a name fix_name keeps */
+	/* crm_schema_need(): the input name and option text of each */
+	char *need_opt[NEED_MAX];
+	const char *need_name[NEED_MAX];
+	size_t nneed;
+	int needs_made;
 };
 
 static const struct {
@@ -218,7 +226,68 @@ crm_schema_free(struct crm_schema *s)
 	crm_buf_release(&s->name);
 	crm_poscache_release(&s->types_at);
 	crm_poscache_release(&s->kept_at);
+	while (s->nneed > 0)
+		free(s->need_opt[--s->nneed]);
 	free(s);
+}
+
+/*
+ * The field req every record needs, as the input names it (a --map's
+ * INPUT_FIELD), with the option that names it, into s's needs.
+ */
+static int
+add_need(struct crm_schema *s, const char *req)
+{
+	const char *name = req;
+	char *opt = NULL;
+	size_t i;
+	int n = -1;
+
+	if (s->nneed == NEED_MAX)
+		return 0;
+	for (i = 0; i < s->nmaps; i++)
+		if (strcmp(s->maps[i].a, req) == 0) {
+			name = s->maps[i].b;
+			break;
+		}
+	if (i < s->nmaps) {
+		n = snprintf(NULL, 0, "--map %s=%s", req, name);
+		if (n >= 0 && (opt = malloc((size_t)n + 1)) != NULL)
+			snprintf(opt, (size_t)n + 1, "--map %s=%s", req, name);
+	} else if (s->fields == NULL) {
+		opt = strdup("--key");
+	} else {
+		n = snprintf(NULL, 0, "use --map %s=FIELD", req);
+		if (n >= 0 && (opt = malloc((size_t)n + 1)) != NULL)
+			snprintf(opt, (size_t)n + 1, "use --map %s=FIELD", req);
+	}
+	if (opt == NULL)
+		return -1;
+	s->need_name[s->nneed] = name;
+	s->need_opt[s->nneed++] = opt;
+	return 0;
+}
+
+int
+crm_schema_need(
+    struct crm_schema *s, size_t i, const char **name, const char **opt)
+{
+	const struct kind_field *f;
+
+	if (!s->needs_made) {
+		for (f = s->fields; f != NULL && f->name != NULL; f++)
+			if (f->required && add_need(s, f->name) == -1)
+				return -1;
+		if (s->fields == NULL && s->key != NULL &&
+		    add_need(s, s->key) == -1)
+			return -1;
+		s->needs_made = 1;
+	}
+	if (i >= s->nneed)
+		return 0;
+	*name = s->need_name[i];
+	*opt = s->need_opt[i];
+	return 1;
 }
 
 int

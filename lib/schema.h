@@ -151,6 +151,17 @@ enum crm_ftype crm_schema_type(
 enum crm_ftype crm_schema_declared(
     const struct crm_schema *s, const char *name, size_t len);
 
+/*
+ * The i-th field every record needs (a kind's required fields, a
+ * table's --key), as the input names it: after --map STORE=INPUT, the
+ * INPUT name.  *opt is the option that names it, for messages ("--map
+ * customer_id=CustID", "--key", else "use --map customer_id=FIELD").
+ * Both are owned by s and fixed by the first call, which comes after
+ * the configuration.  1, 0 past the last, or -1 when out of memory.
+ */
+int crm_schema_need(
+    struct crm_schema *s, size_t i, const char **name, const char **opt);
+
 /* The key field name (customer_id, event_id, or --key's), or NULL. */
 const char *crm_schema_key(const struct crm_schema *s);
 

@@ -127,8 +127,13 @@ t_run dense-limit-eval 0 -- crm-recommend eval -q --dense-limit 5 --top 2 \
 # types nothing; customers without events get the popular items.
 crm-ingest -q --db crm.db in/shop-customers.jsonl >/dev/null
 crm-ingest -q --db crm.db --kind events in/shop-events.jsonl >/dev/null
+# The store's events with an item are the records read: the summary and
+# --stats count them, those of no --event-types read but not used.
 t_run store-fit 0 -- crm-recommend train --db crm.db --from-store \
-    --event-types order,view:0.5
+    --event-types order,view:0.5 --stats store-fit.json
+t_eq "--stats of a fit from the store" \
+    '{"program":"crm-recommend","read":14,"written":0,"rejected":0,"inputs_refused":0,"used":13,"other_types":1,"status":0}' \
+    "$(cat store-fit.json)"
 t_eq "a recommend model in the store" \
     'recommend|1|recommend|{"interactions":13,"pairs":13,"customers":6,"items":6}' \
     "$(q "SELECT name, version, kind, metrics FROM models")"
@@ -173,7 +178,7 @@ t_ok "no model saved after a reject" test ! -e bw.model
 t_run bad-time 65 -- crm-recommend eval in/bad-time.jsonl
 t_run no-id-field 66 -- crm-recommend --model-file m.model in/no-id.csv
 head -1 in/two-groups.csv >header-only.csv
-t_run no-interactions 65 -- crm-recommend train --model-file e.model \
+t_run no-interactions 66 -- crm-recommend train --model-file e.model \
     header-only.csv
 t_run no-model 66 -- crm-recommend --model-file nothere.model \
     in/customers.csv

@@ -132,7 +132,8 @@ t_run kmeans-too-many 65 -- crm-tag --kmeans 3 --fields visits,spend \
 printf 'visits,spend\n,1\n2,\n' >blank.csv
 t_run kmeans-no-values 65 -- crm-tag --kmeans 2 --fields visits,spend \
     blank.csv
-t_run kmeans-not-number 65 -- crm-tag -q --kmeans 2 --fields name,monetary \
+# --max-errors stopped the run at its first record: none accepted, 66.
+t_run kmeans-not-number 66 -- crm-tag -q --kmeans 2 --fields name,monetary \
     --max-errors 0 in/records.csv
 t_run kmeans-log-negative 65 -- crm-tag -q --kmeans 2 --log \
     --fields x,y in/negative.csv

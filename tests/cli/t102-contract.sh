@@ -27,6 +27,12 @@ t_run status-not-opened 66 -- crm-ingest nothere.csv good.csv
 # 66 wins over 65: one input refused, another with a reject.
 t_run status-refused-and-rejected 66 -- crm-ingest dup-header.csv \
     some-bad.csv
+# 66: --max-errors stopped a run that accepted nothing; 65 when it had
+# accepted some.
+t_run status-stopped-none-accepted 66 -- crm-ingest --max-errors 1 \
+    all-bad.csv
+t_run status-stopped-some-accepted 65 -- crm-ingest --max-errors 0 \
+    some-bad.csv
 # An empty input, or a header with no records, is done: 0.
 printf 'customer_id,name,email\n' >header-only.csv
 t_run status-header-only 0 -- crm-ingest header-only.csv
@@ -68,6 +74,27 @@ t_eq "--stats: an input is never overwritten" \
     "$(printf 'customer_id,name,email\nC1,Ann,ann@example.com\nC2,Bob,bob@example.com')" \
     "$(cat good.csv)"
 t_run stats-cannot-create 73 -- crm-ingest --stats nodir/st.json good.csv
+# Every exit once the options are read writes the file, with the status
+# the process exits with and the counts so far: a fatal error never
+# leaves an earlier run's file (status 0) behind for a cron job to read.
+echo '{"old":1}' >intent.json
+t_run stats-fatal-no-model 66 -- crm-intent --model sentimant \
+    --stats intent.json in/two-msgs.jsonl
+t_eq "--stats: written when the model does not exist" \
+    '{"program":"crm-intent","read":0,"written":0,"rejected":0,"inputs_refused":0,"status":66}' \
+    "$(cat intent.json)"
+echo '{"old":1}' >ingest.json
+t_run stats-fatal-no-store 73 -- crm-ingest --db nodir/x.db \
+    --stats ingest.json good.csv
+t_eq "--stats: written when the store cannot be opened" \
+    '{"program":"crm-ingest","read":0,"written":0,"rejected":0,"inputs_refused":0,"status":73}' \
+    "$(cat ingest.json)"
+echo '{"old":1}' >dedupe.json
+t_run stats-fatal-no-dedupe-model 66 -- crm-dedupe --db empty.db \
+    --incremental --stats dedupe.json good.csv
+t_eq "--stats: written when --incremental has no model" \
+    '{"program":"crm-dedupe","read":0,"written":0,"rejected":0,"inputs_refused":0,"status":66}' \
+    "$(cat dedupe.json)"
 
 # ==== Field names checked once, with the near name ====
 
@@ -101,6 +128,21 @@ t_eq "missing fields rejected into --rejects" \
     "file,line,field,reason
 msgs.jsonl,3,text,no field 'text' (--text-field)" \
     "$(cut -d, -f1-4 rej.csv)"
+# crm-ingest: the fields a kind requires (or --key, or a --map's input
+# field) are needed fields: said once with the near name, every record
+# without one rejected (into --rejects) and counted.
+t_run jsonl-ingest-kind 66 -- crm-ingest --rejects ids-rej.csv \
+    in/customer-ids.jsonl
+t_eq "a kind's missing field rejected into --rejects" \
+    "file,line,field,reason
+in/customer-ids.jsonl,1,customer_id,no field 'customer_id' (use --map customer_id=FIELD)
+in/customer-ids.jsonl,5,customer_id,no field 'customer_id' (use --map customer_id=FIELD)" \
+    "$(cut -d, -f1-4 ids-rej.csv | sed -n '1p;2p;6p')"
+t_run jsonl-ingest-kind-summary 66 -- crm-ingest in/customer-ids.jsonl
+t_run jsonl-ingest-map 66 -- crm-ingest --map customer_id=customerId \
+    in/customer-ids.jsonl
+t_run jsonl-ingest-key 65 -- crm-ingest --table leads --key lead \
+    in/leads.jsonl
 
 # ==== CSV output of records with varying fields ====
 

@@ -198,6 +198,14 @@ needs_label(void *arg, struct crm_filter *f)
 	return crm_filter_need(f, "id", "--id-field", 0);
 }
 
+static int
+needs_records(void *arg, struct crm_filter *f)
+{
+	(void)arg;
+	return crm_filter_need(
+	    f, "churn", "--label-field", CRM_NEED_EVERY | CRM_NEED_RECORDS);
+}
+
 /* Write text to dir/name; the path. */
 static const char *
 put_file(const char *name, const char *text)
@@ -294,6 +302,48 @@ test_needs(void)
 	rc = run_files_to(f, 1, files, out);
 	TAP_OK(rc == EX_NOINPUT, "records read, none accepted: 66");
 	crm_filter_free(f);
+
+	/* The same, stopped by --max-errors: nothing done is still 66. */
+	fo.max_errors = 0;
+	f = crm_filter_new(&fo, &ops, NULL, &e);
+	rc = run_files_to(f, 1, files, out);
+	TAP_OK(rc == EX_NOINPUT,
+	    "stopped by --max-errors, none accepted: 66 "
+	    "(got %d)",
+	    rc);
+	crm_filter_free(f);
+	/* Stopped after one accepted: 65. */
+	files[0] = put_file("e.jsonl", "{\"id\":1,\"churn\":\"y\"}\n{\"id\":"
+				       "2}\n{\"id\":3,\"churn\":\"n\"}\n");
+	f = crm_filter_new(&fo, &ops, NULL, &e);
+	rc = run_files_to(f, 1, files, out);
+	crm_filter_counts(f, &nr, &nw, &nj);
+	TAP_OK(rc == EX_DATAERR && nr == 2 && nw == 1,
+	    "stopped by --max-errors after one accepted: 65 (got %d)", rc);
+	/* Records a tool read itself are counted as read. */
+	crm_filter_add_read(f, 5);
+	crm_filter_counts(f, &nr, &nw, &nj);
+	TAP_OK(nr == 7, "crm_filter_add_read counts records read");
+	crm_filter_free(f);
+	fo.max_errors = -1;
+
+	/* CRM_NEED_RECORDS: a header is the tool's to check. */
+	ops.needs = needs_records;
+	files[0] = put_file("f.csv", "id\n1\n");
+	f = crm_filter_new(&fo, &ops, NULL, &e);
+	rc = run_files_to(f, 1, files, out);
+	TAP_OK(rc == 0 && crm_filter_refused(f) == 0,
+	    "CRM_NEED_RECORDS: a header without it is not refused (got %d)",
+	    rc);
+	crm_filter_free(f);
+	files[0] = put_file("g.jsonl", "{\"id\":1}\n{\"id\":2,\"churn\":1}\n");
+	f = crm_filter_new(&fo, &ops, NULL, &e);
+	rc = run_files_to(f, 1, files, out);
+	TAP_OK(rc == EX_DATAERR && crm_filter_missing(f, 0, &name, &n) == 1 &&
+		   n == 1,
+	    "CRM_NEED_RECORDS: a JSONL record without it rejected, counted");
+	crm_filter_free(f);
+	ops.needs = needs_label;
 
 	/* JSONL to CSV: a missing field an empty cell; a field the header
 	   lacks rejects that record only, counted. */

@@ -256,7 +256,7 @@ test_knn_als(void)
 	crm_reco_data_free(d);
 
 	d = crm_reco_data_new(0);
-	TAP_OK(crm_reco_fit(d, &p, &e) == NULL && e.code == EX_DATAERR,
+	TAP_OK(crm_reco_fit(d, &p, &e) == NULL && e.code == EX_NOINPUT,
 	    "no interactions: %s", e.msg);
 	crm_reco_data_free(d);
 }

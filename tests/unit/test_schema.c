@@ -193,6 +193,41 @@ main(void)
 	TAP_STR(infer("1.234,5", CRM_NUM_COMMA), "number", "infer 1.234,5");
 	TAP_STR(infer("true", 0), "text", "infer true");
 
+	/* The fields every record needs, as the input names them. */
+	{
+		const char *nm, *opt;
+
+		crm_err_clear(&e);
+		s = crm_schema_new("events", &e);
+		crm_schema_map(s, "time", "ts", &e);
+		TAP_OK(crm_schema_need(s, 0, &nm, &opt) == 1 &&
+			   strcmp(nm, "customer_id") == 0 &&
+			   strcmp(opt, "use --map customer_id=FIELD") == 0,
+		    "need: a kind's field, unmapped");
+		TAP_OK(crm_schema_need(s, 1, &nm, &opt) == 1 &&
+			   strcmp(nm, "ts") == 0 &&
+			   strcmp(opt, "--map time=ts") == 0,
+		    "need: a mapped field by its input name");
+		TAP_OK(crm_schema_need(s, 2, &nm, &opt) == 1 &&
+			   strcmp(nm, "type") == 0 &&
+			   crm_schema_need(s, 3, &nm, &opt) == 0,
+		    "need: events need three fields");
+		crm_schema_free(s);
+		s = crm_schema_new_table("leads", &e);
+		crm_schema_set_key(s, "lead", &e);
+		TAP_OK(crm_schema_need(s, 0, &nm, &opt) == 1 &&
+			   strcmp(nm, "lead") == 0 &&
+			   strcmp(opt, "--key") == 0 &&
+			   crm_schema_need(s, 1, &nm, &opt) == 0,
+		    "need: a table's --key");
+		crm_schema_free(s);
+		s = crm_schema_new_table("docs", &e);
+		TAP_OK(crm_schema_need(s, 0, &nm, &opt) == 0, "need: a table "
+							      "without --key "
+							      "needs nothing");
+		crm_schema_free(s);
+	}
+
 	/* Kinds and tables. */
 	crm_err_clear(&e);
 	TAP_OK(crm_schema_new("custmers", &e) == NULL && e.code == EX_USAGE,

@@ -83,6 +83,11 @@ t_run in-array-pretty 0 -- crm-ingest in/array-pretty.json
 t_run in-array-bad 65 -- crm-ingest --rejects rej.csv in/array-bad.json
 t_run in-array-bad-rejects 0 -- cat rej.csv
 t_run in-array-junk 65 -- crm-ingest in/array-junk.json
+# A pretty-printed array's nested value: its line breaks dropped, so each
+# record is one line in every output format.
+t_run in-array-nested 0 -- crm-ingest in/array-nested.json
+t_run in-array-nested-csv 0 -- crm-ingest --output-format csv \
+    in/array-nested.json
 
 # A long array on one line is read element by element (test_read.c
 # shows one longer than the record limit read whole).

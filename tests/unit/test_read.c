@@ -195,6 +195,11 @@ static const struct {
 	{ "JSON array, pretty-printed, each on its line", CRM_FMT_AUTO,
 	    "[\n  {\n    \"a\": 1\n  },\n  {\n    \"a\": \"x\"\n  }\n]\n",
 	    "2:a=1(3)\n5:a=x\n" },
+	{ "JSON array, pretty-printed: a nested value on one line",
+	    CRM_FMT_AUTO,
+	    "[\n {\n  \"a\": {\n   \"b\": [1,\r\n 2],\n   \"c\": \"x\\ny\"\n"
+	    "  }\n }\n]\n",
+	    "2:a={   \"b\": [1, 2],   \"c\": \"x\\ny\"  }(5)\n" },
 	{ "JSON array, CRLF and lone CR lines", CRM_FMT_JSONL,
 	    "\r\n[\r\n{\"a\":1},\r{\"a\":2}\r\n]\r\n", "3:a=1(3)\n4:a=2(3)\n" },
 	{ "JSON array, brackets and escapes inside strings", CRM_FMT_AUTO,

@@ -4,7 +4,8 @@
  * Written here rather than taken from jansson because a record filter must hand every value on unchanged: jansson turns numbers into int64 or double, so an order
  * number of 20 digits fails to load and 1.10 comes back as 1.1, and it
  * builds a tree per line that the record would then copy again.  This
- * parser keeps numbers and nested values as their original text, decodes
+ * parser keeps numbers and nested values as their original text (a nested
+ * value less its CRs and LFs, which can only be white space), decodes
  * strings straight into the record, and follows RFC 8259 strictly (the
  * JSONTestSuite files in tests/ check it).  Nesting deeper than
  * CRM_JSON_MAX_DEPTH is refused instead of exhausting the stack.
@@ -376,6 +377,23 @@ find_field(
 	return -1;
 }
 
+/* The JSON text v[0..len) without its CRs and LFs, into b. */
+static int
+one_line(struct crm_buf *b, const char *v, size_t len)
+{
+	size_t i, from = 0;
+
+	crm_buf_reset(b);
+	for (i = 0; i <= len; i++)
+		if (i == len || v[i] == '\n' || v[i] == '\r') {
+			if (i > from &&
+			    crm_buf_add(b, v + from, i - from) == -1)
+				return -1;
+			from = i + 1;
+		}
+	return 0;
+}
+
 /* Parse the member value at p and store it under the name in ps->key. */
 static int
 member_value(struct parse *ps, struct crm_rec *r)
@@ -406,6 +424,21 @@ member_value(struct parse *ps, struct crm_rec *r)
 		v = s;
 		vlen = (size_t)(ps->p - s);
 		t = CRM_JSON;
+		/*
+		 * A pretty-printed array's nested value spans lines.  JSON
+		 * has no raw CR or LF inside a string, so each is white
+		 * space between tokens: dropped here, where every output
+		 * (JSONL, CSV, TSV, the store) and every filter gets the
+		 * value, so that a record stays on one line.
+		 */
+		if (memchr(v, '\n', vlen) != NULL ||
+		    memchr(v, '\r', vlen) != NULL) {
+			if (one_line(&ps->str, v, vlen) == -1)
+				return crm_err_set(
+				    ps->e, EX_SOFTWARE, "out of memory");
+			v = ps->str.p;
+			vlen = ps->str.len;
+		}
 		break;
 	case 't':
 	case 'f':

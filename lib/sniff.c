@@ -2,17 +2,37 @@
  * sniff: what the first bytes of an input are when the user did not say:
  * its encoding (UTF-8, UTF-16 by its byte-order mark, GB18030 when it is
  * Chinese text, else refused with a hint) and its CSV delimiter (',',
- * tab, ';' or '|').  Pure functions of the window lib/read.c hands them,
+ * tab, ';' or '|').  Functions of the window lib/read.c hands them,
  * declared in rec_int.h, so that the unit tests reach every rule.
  *
- * Written here rather than taken from a library: uchardet and ICU's
- * detector guess among dozens of encodings by statistics and return a
- * best guess for anything, where crmkit must refuse what it cannot be
- * sure of (Latin-1 and cp1252 look alike) and accept GB18030 only when it
- * decodes to Chinese; no library sniffs CSV delimiters in C.
+ * A window that is not UTF-8 is read as GB18030 only when two judges
+ * agree.  Our own code checks its shape (gb18030_shape(): every byte in
+ * a GB18030 sequence, common ideographs, runs of them as Chinese words
+ * make, not one character alone inside a Latin word), and uchardet, the
+ * Mozilla detector Debian ships as libuchardet, must name GB18030 from
+ * the statistics of which characters follow which.  Neither is enough
+ * alone: the shape check is blind to EUC-JP and EUC-KR, whose bytes have
+ * the same ranges, and was fooled by one pair of accented letters; and
+ * uchardet gives a best guess for anything, among dozens of single-byte
+ * encodings that short Latin text fits about equally well (a German
+ * cp1252 line comes back IBM852 or ISO-8859-3), and says nothing, or
+ * KOI8-R, for a Chinese file of one or two short rows.  So uchardet
+ * decides whether the file is Chinese, the shape check can only veto,
+ * and the hint of a refused input is uchardet's answer only where it is
+ * sure: a multi-byte East Asian encoding (EUC-JP, Shift_JIS, Big5,
+ * EUC-TW, EUC-KR or UHC) or a Western one (WINDOWS-1252, ISO-8859-1 or
+ * -15) for a window not shaped like Chinese; else "cp1252 or latin1",
+ * with GB18030 first when the shape fits and uchardet did not confirm
+ * it.  Measured on Chinese reviews, names and cities in GBK (three rows
+ * of names and cities are enough for uchardet, one is not), German,
+ * French and Portuguese names in cp1252 and Latin-1, Japanese with and
+ * without kana, Korean and Big5: testdata/ingest/README.
+ *
+ * No library sniffs CSV delimiters in C: crm_read_sniff_delim() is ours.
  */
 #include <stddef.h>
 #include <string.h>
+#include <uchardet/uchardet.h>
 
 #include "norm.h"
 #include "rec.h"
@@ -31,29 +51,44 @@ line_of(const char *s, size_t off)
 	return line;
 }
 
+/* An ASCII letter. */
+static int
+is_letter(unsigned char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
 /*
- * Whether s[0..n) is GB18030 made mostly of the common Chinese
- * characters: every byte in a valid sequence, some ideographs (the GB2312
- * rows 16 to 87: both bytes 0xA1 to 0xFE, the first 0xB0 to 0xF7), and at
- * least three quarters of the characters beyond ASCII from GB2312 (both
- * bytes 0xA1 or more).  Latin-1 or cp1252 text read as GB18030 mostly
- * fails the first test (an accented letter before a comma or a space is
- * no sequence), and what passes it is made of the rare characters whose
- * second byte is ASCII, which the last test refuses; so is Big5.  EUC-KR
- * and EUC-JP pass them, and are told apart by what Chinese text does not
- * have: Hangul fills only the rows up to 0xC8, where Chinese text has
- * many of its ideographs after it, and Japanese has kana (rows 0xA4 and
- * 0xA5) among its ideographs.  Returns 1 for Chinese, else 0 and *hint
- * the encoding it may be instead (or NULL).
+ * Whether u[0..n) has the shape of Chinese text in GB18030: every byte in
+ * a valid sequence (a sequence cut short by the end of the input is not);
+ * some ideographs (the GB2312 rows 16 to 87: both bytes 0xA1 to 0xFE, the
+ * first 0xB0 to 0xF7); at least three quarters of the characters beyond
+ * ASCII from GB2312 (both bytes 0xA1 or more); at least one run of two or
+ * more such characters in a row (a Chinese word or name); and fewer than
+ * one run in four a single character between two ASCII letters.  Latin-1
+ * or cp1252 text read as GB18030 mostly fails the first test (an accented
+ * letter before a comma or a space is no sequence); what passes it is a
+ * pair of accented letters inside a word, such as the F6 DF of "Gößmann",
+ * one character alone between letters, which the last two tests refuse.
+ * Big5 fails the third: half its second bytes are below 0xA1.  EUC-JP
+ * and EUC-KR have this shape: uchardet tells them apart.
  */
 static int
-looks_gb18030(const unsigned char *u, size_t n, int eof, const char **hint)
+gb18030_shape(const unsigned char *u, size_t n, int eof)
 {
-	size_t i = 0, other = 0, gb2312 = 0, hanzi = 0, late = 0, kana = 0;
+	size_t i = 0, other = 0, gb2312 = 0, hanzi = 0;
+	size_t run = 0, runs = 0, long_runs = 0, lone = 0;
+	int letter = 0; /* the ASCII byte before the run is a letter */
 
-	*hint = NULL;
 	while (i < n) {
 		if (u[i] < 0x80) {
+			if (run > 0) {
+				runs++;
+				long_runs += run >= 2;
+				lone += run == 1 && letter && is_letter(u[i]);
+			}
+			run = 0;
+			letter = is_letter(u[i]);
 			i++;
 			continue;
 		}
@@ -68,6 +103,7 @@ looks_gb18030(const unsigned char *u, size_t n, int eof, const char **hint)
 			    u[i + 3] < 0x30 || u[i + 3] > 0x39)
 				return 0;
 			other++;
+			run++;
 			i += 4;
 			continue;
 		}
@@ -76,22 +112,72 @@ looks_gb18030(const unsigned char *u, size_t n, int eof, const char **hint)
 		if (u[i] >= 0xa1 && u[i + 1] >= 0xa1) {
 			gb2312++;
 			hanzi += u[i] >= 0xb0 && u[i] <= 0xf7;
-			late += u[i] >= 0xc9 && u[i] <= 0xf7;
-			kana += u[i] == 0xa4 || u[i] == 0xa5;
 		} else {
 			other++;
 		}
+		run++;
 		i += 2;
 	}
 	if (i < n && eof)
 		return 0; /* a sequence cut short by the end */
-	if (hanzi == 0 || gb2312 < 3 * other)
-		return 0;
-	if (kana >= 2 && 4 * kana >= hanzi)
-		*hint = "EUC-JP";
-	else if (hanzi >= 8 && 20 * late < hanzi)
-		*hint = "EUC-KR";
-	return *hint == NULL;
+	if (run > 0) {
+		runs++;
+		long_runs += run >= 2;
+	}
+	return hanzi > 0 && gb2312 >= 3 * other && long_runs > 0 &&
+	       4 * lone < runs;
+}
+
+/*
+ * What uchardet makes of s[0..n): 'G' for Chinese in GB18030 (0.0.7
+ * names it "GB18030"; GBK and GB2312 are accepted too, in case a later
+ * version names them; HZ-GB-2312 and ISO-2022-CN are 7-bit, valid UTF-8,
+ * and never reach it), 'M' with *name a multi-byte East Asian encoding,
+ * 'W' with *name a Western single-byte one, else 0 (no answer, or one of
+ * the single-byte encodings it guesses for short text at random).  *name
+ * is one of the static names below, each an iconv(3) name.
+ */
+static int
+detect(const char *s, size_t n, const char **name)
+{
+	static const struct {
+		const char *name;
+		int kind;
+	} known[] = {
+		{ "GB18030", 'G' },
+		{ "GBK", 'G' },
+		{ "GB2312", 'G' },
+		{ "EUC-JP", 'M' },
+		{ "SHIFT_JIS", 'M' },
+		{ "BIG5", 'M' },
+		{ "EUC-TW", 'M' },
+		{ "EUC-KR", 'M' },
+		{ "UHC", 'M' },
+		{ "WINDOWS-1252", 'W' },
+		{ "ISO-8859-1", 'W' },
+		{ "ISO-8859-15", 'W' },
+	};
+	uchardet_t ud;
+	const char *cs;
+	size_t i;
+	int kind = 0;
+
+	*name = NULL;
+	if ((ud = uchardet_new()) == NULL)
+		return 0; /* out of memory: no second opinion, so no GB18030 */
+	if (uchardet_handle_data(ud, s, n) == 0) {
+		uchardet_data_end(ud);
+		cs = uchardet_get_charset(ud);
+		for (i = 0; cs != NULL && i < sizeof(known) / sizeof(known[0]);
+		     i++)
+			if (strcmp(cs, known[i].name) == 0) {
+				*name = known[i].name;
+				kind = known[i].kind;
+				break;
+			}
+	}
+	uchardet_delete(ud);
+	return kind;
 }
 
 /*
@@ -122,6 +208,8 @@ crm_read_sniff_encoding(
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i, k, end = n, bad, valid = 0, invalid = 0;
+	const char *name;
+	int shape, kind;
 
 	memset(out, 0, sizeof(*out));
 	out->enc = CRM_ENC_UTF8;
@@ -159,8 +247,14 @@ crm_read_sniff_encoding(
 	/* A UTF-8 file with a few bad bytes: its records say where. */
 	if (invalid == 0 || valid >= invalid)
 		return out->enc;
-	if (looks_gb18030(u, n, eof, &out->hint))
+	shape = gb18030_shape(u, n, eof);
+	kind = detect(s, n, &name);
+	if (shape && kind == 'G')
 		return out->enc = CRM_ENC_GB18030;
+	if (kind == 'M' || (kind == 'W' && !shape))
+		out->hint = name;
+	else if (shape)
+		out->hint = "GB18030, cp1252 or latin1";
 	return out->enc = CRM_ENC_UNKNOWN;
 }
 

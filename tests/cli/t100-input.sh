@@ -17,6 +17,27 @@ t_run in-utf16-nobom 66 -- crm-ingest in/utf16le-nobom.csv
 t_run in-latin1 66 -- crm-ingest in/latin1.csv
 t_run in-latin1-given 0 -- crm-ingest --encoding latin1 in/latin1.csv
 t_run in-gbk-stdin 0 --stdin in/gbk.csv -- crm-ingest -q
+
+# The GB18030 guess needs both judges (lib/sniff.c): the shape of Chinese
+# text, and uchardet naming GB18030.  Longer Chinese text is read; one
+# pair of accented cp1252 letters (F6 DF, "Gößmann") is no Chinese word;
+# Japanese, Korean and Big5 are refused with uchardet's name for them,
+# and each name it gives reads the file; one short Chinese row is too
+# little for uchardet and is refused, GB18030 named first.
+t_run in-gbk-reviews 0 -- crm-ingest in/gbk-reviews.csv
+t_run in-gbk-one 66 -- crm-ingest in/gbk-one.csv
+t_run in-gbk-one-given 0 -- crm-ingest --encoding GB18030 in/gbk-one.csv
+t_run in-gossmann 66 -- crm-ingest in/gossmann.csv
+t_run in-cp1252 66 -- crm-ingest in/cp1252.csv
+t_run in-cp1252-given 0 -- crm-ingest --encoding WINDOWS-1252 in/cp1252.csv
+t_run in-eucjp-kanji 66 -- crm-ingest in/eucjp-kanji.csv
+t_run in-eucjp-kanji-given 0 -- crm-ingest --encoding EUC-JP \
+    in/eucjp-kanji.csv
+t_run in-eucjp-kana 66 -- crm-ingest in/eucjp-kana.csv
+t_run in-euckr 66 -- crm-ingest in/euckr.csv
+t_run in-euckr-given 0 -- crm-ingest --encoding UHC in/euckr.csv
+t_run in-big5 66 -- crm-ingest in/big5.csv
+t_run in-big5-given 0 -- crm-ingest --encoding BIG5 in/big5.csv
 t_run in-encoding-unknown 64 -- crm-ingest --encoding klingon in/gbk.csv
 
 # A bad byte after the first 64 KiB (what the guess looks at) rejects its
@@ -62,6 +83,11 @@ t_run in-array-pretty 0 -- crm-ingest in/array-pretty.json
 t_run in-array-bad 65 -- crm-ingest --rejects rej.csv in/array-bad.json
 t_run in-array-bad-rejects 0 -- cat rej.csv
 t_run in-array-junk 65 -- crm-ingest in/array-junk.json
+# A pretty-printed array's nested value: its line breaks dropped, so each
+# record is one line in every output format.
+t_run in-array-nested 0 -- crm-ingest in/array-nested.json
+t_run in-array-nested-csv 0 -- crm-ingest --output-format csv \
+    in/array-nested.json
 
 # A long array on one line is read element by element (test_read.c
 # shows one longer than the record limit read whole).

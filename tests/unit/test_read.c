@@ -160,19 +160,30 @@ static const struct {
 	    "2:email=x@y.z\n" },
 
 	/* ---- encodings sniffed ---- */
+	/* 张伟,北京; 王芳,上海; 李娜,广州 in GBK */
 	{ "GBK with Chinese text: read as GB18030, said", CRM_FMT_AUTO,
-	    "id,name\n1,\xd5\xc5\xce\xb0\n2,\xcd\xf5\xb7\xbc\n",
+	    "id,name,city\n1,\xd5\xc5\xce\xb0,\xb1\xb1\xbe\xa9\n"
+	    "2,\xcd\xf5\xb7\xbc,\xc9\xcf\xba\xa3\n"
+	    "3,\xc0\xee\xc4\xc8,\xb9\xe3\xd6\xdd\n",
 	    "note!not UTF-8; read as GB18030 (Chinese text); give --encoding "
-	    "to "
-	    "say otherwise\n2:id=1|name=\xe5\xbc\xa0\xe4\xbc\x9f\n"
-	    "3:id=2|name=\xe7\x8e\x8b\xe8\x8a\xb3\n" },
+	    "to say otherwise\n"
+	    "2:id=1|name=\xe5\xbc\xa0\xe4\xbc\x9f|city=\xe5\x8c\x97\xe4\xba"
+	    "\xac\n"
+	    "3:id=2|name=\xe7\x8e\x8b\xe8\x8a\xb3|city=\xe4\xb8\x8a\xe6\xb5"
+	    "\xb7\n"
+	    "4:id=3|name=\xe6\x9d\x8e\xe5\xa8\x9c|city=\xe5\xb9\xbf\xe5\xb7"
+	    "\x9e\n" },
+	{ "GBK, one short row: uchardet cannot tell, GB18030 named first",
+	    CRM_FMT_AUTO, "id,name\n1,\xd5\xc5\xce\xb0\n",
+	    "open!not UTF-8 (byte 0xD5); give --encoding NAME (such as "
+	    "GB18030, cp1252 or latin1)\n" },
 	{ "Latin-1: refused", CRM_FMT_AUTO, "id,name\n1,Jos\xe9\n",
 	    "open!not UTF-8 (byte 0xE9); give --encoding NAME (such as cp1252 "
 	    "or latin1)\n" },
 	{ "Latin-1 that GB18030 could decode: refused", CRM_FMT_AUTO,
 	    "id,name\n1,M\xfcller\n2,\xc5ngstr\xf6m\n",
-	    "open!not UTF-8 (byte 0xFC); give --encoding NAME (such as cp1252 "
-	    "or latin1)\n" },
+	    "open!not UTF-8 (byte 0xFC); give --encoding NAME (such as "
+	    "ISO-8859-1)\n" },
 	{ "UTF-8 with a bad byte: the record is rejected", CRM_FMT_AUTO,
 	    "id,name\n1,\xc3\xa9\n2,\xe9\n",
 	    "2:id=1|name=\xc3\xa9\n3!invalid UTF-8 at byte 1 (0xE9); give "
@@ -184,6 +195,11 @@ static const struct {
 	{ "JSON array, pretty-printed, each on its line", CRM_FMT_AUTO,
 	    "[\n  {\n    \"a\": 1\n  },\n  {\n    \"a\": \"x\"\n  }\n]\n",
 	    "2:a=1(3)\n5:a=x\n" },
+	{ "JSON array, pretty-printed: a nested value on one line",
+	    CRM_FMT_AUTO,
+	    "[\n {\n  \"a\": {\n   \"b\": [1,\r\n 2],\n   \"c\": \"x\\ny\"\n"
+	    "  }\n }\n]\n",
+	    "2:a={   \"b\": [1, 2],   \"c\": \"x\\ny\"  }(5)\n" },
 	{ "JSON array, CRLF and lone CR lines", CRM_FMT_JSONL,
 	    "\r\n[\r\n{\"a\":1},\r{\"a\":2}\r\n]\r\n", "3:a=1(3)\n4:a=2(3)\n" },
 	{ "JSON array, brackets and escapes inside strings", CRM_FMT_AUTO,
@@ -384,7 +400,7 @@ main(void)
 					       "\xba\xce\xbb\xea\xb1"
 					       "\xa4\xbf\xaa\xbd\xc3\n",
 			   43, 1, &sn) == CRM_ENC_UNKNOWN &&
-			   sn.hint != NULL && strcmp(sn.hint, "EUC-KR") == 0,
+			   sn.hint != NULL && strcmp(sn.hint, "UHC") == 0,
 		    "encoding: Korean in EUC-KR is not taken for Chinese");
 		/* 山田,さとう はなこ in EUC-JP */
 		TAP_OK(crm_read_sniff_encoding("\xbb\xb3\xc5\xc4,\xa4\xb5"
@@ -393,6 +409,52 @@ main(void)
 			   19, 1, &sn) == CRM_ENC_UNKNOWN &&
 			   sn.hint != NULL && strcmp(sn.hint, "EUC-JP") == 0,
 		    "encoding: Japanese in EUC-JP is not taken for Chinese");
+		/* 1,山田太郎,東京 in EUC-JP: kanji alone, no kana */
+		TAP_OK(crm_read_sniff_encoding("1,\xbb\xb3\xc5\xc4\xc2\xc0"
+					       "\xcf\xba,\xc5\xec\xb5\xfe\n",
+			   16, 1, &sn) == CRM_ENC_UNKNOWN &&
+			   sn.hint != NULL && strcmp(sn.hint, "EUC-JP") == 0,
+		    "encoding: Japanese kanji alone in EUC-JP is not Chinese");
+		/* id,name / 1,陳怡君 in Big5 */
+		TAP_OK(crm_read_sniff_encoding("id,name\n1,\xb3\xaf\xa9\xc9\xa7"
+					       "g\n",
+			   17, 1, &sn) == CRM_ENC_UNKNOWN &&
+			   sn.hint != NULL &&
+			   strcmp(sn.hint, "WINDOWS-1252") == 0,
+		    "encoding: a short Big5 line: not the shape of GB18030, "
+		    "uchardet's guess the hint");
+		TAP_OK(crm_read_sniff_encoding("id,n\n1,\xa7\x41\xa6\x6e\n", 11,
+			   1, &sn) == CRM_ENC_UNKNOWN &&
+			   sn.hint == NULL,
+		    "encoding: uchardet's guess among the rest is no hint");
+		/*
+		 * 50 lines of ASCII, then "Karl Gößmann" in cp1252: F6 DF
+		 * is a GB18030 character alone inside a word.
+		 */
+		crm_buf_reset(&whole);
+		crm_buf_adds(&whole, "customer_id,name\n");
+		for (i = 0; i < 50; i++)
+			crm_buf_addf(&whole, "%zu,Anna\n", i);
+		crm_buf_adds(&whole, "51,Karl G\xf6\xdfmann\n");
+		TAP_OK(crm_read_sniff_encoding(whole.p, whole.len, 1, &sn) ==
+			       CRM_ENC_UNKNOWN &&
+			   sn.hint == NULL && sn.bad_line == 52,
+		    "encoding: one pair of accented letters is not Chinese");
+		/* 张伟 between letters, alone: the same shape */
+		TAP_OK(crm_read_sniff_encoding("n\nab\xd5\xc5x\n", 8, 1, &sn) ==
+			       CRM_ENC_UNKNOWN &&
+			   sn.hint == NULL,
+		    "encoding: a lone GB18030 character inside a word: no "
+		    "GB18030 hint");
+		/* 张伟, then 王 and 李 each alone inside a word */
+		TAP_OK(crm_read_sniff_encoding("n\n\xd5\xc5\xce\xb0\nA\xcd"
+					       "\xf5"
+					       "B\nC\xc0\xee"
+					       "D\n",
+			   17, 1, &sn) == CRM_ENC_UNKNOWN &&
+			   (sn.hint == NULL || strncmp(sn.hint, "GB", 2) != 0),
+		    "encoding: a run of two, but most alone inside words: "
+		    "not the shape of Chinese");
 		TAP_OK(crm_read_sniff_encoding("\xef\xbb\xbf\xe9", 4, 1, &sn) ==
 			   CRM_ENC_UTF8,
 		    "encoding: a UTF-8 BOM says UTF-8");

@@ -290,7 +290,7 @@ static const struct read_case read_cases[] = {
 	    "{\"e\":\"x\"}\r\n",
 	    0, CRM_FMT_AUTO, 0,
 	    "jsonl\n"
-	    "rec 1 a=n'1' b=j'{\"c\": \"}{\\\"\"}' d=j'[<0a> 2 ]' "
+	    "rec 1 a=n'1' b=j'{\"c\": \"}{\\\"\"}' d=j'[ 2 ]' "
 	    "raw '{\"a\": 1,<0a> \"b\": {\"c\": \"}{\\\"\"},<0d><0a> \"d\": "
 	    "[<0a> 2 ]}'\n"
 	    "rec 6 e='x' raw '{\"e\":\"x\"}'\n"

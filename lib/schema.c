@@ -947,8 +947,13 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 		if (vt == CRM_NUMBER && (t == CRM_F_TEXT || t == CRM_F_ID ||
 					    t == CRM_F_RAW || t == CRM_F_AUTO))
 			continue;
-		if (vlen == 0 && t != CRM_F_RAW)
+		if (vlen == 0 && t != CRM_F_RAW) {
+			/* An empty number is none: null, as the store has it. */
+			if (num && crm_rec_set(r, i, "", 0, CRM_NULL) == -1)
+				return crm_err_set(
+				    e, EX_SOFTWARE, "out of memory");
 			continue;
+		}
 		if (normalize(s, t, v, vlen, vt, &why) == -1)
 			return bad_value(s, e, r, t, name, len, v, vlen, why);
 		if ((s->tmp.len != vlen ||

@@ -103,22 +103,27 @@ same_rule(const struct crm_block_rule *a, const struct crm_block_rule *b)
 	return 1;
 }
 
-/* Whether fs compares this run's fields the same way, by its rules. */
-static int
-fits_run(const struct crm_dedupe *d, const struct crm_fs *fs)
+/*
+ * Why fs does not fit this run: NULL when it compares this run's fields
+ * the same way, by the same blocking rules.
+ */
+static const char *
+misfit(const struct crm_dedupe *d, const struct crm_fs *fs)
 {
 	size_t f;
 
-	if (fs->nf != d->nf || fs->nrules != d->nrules)
-		return 0;
+	if (fs->nf != d->nf)
+		return "as it compares other fields";
 	for (f = 0; f < d->nf; f++)
 		if (strcmp(fs->name[f], d->names[f]) != 0 ||
 		    fs->cmp[f] != d->cmp[f])
-			return 0;
+			return "as it compares other fields";
+	if (fs->nrules != d->nrules)
+		return "as it blocks by other rules";
 	for (f = 0; f < d->nrules; f++)
 		if (!same_rule(&fs->rule[f], &d->rules[f]))
-			return 0;
-	return 1;
+			return "as it blocks by other rules";
+	return NULL;
 }
 
 /*
@@ -136,7 +141,8 @@ keep_stored(struct crm_dedupe *d, struct crm_err *e)
 	struct crm_buf blob;
 	struct crm_fs fs;
 	const char *own = "but fitted this run's own, as it does not load";
-	char why[96], pairs[32];
+	const char *unfit;
+	char why[96], pairs[32], other[96];
 	long version;
 	int found;
 
@@ -159,13 +165,15 @@ keep_stored(struct crm_dedupe *d, struct crm_err *e)
 	found = crm_model_get(o->store, "dedupe", info.version,
 	    "fellegi-sunter", &blob, &version, e);
 	if (found == 1 && crm_fs_load(&fs, blob.p, blob.len, e) == 0) {
-		if (fits_run(d, &fs)) {
+		if ((unfit = misfit(d, &fs)) == NULL) {
 			d->fs = fs;
 			d->have_fs = 1;
 			d->version = version;
 		} else {
 			crm_fs_release(&fs);
-			own = "but fitted this run's own, as its fields differ";
+			snprintf(other, sizeof(other),
+			    "but fitted this run's own, %s", unfit);
+			own = other;
 		}
 	}
 	crm_buf_release(&blob);

@@ -579,7 +579,8 @@ make_pairs(struct crm_dedupe *d, struct crm_err *e)
 		memset(d->side + d->in.n, 1, d->ref.n);
 	}
 	np = crm_block_pairs(d->ls, d->rules, d->nrules, d->side,
-	    o->link != NULL, (size_t)o->max_block, &d->pairs, stats, e);
+	    o->link != NULL, (size_t)o->max_block, &d->pairs, stats,
+	    &o->progress, e);
 	if (np < 0)
 		return bare(e);
 	d->npairs = (size_t)np;

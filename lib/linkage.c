@@ -736,10 +736,14 @@ pair_add(struct pairbuf *b, uint32_t i, uint32_t j, size_t rule)
 	return 0;
 }
 
+/* Records keyed between two steps of the progress. */
+#define BLOCK_STEP 65536
+
 long
 crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
     size_t nr, const unsigned char *side, int cross_only, size_t max_block,
-    struct crm_pair **out, struct crm_pair_stats *stats, struct crm_err *e)
+    struct crm_pair **out, struct crm_pair_stats *stats,
+    const struct crm_progress_cb *pg, struct crm_err *e)
 {
 	uint64_t *keys = NULL;
 	struct keyed *ks = NULL;
@@ -757,6 +761,10 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 		uint64_t *kr = keys + r * n;
 
 		for (i = 0, m = 0; i < n; i++) {
+			if (i % BLOCK_STEP == 0)
+				crm_progress_tell(pg, "blocking", "keys",
+				    (unsigned long long)(r * n + i),
+				    (unsigned long long)(nr * n));
 			kr[i] = block_key(s, &rules[r], i);
 			if (kr[i] != 0) {
 				ks[m].key = kr[i];
@@ -803,6 +811,8 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 			}
 		}
 	}
+	crm_progress_tell(pg, "blocking", "keys", (unsigned long long)(nr * n),
+	    (unsigned long long)(nr * n));
 	free(keys);
 	free(ks);
 	*out = pb.p;

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "progress.h"
 
 /* How a field is compared, with its levels from disagree (0) up. */
 enum crm_cmp {
@@ -130,13 +131,15 @@ struct crm_pair_stats {
  * side 1 are a reference set: pairs of two of them are not made, and
  * with cross_only neither are pairs of two records of side 0 (linking
  * two sets).  Blocks of more than max_block records are skipped and
- * counted in stats[rule].  *out is malloc'ed; returns the number of
- * pairs, or -1 with e.
+ * counted in stats[rule].  pg (may be NULL) hears of the blocking keys
+ * made, nr times the records in all.  *out is malloc'ed; returns the
+ * number of pairs, or -1 with e.
  */
 long crm_block_pairs(const struct crm_linkset *s,
     const struct crm_block_rule *rules, size_t nr, const unsigned char *side,
     int cross_only, size_t max_block, struct crm_pair **out,
-    struct crm_pair_stats *stats, struct crm_err *e);
+    struct crm_pair_stats *stats, const struct crm_progress_cb *pg,
+    struct crm_err *e);
 
 /*
  * The distinct level vectors (patterns) of a set of pairs and the rule

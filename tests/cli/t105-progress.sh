@@ -61,6 +61,8 @@ shows "crm-recommend fit --algo knn: the items" \
     '^crm-recommend: knn: similarities: 0/10 items'
 
 pty crm-dedupe ex/people.csv
+shows "crm-dedupe: the blocking keys made" \
+    '^crm-dedupe: blocking: [0-9]+/[0-9]+ keys'
 shows "crm-dedupe: the candidate pairs compared" \
     '^crm-dedupe: comparing: [0-9]+/[0-9]+ pairs'
 shows "crm-dedupe: EM's iterations" '^crm-dedupe: EM: [0-9]+ iterations'

@@ -92,9 +92,29 @@ test_guess(void)
 		    crm_cmp_name(cases[i].want));
 }
 
+/* What a progress callback heard. */
+static struct {
+	const char *phase;
+	unsigned long long last, total;
+	int calls;
+} steps;
+
+static void
+heard(void *arg, const char *phase, const char *unit, unsigned long long done,
+    unsigned long long total)
+{
+	(void)arg;
+	(void)unit;
+	steps.phase = phase;
+	steps.last = done;
+	steps.total = total;
+	steps.calls++;
+}
+
 static void
 test_linkset(void)
 {
+	struct crm_progress_cb pg = { heard, NULL };
 	static const enum crm_cmp cmp[] = { CRM_CMP_NAME, CRM_CMP_PHONE,
 		CRM_CMP_DATE };
 	static const char *const names[] = { "name", "phone", "dob" };
@@ -148,13 +168,19 @@ test_linkset(void)
 	TAP_OK(crm_block_parse("name:soundex", names, 3, &rules[2], &e) == 0 &&
 		   rules[2].key[0].soundex,
 	    "parse soundex");
-	n = crm_block_pairs(s, rules, nr, NULL, 0, 100, &pairs, st, &e);
+	n = crm_block_pairs(s, rules, nr, NULL, 0, 100, &pairs, st, &pg, &e);
+	TAP_OK(steps.calls >= 2 && steps.last == steps.total &&
+		   steps.total == 2 * crm_linkset_count(s) &&
+		   strcmp(steps.phase, "blocking") == 0,
+	    "the progress hears of every blocking key (%llu of %llu, %d "
+	    "calls)",
+	    steps.last, steps.total, steps.calls);
 	TAP_OK(n == 2 && pairs[0].i == 0 && pairs[0].j == 1 &&
 		   pairs[0].rule == 0 && pairs[1].i == 2 && pairs[1].j == 3 &&
 		   pairs[1].rule == 1,
 	    "a pair by the phone rule, one by name+dob");
 	free(pairs);
-	n = crm_block_pairs(s, rules, nr, NULL, 0, 1, &pairs, st, &e);
+	n = crm_block_pairs(s, rules, nr, NULL, 0, 1, &pairs, st, NULL, &e);
 	TAP_OK(n == 0 && st[0].skipped_blocks == 1, "a block above the cap is "
 						    "skipped and counted");
 	free(pairs);

@@ -215,7 +215,9 @@ record_needs(struct crm_filter *f, const struct crm_rec *r, const char *name,
 	for (i = 0; i < f->nneed; i++) {
 		struct need *n = &f->need[i];
 
-		if (crm_rec_find(r, n->name, strlen(n->name)) >= 0)
+		if (crm_rec_find(r, n->name, strlen(n->name)) >= 0 ||
+		    ((n->flags & CRM_NEED_RECORDS) &&
+			crm_rec_find_trimmed(r, n->name) >= 0))
 			continue;
 		if (first && !n->said) {
 			n->said = 1;

@@ -121,8 +121,9 @@ int crm_filter_status(const struct crm_filter *f);
  * 'x' (--opt)") before the tool sees it; else only the header and the
  * first record are checked.  name and opt are borrowed: they must live
  * as long as f.  With CRM_NEED_RECORDS, a CSV/TSV header is not looked
- * at (the tool's check_header does, its names trimmed and renamed).  0,
- * or -1 when out of memory.
+ * at (the tool's check_header does, its names trimmed and renamed), and
+ * a JSONL name with white space around it counts.  0, or -1 when out of
+ * memory.
  */
 #define CRM_NEED_EVERY	 1
 #define CRM_NEED_RECORDS 2

@@ -106,6 +106,27 @@ crm_rec_find(const struct crm_rec *r, const char *name, size_t len)
 	return -1;
 }
 
+long
+crm_rec_find_trimmed(const struct crm_rec *r, const char *name)
+{
+	size_t i, len, n = strlen(name);
+	const char *s;
+
+	for (i = 0; i < r->n; i++) {
+		s = r->data.p + r->f[i].name_off;
+		len = r->f[i].name_len;
+		while (len > 0 && (*s == ' ' || *s == '\t')) {
+			s++;
+			len--;
+		}
+		while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+			len--;
+		if (len == n && memcmp(s, name, n) == 0)
+			return (long)i;
+	}
+	return -1;
+}
+
 const char *
 crm_rec_text(const struct crm_rec *r, const char *name, size_t *len)
 {

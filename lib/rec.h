@@ -70,6 +70,12 @@ unsigned long crm_rec_names_id(const struct crm_rec *r);
 long crm_rec_find(const struct crm_rec *r, const char *name, size_t len);
 
 /*
+ * The same for a NUL-terminated name, white space at either end of the
+ * record's names left out (as crm-ingest reads names).
+ */
+long crm_rec_find_trimmed(const struct crm_rec *r, const char *name);
+
+/*
  * The value of the first field named name (NUL-terminated), or NULL when
  * there is none or it is null or empty; *len is its length.
  */

@@ -992,27 +992,6 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 	return 0;
 }
 
-/* Whether a name of hdr, white space at either end dropped, is name. */
-static int
-has_trimmed(const struct crm_rec *hdr, const char *name)
-{
-	size_t i, len, n = strlen(name);
-	const char *s;
-
-	for (i = 0; i < crm_rec_count(hdr); i++) {
-		s = crm_rec_name(hdr, i, &len);
-		while (len > 0 && (*s == ' ' || *s == '\t')) {
-			s++;
-			len--;
-		}
-		while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t'))
-			len--;
-		if (len == n && memcmp(s, name, n) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 int
 crm_schema_check_header(
     struct crm_schema *s, const struct crm_rec *hdr, struct crm_err *e)
@@ -1054,7 +1033,7 @@ crm_schema_check_header(
 	/* A --map whose input field is not there renamed nothing. */
 	for (i = 0; i < s->nmaps; i++)
 		if (crm_rec_find(r, s->maps[i].a, strlen(s->maps[i].a)) < 0 ||
-		    !has_trimmed(hdr, s->maps[i].b)) {
+		    crm_rec_find_trimmed(hdr, s->maps[i].b) < 0) {
 			k = crm_suggest_field(
 			    s->maps[i].b, strlen(s->maps[i].b), hdr);
 			b = k >= 0 ? crm_rec_name(hdr, (size_t)k, &blen) : "";

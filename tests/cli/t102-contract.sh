@@ -143,6 +143,9 @@ t_run jsonl-ingest-map 66 -- crm-ingest --map customer_id=customerId \
     in/customer-ids.jsonl
 t_run jsonl-ingest-key 65 -- crm-ingest --table leads --key lead \
     in/leads.jsonl
+# crm-ingest trims names, so a JSONL key with white space around it is
+# the field, not a missing one
+t_run jsonl-ingest-key-spaces 0 -- crm-ingest in/key-spaces.jsonl
 
 # ==== CSV output of records with varying fields ====
 

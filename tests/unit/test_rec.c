@@ -693,6 +693,12 @@ test_records(void)
 	TAP_OK(crm_rec_count(r) == 3, "record: three fields");
 	TAP_OK(crm_rec_find(r, "b\0c", 3) == 1 && crm_rec_find(r, "b", 1) == -1,
 	    "record: find by name with a NUL");
+	crm_rec_add(c, " id\t", 4, "1", 1, CRM_STRING);
+	TAP_OK(crm_rec_find(c, "id", 2) == -1 &&
+		   crm_rec_find_trimmed(c, "id") == 0 &&
+		   crm_rec_find_trimmed(c, "i") == -1,
+	    "record: find a name with white space around it");
+	crm_rec_clear(c);
 	v = crm_rec_value(r, 1, &len);
 	TAP_OK(len == 3 && memcmp(v, "x\0y", 3) == 0, "record: value with a "
 						      "NUL kept whole");

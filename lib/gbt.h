@@ -21,8 +21,10 @@
 
 struct crm_gbt_params {
 	unsigned long seed;
-	int threads;			 /* XGBoost's nthread; 0: all CPUs */
-	int max_rounds;			 /* 1000 */
+	int threads;	   /* XGBoost's nthread, 0: all CPUs; 1 for fewer than
+			share_from feature values (n * w) */
+	double share_from; /* 2M */
+	int max_rounds;	   /* 1000 */
 	struct crm_progress_cb progress; /* the rounds */
 };
 

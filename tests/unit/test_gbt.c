@@ -160,6 +160,36 @@ test_shap(void)
 		   crm_binclf_prob(back, x) == crm_binclf_prob(m, x),
 	    "loaded back, the same probability");
 	crm_binclf_free(back);
+	/* gbt.h itself, threads shared even for a small set */
+	{
+		struct crm_gbt_params gp;
+		struct crm_gbt *g1, *g2;
+		struct crm_buf c1, c2;
+		double *all = calloc(crm_tab_rows(t) * w, sizeof(*all));
+
+		crm_gbt_params_init(&gp);
+		gp.share_from = 0;
+		for (i = 0; i < crm_tab_rows(t); i++)
+			crm_tab_row(t, i, all + i * w);
+		crm_buf_init(&c1);
+		crm_buf_init(&c2);
+		gp.threads = 1;
+		g1 = crm_gbt_train(
+		    all, crm_binclf_set_labels(s), crm_tab_rows(t), w, &gp, &e);
+		gp.threads = 2;
+		g2 = crm_gbt_train(
+		    all, crm_binclf_set_labels(s), crm_tab_rows(t), w, &gp, &e);
+		TAP_OK(g1 != NULL && g2 != NULL && crm_gbt_save(g1, &c1) == 0 &&
+			   crm_gbt_save(g2, &c2) == 0 && c1.len == c2.len &&
+			   memcmp(c1.p, c2.p, c1.len) == 0,
+		    "gbt.h: the same bytes on 1 and 2 threads (%zu bytes)",
+		    c1.len);
+		crm_gbt_free(g1);
+		crm_gbt_free(g2);
+		crm_buf_release(&c1);
+		crm_buf_release(&c2);
+		free(all);
+	}
 	/* a byte changed in the trees: refused before XGBoost reads it */
 	b1.p[b1.len - 40] ^= 0x10;
 	crm_err_clear(&e);

@@ -208,7 +208,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				crm_usage_error(synopsis,
 				    "bad --target '%s': want a name of "
 				    "letters, digits and _, not starting "
-				    "with a digit",
+				    "with a digit, 64 at most",
 				    arg);
 			co->target = arg;
 			break;

@@ -1,7 +1,8 @@
 /*
- * crm-churn: the probability that each customer leaves, with the reasons,
- * a risk band and an optional action; train and evaluate the model, from
- * records or from the store's events.
+ * crm-churn: the probability that each customer leaves (or of any other
+ * yes/no outcome, --target), with the reasons, a risk band and an
+ * optional action; train and evaluate the model, from records or from
+ * the store's events.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@ static const char synopsis[] =
     "usage: crm-churn [--action NAME --action-threshold P] [--db FILE]\n"
     "                 [--from-store [--as-of TIME]] [--model NAME]\n"
     "                 [--model-file FILE] [--reasons N] [--risk LOW,HIGH]\n"
-    "                 [common options] [file ...]\n"
+    "                 [--target NAME] [common options] [file ...]\n"
     "       crm-churn train [--algo auto|gbt|lr|svm] [--categorical FIELD]\n"
     "                 [--cost C] [--ignore FIELD] [--numeric FIELD] [--seed "
     "N]\n"
@@ -38,6 +39,7 @@ enum {
 	OPT_IGNORE,
 	OPT_NUMERIC,
 	OPT_RISK,
+	OPT_TARGET,
 };
 
 struct opts {
@@ -59,7 +61,7 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_STR("action", "NAME",
 	    "with --action-threshold: the action field", &opts.co.action),
 	CRM_OPT("action-threshold", OPT_ACTION_THRESHOLD, "P",
-	    "add action=NAME where churn_prob >= P"),
+	    "add action=NAME where TARGET_prob >= P"),
 	CRM_OPT("algo", OPT_ALGO, "auto|gbt|lr|svm",
 	    "train: gradient-boosted trees (gbt), logistic\nregression (lr), "
 	    "RBF SVM, or auto: the better of\ngbt and lr by 5-fold "
@@ -84,10 +86,10 @@ static const struct crm_optdef options[] = {
 	CRM_OPT("ignore", OPT_IGNORE, "FIELD", "train: not a feature"),
 	CRM_OPT_FLAG("json", 0, "eval: print the metrics as JSON", &opts.json),
 	CRM_OPT_STR("label-field", "FIELD",
-	    "train, eval: yes/no, 1/0 or true/false (churn)",
+	    "train, eval: yes/no, 1/0 or true/false (the\ntarget)",
 	    &opts.co.label_field),
-	CRM_OPT_STR(
-	    "model", "NAME", "the model in the store (churn)", &opts.co.model),
+	CRM_OPT_STR("model", "NAME", "the model in the store (the target)",
+	    &opts.co.model),
 	CRM_OPT_STR("model-file", "FILE",
 	    "read (write, to train) the model from FILE", &opts.co.model_file),
 	CRM_OPT_LONG("model-version", "N",
@@ -104,6 +106,9 @@ static const struct crm_optdef options[] = {
 	    "risk is high from HIGH, medium from LOW (0.3,0.6)"),
 	CRM_OPT_LONG("seed", "N", "train: seed of the solvers' order (1)",
 	    &opts.seed, 0, 4294967295L),
+	CRM_OPT("target", OPT_TARGET, "NAME",
+	    "the yes/no outcome: fields NAME_prob, NAME_risk,\nNAME_reasons "
+	    "(churn)"),
 	CRM_OPT_LONG("threads", "N",
 	    "train: gbt on N threads (the processors); the\nmodel is the same",
 	    &opts.threads, 1, 256),
@@ -212,10 +217,23 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				crm_usage_error(synopsis, "--risk: LOW above "
 							  "HIGH");
 			break;
+		case OPT_TARGET:
+			if (!crm_churn_target_ok(arg))
+				crm_usage_error(synopsis,
+				    "bad --target '%s': want a name of "
+				    "letters, digits and _, not starting "
+				    "with a digit, 64 at most",
+				    arg);
+			co->target = arg;
+			break;
 		}
 	}
 	co->bp.seed = (unsigned long)o->seed;
 	co->bp.threads = (int)o->threads;
+	if (co->model == NULL)
+		co->model = co->target;
+	if (co->label_field == NULL)
+		co->label_field = co->target;
 	if (o->c.as_of != NULL) {
 		crm_clock_day(o->as_of_day);
 		o->as_of = o->as_of_day;
@@ -253,11 +271,16 @@ finish(struct opts *o, enum verb verb, struct crm_churn *churn,
 	struct crm_buf out;
 	struct crm_err e;
 	char where[64] = "";
+	size_t i;
 	int rc;
 
 	crm_err_clear(&e);
 	rc = crm_churn_finish(churn, &e);
 	crm_progress_end(&o->prog);
+	for (i = 0; i < res->nids; i++)
+		crm_warnx("field '%s' has a different value in every record "
+			  "(an id?): left out; --categorical %s keeps it",
+		    res->ids[i], res->ids[i]);
 	if (rc == -1)
 		goto fail;
 	if (verb == V_TRAIN) {
@@ -274,10 +297,12 @@ finish(struct opts *o, enum verb verb, struct crm_churn *churn,
 				  "by %d-fold cross-validation, chose lr",
 			    CRM_AUTO_FOLDS);
 		if (!o->c.quiet)
-			crm_warnx("trained %s%s on %zu records (%zu churned), "
+			crm_warnx("trained %s%s on %zu records (%zu %s), "
 				  "%zu features; on the training records "
 				  "auc=%.4f",
 			    o->co.model, where, res->fit.n, res->fit.pos,
+			    strcmp(o->co.target, "churn") == 0 ? "churned"
+							       : "yes",
 			    res->features, res->fit.auc);
 	} else if (o->c.fo.out_fmt != CRM_FMT_AUTO) {
 		if (crm_churn_eval_records(churn, f, &e) == -1)

@@ -101,7 +101,7 @@ struct crm_binclf_set;
 struct crm_binclf_set *crm_binclf_set_new(void);
 void crm_binclf_set_free(struct crm_binclf_set *s);
 
-/* Force a field's type (before any record is added); 0, or -1 (ENOMEM). */
+/* Force a field's type, for the encodings fitted after; 0, or -1 (ENOMEM). */
 int crm_binclf_set_type(
     struct crm_binclf_set *s, const char *field, enum crm_coltype type);
 

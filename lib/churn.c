@@ -20,7 +20,11 @@
 #include "suggest.h"
 
 struct crm_churn {
-	const struct crm_churn_opts *o;
+	const struct crm_churn_opts *o; /* &opt */
+	struct crm_churn_opts opt;	/* the caller's, defaults filled in */
+	char f_prob[80], f_risk[80], f_reasons[80]; /* the fields added */
+	struct crm_tab *idtab; /* train, eval --cv: the records, for ids */
+	const char **ids;
 	struct crm_store *st;
 	struct crm_binclf *m;	    /* score, eval: the model; train: fitted */
 	struct crm_binclf_set *set; /* train, eval --cv: the records */
@@ -42,8 +46,7 @@ crm_churn_opts_init(struct crm_churn_opts *o)
 	long n;
 
 	memset(o, 0, sizeof(*o));
-	o->model = "churn";
-	o->label_field = "churn";
+	o->target = "churn";
 	o->id_field = "customer_id";
 	o->action_threshold = -1;
 	o->risk_low = 0.3;
@@ -54,6 +57,19 @@ crm_churn_opts_init(struct crm_churn_opts *o)
 	o->bp.seed = 1;
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	o->bp.threads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
+}
+
+int
+crm_churn_target_ok(const char *s)
+{
+	size_t i;
+
+	if (!isalpha((unsigned char)s[0]) && s[0] != '_')
+		return 0;
+	for (i = 1; s[i] != '\0'; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_')
+			return 0;
+	return i <= 64;
 }
 
 /* ==== Labels ==== */
@@ -123,7 +139,8 @@ keep_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	(void)drop;
 	if ((y = get_label(c, r, e)) == -1)
 		return -1;
-	if (crm_binclf_set_add(c->set, r, y) == -1)
+	if (crm_binclf_set_add(c->set, r, y) == -1 ||
+	    crm_tab_add(c->idtab, r) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	crm_model_input_add(&c->in, r);
 	return 0;
@@ -134,12 +151,13 @@ keep_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 static int
 out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
 {
-	const struct crm_churn_opts *o = ((struct crm_churn *)arg)->o;
+	const struct crm_churn *c = arg;
+	const struct crm_churn_opts *o = c->o;
 
-	if (crm_rec_put(hdr, "churn_prob", "", 0, CRM_STRING) == -1 ||
-	    crm_rec_put(hdr, "churn_risk", "", 0, CRM_STRING) == -1 ||
+	if (crm_rec_put(hdr, c->f_prob, "", 0, CRM_STRING) == -1 ||
+	    crm_rec_put(hdr, c->f_risk, "", 0, CRM_STRING) == -1 ||
 	    (o->reasons > 0 &&
-		crm_rec_put(hdr, "churn_reasons", "", 0, CRM_STRING) == -1) ||
+		crm_rec_put(hdr, c->f_reasons, "", 0, CRM_STRING) == -1) ||
 	    (o->action != NULL &&
 		crm_rec_put(hdr, "action", "", 0, CRM_STRING) == -1))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -245,10 +263,9 @@ score_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	if (o->reasons > 0 && reasons_json(c, r, c->x) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	act = o->action != NULL && p >= o->action_threshold;
-	if (crm_rec_put(r, "churn_prob", prob, (size_t)n, CRM_NUMBER) == -1 ||
-	    crm_rec_put(r, "churn_risk", risk, strlen(risk), CRM_STRING) ==
-		-1 ||
-	    (o->reasons > 0 && crm_rec_put(r, "churn_reasons", c->json.p,
+	if (crm_rec_put(r, c->f_prob, prob, (size_t)n, CRM_NUMBER) == -1 ||
+	    crm_rec_put(r, c->f_risk, risk, strlen(risk), CRM_STRING) == -1 ||
+	    (o->reasons > 0 && crm_rec_put(r, c->f_reasons, c->json.p,
 				   c->json.len, CRM_JSON) == -1) ||
 	    (o->action != NULL && crm_rec_put(r, "action", act ? o->action : "",
 				      act ? strlen(o->action) : 0,
@@ -315,13 +332,38 @@ fmt(char *buf, size_t n, double v)
 	return buf;
 }
 
+/* The reliability table as the value of a JSON key. */
+static void
+reliability_json(struct crm_jw *w, const struct crm_reliability_bin *rel)
+{
+	size_t i, k = CRM_CHURN_RELIABILITY_BINS;
+
+	crm_jw_arr(w);
+	for (i = 0; i < k; i++) {
+		crm_jw_obj(w);
+		crm_jw_key(w, "from");
+		crm_jw_num(w, "%.1f", (double)i / (double)k);
+		crm_jw_key(w, "to");
+		crm_jw_num(w, "%.1f", (double)(i + 1) / (double)k);
+		crm_jw_key(w, "n");
+		crm_jw_int(w, (long long)rel[i].n);
+		crm_jw_key(w, "mean_prob");
+		crm_jw_num(w, "%.4f", rel[i].mean_prob);
+		crm_jw_key(w, "rate");
+		crm_jw_num(w, "%.4f", rel[i].rate);
+		crm_jw_end(w);
+	}
+	crm_jw_end(w);
+}
+
 /*
  * One line of figures: with json a JSON object, whose first key is key
- * (when not NULL) with the value kv; else key=value pairs.
+ * (when not NULL) with the value kv, and whose last is the reliability
+ * table rel (when not NULL); else key=value pairs.
  */
 static int
 metrics_line(struct crm_buf *b, int json, const char *key, size_t kv,
-    const struct crm_binmetrics *m)
+    const struct crm_binmetrics *m, const struct crm_reliability_bin *rel)
 {
 	char a[32], p[32];
 	struct crm_jw w;
@@ -357,6 +399,10 @@ metrics_line(struct crm_buf *b, int json, const char *key, size_t kv,
 	crm_jw_num(&w, "%.4f", m->brier);
 	crm_jw_key(&w, "lift10");
 	crm_jw_num(&w, "%.2f", m->lift10);
+	if (rel != NULL) {
+		crm_jw_key(&w, "reliability");
+		reliability_json(&w, rel);
+	}
 	crm_jw_end(&w);
 	return crm_jw_done(&w) == -1 || crm_buf_addc(b, '\n') == -1 ? -1 : 0;
 }
@@ -369,9 +415,9 @@ crm_churn_eval_text(const struct crm_churn *c, int json, struct crm_buf *b)
 	int bad = 0;
 
 	for (f = 0; f < r->nfolds; f++)
-		bad |= metrics_line(b, json, "fold", f + 1, &r->fold[f]);
-	bad |= metrics_line(
-	    b, json, r->nfolds > 0 ? "mean_of" : NULL, r->nfolds, &r->fit);
+		bad |= metrics_line(b, json, "fold", f + 1, &r->fold[f], NULL);
+	bad |= metrics_line(b, json, r->nfolds > 0 ? "mean_of" : NULL,
+	    r->nfolds, &r->fit, r->rel);
 	return bad ? -1 : 0;
 }
 
@@ -435,9 +481,11 @@ cross_validate(struct crm_churn *c, struct crm_err *e)
 {
 	size_t k = (size_t)c->o->cv;
 
-	if ((c->folds = calloc(k, sizeof(*c->folds))) == NULL)
+	if ((c->folds = calloc(k, sizeof(*c->folds))) == NULL ||
+	    (c->prob = calloc(
+		 crm_binclf_set_size(c->set) + 1, sizeof(*c->prob))) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	if (crm_binclf_cv(c->set, k, &c->o->bp, c->folds, NULL, e) == -1)
+	if (crm_binclf_cv(c->set, k, &c->o->bp, c->folds, c->prob, e) == -1)
 		return -1;
 	crm_binclf_cv_mean(c->folds, k, &c->res.fit);
 	c->res.nfolds = k;
@@ -494,6 +542,8 @@ train(struct crm_churn *c, struct crm_err *e)
 	c->res.features = crm_tab_width(t);
 	crm_jw_init(&w, &params);
 	crm_jw_obj(&w);
+	crm_jw_key(&w, "target");
+	crm_jw_str(&w, o->target);
 	crm_jw_key(&w, "algo");
 	crm_jw_str(&w, c->res.algo);
 	if (o->bp.algo == CRM_ALGO_AUTO) {
@@ -601,7 +651,17 @@ crm_churn_new(
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return NULL;
 	}
-	c->o = o;
+	c->opt = *o;
+	if (c->opt.target == NULL)
+		c->opt.target = "churn";
+	if (c->opt.model == NULL)
+		c->opt.model = c->opt.target;
+	if (c->opt.label_field == NULL)
+		c->opt.label_field = c->opt.target;
+	o = c->o = &c->opt;
+	snprintf(c->f_prob, sizeof(c->f_prob), "%s_prob", o->target);
+	snprintf(c->f_risk, sizeof(c->f_risk), "%s_risk", o->target);
+	snprintf(c->f_reasons, sizeof(c->f_reasons), "%s_reasons", o->target);
 	c->st = s;
 	crm_model_input_init(&c->in);
 	crm_buf_init(&c->buf);
@@ -612,13 +672,20 @@ crm_churn_new(
 			goto fail;
 	} else {
 		if ((c->set = crm_binclf_set_new()) == NULL ||
+		    (c->idtab = crm_tab_new()) == NULL ||
 		    crm_binclf_set_type(
 			c->set, o->label_field, CRM_COL_IGNORE) == -1 ||
 		    crm_binclf_set_type(c->set, o->id_field, CRM_COL_IGNORE) ==
+			-1 ||
+		    crm_tab_set_type(
+			c->idtab, o->label_field, CRM_COL_IGNORE) == -1 ||
+		    crm_tab_set_type(c->idtab, o->id_field, CRM_COL_IGNORE) ==
 			-1)
 			goto nomem;
 		for (i = 0; i < o->ntypes; i++)
 			if (crm_binclf_set_type(c->set, o->types[i].field,
+				o->types[i].type) == -1 ||
+			    crm_tab_set_type(c->idtab, o->types[i].field,
 				o->types[i].type) == -1)
 				goto nomem;
 	}
@@ -685,6 +752,34 @@ crm_churn_ops(const struct crm_churn *c)
 	return c->set != NULL ? &keep_ops : &eval_ops;
 }
 
+/*
+ * The fields of the records read that tabular.h takes for ids, left out
+ * of every encoding made from the set (whatever the fold or algorithm)
+ * and listed in the result.  0, or -1 (ENOMEM).
+ */
+static int
+leave_out_ids(struct crm_churn *c)
+{
+	struct crm_tab *t = c->idtab;
+	struct crm_err e;
+	size_t i;
+
+	crm_err_clear(&e);
+	(void)crm_tab_fit(t, &e); /* training reports what is wrong */
+	if ((c->ids = calloc(crm_tab_columns(t) + 1, sizeof(*c->ids))) == NULL)
+		return -1;
+	for (i = 0; i < crm_tab_columns(t); i++) {
+		if (!crm_tab_is_id(t, i))
+			continue;
+		c->ids[c->res.nids++] = crm_tab_column_name(t, i);
+		if (crm_binclf_set_type(c->set, crm_tab_column_name(t, i),
+			CRM_COL_IGNORE) == -1)
+			return -1;
+	}
+	c->res.ids = c->ids;
+	return 0;
+}
+
 int
 crm_churn_finish(struct crm_churn *c, struct crm_err *e)
 {
@@ -695,15 +790,28 @@ crm_churn_finish(struct crm_churn *c, struct crm_err *e)
 		c->audit = NULL;
 		return crm_audit_close(a, e);
 	case CRM_CHURN_TRAIN:
+		if (leave_out_ids(c) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return train(c, e);
 	case CRM_CHURN_EVAL:
-		if (c->set != NULL)
-			return cross_validate(c, e);
+		if (c->set != NULL) {
+			if (leave_out_ids(c) == -1)
+				return crm_err_set(
+				    e, EX_SOFTWARE, "out of memory");
+			if (cross_validate(c, e) == -1)
+				return -1;
+			crm_reliability(c->prob, crm_binclf_set_labels(c->set),
+			    crm_binclf_set_size(c->set),
+			    CRM_CHURN_RELIABILITY_BINS, c->res.rel);
+			return 0;
+		}
 		if (c->n == 0)
 			return crm_err_set(
 			    e, EX_DATAERR, "no records to evaluate");
 		if (crm_binary_metrics(c->prob, c->y, c->n, &c->res.fit) == -1)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		crm_reliability(c->prob, c->y, c->n, CRM_CHURN_RELIABILITY_BINS,
+		    c->res.rel);
 		return 0;
 	}
 	return 0;
@@ -759,6 +867,8 @@ crm_churn_free(struct crm_churn *c)
 	crm_err_clear(&e);
 	crm_audit_close(c->audit, &e); /* an error was reported or moot */
 	crm_binclf_set_free(c->set);
+	crm_tab_free(c->idtab);
+	free(c->ids);
 	crm_model_input_release(&c->in);
 	crm_binclf_free(c->m);
 	free(c->prob);

@@ -41,10 +41,11 @@ struct crm_churn_type {
 
 struct crm_churn_opts {
 	enum crm_churn_verb verb;
-	const char *model;	 /* the model's name in the store ("churn") */
+	const char *target;	 /* the outcome, naming the fields ("churn") */
+	const char *model;	 /* the model's name in the store (target) */
 	const char *model_file;	 /* or the model in this file */
 	long model_version;	 /* 0: the newest */
-	const char *label_field; /* train, eval ("churn") */
+	const char *label_field; /* train, eval (the target) */
 	const char *id_field;	 /* the key, never a feature ("customer_id") */
 	const char *action;	 /* score: this action from action_threshold */
 	double action_threshold; /* < 0: no action */
@@ -56,8 +57,14 @@ struct crm_churn_opts {
 	struct crm_binclf_params bp; /* train, eval --cv */
 };
 
-/* The defaults above. */
+/*
+ * The defaults above; model and label_field NULL: the target's name
+ * (crm_churn_new fills them in a copy).
+ */
 void crm_churn_opts_init(struct crm_churn_opts *o);
+
+/* Whether s can name a target: a letter or _, then letters, digits, _. */
+int crm_churn_target_ok(const char *s);
 
 struct crm_churn;
 
@@ -73,8 +80,8 @@ struct crm_churn *crm_churn_new(
 
 /*
  * The ops of a filter over the input, for the verb (arg: the struct
- * crm_churn): score writes each record with churn_prob, churn_risk,
- * churn_reasons (with reasons) and action (with an action), and its
+ * crm_churn): score writes each record with TARGET_prob, TARGET_risk,
+ * TARGET_reasons (with reasons) and action (with an action), and its
  * finish step is crm_churn_finish(); train and eval --cv keep the
  * labelled records; eval scores them.  A CSV header that lacks a field
  * the model needs skips the file.  Train and eval have no finish step in
@@ -88,9 +95,13 @@ const struct crm_filter_ops *crm_churn_ops(const struct crm_churn *c);
  * on every record and keeps it (the store's next version, or the model
  * file); eval works out the figures (the mean of the folds with cv).
  * 0, or -1 with e filled (EX_DATAERR: no records to evaluate, too few
- * records for the folds, labels of one value only).
+ * records for the folds, labels of one value only).  Before train and
+ * eval --cv, the fields that tabular.h takes for ids on the records read
+ * are left out of every encoding (crm_churn_result's ids).
  */
 int crm_churn_finish(struct crm_churn *c, struct crm_err *e);
+
+#define CRM_CHURN_RELIABILITY_BINS 10
 
 /* What crm_churn_finish found. */
 struct crm_churn_result {
@@ -104,6 +115,11 @@ struct crm_churn_result {
 				      the figures (the mean with folds) */
 	size_t nfolds;		   /* eval --cv: k, else 0 */
 	const struct crm_binmetrics *fold; /* eval --cv: the k folds */
+	const char *const *ids; /* train, eval --cv: fields left out as ids */
+	size_t nids;
+	/* eval: calibration over the records (--cv: their held-out
+	   probabilities) */
+	struct crm_reliability_bin rel[CRM_CHURN_RELIABILITY_BINS];
 };
 
 const struct crm_churn_result *crm_churn_result(const struct crm_churn *c);
@@ -111,8 +127,10 @@ const struct crm_churn_result *crm_churn_result(const struct crm_churn *c);
 /*
  * Append eval's figures as crm-churn prints them: one line of key=value
  * pairs (with json, one JSON object), or with folds a line per fold
- * ("fold" first) and one of the means ("mean_of" first).  0, or -1
- * (ENOMEM).
+ * ("fold" first) and one of the means ("mean_of" first).  With json, the
+ * last object also has "reliability": an array of the bins of predicted
+ * probability, each {"from", "to", "n", "mean_prob", "rate"} (null in an
+ * empty bin).  0, or -1 (ENOMEM).
  */
 int crm_churn_eval_text(const struct crm_churn *c, int json, struct crm_buf *b);
 

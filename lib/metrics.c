@@ -272,3 +272,35 @@ crm_rank_finish(struct crm_rankmetrics *m)
 	}
 	m->coverage = m->nitems ? (double)m->distinct / (double)m->nitems : 0;
 }
+
+void
+crm_reliability(const double *prob, const int *y, size_t n, size_t k,
+    struct crm_reliability_bin *bin)
+{
+	size_t i, b;
+
+	for (b = 0; b < k; b++)
+		bin[b].n = 0, bin[b].mean_prob = bin[b].rate = 0;
+	for (i = 0; i < n; i++) {
+		double p = prob[i];
+
+		if (!(p >= 0)) /* NaN too */
+			p = 0;
+		if (p > 1)
+			p = 1;
+		b = (size_t)(p * (double)k);
+		if (b >= k)
+			b = k - 1;
+		bin[b].n++;
+		bin[b].mean_prob += p;
+		bin[b].rate += y[i] == 1;
+	}
+	for (b = 0; b < k; b++) {
+		if (bin[b].n == 0) {
+			bin[b].mean_prob = bin[b].rate = NAN;
+			continue;
+		}
+		bin[b].mean_prob /= (double)bin[b].n;
+		bin[b].rate /= (double)bin[b].n;
+	}
+}

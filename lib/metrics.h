@@ -75,6 +75,22 @@ int crm_binary_metrics(
     const double *prob, const int *y, size_t n, struct crm_binmetrics *m);
 
 /*
+ * Calibration: whether probabilities mean what they say.  The k bins of
+ * predicted probability [b/k, (b+1)/k) (the last one closed) with, for
+ * each, the records that fall in it, their mean predicted probability
+ * and the observed rate of yes (both NaN in an empty bin).
+ */
+struct crm_reliability_bin {
+	size_t n;
+	double mean_prob;
+	double rate;
+};
+
+/* Fill bin[0..k) from n probabilities and labels (0 or 1); k > 0. */
+void crm_reliability(const double *prob, const int *y, size_t n, size_t k,
+    struct crm_reliability_bin *bin);
+
+/*
  * How good top-k lists are against each user's held-out (relevant)
  * items, as means over the users added: precision (hits / k, however
  * short the list), recall (hits / relevant items), NDCG (a hit at rank r,

@@ -16,11 +16,13 @@
 #define NBIN	  5	     /* quantile bins of a numeric column */
 #define MIN_BIN	  50	     /* values a bin needs on average */
 #define MAX_CAT	  10000	     /* categories of one column */
+#define MIN_ID	  10	     /* rows before all-distinct words mean an id */
 #define TAB_MAGIC 0x54424154 /* "TABT" */
 
 struct col {
 	char *name;
 	enum crm_coltype type; /* forced, then fitted */
+	int is_id;	       /* left out at fit: an id, it seems */
 	char **val;	       /* training values, NULL: absent */
 	size_t nval, cap;
 	double mean, sd;
@@ -274,7 +276,7 @@ static int
 fit_col(struct col *c)
 {
 	double *v = NULL, sum = 0, ss = 0, d;
-	size_t i, n = 0, distinct, q;
+	size_t i, n = 0, distinct, q, filled = 0;
 	int numeric = 1, any = 0;
 
 	for (i = 0; i < c->nval; i++) {
@@ -283,14 +285,15 @@ fit_col(struct col *c)
 		if (s == NULL || blank(s, strlen(s)))
 			continue;
 		any = 1;
+		filled++;
 		if (parse_num(s, strlen(s), &d) == -1)
 			numeric = 0;
 	}
-	if (c->type == CRM_COL_AUTO)
-		c->type = numeric && any ? CRM_COL_NUMERIC
-					 : CRM_COL_CATEGORICAL;
-	if (c->type == CRM_COL_CATEGORICAL) {
+	if (c->type == CRM_COL_AUTO && numeric && any)
+		c->type = CRM_COL_NUMERIC;
+	if (c->type != CRM_COL_NUMERIC) {
 		const char **all;
+		int forced = c->type == CRM_COL_CATEGORICAL;
 
 		if ((all = crm_reallocarray(NULL, c->nval + 1, sizeof(*all))) ==
 		    NULL)
@@ -302,6 +305,14 @@ fit_col(struct col *c)
 		for (i = 0, distinct = 0; i < n; i++)
 			if (distinct == 0 || strcmp(all[distinct - 1], all[i]))
 				all[distinct++] = all[i];
+		c->type = CRM_COL_CATEGORICAL;
+		/* words, all present and all different: a key, not a feature */
+		if (!forced && n >= MIN_ID && distinct == n && filled == n) {
+			c->type = CRM_COL_IGNORE;
+			c->is_id = 1;
+			free(all);
+			return 0;
+		}
 		if (distinct > MAX_CAT)
 			distinct = MAX_CAT; /* the rest count as unseen */
 		if ((c->cat = calloc(distinct + 1, sizeof(*c->cat))) == NULL) {
@@ -575,6 +586,12 @@ double
 crm_tab_mean(const struct crm_tab *t, size_t j)
 {
 	return t->means[j];
+}
+
+int
+crm_tab_is_id(const struct crm_tab *t, size_t i)
+{
+	return t->col[i].is_id;
 }
 
 size_t

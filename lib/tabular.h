@@ -10,7 +10,10 @@
  * of up to 5 quantile bins, one-hot, so that a linear model can bend
  * (tenure matters most in the first months).  Any other field is categorical: one-hot over the values
  * seen in training, a blank value being a category of its own and an
- * unseen one none.  Every feature has a readable name for explanations:
+ * unseen one none.  A field of words (not all numbers) whose value
+ * differs on every training row, none blank, over 10 rows or more, is an
+ * id, it seems: it is left out (crm_tab_is_id) unless forced categorical;
+ * a numeric one (charges) stays.  Every feature has a readable name for explanations:
  * "tenure", "tenure missing", "tenure in [1, 6)", "Contract=Month-to-month".
  */
 #ifndef CRM_TABULAR_H
@@ -64,6 +67,12 @@ double crm_tab_mean(const struct crm_tab *t, size_t j);
  * [*first, *first + *n) (none for an ignored field).
  */
 size_t crm_tab_columns(const struct crm_tab *t);
+
+/*
+ * 1 when crm_tab_fit left field i out as an id (its type then is
+ * CRM_COL_IGNORE), 0 otherwise, and always for a loaded encoding.
+ */
+int crm_tab_is_id(const struct crm_tab *t, size_t i);
 const char *crm_tab_column_name(const struct crm_tab *t, size_t i);
 void crm_tab_column_range(
     const struct crm_tab *t, size_t i, size_t *first, size_t *n);

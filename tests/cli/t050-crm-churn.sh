@@ -48,6 +48,41 @@ if command -v mlr >/dev/null 2>&1; then
 	    mlr --ijson --ocsv cut -f fold,auc | cmp -s - in/eval-cv-mlr.csv"
 fi
 t_ok "same data, same model bytes" cmp m.model m2.model
+
+# Calibration: eval --json adds the reliability table to the Brier score.
+t_run eval-json 0 -- crm-churn eval -q --json --model-file m.model \
+    --label-field Churn --id-field customerID in/telco-like.csv
+
+# An id: words different in every record are left out, with a warning,
+# unless named categorical; all-distinct numbers (charges) stay.
+t_run id-left-out 0 -- crm-churn train --model-file id.model \
+    --label-field Churn in/telco-like.csv
+t_ok "the model without the id scores as the one with --id-field" sh -c \
+    'crm-churn -q --model-file id.model --id-field customerID \
+    --action-threshold 0.5 --action retention_offer in/score.csv |
+    cmp -s - '"$TOP"'/testdata/churn/score-blank-total.out' 
+t_run id-kept 0 -- crm-churn train --model-file idk.model \
+    --label-field Churn --categorical customerID in/telco-like.csv
+t_run id-left-out-cv 0 -- crm-churn eval -q --cv 3 --label-field Churn \
+    in/telco-like.csv
+t_ok "the same folds as with --id-field" sh -c 'crm-churn eval -q --cv 3 \
+    --label-field Churn in/telco-like.csv 2>/dev/null | cmp -s - '"$TOP"'/testdata/churn/eval-cv.out'
+
+# Any yes/no outcome: --target names the fields, the label and the model.
+t_run target-train 0 -- crm-churn train --db o.db --target converted \
+    --id-field opportunity_id in/opportunities.csv
+t_eq "the model is named after the target" "converted|1|converted" \
+    "$(sqlite3 -batch -noheader o.db "SELECT name, version,
+	json_extract(params, '$.target') FROM models")"
+head -4 in/opportunities.csv >o4.csv
+t_run target-score 0 -- crm-churn -q --db o.db --target converted \
+    --id-field opportunity_id --reasons 1 --action-threshold 0.5 \
+    --action call o4.csv
+t_run target-label-field 0 -- crm-churn eval -q --model-file m.model \
+    --target leaves --label-field Churn --id-field customerID \
+    in/telco-like.csv
+t_run bad-target 64 -- crm-churn --target 2x --model-file m.model \
+    in/score.csv
 t_run svm 0 -- crm-churn eval -q --cv 3 --algo svm --label-field Churn \
     --id-field customerID in/telco-like.csv
 

@@ -143,10 +143,101 @@ test_model(void)
 	crm_rec_free(r);
 }
 
+static void
+test_reliability(void)
+{
+	static const double p[] = { 0.05, 0.02, 0.95, 1.0, 0.55, 0.5, 0.58 };
+	static const int y[] = { 0, 1, 1, 1, 0, 1, 1 };
+	struct crm_reliability_bin b[10];
+
+	crm_reliability(p, y, 7, 10, b);
+	TAP_OK(b[0].n == 2 && fabs(b[0].mean_prob - 0.035) < 1e-12 &&
+		   b[0].rate == 0.5,
+	    "bin 0: 2 records, mean 0.035, rate 0.5");
+	TAP_OK(b[5].n == 3 && fabs(b[5].mean_prob - 0.5433333333) < 1e-9 &&
+		   fabs(b[5].rate - 2.0 / 3) < 1e-12,
+	    "0.5 falls in [0.5, 0.6)");
+	TAP_OK(b[9].n == 2 && b[9].rate == 1, "1.0 falls in the last bin");
+	TAP_OK(b[3].n == 0 && isnan(b[3].mean_prob) && isnan(b[3].rate), "an "
+									 "empty"
+									 " bin:"
+									 " Na"
+									 "N");
+}
+
+/* A record of an id (words), a charge (numbers), a plan, churn. */
+static struct crm_rec *
+id_row(struct crm_rec *r, size_t i, const char *id)
+{
+	char num[32], cid[32];
+	const char *plan = i % 3 ? "basic" : "pro";
+
+	crm_rec_clear(r);
+	snprintf(cid, sizeof(cid), "%04zu-ABCD", i);
+	if (id == NULL)
+		id = cid;
+	crm_rec_add(r, "customerID", 10, id, strlen(id), CRM_STRING);
+	snprintf(num, sizeof(num), "%zu.%02zu", 20 + i, i * 7 % 100);
+	crm_rec_add(r, "charges", 7, num, strlen(num), CRM_STRING);
+	crm_rec_add(r, "plan", 4, plan, strlen(plan), CRM_STRING);
+	crm_rec_add(
+	    r, "churn", 5, i % 2 ? "yes" : "no", i % 2 ? 3 : 2, CRM_STRING);
+	return r;
+}
+
+/* An id is left out, unless forced categorical; all-distinct numbers stay. */
+static void
+test_ids(void)
+{
+	struct crm_tab *t = crm_tab_new(), *t2 = crm_tab_new(),
+		       *t3 = crm_tab_new(), *t4 = crm_tab_new();
+	struct crm_rec *r = crm_rec_new();
+	struct crm_err e;
+	size_t i, first, n;
+
+	crm_err_clear(&e);
+	crm_tab_set_type(t, "churn", CRM_COL_IGNORE);
+	crm_tab_set_type(t2, "churn", CRM_COL_IGNORE);
+	crm_tab_set_type(t2, "customerID", CRM_COL_CATEGORICAL);
+	crm_tab_set_type(t3, "churn", CRM_COL_IGNORE);
+	crm_tab_set_type(t4, "churn", CRM_COL_IGNORE);
+	for (i = 0; i < 12; i++) {
+		crm_tab_add(t, id_row(r, i, NULL));
+		crm_tab_add(t2, r);
+		/* one blank id: not a different value in every record */
+		crm_tab_add(t3, id_row(r, i, i == 5 ? "" : NULL));
+		if (i < 9) /* too few records to tell */
+			crm_tab_add(t4, id_row(r, i, NULL));
+	}
+	TAP_OK(crm_tab_fit(t, &e) == 0 && crm_tab_fit(t2, &e) == 0 &&
+		   crm_tab_fit(t3, &e) == 0 && crm_tab_fit(t4, &e) == 0,
+	    "fitted");
+	/* columns: churn (typed first), customerID, charges, plan */
+	TAP_STR(crm_tab_column_name(t, 1), "customerID", "column 1 is the id");
+	crm_tab_column_range(t, 1, &first, &n);
+	TAP_OK(crm_tab_is_id(t, 1) && n == 0, "the id is left out");
+	TAP_OK(!crm_tab_is_id(t, 0), "an ignored field is no id");
+	crm_tab_column_range(t, 2, &first, &n);
+	TAP_OK(!crm_tab_is_id(t, 2) && n == 1, "all-distinct charges stay");
+	TAP_OK(!crm_tab_is_id(t, 3) && crm_tab_width(t) == 3,
+	    "the plan stays: width %zu", crm_tab_width(t));
+	crm_tab_column_range(t2, 1, &first, &n);
+	TAP_OK(!crm_tab_is_id(t2, 1) && n == 12, "--categorical keeps it");
+	TAP_OK(!crm_tab_is_id(t3, 1), "a blank value: not an id");
+	TAP_OK(!crm_tab_is_id(t4, 1), "9 records: too few to tell");
+	crm_tab_free(t);
+	crm_tab_free(t2);
+	crm_tab_free(t3);
+	crm_tab_free(t4);
+	crm_rec_free(r);
+}
+
 int
 main(void)
 {
 	test_metrics();
+	test_reliability();
+	test_ids();
 	test_encoding();
 	test_model();
 	return tap_done();

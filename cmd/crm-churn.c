@@ -352,6 +352,8 @@ main(int argc, char **argv)
 	}
 	in = o->from_store ? &src : NULL;
 	f = crm_cli_filter(&o->c, crm_churn_ops(churn), churn, in);
+	if (crm_churn_attach(churn, f) == -1)
+		crm_die(EX_SOFTWARE, "out of memory");
 	rc = crm_cli_run(f, in, argc, argv);
 	crm_cli_summary(f);
 	why = verb != V_SCORE ? crm_filter_partial(f) : NULL;

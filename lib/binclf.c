@@ -707,8 +707,24 @@ crm_binclf_prob(const struct crm_binclf *m, const double *x)
 	return 1 / (1 + exp(-logodds(m, x)));
 }
 
-size_t
-crm_binclf_reasons(const struct crm_binclf *m, const double *x,
+int
+crm_binclf_batch(const struct crm_binclf *m, const double *x, size_t n,
+    double *prob, double *phi)
+{
+	size_t i;
+
+	if (m->algo != CRM_ALGO_GBT)
+		return -1;
+	if (crm_gbt_predict_n(m->gbt, x, n, prob, phi) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		prob[i] = 1 / (1 + exp(-prob[i]));
+	return 0;
+}
+
+/* The reasons for x, given its contributions phi for gbt. */
+static size_t
+reasons(const struct crm_binclf *m, const double *x, const double *phi,
     struct crm_contrib *out, size_t max)
 {
 	const struct crm_tab *t = m->tab;
@@ -720,16 +736,13 @@ crm_binclf_reasons(const struct crm_binclf *m, const double *x,
 			return 0;
 		base = logodds(m, x);
 	}
-	if (m->algo == CRM_ALGO_GBT &&
-	    crm_gbt_contribs(m->gbt, x, m->phi) == -1)
-		return 0;
 	for (i = 0; i < crm_tab_columns(t); i++) {
 		crm_tab_column_range(t, i, &first, &nf);
 		if (nf == 0)
 			continue;
 		if (m->algo == CRM_ALGO_GBT) {
 			for (j = first, c = 0; j < first + nf; j++)
-				c += m->phi[j];
+				c += phi[j];
 		} else if (m->algo == CRM_ALGO_LR) {
 			for (j = first, c = 0; j < first + nf; j++)
 				c += m->w[j] * (x[j] - crm_tab_mean(t, j));
@@ -751,6 +764,23 @@ crm_binclf_reasons(const struct crm_binclf *m, const double *x,
 	}
 	free(y);
 	return n;
+}
+
+size_t
+crm_binclf_reasons(const struct crm_binclf *m, const double *x,
+    struct crm_contrib *out, size_t max)
+{
+	if (m->algo == CRM_ALGO_GBT &&
+	    crm_gbt_contribs(m->gbt, x, m->phi) == -1)
+		return 0;
+	return reasons(m, x, m->phi, out, max);
+}
+
+size_t
+crm_binclf_reasons_phi(const struct crm_binclf *m, const double *x,
+    const double *phi, struct crm_contrib *out, size_t max)
+{
+	return reasons(m, x, phi, out, max);
 }
 
 int

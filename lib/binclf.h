@@ -83,6 +83,18 @@ struct crm_contrib {
 size_t crm_binclf_reasons(const struct crm_binclf *m, const double *x,
     struct crm_contrib *out, size_t max);
 
+/*
+ * gbt only: the n rows of x (n * width values) in one XGBoost call:
+ * prob[i] as crm_binclf_prob gives it and, when phi is not NULL,
+ * phi[i * (width + 1) ...] row i's contributions, for
+ * crm_binclf_reasons_phi.  0, or -1 (another algorithm, or a failure).
+ */
+int crm_binclf_batch(const struct crm_binclf *m, const double *x, size_t n,
+    double *prob, double *phi);
+/* crm_binclf_reasons with the contributions crm_binclf_batch gave. */
+size_t crm_binclf_reasons_phi(const struct crm_binclf *m, const double *x,
+    const double *phi, struct crm_contrib *out, size_t max);
+
 int crm_binclf_save(const struct crm_binclf *m, struct crm_buf *b);
 struct crm_binclf *crm_binclf_load(
     const void *p, size_t len, struct crm_err *e);

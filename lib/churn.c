@@ -19,6 +19,9 @@
 #include "model.h"
 #include "suggest.h"
 
+/* Records scored in one XGBoost call, at most. */
+#define CHURN_BATCH 1024
+
 struct crm_churn {
 	const struct crm_churn_opts *o; /* &opt */
 	struct crm_churn_opts opt;	/* the caller's, defaults filled in */
@@ -35,6 +38,13 @@ struct crm_churn {
 	double *x; /* an encoded row */
 	struct crm_contrib *why;
 	struct crm_buf buf, json;
+	/* score, gbt: records held for one XGBoost call (see hold) */
+	struct crm_filter *f;
+	struct crm_rec *held[CHURN_BATCH];
+	double *hx, *hprob, *hphi;
+	size_t nheld;
+	int hfailed; /* a flush in the idle step failed: herr, herc */
+	struct crm_err herr;
 	struct crm_binmetrics *folds;
 	struct crm_churn_result res;
 	struct crm_model_input in; /* train: what it learned from */
@@ -169,7 +179,8 @@ out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
  * score, named with its value in r ("Contract=Month-to-month").
  */
 static int
-reasons_json(struct crm_churn *c, const struct crm_rec *r, const double *x)
+reasons_json(struct crm_churn *c, const struct crm_rec *r, const double *x,
+    const double *phi)
 {
 	const struct crm_tab *t = crm_binclf_tab(c->m);
 	struct crm_buf *name = &c->buf;
@@ -179,7 +190,10 @@ reasons_json(struct crm_churn *c, const struct crm_rec *r, const double *x)
 	long k;
 	int bad = 0;
 
-	n = crm_binclf_reasons(c->m, x, c->why, (size_t)c->o->reasons);
+	n = phi != NULL
+		? crm_binclf_reasons_phi(
+		      c->m, x, phi, c->why, (size_t)c->o->reasons)
+		: crm_binclf_reasons(c->m, x, c->why, (size_t)c->o->reasons);
 	crm_buf_reset(&c->json);
 	crm_jw_init(&w, &c->json);
 	crm_jw_arr(&w);
@@ -243,24 +257,23 @@ risk_of(const struct crm_churn_opts *o, double p)
 	return p >= o->risk_high ? "high" : p >= o->risk_low ? "medium" : "low";
 }
 
+/*
+ * Add the score p of r (encoded as x; phi its gbt contributions, or NULL)
+ * to r and the decision log.  0, or -1 / CRM_FILTER_FATAL with e filled.
+ */
 static int
-score_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
+score_put(struct crm_churn *c, struct crm_rec *r, const double *x, double p,
+    const double *phi, struct crm_err *e)
 {
-	struct crm_churn *c = arg;
 	const struct crm_churn_opts *o = c->o;
 	const char *risk, *key;
 	char prob[32];
 	size_t klen = 0;
-	double p;
 	int n, act;
 
-	(void)drop;
-	if (crm_tab_encode(crm_binclf_tab(c->m), r, 1, c->x, e) == -1)
-		return -1;
-	p = crm_binclf_prob(c->m, c->x);
 	risk = risk_of(o, p);
 	n = snprintf(prob, sizeof(prob), "%.6f", p);
-	if (o->reasons > 0 && reasons_json(c, r, c->x) == -1)
+	if (o->reasons > 0 && reasons_json(c, r, x, phi) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	act = o->action != NULL && p >= o->action_threshold;
 	if (crm_rec_put(r, c->f_prob, prob, (size_t)n, CRM_NUMBER) == -1 ||
@@ -284,11 +297,82 @@ score_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	return 0;
 }
 
-/* The input is idle: make the decisions so far visible in the store. */
+/*
+ * Score the held records in one XGBoost call and write them in the order
+ * read.  0, or -1 / CRM_FILTER_FATAL with e filled.
+ */
+static int
+flush_held(struct crm_churn *c, struct crm_err *e)
+{
+	size_t i, n = c->nheld, w = crm_tab_width(crm_binclf_tab(c->m));
+	int rc;
+
+	c->nheld = 0;
+	if (n == 0)
+		return 0;
+	if (crm_binclf_batch(c->m, c->hx, n, c->hprob,
+		c->o->reasons > 0 ? c->hphi : NULL) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "scoring failed");
+	for (i = 0; i < n; i++) {
+		crm_err_clear(e);
+		if ((rc = score_put(c, c->held[i], c->hx + i * w, c->hprob[i],
+			 c->hphi + i * (w + 1), e)) != 0)
+			return rc;
+		if (crm_filter_emit(c->f, c->held[i], e) == -1)
+			return CRM_FILTER_FATAL;
+	}
+	return 0;
+}
+
+/* A flush in the idle step failed: its error, once. */
+static int
+held_failed(struct crm_churn *c, struct crm_err *e)
+{
+	c->hfailed = 0;
+	*e = c->herr;
+	return CRM_FILTER_FATAL;
+}
+
+static int
+score_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
+{
+	struct crm_churn *c = arg;
+	size_t w = crm_tab_width(crm_binclf_tab(c->m));
+
+	if (c->hfailed)
+		return held_failed(c, e);
+	if (c->hx == NULL) {
+		if (crm_tab_encode(crm_binclf_tab(c->m), r, 1, c->x, e) == -1)
+			return -1;
+		return score_put(
+		    c, r, c->x, crm_binclf_prob(c->m, c->x), NULL, e);
+	}
+	/* gbt: held, scored with the others in one call (a bad one now) */
+	if (crm_tab_encode(
+		crm_binclf_tab(c->m), r, 1, c->hx + c->nheld * w, e) == -1)
+		return -1;
+	if (crm_rec_copy(c->held[c->nheld], r) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	c->nheld++;
+	*drop = 1;
+	return c->nheld == CHURN_BATCH ? flush_held(c, e) : 0;
+}
+
+/*
+ * The input is idle: write the records held, and make the decisions so
+ * far visible in the store.
+ */
 static void
 idle(void *arg)
 {
-	crm_audit_idle(((struct crm_churn *)arg)->audit);
+	struct crm_churn *c = arg;
+
+	if (!c->hfailed && c->nheld > 0) {
+		crm_err_clear(&c->herr);
+		if (flush_held(c, &c->herr) != 0)
+			c->hfailed = 1;
+	}
+	crm_audit_idle(c->audit);
 }
 
 /* ==== Evaluation ==== */
@@ -705,8 +789,37 @@ fail:
 static int
 score_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 {
+	struct crm_churn *c = arg;
+
 	(void)f;
+	if (c->hfailed) {
+		held_failed(c, e);
+		return -1;
+	}
+	if (flush_held(c, e) != 0)
+		return -1;
 	return crm_churn_finish(arg, e);
+}
+
+int
+crm_churn_attach(struct crm_churn *c, struct crm_filter *f)
+{
+	size_t i, w;
+
+	if (c->o->verb != CRM_CHURN_SCORE || c->m == NULL ||
+	    crm_binclf_algo(c->m) != CRM_ALGO_GBT || f == NULL)
+		return 0;
+	w = crm_tab_width(crm_binclf_tab(c->m));
+	c->f = f;
+	for (i = 0; i < CHURN_BATCH; i++)
+		if ((c->held[i] = crm_rec_new()) == NULL)
+			return -1;
+	if ((c->hprob = calloc(CHURN_BATCH, sizeof(*c->hprob))) == NULL ||
+	    (c->hphi = calloc(CHURN_BATCH * (w + 1), sizeof(*c->hphi))) ==
+		NULL ||
+	    (c->hx = calloc(CHURN_BATCH * w, sizeof(*c->hx))) == NULL)
+		return -1;
+	return 0;
 }
 
 /* The fields the options name: the label, the key, the typed ones. */
@@ -876,6 +989,11 @@ crm_churn_free(struct crm_churn *c)
 	free(c->x);
 	free(c->why);
 	free(c->folds);
+	for (size_t i = 0; i < CHURN_BATCH; i++)
+		crm_rec_free(c->held[i]);
+	free(c->hx);
+	free(c->hprob);
+	free(c->hphi);
 	crm_buf_release(&c->buf);
 	crm_buf_release(&c->json);
 	free(c);

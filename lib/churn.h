@@ -91,6 +91,14 @@ struct crm_churn *crm_churn_new(
 const struct crm_filter_ops *crm_churn_ops(const struct crm_churn *c);
 
 /*
+ * Scoring with a gbt model: score records in batches of up to 1024 with
+ * one XGBoost call each, written to f in the order read once a batch is
+ * full, the input would block, or it ends.  Call once f is made; without
+ * it records are scored one by one.  0, or -1 when out of memory.
+ */
+int crm_churn_attach(struct crm_churn *c, struct crm_filter *f);
+
+/*
  * After the input: score commits and closes the decision log; train fits the model
  * on every record and keeps it (the store's next version, or the model
  * file); eval works out the figures (the mean of the folds with cv).

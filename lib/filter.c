@@ -441,8 +441,10 @@ on_wait(void *arg)
 	struct crm_filter *f = arg;
 
 	flush_output(f);
-	if (f->ops.idle != NULL)
+	if (f->ops.idle != NULL) {
 		f->ops.idle(f->arg);
+		flush_output(f); /* what the tool held and wrote */
+	}
 }
 
 /*
@@ -495,6 +497,9 @@ one_record(struct crm_filter *f, int rc, struct crm_err *e, const char *name)
 				  "stopping",
 			    name, f->o.max_errors);
 			f->stopped = 1;
+			/* a tool that holds records writes them now */
+			if (f->ops.idle != NULL)
+				f->ops.idle(f->arg);
 			return EX_DATAERR;
 		}
 	}

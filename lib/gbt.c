@@ -394,6 +394,67 @@ crm_gbt_contribs(const struct crm_gbt *m, const double *x, double *phi)
 	return 0;
 }
 
+/* Predict the n rows of xf (float) of type (1 or 2) in one call. */
+static const float *
+predict_n(const struct crm_gbt *m, const float *xf, size_t n, int type,
+    bst_ulong *len)
+{
+	DMatrixHandle d;
+	const bst_ulong *shape;
+	bst_ulong dim;
+	const float *out;
+	char conf[128];
+	size_t j;
+	int rc;
+
+	if (XGDMatrixCreateFromMat_omp(xf, (bst_ulong)n, m->w, NAN, &d, 1) != 0)
+		return NULL;
+	snprintf(conf, sizeof(conf),
+	    "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, "
+	    "\"iteration_end\": 0, \"strict_shape\": false}",
+	    type);
+	rc = XGBoosterPredictFromDMatrix(m->b, d, conf, &shape, &dim, &out);
+	XGDMatrixFree(d);
+	if (rc != 0)
+		return NULL;
+	for (*len = 1, j = 0; j < dim; j++)
+		*len *= shape[j];
+	return out;
+}
+
+int
+crm_gbt_predict_n(const struct crm_gbt *m, const double *x, size_t n,
+    double *margin, double *phi)
+{
+	const float *out;
+	bst_ulong len;
+	float *xf;
+	size_t i;
+	int rc = -1;
+
+	if (n == 0)
+		return 0;
+	if ((xf = malloc(n * m->w * sizeof(*xf))) == NULL)
+		return -1;
+	for (i = 0; i < n * m->w; i++)
+		xf[i] = (float)x[i];
+	if ((out = predict_n(m, xf, n, 1, &len)) == NULL || len != n)
+		goto out;
+	for (i = 0; i < n; i++)
+		margin[i] = (double)out[i];
+	if (phi != NULL) {
+		if ((out = predict_n(m, xf, n, 2, &len)) == NULL ||
+		    len != n * (m->w + 1))
+			goto out;
+		for (i = 0; i < n * (m->w + 1); i++)
+			phi[i] = (double)out[i];
+	}
+	rc = 0;
+out:
+	free(xf);
+	return rc;
+}
+
 int
 crm_gbt_save(const struct crm_gbt *m, struct crm_buf *b)
 {

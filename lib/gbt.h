@@ -54,6 +54,15 @@ double crm_gbt_margin(const struct crm_gbt *m, const double *x);
 int crm_gbt_contribs(const struct crm_gbt *m, const double *x, double *phi);
 
 /*
+ * The n rows of x (n * w values) in one call: margin[i] gets row i's
+ * log-odds as crm_gbt_margin gives it and, when phi is not NULL,
+ * phi[i * (w + 1) ...] its contributions as crm_gbt_contribs gives them.
+ * 0, or -1 on failure.
+ */
+int crm_gbt_predict_n(const struct crm_gbt *m, const double *x, size_t n,
+    double *margin, double *phi);
+
+/*
  * Append m to b: its width, XGBoost's model bytes (UBJSON) and their
  * xxh3-64 checksum.  0 or -1.
  */

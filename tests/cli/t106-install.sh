@@ -55,7 +55,7 @@ comp() {
 }
 if command -v bash >/dev/null; then
 	t_eq "crm-churn --al<TAB>" "--algo " "$(comp crm-churn --al)"
-	t_eq "crm-churn --algo <TAB>" "lr svm " "$(comp crm-churn --algo '')"
+	t_eq "crm-churn --algo <TAB>" "auto gbt lr svm " "$(comp crm-churn --algo '')"
 	t_eq "crm-churn --input-format j<TAB>" "jsonl " \
 		"$(comp crm-churn --input-format j)"
 	t_eq "crm-intent t<TAB>: the verb" "train " "$(comp crm-intent t)"

@@ -15,7 +15,8 @@ each called by bench-churn.sh:
   PEER WORK       run the peer PEER (sklearn, xgboost, xgboost-default)
   crmkit FOLD_DIR TOOL EVAL_LINE TRAIN_S
         check crm-churn's figures on one fold and record them as TOOL's
-  rate WORK TOOL SECONDS   record TOOL's seconds to score WORK/score.csv
+  rate WORK TOOL SECONDS [N]  record TOOL's seconds to score N records
+                           (default: those of WORK/score.csv)
   report WORK TOOLS        print the table, the ratios and the goal lines
   --self-test              check the data handling on small cases
 
@@ -355,12 +356,13 @@ def mean_result(work_dir, tool):
             sums = [s + float(v) for s, v in zip(sums, f.read().split())]
     auc, pr_auc, logloss, train_s = (s / FOLDS for s in sums)
     r = {"auc": auc, "pr_auc": pr_auc, "log_loss": logloss, "train": train_s,
-         "rate": None}
+         "rate": None, "rate_n": 0}
     path = os.path.join(work_dir, tool + ".rate")
     if os.path.exists(path):
         with open(path) as f:
             n, secs = f.read().split()
         r["rate"] = int(n) / float(secs) if float(secs) > 0 else None
+        r["rate_n"] = int(n)
     return r
 
 
@@ -418,6 +420,11 @@ def report(work_dir, tools):
         rate_s = f"{r['rate']:,.0f}" if r["rate"] else "-"
         print(f"{tool:<16} {r['auc']:>8.4f} {r['pr_auc']:>11.4f} "
               f"{r['log_loss']:>13.4f} {r['train']:>16.3f} {rate_s:>15}")
+    score_n = sum(1 for _ in open(os.path.join(work_dir, "score.csv"))) - 1
+    for tool in tools:
+        if res[tool]["rate"] and res[tool]["rate_n"] != score_n:
+            print(f"({tool}: scoring rate on {res[tool]['rate_n']} records, "
+                  f"fold 0's test file: {score_n} would take too long)")
     crm = [t for t in tools if t.startswith("crmkit")]
     if crm:
         print()
@@ -522,7 +529,7 @@ def main(argv):
         run_peer(cmd, args[0])
     elif cmd == "crmkit" and len(args) == 4:
         check_crmkit(*args)
-    elif cmd == "rate" and len(args) == 3:
+    elif cmd == "rate" and len(args) in (3, 4):
         rate(*args)
     elif cmd == "report" and len(args) == 2:
         report(*args)

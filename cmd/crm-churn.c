@@ -20,9 +20,10 @@ static const char synopsis[] =
     "                 [--from-store [--as-of TIME]] [--model NAME]\n"
     "                 [--model-file FILE] [--reasons N] [--risk LOW,HIGH]\n"
     "                 [common options] [file ...]\n"
-    "       crm-churn train [--algo lr|svm] [--categorical FIELD] [--cost C]\n"
-    "                 [--ignore FIELD] [--numeric FIELD] [--seed N]\n"
-    "                 [common options] [file ...]\n"
+    "       crm-churn train [--algo auto|gbt|lr|svm] [--categorical FIELD]\n"
+    "                 [--cost C] [--ignore FIELD] [--numeric FIELD] [--seed "
+    "N]\n"
+    "                 [--threads N] [common options] [file ...]\n"
     "       crm-churn eval [--cv K] [--json] [common options] [file ...]\n";
 
 enum verb { V_SCORE, V_TRAIN, V_EVAL }; /* in order of verbs */
@@ -42,7 +43,8 @@ enum {
 struct opts {
 	struct crm_common c;
 	struct crm_churn_opts co;
-	long seed; /* co.bp.seed's, as crm_getopt stores a long */
+	long seed;    /* co.bp.seed's, as crm_getopt stores a long */
+	long threads; /* co.bp.threads' */
 	int json;
 	int from_store;
 	const char *as_of; /* the day of --as-of */
@@ -58,8 +60,10 @@ static const struct crm_optdef options[] = {
 	    "with --action-threshold: the action field", &opts.co.action),
 	CRM_OPT("action-threshold", OPT_ACTION_THRESHOLD, "P",
 	    "add action=NAME where churn_prob >= P"),
-	CRM_OPT("algo", OPT_ALGO, "lr|svm",
-	    "train: logistic regression (lr) or RBF SVM"),
+	CRM_OPT("algo", OPT_ALGO, "auto|gbt|lr|svm",
+	    "train: gradient-boosted trees (gbt), logistic\nregression (lr), "
+	    "RBF SVM, or auto: the better of\ngbt and lr by 5-fold "
+	    "cross-validation (auto)"),
 	CRM_OPT("as-of", CRM_OPT_AS_OF, "TIME",
 	    "the time stamped on models and decisions:\nYYYY-MM-DD or an ISO "
 	    "8601 time (the clock);\n--from-store: its day is the day "
@@ -100,6 +104,9 @@ static const struct crm_optdef options[] = {
 	    "risk is high from HIGH, medium from LOW (0.3,0.6)"),
 	CRM_OPT_LONG("seed", "N", "train: seed of the solvers' order (1)",
 	    &opts.seed, 0, 4294967295L),
+	CRM_OPT_LONG("threads", "N",
+	    "train: gbt on N threads (the processors); the\nmodel is the same",
+	    &opts.threads, 1, 256),
 	CRM_OPTDEF_END,
 };
 
@@ -155,6 +162,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	crm_common_init(&o->c);
 	crm_churn_opts_init(co);
 	o->seed = (long)co->bp.seed;
+	o->threads = (long)co->bp.threads;
 	co->verb = verb == V_TRAIN  ? CRM_CHURN_TRAIN
 		   : verb == V_EVAL ? CRM_CHURN_EVAL
 				    : CRM_CHURN_SCORE;
@@ -169,9 +177,15 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				co->bp.algo = CRM_ALGO_LR;
 			else if (strcmp(arg, "svm") == 0)
 				co->bp.algo = CRM_ALGO_SVM;
+			else if (strcmp(arg, "gbt") == 0)
+				co->bp.algo = CRM_ALGO_GBT;
+			else if (strcmp(arg, "auto") == 0)
+				co->bp.algo = CRM_ALGO_AUTO;
 			else
 				crm_usage_error(synopsis,
-				    "bad --algo '%s': want lr or svm", arg);
+				    "bad --algo '%s': want auto, gbt, lr or "
+				    "svm",
+				    arg);
 			break;
 		case OPT_CATEGORICAL:
 			add_type(o, arg, CRM_COL_CATEGORICAL);
@@ -201,6 +215,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 		}
 	}
 	co->bp.seed = (unsigned long)o->seed;
+	co->bp.threads = (int)o->threads;
 	if (o->c.as_of != NULL) {
 		crm_clock_day(o->as_of_day);
 		o->as_of = o->as_of_day;
@@ -249,6 +264,15 @@ finish(struct opts *o, enum verb verb, struct crm_churn *churn,
 		if (res->version > 0)
 			snprintf(
 			    where, sizeof(where), " version %ld", res->version);
+		if (!o->c.quiet && res->auto_chosen == 1)
+			crm_warnx("auto: gbt %.3f vs lr %.3f AUC (%d-fold), "
+				  "chose %s",
+			    res->auto_gbt, res->auto_lr, CRM_AUTO_FOLDS,
+			    res->algo);
+		else if (!o->c.quiet && res->auto_chosen == 2)
+			crm_warnx("auto: too few records to compare gbt and lr "
+				  "by %d-fold cross-validation, chose lr",
+			    CRM_AUTO_FOLDS);
 		if (!o->c.quiet)
 			crm_warnx("trained %s%s on %zu records (%zu churned), "
 				  "%zu features; on the training records "

@@ -17,6 +17,7 @@
 #include <linear.h>
 
 #include "binclf.h"
+#include "gbt.h"
 
 #define MAGIC "CRMBIN01"
 
@@ -28,7 +29,53 @@ struct crm_binclf {
 	struct svm_model *svm;
 	int svm_yes; /* index of label 1 in libsvm's probabilities */
 	struct svm_node *nodes;
+	struct crm_gbt *gbt;
+	double *phi;		  /* gbt: width + 1 contributions */
+	int chosen;		  /* by CRM_ALGO_AUTO */
+	double auto_lr, auto_gbt; /* its mean AUCs */
 };
+
+const char *
+crm_binclf_algo_name(enum crm_binclf_algo a)
+{
+	static const char *const names[] = { "lr", "svm", "gbt", "auto" };
+
+	return (size_t)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
+}
+
+int
+crm_binclf_auto(const struct crm_binclf *m, double *lr, double *gbt)
+{
+	*lr = m->auto_lr;
+	*gbt = m->auto_gbt;
+	return m->chosen;
+}
+
+/* Train m's trees on the n rows of its table; 0 or -1 with e. */
+static int
+train_gbt(struct crm_binclf *m, const int *y, size_t n,
+    const struct crm_binclf_params *p, struct crm_err *e)
+{
+	struct crm_gbt_params gp;
+	double *x;
+	size_t i;
+
+	crm_gbt_params_init(&gp);
+	gp.seed = p->seed;
+	gp.threads = p->threads;
+	gp.progress = p->progress;
+	if ((x = crm_reallocarray(NULL, n * m->width + 1, sizeof(*x))) ==
+		NULL ||
+	    (m->phi = calloc(m->width + 1, sizeof(*m->phi))) == NULL) {
+		free(x);
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		crm_tab_row(m->tab, i, x + i * m->width);
+	m->gbt = crm_gbt_train(x, y, n, m->width, &gp, e);
+	free(x);
+	return m->gbt != NULL ? 0 : -1;
+}
 
 static int svm_save_load(struct crm_binclf *, struct crm_err *);
 
@@ -141,7 +188,10 @@ crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 	solving.done = 0;
 	solving.total = p->algo == CRM_ALGO_LR ? 0 : 6;
 	srand((unsigned)p->seed);
-	if (p->algo == CRM_ALGO_LR) {
+	if (p->algo == CRM_ALGO_GBT) {
+		if (train_gbt(m, y, n, p, e) == -1)
+			goto fail;
+	} else if (p->algo == CRM_ALGO_LR) {
 		struct problem prob;
 		struct parameter param;
 		struct model *lm;
@@ -605,6 +655,8 @@ crm_binclf_free(struct crm_binclf *m)
 	crm_tab_free(m->tab);
 	free(m->w);
 	free(m->nodes);
+	free(m->phi);
+	crm_gbt_free(m->gbt);
 	if (m->svm != NULL)
 		svm_free_and_destroy_model(&m->svm);
 	free(m);
@@ -629,6 +681,8 @@ logodds(const struct crm_binclf *m, const double *x)
 	double z, pr[2];
 	size_t j;
 
+	if (m->algo == CRM_ALGO_GBT)
+		return crm_gbt_margin(m->gbt, x);
 	if (m->algo == CRM_ALGO_LR) {
 		for (j = 0, z = m->w[m->width]; j < m->width; j++)
 			z += m->w[j] * x[j];
@@ -639,6 +693,12 @@ logodds(const struct crm_binclf *m, const double *x)
 	z = pr[m->svm_yes];
 	z = z < 1e-12 ? 1e-12 : z > 1 - 1e-12 ? 1 - 1e-12 : z;
 	return log(z / (1 - z));
+}
+
+double
+crm_binclf_logodds(const struct crm_binclf *m, const double *x)
+{
+	return logodds(m, x);
 }
 
 double
@@ -660,11 +720,17 @@ crm_binclf_reasons(const struct crm_binclf *m, const double *x,
 			return 0;
 		base = logodds(m, x);
 	}
+	if (m->algo == CRM_ALGO_GBT &&
+	    crm_gbt_contribs(m->gbt, x, m->phi) == -1)
+		return 0;
 	for (i = 0; i < crm_tab_columns(t); i++) {
 		crm_tab_column_range(t, i, &first, &nf);
 		if (nf == 0)
 			continue;
-		if (m->algo == CRM_ALGO_LR) {
+		if (m->algo == CRM_ALGO_GBT) {
+			for (j = first, c = 0; j < first + nf; j++)
+				c += m->phi[j];
+		} else if (m->algo == CRM_ALGO_LR) {
 			for (j = first, c = 0; j < first + nf; j++)
 				c += m->w[j] * (x[j] - crm_tab_mean(t, j));
 		} else {
@@ -698,6 +764,8 @@ crm_binclf_save(const struct crm_binclf *m, struct crm_buf *b)
 	bad |= crm_buf_add(b, MAGIC, 8);
 	bad |= crm_buf_put32(b, (uint32_t)m->algo);
 	bad |= crm_tab_save(m->tab, b);
+	if (m->algo == CRM_ALGO_GBT)
+		return bad || crm_gbt_save(m->gbt, b) == -1 ? -1 : 0;
 	if (m->algo == CRM_ALGO_LR) {
 		for (j = 0; j <= m->width; j++)
 			bad |= crm_buf_putd(b, m->w[j]);
@@ -733,7 +801,8 @@ crm_binclf_load(const void *p, size_t len, struct crm_err *e)
 		return NULL;
 	}
 	m->algo = (enum crm_binclf_algo)crm_in_32(&in);
-	if (in.bad || (m->algo != CRM_ALGO_LR && m->algo != CRM_ALGO_SVM))
+	if (in.bad || (m->algo != CRM_ALGO_LR && m->algo != CRM_ALGO_SVM &&
+			  m->algo != CRM_ALGO_GBT))
 		goto bad;
 	q = in.p;
 	left = in.left;
@@ -744,6 +813,15 @@ crm_binclf_load(const void *p, size_t len, struct crm_err *e)
 	m->width = crm_tab_width(m->tab);
 	if ((m->nodes = calloc(m->width + 2, sizeof(*m->nodes))) == NULL)
 		goto nomem;
+	if (m->algo == CRM_ALGO_GBT) {
+		if ((m->phi = calloc(m->width + 1, sizeof(*m->phi))) == NULL)
+			goto nomem;
+		if ((m->gbt = crm_gbt_load(&in, m->width, e)) == NULL)
+			goto fail;
+		if (in.left != 0)
+			goto bad;
+		return m;
+	}
 	if (m->algo == CRM_ALGO_LR) {
 		if ((m->w = calloc(m->width + 1, sizeof(*m->w))) == NULL)
 			goto nomem;
@@ -874,6 +952,9 @@ crm_binclf_fold(size_t i, size_t k)
 	return i % k;
 }
 
+static struct crm_binclf *fit_auto(const struct crm_binclf_set *s, size_t k,
+    size_t fold, const struct crm_binclf_params *p, struct crm_err *e);
+
 struct crm_binclf *
 crm_binclf_fit(const struct crm_binclf_set *s, size_t k, size_t fold,
     const struct crm_binclf_params *p, struct crm_err *e)
@@ -883,6 +964,8 @@ crm_binclf_fit(const struct crm_binclf_set *s, size_t k, size_t fold,
 	int *y = NULL;
 	size_t i, n = 0;
 
+	if (p->algo == CRM_ALGO_AUTO)
+		return fit_auto(s, k, fold, p, e);
 	if ((t = crm_tab_new()) == NULL ||
 	    (y = calloc(s->n + 1, sizeof(*y))) == NULL)
 		goto nomem;
@@ -1018,4 +1101,72 @@ crm_binclf_cv_mean(
 	}
 	mean->auc = nauc ? mean->auc / (double)nauc : NAN;
 	mean->pr_auc = nap ? mean->pr_auc / (double)nap : NAN;
+}
+
+/*
+ * CRM_ALGO_AUTO: cross-validate lr and gbt on the rows of s outside fold
+ * (of k; all with k 0), the same folds for both, and train the better on
+ * all those rows.
+ */
+static struct crm_binclf *
+fit_auto(const struct crm_binclf_set *s, size_t k, size_t fold,
+    const struct crm_binclf_params *p, struct crm_err *e)
+{
+	struct crm_binclf_set sub = *s;
+	struct crm_binclf_params pa = *p;
+	struct crm_binmetrics folds[CRM_AUTO_FOLDS], mean;
+	struct crm_binclf *m = NULL;
+	double auc[2];
+	size_t i, a;
+	static const enum crm_binclf_algo algos[2] = { CRM_ALGO_LR,
+		CRM_ALGO_GBT };
+
+	sub.recs = NULL;
+	sub.y = NULL;
+	sub.n = 0;
+	if (k > 0) { /* the rows outside the fold, borrowed */
+		if ((sub.recs = calloc(s->n + 1, sizeof(*sub.recs))) == NULL ||
+		    (sub.y = calloc(s->n + 1, sizeof(*sub.y))) == NULL)
+			goto nomem;
+		for (i = 0; i < s->n; i++)
+			if (crm_binclf_fold(i, k) != fold) {
+				sub.recs[sub.n] = s->recs[i];
+				sub.y[sub.n++] = s->y[i];
+			}
+	} else {
+		sub.recs = s->recs;
+		sub.y = s->y;
+		sub.n = s->n;
+	}
+	for (a = 0; a < 2; a++) {
+		pa.algo = algos[a];
+		if (crm_binclf_cv(&sub, CRM_AUTO_FOLDS, &pa, folds, NULL, e) ==
+		    -1) {
+			if (e->code != EX_DATAERR)
+				goto out;
+			/* too few records, or a fold of one label: lr */
+			crm_err_clear(e);
+			auc[0] = auc[1] = NAN;
+			break;
+		}
+		crm_binclf_cv_mean(folds, CRM_AUTO_FOLDS, &mean);
+		auc[a] = mean.auc;
+	}
+	if (isnan(auc[0]) || isnan(auc[1]))
+		auc[0] = auc[1] = NAN;
+	pa.algo = auc[1] > auc[0] ? CRM_ALGO_GBT : CRM_ALGO_LR;
+	if ((m = crm_binclf_fit(&sub, 0, 0, &pa, e)) != NULL) {
+		m->chosen = isnan(auc[0]) ? 2 : 1;
+		m->auto_lr = auc[0];
+		m->auto_gbt = auc[1];
+	}
+	goto out;
+nomem:
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+out:
+	if (k > 0) {
+		free(sub.recs);
+		free(sub.y);
+	}
+	return m;
 }

@@ -18,14 +18,27 @@
 #include "rec.h"
 #include "tabular.h"
 
-enum crm_binclf_algo { CRM_ALGO_LR, CRM_ALGO_SVM };
+/*
+ * CRM_ALGO_GBT: gradient-boosted trees (gbt.h), whose reasons are exact
+ * TreeSHAP.  CRM_ALGO_AUTO is a choice, not a model: crm_binclf_fit()
+ * cross-validates lr and gbt on its training rows (CRM_AUTO_FOLDS folds,
+ * the same for both) and trains the one of the higher mean AUC, lr on a
+ * tie.
+ */
+enum crm_binclf_algo { CRM_ALGO_LR, CRM_ALGO_SVM, CRM_ALGO_GBT, CRM_ALGO_AUTO };
+
+#define CRM_AUTO_FOLDS 5
 
 struct crm_binclf_params {
 	enum crm_binclf_algo algo;
 	double c;	    /* cost C */
-	unsigned long seed; /* libsvm's and liblinear's random order */
+	unsigned long seed; /* libsvm's, liblinear's and XGBoost's order */
 	struct crm_progress_cb progress; /* the solver's steps */
+	int threads; /* gbt: XGBoost's threads, 0 all CPUs */
 };
+
+/* The name of an algorithm: "lr", "svm", "gbt", "auto". */
+const char *crm_binclf_algo_name(enum crm_binclf_algo a);
 
 struct crm_binclf;
 
@@ -40,6 +53,15 @@ void crm_binclf_free(struct crm_binclf *m);
 const struct crm_tab *crm_binclf_tab(const struct crm_binclf *m);
 enum crm_binclf_algo crm_binclf_algo(const struct crm_binclf *m);
 
+/*
+ * What CRM_ALGO_AUTO found for m: 1 with the mean AUCs of lr and gbt, 0
+ * when m was not chosen so.
+ */
+int crm_binclf_auto(const struct crm_binclf *m, double *lr, double *gbt);
+
+/* The raw log-odds of yes for an encoded row x. */
+double crm_binclf_logodds(const struct crm_binclf *m, const double *x);
+
 /* P(yes) for an encoded row x. */
 double crm_binclf_prob(const struct crm_binclf *m, const double *x);
 
@@ -53,7 +75,10 @@ struct crm_contrib {
  * The fields that raised x's log-odds of yes the most against a customer
  * of average features, most first, at most max and only those that
  * raised it.  For the SVM, a field's part is the change when its
- * features are set to their training means.  Returns their number.
+ * features are set to their training means.  For gbt, against the base
+ * value (the mean log-odds of the training rows), a field's part is the
+ * sum of its features' exact TreeSHAP values, in raw log-odds.  Returns
+ * their number.
  */
 size_t crm_binclf_reasons(const struct crm_binclf *m, const double *x,
     struct crm_contrib *out, size_t max);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include "activity.h"
 #include "audit.h"
@@ -38,6 +39,8 @@ struct crm_churn {
 void
 crm_churn_opts_init(struct crm_churn_opts *o)
 {
+	long n;
+
 	memset(o, 0, sizeof(*o));
 	o->model = "churn";
 	o->label_field = "churn";
@@ -46,9 +49,11 @@ crm_churn_opts_init(struct crm_churn_opts *o)
 	o->risk_low = 0.3;
 	o->risk_high = 0.6;
 	o->reasons = 3;
-	o->bp.algo = CRM_ALGO_LR;
+	o->bp.algo = CRM_ALGO_AUTO;
 	o->bp.c = 1;
 	o->bp.seed = 1;
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	o->bp.threads = n < 1 ? 1 : n > 256 ? 256 : (int)n;
 }
 
 /* ==== Labels ==== */
@@ -471,6 +476,9 @@ train(struct crm_churn *c, struct crm_err *e)
 	if ((c->m = crm_binclf_fit(c->set, 0, 0, &o->bp, e)) == NULL)
 		return -1;
 	t = crm_binclf_tab(c->m);
+	c->res.algo = crm_binclf_algo_name(crm_binclf_algo(c->m));
+	c->res.auto_chosen =
+	    crm_binclf_auto(c->m, &c->res.auto_lr, &c->res.auto_gbt);
 	crm_buf_init(&blob);
 	crm_buf_init(&params);
 	crm_buf_init(&metrics);
@@ -487,7 +495,11 @@ train(struct crm_churn *c, struct crm_err *e)
 	crm_jw_init(&w, &params);
 	crm_jw_obj(&w);
 	crm_jw_key(&w, "algo");
-	crm_jw_str(&w, o->bp.algo == CRM_ALGO_LR ? "lr" : "svm");
+	crm_jw_str(&w, c->res.algo);
+	if (o->bp.algo == CRM_ALGO_AUTO) {
+		crm_jw_key(&w, "chosen_by");
+		crm_jw_str(&w, "auto");
+	}
 	crm_jw_key(&w, "cost");
 	crm_jw_num(&w, "%g", o->bp.c);
 	crm_jw_key(&w, "seed");
@@ -510,6 +522,12 @@ train(struct crm_churn *c, struct crm_err *e)
 	crm_jw_num(&w, "%.4f", m->auc);
 	crm_jw_key(&w, "train_log_loss");
 	crm_jw_num(&w, "%.4f", m->log_loss);
+	if (c->res.auto_chosen == 1) {
+		crm_jw_key(&w, "auto_cv_auc_lr");
+		crm_jw_num(&w, "%.4f", c->res.auto_lr);
+		crm_jw_key(&w, "auto_cv_auc_gbt");
+		crm_jw_num(&w, "%.4f", c->res.auto_gbt);
+	}
 	crm_jw_end(&w);
 	bad |= crm_jw_done(&w);
 	if (bad || crm_binclf_save(c->m, &blob) == -1)

@@ -96,6 +96,10 @@ int crm_churn_finish(struct crm_churn *c, struct crm_err *e);
 struct crm_churn_result {
 	long version;		   /* train: the store's version, 0: a file */
 	size_t features;	   /* train: the model's encoded features */
+	const char *algo;	   /* train: the model's ("lr", "gbt") */
+	int auto_chosen;	   /* train: 1 chosen by --algo auto, 2 lr
+				      for too few records, else 0 */
+	double auto_lr, auto_gbt;  /* the mean AUCs of auto's folds */
 	struct crm_binmetrics fit; /* train: on the training records; eval:
 				      the figures (the mean with folds) */
 	size_t nfolds;		   /* eval --cv: k, else 0 */

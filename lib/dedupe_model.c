@@ -324,7 +324,7 @@ static int
 train(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
 {
 	const char *path = d->o.labels;
-	struct crm_binclf_params bp = { CRM_ALGO_SVM, 1, 1, { 0, 0 } };
+	struct crm_binclf_params bp = { CRM_ALGO_SVM, 1, 1, { 0, 0 }, 0 };
 	size_t f;
 	int rc;
 

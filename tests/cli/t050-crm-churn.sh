@@ -85,6 +85,27 @@ while [ "$n" -lt "$size" ]; do
 done
 t_eq "every cut model refused with 65" "" "$bad"
 
+# Gradient-boosted trees: scores with TreeSHAP reasons; the same bytes on
+# one thread and two; a damaged model refused with 65.
+t_run gbt-train 0 -- crm-churn train --algo gbt --threads 1 \
+    --model-file g.model --label-field Churn --id-field customerID \
+    in/telco-like.csv
+crm-churn train -q --algo gbt --threads 2 --model-file g2.model \
+    --label-field Churn --id-field customerID in/telco-like.csv
+t_ok "gbt: the same model bytes on 1 and 2 threads" cmp g.model g2.model
+t_run gbt-score 0 -- crm-churn --model-file g.model --id-field customerID \
+    --reasons 2 in/score.csv
+t_run gbt-eval 0 -- crm-churn eval -q --model-file g.model \
+    --label-field Churn --id-field customerID in/telco-like.csv
+size=$(wc -c <g.model)
+head -c $((size - 200)) g.model >g-cut.model
+{ head -c $((size - 100)) g.model; printf 'X'; tail -c 99 g.model; } \
+    >g-bad.model
+t_run gbt-damaged 65 -- crm-churn --model-file g-bad.model \
+    --id-field customerID in/score.csv
+t_run gbt-cut 65 -- crm-churn --model-file g-cut.model \
+    --id-field customerID in/score.csv
+
 # The store: customers and events from crm-ingest, features from them.
 crm-ingest -q --db crm.db in/customers.jsonl >/dev/null
 crm-ingest -q --db crm.db --kind events in/events.jsonl >/dev/null

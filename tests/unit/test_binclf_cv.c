@@ -72,7 +72,7 @@ same_metrics(const struct crm_binmetrics *a, const struct crm_binmetrics *b)
 static void
 test_fold_assignment(void)
 {
-	struct crm_binclf_params p = { CRM_ALGO_LR, 1, 1, { 0, 0 } };
+	struct crm_binclf_params p = { CRM_ALGO_LR, 1, 1, { 0, 0 }, 0 };
 	struct crm_binmetrics fm[K], fm2[K], fm3[K];
 	struct crm_binclf_set *s = make_set(N, NULL);
 	double prob[N], prob2[N];
@@ -125,7 +125,7 @@ test_fold_assignment(void)
 static void
 test_held_out(void)
 {
-	struct crm_binclf_params p = { CRM_ALGO_LR, 1, 1, { 0, 0 } };
+	struct crm_binclf_params p = { CRM_ALGO_LR, 1, 1, { 0, 0 }, 0 };
 	struct crm_binclf_set *s = make_set(N, NULL);
 	struct crm_binmetrics fm[K], m;
 	struct crm_binclf *fold_model[K], *all;
@@ -210,7 +210,7 @@ alternate(size_t i)
 static void
 test_errors(void)
 {
-	struct crm_binclf_params p = { CRM_ALGO_LR, 1, 1, { 0, 0 } };
+	struct crm_binclf_params p = { CRM_ALGO_LR, 1, 1, { 0, 0 }, 0 };
 	struct crm_binclf_set *s = make_set(4, NULL);
 	struct crm_binmetrics fm[K];
 	struct crm_err e;

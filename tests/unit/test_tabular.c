@@ -98,7 +98,7 @@ test_model(void)
 	static const char *const months[] = { "1", "20", "2", "30", "3", "25",
 		"4", "22" };
 	static const int churn[] = { 1, 0, 1, 0, 1, 0, 1, 0 };
-	struct crm_binclf_params p = { CRM_ALGO_LR, 1, 1, { 0, 0 } };
+	struct crm_binclf_params p = { CRM_ALGO_LR, 1, 1, { 0, 0 }, 0 };
 	struct crm_tab *t = crm_tab_new();
 	struct crm_rec *r = crm_rec_new();
 	struct crm_binclf *m, *m2;

@@ -73,7 +73,7 @@ next_rand(uint64_t *s)
 /* A DMatrix of the rows idx (all n when idx is NULL) of x. */
 static DMatrixHandle
 matrix(const double *x, const int *y, const size_t *idx, size_t n, size_t w,
-    struct crm_err *e)
+    int threads, struct crm_err *e)
 {
 	DMatrixHandle d = NULL;
 	float *f, *lab;
@@ -93,7 +93,7 @@ matrix(const double *x, const int *y, const size_t *idx, size_t n, size_t w,
 			f[i * w + j] = (float)x[r * w + j];
 		lab[i] = y != NULL ? (float)y[r] : 0;
 	}
-	if (XGDMatrixCreateFromMat(f, n, w, NAN, &d) != 0 ||
+	if (XGDMatrixCreateFromMat_omp(f, n, w, NAN, &d, threads) != 0 ||
 	    (y != NULL && XGDMatrixSetFloatInfo(d, "label", lab, n) != 0)) {
 		xgb_err(e, "matrix");
 		if (d != NULL)
@@ -191,8 +191,8 @@ best_rounds(const double *x, const int *y, size_t n, size_t w,
 				tr[ntr++] = cls[k][i];
 		}
 	}
-	if ((d[0] = matrix(x, y, tr, ntr, w, e)) == NULL ||
-	    (d[1] = matrix(x, y, va, nva, w, e)) == NULL ||
+	if ((d[0] = matrix(x, y, tr, ntr, w, p->threads, e)) == NULL ||
+	    (d[1] = matrix(x, y, va, nva, w, p->threads, e)) == NULL ||
 	    (b = booster(d, 2, p, e)) == NULL)
 		goto out;
 	for (it = 0; it < p->max_rounds; it++) {
@@ -285,7 +285,7 @@ crm_gbt_train(const double *x, const int *y, size_t n, size_t w,
 	 */
 	if (rounds == 0)
 		rounds = NO_SPLIT;
-	if ((d = matrix(x, y, NULL, n, w, e)) == NULL ||
+	if ((d = matrix(x, y, NULL, n, w, p->threads, e)) == NULL ||
 	    (m->b = booster(&d, 1, p, e)) == NULL)
 		goto fail;
 	for (it = 0; it < rounds; it++) {
@@ -341,7 +341,8 @@ predict(const struct crm_gbt *m, const double *x, int type, bst_ulong *len)
 
 	for (j = 0; j < m->w; j++)
 		m->row[j] = (float)x[j];
-	if (XGDMatrixCreateFromMat(m->row, 1, m->w, NAN, &d) != 0)
+	/* one thread: a parallel region per row only waits for the others */
+	if (XGDMatrixCreateFromMat_omp(m->row, 1, m->w, NAN, &d, 1) != 0)
 		return NULL;
 	snprintf(conf, sizeof(conf),
 	    "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, "

@@ -229,23 +229,19 @@ static int
 check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
 {
 	const struct crm_tab *t = crm_binclf_tab(((struct crm_churn *)arg)->m);
-	size_t i, first, n, clen = 0;
-	const char *name, *cand = "";
+	size_t i, first, n;
+	const char *name;
 	char hint[256];
-	long k;
 
 	for (i = 0; i < crm_tab_columns(t); i++) {
 		crm_tab_column_range(t, i, &first, &n);
 		name = crm_tab_column_name(t, i);
 		if (n > 0 && crm_rec_find(hdr, name, strlen(name)) < 0) {
-			k = crm_suggest_field(name, strlen(name), hdr);
-			if (k >= 0)
-				cand = crm_rec_name(hdr, (size_t)k, &clen);
 			crm_err_field(e, name, strlen(name));
 			return crm_err_set(e, EX_DATAERR,
 			    "no field '%s', which the model needs%s", name,
-			    crm_suggest_hint(
-				hint, sizeof(hint), k, cand, clen));
+			    crm_suggest_field_hint(
+				hint, sizeof(hint), name, hdr));
 		}
 	}
 	return 0;

@@ -173,9 +173,7 @@ static int
 check_needs(struct crm_filter *f, const struct crm_rec *hdr, const char *name)
 {
 	char hint[256];
-	const char *cand;
-	size_t i, clen;
-	long k;
+	size_t i;
 	int rc = 0;
 
 	for (i = 0; i < f->nneed; i++) {
@@ -183,13 +181,10 @@ check_needs(struct crm_filter *f, const struct crm_rec *hdr, const char *name)
 		    crm_rec_find(
 			hdr, f->need[i].name, strlen(f->need[i].name)) >= 0)
 			continue;
-		k = crm_suggest_field(
-		    f->need[i].name, strlen(f->need[i].name), hdr);
-		cand = k >= 0 ? crm_rec_name(hdr, (size_t)k, &clen) : "";
 		crm_warnx("%s: header has no field '%s' (%s)%s", name,
 		    f->need[i].name, f->need[i].opt,
-		    crm_suggest_hint(
-			hint, sizeof(hint), k, cand, k >= 0 ? clen : 0));
+		    crm_suggest_field_hint(
+			hint, sizeof(hint), f->need[i].name, hdr));
 		rc = -1;
 	}
 	return rc;
@@ -206,9 +201,7 @@ record_needs(struct crm_filter *f, const struct crm_rec *r, const char *name,
     struct crm_err *e, int *quiet)
 {
 	char hint[256];
-	const char *cand;
-	size_t i, clen;
-	long k;
+	size_t i;
 	int first = f->first, rc = 0;
 
 	f->first = 0;
@@ -221,13 +214,11 @@ record_needs(struct crm_filter *f, const struct crm_rec *r, const char *name,
 			continue;
 		if (first && !n->said) {
 			n->said = 1;
-			k = crm_suggest_field(n->name, strlen(n->name), r);
-			cand = k >= 0 ? crm_rec_name(r, (size_t)k, &clen) : "";
 			crm_warnx("%s:%lu: the first record has no field '%s' "
 				  "(%s)%s",
 			    name, crm_rec_line(r), n->name, n->opt,
-			    crm_suggest_hint(hint, sizeof(hint), k, cand,
-				k >= 0 ? clen : 0));
+			    crm_suggest_field_hint(
+				hint, sizeof(hint), n->name, r));
 		}
 		if (!(n->flags & CRM_NEED_EVERY) || rc == -1)
 			continue;

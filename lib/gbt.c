@@ -341,9 +341,10 @@ crm_gbt_rounds(const struct crm_gbt *m)
 	return m->rounds;
 }
 
-/* Predict x of type (1 margin, 2 contributions); the output or NULL. */
+/* Predict the n rows of xf (float) of type (1 or 2) in one call. */
 static const float *
-predict(const struct crm_gbt *m, const double *x, int type, bst_ulong *len)
+predict_n(const struct crm_gbt *m, const float *xf, size_t n, int type,
+    bst_ulong *len)
 {
 	DMatrixHandle d;
 	const bst_ulong *shape;
@@ -353,10 +354,8 @@ predict(const struct crm_gbt *m, const double *x, int type, bst_ulong *len)
 	size_t j;
 	int rc;
 
-	for (j = 0; j < m->w; j++)
-		m->row[j] = (float)x[j];
-	/* one thread: a parallel region per row only waits for the others */
-	if (XGDMatrixCreateFromMat_omp(m->row, 1, m->w, NAN, &d, 1) != 0)
+	/* one thread: copying a batch is too little work to share */
+	if (XGDMatrixCreateFromMat_omp(xf, (bst_ulong)n, m->w, NAN, &d, 1) != 0)
 		return NULL;
 	snprintf(conf, sizeof(conf),
 	    "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, "
@@ -369,6 +368,17 @@ predict(const struct crm_gbt *m, const double *x, int type, bst_ulong *len)
 	for (*len = 1, j = 0; j < dim; j++)
 		*len *= shape[j];
 	return out;
+}
+
+/* Predict x of type (1 margin, 2 contributions); the output or NULL. */
+static const float *
+predict(const struct crm_gbt *m, const double *x, int type, bst_ulong *len)
+{
+	size_t j;
+
+	for (j = 0; j < m->w; j++)
+		m->row[j] = (float)x[j];
+	return predict_n(m, m->row, 1, type, len);
 }
 
 double
@@ -392,34 +402,6 @@ crm_gbt_contribs(const struct crm_gbt *m, const double *x, double *phi)
 	for (j = 0; j <= m->w; j++)
 		phi[j] = (double)out[j];
 	return 0;
-}
-
-/* Predict the n rows of xf (float) of type (1 or 2) in one call. */
-static const float *
-predict_n(const struct crm_gbt *m, const float *xf, size_t n, int type,
-    bst_ulong *len)
-{
-	DMatrixHandle d;
-	const bst_ulong *shape;
-	bst_ulong dim;
-	const float *out;
-	char conf[128];
-	size_t j;
-	int rc;
-
-	if (XGDMatrixCreateFromMat_omp(xf, (bst_ulong)n, m->w, NAN, &d, 1) != 0)
-		return NULL;
-	snprintf(conf, sizeof(conf),
-	    "{\"type\": %d, \"training\": false, \"iteration_begin\": 0, "
-	    "\"iteration_end\": 0, \"strict_shape\": false}",
-	    type);
-	rc = XGBoosterPredictFromDMatrix(m->b, d, conf, &shape, &dim, &out);
-	XGDMatrixFree(d);
-	if (rc != 0)
-		return NULL;
-	for (*len = 1, j = 0; j < dim; j++)
-		*len *= shape[j];
-	return out;
 }
 
 int

@@ -534,17 +534,6 @@ number(const struct crm_router *r, const struct crm_rec *rec, const char *name)
 	}
 }
 
-/* "; did you mean 'X'?" for name among the names of r, or "". */
-static const char *
-near_name(char *buf, size_t n, const struct crm_rec *r, const char *name)
-{
-	long k = crm_suggest_field(name, strlen(name), r);
-	size_t clen = 0;
-	const char *cand = k >= 0 ? crm_rec_name(r, (size_t)k, &clen) : "";
-
-	return crm_suggest_hint(buf, n, k, cand, clen);
-}
-
 /* Whether rec or the store can give every name the rules use. */
 static int
 check_names(struct crm_router *r, const struct crm_rec *rec, struct crm_err *e)
@@ -565,7 +554,7 @@ check_names(struct crm_router *r, const struct crm_rec *rec, struct crm_err *e)
 		    crm_rules_file(r->alone, u), crm_rules_line(r->alone, u),
 		    r->desk != NULL ? " (nor a customer field of the store)"
 				    : "",
-		    near_name(hint, sizeof(hint), rec, name));
+		    crm_suggest_field_hint(hint, sizeof(hint), name, rec));
 	}
 	return 0;
 }

@@ -140,13 +140,9 @@ crm_schema_new(const char *kind, struct crm_err *e)
 	struct crm_schema *s;
 	char hint[160];
 	size_t n = sizeof(kinds) / sizeof(kinds[0]);
-	long near;
 
 	if (strcmp(kind, "customers") != 0 && strcmp(kind, "events") != 0) {
-		near = crm_suggest(kind, strlen(kind), kinds, NULL, n);
-		crm_suggest_hint(hint, sizeof(hint), near,
-		    near >= 0 ? kinds[near] : "",
-		    near >= 0 ? strlen(kinds[near]) : 0);
+		crm_suggest_list_hint(hint, sizeof(hint), kind, kinds, n);
 		return crm_err_set(e, EX_USAGE,
 			   "unknown --kind '%s'%s (kinds: customers, events; a "
 			   "table of your own needs --table NAME)",
@@ -355,16 +351,12 @@ crm_schema_set_type(struct crm_schema *s, const char *field, const char *type,
 	const char *names[sizeof(type_names) / sizeof(type_names[0])];
 	size_t i, n = sizeof(type_names) / sizeof(type_names[0]);
 	char hint[64];
-	long near;
 
 	for (i = 0; i < n; i++)
 		if (strcmp(type, (names[i] = type_names[i].name)) == 0)
 			break;
 	if (i == n) {
-		near = crm_suggest(type, strlen(type), names, NULL, n);
-		crm_suggest_hint(hint, sizeof(hint), near,
-		    near >= 0 ? names[near] : "",
-		    near >= 0 ? strlen(names[near]) : 0);
+		crm_suggest_list_hint(hint, sizeof(hint), type, names, n);
 		return crm_err_set(e, EX_USAGE,
 		    "unknown type '%s'%s (text, id, email, phone, date, "
 		    "number, integer or raw)",
@@ -1001,7 +993,6 @@ crm_schema_check_header(
 	const char *name, *b;
 	size_t i, j, len, blen;
 	char hint[256];
-	long k;
 	int rc = -1;
 
 	/* Normalize a copy of the header as a record of empty values. */
@@ -1034,28 +1025,23 @@ crm_schema_check_header(
 	for (i = 0; i < s->nmaps; i++)
 		if (crm_rec_find(r, s->maps[i].a, strlen(s->maps[i].a)) < 0 ||
 		    crm_rec_find_trimmed(hdr, s->maps[i].b) < 0) {
-			k = crm_suggest_field(
-			    s->maps[i].b, strlen(s->maps[i].b), hdr);
-			b = k >= 0 ? crm_rec_name(hdr, (size_t)k, &blen) : "";
 			crm_err_field(e, s->maps[i].b, strlen(s->maps[i].b));
 			crm_err_set(e, EX_DATAERR,
 			    "header has no such field (--map %s=%s)%s",
 			    s->maps[i].a, s->maps[i].b,
-			    crm_suggest_hint(
-				hint, sizeof(hint), k, b, k >= 0 ? blen : 0));
+			    crm_suggest_field_hint(
+				hint, sizeof(hint), s->maps[i].b, hdr));
 			goto out;
 		}
 	for (f = s->fields; f != NULL && f->name != NULL; f++)
 		if (f->required &&
 		    crm_rec_find(r, f->name, strlen(f->name)) < 0) {
-			k = crm_suggest_field(f->name, strlen(f->name), hdr);
-			b = k >= 0 ? crm_rec_name(hdr, (size_t)k, &blen) : "";
 			crm_err_field(e, f->name, strlen(f->name));
 			crm_err_set(e, EX_DATAERR,
 			    "header has no such field (use --map %s=FIELD)%s",
 			    f->name,
-			    crm_suggest_hint(
-				hint, sizeof(hint), k, b, k >= 0 ? blen : 0));
+			    crm_suggest_field_hint(
+				hint, sizeof(hint), f->name, hdr));
 			goto out;
 		}
 	if (s->fields == NULL && s->key != NULL &&

@@ -97,17 +97,6 @@ is_feature(const struct crm_segment *s, const char *name)
 	return s->st != NULL && crm_activity_find(name, strlen(name)) >= 0;
 }
 
-/* "; did you mean 'X'?" for name among the names of r, or "". */
-static const char *
-near_name(char *buf, size_t n, const struct crm_rec *r, const char *name)
-{
-	long k = crm_suggest_field(name, strlen(name), r);
-	size_t clen = 0;
-	const char *cand = k >= 0 ? crm_rec_name(r, (size_t)k, &clen) : "";
-
-	return crm_suggest_hint(buf, n, k, cand, clen);
-}
-
 int
 crm_segment_check_header(
     struct crm_segment *s, const struct crm_rec *hdr, struct crm_err *e)
@@ -127,7 +116,7 @@ crm_segment_check_header(
 		    "no field '%s', which the rule at %s:%lu reads%s%s", name,
 		    crm_rules_file(s->rules, u), crm_rules_line(s->rules, u),
 		    s->st ? "" : " (customer features need --db)",
-		    near_name(h, sizeof(h), hdr, name));
+		    crm_suggest_field_hint(h, sizeof(h), name, hdr));
 	}
 	for (i = 0; o->rfm && i < 3; i++) {
 		name = o->rfm_fields[i];
@@ -135,7 +124,7 @@ crm_segment_check_header(
 			return crm_err_set(e, EX_DATAERR,
 			    "no field '%s' for --rfm%s%s", name,
 			    s->st ? "" : " (or --db for the store's)",
-			    near_name(h, sizeof(h), hdr, name));
+			    crm_suggest_field_hint(h, sizeof(h), name, hdr));
 		}
 	}
 	for (i = 0; o->k > 0 && i < o->nkm; i++) {
@@ -144,13 +133,14 @@ crm_segment_check_header(
 			return crm_err_set(e, EX_DATAERR,
 			    "no field '%s' for --kmeans%s%s", name,
 			    s->st ? "" : " (or --db for the store's)",
-			    near_name(h, sizeof(h), hdr, name));
+			    crm_suggest_field_hint(h, sizeof(h), name, hdr));
 		}
 	}
 	if (s->tagdb != NULL && !has_name(hdr, o->id_field)) {
 		return crm_err_set(e, EX_DATAERR,
 		    "no field '%s' to key the tags in the store (--id-field)%s",
-		    o->id_field, near_name(h, sizeof(h), hdr, o->id_field));
+		    o->id_field,
+		    crm_suggest_field_hint(h, sizeof(h), o->id_field, hdr));
 	}
 	return 0;
 }

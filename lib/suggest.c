@@ -113,3 +113,26 @@ crm_suggest_hint(char *buf, size_t n, long i, const char *cand, size_t clen)
 		snprintf(buf, n, "; did you mean '%.*s'?", (int)clen, cand);
 	return buf;
 }
+
+const char *
+crm_suggest_field_hint(
+    char *buf, size_t size, const char *name, const struct crm_rec *r)
+{
+	long k = crm_suggest_field(name, strlen(name), r);
+	const char *cand = NULL;
+	size_t clen = 0;
+
+	if (k >= 0)
+		cand = crm_rec_name(r, (size_t)k, &clen);
+	return crm_suggest_hint(buf, size, k, cand, clen);
+}
+
+const char *
+crm_suggest_list_hint(
+    char *buf, size_t size, const char *name, const char *const *cand, size_t n)
+{
+	long k = crm_suggest(name, strlen(name), cand, NULL, n);
+
+	return crm_suggest_hint(buf, size, k, k >= 0 ? cand[k] : NULL,
+	    k >= 0 ? strlen(cand[k]) : 0);
+}

@@ -33,4 +33,15 @@ long crm_suggest_field(const char *name, size_t len, const struct crm_rec *r);
 const char *crm_suggest_hint(
     char *buf, size_t n, long i, const char *cand, size_t clen);
 
+/*
+ * The hint for name (NUL-terminated) in one call: "; did you mean 'X'?"
+ * with X the nearest of r's field names, or of the n NUL-terminated
+ * candidates cand; "" when none is near.  Into buf of size n (cut to
+ * fit); returns buf.
+ */
+const char *crm_suggest_field_hint(
+    char *buf, size_t size, const char *name, const struct crm_rec *r);
+const char *crm_suggest_list_hint(char *buf, size_t size, const char *name,
+    const char *const *cand, size_t n);
+
 #endif

@@ -51,6 +51,13 @@ main(void)
 	TAP_STR(crm_suggest_hint(buf, sizeof(buf), k, "tenure", 6),
 	    "; did you mean 'tenure'?", "the hint");
 	TAP_STR(crm_suggest_hint(buf, sizeof(buf), -1, NULL, 0), "", "no hint");
+	TAP_STR(crm_suggest_field_hint(buf, sizeof(buf), "churn", hdr),
+	    "; did you mean 'Churn'?",
+	    "the hint over a record's names at once");
+	TAP_STR(crm_suggest_list_hint(buf, sizeof(buf), "custmers", kinds, 4),
+	    "; did you mean 'customers'?", "the hint over a list at once");
+	TAP_STR(crm_suggest_list_hint(buf, sizeof(buf), "zzz", kinds, 4), "",
+	    "no hint over a list");
 	crm_rec_free(hdr);
 	return tap_done();
 }

@@ -106,6 +106,20 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	/* 2 -> 3: what each model was trained on (model.h). */
 	"ALTER TABLE models ADD COLUMN rows INTEGER;"
 	"ALTER TABLE models ADD COLUMN fingerprint TEXT;",
+	/*
+	 * 3 -> 4: governance: consent per customer and purpose, who each
+	 * decision is about, and the decisions' hash chain.
+	 */
+	"CREATE TABLE consent ("
+	"  customer_id TEXT NOT NULL, purpose TEXT NOT NULL,"
+	"  granted INTEGER NOT NULL CHECK (granted IN (0, 1)),"
+	"  time TEXT NOT NULL, source TEXT,"
+	"  PRIMARY KEY (customer_id, purpose, time)"
+	") WITHOUT ROWID;"
+	"ALTER TABLE decisions ADD COLUMN subject TEXT;"
+	"ALTER TABLE decisions ADD COLUMN content_hash TEXT;"
+	"ALTER TABLE decisions ADD COLUMN chain_hash TEXT;"
+	"CREATE INDEX decisions_subject ON decisions(subject);",
 };
 
 static const char *const reserved[] = {
@@ -121,6 +135,7 @@ static const char *const reserved[] = {
 	"tickets",
 	"queues",
 	"kb",
+	"consent",
 };
 
 /* The store's indexes: a generic table cannot take an index's name. */
@@ -131,6 +146,7 @@ static const char *const indexes[] = {
 	"labels_task",
 	"tickets_status",
 	"tickets_assignee",
+	"decisions_subject",
 };
 
 int

@@ -55,7 +55,7 @@ t_ok "shards give the same routes" cmp all.out shards.out
 # ---- The store: agents, assignment, idempotence, closing -----------------
 
 t_run agents 0 -- crm-route agents --db crm.db in/agents.csv
-t_eq "schema version 3" 3 "$(q 'PRAGMA user_version')"
+t_eq "schema version 4" 4 "$(q 'PRAGMA user_version')"
 t_eq "skills split at commas, spaces and semicolons" \
     "accounts|ana
 billing|ana
@@ -132,10 +132,14 @@ t_eq "and the audit log says so" 2 "$(q "SELECT count(*) FROM decisions
 crm-ingest -q --db old.db in/customers.csv >/dev/null
 sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
     DROP TABLE tickets; ALTER TABLE models DROP COLUMN rows;
+    DROP TABLE consent; DROP INDEX decisions_subject;
+    ALTER TABLE decisions DROP COLUMN subject;
+    ALTER TABLE decisions DROP COLUMN content_hash;
+    ALTER TABLE decisions DROP COLUMN chain_hash;
     ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 1"
 t_ok "route on a schema-1 store" crm-route agents -q --db old.db \
     in/agents.csv
-t_eq "migrated to 3, agents there" "3|4" \
+t_eq "migrated to 4, agents there" "4|4" \
     "$(sqlite3 old.db "PRAGMA user_version" \
 	"SELECT count(*) FROM agents" | paste -sd'|')"
 

@@ -228,6 +228,10 @@ test_migrate(const char *path)
 
 	TAP_OK(sqlite3_open(path, &db) == SQLITE_OK &&
 		   sqlite3_exec(db,
+		       "DROP TABLE consent; DROP INDEX decisions_subject; "
+		       "ALTER TABLE decisions DROP COLUMN subject; "
+		       "ALTER TABLE decisions DROP COLUMN content_hash; "
+		       "ALTER TABLE decisions DROP COLUMN chain_hash; "
 		       "ALTER TABLE models DROP COLUMN rows; "
 		       "ALTER TABLE models DROP COLUMN fingerprint; "
 		       "PRAGMA user_version = 2",

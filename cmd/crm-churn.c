@@ -110,7 +110,9 @@ static const struct crm_optdef options[] = {
 	    "the yes/no outcome: fields NAME_prob, NAME_risk,\nNAME_reasons "
 	    "(churn)"),
 	CRM_OPT_LONG("threads", "N",
-	    "train: gbt on N threads (the processors); the\nmodel is the same",
+	    "gbt: train and score on N threads (the\nprocessors); the model "
+	    "and "
+	    "scores are the same",
 	    &opts.threads, 1, 256),
 	CRM_OPTDEF_END,
 };

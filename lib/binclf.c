@@ -19,7 +19,12 @@
 #include "binclf.h"
 #include "gbt.h"
 
-#define MAGIC "CRMBIN01"
+/*
+ * The format's name and version: 2 added gbt's calibration; a version 1
+ * model still loads (a gbt one uncalibrated).
+ */
+#define MAGIC	 "CRMBIN02"
+#define MAGIC_V1 "CRMBIN01"
 
 struct crm_binclf {
 	enum crm_binclf_algo algo;
@@ -662,6 +667,12 @@ crm_binclf_free(struct crm_binclf *m)
 	free(m);
 }
 
+int
+crm_binclf_threads(struct crm_binclf *m, int n, struct crm_err *e)
+{
+	return m->gbt != NULL ? crm_gbt_threads(m->gbt, n, e) : 0;
+}
+
 const struct crm_tab *
 crm_binclf_tab(const struct crm_binclf *m)
 {
@@ -704,7 +715,11 @@ crm_binclf_logodds(const struct crm_binclf *m, const double *x)
 double
 crm_binclf_prob(const struct crm_binclf *m, const double *x)
 {
-	return 1 / (1 + exp(-logodds(m, x)));
+	double z = logodds(m, x);
+
+	if (m->algo == CRM_ALGO_GBT)
+		z = crm_gbt_calibrated(m->gbt, z);
+	return 1 / (1 + exp(-z));
 }
 
 int
@@ -718,7 +733,7 @@ crm_binclf_batch(const struct crm_binclf *m, const double *x, size_t n,
 	if (crm_gbt_predict_n(m->gbt, x, n, prob, phi) == -1)
 		return -1;
 	for (i = 0; i < n; i++)
-		prob[i] = 1 / (1 + exp(-prob[i]));
+		prob[i] = 1 / (1 + exp(-crm_gbt_calibrated(m->gbt, prob[i])));
 	return 0;
 }
 
@@ -820,8 +835,13 @@ crm_binclf_load(const void *p, size_t len, struct crm_err *e)
 	const unsigned char *q;
 	size_t left, j, n;
 	const char *text;
+	int version;
 
-	if (len < 8 || memcmp(p, MAGIC, 8) != 0) {
+	if (len >= 8 && memcmp(p, MAGIC, 8) == 0)
+		version = 2;
+	else if (len >= 8 && memcmp(p, MAGIC_V1, 8) == 0)
+		version = 1;
+	else {
 		crm_err_set(e, EX_DATAERR, "not a crm-churn model");
 		return NULL;
 	}
@@ -846,7 +866,7 @@ crm_binclf_load(const void *p, size_t len, struct crm_err *e)
 	if (m->algo == CRM_ALGO_GBT) {
 		if ((m->phi = calloc(m->width + 1, sizeof(*m->phi))) == NULL)
 			goto nomem;
-		if ((m->gbt = crm_gbt_load(&in, m->width, e)) == NULL)
+		if ((m->gbt = crm_gbt_load(&in, m->width, version, e)) == NULL)
 			goto fail;
 		if (in.left != 0)
 			goto bad;
@@ -1002,6 +1022,8 @@ crm_binclf_fit(const struct crm_binclf_set *s, size_t k, size_t fold,
 	for (i = 0; i < s->ntypes; i++)
 		if (crm_tab_set_type(t, s->tfield[i], s->ttype[i]) == -1)
 			goto nomem;
+	if (p->algo == CRM_ALGO_GBT)
+		crm_tab_no_bins(t);
 	for (i = 0; i < s->n; i++) {
 		if (k > 0 && crm_binclf_fold(i, k) == fold)
 			continue;

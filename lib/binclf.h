@@ -51,6 +51,12 @@ struct crm_binclf *crm_binclf_train(struct crm_tab *t, const int *y, size_t n,
 void crm_binclf_free(struct crm_binclf *m);
 
 const struct crm_tab *crm_binclf_tab(const struct crm_binclf *m);
+
+/*
+ * gbt: crm_binclf_batch on n threads (0: all CPUs); nothing for the other
+ * algorithms.  0, or -1 with e filled.
+ */
+int crm_binclf_threads(struct crm_binclf *m, int n, struct crm_err *e);
 enum crm_binclf_algo crm_binclf_algo(const struct crm_binclf *m);
 
 /*
@@ -59,10 +65,13 @@ enum crm_binclf_algo crm_binclf_algo(const struct crm_binclf *m);
  */
 int crm_binclf_auto(const struct crm_binclf *m, double *lr, double *gbt);
 
-/* The raw log-odds of yes for an encoded row x. */
+/*
+ * The raw log-odds of yes for an encoded row x: what the reasons add up
+ * to; for gbt before its calibration.
+ */
 double crm_binclf_logodds(const struct crm_binclf *m, const double *x);
 
-/* P(yes) for an encoded row x. */
+/* P(yes) for an encoded row x, calibrated for gbt. */
 double crm_binclf_prob(const struct crm_binclf *m, const double *x);
 
 /* What one input field added to the log-odds of yes. */

@@ -710,6 +710,8 @@ load_model(struct crm_churn *c, struct crm_err *e)
 	}
 	crm_buf_release(&blob);
 	c->res.version = version;
+	if (crm_binclf_threads(c->m, o->bp.threads, e) == -1)
+		return -1;
 	if ((c->x = calloc(
 		 crm_tab_width(crm_binclf_tab(c->m)), sizeof(*c->x))) == NULL ||
 	    (c->why = calloc((size_t)o->reasons + 1, sizeof(*c->why))) == NULL)

@@ -1,13 +1,14 @@
 /*
  * gbt: gradient-boosted trees for a yes/no outcome, through XGBoost's C
  * API, over dense rows of encoded features (tabular.h's, categorical
- * fields one-hot).  binary:logistic, tree_method hist, depth 4, rate
- * 0.05, min_child_weight 1, subsample and colsample_bytree 0.8, lambda 1:
- * one set of defaults for every data set.  The number of rounds comes
+ * fields one-hot, numeric ones without tabular's bins).  binary:logistic,
+ * tree_method hist with 64 bins, depth 4, rate 0.05, min_child_weight 1,
+ * lambda 1, no sampling: one set of defaults for every data set.  The number of rounds comes
  * from early stopping on an inner, stratified 20% of the training rows
  * chosen by the seed (at most 1000 rounds, stopping 50 rounds after the
  * best log loss); the model is then refitted on every row for that many
- * rounds.  The same seed gives the same model bytes for any number of
+ * rounds.  Its probabilities are Platt-scaled on that 20% (calib.h): the
+ * margins and contributions stay raw.  The same seed gives the same model bytes for any number of
  * threads.
  */
 #ifndef CRM_GBT_H
@@ -43,6 +44,16 @@ void crm_gbt_free(struct crm_gbt *m);
 /* The number of trees (rounds) of m. */
 int crm_gbt_rounds(const struct crm_gbt *m);
 
+/*
+ * Predict on n threads from now on (0: all CPUs): crm_gbt_predict_n
+ * shares a batch's rows among them; the figures are the same.  A
+ * trained or loaded model predicts on one.  0, or -1 with e filled.
+ */
+int crm_gbt_threads(struct crm_gbt *m, int n, struct crm_err *e);
+
+/* The calibrated log-odds of yes for a raw margin of m. */
+double crm_gbt_calibrated(const struct crm_gbt *m, double margin);
+
 /* The raw log-odds of yes for row x (w values); NAN on failure. */
 double crm_gbt_margin(const struct crm_gbt *m, const double *x);
 
@@ -63,16 +74,18 @@ int crm_gbt_predict_n(const struct crm_gbt *m, const double *x, size_t n,
     double *margin, double *phi);
 
 /*
- * Append m to b: its width, XGBoost's model bytes (UBJSON) and their
- * xxh3-64 checksum.  0 or -1.
+ * Append m to b: its width, XGBoost's model bytes (UBJSON), their
+ * xxh3-64 checksum and the calibration.  0 or -1.
  */
 int crm_gbt_save(const struct crm_gbt *m, struct crm_buf *b);
 
 /*
- * Read a model saved by crm_gbt_save from in, of width w; NULL with e
- * filled (EX_DATAERR "churn model is damaged: ..." for damaged bytes,
- * refused before XGBoost reads them).
+ * Read a model saved by crm_gbt_save from in, of width w, in the
+ * format of version (1: no calibration, read as none; 2: today's); NULL
+ * with e filled (EX_DATAERR "churn model is damaged: ..." for damaged
+ * bytes, refused before XGBoost reads them).
  */
-struct crm_gbt *crm_gbt_load(struct crm_in *in, size_t w, struct crm_err *e);
+struct crm_gbt *crm_gbt_load(
+    struct crm_in *in, size_t w, int version, struct crm_err *e);
 
 #endif

@@ -41,6 +41,7 @@ struct crm_tab {
 	size_t width;
 	char **names; /* of the features */
 	double *means;
+	int no_bins; /* crm_tab_no_bins */
 };
 
 static int push(struct col *, char *);
@@ -50,7 +51,7 @@ static long col_find(const struct crm_tab *, const char *, size_t);
 static long col_add(struct crm_tab *, const char *, size_t);
 static int parse_num(const char *, size_t, double *);
 static int blank(const char *, size_t);
-static int fit_col(struct col *);
+static int fit_col(struct col *, int);
 static int name_features(struct crm_tab *);
 static void encode_value(
     const struct col *, const char *, size_t, int, double *);
@@ -177,6 +178,12 @@ crm_tab_set_type(struct crm_tab *t, const char *field, enum crm_coltype type)
 	return 0;
 }
 
+void
+crm_tab_no_bins(struct crm_tab *t)
+{
+	t->no_bins = 1;
+}
+
 int
 crm_tab_add(struct crm_tab *t, const struct crm_rec *r)
 {
@@ -271,9 +278,9 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* Type, statistics, bins or categories of one column. */
+/* Type, statistics, bins (unless no_bins) or categories of one column. */
 static int
-fit_col(struct col *c)
+fit_col(struct col *c, int no_bins)
 {
 	double *v = NULL, sum = 0, ss = 0, d;
 	size_t i, n = 0, distinct, q, filled = 0;
@@ -353,7 +360,7 @@ fit_col(struct col *c)
 		distinct += v[i] != v[i - 1];
 	c->ncut = 0;
 	/* bins of fewer than about 50 values would fit noise */
-	if (distinct > 2 && n >= MIN_BIN * NBIN)
+	if (!no_bins && distinct > 2 && n >= MIN_BIN * NBIN)
 		for (q = 1; q < NBIN; q++) {
 			d = v[q * n / NBIN];
 			if (d > v[0] &&
@@ -378,7 +385,7 @@ crm_tab_fit(struct crm_tab *t, struct crm_err *e)
 		while (c->nval < t->nrow) /* absent from the last rows */
 			if (push(c, NULL) == -1)
 				goto nomem;
-		if (fit_col(c) == -1)
+		if (fit_col(c, t->no_bins) == -1)
 			goto nomem;
 		c->first = w;
 		w += col_width(c);

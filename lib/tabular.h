@@ -42,6 +42,13 @@ void crm_tab_free(struct crm_tab *t);
 int crm_tab_set_type(struct crm_tab *t, const char *field, enum crm_coltype);
 
 /*
+ * No quantile bins (before crm_tab_fit): for trees, which split a
+ * numeric feature where they need to; the bins only repeat it.  A
+ * loaded encoding knows whether it has bins.
+ */
+void crm_tab_no_bins(struct crm_tab *t);
+
+/*
  * Add the fields of r as a training row (fields named like the ignored
  * ones are skipped; the caller removes id and label first or ignores
  * them).  0, or -1 when out of memory.

@@ -130,6 +130,11 @@ crm-churn train -q --algo gbt --threads 2 --model-file g2.model \
 t_ok "gbt: the same model bytes on 1 and 2 threads" cmp g.model g2.model
 t_run gbt-score 0 -- crm-churn --model-file g.model --id-field customerID \
     --reasons 2 in/score.csv
+crm-churn -q --threads 1 --model-file g.model --id-field customerID \
+    --reasons 5 in/telco-like.csv >s1.csv
+crm-churn -q --threads 2 --model-file g.model --id-field customerID \
+    --reasons 5 in/telco-like.csv >s2.csv
+t_ok "gbt: the same scores and reasons on 1 and 2 threads" cmp s1.csv s2.csv
 t_run gbt-eval 0 -- crm-churn eval -q --model-file g.model \
     --label-field Churn --id-field customerID in/telco-like.csv
 size=$(wc -c <g.model)

@@ -2,7 +2,8 @@
  * test_gbt: unit tests for the gradient-boosted trees (lib/gbt.c) and
  * their reasons through binclf (lib/binclf.c): TreeSHAP adds up to the
  * log-odds, the one field that matters is named first, the same model
- * bytes for any number of threads, damaged bytes refused.
+ * bytes for any number of threads, damaged bytes refused, probabilities
+ * Platt-scaled while the reasons stay raw, a version 1 model read.
  */
 #include <math.h>
 #include <stdio.h>
@@ -93,24 +94,29 @@ test_shap(void)
 	{
 		struct crm_buf blob;
 		struct crm_in in;
-		struct crm_gbt *g;
+		struct crm_gbt *g, *g1;
+		size_t i0;
 
 		crm_buf_init(&blob);
 		crm_binclf_save(m, &blob);
-		/* the trees are the blob's tail: width, rounds, length */
+		/*
+		 * the trees are the blob's tail: width, rounds, length, the
+		 * bytes, their checksum and the calibration's two doubles
+		 */
 		for (i = 8; i + 12 <= blob.len; i++) {
 			uint32_t v[3];
 
 			memcpy(v, blob.p + i, sizeof(v));
 			if (v[0] == w && v[1] > 0 && v[1] < 2000 &&
-			    i + 12 + v[2] + 8 == blob.len)
+			    i + 12 + v[2] + 8 + 16 == blob.len)
 				break;
 		}
+		i0 = i;
 		in.p = (const unsigned char *)blob.p + i;
 		in.left = blob.len - i;
 		in.bad = 0;
 		crm_err_clear(&e);
-		g = crm_gbt_load(&in, w, &e);
+		g = crm_gbt_load(&in, w, 2, &e);
 		TAP_OK(g != NULL, "the trees load from the blob: %s", e.msg);
 		for (i = 0; g != NULL && i < crm_tab_rows(t); i++) {
 			crm_tab_row(t, i, x);
@@ -128,6 +134,53 @@ test_shap(void)
 		    "every record: contributions + base value = raw margin "
 		    "(worst %.2g)",
 		    worst);
+		/* the probability is the calibrated margin's */
+		for (i = 0, worst = 0; g != NULL && i < crm_tab_rows(t); i++) {
+			double z;
+
+			crm_tab_row(t, i, x);
+			z = crm_gbt_calibrated(g, crm_gbt_margin(g, x));
+			worst = fmax(worst,
+			    fabs(crm_binclf_prob(m, x) - 1 / (1 + exp(-z))));
+		}
+		TAP_OK(
+		    g != NULL && worst < 1e-12 && crm_gbt_calibrated(g, 1) != 1,
+		    "P(yes) = sigmoid(a margin + b), a Platt scaling that "
+		    "moves it: %.4f for a margin of 1",
+		    g != NULL ? crm_gbt_calibrated(g, 1) : 0);
+		/* a calibration that would turn the ranking round: damaged */
+		{
+			double neg = -1;
+			struct crm_binclf *bad;
+
+			memcpy(blob.p + blob.len - 16, &neg, sizeof(neg));
+			crm_err_clear(&e);
+			bad = crm_binclf_load(blob.p, blob.len, &e);
+			TAP_OK(bad == NULL && e.code == EX_DATAERR,
+			    "a negative calibration slope is refused: %s",
+			    e.msg);
+			crm_binclf_free(bad);
+		}
+		/* a version 1 blob (no calibration) is read, uncalibrated */
+		in.p = (const unsigned char *)blob.p + i0;
+		in.left = blob.len - i0 - 16;
+		in.bad = 0;
+		g1 = crm_gbt_load(&in, w, 1, &e);
+		TAP_OK(g1 != NULL && in.left == 0 &&
+			   crm_gbt_calibrated(g1, 0.75) == 0.75,
+		    "a version 1 gbt model loads, uncalibrated");
+		crm_gbt_free(g1);
+		memcpy(blob.p, "CRMBIN01", 8);
+		blob.len -= 16;
+		back = crm_binclf_load(blob.p, blob.len, &e);
+		crm_tab_row(t, 0, x);
+		TAP_OK(back != NULL &&
+			   crm_binclf_prob(back, x) ==
+			       1 / (1 + exp(-crm_binclf_logodds(m, x))),
+		    "a CRMBIN01 model: its probability is the raw "
+		    "log-odds': %s",
+		    back != NULL ? "yes" : e.msg);
+		crm_binclf_free(back);
 		crm_gbt_free(g);
 		crm_buf_release(&blob);
 	}
@@ -160,6 +213,30 @@ test_shap(void)
 		   crm_binclf_prob(back, x) == crm_binclf_prob(m, x),
 	    "loaded back, the same probability");
 	crm_binclf_free(back);
+	/* scoring on 2 threads: the same figures as on one */
+	{
+		size_t n = crm_tab_rows(t);
+		double *all = calloc(n * w, sizeof(*all));
+		double *p1 = calloc(n, sizeof(*p1)),
+		       *p2 = calloc(n, sizeof(*p2));
+		double *f1 = calloc(n * (w + 1), sizeof(*f1));
+		double *f2 = calloc(n * (w + 1), sizeof(*f2));
+
+		for (i = 0; i < n; i++)
+			crm_tab_row(t, i, all + i * w);
+		crm_err_clear(&e);
+		TAP_OK(crm_binclf_batch(m, all, n, p1, f1) == 0 &&
+			   crm_binclf_threads(m, 2, &e) == 0 &&
+			   crm_binclf_batch(m, all, n, p2, f2) == 0 &&
+			   memcmp(p1, p2, n * sizeof(*p1)) == 0 &&
+			   memcmp(f1, f2, n * (w + 1) * sizeof(*f1)) == 0,
+		    "scores and contributions the same on 1 and 2 threads");
+		free(all);
+		free(p1);
+		free(p2);
+		free(f1);
+		free(f2);
+	}
 	/* gbt.h itself, threads shared even for a small set */
 	{
 		struct crm_gbt_params gp;

@@ -232,9 +232,43 @@ test_ids(void)
 	crm_rec_free(r);
 }
 
+/* 300 months: five quantile bins, none with crm_tab_no_bins */
+static void
+test_bins(void)
+{
+	struct crm_tab *t = crm_tab_new(), *nb = crm_tab_new();
+	struct crm_rec *r = crm_rec_new();
+	struct crm_err e;
+	char num[16];
+	double x[8];
+	size_t i;
+
+	crm_err_clear(&e);
+	crm_tab_set_type(t, "churn", CRM_COL_IGNORE);
+	crm_tab_set_type(nb, "churn", CRM_COL_IGNORE);
+	crm_tab_no_bins(nb);
+	for (i = 0; i < 300; i++) {
+		snprintf(num, sizeof(num), "%zu", i);
+		crm_tab_add(t, row(r, "basic", num, 0));
+		crm_tab_add(nb, r);
+	}
+	TAP_OK(crm_tab_fit(t, &e) == 0 && crm_tab_fit(nb, &e) == 0, "fitted");
+	/* plan=basic, months, then the bins */
+	TAP_OK(crm_tab_width(t) == 7 && crm_tab_width(nb) == 2,
+	    "widths %zu with bins, %zu without", crm_tab_width(t),
+	    crm_tab_width(nb));
+	crm_tab_row(nb, 299, x);
+	TAP_OK(x[1] > 1.7 && x[1] < 1.8, "without bins the value stays: %.3f",
+	    x[1]);
+	crm_tab_free(t);
+	crm_tab_free(nb);
+	crm_rec_free(r);
+}
+
 int
 main(void)
 {
+	test_bins();
 	test_metrics();
 	test_reliability();
 	test_ids();

@@ -2,7 +2,7 @@
  * gbt: gradient-boosted trees for a yes/no outcome, through XGBoost's C
  * API, over dense rows of encoded features (tabular.h's, categorical
  * fields one-hot, numeric ones without tabular's bins).  binary:logistic,
- * tree_method hist with 64 bins, depth 4, rate 0.05, min_child_weight 1,
+ * tree_method hist with 32 bins, depth 4, rate 0.1, min_child_weight 1,
  * lambda 1, no sampling: one set of defaults for every data set.  The number of rounds comes
  * from early stopping on an inner, stratified 20% of the training rows
  * chosen by the seed (at most 1000 rounds, stopping 50 rounds after the

@@ -45,6 +45,15 @@ crm-churn -q --db "$db" --from-store --reasons 2 --action-threshold 0.6 \
     --action retention_offer --output-format csv >"$work/scores.csv"
 step grep -E '^(customer_id|K00[1-4]|K900),' "$work/scores.csv"
 
+# Any yes/no outcome: which sales opportunities convert.  --algo auto
+# (the default) cross-validates logistic regression against XGBoost's
+# trees and says which won; the reasons are exact either way.
+cd "$top/examples"
+step crm-churn train --db "$db" --target converted \
+    --id-field opportunity_id opportunities.csv
+step crm-churn -q --db "$db" --target converted --id-field opportunity_id \
+    --reasons 2 --output-format csv opportunities.csv | head -4
+
 # Segments: tags from the example rules, RFM segments, from the events.
 cd "$top/testdata/tag"
 step crm-ingest -q --db "$db" customers.csv

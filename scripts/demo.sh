@@ -51,8 +51,9 @@ step grep -E '^(customer_id|K00[1-4]|K900),' "$work/scores.csv"
 cd "$top/examples"
 step crm-churn train --db "$db" --target converted \
     --id-field opportunity_id opportunities.csv
-step crm-churn -q --db "$db" --target converted --id-field opportunity_id \
-    --reasons 2 --output-format csv opportunities.csv | head -4
+crm-churn -q --db "$db" --target converted --id-field opportunity_id \
+    --reasons 2 --output-format csv opportunities.csv >"$work/converted.csv"
+step head -4 "$work/converted.csv"
 
 # Segments: tags from the example rules, RFM segments, from the events.
 cd "$top/testdata/tag"

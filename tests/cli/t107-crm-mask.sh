@@ -47,6 +47,12 @@ t_eq "one phone, one mask" "138****8000 138****8000" \
     "$(mlr --icsv --onidx cut -f phone then filter '$phone =~ "^138"' \
     partner.csv | tr '\n' ' ' | sed 's/ $//')"
 
+# Phones without a country code are of --region's country.
+t_run region-us 0 -- crm-mask -q --policy in/join.policy --key-file in/key.txt \
+    --region US --output-format jsonl in/us.csv
+t_run region-bad 64 -- crm-mask --policy in/join.policy --region XX \
+    in/us.csv
+
 # ---- pseudonyms: joins, keys --------------------------------------------------
 
 CRM_MASK_KEY=test-key-0123456789abcdef crm-mask -q --policy in/join.policy \

@@ -274,6 +274,16 @@ crm_rec_unpack(struct crm_rec *r, const char *p)
 	return sizeof(h) + h.n * sizeof(*f) + h.len;
 }
 
+void
+crm_rec_remove(struct crm_rec *r, size_t i)
+{
+	if (i >= r->n)
+		return;
+	memmove(&r->f[i], &r->f[i + 1], (r->n - i - 1) * sizeof(r->f[0]));
+	r->n--;
+	r->names = 0;
+}
+
 int
 crm_rec_rename(struct crm_rec *r, size_t i, const char *name, size_t len)
 {

@@ -117,6 +117,9 @@ int crm_rec_pack(const struct crm_rec *r, struct crm_buf *b);
  */
 size_t crm_rec_unpack(struct crm_rec *r, const char *p);
 
+/* Remove field i (its bytes stay in r until it is cleared). */
+void crm_rec_remove(struct crm_rec *r, size_t i);
+
 /* Rename field i; 0 or -1. */
 int crm_rec_rename(struct crm_rec *r, size_t i, const char *name, size_t len);
 

@@ -36,6 +36,16 @@ crm-ingest -q --db "$db" customers.csv >/dev/null
 crm-dedupe -q --db "$db" --from-store >/dev/null
 step crm-dedupe --db "$db" --incremental updates.csv
 
+# Privacy: an export for a partner with phones, e-mail addresses and ids
+# masked; the analysts' view, with pseudonyms that still join across
+# files (the key from the environment, never the command line).
+cd "$top/testdata/mask"
+step crm-mask --policy crm.policy customers.csv
+CRM_MASK_KEY=demo-key-0123456789abcdef
+export CRM_MASK_KEY
+step crm-mask -q --policy crm.policy --role analyst customers.csv
+unset CRM_MASK_KEY
+
 # Churn from the store's events: train, then score with reasons.
 cd "$top/testdata/churn"
 step crm-ingest -q --db "$db" customers.jsonl >/dev/null

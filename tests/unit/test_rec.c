@@ -715,6 +715,15 @@ test_records(void)
 									  "rd: "
 									  "cop"
 									  "y");
+	crm_rec_remove(c, 1);
+	TAP_OK(crm_rec_count(c) == 2 && crm_rec_find(c, "b\0c", 3) == -1 &&
+		   crm_rec_find(c, "n", 1) == 1 &&
+		   strcmp(crm_rec_value(c, 1, NULL), "ne") == 0 &&
+		   crm_rec_names_id(c) == 0,
+	    "record: remove a field, the next takes its place");
+	crm_rec_remove(c, 5);
+	TAP_OK(crm_rec_count(c) == 2, "record: remove past the end: nothing");
+	crm_rec_copy(c, r);
 	crm_rec_raw(c, &rawlen);
 	TAP_OK(crm_rec_line(c) == 0 && rawlen == 0, "record: built, so no line "
 						    "and no raw text");

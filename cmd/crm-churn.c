@@ -61,7 +61,8 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_STR("action", "NAME",
 	    "with --action-threshold: the action field", &opts.co.action),
 	CRM_OPT("action-threshold", OPT_ACTION_THRESHOLD, "P",
-	    "add action=NAME where TARGET_prob >= P"),
+	    "add action=NAME where TARGET_prob >= P, unless\nthe customer's "
+	    "consent for --purpose is\nwithdrawn (--db)"),
 	CRM_OPT("algo", OPT_ALGO, "auto|gbt|lr|svm",
 	    "train: gradient-boosted trees (gbt), logistic\nregression (lr), "
 	    "RBF SVM, or auto: the better of\ngbt and lr by 5-fold "
@@ -100,10 +101,16 @@ static const struct crm_optdef options[] = {
 	CRM_OPT("output-format", CRM_OPT_OUTPUT_FORMAT, "FMT",
 	    "csv, tsv or jsonl (default: the input's); eval:\nthe figures as "
 	    "records (--cv: a fold field first)"),
+	CRM_OPT_STR("purpose", "NAME",
+	    "the consent the action needs (" CRM_CHURN_PURPOSE ")",
+	    &opts.co.purpose),
 	CRM_OPT_LONG("reasons", "N", "reasons per customer (3)",
 	    &opts.co.reasons, 0, 100),
 	CRM_OPT("risk", OPT_RISK, "LOW,HIGH",
 	    "risk is high from HIGH, medium from LOW (0.3,0.6)"),
+	CRM_OPT_FLAG("show-suppressed", 0,
+	    "name a withdrawn customer's action in\naction_suppressed",
+	    &opts.co.show_suppressed),
 	CRM_OPT_LONG("seed", "N", "train: seed of the solvers' order (1)",
 	    &opts.seed, 0, 4294967295L),
 	CRM_OPT("target", OPT_TARGET, "NAME",
@@ -243,6 +250,11 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	if ((co->action == NULL) != (co->action_threshold < 0))
 		crm_usage_error(synopsis, "--action and --action-threshold go "
 					  "together");
+	if ((co->purpose != NULL || co->show_suppressed) && co->action == NULL)
+		crm_usage_error(synopsis, "--purpose and --show-suppressed are "
+					  "for --action");
+	if (co->purpose != NULL && *co->purpose == '\0')
+		crm_usage_error(synopsis, "empty --purpose");
 	if (verb == V_TRAIN && o->c.db == NULL && co->model_file == NULL)
 		crm_usage_error(synopsis, "train needs --db or --model-file to "
 					  "keep the model");
@@ -356,7 +368,16 @@ main(int argc, char **argv)
 	f = crm_cli_filter(&o->c, crm_churn_ops(churn), churn, in);
 	if (crm_churn_attach(churn, f) == -1)
 		crm_die(EX_SOFTWARE, "out of memory");
+	if (verb == V_SCORE && o->co.action != NULL && st == NULL)
+		crm_warnx("no --db: consent is not checked, the action goes to "
+			  "every customer over the threshold");
 	rc = crm_cli_run(f, in, argc, argv);
+	if (verb == V_SCORE && !o->c.quiet &&
+	    crm_churn_result(churn)->suppressed > 0)
+		crm_warnx("%llu action%s suppressed: consent for %s withdrawn",
+		    crm_churn_result(churn)->suppressed,
+		    crm_churn_result(churn)->suppressed == 1 ? "" : "s",
+		    o->co.purpose != NULL ? o->co.purpose : CRM_CHURN_PURPOSE);
 	crm_cli_summary(f);
 	why = verb != V_SCORE ? crm_filter_partial(f) : NULL;
 	if (rc == 0 && why != NULL)

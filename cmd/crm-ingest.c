@@ -55,8 +55,8 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_STR("key", "FIELD",
 	    "key field of a --table (default: a hash of\nthe whole record)",
 	    &opts.key),
-	CRM_OPT_STR(
-	    "kind", "KIND", "customers (default) or events", &opts.kind),
+	CRM_OPT_STR("kind", "KIND", "customers (default), events or consent",
+	    &opts.kind),
 	CRM_OPT("map", OPT_MAP, "STORE=INPUT",
 	    "read store field STORE from input field INPUT"),
 	CRM_OPT_STR("region", "CC",

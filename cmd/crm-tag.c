@@ -78,9 +78,14 @@ static const struct crm_optdef options[] = {
 	    "recency, frequency and monetary value\n"
 	    "(recency,frequency,monetary)"),
 	CRM_OPT("rules", OPT_RULES, "FILE",
-	    "add tags: one 'TAG: SQL expression' a line"),
+	    "add tags: one 'TAG: SQL expression' a line;\n'TAG purpose=NAME: "
+	    "...' is an action, left out\nwhere the customer's consent for "
+	    "NAME is\nwithdrawn (--db)"),
 	CRM_OPT_LONG(
 	    "seed", "N", "k-means random seed (1)", &opts.seed, 0, 4294967295L),
+	CRM_OPT_FLAG("show-suppressed", 0,
+	    "name the actions left out in action_suppressed",
+	    &opts.so.show_suppressed),
 	CRM_OPTDEF_END,
 };
 
@@ -179,6 +184,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if ((so->log || so->restarts != 10) && so->k == 0)
 		crm_usage_error(synopsis, "--log and --restarts are for "
 					  "--kmeans");
+	if (so->show_suppressed && so->nrules == 0)
+		crm_usage_error(synopsis, "--show-suppressed is for --rules");
 	if (so->nrules == 0 && !so->rfm && so->k == 0)
 		crm_usage_error(synopsis, "nothing to do: give --rules, --rfm "
 					  "or --kmeans");

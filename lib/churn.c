@@ -15,6 +15,7 @@
 #include "activity.h"
 #include "audit.h"
 #include "churn.h"
+#include "consent.h"
 #include "jw.h"
 #include "model.h"
 #include "suggest.h"
@@ -32,7 +33,8 @@ struct crm_churn {
 	struct crm_binclf *m;	    /* score, eval: the model; train: fitted */
 	struct crm_binclf_set *set; /* train, eval --cv: the records */
 	struct crm_audit *audit;
-	double *prob; /* eval: per record */
+	struct crm_consent *consent; /* score with an action and a store */
+	double *prob;		     /* eval: per record */
 	int *y;
 	size_t n, cap;
 	double *x; /* an encoded row */
@@ -169,9 +171,64 @@ out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
 	    (o->reasons > 0 &&
 		crm_rec_put(hdr, c->f_reasons, "", 0, CRM_STRING) == -1) ||
 	    (o->action != NULL &&
-		crm_rec_put(hdr, "action", "", 0, CRM_STRING) == -1))
+		crm_rec_put(hdr, "action", "", 0, CRM_STRING) == -1) ||
+	    (o->action != NULL && o->show_suppressed &&
+		crm_rec_put(hdr, "action_suppressed", "", 0, CRM_STRING) == -1))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
+}
+
+/* The customer id of r into *len, or NULL. */
+static const char *
+id_of(const struct crm_churn *c, const struct crm_rec *r, size_t *len)
+{
+	const char *f = c->o->id_field;
+	long i = crm_rec_find(r, f, strlen(f));
+
+	*len = 0;
+	if (i < 0 || crm_rec_type(r, (size_t)i) == CRM_NULL)
+		return NULL;
+	return crm_rec_value(r, (size_t)i, len);
+}
+
+/*
+ * With consent to check, a record without a customer id is rejected (as
+ * it is read, before any is held): its consent cannot be known.  0, or
+ * -1 with e filled.
+ */
+static int
+check_id(const struct crm_churn *c, const struct crm_rec *r, struct crm_err *e)
+{
+	const char *f = c->o->id_field;
+	size_t len;
+
+	if (c->consent == NULL || (id_of(c, r, &len) != NULL && len > 0))
+		return 0;
+	crm_err_field(e, f, strlen(f));
+	return crm_err_set(e, EX_DATAERR,
+	    "no customer id to check the consent for the action");
+}
+
+/*
+ * Whether the action for r must be left out: its customer's consent for
+ * the purpose is withdrawn.  1, 0, or CRM_FILTER_FATAL with e filled.
+ */
+static int
+suppress(struct crm_churn *c, const struct crm_rec *r, struct crm_err *e)
+{
+	const char *id;
+	size_t len;
+	int w = 1; /* no id, which check_id rejected: never contact */
+
+	if (c->consent == NULL)
+		return 0;
+	if ((id = id_of(c, r, &len)) != NULL && len > 0 &&
+	    (w = crm_consent_withdrawn(c->consent, id, len,
+		 c->o->purpose != NULL ? c->o->purpose : CRM_CHURN_PURPOSE,
+		 e)) == -1)
+		return CRM_FILTER_FATAL;
+	c->res.suppressed += (unsigned long long)w;
+	return w;
 }
 
 /*
@@ -265,20 +322,29 @@ score_put(struct crm_churn *c, struct crm_rec *r, const double *x, double p,
 	const char *risk, *key;
 	char prob[32];
 	size_t klen = 0;
-	int n, act;
+	int n, act, off = 0;
 
 	risk = risk_of(o, p);
 	n = snprintf(prob, sizeof(prob), "%.6f", p);
 	if (o->reasons > 0 && reasons_json(c, r, x, phi) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	act = o->action != NULL && p >= o->action_threshold;
+	if (act && (off = suppress(c, r, e)) != 0) {
+		if (off < 0)
+			return off;
+		act = 0;
+	}
 	if (crm_rec_put(r, c->f_prob, prob, (size_t)n, CRM_NUMBER) == -1 ||
 	    crm_rec_put(r, c->f_risk, risk, strlen(risk), CRM_STRING) == -1 ||
 	    (o->reasons > 0 && crm_rec_put(r, c->f_reasons, c->json.p,
 				   c->json.len, CRM_JSON) == -1) ||
 	    (o->action != NULL && crm_rec_put(r, "action", act ? o->action : "",
 				      act ? strlen(o->action) : 0,
-				      act ? CRM_STRING : CRM_NULL) == -1))
+				      act ? CRM_STRING : CRM_NULL) == -1) ||
+	    (o->action != NULL && o->show_suppressed &&
+		crm_rec_put(r, "action_suppressed", off ? o->action : "",
+		    off ? strlen(o->action) : 0,
+		    off ? CRM_STRING : CRM_NULL) == -1))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (c->audit != NULL) {
 		long i = crm_rec_find(r, o->id_field, strlen(o->id_field));
@@ -337,6 +403,8 @@ score_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 
 	if (c->hfailed)
 		return held_failed(c, e);
+	if (check_id(c, r, e) == -1)
+		return -1;
 	if (c->hx == NULL) {
 		if (crm_tab_encode(crm_binclf_tab(c->m), r, 1, c->x, e) == -1)
 			return -1;
@@ -775,6 +843,11 @@ crm_churn_new(
 	    (c->audit = crm_audit_open(
 		 s, "crm-churn", o->model, c->res.version, e)) == NULL)
 		goto fail;
+	if (o->verb == CRM_CHURN_SCORE && s != NULL && o->action != NULL) {
+		if ((c->consent = crm_consent_open(s, e)) == NULL)
+			goto fail;
+		c->res.consent_checked = 1;
+	}
 	return c;
 nomem:
 	crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -977,6 +1050,7 @@ crm_churn_free(struct crm_churn *c)
 		return;
 	crm_err_clear(&e);
 	crm_audit_close(c->audit, &e); /* an error was reported or moot */
+	crm_consent_close(c->consent);
 	crm_binclf_set_free(c->set);
 	crm_tab_free(c->idtab);
 	free(c->ids);

@@ -12,9 +12,16 @@
  * Nothing here prints: errors come back in a struct crm_err, figures
  * through crm_churn_result() and crm_churn_eval_text().
  *
+ * An action is proposed only to a customer whose latest consent for the
+ * action's purpose (CRM_CHURN_PURPOSE unless o->purpose) is not withdrawn
+ * as of the run's time (consent.h); for the others the action field is
+ * left empty (and, with show_suppressed, the action named in an
+ * action_suppressed field) and they are counted (crm_churn_result's
+ * suppressed).  Without a store there is no consent to check.
+ *
  * Tables: none of its own; models are read and kept through model.h,
  * decisions logged through audit.h, the store's customers read through
- * activity.h.
+ * activity.h, consent through consent.h.
  */
 #ifndef CRM_CHURN_H
 #define CRM_CHURN_H
@@ -33,6 +40,13 @@
 
 enum crm_churn_verb { CRM_CHURN_SCORE, CRM_CHURN_TRAIN, CRM_CHURN_EVAL };
 
+/*
+ * The purpose of an action unless one is given: an action from a churn
+ * score is a retention offer, a marketing message, and e-mail is where
+ * those go unless the user says otherwise.
+ */
+#define CRM_CHURN_PURPOSE "marketing_email"
+
 /* A field's type as asked for (--numeric, --categorical, --ignore). */
 struct crm_churn_type {
 	const char *field;
@@ -49,6 +63,8 @@ struct crm_churn_opts {
 	const char *id_field;	 /* the key, never a feature ("customer_id") */
 	const char *action;	 /* score: this action from action_threshold */
 	double action_threshold; /* < 0: no action */
+	const char *purpose;	 /* the consent the action needs (see below) */
+	int show_suppressed;	 /* add action_suppressed, not only leave out */
 	double risk_low, risk_high; /* medium from low, high from high */
 	long reasons;		    /* reasons per record (3) */
 	long cv;		    /* eval: folds, 0 for none */
@@ -128,6 +144,8 @@ struct crm_churn_result {
 	/* eval: calibration over the records (--cv: their held-out
 	   probabilities) */
 	struct crm_reliability_bin rel[CRM_CHURN_RELIABILITY_BINS];
+	unsigned long long suppressed; /* score: actions left out, consent */
+	int consent_checked;	       /* score: an action, and a store */
 };
 
 const struct crm_churn_result *crm_churn_result(const struct crm_churn *c);

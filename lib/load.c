@@ -28,6 +28,7 @@
 #include <xxhash.h>
 
 #include "buf.h"
+#include "consent.h"
 #include "load.h"
 
 #define CACHE_SIZE 16
@@ -71,7 +72,8 @@ struct crm_loader {
 	const char *keycol;   /* its key column */
 	const char *extracol; /* the JSON column of the other fields */
 	int builtin;	      /* customers or events: has "extra" */
-	char **cols;	      /* value columns known to the table */
+	struct crm_consent_load *consent; /* the consent kind: its own */
+	char **cols;			  /* value columns known to the table */
 	size_t ncols;
 	char **textnum; /* columns typed number in the schema, TEXT here */
 	size_t ntextnum;
@@ -294,6 +296,17 @@ crm_loader_new(struct crm_store *st, struct crm_schema *sc, struct crm_err *e)
 	crm_buf_init(&ld->b[1].buf);
 	ld->builtin = crm_schema_builtin(sc);
 	ld->extracol = "extra";
+	if (strcmp(ld->table, "consent") == 0) {
+		/*
+		 * Keyed by three columns and with no extra JSON, so
+		 * lib/consent.c, its owner, writes it; a batch holds its
+		 * records packed whole, as a generic table's.
+		 */
+		if ((ld->consent = crm_consent_load_new(st, e)) == NULL)
+			goto fail;
+		ld->builtin = 0;
+		return ld;
+	}
 	if (strcmp(ld->table, "customers") == 0) {
 		ld->keycol = "customer_id";
 		c = customer_cols;
@@ -375,6 +388,7 @@ crm_loader_free(struct crm_loader *ld)
 	crm_buf_release(&ld->key);
 	crm_buf_release(&ld->whole);
 	crm_poscache_release(&ld->col_at);
+	crm_consent_load_free(ld->consent);
 	free(ld);
 }
 
@@ -934,6 +948,8 @@ crm_loader_put(struct crm_loader *ld, const struct crm_rec *r,
 	const char *p;
 	unsigned long line;
 
+	if (ld->consent != NULL)
+		return crm_consent_load_put(ld->consent, r, res, e);
 	crm_buf_reset(&ld->one);
 	if (plan(ld, r, &ld->one, e) == -1)
 		return -1;

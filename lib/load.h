@@ -8,7 +8,9 @@
  * schema types so (or whose first value --infer-types found a number),
  * else TEXT, with names
  * quoted as identifiers, never pasted into SQL, and whose "_extra" JSON
- * column takes the fields no column can (odd names, case clashes).  Loading a record that is
+ * column takes the fields no column can (odd names, case clashes).
+ * Consent records are handed to lib/consent.c, the consent table's owner
+ * (keyed by customer, purpose and time).  Loading a record that is
  * already stored with the same values changes nothing.  The caller opens
  * and commits the transactions (crm_store_begin/commit).  A struct
  * crm_loader borrows the store and the schema and owns its statements.

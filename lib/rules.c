@@ -198,6 +198,48 @@ crm_rulefile_release(struct crm_rulefile *f)
 	f->n = 0;
 }
 
+int
+crm_rule_settings(char *left, struct crm_rule_setting *set, size_t max,
+    size_t *n, struct crm_err *e)
+{
+	char *p = left, *word, *eq;
+	size_t i;
+
+	*n = 0;
+	while (*p != '\0' && !isspace((unsigned char)*p))
+		p++;
+	if (p == left)
+		return crm_err_set(
+		    e, EX_DATAERR, "no name before the settings");
+	while (*p != '\0') {
+		while (isspace((unsigned char)*p))
+			*p++ = '\0';
+		if (*p == '\0')
+			break;
+		word = p;
+		while (*p != '\0' && !isspace((unsigned char)*p))
+			p++;
+		if (*p != '\0')
+			*p++ = '\0';
+		if ((eq = strchr(word, '=')) == NULL || eq == word ||
+		    eq[1] == '\0')
+			return crm_err_set(e, EX_DATAERR,
+			    "bad setting '%s' of '%s': want NAME=VALUE", word,
+			    left);
+		*eq = '\0';
+		for (i = 0; i < *n; i++)
+			if (strcmp(set[i].key, word) == 0)
+				return crm_err_set(e, EX_DATAERR,
+				    "'%s' names %s twice", left, word);
+		if (*n == max)
+			return crm_err_set(e, EX_DATAERR,
+			    "'%s' has more than %zu settings", left, max);
+		set[*n].key = word;
+		set[(*n)++].value = eq + 1;
+	}
+	return 0;
+}
+
 /* ==== Expressions ==== */
 
 struct expr {

@@ -70,6 +70,24 @@ int crm_rulefile_read(struct crm_rulefile *f, const char *path, const char *sep,
     int last, struct crm_err *e);
 void crm_rulefile_release(struct crm_rulefile *f);
 
+/* A setting on the left side of a rule: "TAG key=value". */
+struct crm_rule_setting {
+	const char *key;   /* points into the left side */
+	const char *value; /* never empty */
+};
+
+/*
+ * Split left, the left side of a rule, in place: its first word stays in
+ * left as the rule's name, and every word after it (words are separated
+ * by white space) must be a setting KEY=VALUE, stored in set (at most
+ * max; pointers into left) in order, *n their count.  0, or -1 with e
+ * filled (EX_DATAERR; its message names the rule): no name, a word
+ * without '=' or with nothing before or after it, a key given twice,
+ * more than max settings.  What the keys mean is the caller's.
+ */
+int crm_rule_settings(char *left, struct crm_rule_setting *set, size_t max,
+    size_t *n, struct crm_err *e);
+
 /* ==== Expressions ==== */
 
 /*

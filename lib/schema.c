@@ -12,6 +12,7 @@
 #include <sysexits.h>
 
 #include "buf.h"
+#include "consent.h"
 #include "norm.h"
 #include "schema.h"
 #include "store.h"
@@ -48,7 +49,16 @@ static const struct kind_field event_fields[] = {
 	{ NULL, CRM_F_TEXT, 0, NULL },
 };
 
-/* The most fields a record needs: events' three. */
+static const struct kind_field consent_fields[] = {
+	{ "customer_id", CRM_F_ID, 1, NULL },
+	{ "purpose", CRM_F_ID, 1, NULL },
+	{ "granted", CRM_F_GRANTED, 1, NULL },
+	{ "time", CRM_F_DATE, 1, NULL },
+	{ "source", CRM_F_TEXT, 0, NULL },
+	{ NULL, CRM_F_TEXT, 0, NULL },
+};
+
+/* The most fields a record needs: consent's four. */
 #define NEED_MAX 4
 
 struct pair {
@@ -99,7 +109,7 @@ static const struct {
 	{ "raw", CRM_F_RAW },
 };
 
-static const char *const kinds[] = { "customers", "events" };
+static const char *const kinds[] = { "customers", "events", "consent" };
 
 static int
 valid_kind(const char *k)
@@ -141,11 +151,12 @@ crm_schema_new(const char *kind, struct crm_err *e)
 	char hint[160];
 	size_t n = sizeof(kinds) / sizeof(kinds[0]);
 
-	if (strcmp(kind, "customers") != 0 && strcmp(kind, "events") != 0) {
+	if (strcmp(kind, "customers") != 0 && strcmp(kind, "events") != 0 &&
+	    strcmp(kind, "consent") != 0) {
 		crm_suggest_list_hint(hint, sizeof(hint), kind, kinds, n);
 		return crm_err_set(e, EX_USAGE,
-			   "unknown --kind '%s'%s (kinds: customers, events; a "
-			   "table of your own needs --table NAME)",
+			   "unknown --kind '%s'%s (kinds: customers, events, "
+			   "consent; a table of your own needs --table NAME)",
 			   kind, hint),
 		       NULL;
 	}
@@ -154,9 +165,13 @@ crm_schema_new(const char *kind, struct crm_err *e)
 	if (strcmp(kind, "customers") == 0) {
 		s->fields = customer_fields;
 		s->key = strdup("customer_id");
-	} else {
+	} else if (strcmp(kind, "events") == 0) {
 		s->fields = event_fields;
 		s->key = strdup("event_id");
+	} else {
+		/* Keyed by customer_id, purpose and time: lib/consent.c. */
+		s->fields = consent_fields;
+		return s;
 	}
 	if (s->key == NULL) {
 		crm_schema_free(s);
@@ -177,7 +192,8 @@ crm_schema_new_table(const char *table, struct crm_err *e)
 			   "and '_', at most 63, starting with a letter",
 			   table),
 		       NULL;
-	if (strcmp(table, "customers") == 0 || strcmp(table, "events") == 0)
+	if (strcmp(table, "customers") == 0 || strcmp(table, "events") == 0 ||
+	    strcmp(table, "consent") == 0)
 		return crm_err_set(e, EX_USAGE,
 			   "--table '%s' is a kind: use --kind %s", table,
 			   table),
@@ -375,8 +391,9 @@ crm_schema_set_key(struct crm_schema *s, const char *field, struct crm_err *e)
 {
 	if (s->fields != NULL)
 		return crm_err_set(e, EX_USAGE,
-		    "--key is for --table; %s are keyed by %s", s->kind,
-		    s->key);
+		    "--key is for --table; %s %s keyed by %s", s->kind,
+		    s->key != NULL ? "are" : "is",
+		    s->key != NULL ? s->key : "customer_id, purpose and time");
 	if (*field == '\0')
 		return crm_err_set(e, EX_USAGE, "empty --key");
 	free(s->key);
@@ -749,6 +766,16 @@ normalize(struct crm_schema *s, enum crm_ftype t, const char *v, size_t n,
 		return crm_norm_phone(&s->tmp, v, n, s->region, why);
 	case CRM_F_DATE:
 		return crm_norm_date(&s->tmp, v, n, s->order, why);
+	case CRM_F_GRANTED:
+		crm_buf_reset(&s->num);
+		if (crm_norm_text(&s->num, v, n, why) == -1)
+			return -1;
+		if ((rc = crm_consent_word(
+			 s->num.p ? s->num.p : "", s->num.len)) == -1) {
+			*why = "want " CRM_CONSENT_WORDS;
+			return -1;
+		}
+		return crm_buf_addc(&s->tmp, rc ? '1' : '0');
 	case CRM_F_NUMBER:
 	case CRM_F_INTEGER:
 	case CRM_F_INUMBER:
@@ -922,7 +949,7 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 				    e, EX_SOFTWARE, "out of memory");
 		}
 		num = t == CRM_F_NUMBER || t == CRM_F_INTEGER ||
-		      t == CRM_F_INUMBER;
+		      t == CRM_F_INUMBER || t == CRM_F_GRANTED;
 		v = crm_rec_value(r, i, &vlen);
 		why = NULL;
 		if (vt == CRM_NUMBER &&
@@ -973,8 +1000,11 @@ crm_schema_apply(struct crm_schema *s, struct crm_rec *r, struct crm_err *e)
 			req = s->key;
 		}
 		at = crm_rec_find(r, req, strlen(req));
+		/* true and false have a value, if no bytes of it. */
 		if (at < 0 || crm_rec_type(r, (size_t)at) == CRM_NULL ||
-		    (crm_rec_value(r, (size_t)at, &vlen), vlen == 0)) {
+		    (crm_rec_type(r, (size_t)at) != CRM_TRUE &&
+			crm_rec_type(r, (size_t)at) != CRM_FALSE &&
+			(crm_rec_value(r, (size_t)at, &vlen), vlen == 0))) {
 			crm_err_field(e, req, strlen(req));
 			return crm_err_set(e, EX_DATAERR,
 			    at < 0 ? "missing required field"

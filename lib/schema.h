@@ -2,7 +2,7 @@
  * schema: what crm-ingest knows about a kind of record: its fields, how
  * each is normalized, which are required, and what its key is.
  *
- * "customers" and "events" are the kinds (see crm-store(5)); a table of
+ * "customers", "events" and "consent" are the kinds (see crm-store(5)); a table of
  * the user's own (--table) is generic: every field is text unless --type
  * or --infer-types says it is a number, and the key is --key's field or a
  * hash of the whole record.  A struct crm_schema is built once per run,
@@ -31,7 +31,8 @@ enum crm_ftype {
 	CRM_F_RAW,     /* left exactly as read */
 	CRM_F_INTEGER, /* a whole number, written as a JSON number */
 	CRM_F_AUTO,    /* --infer-types: not known until a first value */
-	CRM_F_INUMBER  /* --infer-types: a number (see crm_schema_infer) */
+	CRM_F_INUMBER, /* --infer-types: a number (see crm_schema_infer) */
+	CRM_F_GRANTED  /* consent: CRM_CONSENT_WORDS, written as 1 or 0 */
 };
 
 /* How crm_schema_number() reads a number. */
@@ -42,7 +43,8 @@ enum crm_ftype {
 struct crm_schema;
 
 /*
- * Return the schema for kind ("customers" or "events"), or NULL with e
+ * Return the schema for kind ("customers", "events" or "consent"), or
+ * NULL with e
  * filled: EX_USAGE for any other name, with the near kind as a "did you
  * mean" hint; EX_SOFTWARE when out of memory.
  */
@@ -57,7 +59,7 @@ struct crm_schema *crm_schema_new(const char *kind, struct crm_err *e);
 struct crm_schema *crm_schema_new_table(const char *table, struct crm_err *e);
 void crm_schema_free(struct crm_schema *s);
 
-/* 1 for customers and events, 0 for a generic table. */
+/* 1 for the kinds, 0 for a generic table. */
 int crm_schema_builtin(const struct crm_schema *s);
 const char *crm_schema_kind(const struct crm_schema *s);
 

@@ -11,6 +11,7 @@
 #include "activity.h"
 #include "buf.h"
 #include "cli.h"
+#include "consent.h"
 #include "filter.h"
 #include "jw.h"
 #include "kmeans.h"
@@ -25,6 +26,14 @@ struct tag {
 	const char *name;
 	const char *rule; /* "TAG: expression" of the first rule that gave it */
 	int on;
+	long purpose; /* an action's purpose (index in purposes), or -1 */
+	int off;      /* on, but left out: consent withdrawn */
+};
+
+/* A purpose of the action rules, and the actions left out for it. */
+struct purpose {
+	char *name;
+	unsigned long long suppressed;
 };
 
 struct crm_segment {
@@ -33,6 +42,10 @@ struct crm_segment {
 	struct crm_store *st;
 	struct crm_activity *act;
 	struct crm_tags *tagdb;
+	struct crm_consent *consent; /* with a store and an action rule */
+	struct purpose *purposes;
+	size_t npurposes;
+	struct crm_buf sup; /* the action_suppressed field */
 	struct crm_rulefile *files;
 	struct crm_rules *rules;
 	char **rule_text; /* per rule: "TAG: expression" */
@@ -194,10 +207,78 @@ crm_segment_out_header(
 	}
 	if (s->rules != NULL)
 		bad |= crm_rec_put(hdr, "tags", "", 0, CRM_STRING);
+	if (s->npurposes > 0 && o->show_suppressed)
+		bad |= crm_rec_put(hdr, "action_suppressed", "", 0, CRM_STRING);
 	return bad ? nomem(e) : 0;
 }
 
 /* ==== Rules ==== */
+
+static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "0123456789_.-";
+
+/* The index of purpose name (len bytes) in s->purposes, added if new. */
+static long
+purpose_at(struct crm_segment *s, const char *name, size_t len)
+{
+	struct purpose *p;
+	size_t i;
+
+	for (i = 0; i < s->npurposes; i++)
+		if (strlen(s->purposes[i].name) == len &&
+		    memcmp(s->purposes[i].name, name, len) == 0)
+			return (long)i;
+	if ((p = crm_reallocarray(s->purposes, s->npurposes + 1, sizeof(*p))) ==
+	    NULL)
+		return -1;
+	s->purposes = p;
+	p[i].suppressed = 0;
+	if ((p[i].name = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(p[i].name, name, len);
+	p[i].name[len] = '\0';
+	s->npurposes++;
+	return (long)i;
+}
+
+/*
+ * The settings of a rule's left side, "TAG [purpose=NAME]", split in
+ * place (crm_rule_settings): the tag's name stays in left, *purpose gets
+ * the purpose's index or -1.  0, or -1 with e filled (EX_DATAERR for a
+ * bad name or setting).
+ */
+static int
+rule_settings(
+    struct crm_segment *s, char *left, long *purpose, struct crm_err *e)
+{
+	struct crm_rule_setting set[4];
+	size_t i, n;
+
+	*purpose = -1;
+	if (crm_rule_settings(left, set, 4, &n, e) == -1)
+		return -1;
+	if (left[strspn(left, name_chars)] != '\0')
+		return crm_err_set(e, EX_DATAERR,
+		    "bad tag '%s': use letters, digits, '_', '.' and '-'",
+		    left);
+	for (i = 0; i < n; i++) {
+		if (strcmp(set[i].key, "purpose") != 0)
+			return crm_err_set(e, EX_DATAERR,
+			    "unknown setting '%s' of tag '%s' (settings: "
+			    "purpose=NAME)",
+			    set[i].key, left);
+		if (set[i].value[strspn(set[i].value, name_chars)] != '\0')
+			return crm_err_set(e, EX_DATAERR,
+			    "bad purpose '%s': use letters, digits, '_', '.' "
+			    "and '-'",
+			    set[i].value);
+		if ((*purpose = purpose_at(
+			 s, set[i].value, strlen(set[i].value))) == -1)
+			return nomem(e);
+	}
+	return 0;
+}
 
 /* Read and compile the rules files. */
 static int
@@ -228,17 +309,13 @@ load_rules(struct crm_segment *s, struct crm_err *e)
 		for (j = 0; j < rf->n; j++) {
 			const char *name = rf->rule[j].left;
 			size_t r = crm_rules_count(s->rules);
+			long purpose;
 
 			e->file = rf->path;
 			e->line = rf->rule[j].line;
-			if (name[strspn(name, "abcdefghijklmnopqrstuvwxyz"
-					      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-					      "0123456789_.-")] != '\0') {
-				return crm_err_set(e, EX_DATAERR,
-				    "bad tag '%s': use letters, digits, "
-				    "'_', '.' and '-'",
-				    name);
-			}
+			if (rule_settings(s, rf->rule[j].left, &purpose, e) ==
+			    -1)
+				return -1;
 			if (crm_rules_add(s->rules, rf->rule[j].right, rf->path,
 				rf->rule[j].line, e) == -1)
 				return -1;
@@ -250,8 +327,19 @@ load_rules(struct crm_segment *s, struct crm_err *e)
 			for (t = 0; t < s->ntag; t++)
 				if (strcmp(s->tag[t].name, name) == 0)
 					break;
-			if (t == s->ntag)
+			if (t == s->ntag) {
+				s->tag[s->ntag].purpose = -1;
 				s->tag[s->ntag++].name = name;
+			}
+			/* A purpose belongs to the tag, whichever rule gives it. */
+			if (purpose >= 0 && s->tag[t].purpose >= 0 &&
+			    s->tag[t].purpose != purpose)
+				return crm_err_set(e, EX_DATAERR,
+				    "tag '%s' has two purposes, %s and %s",
+				    name, s->purposes[s->tag[t].purpose].name,
+				    s->purposes[purpose].name);
+			if (purpose >= 0)
+				s->tag[t].purpose = purpose;
 			s->rule_tag[r] = t;
 		}
 	}
@@ -317,6 +405,45 @@ fetch_features(struct crm_segment *s, const struct crm_rec *r,
 		   : 0;
 }
 
+/*
+ * Turn off the actions (tags with a purpose) given to r whose customer's
+ * consent for the purpose is withdrawn, marking them off and counting
+ * them.  0, -1 with e filled (no customer id: its consent cannot be
+ * known), or CRM_FILTER_FATAL for a store error.
+ */
+static int
+check_consent(struct crm_segment *s, const struct crm_rec *r, struct crm_err *e)
+{
+	const char *id = NULL, *purpose;
+	size_t t, len = 0;
+	int w;
+
+	if (s->consent == NULL)
+		return 0;
+	for (t = 0; t < s->ntag; t++) {
+		if (!s->tag[t].on || s->tag[t].purpose < 0)
+			continue;
+		if (id == NULL &&
+		    ((id = id_of(s, r, &len)) == NULL || len == 0)) {
+			crm_err_field(
+			    e, s->o->id_field, strlen(s->o->id_field));
+			return crm_err_set(e, EX_DATAERR,
+			    "no customer id to check the consent for tag '%s'",
+			    s->tag[t].name);
+		}
+		purpose = s->purposes[s->tag[t].purpose].name;
+		if ((w = crm_consent_withdrawn(
+			 s->consent, id, len, purpose, e)) == -1)
+			return CRM_FILTER_FATAL;
+		if (w) {
+			s->tag[t].on = 0;
+			s->tag[t].off = 1;
+			s->purposes[s->tag[t].purpose].suppressed++;
+		}
+	}
+	return 0;
+}
+
 /* Evaluate the rules for r, append its tags and keep them in the store. */
 static int
 tag_record(
@@ -339,7 +466,7 @@ tag_record(
 	if ((rc = crm_rules_eval(s->rules, src, 2, e)) < 0)
 		return rc == CRM_RULES_LIMIT ? CRM_FILTER_FATAL : -1;
 	for (t = 0; t < s->ntag; t++)
-		s->tag[t].on = 0;
+		s->tag[t].on = s->tag[t].off = 0;
 	for (i = 0; i < crm_rules_count(s->rules); i++) {
 		t = s->rule_tag[i];
 		if (!s->tag[t].on && crm_rules_match(s->rules, i)) {
@@ -347,6 +474,8 @@ tag_record(
 			s->tag[t].rule = s->rule_text[i];
 		}
 	}
+	if ((rc = check_consent(s, r, e)) != 0)
+		return rc;
 	/* A JSON array, as every list crmkit writes (crm(7) CONVENTIONS). */
 	crm_buf_reset(&s->buf);
 	crm_jw_init(&w, &s->buf);
@@ -371,6 +500,19 @@ tag_record(
 	}
 	if (crm_rec_put(r, "tags", s->buf.p, s->buf.len, CRM_JSON) == -1)
 		return nomem(e);
+	if (s->npurposes > 0 && s->o->show_suppressed) {
+		crm_buf_reset(&s->sup);
+		crm_jw_init(&w, &s->sup);
+		crm_jw_arr(&w);
+		for (t = 0; t < s->ntag; t++)
+			if (s->tag[t].off)
+				crm_jw_str(&w, s->tag[t].name);
+		crm_jw_end(&w);
+		if (crm_jw_done(&w) == -1 ||
+		    crm_rec_put(r, "action_suppressed", s->sup.p, s->sup.len,
+			CRM_JSON) == -1)
+			return nomem(e);
+	}
 	return 0;
 }
 
@@ -923,6 +1065,9 @@ open_store(struct crm_segment *s, struct crm_err *e)
 	}
 	if (s->rules != NULL && (s->tagdb = crm_tags_open(s->st, e)) == NULL)
 		return -1;
+	if (s->npurposes > 0 &&
+	    (s->consent = crm_consent_open(s->st, e)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -944,9 +1089,13 @@ crm_segment_new(const struct crm_segment_opts *o, struct crm_err *e)
 		nomem(e);
 		goto fail;
 	}
+	crm_buf_init(&s->sup);
 	if (load_rules(s, e) == -1)
 		goto fail;
 	crm_err_clear(e);
+	if (s->npurposes > 0 && o->db == NULL)
+		crm_warnx("no --db: consent is not checked, action rules tag "
+			  "every customer they match");
 	if ((o->db != NULL && open_store(s, e) == -1) ||
 	    feature_names(s, e) == -1)
 		goto fail;
@@ -965,6 +1114,13 @@ crm_segment_close(struct crm_segment *s, struct crm_err *e)
 
 	if (s == NULL)
 		return 0;
+	for (i = 0; e != NULL && !s->o->quiet && i < s->npurposes; i++)
+		if (s->purposes[i].suppressed > 0)
+			crm_warnx("%llu action%s suppressed: consent for %s "
+				  "withdrawn",
+			    s->purposes[i].suppressed,
+			    s->purposes[i].suppressed == 1 ? "" : "s",
+			    s->purposes[i].name);
 	crm_err_clear(&e2);
 	if (crm_tags_close(s->tagdb, e ? e : &e2) == -1)
 		rc = -1;
@@ -993,6 +1149,11 @@ crm_segment_close(struct crm_segment *s, struct crm_err *e)
 	crm_rec_free(s->feat);
 	crm_buf_release(&s->buf);
 	crm_activity_close(s->act);
+	crm_consent_close(s->consent);
+	for (i = 0; i < s->npurposes; i++)
+		free(s->purposes[i].name);
+	free(s->purposes);
+	crm_buf_release(&s->sup);
 	crm_store_close(s->st);
 	free(s);
 	return rc;

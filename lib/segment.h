@@ -8,6 +8,15 @@
  * (lib/tags owns that table: this module writes it only through
  * crm_tags_put).
  *
+ * A rule may name a purpose ("TAG purpose=NAME: expression"): its tag is
+ * then an action, which proposes contacting the customer, and with a
+ * store it is left out (from the tags field and the tags table) for a
+ * customer whose latest consent for that purpose is withdrawn
+ * (consent.h); with show_suppressed such tags go into an
+ * action_suppressed field (a JSON array).  How many were left out, per
+ * purpose, is said on stderr at close unless quiet.  Without a store,
+ * crm_segment_new says once that consent is not checked.
+ *
  * Rules alone tag each record as it comes (crm_segment_add); RFM and
  * k-means need every record first, so the records are held, packed, and
  * tagged and written at the end (crm_segment_finish).  Nothing here
@@ -50,6 +59,7 @@ struct crm_segment_opts {
 	unsigned long seed;		 /* k-means seed */
 	int from_store;			 /* records from the store */
 	int quiet;			 /* no summaries on stderr */
+	int show_suppressed;		 /* add action_suppressed (see below) */
 	struct crm_progress_cb progress; /* k-means' runs */
 };
 

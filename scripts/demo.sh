@@ -77,6 +77,13 @@ step cut -d, -f1,2,6- "$work/tagged.csv"
 step sqlite3 -header -column "$db" \
     "SELECT customer_id, tag, time FROM tags ORDER BY customer_id, tag"
 
+# Consent: C05 unsubscribed from marketing e-mail (C01 too, then came
+# back), so the wake-up e-mail, an action rule for that purpose, is not
+# proposed to C05: left out of the tags, named with --show-suppressed.
+step crm-ingest --db "$db" --kind consent "$top/testdata/consent/demo.csv"
+step crm-tag --db "$db" --as-of 2024-06-30 --show-suppressed \
+    --rules "$top/examples/rules/actions.rules" customers.csv
+
 # Tickets: the agents on shift, then the shop's messages routed by the
 # example rules, the knowledge base answering what it can in Chinese or
 # English, escalations to the senior queue, nobody beyond capacity.

@@ -3,15 +3,58 @@
  * lib/rules.c).  The first byte picks the separator and whether the last
  * one splits the line; the rest is the file, written to a temporary file
  * since the reader takes a path.  Every rule read must have two trimmed,
- * non-empty sides and lines in increasing order.
+ * non-empty sides and lines in increasing order; the settings of its
+ * left side (crm_rule_settings, as crm-tag's "TAG purpose=NAME"), when
+ * they split, are a name and KEY=VALUE words without white space, each
+ * part non-empty, keys distinct and without '='.
  */
 #include "fuzz.h"
 
 #include <ctype.h>
+#include <sysexits.h>
 
 #include "rules.h"
 
 static const char *const seps[] = { ":", "->", "=>", "=", " then " };
+
+static int
+blank_in(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (isspace((unsigned char)*s))
+			return 1;
+	return 0;
+}
+
+/* The settings of a rule's left side, split in a copy. */
+static void
+check_settings(const char *left)
+{
+	struct crm_rule_setting set[4];
+	struct crm_err e;
+	char *copy = strdup(left);
+	size_t i, j, n;
+
+	if (copy == NULL)
+		return;
+	memset(&e, 0, sizeof(e));
+	if (crm_rule_settings(copy, set, 4, &n, &e) == 0) {
+		FUZZ_ASSERT(n <= 4 && *copy != '\0' && !blank_in(copy));
+		for (i = 0; i < n; i++) {
+			FUZZ_ASSERT(
+			    *set[i].key != '\0' && *set[i].value != '\0');
+			FUZZ_ASSERT(
+			    !blank_in(set[i].key) && !blank_in(set[i].value));
+			FUZZ_ASSERT(strchr(set[i].key, '=') == NULL);
+			for (j = 0; j < i; j++)
+				FUZZ_ASSERT(
+				    strcmp(set[i].key, set[j].key) != 0);
+		}
+	} else {
+		FUZZ_ASSERT(e.code == EX_DATAERR);
+	}
+	free(copy);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -45,6 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    !isspace((unsigned char)r->right[n - 1]));
 		FUZZ_ASSERT(r->line > prev);
 		prev = r->line;
+		check_settings(r->left);
 	}
 	crm_rulefile_release(&f);
 	return 0;

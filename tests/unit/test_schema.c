@@ -234,7 +234,8 @@ main(void)
 	    "unknown kind");
 	TAP_STR(e.msg,
 	    "unknown --kind 'custmers'; did you mean 'customers'? (kinds: "
-	    "customers, events; a table of your own needs --table NAME)",
+	    "customers, events, consent; a table of your own needs --table "
+	    "NAME)",
 	    "unknown kind: the message");
 	crm_err_clear(&e);
 	TAP_OK(crm_schema_new("leads", &e) == NULL &&
@@ -251,6 +252,62 @@ main(void)
 	TAP_OK(crm_schema_new_table("Leads", &e) == NULL, "--table Leads");
 	crm_err_clear(&e);
 	TAP_OK(crm_schema_new_table("tags", &e) == NULL, "--table tags");
+
+	/* Consent: granted in its words, as 1 or 0; anything else refused. */
+	{
+		static const struct {
+			const char *in, *out;
+		} g[] = {
+			{ "granted", "1" },
+			{ " Withdrawn ", "0" },
+			{ "YES", "1" },
+			{ "false", "0" },
+			{ "1", "1" },
+			{ "maybe", NULL },
+			{ "2", NULL },
+		};
+		struct crm_rec *cr = crm_rec_new();
+		const char *v;
+		size_t k, len;
+
+		crm_err_clear(&e);
+		s = crm_schema_new("consent", &e);
+		TAP_OK(s != NULL, "the consent kind");
+		for (k = 0; s != NULL && k < sizeof(g) / sizeof(g[0]); k++) {
+			crm_rec_clear(cr);
+			crm_rec_add(cr, "customer_id", 11, "C1", 2, CRM_STRING);
+			crm_rec_add(cr, "purpose", 7, "sms", 3, CRM_STRING);
+			crm_rec_add(cr, "granted", 7, g[k].in, strlen(g[k].in),
+			    CRM_STRING);
+			crm_rec_add(
+			    cr, "time", 4, "2026-01-05", 10, CRM_STRING);
+			crm_err_clear(&e);
+			if (g[k].out == NULL) {
+				TAP_OK(crm_schema_apply(s, cr, &e) == -1 &&
+					   e.code == EX_DATAERR &&
+					   strcmp(e.field, "granted") == 0,
+				    "granted '%s' refused: %s", g[k].in, e.msg);
+				continue;
+			}
+			v = crm_schema_apply(s, cr, &e) == 0
+				? crm_rec_value(cr, 2, &len)
+				: "";
+			TAP_OK(strcmp(v, g[k].out) == 0 &&
+				   crm_rec_type(cr, 2) == CRM_NUMBER,
+			    "granted '%s' is %s", g[k].in, g[k].out);
+		}
+		crm_err_clear(&e);
+		TAP_OK(
+		    s != NULL && crm_schema_set_key(s, "x", &e) == -1 &&
+			strstr(e.msg, "customer_id, purpose and time") != NULL,
+		    "consent has no --key: %s", e.msg);
+		crm_schema_free(s);
+		crm_rec_free(cr);
+		crm_err_clear(&e);
+		TAP_OK(crm_schema_new_table("consent", &e) == NULL &&
+			   e.code == EX_USAGE,
+		    "--table consent");
+	}
 
 	/* A declared number: JSON numbers out. */
 	crm_err_clear(&e);

@@ -48,15 +48,15 @@ main(int argc, char **argv)
 	struct crm_err e;
 	const char *arg;
 	char sum[256];
-	int rc;
+	int rc, verb;
 
 	crm_cli_init("crm-mask");
-	if (crm_cli_verb(&argc, argv, verbs, "give a verb", synopsis) !=
-	    V_VERIFY)
-		crm_usage_error(synopsis, "give a verb: verify");
+	verb = crm_cli_verb(&argc, argv, verbs, "give a verb", synopsis);
 	crm_common_init(&opts);
 	while (crm_getopt(&cmd, &opts, argc, argv, &arg) != -1)
 		;
+	if (verb != V_VERIFY)
+		crm_usage_error(synopsis, "give a verb: verify");
 	crm_cli_operands(&cmd, 1, &argc, &argv);
 	if (opts.db == NULL)
 		crm_usage_error(synopsis, "verify needs --db FILE");

@@ -792,7 +792,8 @@ crm_audit_verify(
 		goto out;
 	}
 	/* a changed row is accepted when an erasure entry names it */
-	qsort(named, nnamed, sizeof(*named), cmp_ll);
+	if (nnamed > 0)
+		qsort(named, nnamed, sizeof(*named), cmp_ll);
 	for (i = 0, j = 0; i < nchanged; i++) {
 		while (j < nnamed && named[j] < changed[i])
 			j++;

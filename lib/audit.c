@@ -13,6 +13,7 @@
 
 #include "audit.h"
 #include "buf.h"
+#include "jw.h"
 #include "model.h"
 
 #define BATCH 1000
@@ -830,8 +831,9 @@ crm_audit_redact(struct crm_store *s, const struct crm_audit_redaction *r,
 	unsigned char link[CRM_AUDIT_HASH];
 	struct field f[F_N];
 	long long *ids = NULL;
+	struct crm_jw w;
 	char now[21];
-	size_t i, k;
+	size_t i;
 	int own = sqlite3_get_autocommit(db), rc, ret = -1;
 
 	if (n == 0)
@@ -861,9 +863,7 @@ crm_audit_redact(struct crm_store *s, const struct crm_audit_redaction *r,
 		crm_store_fail(s, e, "cannot redact decisions");
 		goto out;
 	}
-	if (crm_buf_adds(&out, "{\"redacted\":[") == -1)
-		goto oom;
-	for (i = 0, k = 0; i < n; i++) {
+	for (i = 0; i < n; i++) {
 		sqlite3_bind_int64(get, 1, r[i].id);
 		rc = sqlite3_step(get);
 		if (rc == SQLITE_ROW && sqlite3_column_text(get, 0) != NULL &&
@@ -902,14 +902,16 @@ crm_audit_redact(struct crm_store *s, const struct crm_audit_redaction *r,
 			goto out;
 		}
 	}
-	for (i = 0; i < n; i++) {
-		if (i > 0 && ids[i] == ids[i - 1])
-			continue;
-		if ((k++ > 0 && crm_buf_addc(&out, ',') == -1) ||
-		    crm_buf_addf(&out, "%lld", ids[i]) == -1)
-			goto oom;
-	}
-	if (crm_buf_adds(&out, "]}") == -1)
+	crm_jw_init(&w, &out);
+	crm_jw_obj(&w);
+	crm_jw_key(&w, "redacted");
+	crm_jw_arr(&w);
+	for (i = 0; i < n; i++)
+		if (i == 0 || ids[i] != ids[i - 1])
+			crm_jw_int(&w, ids[i]);
+	crm_jw_end(&w);
+	crm_jw_end(&w);
+	if (crm_jw_done(&w) == -1)
 		goto oom;
 	crm_model_now(now);
 	memset(f, 0, sizeof(f));

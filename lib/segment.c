@@ -894,9 +894,18 @@ log_held(
 		id = NULL;
 	crm_buf_reset(&s->why);
 	if (seg != NULL) {
-		if (crm_buf_addf(&s->why, "{\"r\":%d,\"f\":%d,\"m\":%d}",
-			s->score[i], s->score[s->n + i],
-			s->score[2 * s->n + i]) == -1)
+		static const char *const rfm[] = { "r", "f", "m" };
+		struct crm_jw w;
+		size_t j;
+
+		crm_jw_init(&w, &s->why);
+		crm_jw_obj(&w);
+		for (j = 0; j < 3; j++) {
+			crm_jw_key(&w, rfm[j]);
+			crm_jw_int(&w, s->score[j * s->n + i]);
+		}
+		crm_jw_end(&w);
+		if (crm_jw_done(&w) == -1)
 			return nomem(e);
 		if (log_decision(s, id, len, "rfm", seg, NAN, e) == -1)
 			return -1;

@@ -667,9 +667,10 @@ explain_break(struct crm_store *s, struct crm_audit_check *c, long long id,
 		    id, prev, prev + 1, id - 1);
 	else
 		snprintf(c->what, sizeof(c->what),
-		    "decisions row %lld does not follow row %lld: a row "
-		    "between them was deleted, or its hashes were changed",
-		    id, prev);
+		    "decisions row %lld does not follow row %lld: row %lld "
+		    "was changed with its hashes, or a row between them was "
+		    "deleted",
+		    id, prev, prev);
 	return 0;
 }
 

@@ -51,6 +51,21 @@ t_eq "every row is hashed" 0 \
     "$(q s.db "SELECT count(*) FROM decisions WHERE length(content_hash)
 	!= 64 OR length(chain_hash) != 64")"
 
+# crm-recommend and crm-dedupe: the record's customer is the subject.
+R=$TOP/testdata/recommend
+crm-ingest -q --db rd.db "$R/shop-customers.jsonl" >/dev/null
+crm-ingest -q --db rd.db --kind events "$R/shop-events.jsonl" >/dev/null
+crm-recommend train -q --db rd.db --from-store
+crm-recommend -q --db rd.db --from-store >/dev/null
+crm-ingest -q --db rd.db "$TOP/testdata/dedupe/customers.csv" >/dev/null
+crm-dedupe -q --db rd.db --from-store >/dev/null
+t_eq "crm-recommend and crm-dedupe: the subject is the customer" \
+    "crm-dedupe|1|1
+crm-recommend|1|1" \
+    "$(q rd.db "SELECT tool, count(*) > 0, min(subject = record_key)
+	FROM decisions GROUP BY tool ORDER BY tool")"
+t_run intact-rd 0 -- crm-mask verify --db rd.db
+
 t_run intact 0 -- crm-mask verify --db s.db
 n=$(q s.db 'SELECT max(id) FROM decisions')
 

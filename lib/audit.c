@@ -312,7 +312,7 @@ insert_row(struct crm_store *s, sqlite3_stmt *st, sqlite3_stmt *last,
 			sqlite3_bind_null(st, col);
 		else
 			sqlite3_bind_text64(st, col, f[i].p, f[i].len,
-			    SQLITE_TRANSIENT, SQLITE_UTF8);
+			    SQLITE_STATIC, SQLITE_UTF8);
 	}
 	if (f[F_VERSION].p != NULL)
 		sqlite3_bind_int64(st, 4, strtoll(f[F_VERSION].p, NULL, 10));
@@ -320,10 +320,12 @@ insert_row(struct crm_store *s, sqlite3_stmt *st, sqlite3_stmt *last,
 		sqlite3_bind_null(st, 7);
 	else
 		sqlite3_bind_double(st, 7, score);
-	sqlite3_bind_text(st, 10, ch, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 11, lh, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, ch, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, lh, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
+	/* the texts are bound in place, not copied: unbind them */
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE)
 		return crm_store_fail(s, e, "cannot log the decision");
 	return 0;

@@ -44,6 +44,10 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_LONG(
 	    "bits", "N", "train: 2^N feature hashes (22)", &o.bits, 12, 24),
 	CRM_OPT("cost", OPT_COST, "C", "train: the SVM's cost C (1)"),
+	CRM_OPT_STR("customer-field", "FIELD",
+	    "the customer a decision is about, in the audit\nlog "
+	    "(customer_id)",
+	    &o.io.customer_field),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store: models, decisions and labels\n(default: $CRM_DB)"),
 	CRM_OPT_LONG("explain", "N", "append the N features that weighed most",

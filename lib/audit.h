@@ -23,12 +23,31 @@ struct crm_audit *crm_audit_open(struct crm_store *s, const char *tool,
     const char *model, long version, struct crm_err *e);
 
 /*
- * Log one decision: key may be NULL (no key), reasons NULL or JSON text.
- * Returns 0, or -1 with e filled.
+ * The same, logging in batch, a writer's own batch on the same store
+ * connection (such as the tags table's), so that a decision and the
+ * writer's row for it are in one transaction; the writer commits it
+ * (crm_audit_commit, crm_audit_idle and crm_audit_close leave it alone).
+ */
+struct crm_audit *crm_audit_open_batch(struct crm_store *s,
+    struct crm_batch *batch, const char *tool, const char *model, long version,
+    struct crm_err *e);
+
+/*
+ * Log the next decisions as made with model (borrowed: it must outlive
+ * them) at version; model NULL goes back to crm_audit_open's.
+ */
+void crm_audit_set_model(struct crm_audit *a, const char *model, long version);
+
+/*
+ * Log one decision: key may be NULL (no key), subject the customer it is
+ * about (NULL when the tool has none), reasons NULL or JSON text.  The
+ * row gets its content hash and its chain hash, the chain read inside
+ * the write transaction, so that writers in several processes make one
+ * chain.  Returns 0, or -1 with e filled.
  */
 int crm_audit_add(struct crm_audit *a, const char *key, size_t klen,
-    const char *output, size_t olen, double score, const char *reasons,
-    size_t rlen, struct crm_err *e);
+    const char *subject, size_t slen, const char *output, size_t olen,
+    double score, const char *reasons, size_t rlen, struct crm_err *e);
 
 /*
  * Open the transaction the next decision will be logged in (committing a
@@ -62,5 +81,68 @@ int crm_audit_label(struct crm_audit *a, const char *key, size_t klen,
 int crm_labels_each(struct crm_store *s, const char *task,
     int (*fn)(void *, const char *, size_t, const char *, size_t), void *arg,
     struct crm_err *e);
+
+/*
+ * The decisions' hash chain.  A row's content hash is the SHA-256 of the
+ * canonical encoding of its content: the text "crmkit decisions 1", then
+ * time, tool, model, model_version, record_key, subject, output, score
+ * (printf "%.17g") and reasons, each as its length (64-bit little-endian)
+ * and bytes, a NULL as the length 2^64 - 1 alone.  Its chain hash is the
+ * SHA-256 of the previous row's chain hash (by id; 32 zero bytes for the
+ * first) followed by its content hash.  Both are stored as 64 lower-case
+ * hex digits.  Rows from before schema 4 have neither: the unchained
+ * prefix.
+ */
+#define CRM_AUDIT_HASH 32
+
+/* What crm_audit_verify() found. */
+struct crm_audit_check {
+	long long rows;	     /* decisions rows */
+	long long unchained; /* of them, the prefix without hashes */
+	long long redacted;  /* changed rows an erasure entry names */
+	long long bad;	     /* the first row found wrong; 0: intact */
+	char what[256];	     /* what is wrong with it, naming it */
+};
+
+/*
+ * Walk the decisions in id order, in one read transaction, and find the
+ * first row that was changed (its content does not give its content
+ * hash), deleted (the next row's chain does not follow: an id gap says
+ * which), inserted or moved (its chain follows another row, found and
+ * named).  A changed row is accepted, and counted as redacted, when an
+ * intact erasure entry after it names it (crm_audit_redact()).  0 with
+ * c filled (c->bad 0: intact), or -1 with e filled.
+ */
+int crm_audit_verify(
+    struct crm_store *s, struct crm_audit_check *c, struct crm_err *e);
+
+/*
+ * Of an intact chain, into buf (size n): "verified N decisions: the chain
+ * is intact", then "; N unchained from before schema 4" and "; N
+ * redacted by erasure" when there are some.  Returns buf.
+ */
+const char *crm_audit_summary(
+    const struct crm_audit_check *c, char *buf, size_t n);
+
+/*
+ * The erasure hook: the new text of a row's columns, NULL to keep one.
+ */
+struct crm_audit_redaction {
+	long long id;
+	const char *record_key, *subject, *output, *reasons;
+};
+
+/*
+ * Redact the n rows of r (their stored hashes are kept) and append one
+ * chained erasure entry naming them: tool "crm-mask erase", output
+ * {"redacted":[ID,...]} in ascending order, every other column NULL but
+ * time.  Verify then accepts exactly those rows.  In the caller's
+ * transaction when one is open (so an erasure is one transaction), else
+ * in its own.  n 0 does nothing: call it only with rows to redact, so a
+ * second erasure adds no entry.  0, or -1 with e filled (EX_DATAERR for
+ * an id that is no row, or an erasure entry).
+ */
+int crm_audit_redact(struct crm_store *s, const struct crm_audit_redaction *r,
+    size_t n, struct crm_err *e);
 
 #endif

@@ -351,9 +351,10 @@ score_put(struct crm_churn *c, struct crm_rec *r, const double *x, double p,
 
 		key = i >= 0 ? crm_rec_value(r, (size_t)i, &klen) : NULL;
 		crm_err_field(e, "", 0);
-		if (crm_audit_add(c->audit, key, klen, risk, strlen(risk), p,
-			o->reasons > 0 ? c->json.p : NULL, c->json.len,
-			e) == -1)
+		/* the record's key is its customer */
+		if (crm_audit_add(c->audit, key, klen, key, klen, risk,
+			strlen(risk), p, o->reasons > 0 ? c->json.p : NULL,
+			c->json.len, e) == -1)
 			return CRM_FILTER_FATAL;
 	}
 	return 0;

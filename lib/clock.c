@@ -98,6 +98,16 @@ crm_clock_now(void)
 	return fixed ? ref : (double)time(NULL);
 }
 
+/* v (0 <= v < 10^n) in n decimal digits. */
+static void
+digits(char *p, int v, int n)
+{
+	while (n-- > 0) {
+		p[n] = (char)('0' + v % 10);
+		v /= 10;
+	}
+}
+
 void
 crm_clock_iso(char buf[21])
 {
@@ -106,10 +116,27 @@ crm_clock_iso(char buf[21])
 	char s[64];
 
 	gmtime_r(&t, &tm);
-	snprintf(s, sizeof(s), "%04d-%02d-%02dT%02d:%02d:%02dZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-	    tm.tm_sec);
-	memcpy(buf, s, 20);
+	/* by hand: every stored row is stamped, and snprintf showed */
+	if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+		snprintf(s, sizeof(s), "%04d-%02d-%02dT%02d:%02d:%02dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec);
+		memcpy(buf, s, 20);
+		buf[20] = '\0';
+		return;
+	}
+	digits(buf, tm.tm_year + 1900, 4);
+	buf[4] = '-';
+	digits(buf + 5, tm.tm_mon + 1, 2);
+	buf[7] = '-';
+	digits(buf + 8, tm.tm_mday, 2);
+	buf[10] = 'T';
+	digits(buf + 11, tm.tm_hour, 2);
+	buf[13] = ':';
+	digits(buf + 14, tm.tm_min, 2);
+	buf[16] = ':';
+	digits(buf + 17, tm.tm_sec, 2);
+	buf[19] = 'Z';
 	buf[20] = '\0';
 }
 

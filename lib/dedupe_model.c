@@ -557,8 +557,9 @@ store_decisions(struct crm_dedupe *d, struct crm_err *e)
 			crm_err_set(e, EX_SOFTWARE, "out of memory");
 			break;
 		}
-		if (crm_audit_add(a, id, len, d->cid[i].p, d->cid[i].len,
-			d->score[i], d->buf.p, d->buf.len, e) == -1)
+		if (crm_audit_add(a, id, len, id, len, d->cid[i].p,
+			d->cid[i].len, d->score[i], d->buf.p, d->buf.len,
+			e) == -1)
 			break;
 	}
 	if (i < d->in.n) {

@@ -63,6 +63,7 @@ crm_intent_opts_init(struct crm_intent_opts *o)
 	o->model = "intent";
 	o->text_field = "text";
 	o->id_field = "id";
+	o->customer_field = "customer_id";
 	o->source = "human";
 	o->max_text = 100000;
 	o->min_conf = -1;
@@ -262,9 +263,16 @@ predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 				      it->why.len, CRM_JSON) == -1))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (it->audit != NULL) {
+		long ci = crm_rec_find(
+		    r, it->o.customer_field, strlen(it->o.customer_field));
+		const char *sub = NULL;
+		size_t slen = 0;
+
+		if (ci >= 0 && crm_rec_type(r, (size_t)ci) != CRM_NULL)
+			sub = crm_rec_value(r, (size_t)ci, &slen);
 		key = get_key(it, r, &klen);
 		crm_err_field(e, "", 0);
-		if (crm_audit_add(it->audit, key, klen, label, llen,
+		if (crm_audit_add(it->audit, key, klen, sub, slen, label, llen,
 			it->prob[best], it->o.explain ? it->why.p : NULL,
 			it->why.len, e) == -1)
 			return CRM_FILTER_FATAL;
@@ -584,6 +592,10 @@ crm_intent_needs(const struct crm_intent *it, struct crm_filter *f)
 	   no input has is a typo */
 	if (strcmp(it->o.id_field, "id") != 0 &&
 	    crm_filter_need(f, it->o.id_field, "--id-field", 0) == -1)
+		return -1;
+	if (strcmp(it->o.customer_field, "customer_id") != 0 &&
+	    crm_filter_need(f, it->o.customer_field, "--customer-field", 0) ==
+		-1)
 		return -1;
 	return 0;
 }

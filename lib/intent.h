@@ -62,12 +62,13 @@ struct crm_intent_opts {
 	const char *label_field; /* train, eval, label; NULL: the model's name */
 	const char *field;	 /* predict: appended; NULL: the model's name */
 	const char *id_field;	 /* record key in the store (id) */
-	const char *source;	 /* label: who gave the labels (human) */
-	long top;		 /* predict: append the K best labels */
-	long explain;		 /* predict: append the N heaviest features */
-	long max_text;		 /* reject longer texts (100000) */
-	double min_conf;	 /* out_of_scope below; < 0: off */
-	int with_labels;	 /* train: add the store's human labels */
+	const char *customer_field; /* the decision's subject (customer_id) */
+	const char *source;	    /* label: who gave the labels (human) */
+	long top;		    /* predict: append the K best labels */
+	long explain;	 /* predict: append the N heaviest features */
+	long max_text;	 /* reject longer texts (100000) */
+	double min_conf; /* out_of_scope below; < 0: off */
+	int with_labels; /* train: add the store's human labels */
 	struct crm_textclf_params tp; /* train */
 	/* train: told about each human label left out (may be NULL) */
 	void (*warn)(void *arg, const char *msg);

@@ -337,7 +337,9 @@ reco_record(void *arg, struct crm_rec *rec, int *drop, struct crm_err *e)
 	/* log first: key points into rec, which the fields below change */
 	if (r->audit != NULL) {
 		crm_err_field(e, "", 0);
-		if (crm_audit_add(r->audit, key, klen, r->json.p, r->json.len,
+		/* a customer's list is about the customer; an item's none */
+		if (crm_audit_add(r->audit, key, klen,
+			o->item_mode ? NULL : key, klen, r->json.p, r->json.len,
 			n > 0 ? r->hits[0].score : 0, r->why.p, r->why.len,
 			e) == -1)
 			return CRM_FILTER_FATAL;

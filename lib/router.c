@@ -65,10 +65,11 @@ struct crm_router {
 	struct crm_store *st;
 	struct crm_desk *desk;
 	struct crm_audit *audit;
-	struct crm_rec *cust; /* the store's facts of the ticket's customer */
-	struct crm_rec *sub;  /* a subtask being written */
-	size_t *matched;      /* the rules that matched */
-	struct route *routes; /* --all-matches: one per queue */
+	sqlite3_stmt *tk_cust; /* a stored ticket's customer */
+	struct crm_rec *cust;  /* the store's facts of the ticket's customer */
+	struct crm_rec *sub;   /* a subtask being written */
+	size_t *matched;       /* the rules that matched */
+	struct route *routes;  /* --all-matches: one per queue */
 	struct crm_buf buf, json, out, agent; /* out: the audit's output */
 	enum crm_format fmt;		      /* of the record being routed */
 	struct crm_router_counts n;
@@ -477,6 +478,7 @@ crm_router_free(struct crm_router *r)
 	crm_kb_free(r->kb);
 	crm_burst_free(r->burst);
 	crm_desk_close(r->desk);
+	sqlite3_finalize(r->tk_cust);
 	crm_store_close(r->st);
 	crm_rec_free(r->cust);
 	crm_rec_free(r->sub);
@@ -809,8 +811,8 @@ deliver(struct crm_router *r, struct crm_rec *rec, const struct route *rt,
 	const struct crm_router_opts *o = r->o;
 	struct crm_ticket tk;
 	char due[32];
-	const char *id;
-	size_t idlen = 0;
+	const char *id, *sub;
+	size_t idlen = 0, slen = 0;
 	int again, bad = 0;
 
 	crm_route_iso(rt->due, due);
@@ -857,10 +859,11 @@ deliver(struct crm_router *r, struct crm_rec *rec, const struct route *rt,
 	if (r->audit == NULL)
 		return 0;
 	id = text_of(rec, o->id_field, &idlen); /* rec moved as it grew */
+	sub = text_of(rec, o->customer_field, &slen);
 	if (decision(r, rt) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	bad = crm_audit_add(r->audit, id, idlen, r->out.p, r->out.len,
-	    rt->score.total, r->json.p, r->json.len, e);
+	bad = crm_audit_add(r->audit, id, idlen, sub, slen, r->out.p,
+	    r->out.len, rt->score.total, r->json.p, r->json.len, e);
 	return bad == -1 ? CRM_ROUTER_FATAL : 0;
 }
 
@@ -1113,6 +1116,9 @@ drained(void *arg, const char *ticket, const char *agent)
 	struct crm_router *r = arg;
 	struct crm_jw w;
 	struct crm_err e;
+	const char *sub = NULL;
+	size_t slen = 0;
+	int rc;
 
 	crm_buf_reset(&r->buf);
 	crm_err_clear(&e);
@@ -1131,8 +1137,22 @@ drained(void *arg, const char *ticket, const char *agent)
 	crm_jw_end(&w);
 	if (crm_jw_done(&w) == -1)
 		return -1;
-	return crm_audit_add(r->audit, ticket, strlen(ticket), r->buf.p,
-	    r->buf.len, 0, r->json.p, r->json.len, &e);
+	/* the subject: the ticket's customer, as stored */
+	if (r->tk_cust == NULL && sqlite3_prepare_v2(crm_store_db(r->st),
+				      "SELECT customer_id FROM tickets WHERE "
+				      "ticket_id = ?1",
+				      -1, &r->tk_cust, NULL) != SQLITE_OK)
+		return crm_store_fail(r->st, &e, "cannot read the ticket");
+	sqlite3_bind_text(r->tk_cust, 1, ticket, -1, SQLITE_STATIC);
+	if (sqlite3_step(r->tk_cust) == SQLITE_ROW &&
+	    sqlite3_column_type(r->tk_cust, 0) != SQLITE_NULL) {
+		sub = (const char *)sqlite3_column_text(r->tk_cust, 0);
+		slen = (size_t)sqlite3_column_bytes(r->tk_cust, 0);
+	}
+	rc = crm_audit_add(r->audit, ticket, strlen(ticket), sub, slen,
+	    r->buf.p, r->buf.len, 0, r->json.p, r->json.len, &e);
+	sqlite3_reset(r->tk_cust);
+	return rc;
 }
 
 int

@@ -9,6 +9,7 @@
 #include <sysexits.h>
 
 #include "activity.h"
+#include "audit.h"
 #include "buf.h"
 #include "cli.h"
 #include "consent.h"
@@ -25,6 +26,7 @@
 struct tag {
 	const char *name;
 	const char *rule; /* "TAG: expression" of the first rule that gave it */
+	const char *file; /* that rule's file */
 	int on;
 	long purpose; /* an action's purpose (index in purposes), or -1 */
 	int off;      /* on, but left out: consent withdrawn */
@@ -46,6 +48,9 @@ struct crm_segment {
 	struct purpose *purposes;
 	size_t npurposes;
 	struct crm_buf sup; /* the action_suppressed field */
+	struct crm_audit *audit; /* every tag, segment and cluster given */
+	struct crm_buf why;	 /* a decision's reasons */
+	const char **rule_file;	 /* the rules file of each rule */
 	struct crm_rulefile *files;
 	struct crm_rules *rules;
 	char **rule_text; /* per rule: "TAG: expression" */
@@ -301,8 +306,10 @@ load_rules(struct crm_segment *s, struct crm_err *e)
 	}
 	s->rule_text = calloc(nr + 1, sizeof(*s->rule_text));
 	s->rule_tag = calloc(nr + 1, sizeof(*s->rule_tag));
+	s->rule_file = calloc(nr + 1, sizeof(*s->rule_file));
 	s->tag = calloc(nr + 1, sizeof(*s->tag));
-	if (s->rule_text == NULL || s->rule_tag == NULL || s->tag == NULL)
+	if (s->rule_text == NULL || s->rule_tag == NULL || s->tag == NULL ||
+	    s->rule_file == NULL)
 		return nomem(e);
 	for (i = 0; i < o->nrules; i++) {
 		rf = &s->files[i];
@@ -341,6 +348,7 @@ load_rules(struct crm_segment *s, struct crm_err *e)
 			if (purpose >= 0)
 				s->tag[t].purpose = purpose;
 			s->rule_tag[r] = t;
+			s->rule_file[r] = rf->path;
 		}
 	}
 	return 0;
@@ -444,6 +452,36 @@ check_consent(struct crm_segment *s, const struct crm_rec *r, struct crm_err *e)
 	return 0;
 }
 
+/*
+ * Log a decision of the run about customer id (NULL: the record has
+ * none): model, output, score (NAN: none) and the reasons in s->why.
+ */
+static int
+log_decision(struct crm_segment *s, const char *id, size_t len,
+    const char *model, const char *out, double score, struct crm_err *e)
+{
+	crm_audit_set_model(s->audit, model, 0);
+	return crm_audit_add(s->audit, id, len, id, len, out, strlen(out),
+	    score, s->why.p, s->why.len, e);
+}
+
+/* Log the tag given to customer id: model its rules file, reason its rule. */
+static int
+log_tag(struct crm_segment *s, const char *id, size_t len,
+    const struct tag *tag, struct crm_err *e)
+{
+	struct crm_jw w;
+
+	crm_buf_reset(&s->why);
+	crm_jw_init(&w, &s->why);
+	crm_jw_arr(&w);
+	crm_jw_str(&w, tag->rule);
+	crm_jw_end(&w);
+	if (crm_jw_done(&w) == -1)
+		return nomem(e);
+	return log_decision(s, id, len, tag->file, tag->name, NAN, e);
+}
+
 /* Evaluate the rules for r, append its tags and keep them in the store. */
 static int
 tag_record(
@@ -472,6 +510,7 @@ tag_record(
 		if (!s->tag[t].on && crm_rules_match(s->rules, i)) {
 			s->tag[t].on = 1;
 			s->tag[t].rule = s->rule_text[i];
+			s->tag[t].file = s->rule_file[i];
 		}
 	}
 	if ((rc = check_consent(s, r, e)) != 0)
@@ -495,7 +534,9 @@ tag_record(
 		}
 		for (t = 0; t < s->ntag; t++)
 			if (crm_tags_put(s->tagdb, id, len, s->tag[t].name,
-				s->tag[t].rule, s->tag[t].on, e) == -1)
+				s->tag[t].rule, s->tag[t].on, e) == -1 ||
+			    (s->tag[t].on &&
+				log_tag(s, id, len, &s->tag[t], e) == -1))
 				return CRM_FILTER_FATAL;
 	}
 	if (crm_rec_put(r, "tags", s->buf.p, s->buf.len, CRM_JSON) == -1)
@@ -674,6 +715,8 @@ crm_segment_idle(void *arg)
 	struct crm_segment *s = arg;
 
 	crm_tags_idle(s != NULL ? s->tagdb : NULL);
+	if (s != NULL && s->tagdb == NULL)
+		crm_audit_idle(s->audit);
 }
 
 /* ==== RFM ==== */
@@ -978,6 +1021,47 @@ put_cluster(struct crm_segment *s, size_t i, struct crm_rec *r)
 
 /* ==== The end ==== */
 
+/* Log held record i's RFM segment and cluster, those it has. */
+static int
+log_held(
+    struct crm_segment *s, size_t i, const struct crm_rec *r, struct crm_err *e)
+{
+	const char *seg = s->o->rfm ? crm_segment_rfm_of(s->score, s->n, i)
+				    : NULL;
+	const char *id;
+	size_t len = 0;
+	char num[32];
+
+	if ((id = id_of(s, r, &len)) != NULL && len == 0)
+		id = NULL;
+	crm_buf_reset(&s->why);
+	if (seg != NULL) {
+		static const char *const rfm[] = { "r", "f", "m" };
+		struct crm_jw w;
+		size_t j;
+
+		crm_jw_init(&w, &s->why);
+		crm_jw_obj(&w);
+		for (j = 0; j < 3; j++) {
+			crm_jw_key(&w, rfm[j]);
+			crm_jw_int(&w, s->score[j * s->n + i]);
+		}
+		crm_jw_end(&w);
+		if (crm_jw_done(&w) == -1)
+			return nomem(e);
+		if (log_decision(s, id, len, "rfm", seg, NAN, e) == -1)
+			return -1;
+	}
+	if (s->o->k > 0 && s->cluster[i] >= 0) {
+		crm_buf_reset(&s->why);
+		snprintf(num, sizeof(num), "%d", s->cluster[i]);
+		if (log_decision(s, id, len, "kmeans", num, s->cdist[i], e) ==
+		    -1)
+			return -1;
+	}
+	return 0;
+}
+
 int
 crm_segment_finish(struct crm_segment *s,
     int (*emit)(void *arg, const struct crm_rec *r, struct crm_err *e),
@@ -998,6 +1082,9 @@ crm_segment_finish(struct crm_segment *s,
 		    (s->o->k > 0 && put_cluster(s, i, r) == -1))
 			return nomem(e);
 		rc = tag_record(s, r, s->untyped[i], e);
+		/* after the tags: their transaction is open */
+		if (s->audit != NULL && log_held(s, i, r, e) == -1)
+			return -1;
 		if (rc == CRM_FILTER_FATAL ||
 		    (rc == -1 && e->code != EX_DATAERR))
 			return -1;
@@ -1068,6 +1155,12 @@ open_store(struct crm_segment *s, struct crm_err *e)
 	if (s->npurposes > 0 &&
 	    (s->consent = crm_consent_open(s->st, e)) == NULL)
 		return -1;
+	/* the decisions go in the tags' transactions */
+	if ((s->rules != NULL || o->rfm || o->k > 0) &&
+	    (s->audit = crm_audit_open_batch(s->st,
+		 s->tagdb != NULL ? crm_tags_batch(s->tagdb) : NULL, "crm-tag",
+		 "rules", 0, e)) == NULL)
+		return -1;
 	return 0;
 }
 
@@ -1122,8 +1215,13 @@ crm_segment_close(struct crm_segment *s, struct crm_err *e)
 			    s->purposes[i].suppressed == 1 ? "" : "s",
 			    s->purposes[i].name);
 	crm_err_clear(&e2);
+	/* the audit first: it may borrow the tags' batch */
+	if (crm_audit_close(s->audit, e ? e : &e2) == -1)
+		rc = -1;
 	if (crm_tags_close(s->tagdb, e ? e : &e2) == -1)
 		rc = -1;
+	crm_buf_release(&s->why);
+	free(s->rule_file);
 	crm_buf_release(&s->pack);
 	crm_rec_free(s->out);
 	free(s->held);

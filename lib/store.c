@@ -638,6 +638,7 @@ crm_batch_add(struct crm_batch *b, struct crm_err *e)
 		if (crm_store_begin(b->s, e) == -1)
 			return -1;
 		b->open = 1;
+		b->gen++;
 	}
 	b->pending++;
 	return 0;

@@ -89,10 +89,11 @@ void crm_store_bg_checkpoints_stop(struct crm_store *s);
  */
 struct crm_batch {
 	struct crm_store *s;
-	size_t max;	 /* rows per transaction */
-	size_t pending;	 /* rows in the open transaction */
-	int open;	 /* a transaction is open */
-	int idle_failed; /* a commit from crm_batch_idle() failed */
+	size_t max;	   /* rows per transaction */
+	size_t pending;	   /* rows in the open transaction */
+	int open;	   /* a transaction is open */
+	unsigned long gen; /* transactions opened, to know one from another */
+	int idle_failed;   /* a commit from crm_batch_idle() failed */
 	struct crm_err idle_err;
 };
 

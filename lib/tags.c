@@ -69,6 +69,12 @@ crm_tags_put(struct crm_tags *t, const char *id, size_t len, const char *tag,
 	return 0;
 }
 
+struct crm_batch *
+crm_tags_batch(struct crm_tags *t)
+{
+	return &t->batch;
+}
+
 void
 crm_tags_idle(void *arg)
 {

@@ -25,6 +25,12 @@ struct crm_tags *crm_tags_open(struct crm_store *s, struct crm_err *e);
 int crm_tags_put(struct crm_tags *t, const char *id, size_t len,
     const char *tag, const char *rule, int on, struct crm_err *e);
 
+/*
+ * The batch the tags are written in, for the decisions logged with them
+ * (crm_audit_open_batch in audit.h).
+ */
+struct crm_batch *crm_tags_batch(struct crm_tags *t);
+
 /* For a filter's idle hook (arg is the struct crm_tags, or NULL). */
 void crm_tags_idle(void *arg);
 

@@ -117,3 +117,10 @@ step crm-intent --db "$db" --model sentiment --explain 2 \
 step sqlite3 -header -column "$db" \
     "SELECT record_key, model, output, round(score, 3) AS score
 	FROM decisions ORDER BY id"
+
+# The audit log: a customer's decisions across the tools, and the hash
+# chain over every decision checked.
+step sqlite3 -header -column "$db" \
+    "SELECT tool, model, record_key, output FROM decisions
+	WHERE subject = 'K001' ORDER BY id"
+step crm-mask verify --db "$db"

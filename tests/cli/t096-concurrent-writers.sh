@@ -149,5 +149,9 @@ dump all.db >all.sql
 t_ok "the store holds what the runs leave one after the other" \
     cmp ref.sql all.sql
 t_eq "integrity" ok "$(c_q all.db 'PRAGMA integrity_check')"
+# Seven writers, one hash chain over their interleaved decisions.
+t_eq "the decisions' chain is intact" \
+    "crm-mask: verified $(c_q all.db 'SELECT count(*) FROM decisions') decisions: the chain is intact" \
+    "$(crm-mask verify --db all.db 2>&1)"
 
 t_done

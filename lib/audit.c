@@ -192,3 +192,10 @@ crm_labels_each(struct crm_store *s, const char *task,
 	sqlite3_finalize(st);
 	return 0;
 }
+
+const struct crm_erase_step crm_audit_erase[] = {
+	{ "labels", "deleted",
+	    "DELETE FROM labels WHERE record_key = ?1 OR record_key IN "
+	    "(SELECT record_key FROM decisions WHERE subject = ?1)" },
+	{ NULL, NULL, NULL },
+};

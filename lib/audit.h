@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "erase.h"
 #include "store.h"
 
 struct crm_audit;
@@ -62,5 +63,11 @@ int crm_audit_label(struct crm_audit *a, const char *key, size_t klen,
 int crm_labels_each(struct crm_store *s, const char *task,
     int (*fn)(void *, const char *, size_t, const char *, size_t), void *arg,
     struct crm_err *e);
+
+/*
+ * How a customer's labels are erased (erase.h): those keyed by the
+ * customer, or by a record a decision about the customer was keyed by.
+ */
+extern const struct crm_erase_step crm_audit_erase[];
 
 #endif

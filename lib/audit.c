@@ -959,3 +959,57 @@ crm_audit_summary(const struct crm_audit_check *c, char *buf, size_t n)
 		    c->redacted);
 	return buf;
 }
+
+const struct crm_erase_step crm_audit_erase[] = {
+	{ "labels", "deleted",
+	    "DELETE FROM labels WHERE record_key = ?1 OR record_key IN "
+	    "(SELECT record_key FROM decisions WHERE subject = ?1)" },
+	{ NULL, NULL, NULL },
+};
+
+int
+crm_audit_erase_subject(struct crm_store *s, const char *id, const char *token,
+    crm_erase_fn fn, void *arg, struct crm_err *e)
+{
+	struct crm_audit_redaction *r = NULL, *q;
+	sqlite3_stmt *st;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		"SELECT id, record_key = ?1, subject = ?1 FROM decisions "
+		"WHERE (subject = ?1 OR record_key = ?1) AND "
+		"tool IS NOT '" ERASE_TOOL "' ORDER BY id",
+		-1, &st, NULL) != SQLITE_OK)
+		return crm_store_fail(s, e, "cannot read decisions");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((q = crm_reallocarray(r, cap, sizeof(*r))) ==
+			    NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			r = q;
+		}
+		r[n].id = sqlite3_column_int64(st, 0);
+		r[n].record_key = sqlite3_column_int(st, 1) ? token : NULL;
+		r[n].subject = token;
+		r[n].output = NULL;
+		r[n++].reasons = "[]";
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(r);
+		return rc == SQLITE_NOMEM
+			   ? crm_err_set(e, EX_SOFTWARE, "out of memory")
+			   : crm_store_fail(s, e, "cannot read decisions");
+	}
+	rc = n > 0 ? crm_audit_redact(s, r, n, e) : 0;
+	free(r);
+	if (rc == -1)
+		return -1;
+	fn(arg, id, "decisions", "redacted", (long)n, NULL);
+	return 0;
+}

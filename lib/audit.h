@@ -14,6 +14,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "erase.h"
 #include "store.h"
 
 struct crm_audit;
@@ -144,5 +145,23 @@ struct crm_audit_redaction {
  */
 int crm_audit_redact(struct crm_store *s, const struct crm_audit_redaction *r,
     size_t n, struct crm_err *e);
+
+/*
+ * How a customer's labels are erased (erase.h): those keyed by the
+ * customer, or by a record a decision about the customer was keyed by.
+ */
+extern const struct crm_erase_step crm_audit_erase[];
+
+/*
+ * Erasure of customer id from the decisions: every row about it (subject
+ * or record key id; erasure entries aside) keeps its decision (tool,
+ * model, output, score) and gets token for the id and "[]" for its
+ * reasons (which may quote the customer's values or words), through
+ * crm_audit_redact(), in the caller's transaction; reported through fn
+ * as "redacted".  Call it after crm_audit_erase's labels, which find
+ * records by subject.  0, or -1 with e filled.
+ */
+int crm_audit_erase_subject(struct crm_store *s, const char *id,
+    const char *token, crm_erase_fn fn, void *arg, struct crm_err *e);
 
 #endif

@@ -315,3 +315,8 @@ crm_customers_source(struct crm_store *s, const char *id_field,
 	src->arg = c;
 	return 0;
 }
+
+const struct crm_erase_step crm_clusters_erase[] = {
+	{ "clusters", "deleted", "DELETE FROM clusters WHERE record_id = ?1" },
+	{ NULL, NULL, NULL },
+};

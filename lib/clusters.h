@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "erase.h"
 #include "filter.h"
 #include "store.h"
 
@@ -75,5 +76,8 @@ int crm_customers_close(struct crm_customers *cs, struct crm_err *e);
  */
 int crm_customers_source(struct crm_store *s, const char *id_field,
     struct crm_source *src, struct crm_err *e);
+
+/* How a customer's cluster membership is erased (erase.h). */
+extern const struct crm_erase_step crm_clusters_erase[];
 
 #endif

@@ -261,3 +261,11 @@ crm_consent_as_of(const struct crm_consent *c)
 {
 	return c->as_of;
 }
+
+const struct crm_erase_step crm_consent_erase[] = {
+	{ "consent", "deleted",
+	    "DELETE FROM consent WHERE customer_id = ?1 AND granted = 1" },
+	{ "consent", "kept",
+	    "UPDATE consent SET source = NULL WHERE customer_id = ?1" },
+	{ NULL, NULL, NULL },
+};

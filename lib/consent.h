@@ -20,6 +20,7 @@
 
 #include <stddef.h>
 
+#include "erase.h"
 #include "err.h"
 #include "load.h"
 #include "rec.h"
@@ -79,5 +80,12 @@ int crm_consent_withdrawn(struct crm_consent *c, const char *id, size_t len,
 
 /* The reference time the check uses, YYYY-MM-DDTHH:MM:SSZ. */
 const char *crm_consent_as_of(const struct crm_consent *c);
+
+/*
+ * How a customer's consent is erased (erase.h): the grants go; the
+ * withdrawals stay, without their source, so that the customer is not
+ * contacted again.
+ */
+extern const struct crm_erase_step crm_consent_erase[];
 
 #endif

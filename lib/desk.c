@@ -659,3 +659,8 @@ crm_desk_customer(struct crm_desk *d, const char *id, size_t idlen,
 		return -1;
 	return known;
 }
+
+const struct crm_erase_step crm_desk_erase[] = {
+	{ "tickets", "deleted", "DELETE FROM tickets WHERE customer_id = ?1" },
+	{ NULL, NULL, NULL },
+};

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "erase.h"
 #include "err.h"
 #include "rec.h"
 #include "store.h"
@@ -108,5 +109,8 @@ int crm_desk_customer(struct crm_desk *d, const char *id, size_t idlen,
  * was when the desk was opened).
  */
 int crm_desk_customer_field(struct crm_desk *d, const char *name);
+
+/* How a customer's tickets are erased (erase.h). */
+extern const struct crm_erase_step crm_desk_erase[];
 
 #endif

@@ -18,6 +18,7 @@
 #ifndef CRM_LOAD_H
 #define CRM_LOAD_H
 
+#include "erase.h"
 #include "err.h"
 #include "rec.h"
 #include "schema.h"
@@ -75,5 +76,14 @@ int crm_loader_finish(struct crm_loader *ld, struct crm_err *e);
 /* Records stored in batch mode so far, by outcome. */
 void crm_loader_counts(const struct crm_loader *ld, unsigned long long *ins,
     unsigned long long *upd, unsigned long long *same);
+
+/*
+ * Erase customer id from the tables crm-ingest writes: customers, events,
+ * and every table of its own (--table) that has a customer_id column
+ * (any case); a table of its own without one is reported "unchecked".
+ * 0, or -1 with e filled.
+ */
+int crm_load_erase(struct crm_store *s, const char *id, crm_erase_fn fn,
+    void *arg, struct crm_err *e);
 
 #endif

@@ -448,3 +448,31 @@ crm_model_info(struct crm_store *s, const char *name, long version,
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW;
 }
+
+int
+crm_model_erase(struct crm_store *s, const char *id, crm_erase_fn fn, void *arg,
+    struct crm_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		"SELECT name, version FROM models AS m "
+		"WHERE instr(m.blob, CAST(?1 AS BLOB)) > 0 OR EXISTS ("
+		"  SELECT 1 FROM customers AS c, "
+		"  json_each(json_array(c.name, c.email, c.phone)) AS v "
+		"  WHERE c.customer_id = ?1 AND length(v.value) >= 6 AND "
+		"  instr(m.blob, CAST(v.value AS BLOB)) > 0) "
+		"ORDER BY name, version",
+		-1, &st, NULL) != SQLITE_OK)
+		return crm_store_fail(s, e, "cannot read models");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		fn(arg, id, "models", "retrain",
+		    (long)sqlite3_column_int64(st, 1),
+		    (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm_store_fail(s, e, "cannot read models");
+	return 0;
+}

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "erase.h"
 #include "buf.h"
 #include "err.h"
 #include "rec.h"
@@ -135,5 +136,15 @@ int crm_model_read_file(
  * YYYY-MM-DDTHH:MM:SSZ into buf (21 bytes).
  */
 void crm_model_now(char buf[21]);
+
+/*
+ * Erasure (erase.h): report each model whose bytes hold customer id, or
+ * the customer's name, email or phone (6 bytes or longer), as "retrain"
+ * with its version: a recommender's ids, a one-hot category.  The bytes
+ * stay until a new version is trained and the old one deleted.  Call it
+ * before the customer's row is erased.  0, or -1 with e filled.
+ */
+int crm_model_erase(struct crm_store *s, const char *id, crm_erase_fn fn,
+    void *arg, struct crm_err *e);
 
 #endif

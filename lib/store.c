@@ -455,6 +455,24 @@ crm_store_path(const struct crm_store *s)
 	return s->path;
 }
 
+long
+crm_store_run_id(
+    struct crm_store *s, const char *sql, const char *id, struct crm_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return crm_store_fail(s, e, "cannot prepare");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm_store_fail(s, e, "cannot write");
+	return (long)sqlite3_changes(s->db);
+}
+
 int
 crm_store_begin(struct crm_store *s, struct crm_err *e)
 {

@@ -61,6 +61,13 @@ sqlite3 *crm_store_db(struct crm_store *s);
 /* The store's file name as given to crm_store_open(), for messages. */
 const char *crm_store_path(const struct crm_store *s);
 
+/*
+ * Run one statement of s whose parameter ?1 is id (an erasure's DELETE
+ * or UPDATE); the rows it changed, or -1 with e filled.
+ */
+long crm_store_run_id(
+    struct crm_store *s, const char *sql, const char *id, struct crm_err *e);
+
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; 0, or -1 with e filled. */
 int crm_store_begin(struct crm_store *s, struct crm_err *e);
 int crm_store_commit(struct crm_store *s, struct crm_err *e);

@@ -97,3 +97,8 @@ crm_tags_close(struct crm_tags *t, struct crm_err *e)
 	free(t);
 	return rc;
 }
+
+const struct crm_erase_step crm_tags_erase[] = {
+	{ "tags", "deleted", "DELETE FROM tags WHERE customer_id = ?1" },
+	{ NULL, NULL, NULL },
+};

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "erase.h"
 #include "store.h"
 
 struct crm_tags;
@@ -36,5 +37,8 @@ void crm_tags_idle(void *arg);
 
 /* Commit and free (t may be NULL); 0, or -1 with e filled. */
 int crm_tags_close(struct crm_tags *t, struct crm_err *e);
+
+/* How a customer's tags are erased (erase.h). */
+extern const struct crm_erase_step crm_tags_erase[];
 
 #endif

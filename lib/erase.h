@@ -1,0 +1,58 @@
+/*
+ * erase: a customer's right to erasure, over every table of the store.
+ * Each table's owner says how its rows of a customer go (crm_X_erase in
+ * its own file); this file knows every table, runs them in one
+ * transaction with SQLite's secure_delete on, and truncates the WAL, so
+ * that the bytes are gone from the file and its -wal as well.
+ */
+#ifndef CRM_ERASE_H
+#define CRM_ERASE_H
+
+#include <stddef.h>
+
+#include "err.h"
+#include "store.h"
+
+/*
+ * What erasure did in one table for customer id: what is "deleted",
+ * "kept" (rows left on purpose, such as a consent withdrawal),
+ * "redacted" or "retrain" (a model that holds the customer's values);
+ * rows how many (for a model, its version), detail NULL or a name.
+ */
+typedef void (*crm_erase_fn)(void *arg, const char *id, const char *table,
+    const char *what, long rows, const char *detail);
+
+/*
+ * One statement of a table's erasure, in the file that owns the table:
+ * sql's parameter ?1 is the customer id; what as for crm_erase_fn.
+ * Arrays of them end with a NULL table.
+ */
+struct crm_erase_step {
+	const char *table;
+	const char *what;
+	const char *sql;
+};
+
+/*
+ * Erase customer id from every table of s, in one transaction; report
+ * each table through fn (rows 0 where there was nothing), so a second
+ * run reports only zeros.  0, or -1 with e filled (nothing erased).
+ */
+int crm_erase(struct crm_store *s, const char *id, crm_erase_fn fn, void *arg,
+    struct crm_err *e);
+
+/*
+ * After the last crm_erase: checkpoint and truncate the WAL.  0; 1 when
+ * another connection kept the WAL from being truncated (its old pages
+ * may still hold erased bytes until the next checkpoint); -1 with e.
+ */
+int crm_erase_finish(struct crm_store *s, struct crm_err *e);
+
+/*
+ * The store's tables that erasure knows, NULL-terminated: those it
+ * erases from and those that hold no customer's data.  A table of the
+ * store missing here is a test failure (tests/unit/test_erase.c).
+ */
+const char *const *crm_erase_tables(void);
+
+#endif

@@ -115,3 +115,122 @@ crm_erase_finish(struct crm_store *s, struct crm_err *e)
 		return crm_store_fail(s, e, "cannot checkpoint");
 	return busy;
 }
+
+/* crm_erase_ids' report: one record per customer and table. */
+struct report {
+	struct crm_writer *w;
+	struct crm_rec *r;
+	struct crm_erase_totals *t;
+	struct crm_err err; /* the first write failure */
+	int failed;
+};
+
+static void
+put_field(struct crm_rec *r, const char *name, const char *v)
+{
+	crm_rec_add(r, name, strlen(name), v != NULL ? v : "",
+	    v != NULL ? strlen(v) : 0, CRM_STRING);
+}
+
+static void
+report(void *arg, const char *id, const char *table, const char *what,
+    long rows, const char *detail)
+{
+	struct report *rp = arg;
+	char num[24];
+
+	if (strcmp(what, "deleted") == 0)
+		rp->t->deleted += (unsigned long long)rows;
+	else if (strcmp(what, "redacted") == 0)
+		rp->t->redacted += (unsigned long long)rows;
+	else if (strcmp(what, "retrain") == 0)
+		rp->t->retrain++;
+	if (rp->failed)
+		return;
+	snprintf(num, sizeof(num), "%ld", rows);
+	crm_rec_clear(rp->r);
+	put_field(rp->r, "customer_id", id);
+	put_field(rp->r, "table", table);
+	put_field(rp->r, "action", what);
+	crm_rec_add(rp->r, "rows", 4, num, strlen(num), CRM_NUMBER);
+	put_field(rp->r, "detail", detail);
+	if (crm_writer_put(rp->w, rp->r, &rp->err) == -1)
+		rp->failed = 1;
+}
+
+/* One id: a line's, trimmed, checked; 0, or -1 with e (line named). */
+static int
+erase_one(struct crm_store *s, char *id, const char *where, unsigned long line,
+    struct report *rp, struct crm_err *e)
+{
+	size_t len = strlen(id), i;
+
+	while (len > 0 && strchr(" \t\r\n", id[len - 1]) != NULL)
+		id[--len] = '\0';
+	while (*id == ' ' || *id == '\t') {
+		id++;
+		len--;
+	}
+	if (len == 0 && where != NULL)
+		return 0; /* a blank line */
+	for (i = 0; i < len; i++)
+		if ((unsigned char)id[i] < 0x20)
+			break;
+	if (len == 0 || i < len || len > 1024) {
+		if (where != NULL)
+			return crm_err_set(e, EX_DATAERR,
+			    "%s:%lu: not a customer id", where, line);
+		return crm_err_set(
+		    e, EX_DATAERR, "not a customer id: '%.40s'", id);
+	}
+	if (crm_erase(s, id, report, rp, e) == -1)
+		return -1;
+	rp->t->ids++;
+	return rp->failed ? (*e = rp->err, -1) : 0;
+}
+
+int
+crm_erase_ids(struct crm_store *s, char *const *ids, size_t n, FILE *in,
+    const char *inname, struct crm_writer *w, struct crm_erase_totals *t,
+    struct crm_err *e)
+{
+	struct report rp = { w, NULL, t, { 0 }, 0 };
+	char *line = NULL, *dup;
+	size_t cap = 0, i;
+	unsigned long ln = 0;
+	int rc = 0;
+
+	memset(t, 0, sizeof(*t));
+	if ((rp.r = crm_rec_new()) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (ids != NULL) {
+		for (i = 0; i < n && rc == 0; i++) {
+			if ((dup = strdup(ids[i])) == NULL)
+				rc = crm_err_set(
+				    e, EX_SOFTWARE, "out of memory");
+			else
+				rc = erase_one(s, dup, NULL, 0, &rp, e);
+			free(dup);
+		}
+	} else {
+		while (rc == 0 && getline(&line, &cap, in) != -1)
+			rc = erase_one(s, line, inname, ++ln, &rp, e);
+		if (rc == 0 && ferror(in))
+			rc = crm_err_set(e, EX_IOERR, "%s: read error", inname);
+	}
+	free(line);
+	crm_rec_free(rp.r);
+	if (t->ids > 0) {
+		struct crm_err fe;
+
+		crm_err_clear(&fe);
+		if ((t->wal_busy = crm_erase_finish(s, &fe)) == -1) {
+			t->wal_busy = 0;
+			if (rc == 0) {
+				*e = fe;
+				rc = -1;
+			}
+		}
+	}
+	return rc;
+}

@@ -9,8 +9,10 @@
 #define CRM_ERASE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "err.h"
+#include "rec.h"
 #include "store.h"
 
 /*
@@ -54,5 +56,26 @@ int crm_erase_finish(struct crm_store *s, struct crm_err *e);
  * store missing here is a test failure (tests/unit/test_erase.c).
  */
 const char *const *crm_erase_tables(void);
+
+/* What crm_erase_ids() did, for the summary. */
+struct crm_erase_totals {
+	unsigned long long ids;	     /* customers erased */
+	unsigned long long deleted;  /* rows deleted */
+	unsigned long long redacted; /* decisions redacted */
+	unsigned long long retrain;  /* model versions to retrain */
+	int wal_busy;		     /* crm_erase_finish's 1 */
+};
+
+/*
+ * crm-mask erase: erase each of the n ids, or, when ids is NULL, each
+ * line of in (named inname; blank lines skipped, blanks around an id
+ * trimmed), each in its transaction, then finish; write one record per
+ * customer and table to w (customer_id, table, action, rows, detail).
+ * 0, or -1 with e filled (EX_DATAERR naming the line for a bad one; the
+ * customers before it are erased).
+ */
+int crm_erase_ids(struct crm_store *s, char *const *ids, size_t n, FILE *in,
+    const char *inname, struct crm_writer *w, struct crm_erase_totals *t,
+    struct crm_err *e);
 
 #endif

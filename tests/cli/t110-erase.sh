@@ -1,0 +1,62 @@
+#!/bin/sh
+# Erasure: crm-mask erase takes a customer out of every table of the
+# store; its name, e-mail and phone are then in neither the file nor its
+# -wal or -shm; every other customer's rows and every decision stay; the
+# audit chain still verifies; a second erasure changes nothing.
+. "$TOP/tests/lib.sh"
+t_use erase
+
+crm-ingest -q --db crm.db in/customers.jsonl >/dev/null
+crm-ingest -q --db crm.db --kind events in/events.jsonl >/dev/null
+crm-ingest -q --db crm.db --kind consent in/consent.csv >/dev/null
+crm-churn train -q --db crm.db --from-store --label-field churned
+crm-churn -q --db crm.db --from-store --label-field churned \
+    --action-threshold 0.5 --action offer >/dev/null
+
+# what must not change: the others' rows, every decision's
+others() {
+	sqlite3 crm.db "SELECT * FROM customers WHERE customer_id != 'K005'
+	    ORDER BY 1" "SELECT * FROM events WHERE customer_id != 'K005'
+	    ORDER BY 1" "SELECT * FROM consent WHERE customer_id != 'K005'
+	    ORDER BY 1, 2, 4" | cksum
+}
+decisions() {
+	sqlite3 crm.db "SELECT tool, model, model_version, output, score
+	    FROM decisions WHERE tool != 'crm-mask erase' ORDER BY id" | cksum
+}
+before=$(others)
+dec=$(decisions)
+t_eq "the target's decisions before" 1 \
+    "$(sqlite3 crm.db "SELECT count(*) FROM decisions WHERE subject = 'K005'")"
+
+t_run erase 0 -- crm-mask erase --db crm.db K005
+for s in 'Wilhelmina Erasure-Target' wilhelmina.target@erase.example \
+    +8613977776666; do
+	t_eq "'$s' is in none of the store's files" 0 \
+	    "$(cat crm.db crm.db-wal crm.db-shm 2>/dev/null | grep -a -c -F "$s")"
+done
+t_eq "every other customer's rows intact" "$before" "$(others)"
+t_eq "every decision intact" "$dec" "$(decisions)"
+t_eq "the decision's subject is a stand-in" "1|0" "$(sqlite3 crm.db \
+    "SELECT count(*) FROM decisions WHERE subject LIKE 'erased-%'" \
+    "SELECT count(*) FROM decisions WHERE subject = 'K005'" | paste -sd'|')"
+t_eq "the sms withdrawal kept, without its source" "sms|0|" "$(sqlite3 crm.db \
+    "SELECT purpose, granted, source FROM consent WHERE customer_id = 'K005'")"
+t_run verify 0 -- crm-mask verify --db crm.db
+
+# again, from standard input: nothing changes, no new erasure entry
+sqlite3 crm.db .dump >dump1
+t_run erase-again 0 --stdin in/ids.txt -- crm-mask erase --db crm.db
+sqlite3 crm.db .dump >dump2
+t_ok "a second erasure changes nothing" cmp dump1 dump2
+
+# bad input
+printf 'K001\n\001bad\n' >bad-ids
+t_run erase-bad-line 65 --stdin bad-ids -- crm-mask erase -q --db crm.db
+t_eq "the customer before the bad line is erased" 0 \
+    "$(sqlite3 crm.db "SELECT count(*) FROM customers WHERE customer_id = 'K001'")"
+t_run erase-no-store 66 -- crm-mask erase --db nothere.db K001
+t_ok "and no store was made" test ! -e nothere.db
+t_run erase-no-db 64 -- crm-mask erase K001
+t_run erase-policy 64 -- crm-mask erase --db crm.db --policy x K001
+t_done

@@ -47,7 +47,7 @@ struct crm_segment {
 	struct crm_consent *consent; /* with a store and an action rule */
 	struct purpose *purposes;
 	size_t npurposes;
-	struct crm_buf sup; /* the action_suppressed field */
+	struct crm_buf sup;	 /* the action_suppressed field */
 	struct crm_audit *audit; /* every tag, segment and cluster given */
 	struct crm_buf why;	 /* a decision's reasons */
 	const char **rule_file;	 /* the rules file of each rule */

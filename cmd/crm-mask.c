@@ -158,13 +158,19 @@ run_verify(struct opts *o)
 	return crm_close_stdout();
 }
 
+static void
+erased_none(const char *id)
+{
+	crm_warnx("%s: not in the store: nothing erased", id);
+}
+
 static int
 run_erase(struct opts *o, int argc, char **argv)
 {
 	struct crm_erase_totals t;
 	struct crm_writer *w;
 	struct crm_store *st;
-	struct crm_err e;
+	struct crm_err e, fe;
 	enum crm_format fmt = o->c.fo.out_fmt;
 	int rc;
 
@@ -173,10 +179,12 @@ run_erase(struct opts *o, int argc, char **argv)
 		crm_die(EX_SOFTWARE, "out of memory");
 	st = crm_cli_store(&o->c);
 	crm_err_clear(&e);
+	t.none = erased_none;
 	rc = crm_erase_ids(st, argc > 0 ? argv : NULL, (size_t)argc, stdin,
 	    "stdin", w, &t, &e);
-	if (rc == 0)
-		rc = crm_writer_flush(w, &e);
+	/* what was erased is reported, also when a later id failed */
+	if (crm_writer_flush(w, rc == 0 ? &e : &fe) == -1)
+		rc = -1;
 	crm_writer_free(w);
 	crm_store_close(st);
 	if (!o->c.quiet || rc == -1)
@@ -189,6 +197,10 @@ run_erase(struct opts *o, int argc, char **argv)
 			  "may keep erased bytes until the next checkpoint",
 		    o->c.db);
 	crm_cli_check(synopsis, rc, &e);
+	if (t.ids == 0) {
+		crm_warnx("no customer ids given: nothing erased");
+		return crm_close_stdout() ? EX_IOERR : EX_NOINPUT;
+	}
 	return crm_close_stdout();
 }
 

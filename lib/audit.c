@@ -78,7 +78,7 @@ crm_audit_open_batch(struct crm_store *s, struct crm_batch *batch,
 		crm_store_db(s), LAST_CHAIN, -1, &a->last, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(crm_store_db(s),
 		"INSERT INTO labels(time, task, record_key, text, label, "
-		"source) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		"source, subject) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 		-1, &a->lab, NULL) != SQLITE_OK) {
 		crm_store_fail(s, e, "cannot prepare the audit log");
 		goto fail;
@@ -226,11 +226,15 @@ from_hex(const unsigned char *hex, size_t len, unsigned char *md)
 	return 0;
 }
 
-/* The score as hashed: the shortest text that reads back the same. */
+/*
+ * The score as hashed: the shortest text that reads back the same.  A
+ * -0 is hashed as 0: SQLite stores a whole REAL as an integer, and reads
+ * -0.0 back as 0.
+ */
 static size_t
 score_text(double v, char buf[32])
 {
-	int n = snprintf(buf, 32, "%.17g", v);
+	int n = snprintf(buf, 32, "%.17g", v == 0 ? 0.0 : v);
 
 	return n > 0 ? (size_t)n : 0;
 }
@@ -398,8 +402,8 @@ crm_audit_begin(struct crm_audit *a, struct crm_err *e)
 
 int
 crm_audit_label(struct crm_audit *a, const char *key, size_t klen,
-    const char *text, size_t tlen, const char *label, size_t llen,
-    const char *source, struct crm_err *e)
+    const char *subject, size_t slen, const char *text, size_t tlen,
+    const char *label, size_t llen, const char *source, struct crm_err *e)
 {
 	char now[21];
 	int rc;
@@ -413,6 +417,7 @@ crm_audit_label(struct crm_audit *a, const char *key, size_t klen,
 	bind_opt(a->lab, 4, text, tlen);
 	bind_opt(a->lab, 5, label, llen);
 	sqlite3_bind_text(a->lab, 6, source, -1, SQLITE_TRANSIENT);
+	bind_opt(a->lab, 7, subject, slen);
 	rc = sqlite3_step(a->lab);
 	sqlite3_reset(a->lab);
 	if (rc != SQLITE_DONE)
@@ -489,14 +494,42 @@ crm_labels_each(struct crm_store *s, const char *task,
 
 #define ERASE_TOOL "crm-mask erase"
 
-/* The ids an erasure entry's output names, or -1 when it is not one. */
+/* A row an erasure entry names, with the content hash it left it with. */
+struct named {
+	long long id;
+	long long entry; /* the entry's id: the latest entry for a row counts */
+	unsigned char md[CRM_AUDIT_HASH];
+};
+
+/* Room for one more row in *v; 0, or -1 when out of memory. */
 static int
-parse_redacted(
-    const char *p, size_t len, long long **ids, size_t *n, size_t *cap)
+grow_named(struct named **v, size_t *n, size_t *cap)
 {
-	static const char head[] = "{\"redacted\":[";
+	if (*n == *cap) {
+		size_t c = *cap ? 2 * *cap : 64;
+		struct named *q = crm_reallocarray(*v, c, sizeof(*q));
+
+		if (q == NULL)
+			return -1;
+		*v = q;
+		*cap = c;
+	}
+	return 0;
+}
+
+/*
+ * The rows an erasure entry's output names, {"redacted":[ID,...],
+ * "hashes":["HEX",...]}, appended to *v as entry's; 0, -1 when it is not
+ * one, -2 when out of memory.
+ */
+static int
+parse_redacted(const char *p, size_t len, long long entry, struct named **v,
+    size_t *n, size_t *cap)
+{
+	static const char head[] = "{\"redacted\":[", mid[] = "],\"hashes\":[";
 	const char *end = p + len;
-	long long v;
+	size_t from = *n, k;
+	long long x;
 
 	if (p == NULL || len < sizeof(head) + 1 ||
 	    memcmp(p, head, sizeof(head) - 1) != 0)
@@ -505,28 +538,50 @@ parse_redacted(
 	for (;;) {
 		if (p == end || *p < '1' || *p > '9')
 			return -1;
-		for (v = 0; p < end && *p >= '0' && *p <= '9'; p++) {
-			if (v > (INT64_MAX - 9) / 10)
+		for (x = 0; p < end && *p >= '0' && *p <= '9'; p++) {
+			if (x > (INT64_MAX - 9) / 10)
 				return -1;
-			v = v * 10 + (*p - '0');
+			x = x * 10 + (*p - '0');
 		}
-		if (*n == *cap) {
-			size_t c = *cap ? 2 * *cap : 64;
-			long long *q = crm_reallocarray(*ids, c, sizeof(*q));
-
-			if (q == NULL)
-				return -2;
-			*ids = q;
-			*cap = c;
-		}
-		(*ids)[(*n)++] = v;
+		if (grow_named(v, n, cap) == -1)
+			return -2;
+		(*v)[*n].id = x;
+		(*v)[(*n)++].entry = entry;
 		if (p < end && *p == ',') {
 			p++;
 			continue;
 		}
 		break;
 	}
+	if ((size_t)(end - p) < sizeof(mid) - 1 ||
+	    memcmp(p, mid, sizeof(mid) - 1) != 0)
+		return -1;
+	p += sizeof(mid) - 1;
+	for (k = from; k < *n; k++) {
+		if (end - p < 2 + 2 * CRM_AUDIT_HASH || *p != '"' ||
+		    from_hex((const unsigned char *)p + 1, 2 * CRM_AUDIT_HASH,
+			(*v)[k].md) == -1 ||
+		    p[1 + 2 * CRM_AUDIT_HASH] != '"')
+			return -1;
+		p += 2 + 2 * CRM_AUDIT_HASH;
+		if (k + 1 < *n) {
+			if (p == end || *p != ',')
+				return -1;
+			p++;
+		}
+	}
 	return end - p == 2 && p[0] == ']' && p[1] == '}' ? 0 : -1;
+}
+
+/* By row, then by entry: the last of a row's is the one in force. */
+static int
+cmp_named(const void *a, const void *b)
+{
+	const struct named *x = a, *y = b;
+
+	if (x->id != y->id)
+		return x->id < y->id ? -1 : 1;
+	return x->entry < y->entry ? -1 : x->entry > y->entry;
 }
 
 static int
@@ -552,10 +607,34 @@ col(sqlite3_stmt *st, int i)
 	return f;
 }
 
-#define ROWS                                                         \
-	"SELECT id, time, tool, model, model_version, record_key, "  \
-	"subject, output, score, reasons, content_hash, chain_hash " \
-	"FROM decisions ORDER BY id"
+#define COLS                                                        \
+	"SELECT id, time, tool, model, model_version, record_key, " \
+	"subject, output, score, reasons, content_hash, chain_hash "
+#define ROWS   COLS "FROM decisions ORDER BY id"
+#define ROW_ID COLS "FROM decisions WHERE id = ?1"
+
+/*
+ * The content hash of the row st stands on (of ROWS' columns) into md,
+ * its fields into f; 0, or -1 with e filled.
+ */
+static int
+row_hash(sqlite3_stmt *st, struct field *f, struct crm_buf *enc,
+    unsigned char md[CRM_AUDIT_HASH], struct crm_err *e)
+{
+	char sc[32];
+	int i;
+
+	for (i = 0; i < F_N; i++)
+		f[i] = col(st, i + 1);
+	if (sqlite3_column_type(st, 8) != SQLITE_NULL)
+		f[F_SCORE] = (struct field){ sc,
+			score_text(sqlite3_column_double(st, 8), sc) };
+	if (encode(enc, f) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (sha256(enc->p, enc->len, md) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "cannot hash a decision");
+	return 0;
+}
 
 /*
  * Which row's chain hash, followed by content, gives link: its id in
@@ -676,17 +755,38 @@ explain_break(struct crm_store *s, struct crm_audit_check *c, long long id,
 	return 0;
 }
 
+/*
+ * The last decisions row written before schema 4 (audit_state, set by
+ * the migration): rows after it must be chained.  0 or -1.
+ */
+static int
+unchained_upto(struct crm_store *s, long long *upto)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		"SELECT unchained_upto FROM audit_state", -1, &st,
+		NULL) != SQLITE_OK)
+		return -1;
+	*upto = (rc = sqlite3_step(st)) == SQLITE_ROW
+		    ? sqlite3_column_int64(st, 0)
+		    : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 int
 crm_audit_verify(
     struct crm_store *s, struct crm_audit_check *c, struct crm_err *e)
 {
 	unsigned char prev[CRM_AUDIT_HASH], md[CRM_AUDIT_HASH],
 	    stored[CRM_AUDIT_HASH], link[CRM_AUDIT_HASH], want[CRM_AUDIT_HASH];
-	long long *changed = NULL, *named = NULL, id, last = 0;
+	struct named *changed = NULL, *named = NULL;
+	long long id, last = 0, upto = 0;
 	size_t nchanged = 0, capchanged = 0, nnamed = 0, capnamed = 0, i, j;
 	struct crm_buf enc = { 0 };
 	struct field f[F_N];
-	char sc[32];
 	sqlite3_stmt *st = NULL;
 	int rc, chained = 0, ret = -1;
 
@@ -694,6 +794,7 @@ crm_audit_verify(
 	memset(prev, 0, sizeof(prev));
 	if (sqlite3_exec(crm_store_db(s), "BEGIN", NULL, NULL, NULL) !=
 		SQLITE_OK ||
+	    unchained_upto(s, &upto) == -1 ||
 	    sqlite3_prepare_v2(crm_store_db(s), ROWS, -1, &st, NULL) !=
 		SQLITE_OK) {
 		crm_store_fail(s, e, "cannot read the decisions");
@@ -712,6 +813,15 @@ crm_audit_verify(
 				    id);
 				break;
 			}
+			if (id > upto) {
+				c->bad = id;
+				snprintf(c->what, sizeof(c->what),
+				    "decisions row %lld has no hashes, but "
+				    "only rows up to %lld were written before "
+				    "schema 4: its hashes were removed",
+				    id, upto);
+				break;
+			}
 			c->unchained++;
 			continue;
 		}
@@ -727,17 +837,9 @@ crm_audit_verify(
 			    id);
 			break;
 		}
-		for (i = 0; i < F_N; i++)
-			f[i] = col(st, (int)i + 1);
-		if (sqlite3_column_type(st, 8) != SQLITE_NULL)
-			f[F_SCORE] = (struct field){ sc,
-				score_text(sqlite3_column_double(st, 8), sc) };
-		if (encode(&enc, f) == -1) {
-			crm_err_set(e, EX_SOFTWARE, "out of memory");
+		if (row_hash(st, f, &enc, md, e) == -1)
 			goto out;
-		}
-		if (sha256(enc.p, enc.len, md) == -1 ||
-		    chain(prev, stored, want) == -1) {
+		if (chain(prev, stored, want) == -1) {
 			crm_err_set(e, EX_SOFTWARE, "cannot hash a decision");
 			goto out;
 		}
@@ -748,27 +850,20 @@ crm_audit_verify(
 			break;
 		}
 		if (memcmp(md, stored, CRM_AUDIT_HASH) != 0) {
-			if (nchanged == capchanged) {
-				size_t cap = capchanged ? 2 * capchanged : 64;
-				long long *q =
-				    crm_reallocarray(changed, cap, sizeof(*q));
-
-				if (q == NULL) {
-					crm_err_set(
-					    e, EX_SOFTWARE, "out of memory");
-					goto out;
-				}
-				changed = q;
-				capchanged = cap;
+			if (grow_named(&changed, &nchanged, &capchanged) ==
+			    -1) {
+				crm_err_set(e, EX_SOFTWARE, "out of memory");
+				goto out;
 			}
-			changed[nchanged++] = id;
+			changed[nchanged].id = id;
+			memcpy(changed[nchanged++].md, md, CRM_AUDIT_HASH);
 		} else if (f[F_TOOL].p != NULL &&
 			   f[F_TOOL].len == sizeof(ERASE_TOOL) - 1 &&
 			   memcmp(f[F_TOOL].p, ERASE_TOOL, f[F_TOOL].len) ==
 			       0) {
 			size_t from = nnamed;
 			int pr = parse_redacted(f[F_OUTPUT].p, f[F_OUTPUT].len,
-			    &named, &nnamed, &capnamed);
+			    id, &named, &nnamed, &capnamed);
 
 			if (pr == -2) {
 				crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -776,7 +871,7 @@ crm_audit_verify(
 			}
 			/* an entry names only rows before it */
 			for (i = from; pr == 0 && i < nnamed; i++)
-				if (named[i] >= id)
+				if (named[i].id >= id)
 					pr = -1;
 			if (pr == -1) {
 				nnamed = from;
@@ -795,22 +890,33 @@ crm_audit_verify(
 		crm_store_fail(s, e, "cannot read the decisions");
 		goto out;
 	}
-	/* a changed row is accepted when an erasure entry names it */
+	/*
+	 * A changed row is accepted when the last erasure entry that names
+	 * it gives the hash of its content now: the redaction, and nothing
+	 * done to the row after it.
+	 */
 	if (nnamed > 0)
-		qsort(named, nnamed, sizeof(*named), cmp_ll);
+		qsort(named, nnamed, sizeof(*named), cmp_named);
 	for (i = 0, j = 0; i < nchanged; i++) {
-		while (j < nnamed && named[j] < changed[i])
+		while (j < nnamed && named[j].id < changed[i].id)
 			j++;
-		if (j < nnamed && named[j] == changed[i]) {
+		while (j + 1 < nnamed && named[j + 1].id == changed[i].id)
+			j++;
+		if (j < nnamed && named[j].id == changed[i].id &&
+		    memcmp(named[j].md, changed[i].md, CRM_AUDIT_HASH) == 0) {
 			c->redacted++;
 			continue;
 		}
-		if (c->bad == 0 || changed[i] < c->bad) {
-			c->bad = changed[i];
+		if (c->bad == 0 || changed[i].id < c->bad) {
+			c->bad = changed[i].id;
 			snprintf(c->what, sizeof(c->what),
-			    "decisions row %lld was changed: its content does "
-			    "not match its content hash",
-			    changed[i]);
+			    j < nnamed && named[j].id == changed[i].id
+				? "decisions row %lld was changed after its "
+				  "erasure: its content does not match the "
+				  "erasure entry's hash"
+				: "decisions row %lld was changed: its content "
+				  "does not match its content hash",
+			    changed[i].id);
 		}
 		break;
 	}
@@ -829,9 +935,11 @@ crm_audit_redact(struct crm_store *s, const struct crm_audit_redaction *r,
     size_t n, struct crm_err *e)
 {
 	sqlite3 *db = crm_store_db(s);
-	sqlite3_stmt *get = NULL, *upd = NULL, *ins = NULL, *last = NULL;
+	sqlite3_stmt *get = NULL, *upd = NULL, *ins = NULL, *last = NULL,
+		     *row = NULL;
 	struct crm_buf out = { 0 }, enc = { 0 };
-	unsigned char link[CRM_AUDIT_HASH];
+	unsigned char link[CRM_AUDIT_HASH], md[CRM_AUDIT_HASH];
+	char hex[2 * CRM_AUDIT_HASH + 1];
 	struct field f[F_N];
 	long long *ids = NULL;
 	struct crm_jw w;
@@ -862,7 +970,8 @@ crm_audit_redact(struct crm_store *s, const struct crm_audit_redaction *r,
 		"chain_hash) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 		-1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, LAST_CHAIN, -1, &last, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(db, LAST_CHAIN, -1, &last, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, ROW_ID, -1, &row, NULL) != SQLITE_OK) {
 		crm_store_fail(s, e, "cannot redact decisions");
 		goto out;
 	}
@@ -913,6 +1022,26 @@ crm_audit_redact(struct crm_store *s, const struct crm_audit_redaction *r,
 		if (i == 0 || ids[i] != ids[i - 1])
 			crm_jw_int(&w, ids[i]);
 	crm_jw_end(&w);
+	/* each row's content hash now, so verify holds it to its redaction */
+	crm_jw_key(&w, "hashes");
+	crm_jw_arr(&w);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && ids[i] == ids[i - 1])
+			continue;
+		sqlite3_bind_int64(row, 1, ids[i]);
+		if (sqlite3_step(row) != SQLITE_ROW) {
+			sqlite3_reset(row);
+			crm_store_fail(s, e, "cannot redact decisions");
+			goto out;
+		}
+		rc = row_hash(row, f, &enc, md, e);
+		sqlite3_reset(row);
+		if (rc == -1)
+			goto out;
+		to_hex(md, hex);
+		crm_jw_str(&w, hex);
+	}
+	crm_jw_end(&w);
 	crm_jw_end(&w);
 	if (crm_jw_done(&w) == -1)
 		goto oom;
@@ -939,6 +1068,7 @@ out:
 	sqlite3_finalize(upd);
 	sqlite3_finalize(ins);
 	sqlite3_finalize(last);
+	sqlite3_finalize(row);
 	crm_buf_release(&out);
 	crm_buf_release(&enc);
 	free(ids);
@@ -962,8 +1092,9 @@ crm_audit_summary(const struct crm_audit_check *c, char *buf, size_t n)
 
 const struct crm_erase_step crm_audit_erase[] = {
 	{ "labels", "deleted",
-	    "DELETE FROM labels WHERE record_key = ?1 OR record_key IN "
-	    "(SELECT record_key FROM decisions WHERE subject = ?1)" },
+	    "DELETE FROM labels WHERE subject = ?1 OR (subject IS NULL AND "
+	    "(record_key = ?1 OR record_key IN "
+	    "(SELECT record_key FROM decisions WHERE subject = ?1)))" },
 	{ NULL, NULL, NULL },
 };
 
@@ -977,9 +1108,10 @@ crm_audit_erase_subject(struct crm_store *s, const char *id, const char *token,
 	int rc;
 
 	if (sqlite3_prepare_v2(crm_store_db(s),
-		"SELECT id, record_key = ?1, subject = ?1 FROM decisions "
-		"WHERE (subject = ?1 OR record_key = ?1) AND "
-		"tool IS NOT '" ERASE_TOOL "' ORDER BY id",
+		"SELECT id, record_key = ?1, subject = ?1 OR (subject IS NULL "
+		"AND record_key = ?1), output = ?1 FROM decisions "
+		"WHERE (subject = ?1 OR (subject IS NULL AND record_key = ?1) "
+		"OR output = ?1) AND tool IS NOT '" ERASE_TOOL "' ORDER BY id",
 		-1, &st, NULL) != SQLITE_OK)
 		return crm_store_fail(s, e, "cannot read decisions");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
@@ -993,11 +1125,16 @@ crm_audit_erase_subject(struct crm_store *s, const char *id, const char *token,
 			}
 			r = q;
 		}
+		/*
+		 * The customer's own rows lose the id and their reasons;
+		 * another's row (a dedupe link whose cluster id is the
+		 * customer's) only the id in its output.
+		 */
 		r[n].id = sqlite3_column_int64(st, 0);
 		r[n].record_key = sqlite3_column_int(st, 1) ? token : NULL;
-		r[n].subject = token;
-		r[n].output = NULL;
-		r[n++].reasons = "[]";
+		r[n].subject = sqlite3_column_int(st, 2) ? token : NULL;
+		r[n].output = sqlite3_column_int(st, 3) ? token : NULL;
+		r[n++].reasons = sqlite3_column_int(st, 2) ? "[]" : NULL;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {

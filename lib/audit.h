@@ -69,10 +69,13 @@ void crm_audit_idle(void *arg);
 /* Commit and free (a may be NULL); 0 or -1, also for an idle failure. */
 int crm_audit_close(struct crm_audit *a, struct crm_err *e);
 
-/* Add a human label for task; key may be NULL.  Uses a, batching. */
+/*
+ * Add a human label for task about subject (the customer; NULL: none
+ * known); key may be NULL.  Uses a, batching.
+ */
 int crm_audit_label(struct crm_audit *a, const char *key, size_t klen,
-    const char *text, size_t tlen, const char *label, size_t llen,
-    const char *source, struct crm_err *e);
+    const char *subject, size_t slen, const char *text, size_t tlen,
+    const char *label, size_t llen, const char *source, struct crm_err *e);
 
 /*
  * Call fn(arg, text, tlen, label, llen) for every label of task that has
@@ -154,9 +157,11 @@ extern const struct crm_erase_step crm_audit_erase[];
 
 /*
  * Erasure of customer id from the decisions: every row about it (subject
- * or record key id; erasure entries aside) keeps its decision (tool,
- * model, output, score) and gets token for the id and "[]" for its
- * reasons (which may quote the customer's values or words), through
+ * id, or record key id where the subject is unknown; erasure entries
+ * aside) keeps its decision (tool, model, output, score) and gets token
+ * for the id and "[]" for its reasons (which may quote the customer's
+ * values or words); another row whose output is the id (a cluster id)
+ * gets token there.  Through
  * crm_audit_redact(), in the caller's transaction; reported through fn
  * as "redacted".  Call it after crm_audit_erase's labels, which find
  * records by subject.  0, or -1 with e filled.

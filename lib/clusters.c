@@ -318,5 +318,8 @@ crm_customers_source(struct crm_store *s, const char *id_field,
 
 const struct crm_erase_step crm_clusters_erase[] = {
 	{ "clusters", "deleted", "DELETE FROM clusters WHERE record_id = ?1" },
+	/* a cluster named after the customer keeps its members together */
+	{ "clusters", "redacted",
+	    "UPDATE clusters SET cluster_id = ?2 WHERE cluster_id = ?1" },
 	{ NULL, NULL, NULL },
 };

@@ -205,11 +205,12 @@ crm_consent_open(struct crm_store *s, struct crm_err *e)
 	 * The primary key (customer_id, purpose, time) finds the rows of
 	 * one customer and purpose: a few, whose latest is picked here
 	 * rather than by ORDER BY, which would sort them in a temporary
-	 * b-tree on every lookup.
+	 * b-tree on every lookup.  A purpose matches without regard to
+	 * ASCII case: Marketing_Email is marketing_email.
 	 */
 	if (sqlite3_prepare_v3(crm_store_db(s),
 		"SELECT julianday(time), granted FROM consent "
-		"WHERE customer_id = ?1 AND purpose = ?2",
+		"WHERE customer_id = ?1 AND purpose = ?2 COLLATE NOCASE",
 		-1, SQLITE_PREPARE_PERSISTENT, &c->rows, NULL) != SQLITE_OK ||
 	    as_of_day(c) == -1) {
 		crm_store_fail(s, e, "cannot read the consent");

@@ -35,6 +35,8 @@ crm_erase_tables(void)
 	static const char *const tables[] = { /* erased from */
 		"customers", "events", "tags", "clusters", "tickets", "consent",
 		"labels", "decisions", "models",
+		/* where the audit chain begins */
+		"audit_state",
 		/* no customer's data: the help desk's agents */
 		"agents", "agent_skills", NULL
 	};
@@ -42,15 +44,15 @@ crm_erase_tables(void)
 	return tables;
 }
 
-/* Run the steps of one owner for id. */
+/* Run the steps of one owner for id, token its stand-in. */
 static int
 run(struct crm_store *s, const struct crm_erase_step *step, const char *id,
-    crm_erase_fn fn, void *arg, struct crm_err *e)
+    const char *token, crm_erase_fn fn, void *arg, struct crm_err *e)
 {
 	long n;
 
 	for (; step->table != NULL; step++) {
-		if ((n = crm_store_run_id(s, step->sql, id, e)) < 0)
+		if ((n = crm_store_run_id(s, step->sql, id, token, e)) < 0)
 			return -1;
 		fn(arg, id, step->table, step->what, n, NULL);
 	}
@@ -85,7 +87,7 @@ crm_erase(struct crm_store *s, const char *id, crm_erase_fn fn, void *arg,
 	if (crm_model_erase(s, id, fn, arg, e) == -1)
 		goto fail;
 	for (i = 0; i < sizeof(owners) / sizeof(owners[0]); i++)
-		if (run(s, owners[i], id, fn, arg, e) == -1)
+		if (run(s, owners[i], id, token, fn, arg, e) == -1)
 			goto fail;
 	/* after the labels, which find the customer's records by subject */
 	if (crm_audit_erase_subject(s, id, token, fn, arg, e) == -1)
@@ -121,6 +123,7 @@ struct report {
 	struct crm_writer *w;
 	struct crm_rec *r;
 	struct crm_erase_totals *t;
+	long found;	    /* rows of the current id, any action */
 	struct crm_err err; /* the first write failure */
 	int failed;
 };
@@ -139,6 +142,8 @@ report(void *arg, const char *id, const char *table, const char *what,
 	struct report *rp = arg;
 	char num[24];
 
+	if (strcmp(what, "unchecked") != 0)
+		rp->found += strcmp(what, "retrain") == 0 ? 1 : rows;
 	if (strcmp(what, "deleted") == 0)
 		rp->t->deleted += (unsigned long long)rows;
 	else if (strcmp(what, "redacted") == 0)
@@ -183,9 +188,12 @@ erase_one(struct crm_store *s, char *id, const char *where, unsigned long line,
 		return crm_err_set(
 		    e, EX_DATAERR, "not a customer id: '%.40s'", id);
 	}
+	rp->found = 0;
 	if (crm_erase(s, id, report, rp, e) == -1)
 		return -1;
 	rp->t->ids++;
+	if (rp->found == 0 && rp->t->none != NULL)
+		rp->t->none(id);
 	return rp->failed ? (*e = rp->err, -1) : 0;
 }
 
@@ -194,13 +202,15 @@ crm_erase_ids(struct crm_store *s, char *const *ids, size_t n, FILE *in,
     const char *inname, struct crm_writer *w, struct crm_erase_totals *t,
     struct crm_err *e)
 {
-	struct report rp = { w, NULL, t, { 0 }, 0 };
+	struct report rp = { w, NULL, t, 0, { 0 }, 0 };
+	void (*none)(const char *) = t->none;
 	char *line = NULL, *dup;
 	size_t cap = 0, i;
 	unsigned long ln = 0;
 	int rc = 0;
 
 	memset(t, 0, sizeof(*t));
+	t->none = none;
 	if ((rp.r = crm_rec_new()) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (ids != NULL) {

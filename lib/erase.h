@@ -26,7 +26,8 @@ typedef void (*crm_erase_fn)(void *arg, const char *id, const char *table,
 
 /*
  * One statement of a table's erasure, in the file that owns the table:
- * sql's parameter ?1 is the customer id; what as for crm_erase_fn.
+ * sql's parameter ?1 is the customer id, ?2 (if used) the erasure's
+ * random stand-in for it; what as for crm_erase_fn.
  * Arrays of them end with a NULL table.
  */
 struct crm_erase_step {
@@ -64,13 +65,16 @@ struct crm_erase_totals {
 	unsigned long long redacted; /* decisions redacted */
 	unsigned long long retrain;  /* model versions to retrain */
 	int wal_busy;		     /* crm_erase_finish's 1 */
+	/* called with an id of which the store held nothing, or NULL */
+	void (*none)(const char *id);
 };
 
 /*
  * crm-mask erase: erase each of the n ids, or, when ids is NULL, each
  * line of in (named inname; blank lines skipped, blanks around an id
  * trimmed), each in its transaction, then finish; write one record per
- * customer and table to w (customer_id, table, action, rows, detail).
+ * customer and table to w (customer_id, table, action, rows, detail);
+ * t's counts filled (its none set by the caller, kept).
  * 0, or -1 with e filled (EX_DATAERR naming the line for a bad one; the
  * customers before it are erased).
  */

@@ -101,6 +101,19 @@ get_text(const struct crm_intent *it, const struct crm_rec *r, const char *name,
 	return 0;
 }
 
+/* The customer a message is about (--customer-field), or NULL. */
+static const char *
+subject_of(const struct crm_intent *it, const struct crm_rec *r, size_t *len)
+{
+	long ci =
+	    crm_rec_find(r, it->o.customer_field, strlen(it->o.customer_field));
+
+	*len = 0;
+	if (ci < 0 || crm_rec_type(r, (size_t)ci) == CRM_NULL)
+		return NULL;
+	return crm_rec_value(r, (size_t)ci, len);
+}
+
 /* The record key for the store, or NULL when the record has none. */
 static const char *
 get_key(const struct crm_intent *it, const struct crm_rec *r, size_t *len)
@@ -263,13 +276,9 @@ predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 				      it->why.len, CRM_JSON) == -1))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (it->audit != NULL) {
-		long ci = crm_rec_find(
-		    r, it->o.customer_field, strlen(it->o.customer_field));
-		const char *sub = NULL;
 		size_t slen = 0;
+		const char *sub = subject_of(it, r, &slen);
 
-		if (ci >= 0 && crm_rec_type(r, (size_t)ci) != CRM_NULL)
-			sub = crm_rec_value(r, (size_t)ci, &slen);
 		key = get_key(it, r, &klen);
 		crm_err_field(e, "", 0);
 		if (crm_audit_add(it->audit, key, klen, sub, slen, label, llen,
@@ -792,17 +801,18 @@ crm_intent_eval_record(
 static int
 label_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 {
-	const char *text, *label, *key;
-	size_t len, llen, klen = 0;
+	const char *text, *label, *key, *sub;
+	size_t len, llen, klen = 0, slen = 0;
 
 	if (get_text(it, r, it->o.text_field, &text, &len, e) == -1 ||
 	    get_text(it, r, it->o.label_field, &label, &llen, e) == -1)
 		return -1;
 	if (!crm_utf8_check(text, len, NULL))
 		return text_error("invalid UTF-8", it->o.text_field, e);
+	sub = subject_of(it, r, &slen);
 	key = get_key(it, r, &klen);
-	return crm_audit_label(
-	    it->audit, key, klen, text, len, label, llen, it->o.source, e);
+	return crm_audit_label(it->audit, key, klen, sub, slen, text, len,
+	    label, llen, it->o.source, e);
 }
 
 /* ==== The run ==== */

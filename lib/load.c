@@ -1149,7 +1149,7 @@ crm_load_erase(struct crm_store *s, const char *id, crm_erase_fn fn, void *arg,
 	int rc, has;
 
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
-		if ((n = crm_store_run_id(s, fixed[i][1], id, e)) < 0)
+		if ((n = crm_store_run_id(s, fixed[i][1], id, NULL, e)) < 0)
 			return -1;
 		fn(arg, id, fixed[i][0], "deleted", n, NULL);
 	}
@@ -1177,7 +1177,7 @@ crm_load_erase(struct crm_store *s, const char *id, crm_erase_fn fn, void *arg,
 		quote_ident(&sql, col);
 		crm_buf_adds(&sql, " = ?1");
 		if (sql.p == NULL ||
-		    (n = crm_store_run_id(s, sql.p, id, e)) < 0) {
+		    (n = crm_store_run_id(s, sql.p, id, NULL, e)) < 0) {
 			rc = SQLITE_ERROR;
 			break;
 		}

@@ -108,7 +108,8 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"ALTER TABLE models ADD COLUMN fingerprint TEXT;",
 	/*
 	 * 3 -> 4: governance: consent per customer and purpose, who each
-	 * decision is about, and the decisions' hash chain.
+	 * decision and label is about, the decisions' hash chain, and
+	 * where it begins (the rows before are the unchained prefix).
 	 */
 	"CREATE TABLE consent ("
 	"  customer_id TEXT NOT NULL, purpose TEXT NOT NULL,"
@@ -119,7 +120,10 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"ALTER TABLE decisions ADD COLUMN subject TEXT;"
 	"ALTER TABLE decisions ADD COLUMN content_hash TEXT;"
 	"ALTER TABLE decisions ADD COLUMN chain_hash TEXT;"
-	"CREATE INDEX decisions_subject ON decisions(subject);",
+	"CREATE INDEX decisions_subject ON decisions(subject);"
+	"ALTER TABLE labels ADD COLUMN subject TEXT;"
+	"CREATE TABLE audit_state (unchained_upto INTEGER NOT NULL);"
+	"INSERT INTO audit_state SELECT coalesce(max(id), 0) FROM decisions;",
 };
 
 static const char *const reserved[] = {
@@ -136,6 +140,7 @@ static const char *const reserved[] = {
 	"queues",
 	"kb",
 	"consent",
+	"audit_state",
 };
 
 /* The store's indexes: a generic table cannot take an index's name. */
@@ -456,8 +461,8 @@ crm_store_path(const struct crm_store *s)
 }
 
 long
-crm_store_run_id(
-    struct crm_store *s, const char *sql, const char *id, struct crm_err *e)
+crm_store_run_id(struct crm_store *s, const char *sql, const char *id,
+    const char *token, struct crm_err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -465,6 +470,8 @@ crm_store_run_id(
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return crm_store_fail(s, e, "cannot prepare");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_text(st, 2, token, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
 		;
 	sqlite3_finalize(st);

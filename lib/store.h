@@ -62,11 +62,12 @@ sqlite3 *crm_store_db(struct crm_store *s);
 const char *crm_store_path(const struct crm_store *s);
 
 /*
- * Run one statement of s whose parameter ?1 is id (an erasure's DELETE
- * or UPDATE); the rows it changed, or -1 with e filled.
+ * Run one statement of s whose parameter ?1 is id and ?2, if it has one,
+ * token (an erasure's DELETE or UPDATE); the rows it changed, or -1 with
+ * e filled.
  */
-long crm_store_run_id(
-    struct crm_store *s, const char *sql, const char *id, struct crm_err *e);
+long crm_store_run_id(struct crm_store *s, const char *sql, const char *id,
+    const char *token, struct crm_err *e);
 
 /* BEGIN IMMEDIATE / COMMIT / ROLLBACK; 0, or -1 with e filled. */
 int crm_store_begin(struct crm_store *s, struct crm_err *e);

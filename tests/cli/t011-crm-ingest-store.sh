@@ -84,7 +84,7 @@ t_eq "only the good rows stored" "B1 B10" \
 # Tables of one's own (--table); SQL in a header or a value is data.
 t_run store-sql-header 0 -- crm-ingest --db crm.db --table docs \
     --key id in/sql-header.csv
-t_eq "tables intact" "agent_skills agents clusters consent customers decisions docs events labels models tags tickets" \
+t_eq "tables intact" "agent_skills agents audit_state clusters consent customers decisions docs events labels models tags tickets" \
     "$(q "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
 	WHERE type = 'table' ORDER BY 1)")"
 t_eq "hostile header is a column name" 'x"); DROP TABLE customers; --' \

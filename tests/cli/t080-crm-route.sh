@@ -132,7 +132,8 @@ t_eq "and the audit log says so" 2 "$(q "SELECT count(*) FROM decisions
 crm-ingest -q --db old.db in/customers.csv >/dev/null
 sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
     DROP TABLE tickets; ALTER TABLE models DROP COLUMN rows;
-    DROP TABLE consent; DROP INDEX decisions_subject;
+    DROP TABLE consent; DROP INDEX decisions_subject; DROP TABLE audit_state;
+    ALTER TABLE labels DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN content_hash;
     ALTER TABLE decisions DROP COLUMN chain_hash;

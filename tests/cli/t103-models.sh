@@ -203,6 +203,7 @@ t_run route-agent 64 -- crm-route agent
 crm-churn train -q --db old.db --label-field Churn --id-field customerID \
     "$telco"
 sqlite3 old.db "DROP TABLE consent; DROP INDEX decisions_subject;
+    DROP TABLE audit_state; ALTER TABLE labels DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN content_hash;
     ALTER TABLE decisions DROP COLUMN chain_hash;

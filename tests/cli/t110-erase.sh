@@ -57,6 +57,30 @@ t_eq "the customer before the bad line is erased" 0 \
     "$(sqlite3 crm.db "SELECT count(*) FROM customers WHERE customer_id = 'K001'")"
 t_run erase-no-store 66 -- crm-mask erase --db nothere.db K001
 t_ok "and no store was made" test ! -e nothere.db
+t_run erase-unknown 0 -- crm-mask erase -q --db crm.db NOBODY
+t_run erase-nothing 66 --stdin /dev/null -- crm-mask erase -q --db crm.db
 t_run erase-no-db 64 -- crm-mask erase K001
 t_run erase-policy 64 -- crm-mask erase --db crm.db --policy x K001
+# a cluster named after the customer (crm-dedupe's least member id):
+# the name goes from the other members' rows and decisions too
+crm-ingest -q --db d.db in/dupes.csv >/dev/null
+crm-dedupe -q --db d.db --from-store >/dev/null
+t_eq "A1 names a cluster before" 1 "$(sqlite3 d.db \
+    "SELECT count(*) > 0 FROM clusters WHERE cluster_id = 'A1'")"
+crm-mask erase -q --db d.db A1 >/dev/null
+t_eq "A1 is in no cluster, decision or label after" "0|0" "$(sqlite3 d.db \
+    "SELECT count(*) FROM clusters WHERE 'A1' IN (record_id, cluster_id)" \
+    "SELECT count(*) FROM decisions
+     WHERE 'A1' IN (record_key, subject, output)" | paste -sd'|')"
+t_ok "verify passes after" crm-mask verify -q --db d.db
+
+# a human label about the customer, keyed by its message
+printf '%s\n' '{"id":"m9","customer_id":"K006","text":"write to me at k6.secret@erase.example","intent":"complaint"}' >lab.jsonl
+crm-intent label -q --db crm.db --label-field intent lab.jsonl
+t_eq "the label is the customer's" 1 \
+    "$(sqlite3 crm.db "SELECT count(*) FROM labels WHERE subject = 'K006'")"
+crm-mask erase -q --db crm.db K006 >/dev/null
+t_eq "the label's text is in none of the store's files" 0 \
+    "$(cat crm.db crm.db-wal crm.db-shm 2>/dev/null |
+	grep -a -c -F k6.secret@erase.example)"
 t_done

@@ -239,12 +239,21 @@ test_prefix(void)
 	a = crm_audit_open(st, "crm-churn", "churn", 1, &e);
 	crm_audit_add(a, "C9", 2, "C9", 2, "low", 3, 0.1, NULL, 0, &e);
 	crm_audit_close(a, &e);
+	TAP_OK(verify(st, &c) == 1, "rows without hashes in a store made at "
+				    "schema 4: caught");
+	/* as the migration from schema 3 leaves it */
+	exec(st, "UPDATE audit_state SET unchained_upto = 2");
 	TAP_OK(verify(st, &c) == 0 && c.rows == 3 && c.unchained == 2,
 	    "two unchained rows, then the chain");
 	TAP_STR(crm_audit_summary(&c, buf, sizeof(buf)),
 	    "verified 3 decisions: the chain is intact; 2 unchained from "
 	    "before schema 4",
 	    "the summary says how many are unchained");
+	/* every hash blanked, then a row edited: no hash computed, caught */
+	exec(st, "UPDATE decisions SET content_hash = NULL, chain_hash = NULL");
+	exec(st, "UPDATE decisions SET output = 'high' WHERE id = 3");
+	TAP_OK(verify(st, &c) == 3 && strstr(c.what, "hashes were removed"),
+	    "hashes removed from rows after the migration: %s", c.what);
 	crm_store_close(st);
 }
 
@@ -259,16 +268,20 @@ test_redact(void)
 	struct crm_store *st;
 	struct crm_audit *a;
 	struct crm_err e;
-	char buf[256];
+	char buf[256], entry[512], sql[640];
 
 	st = store_with(6);
 	crm_err_clear(&e);
 	TAP_OK(crm_audit_redact(st, r, 2, &e) == 0, "redact rows 2 and 5");
-	TAP_STR(
-	    text(st, "SELECT tool || ' ' || output FROM decisions WHERE id = 7",
-		buf, sizeof(buf)),
-	    "crm-mask erase {\"redacted\":[2,5]}",
-	    "an erasure entry is appended, naming the rows");
+	TAP_STR(text(st,
+		    "SELECT tool || ' ' || json_extract(output, '$.redacted') "
+		    "|| ' ' || json_array_length(output, '$.hashes') "
+		    "FROM decisions WHERE id = 7",
+		    buf, sizeof(buf)),
+	    "crm-mask erase [2,5] 2",
+	    "an erasure entry is appended, naming the rows and their hashes");
+	text(st, "SELECT output FROM decisions WHERE id = 7", entry,
+	    sizeof(entry));
 	TAP_STR(text(st,
 		    "SELECT record_key || subject || output FROM decisions "
 		    "WHERE id = 2",
@@ -302,8 +315,15 @@ test_redact(void)
 	TAP_OK(verify(st, &c) == 2, "an erasure entry edited to name another "
 				    "row no longer counts: "
 				    "the first row it named is caught");
-	exec(st, "UPDATE decisions SET output = '{\"redacted\":[2,5]}' "
-		 "WHERE id = 7");
+	snprintf(sql, sizeof(sql),
+	    "UPDATE decisions SET output = '%s' WHERE id = 7", entry);
+	exec(st, sql);
+	TAP_OK(verify(st, &c) == 0, "the entry put back: intact");
+	/* a redacted row changed after its erasure */
+	exec(st, "UPDATE decisions SET output = 'low' WHERE id = 5");
+	TAP_OK(verify(st, &c) == 5 && strstr(c.what, "after its erasure"),
+	    "a redacted row changed after the erasure is caught: %s", c.what);
+	exec(st, "UPDATE decisions SET output = 'high' WHERE id = 5");
 	crm_err_clear(&e);
 	r[0].id = 7;
 	TAP_OK(crm_audit_redact(st, r, 1, &e) == -1 && strstr(e.msg, "erasure "

@@ -145,6 +145,11 @@ main(void)
 
 	TAP_OK(withdrawn(st, "2026-04-01", "C1", "marketing_email") == 1,
 	    "a withdrawal in force");
+	put(cl, "C7", "Marketing_Email", "withdrawn", CRM_STRING, "2026-03-01",
+	    NULL, &e);
+	TAP_OK(withdrawn(st, "2026-04-01", "C7", "marketing_email") == 1 &&
+		   withdrawn(st, "2026-04-01", "C1", "MARKETING_EMAIL") == 1,
+	    "a purpose matches without regard to case");
 	TAP_OK(withdrawn(st, "2026-02-28", "C1", "marketing_email") == 0,
 	    "--as-of before the withdrawal allows");
 	TAP_OK(withdrawn(st, "2026-03-01", "C1", "marketing_email") == 1,

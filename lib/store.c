@@ -120,6 +120,8 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"ALTER TABLE decisions ADD COLUMN content_hash TEXT;"
 	"ALTER TABLE decisions ADD COLUMN chain_hash TEXT;"
 	"CREATE INDEX decisions_subject ON decisions(subject);",
+	/* 4 -> 5: the review rule that held a decision for a person. */
+	"ALTER TABLE decisions ADD COLUMN review TEXT;",
 };
 
 static const char *const reserved[] = {

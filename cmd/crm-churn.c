@@ -20,7 +20,8 @@ static const char synopsis[] =
     "usage: crm-churn [--action NAME --action-threshold P] [--db FILE]\n"
     "                 [--from-store [--as-of TIME]] [--model NAME]\n"
     "                 [--model-file FILE] [--reasons N] [--risk LOW,HIGH]\n"
-    "                 [--target NAME] [common options] [file ...]\n"
+    "                 [--review FILE [--act-on-review]] [--target NAME]\n"
+    "                 [common options] [file ...]\n"
     "       crm-churn train [--algo auto|gbt|lr|svm] [--categorical FIELD]\n"
     "                 [--cost C] [--ignore FIELD] [--numeric FIELD] [--seed "
     "N]\n"
@@ -60,6 +61,10 @@ static struct opts opts;
 static const struct crm_optdef options[] = {
 	CRM_OPT_STR("action", "NAME",
 	    "with --action-threshold: the action field", &opts.co.action),
+	CRM_OPT_FLAG("act-on-review", 0,
+	    "write the action of a decision a review rule\nmatched (still "
+	    "marked)",
+	    &opts.co.act_on_review),
 	CRM_OPT("action-threshold", OPT_ACTION_THRESHOLD, "P",
 	    "add action=NAME where TARGET_prob >= P, unless\nthe customer's "
 	    "consent for --purpose is\nwithdrawn (--db)"),
@@ -106,6 +111,10 @@ static const struct crm_optdef options[] = {
 	    &opts.co.purpose),
 	CRM_OPT_LONG("reasons", "N", "reasons per customer (3)",
 	    &opts.co.reasons, 0, 100),
+	CRM_OPT_STR("review", "FILE",
+	    "review rules 'NAME: SQL expression': a match\nsets needs_review "
+	    "and leaves the action out",
+	    &opts.co.review),
 	CRM_OPT("risk", OPT_RISK, "LOW,HIGH",
 	    "risk is high from HIGH, medium from LOW (0.3,0.6)"),
 	CRM_OPT_FLAG("show-suppressed", 0,
@@ -253,6 +262,10 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	if ((co->purpose != NULL || co->show_suppressed) && co->action == NULL)
 		crm_usage_error(synopsis, "--purpose and --show-suppressed are "
 					  "for --action");
+	if (co->act_on_review && co->review == NULL)
+		crm_usage_error(synopsis, "--act-on-review is for --review");
+	if (co->review != NULL && verb != V_SCORE)
+		crm_usage_error(synopsis, "--review is for scoring");
 	if (co->purpose != NULL && *co->purpose == '\0')
 		crm_usage_error(synopsis, "empty --purpose");
 	if (verb == V_TRAIN && o->c.db == NULL && co->model_file == NULL)
@@ -356,8 +369,9 @@ main(int argc, char **argv)
 	o->co.bp.progress = crm_progress_cb(&o->prog);
 	st = crm_cli_store(&o->c);
 	crm_err_clear(&e);
+	o->co.as_of = o->as_of;
 	if ((churn = crm_churn_new(&o->co, st, &e)) == NULL)
-		crm_die(e.code, "%s", e.msg);
+		crm_cli_fail(synopsis, &e);
 	if (o->from_store &&
 	    crm_churn_source(churn, o->as_of, &src, &e) == -1) {
 		crm_churn_free(churn);
@@ -378,6 +392,13 @@ main(int argc, char **argv)
 		    crm_churn_result(churn)->suppressed,
 		    crm_churn_result(churn)->suppressed == 1 ? "" : "s",
 		    o->co.purpose != NULL ? o->co.purpose : CRM_CHURN_PURPOSE);
+	if (verb == V_SCORE && o->co.review != NULL) {
+		crm_cli_count(
+		    "needs review", crm_churn_result(churn)->reviewed);
+		if (o->co.action != NULL && !o->co.act_on_review)
+			crm_cli_count(
+			    "actions held", crm_churn_result(churn)->held);
+	}
 	crm_cli_summary(f);
 	why = verb != V_SCORE ? crm_filter_partial(f) : NULL;
 	if (rc == 0 && why != NULL)

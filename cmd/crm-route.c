@@ -18,7 +18,8 @@
 static const char synopsis[] =
     "usage: crm-route [-q] [--rules FILE] [--all-matches] [--kb FILE]\n"
     "                 [--db FILE] [--queues LIST] [--sla LIST] [--as-of TIME]\n"
-    "                 [--urgency LIST] [--no-escalate] [common options]\n"
+    "                 [--urgency LIST] [--no-escalate]\n"
+    "                 [--review FILE [--act-on-review]] [common options]\n"
     "                 [file ...]\n"
     "       crm-route agents --db FILE [common options] [file ...]\n"
     "       crm-route close --db FILE [common options] [file ...]\n";
@@ -41,12 +42,16 @@ enum {
 struct opts {
 	struct crm_router_opts r;
 	const char **rules; /* --rules files */
+	char as_of_day[11]; /* --as-of's day, for --review's features */
 	struct crm_common c;
 };
 
 static struct opts opts;
 
 static const struct crm_optdef options[] = {
+	CRM_OPT_FLAG("act-on-review", 0,
+	    "answer a ticket a review rule matched (still\nmarked)",
+	    &opts.r.act_on_review),
 	CRM_OPT("as-of", CRM_OPT_AS_OF, "TIME",
 	    "the time to route at, stamped on tickets and\nagents: YYYY-MM-DD "
 	    "or "
@@ -77,6 +82,10 @@ static const struct crm_optdef options[] = {
 	CRM_OPT("reply-confidence", OPT_REPLY_CONF, "P",
 	    "answer from the knowledge base when the intent\nis scored P or "
 	    "more (0.8)"),
+	CRM_OPT_STR("review", "FILE",
+	    "review rules 'NAME: SQL expression': a match\nsets needs_review "
+	    "and sends no answer",
+	    &opts.r.review),
 	CRM_OPT("rules", OPT_RULES, "FILE",
 	    "routing rules: 'SQL expression -> settings'"),
 	CRM_OPT("senior-queue", OPT_SENIOR_QUEUE, "NAME",
@@ -196,9 +205,16 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	ro->busy_ms = o->c.busy_ms;
 	if (verb != V_ROUTE && ro->db == NULL)
 		crm_usage_error(synopsis, "%s needs --db", verbs[verb - 1]);
-	if (verb != V_ROUTE && (ro->nrules > 0 || ro->kb != NULL || ro->all))
-		crm_usage_error(synopsis, "--rules, --kb and --all-matches are "
-					  "for routing");
+	if (verb != V_ROUTE &&
+	    (ro->nrules > 0 || ro->kb != NULL || ro->all || ro->review != NULL))
+		crm_usage_error(synopsis, "--rules, --kb, --all-matches and "
+					  "--review are for routing");
+	if (ro->act_on_review && ro->review == NULL)
+		crm_usage_error(synopsis, "--act-on-review is for --review");
+	if (o->c.as_of != NULL) {
+		crm_clock_day(o->as_of_day);
+		ro->as_of = o->as_of_day;
+	}
 }
 
 /* ==== The filter ==== */
@@ -206,6 +222,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 static void
 summary(const struct crm_filter *f, const struct crm_router *r, enum verb verb)
 {
+	const struct opts *o = &opts;
 	struct crm_router_counts c;
 
 	crm_router_counts(r, &c);
@@ -221,6 +238,11 @@ summary(const struct crm_filter *f, const struct crm_router *r, enum verb verb)
 		crm_cli_count("answered", c.answered);
 		crm_cli_count("escalated", c.escalated);
 		crm_cli_count("split", c.split);
+		if (o->r.review != NULL) {
+			crm_cli_count("needs review", c.reviewed);
+			if (!o->r.act_on_review)
+				crm_cli_count("answers held", c.held);
+		}
 		if (c.store) {
 			crm_cli_count("assigned", c.assigned);
 			crm_cli_count("waiting", c.waiting);

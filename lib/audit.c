@@ -33,6 +33,7 @@ struct crm_audit {
 	char *tool, *model;
 	long version;
 	int begun; /* crm_audit_begin counted the next decision's row */
+	const char *review; /* the next decision's review, or NULL */
 	/*
 	 * The chain hash of the row this audit inserted last, in batch
 	 * transaction gen: the next row follows it while that transaction
@@ -71,8 +72,8 @@ crm_audit_open_batch(struct crm_store *s, struct crm_batch *batch,
 	if (sqlite3_prepare_v2(crm_store_db(s),
 		"INSERT INTO decisions(time, tool, model, model_version, "
 		"record_key, output, score, reasons, subject, content_hash, "
-		"chain_hash) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+		"chain_hash, review) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 		-1, &a->dec, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(
 		crm_store_db(s), LAST_CHAIN, -1, &a->last, NULL) != SQLITE_OK ||
@@ -119,6 +120,7 @@ enum {
 	F_OUTPUT,
 	F_SCORE,
 	F_REASONS,
+	F_REVIEW, /* hashed only when not NULL: rows before schema 5 */
 	F_N
 };
 
@@ -143,7 +145,8 @@ put_len(struct crm_buf *b, uint64_t n)
 /*
  * The canonical encoding: the domain string, then each field as its
  * length (64-bit little-endian) and bytes, a NULL as the length
- * 2^64 - 1 and no bytes.
+ * 2^64 - 1 and no bytes; the review last, and only when it is not NULL,
+ * so that the rows hashed before it existed keep their hashes.
  */
 static int
 encode(struct crm_buf *b, const struct field *f)
@@ -155,6 +158,8 @@ encode(struct crm_buf *b, const struct field *f)
 	    crm_buf_add(b, domain, sizeof(domain) - 1) == -1)
 		return -1;
 	for (i = 0; i < F_N; i++) {
+		if (i == F_REVIEW && f[i].p == NULL)
+			continue;
 		if (f[i].p == NULL) {
 			if (put_len(b, UINT64_MAX) == -1)
 				return -1;
@@ -308,9 +313,12 @@ insert_row(struct crm_store *s, sqlite3_stmt *st, sqlite3_stmt *last,
 	to_hex(md, ch);
 	to_hex(link, lh);
 	for (i = 0; i < F_N; i++) {
-		int col = i == F_SUBJECT ? 9 : i < F_SUBJECT ? i + 1 : i;
+		int col = i == F_SUBJECT  ? 9
+			  : i == F_REVIEW ? 12
+			  : i < F_SUBJECT ? i + 1
+					  : i;
 
-		if (i == F_SCORE)
+		if (i == F_SCORE || (i == F_REVIEW && f[i].p == NULL))
 			continue;
 		if (f[i].p == NULL)
 			sqlite3_bind_null(st, col);
@@ -367,6 +375,9 @@ crm_audit_add(struct crm_audit *a, const char *key, size_t klen,
 	f[F_SCORE] = isnan(score) ? (struct field){ NULL, 0 }
 				  : (struct field){ sc, score_text(score, sc) };
 	f[F_REASONS] = (struct field){ reasons, rlen };
+	f[F_REVIEW] = (struct field){ a->review,
+		a->review != NULL ? strlen(a->review) : 0 };
+	a->review = NULL;
 	/* the row this audit inserted last is still the last one? */
 	db = crm_store_db(a->s);
 	known = a->last_id != 0 && a->batch->open &&
@@ -380,6 +391,12 @@ crm_audit_add(struct crm_audit *a, const char *key, size_t klen,
 	a->last_id = sqlite3_last_insert_rowid(db);
 	a->last_gen = a->batch->gen;
 	return 0;
+}
+
+void
+crm_audit_review(struct crm_audit *a, const char *review)
+{
+	a->review = review;
 }
 
 void
@@ -609,7 +626,8 @@ col(sqlite3_stmt *st, int i)
 
 #define COLS                                                        \
 	"SELECT id, time, tool, model, model_version, record_key, " \
-	"subject, output, score, reasons, content_hash, chain_hash "
+	"subject, output, score, reasons, review, content_hash, "   \
+	"chain_hash "
 #define ROWS   COLS "FROM decisions ORDER BY id"
 #define ROW_ID COLS "FROM decisions WHERE id = ?1"
 
@@ -803,8 +821,8 @@ crm_audit_verify(
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
 		c->rows++;
-		if (sqlite3_column_type(st, 10) == SQLITE_NULL &&
-		    sqlite3_column_type(st, 11) == SQLITE_NULL) {
+		if (sqlite3_column_type(st, 11) == SQLITE_NULL &&
+		    sqlite3_column_type(st, 12) == SQLITE_NULL) {
 			if (chained) {
 				c->bad = id;
 				snprintf(c->what, sizeof(c->what),
@@ -826,10 +844,10 @@ crm_audit_verify(
 			continue;
 		}
 		chained = 1;
-		if (from_hex(sqlite3_column_text(st, 10),
-			(size_t)sqlite3_column_bytes(st, 10), stored) == -1 ||
-		    from_hex(sqlite3_column_text(st, 11),
-			(size_t)sqlite3_column_bytes(st, 11), link) == -1) {
+		if (from_hex(sqlite3_column_text(st, 11),
+			(size_t)sqlite3_column_bytes(st, 11), stored) == -1 ||
+		    from_hex(sqlite3_column_text(st, 12),
+			(size_t)sqlite3_column_bytes(st, 12), link) == -1) {
 			c->bad = id;
 			snprintf(c->what, sizeof(c->what),
 			    "decisions row %lld was changed: its hashes are "

@@ -51,6 +51,13 @@ int crm_audit_add(struct crm_audit *a, const char *key, size_t klen,
     double score, const char *reasons, size_t rlen, struct crm_err *e);
 
 /*
+ * Mark the next decision logged (only that one) as held for human
+ * review by the review rule named review (review.h; borrowed until
+ * then): its row's review column.  NULL: not.
+ */
+void crm_audit_review(struct crm_audit *a, const char *review);
+
+/*
  * Open the transaction the next decision will be logged in (committing a
  * full batch first), so that the caller's own writes for the same record
  * go in with it: both are in the store, or neither.  0 or -1.
@@ -90,8 +97,11 @@ int crm_labels_each(struct crm_store *s, const char *task,
  * The decisions' hash chain.  A row's content hash is the SHA-256 of the
  * canonical encoding of its content: the text "crmkit decisions 1", then
  * time, tool, model, model_version, record_key, subject, output, score
- * (printf "%.17g") and reasons, each as its length (64-bit little-endian)
- * and bytes, a NULL as the length 2^64 - 1 alone.  Its chain hash is the
+ * (printf "%.17g"), reasons and review, each as its length (64-bit
+ * little-endian) and bytes, a NULL as the length 2^64 - 1 alone, except
+ * the review (schema 5), which is there only when it is not NULL: rows
+ * hashed before it existed keep their hashes, and setting or clearing a
+ * review changes the hash.  Its chain hash is the
  * SHA-256 of the previous row's chain hash (by id; 32 zero bytes for the
  * first) followed by its content hash.  Both are stored as 64 lower-case
  * hex digits.  Rows from before schema 4 have neither: the unchained

@@ -18,6 +18,7 @@
 #include "consent.h"
 #include "jw.h"
 #include "model.h"
+#include "review.h"
 #include "suggest.h"
 
 /* Records scored in one XGBoost call, at most. */
@@ -34,6 +35,7 @@ struct crm_churn {
 	struct crm_binclf_set *set; /* train, eval --cv: the records */
 	struct crm_audit *audit;
 	struct crm_consent *consent; /* score with an action and a store */
+	struct crm_review *review;   /* score with review rules */
 	double *prob;		     /* eval: per record */
 	int *y;
 	size_t n, cap;
@@ -173,7 +175,10 @@ out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
 	    (o->action != NULL &&
 		crm_rec_put(hdr, "action", "", 0, CRM_STRING) == -1) ||
 	    (o->action != NULL && o->show_suppressed &&
-		crm_rec_put(hdr, "action_suppressed", "", 0, CRM_STRING) == -1))
+		crm_rec_put(hdr, "action_suppressed", "", 0, CRM_STRING) ==
+		    -1) ||
+	    (o->review != NULL &&
+		crm_rec_put(hdr, CRM_REVIEW_FIELD, "", 0, CRM_STRING) == -1))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -281,6 +286,68 @@ reasons_json(struct crm_churn *c, const struct crm_rec *r, const double *x,
 	return bad || crm_jw_done(&w) == -1 ? -1 : 0;
 }
 
+/*
+ * The review rules must read fields of hdr (or of the JSONL record hdr),
+ * of the output, or facts of the store.
+ */
+static int
+check_review(struct crm_churn *c, const struct crm_rec *hdr, struct crm_err *e)
+{
+	const char *own[6];
+
+	if (c->review == NULL)
+		return 0;
+	own[0] = c->f_prob;
+	own[1] = c->f_risk;
+	own[2] = c->f_reasons;
+	own[3] = "action";
+	own[4] = "action_suppressed";
+	own[5] = CRM_REVIEW_FIELD;
+	return crm_review_check(c->review, hdr, own, 6, e);
+}
+
+/*
+ * Check r, scored and written as it would be, against the review rules:
+ * mark it and leave its action out (*act cleared) when one matches,
+ * unless --act-on-review.  *name the rule's, or NULL.  0, -1 or
+ * CRM_FILTER_FATAL with e filled.
+ */
+static int
+review(struct crm_churn *c, struct crm_rec *r, int *act, const char **name,
+    struct crm_err *e)
+{
+	struct crm_rules_src src;
+	const char *id;
+	size_t len;
+	int rc;
+
+	*name = NULL;
+	if (c->review == NULL)
+		return 0;
+	src.rec = r;
+	src.untyped = c->f != NULL &&
+		      (crm_filter_format(c->f) == CRM_FMT_CSV ||
+			  crm_filter_format(c->f) == CRM_FMT_TSV);
+	id = id_of(c, r, &len);
+	if ((rc = crm_review_eval(c->review, &src, 1, id, len, name, e)) < 0)
+		return rc == CRM_RULES_LIMIT ? CRM_FILTER_FATAL : -1;
+	if (*name == NULL)
+		return crm_rec_put(r, CRM_REVIEW_FIELD, "", 0, CRM_NULL) == -1
+			   ? crm_err_set(e, EX_SOFTWARE, "out of memory")
+			   : 0;
+	c->res.reviewed++;
+	if (*act && !c->o->act_on_review) {
+		*act = 0;
+		c->res.held++;
+		if (crm_rec_put(r, "action", "", 0, CRM_NULL) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	return crm_rec_put(
+		   r, CRM_REVIEW_FIELD, *name, strlen(*name), CRM_STRING) == -1
+		   ? crm_err_set(e, EX_SOFTWARE, "out of memory")
+		   : 0;
+}
+
 /* A CSV or TSV header must have every field the model reads. */
 static int
 check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
@@ -301,7 +368,7 @@ check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
 				hint, sizeof(hint), name, hdr));
 		}
 	}
-	return 0;
+	return check_review(arg, hdr, e);
 }
 
 static const char *
@@ -319,10 +386,10 @@ score_put(struct crm_churn *c, struct crm_rec *r, const double *x, double p,
     const double *phi, struct crm_err *e)
 {
 	const struct crm_churn_opts *o = c->o;
-	const char *risk, *key;
+	const char *risk, *key, *why;
 	char prob[32];
 	size_t klen = 0;
-	int n, act, off = 0;
+	int n, act, rc, off = 0;
 
 	risk = risk_of(o, p);
 	n = snprintf(prob, sizeof(prob), "%.6f", p);
@@ -346,11 +413,14 @@ score_put(struct crm_churn *c, struct crm_rec *r, const double *x, double p,
 		    off ? strlen(o->action) : 0,
 		    off ? CRM_STRING : CRM_NULL) == -1))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if ((rc = review(c, r, &act, &why, e)) != 0)
+		return rc;
 	if (c->audit != NULL) {
 		long i = crm_rec_find(r, o->id_field, strlen(o->id_field));
 
 		key = i >= 0 ? crm_rec_value(r, (size_t)i, &klen) : NULL;
 		crm_err_field(e, "", 0);
+		crm_audit_review(c->audit, why);
 		/* the record's key is its customer */
 		if (crm_audit_add(c->audit, key, klen, key, klen, risk,
 			strlen(risk), p, o->reasons > 0 ? c->json.p : NULL,
@@ -405,6 +475,11 @@ score_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	if (c->hfailed)
 		return held_failed(c, e);
 	if (check_id(c, r, e) == -1)
+		return -1;
+	/* a JSONL record has no header: its names are checked instead */
+	if (c->review != NULL && c->f != NULL &&
+	    crm_filter_format(c->f) == CRM_FMT_JSONL &&
+	    check_review(c, r, e) == -1)
 		return -1;
 	if (c->hx == NULL) {
 		if (crm_tab_encode(crm_binclf_tab(c->m), r, 1, c->x, e) == -1)
@@ -849,6 +924,9 @@ crm_churn_new(
 			goto fail;
 		c->res.consent_checked = 1;
 	}
+	if (o->verb == CRM_CHURN_SCORE && o->review != NULL &&
+	    (c->review = crm_review_new(o->review, s, o->as_of, e)) == NULL)
+		goto fail;
 	return c;
 nomem:
 	crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -1052,6 +1130,7 @@ crm_churn_free(struct crm_churn *c)
 	crm_err_clear(&e);
 	crm_audit_close(c->audit, &e); /* an error was reported or moot */
 	crm_consent_close(c->consent);
+	crm_review_free(c->review);
 	crm_binclf_set_free(c->set);
 	crm_tab_free(c->idtab);
 	free(c->ids);

@@ -19,9 +19,17 @@
  * action_suppressed field) and they are counted (crm_churn_result's
  * suppressed).  Without a store there is no consent to check.
  *
+ * With review rules (o->review, review.h), each scored record is
+ * checked against them after consent, as it would be written: the rules
+ * read its fields (TARGET_prob, TARGET_risk, action...) and the
+ * customer's facts in the store.  A match writes the rule's name in
+ * needs_review and the decisions row's review, and leaves the action out
+ * unless o->act_on_review.  Consent wins: a withdrawn customer's action
+ * is never written, reviewed or not.
+ *
  * Tables: none of its own; models are read and kept through model.h,
  * decisions logged through audit.h, the store's customers read through
- * activity.h, consent through consent.h.
+ * activity.h, consent through consent.h, review rules through review.h.
  */
 #ifndef CRM_CHURN_H
 #define CRM_CHURN_H
@@ -65,6 +73,9 @@ struct crm_churn_opts {
 	double action_threshold; /* < 0: no action */
 	const char *purpose;	 /* the consent the action needs (see below) */
 	int show_suppressed;	 /* add action_suppressed, not only leave out */
+	const char *review;	 /* score: review rules file, or NULL */
+	int act_on_review;	 /* write the action of a reviewed record */
+	const char *as_of;	 /* review: the features' day (NULL: last) */
 	double risk_low, risk_high; /* medium from low, high from high */
 	long reasons;		    /* reasons per record (3) */
 	long cv;		    /* eval: folds, 0 for none */
@@ -146,6 +157,8 @@ struct crm_churn_result {
 	struct crm_reliability_bin rel[CRM_CHURN_RELIABILITY_BINS];
 	unsigned long long suppressed; /* score: actions left out, consent */
 	int consent_checked;	       /* score: an action, and a store */
+	unsigned long long reviewed;   /* score: records a review rule took */
+	unsigned long long held;       /* of them, actions left out */
 };
 
 const struct crm_churn_result *crm_churn_result(const struct crm_churn *c);

@@ -18,6 +18,7 @@
 #include "jw.h"
 #include "norm.h"
 #include "rec.h"
+#include "review.h"
 #include "route.h"
 #include "router.h"
 #include "rules.h"
@@ -65,11 +66,14 @@ struct crm_router {
 	struct crm_store *st;
 	struct crm_desk *desk;
 	struct crm_audit *audit;
-	sqlite3_stmt *tk_cust; /* a stored ticket's customer */
-	struct crm_rec *cust;  /* the store's facts of the ticket's customer */
-	struct crm_rec *sub;   /* a subtask being written */
-	size_t *matched;       /* the rules that matched */
-	struct route *routes;  /* --all-matches: one per queue */
+	struct crm_review *review; /* --review */
+	struct crm_rec *dec;	   /* the decision the review rules read */
+	const char *reviewed;	   /* the ticket's review, or NULL */
+	sqlite3_stmt *tk_cust;	   /* a stored ticket's customer */
+	struct crm_rec *cust; /* the store's facts of the ticket's customer */
+	struct crm_rec *sub;  /* a subtask being written */
+	size_t *matched;      /* the rules that matched */
+	struct route *routes; /* --all-matches: one per queue */
 	struct crm_buf buf, json, out, agent; /* out: the audit's output */
 	enum crm_format fmt;		      /* of the record being routed */
 	struct crm_router_counts n;
@@ -440,6 +444,13 @@ crm_router_new(const struct crm_router_opts *o, struct crm_err *e)
 		goto fail;
 	if (o->kb != NULL && (r->kb = crm_kb_read(o->kb, e)) == NULL)
 		goto fail;
+	if (o->review != NULL && ((r->review = crm_review_new(o->review, r->st,
+				       o->as_of, e)) == NULL ||
+				     (r->dec = crm_rec_new()) == NULL)) {
+		if (r->review != NULL)
+			nomem(e);
+		goto fail;
+	}
 	if ((r->burst = crm_burst_new(
 		 (int)o->burst_n, (double)o->burst_window)) == NULL ||
 	    (r->sub = crm_rec_new()) == NULL ||
@@ -476,6 +487,8 @@ crm_router_free(struct crm_router *r)
 	crm_rules_free(r->eval);
 	crm_strmap_free(r->queues);
 	crm_kb_free(r->kb);
+	crm_review_free(r->review);
+	crm_rec_free(r->dec);
 	crm_burst_free(r->burst);
 	crm_desk_close(r->desk);
 	sqlite3_finalize(r->tk_cust);
@@ -536,6 +549,23 @@ number(const struct crm_router *r, const struct crm_rec *rec, const char *name)
 	}
 }
 
+/*
+ * What the review rules read beside the ticket: the decision, and the
+ * fields the router writes.
+ */
+static const char *const review_own[] = { "priority", "queue", "answer",
+	"confidence", "escalated", "sla_due", "assignee", "reply", "parent_id",
+	CRM_REVIEW_FIELD };
+
+static int
+check_review(struct crm_router *r, const struct crm_rec *rec, struct crm_err *e)
+{
+	if (r->review == NULL)
+		return 0;
+	return crm_review_check(r->review, rec, review_own,
+	    sizeof(review_own) / sizeof(review_own[0]), e);
+}
+
 /* Whether rec or the store can give every name the rules use. */
 static int
 check_names(struct crm_router *r, const struct crm_rec *rec, struct crm_err *e)
@@ -558,7 +588,7 @@ check_names(struct crm_router *r, const struct crm_rec *rec, struct crm_err *e)
 				    : "",
 		    crm_suggest_field_hint(hint, sizeof(hint), name, rec));
 	}
-	return 0;
+	return check_review(r, rec, e);
 }
 
 int
@@ -584,6 +614,8 @@ crm_router_out_header(
 		bad = crm_rec_put(hdr, "load", "", 0, CRM_STRING);
 	for (i = 0; r->o->verb == CRM_ROUTER_ROUTE && i < n; i++)
 		bad |= crm_rec_put(hdr, appended[i], "", 0, CRM_STRING);
+	if (r->review != NULL)
+		bad |= crm_rec_put(hdr, CRM_REVIEW_FIELD, "", 0, CRM_STRING);
 	return bad ? crm_err_set(e, EX_SOFTWARE, "out of memory") : 0;
 }
 
@@ -796,8 +828,83 @@ decision(struct crm_router *r, const struct route *rt)
 		crm_jw_null(&w);
 	crm_jw_key(&w, "answered");
 	crm_jw_bool(&w, rt->reply != NULL);
+	if (r->reviewed != NULL) {
+		crm_jw_key(&w, "review");
+		crm_jw_str(&w, r->reviewed);
+	}
 	crm_jw_end(&w);
 	return bad | crm_jw_done(&w);
+}
+
+/* The needs_review field of rec: the ticket's review, or null. */
+static int
+put_review(const struct crm_router *r, struct crm_rec *rec)
+{
+	const char *v = r->reviewed;
+
+	return crm_rec_put(rec, CRM_REVIEW_FIELD, v ? v : "", v ? strlen(v) : 0,
+	    v ? CRM_STRING : CRM_NULL);
+}
+
+/*
+ * The review rules over ticket rec routed as rt (settled): the
+ * decision's fields (priority, queue, answer, confidence, escalated),
+ * then the ticket's, then the customer's facts.  A match sets
+ * r->reviewed and, unless --act-on-review, takes the answer back: the
+ * ticket goes to its queue, to a person.  0, -1 or CRM_ROUTER_FATAL
+ * with e filled.
+ */
+static int
+review(struct crm_router *r, const struct crm_rec *rec, struct route *rt,
+    struct crm_err *e)
+{
+	const struct crm_router_opts *o = r->o;
+	struct crm_rules_src src[2];
+	const char *id;
+	double conf;
+	size_t len;
+	int rc, bad = 0;
+
+	r->reviewed = NULL;
+	if (r->review == NULL)
+		return 0;
+	crm_rec_clear(r->dec);
+	bad |= crm_rec_add(
+	    r->dec, "priority", 8, pnames[rt->priority], 2, CRM_STRING);
+	bad |= rt->reply != NULL
+		   ? crm_rec_add(r->dec, "queue", 5, BOT, 3, CRM_STRING)
+		   : crm_rec_add(r->dec, "queue", 5, rt->queue,
+			 strlen(rt->queue), CRM_STRING);
+	bad |= crm_rec_add(r->dec, "answer", 6, rt->reply ? rt->reply : "",
+	    rt->rlen, rt->reply ? CRM_STRING : CRM_NULL);
+	conf = number(r, rec, r->intent_score);
+	bad |= isnan(conf)
+		   ? crm_rec_add(r->dec, "confidence", 10, "", 0, CRM_NULL)
+		   : crm_rec_add_num(r->dec, "confidence", "%.17g", conf);
+	bad |= crm_rec_add(r->dec, "escalated", 9,
+	    rt->escalated ? rt->escalated : "",
+	    rt->escalated ? strlen(rt->escalated) : 0,
+	    rt->escalated ? CRM_STRING : CRM_NULL);
+	if (bad)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	src[0].rec = r->dec;
+	src[0].untyped = 0;
+	src[1].rec = rec;
+	src[1].untyped = r->fmt == CRM_FMT_CSV || r->fmt == CRM_FMT_TSV;
+	id = text_of(rec, o->customer_field, &len);
+	if ((rc = crm_review_eval(
+		 r->review, src, 2, id, id ? len : 0, &r->reviewed, e)) < 0)
+		return rc == CRM_RULES_LIMIT ? CRM_ROUTER_FATAL : -1;
+	if (r->reviewed == NULL)
+		return 0;
+	r->n.reviewed++;
+	if (rt->reply != NULL && !o->act_on_review) {
+		rt->reply = NULL;
+		rt->rlen = 0;
+		r->n.answered--;
+		r->n.held++;
+	}
+	return 0;
 }
 
 /*
@@ -854,6 +961,8 @@ deliver(struct crm_router *r, struct crm_rec *rec, const struct route *rt,
 	if (o->all)
 		bad |= crm_rec_put(rec, "parent_id", parent ? parent : "", plen,
 		    parent ? CRM_STRING : CRM_NULL);
+	if (r->review != NULL)
+		bad |= put_review(r, rec);
 	if (bad)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (r->audit == NULL)
@@ -862,6 +971,7 @@ deliver(struct crm_router *r, struct crm_rec *rec, const struct route *rt,
 	sub = text_of(rec, o->customer_field, &slen);
 	if (decision(r, rt) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	crm_audit_review(r->audit, r->reviewed);
 	bad = crm_audit_add(r->audit, id, idlen, sub, slen, r->out.p,
 	    r->out.len, rt->score.total, r->json.p, r->json.len, e);
 	return bad == -1 ? CRM_ROUTER_FATAL : 0;
@@ -908,6 +1018,8 @@ split(struct crm_router *r, struct crm_rec *rec, size_t n,
 	bad |= crm_rec_put(rec, "assignee", "", 0, CRM_NULL);
 	bad |= crm_rec_put(rec, "reply", "", 0, CRM_NULL);
 	bad |= crm_rec_put(rec, "parent_id", "", 0, CRM_NULL);
+	if (r->review != NULL)
+		bad |= put_review(r, rec);
 	if (bad) {
 		free(parent);
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -957,7 +1069,7 @@ crm_router_ticket(struct crm_router *r, struct crm_rec *rec,
 	size_t len, i, j, nq;
 	long n;
 	double t;
-	int fail;
+	int fail, rc;
 
 	r->fmt = fmt;
 	if (fmt == CRM_FMT_JSONL && check_names(r, rec, e) == -1)
@@ -997,9 +1109,12 @@ crm_router_ticket(struct crm_router *r, struct crm_rec *rec,
 	if (rt.escalated == NULL && i == (size_t)n &&
 	    (rt.reply = answer(r, rec, &rt.rlen)) != NULL)
 		r->n.answered++;
+	settle(r, &rt, n > 0 ? &r->rule[r->matched[0]] : NULL, t);
+	/* split or not, one review of the ticket, as its first route */
+	if ((rc = review(r, rec, &rt, e)) != 0)
+		return rc;
 	if (nq > 1 && rt.reply == NULL && rt.escalated == NULL)
 		return split(r, rec, nq, emit, arg, e);
-	settle(r, &rt, n > 0 ? &r->rule[r->matched[0]] : NULL, t);
 	return deliver(r, rec, &rt, NULL, 0, e);
 }
 

@@ -5,7 +5,8 @@
  * ticket and the store's customer, escalation (negative sentiment, VIP,
  * bursts), the settled priority, queue and due time, the knowledge base's
  * answer, the split into subtasks, and, with a store, the agent and the
- * audit log's reasons.  The verbs `agents' (load agents) and `close'
+ * audit log's reasons, and the review rules (review.h) that hold an
+ * answer back for a person.  The verbs `agents' (load agents) and `close'
  * (close tickets) and the hand-over of waiting tickets at the end are
  * here too.
  *
@@ -56,6 +57,9 @@ struct crm_router_opts {
 	long short_chars;
 	const char *vip;
 	int no_escalate;
+	const char *review; /* review rules file, or NULL */
+	int act_on_review;  /* answer a reviewed ticket anyway */
+	const char *as_of;  /* review: the features' day (NULL: last) */
 	struct crm_urgency *urgency; /* owned: crm_router_opts_release */
 };
 
@@ -164,6 +168,8 @@ int crm_router_close(struct crm_router *r, struct crm_err *e);
 
 struct crm_router_counts {
 	unsigned long long answered, escalated, assigned, waiting, split;
+	unsigned long long reviewed, held; /* review rules: matched, and
+					      answers not sent */
 	unsigned long long closed, drained;
 	int store; /* a store was given */
 };

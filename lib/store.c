@@ -124,6 +124,8 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"ALTER TABLE labels ADD COLUMN subject TEXT;"
 	"CREATE TABLE audit_state (unchained_upto INTEGER NOT NULL);"
 	"INSERT INTO audit_state SELECT coalesce(max(id), 0) FROM decisions;",
+	/* 4 -> 5: the review rule that held a decision for a person. */
+	"ALTER TABLE decisions ADD COLUMN review TEXT;",
 };
 
 static const char *const reserved[] = {

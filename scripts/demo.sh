@@ -89,9 +89,15 @@ step crm-tag --db "$db" --as-of 2024-06-30 --show-suppressed \
 # English, escalations to the senior queue, nobody beyond capacity.
 cd "$top/testdata/route"
 step crm-route agents --db "$db" agents.csv
+# An answer the knowledge base is not sure of goes to a person first
+# (--review): marked needs_review, the decision's review column set.
 crm-route --db "$db" --rules "$top/examples/rules/routing.rules" \
-    --kb "$top/examples/kb.csv" --as-of 2026-03-02T12:00:00Z messages.jsonl \
+    --kb "$top/examples/kb.csv" --as-of 2026-03-02T12:00:00Z \
+    --review "$top/examples/rules/answers.review" messages.jsonl \
     >"$work/routed.jsonl"
+step sqlite3 -header -column "$db" \
+    "SELECT record_key, review, output FROM decisions
+	WHERE review IS NOT NULL ORDER BY id"
 step sqlite3 -header -column "$db" \
     "SELECT ticket_id, priority, queue, sla_due, assignee, status
 	FROM tickets ORDER BY ticket_id"

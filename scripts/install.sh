@@ -26,9 +26,11 @@ for m in "$top"/man/*.[1-9]; do
 		> "$root/share/man/man$s/${m##*/}"
 	chmod 644 "$root/share/man/man$s/${m##*/}"
 done
-install -m 644 "$top"/examples/rules/*.rules "$share/rules"
+install -m 644 "$top"/examples/rules/*.rules "$top"/examples/rules/*.review \
+    "$share/rules"
 install -m 644 "$top/examples/kb.csv" "$share/kb.csv"
 for f in "$top"/examples/*; do
 	[ -f "$f" ] && install -m 644 "$f" "$share/examples"
 done
-install -m 644 "$top"/examples/rules/*.rules "$share/examples/rules"
+install -m 644 "$top"/examples/rules/*.rules "$top"/examples/rules/*.review \
+    "$share/examples/rules"

@@ -55,7 +55,7 @@ t_ok "shards give the same routes" cmp all.out shards.out
 # ---- The store: agents, assignment, idempotence, closing -----------------
 
 t_run agents 0 -- crm-route agents --db crm.db in/agents.csv
-t_eq "schema version 4" 4 "$(q 'PRAGMA user_version')"
+t_eq "schema version 5" 5 "$(q 'PRAGMA user_version')"
 t_eq "skills split at commas, spaces and semicolons" \
     "accounts|ana
 billing|ana
@@ -137,10 +137,11 @@ sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
     ALTER TABLE decisions DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN content_hash;
     ALTER TABLE decisions DROP COLUMN chain_hash;
+    ALTER TABLE decisions DROP COLUMN review;
     ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 1"
 t_ok "route on a schema-1 store" crm-route agents -q --db old.db \
     in/agents.csv
-t_eq "migrated to 4, agents there" "4|4" \
+t_eq "migrated to 5, agents there" "5|4" \
     "$(sqlite3 old.db "PRAGMA user_version" \
 	"SELECT count(*) FROM agents" | paste -sd'|')"
 

@@ -207,12 +207,13 @@ sqlite3 old.db "DROP TABLE consent; DROP INDEX decisions_subject;
     ALTER TABLE decisions DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN content_hash;
     ALTER TABLE decisions DROP COLUMN chain_hash;
+    ALTER TABLE decisions DROP COLUMN review;
     ALTER TABLE models DROP COLUMN rows;
     ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 2"
 t_ok "a schema-2 store is read" sh -c "crm-churn -q --db old.db \
     --id-field customerID '$telco' >/dev/null"
-t_eq "migrated to 4: the model there, what it was trained on unknown" \
-    "4|1||" "$(sqlite3 old.db "PRAGMA user_version" \
+t_eq "migrated to 5: the model there, what it was trained on unknown" \
+    "5|1||" "$(sqlite3 old.db "PRAGMA user_version" \
     "SELECT version, rows, fingerprint FROM models" | paste -sd'|')"
 
 t_done

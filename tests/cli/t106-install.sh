@@ -20,6 +20,7 @@ for b in churn dedupe ingest intent mask recommend route tag; do
 done
 want="$want./share/crmkit/kb.csv "
 want="$want./share/crmkit/rules/actions.rules "
+want="$want./share/crmkit/rules/answers.review "
 want="$want./share/crmkit/rules/dynamic-segments.rules "
 want="$want./share/crmkit/rules/routing.rules "
 for m in crm-churn.1 crm-dedupe.1 crm-ingest.1 crm-intent.1 crm-mask.1 \

@@ -234,6 +234,7 @@ test_migrate(const char *path)
 		       "ALTER TABLE decisions DROP COLUMN subject; "
 		       "ALTER TABLE decisions DROP COLUMN content_hash; "
 		       "ALTER TABLE decisions DROP COLUMN chain_hash; "
+		       "ALTER TABLE decisions DROP COLUMN review; "
 		       "ALTER TABLE models DROP COLUMN rows; "
 		       "ALTER TABLE models DROP COLUMN fingerprint; "
 		       "PRAGMA user_version = 2",

@@ -65,18 +65,6 @@ word_is(const char *w, size_t len, const char *s)
 	return strlen(s) == len && memcmp(w, s, len) == 0;
 }
 
-static char *
-dup_n(const char *s, size_t len)
-{
-	char *p = malloc(len + 1);
-
-	if (p != NULL) {
-		memcpy(p, s, len);
-		p[len] = '\0';
-	}
-	return p;
-}
-
 static int
 role_name_ok(const char *s, size_t len)
 {
@@ -104,7 +92,7 @@ add_role(
 	r = &p->role[p->n];
 	memset(r, 0, sizeof(*r));
 	r->line = line;
-	if (name != NULL && (r->name = dup_n(name, len)) == NULL)
+	if (name != NULL && (r->name = strndup(name, len)) == NULL)
 		return -1;
 	p->n++;
 	return 0;
@@ -269,7 +257,7 @@ parse_rule(struct crm_mask_role *role, const char *s, size_t len,
 	if (r == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	role->rule = r;
-	if ((rule.field = dup_n(field, flen)) == NULL)
+	if ((rule.field = strndup(field, flen)) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	role->rule[role->n++] = rule;
 	return 0;

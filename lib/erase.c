@@ -163,12 +163,16 @@ report(void *arg, const char *id, const char *table, const char *what,
 		rp->failed = 1;
 }
 
-/* One id: a line's, trimmed, checked; 0, or -1 with e (line named). */
+/*
+ * One id of size bytes (a line's: trimmed, checked); 0, or -1 with e
+ * (line named).
+ */
 static int
-erase_one(struct crm_store *s, char *id, const char *where, unsigned long line,
-    struct report *rp, struct crm_err *e)
+erase_one(struct crm_store *s, char *id, size_t size, const char *where,
+    unsigned long line, struct report *rp, struct crm_err *e)
 {
 	size_t len = strlen(id), i;
+	int nul = len != size; /* a NUL byte would cut the id short */
 
 	while (len > 0 && strchr(" \t\r\n", id[len - 1]) != NULL)
 		id[--len] = '\0';
@@ -181,7 +185,7 @@ erase_one(struct crm_store *s, char *id, const char *where, unsigned long line,
 	for (i = 0; i < len; i++)
 		if ((unsigned char)id[i] < 0x20)
 			break;
-	if (len == 0 || i < len || len > 1024) {
+	if (len == 0 || i < len || len > 1024 || nul) {
 		if (where != NULL)
 			return crm_err_set(e, EX_DATAERR,
 			    "%s:%lu: not a customer id", where, line);
@@ -207,6 +211,7 @@ crm_erase_ids(struct crm_store *s, char *const *ids, size_t n, FILE *in,
 	char *line = NULL, *dup;
 	size_t cap = 0, i;
 	unsigned long ln = 0;
+	ssize_t got;
 	int rc = 0;
 
 	memset(t, 0, sizeof(*t));
@@ -219,12 +224,14 @@ crm_erase_ids(struct crm_store *s, char *const *ids, size_t n, FILE *in,
 				rc = crm_err_set(
 				    e, EX_SOFTWARE, "out of memory");
 			else
-				rc = erase_one(s, dup, NULL, 0, &rp, e);
+				rc = erase_one(
+				    s, dup, strlen(dup), NULL, 0, &rp, e);
 			free(dup);
 		}
 	} else {
-		while (rc == 0 && getline(&line, &cap, in) != -1)
-			rc = erase_one(s, line, inname, ++ln, &rp, e);
+		while (rc == 0 && (got = getline(&line, &cap, in)) != -1)
+			rc = erase_one(
+			    s, line, (size_t)got, inname, ++ln, &rp, e);
 		if (rc == 0 && ferror(in))
 			rc = crm_err_set(e, EX_IOERR, "%s: read error", inname);
 	}

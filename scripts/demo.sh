@@ -130,3 +130,9 @@ step sqlite3 -header -column "$db" \
     "SELECT tool, model, record_key, output FROM decisions
 	WHERE subject = 'K001' ORDER BY id"
 step crm-mask verify --db "$db"
+
+# The right to erasure: K001 out of every table; its decisions stay,
+# under a stand-in, and the chain still verifies.
+crm-mask erase -q --db "$db" K001 >"$work/erased.csv"
+step grep -v ',0,' "$work/erased.csv"
+step crm-mask verify --db "$db"

@@ -37,6 +37,8 @@ crm_erase_tables(void)
 		"labels", "decisions", "models",
 		/* where the audit chain begins */
 		"audit_state",
+		/* erased with the tags */
+		"tag_history",
 		/* no customer's data: the help desk's agents */
 		"agents", "agent_skills", NULL
 	};

@@ -154,7 +154,8 @@ crm_segment_check_header(
 			    crm_suggest_field_hint(h, sizeof(h), name, hdr));
 		}
 	}
-	if (s->tagdb != NULL && !has_name(hdr, o->id_field)) {
+	if (s->tagdb != NULL && s->rules != NULL &&
+	    !has_name(hdr, o->id_field)) {
 		return crm_err_set(e, EX_DATAERR,
 		    "no field '%s' to key the tags in the store (--id-field)%s",
 		    o->id_field,
@@ -525,7 +526,7 @@ tag_record(
 	crm_jw_end(&w);
 	if (crm_jw_done(&w) == -1)
 		return nomem(e);
-	if (s->tagdb != NULL) {
+	if (s->tagdb != NULL && s->rules != NULL) {
 		if ((id = id_of(s, r, &len)) == NULL || len == 0) {
 			crm_err_field(
 			    e, s->o->id_field, strlen(s->o->id_field));
@@ -1030,7 +1031,7 @@ log_held(
 				    : NULL;
 	const char *id;
 	size_t len = 0;
-	char num[32];
+	char num[32], tag[96];
 
 	if ((id = id_of(s, r, &len)) != NULL && len == 0)
 		id = NULL;
@@ -1051,12 +1052,20 @@ log_held(
 			return nomem(e);
 		if (log_decision(s, id, len, "rfm", seg, NAN, e) == -1)
 			return -1;
+		snprintf(tag, sizeof(tag), "rfm:%s", seg);
+		if (id != NULL && s->tagdb != NULL &&
+		    crm_tags_one(s->tagdb, id, len, "rfm", tag, e) == -1)
+			return -1;
 	}
 	if (s->o->k > 0 && s->cluster[i] >= 0) {
 		crm_buf_reset(&s->why);
 		snprintf(num, sizeof(num), "%d", s->cluster[i]);
 		if (log_decision(s, id, len, "kmeans", num, s->cdist[i], e) ==
 		    -1)
+			return -1;
+		snprintf(tag, sizeof(tag), "kmeans:%s", num);
+		if (id != NULL && s->tagdb != NULL &&
+		    crm_tags_one(s->tagdb, id, len, "kmeans", tag, e) == -1)
 			return -1;
 	}
 	return 0;
@@ -1150,7 +1159,9 @@ open_store(struct crm_segment *s, struct crm_err *e)
 		s->act_err = *e;
 		crm_err_clear(e);
 	}
-	if (s->rules != NULL && (s->tagdb = crm_tags_open(s->st, e)) == NULL)
+	/* rule tags, RFM segments and clusters, with their history */
+	if ((s->rules != NULL || o->rfm || o->k > 0) &&
+	    (s->tagdb = crm_tags_open(s->st, e)) == NULL)
 		return -1;
 	if (s->npurposes > 0 &&
 	    (s->consent = crm_consent_open(s->st, e)) == NULL)

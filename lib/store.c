@@ -126,6 +126,18 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"INSERT INTO audit_state SELECT coalesce(max(id), 0) FROM decisions;",
 	/* 4 -> 5: the review rule that held a decision for a person. */
 	"ALTER TABLE decisions ADD COLUMN review TEXT;",
+	/*
+	 * 5 -> 6: the span of every tag, RFM segment and cluster (tags.h);
+	 * the tags of the day begin when they were first given.
+	 */
+	"CREATE TABLE tag_history ("
+	"  customer_id TEXT NOT NULL, tag TEXT NOT NULL,"
+	"  began TEXT NOT NULL, ended TEXT,"
+	"  PRIMARY KEY (customer_id, tag, began)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX tag_history_tag ON tag_history(tag, began);"
+	"INSERT INTO tag_history(customer_id, tag, began) "
+	"SELECT customer_id, tag, time FROM tags;",
 };
 
 static const char *const reserved[] = {
@@ -143,6 +155,7 @@ static const char *const reserved[] = {
 	"kb",
 	"consent",
 	"audit_state",
+	"tag_history",
 };
 
 /* The store's indexes: a generic table cannot take an index's name. */
@@ -154,6 +167,7 @@ static const char *const indexes[] = {
 	"tickets_status",
 	"tickets_assignee",
 	"decisions_subject",
+	"tag_history_tag",
 };
 
 int

@@ -1,5 +1,5 @@
 /*
- * tags: writing the tags table of tags.h.
+ * tags: writing the tags and tag_history tables of tags.h.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +13,61 @@
 struct crm_tags {
 	struct crm_store *s;
 	struct crm_batch batch;
-	sqlite3_stmt *give, *take;
+	sqlite3_stmt *give, *rerule, *take, *began, *ended, *others;
 };
+
+/* The statements, in the order of struct crm_tags. */
+static const char *const sql[] = {
+	/* a new membership, or nothing */
+	"INSERT INTO tags(customer_id, tag, rule, time) VALUES (?1, ?2, ?3, "
+	"?4) "
+	"ON CONFLICT (customer_id, tag) DO NOTHING",
+	"UPDATE tags SET rule = ?3 WHERE customer_id = ?1 AND tag = ?2 "
+	"AND rule IS NOT ?3",
+	"DELETE FROM tags WHERE customer_id = ?1 AND tag = ?2",
+	/* given, taken and given again at one time: one open span */
+	"INSERT INTO tag_history(customer_id, tag, began) VALUES (?1, ?2, ?4) "
+	"ON CONFLICT (customer_id, tag, began) DO UPDATE SET ended = NULL",
+	"UPDATE tag_history SET ended = ?4 WHERE customer_id = ?1 AND tag = ?2 "
+	"AND ended IS NULL",
+	/* the customer's other memberships of one kind (rule ?3) */
+	"SELECT tag FROM tags WHERE customer_id = ?1 AND rule = ?3 "
+	"AND tag IS NOT ?2",
+};
+
+static void
+finalize(struct crm_tags *t)
+{
+	sqlite3_finalize(t->give);
+	sqlite3_finalize(t->rerule);
+	sqlite3_finalize(t->take);
+	sqlite3_finalize(t->began);
+	sqlite3_finalize(t->ended);
+	sqlite3_finalize(t->others);
+}
+
+/*
+ * Run st with ?1 id, ?2 tag, ?3 rule (NULL: unbound), ?4 now; the rows
+ * it changed, or -1.
+ */
+static int
+run(sqlite3_stmt *st, const char *id, size_t len, const char *tag,
+    const char *rule, const char *now)
+{
+	int rc;
+
+	sqlite3_bind_text64(st, 1, id, len, SQLITE_STATIC, SQLITE_UTF8);
+	sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
+	if (rule != NULL && sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_text(st, 3, rule, -1, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) >= 4)
+		sqlite3_bind_text(st, 4, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return -1;
+	return sqlite3_changes(sqlite3_db_handle(st));
+}
 
 struct crm_tags *
 crm_tags_open(struct crm_store *s, struct crm_err *e)
@@ -27,45 +80,90 @@ crm_tags_open(struct crm_store *s, struct crm_err *e)
 	}
 	t->s = s;
 	crm_batch_init(&t->batch, s, BATCH);
-	if (sqlite3_prepare_v2(crm_store_db(s),
-		"INSERT INTO tags(customer_id, tag, rule, time) "
-		"VALUES (?1, ?2, ?3, ?4) ON CONFLICT (customer_id, tag) "
-		"DO UPDATE SET rule = excluded.rule "
-		"WHERE rule IS NOT excluded.rule",
-		-1, &t->give, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(crm_store_db(s),
-		"DELETE FROM tags WHERE customer_id = ?1 AND tag = ?2", -1,
-		&t->take, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(crm_store_db(s), sql[0], -1, &t->give, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_prepare_v2(crm_store_db(s), sql[1], -1, &t->rerule, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_prepare_v2(crm_store_db(s), sql[2], -1, &t->take, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_prepare_v2(crm_store_db(s), sql[3], -1, &t->began, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_prepare_v2(crm_store_db(s), sql[4], -1, &t->ended, NULL) !=
+		SQLITE_OK ||
+	    sqlite3_prepare_v2(crm_store_db(s), sql[5], -1, &t->others, NULL) !=
+		SQLITE_OK) {
 		crm_store_fail(s, e, "cannot prepare the tags");
-		sqlite3_finalize(t->give);
-		sqlite3_finalize(t->take);
+		finalize(t);
 		free(t);
 		return NULL;
 	}
 	return t;
 }
 
+/* Give or take one tag, its history kept; 0 or -1 (no e). */
+static int
+put(struct crm_tags *t, const char *id, size_t len, const char *tag,
+    const char *rule, int on, const char *now)
+{
+	int n;
+
+	if (!on) {
+		if ((n = run(t->take, id, len, tag, NULL, now)) <= 0)
+			return n;
+		return run(t->ended, id, len, tag, NULL, now) < 0 ? -1 : 0;
+	}
+	if ((n = run(t->give, id, len, tag, rule, now)) < 0)
+		return -1;
+	if (n == 0) /* had it: the rule may be another */
+		return run(t->rerule, id, len, tag, rule, now) < 0 ? -1 : 0;
+	return run(t->began, id, len, tag, NULL, now) < 0 ? -1 : 0;
+}
+
 int
 crm_tags_put(struct crm_tags *t, const char *id, size_t len, const char *tag,
     const char *rule, int on, struct crm_err *e)
 {
-	sqlite3_stmt *st = on ? t->give : t->take;
 	char now[21];
-	int rc;
 
 	if (crm_batch_add(&t->batch, e) == -1)
 		return -1;
-	sqlite3_bind_text64(st, 1, id, len, SQLITE_STATIC, SQLITE_UTF8);
-	sqlite3_bind_text(st, 2, tag, -1, SQLITE_STATIC);
-	if (on) {
-		crm_model_now(now);
-		sqlite3_bind_text(st, 3, rule, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, now, -1, SQLITE_TRANSIENT);
-	}
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
+	crm_model_now(now);
+	if (put(t, id, len, tag, rule, on, now) == -1)
 		return crm_store_fail(t->s, e, "cannot write the tags");
+	return 0;
+}
+
+int
+crm_tags_one(struct crm_tags *t, const char *id, size_t len, const char *kind,
+    const char *tag, struct crm_err *e)
+{
+	char now[21], *old = NULL;
+	const unsigned char *v;
+	int rc, bad = 0;
+
+	if (crm_batch_add(&t->batch, e) == -1)
+		return -1;
+	crm_model_now(now);
+	/* the one other membership of the kind (never more), taken first */
+	sqlite3_bind_text64(t->others, 1, id, len, SQLITE_STATIC, SQLITE_UTF8);
+	sqlite3_bind_text(t->others, 2, tag, -1, SQLITE_STATIC);
+	sqlite3_bind_text(t->others, 3, kind, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(t->others)) == SQLITE_ROW)
+		if ((v = sqlite3_column_text(t->others, 0)) != NULL &&
+		    old == NULL && (old = strdup((const char *)v)) == NULL)
+			bad = 1;
+	sqlite3_reset(t->others);
+	if (bad) {
+		free(old);
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	if (rc != SQLITE_DONE ||
+	    (old != NULL && put(t, id, len, old, kind, 0, now) == -1) ||
+	    put(t, id, len, tag, kind, 1, now) == -1) {
+		free(old);
+		return crm_store_fail(t->s, e, "cannot write the tags");
+	}
+	free(old);
 	return 0;
 }
 
@@ -92,13 +190,14 @@ crm_tags_close(struct crm_tags *t, struct crm_err *e)
 	if (t == NULL)
 		return 0;
 	rc = crm_batch_close(&t->batch, e);
-	sqlite3_finalize(t->give);
-	sqlite3_finalize(t->take);
+	finalize(t);
 	free(t);
 	return rc;
 }
 
 const struct crm_erase_step crm_tags_erase[] = {
 	{ "tags", "deleted", "DELETE FROM tags WHERE customer_id = ?1" },
+	{ "tag_history", "deleted",
+	    "DELETE FROM tag_history WHERE customer_id = ?1" },
 	{ NULL, NULL, NULL },
 };

@@ -2,8 +2,11 @@
  * tags: the store's tags table, kept current: a customer carries a tag
  * while a rule gives it.  Giving a tag the customer already has keeps the
  * time it was first given (and records the rule, if another); taking one
- * away deletes its row.  Writes go in batches (crm_batch in store.h).  A
- * struct crm_tags borrows the store.
+ * away deletes its row.  tag_history keeps every membership's span: a row
+ * when a tag is given (began), closed when it is taken (ended), both at
+ * the run's time (--as-of).  RFM segments and k-means clusters are tags
+ * of their own kind (crm_tags_one), one per customer.  Writes go in
+ * batches (crm_batch in store.h).  A struct crm_tags borrows the store.
  */
 #ifndef CRM_TAGS_H
 #define CRM_TAGS_H
@@ -27,6 +30,14 @@ int crm_tags_put(struct crm_tags *t, const char *id, size_t len,
     const char *tag, const char *rule, int on, struct crm_err *e);
 
 /*
+ * Give customer id the one tag of kind (the rule column: "rfm",
+ * "kmeans"), taking away the one it had of that kind, if another.  0, or
+ * -1 with e filled.
+ */
+int crm_tags_one(struct crm_tags *t, const char *id, size_t len,
+    const char *kind, const char *tag, struct crm_err *e);
+
+/*
  * The batch the tags are written in, for the decisions logged with them
  * (crm_audit_open_batch in audit.h).
  */
@@ -38,7 +49,7 @@ void crm_tags_idle(void *arg);
 /* Commit and free (t may be NULL); 0, or -1 with e filled. */
 int crm_tags_close(struct crm_tags *t, struct crm_err *e);
 
-/* How a customer's tags are erased (erase.h). */
+/* How a customer's tags and their history are erased (erase.h). */
 extern const struct crm_erase_step crm_tags_erase[];
 
 #endif

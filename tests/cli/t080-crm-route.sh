@@ -55,7 +55,7 @@ t_ok "shards give the same routes" cmp all.out shards.out
 # ---- The store: agents, assignment, idempotence, closing -----------------
 
 t_run agents 0 -- crm-route agents --db crm.db in/agents.csv
-t_eq "schema version 5" 5 "$(q 'PRAGMA user_version')"
+t_eq "schema version 6" 6 "$(q 'PRAGMA user_version')"
 t_eq "skills split at commas, spaces and semicolons" \
     "accounts|ana
 billing|ana
@@ -133,6 +133,7 @@ crm-ingest -q --db old.db in/customers.csv >/dev/null
 sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
     DROP TABLE tickets; ALTER TABLE models DROP COLUMN rows;
     DROP TABLE consent; DROP INDEX decisions_subject; DROP TABLE audit_state;
+    DROP TABLE tag_history;
     ALTER TABLE labels DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN content_hash;
@@ -141,7 +142,7 @@ sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
     ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 1"
 t_ok "route on a schema-1 store" crm-route agents -q --db old.db \
     in/agents.csv
-t_eq "migrated to 5, agents there" "5|4" \
+t_eq "migrated to 6, agents there" "6|4" \
     "$(sqlite3 old.db "PRAGMA user_version" \
 	"SELECT count(*) FROM agents" | paste -sd'|')"
 

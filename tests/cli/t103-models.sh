@@ -203,7 +203,8 @@ t_run route-agent 64 -- crm-route agent
 crm-churn train -q --db old.db --label-field Churn --id-field customerID \
     "$telco"
 sqlite3 old.db "DROP TABLE consent; DROP INDEX decisions_subject;
-    DROP TABLE audit_state; ALTER TABLE labels DROP COLUMN subject;
+    DROP TABLE audit_state; DROP TABLE tag_history;
+    ALTER TABLE labels DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN content_hash;
     ALTER TABLE decisions DROP COLUMN chain_hash;
@@ -212,8 +213,8 @@ sqlite3 old.db "DROP TABLE consent; DROP INDEX decisions_subject;
     ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 2"
 t_ok "a schema-2 store is read" sh -c "crm-churn -q --db old.db \
     --id-field customerID '$telco' >/dev/null"
-t_eq "migrated to 5: the model there, what it was trained on unknown" \
-    "5|1||" "$(sqlite3 old.db "PRAGMA user_version" \
+t_eq "migrated to 6: the model there, what it was trained on unknown" \
+    "6|1||" "$(sqlite3 old.db "PRAGMA user_version" \
     "SELECT version, rows, fingerprint FROM models" | paste -sd'|')"
 
 t_done

@@ -229,7 +229,7 @@ test_migrate(const char *path)
 	TAP_OK(sqlite3_open(path, &db) == SQLITE_OK &&
 		   sqlite3_exec(db,
 		       "DROP TABLE consent; DROP INDEX decisions_subject; "
-		       "DROP TABLE audit_state; "
+		       "DROP TABLE audit_state; DROP TABLE tag_history; "
 		       "ALTER TABLE labels DROP COLUMN subject; "
 		       "ALTER TABLE decisions DROP COLUMN subject; "
 		       "ALTER TABLE decisions DROP COLUMN content_hash; "

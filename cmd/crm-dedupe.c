@@ -23,7 +23,8 @@ static const char synopsis[] =
     "                  [--incremental | --link FILE | --from-store]\n"
     "                  [--max-block N] [--max-cluster N] [--merge]\n"
     "                  [--model-version N] [--prefer recent|frequent]\n"
-    "                  [--region CC] [--replace-model] [--seed N]\n"
+    "                  [--region CC] [--replace-model]\n"
+    "                  [--review FILE [--act-on-review]] [--seed N]\n"
     "                  [--threshold P] [--threads N] [--time-field FIELD]\n"
     "                  [--train-labels FILE] [-v] [common options] "
     "[file ...]\n";
@@ -48,6 +49,9 @@ struct opts {
 static struct opts opts;
 
 static const struct crm_optdef options[] = {
+	CRM_OPT_FLAG("act-on-review", 0,
+	    "join the pairs a review rule matched (still\nmarked)",
+	    &opts.d.act_on_review),
 	CRM_OPT("block", OPT_BLOCK, "RULE",
 	    "a blocking rule, e.g. surname:1+birth_date\n(FIELD, FIELD:N, "
 	    "FIELD:-N, FIELD:soundex joined\nby +); repeat; default: from "
@@ -89,6 +93,10 @@ static const struct crm_optdef options[] = {
 	    "save the model fitted even from fewer than 100\ncandidate "
 	    "pairs or a tenth of the stored model's",
 	    &opts.d.replace_model),
+	CRM_OPT_STR("review", "FILE",
+	    "review rules 'NAME: SQL expression' over each\nlink: a match "
+	    "sets needs_review and the pair\njoins nothing",
+	    &opts.d.review),
 	CRM_OPT_LONG("seed", "N", "the random pairs that start EM (1)",
 	    &opts.seed, 0, 4294967295L),
 	CRM_OPT("threshold", OPT_THRESHOLD, "P",
@@ -193,6 +201,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (d->incremental + (d->link != NULL) + o->from_store > 1)
 		crm_usage_error(synopsis, "--incremental, --link and "
 					  "--from-store go alone");
+	if (d->act_on_review && d->review == NULL)
+		crm_usage_error(synopsis, "--act-on-review is for --review");
 	if ((d->incremental || o->from_store) && o->c.db == NULL)
 		crm_usage_error(synopsis, "%s needs --db",
 		    d->incremental ? "--incremental" : "--from-store");
@@ -236,6 +246,11 @@ summary(const struct crm_filter *f, const struct crm_dedupe_stats *ds)
 	   + merged */
 	if (opts.d.merge)
 		crm_cli_count("merged", ds->in_clusters - ds->clusters);
+	if (opts.d.review != NULL) {
+		crm_cli_count("needs review", ds->reviewed);
+		if (!opts.d.act_on_review)
+			crm_cli_count("links held", ds->held);
+	}
 	crm_cli_summary(f);
 }
 
@@ -261,7 +276,7 @@ main(int argc, char **argv)
 	o->d.progress = crm_progress_cb(&o->prog);
 	crm_err_clear(&e);
 	if ((d = crm_dedupe_new(&o->d, &e)) == NULL)
-		crm_die(e.code, "%s", e.msg);
+		crm_cli_fail(synopsis, &e);
 	if (o->from_store &&
 	    crm_customers_source(st, o->d.id_field, &src, &e) == -1) {
 		crm_dedupe_free(d);

@@ -180,6 +180,14 @@ crm_dedupe_new(const struct crm_dedupe_opts *o, struct crm_err *e)
 		crm_dedupe_free(d);
 		return NULL;
 	}
+	if (o->review != NULL &&
+	    ((d->rv = crm_review_new(o->review, o->store, NULL, e)) == NULL ||
+		(d->pairrec = crm_rec_new()) == NULL)) {
+		if (d->rv != NULL)
+			crm_dd_oom(e);
+		crm_dedupe_free(d);
+		return NULL;
+	}
 	return d;
 }
 
@@ -208,10 +216,19 @@ crm_dedupe_free(struct crm_dedupe *d)
 	free(d->score);
 	free(d->best);
 	free(d->root);
+	crm_review_free(d->rv);
+	crm_rec_free(d->pairrec);
+	free(d->rvname);
+	free(d->rvp);
+	free(d->rvpair);
 	crm_buf_release(&d->buf);
 	crm_buf_release(&d->cidtext);
 	free(d);
 }
+
+/* The fields of a pair, besides the records', that review rules read. */
+static const char *const pair_fields[] = { CRM_DEDUPE_PAIR_PROB,
+	CRM_DEDUPE_PAIR_ID1, CRM_DEDUPE_PAIR_ID2 };
 
 int
 crm_dedupe_check_header(
@@ -222,7 +239,10 @@ crm_dedupe_check_header(
 	if (crm_rec_find(hdr, f, strlen(f)) < 0)
 		return crm_err_set(
 		    e, EX_DATAERR, "no field '%s' (--id-field)", f);
-	return 0;
+	if (d->rv == NULL)
+		return 0;
+	d->hdr_seen = 1;
+	return crm_review_check(d->rv, hdr, pair_fields, 3, e);
 }
 
 int
@@ -237,6 +257,9 @@ crm_dedupe_out_header(
 	else
 		bad = crm_rec_put(hdr, "cluster_id", "", 0, CRM_STRING) ||
 		      crm_rec_put(hdr, "match_score", "", 0, CRM_STRING);
+	if (d->rv != NULL)
+		bad = bad ||
+		      crm_rec_put(hdr, CRM_REVIEW_FIELD, "", 0, CRM_STRING);
 	return bad ? crm_err_set(e, EX_SOFTWARE, "out of memory") : 0;
 }
 
@@ -248,6 +271,10 @@ crm_dedupe_add(struct crm_dedupe *d, const struct crm_rec *r, struct crm_err *e)
 	if (crm_rec_text(r, d->o.id_field, &len) == NULL)
 		return crm_err_set(
 		    e, EX_DATAERR, "field '%s': no id", d->o.id_field);
+	/* a JSONL record has no header: its names are checked instead */
+	if (d->rv != NULL && !d->hdr_seen &&
+	    crm_review_check(d->rv, r, pair_fields, 3, e) == -1)
+		return -1;
 	if (recset_add(&d->in, r) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
@@ -282,6 +309,8 @@ read_all(const char *path, FILE *fp, struct crm_dd_recset *s,
 			break;
 		}
 	}
+	s->untyped = crm_reader_format(rd) == CRM_FMT_CSV ||
+		     crm_reader_format(rd) == CRM_FMT_TSV;
 	crm_rec_free(r);
 	crm_reader_close(rd);
 	return rc;
@@ -366,7 +395,7 @@ check_unique(const struct crm_dedupe *d, size_t from, size_t to,
 static int
 read_clustered(struct crm_dedupe *d, struct crm_err *e)
 {
-	struct crm_dd_recset all = { NULL, 0, 0, NULL };
+	struct crm_dd_recset all = { NULL, 0, 0, NULL, 0 };
 	struct crm_dd_idkey *ids;
 	struct crm_customers *cs;
 	struct crm_err ce;
@@ -634,8 +663,6 @@ compare_pairs(struct crm_dedupe *d, struct crm_err *e)
 	return 0;
 }
 
-/* ==== Links and clusters ==== */
-
 struct link {
 	double p;
 	size_t k; /* the pair */
@@ -660,17 +687,135 @@ note_best(struct crm_dedupe *d, size_t i, double p, size_t k)
 	}
 }
 
-/* --link: each record's best match in the other set. */
+/* ==== Review ==== */
+
+/*
+ * The pair's fields as seen from record i of pair k (the other: o), of
+ * probability p, into d->pairrec.  0 or -1.
+ */
+static int
+pair_rec(struct crm_dedupe *d, size_t i, size_t o, double p)
+{
+	const char *id, *other;
+	size_t len, olen;
+	char num[32];
+	int n;
+
+	id = crm_dd_id(d, i, &len);
+	other = crm_dd_id(d, o, &olen);
+	n = snprintf(num, sizeof(num), "%.6f", p);
+	crm_rec_clear(d->pairrec);
+	if (crm_rec_add(d->pairrec, CRM_DEDUPE_PAIR_PROB,
+		strlen(CRM_DEDUPE_PAIR_PROB), num, (size_t)n,
+		CRM_NUMBER) == -1 ||
+	    crm_rec_add(d->pairrec, CRM_DEDUPE_PAIR_ID1,
+		strlen(CRM_DEDUPE_PAIR_ID1), id, len, CRM_STRING) == -1 ||
+	    crm_rec_add(d->pairrec, CRM_DEDUPE_PAIR_ID2,
+		strlen(CRM_DEDUPE_PAIR_ID2), other, olen, CRM_STRING) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * The review of pair k, of probability p: the rules are evaluated over
+ * the pair's fields, then its first record's (in the order read) and
+ * that customer's facts, then, when none matched, the same from its
+ * other record.  *name is the first matching rule's, or NULL.  0, or -1
+ * with e filled: the run stops (the records are all held by now).
+ */
+static int
+review_pair(struct crm_dedupe *d, size_t k, double p, const char **name,
+    struct crm_err *e)
+{
+	const struct crm_pair *pr = &d->pairs[k];
+	size_t side[2], s, len, olen;
+	struct crm_rules_src src[2];
+	const char *id, *other;
+	int rc;
+
+	side[0] = pr->i < pr->j ? pr->i : pr->j;
+	side[1] = pr->i < pr->j ? pr->j : pr->i;
+	*name = NULL;
+	for (s = 0; s < 2 && *name == NULL; s++) {
+		if (pair_rec(d, side[s], side[1 - s], p) == -1)
+			return crm_dd_oom(e);
+		src[0].rec = d->pairrec;
+		src[0].untyped = 0;
+		src[1].rec = crm_dd_rec(d, side[s]);
+		src[1].untyped = side[s] < d->in.n ? d->in.untyped
+						   : d->ref.untyped;
+		id = crm_dd_id(d, side[s], &len);
+		crm_err_clear(e);
+		if ((rc = crm_review_eval(d->rv, src, 2, id, len, name, e)) <
+		    0) {
+			other = crm_dd_id(d, side[1 - s], &olen);
+			return crm_dd_fail(e,
+			    rc == CRM_RULES_LIMIT ? e->code : EX_DATAERR,
+			    "%s: the review of the pair '%.*s', '%.*s': %s",
+			    crm_review_path(d->rv), (int)len, id, (int)olen,
+			    other, e->msg);
+		}
+	}
+	return 0;
+}
+
+/* Record i needs the review name for link k of probability p. */
 static void
-link_best(struct crm_dedupe *d)
+mark(struct crm_dedupe *d, size_t i, const char *name, double p, size_t k)
+{
+	if (d->rvname[i] == NULL || p > d->rvp[i]) {
+		d->rvname[i] = name;
+		d->rvp[i] = p;
+		d->rvpair[i] = (long)k;
+	}
+}
+
+/*
+ * Whether link k of probability p is held for review: 1 when a rule
+ * matched it and the run does not act on reviews (its records marked
+ * either way), 0 when it is used, -1 with e filled.
+ */
+static int
+held(struct crm_dedupe *d, size_t k, double p, struct crm_err *e)
+{
+	const char *name;
+
+	/* two of the store's records: a link that joins nothing new */
+	if (d->rv == NULL ||
+	    (d->pairs[k].i >= d->in.n && d->pairs[k].j >= d->in.n))
+		return 0;
+	if (review_pair(d, k, p, &name, e) == -1)
+		return -1;
+	if (name == NULL)
+		return 0;
+	mark(d, d->pairs[k].i, name, p, k);
+	mark(d, d->pairs[k].j, name, p, k);
+	if (d->o.act_on_review)
+		return 0;
+	d->held++;
+	return 1;
+}
+
+/* ==== Links and clusters ==== */
+
+/* --link: each record's best match in the other set. */
+static int
+link_best(struct crm_dedupe *d, struct crm_err *e)
 {
 	size_t k, a, b;
 	double p;
+	int h;
 
 	for (k = 0; k < d->npairs; k++) {
 		p = d->prob[d->pat[k]];
 		if (p < d->o.threshold)
 			continue;
+		d->links++;
+		if ((h = held(d, k, p, e)) != 0) {
+			if (h == -1)
+				return -1;
+			continue;
+		}
 		a = d->pairs[k].i;
 		b = d->pairs[k].j;
 		if (a >= d->in.n) { /* a is in FILE */
@@ -683,7 +828,6 @@ link_best(struct crm_dedupe *d)
 			note_best(d, a, p, k);
 			d->cid[a].p = crm_dd_id(d, b, &d->cid[a].len);
 		}
-		d->links++;
 	}
 	for (a = 0; a < d->in.n; a++) {
 		if (d->cid[a].p == NULL)
@@ -691,6 +835,7 @@ link_best(struct crm_dedupe *d)
 		else
 			d->in_clusters++;
 	}
+	return 0;
 }
 
 /*
@@ -740,6 +885,7 @@ cluster(struct crm_dedupe *d, struct crm_err *e)
 	struct link *links;
 	struct crm_uf uf;
 	uint32_t a, b;
+	size_t m;
 	int r, rc = -1;
 
 	if ((links = crm_reallocarray(NULL, d->npairs + 1, sizeof(*links))) ==
@@ -761,6 +907,16 @@ cluster(struct crm_dedupe *d, struct crm_err *e)
 	}
 	d->links = nl;
 	qsort(links, nl, sizeof(*links), cmp_link);
+	/* the links a review rule holds join nothing */
+	for (k = 0, m = 0; k < nl; k++) {
+		if ((r = held(d, links[k].k, links[k].p, e)) == -1) {
+			rc = -2; /* e is the review's */
+			goto out;
+		}
+		if (r == 0)
+			links[m++] = links[k];
+	}
+	nl = m;
 	if (d->ref.n > 0 && join_store_clusters(d, &uf, label) == -1)
 		goto out;
 	for (k = 0; k < nl; k++) {
@@ -819,7 +975,7 @@ out:
 	free(canon);
 	free(seen);
 	crm_uf_release(&uf);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 /*
@@ -873,6 +1029,12 @@ write_plain(
 				CRM_NUMBER) == -1)
 				return crm_dd_oom(e);
 		}
+		if (d->rv != NULL &&
+		    crm_rec_put(r, CRM_REVIEW_FIELD,
+			d->rvname[i] ? d->rvname[i] : "",
+			d->rvname[i] ? strlen(d->rvname[i]) : 0,
+			d->rvname[i] ? CRM_STRING : CRM_NULL) == -1)
+			return crm_dd_oom(e);
 		if (emit(arg, r, e) == -1)
 			return -1;
 	}
@@ -932,14 +1094,19 @@ link_or_cluster(struct crm_dedupe *d, struct crm_err *e)
 	    (d->best = malloc(n * sizeof(*d->best))) == NULL ||
 	    (d->root = calloc(n, sizeof(*d->root))) == NULL)
 		return crm_dd_oom(e);
+	if (d->rv != NULL &&
+	    ((d->rvname = calloc(n, sizeof(*d->rvname))) == NULL ||
+		(d->rvp = calloc(n, sizeof(*d->rvp))) == NULL ||
+		(d->rvpair = calloc(n, sizeof(*d->rvpair))) == NULL))
+		return crm_dd_oom(e);
 	for (i = 0; i < n; i++) {
 		d->score[i] = NAN;
 		d->best[i] = -1;
 	}
-	if (o->link != NULL)
-		link_best(d);
-	else if (cluster(d, e) == -1)
+	if ((o->link != NULL ? link_best(d, e) : cluster(d, e)) == -1)
 		return -1;
+	for (i = 0; d->rv != NULL && i < d->in.n; i++)
+		d->reviewed += d->rvname[i] != NULL;
 	if (d->refused > 0 && !o->quiet)
 		crm_warnx("%llu links refused: they would have made a "
 			  "cluster of more than %ld records%s (--max-cluster)",
@@ -974,6 +1141,8 @@ crm_dedupe_stats(const struct crm_dedupe *d, struct crm_dedupe_stats *s)
 	s->refused = d->refused;
 	s->clusters = d->clusters;
 	s->in_clusters = d->in_clusters;
+	s->held = d->held;
+	s->reviewed = d->reviewed;
 	s->clustered = d->clustered;
 }
 
@@ -1009,7 +1178,11 @@ ops_emit(void *arg, const struct crm_rec *r, struct crm_err *e)
 static int
 ops_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 {
-	((struct crm_dedupe *)arg)->partial = crm_filter_partial(f);
+	struct crm_dedupe *d = arg;
+
+	d->partial = crm_filter_partial(f);
+	d->in.untyped = crm_filter_format(f) == CRM_FMT_CSV ||
+			crm_filter_format(f) == CRM_FMT_TSV;
 	return crm_dedupe_run(arg, ops_emit, f, e);
 }
 

@@ -10,6 +10,12 @@
  * writes each record with cluster_id and match_score, or one golden
  * record per cluster (--merge), and, with a store, the model, each
  * record's cluster (lib/clusters) and each link's reasons (lib/audit).
+ * With review rules (review.h) each link is a decision a person may have
+ * to see first: a link a rule matches (seen from either of its records:
+ * the pair's fields below, then that record's fields, then with a store
+ * that customer's facts) is held, joining nothing, unless act_on_review;
+ * its records get needs_review (the rule's name) and their decisions
+ * rows the review.
  *
  * Use: crm_dedupe_new(), crm_dedupe_check_header() and
  * crm_dedupe_out_header() for the input's header, crm_dedupe_add() for
@@ -44,6 +50,15 @@
  */
 #define CRM_DEDUPE_MIN_PAIRS 100
 
+/*
+ * The fields of a pair that review rules read: the pair's link
+ * probability, the id of the record whose fields the rule sees with it,
+ * the id of the other record.
+ */
+#define CRM_DEDUPE_PAIR_PROB "pair_prob"
+#define CRM_DEDUPE_PAIR_ID1  "pair_id1"
+#define CRM_DEDUPE_PAIR_ID2  "pair_id2"
+
 struct crm_dedupe_opts {
 	const char *id_field;	/* the record key ("customer_id") */
 	const char *input_name; /* the input in messages ("input") */
@@ -72,6 +87,8 @@ struct crm_dedupe_opts {
 	int merge;	    /* one golden record per cluster */
 	int frequent;	    /* --merge: the most frequent value wins, not the
 			    most recent */
+	const char *review; /* review rules file, or NULL */
+	int act_on_review;  /* join the pairs a review rule holds (marked) */
 	int verbose, quiet;
 	struct crm_store *store;	 /* borrowed, or NULL */
 	struct crm_progress_cb progress; /* pairs compared, EM's iterations */
@@ -95,13 +112,17 @@ struct crm_dedupe;
 /*
  * Start a run with o (copied; its strings and store borrowed).  With
  * incremental, loads the store's newest model: EX_NOINPUT when there is
- * none.  NULL with e filled.
+ * none.  With review, reads its rules (crm_review_new(): EX_NOINPUT,
+ * EX_DATAERR with e->file and e->line).  NULL with e filled.
  */
 struct crm_dedupe *crm_dedupe_new(
     const struct crm_dedupe_opts *o, struct crm_err *e);
 void crm_dedupe_free(struct crm_dedupe *d);
 
-/* An input's header must have the id field (EX_DATAERR). */
+/*
+ * An input's header must have the id field and every field the review
+ * rules read, besides the pair's and the store's facts (EX_DATAERR).
+ */
 int crm_dedupe_check_header(
     struct crm_dedupe *d, const struct crm_rec *hdr, struct crm_err *e);
 /* The output header: the input's plus the fields the run adds. */
@@ -109,8 +130,9 @@ int crm_dedupe_out_header(
     struct crm_dedupe *d, struct crm_rec *hdr, struct crm_err *e);
 
 /*
- * Hold a copy of r.  -1 with e: EX_DATAERR when it has no id (reject
- * it), EX_SOFTWARE when out of memory.
+ * Hold a copy of r.  -1 with e: EX_DATAERR when it has no id, or, of an
+ * input without a header (JSONL), lacks a field a review rule reads
+ * (reject it), EX_SOFTWARE when out of memory.
  */
 int crm_dedupe_add(
     struct crm_dedupe *d, const struct crm_rec *r, struct crm_err *e);
@@ -144,7 +166,9 @@ struct crm_dedupe_stats {
 	size_t records; /* held */
 	size_t pairs;	/* candidate pairs */
 	unsigned long long links, refused, clusters, in_clusters;
-	int clustered; /* the run got as far as the output */
+	unsigned long long held;     /* links a review rule held */
+	unsigned long long reviewed; /* records marked needs_review */
+	int clustered;		     /* the run got as far as the output */
 };
 
 void crm_dedupe_stats(const struct crm_dedupe *d, struct crm_dedupe_stats *s);

@@ -15,6 +15,7 @@
 #include "fellegi.h"
 #include "linkage.h"
 #include "rec.h"
+#include "review.h"
 
 struct crm_dd_str {
 	const char *p;
@@ -26,6 +27,7 @@ struct crm_dd_recset {
 	struct crm_rec **r;
 	size_t n, cap;
 	char **cluster; /* --incremental: the store's cluster of each */
+	int untyped;	/* CSV or TSV: the values are text (rules.h) */
 };
 
 /* A record's id, for sorting and looking up. */
@@ -67,6 +69,16 @@ struct crm_dedupe {
 	struct crm_buf cidtext; /* the cluster ids, apart from the records */
 	unsigned long long links, refused, clusters, in_clusters;
 	int clustered;
+	/* review: the rules, a header seen (CSV, TSV), the pair's fields;
+	   by linkset index, the strongest link a rule matched: the rule's
+	   name (NULL: none), its probability, its pair */
+	struct crm_review *rv;
+	int hdr_seen;
+	struct crm_rec *pairrec;
+	const char **rvname;
+	double *rvp;
+	long *rvpair;
+	unsigned long long held, reviewed;
 	struct crm_buf buf;
 };
 

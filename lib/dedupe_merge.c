@@ -6,7 +6,10 @@
  * members share (ties: the more recent).  A field no member has is
  * null.  The fields come in the order of the cluster's first record,
  * then the others'; the record's id is the cluster's, with
- * cluster_size and source_ids (the members' ids in input order).
+ * cluster_size and source_ids (the members' ids in input order), and
+ * with review rules needs_review: the review of the first member that
+ * needs one (a record a held link would have joined is a cluster of its
+ * own unless other links join it).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -151,8 +154,8 @@ golden(struct crm_dedupe *d, struct member *m, size_t n,
     const struct crm_dd_str *cid, struct crm_rec *out)
 {
 	struct crm_buf *b = &d->buf;
-	const char *v;
-	size_t i, len, first;
+	const char *v, *rv = NULL;
+	size_t i, len, first, rvat = SIZE_MAX;
 	char num[32];
 	int rc;
 
@@ -183,7 +186,17 @@ golden(struct crm_dedupe *d, struct member *m, size_t n,
 		-1 ||
 	    crm_rec_put(out, "source_ids", b->p, b->len, CRM_STRING) == -1)
 		return -1;
-	return 0;
+	if (d->rv == NULL)
+		return 0;
+	/* the review of the member read first that needs one */
+	for (i = 0; i < n; i++) {
+		if (d->rvname[m[i].idx] != NULL && m[i].idx < rvat) {
+			rv = d->rvname[m[i].idx];
+			rvat = m[i].idx;
+		}
+	}
+	return crm_rec_put(out, CRM_REVIEW_FIELD, rv ? rv : "",
+	    rv ? strlen(rv) : 0, rv ? CRM_STRING : CRM_NULL);
 }
 
 struct grp {

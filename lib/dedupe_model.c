@@ -538,28 +538,37 @@ store_clusters(struct crm_dedupe *d, struct crm_err *e)
 	return crm_clusters_close(c, e);
 }
 
-/* Every record that was linked, with its link's reasons, to the audit. */
+/*
+ * Every record that was linked, with its link's reasons, to the audit,
+ * and every record a review rule marked, with its review.
+ */
 static int
 store_decisions(struct crm_dedupe *d, struct crm_err *e)
 {
 	struct crm_audit *a;
-	const char *id;
+	const char *id, *rv;
 	size_t i, len;
+	long k;
 
 	if ((a = crm_audit_open(d->o.store, "crm-dedupe",
 		 d->o.labels ? "dedupe-svm" : "dedupe", d->version, e)) == NULL)
 		return -1;
 	for (i = 0; i < d->in.n; i++) {
-		if (d->best[i] < 0)
+		rv = d->rvname != NULL ? d->rvname[i] : NULL;
+		if (d->best[i] < 0 && rv == NULL)
 			continue;
+		/* a record held apart: the held link's reasons and score */
+		k = d->best[i] >= 0 ? d->best[i] : d->rvpair[i];
 		id = crm_dd_id(d, i, &len);
-		if (reasons(d, (size_t)d->best[i], &d->buf) == -1) {
+		if (reasons(d, (size_t)k, &d->buf) == -1) {
 			crm_err_set(e, EX_SOFTWARE, "out of memory");
 			break;
 		}
+		crm_audit_review(a, rv);
 		if (crm_audit_add(a, id, len, id, len, d->cid[i].p,
-			d->cid[i].len, d->score[i], d->buf.p, d->buf.len,
-			e) == -1)
+			d->cid[i].len,
+			d->best[i] >= 0 ? d->score[i] : d->rvp[i], d->buf.p,
+			d->buf.len, e) == -1)
 			break;
 	}
 	if (i < d->in.n) {

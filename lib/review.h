@@ -4,7 +4,8 @@
  * line, "NAME: SQL expression" (rules.h reads and evaluates it); each
  * expression is evaluated over the decision's output record (the fields
  * the tool writes, such as crm-churn's churn_prob and action or
- * crm-route's answer and confidence) and, with a store, the customer's
+ * crm-route's answer and confidence; for crm-dedupe, a link's pair
+ * fields and one of its records) and, with a store, the customer's
  * facts: the customers row and the keys of its extra JSON,
  * lifetime_value, churn_risk and tags (desk.h), and the customer
  * features of crm-tag's rules (activity.h).  A field of the record hides

@@ -4,7 +4,8 @@
  * transitive links make one cluster, the cap on a cluster's size, the
  * unique id, the store's clusters never joined, stable cluster ids,
  * golden records (most recent, most frequent, non-empty values),
- * training on labelled pairs, and --from-store's source on a snapshot.
+ * training on labelled pairs, --from-store's source on a snapshot, and
+ * review rules holding a link.
  */
 #include <math.h>
 #include <stdio.h>
@@ -681,6 +682,103 @@ test_store(void)
 	rmdir(dir);
 }
 
+/* Write text to a new file; its path into path (size n), or "". */
+static void
+write_file(char *path, size_t n, const char *text)
+{
+	FILE *fp;
+	int fd;
+
+	snprintf(path, n, "/tmp/crm-test-review.XXXXXX");
+	if ((fd = mkstemp(path)) == -1 || (fp = fdopen(fd, "w")) == NULL) {
+		path[0] = '\0';
+		return;
+	}
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/*
+ * Review rules: a link a rule matches (seen from either record: X3 is the
+ * second record of the pair X2-X3) joins nothing and marks its records;
+ * act_on_review joins it, still marked; a rule on an unknown field
+ * refuses the header with a near name.
+ */
+static void
+test_review(void)
+{
+	struct crm_dedupe_opts o;
+	struct crm_dedupe_stats st;
+	struct out out = { { NULL }, 0 };
+	struct crm_dedupe *d;
+	struct crm_rec *hdr;
+	struct crm_err e;
+	char path[64], bad[64];
+	int rc;
+
+	write_file(path, sizeof(path),
+	    "# the link of X3\nx3: pair_id1 = 'X3' AND pair_prob >= 0.5\n");
+	opts_chain(&o);
+	o.review = path;
+	rc = run(&o, chain, 3, 1, &out, &st, &e);
+	TAP_OK(rc == 0, "review: the run succeeds (%s)", e.msg);
+	TAP_STR(cluster_of(&out, "X2"), "X1", "review: X2 in X1");
+	TAP_STR(cluster_of(&out, "X3"), "X3", "review: X3 held apart");
+	TAP_STR(get(find(&out, "customer_id", "X3"), "needs_review"), "x3",
+	    "review: X3 marked");
+	TAP_STR(get(find(&out, "customer_id", "X2"), "needs_review"), "x3",
+	    "review: X2, the other record of the held link, marked");
+	TAP_OK(get(find(&out, "customer_id", "X1"), "needs_review") == NULL,
+	    "review: X1 not marked");
+	TAP_OK(st.held == 1 && st.reviewed == 2 && st.links == 2,
+	    "review: one link held, two records marked (%llu, %llu)", st.held,
+	    st.reviewed);
+	out_release(&out);
+
+	o.act_on_review = 1;
+	rc = run(&o, chain, 3, 1, &out, &st, &e);
+	TAP_OK(rc == 0 && st.held == 0 && st.reviewed == 2,
+	    "act on review: nothing held (%llu), still marked (%llu)", st.held,
+	    st.reviewed);
+	TAP_STR(cluster_of(&out, "X3"), "X1", "act on review: X3 joins X1");
+	out_release(&out);
+
+	o.act_on_review = 0;
+	o.merge = 1;
+	rc = run(&o, chain, 3, 1, &out, &st, &e);
+	TAP_OK(rc == 0 && out.n == 14,
+	    "review, merge: X3 a golden record "
+	    "of its own (%zu)",
+	    out.n);
+	TAP_STR(get(find(&out, "customer_id", "X3"), "needs_review"), "x3",
+	    "review, merge: its golden record marked");
+	out_release(&out);
+
+	write_file(bad, sizeof(bad), "typo: pair_prb < 0.9\n");
+	opts_chain(&o);
+	o.review = bad;
+	crm_err_clear(&e);
+	d = crm_dedupe_new(&o, &e);
+	hdr = rec("customer_id=|name=|email=|phone=");
+	rc = d != NULL ? crm_dedupe_check_header(d, hdr, &e) : 0;
+	TAP_OK(rc == -1 && e.code == EX_DATAERR &&
+		   strstr(e.msg, "did you mean 'pair_prob'") != NULL,
+	    "review: an unknown field refuses the header (%s)", e.msg);
+	crm_rec_free(hdr);
+	crm_dedupe_free(d);
+
+	o.review = "/nonexistent/x.review";
+	crm_err_clear(&e);
+	d = crm_dedupe_new(&o, &e);
+	TAP_OK(d == NULL && e.code == EX_NOINPUT, "review: no rules file, "
+						  "EX_NOINPUT");
+	crm_dedupe_free(d);
+	if (path[0] != '\0')
+		unlink(path);
+	if (bad[0] != '\0')
+		unlink(bad);
+}
+
 int
 main(void)
 {
@@ -691,5 +789,6 @@ main(void)
 	test_merge();
 	test_labels();
 	test_store();
+	test_review();
 	return tap_done();
 }

@@ -174,13 +174,23 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"  a.cluster_id, b.record_id AS member_id, b.score"
 	"  FROM clusters a JOIN clusters b ON b.cluster_id = a.cluster_id"
 	"  AND b.record_id <> a.record_id;"
+	/*
+	 * Per customer and purpose, the row no other row comes before: the
+	 * latest up to now, then a withdrawal, then by the text of time
+	 * and purpose.  No GROUP BY, so a customer's rows are looked up
+	 * by the primary key, not the whole table grouped.
+	 */
 	"CREATE VIEW customer_360_consent AS SELECT customer_id, purpose,"
-	"  min(granted) AS granted, time, source FROM consent c"
-	"  WHERE julianday(time) = (SELECT max(julianday(d.time))"
-	"    FROM consent d WHERE d.customer_id = c.customer_id"
+	"  granted, time, source FROM consent c"
+	"  WHERE julianday(time) <= julianday('now') AND NOT EXISTS ("
+	"    SELECT 1 FROM consent d WHERE d.customer_id = c.customer_id"
 	"    AND d.purpose = c.purpose COLLATE NOCASE"
-	"    AND julianday(d.time) <= julianday('now'))"
-	"  GROUP BY customer_id, purpose COLLATE NOCASE;"
+	"    AND julianday(d.time) <= julianday('now')"
+	"    AND (julianday(d.time) > julianday(c.time)"
+	"      OR (julianday(d.time) = julianday(c.time)"
+	"        AND (d.granted < c.granted OR (d.granted = c.granted"
+	"          AND (d.time > c.time OR (d.time = c.time"
+	"            AND d.purpose > c.purpose)))))));"
 	"CREATE VIEW customer_360_tags AS SELECT t.customer_id, t.tag,"
 	"  CASE t.rule WHEN 'rfm' THEN 'rfm' WHEN 'kmeans' THEN 'kmeans'"
 	"  ELSE 'rule' END AS kind,"

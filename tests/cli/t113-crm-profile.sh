@@ -45,8 +45,8 @@ t_eq "the other records of the cluster" '["A2","A3"]' \
     "$(j '[.cluster.members[].customer_id]')"
 t_eq "a member's record" '"hotline"' \
     "$(j '.cluster.members[0].record.extra.channel')"
-t_eq "consent: the latest per purpose; at one time the withdrawal wins" \
-    '[["marketing_email",true],["sms",false]]' \
+t_eq "consent: the latest per purpose up to now; at one instant the withdrawal wins" \
+    '[["Profiling",false],["marketing_email",true],["sms",false]]' \
     "$(j '[.consent[] | [.purpose, .granted]]')"
 t_eq "tags and segment since the first run" \
     '[["rfm:New","rfm","2024-03-01T00:00:00Z"],["shanghai","rule","2024-03-01T00:00:00Z"]]' \
@@ -90,4 +90,17 @@ sqlite3 crm.db "SELECT count(*) FROM decisions" >before
 crm-profile -q --db crm.db --all >/dev/null
 t_ok "nothing written" sh -c \
     "sqlite3 crm.db 'SELECT count(*) FROM decisions' | cmp -s before -"
+
+# The consent view agrees with lib/consent.c, which crm-churn's action
+# asks (it writes decisions, so last).
+for pu in marketing_email profiling sms; do
+	crm-churn -q --db crm.db --from-store --as-of $T --action offer \
+	    --action-threshold 0 --purpose $pu --show-suppressed |
+	    jq -r --arg p $pu 'select(.customer_id == "A1") |
+		"\($p)|\(if .action == null then 0 else 1 end)"'
+done >churn-consent
+t_eq "customer_360_consent answers as crm-churn's consent check" \
+    "$(paste -sd' ' churn-consent)" \
+    "$(sqlite3 crm.db "SELECT lower(purpose), granted FROM customer_360_consent
+	WHERE customer_id = 'A1' ORDER BY 1" | paste -sd' ' -)"
 t_done

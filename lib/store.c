@@ -38,6 +38,27 @@ struct crm_store {
 	int snapshot;	 /* read-only, one read transaction */
 };
 
+/*
+ * Column x as JSON when it holds a JSON object or array (reasons and
+ * outputs are kept as text), else as it is: for the views of schema 7.
+ */
+#define J_EXTRA                                                              \
+	"CASE WHEN json_valid(extra) AND substr(extra, 1, 1) IN ('{', '[') " \
+	"THEN json(extra) ELSE extra END"
+#define J_REASONS                                                           \
+	"CASE WHEN json_valid(reasons) AND substr(reasons, 1, 1) IN ('{', " \
+	"'[') "                                                             \
+	"THEN json(reasons) ELSE reasons END"
+#define J_ITEMS                                                              \
+	"CASE WHEN json_valid(items) AND substr(items, 1, 1) IN ('{', '[') " \
+	"THEN json(items) ELSE items END"
+#define J_OUTPUT                                                               \
+	"CASE WHEN json_valid(output) AND substr(output, 1, 1) IN ('{', '[') " \
+	"THEN json(output) ELSE output END"
+#define J_REVIEW                                                               \
+	"CASE WHEN json_valid(review) AND substr(review, 1, 1) IN ('{', '[') " \
+	"THEN json(review) ELSE review END"
+
 /* Each entry moves the schema one version forward; see crm-store(5). */
 static const char *const migrations[CRM_STORE_VERSION] = {
 	/* 0 -> 1: the base schema. */
@@ -138,6 +159,138 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"CREATE INDEX tag_history_tag ON tag_history(tag, began);"
 	"INSERT INTO tag_history(customer_id, tag, began) "
 	"SELECT customer_id, tag, time FROM tags;",
+	/*
+	 * 6 -> 7: the customer's 360-degree view (crm-profile(1),
+	 * lib/profile.c): a view per section, and an index to find a
+	 * customer's tickets; customer_360 over them in migrations_more.
+	 */
+	"CREATE INDEX tickets_customer ON tickets(customer_id, status);"
+	"CREATE VIEW customer_360_record AS SELECT customer_id, json_object("
+	"  'customer_id', customer_id, 'name', name, 'email', email,"
+	"  'phone', phone, 'city', city, 'country', country,"
+	"  'birth_date', birth_date, 'signup_date', signup_date,"
+	"  'extra', " J_EXTRA ") AS record FROM customers;"
+	"CREATE VIEW customer_360_members AS SELECT a.record_id AS customer_id,"
+	"  a.cluster_id, b.record_id AS member_id, b.score"
+	"  FROM clusters a JOIN clusters b ON b.cluster_id = a.cluster_id"
+	"  AND b.record_id <> a.record_id;"
+	/*
+	 * Per customer and purpose, the row no other row comes before: the
+	 * latest up to now, then a withdrawal, then by the text of time
+	 * and purpose.  No GROUP BY, so a customer's rows are looked up
+	 * by the primary key, not the whole table grouped.
+	 */
+	"CREATE VIEW customer_360_consent AS SELECT customer_id, purpose,"
+	"  granted, time, source FROM consent c"
+	"  WHERE julianday(time) <= julianday('now') AND NOT EXISTS ("
+	"    SELECT 1 FROM consent d WHERE d.customer_id = c.customer_id"
+	"    AND d.purpose = c.purpose COLLATE NOCASE"
+	"    AND julianday(d.time) <= julianday('now')"
+	"    AND (julianday(d.time) > julianday(c.time)"
+	"      OR (julianday(d.time) = julianday(c.time)"
+	"        AND (d.granted < c.granted OR (d.granted = c.granted"
+	"          AND (d.time > c.time OR (d.time = c.time"
+	"            AND d.purpose > c.purpose)))))));"
+	"CREATE VIEW customer_360_tags AS SELECT t.customer_id, t.tag,"
+	"  CASE t.rule WHEN 'rfm' THEN 'rfm' WHEN 'kmeans' THEN 'kmeans'"
+	"  ELSE 'rule' END AS kind,"
+	"  coalesce((SELECT max(h.began) FROM tag_history h"
+	"    WHERE h.customer_id = t.customer_id AND h.tag = t.tag"
+	"    AND h.ended IS NULL), t.time) AS since"
+	"  FROM tags t;"
+	"CREATE VIEW customer_360_churn AS SELECT subject AS customer_id,"
+	"  id AS decision_id, time, model, model_version,"
+	"  score AS probability, output AS risk, reasons FROM decisions d"
+	"  WHERE tool = 'crm-churn' AND id = (SELECT max(e.id) FROM decisions e"
+	"    WHERE e.subject = d.subject AND e.tool = 'crm-churn');"
+	"CREATE VIEW customer_360_recommendations AS SELECT"
+	"  subject AS customer_id, id AS decision_id, time, model,"
+	"  model_version, output AS items FROM decisions d"
+	"  WHERE tool = 'crm-recommend' AND id = (SELECT max(e.id)"
+	"    FROM decisions e WHERE e.subject = d.subject"
+	"    AND e.tool = 'crm-recommend');"
+	"CREATE VIEW customer_360_tickets AS SELECT customer_id, ticket_id,"
+	"  parent_id, priority, queue, skill, status, sla_due, assignee, routed"
+	"  FROM tickets WHERE status <> 'closed';"
+	"CREATE VIEW customer_360_messages AS SELECT e.customer_id,"
+	"  e.event_key, e.time, e.channel, e.text, i.output AS intent,"
+	"  i.score AS intent_score, s.output AS sentiment,"
+	"  s.score AS sentiment_score FROM events e"
+	"  LEFT JOIN decisions i ON i.id = (SELECT max(d.id) FROM decisions d"
+	"    WHERE d.record_key = e.event_key AND d.tool = 'crm-intent'"
+	"    AND d.model NOT LIKE 'sentiment%')"
+	"  LEFT JOIN decisions s ON s.id = (SELECT max(d.id) FROM decisions d"
+	"    WHERE d.record_key = e.event_key AND d.tool = 'crm-intent'"
+	"    AND d.model LIKE 'sentiment%')"
+	"  WHERE e.type = 'message';"
+	"CREATE VIEW customer_360_decisions AS SELECT subject AS customer_id,"
+	"  id, time, tool, model, model_version, record_key, output, score,"
+	"  reasons, review FROM decisions WHERE subject IS NOT NULL;",
+};
+
+/*
+ * The rest of a migration, run after migrations[i] in its transaction,
+ * where one string would be longer than C compilers must take.
+ */
+static const char *const migrations_more[CRM_STORE_VERSION] = {
+	/* 6 -> 7: one row a customer, a JSON column a section. */
+	[6] = "CREATE VIEW customer_360 AS SELECT c.customer_id,"
+	      "  c.record AS customer,"
+	      "  (SELECT json_object('cluster_id', k.cluster_id, 'members',"
+	      "    (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+	      "      'customer_id', m.member_id, 'score', m.score,"
+	      "      'record', json(r.record)) AS j"
+	      "      FROM customer_360_members m"
+	      "      LEFT JOIN customer_360_record r"
+	      "      ON r.customer_id = m.member_id"
+	      "      WHERE m.customer_id = c.customer_id"
+	      "      ORDER BY m.member_id)))"
+	      "    FROM clusters k WHERE k.record_id = c.customer_id)"
+	      "  AS cluster,"
+	      "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+	      "    'purpose', purpose, 'granted',"
+	      "    json(CASE granted WHEN 1 THEN 'true' ELSE 'false' END),"
+	      "    'time', time, 'source', source) AS j"
+	      "    FROM customer_360_consent WHERE customer_id = c.customer_id"
+	      "    ORDER BY purpose)) AS consent,"
+	      "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+	      "    'tag', tag, 'kind', kind, 'since', since) AS j"
+	      "    FROM customer_360_tags WHERE customer_id = c.customer_id"
+	      "    ORDER BY tag)) AS tags,"
+	      "  (SELECT json_object('probability', probability, 'risk', risk,"
+	      "    'reasons', " J_REASONS ", 'model', model,"
+	      "    'model_version', model_version, 'time', time,"
+	      "    'decision_id', decision_id) FROM customer_360_churn"
+	      "    WHERE customer_id = c.customer_id) AS churn,"
+	      "  (SELECT json_object('items', " J_ITEMS ", 'model', model,"
+	      "    'model_version', model_version, 'time', time,"
+	      "    'decision_id', decision_id)"
+	      "    FROM customer_360_recommendations"
+	      "    WHERE customer_id = c.customer_id) AS recommendations,"
+	      "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+	      "    'ticket_id', ticket_id, 'parent_id', parent_id,"
+	      "    'priority', priority, 'queue', queue, 'skill', skill,"
+	      "    'status', status, 'sla_due', sla_due, 'assignee', assignee,"
+	      "    'routed', routed) AS j FROM customer_360_tickets"
+	      "    WHERE customer_id = c.customer_id"
+	      "    ORDER BY sla_due, ticket_id)) AS tickets,"
+	      "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+	      "    'event_key', event_key, 'time', time, 'channel', channel,"
+	      "    'text', text, 'intent', intent,"
+	      "    'intent_score', intent_score,"
+	      "    'sentiment', sentiment, 'sentiment_score', sentiment_score)"
+	      "    AS j FROM customer_360_messages"
+	      "    WHERE customer_id = c.customer_id"
+	      "    ORDER BY time DESC, event_key DESC LIMIT 10)) AS messages,"
+	      "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+	      "    'id', id, 'time', time, 'tool', tool, 'model', model,"
+	      "    'model_version', model_version, 'record_key', record_key,"
+	      "    'output', " J_OUTPUT ", 'score', score,"
+	      "    'reasons', " J_REASONS ", 'review', " J_REVIEW ") AS j"
+	      "    FROM customer_360_decisions"
+	      "    WHERE customer_id = c.customer_id"
+	      "    ORDER BY id DESC LIMIT 10)) AS decisions"
+	      "  FROM customer_360_record c;",
 };
 
 static const char *const reserved[] = {
@@ -156,6 +309,16 @@ static const char *const reserved[] = {
 	"consent",
 	"audit_state",
 	"tag_history",
+	"customer_360",
+	"customer_360_record",
+	"customer_360_members",
+	"customer_360_consent",
+	"customer_360_tags",
+	"customer_360_churn",
+	"customer_360_recommendations",
+	"customer_360_tickets",
+	"customer_360_messages",
+	"customer_360_decisions",
 };
 
 /* The store's indexes: a generic table cannot take an index's name. */
@@ -168,6 +331,7 @@ static const char *const indexes[] = {
 	"tickets_assignee",
 	"decisions_subject",
 	"tag_history_tag",
+	"tickets_customer",
 };
 
 int
@@ -277,7 +441,10 @@ migrate(struct crm_store *s, struct crm_err *e)
 		goto fail;
 	for (; v < CRM_STORE_VERSION; v++) {
 		if (sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) !=
-		    SQLITE_OK) {
+			SQLITE_OK ||
+		    (migrations_more[v] != NULL &&
+			sqlite3_exec(s->db, migrations_more[v], NULL, NULL,
+			    NULL) != SQLITE_OK)) {
 			crm_store_fail(s, e, "cannot migrate the store");
 			goto fail;
 		}

@@ -131,6 +131,15 @@ step sqlite3 -header -column "$db" \
 	WHERE subject = 'K001' ORDER BY id"
 step crm-mask verify --db "$db"
 
+# One customer, one view: K001's record, consent, tags, churn score and
+# reasons, tickets, messages and last decisions, as crm-profile writes it
+# and as the store's customer_360 view answers any SQL client.
+printf 'customer_id\nK001\n' >"$work/ids.csv"
+step crm-profile --db "$db" --decisions 3 "$work/ids.csv"
+step sqlite3 -header -column "$db" \
+    "SELECT customer_id, tag, kind, since FROM customer_360_tags
+	WHERE customer_id IN ('C01', 'C05') ORDER BY 1, 2"
+
 # The right to erasure: K001 out of every table; its decisions stay,
 # under a stand-in, and the chain still verifies.
 crm-mask erase -q --db "$db" K001 >"$work/erased.csv"

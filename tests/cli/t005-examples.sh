@@ -152,7 +152,8 @@ want_match() {
 # T005_FILES: only these (while editing them).
 for file in ${T005_FILES:-README.md man/crm.7 man/crm-store.5 \
     man/crm-ingest.1 man/crm-dedupe.1 man/crm-churn.1 man/crm-tag.1 \
-    man/crm-intent.1 man/crm-mask.1 man/crm-recommend.1 man/crm-route.1}; do
+    man/crm-intent.1 man/crm-mask.1 man/crm-profile.1 man/crm-recommend.1 \
+    man/crm-route.1}; do
 	rm -rf blocks work
 	mkdir blocks work
 	if ! extract "$file"; then

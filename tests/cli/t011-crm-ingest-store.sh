@@ -6,7 +6,7 @@ t_use ingest
 q() { sqlite3 -batch -noheader crm.db "$@"; }
 
 t_run store-load 0 -- crm-ingest --db crm.db in/customers.csv
-t_eq "schema version" 6 "$(q 'PRAGMA user_version')"
+t_eq "schema version" 7 "$(q 'PRAGMA user_version')"
 t_eq "WAL mode" wal "$(q 'PRAGMA journal_mode')"
 t_eq "five customers" 5 "$(q 'SELECT count(*) FROM customers')"
 t_eq "normalized row" \

@@ -55,7 +55,7 @@ t_ok "shards give the same routes" cmp all.out shards.out
 # ---- The store: agents, assignment, idempotence, closing -----------------
 
 t_run agents 0 -- crm-route agents --db crm.db in/agents.csv
-t_eq "schema version 6" 6 "$(q 'PRAGMA user_version')"
+t_eq "schema version 7" 7 "$(q 'PRAGMA user_version')"
 t_eq "skills split at commas, spaces and semicolons" \
     "accounts|ana
 billing|ana
@@ -130,6 +130,8 @@ t_eq "and the audit log says so" 2 "$(q "SELECT count(*) FROM decisions
 
 # A store made by an older crmkit (schema 1) is migrated on open.
 crm-ingest -q --db old.db in/customers.csv >/dev/null
+sqlite3 old.db "SELECT 'DROP VIEW ' || name || ';' FROM sqlite_master
+    WHERE type = 'view'" | sqlite3 old.db
 sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
     DROP TABLE tickets; ALTER TABLE models DROP COLUMN rows;
     DROP TABLE consent; DROP INDEX decisions_subject; DROP TABLE audit_state;
@@ -142,7 +144,7 @@ sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
     ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 1"
 t_ok "route on a schema-1 store" crm-route agents -q --db old.db \
     in/agents.csv
-t_eq "migrated to 6, agents there" "6|4" \
+t_eq "migrated to 7, agents there" "7|4" \
     "$(sqlite3 old.db "PRAGMA user_version" \
 	"SELECT count(*) FROM agents" | paste -sd'|')"
 

@@ -202,7 +202,9 @@ t_run route-agent 64 -- crm-route agent
 
 crm-churn train -q --db old.db --label-field Churn --id-field customerID \
     "$telco"
-sqlite3 old.db "DROP TABLE consent; DROP INDEX decisions_subject;
+sqlite3 old.db "SELECT 'DROP VIEW ' || name || ';' FROM sqlite_master
+    WHERE type = 'view'" | sqlite3 old.db
+sqlite3 old.db "DROP INDEX tickets_customer; DROP TABLE consent; DROP INDEX decisions_subject;
     DROP TABLE audit_state; DROP TABLE tag_history;
     ALTER TABLE labels DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN subject;
@@ -213,8 +215,8 @@ sqlite3 old.db "DROP TABLE consent; DROP INDEX decisions_subject;
     ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 2"
 t_ok "a schema-2 store is read" sh -c "crm-churn -q --db old.db \
     --id-field customerID '$telco' >/dev/null"
-t_eq "migrated to 6: the model there, what it was trained on unknown" \
-    "6|1||" "$(sqlite3 old.db "PRAGMA user_version" \
+t_eq "migrated to 7: the model there, what it was trained on unknown" \
+    "7|1||" "$(sqlite3 old.db "PRAGMA user_version" \
     "SELECT version, rows, fingerprint FROM models" | paste -sd'|')"
 
 t_done

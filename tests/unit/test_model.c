@@ -228,6 +228,16 @@ test_migrate(const char *path)
 
 	TAP_OK(sqlite3_open(path, &db) == SQLITE_OK &&
 		   sqlite3_exec(db,
+		       "DROP VIEW customer_360; DROP VIEW customer_360_record; "
+		       "DROP VIEW customer_360_members; "
+		       "DROP VIEW customer_360_consent; "
+		       "DROP VIEW customer_360_tags; DROP VIEW "
+		       "customer_360_churn; "
+		       "DROP VIEW customer_360_recommendations; "
+		       "DROP VIEW customer_360_tickets; "
+		       "DROP VIEW customer_360_messages; "
+		       "DROP VIEW customer_360_decisions; "
+		       "DROP INDEX tickets_customer; "
 		       "DROP TABLE consent; DROP INDEX decisions_subject; "
 		       "DROP TABLE audit_state; DROP TABLE tag_history; "
 		       "ALTER TABLE labels DROP COLUMN subject; "

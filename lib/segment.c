@@ -1123,7 +1123,11 @@ crm_segment_source(
 	struct crm_activity_opts ao;
 
 	if (check_store(s, e) == -1) {
-		e->file = crm_store_path(s->st);
+		char msg[sizeof(e->msg)];
+
+		/* in the message, not e->file: the caller closes the store */
+		memcpy(msg, e->msg, sizeof(msg));
+		crm_err_set(e, e->code, "%s: %s", crm_store_path(s->st), msg);
 		return -1;
 	}
 	memset(&ao, 0, sizeof(ao));

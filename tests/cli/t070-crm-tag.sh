@@ -117,6 +117,9 @@ t_run rfm-fields 0 -- crm-tag -q --rfm --rfm-fields last,n,total \
 t_run rfm-no-fields 66 -- crm-tag --rfm in/records.csv
 t_run rfm-store 0 -- crm-tag -q --db crm.db --as-of 2024-06-30 --rfm \
     --rules in/rfm-segment.rules in/customers.csv
+# the store's name in the message, after the store is closed
+t_run from-store-rule-missing 65 -- crm-tag --db crm.db --from-store \
+    --as-of 2024-06-30 --rules in/missing-field.rules
 
 # k-means: deterministic for a seed; K above the distinct points.
 t_run kmeans 0 -- crm-tag --kmeans 3 --fields visits,spend in/points.csv

@@ -444,16 +444,6 @@ utf8_len(unsigned char c)
 	return c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
 }
 
-static size_t
-utf8_chars(const char *s, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xc0) != 0x80;
-	return n;
-}
-
 static int
 add_stars(struct crm_buf *out, size_t n)
 {
@@ -467,7 +457,7 @@ add_stars(struct crm_buf *out, size_t n)
 static int
 mask_id(struct crm_buf *out, const char *v, size_t len)
 {
-	size_t chars = utf8_chars(v, len), hide, i = 0, k;
+	size_t chars = crm_utf8_count(v, len), hide, i = 0, k;
 
 	hide = chars > 4 ? chars - 4 : chars;
 	for (k = 0; k < hide; k++)

@@ -230,6 +230,16 @@ utf8_seq(const unsigned char *u, size_t n)
 	return need + 1;
 }
 
+size_t
+crm_utf8_count(const char *s, size_t len)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
 int
 crm_utf8_check(const char *s, size_t len, size_t *bad)
 {

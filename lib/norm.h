@@ -23,6 +23,9 @@
  */
 int crm_utf8_check(const char *s, size_t len, size_t *bad);
 
+/* The characters of UTF-8 s[0..len): its bytes that start one. */
+size_t crm_utf8_count(const char *s, size_t len);
+
 /*
  * Text: Unicode NFKC (full-width letters and digits become ASCII, the
  * ideographic space becomes a space, ...), white space trimmed at both

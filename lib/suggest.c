@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "norm.h"
 #include "rec.h"
 #include "strsim.h"
 #include "suggest.h"
@@ -32,17 +33,6 @@ fold(const char *s, size_t len, char out[FOLD_MAX])
 	return n;
 }
 
-/* Characters, not bytes, for the threshold. */
-static size_t
-cps(const char *s, size_t len)
-{
-	size_t i, n = 0;
-
-	for (i = 0; i < len; i++)
-		n += ((unsigned char)s[i] & 0xC0) != 0x80;
-	return n;
-}
-
 static size_t
 threshold(size_t chars)
 {
@@ -59,7 +49,7 @@ crm_suggest(const char *name, size_t len, const char *const *cand,
 	alen = fold(name, len, a);
 	if (alen > FOLD_MAX || alen == 0)
 		return -1;
-	max = threshold(cps(a, alen));
+	max = threshold(crm_utf8_count(a, alen));
 	for (i = 0; i < n; i++) {
 		size_t cl = clen != NULL ? clen[i] : strlen(cand[i]), d;
 

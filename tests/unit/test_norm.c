@@ -950,6 +950,9 @@ test_cjk_fast(void)
 int
 main(void)
 {
+	TAP_OK(crm_utf8_count("", 0) == 0 && crm_utf8_count("abc", 3) == 3 &&
+		   crm_utf8_count("\xe7\x8e\x8b\xe8\x8a\xb3 x", 8) == 4,
+	    "crm_utf8_count counts characters, not bytes");
 	test_cjk_fast();
 	test_text();
 	test_fold();

@@ -3,6 +3,7 @@
  * The statements live with each table's owner; this file only runs them,
  * in one transaction, and knows the list of tables.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,7 +66,7 @@ int
 crm_erase(struct crm_store *s, const char *id, crm_erase_fn fn, void *arg,
     struct crm_err *e)
 {
-	unsigned char rnd[8];
+	uint64_t rnd;
 	char token[32];
 	size_t i;
 
@@ -74,11 +75,10 @@ crm_erase(struct crm_store *s, const char *id, crm_erase_fn fn, void *arg,
 	 * leads back to the id, the same in every row of this erasure, so
 	 * that they still count as one customer's.
 	 */
-	if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+	if (RAND_bytes((unsigned char *)&rnd, sizeof(rnd)) != 1)
 		return crm_err_set(e, EX_SOFTWARE, "no random bytes");
-	strcpy(token, "erased-");
-	for (i = 0; i < sizeof(rnd); i++)
-		snprintf(token + 7 + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(
+	    token, sizeof(token), "erased-%016llx", (unsigned long long)rnd);
 	/* freed pages zeroed, in the file and in the WAL's frames */
 	if (sqlite3_exec(crm_store_db(s), "PRAGMA secure_delete = ON", NULL,
 		NULL, NULL) != SQLITE_OK)

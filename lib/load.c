@@ -1107,30 +1107,6 @@ crm_loader_counts(const struct crm_loader *ld, unsigned long long *ins,
 	*same = ld->counts[CRM_LOAD_UNCHANGED];
 }
 
-/* The customer_id column of table t, any case, into col; 1, 0 or -1. */
-static int
-customer_column(sqlite3 *db, const char *t, char *col, size_t size)
-{
-	sqlite3_stmt *st;
-	const char *name;
-	int found = 0, rc;
-
-	if (sqlite3_prepare_v2(db,
-		"SELECT name FROM pragma_table_info(?1) "
-		"WHERE name = 'customer_id' COLLATE NOCASE",
-		-1, &st, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(st, 1, t, -1, SQLITE_TRANSIENT);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		name = (const char *)sqlite3_column_text(st, 0);
-		found = name != NULL && strlen(name) < size;
-		if (found)
-			memcpy(col, name, strlen(name) + 1);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
-}
-
 int
 crm_load_erase(struct crm_store *s, const char *id, crm_erase_fn fn, void *arg,
     struct crm_err *e)
@@ -1139,23 +1115,25 @@ crm_load_erase(struct crm_store *s, const char *id, crm_erase_fn fn, void *arg,
 		{ "customers", "DELETE FROM customers WHERE customer_id = ?1" },
 		{ "events", "DELETE FROM events WHERE customer_id = ?1" },
 	};
-	sqlite3 *db = crm_store_db(s);
 	sqlite3_stmt *st;
 	struct crm_buf sql;
-	char col[64];
 	const char *t;
 	size_t i;
 	long n;
-	int rc, has;
+	int rc;
 
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
 		if ((n = crm_store_run_id(s, fixed[i][1], id, NULL, e)) < 0)
 			return -1;
 		fn(arg, id, fixed[i][0], "deleted", n, NULL);
 	}
-	if (sqlite3_prepare_v2(db,
-		"SELECT name FROM sqlite_schema WHERE type = 'table' AND "
-		"name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+	/* the tables, each with whether it has a customer_id column */
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		"SELECT m.name, EXISTS (SELECT 1 FROM "
+		"pragma_table_info(m.name) "
+		"WHERE name = 'customer_id' COLLATE NOCASE) "
+		"FROM sqlite_schema AS m WHERE m.type = 'table' AND "
+		"m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.name",
 		-1, &st, NULL) != SQLITE_OK)
 		return crm_store_fail(s, e, "cannot list the tables");
 	crm_buf_init(&sql);
@@ -1163,19 +1141,15 @@ crm_load_erase(struct crm_store *s, const char *id, crm_erase_fn fn, void *arg,
 		t = (const char *)sqlite3_column_text(st, 0);
 		if (t == NULL || crm_store_reserved(t) == CRM_STORE_TABLE)
 			continue;
-		if ((has = customer_column(db, t, col, sizeof(col))) == -1)
-			break;
-		if (!has) {
+		if (!sqlite3_column_int(st, 1)) {
 			fn(arg, id, t, "unchecked", 0, "no customer_id column");
 			continue;
 		}
-		/* names quoted as identifiers, as crm-ingest writes them */
+		/* the name quoted as crm-ingest writes it; columns: any case */
 		crm_buf_reset(&sql);
 		crm_buf_adds(&sql, "DELETE FROM ");
 		quote_ident(&sql, t);
-		crm_buf_adds(&sql, " WHERE ");
-		quote_ident(&sql, col);
-		crm_buf_adds(&sql, " = ?1");
+		crm_buf_adds(&sql, " WHERE customer_id = ?1");
 		if (sql.p == NULL ||
 		    (n = crm_store_run_id(s, sql.p, id, NULL, e)) < 0) {
 			rc = SQLITE_ERROR;

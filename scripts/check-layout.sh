@@ -5,7 +5,10 @@
 #     crm_store_db(), no SQL text, and none over 500 lines;
 #   - lib/ never ends the process or prints to standard output: no exit,
 #     crm_die, crm_usage_error, crm_bad_option, printf, puts or putchar,
-#     except in lib/cli.c, the one place lib errors become exits.
+#     except in lib/cli.c, the one place lib errors become exits;
+#   - no banned call in cmd/ or lib/ (STYLE: strcpy, strcat,
+#     sprintf, vsprintf, strtok, atoi, atof, gets, gmtime, localtime; the
+#     bounded and _r forms instead).
 # Prints what it finds and exits 1, or prints one line and exits 0.
 cd "$(dirname "$0")/.." || exit 2
 bad=0
@@ -37,5 +40,13 @@ if [ -n "$hits" ]; then
 	echo "$hits"
 	bad=1
 fi
-[ "$bad" = 0 ] && echo "check-layout: cmd/ is wiring only, lib/ neither exits nor prints"
+hits=$(grep -n -E '(^|[^a-z_.>])(strcpy|strcat|sprintf|vsprintf|strtok|atoi|atof|gets|gmtime|localtime)[[:space:]]*\(' \
+    cmd/*.c lib/*.c lib/*.h |
+    grep -v -E '^[^:]+:[0-9]+:[[:space:]]*(\*|/\*)')
+if [ -n "$hits" ]; then
+	echo "check-layout: banned calls (../shared/STYLE.md):"
+	echo "$hits"
+	bad=1
+fi
+[ "$bad" = 0 ] && echo "check-layout: cmd/ is wiring only, lib/ neither exits nor prints, no banned calls"
 exit "$bad"

@@ -242,7 +242,8 @@ crm_dedupe_check_header(
 	if (d->rv == NULL)
 		return 0;
 	d->hdr_seen = 1;
-	return crm_review_check(d->rv, hdr, pair_fields, 3, e);
+	return crm_review_check(d->rv, hdr, pair_fields,
+	    sizeof(pair_fields) / sizeof(pair_fields[0]), e);
 }
 
 int
@@ -273,7 +274,8 @@ crm_dedupe_add(struct crm_dedupe *d, const struct crm_rec *r, struct crm_err *e)
 		    e, EX_DATAERR, "field '%s': no id", d->o.id_field);
 	/* a JSONL record has no header: its names are checked instead */
 	if (d->rv != NULL && !d->hdr_seen &&
-	    crm_review_check(d->rv, r, pair_fields, 3, e) == -1)
+	    crm_review_check(d->rv, r, pair_fields,
+		sizeof(pair_fields) / sizeof(pair_fields[0]), e) == -1)
 		return -1;
 	if (recset_add(&d->in, r) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");

@@ -74,7 +74,7 @@ static const char *const sql[S_N] = {
 	[S_CLOSE] = "UPDATE tickets SET status = 'closed', closed = ?2"
 		    " WHERE ticket_id = ?1 AND status != 'closed'"
 		    " RETURNING assignee",
-	[S_WAITING] = "SELECT ticket_id, skill FROM tickets"
+	[S_WAITING] = "SELECT ticket_id, skill, customer_id FROM tickets"
 		      " WHERE status = 'waiting'"
 		      " ORDER BY priority, sla_due, ticket_id",
 	[S_ROOM] = "SELECT 1 FROM agents WHERE on_shift = 1"
@@ -430,12 +430,13 @@ any_room(struct crm_desk *d, struct crm_err *e)
 
 long
 crm_desk_drain(struct crm_desk *d,
-    int (*fn)(void *, const char *, const char *), void *arg, struct crm_err *e)
+    int (*fn)(void *, const char *, const char *, const char *), void *arg,
+    struct crm_err *e)
 {
 	sqlite3_stmt *st = d->st[S_WAITING], *give = d->st[S_TICKET_GIVE];
-	struct crm_strmap *ids = NULL, *skills = NULL;
+	struct crm_strmap *ids = NULL, *skills = NULL, *custs = NULL;
 	struct crm_buf agent;
-	long *skill_of = NULL, n = 0;
+	long *skill_of = NULL, *cust_of = NULL, n = 0;
 	size_t i, cnt = 0, cap = 0;
 	const char *id, *sk;
 	size_t idlen, sklen;
@@ -449,20 +450,30 @@ crm_desk_drain(struct crm_desk *d,
 		return rc;
 	crm_buf_init(&agent);
 	if ((ids = crm_strmap_new()) == NULL ||
-	    (skills = crm_strmap_new()) == NULL)
+	    (skills = crm_strmap_new()) == NULL ||
+	    (custs = crm_strmap_new()) == NULL)
 		goto nomem;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long k, s;
+		long k, s, c = -1;
 
 		if (cnt == cap) {
-			long *p;
+			long *p, *q;
 
 			cap = cap ? 2 * cap : 256;
 			if ((p = crm_reallocarray(skill_of, cap, sizeof(*p))) ==
 			    NULL)
 				goto nomem;
 			skill_of = p;
+			if ((q = crm_reallocarray(cust_of, cap, sizeof(*q))) ==
+			    NULL)
+				goto nomem;
+			cust_of = q;
 		}
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL &&
+		    (c = crm_strmap_put(custs,
+			 (const char *)sqlite3_column_text(st, 2),
+			 (size_t)sqlite3_column_bytes(st, 2))) < 0)
+			goto nomem;
 		k = crm_strmap_put(ids,
 		    (const char *)sqlite3_column_text(st, 0),
 		    (size_t)sqlite3_column_bytes(st, 0));
@@ -471,6 +482,7 @@ crm_desk_drain(struct crm_desk *d,
 		    (size_t)sqlite3_column_bytes(st, 1));
 		if (k < 0 || s < 0)
 			goto nomem;
+		cust_of[cnt] = c;
 		skill_of[cnt++] = s;
 	}
 	sqlite3_reset(st);
@@ -508,12 +520,18 @@ crm_desk_drain(struct crm_desk *d,
 		n++;
 		if (fn != NULL && crm_buf_addc(&agent, '\0') == -1)
 			goto nomem;
-		if (fn != NULL && fn(arg, id, agent.p) == -1)
+		if (fn != NULL &&
+		    fn(arg, id, agent.p,
+			cust_of[i] < 0 ? NULL
+				       : crm_strmap_name(custs,
+					     (size_t)cust_of[i], &sklen)) == -1)
 			goto fail;
 	}
 	crm_strmap_free(ids);
 	crm_strmap_free(skills);
+	crm_strmap_free(custs);
 	free(skill_of);
+	free(cust_of);
 	crm_buf_release(&agent);
 	return n;
 nomem:
@@ -522,7 +540,9 @@ nomem:
 fail:
 	crm_strmap_free(ids);
 	crm_strmap_free(skills);
+	crm_strmap_free(custs);
 	free(skill_of);
+	free(cust_of);
 	crm_buf_release(&agent);
 	return -1;
 }

@@ -82,12 +82,13 @@ int crm_desk_close_ticket(struct crm_desk *d, const char *id, size_t idlen,
 
 /*
  * Give waiting tickets, best priority and earliest due first, to agents
- * that have room, as crm_desk_assign would; fn(arg, ticket, agent) is
- * called for each (may be NULL).  Inside a transaction; the number
- * assigned, or -1 with e filled.
+ * that have room, as crm_desk_assign would; fn(arg, ticket, agent,
+ * customer) is called for each (may be NULL; customer NULL when the
+ * ticket has none).  Inside a transaction; the number assigned, or -1
+ * with e filled.
  */
 long crm_desk_drain(struct crm_desk *d,
-    int (*fn)(void *, const char *, const char *), void *arg,
+    int (*fn)(void *, const char *, const char *, const char *), void *arg,
     struct crm_err *e);
 
 /* ==== Customers ==== */

@@ -25,10 +25,6 @@ struct crm_review {
 	struct crm_rec *cust, *fx; /* the customer's facts, features */
 };
 
-static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz"
-				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				 "0123456789_.-";
-
 static int
 nomem(struct crm_err *e)
 {
@@ -96,12 +92,11 @@ crm_review_new(
 		goto fail;
 	for (i = 0; i < rv->file.n; i++) {
 		r = &rv->file.rule[i];
-		if (r->left[strspn(r->left, name_chars)] != '\0') {
+		if (!crm_rule_name_ok(r->left)) {
 			e->file = rv->file.path;
 			e->line = r->line;
 			crm_err_set(e, EX_DATAERR,
-			    "bad review name '%s': use letters, digits, '_', "
-			    "'.' and '-'",
+			    "bad review name '%s': use " CRM_RULE_NAME_CHARS,
 			    r->left);
 			goto fail;
 		}

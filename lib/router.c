@@ -69,7 +69,6 @@ struct crm_router {
 	struct crm_review *review; /* --review */
 	struct crm_rec *dec;	   /* the decision the review rules read */
 	const char *reviewed;	   /* the ticket's review, or NULL */
-	sqlite3_stmt *tk_cust;	   /* a stored ticket's customer */
 	struct crm_rec *cust; /* the store's facts of the ticket's customer */
 	struct crm_rec *sub;  /* a subtask being written */
 	size_t *matched;      /* the rules that matched */
@@ -491,7 +490,6 @@ crm_router_free(struct crm_router *r)
 	crm_rec_free(r->dec);
 	crm_burst_free(r->burst);
 	crm_desk_close(r->desk);
-	sqlite3_finalize(r->tk_cust);
 	crm_store_close(r->st);
 	crm_rec_free(r->cust);
 	crm_rec_free(r->sub);
@@ -1226,14 +1224,11 @@ crm_router_idle(struct crm_router *r)
 
 /* Log a waiting ticket given to an agent. */
 static int
-drained(void *arg, const char *ticket, const char *agent)
+drained(void *arg, const char *ticket, const char *agent, const char *sub)
 {
 	struct crm_router *r = arg;
 	struct crm_jw w;
 	struct crm_err e;
-	const char *sub = NULL;
-	size_t slen = 0;
-	int rc;
 
 	crm_buf_reset(&r->buf);
 	crm_err_clear(&e);
@@ -1253,21 +1248,9 @@ drained(void *arg, const char *ticket, const char *agent)
 	if (crm_jw_done(&w) == -1)
 		return -1;
 	/* the subject: the ticket's customer, as stored */
-	if (r->tk_cust == NULL && sqlite3_prepare_v2(crm_store_db(r->st),
-				      "SELECT customer_id FROM tickets WHERE "
-				      "ticket_id = ?1",
-				      -1, &r->tk_cust, NULL) != SQLITE_OK)
-		return crm_store_fail(r->st, &e, "cannot read the ticket");
-	sqlite3_bind_text(r->tk_cust, 1, ticket, -1, SQLITE_STATIC);
-	if (sqlite3_step(r->tk_cust) == SQLITE_ROW &&
-	    sqlite3_column_type(r->tk_cust, 0) != SQLITE_NULL) {
-		sub = (const char *)sqlite3_column_text(r->tk_cust, 0);
-		slen = (size_t)sqlite3_column_bytes(r->tk_cust, 0);
-	}
-	rc = crm_audit_add(r->audit, ticket, strlen(ticket), sub, slen,
-	    r->buf.p, r->buf.len, 0, r->json.p, r->json.len, &e);
-	sqlite3_reset(r->tk_cust);
-	return rc;
+	return crm_audit_add(r->audit, ticket, strlen(ticket), sub,
+	    sub != NULL ? strlen(sub) : 0, r->buf.p, r->buf.len, 0, r->json.p,
+	    r->json.len, &e);
 }
 
 int

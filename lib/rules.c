@@ -199,6 +199,16 @@ crm_rulefile_release(struct crm_rulefile *f)
 }
 
 int
+crm_rule_name_ok(const char *s)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				 "0123456789_.-";
+
+	return s[strspn(s, ok)] == '\0';
+}
+
+int
 crm_rule_settings(char *left, struct crm_rule_setting *set, size_t max,
     size_t *n, struct crm_err *e)
 {

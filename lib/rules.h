@@ -88,6 +88,13 @@ struct crm_rule_setting {
 int crm_rule_settings(char *left, struct crm_rule_setting *set, size_t max,
     size_t *n, struct crm_err *e);
 
+/*
+ * Whether s is made of the characters a rule's name, a tag or a purpose
+ * may hold: CRM_RULE_NAME_CHARS, as a message says them.
+ */
+int crm_rule_name_ok(const char *s);
+#define CRM_RULE_NAME_CHARS "letters, digits, '_', '.' and '-'"
+
 /* ==== Expressions ==== */
 
 /*

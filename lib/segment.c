@@ -220,10 +220,6 @@ crm_segment_out_header(
 
 /* ==== Rules ==== */
 
-static const char name_chars[] = "abcdefghijklmnopqrstuvwxyz"
-				 "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				 "0123456789_.-";
-
 /* The index of purpose name (len bytes) in s->purposes, added if new. */
 static long
 purpose_at(struct crm_segment *s, const char *name, size_t len)
@@ -264,20 +260,18 @@ rule_settings(
 	*purpose = -1;
 	if (crm_rule_settings(left, set, 4, &n, e) == -1)
 		return -1;
-	if (left[strspn(left, name_chars)] != '\0')
+	if (!crm_rule_name_ok(left))
 		return crm_err_set(e, EX_DATAERR,
-		    "bad tag '%s': use letters, digits, '_', '.' and '-'",
-		    left);
+		    "bad tag '%s': use " CRM_RULE_NAME_CHARS, left);
 	for (i = 0; i < n; i++) {
 		if (strcmp(set[i].key, "purpose") != 0)
 			return crm_err_set(e, EX_DATAERR,
 			    "unknown setting '%s' of tag '%s' (settings: "
 			    "purpose=NAME)",
 			    set[i].key, left);
-		if (set[i].value[strspn(set[i].value, name_chars)] != '\0')
+		if (!crm_rule_name_ok(set[i].value))
 			return crm_err_set(e, EX_DATAERR,
-			    "bad purpose '%s': use letters, digits, '_', '.' "
-			    "and '-'",
+			    "bad purpose '%s': use " CRM_RULE_NAME_CHARS,
 			    set[i].value);
 		if ((*purpose = purpose_at(
 			 s, set[i].value, strlen(set[i].value))) == -1)
@@ -526,7 +520,7 @@ tag_record(
 	crm_jw_end(&w);
 	if (crm_jw_done(&w) == -1)
 		return nomem(e);
-	if (s->tagdb != NULL && s->rules != NULL) {
+	if (s->tagdb != NULL) {
 		if ((id = id_of(s, r, &len)) == NULL || len == 0) {
 			crm_err_field(
 			    e, s->o->id_field, strlen(s->o->id_field));
@@ -715,9 +709,8 @@ crm_segment_idle(void *arg)
 {
 	struct crm_segment *s = arg;
 
+	/* the decisions go in the tags' batch */
 	crm_tags_idle(s != NULL ? s->tagdb : NULL);
-	if (s != NULL && s->tagdb == NULL)
-		crm_audit_idle(s->audit);
 }
 
 /* ==== RFM ==== */
@@ -1172,9 +1165,8 @@ open_store(struct crm_segment *s, struct crm_err *e)
 		return -1;
 	/* the decisions go in the tags' transactions */
 	if ((s->rules != NULL || o->rfm || o->k > 0) &&
-	    (s->audit = crm_audit_open_batch(s->st,
-		 s->tagdb != NULL ? crm_tags_batch(s->tagdb) : NULL, "crm-tag",
-		 "rules", 0, e)) == NULL)
+	    (s->audit = crm_audit_open_batch(s->st, crm_tags_batch(s->tagdb),
+		 "crm-tag", "rules", 0, e)) == NULL)
 		return -1;
 	return 0;
 }

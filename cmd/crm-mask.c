@@ -5,11 +5,9 @@
  * Verbs on the store: verify checks the decisions' hash chain
  * (lib/audit.c), erase erases customers from every table (lib/erase.c).
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <unistd.h>
 
 #include "audit.h"
 #include "cli.h"
@@ -96,9 +94,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			crm_usage_error(
 			    synopsis, "%s needs --db FILE", verbs[verb - 1]);
 		/* verify and erase never make a store */
-		if (access(o->c.db, F_OK) == -1)
-			crm_die(EX_NOINPUT, "cannot open '%s': %s", o->c.db,
-			    strerror(errno));
+		crm_cli_store_exists(&o->c);
 		return;
 	}
 	if (o->m.policy == NULL)

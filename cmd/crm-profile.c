@@ -2,10 +2,8 @@
  * crm-profile: each customer's 360-degree view as one record, read from
  * the store's customer_360 view (lib/profile.c).
  */
-#include <errno.h>
 #include <string.h>
 #include <sysexits.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "filter.h"
@@ -85,9 +83,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (o->c.db == NULL)
 		crm_usage_error(synopsis, "--db FILE is needed");
 	/* a profile never makes a store */
-	if (access(o->c.db, F_OK) == -1)
-		crm_die(EX_NOINPUT, "cannot open '%s': %s", o->c.db,
-		    strerror(errno));
+	crm_cli_store_exists(&o->c);
 	if (o->c.fo.out_fmt == CRM_FMT_AUTO)
 		o->c.fo.out_fmt = CRM_FMT_JSONL;
 	o->p.not_found = not_found;

@@ -632,6 +632,14 @@ crm_cli_store(const struct crm_common *c)
 	return st;
 }
 
+void
+crm_cli_store_exists(const struct crm_common *c)
+{
+	if (c->db != NULL && access(c->db, F_OK) == -1)
+		crm_die(
+		    EX_NOINPUT, "cannot open '%s': %s", c->db, strerror(errno));
+}
+
 struct crm_filter *
 crm_cli_filter(const struct crm_common *c, const struct crm_filter_ops *ops,
     void *arg, struct crm_source *src)

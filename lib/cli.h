@@ -181,6 +181,12 @@ void crm_cli_operands(
 struct crm_store *crm_cli_store(const struct crm_common *c);
 
 /*
+ * For a tool that reads a store and never makes one: exit with EX_NOINPUT
+ * ("cannot open 'FILE': ...") when c->db does not exist.
+ */
+void crm_cli_store_exists(const struct crm_common *c);
+
+/*
  * A filter with c's options over ops and arg, or exit as above, having
  * closed src (the source the run was to read, or NULL) first.
  */

@@ -86,18 +86,6 @@ crm_consent_load_free(struct crm_consent_load *cl)
 	free(cl);
 }
 
-/* Field name of r as text into *v, *len; 0 when absent, null or empty. */
-static int
-text_of(const struct crm_rec *r, const char *name, const char **v, size_t *len)
-{
-	long i = crm_rec_find(r, name, strlen(name));
-
-	if (i < 0 || crm_rec_type(r, (size_t)i) == CRM_NULL)
-		return 0;
-	*v = crm_rec_value(r, (size_t)i, len);
-	return *len > 0;
-}
-
 /* The granted field of r: 1, 0, or -1 with e filled. */
 static int
 granted_of(const struct crm_rec *r, struct crm_err *e)
@@ -137,11 +125,9 @@ crm_consent_load_put(struct crm_consent_load *cl, const struct crm_rec *r,
 	if ((g = granted_of(r, e)) == -1)
 		return -1;
 	for (i = 0; i < 4; i++)
-		if (!text_of(r, names[i], &v[i], &len[i])) {
-			if (i == 3) {
-				v[i] = NULL;
+		if ((v[i] = crm_rec_text(r, names[i], &len[i])) == NULL) {
+			if (i == 3)
 				continue;
-			}
 			crm_err_field(e, names[i], strlen(names[i]));
 			return crm_err_set(
 			    e, EX_DATAERR, "required field is empty");

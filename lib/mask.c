@@ -598,20 +598,19 @@ int
 crm_mask_generalize(struct crm_buf *out, enum crm_mask_kind kind, double arg,
     const char *v, size_t len, const char **why)
 {
-	struct crm_buf d;
-	size_t i = 0, k;
+	size_t i = 0, k, at = out->len;
 	int rc;
 
 	*why = NULL;
 	switch (kind) {
 	case CRM_MASK_MONTH:
 	case CRM_MASK_YEAR:
-		crm_buf_init(&d);
-		rc = crm_norm_date(&d, v, len, CRM_DATE_STRICT, why);
-		if (rc == 0)
-			rc = crm_buf_add(
-			    out, d.p, kind == CRM_MASK_MONTH ? 7 : 4);
-		crm_buf_release(&d);
+		/* the ISO date appended, then cut to YYYY-MM or YYYY */
+		rc = crm_norm_date(out, v, len, CRM_DATE_STRICT, why);
+		if (rc == 0) {
+			out->len = at + (kind == CRM_MASK_MONTH ? 7 : 4);
+			out->p[out->len] = '\0';
+		}
 		return rc;
 	case CRM_MASK_BAND:
 		return band(out, arg, v, len, why);
@@ -855,9 +854,9 @@ note_names(struct crm_mask *m, const struct crm_rec *r)
 	return 0;
 }
 
-/* Warn once of each rule whose field is not among r's names. */
+/* Warn once of each rule whose field no input has shown (m->seen). */
 static void
-warn_missing(struct crm_mask *m, const struct crm_rec *r, const char *input)
+warn_missing(struct crm_mask *m, const char *input)
 {
 	char hint[160];
 	size_t i;
@@ -865,9 +864,7 @@ warn_missing(struct crm_mask *m, const struct crm_rec *r, const char *input)
 	for (i = 0; i < m->role->n; i++) {
 		const struct crm_mask_rule *ru = &m->role->rule[i];
 
-		if (m->warned[i] || m->seen[i] ||
-		    (r != NULL &&
-			crm_rec_find(r, ru->field, strlen(ru->field)) >= 0))
+		if (m->warned[i] || m->seen[i])
 			continue;
 		m->warned[i] = 1;
 		crm_warnx("%s:%lu: field '%s' is not in %s%s", m->pol.path,
@@ -894,7 +891,7 @@ check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
 		if ((k = rule_of(m->role, name, len)) >= 0)
 			m->seen[k] = 1;
 	}
-	warn_missing(m, hdr, NULL);
+	warn_missing(m, NULL);
 	return 0;
 }
 
@@ -1025,7 +1022,7 @@ finish(void *arg, struct crm_filter *f, struct crm_err *e)
 {
 	(void)f;
 	(void)e;
-	warn_missing(arg, NULL, "any input");
+	warn_missing(arg, "any input");
 	return 0;
 }
 

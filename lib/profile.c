@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "buf.h"
 #include "profile.h"
 #include "rec.h"
 
@@ -61,6 +62,7 @@ struct crm_profile {
 	sqlite3_stmt *all;  /* --all: every customer id */
 	unsigned long long found, missing;
 	unsigned long nall; /* --all: ids so far, as lines */
+	struct crm_buf id;  /* a record's id, copied: the record is reused */
 };
 
 void
@@ -126,6 +128,7 @@ crm_profile_free(struct crm_profile *p)
 		return;
 	sqlite3_finalize(p->view);
 	sqlite3_finalize(p->all);
+	crm_buf_release(&p->id);
 	free(p);
 }
 
@@ -206,7 +209,6 @@ record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 {
 	struct crm_profile *p = arg;
 	const char *id;
-	char *copy;
 	size_t len;
 	int found, rc;
 
@@ -216,14 +218,12 @@ record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 		return crm_err_set(e, EX_DATAERR, "no customer id");
 	}
 	/* the id lives in r, which crm_profile_get() clears */
-	if ((copy = malloc(len + 1)) == NULL)
+	crm_buf_reset(&p->id);
+	if (crm_buf_add(&p->id, id, len) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	memcpy(copy, id, len);
-	copy[len] = '\0';
-	rc = crm_profile_get(p, copy, len, r, &found, e);
+	rc = crm_profile_get(p, p->id.p, len, r, &found, e);
 	if (rc == 0 && !found && p->o.not_found != NULL)
-		p->o.not_found(copy, len);
-	free(copy);
+		p->o.not_found(p->id.p, len);
 	/* a store that fails is no fault of the record */
 	return rc == 0 ? 0 : CRM_FILTER_FATAL;
 }

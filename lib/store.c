@@ -226,6 +226,36 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"CREATE VIEW customer_360_decisions AS SELECT subject AS customer_id,"
 	"  id, time, tool, model, model_version, record_key, output, score,"
 	"  reasons, review FROM decisions WHERE subject IS NOT NULL;",
+	/*
+	 * 7 -> 8: resolved persons (lib/persons.c): a person a cluster,
+	 * whose id is the clusters' cluster_id, with its golden record and
+	 * the record each field came from; what happened to each person,
+	 * with its time; and the pairs people said are (must) or are not
+	 * (cannot) one person.  The clusters of the day become persons.
+	 */
+	"CREATE TABLE persons ("
+	"  person_id TEXT PRIMARY KEY NOT NULL, created TEXT NOT NULL,"
+	"  updated TEXT NOT NULL, merged_into TEXT, golden TEXT, lineage TEXT"
+	") WITHOUT ROWID;"
+	"CREATE TABLE person_events ("
+	"  id INTEGER PRIMARY KEY, time TEXT NOT NULL,"
+	"  person_id TEXT NOT NULL, event TEXT NOT NULL CHECK (event IN"
+	"    ('created', 'joined', 'left', 'merged', 'split', 'updated')),"
+	"  other TEXT, record_id TEXT, reason TEXT"
+	");"
+	"CREATE INDEX person_events_person ON person_events(person_id, time);"
+	"CREATE TABLE link_labels ("
+	"  id1 TEXT NOT NULL, id2 TEXT NOT NULL,"
+	"  link TEXT NOT NULL CHECK (link IN ('must', 'cannot')),"
+	"  time TEXT NOT NULL, source TEXT,"
+	"  PRIMARY KEY (id1, id2), CHECK (id1 < id2)"
+	") WITHOUT ROWID;"
+	"INSERT INTO persons(person_id, created, updated) "
+	"SELECT cluster_id, min(time), max(time) FROM clusters "
+	"GROUP BY cluster_id;"
+	"INSERT INTO person_events(time, person_id, event) "
+	"SELECT created, person_id, 'created' FROM persons "
+	"ORDER BY created, person_id;",
 };
 
 /*
@@ -309,6 +339,9 @@ static const char *const reserved[] = {
 	"consent",
 	"audit_state",
 	"tag_history",
+	"persons",
+	"person_events",
+	"link_labels",
 	"customer_360",
 	"customer_360_record",
 	"customer_360_members",
@@ -332,6 +365,7 @@ static const char *const indexes[] = {
 	"decisions_subject",
 	"tag_history_tag",
 	"tickets_customer",
+	"person_events_person",
 };
 
 int

@@ -55,7 +55,7 @@ t_ok "shards give the same routes" cmp all.out shards.out
 # ---- The store: agents, assignment, idempotence, closing -----------------
 
 t_run agents 0 -- crm-route agents --db crm.db in/agents.csv
-t_eq "schema version 7" 7 "$(q 'PRAGMA user_version')"
+t_eq "schema version 8" 8 "$(q 'PRAGMA user_version')"
 t_eq "skills split at commas, spaces and semicolons" \
     "accounts|ana
 billing|ana
@@ -135,7 +135,8 @@ sqlite3 old.db "SELECT 'DROP VIEW ' || name || ';' FROM sqlite_master
 sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
     DROP TABLE tickets; ALTER TABLE models DROP COLUMN rows;
     DROP TABLE consent; DROP INDEX decisions_subject; DROP TABLE audit_state;
-    DROP TABLE tag_history;
+    DROP TABLE tag_history; DROP TABLE persons; DROP TABLE person_events;
+    DROP TABLE link_labels;
     ALTER TABLE labels DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN content_hash;
@@ -144,7 +145,7 @@ sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
     ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 1"
 t_ok "route on a schema-1 store" crm-route agents -q --db old.db \
     in/agents.csv
-t_eq "migrated to 7, agents there" "7|4" \
+t_eq "migrated to 8, agents there" "8|4" \
     "$(sqlite3 old.db "PRAGMA user_version" \
 	"SELECT count(*) FROM agents" | paste -sd'|')"
 

@@ -205,7 +205,8 @@ crm-churn train -q --db old.db --label-field Churn --id-field customerID \
 sqlite3 old.db "SELECT 'DROP VIEW ' || name || ';' FROM sqlite_master
     WHERE type = 'view'" | sqlite3 old.db
 sqlite3 old.db "DROP INDEX tickets_customer; DROP TABLE consent; DROP INDEX decisions_subject;
-    DROP TABLE audit_state; DROP TABLE tag_history;
+    DROP TABLE audit_state; DROP TABLE tag_history; DROP TABLE persons;
+    DROP TABLE person_events; DROP TABLE link_labels;
     ALTER TABLE labels DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN content_hash;
@@ -215,8 +216,8 @@ sqlite3 old.db "DROP INDEX tickets_customer; DROP TABLE consent; DROP INDEX deci
     ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 2"
 t_ok "a schema-2 store is read" sh -c "crm-churn -q --db old.db \
     --id-field customerID '$telco' >/dev/null"
-t_eq "migrated to 7: the model there, what it was trained on unknown" \
-    "7|1||" "$(sqlite3 old.db "PRAGMA user_version" \
+t_eq "migrated to 8: the model there, what it was trained on unknown" \
+    "8|1||" "$(sqlite3 old.db "PRAGMA user_version" \
     "SELECT version, rows, fingerprint FROM models" | paste -sd'|')"
 
 t_done

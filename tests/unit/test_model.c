@@ -240,6 +240,8 @@ test_migrate(const char *path)
 		       "DROP INDEX tickets_customer; "
 		       "DROP TABLE consent; DROP INDEX decisions_subject; "
 		       "DROP TABLE audit_state; DROP TABLE tag_history; "
+		       "DROP TABLE persons; DROP TABLE person_events; "
+		       "DROP TABLE link_labels; "
 		       "ALTER TABLE labels DROP COLUMN subject; "
 		       "ALTER TABLE decisions DROP COLUMN subject; "
 		       "ALTER TABLE decisions DROP COLUMN content_hash; "

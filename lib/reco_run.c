@@ -600,19 +600,22 @@ fit_finish(struct crm_reco_run *r, struct crm_err *e)
 	} else if (crm_model_put(r->st, o->model, "recommend", params.p,
 		       metrics.p, blob, len, &r->in, &version, e) == -1)
 		goto out;
+	/* per person, the model's customers are persons */
 	if (!o->quiet && version > 0)
 		note(r,
-		    "fitted %s on %zu interactions of %zu customers and %zu "
+		    "fitted %s on %zu interactions of %zu %s and %zu "
 		    "items: model '%s' version %ld",
 		    crm_reco_algo_name(crm_reco_algo(r->m)),
 		    crm_reco_data_count(r->data), crm_reco_customers(r->m),
+		    r->by == CRM_BY_PERSON ? "persons" : "customers",
 		    crm_reco_items(r->m), o->model, version);
 	else if (!o->quiet)
 		note(r,
-		    "fitted %s on %zu interactions of %zu customers and %zu "
+		    "fitted %s on %zu interactions of %zu %s and %zu "
 		    "items: %s",
 		    crm_reco_algo_name(crm_reco_algo(r->m)),
 		    crm_reco_data_count(r->data), crm_reco_customers(r->m),
+		    r->by == CRM_BY_PERSON ? "persons" : "customers",
 		    crm_reco_items(r->m), o->model_file);
 	rc = 0;
 out:

@@ -246,6 +246,13 @@ summary(const struct crm_filter *f, const struct crm_dedupe_stats *ds)
 	   + merged */
 	if (opts.d.merge)
 		crm_cli_count("merged", ds->in_clusters - ds->clusters);
+	if (ds->persons) {
+		crm_cli_count("new persons", ds->created);
+		crm_cli_count("persons merged", ds->merged);
+		crm_cli_count("persons split", ds->split);
+	}
+	if (ds->labels > 0)
+		crm_cli_count("cannot-link refused", ds->cannot);
 	if (opts.d.review != NULL) {
 		crm_cli_count("needs review", ds->reviewed);
 		if (!opts.d.act_on_review)

@@ -51,6 +51,16 @@
 #define CRM_DEDUPE_MIN_PAIRS 100
 
 /*
+ * With a store, a plain run (not --incremental, --link or
+ * --train-labels) whose records the store's link labels name in both
+ * kinds, must and cannot, this many pairs or more in all, learns its
+ * scores from those pairs with the SVM of --train-labels instead of EM
+ * (and saves no model); fewer, and EM fits as before.  The labels bind
+ * the clusters whatever their number.
+ */
+#define CRM_DEDUPE_MIN_LABELS 10
+
+/*
  * The fields of a pair that review rules read: the pair's link
  * probability, the id of the record whose fields the rule sees with it,
  * the id of the other record.
@@ -169,6 +179,9 @@ struct crm_dedupe_stats {
 	unsigned long long held;     /* links a review rule held */
 	unsigned long long reviewed; /* records marked needs_review */
 	int clustered;		     /* the run got as far as the output */
+	int persons;		     /* persons kept (a store, no --link) */
+	unsigned long long created, merged, split, updated; /* persons */
+	unsigned long long labels, cannot; /* link labels; links refused */
 };
 
 void crm_dedupe_stats(const struct crm_dedupe *d, struct crm_dedupe_stats *s);

@@ -1,0 +1,196 @@
+/*
+ * dedupe_persons: what a run of crm-dedupe with a store hands to the
+ * persons (lib/persons): the link labels of its records, obeyed by the
+ * clustering, and, once clustered, each record's group and each changed
+ * group's golden record with its lineage.  The rules themselves are in
+ * lib/persons.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "clock.h"
+#include "dedupe_int.h"
+
+static int
+push_pair(struct crm_dedupe *d, size_t i, size_t j, int must)
+{
+	struct crm_dd_lpair *p;
+
+	if (d->nlp == d->lpcap) {
+		size_t cap = d->lpcap ? d->lpcap * 2 : 64;
+
+		if ((p = crm_reallocarray(d->lp, cap, sizeof(*p))) == NULL)
+			return -1;
+		d->lp = p;
+		d->lpcap = cap;
+	}
+	d->lp[d->nlp].i = i;
+	d->lp[d->nlp].j = j;
+	d->lp[d->nlp++].must = must;
+	return 0;
+}
+
+int
+crm_dd_persons_begin(struct crm_dedupe *d, struct crm_err *e)
+{
+	struct crm_link_label *l;
+	size_t n, k, all = d->in.n + d->ref.n;
+	char now[21];
+	long i, j;
+	int rc = 0;
+
+	crm_clock_iso(now);
+	if ((d->persons = crm_persons_new(d->o.store, now, e)) == NULL)
+		return -1;
+	if (crm_link_labels_load(d->o.store, &l, &n, e) == -1)
+		return -1;
+	for (k = 0; k < n && rc == 0; k++) {
+		i = crm_dd_find_id(d->all, all, l[k].id1, strlen(l[k].id1));
+		j = crm_dd_find_id(d->all, all, l[k].id2, strlen(l[k].id2));
+		if (i >= 0 && j >= 0 &&
+		    push_pair(d, (size_t)i, (size_t)j, l[k].must) == -1)
+			rc = crm_dd_oom(e);
+	}
+	d->nstored = d->nlp;
+	crm_link_labels_free(l, n);
+	return rc;
+}
+
+int
+crm_dd_note_label(
+    struct crm_dedupe *d, size_t i, size_t j, int c, struct crm_err *e)
+{
+	const char *a, *b;
+	size_t alen, blen;
+
+	if (d->persons == NULL)
+		return 0; /* no store: the labels only train */
+	if (push_pair(d, i, j, c) == -1)
+		return crm_dd_oom(e);
+	a = crm_dd_id(d, i, &alen);
+	b = crm_dd_id(d, j, &blen);
+	return crm_persons_label(
+	    d->persons, a, alen, b, blen, c, d->o.labels, e);
+}
+
+int
+crm_dd_stored_labels_train(const struct crm_dedupe *d)
+{
+	size_t k, must = 0;
+
+	if (d->persons == NULL || d->o.labels != NULL || d->o.incremental ||
+	    d->nstored < CRM_DEDUPE_MIN_LABELS)
+		return 0;
+	for (k = 0; k < d->nstored; k++)
+		must += d->lp[k].must != 0;
+	return must > 0 && must < d->nstored;
+}
+
+int
+crm_dd_cannot(struct crm_dedupe *d, struct crm_cuf *c)
+{
+	size_t k;
+
+	for (k = 0; k < d->nlp; k++)
+		if (!d->lp[k].must && crm_cuf_cannot(c, (uint32_t)d->lp[k].i,
+					  (uint32_t)d->lp[k].j) == -1)
+			return -1;
+	return 0;
+}
+
+void
+crm_dd_must(struct crm_dedupe *d, struct crm_cuf *c)
+{
+	size_t k;
+
+	for (k = 0; k < d->nlp; k++)
+		if (d->lp[k].must &&
+		    crm_cuf_union(c, (uint32_t)d->lp[k].i, (uint32_t)d->lp[k].j,
+			0) == CRM_CUF_CANNOT)
+			d->cannot++;
+}
+
+static const struct crm_dedupe *by_root; /* for cmp_root */
+
+static int
+cmp_root(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	uint32_t rx = by_root->root[x], ry = by_root->root[y];
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* The golden record and lineage of the records idx[0..n), as JSON. */
+static int
+golden(struct crm_dedupe *d, const size_t *idx, size_t n, struct crm_rec *out,
+    struct crm_rec *lin, struct crm_buf *gb, struct crm_err *e)
+{
+	const char *f = d->o.id_field;
+	long k;
+
+	if (crm_dd_golden(d, idx, n, out, lin) == -1)
+		return crm_dd_oom(e);
+	/* the person's id is its own: the members' ids are in lineage */
+	if ((k = crm_rec_find(out, f, strlen(f))) >= 0)
+		crm_rec_remove(out, (size_t)k);
+	if ((k = crm_rec_find(lin, f, strlen(f))) >= 0)
+		crm_rec_remove(lin, (size_t)k);
+	crm_buf_reset(gb);
+	crm_buf_reset(&d->buf);
+	if (crm_rec_fields_to_json(
+		out, NULL, crm_rec_count(out), CRM_JSON_SKIP_NULL, gb) == -1 ||
+	    crm_rec_to_json(lin, &d->buf) == -1)
+		return crm_dd_oom(e);
+	return crm_persons_golden(d->persons, d->root[idx[0]], gb->p, gb->len,
+	    d->buf.p, d->buf.len, e);
+}
+
+int
+crm_dd_persons(struct crm_dedupe *d, struct crm_err *e)
+{
+	size_t n = d->in.n + d->ref.n, i, j, len, *idx = NULL;
+	struct crm_rec *out = NULL, *lin = NULL;
+	struct crm_buf gb;
+	const char *id;
+	int rc = -1;
+
+	for (i = 0; i < n; i++) {
+		id = crm_dd_id(d, i, &len);
+		if (crm_persons_add(
+			d->persons, id, len, d->root[i], i < d->in.n, e) == -1)
+			return -1;
+	}
+	if (crm_persons_resolve(d->persons, e) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		d->cid[i].p =
+		    crm_persons_id(d->persons, d->root[i], &d->cid[i].len);
+	crm_buf_init(&gb);
+	if ((idx = crm_reallocarray(NULL, n + 1, sizeof(*idx))) == NULL ||
+	    (out = crm_rec_new()) == NULL || (lin = crm_rec_new()) == NULL) {
+		crm_dd_oom(e);
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	by_root = d;
+	qsort(idx, n, sizeof(*idx), cmp_root);
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && d->root[idx[j]] == d->root[idx[i]]; j++)
+			;
+		if (crm_persons_stale(d->persons, d->root[idx[i]]) &&
+		    golden(d, idx + i, j - i, out, lin, &gb, e) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	crm_buf_release(&gb);
+	crm_rec_free(out);
+	crm_rec_free(lin);
+	free(idx);
+	return rc;
+}

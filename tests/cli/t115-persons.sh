@@ -1,0 +1,126 @@
+#!/bin/sh
+# Resolved persons: crm-dedupe --db keeps a person per cluster (its id the
+# cluster_id) with a golden record and its lineage; incremental runs join
+# records to persons, merge two persons a link joins (the older id
+# survives) and split a person a cannot-link label divides (the larger
+# part keeps the id), each change an event with its --as-of time; the
+# labels of --train-labels are stored and obeyed by later runs; the same
+# input twice changes nothing.
+. "$TOP/tests/lib.sh"
+t_use persons
+
+q() { sqlite3 crm.db "$@" | paste -sd' ' -; }
+# lineage: each golden field with the record it came from
+golden() {
+	q "SELECT g.key || '=' || g.value || '<' || l.value
+	    FROM persons p, json_each(p.golden) g
+	    JOIN json_each(p.lineage) l ON l.key = g.key
+	    WHERE p.person_id = '$1' ORDER BY g.id"
+}
+persons_dump() {
+	sqlite3 crm.db "SELECT * FROM persons ORDER BY 1" \
+	    "SELECT * FROM person_events ORDER BY id" \
+	    "SELECT * FROM link_labels ORDER BY 1, 2"
+}
+
+# Day 1: a person per cluster.
+crm-ingest -q --db crm.db in/base.csv >/dev/null
+t_run day1 0 -- crm-dedupe --db crm.db --as-of 2026-01-01 in/base.csv
+t_eq "a person per cluster, named as the cluster" "7|7" \
+    "$(q "SELECT count(*), count(DISTINCT k.cluster_id) FROM persons p
+	JOIN clusters k ON k.cluster_id = p.person_id
+	WHERE k.record_id = k.cluster_id")"
+t_eq "every clustered record's cluster is a person" 0 \
+    "$(q "SELECT count(*) FROM clusters k LEFT JOIN persons p
+	ON p.person_id = k.cluster_id WHERE p.person_id IS NULL")"
+t_eq "A1's golden record, field by field, with its lineage" \
+    "name=Wang Fang<A3 email=wang.fang@example.cn<A2 phone=13800138000<A3 birth_date=1985-03-07<A3 city=Suzhou<A3 channel=chat<A3" \
+    "$(golden A1)"
+t_eq "created on day 1, with its members" \
+    "created||2026-01-01 joined|A1|2026-01-01 joined|A2|2026-01-01 joined|A3|2026-01-01" \
+    "$(q "SELECT event, record_id, substr(time, 1, 10) FROM person_events
+	WHERE person_id = 'A1' ORDER BY id")"
+
+# The same input again: nothing changes.
+persons_dump >before
+crm-dedupe -q --db crm.db --as-of 2026-01-02 in/base.csv >/dev/null
+persons_dump >after
+t_ok "the same input twice changes no person, event or label" \
+    cmp before after
+
+# Day 2: A4 joins A1, whose golden record takes A4's values.
+crm-ingest -q --db crm.db in/day2.csv >/dev/null
+t_run day2 0 -- crm-dedupe --db crm.db --incremental --as-of 2026-01-02 \
+    in/day2.csv
+t_eq "A4 joined A1 on day 2" "A1|joined|2026-01-02" \
+    "$(q "SELECT person_id, event, substr(time, 1, 10) FROM person_events
+	WHERE record_id = 'A4'")"
+t_eq "A1's golden record updated from A4" \
+    "name=Wang Fang<A4 email=wang.fang@example.cn<A4 phone=13800138000<A4 birth_date=1985-03-07<A4 city=Shanghai<A4 channel=shop<A4" \
+    "$(golden A1)"
+t_eq "and the update is an event" "updated|2026-01-02T00:00:00Z" \
+    "$(q "SELECT event, updated FROM person_events e JOIN persons p
+	USING (person_id) WHERE person_id = 'A1' AND event = 'updated'")"
+
+# Day 3: K3 links K5 (day 1) and K2 (day 2): the older K5 survives.
+crm-ingest -q --db crm.db in/day3.csv >/dev/null
+t_run day3 0 -- crm-dedupe --db crm.db --incremental --as-of 2026-01-03 \
+    in/day3.csv
+t_eq "K2 merged into the older K5, though its id is less" "K2|K5" \
+    "$(q "SELECT person_id, merged_into FROM persons
+	WHERE merged_into IS NOT NULL")"
+t_eq "merged since yesterday" "K2|K5" \
+    "$(q "SELECT person_id, other FROM person_events
+	WHERE event = 'merged' AND time >= '2026-01-03'")"
+t_eq "K2's record moved to K5" "K2|K5 K3|K5 K5|K5" \
+    "$(q "SELECT record_id, cluster_id FROM clusters
+	WHERE record_id LIKE 'K%' ORDER BY 1")"
+t_eq "its move is two events" "K2|left|K5 K5|joined|K2" \
+    "$(q "SELECT person_id, event, other FROM person_events
+	WHERE record_id = 'K2' AND time >= '2026-01-03' ORDER BY id")"
+
+# Day 4: a cannot-link label splits A1; the larger part keeps the id.
+sqlite3 crm.db "INSERT INTO link_labels VALUES ('A2', 'A4', 'cannot',
+    '2026-01-03T18:00:00Z', 'a reviewer')"
+crm-ingest -q --db crm.db in/day4.csv >/dev/null
+t_run day4 0 -- crm-dedupe --db crm.db --incremental --as-of 2026-01-04 \
+    in/day4.csv
+t_eq "A1 split: A1-A3 keep A1, A4 is a new person" \
+    "A1|A1 A2|A1 A3|A1 A4|A4" \
+    "$(q "SELECT record_id, cluster_id FROM clusters
+	WHERE record_id LIKE 'A%' ORDER BY 1")"
+t_eq "split on both, each naming the other" "A4|split|A1 A1|split|A4" \
+    "$(q "SELECT person_id, event, other FROM person_events
+	WHERE event = 'split' ORDER BY id")"
+
+# Day 5: A5 matches both; the label keeps them apart.
+crm-ingest -q --db crm.db in/day5.csv >/dev/null
+t_run day5 0 -- crm-dedupe --db crm.db --incremental --as-of 2026-01-05 \
+    in/day5.csv
+t_eq "A1 and A4 stay split on the next run" "A1|A1 A4|A4 A5|A1" \
+    "$(q "SELECT record_id, cluster_id FROM clusters
+	WHERE record_id IN ('A1', 'A4', 'A5') ORDER BY 1")"
+
+# --train-labels: the pairs stored and obeyed; a must-link joins two
+# records that do not match; a split whose smaller part holds the
+# person's own id takes a variant of it.
+crm-dedupe -q --db l.db --as-of 2026-02-01 in/base.csv >/dev/null
+t_run train-labels 0 -- crm-dedupe --db l.db --as-of 2026-02-02 \
+    --train-labels in/labels.csv in/base.csv
+t_eq "the labels stored, with their file" \
+    "A1|A2|cannot|in/labels.csv A1|A3|cannot|in/labels.csv A2|A3|must|in/labels.csv D1|E1|must|in/labels.csv" \
+    "$(sqlite3 l.db "SELECT id1, id2, link, source FROM link_labels
+	ORDER BY 1, 2" | paste -sd' ' -)"
+t_run later-run 0 -- crm-dedupe --db l.db --as-of 2026-02-03 in/base.csv
+t_eq "a later run obeys them: A1 apart, D1 with E1" "A1~2|A1|A1|D1|D1" \
+    "$(sqlite3 l.db "SELECT cluster_id FROM clusters
+	WHERE record_id IN ('A1', 'A2', 'A3', 'D1', 'E1') ORDER BY record_id" |
+	paste -sd'|' -)"
+# ten labels of both kinds: the next run learns from them, not EM
+sqlite3 l.db "INSERT INTO link_labels VALUES
+    ('B1', 'B2', 'must', '2026-02-03', 'x'), ('B1', 'C1', 'cannot',
+    '2026-02-03', 'x'), ('C1', 'D1', 'cannot', '2026-02-03', 'x'),
+    ('E1', 'F1', 'cannot', '2026-02-03', 'x'), ('F1', 'K5', 'cannot',
+    '2026-02-03', 'x'), ('A2', 'B1', 'cannot', '2026-02-03', 'x')"
+t_run relearn 0 -- crm-dedupe --db l.db --as-of 2026-02-04 in/base.csv
+t_done

@@ -219,6 +219,8 @@ crm_dedupe_free(struct crm_dedupe *d)
 	crm_review_free(d->rv);
 	crm_persons_free(d->persons);
 	free(d->lp);
+	crm_rec_free(d->golden);
+	crm_rec_free(d->lineage);
 	crm_rec_free(d->pairrec);
 	free(d->rvname);
 	free(d->rvp);

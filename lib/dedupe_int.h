@@ -93,6 +93,7 @@ struct crm_dedupe {
 	struct crm_dd_lpair *lp;
 	size_t nlp, lpcap, nstored;
 	unsigned long long cannot;
+	struct crm_rec *golden, *lineage; /* a person's, made at a time */
 	int svm; /* the scores are an SVM's, from labelled pairs */
 	struct crm_buf buf;
 };
@@ -147,7 +148,13 @@ int crm_dd_stored_labels_train(const struct crm_dedupe *d);
 int crm_dd_cannot(struct crm_dedupe *d, struct crm_cuf *c);
 /* Join the must pairs (no cap); refusals counted in d->cannot. */
 void crm_dd_must(struct crm_dedupe *d, struct crm_cuf *c);
-/* After clustering: the persons' ids into d->cid, golden records made. */
+/* After clustering: the persons' ids into d->cid. */
 int crm_dd_persons(struct crm_dedupe *d, struct crm_err *e);
+/*
+ * The persons' crm_persons_golden_fn (arg: d): the golden record of the
+ * records idx[0..n) without the id and the output's own fields.
+ */
+int crm_dd_person_golden(void *arg, const size_t *idx, size_t n,
+    struct crm_buf *golden, struct crm_buf *lineage, struct crm_err *e);
 
 #endif

@@ -635,7 +635,8 @@ crm_dd_store(struct crm_dedupe *d, struct crm_err *e)
 	   clusters the next run makes persons of, under the same ids */
 	if (o->link == NULL && store_clusters(d, e) == -1)
 		return -1;
-	if (d->persons != NULL && crm_persons_write(d->persons, e) == -1)
+	if (d->persons != NULL &&
+	    crm_persons_write(d->persons, crm_dd_person_golden, d, e) == -1)
 		return -1;
 	return store_decisions(d, e);
 }

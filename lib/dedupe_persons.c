@@ -111,52 +111,43 @@ crm_dd_must(struct crm_dedupe *d, struct crm_cuf *c)
 			d->cannot++;
 }
 
-static const struct crm_dedupe *by_root; /* for cmp_root */
-
-static int
-cmp_root(const void *a, const void *b)
+int
+crm_dd_person_golden(void *arg, const size_t *idx, size_t n, struct crm_buf *gb,
+    struct crm_buf *lb, struct crm_err *e)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	uint32_t rx = by_root->root[x], ry = by_root->root[y];
+	/* the person's id is its own (the members' ids are in lineage), and
+	   the run's own output fields are no member's values */
+	const char *drop[] = { ((struct crm_dedupe *)arg)->o.id_field,
+		"cluster_id", "match_score", CRM_REVIEW_FIELD };
+	struct crm_dedupe *d = arg;
+	size_t k;
+	long at;
 
-	if (rx != ry)
-		return rx < ry ? -1 : 1;
-	return x < y ? -1 : x > y;
-}
-
-/* The golden record and lineage of the records idx[0..n), as JSON. */
-static int
-golden(struct crm_dedupe *d, const size_t *idx, size_t n, struct crm_rec *out,
-    struct crm_rec *lin, struct crm_buf *gb, struct crm_err *e)
-{
-	const char *f = d->o.id_field;
-	long k;
-
-	if (crm_dd_golden(d, idx, n, out, lin) == -1)
+	if (d->golden == NULL && ((d->golden = crm_rec_new()) == NULL ||
+				     (d->lineage = crm_rec_new()) == NULL))
 		return crm_dd_oom(e);
-	/* the person's id is its own: the members' ids are in lineage */
-	if ((k = crm_rec_find(out, f, strlen(f))) >= 0)
-		crm_rec_remove(out, (size_t)k);
-	if ((k = crm_rec_find(lin, f, strlen(f))) >= 0)
-		crm_rec_remove(lin, (size_t)k);
-	crm_buf_reset(gb);
-	crm_buf_reset(&d->buf);
-	if (crm_rec_fields_to_json(
-		out, NULL, crm_rec_count(out), CRM_JSON_SKIP_NULL, gb) == -1 ||
-	    crm_rec_to_json(lin, &d->buf) == -1)
+	if (crm_dd_golden(d, idx, n, d->golden, d->lineage) == -1)
 		return crm_dd_oom(e);
-	return crm_persons_golden(d->persons, d->root[idx[0]], gb->p, gb->len,
-	    d->buf.p, d->buf.len, e);
+	for (k = 0; k < sizeof(drop) / sizeof(drop[0]); k++) {
+		if ((at = crm_rec_find(d->golden, drop[k], strlen(drop[k]))) >=
+		    0)
+			crm_rec_remove(d->golden, (size_t)at);
+		if ((at = crm_rec_find(d->lineage, drop[k], strlen(drop[k]))) >=
+		    0)
+			crm_rec_remove(d->lineage, (size_t)at);
+	}
+	if (crm_rec_fields_to_json(d->golden, NULL, crm_rec_count(d->golden),
+		CRM_JSON_SKIP_NULL, gb) == -1 ||
+	    crm_rec_to_json(d->lineage, lb) == -1)
+		return crm_dd_oom(e);
+	return 0;
 }
 
 int
 crm_dd_persons(struct crm_dedupe *d, struct crm_err *e)
 {
-	size_t n = d->in.n + d->ref.n, i, j, len, *idx = NULL;
-	struct crm_rec *out = NULL, *lin = NULL;
-	struct crm_buf gb;
+	size_t n = d->in.n + d->ref.n, i, len;
 	const char *id;
-	int rc = -1;
 
 	for (i = 0; i < n; i++) {
 		id = crm_dd_id(d, i, &len);
@@ -169,28 +160,5 @@ crm_dd_persons(struct crm_dedupe *d, struct crm_err *e)
 	for (i = 0; i < n; i++)
 		d->cid[i].p =
 		    crm_persons_id(d->persons, d->root[i], &d->cid[i].len);
-	crm_buf_init(&gb);
-	if ((idx = crm_reallocarray(NULL, n + 1, sizeof(*idx))) == NULL ||
-	    (out = crm_rec_new()) == NULL || (lin = crm_rec_new()) == NULL) {
-		crm_dd_oom(e);
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		idx[i] = i;
-	by_root = d;
-	qsort(idx, n, sizeof(*idx), cmp_root);
-	for (i = 0; i < n; i = j) {
-		for (j = i; j < n && d->root[idx[j]] == d->root[idx[i]]; j++)
-			;
-		if (crm_persons_stale(d->persons, d->root[idx[i]]) &&
-		    golden(d, idx + i, j - i, out, lin, &gb, e) == -1)
-			goto out;
-	}
-	rc = 0;
-out:
-	crm_buf_release(&gb);
-	crm_rec_free(out);
-	crm_rec_free(lin);
-	free(idx);
-	return rc;
+	return 0;
 }

@@ -209,10 +209,11 @@ struct old {
 struct grp {
 	uint32_t g;
 	size_t least; /* the record with the least id */
-	long keeper;  /* the old person whose id it keeps, or -1 */
-	char *pid;    /* a new person's id */
+	size_t first; /* its records: byg[first..first + n) */
+	size_t n;
+	long keeper; /* the old person whose id it keeps, or -1 */
+	char *pid;   /* a new person's id */
 	int stale, isnew;
-	char *golden, *lineage;
 };
 
 struct label {
@@ -231,7 +232,9 @@ struct crm_persons {
 	size_t nold;
 	struct grp *grp;
 	size_t ngrp;
-	size_t *byg; /* the records by group */
+	size_t *byg;   /* the records by group */
+	size_t *order; /* the groups in order of their person ids, which
+			  keeps the writes to the tables' keys in order */
 	struct label *lab;
 	size_t nlab;
 	struct crm_persons_stats st;
@@ -265,8 +268,6 @@ crm_persons_free(struct crm_persons *p)
 		free(p->old[i].created);
 	for (i = 0; i < p->ngrp; i++) {
 		free(p->grp[i].pid);
-		free(p->grp[i].golden);
-		free(p->grp[i].lineage);
 	}
 	for (i = 0; i < p->nlab; i++) {
 		free(p->lab[i].id1);
@@ -277,6 +278,7 @@ crm_persons_free(struct crm_persons *p)
 	free(p->old);
 	free(p->grp);
 	free(p->byg);
+	free(p->order);
 	free(p->lab);
 	free(p->r);
 	crm_buf_release(&p->ids);
@@ -333,7 +335,50 @@ crm_persons_label(struct crm_persons *p, const char *id1, size_t len1,
 	return 0;
 }
 
-/* The stored person of each record, from the clusters table. */
+/*
+ * Record i was in stored person cid (clen bytes), created then (or, with
+ * norow, a cluster with no person yet, first stored then).  0 or -1.
+ */
+static int
+note_old(struct crm_persons *p, size_t i, const char *cid, size_t clen,
+    const char *created, int norow)
+{
+	struct old *o;
+	long k;
+
+	if ((k = crm_strmap_put(p->oldid, cid, clen)) < 0)
+		return -1;
+	p->r[i].old = k;
+	if ((size_t)k < p->nold) { /* the earliest time of its rows */
+		o = &p->old[k];
+		if (o->norow && strcmp(created, o->created) < 0) {
+			free(o->created);
+			if ((o->created = strdup(created)) == NULL)
+				return -1;
+		}
+		return 0;
+	}
+	if ((o = crm_reallocarray(p->old, p->nold + 1, sizeof(*o))) == NULL)
+		return -1;
+	p->old = o;
+	o = &p->old[p->nold++];
+	o->home = NONE;
+	o->into = -1;
+	o->lost = 0;
+	o->norow = norow;
+	return (o->created = strdup(created)) == NULL ? -1 : 0;
+}
+
+static const char *
+col(sqlite3_stmt *st, int k, size_t *len)
+{
+	const char *v = (const char *)sqlite3_column_text(st, k);
+
+	*len = v ? (size_t)sqlite3_column_bytes(st, k) : 0;
+	return v ? v : "";
+}
+
+/* The stored person of each record: a query a record. */
 static int
 find_olds(struct crm_persons *p, struct crm_err *e)
 {
@@ -344,11 +389,9 @@ find_olds(struct crm_persons *p, struct crm_err *e)
 				  "k.cluster_id"
 				  " WHERE k.record_id = ?1";
 	sqlite3_stmt *st;
-	const char *cid, *created;
-	struct old *o;
-	size_t i;
-	long k;
-	int rc;
+	const char *cid;
+	size_t i, clen, tlen;
+	int rc = SQLITE_DONE;
 
 	if (sqlite3_prepare_v2(crm_store_db(p->s), sql, -1, &st, NULL) !=
 	    SQLITE_OK)
@@ -356,45 +399,111 @@ find_olds(struct crm_persons *p, struct crm_err *e)
 	for (i = 0; i < p->n; i++) {
 		sqlite3_bind_text(
 		    st, 1, p->r[i].id, (int)p->r[i].len, SQLITE_STATIC);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW) {
-			cid = (const char *)sqlite3_column_text(st, 0);
-			created = (const char *)sqlite3_column_text(st, 1);
-			k = crm_strmap_put(
-			    p->oldid, cid ? cid : "", cid ? strlen(cid) : 0);
-			if (k < 0)
-				goto oom;
-			if ((size_t)k == p->nold) {
-				o = crm_reallocarray(
-				    p->old, p->nold + 1, sizeof(*o));
-				if (o == NULL)
-					goto oom;
-				p->old = o;
-				o = &p->old[p->nold++];
-				o->home = NONE;
-				o->into = -1;
-				o->lost = 0;
-				o->norow = sqlite3_column_int(st, 2);
-				if ((o->created = strdup(
-					 created ? created : "")) == NULL)
-					goto oom;
-			}
-			p->r[i].old = k;
+		if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			cid = col(st, 0, &clen);
+			if (note_old(p, i, cid, clen, col(st, 1, &tlen),
+				sqlite3_column_int(st, 2)) == -1)
+				break;
 		} else if (rc != SQLITE_DONE) {
-			crm_store_fail(p->s, e, "cannot read clusters");
-			sqlite3_finalize(st);
-			return -1;
+			break;
 		}
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	return 0;
-oom:
-	sqlite3_finalize(st);
-	return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (i == p->n)
+		return 0;
+	if (rc == SQLITE_ROW)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return crm_store_fail(p->s, e, "cannot read clusters");
 }
 
 static const struct crm_persons *sort_p; /* for the comparisons below */
+static int cmp_by_id(const void *a, const void *b);
+
+/*
+ * The same when the run holds the store's records (--incremental): one
+ * pass over the clusters, one over the persons, each record found by
+ * its id among those of the run.
+ */
+static int
+scan_olds(struct crm_persons *p, struct crm_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	const char *v;
+	size_t *idx, lo, hi, mid, len, clen, tlen;
+	const char *cid;
+	long k;
+	int c, rc = -1;
+
+	if ((idx = crm_reallocarray(NULL, p->n + 1, sizeof(*idx))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	for (lo = 0; lo < p->n; lo++)
+		idx[lo] = lo;
+	sort_p = p;
+	qsort(idx, p->n, sizeof(*idx), cmp_by_id);
+	if (sqlite3_prepare_v2(crm_store_db(p->s),
+		"SELECT record_id, cluster_id, time FROM clusters", -1, &st,
+		NULL) != SQLITE_OK)
+		goto fail;
+	while ((c = sqlite3_step(st)) == SQLITE_ROW) {
+		v = col(st, 0, &len);
+		for (lo = 0, hi = p->n; lo < hi;) {
+			mid = (lo + hi) / 2;
+			c = crm_bytes_cmp(
+			    p->r[idx[mid]].id, p->r[idx[mid]].len, v, len);
+			if (c == 0)
+				break;
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo >= hi)
+			continue;
+		cid = col(st, 1, &clen);
+		if (note_old(p, idx[mid], cid, clen, col(st, 2, &tlen), 1) ==
+		    -1)
+			goto oom;
+	}
+	if (c != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(crm_store_db(p->s),
+		"SELECT person_id, created FROM persons", -1, &st,
+		NULL) != SQLITE_OK)
+		goto fail;
+	while ((c = sqlite3_step(st)) == SQLITE_ROW) {
+		v = col(st, 0, &len);
+		if ((k = crm_strmap_get(p->oldid, v, len)) < 0)
+			continue;
+		free(p->old[k].created);
+		p->old[k].norow = 0;
+		if ((p->old[k].created = strdup(col(st, 1, &tlen))) == NULL)
+			goto oom;
+	}
+	if (c != SQLITE_DONE)
+		goto fail;
+	rc = 0;
+	goto out;
+oom:
+	crm_err_set(e, EX_SOFTWARE, "out of memory");
+	goto out;
+fail:
+	crm_store_fail(p->s, e, "cannot read clusters");
+out:
+	sqlite3_finalize(st);
+	free(idx);
+	return rc;
+}
+
+static int
+cmp_by_id(const void *a, const void *b)
+{
+	const struct prec *x = &sort_p->r[*(const size_t *)a];
+	const struct prec *y = &sort_p->r[*(const size_t *)b];
+
+	return crm_bytes_cmp(x->id, x->len, y->id, y->len);
+}
 
 static int
 cmp_by_group(const void *a, const void *b)
@@ -443,9 +552,11 @@ make_groups(struct crm_persons *p, struct crm_err *e)
 			g = &p->grp[p->ngrp++];
 			g->g = r->g;
 			g->least = p->byg[i];
+			g->first = i;
 			g->keeper = -1;
 		}
 		r->gi = (uint32_t)(p->ngrp - 1);
+		g->n++;
 	}
 	return 0;
 }
@@ -595,6 +706,20 @@ name_new(struct crm_persons *p, struct crm_err *e)
 	return rc;
 }
 
+static const char *grp_id(
+    const struct crm_persons *p, const struct grp *g, size_t *len);
+
+static int
+cmp_by_pid(const void *a, const void *b)
+{
+	const char *x, *y;
+	size_t xl, yl;
+
+	x = grp_id(sort_p, &sort_p->grp[*(const size_t *)a], &xl);
+	y = grp_id(sort_p, &sort_p->grp[*(const size_t *)b], &yl);
+	return crm_bytes_cmp(x, xl, y, yl);
+}
+
 int
 crm_persons_resolve(struct crm_persons *p, struct crm_err *e)
 {
@@ -604,8 +729,11 @@ crm_persons_resolve(struct crm_persons *p, struct crm_err *e)
 
 	for (i = 0; i < p->n; i++)
 		p->r[i].id = p->ids.p ? p->ids.p + p->r[i].off : "";
-	if (find_olds(p, e) == -1 || make_groups(p, e) == -1 ||
-	    find_homes(p, e) == -1 || name_new(p, e) == -1)
+	for (i = 0; i < p->n && p->r[i].read; i++)
+		;
+	if ((i < p->n ? scan_olds(p, e) : find_olds(p, e)) == -1 ||
+	    make_groups(p, e) == -1 || find_homes(p, e) == -1 ||
+	    name_new(p, e) == -1)
 		return -1;
 	for (i = 0; i < p->n; i++) {
 		r = &p->r[i];
@@ -625,6 +753,13 @@ crm_persons_resolve(struct crm_persons *p, struct crm_err *e)
 	for (i = 0; i < p->ngrp; i++)
 		if (p->grp[i].keeper >= 0 && p->old[p->grp[i].keeper].lost)
 			p->grp[i].stale = 1;
+	if ((p->order = crm_reallocarray(NULL, p->ngrp + 1, sizeof(size_t))) ==
+	    NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < p->ngrp; i++)
+		p->order[i] = i;
+	sort_p = p;
+	qsort(p->order, p->ngrp, sizeof(size_t), cmp_by_pid);
 	return 0;
 }
 
@@ -669,49 +804,35 @@ crm_persons_id(const struct crm_persons *p, uint32_t g, size_t *len)
 }
 
 int
-crm_persons_stale(const struct crm_persons *p, uint32_t g)
-{
-	const struct grp *gr = group(p, g);
-
-	return gr != NULL && gr->stale;
-}
-
-int
 crm_persons_moved(const struct crm_persons *p, size_t i)
 {
 	return i < p->n && p->r[i].moved;
 }
 
-int
-crm_persons_golden(struct crm_persons *p, uint32_t g, const char *golden,
-    size_t glen, const char *lineage, size_t llen, struct crm_err *e)
-{
-	struct grp *gr = group(p, g);
-
-	if (gr == NULL)
-		return 0;
-	free(gr->golden);
-	free(gr->lineage);
-	gr->golden = strndup(golden, glen);
-	gr->lineage = strndup(lineage, llen);
-	if (gr->golden == NULL || gr->lineage == NULL)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	return 0;
-}
-
 /* ==== Writing ==== */
 
-enum { S_EVENT, S_TOUCH, S_NEW, S_ADOPT, S_MERGED, S_GOLDEN, S_LABEL, NSTMT };
+enum { S_EVENT, S_NEW, S_ADOPT, S_MERGED, S_GOLDEN, S_LABEL, NSTMT };
 
 struct writer {
 	struct crm_persons *p;
 	sqlite3_stmt *st[NSTMT];
+	crm_persons_golden_fn golden;
+	void *arg;
+	struct crm_buf gb, lb; /* a golden record and its lineage */
 };
+
+/* The golden record of group g into w->gb and w->lb; 0 or -1. */
+static int
+make_golden(struct writer *w, const struct grp *g, struct crm_err *e)
+{
+	crm_buf_reset(&w->gb);
+	crm_buf_reset(&w->lb);
+	return w->golden(w->arg, w->p->byg + g->first, g->n, &w->gb, &w->lb, e);
+}
 
 static const char *const wsql[NSTMT] = {
 	"INSERT INTO person_events(time, person_id, event, other, record_id,"
 	" reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	"UPDATE persons SET updated = ?1 WHERE person_id = ?2",
 	"INSERT INTO persons(person_id, created, updated, golden, lineage)"
 	" VALUES (?1, ?2, ?2, ?3, ?4)",
 	"INSERT INTO persons(person_id, created, updated) VALUES (?1, ?2, ?2)"
@@ -750,7 +871,7 @@ step(struct writer *w, int k, struct crm_err *e)
 	return sqlite3_changes(crm_store_db(w->p->s));
 }
 
-/* One event of person pid (and its updated time). */
+/* One event of person pid. */
 static int
 event(struct writer *w, const char *pid, size_t plen, const char *what,
     const char *other, size_t olen, const char *rid, size_t rlen,
@@ -764,11 +885,7 @@ event(struct writer *w, const char *pid, size_t plen, const char *what,
 	bind(st, 4, other, olen);
 	bind(st, 5, rid, rlen);
 	bind(st, 6, reason, reason ? strlen(reason) : 0);
-	if (step(w, S_EVENT, e) == -1)
-		return -1;
-	bind(w->st[S_TOUCH], 1, w->p->now, strlen(w->p->now));
-	bind(w->st[S_TOUCH], 2, pid, plen);
-	return step(w, S_TOUCH, e) == -1 ? -1 : 0;
+	return step(w, S_EVENT, e) == -1 ? -1 : 0;
 }
 
 /* The new persons, with their golden records. */
@@ -781,13 +898,15 @@ write_new(struct writer *w, struct crm_err *e)
 	size_t i;
 
 	for (i = 0; i < p->ngrp; i++) {
-		g = &p->grp[i];
+		g = &p->grp[p->order[i]];
 		if (!g->isnew)
 			continue;
+		if (make_golden(w, g, e) == -1)
+			return -1;
 		bind(st, 1, g->pid, strlen(g->pid));
 		bind(st, 2, p->now, strlen(p->now));
-		bind(st, 3, g->golden, g->golden ? strlen(g->golden) : 0);
-		bind(st, 4, g->lineage, g->lineage ? strlen(g->lineage) : 0);
+		bind(st, 3, w->gb.p, w->gb.len);
+		bind(st, 4, w->lb.p, w->lb.len);
 		if (step(w, S_NEW, e) == -1 ||
 		    event(w, g->pid, strlen(g->pid), "created", NULL, 0, NULL,
 			0, NULL, e) == -1)
@@ -864,16 +983,15 @@ write_splits(struct writer *w, struct crm_err *e)
 	const struct prec *r;
 	const struct grp *g;
 	const char *from;
-	size_t i, j, k, q, flen;
+	size_t gi, i, j, k, q, flen;
 	long o, oq;
 
-	for (i = 0; i < p->n; i = j) {
-		g = &p->grp[p->r[p->byg[i]].gi];
-		for (j = i;
-		     j < p->n && p->r[p->byg[j]].gi == p->r[p->byg[i]].gi; j++)
-			;
+	for (gi = 0; gi < p->ngrp; gi++) {
+		g = &p->grp[p->order[gi]];
 		if (!g->isnew)
 			continue;
+		i = g->first;
+		j = g->first + g->n;
 		for (k = i; k < j; k++) {
 			r = &p->r[p->byg[k]];
 			if ((o = r->old) < 0)
@@ -910,23 +1028,29 @@ write_moves(struct writer *w, struct crm_err *e)
 {
 	struct crm_persons *p = w->p;
 	const char *pid, *oid = NULL;
-	size_t i, plen, olen = 0;
+	size_t gi, i, plen, olen = 0;
+	const struct grp *g;
 	const struct prec *r;
 
-	for (i = 0; i < p->n; i++) {
-		r = &p->r[i];
-		if (!r->moved)
-			continue;
-		pid = crm_persons_id(p, r->g, &plen);
-		if (r->old >= 0) {
-			oid = crm_strmap_name(p->oldid, (size_t)r->old, &olen);
-			if (event(w, oid, olen, "left", pid, plen, r->id,
-				r->len, NULL, e) == -1)
+	for (gi = 0; gi < p->ngrp; gi++) {
+		g = &p->grp[p->order[gi]];
+		for (i = g->first; i < g->first + g->n; i++) {
+			r = &p->r[p->byg[i]];
+			if (!r->moved)
+				continue;
+			pid = crm_persons_id(p, r->g, &plen);
+			if (r->old >= 0) {
+				oid = crm_strmap_name(
+				    p->oldid, (size_t)r->old, &olen);
+				if (event(w, oid, olen, "left", pid, plen,
+					r->id, r->len, NULL, e) == -1)
+					return -1;
+			}
+			if (event(w, pid, plen, "joined",
+				r->old >= 0 ? oid : NULL, olen, r->id, r->len,
+				NULL, e) == -1)
 				return -1;
 		}
-		if (event(w, pid, plen, "joined", r->old >= 0 ? oid : NULL,
-			olen, r->id, r->len, NULL, e) == -1)
-			return -1;
 	}
 	return 0;
 }
@@ -943,13 +1067,15 @@ write_golden(struct writer *w, struct crm_err *e)
 	int n;
 
 	for (i = 0; i < p->ngrp; i++) {
-		g = &p->grp[i];
-		if (g->isnew || !g->stale || g->golden == NULL)
+		g = &p->grp[p->order[i]];
+		if (g->isnew || !g->stale)
 			continue;
+		if (make_golden(w, g, e) == -1)
+			return -1;
 		pid = grp_id(p, g, &plen);
 		bind(st, 1, pid, plen);
-		bind(st, 2, g->golden, strlen(g->golden));
-		bind(st, 3, g->lineage, strlen(g->lineage));
+		bind(st, 2, w->gb.p, w->gb.len);
+		bind(st, 3, w->lb.p, w->lb.len);
 		bind(st, 4, p->now, strlen(p->now));
 		if ((n = step(w, S_GOLDEN, e)) == -1)
 			return -1;
@@ -985,13 +1111,18 @@ write_labels(struct writer *w, struct crm_err *e)
 }
 
 int
-crm_persons_write(struct crm_persons *p, struct crm_err *e)
+crm_persons_write(struct crm_persons *p, crm_persons_golden_fn golden,
+    void *arg, struct crm_err *e)
 {
 	struct writer w;
 	int k, rc = -1;
 
 	memset(&w, 0, sizeof(w));
 	w.p = p;
+	w.golden = golden;
+	w.arg = arg;
+	crm_buf_init(&w.gb);
+	crm_buf_init(&w.lb);
 	for (k = 0; k < NSTMT; k++)
 		if (sqlite3_prepare_v2(crm_store_db(p->s), wsql[k], -1,
 			&w.st[k], NULL) != SQLITE_OK) {
@@ -1011,6 +1142,8 @@ crm_persons_write(struct crm_persons *p, struct crm_err *e)
 out:
 	for (k = 0; k < NSTMT; k++)
 		sqlite3_finalize(w.st[k]);
+	crm_buf_release(&w.gb);
+	crm_buf_release(&w.lb);
 	return rc;
 }
 

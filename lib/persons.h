@@ -6,8 +6,9 @@
  * is an event with its time.  A run hands over the records it clustered
  * (crm_persons_add), each with its group (a cluster of this run); the
  * persons then decide each group's person id against the store (stable
- * ids: see crm_persons_resolve), take the golden records of the groups
- * that changed, and write it all in one transaction.
+ * ids: see crm_persons_resolve), and write it all in one transaction,
+ * with the golden records of the groups that changed, asked for one at a
+ * time.
  *
  * Also here: the must-link and cannot-link pairs people gave
  * (link_labels), and the union-find that obeys them.
@@ -18,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "erase.h"
 #include "err.h"
 #include "linkage.h"
@@ -117,27 +119,27 @@ const char *crm_persons_id(
     const struct crm_persons *p, uint32_t g, size_t *len);
 
 /*
- * After resolve: whether the golden record of group g is to be made: a
- * new person, one whose records changed, or one with a record read.
- */
-int crm_persons_stale(const struct crm_persons *p, uint32_t g);
-
-/*
  * After resolve: whether the i-th record added moved to another person
  * (or is new to the store): its clusters row must be written.
  */
 int crm_persons_moved(const struct crm_persons *p, size_t i);
 
-/* The golden record and lineage of group g, as JSON objects (copied). */
-int crm_persons_golden(struct crm_persons *p, uint32_t g, const char *golden,
-    size_t glen, const char *lineage, size_t llen, struct crm_err *e);
+/*
+ * The golden record of the records idx[0..n) (indices in the order they
+ * were added) into golden and its lineage into lineage, as JSON objects;
+ * 0, or -1 with e.
+ */
+typedef int (*crm_persons_golden_fn)(void *arg, const size_t *idx, size_t n,
+    struct crm_buf *golden, struct crm_buf *lineage, struct crm_err *e);
 
 /*
- * Write the persons, their events, the merged persons' records that
- * this run did not read (moved to the survivor in the clusters table)
- * and the labels, in one transaction.  0, or -1 with e.
+ * Write the persons, with the golden records of the stale groups (made
+ * now by golden, one at a time), their events, the merged persons'
+ * records that this run did not read (moved to the survivor in the
+ * clusters table) and the labels, in one transaction.  0, or -1 with e.
  */
-int crm_persons_write(struct crm_persons *p, struct crm_err *e);
+int crm_persons_write(struct crm_persons *p, crm_persons_golden_fn golden,
+    void *arg, struct crm_err *e);
 
 /* What the run did, for the summary. */
 struct crm_persons_stats {

@@ -6,10 +6,13 @@
  * (Fellegi-Sunter by EM, the store's model, or an SVM trained on
  * labelled pairs), and either links each record to its best match in a
  * second set (--link) or clusters the linked records under a cap on
- * size, never joining two of the store's clusters (--incremental).  It
- * writes each record with cluster_id and match_score, or one golden
- * record per cluster (--merge), and, with a store, the model, each
- * record's cluster (lib/clusters) and each link's reasons (lib/audit).
+ * size, with a store obeying its must-link and cannot-link labels and
+ * starting from its clusters (--incremental).  It writes each record
+ * with cluster_id and match_score, or one golden record per cluster
+ * (--merge), and, with a store, the model, each record's cluster
+ * (lib/clusters), the persons the clusters are (lib/persons: stable ids,
+ * golden records, events; cluster_id is then the person's id) and each
+ * link's reasons (lib/audit).
  * With review rules (review.h) each link is a decision a person may have
  * to see first: a link a rule matches (seen from either of its records:
  * the pair's fields below, then that record's fields, then with a store

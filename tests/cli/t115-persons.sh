@@ -100,6 +100,12 @@ t_run day5 0 -- crm-dedupe --db crm.db --incremental --as-of 2026-01-05 \
 t_eq "A1 and A4 stay split on the next run" "A1|A1 A4|A4 A5|A1" \
     "$(q "SELECT record_id, cluster_id FROM clusters
 	WHERE record_id IN ('A1', 'A4', 'A5') ORDER BY 1")"
+persons_dump >before
+crm-dedupe -q --db crm.db --incremental --as-of 2026-01-06 in/day5.csv \
+    >/dev/null
+persons_dump >after
+t_ok "an incremental run of the same input changes nothing either" \
+    cmp before after
 
 # --train-labels: the pairs stored and obeyed; a must-link joins two
 # records that do not match; a split whose smaller part holds the
@@ -123,4 +129,8 @@ sqlite3 l.db "INSERT INTO link_labels VALUES
     ('E1', 'F1', 'cannot', '2026-02-03', 'x'), ('F1', 'K5', 'cannot',
     '2026-02-03', 'x'), ('A2', 'B1', 'cannot', '2026-02-03', 'x')"
 t_run relearn 0 -- crm-dedupe --db l.db --as-of 2026-02-04 in/base.csv
+t_eq "--merge: one golden record a person, under the person's id" \
+    "A1~2|1|A1 A1|2|A2;A3" \
+    "$(crm-dedupe -q --db l.db --as-of 2026-02-05 --merge in/base.csv |
+	awk -F, '$1 ~ /^A/ { print $1 "|" $(NF - 1) "|" $NF }' | paste -sd' ' -)"
 t_done

@@ -55,13 +55,15 @@
 
 /*
  * With a store, a plain run (not --incremental, --link or
- * --train-labels) whose records the store's link labels name in both
- * kinds, must and cannot, this many pairs or more in all, learns its
- * scores from those pairs with the SVM of --train-labels instead of EM
- * (and saves no model); fewer, and EM fits as before.  The labels bind
- * the clusters whatever their number.
+ * --train-labels) whose records the store's link labels name with this
+ * many pairs of each kind, must and cannot, or more, learns its scores
+ * from those pairs with the SVM of --train-labels instead of EM (and
+ * saves no model); with fewer, EM fits as before.  (libsvm's probability
+ * comes from a cross-validation inside the training pairs: from three
+ * matches it scored two identical records under 0.5, from six it gave
+ * matches 0.89.)  The labels bind the clusters whatever their number.
  */
-#define CRM_DEDUPE_MIN_LABELS 10
+#define CRM_DEDUPE_MIN_LABELS 5
 
 /*
  * The fields of a pair that review rules read: the pair's link

@@ -140,8 +140,8 @@ int crm_dd_persons_begin(struct crm_dedupe *d, struct crm_err *e);
 int crm_dd_note_label(
     struct crm_dedupe *d, size_t i, size_t j, int c, struct crm_err *e);
 /*
- * Whether the store's labels train the scores: both kinds among this
- * run's records, CRM_DEDUPE_MIN_LABELS in all, and a plain run.
+ * Whether the store's labels train the scores: a plain run, and
+ * CRM_DEDUPE_MIN_LABELS of each kind among this run's records.
  */
 int crm_dd_stored_labels_train(const struct crm_dedupe *d);
 /* The cannot pairs into c; 0, or -1 when out of memory. */

@@ -79,12 +79,12 @@ crm_dd_stored_labels_train(const struct crm_dedupe *d)
 {
 	size_t k, must = 0;
 
-	if (d->persons == NULL || d->o.labels != NULL || d->o.incremental ||
-	    d->nstored < CRM_DEDUPE_MIN_LABELS)
+	if (d->persons == NULL || d->o.labels != NULL || d->o.incremental)
 		return 0;
 	for (k = 0; k < d->nstored; k++)
 		must += d->lp[k].must != 0;
-	return must > 0 && must < d->nstored;
+	return must >= CRM_DEDUPE_MIN_LABELS &&
+	       d->nstored - must >= CRM_DEDUPE_MIN_LABELS;
 }
 
 int

@@ -122,15 +122,22 @@ t_eq "a later run obeys them: A1 apart, D1 with E1" "A1~2|A1|A1|D1|D1" \
     "$(sqlite3 l.db "SELECT cluster_id FROM clusters
 	WHERE record_id IN ('A1', 'A2', 'A3', 'D1', 'E1') ORDER BY record_id" |
 	paste -sd'|' -)"
-# ten labels of both kinds: the next run learns from them, not EM
-sqlite3 l.db "INSERT INTO link_labels VALUES
-    ('B1', 'B2', 'must', '2026-02-03', 'x'), ('B1', 'C1', 'cannot',
-    '2026-02-03', 'x'), ('C1', 'D1', 'cannot', '2026-02-03', 'x'),
-    ('E1', 'F1', 'cannot', '2026-02-03', 'x'), ('F1', 'K5', 'cannot',
-    '2026-02-03', 'x'), ('A2', 'B1', 'cannot', '2026-02-03', 'x')"
-t_run relearn 0 -- crm-dedupe --db l.db --as-of 2026-02-04 in/base.csv
 t_eq "--merge: one golden record a person, under the person's id" \
     "A1~2|1|A1 A1|2|A2;A3" \
     "$(crm-dedupe -q --db l.db --as-of 2026-02-05 --merge in/base.csv |
 	awk -F, '$1 ~ /^A/ { print $1 "|" $(NF - 1) "|" $NF }' | paste -sd' ' -)"
+# Six labels of each kind: the next run learns from them, not EM.
+crm-dedupe -q --db r.db --as-of 2026-03-01 in/relearn.csv >/dev/null
+sqlite3 r.db "INSERT INTO link_labels VALUES
+    ('R1', 'R2', 'must', '2026-03-01', 'x'), ('R3', 'R4', 'must',
+    '2026-03-01', 'x'), ('R5', 'R6', 'must', '2026-03-01', 'x'), ('R7',
+    'R8', 'must', '2026-03-01', 'x'), ('R9', 'S1', 'must', '2026-03-01',
+    'x'), ('S2', 'S3', 'must', '2026-03-01', 'x'), ('R1', 'R3', 'cannot',
+    '2026-03-01', 'x'), ('R5', 'R7', 'cannot', '2026-03-01', 'x'), ('R9',
+    'S2', 'cannot', '2026-03-01', 'x'), ('S4', 'S5', 'cannot', '2026-03-01',
+    'x'), ('R2', 'S4', 'cannot', '2026-03-01', 'x'), ('R4', 'R6', 'cannot',
+    '2026-03-01', 'x')"
+t_run relearn 0 -- crm-dedupe --db r.db --as-of 2026-03-02 in/relearn.csv
+t_eq "no model saved from the labels" 1 \
+    "$(sqlite3 r.db "SELECT count(*) FROM models")"
 t_done

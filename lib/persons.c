@@ -236,7 +236,7 @@ struct crm_persons {
 	size_t *order; /* the groups in order of their person ids, which
 			  keeps the writes to the tables' keys in order */
 	struct label *lab;
-	size_t nlab;
+	size_t nlab, labcap;
 	struct crm_persons_stats st;
 };
 
@@ -266,9 +266,8 @@ crm_persons_free(struct crm_persons *p)
 		return;
 	for (i = 0; i < p->nold; i++)
 		free(p->old[i].created);
-	for (i = 0; i < p->ngrp; i++) {
+	for (i = 0; i < p->ngrp; i++)
 		free(p->grp[i].pid);
-	}
 	for (i = 0; i < p->nlab; i++) {
 		free(p->lab[i].id1);
 		free(p->lab[i].id2);
@@ -321,9 +320,14 @@ crm_persons_label(struct crm_persons *p, const char *id1, size_t len1,
 
 	if (crm_bytes_cmp(id1, len1, id2, len2) == 0)
 		return 0; /* a record is always its own person */
-	if ((l = crm_reallocarray(p->lab, p->nlab + 1, sizeof(*l))) == NULL)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	p->lab = l;
+	if (p->nlab == p->labcap) {
+		size_t cap = p->labcap ? p->labcap * 2 : 64;
+
+		if ((l = crm_reallocarray(p->lab, cap, sizeof(*l))) == NULL)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		p->lab = l;
+		p->labcap = cap;
+	}
 	l = &p->lab[p->nlab];
 	l->id1 = strndup(swap ? id2 : id1, swap ? len2 : len1);
 	l->id2 = strndup(swap ? id1 : id2, swap ? len1 : len2);

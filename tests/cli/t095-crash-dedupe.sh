@@ -1,8 +1,10 @@
 # crm-dedupe --db killed with SIGKILL, then run again: the clusters table
 # ends as a clean run leaves it, and the killed run left whole batches
 # only.  crm-dedupe reads every record before it writes, then saves its
-# model, then the clusters, then the decisions, each in transactions of
-# its own: the kills are aimed at the reading and at each write.
+# model, then the clusters, then the persons, then the decisions, each in
+# transactions of its own: the kills are aimed at the reading and at each
+# write (a cluster whose person a kill kept from being written becomes
+# one on the next run, under the cluster's id).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/crash.sh"
 t_use dedupe

@@ -117,6 +117,11 @@ timeout "$C_WAIT" ./dedupe k.db d.csv
 clusters k.db >k.clusters
 t_ok "run again: clusters as if never interrupted" \
     cmp clean.clusters k.clusters
+t_eq "run again: every cluster a person, as a clean run's" \
+    "0 $(c_q ref.db 'SELECT count(*) FROM persons')" \
+    "$(c_q k.db "SELECT count(*) FROM clusters k LEFT JOIN persons p
+    ON p.person_id = k.cluster_id WHERE p.person_id IS NULL") $(c_q k.db \
+    'SELECT count(*) FROM persons WHERE merged_into IS NULL')"
 decisions k.db >k.decisions
 cat killed.decisions clean.decisions >want.decisions
 t_ok "run again: the decisions of the killed runs, then a clean run's" \

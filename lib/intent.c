@@ -310,7 +310,7 @@ make_event(struct crm_intent *it, const struct crm_rec *r, const char *text,
 
 	it->ev_ready = 0;
 	crm_rec_clear(it->ev);
-	if (subject_of(it, r, &slen) == NULL) {
+	if (subject_of(it, r, &slen) == NULL || slen == 0) {
 		it->no_customer++;
 		return 0;
 	}

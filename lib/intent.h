@@ -23,7 +23,7 @@
  * text as the privacy policy o->mask makes it, when one is given, else
  * as it is), through lib/load, the events table's owner, in the
  * transaction of the message's decision.  A message without a customer
- * is not kept (crm_intent_kept counts it).
+ * (none, null or empty) is not kept (crm_intent_kept counts it).
  *
  * The model comes from a file, the store (a version, or the newest), or
  * the bytes of a built-in model the caller hands in, in that order.

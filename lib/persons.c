@@ -200,10 +200,12 @@ struct prec {
 
 struct old {
 	char *created;
-	uint32_t home; /* the group that keeps the id, NONE: none read */
-	long into;     /* merged into this old person, or -1 */
-	int lost;      /* some of its records moved away */
-	int norow;     /* a cluster with no row in persons (yet) */
+	uint32_t home;	  /* the group that keeps the id, NONE: none read */
+	long into;	  /* merged into this old person, or -1 */
+	int lost;	  /* some of its records moved away */
+	int norow;	  /* a cluster with no row in persons (yet) */
+	size_t held;	  /* its records in the run */
+	long long stored; /* its records in the clusters table */
 };
 
 struct grp {
@@ -214,6 +216,7 @@ struct grp {
 	long keeper; /* the old person whose id it keeps, or -1 */
 	char *pid;   /* a new person's id */
 	int stale, isnew;
+	int partial; /* a stored person of it has records the run lacks */
 };
 
 struct label {
@@ -366,6 +369,7 @@ note_old(struct crm_persons *p, size_t i, const char *cid, size_t clen,
 		return -1;
 	p->old = o;
 	o = &p->old[p->nold++];
+	memset(o, 0, sizeof(*o));
 	o->home = NONE;
 	o->into = -1;
 	o->lost = 0;
@@ -713,6 +717,57 @@ name_new(struct crm_persons *p, struct crm_err *e)
 static const char *grp_id(
     const struct crm_persons *p, const struct grp *g, size_t *len);
 
+/*
+ * How many records each stored person met has in the clusters table
+ * (all at once when the run holds the store's records, else a query a
+ * person), and in the run; a group of a person the run holds part of is
+ * partial.
+ */
+static int
+count_stored(struct crm_persons *p, int all, struct crm_err *e)
+{
+	sqlite3_stmt *st;
+	const char *v;
+	size_t i, len;
+	long k, o;
+	int rc = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(crm_store_db(p->s),
+		all ? "SELECT cluster_id, count(*) FROM clusters"
+		      " GROUP BY cluster_id"
+		    : "SELECT ?1, count(*) FROM clusters WHERE cluster_id = ?1",
+		-1, &st, NULL) != SQLITE_OK)
+		return crm_store_fail(p->s, e, "cannot read clusters");
+	for (k = 0; k < (long)p->nold && (all ? k == 0 : 1); k++) {
+		if (!all) {
+			v = crm_strmap_name(p->oldid, (size_t)k, &len);
+			sqlite3_bind_text(st, 1, v, (int)len, SQLITE_STATIC);
+		}
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			v = col(st, 0, &len);
+			if ((o = crm_strmap_get(p->oldid, v, len)) >= 0)
+				p->old[o].stored = sqlite3_column_int64(st, 1);
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return crm_store_fail(p->s, e, "cannot read clusters");
+	for (i = 0; i < p->n; i++)
+		if (p->r[i].old >= 0)
+			p->old[p->r[i].old].held++;
+	for (k = 0; k < (long)p->nold; k++)
+		if (p->old[k].home != NONE &&
+		    (long long)p->old[k].held < p->old[k].stored)
+			p->grp[p->old[k].home].partial = 1;
+	return 0;
+}
+
+static const char *grp_id(
+    const struct crm_persons *p, const struct grp *g, size_t *len);
+
 static int
 cmp_by_pid(const void *a, const void *b)
 {
@@ -737,7 +792,7 @@ crm_persons_resolve(struct crm_persons *p, struct crm_err *e)
 		;
 	if ((i < p->n ? scan_olds(p, e) : find_olds(p, e)) == -1 ||
 	    make_groups(p, e) == -1 || find_homes(p, e) == -1 ||
-	    name_new(p, e) == -1)
+	    name_new(p, e) == -1 || count_stored(p, i < p->n, e) == -1)
 		return -1;
 	for (i = 0; i < p->n; i++) {
 		r = &p->r[i];
@@ -1072,7 +1127,8 @@ write_golden(struct writer *w, struct crm_err *e)
 
 	for (i = 0; i < p->ngrp; i++) {
 		g = &p->grp[p->order[i]];
-		if (g->isnew || !g->stale)
+		/* of part of a person: its stored golden record stays */
+		if (g->isnew || !g->stale || g->partial)
 			continue;
 		if (make_golden(w, g, e) == -1)
 			return -1;

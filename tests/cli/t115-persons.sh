@@ -107,6 +107,19 @@ persons_dump >after
 t_ok "an incremental run of the same input changes nothing either" \
     cmp before after
 
+# A plain run of part of a person's records keeps its golden record.
+sqlite3 crm.db ".backup part.db"
+k5() {
+	sqlite3 part.db "SELECT golden || lineage FROM persons
+	    WHERE person_id = 'K5'"
+}
+before=$(k5)
+crm-dedupe -q --db part.db --as-of 2026-01-07 in/day2.csv >/dev/null
+t_eq "K2 read alone is still K5's" K5 "$(sqlite3 part.db \
+    "SELECT cluster_id FROM clusters WHERE record_id = 'K2'")"
+t_eq "and K5's golden record, of three records, is not made of K2 alone" \
+    "$before" "$(k5)"
+
 # --train-labels: the pairs stored and obeyed; a must-link joins two
 # records that do not match; a split whose smaller part holds the
 # person's own id takes a variant of it.

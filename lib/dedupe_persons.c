@@ -111,6 +111,41 @@ crm_dd_must(struct crm_dedupe *d, struct crm_cuf *c)
 			d->cannot++;
 }
 
+static const struct crm_rec *sort_rec; /* for cmp_name */
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	const char *x, *y;
+	size_t xl, yl;
+
+	x = crm_rec_name(sort_rec, *(const size_t *)a, &xl);
+	y = crm_rec_name(sort_rec, *(const size_t *)b, &yl);
+	return crm_bytes_cmp(x, xl, y, yl);
+}
+
+/*
+ * r as a JSON object into b, its fields in order of their names (nulls
+ * left out), so that a person's golden record reads the same whichever
+ * source its records came from: a file's columns or the store's.
+ */
+static int
+by_name(const struct crm_rec *r, struct crm_buf *b)
+{
+	size_t i, n = crm_rec_count(r), *idx;
+	int rc;
+
+	if ((idx = crm_reallocarray(NULL, n + 1, sizeof(*idx))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		idx[i] = i;
+	sort_rec = r;
+	qsort(idx, n, sizeof(*idx), cmp_name);
+	rc = crm_rec_fields_to_json(r, idx, n, CRM_JSON_SKIP_NULL, b);
+	free(idx);
+	return rc;
+}
+
 int
 crm_dd_person_golden(void *arg, const size_t *idx, size_t n, struct crm_buf *gb,
     struct crm_buf *lb, struct crm_err *e)
@@ -136,11 +171,9 @@ crm_dd_person_golden(void *arg, const size_t *idx, size_t n, struct crm_buf *gb,
 		    0)
 			crm_rec_remove(d->lineage, (size_t)at);
 	}
-	if (crm_rec_fields_to_json(d->golden, NULL, crm_rec_count(d->golden),
-		CRM_JSON_SKIP_NULL, gb) == -1 ||
-	    crm_rec_to_json(d->lineage, lb) == -1)
-		return crm_dd_oom(e);
-	return 0;
+	return by_name(d->golden, gb) == -1 || by_name(d->lineage, lb) == -1
+		   ? crm_dd_oom(e)
+		   : 0;
 }
 
 int

@@ -57,7 +57,7 @@ static const struct crm_optdef options[] = {
 	    "FIELD:-N, FIELD:soundex joined\nby +); repeat; default: from "
 	    "the fields"),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
-	    "the store: clusters, decisions, models ($CRM_DB)"),
+	    "the store: clusters, persons, decisions, models\n($CRM_DB)"),
 	CRM_OPT("field", OPT_FIELD, "FIELD[:TYPE]",
 	    "compare FIELD (TYPE: name, text, address, id,\ncode, date, "
 	    "number, email, phone, exact);\nrepeat; default: every field, "
@@ -107,7 +107,8 @@ static const struct crm_optdef options[] = {
 	    "--merge: when a record was last updated", &opts.d.time_field),
 	CRM_OPT_STR("train-labels", "FILE",
 	    "learn from labelled pairs (id1, id2, match)\nwith an SVM "
-	    "instead of EM",
+	    "instead of EM; with --db, kept\nas must-link and cannot-link "
+	    "labels",
 	    &opts.d.labels),
 	CRM_OPT_FLAG("verbose", 'v',
 	    "on stderr: the pairs of each blocking rule,\nthe weights of "
@@ -119,8 +120,8 @@ static const struct crm_optdef options[] = {
 static const struct crm_cmd cmd = {
 	synopsis,
 	"Find the records of one customer and append cluster_id (the id of\n"
-	"the cluster's canonical record) and match_score (the best link\n"
-	"probability that joined it).\n",
+	"the cluster's canonical record; with --db, of its person) and\n"
+	"match_score (the best link probability that joined it).\n",
 	"Exit status: 0 every record done, 64 usage, 65 some records rejected "
 	"or\n"
 	"a bad labels file, 66 nothing done from some input (not opened, "
@@ -246,6 +247,13 @@ summary(const struct crm_filter *f, const struct crm_dedupe_stats *ds)
 	   + merged */
 	if (opts.d.merge)
 		crm_cli_count("merged", ds->in_clusters - ds->clusters);
+	if (ds->persons) {
+		crm_cli_count("new persons", ds->created);
+		crm_cli_count("persons merged", ds->merged);
+		crm_cli_count("persons split", ds->split);
+	}
+	if (ds->labels > 0)
+		crm_cli_count("cannot-link refused", ds->cannot);
 	if (opts.d.review != NULL) {
 		crm_cli_count("needs review", ds->reviewed);
 		if (!opts.d.act_on_review)

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "filter.h"
 #include "intent.h"
+#include "mask.h"
 #include "opt.h"
 #include "rec.h"
 #include "store.h"
@@ -20,7 +21,9 @@ static const char synopsis[] =
     "usage: crm-intent [--db FILE] [--explain N] [--output-field NAME]\n"
     "                  [--min-confidence P] [--model NAME] [--model-file "
     "FILE]\n"
-    "                  [--top K] [common options] [file ...]\n"
+    "                  [--keep-text [--policy FILE [--role NAME]\n"
+    "                  [--key-file FILE]] [--time-field FIELD]] [--top K]\n"
+    "                  [common options] [file ...]\n"
     "       crm-intent train [--bits N] [--cost C] [--min-df N] [--seed N]\n"
     "                  [--with-labels] [common options] [file ...]\n"
     "       crm-intent eval [--json] [--min-confidence P] [common options]\n"
@@ -31,7 +34,8 @@ static const char synopsis[] =
 struct opts {
 	struct crm_common c;
 	struct crm_intent_opts io;
-	long bits, min_df, seed; /* io.tp's, as crm_getopt stores a long */
+	struct crm_mask_opts mask; /* --keep-text's policy */
+	long bits, min_df, seed;   /* io.tp's, as crm_getopt stores a long */
 	int json;
 };
 
@@ -56,6 +60,12 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_STR("id-field", "FIELD",
 	    "record key for the audit log and labels (id)", &o.io.id_field),
 	CRM_OPT_FLAG("json", 0, "eval: print the metrics as JSON", &o.json),
+	CRM_OPT_FLAG("keep-text", 0,
+	    "with --db, keep each message as an event of its\ncustomer "
+	    "(type message, key the --id-field)",
+	    &o.io.keep_text),
+	CRM_OPT_STR("key-file", "FILE", "--policy's key ($CRM_MASK_KEY)",
+	    &o.mask.key_file),
 	CRM_OPT_STR("label-field", "FIELD",
 	    "train, eval, label: the label (the model's\nname)",
 	    &o.io.label_field),
@@ -75,6 +85,13 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_LONG("model-version", "N",
 	    "use version N of the model in the store", &o.io.model_version, 1,
 	    1L << 40),
+	CRM_OPT_STR("policy", "FILE",
+	    "--keep-text: the text as crm-mask's policy makes\nit (else as "
+	    "it is)",
+	    &o.mask.policy),
+	CRM_OPT_STR("role", "NAME",
+	    "the --policy's [NAME] section (the part before\nany section)",
+	    &o.mask.role),
 	CRM_OPT_LONG("seed", "N", "train: seed of the solver's order (1)",
 	    &o.seed, 0, 4294967295L),
 	CRM_OPT_STR("source", "NAME", "label: who gave the labels (human)",
@@ -83,6 +100,9 @@ static const struct crm_optdef options[] = {
 	    "name of the appended field (the model's name)", &o.io.field),
 	CRM_OPT_STR("text-field", "FIELD", "the text to classify (text)",
 	    &o.io.text_field),
+	CRM_OPT_STR("time-field", "FIELD",
+	    "--keep-text: the message's time (time; none: now)",
+	    &o.io.time_field),
 	CRM_OPT_LONG("top", "K", "append the K best labels with scores as JSON",
 	    &o.io.top, 1, 1000),
 	CRM_OPT_FLAG("with-labels", 0,
@@ -97,11 +117,11 @@ static const struct crm_cmd cmd = {
 	"Classify the text of each record and append the label and its "
 	"score;\ntrain, evaluate, or add human labels with the verbs.  "
 	"With\n--output-format, eval writes its figures as one record.\n",
-	"Exit status: 0 every record done, 64 usage, 65 some records rejected "
-	"or\n"
-	"a bad model, 66 nothing done from some input (not opened, header\n"
-	"refused, every record rejected), or no such model, 69 store schema "
-	"too\n"
+	"Exit status: 0 every record done, 64 usage, 65 some records "
+	"rejected,\n"
+	"a bad model or a bad --policy, 66 nothing done from some input (not\n"
+	"opened, header refused, every record rejected), no such model, or a\n"
+	"--policy or --key-file that cannot be opened, 69 store schema too\n"
 	"new, 70 internal error, 73 cannot create output, 74 I/O error, 75 "
 	"store\n"
 	"busy.  See crm-intent(1).\n",
@@ -213,6 +233,22 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 	    (io->model_file != NULL || o.c.db == NULL))
 		crm_usage_error(synopsis, "--model-version needs --db, and no "
 					  "--model-file");
+	if (io->keep_text && (verb != CRM_INTENT_PREDICT || o.c.db == NULL))
+		crm_usage_error(synopsis, "--keep-text is for classifying "
+					  "with --db");
+	if (!io->keep_text &&
+	    (o.mask.policy != NULL || o.mask.role != NULL ||
+		o.mask.key_file != NULL || strcmp(io->time_field, "time") != 0))
+		crm_usage_error(synopsis, "--policy, --role, --key-file and "
+					  "--time-field are for --keep-text");
+	if (o.mask.policy == NULL &&
+	    (o.mask.role != NULL || o.mask.key_file != NULL))
+		crm_usage_error(synopsis, "--role and --key-file need "
+					  "--policy");
+	if (o.mask.policy != NULL) {
+		crm_mask_opts_key_env(&o.mask);
+		io->mask = &o.mask;
+	}
 	if (o.json && o.c.fo.out_fmt != CRM_FMT_AUTO)
 		crm_usage_error(synopsis, "--json or --output-format, not "
 					  "both");
@@ -367,6 +403,14 @@ main(int argc, char **argv)
 	rc = crm_filter_run(f, argc, argv);
 	/* what was decided or labelled is kept, even after an error */
 	rc = crm_cli_closed(rc, crm_intent_close(run.it, &e), &e);
+	if (o.io.keep_text) {
+		unsigned long long kept, none;
+
+		crm_intent_kept(run.it, &kept, &none);
+		crm_cli_count("messages kept", kept);
+		if (none > 0)
+			crm_cli_count("messages without a customer", none);
+	}
 	summary(&run, f);
 	rc = crm_cli_end(f, rc);
 	crm_intent_free(run.it);

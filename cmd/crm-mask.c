@@ -101,9 +101,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 		crm_usage_error(synopsis, "--policy FILE is needed");
 	if (o->m.region != NULL && !crm_norm_region_known(o->m.region))
 		crm_usage_error(synopsis, "unknown --region '%s'", o->m.region);
-	o->m.key_env = getenv("CRM_MASK_KEY");
-	if (o->m.key_env != NULL && o->m.key_env[0] == '\0')
-		o->m.key_env = NULL;
+	crm_mask_opts_key_env(&o->m);
 }
 
 static int

@@ -78,6 +78,28 @@ crm_clusters_put(struct crm_clusters *c, const char *rid, size_t rlen,
 }
 
 int
+crm_clusters_rename(struct crm_store *s, const char *from, size_t flen,
+    const char *to, size_t tlen, const char *now, struct crm_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		"UPDATE clusters SET cluster_id = ?2, time = ?3"
+		" WHERE cluster_id = ?1",
+		-1, &st, NULL) != SQLITE_OK)
+		return crm_store_fail(s, e, "cannot store clusters");
+	sqlite3_bind_text(st, 1, from, (int)flen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, to, (int)tlen, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE
+		   ? 0
+		   : crm_store_fail(s, e, "cannot store clusters");
+}
+
+int
 crm_clusters_close(struct crm_clusters *c, struct crm_err *e)
 {
 	int rc;

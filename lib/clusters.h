@@ -35,6 +35,14 @@ int crm_clusters_put(struct crm_clusters *c, const char *rid, size_t rlen,
     const char *cid, size_t clen, double score, const char *now,
     struct crm_err *e);
 
+/*
+ * Move every record of cluster from (flen bytes) to cluster to (tlen
+ * bytes), at time now: a person merged into another (lib/persons).  The
+ * caller holds the transaction.  0, or -1 with e filled.
+ */
+int crm_clusters_rename(struct crm_store *s, const char *from, size_t flen,
+    const char *to, size_t tlen, const char *now, struct crm_err *e);
+
 /* Commit what is left and free c (c may be NULL); 0 or -1. */
 int crm_clusters_close(struct crm_clusters *c, struct crm_err *e);
 

@@ -217,6 +217,10 @@ crm_dedupe_free(struct crm_dedupe *d)
 	free(d->best);
 	free(d->root);
 	crm_review_free(d->rv);
+	crm_persons_free(d->persons);
+	free(d->lp);
+	crm_rec_free(d->golden);
+	crm_rec_free(d->lineage);
 	crm_rec_free(d->pairrec);
 	free(d->rvname);
 	free(d->rvp);
@@ -841,14 +845,15 @@ link_best(struct crm_dedupe *d, struct crm_err *e)
 }
 
 /*
- * The store's clusters as they are: records of one cluster joined, each
- * set labelled with its cluster's id.
+ * The store's clusters as they are: the records of one cluster joined,
+ * in order of their ids, each to the first record it may join: a
+ * cluster a cannot-link pair divides is split there.
  */
 static int
-join_store_clusters(struct crm_dedupe *d, struct crm_uf *uf, const char **label)
+join_store_clusters(struct crm_dedupe *d, struct crm_cuf *c)
 {
 	struct crm_dd_idkey *byc;
-	size_t i;
+	size_t i, j, k, q;
 
 	if ((byc = crm_reallocarray(NULL, d->ref.n + 1, sizeof(*byc))) == NULL)
 		return -1;
@@ -858,14 +863,16 @@ join_store_clusters(struct crm_dedupe *d, struct crm_uf *uf, const char **label)
 		byc[i].idx = d->in.n + i;
 	}
 	qsort(byc, d->ref.n, sizeof(*byc), cmp_idkey);
-	for (i = 1; i < d->ref.n; i++) {
-		if (strcmp(byc[i].id, byc[i - 1].id) == 0)
-			crm_uf_union(uf, (uint32_t)byc[i - 1].idx,
-			    (uint32_t)byc[i].idx, 0);
+	for (i = 0; i < d->ref.n; i = j) {
+		for (j = i; j < d->ref.n && strcmp(byc[j].id, byc[i].id) == 0;
+		     j++)
+			;
+		for (k = i + 1; k < j; k++)
+			for (q = i; q < k; q++)
+				if (crm_cuf_union(c, (uint32_t)byc[q].idx,
+					(uint32_t)byc[k].idx, 0) >= 0)
+					break;
 	}
-	for (i = 0; i < d->ref.n; i++)
-		label[crm_uf_find(uf, (uint32_t)(d->in.n + i))] =
-		    d->ref.cluster[i];
 	free(byc);
 	return 0;
 }
@@ -873,32 +880,32 @@ join_store_clusters(struct crm_dedupe *d, struct crm_uf *uf, const char **label)
 /*
  * Union-find over the links, strongest first, so that when the cap on a
  * cluster's size refuses a link the cluster keeps its best members.
- * With --incremental the store's clusters are joined first and two of
- * them are never joined by a new record.  The canonical record of a
- * cluster: the store's cluster, else the least id.
+ * With link labels (a store) no link ever puts a cannot-link pair in one
+ * cluster, and the must-link pairs are joined first.  With --incremental
+ * the store's clusters are joined first (a link may then merge two).
+ * The canonical record of a cluster: the least id (with a store, the
+ * persons' id: crm_dd_persons()).
  */
 static int
 cluster(struct crm_dedupe *d, struct crm_err *e)
 {
 	size_t n = d->in.n + d->ref.n, nl = 0, k, i;
-	const char **label = NULL;
 	struct crm_dd_str *canon = NULL, id;
 	unsigned char *seen = NULL;
 	struct link *links;
-	struct crm_uf uf;
-	uint32_t a, b;
+	struct crm_cuf cuf;
+	uint32_t a;
 	size_t m;
 	int r, rc = -1;
 
 	if ((links = crm_reallocarray(NULL, d->npairs + 1, sizeof(*links))) ==
 	    NULL)
 		return crm_dd_oom(e);
-	if (crm_uf_init(&uf, n) == -1) {
+	if (crm_cuf_init(&cuf, n) == -1) {
 		free(links);
 		return crm_dd_oom(e);
 	}
-	if ((label = calloc(n + 1, sizeof(*label))) == NULL ||
-	    (canon = calloc(n + 1, sizeof(*canon))) == NULL ||
+	if ((canon = calloc(n + 1, sizeof(*canon))) == NULL ||
 	    (seen = calloc(n + 1, 1)) == NULL)
 		goto out;
 	for (k = 0; k < d->npairs; k++) {
@@ -919,51 +926,40 @@ cluster(struct crm_dedupe *d, struct crm_err *e)
 			links[m++] = links[k];
 	}
 	nl = m;
-	if (d->ref.n > 0 && join_store_clusters(d, &uf, label) == -1)
+	if (crm_dd_cannot(d, &cuf) == -1 ||
+	    (d->ref.n > 0 && join_store_clusters(d, &cuf) == -1))
 		goto out;
+	crm_dd_must(d, &cuf);
 	for (k = 0; k < nl; k++) {
 		const struct crm_pair *pr = &d->pairs[links[k].k];
 
-		a = crm_uf_find(&uf, pr->i);
-		b = crm_uf_find(&uf, pr->j);
-		if (a != b && label[a] != NULL && label[b] != NULL) {
-			d->refused++; /* two of the store's clusters */
+		r = crm_cuf_union(&cuf, pr->i, pr->j, (size_t)d->o.max_cluster);
+		if (r == CRM_CUF_CAP || r == CRM_CUF_CANNOT) {
+			if (r == CRM_CUF_CAP)
+				d->refused++;
+			else
+				d->cannot++;
 			continue;
-		}
-		if ((r = crm_uf_union(&uf, a, b, (size_t)d->o.max_cluster)) ==
-		    -1) {
-			d->refused++;
-			continue;
-		}
-		if (r == 1) {
-			const char *l = label[a] ? label[a] : label[b];
-
-			label[crm_uf_find(&uf, a)] = l;
 		}
 		note_best(d, pr->i, links[k].p, links[k].k);
 		note_best(d, pr->j, links[k].p, links[k].k);
 	}
 	for (i = 0; i < n; i++) {
-		a = crm_uf_find(&uf, (uint32_t)i);
+		a = crm_cuf_find(&cuf, (uint32_t)i);
 		id.p = crm_dd_id(d, i, &id.len);
-		if (label[a] != NULL) {
-			canon[a].p = label[a];
-			canon[a].len = strlen(label[a]);
-		} else if (canon[a].p == NULL ||
-			   crm_bytes_cmp(
-			       id.p, id.len, canon[a].p, canon[a].len) < 0) {
+		if (canon[a].p == NULL ||
+		    crm_bytes_cmp(id.p, id.len, canon[a].p, canon[a].len) < 0)
 			canon[a] = id;
-		}
 	}
 	for (i = 0; i < n; i++) {
-		a = crm_uf_find(&uf, (uint32_t)i);
+		a = crm_cuf_find(&cuf, (uint32_t)i);
 		d->root[i] = a;
 		if (i >= d->in.n)
 			continue;
 		d->cid[i] = canon[a];
-		if (uf.size[a] > 1)
+		if (cuf.uf.size[a] > 1)
 			d->in_clusters++;
-		if (uf.size[a] > 1 && !seen[a]) {
+		if (cuf.uf.size[a] > 1 && !seen[a]) {
 			d->clusters++; /* counted once, by its root */
 			seen[a] = 1;
 		}
@@ -973,10 +969,9 @@ out:
 	if (rc == -1)
 		crm_dd_oom(e);
 	free(links);
-	free(label);
 	free(canon);
 	free(seen);
-	crm_uf_release(&uf);
+	crm_cuf_release(&cuf);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -987,11 +982,11 @@ out:
 static int
 keep_cids(struct crm_dedupe *d, struct crm_err *e)
 {
-	size_t i, *off;
+	size_t i, *off, n = d->in.n + (d->persons ? d->ref.n : 0);
 
-	if ((off = calloc(d->in.n + 1, sizeof(*off))) == NULL)
+	if ((off = calloc(n + 1, sizeof(*off))) == NULL)
 		return crm_dd_oom(e);
-	for (i = 0; i < d->in.n; i++) {
+	for (i = 0; i < n; i++) {
 		off[i] = d->cidtext.len;
 		if (crm_buf_add(&d->cidtext, d->cid[i].p, d->cid[i].len) ==
 			-1 ||
@@ -1000,7 +995,7 @@ keep_cids(struct crm_dedupe *d, struct crm_err *e)
 			return crm_dd_oom(e);
 		}
 	}
-	for (i = 0; i < d->in.n; i++)
+	for (i = 0; i < n; i++)
 		d->cid[i].p = d->cidtext.p + off[i];
 	free(off);
 	return 0;
@@ -1084,6 +1079,9 @@ link_or_cluster(struct crm_dedupe *d, struct crm_err *e)
 		return crm_dd_oom(e);
 	if (choose_fields(d, e) == -1)
 		return -1;
+	if (o->store != NULL && o->link == NULL &&
+	    crm_dd_persons_begin(d, e) == -1)
+		return bare(e);
 	if ((d->ls = crm_linkset_new(d->cmp, d->nf, o->region)) == NULL)
 		return crm_dd_oom(e);
 	if (add_to_linkset(d, &d->in, e) == -1 ||
@@ -1107,14 +1105,18 @@ link_or_cluster(struct crm_dedupe *d, struct crm_err *e)
 	}
 	if ((o->link != NULL ? link_best(d, e) : cluster(d, e)) == -1)
 		return -1;
+	if (d->persons != NULL && crm_dd_persons(d, e) == -1)
+		return bare(e);
 	for (i = 0; d->rv != NULL && i < d->in.n; i++)
 		d->reviewed += d->rvname[i] != NULL;
 	if (d->refused > 0 && !o->quiet)
 		crm_warnx("%llu links refused: they would have made a "
-			  "cluster of more than %ld records%s (--max-cluster)",
-		    d->refused, o->max_cluster,
-		    o->incremental ? " or joined two clusters of the store"
-				   : "");
+			  "cluster of more than %ld records (--max-cluster)",
+		    d->refused, o->max_cluster);
+	if (d->cannot > 0 && !o->quiet)
+		crm_warnx("%llu links refused: they would have joined a "
+			  "cannot-link pair (link_labels)",
+		    d->cannot);
 	return keep_cids(d, e);
 }
 
@@ -1146,6 +1148,18 @@ crm_dedupe_stats(const struct crm_dedupe *d, struct crm_dedupe_stats *s)
 	s->held = d->held;
 	s->reviewed = d->reviewed;
 	s->clustered = d->clustered;
+	if (d->persons != NULL) {
+		struct crm_persons_stats ps;
+
+		crm_persons_stats(d->persons, &ps);
+		s->persons = 1;
+		s->created = ps.created;
+		s->merged = ps.merged;
+		s->split = ps.split;
+		s->updated = ps.updated;
+	}
+	s->labels = d->nlp;
+	s->cannot = d->cannot;
 }
 
 /* ==== As a filter ==== */

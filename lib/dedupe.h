@@ -6,10 +6,13 @@
  * (Fellegi-Sunter by EM, the store's model, or an SVM trained on
  * labelled pairs), and either links each record to its best match in a
  * second set (--link) or clusters the linked records under a cap on
- * size, never joining two of the store's clusters (--incremental).  It
- * writes each record with cluster_id and match_score, or one golden
- * record per cluster (--merge), and, with a store, the model, each
- * record's cluster (lib/clusters) and each link's reasons (lib/audit).
+ * size, with a store obeying its must-link and cannot-link labels and
+ * starting from its clusters (--incremental).  It writes each record
+ * with cluster_id and match_score, or one golden record per cluster
+ * (--merge), and, with a store, the model, each record's cluster
+ * (lib/clusters), the persons the clusters are (lib/persons: stable ids,
+ * golden records, events; cluster_id is then the person's id) and each
+ * link's reasons (lib/audit).
  * With review rules (review.h) each link is a decision a person may have
  * to see first: a link a rule matches (seen from either of its records:
  * the pair's fields below, then that record's fields, then with a store
@@ -49,6 +52,18 @@
  * (crm_filter_partial()) saves no model at all.
  */
 #define CRM_DEDUPE_MIN_PAIRS 100
+
+/*
+ * With a store, a plain run (not --incremental, --link or
+ * --train-labels) whose records the store's link labels name with this
+ * many pairs of each kind, must and cannot, or more, learns its scores
+ * from those pairs with the SVM of --train-labels instead of EM (and
+ * saves no model); with fewer, EM fits as before.  (libsvm's probability
+ * comes from a cross-validation inside the training pairs: from three
+ * matches it scored two identical records under 0.5, from six it gave
+ * matches 0.89.)  The labels bind the clusters whatever their number.
+ */
+#define CRM_DEDUPE_MIN_LABELS 5
 
 /*
  * The fields of a pair that review rules read: the pair's link
@@ -169,6 +184,9 @@ struct crm_dedupe_stats {
 	unsigned long long held;     /* links a review rule held */
 	unsigned long long reviewed; /* records marked needs_review */
 	int clustered;		     /* the run got as far as the output */
+	int persons;		     /* persons kept (a store, no --link) */
+	unsigned long long created, merged, split, updated; /* persons */
+	unsigned long long labels, cannot; /* link labels; links refused */
 };
 
 void crm_dedupe_stats(const struct crm_dedupe *d, struct crm_dedupe_stats *s);

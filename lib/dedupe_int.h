@@ -14,6 +14,7 @@
 #include "dedupe.h"
 #include "fellegi.h"
 #include "linkage.h"
+#include "persons.h"
 #include "rec.h"
 #include "review.h"
 
@@ -28,6 +29,12 @@ struct crm_dd_recset {
 	size_t n, cap;
 	char **cluster; /* --incremental: the store's cluster of each */
 	int untyped;	/* CSV or TSV: the values are text (rules.h) */
+};
+
+/* A must-link (must) or cannot-link pair of records, by index. */
+struct crm_dd_lpair {
+	size_t i, j;
+	int must;
 };
 
 /* A record's id, for sorting and looking up. */
@@ -79,6 +86,15 @@ struct crm_dedupe {
 	double *rvp;
 	long *rvpair;
 	unsigned long long held, reviewed;
+	/* with a store (not --link): the persons, and the link labels of
+	   this run's records: the store's (the first nstored), then the
+	   --train-labels file's; the links they refused */
+	struct crm_persons *persons;
+	struct crm_dd_lpair *lp;
+	size_t nlp, lpcap, nstored;
+	unsigned long long cannot;
+	struct crm_rec *golden, *lineage; /* a person's, made at a time */
+	int svm; /* the scores are an SVM's, from labelled pairs */
 	struct crm_buf buf;
 };
 
@@ -107,5 +123,38 @@ int crm_dd_store(struct crm_dedupe *d, struct crm_err *e);
 /* dedupe_merge.c: the golden records, in the order of their first. */
 int crm_dd_write_merged(struct crm_dedupe *d, crm_dedupe_emit_fn emit,
     void *arg, struct crm_err *e);
+/*
+ * The surviving fields of the records idx[0..n) into out, and with each
+ * the id of the record it came from into lineage (fields no record has
+ * are null in out, absent from lineage).  0, or -1 when out of memory.
+ */
+int crm_dd_golden(struct crm_dedupe *d, const size_t *idx, size_t n,
+    struct crm_rec *out, struct crm_rec *lineage);
+
+/*
+ * dedupe_persons.c: with a store, not --link: start the persons and take
+ * the store's link labels of the run's records (after d->all).
+ */
+int crm_dd_persons_begin(struct crm_dedupe *d, struct crm_err *e);
+/* A labelled pair of the --train-labels file (c: 1 match, 0 not). */
+int crm_dd_note_label(
+    struct crm_dedupe *d, size_t i, size_t j, int c, struct crm_err *e);
+/*
+ * Whether the store's labels train the scores: a plain run, and
+ * CRM_DEDUPE_MIN_LABELS of each kind among this run's records.
+ */
+int crm_dd_stored_labels_train(const struct crm_dedupe *d);
+/* The cannot pairs into c; 0, or -1 when out of memory. */
+int crm_dd_cannot(struct crm_dedupe *d, struct crm_cuf *c);
+/* Join the must pairs (no cap); refusals counted in d->cannot. */
+void crm_dd_must(struct crm_dedupe *d, struct crm_cuf *c);
+/* After clustering: the persons' ids into d->cid. */
+int crm_dd_persons(struct crm_dedupe *d, struct crm_err *e);
+/*
+ * The persons' crm_persons_golden_fn (arg: d): the golden record of the
+ * records idx[0..n) without the id and the output's own fields.
+ */
+int crm_dd_person_golden(void *arg, const size_t *idx, size_t n,
+    struct crm_buf *golden, struct crm_buf *lineage, struct crm_err *e);
 
 #endif

@@ -19,9 +19,12 @@
 #include "dedupe_int.h"
 #include "norm.h"
 
-/* A member of a cluster, with its time as ISO 8601 ("" when unknown). */
+/*
+ * A member of a cluster, with its time as ISO 8601 ("" when unknown) and
+ * when it was read: the store's records (--incremental) before the run's.
+ */
 struct member {
-	size_t idx;
+	size_t idx, read;
 	char *when;
 };
 
@@ -33,7 +36,7 @@ cmp_recent(const void *a, const void *b)
 
 	if (c != 0)
 		return c;
-	return x->idx < y->idx ? 1 : x->idx > y->idx ? -1 : 0;
+	return x->read < y->read ? 1 : x->read > y->read ? -1 : 0;
 }
 
 static int
@@ -105,6 +108,8 @@ member_times(struct crm_dedupe *d, struct member *m, size_t n, size_t *first)
 			    -1)
 				crm_buf_reset(b);
 		}
+		m[i].read = m[i].idx < d->in.n ? d->ref.n + m[i].idx
+					       : m[i].idx - d->in.n;
 		if ((m[i].when = strdup(b->p ? b->p : "")) == NULL) {
 			while (i-- > 0)
 				free(m[i].when);
@@ -116,14 +121,17 @@ member_times(struct crm_dedupe *d, struct member *m, size_t n, size_t *first)
 	return 0;
 }
 
-/* The surviving fields of the members m into out. */
+/*
+ * The surviving fields of the members m into out, and, unless lineage
+ * is NULL, the id of the member each came from into lineage.
+ */
 static int
 survivors(const struct crm_dedupe *d, const struct member *m, size_t n,
-    size_t first, struct crm_rec *out)
+    size_t first, struct crm_rec *out, struct crm_rec *lineage)
 {
 	const struct crm_rec *r, *w;
-	const char *name, *v;
-	size_t i, k, nlen, len, who = 0;
+	const char *name, *v, *id;
+	size_t i, k, nlen, len, idlen, who = 0;
 	long at;
 
 	for (i = 0; i < n + 1; i++) {
@@ -143,9 +151,53 @@ survivors(const struct crm_dedupe *d, const struct member *m, size_t n,
 			if (crm_rec_add(out, name, nlen, v, len,
 				crm_rec_type(w, (size_t)at)) == -1)
 				return -1;
+			if (lineage == NULL)
+				continue;
+			id = crm_dd_id(d, m[who].idx, &idlen);
+			if (crm_rec_add(lineage, name, nlen, id, idlen,
+				CRM_STRING) == -1)
+				return -1;
 		}
 	}
 	return 0;
+}
+
+/*
+ * The members m ranked for survivorship (most recent first), *first the
+ * one read first; each one's time to be freed.  0, or -1.
+ */
+static int
+rank(struct crm_dedupe *d, struct member *m, size_t n, size_t *first)
+{
+	if (member_times(d, m, n, first) == -1)
+		return -1;
+	qsort(m, n, sizeof(*m), cmp_recent);
+	return 0;
+}
+
+int
+crm_dd_golden(struct crm_dedupe *d, const size_t *idx, size_t n,
+    struct crm_rec *out, struct crm_rec *lineage)
+{
+	struct member *m;
+	size_t i, first;
+	int rc;
+
+	if ((m = crm_reallocarray(NULL, n + 1, sizeof(*m))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		m[i].idx = idx[i];
+	if (rank(d, m, n, &first) == -1) {
+		free(m);
+		return -1;
+	}
+	crm_rec_clear(out);
+	crm_rec_clear(lineage);
+	rc = survivors(d, m, n, first, out, lineage);
+	for (i = 0; i < n; i++)
+		free(m[i].when);
+	free(m);
+	return rc;
 }
 
 /* One golden record for the cluster of members m (n of them). */
@@ -159,14 +211,15 @@ golden(struct crm_dedupe *d, struct member *m, size_t n,
 	char num[32];
 	int rc;
 
-	if (member_times(d, m, n, &first) == -1)
+	if (rank(d, m, n, &first) == -1)
 		return -1;
-	qsort(m, n, sizeof(*m), cmp_recent);
 	crm_rec_clear(out);
-	rc = survivors(d, m, n, first, out);
+	rc = survivors(d, m, n, first, out, NULL);
 	/* the sources, in input order */
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		m[i].when[0] = '\0';
+		m[i].read = m[i].idx;
+	}
 	qsort(m, n, sizeof(*m), cmp_recent);
 	crm_buf_reset(b);
 	for (i = n; rc == 0 && i-- > 0;) {

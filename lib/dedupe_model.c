@@ -199,7 +199,7 @@ crm_dd_score(struct crm_dedupe *d, struct crm_err *e)
 
 	if ((d->prob = calloc(d->p.n ? d->p.n : 1, sizeof(*d->prob))) == NULL)
 		return crm_dd_oom(e);
-	if (d->o.labels != NULL)
+	if (d->o.labels != NULL || crm_dd_stored_labels_train(d))
 		return crm_dd_train_labels(d, e);
 	if (!d->have_fs && keep_stored(d, e) == -1)
 		return -1;
@@ -269,17 +269,43 @@ struct train {
 	double *x;
 };
 
-/* One labelled pair r: its levels into the table, its label into y. */
+/* The pair of records i, j: its levels into the table, c into y. */
+static int
+add_pair(struct crm_dedupe *d, struct train *tr, size_t i, size_t j, int c,
+    struct crm_err *e)
+{
+	int lev[CRM_LINK_MAXFIELDS], *yy;
+	int8_t l8[CRM_LINK_MAXFIELDS];
+	size_t f;
+
+	crm_linkset_compare(d->ls, i, j, lev);
+	for (f = 0; f < d->nf; f++)
+		l8[f] = (int8_t)lev[f];
+	if (levels_rec(d, l8, tr->lr) == -1 || crm_tab_add(tr->t, tr->lr) == -1)
+		return crm_dd_oom(e);
+	if (tr->n == tr->cap) {
+		size_t cap = tr->cap ? tr->cap * 2 : 256;
+
+		if ((yy = crm_reallocarray(tr->y, cap, sizeof(*yy))) == NULL)
+			return crm_dd_oom(e);
+		tr->y = yy;
+		tr->cap = cap;
+	}
+	tr->pos += (size_t)c;
+	tr->y[tr->n++] = c;
+	return 0;
+}
+
+/* One labelled pair r of the file: as add_pair, and kept (a store). */
 static int
 add_label(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
 {
 	static const char *const need[] = { "id1", "id2", "match" };
 	const char *path = d->o.labels, *v;
 	struct crm_rec *r = tr->r;
-	int lev[CRM_LINK_MAXFIELDS], *yy, c;
-	int8_t l8[CRM_LINK_MAXFIELDS];
 	long at[3], idx[2];
-	size_t k, f, len;
+	size_t k, len;
+	int c;
 
 	for (k = 0; k < 3; k++) {
 		at[k] = crm_rec_find(r, need[k], strlen(need[k]));
@@ -301,31 +327,16 @@ add_label(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
 		return crm_dd_fail(e, EX_DATAERR,
 		    "%s:%lu: field 'match': want 1 or 0, not '%.*s'", path,
 		    crm_rec_line(r), (int)len, v);
-	crm_linkset_compare(d->ls, (size_t)idx[0], (size_t)idx[1], lev);
-	for (f = 0; f < d->nf; f++)
-		l8[f] = (int8_t)lev[f];
-	if (levels_rec(d, l8, tr->lr) == -1 || crm_tab_add(tr->t, tr->lr) == -1)
-		return crm_dd_oom(e);
-	if (tr->n == tr->cap) {
-		size_t cap = tr->cap ? tr->cap * 2 : 256;
-
-		if ((yy = crm_reallocarray(tr->y, cap, sizeof(*yy))) == NULL)
-			return crm_dd_oom(e);
-		tr->y = yy;
-		tr->cap = cap;
-	}
-	tr->pos += (size_t)c;
-	tr->y[tr->n++] = c;
-	return 0;
+	if (add_pair(d, tr, (size_t)idx[0], (size_t)idx[1], c, e) == -1)
+		return -1;
+	return crm_dd_note_label(d, (size_t)idx[0], (size_t)idx[1], c, e);
 }
 
-/* Read the labelled pairs and train the SVM on their levels. */
+/* The labelled pairs of the file into tr. */
 static int
-train(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
+read_labels(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
 {
 	const char *path = d->o.labels;
-	struct crm_binclf_params bp = { CRM_ALGO_SVM, 1, 1, { 0, 0 }, 0 };
-	size_t f;
 	int rc;
 
 	if ((tr->fp = fopen(path, "r")) == NULL)
@@ -333,6 +344,24 @@ train(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
 		    strerror(errno));
 	if ((tr->rd = crm_reader_open(tr->fp, path, CRM_FMT_AUTO, e)) == NULL)
 		return crm_dd_fail(e, e->code, "%s", e->msg);
+	while ((rc = crm_reader_next(tr->rd, tr->r, e)) != 0) {
+		if (rc == -1 || add_label(d, tr, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Read the labelled pairs (the file's, else the store's link labels of
+ * this run's records) and train the SVM on their levels.
+ */
+static int
+train(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
+{
+	const char *path = d->o.labels ? d->o.labels : "link_labels";
+	struct crm_binclf_params bp = { CRM_ALGO_SVM, 1, 1, { 0, 0 }, 0 };
+	size_t f;
+
 	if ((tr->t = crm_tab_new()) == NULL ||
 	    (tr->r = crm_rec_new()) == NULL || (tr->lr = crm_rec_new()) == NULL)
 		return crm_dd_oom(e);
@@ -341,10 +370,12 @@ train(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
 		    -1)
 			return crm_dd_oom(e);
 	}
-	while ((rc = crm_reader_next(tr->rd, tr->r, e)) != 0) {
-		if (rc == -1 || add_label(d, tr, e) == -1)
+	if (d->o.labels != NULL && read_labels(d, tr, e) == -1)
+		return -1;
+	for (f = 0; d->o.labels == NULL && f < d->nstored; f++)
+		if (add_pair(d, tr, d->lp[f].i, d->lp[f].j, d->lp[f].must, e) ==
+		    -1)
 			return -1;
-	}
 	if (tr->pos == 0 || tr->pos == tr->n)
 		return crm_dd_fail(e, EX_DATAERR,
 		    "%s: want matches and non-matches, not %s", path,
@@ -386,8 +417,10 @@ crm_dd_train_labels(struct crm_dedupe *d, struct crm_err *e)
 			d->prob[k] = crm_binclf_prob(tr.m, tr.x);
 	}
 	if (rc == 0 && !d->o.quiet)
-		crm_warnx("learned from %zu labelled pairs (%zu matches)", tr.n,
-		    tr.pos);
+		crm_warnx("learned from %zu labelled pairs (%zu matches)%s",
+		    tr.n, tr.pos,
+		    d->o.labels ? "" : " of the store's link_labels, not EM");
+	d->svm = rc == 0;
 	if (tr.rd != NULL)
 		crm_reader_close(tr.rd);
 	if (tr.fp != NULL)
@@ -527,7 +560,10 @@ store_clusters(struct crm_dedupe *d, struct crm_err *e)
 	crm_model_now(now);
 	if ((c = crm_clusters_open(d->o.store, e)) == NULL)
 		return -1;
-	for (i = 0; i < d->in.n; i++) {
+	/* and the store's records that moved to another person */
+	for (i = 0; i < d->in.n + (d->persons ? d->ref.n : 0); i++) {
+		if (i >= d->in.n && !crm_persons_moved(d->persons, i))
+			continue;
 		id = crm_dd_id(d, i, &len);
 		if (crm_clusters_put(c, id, len, d->cid[i].p, d->cid[i].len,
 			d->score[i], now, e) == -1) {
@@ -551,7 +587,7 @@ store_decisions(struct crm_dedupe *d, struct crm_err *e)
 	long k;
 
 	if ((a = crm_audit_open(d->o.store, "crm-dedupe",
-		 d->o.labels ? "dedupe-svm" : "dedupe", d->version, e)) == NULL)
+		 d->svm ? "dedupe-svm" : "dedupe", d->version, e)) == NULL)
 		return -1;
 	for (i = 0; i < d->in.n; i++) {
 		rv = d->rvname != NULL ? d->rvname[i] : NULL;
@@ -589,14 +625,18 @@ crm_dd_store(struct crm_dedupe *d, struct crm_err *e)
 {
 	const struct crm_dedupe_opts *o = &d->o;
 
-	if (!o->incremental && o->link == NULL && o->labels == NULL &&
-	    !d->kept) {
+	if (!o->incremental && o->link == NULL && !d->svm && !d->kept) {
 		if (d->partial != NULL)
 			crm_warnx("no model saved: %s", d->partial);
 		else if (save_model(d, e) == -1)
 			return -1;
 	}
+	/* the clusters first: a run killed before its persons leaves
+	   clusters the next run makes persons of, under the same ids */
 	if (o->link == NULL && store_clusters(d, e) == -1)
+		return -1;
+	if (d->persons != NULL &&
+	    crm_persons_write(d->persons, crm_dd_person_golden, d, e) == -1)
 		return -1;
 	return store_decisions(d, e);
 }

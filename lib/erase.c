@@ -19,12 +19,14 @@
 #include "erase.h"
 #include "load.h"
 #include "model.h"
+#include "persons.h"
 #include "tags.h"
 
 /* The owners' statements, in the order they run. */
 static const struct crm_erase_step *const owners[] = {
 	crm_tags_erase,
 	crm_clusters_erase,
+	crm_persons_erase,
 	crm_desk_erase,
 	crm_consent_erase,
 	crm_audit_erase,
@@ -40,6 +42,8 @@ crm_erase_tables(void)
 		"audit_state",
 		/* erased with the tags */
 		"tag_history",
+		/* with the clusters: the persons, their events, the labels */
+		"persons", "person_events", "link_labels",
 		/* no customer's data: the help desk's agents */
 		"agents", "agent_skills", NULL
 	};

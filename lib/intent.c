@@ -14,12 +14,18 @@
 #include "clock.h"
 #include "intent.h"
 #include "jw.h"
+#include "load.h"
+#include "mask.h"
 #include "metrics.h"
 #include "model.h"
 #include "norm.h"
 #include "rec.h"
+#include "schema.h"
 #include "store.h"
 #include "textclf.h"
+
+/* The field of a kept message's channel, when the input has it. */
+#define KEEP_CHANNEL "channel"
 
 /* Human labels by text, sorted for lookup while training. */
 struct label {
@@ -50,6 +56,13 @@ struct crm_intent {
 	struct crm_buf buf, json, why; /* scratch, top, explain */
 	unsigned long empty; /* train: texts without words, left out */
 	struct crm_intent_trained trained;
+	/* keep_text: the message as an event, written through lib/load */
+	struct crm_schema *evschema;
+	struct crm_loader *loader;
+	struct crm_mask *mask; /* the text's policy, or NULL */
+	struct crm_rec *ev;    /* the record's event (ev_ready) */
+	int ev_ready;	       /* ev holds the record's event */
+	unsigned long long kept, no_customer;
 };
 
 void
@@ -64,6 +77,7 @@ crm_intent_opts_init(struct crm_intent_opts *o)
 	o->text_field = "text";
 	o->id_field = "id";
 	o->customer_field = "customer_id";
+	o->time_field = "time";
 	o->source = "human";
 	o->max_text = 100000;
 	o->min_conf = -1;
@@ -247,6 +261,99 @@ crm_intent_classify(struct crm_intent *it, const char *text, size_t len,
 	return best;
 }
 
+/* Add field name to the event, with r's value of field from if any. */
+static int
+ev_copy(struct crm_intent *it, const char *name, const struct crm_rec *r,
+    const char *from)
+{
+	long i = crm_rec_find(r, from, strlen(from));
+	const char *v;
+	size_t len;
+
+	if (i < 0 || crm_rec_type(r, (size_t)i) == CRM_NULL)
+		return 0;
+	v = crm_rec_value(r, (size_t)i, &len);
+	return crm_rec_add(
+	    it->ev, name, strlen(name), v, len, crm_rec_type(r, (size_t)i));
+}
+
+/* An event field's error as about the input's field it came from. */
+static void
+ev_field(const struct crm_intent *it, struct crm_err *e)
+{
+	const char *const map[][2] = { { "event_id", it->o.id_field },
+		{ "customer_id", it->o.customer_field },
+		{ "time", it->o.time_field }, { "text", it->o.text_field } };
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(e->field, map[i][0]) == 0) {
+			crm_err_field(e, map[i][1], strlen(map[i][1]));
+			return;
+		}
+}
+
+/*
+ * keep_text: make r's message (text[0..len), in r) the event it->ev,
+ * normalized as crm-ingest --kind events would, before r changes.  No
+ * event when the record names no customer.  0, or -1 with e filled
+ * (EX_DATAERR: the record is rejected, its time or the policy's rule
+ * for the text does not fit).
+ */
+static int
+make_event(struct crm_intent *it, const struct crm_rec *r, const char *text,
+    size_t len, struct crm_err *e)
+{
+	const char *tf = it->o.text_field, *v = text;
+	size_t vlen = len, slen;
+	char now[21];
+
+	it->ev_ready = 0;
+	crm_rec_clear(it->ev);
+	if (subject_of(it, r, &slen) == NULL || slen == 0) {
+		it->no_customer++;
+		return 0;
+	}
+	if (it->mask != NULL && crm_mask_field(it->mask, tf, strlen(tf), text,
+				    len, &v, &vlen, e) == -1)
+		return -1;
+	if (ev_copy(it, "event_id", r, it->o.id_field) == -1 ||
+	    ev_copy(it, "customer_id", r, it->o.customer_field) == -1 ||
+	    crm_rec_add(it->ev, "type", 4, "message", 7, CRM_STRING) == -1 ||
+	    ev_copy(it, "channel", r, KEEP_CHANNEL) == -1 ||
+	    (v != NULL &&
+		crm_rec_add(it->ev, "text", 4, v, vlen, CRM_STRING) == -1) ||
+	    ev_copy(it, "time", r, it->o.time_field) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (crm_rec_find(it->ev, "time", 4) < 0) {
+		crm_clock_iso(now);
+		if (crm_rec_add(
+			it->ev, "time", 4, now, strlen(now), CRM_STRING) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	if (crm_schema_apply(it->evschema, it->ev, e) == -1) {
+		ev_field(it, e);
+		return -1;
+	}
+	it->ev_ready = 1;
+	return 0;
+}
+
+/* keep_text: store the event in the decision's transaction. */
+static int
+put_event(struct crm_intent *it, struct crm_err *e)
+{
+	enum crm_load_result res;
+
+	if (!it->ev_ready)
+		return 0;
+	if (crm_audit_begin(it->audit, e) == -1 ||
+	    crm_loader_put(it->loader, it->ev, &res, e) == -1)
+		return -1;
+	it->kept++;
+	return 0;
+}
+
 static int
 predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 {
@@ -262,6 +369,8 @@ predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 		 it, text, len, &label, &llen, NULL, e)) == -1)
 		return -1;
 	/* text points into r: use it before r changes */
+	if (it->loader != NULL && make_event(it, r, text, len, e) == -1)
+		return -1;
 	if (it->o.explain > 0 &&
 	    reasons_json(it, text, len, (size_t)best, e) == -1)
 		return -1;
@@ -281,6 +390,8 @@ predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 
 		key = get_key(it, r, &klen);
 		crm_err_field(e, "", 0);
+		if (put_event(it, e) == -1)
+			return CRM_FILTER_FATAL;
 		if (crm_audit_add(it->audit, key, klen, sub, slen, label, llen,
 			it->prob[best], it->o.explain ? it->why.p : NULL,
 			it->why.len, e) == -1)
@@ -606,6 +717,9 @@ crm_intent_needs(const struct crm_intent *it, struct crm_filter *f)
 	    crm_filter_need(f, it->o.customer_field, "--customer-field", 0) ==
 		-1)
 		return -1;
+	if (it->o.keep_text && strcmp(it->o.time_field, "time") != 0 &&
+	    crm_filter_need(f, it->o.time_field, "--time-field", 0) == -1)
+		return -1;
 	return 0;
 }
 
@@ -867,6 +981,24 @@ out:
 	return rc;
 }
 
+/* keep_text: the events' schema and loader, the text's policy. */
+static int
+keep_open(struct crm_intent *it, struct crm_err *e)
+{
+	if (it->st == NULL)
+		return crm_err_set(
+		    e, EX_USAGE, "keeping the text needs a store");
+	if ((it->evschema = crm_schema_new("events", e)) == NULL ||
+	    (it->loader = crm_loader_new(it->st, it->evschema, e)) == NULL)
+		return -1;
+	if ((it->ev = crm_rec_new()) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (it->o.mask != NULL &&
+	    (it->mask = crm_mask_new(it->o.mask, e)) == NULL)
+		return -1;
+	return 0;
+}
+
 struct crm_intent *
 crm_intent_new(
     const struct crm_intent_opts *o, struct crm_store *st, struct crm_err *e)
@@ -897,6 +1029,8 @@ crm_intent_new(
 			goto fail;
 		if (st != NULL && (it->audit = crm_audit_open(st, o->tool,
 				       o->model, it->version, e)) == NULL)
+			goto fail;
+		if (o->keep_text && keep_open(it, e) == -1)
 			goto fail;
 		break;
 	case CRM_INTENT_TRAIN:
@@ -1006,5 +1140,17 @@ crm_intent_free(struct crm_intent *it)
 	crm_buf_release(&it->buf);
 	crm_buf_release(&it->json);
 	crm_buf_release(&it->why);
+	crm_loader_free(it->loader);
+	crm_schema_free(it->evschema);
+	crm_mask_free(it->mask);
+	crm_rec_free(it->ev);
 	free(it);
+}
+
+void
+crm_intent_kept(const struct crm_intent *it, unsigned long long *kept,
+    unsigned long long *no_customer)
+{
+	*kept = it->kept;
+	*no_customer = it->no_customer;
 }

@@ -16,6 +16,15 @@
  *            mixed up most;
  *   label    keep human labels in the store for retraining.
  *
+ * Predict with keep_text also keeps each message as an event of its
+ * customer (type message; its key the record key, so the profile finds
+ * the message's decisions; its time and channel the input's time and
+ * channel fields when it has them, else the run's time and none; its
+ * text as the privacy policy o->mask makes it, when one is given, else
+ * as it is), through lib/load, the events table's owner, in the
+ * transaction of the message's decision.  A message without a customer
+ * (none, null or empty) is not kept (crm_intent_kept counts it).
+ *
  * The model comes from a file, the store (a version, or the newest), or
  * the bytes of a built-in model the caller hands in, in that order.
  *
@@ -27,8 +36,9 @@
  * then, for eval, crm_intent_report or crm_intent_eval_record, and
  * crm_intent_free.  Nothing here exits or writes to standard output.
  *
- * Store tables: it owns none; it reads models through lib/model and
- * writes decisions and labels through lib/audit.
+ * Store tables: it owns none; it reads models through lib/model,
+ * writes decisions and labels through lib/audit and kept messages
+ * through lib/load.
  */
 #ifndef CRM_INTENT_H
 #define CRM_INTENT_H
@@ -37,6 +47,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "mask.h"
 #include "rec.h"
 #include "store.h"
 #include "textclf.h"
@@ -65,10 +76,14 @@ struct crm_intent_opts {
 	const char *customer_field; /* the decision's subject (customer_id) */
 	const char *source;	    /* label: who gave the labels (human) */
 	long top;		    /* predict: append the K best labels */
-	long explain;	 /* predict: append the N heaviest features */
-	long max_text;	 /* reject longer texts (100000) */
-	double min_conf; /* out_of_scope below; < 0: off */
-	int with_labels; /* train: add the store's human labels */
+	long explain;		/* predict: append the N heaviest features */
+	long max_text;		/* reject longer texts (100000) */
+	double min_conf;	/* out_of_scope below; < 0: off */
+	int with_labels;	/* train: add the store's human labels */
+	int keep_text;		/* predict with a store: keep each message */
+	const char *time_field; /* keep_text: the message's time (time) */
+	/* keep_text: the policy for the text (NULL: kept as it is) */
+	const struct crm_mask_opts *mask;
 	struct crm_textclf_params tp; /* train */
 	/* train: told about each human label left out (may be NULL) */
 	void (*warn)(void *arg, const char *msg);
@@ -149,6 +164,13 @@ int crm_intent_needs(const struct crm_intent *it, struct crm_filter *f);
 
 void crm_intent_trained(
     const struct crm_intent *it, struct crm_intent_trained *t);
+
+/*
+ * Predict with keep_text: the messages kept as events so far, and those
+ * not kept for want of a customer.
+ */
+void crm_intent_kept(const struct crm_intent *it, unsigned long long *kept,
+    unsigned long long *no_customer);
 
 /* Eval: the figures over the records so far. */
 struct crm_intent_metrics {

@@ -729,6 +729,14 @@ set_key(struct crm_mask *m, const struct crm_mask_opts *o, unsigned long line,
 	return 0;
 }
 
+void
+crm_mask_opts_key_env(struct crm_mask_opts *o)
+{
+	o->key_env = getenv("CRM_MASK_KEY");
+	if (o->key_env != NULL && o->key_env[0] == '\0')
+		o->key_env = NULL;
+}
+
 struct crm_mask *
 crm_mask_new(const struct crm_mask_opts *o, struct crm_err *e)
 {
@@ -953,15 +961,51 @@ kind_word(enum crm_mask_kind k)
 	return w[k];
 }
 
+/*
+ * Apply rule ru (mask, pseudonymize or generalize) to v[0..len) into
+ * m->val, counted.  0, or -1 with e filled (the field named by the
+ * caller): EX_DATAERR naming the policy's line, EX_SOFTWARE.
+ */
+static int
+apply(struct crm_mask *m, const struct crm_mask_rule *ru, const char *v,
+    size_t len, struct crm_err *e)
+{
+	const char *why;
+	int rc;
+
+	crm_buf_reset(&m->val);
+	switch (ru->action) {
+	case CRM_MASK_MASK:
+		rc = mask_value(
+		    &m->val, &m->norm, ru->kind, m->region, v, len, &why);
+		m->n.masked += rc == 0;
+		break;
+	case CRM_MASK_PSEUDONYMIZE:
+		rc = crm_mask_token(m, &m->val, ru->kind, v, len, &why);
+		m->n.pseudonymized += rc == 0;
+		break;
+	default:
+		rc = crm_mask_generalize(
+		    &m->val, ru->kind, ru->arg, v, len, &why);
+		m->n.generalized += rc == 0;
+		break;
+	}
+	if (rc == 0)
+		return 0;
+	if (why == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return crm_err_set(e, EX_DATAERR, "%s (%s:%lu: %s%s)", why, m->pol.path,
+	    ru->line, actions[ru->action], kind_word(ru->kind));
+}
+
 static int
 record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 {
 	struct crm_mask *m = arg;
 	const struct crm_mask_rule *ru;
 	size_t i, len, n = crm_rec_count(r);
-	const char *v, *why, *fname;
+	const char *v, *fname;
 	enum crm_type t;
-	int rc;
 
 	(void)drop;
 	if (m->names == NULL && note_names(m, r) == -1)
@@ -978,32 +1022,10 @@ record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 		v = crm_rec_value(r, i, &len);
 		if (t == CRM_NULL || len == 0)
 			continue;
-		crm_buf_reset(&m->val);
-		switch (ru->action) {
-		case CRM_MASK_MASK:
-			rc = mask_value(&m->val, &m->norm, ru->kind, m->region,
-			    v, len, &why);
-			m->n.masked += rc == 0;
-			break;
-		case CRM_MASK_PSEUDONYMIZE:
-			rc = crm_mask_token(m, &m->val, ru->kind, v, len, &why);
-			m->n.pseudonymized += rc == 0;
-			break;
-		default:
-			rc = crm_mask_generalize(
-			    &m->val, ru->kind, ru->arg, v, len, &why);
-			m->n.generalized += rc == 0;
-			break;
-		}
-		if (rc == -1) {
-			if (why == NULL)
-				return crm_err_set(
-				    e, EX_SOFTWARE, "out of memory");
+		if (apply(m, ru, v, len, e) == -1) {
 			fname = crm_rec_name(r, i, &len);
 			crm_err_field(e, fname, len);
-			return crm_err_set(e, EX_DATAERR, "%s (%s:%lu: %s%s)",
-			    why, m->pol.path, ru->line, actions[ru->action],
-			    kind_word(ru->kind));
+			return -1;
 		}
 		if (crm_rec_set(r, i, m->val.p != NULL ? m->val.p : "",
 			m->val.len, CRM_STRING) == -1)
@@ -1014,6 +1036,31 @@ record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 			crm_rec_remove(r, i);
 			m->n.dropped++;
 		}
+	return 0;
+}
+
+int
+crm_mask_field(struct crm_mask *m, const char *name, size_t nlen, const char *v,
+    size_t len, const char **out, size_t *olen, struct crm_err *e)
+{
+	long k = rule_of(m->role, name, nlen);
+	const struct crm_mask_rule *ru = k < 0 ? NULL : &m->role->rule[k];
+
+	if (drops(m, k)) {
+		m->n.dropped++;
+		*out = NULL;
+		*olen = 0;
+		return 0;
+	}
+	*out = v;
+	*olen = len;
+	if (ru == NULL || ru->action == CRM_MASK_KEEP || len == 0)
+		return 0;
+	crm_err_field(e, name, nlen);
+	if (apply(m, ru, v, len, e) == -1)
+		return -1;
+	*out = m->val.p != NULL ? m->val.p : "";
+	*olen = m->val.len;
 	return 0;
 }
 

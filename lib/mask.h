@@ -113,6 +113,9 @@ struct crm_mask_opts {
 	const char *region;   /* of phones without a country code; NULL: CN */
 };
 
+/* Set o->key_env from $CRM_MASK_KEY (NULL when unset or empty). */
+void crm_mask_opts_key_env(struct crm_mask_opts *o);
+
 /* The shortest key taken, in bytes. */
 #define CRM_MASK_KEY_MIN 16
 
@@ -137,6 +140,18 @@ const struct crm_filter_ops *crm_mask_ops(void);
  */
 int crm_mask_token(struct crm_mask *m, struct crm_buf *out,
     enum crm_mask_kind kind, const char *v, size_t len, const char **why);
+
+/*
+ * What the role makes of the value v[0..len) of the field name[0..nlen)
+ * outside a record (crm-intent --keep-text's text): *out and *olen the
+ * value to write, v itself when the rule keeps it, else m's own bytes
+ * until the next call; *out NULL when the role drops the field.  0, or
+ * -1 with e filled as the filter's records are (EX_DATAERR: the value is
+ * not of the rule's kind, the field and the policy's line named).
+ */
+int crm_mask_field(struct crm_mask *m, const char *name, size_t nlen,
+    const char *v, size_t len, const char **out, size_t *olen,
+    struct crm_err *e);
 
 /* The values changed, by action, and the fields left out. */
 struct crm_mask_counts {

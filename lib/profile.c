@@ -2,6 +2,7 @@
  * profile: a customer's 360-degree view, read from the store's
  * customer_360 view (see profile.h and crm-store(5)).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -9,56 +10,63 @@
 #include "buf.h"
 #include "profile.h"
 #include "rec.h"
+#include "view360.h"
 
-/* The output fields after customer_id and found, in the view's order. */
-static const char *const sections[] = {
-	"customer",
-	"cluster",
-	"consent",
-	"tags",
-	"churn",
-	"recommendations",
-	"tickets",
-	"messages",
-	"decisions",
-};
-#define NSECTIONS (sizeof(sections) / sizeof(sections[0]))
+/* The output fields after the id and found, in each view's order. */
+static const char *const customer_sections[] = { "customer", "cluster",
+	"consent", "tags", "churn", "recommendations", "tickets", "messages",
+	"decisions", NULL };
+static const char *const person_sections[] = { "person", "records", "consent",
+	"tags", "rfm", "kmeans", "churn", "recommendations", "tickets",
+	"messages", "decisions", NULL };
+
+#define CUSTOMER_MESSAGES  CRM_360_CUSTOMER_MESSAGES("v", "?2")
+#define CUSTOMER_DECISIONS CRM_360_CUSTOMER_DECISIONS("v", "?3")
+#define PERSON_MESSAGES	   CRM_360_PERSON_MESSAGES("v", "?2")
+#define PERSON_DECISIONS   CRM_360_PERSON_DECISIONS("v", "?3")
 
 /*
- * One statement, so that a customer's sections are one read.  The
- * sections come from customer_360 as they are, but for the messages and
+ * One statement a kind, so that an id's sections are one read.  The
+ * sections come from the view as they are, but for the messages and
  * decisions, whose counts are options: these are the view's own
- * subqueries (schema 7) with the limit bound, and at the defaults they
- * answer as the view does (t113 checks it).
+ * subqueries (view360.h) with the limit bound, and at the defaults they
+ * answer as the view does (t113 and t117 check it).
  */
-#define J(x)                                                                 \
-	"CASE WHEN json_valid(" x ") AND substr(" x ", 1, 1) IN ('{', '[') " \
-	"THEN json(" x ") ELSE " x " END"
-#define J_OUTPUT  J("output")
-#define J_REASONS J("reasons")
-#define J_REVIEW  J("review")
-static const char view_sql[] =
+static const char customer_sql[] =
     "SELECT v.customer, v.cluster, v.consent, v.tags, v.churn,"
-    " v.recommendations, v.tickets,"
-    " (SELECT json_group_array(json(j)) FROM (SELECT json_object("
-    "  'event_key', event_key, 'time', time, 'channel', channel,"
-    "  'text', text, 'intent', intent, 'intent_score', intent_score,"
-    "  'sentiment', sentiment, 'sentiment_score', sentiment_score) AS j"
-    "  FROM customer_360_messages WHERE customer_id = v.customer_id"
-    "  ORDER BY time DESC, event_key DESC LIMIT ?2)),"
-    " (SELECT json_group_array(json(j)) FROM (SELECT json_object("
-    "  'id', id, 'time', time, 'tool', tool, 'model', model,"
-    "  'model_version', model_version, 'record_key', record_key,"
-    "  'output', " J_OUTPUT ", 'score', score,"
-    "  'reasons', " J_REASONS ", 'review', " J_REVIEW ") AS j"
-    "  FROM customer_360_decisions WHERE customer_id = v.customer_id"
-    "  ORDER BY id DESC LIMIT ?3))"
+    " v.recommendations, v.tickets, " CUSTOMER_MESSAGES ", " CUSTOMER_DECISIONS
     " FROM customer_360 v WHERE v.customer_id = ?1";
+static const char person_sql[] =
+    "SELECT v.person, v.records, v.consent, v.tags, v.rfm, v.kmeans, v.churn,"
+    " v.recommendations, v.tickets, " PERSON_MESSAGES ", " PERSON_DECISIONS
+    " FROM person_360 v WHERE v.person_id = ?1";
+
+/* What each kind of id reads. */
+static const struct kind {
+	const char *view; /* the 360-degree view */
+	const char *key;  /* its id, the output's first field */
+	const char *const *sections;
+	const char *sql;
+	const char *all; /* --all: every id */
+	const char *what;
+} kinds[] = {
+	[CRM_PROFILE_CUSTOMER] = { "customer_360", "customer_id",
+	    customer_sections, customer_sql,
+	    "SELECT customer_id FROM customers ORDER BY customer_id",
+	    "customers" },
+	/* a person merged into another is no longer one of --all */
+	[CRM_PROFILE_PERSON] = { "person_360", "person_id", person_sections,
+	    person_sql,
+	    "SELECT person_id FROM persons WHERE merged_into IS NULL"
+	    " ORDER BY person_id",
+	    "persons" },
+};
 
 struct crm_profile {
 	struct crm_profile_opts o;
+	const struct kind *k;
 	struct crm_store *s;
-	sqlite3_stmt *view; /* view_sql */
+	sqlite3_stmt *view; /* k->sql */
 	sqlite3_stmt *all;  /* --all: every customer id */
 	unsigned long long found, missing;
 	unsigned long nall; /* --all: ids so far, as lines */
@@ -69,12 +77,12 @@ void
 crm_profile_opts_init(struct crm_profile_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	o->id_field = "customer_id";
+	o->by = CRM_PROFILE_CUSTOMER;
 	o->decisions = CRM_PROFILE_DECISIONS;
 	o->messages = CRM_PROFILE_MESSAGES;
 }
 
-/* Whether the store has the view (a store from before schema 7 cannot). */
+/* Whether the store has the view (one from before schema 7 or 8 cannot). */
 static int
 has_view(struct crm_profile *p, struct crm_err *e)
 {
@@ -83,9 +91,10 @@ has_view(struct crm_profile *p, struct crm_err *e)
 
 	if (sqlite3_prepare_v2(crm_store_db(p->s),
 		"SELECT 1 FROM sqlite_master WHERE type = 'view' AND "
-		"name = 'customer_360'",
+		"name = ?1",
 		-1, &st, NULL) != SQLITE_OK)
 		return crm_store_fail(p->s, e, "cannot read the schema");
+	sqlite3_bind_text(st, 1, p->k->view, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
@@ -93,7 +102,16 @@ has_view(struct crm_profile *p, struct crm_err *e)
 	if (rc != SQLITE_DONE)
 		return crm_store_fail(p->s, e, "cannot read the schema");
 	return crm_err_set(
-	    e, EX_UNAVAILABLE, "the store has no view customer_360");
+	    e, EX_UNAVAILABLE, "the store has no view %s", p->k->view);
+}
+
+static int
+view_fail(struct crm_profile *p, struct crm_err *e)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "cannot read the view %s", p->k->view);
+	return crm_store_fail(p->s, e, what);
 }
 
 struct crm_profile *
@@ -108,11 +126,14 @@ crm_profile_new(
 	}
 	p->o = *o;
 	p->s = s;
+	p->k = &kinds[o->by];
+	if (p->o.id_field == NULL)
+		p->o.id_field = p->k->key;
 	if (has_view(p, e) == -1)
 		goto fail;
-	if (sqlite3_prepare_v3(crm_store_db(s), view_sql, -1,
+	if (sqlite3_prepare_v3(crm_store_db(s), p->k->sql, -1,
 		SQLITE_PREPARE_PERSISTENT, &p->view, NULL) != SQLITE_OK) {
-		crm_store_fail(s, e, "cannot read the view customer_360");
+		view_fail(p, e);
 		goto fail;
 	}
 	return p;
@@ -144,6 +165,7 @@ int
 crm_profile_get(struct crm_profile *p, const char *id, size_t len,
     struct crm_rec *r, int *found, struct crm_err *e)
 {
+	const char *const *sec = p->k->sections;
 	const char *v;
 	size_t i;
 	int rc, bad = 0;
@@ -154,19 +176,19 @@ crm_profile_get(struct crm_profile *p, const char *id, size_t len,
 	sqlite3_bind_int64(p->view, 3, p->o.decisions);
 	rc = sqlite3_step(p->view);
 	*found = rc == SQLITE_ROW;
-	if (crm_rec_add(r, "customer_id", 11, id, len, CRM_STRING) == -1 ||
+	if (crm_rec_add(r, p->k->key, strlen(p->k->key), id, len, CRM_STRING) ==
+		-1 ||
 	    crm_rec_add(r, "found", 5, *found ? "true" : "false",
 		*found ? 4 : 5, *found ? CRM_TRUE : CRM_FALSE) == -1)
 		bad = 1;
-	for (i = 0; i < NSECTIONS && !bad; i++) {
+	for (i = 0; sec[i] != NULL && !bad; i++) {
 		v = *found ? (const char *)sqlite3_column_text(p->view, (int)i)
 			   : NULL;
 		if (v == NULL)
-			bad = crm_rec_add(r, sections[i], strlen(sections[i]),
-				  "null", 4, CRM_NULL) == -1;
+			bad = crm_rec_add(r, sec[i], strlen(sec[i]), "null", 4,
+				  CRM_NULL) == -1;
 		else
-			bad = crm_rec_add(r, sections[i], strlen(sections[i]),
-				  v,
+			bad = crm_rec_add(r, sec[i], strlen(sec[i]), v,
 				  (size_t)sqlite3_column_bytes(p->view, (int)i),
 				  CRM_JSON) == -1;
 	}
@@ -174,8 +196,7 @@ crm_profile_get(struct crm_profile *p, const char *id, size_t len,
 		rc = sqlite3_step(p->view);
 	sqlite3_reset(p->view);
 	if (rc != SQLITE_DONE)
-		return crm_store_fail(
-		    p->s, e, "cannot read the view customer_360");
+		return view_fail(p, e);
 	if (bad)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (*found)
@@ -190,16 +211,18 @@ crm_profile_get(struct crm_profile *p, const char *id, size_t len,
 static int
 out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
 {
+	struct crm_profile *p = arg;
+	const char *const *sec = p->k->sections;
 	size_t i;
 
-	(void)arg;
 	crm_rec_clear(hdr);
-	if (crm_rec_add(hdr, "customer_id", 11, "", 0, CRM_STRING) == -1 ||
+	if (crm_rec_add(hdr, p->k->key, strlen(p->k->key), "", 0, CRM_STRING) ==
+		-1 ||
 	    crm_rec_add(hdr, "found", 5, "", 0, CRM_STRING) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	for (i = 0; i < NSECTIONS; i++)
-		if (crm_rec_add(hdr, sections[i], strlen(sections[i]), "", 0,
-			CRM_STRING) == -1)
+	for (i = 0; sec[i] != NULL; i++)
+		if (crm_rec_add(
+			hdr, sec[i], strlen(sec[i]), "", 0, CRM_STRING) == -1)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -215,7 +238,8 @@ record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	*drop = 0;
 	if ((id = crm_rec_text(r, p->o.id_field, &len)) == NULL) {
 		crm_err_field(e, p->o.id_field, strlen(p->o.id_field));
-		return crm_err_set(e, EX_DATAERR, "no customer id");
+		return crm_err_set(e, EX_DATAERR, "no %s id",
+		    p->o.by == CRM_PROFILE_PERSON ? "person" : "customer");
 	}
 	/* the id lives in r, which crm_profile_get() clears */
 	crm_buf_reset(&p->id);
@@ -248,6 +272,15 @@ crm_profile_ops(void)
 /* ==== --all ==== */
 
 static int
+all_fail(struct crm_profile *p, struct crm_err *e)
+{
+	char what[64];
+
+	snprintf(what, sizeof(what), "cannot read the %s", p->k->what);
+	return crm_store_fail(p->s, e, what);
+}
+
+static int
 all_next(void *arg, struct crm_rec *r, struct crm_err *e)
 {
 	struct crm_profile *p = arg;
@@ -257,7 +290,7 @@ all_next(void *arg, struct crm_rec *r, struct crm_err *e)
 	if ((rc = sqlite3_step(p->all)) == SQLITE_DONE)
 		return 0;
 	if (rc != SQLITE_ROW)
-		return crm_store_fail(p->s, e, "cannot read the customers");
+		return all_fail(p, e);
 	if (crm_rec_add(r, p->o.id_field, strlen(p->o.id_field),
 		(const char *)sqlite3_column_text(p->all, 0),
 		(size_t)sqlite3_column_bytes(p->all, 0), CRM_STRING) == -1)
@@ -279,10 +312,9 @@ int
 crm_profile_source(
     struct crm_profile *p, struct crm_source *src, struct crm_err *e)
 {
-	if (sqlite3_prepare_v2(crm_store_db(p->s),
-		"SELECT customer_id FROM customers ORDER BY customer_id", -1,
-		&p->all, NULL) != SQLITE_OK)
-		return crm_store_fail(p->s, e, "cannot read the customers");
+	if (sqlite3_prepare_v2(
+		crm_store_db(p->s), p->k->all, -1, &p->all, NULL) != SQLITE_OK)
+		return all_fail(p, e);
 	src->name = "store";
 	src->fmt = CRM_FMT_JSONL;
 	src->next = all_next;

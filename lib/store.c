@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "store.h"
+#include "view360.h"
 
 #define CRM_BUSY_DEFAULT 60000
 #define CKPT_PAGES	 1000 /* SQLite's own checkpoint threshold */
@@ -38,26 +39,13 @@ struct crm_store {
 	int snapshot;	 /* read-only, one read transaction */
 };
 
-/*
- * Column x as JSON when it holds a JSON object or array (reasons and
- * outputs are kept as text), else as it is: for the views of schema 7.
- */
-#define J_EXTRA                                                              \
-	"CASE WHEN json_valid(extra) AND substr(extra, 1, 1) IN ('{', '[') " \
-	"THEN json(extra) ELSE extra END"
-#define J_REASONS                                                           \
-	"CASE WHEN json_valid(reasons) AND substr(reasons, 1, 1) IN ('{', " \
-	"'[') "                                                             \
-	"THEN json(reasons) ELSE reasons END"
-#define J_ITEMS                                                              \
-	"CASE WHEN json_valid(items) AND substr(items, 1, 1) IN ('{', '[') " \
-	"THEN json(items) ELSE items END"
-#define J_OUTPUT                                                               \
-	"CASE WHEN json_valid(output) AND substr(output, 1, 1) IN ('{', '[') " \
-	"THEN json(output) ELSE output END"
-#define J_REVIEW                                                               \
-	"CASE WHEN json_valid(review) AND substr(review, 1, 1) IN ('{', '[') " \
-	"THEN json(review) ELSE review END"
+/* Column x as JSON when it holds some: for the views of schemas 7, 8. */
+#define J(x)	  CRM_360_J(x)
+#define J_EXTRA	  J("extra")
+#define J_REASONS J("reasons")
+#define J_ITEMS	  J("items")
+#define J_GOLDEN  J("golden")
+#define J_LINEAGE J("lineage")
 
 /* Each entry moves the schema one version forward; see crm-store(5). */
 static const char *const migrations[CRM_STORE_VERSION] = {
@@ -258,69 +246,179 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"ORDER BY created, person_id;",
 };
 
+/* The last 10 messages and decisions of a customer, of a person. */
+#define CUSTOMER_MESSAGES  CRM_360_CUSTOMER_MESSAGES("c", "10")
+#define CUSTOMER_DECISIONS CRM_360_CUSTOMER_DECISIONS("c", "10")
+#define PERSON_MESSAGES	   CRM_360_PERSON_MESSAGES("p", "10")
+#define PERSON_DECISIONS   CRM_360_PERSON_DECISIONS("p", "10")
+
+/* Schema 7's view: one row a customer, a JSON column a section. */
+static const char customer_360[] =
+    "CREATE VIEW customer_360 AS SELECT c.customer_id,"
+    "  c.record AS customer,"
+    "  (SELECT json_object('cluster_id', k.cluster_id, 'members',"
+    "    (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+    "      'customer_id', m.member_id, 'score', m.score,"
+    "      'record', json(r.record)) AS j"
+    "      FROM customer_360_members m"
+    "      LEFT JOIN customer_360_record r"
+    "      ON r.customer_id = m.member_id"
+    "      WHERE m.customer_id = c.customer_id"
+    "      ORDER BY m.member_id)))"
+    "    FROM clusters k WHERE k.record_id = c.customer_id)"
+    "  AS cluster,"
+    "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+    "    'purpose', purpose, 'granted',"
+    "    json(CASE granted WHEN 1 THEN 'true' ELSE 'false' END),"
+    "    'time', time, 'source', source) AS j"
+    "    FROM customer_360_consent WHERE customer_id = c.customer_id"
+    "    ORDER BY purpose)) AS consent,"
+    "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+    "    'tag', tag, 'kind', kind, 'since', since) AS j"
+    "    FROM customer_360_tags WHERE customer_id = c.customer_id"
+    "    ORDER BY tag)) AS tags,"
+    "  (SELECT json_object('probability', probability, 'risk', risk,"
+    "    'reasons', " J_REASONS ", 'model', model,"
+    "    'model_version', model_version, 'time', time,"
+    "    'decision_id', decision_id) FROM customer_360_churn"
+    "    WHERE customer_id = c.customer_id) AS churn,"
+    "  (SELECT json_object('items', " J_ITEMS ", 'model', model,"
+    "    'model_version', model_version, 'time', time,"
+    "    'decision_id', decision_id)"
+    "    FROM customer_360_recommendations"
+    "    WHERE customer_id = c.customer_id) AS recommendations,"
+    "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+    "    'ticket_id', ticket_id, 'parent_id', parent_id,"
+    "    'priority', priority, 'queue', queue, 'skill', skill,"
+    "    'status', status, 'sla_due', sla_due, 'assignee', assignee,"
+    "    'routed', routed) AS j FROM customer_360_tickets"
+    "    WHERE customer_id = c.customer_id"
+    "    ORDER BY sla_due, ticket_id)) AS tickets,"
+    "  " CUSTOMER_MESSAGES " AS messages,"
+    "  " CUSTOMER_DECISIONS " AS decisions"
+    "  FROM customer_360_record c;";
+
+/*
+ * Schema 8's views of a person: a view per section, from the clusters
+ * (a person's records) and the customer_360_* views of each record,
+ * each row with the record it is about.  Consent: per purpose the
+ * statement that comes first over all the person's records, in
+ * customer_360_consent's order, then by the greater record id.  Tags: a
+ * row per record's tag (person_360 groups them: since the first record
+ * had it).  Churn and recommendations: the latest decision about any of
+ * the records.  Each looks a person up by the clusters' index.
+ */
+static const char person_views[] =
+    "CREATE VIEW person_360_record AS SELECT person_id, json_object("
+    "  'person_id', person_id, 'created', created, 'updated', updated,"
+    "  'merged_into', merged_into, 'golden', " J_GOLDEN ","
+    "  'lineage', " J_LINEAGE ") AS person FROM persons;"
+    "CREATE VIEW person_360_members AS SELECT cluster_id AS person_id,"
+    "  record_id AS customer_id, score FROM clusters;"
+    "CREATE VIEW person_360_consent AS SELECT m.person_id,"
+    "  c.customer_id, c.purpose, c.granted, c.time, c.source"
+    "  FROM person_360_members m JOIN customer_360_consent c"
+    "  ON c.customer_id = m.customer_id WHERE NOT EXISTS ("
+    "    SELECT 1 FROM person_360_members n JOIN customer_360_consent d"
+    "    ON d.customer_id = n.customer_id"
+    "    WHERE n.person_id = m.person_id"
+    "    AND d.purpose = c.purpose COLLATE NOCASE"
+    "    AND (julianday(d.time) > julianday(c.time)"
+    "      OR (julianday(d.time) = julianday(c.time)"
+    "        AND (d.granted < c.granted OR (d.granted = c.granted"
+    "          AND (d.time > c.time OR (d.time = c.time"
+    "            AND (d.purpose > c.purpose OR (d.purpose = c.purpose"
+    "              AND d.customer_id > c.customer_id)))))))));"
+    "CREATE VIEW person_360_tags AS SELECT m.person_id, t.customer_id,"
+    "  t.tag, t.kind, t.since FROM person_360_members m"
+    "  JOIN customer_360_tags t ON t.customer_id = m.customer_id;"
+    "CREATE VIEW person_360_churn AS SELECT m.person_id, c.*"
+    "  FROM person_360_members m JOIN customer_360_churn c"
+    "  ON c.customer_id = m.customer_id WHERE c.decision_id = ("
+    "    SELECT max(d.decision_id) FROM person_360_members n"
+    "    JOIN customer_360_churn d ON d.customer_id = n.customer_id"
+    "    WHERE n.person_id = m.person_id);"
+    "CREATE VIEW person_360_recommendations AS SELECT m.person_id, r.*"
+    "  FROM person_360_members m JOIN customer_360_recommendations r"
+    "  ON r.customer_id = m.customer_id WHERE r.decision_id = ("
+    "    SELECT max(d.decision_id) FROM person_360_members n"
+    "    JOIN customer_360_recommendations d"
+    "    ON d.customer_id = n.customer_id"
+    "    WHERE n.person_id = m.person_id);"
+    "CREATE VIEW person_360_tickets AS SELECT m.person_id, t.*"
+    "  FROM person_360_members m JOIN customer_360_tickets t"
+    "  ON t.customer_id = m.customer_id;"
+    "CREATE VIEW person_360_messages AS SELECT m.person_id, e.*"
+    "  FROM person_360_members m JOIN customer_360_messages e"
+    "  ON e.customer_id = m.customer_id;"
+    "CREATE VIEW person_360_decisions AS SELECT m.person_id, d.*"
+    "  FROM person_360_members m JOIN customer_360_decisions d"
+    "  ON d.customer_id = m.customer_id;";
+
+/*
+ * One row a person, a JSON column a section, as customer_360; the RFM
+ * segment and k-means cluster the person's newest (a record's, when
+ * its records were segmented apart).
+ */
+static const char person_360[] =
+    "CREATE VIEW person_360 AS SELECT p.person_id, p.person,"
+    "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+    "    'customer_id', m.customer_id, 'score', m.score,"
+    "    'record', json(r.record)) AS j FROM person_360_members m"
+    "    LEFT JOIN customer_360_record r ON r.customer_id = m.customer_id"
+    "    WHERE m.person_id = p.person_id ORDER BY m.customer_id))"
+    "  AS records,"
+    "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+    "    'purpose', purpose, 'granted',"
+    "    json(CASE granted WHEN 1 THEN 'true' ELSE 'false' END),"
+    "    'time', time, 'source', source, 'customer_id', customer_id)"
+    "    AS j FROM person_360_consent WHERE person_id = p.person_id"
+    "    ORDER BY purpose)) AS consent,"
+    "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+    "    'tag', tag, 'kind', max(kind), 'since', min(since),"
+    "    'records', count(*)) AS j FROM person_360_tags"
+    "    WHERE person_id = p.person_id GROUP BY tag ORDER BY tag)) AS tags,"
+    "  (SELECT json_object('segment', substr(tag, 5), 'since', since)"
+    "    FROM person_360_tags WHERE person_id = p.person_id"
+    "    AND kind = 'rfm' ORDER BY since DESC, tag LIMIT 1) AS rfm,"
+    "  (SELECT json_object('cluster', substr(tag, 8), 'since', since)"
+    "    FROM person_360_tags WHERE person_id = p.person_id"
+    "    AND kind = 'kmeans' ORDER BY since DESC, tag LIMIT 1) AS kmeans,"
+    "  (SELECT json_object('probability', probability, 'risk', risk,"
+    "    'reasons', " J_REASONS ", 'model', model,"
+    "    'model_version', model_version, 'time', time,"
+    "    'decision_id', decision_id, 'customer_id', customer_id)"
+    "    FROM person_360_churn WHERE person_id = p.person_id) AS churn,"
+    "  (SELECT json_object('items', " J_ITEMS ", 'model', model,"
+    "    'model_version', model_version, 'time', time,"
+    "    'decision_id', decision_id, 'customer_id', customer_id)"
+    "    FROM person_360_recommendations WHERE person_id = p.person_id)"
+    "  AS recommendations,"
+    "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
+    "    'ticket_id', ticket_id, 'customer_id', customer_id,"
+    "    'parent_id', parent_id, 'priority', priority, 'queue', queue,"
+    "    'skill', skill, 'status', status, 'sla_due', sla_due,"
+    "    'assignee', assignee, 'routed', routed) AS j"
+    "    FROM person_360_tickets WHERE person_id = p.person_id"
+    "    ORDER BY sla_due, ticket_id)) AS tickets,"
+    "  " PERSON_MESSAGES " AS messages,"
+    "  " PERSON_DECISIONS " AS decisions FROM person_360_record p;";
+
 /*
  * The rest of a migration, run after migrations[i] in its transaction,
- * where one string would be longer than C compilers must take.
+ * in parts where one string would be longer than C compilers must take.
  */
-static const char *const migrations_more[CRM_STORE_VERSION] = {
+#define MORE_PARTS 2
+static const char *const migrations_more[CRM_STORE_VERSION][MORE_PARTS] = {
 	/* 6 -> 7: one row a customer, a JSON column a section. */
-	[6] = "CREATE VIEW customer_360 AS SELECT c.customer_id,"
-	      "  c.record AS customer,"
-	      "  (SELECT json_object('cluster_id', k.cluster_id, 'members',"
-	      "    (SELECT json_group_array(json(j)) FROM (SELECT json_object("
-	      "      'customer_id', m.member_id, 'score', m.score,"
-	      "      'record', json(r.record)) AS j"
-	      "      FROM customer_360_members m"
-	      "      LEFT JOIN customer_360_record r"
-	      "      ON r.customer_id = m.member_id"
-	      "      WHERE m.customer_id = c.customer_id"
-	      "      ORDER BY m.member_id)))"
-	      "    FROM clusters k WHERE k.record_id = c.customer_id)"
-	      "  AS cluster,"
-	      "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
-	      "    'purpose', purpose, 'granted',"
-	      "    json(CASE granted WHEN 1 THEN 'true' ELSE 'false' END),"
-	      "    'time', time, 'source', source) AS j"
-	      "    FROM customer_360_consent WHERE customer_id = c.customer_id"
-	      "    ORDER BY purpose)) AS consent,"
-	      "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
-	      "    'tag', tag, 'kind', kind, 'since', since) AS j"
-	      "    FROM customer_360_tags WHERE customer_id = c.customer_id"
-	      "    ORDER BY tag)) AS tags,"
-	      "  (SELECT json_object('probability', probability, 'risk', risk,"
-	      "    'reasons', " J_REASONS ", 'model', model,"
-	      "    'model_version', model_version, 'time', time,"
-	      "    'decision_id', decision_id) FROM customer_360_churn"
-	      "    WHERE customer_id = c.customer_id) AS churn,"
-	      "  (SELECT json_object('items', " J_ITEMS ", 'model', model,"
-	      "    'model_version', model_version, 'time', time,"
-	      "    'decision_id', decision_id)"
-	      "    FROM customer_360_recommendations"
-	      "    WHERE customer_id = c.customer_id) AS recommendations,"
-	      "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
-	      "    'ticket_id', ticket_id, 'parent_id', parent_id,"
-	      "    'priority', priority, 'queue', queue, 'skill', skill,"
-	      "    'status', status, 'sla_due', sla_due, 'assignee', assignee,"
-	      "    'routed', routed) AS j FROM customer_360_tickets"
-	      "    WHERE customer_id = c.customer_id"
-	      "    ORDER BY sla_due, ticket_id)) AS tickets,"
-	      "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
-	      "    'event_key', event_key, 'time', time, 'channel', channel,"
-	      "    'text', text, 'intent', intent,"
-	      "    'intent_score', intent_score,"
-	      "    'sentiment', sentiment, 'sentiment_score', sentiment_score)"
-	      "    AS j FROM customer_360_messages"
-	      "    WHERE customer_id = c.customer_id"
-	      "    ORDER BY time DESC, event_key DESC LIMIT 10)) AS messages,"
-	      "  (SELECT json_group_array(json(j)) FROM (SELECT json_object("
-	      "    'id', id, 'time', time, 'tool', tool, 'model', model,"
-	      "    'model_version', model_version, 'record_key', record_key,"
-	      "    'output', " J_OUTPUT ", 'score', score,"
-	      "    'reasons', " J_REASONS ", 'review', " J_REVIEW ") AS j"
-	      "    FROM customer_360_decisions"
-	      "    WHERE customer_id = c.customer_id"
-	      "    ORDER BY id DESC LIMIT 10)) AS decisions"
-	      "  FROM customer_360_record c;",
+	[6][0] = customer_360,
+	/*
+	 * 7 -> 8: a person's 360-degree view (crm-profile --by person):
+	 * the sections of customer_360 over every record of the person
+	 * (its clusters rows), each row with the record it is about.
+	 */
+	[7][0] = person_views,
+	[7][1] = person_360,
 };
 
 static const char *const reserved[] = {
@@ -352,6 +450,16 @@ static const char *const reserved[] = {
 	"customer_360_tickets",
 	"customer_360_messages",
 	"customer_360_decisions",
+	"person_360",
+	"person_360_record",
+	"person_360_members",
+	"person_360_consent",
+	"person_360_tags",
+	"person_360_churn",
+	"person_360_recommendations",
+	"person_360_tickets",
+	"person_360_messages",
+	"person_360_decisions",
 };
 
 /* The store's indexes: a generic table cannot take an index's name. */
@@ -474,11 +582,15 @@ migrate(struct crm_store *s, struct crm_err *e)
 	if (user_version(s, &v, e) == -1)
 		goto fail;
 	for (; v < CRM_STORE_VERSION; v++) {
-		if (sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) !=
-			SQLITE_OK ||
-		    (migrations_more[v] != NULL &&
-			sqlite3_exec(s->db, migrations_more[v], NULL, NULL,
-			    NULL) != SQLITE_OK)) {
+		int i, bad;
+
+		bad = sqlite3_exec(s->db, migrations[v], NULL, NULL, NULL) !=
+		      SQLITE_OK;
+		for (i = 0; i < MORE_PARTS && !bad; i++)
+			bad = migrations_more[v][i] != NULL &&
+			      sqlite3_exec(s->db, migrations_more[v][i], NULL,
+				  NULL, NULL) != SQLITE_OK;
+		if (bad) {
 			crm_store_fail(s, e, "cannot migrate the store");
 			goto fail;
 		}

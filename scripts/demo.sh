@@ -35,6 +35,16 @@ step crm-dedupe -q --merge customers.csv
 crm-ingest -q --db "$db" customers.csv >/dev/null
 crm-dedupe -q --db "$db" --from-store >/dev/null
 step crm-dedupe --db "$db" --incremental updates.csv
+# Each cluster is a person: its golden record, the record each field
+# came from, and what happened to it (created, joined, merged, split).
+step sqlite3 -header -column "$db" \
+    "SELECT person_id, json_extract(golden, '$.name') AS name,
+	json_extract(golden, '$.email') AS email,
+	json_extract(lineage, '$.email') AS email_from FROM persons
+	WHERE golden IS NOT NULL ORDER BY person_id"
+step sqlite3 -header -column "$db" \
+    "SELECT person_id, event, record_id FROM person_events
+	WHERE event <> 'created' ORDER BY id"
 
 # Privacy: an export for a partner with phones, e-mail addresses and ids
 # masked; the analysts' view, with pseudonyms that still join across
@@ -136,6 +146,9 @@ step crm-mask verify --db "$db"
 # and as the store's customer_360 view answers any SQL client.
 printf 'customer_id\nK001\n' >"$work/ids.csv"
 step crm-profile --db "$db" --decisions 3 "$work/ids.csv"
+# The same for a person: all of A1's records (app, chat, the update) as one.
+printf 'person_id\nA1\n' >"$work/persons.csv"
+step crm-profile --db "$db" --by person --decisions 3 "$work/persons.csv"
 step sqlite3 -header -column "$db" \
     "SELECT customer_id, tag, kind, since FROM customer_360_tags
 	WHERE customer_id IN ('C01', 'C05') ORDER BY 1, 2"

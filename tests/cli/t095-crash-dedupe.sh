@@ -1,8 +1,10 @@
 # crm-dedupe --db killed with SIGKILL, then run again: the clusters table
 # ends as a clean run leaves it, and the killed run left whole batches
 # only.  crm-dedupe reads every record before it writes, then saves its
-# model, then the clusters, then the decisions, each in transactions of
-# its own: the kills are aimed at the reading and at each write.
+# model, then the clusters, then the persons, then the decisions, each in
+# transactions of its own: the kills are aimed at the reading and at each
+# write (a cluster whose person a kill kept from being written becomes
+# one on the next run, under the cluster's id).
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/crash.sh"
 t_use dedupe
@@ -115,6 +117,11 @@ timeout "$C_WAIT" ./dedupe k.db d.csv
 clusters k.db >k.clusters
 t_ok "run again: clusters as if never interrupted" \
     cmp clean.clusters k.clusters
+t_eq "run again: every cluster a person, as a clean run's" \
+    "0 $(c_q ref.db 'SELECT count(*) FROM persons')" \
+    "$(c_q k.db "SELECT count(*) FROM clusters k LEFT JOIN persons p
+    ON p.person_id = k.cluster_id WHERE p.person_id IS NULL") $(c_q k.db \
+    'SELECT count(*) FROM persons WHERE merged_into IS NULL')"
 decisions k.db >k.decisions
 cat killed.decisions clean.decisions >want.decisions
 t_ok "run again: the decisions of the killed runs, then a clean run's" \

@@ -67,11 +67,43 @@ crm-ingest -q --db d.db in/dupes.csv >/dev/null
 crm-dedupe -q --db d.db --from-store >/dev/null
 t_eq "A1 names a cluster before" 1 "$(sqlite3 d.db \
     "SELECT count(*) > 0 FROM clusters WHERE cluster_id = 'A1'")"
+# its person: named A1, with events of A1, a link label
+sqlite3 d.db "INSERT INTO link_labels VALUES ('A1', 'B1', 'cannot',
+    '2026-01-01', 'a reviewer')"
+t_eq "A1 names a person with events of A1, before" "1|1" \
+    "$(sqlite3 d.db "SELECT count(*) FROM persons WHERE person_id = 'A1'" \
+    "SELECT count(*) > 0 FROM person_events WHERE record_id = 'A1'" |
+    paste -sd'|')"
 crm-mask erase -q --db d.db A1 >/dev/null
 t_eq "A1 is in no cluster, decision or label after" "0|0" "$(sqlite3 d.db \
     "SELECT count(*) FROM clusters WHERE 'A1' IN (record_id, cluster_id)" \
     "SELECT count(*) FROM decisions
      WHERE 'A1' IN (record_key, subject, output)" | paste -sd'|')"
+t_eq "A1 is in no person, event or link label after" "0|0|0|0" \
+    "$(sqlite3 d.db "SELECT count(*) FROM persons
+     WHERE 'A1' IN (person_id, merged_into)" \
+    "SELECT count(*) FROM persons, json_each(persons.lineage)
+     WHERE value = 'A1'" \
+    "SELECT count(*) FROM person_events
+     WHERE 'A1' IN (person_id, other, record_id)" \
+    "SELECT count(*) FROM link_labels WHERE 'A1' IN (id1, id2)" |
+    paste -sd'|')"
+t_eq "the person takes the clusters' stand-in" 1 \
+    "$(sqlite3 d.db "SELECT count(*) FROM persons p JOIN clusters k
+     ON k.cluster_id = p.person_id WHERE k.record_id = 'A2'
+     AND p.person_id LIKE 'erased-%'")"
+# A3 gave most of the golden record: those values go, the others stay
+sqlite3 d.db "SELECT key FROM persons, json_each(persons.lineage)
+    WHERE value = 'A3' ORDER BY key" >fromA3
+t_ok "A3 gave golden values" test -s fromA3
+crm-mask erase -q --db d.db A3 >/dev/null
+t_eq "the golden values A3 gave are gone, the others kept" "0|0|1" \
+    "$(sqlite3 d.db "SELECT count(*) FROM persons, json_each(persons.golden)
+     WHERE person_id LIKE 'erased-%' AND key IN ($(sed "s/.*/'&'/" fromA3 |
+     paste -sd, -))" "SELECT count(*) FROM persons,
+     json_each(persons.lineage) WHERE value = 'A3'" "SELECT count(*) > 0
+     FROM persons, json_each(persons.golden) WHERE person_id LIKE 'erased-%'" |
+    paste -sd'|')"
 t_ok "verify passes after" crm-mask verify -q --db d.db
 
 # a human label about the customer, keyed by its message

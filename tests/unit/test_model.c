@@ -228,6 +228,15 @@ test_migrate(const char *path)
 
 	TAP_OK(sqlite3_open(path, &db) == SQLITE_OK &&
 		   sqlite3_exec(db,
+		       "DROP VIEW person_360; DROP VIEW person_360_record; "
+		       "DROP VIEW person_360_members; "
+		       "DROP VIEW person_360_consent; DROP VIEW "
+		       "person_360_tags; "
+		       "DROP VIEW person_360_churn; "
+		       "DROP VIEW person_360_recommendations; "
+		       "DROP VIEW person_360_tickets; "
+		       "DROP VIEW person_360_messages; "
+		       "DROP VIEW person_360_decisions; "
 		       "DROP VIEW customer_360; DROP VIEW customer_360_record; "
 		       "DROP VIEW customer_360_members; "
 		       "DROP VIEW customer_360_consent; "

@@ -17,12 +17,14 @@
 #include "store.h"
 
 static const char synopsis[] =
-    "usage: crm-churn [--action NAME --action-threshold P] [--db FILE]\n"
+    "usage: crm-churn [--action NAME --action-threshold P]\n"
+    "                 [--by person|record] [--db FILE]\n"
     "                 [--from-store [--as-of TIME]] [--model NAME]\n"
     "                 [--model-file FILE] [--reasons N] [--risk LOW,HIGH]\n"
     "                 [--review FILE [--act-on-review]] [--target NAME]\n"
     "                 [common options] [file ...]\n"
-    "       crm-churn train [--algo auto|gbt|lr|svm] [--categorical FIELD]\n"
+    "       crm-churn train [--algo auto|gbt|lr|svm] [--by person|record]\n"
+    "                 [--categorical FIELD]\n"
     "                 [--cost C] [--ignore FIELD] [--numeric FIELD] [--seed "
     "N]\n"
     "                 [--threads N] [common options] [file ...]\n"
@@ -35,6 +37,7 @@ static const char *const verbs[] = { "train", "eval", NULL };
 enum {
 	OPT_ACTION_THRESHOLD = CRM_OPT_OWN,
 	OPT_ALGO,
+	OPT_BY,
 	OPT_CATEGORICAL,
 	OPT_COST,
 	OPT_IGNORE,
@@ -76,6 +79,7 @@ static const struct crm_optdef options[] = {
 	    "the time stamped on models and decisions:\nYYYY-MM-DD or an ISO "
 	    "8601 time (the clock);\n--from-store: its day is the day "
 	    "features are\ncomputed for (the last event's day)"),
+	CRM_BY_OPT(OPT_BY),
 	CRM_OPT("categorical", OPT_CATEGORICAL, "FIELD",
 	    "train: treat FIELD as categorical"),
 	CRM_OPT("cost", OPT_COST, "C", "train: the cost C (1)"),
@@ -209,6 +213,9 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				    "bad --algo '%s': want auto, gbt, lr or "
 				    "svm",
 				    arg);
+			break;
+		case OPT_BY:
+			co->by = (enum crm_by)crm_parse_by(synopsis, arg);
 			break;
 		case OPT_CATEGORICAL:
 			add_type(o, arg, CRM_COL_CATEGORICAL);

@@ -15,10 +15,12 @@
 #include "reco_run.h"
 
 static const char synopsis[] =
-    "usage: crm-recommend [--db FILE] [--from-store] [--item] [--model NAME]\n"
-    "                     [--model-file FILE] [--model-version N] [--top N]\n"
+    "usage: crm-recommend [--by person|record] [--db FILE] [--from-store]\n"
+    "                     [--item] [--model NAME] [--model-file FILE]\n"
+    "                     [--model-version N] [--top N]\n"
     "                     [common options] [file ...]\n"
-    "       crm-recommend train [--algo ease|knn|als] [--dense-limit N]\n"
+    "       crm-recommend train [--algo ease|knn|als] [--by person|record]\n"
+    "                     [--dense-limit N]\n"
     "                     [--event-types TYPE[:W],...] [--from-store]\n"
     "                     [algorithm options] [--weight-field FIELD]\n"
     "                     [common options] [file ...]\n"
@@ -42,7 +44,8 @@ enum {
 	OPT_WEIGHT_FIELD,
 	OPT_JSON, /* eval only from here */
 	OPT_TEST_FRACTION,
-	OPT_TIME_FIELD
+	OPT_TIME_FIELD,
+	OPT_BY /* every verb's */
 };
 
 struct opts {
@@ -59,6 +62,7 @@ static const struct crm_optdef options[] = {
 	CRM_OPT("algo", OPT_ALGO, "ease|knn|als",
 	    "train: EASE (default), item-kNN or implicit ALS"),
 	CRM_OPT("alpha", OPT_ALPHA, "A", "als: confidence 1 + A * weight (10)"),
+	CRM_BY_OPT(OPT_BY),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store: models, decisions, events ($CRM_DB)"),
 	CRM_OPT("dense-limit", OPT_DENSE_LIMIT, "N",
@@ -230,7 +234,10 @@ parse_opts(int argc, char **argv, enum crm_reco_verb verb, struct opts *o)
 	r->verb = verb;
 	o->top = (long)r->top;
 	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1)
-		fit_opt(o, c, (char *)arg);
+		if (c == OPT_BY)
+			r->by = (enum crm_by)crm_parse_by(synopsis, arg);
+		else
+			fit_opt(o, c, (char *)arg);
 	r->top = (size_t)o->top;
 	r->db = o->c.db;
 	r->quiet = o->c.quiet;

@@ -17,7 +17,8 @@
 
 static const char synopsis[] =
     "usage: crm-route [-q] [--rules FILE] [--all-matches] [--kb FILE]\n"
-    "                 [--db FILE] [--queues LIST] [--sla LIST] [--as-of TIME]\n"
+    "                 [--by person|record] [--db FILE] [--queues LIST]\n"
+    "                 [--sla LIST] [--as-of TIME]\n"
     "                 [--urgency LIST] [--no-escalate]\n"
     "                 [--review FILE [--act-on-review]] [common options]\n"
     "                 [file ...]\n"
@@ -29,6 +30,7 @@ static const char *const verbs[] = { "agents", "close", NULL };
 
 enum {
 	OPT_BURST = CRM_OPT_OWN,
+	OPT_BY,
 	OPT_DEFAULT_QUEUE,
 	OPT_ESCALATE_CONF,
 	OPT_NOW,
@@ -61,6 +63,7 @@ static const struct crm_optdef options[] = {
 	CRM_OPT("burst", OPT_BURST, "N/DURATION",
 	    "escalate the Nth short message of a customer\nwithin DURATION "
 	    "(3/5m)"),
+	CRM_BY_OPT(OPT_BY),
 	CRM_OPT_STR("customer-field", "F", "the customer's id (customer_id)",
 	    &opts.r.customer_field),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
@@ -156,6 +159,9 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	    crm_router_opts_init(ro, (enum crm_router_verb)verb, &e), &e);
 	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
 		switch (c) {
+		case OPT_BY:
+			ro->by = (enum crm_by)crm_parse_by(synopsis, arg);
+			break;
 		case OPT_BURST:
 			crm_cli_check(
 			    synopsis, crm_router_opt_burst(ro, arg, &e), &e);

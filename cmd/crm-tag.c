@@ -22,10 +22,10 @@ static const char synopsis[] =
     "usage: crm-tag [-q] [--rules FILE] [--rfm] [--rfm-fields R,F,M]\n"
     "               [--kmeans K] [--auto-k] [--fields F,...] [--log]\n"
     "               [--restarts N] [--seed N] [--db FILE] [--from-store]\n"
-    "               [--as-of TIME] [--id-field FIELD] [common options]\n"
-    "               [file ...]\n";
+    "               [--as-of TIME] [--by person|record] [--id-field FIELD]\n"
+    "               [common options] [file ...]\n";
 
-enum { OPT_FIELDS = CRM_OPT_OWN, OPT_RFM_FIELDS, OPT_RULES };
+enum { OPT_FIELDS = CRM_OPT_OWN, OPT_BY, OPT_RFM_FIELDS, OPT_RULES };
 
 #define MAX_K 1000
 
@@ -54,6 +54,7 @@ static const struct crm_optdef options[] = {
 	    "for (the last\nevent's day)"),
 	CRM_OPT_FLAG("auto-k", 0,
 	    "choose K from 2 to --kmeans (10) by silhouette", &opts.so.auto_k),
+	CRM_BY_OPT(OPT_BY),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store: customer features, tags table\n($CRM_DB)"),
 	CRM_OPT("fields", OPT_FIELDS, "F,...",
@@ -160,6 +161,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 	    "--rfm-fields", "recency,frequency,monetary", &o->rfm_fields, 3);
 	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
 		switch (c) {
+		case OPT_BY:
+			o->so.by = (enum crm_by)crm_parse_by(synopsis, arg);
+			break;
 		case OPT_FIELDS:
 			split_names("--fields", arg, &o->km_fields, 0);
 			break;

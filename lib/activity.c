@@ -10,14 +10,19 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "buf.h"
 #include "activity.h"
+#include "buf.h"
+#include "clusters.h"
 
 /*
  * Each feature is an aggregate over ev, the customer's events up to the
  * as-of day (?1, a Julian day): type, amount, event_key, category (the
  * event's extra "category", else its item) and age in days.  ?2 is the
- * customer's id.  The first eleven are crm-churn's, in its order.
+ * customer's id.  Per person (--by person), ev is the events of every
+ * record of the customer's person, who (id) those records, and the
+ * tenure runs from their earliest signup; per record the query is the
+ * customer's alone, as before persons.  The first eleven are
+ * crm-churn's, in its order.
  */
 static const struct feature {
 	const char *name;
@@ -81,6 +86,12 @@ static const struct feature {
 
 #define NFEATURES (sizeof(catalogue) / sizeof(catalogue[0]))
 
+/* tenure_days per person: from the earliest signup of its records */
+static const char person_tenure[] = "(SELECT CAST(?1 - "
+				    "julianday(min(signup_date)) AS INTEGER)"
+				    " FROM who JOIN customers ON customer_id = "
+				    "who.id)";
+
 struct crm_activity {
 	struct crm_store *s;
 	sqlite3_stmt *one;  /* the features of ?2 */
@@ -88,6 +99,7 @@ struct crm_activity {
 	const char **name;  /* the features asked for */
 	size_t n;
 	const char *id_field, *extra;
+	enum crm_by by; /* person or record */
 	double day;	/* the as-of day, Julian */
 	char as_of[16]; /* the same, YYYY-MM-DD */
 };
@@ -120,6 +132,12 @@ const char *
 crm_activity_as_of(const struct crm_activity *f)
 {
 	return f->as_of;
+}
+
+enum crm_by
+crm_activity_by(const struct crm_activity *f)
+{
+	return f->by;
 }
 
 /* Find the as-of day: o->as_of, or the day of the last event. */
@@ -165,18 +183,30 @@ build(struct crm_buf *b, const struct crm_activity *f)
 	size_t i;
 	int bad = 0;
 
-	bad |= crm_buf_adds(b,
-	    "WITH ev AS (SELECT type, amount, event_key, CASE WHEN "
+	/* per person, who is flattened into each query that reads it */
+	if (f->by == CRM_BY_PERSON)
+		bad |= crm_buf_adds(b, "WITH who(id) AS NOT MATERIALIZED "
+				       "(" CRM_PERSON_RECORDS("?2") "),\n");
+	else
+		bad |= crm_buf_adds(b, "WITH ");
+	bad |= crm_buf_addf(b,
+	    "ev AS (SELECT type, amount, event_key, CASE WHEN "
 	    "json_valid(extra) THEN coalesce(json_extract(extra, "
 	    "'$.category'), item) ELSE item END AS category, ?1 - "
-	    "julianday(substr(time, 1, 10)) AS age FROM events WHERE "
-	    "customer_id = ?2 AND julianday(substr(time, 1, 10)) <= ?1)\n"
-	    "SELECT ");
+	    "julianday(substr(time, 1, 10)) AS age FROM %s AND "
+	    "julianday(substr(time, 1, 10)) <= ?1)\n"
+	    "SELECT ",
+	    f->by == CRM_BY_PERSON ? "who JOIN events ON events.customer_id = "
+				     "who.id WHERE 1"
+				   : "events WHERE customer_id = ?2");
 	for (i = 0; i < f->n; i++) {
 		long k = crm_activity_find(f->name[i], strlen(f->name[i]));
 
-		bad |=
-		    crm_buf_addf(b, "%s%s", i ? ",\n  " : "", catalogue[k].sql);
+		bad |= crm_buf_addf(b, "%s%s", i ? ",\n  " : "",
+		    f->by == CRM_BY_PERSON &&
+			    strcmp(catalogue[k].name, "tenure_days") == 0
+			? person_tenure
+			: catalogue[k].sql);
 	}
 	if (f->n == 0)
 		bad |= crm_buf_adds(b, "NULL");
@@ -210,7 +240,9 @@ crm_activity_open(
 			goto fail;
 		}
 	}
-	if (as_of_day(f, o->as_of, e) == -1)
+	f->by = o->by;
+	if (crm_by_resolve(s, &f->by, e) == -1 ||
+	    as_of_day(f, o->as_of, e) == -1)
 		goto fail;
 	crm_buf_init(&sql);
 	if (build(&sql, f) == -1) {

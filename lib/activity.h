@@ -9,8 +9,12 @@
  * out.  A struct crm_activity owns its prepared statements and borrows the
  * store, which must outlive it.
  *
- * Tables: owns none; reads customers and events (written by load.h) and
- * decisions (audit.h), only through the statements here.
+ * Per person (o->by), a customer's features are those of every event of
+ * every record of its person (clusters.h): the record keeps its own id.
+ *
+ * Tables: owns none; reads customers and events (written by load.h),
+ * clusters (clusters.h) and decisions (audit.h), only through the
+ * statements here.
  */
 #ifndef CRM_ACTIVITY_H
 #define CRM_ACTIVITY_H
@@ -18,6 +22,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "clusters.h"
 #include "err.h"
 #include "filter.h"
 #include "rec.h"
@@ -40,6 +45,10 @@ struct crm_activity_opts {
 				 name when it is there; or NULL */
 	int events_too;	      /* crm_activity_next: also customers that
 				 have events and no row in customers */
+	enum crm_by by;	      /* each customer's own events (record), or
+				 all those of its person (clusters.h);
+				 CRM_BY_AUTO: person when the store has
+				 clusters */
 };
 
 struct crm_activity;
@@ -55,6 +64,9 @@ void crm_activity_close(struct crm_activity *f);
 
 /* The as-of day in use, YYYY-MM-DD. */
 const char *crm_activity_as_of(const struct crm_activity *f);
+
+/* The mode in use, person or record (o->by, resolved). */
+enum crm_by crm_activity_by(const struct crm_activity *f);
 
 /*
  * Put the features of customer id (len bytes) into out, cleared first:

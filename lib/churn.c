@@ -52,6 +52,7 @@ struct crm_churn {
 	struct crm_binmetrics *folds;
 	struct crm_churn_result res;
 	struct crm_model_input in; /* train: what it learned from */
+	enum crm_by by;		   /* o->by, resolved */
 };
 
 void
@@ -782,6 +783,8 @@ train(struct crm_churn *c, struct crm_err *e)
 	crm_jw_str(&w, o->label_field);
 	crm_jw_key(&w, "id_field");
 	crm_jw_str(&w, o->id_field);
+	crm_jw_key(&w, "by");
+	crm_jw_str(&w, crm_by_name(c->by));
 	crm_jw_end(&w);
 	bad |= crm_jw_done(&w);
 	crm_jw_init(&w, &metrics);
@@ -807,8 +810,10 @@ train(struct crm_churn *c, struct crm_err *e)
 	if (bad || crm_binclf_save(c->m, &blob) == -1)
 		goto nomem;
 	if (o->model_file != NULL) {
-		if (crm_model_write_file(o->model_file, blob.p, blob.len, e) ==
-		    -1)
+		/* per record, the bare blob older crmkit reads as well */
+		if (crm_model_write_params(o->model_file,
+			c->by == CRM_BY_PERSON ? params.p : NULL, blob.p,
+			blob.len, e) == -1)
 			goto out;
 	} else if (crm_model_put(c->st, o->model, "churn", params.p, metrics.p,
 		       blob.p, blob.len, &c->in, &c->res.version, e) == -1)
@@ -831,19 +836,24 @@ static int
 load_model(struct crm_churn *c, struct crm_err *e)
 {
 	const struct crm_churn_opts *o = c->o;
-	struct crm_buf blob;
+	struct crm_buf blob, params;
 	long version = 0;
 	int found;
 
 	crm_buf_init(&blob);
+	crm_buf_init(&params);
 	if ((found = crm_model_find(c->st, o->model_file, o->model,
-		 o->model_version, "churn", &blob, &version, e)) == -1)
+		 o->model_version, "churn", &blob, &version, &params, e)) == -1)
 		goto fail;
 	if (!found) {
 		crm_model_missing(c->st, o->model, "churn", NULL,
 		    "train one with 'crm-churn train'", e);
 		goto fail;
 	}
+	if (crm_model_check_by(o->model_file ? o->model_file : o->model,
+		&params, c->by, e) == -1)
+		goto fail;
+	crm_buf_release(&params);
 	if ((c->m = crm_binclf_load(blob.p, blob.len, e)) == NULL) {
 		char msg[sizeof(e->msg)];
 
@@ -863,6 +873,7 @@ load_model(struct crm_churn *c, struct crm_err *e)
 	return 0;
 fail:
 	crm_buf_release(&blob);
+	crm_buf_release(&params);
 	return -1;
 }
 
@@ -892,6 +903,9 @@ crm_churn_new(
 	crm_model_input_init(&c->in);
 	crm_buf_init(&c->buf);
 	crm_buf_init(&c->json);
+	c->by = o->by;
+	if (crm_by_resolve(s, &c->by, e) == -1)
+		goto fail;
 	if (o->verb == CRM_CHURN_SCORE ||
 	    (o->verb == CRM_CHURN_EVAL && o->cv == 0)) {
 		if (load_model(c, e) == -1)
@@ -925,7 +939,8 @@ crm_churn_new(
 		c->res.consent_checked = 1;
 	}
 	if (o->verb == CRM_CHURN_SCORE && o->review != NULL &&
-	    (c->review = crm_review_new(o->review, s, o->as_of, e)) == NULL)
+	    (c->review = crm_review_new(o->review, s, o->as_of, c->by, e)) ==
+		NULL)
 		goto fail;
 	return c;
 nomem:
@@ -1116,6 +1131,7 @@ crm_churn_source(struct crm_churn *c, const char *as_of, struct crm_source *src,
 	fo.nnames = sizeof(churn_features) / sizeof(churn_features[0]);
 	fo.id_field = o->id_field;
 	fo.extra = o->label_field;
+	fo.by = c->by;
 	return crm_activity_source(
 	    c->st, &fo, o->verb != CRM_CHURN_SCORE, src, e);
 }

@@ -39,6 +39,7 @@
 
 #include "binclf.h"
 #include "buf.h"
+#include "clusters.h"
 #include "err.h"
 #include "filter.h"
 #include "metrics.h"
@@ -82,6 +83,11 @@ struct crm_churn_opts {
 	const struct crm_churn_type *types; /* train, eval --cv */
 	size_t ntypes;
 	struct crm_binclf_params bp; /* train, eval --cv */
+	enum crm_by by; /* the store's features and facts: each customer's
+			   own or its person's (clusters.h); CRM_BY_AUTO:
+			   person when the store has clusters.  A model
+			   keeps it ("by" in its params) and is applied
+			   only the same way (crm_model_check_by) */
 };
 
 /*

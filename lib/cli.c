@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "cli.h"
 #include "clock.h"
+#include "clusters.h"
 #include "filter.h"
 #include "outfile.h"
 #include "store.h"
@@ -313,6 +314,17 @@ crm_parse_format(const char *synopsis, const char *s)
 	if (strcmp(s, "jsonl") == 0)
 		return CRM_FMT_JSONL;
 	crm_usage_error(synopsis, "unknown format '%s' (csv, tsv or jsonl)", s);
+}
+
+int
+crm_parse_by(const char *synopsis, const char *s)
+{
+	int by = crm_by_parse(s);
+
+	if (by < 0)
+		crm_usage_error(
+		    synopsis, "bad --by '%s': want person or record", s);
+	return by;
 }
 
 void

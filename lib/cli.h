@@ -92,6 +92,19 @@ long crm_opt_long(
 enum crm_format crm_parse_format(const char *synopsis, const char *s);
 
 /*
+ * The value of --by, "person" or "record", as an enum crm_by
+ * (clusters.h); any other word is a usage error (with synopsis, then
+ * exit(EX_USAGE)).  CRM_BY_OPT is the option of the tools that have it.
+ */
+int crm_parse_by(const char *synopsis, const char *s);
+
+#define CRM_BY_OPT(opt)                                                    \
+	CRM_OPT("by", opt, "person|record",                                \
+	    "what a customer did: every record of its\nperson together "   \
+	    "(person; the default when the\nstore has clusters), or each " \
+	    "record alone")
+
+/*
  * Flush and close stdout; on failure report it and return EX_IOERR, else
  * return 0.  Every binary calls this before it exits.
  */

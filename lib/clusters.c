@@ -338,6 +338,109 @@ crm_customers_source(struct crm_store *s, const char *id_field,
 	return 0;
 }
 
+/* ==== Persons ==== */
+
+const char *
+crm_by_name(enum crm_by by)
+{
+	return by == CRM_BY_PERSON   ? "person"
+	       : by == CRM_BY_RECORD ? "record"
+				     : "auto";
+}
+
+int
+crm_by_parse(const char *arg)
+{
+	if (strcmp(arg, "person") == 0)
+		return CRM_BY_PERSON;
+	if (strcmp(arg, "record") == 0)
+		return CRM_BY_RECORD;
+	return -1;
+}
+
+int
+crm_by_resolve(struct crm_store *s, enum crm_by *by, struct crm_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (*by != CRM_BY_AUTO)
+		return 0;
+	*by = CRM_BY_RECORD;
+	if (s == NULL)
+		return 0;
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		"SELECT 1 FROM clusters LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return crm_store_fail(s, e, "cannot read clusters");
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		*by = CRM_BY_PERSON;
+	else if (rc != SQLITE_DONE)
+		return crm_store_fail(s, e, "cannot read clusters");
+	return 0;
+}
+
+struct crm_person_of {
+	struct crm_store *s;
+	sqlite3_stmt *st;
+	struct crm_buf id;
+};
+
+struct crm_person_of *
+crm_person_of_open(struct crm_store *s, struct crm_err *e)
+{
+	struct crm_person_of *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	p->s = s;
+	crm_buf_init(&p->id);
+	if (sqlite3_prepare_v2(crm_store_db(s), "SELECT " CRM_PERSON_OF("?1"),
+		-1, &p->st, NULL) != SQLITE_OK) {
+		crm_store_fail(s, e, "cannot read clusters");
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int
+crm_person_of(struct crm_person_of *p, const char *id, size_t len,
+    const char **pid, size_t *plen, struct crm_err *e)
+{
+	const char *v;
+	int bad;
+
+	sqlite3_bind_text64(p->st, 1, id, len, SQLITE_STATIC, SQLITE_UTF8);
+	if (sqlite3_step(p->st) != SQLITE_ROW) {
+		sqlite3_reset(p->st);
+		return crm_store_fail(p->s, e, "cannot read clusters");
+	}
+	v = (const char *)sqlite3_column_text(p->st, 0);
+	crm_buf_reset(&p->id);
+	bad = crm_buf_add(
+	    &p->id, v != NULL ? v : "", (size_t)sqlite3_column_bytes(p->st, 0));
+	sqlite3_reset(p->st);
+	if (bad)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	*pid = p->id.p != NULL ? p->id.p : "";
+	*plen = p->id.len;
+	return 0;
+}
+
+void
+crm_person_of_close(struct crm_person_of *p)
+{
+	if (p == NULL)
+		return;
+	sqlite3_finalize(p->st);
+	crm_buf_release(&p->id);
+	free(p);
+}
+
 const struct crm_erase_step crm_clusters_erase[] = {
 	{ "clusters", "deleted", "DELETE FROM clusters WHERE record_id = ?1" },
 	/* a cluster named after the customer keeps its members together */

@@ -85,6 +85,64 @@ int crm_customers_close(struct crm_customers *cs, struct crm_err *e);
 int crm_customers_source(struct crm_store *s, const char *id_field,
     struct crm_source *src, struct crm_err *e);
 
+/* ==== Persons: --by person|record ==== */
+
+/*
+ * A resolved person is a cluster: every record of the clusters table
+ * with one cluster_id, and the cluster_id is the person's id.  A customer
+ * with no row in clusters is a person of its own, whose id is the
+ * customer's.  The tools that read what a customer did (crm-tag,
+ * crm-churn, crm-recommend, crm-route) read it per person or per record;
+ * CRM_BY_AUTO is person when the store's clusters table has a row, else
+ * record (crm_by_resolve).
+ */
+enum crm_by { CRM_BY_AUTO, CRM_BY_RECORD, CRM_BY_PERSON };
+
+/* "person" or "record" (CRM_BY_AUTO: "auto"). */
+const char *crm_by_name(enum crm_by by);
+
+/* --by's argument ("person" or "record"), or -1 for anything else. */
+int crm_by_parse(const char *arg);
+
+/*
+ * Turn CRM_BY_AUTO into person or record for store s (NULL: no store,
+ * record); a mode asked for stays.  0, or -1 with e filled.
+ */
+int crm_by_resolve(struct crm_store *s, enum crm_by *by, struct crm_err *e);
+
+/*
+ * SQL text: the person id of customer X (an SQL expression, e.g. "?2"),
+ * and the customer ids of X's person, X among them, as a subquery for
+ * "customer_id IN (...)" or a join (column id): each once, as a record
+ * is in its own cluster.  Both find their rows through the clusters
+ * table's key and its cluster_id index; the records are one join, no
+ * compound query, so that SQLite can flatten it into the query that
+ * uses it instead of building a temporary table per customer.
+ */
+#define CRM_PERSON_OF(X)                                                 \
+	"coalesce((SELECT cluster_id FROM clusters WHERE record_id = " X \
+	"), " X ")"
+#define CRM_PERSON_RECORDS(X)                                                 \
+	"SELECT coalesce(m.record_id, x.r) AS id FROM (SELECT " X " AS r) x " \
+	"LEFT JOIN clusters k ON k.record_id = x.r LEFT JOIN clusters m ON "  \
+	"m.cluster_id = k.cluster_id"
+
+/* Looking up the person of customer ids one at a time. */
+struct crm_person_of;
+
+/* On store s (borrowed); NULL with e filled. */
+struct crm_person_of *crm_person_of_open(
+    struct crm_store *s, struct crm_err *e);
+
+/*
+ * The person id of customer id (len bytes) into *pid and *plen, valid
+ * until the next call: the cluster_id, or id itself when the customer is
+ * in no cluster.  0, or -1 with e filled.
+ */
+int crm_person_of(struct crm_person_of *p, const char *id, size_t len,
+    const char **pid, size_t *plen, struct crm_err *e);
+void crm_person_of_close(struct crm_person_of *p);
+
 /* How a customer's cluster membership is erased (erase.h). */
 extern const struct crm_erase_step crm_clusters_erase[];
 

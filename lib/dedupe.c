@@ -180,9 +180,9 @@ crm_dedupe_new(const struct crm_dedupe_opts *o, struct crm_err *e)
 		crm_dedupe_free(d);
 		return NULL;
 	}
-	if (o->review != NULL &&
-	    ((d->rv = crm_review_new(o->review, o->store, NULL, e)) == NULL ||
-		(d->pairrec = crm_rec_new()) == NULL)) {
+	if (o->review != NULL && ((d->rv = crm_review_new(o->review, o->store,
+				       NULL, CRM_BY_RECORD, e)) == NULL ||
+				     (d->pairrec = crm_rec_new()) == NULL)) {
 		if (d->rv != NULL)
 			crm_dd_oom(e);
 		crm_dedupe_free(d);

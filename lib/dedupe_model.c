@@ -34,7 +34,7 @@ crm_dd_load_model(struct crm_dedupe *d, struct crm_err *e)
 	crm_err_clear(e);
 	crm_buf_init(&blob);
 	found = crm_model_find(d->o.store, NULL, "dedupe", d->o.model_version,
-	    "fellegi-sunter", &blob, &d->version, e);
+	    "fellegi-sunter", &blob, &d->version, NULL, e);
 	if (found == -1)
 		rc = crm_dd_fail(e, e->code, "%s", e->msg);
 	else if (found == 0)

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "clusters.h"
 #include "desk.h"
 #include "model.h"
 #include "strmap.h"
@@ -91,6 +92,19 @@ static const char *const sql[S_N] = {
 		   " ORDER BY tag)",
 };
 
+/* The same facts of the customer's person (--by person, clusters.h). */
+static const char *const person_sql[S_N] = {
+	[S_VALUE] = "SELECT sum(amount) FROM events WHERE customer_id IN"
+		    " (" CRM_PERSON_RECORDS("?1") ")",
+	[S_CHURN] = "SELECT score FROM decisions WHERE record_key IN"
+		    " (" CRM_PERSON_RECORDS("?1") ")"
+						  " AND tool = 'crm-churn' "
+						  "ORDER BY id DESC LIMIT 1",
+	[S_TAGS] = "SELECT group_concat(tag, ',') FROM"
+		   " (SELECT DISTINCT tag FROM tags WHERE customer_id IN"
+		   " (" CRM_PERSON_RECORDS("?1") ") ORDER BY tag)",
+};
+
 /* The customers columns crm_desk_customer gives, in order. */
 static const char *const columns[] = { "name", "email", "phone", "city",
 	"country", "birth_date", "signup_date" };
@@ -103,6 +117,7 @@ struct crm_desk {
 	struct crm_store *s;
 	sqlite3_stmt *st[S_N];
 	struct crm_strmap *extra; /* the keys of customers' extra JSON */
+	enum crm_by by;		  /* the facts' mode, resolved */
 };
 
 static int
@@ -121,8 +136,11 @@ prepare(struct crm_desk *d, struct crm_err *e)
 	int rc;
 
 	for (i = 0; i < S_N; i++)
-		if (sqlite3_prepare_v3(db, sql[i], -1,
-			SQLITE_PREPARE_PERSISTENT, &d->st[i],
+		if (sqlite3_prepare_v3(db,
+			d->by == CRM_BY_PERSON && person_sql[i] != NULL
+			    ? person_sql[i]
+			    : sql[i],
+			-1, SQLITE_PREPARE_PERSISTENT, &d->st[i],
 			NULL) != SQLITE_OK)
 			return fail(d, e, "cannot prepare the help desk");
 	if (sqlite3_prepare_v2(db,
@@ -144,7 +162,7 @@ prepare(struct crm_desk *d, struct crm_err *e)
 }
 
 struct crm_desk *
-crm_desk_open(struct crm_store *s, struct crm_err *e)
+crm_desk_open(struct crm_store *s, enum crm_by by, struct crm_err *e)
 {
 	struct crm_desk *d = calloc(1, sizeof(*d));
 
@@ -154,7 +172,8 @@ crm_desk_open(struct crm_store *s, struct crm_err *e)
 		return NULL;
 	}
 	d->s = s;
-	if (prepare(d, e) == -1) {
+	d->by = by;
+	if (crm_by_resolve(s, &d->by, e) == -1 || prepare(d, e) == -1) {
 		crm_desk_close(d);
 		return NULL;
 	}

@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "clusters.h"
 #include "erase.h"
 #include "err.h"
 #include "rec.h"
@@ -23,7 +24,14 @@
 
 struct crm_desk;
 
-struct crm_desk *crm_desk_open(struct crm_store *s, struct crm_err *e);
+/*
+ * The desk of store s (borrowed).  The customer facts of
+ * crm_desk_customer are the customer's own (by CRM_BY_RECORD) or its
+ * person's (CRM_BY_PERSON, clusters.h); CRM_BY_AUTO is person when the
+ * store has clusters.  NULL with e filled.
+ */
+struct crm_desk *crm_desk_open(
+    struct crm_store *s, enum crm_by by, struct crm_err *e);
 void crm_desk_close(struct crm_desk *d);
 
 /* ==== Agents ==== */
@@ -98,7 +106,9 @@ long crm_desk_drain(struct crm_desk *d,
  * customers columns and the keys of its extra JSON as fields of their
  * own, then lifetime_value (the sum of its events' amounts), churn_risk
  * (crm-churn's latest probability) and tags (its tags, comma-separated,
- * sorted), each null when unknown.  Returns 1 when the store knows the
+ * sorted), each null when unknown; per person, those three are of every
+ * record of the customer's person (the latest probability of any, each
+ * tag once).  Returns 1 when the store knows the
  * customer, 0 when not, -1 with e filled.
  */
 int crm_desk_customer(struct crm_desk *d, const char *id, size_t idlen,

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "clusters.h"
 #include "err.h"
 #include "filter.h"
 #include "store.h"
@@ -30,10 +31,12 @@ struct crm_event {
 
 /*
  * Call fn(arg, ev, e) for every event that has an item, in the order
- * they were stored; stops at and returns fn's -1 (fn fills e).  0, or -1
- * with e filled ("cannot read events" and the store's code).
+ * they were stored; stops at and returns fn's -1 (fn fills e).  With by
+ * CRM_BY_PERSON, ev->customer_id is the id of the customer's person
+ * (clusters.h), else the customer's.  0, or -1 with e filled ("cannot
+ * read events" and the store's code).
  */
-int crm_events_with_item(struct crm_store *s,
+int crm_events_with_item(struct crm_store *s, enum crm_by by,
     int (*fn)(void *arg, const struct crm_event *ev, struct crm_err *e),
     void *arg, struct crm_err *e);
 

@@ -941,7 +941,7 @@ load_model(struct crm_intent *it, struct crm_err *e)
 
 	crm_buf_init(&blob);
 	if ((found = crm_model_find(it->st, o->model_file, o->model,
-		 o->model_version, "text", &blob, &it->version, e)) == -1)
+		 o->model_version, "text", &blob, &it->version, NULL, e)) == -1)
 		goto out;
 	if (!found && o->builtin != NULL) {
 		if (crm_buf_add(&blob, o->builtin, o->builtin_len) == -1) {

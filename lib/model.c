@@ -14,10 +14,19 @@
 #include "clock.h"
 #include "model.h"
 #include "outfile.h"
+#include "rec_int.h"
 #include "suggest.h"
 
 static int too_big(
     const char *, const char *, unsigned long long, struct crm_err *);
+
+/*
+ * A model file's params header, when it has one: these 8 bytes, the
+ * params' length as 4 little-endian bytes, then the params (JSON text),
+ * then the blob.
+ */
+#define PARAMS_MAGIC "CRMPARAM"
+#define PARAMS_MAX   65536
 
 void
 crm_model_now(char buf[21])
@@ -294,11 +303,47 @@ too_big(const char *where, const char *kind, unsigned long long size,
 	    kind != NULL ? kind : "crmkit");
 }
 
-int
-crm_model_read_file_kind(
-    const char *path, const char *kind, struct crm_buf *out, struct crm_err *e)
+/*
+ * A file's params header (params not NULL): when the file begins with
+ * PARAMS_MAGIC, read the params after it into params and set *skip to
+ * the header's size; else the bytes read (*got of them) are the blob's
+ * first, into out, and params stays empty.  fp is then at the rest of
+ * the blob (a pipe too: nothing is read twice).  0, or -1 with e filled.
+ */
+static int
+read_params(FILE *fp, const char *path, struct crm_buf *params,
+    struct crm_buf *out, unsigned long long *got, unsigned long long *skip,
+    struct crm_err *e)
 {
-	unsigned long long max = crm_model_max(kind), got = 0;
+	unsigned char head[sizeof(PARAMS_MAGIC) - 1 + 4];
+	size_t n, len, i;
+
+	n = fread(head, 1, sizeof(head), fp);
+	if (n < sizeof(head) ||
+	    memcmp(head, PARAMS_MAGIC, sizeof(PARAMS_MAGIC) - 1) != 0) {
+		*got = n;
+		return crm_buf_add(out, head, n) == -1
+			   ? crm_err_set(e, EX_SOFTWARE, "out of memory")
+			   : 0;
+	}
+	for (len = 0, i = 0; i < 4; i++)
+		len |= (size_t)head[sizeof(PARAMS_MAGIC) - 1 + i] << (8 * i);
+	if (len > PARAMS_MAX || crm_buf_grow(params, len) == -1 ||
+	    fread(params->p + params->len, 1, len, fp) != len)
+		return crm_err_set(e, EX_DATAERR,
+		    "model '%s' is damaged: a bad params header", path);
+	params->len += len;
+	params->p[params->len] = '\0';
+	*skip = sizeof(head) + len;
+	return 0;
+}
+
+/* crm_model_read_file_kind, and a params header into params (not NULL). */
+static int
+read_file(const char *path, const char *kind, struct crm_buf *out,
+    struct crm_buf *params, struct crm_err *e)
+{
+	unsigned long long max = crm_model_max(kind), got = 0, skip = 0;
 	struct stat st;
 	FILE *fp;
 	char chunk[65536];
@@ -307,9 +352,14 @@ crm_model_read_file_kind(
 	if ((fp = fopen(path, "rb")) == NULL)
 		return crm_err_set(e, EX_NOINPUT, "cannot open model '%s': %s",
 		    path, strerror(errno));
+	if (params != NULL &&
+	    read_params(fp, path, params, out, &got, &skip, e) == -1) {
+		fclose(fp);
+		return -1;
+	}
 	/* a file says its size; a pipe is counted as it is read */
 	if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) &&
-	    (unsigned long long)st.st_size > max) {
+	    (unsigned long long)st.st_size > max + skip) {
 		fclose(fp);
 		return too_big(path, kind, (unsigned long long)st.st_size, e);
 	}
@@ -333,29 +383,131 @@ crm_model_read_file_kind(
 }
 
 int
+crm_model_read_file_kind(
+    const char *path, const char *kind, struct crm_buf *out, struct crm_err *e)
+{
+	return read_file(path, kind, out, NULL, e);
+}
+
+int
 crm_model_read_file(const char *path, struct crm_buf *out, struct crm_err *e)
 {
 	return crm_model_read_file_kind(path, NULL, out, e);
 }
 
+/* The params of name's version into params; 0, or -1 with e filled. */
+static int
+get_params(struct crm_store *s, const char *name, long version,
+    struct crm_buf *params, struct crm_err *e)
+{
+	sqlite3_stmt *st;
+	const char *p;
+	int rc, bad = 0;
+
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		"SELECT params FROM models WHERE name = ?1 AND version = ?2",
+		-1, &st, NULL) != SQLITE_OK)
+		return crm_store_fail(s, e, "cannot read models");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, version);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    (p = (const char *)sqlite3_column_text(st, 0)) != NULL)
+		bad =
+		    crm_buf_add(params, p, (size_t)sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	if (bad)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return crm_store_fail(s, e, "cannot read models");
+	return 0;
+}
+
 int
 crm_model_find(struct crm_store *s, const char *file, const char *name,
     long version, const char *kind, struct crm_buf *out, long *version_out,
-    struct crm_err *e)
+    struct crm_buf *params, struct crm_err *e)
 {
 	int found;
 
 	*version_out = 0;
 	if (file != NULL)
-		return crm_model_read_file_kind(file, kind, out, e) == -1 ? -1
-									  : 1;
+		return read_file(file, kind, out, params, e) == -1 ? -1 : 1;
 	if (s == NULL)
 		return 0;
 	found = crm_model_get(s, name, version, kind, out, version_out, e);
 	if (found == 0 && version != 0)
 		return crm_err_set(e, EX_NOINPUT,
 		    "no version %ld of model '%s' in the store", version, name);
+	if (found == 1 && params != NULL &&
+	    get_params(s, name, *version_out, params, e) == -1)
+		return -1;
 	return found;
+}
+
+int
+crm_model_write_params(const char *path, const char *params, const void *p,
+    size_t len, struct crm_err *e)
+{
+	struct crm_outfile of;
+	unsigned char n[4];
+	size_t plen = params != NULL ? strlen(params) : 0;
+	int i;
+
+	if (params == NULL)
+		return crm_model_write_file(path, p, len, e);
+	for (i = 0; i < 4; i++)
+		n[i] = (unsigned char)(plen >> (8 * i));
+	if (crm_outfile_open(&of, path, e) == -1)
+		return -1;
+	if (fwrite(PARAMS_MAGIC, 1, sizeof(PARAMS_MAGIC) - 1, of.fp) !=
+		sizeof(PARAMS_MAGIC) - 1 ||
+	    fwrite(n, 1, sizeof(n), of.fp) != sizeof(n) ||
+	    fwrite(params, 1, plen, of.fp) != plen ||
+	    fwrite(p, 1, len, of.fp) != len) {
+		crm_err_set(e, EX_IOERR, "cannot write '%s': %s", path,
+		    strerror(errno));
+		crm_outfile_abort(&of);
+		return -1;
+	}
+	return crm_outfile_commit(&of, e);
+}
+
+enum crm_by
+crm_model_by(const char *params, size_t len)
+{
+	struct crm_rec *r;
+	struct crm_err e;
+	enum crm_by by = CRM_BY_RECORD;
+	const char *v;
+	size_t vlen;
+	long i;
+
+	if (params == NULL || len == 0 || (r = crm_rec_new()) == NULL)
+		return by;
+	crm_err_clear(&e);
+	if (crm_json_parse_object(r, params, len, &e) == 0 &&
+	    (i = crm_rec_find(r, "by", 2)) >= 0) {
+		v = crm_rec_value(r, (size_t)i, &vlen);
+		if (vlen == 6 && memcmp(v, "person", 6) == 0)
+			by = CRM_BY_PERSON;
+	}
+	crm_rec_free(r);
+	return by;
+}
+
+int
+crm_model_check_by(const char *name, const struct crm_buf *params,
+    enum crm_by by, struct crm_err *e)
+{
+	enum crm_by trained = crm_model_by(params->p, params->len);
+
+	if (trained == by)
+		return 0;
+	return crm_err_set(e, EX_DATAERR,
+	    "model '%s' was trained --by %s, this run is --by %s: run with "
+	    "--by %s, or train it again --by %s",
+	    name, crm_by_name(trained), crm_by_name(by), crm_by_name(trained),
+	    crm_by_name(by));
 }
 
 int

@@ -11,8 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "erase.h"
 #include "buf.h"
+#include "clusters.h"
+#include "erase.h"
 #include "err.h"
 #include "rec.h"
 #include "store.h"
@@ -83,13 +84,42 @@ int crm_model_get(struct crm_store *s, const char *name, long version,
 /*
  * The model a tool was asked for: the file when file is not NULL, else
  * from store s (when not NULL) name's version (0: the newest) of kind.
- * Appends its bytes to out and sets *version (0 for a file).  Returns 1,
+ * Appends its bytes to out and sets *version (0 for a file); with params
+ * not NULL, appends the model's params there (the models table's, or
+ * a file's header: crm_model_write_params), nothing when it has none.  Returns 1,
  * 0 when there is none (and no file was named), or -1 with e filled; a
  * version that was asked for and is missing is an error (EX_NOINPUT).
  */
 int crm_model_find(struct crm_store *s, const char *file, const char *name,
     long version, const char *kind, struct crm_buf *out, long *version_out,
-    struct crm_err *e);
+    struct crm_buf *params, struct crm_err *e);
+
+/*
+ * Write a model file as crm_model_write_file, with params (JSON text, or
+ * NULL for none) first: a file with params begins with a header, the 8
+ * bytes "CRMPARAM", the params' length as 4 little-endian bytes and the
+ * params, then the blob; one without is the bare blob, as model files
+ * were before params were kept in them.  crm_model_find reads the
+ * header back into its params.  0, or -1 (EX_CANTCREAT, EX_IOERR).
+ */
+int crm_model_write_params(const char *path, const char *params, const void *p,
+    size_t len, struct crm_err *e);
+
+/*
+ * How a model was trained (--by, clusters.h): its params' "by", "person"
+ * or "record"; record when params (len bytes) are NULL, empty or have no
+ * "by", as models trained before --by was.
+ */
+enum crm_by crm_model_by(const char *params, size_t len);
+
+/*
+ * 0 when model name, of params, was trained --by by; else -1 with e
+ * filled: EX_DATAERR, "model 'NAME' was trained --by person, this run is
+ * --by record: run with --by person, or train it again --by record".
+ * A model is never applied the other way.
+ */
+int crm_model_check_by(const char *name, const struct crm_buf *params,
+    enum crm_by by, struct crm_err *e);
 
 /*
  * Fill e (EX_NOINPUT) for the model name that was not found; returns -1.

@@ -29,13 +29,15 @@ struct crm_reco_run {
 	struct crm_reco_hit *hits;
 	struct crm_buf json;
 	struct crm_buf why;
-	struct crm_buf text;	    /* eval's figures as text */
-	int summarized;		    /* the read summary was noted */
-	unsigned long long popular; /* records given the popular items */
-	unsigned long long noitem;  /* fit, eval: records without an item */
-	unsigned long long events;  /* fit, eval: the store's events read */
-	unsigned long long other;   /* of those, not of an --event-types */
-	struct crm_model_input in;  /* fit: what it learned from */
+	struct crm_buf text;	      /* eval's figures as text */
+	int summarized;		      /* the read summary was noted */
+	unsigned long long popular;   /* records given the popular items */
+	unsigned long long noitem;    /* fit, eval: records without an item */
+	unsigned long long events;    /* fit, eval: the store's events read */
+	unsigned long long other;     /* of those, not of an --event-types */
+	struct crm_model_input in;    /* fit: what it learned from */
+	enum crm_by by;		      /* o->by, resolved */
+	struct crm_person_of *person; /* by person: customer to person */
 };
 
 void
@@ -174,6 +176,9 @@ add_record(void *arg, struct crm_rec *rec, int *drop, struct crm_err *e)
 	if ((rc = field_text(rec, o->id_field, &cust, &clen, e)) <= 0)
 		return rc == 0 ? crm_err_set(e, EX_DATAERR, "empty customer id")
 			       : -1;
+	if (r->person != NULL &&
+	    crm_person_of(r->person, cust, clen, &cust, &clen, e) == -1)
+		return CRM_FILTER_FATAL;
 	if ((rc = field_text(rec, o->item_field, &item, &ilen, e)) < 0)
 		return -1;
 	if (o->weight_field != NULL) {
@@ -256,7 +261,7 @@ crm_reco_run_events(
 
 	if ((snap = crm_store_snapshot(st, e)) == NULL)
 		return -1;
-	rc = crm_events_with_item(snap, add_event, r, e);
+	rc = crm_events_with_item(snap, r->by, add_event, r, e);
 	crm_store_close(snap);
 	return rc;
 }
@@ -311,8 +316,8 @@ reco_record(void *arg, struct crm_rec *rec, int *drop, struct crm_err *e)
 {
 	struct crm_reco_run *r = arg;
 	const struct crm_reco_run_opts *o = r->o;
-	const char *key, *source;
-	size_t klen, n;
+	const char *key, *source, *pid;
+	size_t klen, n, plen;
 	int rc, pop;
 	long i;
 
@@ -326,6 +331,12 @@ reco_record(void *arg, struct crm_rec *rec, int *drop, struct crm_err *e)
 	if (o->item_mode) {
 		i = crm_reco_item(r->m, key, klen);
 		n = crm_reco_for_item(r->m, i, o->top, r->hits, &pop);
+	} else if (r->person != NULL) {
+		/* the person's items, none of which it is given again */
+		if (crm_person_of(r->person, key, klen, &pid, &plen, e) == -1)
+			return CRM_FILTER_FATAL;
+		i = crm_reco_customer(r->m, pid, plen);
+		n = crm_reco_for_customer(r->m, i, o->top, r->hits, &pop);
 	} else {
 		i = crm_reco_customer(r->m, key, klen);
 		n = crm_reco_for_customer(r->m, i, o->top, r->hits, &pop);
@@ -379,13 +390,22 @@ static int
 load_model(struct crm_reco_run *r, struct crm_err *e)
 {
 	const struct crm_reco_run_opts *o = r->o;
-	struct crm_buf blob;
+	struct crm_buf blob, params;
 	int found;
 
 	crm_buf_init(&blob);
-	if ((found = crm_model_find(r->st, o->model_file, o->model,
-		 o->model_version, "recommend", &blob, &r->version, e)) == -1)
+	crm_buf_init(&params);
+	found = crm_model_find(r->st, o->model_file, o->model, o->model_version,
+	    "recommend", &blob, &r->version, &params, e);
+	if (found == 1 &&
+	    crm_model_check_by(o->model_file ? o->model_file : o->model,
+		&params, r->by, e) == -1)
+		found = -1;
+	crm_buf_release(&params);
+	if (found == -1) {
+		crm_buf_release(&blob);
 		return -1;
+	}
 	if (!found)
 		return crm_model_missing(r->st, o->model, "recommend", NULL,
 		    "train one with 'crm-recommend train'", e);
@@ -415,6 +435,11 @@ crm_reco_run_new(
 	crm_buf_init(&r->json);
 	crm_buf_init(&r->why);
 	crm_buf_init(&r->text);
+	r->by = o->by;
+	if (crm_by_resolve(st, &r->by, e) == -1 ||
+	    (r->by == CRM_BY_PERSON && st != NULL &&
+		(r->person = crm_person_of_open(st, e)) == NULL))
+		goto fail;
 	if (o->verb == CRM_RECO_RECOMMEND) {
 		if (load_model(r, e) == -1)
 			goto fail;
@@ -510,6 +535,8 @@ params_json(struct crm_reco_run *r, const struct crm_reco *m, struct crm_buf *b)
 	crm_jw_str(&w, o->id_field);
 	crm_jw_key(&w, "item_field");
 	crm_jw_str(&w, o->item_field);
+	crm_jw_key(&w, "by");
+	crm_jw_str(&w, crm_by_name(r->by));
 	crm_jw_end(&w);
 	return crm_jw_done(&w);
 }
@@ -565,24 +592,30 @@ fit_finish(struct crm_reco_run *r, struct crm_err *e)
 		goto out;
 	}
 	if (o->model_file != NULL) {
-		if (crm_model_write_file(o->model_file, blob, len, e) == -1)
+		/* per record, the bare blob older crmkit reads as well */
+		if (crm_model_write_params(o->model_file,
+			r->by == CRM_BY_PERSON ? params.p : NULL, blob, len,
+			e) == -1)
 			goto out;
 	} else if (crm_model_put(r->st, o->model, "recommend", params.p,
 		       metrics.p, blob, len, &r->in, &version, e) == -1)
 		goto out;
+	/* per person, the model's customers are persons */
 	if (!o->quiet && version > 0)
 		note(r,
-		    "fitted %s on %zu interactions of %zu customers and %zu "
+		    "fitted %s on %zu interactions of %zu %s and %zu "
 		    "items: model '%s' version %ld",
 		    crm_reco_algo_name(crm_reco_algo(r->m)),
 		    crm_reco_data_count(r->data), crm_reco_customers(r->m),
+		    r->by == CRM_BY_PERSON ? "persons" : "customers",
 		    crm_reco_items(r->m), o->model, version);
 	else if (!o->quiet)
 		note(r,
-		    "fitted %s on %zu interactions of %zu customers and %zu "
+		    "fitted %s on %zu interactions of %zu %s and %zu "
 		    "items: %s",
 		    crm_reco_algo_name(crm_reco_algo(r->m)),
 		    crm_reco_data_count(r->data), crm_reco_customers(r->m),
+		    r->by == CRM_BY_PERSON ? "persons" : "customers",
 		    crm_reco_items(r->m), o->model_file);
 	rc = 0;
 out:
@@ -778,6 +811,7 @@ crm_reco_run_free(struct crm_reco_run *r)
 	crm_reco_free(r->m);
 	crm_reco_data_free(r->data);
 	crm_model_input_release(&r->in);
+	crm_person_of_close(r->person);
 	free(r->hits);
 	crm_buf_release(&r->json);
 	crm_buf_release(&r->why);

@@ -32,6 +32,7 @@
 #define CRM_RECO_RUN_H
 
 #include "buf.h"
+#include "clusters.h"
 #include "err.h"
 #include "filter.h"
 #include "recommend.h"
@@ -66,6 +67,12 @@ struct crm_reco_run_opts {
 	int from_store;	   /* the input is the store (fit and eval: its
 			      events are the records read) */
 	int quiet;	   /* no notes of what was read and fitted */
+	enum crm_by by;	   /* interactions per person or per record
+			      (clusters.h; AUTO: person when the store has
+			      clusters): by person, a customer's id is its
+			      person's, in the data fitted and when
+			      recommending, so a person's items from every
+			      record count and none is recommended again */
 	/* rp.progress is also called with phase NULL: the fit is over. */
 	struct crm_reco_params rp;
 	/* A line for the user (no newline), or NULL to say nothing. */

@@ -41,13 +41,14 @@ is_fact(const struct crm_review *rv, const char *name)
 }
 
 static int
-open_facts(struct crm_review *rv, const char *as_of, struct crm_err *e)
+open_facts(
+    struct crm_review *rv, const char *as_of, enum crm_by by, struct crm_err *e)
 {
 	struct crm_activity_opts ao;
 	const char *name;
 	size_t i, n = crm_rules_nnames(rv->rules);
 
-	if ((rv->desk = crm_desk_open(rv->st, e)) == NULL)
+	if ((rv->desk = crm_desk_open(rv->st, by, e)) == NULL)
 		return -1;
 	if ((rv->cust = crm_rec_new()) == NULL ||
 	    (rv->fx = crm_rec_new()) == NULL ||
@@ -66,14 +67,15 @@ open_facts(struct crm_review *rv, const char *as_of, struct crm_err *e)
 	ao.as_of = as_of;
 	ao.names = rv->feat;
 	ao.nnames = rv->nfeat;
+	ao.by = by;
 	if ((rv->act = crm_activity_open(rv->st, &ao, e)) == NULL)
 		return -1;
 	return 0;
 }
 
 struct crm_review *
-crm_review_new(
-    const char *path, struct crm_store *s, const char *as_of, struct crm_err *e)
+crm_review_new(const char *path, struct crm_store *s, const char *as_of,
+    enum crm_by by, struct crm_err *e)
 {
 	struct crm_review *rv;
 	struct crm_rule *r;
@@ -110,7 +112,7 @@ crm_review_new(
 		crm_err_set(e, EX_DATAERR, "no review rules");
 		goto fail;
 	}
-	if (s != NULL && open_facts(rv, as_of, e) == -1)
+	if (s != NULL && open_facts(rv, as_of, by, e) == -1)
 		goto fail;
 	return rv;
 fail:

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 
+#include "clusters.h"
 #include "err.h"
 #include "rec.h"
 #include "rules.h"
@@ -36,13 +37,14 @@ struct crm_review;
  * Read and compile the review rules of file path; with store s (may be
  * NULL) the customer's facts are read from it, the features as of day
  * as_of (YYYY-MM-DD; NULL: the last event's day; read only when a rule
- * uses a feature).  NULL with e filled: EX_NOINPUT when the file cannot
+ * uses a feature), the customer's own or its person's (by, as
+ * crm_desk_open takes it).  NULL with e filled: EX_NOINPUT when the file cannot
  * be opened, EX_DATAERR with e->file and e->line for a bad line, a bad
  * name (letters, digits, '_', '.', '-') or an expression SQLite cannot
  * compile, a store error, EX_SOFTWARE when out of memory.
  */
 struct crm_review *crm_review_new(const char *path, struct crm_store *s,
-    const char *as_of, struct crm_err *e);
+    const char *as_of, enum crm_by by, struct crm_err *e);
 void crm_review_free(struct crm_review *rv);
 
 /*

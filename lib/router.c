@@ -404,7 +404,7 @@ open_store(struct crm_router *r, struct crm_err *e)
 
 	if ((r->st = crm_store_open(o->db, (int)o->busy_ms, e)) == NULL)
 		return plain(e, 0);
-	if ((r->desk = crm_desk_open(r->st, e)) == NULL ||
+	if ((r->desk = crm_desk_open(r->st, o->by, e)) == NULL ||
 	    (r->audit = crm_audit_open(r->st, "crm-route", "routing", 0, e)) ==
 		NULL ||
 	    (r->cust = crm_rec_new()) == NULL)
@@ -444,7 +444,7 @@ crm_router_new(const struct crm_router_opts *o, struct crm_err *e)
 	if (o->kb != NULL && (r->kb = crm_kb_read(o->kb, e)) == NULL)
 		goto fail;
 	if (o->review != NULL && ((r->review = crm_review_new(o->review, r->st,
-				       o->as_of, e)) == NULL ||
+				       o->as_of, o->by, e)) == NULL ||
 				     (r->dec = crm_rec_new()) == NULL)) {
 		if (r->review != NULL)
 			nomem(e);

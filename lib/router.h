@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 
+#include "clusters.h"
 #include "err.h"
 #include "rec.h"
 #include "route.h"
@@ -60,6 +61,9 @@ struct crm_router_opts {
 	const char *review; /* review rules file, or NULL */
 	int act_on_review;  /* answer a reviewed ticket anyway */
 	const char *as_of;  /* review: the features' day (NULL: last) */
+	enum crm_by by;	    /* the customer facts: the customer's own or
+			       its person's (clusters.h); AUTO: person
+			       when the store has clusters */
 	struct crm_urgency *urgency; /* owned: crm_router_opts_release */
 };
 

@@ -1127,6 +1127,7 @@ crm_segment_source(
 	ao.as_of = crm_activity_as_of(s->act);
 	ao.id_field = s->o->id_field;
 	ao.events_too = 1;
+	ao.by = crm_activity_by(s->act);
 	return crm_activity_source(s->st, &ao, 0, src, e);
 }
 
@@ -1145,6 +1146,7 @@ open_store(struct crm_segment *s, struct crm_err *e)
 	ao.as_of = o->as_of;
 	ao.id_field = o->id_field;
 	ao.events_too = 1;
+	ao.by = o->by;
 	if ((s->act = crm_activity_open(s->st, &ao, e)) == NULL) {
 		if (e->code == EX_USAGE)
 			return crm_err_set(e, EX_USAGE,

@@ -34,6 +34,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "clusters.h"
 #include "err.h"
 #include "progress.h"
 #include "rec.h"
@@ -54,12 +55,15 @@ struct crm_segment_opts {
 	int auto_k;		      /* choose k from 2 to k */
 	const char *const *km_fields; /* k-means on these fields */
 	size_t nkm;
-	int log;			 /* k-means on log(1 + value) */
-	long restarts;			 /* k-means runs from new seeds */
-	unsigned long seed;		 /* k-means seed */
-	int from_store;			 /* records from the store */
-	int quiet;			 /* no summaries on stderr */
-	int show_suppressed;		 /* add action_suppressed (see below) */
+	int log;	     /* k-means on log(1 + value) */
+	long restarts;	     /* k-means runs from new seeds */
+	unsigned long seed;  /* k-means seed */
+	int from_store;	     /* records from the store */
+	enum crm_by by;	     /* the features: each customer's own events or
+			   its person's (clusters.h); CRM_BY_AUTO: person
+			   when the store has clusters */
+	int quiet;	     /* no summaries on stderr */
+	int show_suppressed; /* add action_suppressed (see below) */
 	struct crm_progress_cb progress; /* k-means' runs */
 };
 

@@ -13,7 +13,7 @@
 #	committed corpus (tests/cli/t002-fuzz-replay.sh): no random runs.
 
 FUZZ_ALL  = csv tsv jsonl norm rules rulesfile mask audit model_text model_binclf \
-	    model_reco model_dedupe
+	    model_reco model_dedupe model_params
 FUZZ	 ?= $(FUZZ_ALL)
 FUZZ_TIME ?= 600
 FUZZ_MERGE ?= 0
@@ -36,6 +36,7 @@ FUZZ_MAXLEN_model_text	 = 1048576
 FUZZ_MAXLEN_model_binclf = 1048576
 FUZZ_MAXLEN_model_reco	 = 1048576
 FUZZ_MAXLEN_model_dedupe = 1048576
+FUZZ_MAXLEN_model_params = 1048576
 
 FUZZ_REPLAY = $(FUZZ_ALL:%=$(O)/tests/fuzz_%)
 

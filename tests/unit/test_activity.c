@@ -4,7 +4,7 @@
  * `crm-churn --from-store`: one record per customer in customer_id order
  * with its features and label, numbered from 1, only the labelled ones
  * when asked, read from a snapshot that the run's own writes do not
- * reach.
+ * reach; per person (clusters), each record with its person's features.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "activity.h"
+#include "clusters.h"
 #include "err.h"
 #include "filter.h"
 #include "rec.h"
@@ -110,6 +111,64 @@ main(void)
 	drain(&src, got, sizeof(got));
 	TAP_STR(got, "A:yes:1:1;AA:yes:2:0;B:-:3:0;C:no:4:2;",
 	    "a new snapshot sees the write; unlabelled customers too");
+
+	/* A and C one person (cluster A): their events add up, per person */
+	TAP_OK(exec(st, "INSERT INTO clusters(record_id, cluster_id, time) "
+			"VALUES ('A', 'A', 't'), ('C', 'A', 't')") == 0,
+	    "A and C clustered");
+	o.by = CRM_BY_AUTO;
+	TAP_OK(crm_activity_source(st, &o, 1, &src, &e) == 0,
+	    "a source, the default mode: %s", e.msg);
+	drain(&src, got, sizeof(got));
+	TAP_STR(got, "A:yes:1:3;AA:yes:2:0;C:no:3:3;",
+	    "clusters: per person by default, each record under its own id");
+	o.by = CRM_BY_RECORD;
+	TAP_OK(crm_activity_source(st, &o, 1, &src, &e) == 0, "--by record");
+	drain(&src, got, sizeof(got));
+	TAP_STR(got, "A:yes:1:1;AA:yes:2:0;C:no:3:2;",
+	    "--by record: each record's own events");
+	{
+		struct crm_activity *a;
+		struct crm_rec *r = crm_rec_new();
+		size_t len;
+		const char *v;
+
+		o.by = CRM_BY_PERSON;
+		o.as_of = "2024-04-01";
+		a = crm_activity_open(st, &o, &e);
+		TAP_OK(a != NULL && crm_activity_by(a) == CRM_BY_PERSON,
+		    "opened per person: %s", e.msg);
+		TAP_OK(a != NULL && crm_activity_get(a, "C", 1, r, &e) == 0,
+		    "C's features");
+		v = crm_rec_text(r, "spend", &len);
+		TAP_STR(v ? v : "-", "22.0", "spend: A's 10 and C's 5 + 7");
+		v = crm_rec_text(r, "tenure_days", &len);
+		TAP_STR(v ? v : "-", "91",
+		    "tenure from the person's earliest signup (A's)");
+		TAP_OK(a != NULL && crm_activity_get(a, "B", 1, r, &e) == 0,
+		    "B, in no cluster");
+		v = crm_rec_text(r, "orders", &len);
+		TAP_STR(v ? v : "-", "0", "a person of its own");
+		crm_activity_close(a);
+		crm_rec_free(r);
+	}
+	{
+		struct crm_person_of *po = crm_person_of_open(st, &e);
+		const char *pid;
+		size_t plen;
+
+		TAP_OK(po != NULL &&
+			   crm_person_of(po, "C", 1, &pid, &plen, &e) == 0 &&
+			   plen == 1 && *pid == 'A',
+		    "C's person is A");
+		TAP_OK(po != NULL &&
+			   crm_person_of(po, "B", 1, &pid, &plen, &e) == 0 &&
+			   plen == 1 && *pid == 'B',
+		    "B, in no cluster, is its own person");
+		crm_person_of_close(po);
+	}
+	o.names = names;
+	o.as_of = NULL;
 
 	o.as_of = NULL;
 	o.names = (const char *const[]){ "no_such_feature" };

@@ -277,6 +277,72 @@ test_migrate(const char *path)
 	crm_store_close(st);
 }
 
+/* A params header in a model file; how a model was trained (--by). */
+static void
+test_params_file(void)
+{
+	char file[sizeof(dir) + 16];
+	struct crm_buf blob, params;
+	struct crm_err e;
+	long v;
+
+	snprintf(file, sizeof(file), "%s/p.model", dir);
+	crm_err_clear(&e);
+	crm_buf_init(&blob);
+	crm_buf_init(&params);
+	TAP_OK(crm_model_write_params(
+		   file, "{\"by\":\"person\"}", "BLOB", 4, &e) == 0,
+	    "a model file with params: %s", e.msg);
+	TAP_OK(crm_model_find(
+		   NULL, file, "x", 0, "churn", &blob, &v, &params, &e) == 1 &&
+		   blob.len == 4 && memcmp(blob.p, "BLOB", 4) == 0,
+	    "the blob read back without the header");
+	TAP_STR(params.p ? params.p : "", "{\"by\":\"person\"}",
+	    "and the params from it");
+	TAP_OK(crm_model_by(params.p, params.len) == CRM_BY_PERSON, "trained "
+								    "per "
+								    "person");
+	TAP_OK(crm_model_check_by("x", &params, CRM_BY_PERSON, &e) == 0, "appli"
+									 "ed "
+									 "per "
+									 "perso"
+									 "n");
+	TAP_OK(crm_model_check_by("x", &params, CRM_BY_RECORD, &e) == -1 &&
+		   e.code == 65,
+	    "never per record (65)");
+	TAP_STR(e.msg,
+	    "model 'x' was trained --by person, this run is --by record: run "
+	    "with --by person, or train it again --by record",
+	    "the message names the model and both modes");
+	crm_buf_reset(&blob);
+	crm_buf_reset(&params);
+	TAP_OK(crm_model_write_params(file, NULL, "BLOB", 4, &e) == 0 &&
+		   crm_model_read_file(file, &blob, &e) == 0 && blob.len == 4 &&
+		   memcmp(blob.p, "BLOB", 4) == 0,
+	    "without params: the bare blob, as model files were");
+	crm_buf_reset(&blob);
+	TAP_OK(crm_model_find(
+		   NULL, file, "x", 0, "churn", &blob, &v, &params, &e) == 1 &&
+		   blob.len == 4 && params.len == 0,
+	    "read whole, no params");
+	TAP_OK(crm_model_by(params.p, params.len) == CRM_BY_RECORD, "a model "
+								    "without "
+								    "params is "
+								    "per "
+								    "record");
+	TAP_OK(crm_model_by("{\"algo\":\"lr\"}", 13) == CRM_BY_RECORD,
+	    "params without \"by\": per record, as before --by");
+	crm_buf_reset(&blob);
+	TAP_OK(crm_model_write_params(file, NULL, "BL", 2, &e) == 0 &&
+		   crm_model_find(NULL, file, "x", 0, "churn", &blob, &v,
+		       &params, &e) == 1 &&
+		   blob.len == 2 && memcmp(blob.p, "BL", 2) == 0,
+	    "a blob shorter than a header is read whole");
+	crm_buf_release(&blob);
+	crm_buf_release(&params);
+	unlink(file);
+}
+
 int
 main(void)
 {
@@ -290,6 +356,7 @@ main(void)
 	test_fingerprint();
 	test_put_info(path);
 	test_migrate(path);
+	test_params_file();
 	unlink(path);
 	snprintf(side, sizeof(side), "%s-wal", path);
 	unlink(side);

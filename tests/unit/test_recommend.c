@@ -377,7 +377,7 @@ test_events(struct crm_store *st)
 
 	crm_err_clear(&e);
 	crm_buf_init(&b);
-	rc = crm_events_with_item(st, collect_event, &b, &e);
+	rc = crm_events_with_item(st, CRM_BY_RECORD, collect_event, &b, &e);
 	crm_buf_addc(&b, '\0');
 	TAP_STR(rc == 0 ? b.p : e.msg,
 	    "c1:a:order c1:b:order c1:c:order c2:a:order c2:b:order "
@@ -444,8 +444,8 @@ test_run_fit(struct crm_store *st)
 		    sizeof(buf)),
 	    "{\"algo\":\"knn\",\"asked\":\"knn\",\"neighbours\":100,"
 	    "\"weighted\":false,\"id_field\":\"customer_id\","
-	    "\"item_field\":\"item\"}",
-	    "what it was fitted with");
+	    "\"item_field\":\"item\",\"by\":\"record\"}",
+	    "what it was fitted with, per record (no clusters)");
 	crm_reco_run_free(r);
 	free(o.types);
 	crm_buf_release(&out);

@@ -67,7 +67,7 @@ test_no_store(void)
 		    "\n"
 		    "any_action: action IS NOT NULL\n");
 	crm_err_clear(&e);
-	rv = crm_review_new(rules, NULL, NULL, &e);
+	rv = crm_review_new(rules, NULL, NULL, CRM_BY_RECORD, &e);
 	TAP_OK(rv != NULL, "a rules file without a store: %s", e.msg);
 	if (rv == NULL)
 		return;
@@ -100,7 +100,7 @@ test_no_store(void)
 	crm_review_free(rv);
 
 	write_rules("typo: churn_prb > 0.5\n");
-	rv = crm_review_new(rules, NULL, NULL, &e);
+	rv = crm_review_new(rules, NULL, NULL, CRM_BY_RECORD, &e);
 	hdr = crm_rec_new();
 	crm_err_clear(&e);
 	TAP_OK(rv != NULL && crm_review_check(rv, hdr, own, 2, &e) == -1 &&
@@ -130,7 +130,7 @@ test_bad(void)
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		write_rules(bad[i].text);
 		crm_err_clear(&e);
-		rv = crm_review_new(rules, NULL, NULL, &e);
+		rv = crm_review_new(rules, NULL, NULL, CRM_BY_RECORD, &e);
 		TAP_OK(rv == NULL && e.code == EX_DATAERR &&
 			   e.line == bad[i].line &&
 			   strstr(e.msg, bad[i].msg) != NULL,
@@ -138,7 +138,8 @@ test_bad(void)
 		crm_review_free(rv);
 	}
 	crm_err_clear(&e);
-	TAP_OK(crm_review_new("/nonexistent/r", NULL, NULL, &e) == NULL &&
+	TAP_OK(crm_review_new(
+		   "/nonexistent/r", NULL, NULL, CRM_BY_RECORD, &e) == NULL &&
 		   e.code == EX_NOINPUT,
 	    "no such file: EX_NOINPUT");
 }
@@ -172,7 +173,7 @@ test_store(void)
 		    "named: name = 'Bo' AND churn_prob > 0.5\n"
 		    "active: events_90d > 0\n");
 	crm_err_clear(&e);
-	rv = crm_review_new(rules, st, "2026-04-01", &e);
+	rv = crm_review_new(rules, st, "2026-04-01", CRM_BY_RECORD, &e);
 	TAP_OK(rv != NULL, "rules with a store: %s", e.msg);
 	if (rv == NULL) {
 		crm_store_close(st);

@@ -1216,14 +1216,26 @@ crm_persons_stats(const struct crm_persons *p, struct crm_persons_stats *st)
 /*
  * Erasure: the golden values the customer's record gave go (a JSON merge
  * patch of nulls removes them from golden and lineage alike), a person
- * named after the customer takes the stand-in (as its clusters do), the
- * events keep the stand-in for the record, and the labels go.
+ * named after the customer (its id, or a variant "id~2") takes the
+ * stand-in (as its clusters do), the events keep the stand-in for the
+ * record, and the labels go.
  */
 #define FROM_IT                                                                \
 	"(SELECT json_group_object(key, NULL) FROM json_each(persons.lineage)" \
 	" WHERE value = ?1)"
 #define GAVE \
 	"EXISTS (SELECT 1 FROM json_each(persons.lineage) WHERE value = ?1)"
+#define NAMED(col) CRM_CLUSTER_NAMED(col)
+#define RENAMED(col)                                                           \
+	"CASE WHEN " NAMED(col) " THEN " CRM_CLUSTER_RENAMED(col) " ELSE " col \
+								  " END"
+#define PERSON_ID   RENAMED("person_id")
+#define MERGED_INTO RENAMED("merged_into")
+#define OTHER	    RENAMED("other")
+#define NAMES_IT \
+	"(" NAMED("person_id") " OR " NAMED("merged_into") " OR " GAVE ")"
+#define EVENT_NAMES_IT \
+	"(" NAMED("person_id") " OR " NAMED("other") " OR record_id = ?1)"
 
 const struct crm_erase_step crm_persons_erase[] = {
 	{ "persons", "redacted",
@@ -1232,16 +1244,12 @@ const struct crm_erase_step crm_persons_erase[] = {
 	    ") ELSE golden END,"
 	    " lineage = CASE WHEN " GAVE " THEN json_patch(lineage, " FROM_IT
 	    ") ELSE lineage END,"
-	    " person_id = CASE person_id WHEN ?1 THEN ?2 ELSE person_id END,"
-	    " merged_into = CASE merged_into WHEN ?1 THEN ?2"
-	    " ELSE merged_into END"
-	    " WHERE ?1 IN (person_id, merged_into) OR " GAVE },
+	    " person_id = " PERSON_ID ", merged_into = " MERGED_INTO
+	    " WHERE " NAMES_IT },
 	{ "person_events", "redacted",
-	    "UPDATE person_events SET"
-	    " person_id = CASE person_id WHEN ?1 THEN ?2 ELSE person_id END,"
-	    " other = CASE other WHEN ?1 THEN ?2 ELSE other END,"
-	    " record_id = CASE record_id WHEN ?1 THEN ?2 ELSE record_id END"
-	    " WHERE ?1 IN (person_id, other, record_id)" },
+	    "UPDATE person_events SET person_id = " PERSON_ID ", other = " OTHER
+	    ", record_id = CASE record_id WHEN ?1 THEN ?2 ELSE record_id END"
+	    " WHERE " EVENT_NAMES_IT },
 	{ "link_labels", "deleted",
 	    "DELETE FROM link_labels WHERE ?1 IN (id1, id2)" },
 	{ NULL, NULL, NULL },

@@ -143,6 +143,24 @@ t_eq "--merge: one golden record a person, under the person's id" \
     "A1~2|1|A1 A1|2|A2;A3" \
     "$(crm-dedupe -q --db l.db --as-of 2026-02-05 --merge in/base.csv |
 	awk -F, '$1 ~ /^A/ { print $1 "|" $(NF - 1) "|" $NF }' | paste -sd' ' -)"
+# Erasing A1 renames the person named after it with a variant, A1~2,
+# as its own: no person, cluster or event keeps A1 in an id.  (Z9, put
+# in A1~2 by hand, keeps its cluster's name as the person does.)
+sqlite3 l.db "INSERT INTO clusters VALUES ('Z9', 'A1~2', 0.9, '2026-02-03')"
+crm-mask erase -q --db l.db A1 >/dev/null
+t_eq "no person, cluster or event is named after A1 after its erasure" \
+    "0|0|0" "$(sqlite3 l.db "SELECT count(*) FROM persons
+	WHERE person_id LIKE 'A1%' OR merged_into LIKE 'A1%'" \
+    "SELECT count(*) FROM clusters WHERE cluster_id LIKE 'A1%'" \
+    "SELECT count(*) FROM person_events WHERE person_id LIKE 'A1%'
+	OR other LIKE 'A1%' OR record_id LIKE 'A1%'" | paste -sd'|' -)"
+t_eq "A1 and A1~2 took the stand-in, A1~2 with its number" "1|1" \
+    "$(sqlite3 l.db "SELECT count(DISTINCT k.cluster_id) FROM clusters k
+	JOIN persons p ON p.person_id = k.cluster_id || '~2'
+	WHERE k.record_id IN ('A2', 'A3') AND k.cluster_id GLOB 'erased-*'" \
+    "SELECT count(*) FROM persons p JOIN clusters k
+	ON k.cluster_id = p.person_id WHERE k.record_id = 'Z9'
+	AND p.person_id GLOB 'erased-*~2'" | paste -sd'|' -)"
 # Six labels of each kind: the next run learns from them, not EM.
 crm-dedupe -q --db r.db --as-of 2026-03-01 in/relearn.csv >/dev/null
 sqlite3 r.db "INSERT INTO link_labels VALUES

@@ -85,19 +85,6 @@ int crm_customers_close(struct crm_customers *cs, struct crm_err *e);
 int crm_customers_source(struct crm_store *s, const char *id_field,
     struct crm_source *src, struct crm_err *e);
 
-/*
- * SQL of an erasure step (erase.h): whether column col names a cluster
- * after customer ?1, as its id or, for a person's (lib/persons.c), its
- * id followed by '~' and a number; and col with the stand-in ?2 in the
- * customer's id's place.  (Another customer whose own id is such a
- * variant has its cluster renamed as well: its members stay together.)
- */
-#define CRM_CLUSTER_NAMED(col)                                             \
-	"(" col " = ?1 OR (substr(" col ", 1, length(?1) + 1) = ?1 || '~'" \
-	" AND substr(" col ", length(?1) + 2) GLOB '[1-9]*'"               \
-	" AND substr(" col ", length(?1) + 2) NOT GLOB '*[^0-9]*'))"
-#define CRM_CLUSTER_RENAMED(col) "?2 || substr(" col ", length(?1) + 1)"
-
 /* How a customer's cluster membership is erased (erase.h). */
 extern const struct crm_erase_step crm_clusters_erase[];
 

@@ -1225,10 +1225,10 @@ crm_persons_stats(const struct crm_persons *p, struct crm_persons_stats *st)
 	" WHERE value = ?1)"
 #define GAVE \
 	"EXISTS (SELECT 1 FROM json_each(persons.lineage) WHERE value = ?1)"
-#define NAMED(col) CRM_CLUSTER_NAMED(col)
-#define RENAMED(col)                                                           \
-	"CASE WHEN " NAMED(col) " THEN " CRM_CLUSTER_RENAMED(col) " ELSE " col \
-								  " END"
+#define NAMED(col) CRM_ERASE_NAMED(col)
+#define RENAMED(col)                                                         \
+	"CASE WHEN " NAMED(col) " THEN " CRM_ERASE_RENAMED(col) " ELSE " col \
+								" END"
 #define PERSON_ID   RENAMED("person_id")
 #define MERGED_INTO RENAMED("merged_into")
 #define OTHER	    RENAMED("other")

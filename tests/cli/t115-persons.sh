@@ -146,7 +146,13 @@ t_eq "--merge: one golden record a person, under the person's id" \
 # Erasing A1 renames the person named after it with a variant, A1~2,
 # as its own: no person, cluster or event keeps A1 in an id.  (Z9, put
 # in A1~2 by hand, keeps its cluster's name as the person does.)
+# A9 links A1, which their decisions' output, A1~2, names too.
 sqlite3 l.db "INSERT INTO clusters VALUES ('Z9', 'A1~2', 0.9, '2026-02-03')"
+crm-dedupe -q --db l.db --incremental --as-of 2026-02-06 in/a9.csv >/dev/null
+t_eq "A1 and A9's links are decisions with output A1~2" "A1|A1~2 A9|A1~2" \
+    "$(sqlite3 l.db "SELECT subject, output FROM decisions
+	WHERE subject IN ('A1', 'A9') AND output LIKE 'A1~%' ORDER BY 1" |
+	paste -sd' ' -)"
 crm-mask erase -q --db l.db A1 >/dev/null
 t_eq "no person, cluster or event is named after A1 after its erasure" \
     "0|0|0" "$(sqlite3 l.db "SELECT count(*) FROM persons
@@ -161,6 +167,13 @@ t_eq "A1 and A1~2 took the stand-in, A1~2 with its number" "1|1" \
     "SELECT count(*) FROM persons p JOIN clusters k
 	ON k.cluster_id = p.person_id WHERE k.record_id = 'Z9'
 	AND p.person_id GLOB 'erased-*~2'" | paste -sd'|' -)"
+t_eq "no decision's output names A1 either, A9's the stand-in's ~2" \
+    "0|1" "$(sqlite3 l.db "SELECT count(*) FROM decisions
+	WHERE output LIKE 'A1%'" "SELECT count(*) FROM decisions d
+	JOIN clusters k ON k.cluster_id = d.output WHERE d.subject = 'A9'
+	AND k.record_id = 'Z9' AND d.output GLOB 'erased-*~2'" |
+	paste -sd'|' -)"
+t_ok "the audit log verifies after the erasure" crm-mask verify -q --db l.db
 # Six labels of each kind: the next run learns from them, not EM.
 crm-dedupe -q --db r.db --as-of 2026-03-01 in/relearn.csv >/dev/null
 sqlite3 r.db "INSERT INTO link_labels VALUES

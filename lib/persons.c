@@ -870,7 +870,7 @@ crm_persons_moved(const struct crm_persons *p, size_t i)
 
 /* ==== Writing ==== */
 
-enum { S_EVENT, S_NEW, S_ADOPT, S_MERGED, S_GOLDEN, S_LABEL, NSTMT };
+enum { S_EVENT, S_NEW, S_ADOPT, S_MERGED, S_UNREAD, S_GOLDEN, S_LABEL, NSTMT };
 
 struct writer {
 	struct crm_persons *p;
@@ -898,6 +898,14 @@ static const char *const wsql[NSTMT] = {
 	" ON CONFLICT DO NOTHING",
 	"UPDATE persons SET merged_into = ?2, updated = ?3 WHERE person_id = "
 	"?1",
+	/* the records of merged person ?2 the run did not read: each left
+	   it for ?3 and joined ?3, as write_moves() says of the others */
+	"INSERT INTO person_events(time, person_id, event, other, record_id)"
+	" SELECT ?1, CASE k WHEN 0 THEN ?2 ELSE ?3 END,"
+	" CASE k WHEN 0 THEN 'left' ELSE 'joined' END,"
+	" CASE k WHEN 0 THEN ?3 ELSE ?2 END, record_id"
+	" FROM clusters, (SELECT 0 AS k UNION ALL SELECT 1)"
+	" WHERE cluster_id = ?2 ORDER BY record_id, k",
 	"UPDATE persons SET golden = ?2, lineage = ?3, updated = ?4"
 	" WHERE person_id = ?1 AND (golden IS NOT ?2 OR lineage IS NOT ?3)",
 	"INSERT INTO link_labels(id1, id2, link, time, source)"
@@ -1022,7 +1030,13 @@ write_merged(struct writer *w, struct crm_err *e)
 		bind(st, 3, p->now, strlen(p->now));
 		if (step(w, S_MERGED, e) == -1 ||
 		    event(w, id, len, "merged", to, tlen, NULL, 0, NULL, e) ==
-			-1 ||
+			-1)
+			return -1;
+		/* the run's own records of it are written already */
+		bind(w->st[S_UNREAD], 1, p->now, strlen(p->now));
+		bind(w->st[S_UNREAD], 2, id, len);
+		bind(w->st[S_UNREAD], 3, to, tlen);
+		if (step(w, S_UNREAD, e) == -1 ||
 		    crm_clusters_rename(p->s, id, len, to, tlen, p->now, e) ==
 			-1)
 			return -1;

@@ -124,6 +124,22 @@ t_eq "nor does any person change: a file's record reads as the store's" 0 \
     "$(sqlite3 part.db "SELECT count(*) FROM person_events
 	WHERE time >= '2026-01-07'")"
 
+# A plain run of A1 and B1 that a must-link label joins: B1 merges into A1,
+# and B2, which the run did not read, moves with it, as two events too.
+crm-dedupe -q --db m.db --as-of 2026-01-01 in/base.csv >/dev/null
+sqlite3 m.db "INSERT INTO link_labels VALUES ('A1', 'B1', 'must',
+    '2026-01-01', 'a reviewer')"
+{ head -1 in/base.csv; grep -E '^(A1|B1),' in/base.csv; } >ab.csv
+crm-dedupe -q --db m.db --as-of 2026-01-02 ab.csv >/dev/null
+t_eq "B1 merged into A1, B2 read or not with it" "B1|A1 B2|A1" \
+    "$(sqlite3 m.db "SELECT record_id, cluster_id FROM clusters
+	WHERE record_id LIKE 'B%' ORDER BY 1" | paste -sd' ' -)"
+t_eq "every record that moved left B1 and joined A1, B2 as well" \
+    "B1|left|A1|B1 A1|joined|B1|B1 B1|left|A1|B2 A1|joined|B1|B2" \
+    "$(sqlite3 m.db "SELECT person_id, event, other, record_id
+	FROM person_events WHERE event IN ('left', 'joined')
+	AND time >= '2026-01-02' ORDER BY record_id, id" | paste -sd' ' -)"
+
 # --train-labels: the pairs stored and obeyed; a must-link joins two
 # records that do not match; a split whose smaller part holds the
 # person's own id takes a variant of it.

@@ -1116,23 +1116,34 @@ const struct crm_erase_step crm_audit_erase[] = {
 	{ NULL, NULL, NULL },
 };
 
+/* crm-dedupe's decisions whose output (a person's id) names the customer */
+#define DEDUPE_OUTPUT "(tool = 'crm-dedupe' AND " CRM_ERASE_NAMED("output") ")"
+
 int
 crm_audit_erase_subject(struct crm_store *s, const char *id, const char *token,
     crm_erase_fn fn, void *arg, struct crm_err *e)
 {
 	struct crm_audit_redaction *r = NULL, *q;
+	struct crm_buf outs = { 0 }; /* the outputs renamed, NUL-separated */
+	size_t *off = NULL, *o;	     /* each row's in outs, or SIZE_MAX */
 	sqlite3_stmt *st;
-	size_t n = 0, cap = 0;
+	size_t n = 0, cap = 0, i;
 	int rc;
 
 	if (sqlite3_prepare_v2(crm_store_db(s),
 		"SELECT id, record_key = ?1, subject = ?1 OR (subject IS NULL "
-		"AND record_key = ?1), output = ?1 FROM decisions "
-		"WHERE (subject = ?1 OR (subject IS NULL AND record_key = ?1) "
-		"OR output = ?1) AND tool IS NOT '" ERASE_TOOL "' ORDER BY id",
+		"AND record_key = ?1), CASE WHEN output = ?1 THEN ?2 "
+		"WHEN " DEDUPE_OUTPUT " THEN " CRM_ERASE_RENAMED(
+		    "output") " END "
+			      "FROM decisions WHERE (subject = ?1 OR (subject "
+			      "IS NULL AND "
+			      "record_key = ?1) OR output = ?1 "
+			      "OR " DEDUPE_OUTPUT ") "
+			      "AND tool IS NOT '" ERASE_TOOL "' ORDER BY id",
 		-1, &st, NULL) != SQLITE_OK)
 		return crm_store_fail(s, e, "cannot read decisions");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, token, -1, SQLITE_TRANSIENT);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 64;
@@ -1142,27 +1153,52 @@ crm_audit_erase_subject(struct crm_store *s, const char *id, const char *token,
 				break;
 			}
 			r = q;
+			if ((o = crm_reallocarray(off, cap, sizeof(*o))) ==
+			    NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			off = o;
 		}
 		/*
 		 * The customer's own rows lose the id and their reasons;
 		 * another's row (a dedupe link whose cluster id is the
-		 * customer's) only the id in its output.
+		 * customer's, or a variant of it) only the id in its
+		 * output.
 		 */
 		r[n].id = sqlite3_column_int64(st, 0);
 		r[n].record_key = sqlite3_column_int(st, 1) ? token : NULL;
 		r[n].subject = sqlite3_column_int(st, 2) ? token : NULL;
-		r[n].output = sqlite3_column_int(st, 3) ? token : NULL;
-		r[n++].reasons = sqlite3_column_int(st, 2) ? "[]" : NULL;
+		r[n].output = NULL;
+		r[n].reasons = sqlite3_column_int(st, 2) ? "[]" : NULL;
+		off[n] = SIZE_MAX;
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL) {
+			off[n] = outs.len;
+			if (crm_buf_add(&outs, sqlite3_column_text(st, 3),
+				(size_t)sqlite3_column_bytes(st, 3) + 1) ==
+			    -1) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+		}
+		n++;
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		free(r);
+		free(off);
+		crm_buf_release(&outs);
 		return rc == SQLITE_NOMEM
 			   ? crm_err_set(e, EX_SOFTWARE, "out of memory")
 			   : crm_store_fail(s, e, "cannot read decisions");
 	}
+	for (i = 0; i < n; i++)
+		if (off[i] != SIZE_MAX)
+			r[i].output = outs.p + off[i];
 	rc = n > 0 ? crm_audit_redact(s, r, n, e) : 0;
 	free(r);
+	free(off);
+	crm_buf_release(&outs);
 	if (rc == -1)
 		return -1;
 	fn(arg, id, "decisions", "redacted", (long)n, NULL);

@@ -170,8 +170,9 @@ extern const struct crm_erase_step crm_audit_erase[];
  * id, or record key id where the subject is unknown; erasure entries
  * aside) keeps its decision (tool, model, output, score) and gets token
  * for the id and "[]" for its reasons (which may quote the customer's
- * values or words); another row whose output is the id (a cluster id)
- * gets token there.  Through
+ * values or words); another row whose output is the id (a cluster id),
+ * or of crm-dedupe a variant of it (a person's id, erase.h), gets token
+ * there (with the variant's number).  Through
  * crm_audit_redact(), in the caller's transaction; reported through fn
  * as "redacted".  Call it after crm_audit_erase's labels, which find
  * records by subject.  0, or -1 with e filled.

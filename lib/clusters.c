@@ -445,6 +445,7 @@ const struct crm_erase_step crm_clusters_erase[] = {
 	{ "clusters", "deleted", "DELETE FROM clusters WHERE record_id = ?1" },
 	/* a cluster named after the customer keeps its members together */
 	{ "clusters", "redacted",
-	    "UPDATE clusters SET cluster_id = ?2 WHERE cluster_id = ?1" },
+	    "UPDATE clusters SET cluster_id = " CRM_ERASE_RENAMED(
+		"cluster_id") " WHERE " CRM_ERASE_NAMED("cluster_id") },
 	{ NULL, NULL, NULL },
 };

@@ -37,6 +37,21 @@ struct crm_erase_step {
 };
 
 /*
+ * For a step's sql: whether column col names something after customer
+ * ?1: its id, or, for a person of crm-dedupe (lib/persons.c), its id
+ * followed by '~' and a number (A1~2); and col with the stand-in ?2 in
+ * the id's place (erased-...~2).  Another customer whose own id is
+ * such a variant of the one erased has its cluster and person renamed
+ * too: its members stay together, under the stand-in.  (The variants
+ * are a range of col, which an index of col finds.)
+ */
+#define CRM_ERASE_NAMED(col)                                                   \
+	"(" col " = ?1 OR (" col " >= ?1 || '~' AND " col                      \
+	" < ?1 || char(127) AND substr(" col ", length(?1) + 2) GLOB '[1-9]*'" \
+	" AND substr(" col ", length(?1) + 2) NOT GLOB '*[^0-9]*'))"
+#define CRM_ERASE_RENAMED(col) "?2 || substr(" col ", length(?1) + 1)"
+
+/*
  * Erase customer id from every table of s, in one transaction; report
  * each table through fn (rows 0 where there was nothing), so a second
  * run reports only zeros.  0, or -1 with e filled (nothing erased).

@@ -870,7 +870,7 @@ crm_persons_moved(const struct crm_persons *p, size_t i)
 
 /* ==== Writing ==== */
 
-enum { S_EVENT, S_NEW, S_ADOPT, S_MERGED, S_GOLDEN, S_LABEL, NSTMT };
+enum { S_EVENT, S_NEW, S_ADOPT, S_MERGED, S_UNREAD, S_GOLDEN, S_LABEL, NSTMT };
 
 struct writer {
 	struct crm_persons *p;
@@ -898,6 +898,14 @@ static const char *const wsql[NSTMT] = {
 	" ON CONFLICT DO NOTHING",
 	"UPDATE persons SET merged_into = ?2, updated = ?3 WHERE person_id = "
 	"?1",
+	/* the records of merged person ?2 the run did not read: each left
+	   it for ?3 and joined ?3, as write_moves() says of the others */
+	"INSERT INTO person_events(time, person_id, event, other, record_id)"
+	" SELECT ?1, CASE k WHEN 0 THEN ?2 ELSE ?3 END,"
+	" CASE k WHEN 0 THEN 'left' ELSE 'joined' END,"
+	" CASE k WHEN 0 THEN ?3 ELSE ?2 END, record_id"
+	" FROM clusters, (SELECT 0 AS k UNION ALL SELECT 1)"
+	" WHERE cluster_id = ?2 ORDER BY record_id, k",
 	"UPDATE persons SET golden = ?2, lineage = ?3, updated = ?4"
 	" WHERE person_id = ?1 AND (golden IS NOT ?2 OR lineage IS NOT ?3)",
 	"INSERT INTO link_labels(id1, id2, link, time, source)"
@@ -1022,7 +1030,13 @@ write_merged(struct writer *w, struct crm_err *e)
 		bind(st, 3, p->now, strlen(p->now));
 		if (step(w, S_MERGED, e) == -1 ||
 		    event(w, id, len, "merged", to, tlen, NULL, 0, NULL, e) ==
-			-1 ||
+			-1)
+			return -1;
+		/* the run's own records of it are written already */
+		bind(w->st[S_UNREAD], 1, p->now, strlen(p->now));
+		bind(w->st[S_UNREAD], 2, id, len);
+		bind(w->st[S_UNREAD], 3, to, tlen);
+		if (step(w, S_UNREAD, e) == -1 ||
 		    crm_clusters_rename(p->s, id, len, to, tlen, p->now, e) ==
 			-1)
 			return -1;
@@ -1216,14 +1230,26 @@ crm_persons_stats(const struct crm_persons *p, struct crm_persons_stats *st)
 /*
  * Erasure: the golden values the customer's record gave go (a JSON merge
  * patch of nulls removes them from golden and lineage alike), a person
- * named after the customer takes the stand-in (as its clusters do), the
- * events keep the stand-in for the record, and the labels go.
+ * named after the customer (its id, or a variant "id~2") takes the
+ * stand-in (as its clusters do), the events keep the stand-in for the
+ * record, and the labels go.
  */
 #define FROM_IT                                                                \
 	"(SELECT json_group_object(key, NULL) FROM json_each(persons.lineage)" \
 	" WHERE value = ?1)"
 #define GAVE \
 	"EXISTS (SELECT 1 FROM json_each(persons.lineage) WHERE value = ?1)"
+#define NAMED(col) CRM_ERASE_NAMED(col)
+#define RENAMED(col)                                                         \
+	"CASE WHEN " NAMED(col) " THEN " CRM_ERASE_RENAMED(col) " ELSE " col \
+								" END"
+#define PERSON_ID   RENAMED("person_id")
+#define MERGED_INTO RENAMED("merged_into")
+#define OTHER	    RENAMED("other")
+#define NAMES_IT \
+	"(" NAMED("person_id") " OR " NAMED("merged_into") " OR " GAVE ")"
+#define EVENT_NAMES_IT \
+	"(" NAMED("person_id") " OR " NAMED("other") " OR record_id = ?1)"
 
 const struct crm_erase_step crm_persons_erase[] = {
 	{ "persons", "redacted",
@@ -1232,16 +1258,12 @@ const struct crm_erase_step crm_persons_erase[] = {
 	    ") ELSE golden END,"
 	    " lineage = CASE WHEN " GAVE " THEN json_patch(lineage, " FROM_IT
 	    ") ELSE lineage END,"
-	    " person_id = CASE person_id WHEN ?1 THEN ?2 ELSE person_id END,"
-	    " merged_into = CASE merged_into WHEN ?1 THEN ?2"
-	    " ELSE merged_into END"
-	    " WHERE ?1 IN (person_id, merged_into) OR " GAVE },
+	    " person_id = " PERSON_ID ", merged_into = " MERGED_INTO
+	    " WHERE " NAMES_IT },
 	{ "person_events", "redacted",
-	    "UPDATE person_events SET"
-	    " person_id = CASE person_id WHEN ?1 THEN ?2 ELSE person_id END,"
-	    " other = CASE other WHEN ?1 THEN ?2 ELSE other END,"
-	    " record_id = CASE record_id WHEN ?1 THEN ?2 ELSE record_id END"
-	    " WHERE ?1 IN (person_id, other, record_id)" },
+	    "UPDATE person_events SET person_id = " PERSON_ID ", other = " OTHER
+	    ", record_id = CASE record_id WHEN ?1 THEN ?2 ELSE record_id END"
+	    " WHERE " EVENT_NAMES_IT },
 	{ "link_labels", "deleted",
 	    "DELETE FROM link_labels WHERE ?1 IN (id1, id2)" },
 	{ NULL, NULL, NULL },

@@ -124,6 +124,22 @@ t_eq "nor does any person change: a file's record reads as the store's" 0 \
     "$(sqlite3 part.db "SELECT count(*) FROM person_events
 	WHERE time >= '2026-01-07'")"
 
+# A plain run of A1 and B1 that a must-link label joins: B1 merges into A1,
+# and B2, which the run did not read, moves with it, as two events too.
+crm-dedupe -q --db m.db --as-of 2026-01-01 in/base.csv >/dev/null
+sqlite3 m.db "INSERT INTO link_labels VALUES ('A1', 'B1', 'must',
+    '2026-01-01', 'a reviewer')"
+{ head -1 in/base.csv; grep -E '^(A1|B1),' in/base.csv; } >ab.csv
+crm-dedupe -q --db m.db --as-of 2026-01-02 ab.csv >/dev/null
+t_eq "B1 merged into A1, B2 read or not with it" "B1|A1 B2|A1" \
+    "$(sqlite3 m.db "SELECT record_id, cluster_id FROM clusters
+	WHERE record_id LIKE 'B%' ORDER BY 1" | paste -sd' ' -)"
+t_eq "every record that moved left B1 and joined A1, B2 as well" \
+    "B1|left|A1|B1 A1|joined|B1|B1 B1|left|A1|B2 A1|joined|B1|B2" \
+    "$(sqlite3 m.db "SELECT person_id, event, other, record_id
+	FROM person_events WHERE event IN ('left', 'joined')
+	AND time >= '2026-01-02' ORDER BY record_id, id" | paste -sd' ' -)"
+
 # --train-labels: the pairs stored and obeyed; a must-link joins two
 # records that do not match; a split whose smaller part holds the
 # person's own id takes a variant of it.
@@ -143,6 +159,37 @@ t_eq "--merge: one golden record a person, under the person's id" \
     "A1~2|1|A1 A1|2|A2;A3" \
     "$(crm-dedupe -q --db l.db --as-of 2026-02-05 --merge in/base.csv |
 	awk -F, '$1 ~ /^A/ { print $1 "|" $(NF - 1) "|" $NF }' | paste -sd' ' -)"
+# Erasing A1 renames the person named after it with a variant, A1~2,
+# as its own: no person, cluster or event keeps A1 in an id.  (Z9, put
+# in A1~2 by hand, keeps its cluster's name as the person does.)
+# A9 links A1, which their decisions' output, A1~2, names too.
+sqlite3 l.db "INSERT INTO clusters VALUES ('Z9', 'A1~2', 0.9, '2026-02-03')"
+crm-dedupe -q --db l.db --incremental --as-of 2026-02-06 in/a9.csv >/dev/null
+t_eq "A1 and A9's links are decisions with output A1~2" "A1|A1~2 A9|A1~2" \
+    "$(sqlite3 l.db "SELECT subject, output FROM decisions
+	WHERE subject IN ('A1', 'A9') AND output LIKE 'A1~%' ORDER BY 1" |
+	paste -sd' ' -)"
+crm-mask erase -q --db l.db A1 >/dev/null
+t_eq "no person, cluster or event is named after A1 after its erasure" \
+    "0|0|0" "$(sqlite3 l.db "SELECT count(*) FROM persons
+	WHERE person_id LIKE 'A1%' OR merged_into LIKE 'A1%'" \
+    "SELECT count(*) FROM clusters WHERE cluster_id LIKE 'A1%'" \
+    "SELECT count(*) FROM person_events WHERE person_id LIKE 'A1%'
+	OR other LIKE 'A1%' OR record_id LIKE 'A1%'" | paste -sd'|' -)"
+t_eq "A1 and A1~2 took the stand-in, A1~2 with its number" "1|1" \
+    "$(sqlite3 l.db "SELECT count(DISTINCT k.cluster_id) FROM clusters k
+	JOIN persons p ON p.person_id = k.cluster_id || '~2'
+	WHERE k.record_id IN ('A2', 'A3') AND k.cluster_id GLOB 'erased-*'" \
+    "SELECT count(*) FROM persons p JOIN clusters k
+	ON k.cluster_id = p.person_id WHERE k.record_id = 'Z9'
+	AND p.person_id GLOB 'erased-*~2'" | paste -sd'|' -)"
+t_eq "no decision's output names A1 either, A9's the stand-in's ~2" \
+    "0|1" "$(sqlite3 l.db "SELECT count(*) FROM decisions
+	WHERE output LIKE 'A1%'" "SELECT count(*) FROM decisions d
+	JOIN clusters k ON k.cluster_id = d.output WHERE d.subject = 'A9'
+	AND k.record_id = 'Z9' AND d.output GLOB 'erased-*~2'" |
+	paste -sd'|' -)"
+t_ok "the audit log verifies after the erasure" crm-mask verify -q --db l.db
 # Six labels of each kind: the next run learns from them, not EM.
 crm-dedupe -q --db r.db --as-of 2026-03-01 in/relearn.csv >/dev/null
 sqlite3 r.db "INSERT INTO link_labels VALUES

@@ -109,6 +109,10 @@ for p in C1 C5 C9; do
 	    jq -S -c '.[0] | with_entries(if .key == "person_id" then . else
 		.value |= (if . == null then null else fromjson end) end)' \
 	    >view.json
+	# the id and the 11 sections, so that the loop below is never empty
+	t_eq "person_360 and crm-profile have the same 12 fields: $p" \
+	    "12 $(jq -c keys view.json)" \
+	    "$(jq length profile.json) $(jq -c keys profile.json)"
 	for s in $(jq -r 'keys[]' profile.json); do
 		t_eq "person_360 answers as crm-profile: $p $s" \
 		    "$(jq -c ".$s" view.json)" "$(jq -c ".$s" profile.json)"

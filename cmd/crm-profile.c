@@ -6,9 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 
 #include "cli.h"
 #include "filter.h"
@@ -121,16 +118,6 @@ main(int argc, char **argv)
 	int rc;
 
 	crm_cli_init("crm-profile");
-#ifdef __GLIBC__
-	/*
-	 * Each id's statement sorts in several subqueries, and SQLite frees
-	 * their buffers (a store page each, 16 KiB) at every reset: past
-	 * glibc's 128 KiB trim threshold the heap is given back and taken
-	 * again for every person, brk and page faults five times the work
-	 * (2000 persons: 1.5 s, 0.3 s with this).
-	 */
-	mallopt(M_TRIM_THRESHOLD, 1 << 20);
-#endif
 	parse_opts(argc, argv, o);
 	crm_cli_operands(&cmd, o->all, &argc, &argv);
 	st = crm_cli_store(&o->c);

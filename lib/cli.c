@@ -7,6 +7,9 @@
 #include <getopt.h>
 #include <limits.h>
 #include <locale.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <math.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -76,6 +79,18 @@ crm_cli_init(const char *name)
 	 * leaves a temporary behind.
 	 */
 	signal(SIGXFSZ, SIG_IGN);
+#ifdef __GLIBC__
+	/*
+	 * SQLite frees a statement's sorter and temporary buffers at every
+	 * reset, and the per-record statements of the tools run once a
+	 * customer: past glibc's 128 KiB trim threshold the top of the heap
+	 * is given back and taken again for every customer, brk and page
+	 * faults many times the work (crm-tag --rfm over 23,570 customers:
+	 * 14.4 s of CPU and 476,930 page faults, 0.93 s and 9,424 with
+	 * this).  A megabyte kept is nothing beside that.
+	 */
+	mallopt(M_TRIM_THRESHOLD, 1 << 20);
+#endif
 }
 
 const char *

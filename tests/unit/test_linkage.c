@@ -310,9 +310,12 @@ test_fs_related(void)
 	size_t i;
 
 	crm_patterns_init(&p, 5);
-	for (i = 0; i < sizeof(pat) / sizeof(pat[0]); i++)
-		p.count[crm_patterns_index(&p, pat[i].lev, pat[i].rule)] =
-		    pat[i].n;
+	for (i = 0; i < sizeof(pat) / sizeof(pat[0]); i++) {
+		/* the index first: it may move p.count */
+		long at = crm_patterns_index(&p, pat[i].lev, pat[i].rule);
+
+		p.count[at] = pat[i].n;
+	}
 	crm_err_clear(&e);
 	crm_buf_init(&b);
 	memset(rule, 0, sizeof(rule));

@@ -219,6 +219,7 @@ crm_dd_score(struct crm_dedupe *d, struct crm_err *e)
 		d->have_fs = 1;
 		d->fs.progress = d->o.progress;
 		crm_fs_sample_u(&d->fs, d->ls, 200000, d->o.seed);
+		d->fs.records = crm_linkset_count(d->ls);
 		crm_fs_train(&d->fs, &d->p, d->rules, d->nrules, 1000, 1e-6);
 	}
 	if (d->o.verbose && print_model(d, e) == -1)

@@ -275,6 +275,7 @@ em3(struct crm_fs *fs, const struct crm_patterns *p, int max_iter, double tol)
 	double mcut[CRM_LINK_MAXFIELDS], hcut[CRM_LINK_MAXFIELDS];
 	double(*uc)[CRM_LINK_MAXFIELDS][CRM_LINK_MAXLEV];
 	double cls[CRM_LINK_MAXRULES][3], tot[CRM_LINK_MAXRULES];
+	double wr[CRM_LINK_MAXRULES];
 	double lg[3], q[3], mx, s, v, moved, a, prior, ll = 0;
 	struct crm_fs_part *part;
 	const int8_t *lev;
@@ -283,6 +284,21 @@ em3(struct crm_fs *fs, const struct crm_patterns *p, int max_iter, double tol)
 
 	if ((uc = calloc(nr ? nr : 1, sizeof(*uc))) == NULL)
 		return 0;
+	/*
+	 * Each rule weighs in m and h with at most as many pairs as there
+	 * are records: a rule's pairs grow with the square of its blocks,
+	 * the matches and households only as the records do, and a rule of
+	 * tens of millions of strangers (a given name in a postcode) would
+	 * otherwise make the related class its own.
+	 */
+	memset(tot, 0, sizeof(tot));
+	for (k = 0; k < p->n; k++)
+		if (p->rule[k] < nr)
+			tot[p->rule[k]] += (double)p->count[k];
+	for (r = 0; r < nr; r++)
+		wr[r] = fs->records > 0 && tot[r] > (double)fs->records
+			    ? (double)fs->records / tot[r]
+			    : 1;
 	for (it = 0; it < max_iter; it++) {
 		memset(mc, 0, sizeof(mc));
 		memset(hc, 0, sizeof(hc));
@@ -309,6 +325,9 @@ em3(struct crm_fs *fs, const struct crm_patterns *p, int max_iter, double tol)
 				cls[r][c] += q[c];
 			}
 			tot[r] += v;
+			/* a rule's weight in m and h (below) */
+			for (c = 0; c < 2; c++)
+				q[c] *= wr[r];
 			for (f = 0; f < fs->nf; f++) {
 				if ((l = lev[f]) < 0 || part->skip[f])
 					continue;
@@ -355,7 +374,7 @@ em3(struct crm_fs *fs, const struct crm_patterns *p, int max_iter, double tol)
 			 * take the matches that moved house; a rule of
 			 * nearly all unrelated pairs learns it from them.
 			 */
-			prior = PRIOR_U + PRIOR_UK * (cls[r][0] + cls[r][1]);
+			prior = PRIOR_U + PRIOR_UK * cls[r][0];
 			for (f = 0; f < fs->nf; f++) {
 				if (part->skip[f])
 					continue;

@@ -60,6 +60,7 @@ struct crm_fs {
 	int same;	/* the second class is of matches (fellegi.c) */
 	double loglik;	/* of the patterns under the model fitted */
 	int joint;	/* m fitted jointly, levels cut (else by rule) */
+	size_t records; /* the pairs are of: caps a rule's weight (0: none) */
 	int iterations; /* EM's, to convergence */
 	struct crm_progress_cb progress; /* EM's iterations; set it after
 					    crm_fs_init() or crm_fs_load() */

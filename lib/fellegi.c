@@ -13,7 +13,7 @@
 #define MIN_PAIRS 500	     /* fewer in all: a model by rule, of two classes */
 #define MIN_RULE  500	 /* of those, fewer: a rule takes m from the others */
 #define PRIOR_U	  1000.0 /* pairs' worth of belief in the random pairs' u, */
-#define PRIOR_UK  2.0	 /* and as much again per match or related pair */
+#define PRIOR_UK  2.0	 /* and twice as many more as its matches */
 
 int
 crm_fs_init(struct crm_fs *fs, const char *const *names,
@@ -372,7 +372,10 @@ em3(struct crm_fs *fs, const struct crm_patterns *p, int max_iter, double tol)
 			 * many matches (the e-mail's) says little of how
 			 * unrelated pairs agree, and left free its u would
 			 * take the matches that moved house; a rule of
-			 * nearly all unrelated pairs learns it from them.
+			 * nearly all unrelated pairs learns it from them
+			 * (related pairs do not count: a rule of households
+			 * or of strangers who share a postcode must learn
+			 * its u from them).
 			 */
 			prior = PRIOR_U + PRIOR_UK * cls[r][0];
 			for (f = 0; f < fs->nf; f++) {

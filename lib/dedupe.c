@@ -1003,39 +1003,49 @@ keep_cids(struct crm_dedupe *d, struct crm_err *e)
 
 /* ==== Output ==== */
 
+/*
+ * Each record with the fields the run adds, in a copy: the held record
+ * keeps its fields (growing each one's field array would hold twice the
+ * records' memory at the end of a large run).
+ */
 static int
 write_plain(
     struct crm_dedupe *d, crm_dedupe_emit_fn emit, void *arg, struct crm_err *e)
 {
 	char num[32];
+	struct crm_rec *r;
 	size_t i;
+	int rc = 0;
 
-	for (i = 0; i < d->in.n; i++) {
-		struct crm_rec *r = d->in.r[i];
-
-		if (crm_rec_put(r, "cluster_id", d->cid[i].p, d->cid[i].len,
-			CRM_STRING) == -1)
-			return crm_dd_oom(e);
-		if (isnan(d->score[i])) {
-			if (crm_rec_put(r, "match_score", "", 0, CRM_NULL) ==
-			    -1)
-				return crm_dd_oom(e);
-		} else {
-			snprintf(num, sizeof(num), "%.4f", d->score[i]);
-			if (crm_rec_put(r, "match_score", num, strlen(num),
-				CRM_NUMBER) == -1)
-				return crm_dd_oom(e);
+	if ((r = crm_rec_new()) == NULL)
+		return crm_dd_oom(e);
+	for (i = 0; i < d->in.n && rc == 0; i++) {
+		if (crm_rec_copy(r, d->in.r[i]) == -1 ||
+		    crm_rec_put(r, "cluster_id", d->cid[i].p, d->cid[i].len,
+			CRM_STRING) == -1) {
+			rc = crm_dd_oom(e);
+			break;
 		}
-		if (d->rv != NULL &&
-		    crm_rec_put(r, CRM_REVIEW_FIELD,
-			d->rvname[i] ? d->rvname[i] : "",
-			d->rvname[i] ? strlen(d->rvname[i]) : 0,
-			d->rvname[i] ? CRM_STRING : CRM_NULL) == -1)
-			return crm_dd_oom(e);
-		if (emit(arg, r, e) == -1)
-			return -1;
+		if (isnan(d->score[i]))
+			rc = crm_rec_put(r, "match_score", "", 0, CRM_NULL);
+		else {
+			snprintf(num, sizeof(num), "%.4f", d->score[i]);
+			rc = crm_rec_put(
+			    r, "match_score", num, strlen(num), CRM_NUMBER);
+		}
+		if (rc == 0 && d->rv != NULL)
+			rc = crm_rec_put(r, CRM_REVIEW_FIELD,
+			    d->rvname[i] ? d->rvname[i] : "",
+			    d->rvname[i] ? strlen(d->rvname[i]) : 0,
+			    d->rvname[i] ? CRM_STRING : CRM_NULL);
+		if (rc == -1) {
+			crm_dd_oom(e);
+			break;
+		}
+		rc = emit(arg, r, e);
 	}
-	return 0;
+	crm_rec_free(r);
+	return rc;
 }
 
 /* ==== The run ==== */

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -59,8 +58,16 @@ print_model(const struct crm_dedupe *d, struct crm_err *e)
 	size_t f, r;
 	int l;
 
-	crm_warnx("EM: %d iterations, %zu patterns, match share %.4f",
-	    fs->iterations, d->p.n, fs->all.lambda);
+	if (!fs->joint)
+		crm_warnx("EM: %d iterations, %zu patterns, match share %.4f",
+		    fs->iterations, d->p.n, fs->all.lambda);
+	else
+		crm_warnx("EM: %d iterations, %zu patterns, match share %.4f, "
+			  "related share %.4f (%s)",
+		    fs->iterations, d->p.n, fs->all.lambda, fs->all.eta,
+		    fs->all.eta == 0 ? "two classes"
+		    : fs->same	     ? "one person another way"
+				     : "other persons");
 	crm_buf_init(&b);
 	for (f = 0; f < fs->nf; f++) {
 		crm_buf_reset(&b);
@@ -76,12 +83,15 @@ print_model(const struct crm_dedupe *d, struct crm_err *e)
 	}
 	for (r = 0; r < fs->nrules; r++) {
 		crm_block_format(&fs->rule[r], d->names, text, sizeof(text));
-		crm_warnx("block %s: match share %.4f of %llu pairs%s", text,
-		    fs->part[r].lambda, (unsigned long long)fs->part[r].pairs,
-		    fs->part[r].skip[fs->rule[r].key[0].field] ? ""
-							       : " (too few "
-								 "for a model "
-								 "of its own)");
+		if (fs->joint)
+			crm_warnx("block %s: match share %.4f, related %.4f "
+				  "of %llu pairs",
+			    text, fs->part[r].lambda, fs->part[r].eta,
+			    (unsigned long long)fs->part[r].pairs);
+		else
+			crm_warnx("block %s: match share %.4f of %llu pairs",
+			    text, fs->part[r].lambda,
+			    (unsigned long long)fs->part[r].pairs);
 	}
 	crm_buf_release(&b);
 	return 0;
@@ -209,6 +219,7 @@ crm_dd_score(struct crm_dedupe *d, struct crm_err *e)
 		d->have_fs = 1;
 		d->fs.progress = d->o.progress;
 		crm_fs_sample_u(&d->fs, d->ls, 200000, d->o.seed);
+		d->fs.records = crm_linkset_count(d->ls);
 		crm_fs_train(&d->fs, &d->p, d->rules, d->nrules, 1000, 1e-6);
 	}
 	if (d->o.verbose && print_model(d, e) == -1)

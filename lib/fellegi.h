@@ -9,10 +9,20 @@
  * helps nor hurts.
  *
  * Blocking breaks the independence the model assumes: the pairs a rule
- * makes all agree on its keys.  So, as in Splink, each blocking rule's
- * pairs are scored without the rule's own fields, by a model whose m
- * was fitted to those pairs (or, for a rule with few pairs, by the mean
- * of the others'), with the share of matches lambda of that rule.
+ * makes all agree on its keys, so, as in Splink, each blocking rule's
+ * pairs are scored without the rule's own fields.  And blocking brings
+ * related persons together (a household at one address, a family's
+ * landline, an office's switchboard), who agree on several fields at
+ * once; two classes then split "related" from "unrelated", not "one
+ * person" from "two".  So the non-matches are of two classes, as in
+ * Winkler's three-class EM for households: related (h) and unrelated
+ * (u).  m and h are fitted jointly over all the rules' pairs; each rule
+ * has its own shares of matches (lambda) and related pairs (eta) and its
+ * own u (the random pairs' as a prior).  A pair is made by the first
+ * rule that blocks it, so the pairs of a later rule never agree exactly
+ * on a field an earlier rule keys alone (the e-mail, the phone): for
+ * them that field's levels are of the others (a truncated distribution,
+ * fitted by EM with the missing exact pairs as missing data).
  */
 #ifndef CRM_FELLEGI_H
 #define CRM_FELLEGI_H
@@ -27,10 +37,15 @@
 
 struct crm_fs_part {
 	double m[CRM_LINK_MAXFIELDS][CRM_LINK_MAXLEV];
+	double h[CRM_LINK_MAXFIELDS][CRM_LINK_MAXLEV]; /* related */
 	double u[CRM_LINK_MAXFIELDS][CRM_LINK_MAXLEV];
-	double lambda;				/* the share of matches */
+	double lambda; /* the share of matches */
+	double eta;    /* of related non-matches (0: two classes) */
 	unsigned char skip[CRM_LINK_MAXFIELDS]; /* fields left out */
-	uint64_t pairs;				/* it was fitted on */
+	/* fields whose exact agreement an earlier rule, keyed on them
+	   alone, took: m, h and u are of the other levels (not saved) */
+	unsigned char cut[CRM_LINK_MAXFIELDS];
+	uint64_t pairs; /* it was fitted on */
 };
 
 struct crm_fs {
@@ -42,7 +57,11 @@ struct crm_fs {
 	size_t nrules;
 	struct crm_block_rule rule[CRM_LINK_MAXRULES];
 	struct crm_fs_part part[CRM_LINK_MAXRULES]; /* by rule */
-	int iterations;				    /* EM's, to convergence */
+	int same;	/* the second class is of matches (fellegi.c) */
+	double loglik;	/* of the patterns under the model fitted */
+	int joint;	/* m fitted jointly, levels cut (else by rule) */
+	size_t records; /* the pairs are of: caps a rule's weight (0: none) */
+	int iterations; /* EM's, to convergence */
 	struct crm_progress_cb progress; /* EM's iterations; set it after
 					    crm_fs_init() or crm_fs_load() */
 };
@@ -64,8 +83,9 @@ void crm_fs_sample_u(
     struct crm_fs *fs, const struct crm_linkset *s, size_t n, uint64_t seed);
 
 /*
- * Fit the model of each of the nr rules that made the patterns, then
- * that of all of them, by EM until the parameters move less than tol.
+ * Fit the model of the nr rules that made the patterns by EM until the
+ * parameters move less than tol (or max_iter iterations): m and h of all
+ * the rules, the shares and u of each; all gets the shares pooled.
  */
 void crm_fs_train(struct crm_fs *fs, const struct crm_patterns *p,
     const struct crm_block_rule *rules, size_t nr, int max_iter, double tol);

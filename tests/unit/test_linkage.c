@@ -266,6 +266,91 @@ test_fs(void)
 	crm_buf_release(&b);
 }
 
+/*
+ * Households: blocked by phone, and by surname and address, the related
+ * persons of a household (one surname, address and landline, another
+ * given name and birth date) outnumber the matches; two classes would
+ * take them for matches, three must not.
+ */
+static void
+test_fs_related(void)
+{
+	static const char *const names[] = { "given_name", "surname",
+		"birth_date", "address", "phone" };
+	static const enum crm_cmp cmp[] = { CRM_CMP_NAME, CRM_CMP_NAME,
+		CRM_CMP_DATE, CRM_CMP_ADDRESS, CRM_CMP_PHONE };
+	static const struct {
+		int lev[5];
+		size_t rule;
+		uint64_t n;
+	} pat[] = {
+		/* by phone: matches, some moved or renamed */
+		{ { 4, 4, 3, 3, 3 }, 0, 400 },
+		{ { 4, 4, 3, 0, 3 }, 0, 100 },
+		{ { 4, 0, 3, 3, 3 }, 0, 40 },
+		{ { 2, 4, 3, 3, 3 }, 0, 40 },
+		/* households on a landline, and an office's switchboard */
+		{ { 0, 4, 0, 3, 3 }, 0, 300 },
+		{ { 0, 0, 0, 3, 3 }, 0, 50 },
+		{ { 0, 0, 0, 0, 3 }, 0, 300 },
+		{ { 0, 4, 0, 0, 3 }, 0, 10 },
+		/* by surname and address: no phone agrees exactly here */
+		{ { 0, 4, 0, 3, 0 }, 1, 400 },
+		{ { 0, 4, 1, 3, 0 }, 1, 20 },
+		{ { 4, 4, 3, 3, 0 }, 1, 30 },
+	};
+	static const int8_t household[] = { 0, 4, 0, 3, 3 };
+	static const int8_t match[] = { 4, 4, 3, 3, 3 };
+	static const int8_t moved[] = { 4, 4, 3, 0, 3 };
+	struct crm_fs fs, back;
+	struct crm_block_rule rule[2];
+	struct crm_patterns p;
+	struct crm_buf b;
+	struct crm_err e;
+	size_t i;
+
+	crm_patterns_init(&p, 5);
+	for (i = 0; i < sizeof(pat) / sizeof(pat[0]); i++) {
+		/* the index first: it may move p.count */
+		long at = crm_patterns_index(&p, pat[i].lev, pat[i].rule);
+
+		p.count[at] = pat[i].n;
+	}
+	crm_err_clear(&e);
+	crm_buf_init(&b);
+	memset(rule, 0, sizeof(rule));
+	rule[0].nkeys = 1;
+	rule[0].key[0].field = 4;
+	rule[1].nkeys = 2;
+	rule[1].key[0].field = 1;
+	rule[1].key[1].field = 3;
+	TAP_OK(crm_fs_init(&fs, names, cmp, 5) == 0, "a model of households");
+	crm_fs_train(&fs, &p, rule, 2, 1000, 1e-6);
+	TAP_OK(fs.joint && fs.all.eta > 0 && !fs.same, "fitted jointly, with a "
+						       "class of related "
+						       "persons");
+	TAP_OK(fs.part[1].cut[4] && !fs.part[0].cut[4], "the phone's exact "
+							"level is cut after "
+							"the phone's rule");
+	TAP_OK(crm_fs_prob(&fs, 0, household) < 0.1,
+	    "a household's members are not one person: %g",
+	    crm_fs_prob(&fs, 0, household));
+	TAP_OK(crm_fs_prob(&fs, 0, match) > 0.9, "a match is");
+	TAP_OK(crm_fs_prob(&fs, 0, moved) > 0.5, "so is one who moved: %g",
+	    crm_fs_prob(&fs, 0, moved));
+	TAP_OK(crm_fs_save(&fs, &b) == 0 &&
+		   crm_fs_load(&back, b.p, b.len, &e) == 0,
+	    "save and load");
+	TAP_OK(back.joint && back.part[1].cut[4] &&
+		   NEAR(crm_fs_prob(&back, 1, household),
+		       crm_fs_prob(&fs, 1, household)),
+	    "the same model back");
+	crm_fs_release(&back);
+	crm_fs_release(&fs);
+	crm_patterns_release(&p);
+	crm_buf_release(&b);
+}
+
 int
 main(void)
 {
@@ -274,5 +359,6 @@ main(void)
 	test_linkset();
 	test_uf();
 	test_fs();
+	test_fs_related();
 	return tap_done();
 }

@@ -331,10 +331,11 @@ finish(struct opts *o, enum verb verb, struct crm_churn *churn,
 				  "by %d-fold cross-validation, chose lr",
 			    CRM_AUTO_FOLDS);
 		if (!o->c.quiet)
-			crm_warnx("trained %s%s on %zu records (%zu %s), "
+			crm_warnx("trained %s%s on %zu %s (%zu %s), "
 				  "%zu features; on the training records "
 				  "auc=%.4f",
-			    o->co.model, where, res->fit.n, res->fit.pos,
+			    o->co.model, where, res->fit.n,
+			    res->persons ? "persons" : "records", res->fit.pos,
 			    strcmp(o->co.target, "churn") == 0 ? "churned"
 							       : "yes",
 			    res->features, res->fit.auc);

@@ -1132,6 +1132,17 @@ crm_churn_source(struct crm_churn *c, const char *as_of, struct crm_source *src,
 	fo.id_field = o->id_field;
 	fo.extra = o->label_field;
 	fo.by = c->by;
+	/*
+	 * Train and eval per person learn from one record per person, not
+	 * one per record of it (the same features twice).  Its label is the
+	 * lowest of its records' (parse_label: no before yes): churned only
+	 * when every labelled record of it churned, as a person who stays
+	 * through one of them has not left; a label that is not one ranks
+	 * lowest of all, so that the person is rejected naming it.
+	 */
+	fo.one_per_person = o->verb != CRM_CHURN_SCORE;
+	fo.extra_rank = parse_label;
+	c->res.persons = fo.one_per_person && c->by == CRM_BY_PERSON;
 	return crm_activity_source(
 	    c->st, &fo, o->verb != CRM_CHURN_SCORE, src, e);
 }

@@ -165,6 +165,8 @@ struct crm_churn_result {
 	int consent_checked;	       /* score: an action, and a store */
 	unsigned long long reviewed;   /* score: records a review rule took */
 	unsigned long long held;       /* of them, actions left out */
+	int persons; /* train, eval: the records are persons (--from-store
+			--by person: crm_churn_source) */
 };
 
 const struct crm_churn_result *crm_churn_result(const struct crm_churn *c);
@@ -194,7 +196,10 @@ int crm_churn_eval_records(
  * The store's customers with their features as of as_of (NULL: the last
  * event's day) and their label, as a record source read from a snapshot
  * of the store (crm_activity_source); train and eval leave out customers
- * without a label.  0, or -1 with e filled.
+ * without a label.  Per person (o->by), train and eval read one record
+ * per person, under its id, labelled churned only when every labelled
+ * record of it is (a bad label among them rejects it); scoring reads every
+ * customer, each with its person's features.  0, or -1 with e filled.
  */
 int crm_churn_source(struct crm_churn *c, const char *as_of,
     struct crm_source *src, struct crm_err *e);

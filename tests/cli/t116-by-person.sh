@@ -43,6 +43,11 @@ t_run bad-by 64 -- crm-tag --from-store --db crm.db --rules in/person.rules \
 # crm-churn: the person's features, trained and scored per person
 t_run churn-train 0 -- crm-churn train --db crm.db --from-store --as-of $day \
     --label-field churned --algo lr
+# one record per person, not per record: Ana (C1 not churned, C7
+# churned) is one, not churned, as she still orders through C1
+t_eq "eval per person: 4 persons, 2 churned" "n=4 positives=2" \
+    "$(crm-churn eval -q --db crm.db --from-store --as-of $day \
+	--label-field churned | grep -o 'n=[0-9]* positives=[0-9]*')"
 t_eq "the model says it is per person" person \
     "$(q "SELECT json_extract(params, '$.by') FROM models WHERE name = 'churn'")"
 t_run churn-person 0 -- crm-churn -q --db crm.db --from-store --as-of $day \

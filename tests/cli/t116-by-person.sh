@@ -39,6 +39,10 @@ t_ok "--by record: the figures before clusters" \
     cmp -s "$T_DATA/tag-no-clusters.out" "$T_DATA/tag-record.out"
 t_run bad-by 64 -- crm-tag --from-store --db crm.db --rules in/person.rules \
     --by people
+# without a store --by has nothing to read: a usage error, not ignored
+t_run tag-by-no-db 64 -- crm-tag --rules in/person.rules --by person \
+    in/customers.jsonl
+t_run route-by-no-db 64 -- crm-route --by record in/messages.jsonl
 
 # crm-churn: the person's features, trained and scored per person
 t_run churn-train 0 -- crm-churn train --db crm.db --from-store --as-of $day \

@@ -378,6 +378,7 @@ main(int argc, char **argv)
 	st = crm_cli_store(&o->c);
 	crm_err_clear(&e);
 	o->co.as_of = o->as_of;
+	o->co.from_store = o->from_store;
 	if ((churn = crm_churn_new(&o->co, st, &e)) == NULL)
 		crm_cli_fail(synopsis, &e);
 	if (o->from_store &&

@@ -87,7 +87,10 @@ struct crm_churn_opts {
 			   own or its person's (clusters.h); CRM_BY_AUTO:
 			   person when the store has clusters.  A model
 			   keeps it ("by" in its params) and is applied
-			   only the same way (crm_model_check_by) */
+			   only the same way (crm_model_check_by); with
+			   features read from the input (not from_store),
+			   CRM_BY_AUTO is record for the model */
+	int from_store; /* the records are crm_churn_source's */
 };
 
 /*

@@ -79,6 +79,19 @@ t_run churn-record 0 -- crm-churn -q --db crm.db --from-store --as-of $day \
 q "UPDATE models SET params = json_remove(params, '$.by') WHERE name = 'churn'"
 t_run churn-old-model 65 -- crm-churn -q --db crm.db --from-store \
     --as-of $day
+# features read from a file are the file's, clusters or not: a model of
+# them is per record (unless --by says otherwise), and scores without
+# the store
+printf '%s\n' '{"customer_id":"X1","orders":1,"churned":"yes"}' \
+    '{"customer_id":"X2","orders":5,"churned":"no"}' \
+    '{"customer_id":"X3","orders":0,"churned":"yes"}' \
+    '{"customer_id":"X4","orders":7,"churned":"no"}' >feat.jsonl
+crm-churn train -q --db crm.db --label-field churned --algo lr \
+    --model-file feat.model feat.jsonl
+t_eq "a model of a file's features is per record" CRMBIN02 \
+    "$(head -c 8 feat.model)"
+t_ok "and scores the file without the store" sh -c \
+    "crm-churn -q --model-file feat.model feat.jsonl >/dev/null"
 
 # crm-route: tags per record (C1 buyer, big_spender; C7 none), then the
 # facts of C7's ticket are its person's: value 80, C1's tags, the

@@ -115,6 +115,10 @@ t_run reco-train 0 -- crm-recommend train --db crm.db --from-store --algo knn
 t_run reco-person 0 -- crm-recommend -q --db crm.db --from-store --top 3
 t_run reco-record-refused 65 -- crm-recommend -q --db crm.db --from-store \
     --by record
+# without the store no customer id is known as its person's: recommending
+# for C7 would give the popular items, not Ana's
+t_run reco-person-no-db 64 -- crm-recommend --by person \
+    --model-file person.reco in/customers.jsonl
 crm-recommend train -q --db crm.db --from-store --algo knn --by record \
     --model-file record.reco
 t_run reco-record 0 -- crm-recommend -q --db crm.db --from-store --top 3 \

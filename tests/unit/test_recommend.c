@@ -383,6 +383,22 @@ test_events(struct crm_store *st)
 	    "c1:a:order c1:b:order c1:c:order c2:a:order c2:b:order "
 	    "c3:a:order c3:d:order c4:b:order c4:e:order c3:e:click ",
 	    "the events with an item, in the order stored");
+	/* c3 a record of c1's person: its events are the person's */
+	crm_buf_reset(&b);
+	TAP_OK(sqlite3_exec(crm_store_db(st),
+		   "INSERT INTO clusters(record_id, cluster_id, time) VALUES "
+		   "('c1', 'c1', 't'), ('c3', 'c1', 't')",
+		   NULL, NULL, NULL) == SQLITE_OK,
+	    "c1 and c3 one person");
+	rc = crm_events_with_item(st, CRM_BY_PERSON, collect_event, &b, &e);
+	crm_buf_addc(&b, '\0');
+	TAP_STR(rc == 0 ? b.p : e.msg,
+	    "c1:a:order c1:b:order c1:c:order c2:a:order c2:b:order "
+	    "c1:a:order c1:d:order c4:b:order c4:e:order c1:e:click ",
+	    "per person, each event under its person's id");
+	TAP_OK(sqlite3_exec(crm_store_db(st), "DELETE FROM clusters", NULL,
+		   NULL, NULL) == SQLITE_OK,
+	    "no clusters again");
 	crm_buf_reset(&b);
 	ids = crm_ids_open(st, CRM_IDS_ITEMS, &e);
 	while (ids != NULL && (rc = crm_ids_next(ids, &id, &len, &e)) == 1)

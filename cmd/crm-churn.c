@@ -331,10 +331,11 @@ finish(struct opts *o, enum verb verb, struct crm_churn *churn,
 				  "by %d-fold cross-validation, chose lr",
 			    CRM_AUTO_FOLDS);
 		if (!o->c.quiet)
-			crm_warnx("trained %s%s on %zu records (%zu %s), "
+			crm_warnx("trained %s%s on %zu %s (%zu %s), "
 				  "%zu features; on the training records "
 				  "auc=%.4f",
-			    o->co.model, where, res->fit.n, res->fit.pos,
+			    o->co.model, where, res->fit.n,
+			    res->persons ? "persons" : "records", res->fit.pos,
 			    strcmp(o->co.target, "churn") == 0 ? "churned"
 							       : "yes",
 			    res->features, res->fit.auc);
@@ -377,6 +378,7 @@ main(int argc, char **argv)
 	st = crm_cli_store(&o->c);
 	crm_err_clear(&e);
 	o->co.as_of = o->as_of;
+	o->co.from_store = o->from_store;
 	if ((churn = crm_churn_new(&o->co, st, &e)) == NULL)
 		crm_cli_fail(synopsis, &e);
 	if (o->from_store &&

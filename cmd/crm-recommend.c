@@ -255,6 +255,9 @@ parse_opts(int argc, char **argv, enum crm_reco_verb verb, struct opts *o)
 		    synopsis, &o->c, "--model-file", r->model_file, argc, argv);
 	if (r->from_store && r->db == NULL)
 		usage("--from-store needs --db");
+	/* the store's clusters say which customer ids are one person's */
+	if (r->by == CRM_BY_PERSON && r->db == NULL)
+		usage("--by person needs --db");
 	if (r->types != NULL && !r->from_store)
 		usage("--event-types needs --from-store");
 	if (r->from_store && r->weight_field != NULL)

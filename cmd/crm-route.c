@@ -211,6 +211,9 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	ro->busy_ms = o->c.busy_ms;
 	if (verb != V_ROUTE && ro->db == NULL)
 		crm_usage_error(synopsis, "%s needs --db", verbs[verb - 1]);
+	/* without a store there are no customer facts to read per person */
+	if (ro->by != CRM_BY_AUTO && ro->db == NULL)
+		crm_usage_error(synopsis, "--by needs --db");
 	if (verb != V_ROUTE &&
 	    (ro->nrules > 0 || ro->kb != NULL || ro->all || ro->review != NULL))
 		crm_usage_error(synopsis, "--rules, --kb, --all-matches and "

@@ -199,6 +199,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if ((so->from_store || so->as_of != NULL) && o->c.db == NULL)
 		crm_usage_error(synopsis, "--from-store and --as-of need --db");
+	/* without a store there is no person to read features of */
+	if (so->by != CRM_BY_AUTO && o->c.db == NULL)
+		crm_usage_error(synopsis, "--by needs --db");
 	so->db = o->c.db;
 	so->busy_ms = o->c.busy_ms;
 	so->quiet = o->c.quiet;

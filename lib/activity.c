@@ -102,6 +102,14 @@ struct crm_activity {
 	enum crm_by by; /* person or record */
 	double day;	/* the as-of day, Julian */
 	char as_of[16]; /* the same, YYYY-MM-DD */
+	/* one record per person (o->one_per_person, by person) */
+	int per_person;
+	int (*rank)(const char *v, size_t len); /* o->extra_rank */
+	int held;  /* keys' row is the next person's first, not yet read */
+	int ended; /* keys came to its end after the person given last */
+	struct crm_buf pid, member, x; /* the person's id, a record's id,
+					  the extra value kept */
+	int xtype;		       /* that value's SQLite type */
 };
 
 size_t
@@ -213,12 +221,40 @@ build(struct crm_buf *b, const struct crm_activity *f)
 	return bad | crm_buf_adds(b, "\nFROM ev");
 }
 
+/*
+ * The query of the customers, in id order (columns id, extra); per
+ * person, each with its person's id (a third column), one person's
+ * records together.
+ */
+static int
+build_keys(struct crm_buf *b, const struct crm_activity *f, int events_too)
+{
+	const char *rows = events_too ? "SELECT k.customer_id AS id, "
+					"json_extract(c.extra, '$.' || "
+					"json_quote(?1)) AS x FROM (SELECT "
+					"customer_id FROM "
+					"customers UNION SELECT customer_id "
+					"FROM events) k LEFT "
+					"JOIN customers c ON c.customer_id = "
+					"k.customer_id"
+				      : "SELECT customer_id AS id, "
+					"json_extract(extra, '$.' || "
+					"json_quote(?1)) AS x FROM customers";
+
+	if (!f->per_person)
+		return crm_buf_addf(b, "%s ORDER BY 1", rows);
+	return crm_buf_addf(b,
+	    "SELECT r.id, r.x, " CRM_PERSON_OF("r.id") " FROM (%s) r "
+						       "ORDER BY 3, 1",
+	    rows);
+}
+
 struct crm_activity *
 crm_activity_open(
     struct crm_store *s, const struct crm_activity_opts *o, struct crm_err *e)
 {
 	struct crm_activity *f;
-	struct crm_buf sql;
+	struct crm_buf sql, keys;
 	size_t i;
 
 	if ((f = calloc(1, sizeof(*f))) == NULL ||
@@ -229,6 +265,9 @@ crm_activity_open(
 		return NULL;
 	}
 	f->s = s;
+	crm_buf_init(&f->pid);
+	crm_buf_init(&f->member);
+	crm_buf_init(&f->x);
 	f->id_field = o->id_field ? o->id_field : "customer_id";
 	f->extra = o->extra;
 	f->n = o->names ? o->nnames : NFEATURES;
@@ -244,32 +283,27 @@ crm_activity_open(
 	if (crm_by_resolve(s, &f->by, e) == -1 ||
 	    as_of_day(f, o->as_of, e) == -1)
 		goto fail;
+	f->per_person = o->one_per_person && f->by == CRM_BY_PERSON;
+	f->rank = o->extra_rank;
 	crm_buf_init(&sql);
-	if (build(&sql, f) == -1) {
+	crm_buf_init(&keys);
+	if (build(&sql, f) == -1 || build_keys(&keys, f, o->events_too) == -1) {
 		crm_buf_release(&sql);
+		crm_buf_release(&keys);
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		goto fail;
 	}
 	if (sqlite3_prepare_v2(crm_store_db(s), sql.p, (int)sql.len, &f->one,
 		NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(crm_store_db(s),
-		o->events_too ? "SELECT k.customer_id, json_extract(c.extra, "
-				"'$.' || "
-				"json_quote(?1)) FROM (SELECT customer_id FROM "
-				"customers "
-				"UNION SELECT customer_id FROM events) k LEFT "
-				"JOIN "
-				"customers c ON c.customer_id = k.customer_id "
-				"ORDER BY 1"
-			      : "SELECT customer_id, json_extract(extra, '$.' "
-				"|| "
-				"json_quote(?1)) FROM customers ORDER BY 1",
-		-1, &f->keys, NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(crm_store_db(s), keys.p, (int)keys.len, &f->keys,
+		NULL) != SQLITE_OK) {
 		crm_buf_release(&sql);
+		crm_buf_release(&keys);
 		crm_store_fail(s, e, "cannot compute features");
 		goto fail;
 	}
 	crm_buf_release(&sql);
+	crm_buf_release(&keys);
 	sqlite3_bind_double(f->one, 1, f->day);
 	sqlite3_bind_text(
 	    f->keys, 1, o->extra ? o->extra : "", -1, SQLITE_TRANSIENT);
@@ -286,8 +320,20 @@ crm_activity_close(struct crm_activity *f)
 		return;
 	sqlite3_finalize(f->one);
 	sqlite3_finalize(f->keys);
+	crm_buf_release(&f->pid);
+	crm_buf_release(&f->member);
+	crm_buf_release(&f->x);
 	free(f->name);
 	free(f);
+}
+
+/* The field type of a value of SQLite type t. */
+static enum crm_type
+type_of(int t)
+{
+	return t == SQLITE_NULL				  ? CRM_NULL
+	       : t == SQLITE_INTEGER || t == SQLITE_FLOAT ? CRM_NUMBER
+							  : CRM_STRING;
 }
 
 /* Add column i of st to out as a field named name. */
@@ -298,10 +344,18 @@ add_column(struct crm_rec *out, const char *name, sqlite3_stmt *st, int i)
 	const char *v = (const char *)sqlite3_column_text(st, i);
 	size_t len = (size_t)sqlite3_column_bytes(st, i);
 
-	return crm_rec_add(out, name, strlen(name), v ? v : "", len,
-	    t == SQLITE_NULL			       ? CRM_NULL
-	    : t == SQLITE_INTEGER || t == SQLITE_FLOAT ? CRM_NUMBER
-						       : CRM_STRING);
+	return crm_rec_add(
+	    out, name, strlen(name), v ? v : "", len, type_of(t));
+}
+
+/* Copy column i of st into b (emptied first); -1 when out of memory. */
+static int
+copy_column(struct crm_buf *b, sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	crm_buf_reset(b);
+	return crm_buf_add(b, v ? v : "", (size_t)sqlite3_column_bytes(st, i));
 }
 
 /* Append the features of id to out. */
@@ -334,6 +388,82 @@ crm_activity_get(struct crm_activity *f, const char *id, size_t len,
 	return features_of(f, id, len, out, e);
 }
 
+/* Step keys: 1 at a row, 0 at the end (reset), -1 with e filled. */
+static int
+step_keys(struct crm_activity *f, struct crm_err *e)
+{
+	int rc = sqlite3_step(f->keys);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	sqlite3_reset(f->keys);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return crm_store_fail(f->s, e, "cannot read the customers");
+}
+
+/*
+ * crm_activity_next per person: read the rows of the next person (keys
+ * is in person id order), keeping its id, a record's id (any one gives
+ * the person's features) and the extra value ranked lowest.
+ */
+static int
+next_person(struct crm_activity *f, struct crm_rec *out, struct crm_err *e)
+{
+	int rc, r, best = 0, have = 0;
+
+	if (f->ended) {
+		f->ended = 0;
+		return 0;
+	}
+	if (!f->held && (rc = step_keys(f, e)) != 1)
+		return rc;
+	f->held = 0;
+	if (copy_column(&f->pid, f->keys, 2) == -1 ||
+	    copy_column(&f->member, f->keys, 0) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	for (;;) {
+		if (sqlite3_column_type(f->keys, 1) != SQLITE_NULL) {
+			r = f->rank == NULL
+				? 0
+				: f->rank((const char *)sqlite3_column_text(
+					      f->keys, 1),
+				      (size_t)sqlite3_column_bytes(f->keys, 1));
+			if (!have || r < best) {
+				if (copy_column(&f->x, f->keys, 1) == -1)
+					return crm_err_set(
+					    e, EX_SOFTWARE, "out of memory");
+				f->xtype = sqlite3_column_type(f->keys, 1);
+				best = r;
+				have = 1;
+			}
+		}
+		if ((rc = step_keys(f, e)) == -1)
+			return -1;
+		if (rc == 0) {
+			f->ended = 1;
+			break;
+		}
+		if ((size_t)sqlite3_column_bytes(f->keys, 2) != f->pid.len ||
+		    memcmp(sqlite3_column_text(f->keys, 2),
+			f->pid.p ? f->pid.p : "", f->pid.len) != 0) {
+			f->held = 1;
+			break;
+		}
+	}
+	if (crm_rec_add(out, f->id_field, strlen(f->id_field),
+		f->pid.p ? f->pid.p : "", f->pid.len, CRM_STRING) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (features_of(
+		f, f->member.p ? f->member.p : "", f->member.len, out, e) == -1)
+		return -1;
+	if (have && f->extra != NULL &&
+	    crm_rec_add(out, f->extra, strlen(f->extra), f->x.p ? f->x.p : "",
+		f->x.len, type_of(f->xtype)) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 1;
+}
+
 int
 crm_activity_next(
     struct crm_activity *f, struct crm_rec *out, struct crm_err *e)
@@ -343,6 +473,8 @@ crm_activity_next(
 	int rc;
 
 	crm_rec_clear(out);
+	if (f->per_person)
+		return next_person(f, out, e);
 	if ((rc = sqlite3_step(f->keys)) == SQLITE_DONE) {
 		sqlite3_reset(f->keys);
 		return 0;

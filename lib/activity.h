@@ -49,6 +49,13 @@ struct crm_activity_opts {
 				 all those of its person (clusters.h);
 				 CRM_BY_AUTO: person when the store has
 				 clusters */
+	int one_per_person;   /* crm_activity_next, by person: one record
+				 per person rather than per customer (see
+				 there) */
+	int (*extra_rank)(const char *v, size_t len);
+	/* one_per_person: the rank of a record's o->extra value (its text);
+	   the person's is the one ranked lowest, the first in customer_id
+	   order among equals.  NULL: all rank the same */
 };
 
 struct crm_activity;
@@ -80,8 +87,12 @@ int crm_activity_get(struct crm_activity *f, const char *id, size_t len,
 
 /*
  * The next customer of the store, in customer_id order, into out: its id
- * under o->id_field, its features, and o->extra.  1 with a record, 0 at
- * the end, -1 with e filled.
+ * under o->id_field, its features, and o->extra.  With o->one_per_person
+ * and the mode person, the next person instead, in person id order: its
+ * id (clusters.h) under o->id_field, its features, and of its records'
+ * o->extra values the one o->extra_rank ranks lowest (none when no
+ * record has one), so that a person of two records is one record, not
+ * two.  1 with a record, 0 at the end, -1 with e filled.
  */
 int crm_activity_next(
     struct crm_activity *f, struct crm_rec *out, struct crm_err *e);

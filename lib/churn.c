@@ -52,7 +52,10 @@ struct crm_churn {
 	struct crm_binmetrics *folds;
 	struct crm_churn_result res;
 	struct crm_model_input in; /* train: what it learned from */
-	enum crm_by by;		   /* o->by, resolved */
+	enum crm_by by;		   /* o->by, resolved: the store's facts */
+	enum crm_by model_by;	   /* the features', the model's (o->by as
+				      given, else by from the store, else
+				      record: features read are the input's) */
 };
 
 void
@@ -784,7 +787,7 @@ train(struct crm_churn *c, struct crm_err *e)
 	crm_jw_key(&w, "id_field");
 	crm_jw_str(&w, o->id_field);
 	crm_jw_key(&w, "by");
-	crm_jw_str(&w, crm_by_name(c->by));
+	crm_jw_str(&w, crm_by_name(c->model_by));
 	crm_jw_end(&w);
 	bad |= crm_jw_done(&w);
 	crm_jw_init(&w, &metrics);
@@ -812,7 +815,7 @@ train(struct crm_churn *c, struct crm_err *e)
 	if (o->model_file != NULL) {
 		/* per record, the bare blob older crmkit reads as well */
 		if (crm_model_write_params(o->model_file,
-			c->by == CRM_BY_PERSON ? params.p : NULL, blob.p,
+			c->model_by == CRM_BY_PERSON ? params.p : NULL, blob.p,
 			blob.len, e) == -1)
 			goto out;
 	} else if (crm_model_put(c->st, o->model, "churn", params.p, metrics.p,
@@ -851,7 +854,7 @@ load_model(struct crm_churn *c, struct crm_err *e)
 		goto fail;
 	}
 	if (crm_model_check_by(o->model_file ? o->model_file : o->model,
-		&params, c->by, e) == -1)
+		&params, c->model_by, e) == -1)
 		goto fail;
 	crm_buf_release(&params);
 	if ((c->m = crm_binclf_load(blob.p, blob.len, e)) == NULL) {
@@ -906,6 +909,13 @@ crm_churn_new(
 	c->by = o->by;
 	if (crm_by_resolve(s, &c->by, e) == -1)
 		goto fail;
+	/*
+	 * Features read from the input are what they are: the store's
+	 * clusters make them per person only when they are the store's, or
+	 * when --by says so.
+	 */
+	c->model_by = o->from_store || o->by != CRM_BY_AUTO ? c->by
+							    : CRM_BY_RECORD;
 	if (o->verb == CRM_CHURN_SCORE ||
 	    (o->verb == CRM_CHURN_EVAL && o->cv == 0)) {
 		if (load_model(c, e) == -1)
@@ -1132,6 +1142,17 @@ crm_churn_source(struct crm_churn *c, const char *as_of, struct crm_source *src,
 	fo.id_field = o->id_field;
 	fo.extra = o->label_field;
 	fo.by = c->by;
+	/*
+	 * Train and eval per person learn from one record per person, not
+	 * one per record of it (the same features twice).  Its label is the
+	 * lowest of its records' (parse_label: no before yes): churned only
+	 * when every labelled record of it churned, as a person who stays
+	 * through one of them has not left; a label that is not one ranks
+	 * lowest of all, so that the person is rejected naming it.
+	 */
+	fo.one_per_person = o->verb != CRM_CHURN_SCORE;
+	fo.extra_rank = parse_label;
+	c->res.persons = fo.one_per_person && c->by == CRM_BY_PERSON;
 	return crm_activity_source(
 	    c->st, &fo, o->verb != CRM_CHURN_SCORE, src, e);
 }

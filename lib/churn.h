@@ -87,7 +87,10 @@ struct crm_churn_opts {
 			   own or its person's (clusters.h); CRM_BY_AUTO:
 			   person when the store has clusters.  A model
 			   keeps it ("by" in its params) and is applied
-			   only the same way (crm_model_check_by) */
+			   only the same way (crm_model_check_by); with
+			   features read from the input (not from_store),
+			   CRM_BY_AUTO is record for the model */
+	int from_store; /* the records are crm_churn_source's */
 };
 
 /*
@@ -165,6 +168,8 @@ struct crm_churn_result {
 	int consent_checked;	       /* score: an action, and a store */
 	unsigned long long reviewed;   /* score: records a review rule took */
 	unsigned long long held;       /* of them, actions left out */
+	int persons; /* train, eval: the records are persons (--from-store
+			--by person: crm_churn_source) */
 };
 
 const struct crm_churn_result *crm_churn_result(const struct crm_churn *c);
@@ -194,7 +199,10 @@ int crm_churn_eval_records(
  * The store's customers with their features as of as_of (NULL: the last
  * event's day) and their label, as a record source read from a snapshot
  * of the store (crm_activity_source); train and eval leave out customers
- * without a label.  0, or -1 with e filled.
+ * without a label.  Per person (o->by), train and eval read one record
+ * per person, under its id, labelled churned only when every labelled
+ * record of it is (a bad label among them rejects it); scoring reads every
+ * customer, each with its person's features.  0, or -1 with e filled.
  */
 int crm_churn_source(struct crm_churn *c, const char *as_of,
     struct crm_source *src, struct crm_err *e);

@@ -23,17 +23,16 @@ crm_events_with_item(struct crm_store *s, enum crm_by by,
 	int rc;
 
 	if (sqlite3_prepare_v2(crm_store_db(s),
-		by == CRM_BY_PERSON ? "SELECT coalesce(k.cluster_id, "
-				      "e.customer_id), e.item, "
-				      "e.type, e.time FROM events e LEFT JOIN "
-				      "clusters k ON "
-				      "k.record_id = e.customer_id WHERE "
-				      "e.item IS NOT NULL "
-				      "AND e.item <> '' ORDER BY e.rowid"
-				    : "SELECT customer_id, item, type, time "
-				      "FROM events "
-				      "WHERE item IS NOT NULL AND item <> '' "
-				      "ORDER BY rowid",
+		by == CRM_BY_PERSON
+		    ? "SELECT " CRM_PERSON_OF("customer_id") ", item, type, "
+							     "time "
+							     "FROM events "
+							     "WHERE item IS "
+							     "NOT NULL AND "
+							     "item <> '' "
+							     "ORDER BY rowid"
+		    : "SELECT customer_id, item, type, time FROM events "
+		      "WHERE item IS NOT NULL AND item <> '' ORDER BY rowid",
 		-1, &st, NULL) != SQLITE_OK)
 		return crm_store_fail(s, e, "cannot read events");
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

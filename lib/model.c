@@ -455,6 +455,11 @@ crm_model_write_params(const char *path, const char *params, const void *p,
 
 	if (params == NULL)
 		return crm_model_write_file(path, p, len, e);
+	/* a header read_params would refuse is not written */
+	if (plen > PARAMS_MAX)
+		return crm_err_set(e, EX_SOFTWARE,
+		    "cannot write '%s': params of %zu bytes, more than %d",
+		    path, plen, PARAMS_MAX);
 	for (i = 0; i < 4; i++)
 		n[i] = (unsigned char)(plen >> (8 * i));
 	if (crm_outfile_open(&of, path, e) == -1)

@@ -100,7 +100,8 @@ int crm_model_find(struct crm_store *s, const char *file, const char *name,
  * bytes "CRMPARAM", the params' length as 4 little-endian bytes and the
  * params, then the blob; one without is the bare blob, as model files
  * were before params were kept in them.  crm_model_find reads the
- * header back into its params.  0, or -1 (EX_CANTCREAT, EX_IOERR).
+ * header back into its params, of at most 65536 bytes (more is
+ * EX_SOFTWARE, nothing written).  0, or -1 (EX_CANTCREAT, EX_IOERR).
  */
 int crm_model_write_params(const char *path, const char *params, const void *p,
     size_t len, struct crm_err *e);

@@ -39,10 +39,19 @@ t_ok "--by record: the figures before clusters" \
     cmp -s "$T_DATA/tag-no-clusters.out" "$T_DATA/tag-record.out"
 t_run bad-by 64 -- crm-tag --from-store --db crm.db --rules in/person.rules \
     --by people
+# without a store --by has nothing to read: a usage error, not ignored
+t_run tag-by-no-db 64 -- crm-tag --rules in/person.rules --by person \
+    in/customers.jsonl
+t_run route-by-no-db 64 -- crm-route --by record in/messages.jsonl
 
 # crm-churn: the person's features, trained and scored per person
 t_run churn-train 0 -- crm-churn train --db crm.db --from-store --as-of $day \
     --label-field churned --algo lr
+# one record per person, not per record: Ana (C1 not churned, C7
+# churned) is one, not churned, as she still orders through C1
+t_eq "eval per person: 4 persons, 2 churned" "n=4 positives=2" \
+    "$(crm-churn eval -q --db crm.db --from-store --as-of $day \
+	--label-field churned | grep -o 'n=[0-9]* positives=[0-9]*')"
 t_eq "the model says it is per person" person \
     "$(q "SELECT json_extract(params, '$.by') FROM models WHERE name = 'churn'")"
 t_run churn-person 0 -- crm-churn -q --db crm.db --from-store --as-of $day \
@@ -70,6 +79,19 @@ t_run churn-record 0 -- crm-churn -q --db crm.db --from-store --as-of $day \
 q "UPDATE models SET params = json_remove(params, '$.by') WHERE name = 'churn'"
 t_run churn-old-model 65 -- crm-churn -q --db crm.db --from-store \
     --as-of $day
+# features read from a file are the file's, clusters or not: a model of
+# them is per record (unless --by says otherwise), and scores without
+# the store
+printf '%s\n' '{"customer_id":"X1","orders":1,"churned":"yes"}' \
+    '{"customer_id":"X2","orders":5,"churned":"no"}' \
+    '{"customer_id":"X3","orders":0,"churned":"yes"}' \
+    '{"customer_id":"X4","orders":7,"churned":"no"}' >feat.jsonl
+crm-churn train -q --db crm.db --label-field churned --algo lr \
+    --model-file feat.model feat.jsonl
+t_eq "a model of a file's features is per record" CRMBIN02 \
+    "$(head -c 8 feat.model)"
+t_ok "and scores the file without the store" sh -c \
+    "crm-churn -q --model-file feat.model feat.jsonl >/dev/null"
 
 # crm-route: tags per record (C1 buyer, big_spender; C7 none), then the
 # facts of C7's ticket are its person's: value 80, C1's tags, the
@@ -93,6 +115,10 @@ t_run reco-train 0 -- crm-recommend train --db crm.db --from-store --algo knn
 t_run reco-person 0 -- crm-recommend -q --db crm.db --from-store --top 3
 t_run reco-record-refused 65 -- crm-recommend -q --db crm.db --from-store \
     --by record
+# without the store no customer id is known as its person's: recommending
+# for C7 would give the popular items, not Ana's
+t_run reco-person-no-db 64 -- crm-recommend --by person \
+    --model-file person.reco in/customers.jsonl
 crm-recommend train -q --db crm.db --from-store --algo knn --by record \
     --model-file record.reco
 t_run reco-record 0 -- crm-recommend -q --db crm.db --from-store --top 3 \

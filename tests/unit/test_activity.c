@@ -49,6 +49,32 @@ drain(struct crm_source *src, char *out, size_t n)
 	return rc;
 }
 
+/* A source of o on st read through: its records as drain gives them. */
+static void
+source_is(struct crm_store *st, const struct crm_activity_opts *o,
+    int need_extra, const char *want, const char *what)
+{
+	struct crm_source src;
+	struct crm_err e;
+	char got[512] = "";
+
+	crm_err_clear(&e);
+	if (crm_activity_source(st, o, need_extra, &src, &e) == 0)
+		drain(&src, got, sizeof(got));
+	TAP_STR(got, want, "%s%s", what, e.msg);
+}
+
+/* A label's rank: "no" before "yes", anything else before both. */
+static int
+rank(const char *v, size_t len)
+{
+	if (len == 2 && memcmp(v, "no", 2) == 0)
+		return 0;
+	if (len == 3 && memcmp(v, "yes", 3) == 0)
+		return 1;
+	return -1;
+}
+
 static int
 exec(struct crm_store *st, const char *sql)
 {
@@ -169,6 +195,33 @@ main(void)
 	}
 	o.names = names;
 	o.as_of = NULL;
+
+	/*
+	 * Training per person: one record per person (A and C are person
+	 * A; B and D person P9, named after none of them), its label the
+	 * lowest ranked of its records'.
+	 */
+	TAP_OK(exec(st, "INSERT INTO customers(customer_id, extra) VALUES "
+			"('D', '{\"churned\":\"maybe\"}');"
+			"INSERT INTO clusters(record_id, cluster_id, time) "
+			"VALUES ('B', 'P9', 't'), ('D', 'P9', 't')") == 0,
+	    "B and D clustered as P9");
+	o.by = CRM_BY_PERSON;
+	o.one_per_person = 1;
+	o.extra_rank = rank;
+	source_is(st, &o, 1, "A:no:1:3;AA:yes:2:0;P9:maybe:3:0;",
+	    "one record per person, under its id, with its features; the "
+	    "label ranked lowest (A's yes and C's no: no; bad before no)");
+	source_is(st, &o, 0, "A:no:1:3;AA:yes:2:0;P9:maybe:3:0;",
+	    "every person, the one of no label too");
+	o.extra_rank = NULL;
+	source_is(st, &o, 1, "A:yes:1:3;AA:yes:2:0;P9:maybe:3:0;",
+	    "without a rank, the first record's label");
+	o.by = CRM_BY_RECORD;
+	source_is(st, &o, 1, "A:yes:1:1;AA:yes:2:0;C:no:3:2;D:maybe:4:0;",
+	    "--by record: one record per customer still");
+	o.by = CRM_BY_AUTO;
+	o.one_per_person = 0;
 
 	o.as_of = NULL;
 	o.names = (const char *const[]){ "no_such_feature" };

@@ -338,6 +338,21 @@ test_params_file(void)
 		       &params, &e) == 1 &&
 		   blob.len == 2 && memcmp(blob.p, "BL", 2) == 0,
 	    "a blob shorter than a header is read whole");
+	{
+		/* a header the reader would refuse is not written */
+		char *big = malloc(65538);
+
+		memset(big, ' ', 65537);
+		big[0] = '{';
+		big[65536] = '}';
+		big[65537] = '\0';
+		unlink(file);
+		TAP_OK(crm_model_write_params(file, big, "BLOB", 4, &e) == -1 &&
+			   e.code == EX_SOFTWARE && access(file, F_OK) == -1,
+		    "params over 65536 bytes: refused, nothing written: %s",
+		    e.msg);
+		free(big);
+	}
 	crm_buf_release(&blob);
 	crm_buf_release(&params);
 	unlink(file);

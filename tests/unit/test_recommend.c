@@ -365,6 +365,23 @@ collect_event(void *arg, const struct crm_event *ev, struct crm_err *e)
 	    b, "%s:%s:%s ", ev->customer_id, ev->item, ev->type);
 }
 
+/* The events crm_events_with_item gives, by, as collect_event writes them. */
+static void
+events_are(
+    struct crm_store *st, enum crm_by by, const char *want, const char *what)
+{
+	struct crm_buf b;
+	struct crm_err e;
+	int rc;
+
+	crm_err_clear(&e);
+	crm_buf_init(&b);
+	rc = crm_events_with_item(st, by, collect_event, &b, &e);
+	crm_buf_addc(&b, '\0');
+	TAP_STR(rc == 0 ? b.p : e.msg, want, "%s", what);
+	crm_buf_release(&b);
+}
+
 static void
 test_events(struct crm_store *st)
 {
@@ -377,12 +394,23 @@ test_events(struct crm_store *st)
 
 	crm_err_clear(&e);
 	crm_buf_init(&b);
-	rc = crm_events_with_item(st, CRM_BY_RECORD, collect_event, &b, &e);
-	crm_buf_addc(&b, '\0');
-	TAP_STR(rc == 0 ? b.p : e.msg,
+	events_are(st, CRM_BY_RECORD,
 	    "c1:a:order c1:b:order c1:c:order c2:a:order c2:b:order "
 	    "c3:a:order c3:d:order c4:b:order c4:e:order c3:e:click ",
 	    "the events with an item, in the order stored");
+	/* c3 a record of c1's person: its events are the person's */
+	TAP_OK(sqlite3_exec(crm_store_db(st),
+		   "INSERT INTO clusters(record_id, cluster_id, time) VALUES "
+		   "('c1', 'c1', 't'), ('c3', 'c1', 't')",
+		   NULL, NULL, NULL) == SQLITE_OK,
+	    "c1 and c3 one person");
+	events_are(st, CRM_BY_PERSON,
+	    "c1:a:order c1:b:order c1:c:order c2:a:order c2:b:order "
+	    "c1:a:order c1:d:order c4:b:order c4:e:order c1:e:click ",
+	    "per person, each event under its person's id");
+	TAP_OK(sqlite3_exec(crm_store_db(st), "DELETE FROM clusters", NULL,
+		   NULL, NULL) == SQLITE_OK,
+	    "no clusters again");
 	crm_buf_reset(&b);
 	ids = crm_ids_open(st, CRM_IDS_ITEMS, &e);
 	while (ids != NULL && (rc = crm_ids_next(ids, &id, &len, &e)) == 1)

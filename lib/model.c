@@ -468,7 +468,7 @@ crm_model_write_params(const char *path, const char *params, const void *p,
 		sizeof(PARAMS_MAGIC) - 1 ||
 	    fwrite(n, 1, sizeof(n), of.fp) != sizeof(n) ||
 	    fwrite(params, 1, plen, of.fp) != plen ||
-	    fwrite(p, 1, len, of.fp) != len) {
+	    (len > 0 && fwrite(p, 1, len, of.fp) != len)) {
 		crm_err_set(e, EX_IOERR, "cannot write '%s': %s", path,
 		    strerror(errno));
 		crm_outfile_abort(&of);

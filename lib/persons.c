@@ -1246,8 +1246,17 @@ crm_persons_stats(const struct crm_persons *p, struct crm_persons_stats *st)
 #define PERSON_ID   RENAMED("person_id")
 #define MERGED_INTO RENAMED("merged_into")
 #define OTHER	    RENAMED("other")
-#define NAMES_IT \
-	"(" NAMED("person_id") " OR " NAMED("merged_into") " OR " GAVE ")"
+/*
+ * The persons the record was ever in are those of its events (a person
+ * made by the migration of schema 8 has a joined event for each record
+ * too), found by index; GAVE is asked of those alone, not of every row.
+ */
+#define EVER_IN                                                                \
+	"person_id IN (SELECT person_id FROM person_events WHERE record_id = " \
+	"?1)"
+#define NAMES_IT                                                           \
+	"(" NAMED("person_id") " OR " NAMED("merged_into") " OR (" EVER_IN \
+							   " AND " GAVE "))"
 #define EVENT_NAMES_IT \
 	"(" NAMED("person_id") " OR " NAMED("other") " OR record_id = ?1)"
 

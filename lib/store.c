@@ -232,6 +232,10 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"  other TEXT, record_id TEXT, reason TEXT"
 	");"
 	"CREATE INDEX person_events_person ON person_events(person_id, time);"
+	/* who a record was ever in, and who named a person: for erasure */
+	"CREATE INDEX person_events_record ON person_events(record_id);"
+	"CREATE INDEX person_events_other ON person_events(other);"
+	"CREATE INDEX persons_merged ON persons(merged_into);"
 	"CREATE TABLE link_labels ("
 	"  id1 TEXT NOT NULL, id2 TEXT NOT NULL,"
 	"  link TEXT NOT NULL CHECK (link IN ('must', 'cannot')),"
@@ -243,7 +247,10 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"GROUP BY cluster_id;"
 	"INSERT INTO person_events(time, person_id, event) "
 	"SELECT created, person_id, 'created' FROM persons "
-	"ORDER BY created, person_id;",
+	"ORDER BY created, person_id;"
+	"INSERT INTO person_events(time, person_id, event, record_id) "
+	"SELECT time, cluster_id, 'joined', record_id FROM clusters "
+	"ORDER BY time, cluster_id, record_id;",
 };
 
 /* The last 10 messages and decisions of a customer, of a person. */
@@ -474,6 +481,9 @@ static const char *const indexes[] = {
 	"tag_history_tag",
 	"tickets_customer",
 	"person_events_person",
+	"person_events_record",
+	"person_events_other",
+	"persons_merged",
 };
 
 int

@@ -204,4 +204,21 @@ sqlite3 r.db "INSERT INTO link_labels VALUES
 t_run relearn 0 -- crm-dedupe --db r.db --as-of 2026-03-02 in/relearn.csv
 t_eq "no model saved from the labels" 1 \
     "$(sqlite3 r.db "SELECT count(*) FROM models")"
+# A store of schema 7: its clusters become persons, each record a joined
+# event, so that erasure finds the persons a record was in by index.
+crm-dedupe -q --db m.db --as-of 2026-04-01 in/relearn.csv >/dev/null
+sqlite3 m.db "SELECT 'DROP VIEW ' || name || ';' FROM sqlite_master
+    WHERE type = 'view' AND name LIKE 'person_360%'" | sqlite3 m.db
+sqlite3 m.db "DROP TABLE persons; DROP TABLE person_events;
+    DROP TABLE link_labels; PRAGMA user_version = 7"
+crm-dedupe -q --db m.db --incremental --as-of 2026-04-02 /dev/null \
+    >/dev/null 2>&1 || true
+t_eq "migrated: a person a cluster, a joined event a record" \
+    "$(sqlite3 m.db "SELECT count(DISTINCT cluster_id) || '|' || count(*)
+	FROM clusters")" \
+    "$(sqlite3 m.db "SELECT (SELECT count(*) FROM persons) || '|' ||
+	(SELECT count(*) FROM person_events WHERE event = 'joined')")"
+t_eq "erasure looks the events up by index" 1 \
+    "$(sqlite3 m.db "EXPLAIN QUERY PLAN SELECT person_id FROM person_events
+	WHERE record_id = 'R1'" | grep -c 'person_events_record')"
 t_done

@@ -497,8 +497,13 @@ save_model(struct crm_dedupe *d, struct crm_err *e)
 	int rc = 0;
 
 	crm_model_input_init(&in);
-	for (f = 0; f < d->in.n; f++)
-		crm_model_input_add(&in, d->in.r[f]);
+	for (f = 0; f < d->in.n; f++) {
+		if (crm_dd_recset_get(&d->in, f, d->rec[0]) == -1) {
+			crm_model_input_release(&in);
+			return crm_dd_oom(e);
+		}
+		crm_model_input_add(&in, d->rec[0]);
+	}
 
 	crm_buf_init(&blob);
 	crm_buf_init(&params);

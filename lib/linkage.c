@@ -745,7 +745,7 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
     struct crm_pair **out, struct crm_pair_stats *stats,
     const struct crm_progress_cb *pg, struct crm_err *e)
 {
-	uint64_t *keys = NULL;
+	uint32_t *blocks = NULL;
 	struct keyed *ks = NULL;
 	struct pairbuf pb = { NULL, 0, 0 };
 	size_t n = s->n, r, i, a, b, g, m, q;
@@ -754,22 +754,25 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 	memset(stats, 0, nr * sizeof(*stats));
 	if (n == 0)
 		return 0;
-	if ((keys = crm_reallocarray(NULL, nr * n, sizeof(*keys))) == NULL ||
+	/*
+	 * Each record's block under each rule, numbered from 1 in the order
+	 * of the keys (0: no key, or a block too big to pair): two records
+	 * share a block when their keys are equal, in half the memory of
+	 * the keys themselves.
+	 */
+	if ((blocks = calloc(nr * n, sizeof(*blocks))) == NULL ||
 	    (ks = crm_reallocarray(NULL, n, sizeof(*ks))) == NULL)
 		goto nomem;
 	for (r = 0; r < nr; r++) {
-		uint64_t *kr = keys + r * n;
+		uint32_t *br = blocks + r * n, nb = 0;
 
 		for (i = 0, m = 0; i < n; i++) {
 			if (i % BLOCK_STEP == 0)
 				crm_progress_tell(pg, "blocking", "keys",
 				    (unsigned long long)(r * n + i),
 				    (unsigned long long)(nr * n));
-			kr[i] = block_key(s, &rules[r], i);
-			if (kr[i] != 0) {
-				ks[m].key = kr[i];
+			if ((ks[m].key = block_key(s, &rules[r], i)) != 0)
 				ks[m++].idx = (uint32_t)i;
-			}
 		}
 		qsort(ks, m, sizeof(*ks), cmp_keyed);
 		for (g = 0; g < m; g = b) {
@@ -779,10 +782,11 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 				/* too big to pair: later rules may */
 				stats[r].skipped_blocks++;
 				stats[r].skipped_records += b - g;
-				for (a = g; a < b; a++)
-					kr[ks[a].idx] = 0;
 				continue;
 			}
+			nb++;
+			for (a = g; a < b; a++)
+				br[ks[a].idx] = nb;
 			for (a = g; a < b; a++) {
 				uint32_t x = ks[a].idx;
 
@@ -795,11 +799,11 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 						continue;
 					/* made by an earlier rule? */
 					for (q = 0; q < r; q++) {
-						const uint64_t *kq =
-						    keys + q * n;
+						const uint32_t *bq =
+						    blocks + q * n;
 
-						if (kq[x] != 0 &&
-						    kq[x] == kq[y])
+						if (bq[x] != 0 &&
+						    bq[x] == bq[y])
 							break;
 					}
 					if (q < r)
@@ -813,12 +817,12 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 	}
 	crm_progress_tell(pg, "blocking", "keys", (unsigned long long)(nr * n),
 	    (unsigned long long)(nr * n));
-	free(keys);
+	free(blocks);
 	free(ks);
 	*out = pb.p;
 	return (long)pb.n;
 nomem:
-	free(keys);
+	free(blocks);
 	free(ks);
 	free(pb.p);
 	crm_err_set(e, EX_SOFTWARE, "out of memory making candidate pairs");

@@ -1114,6 +1114,9 @@ link_or_cluster(struct crm_dedupe *d, struct crm_err *e)
 	    add_to_linkset(d, &d->ref, e) == -1 || make_pairs(d, e) == -1 ||
 	    compare_pairs(d, e) == -1 || crm_dd_score(d, e) == -1)
 		return -1;
+	/* the values compared are not needed past the scores */
+	crm_linkset_free(d->ls);
+	d->ls = NULL;
 	n = d->in.n + d->ref.n + 1;
 	if ((d->cid = calloc(n, sizeof(*d->cid))) == NULL ||
 	    (d->score = malloc(n * sizeof(*d->score))) == NULL ||

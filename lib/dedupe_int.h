@@ -61,8 +61,8 @@ struct crm_dedupe {
 	const char *names[CRM_LINK_MAXFIELDS];
 	enum crm_cmp cmp[CRM_LINK_MAXFIELDS];
 	size_t nf;
-	struct crm_linkset *ls;
-	unsigned char *side; /* 0: read, 1: ref */
+	struct crm_linkset *ls; /* freed once the pairs are scored */
+	unsigned char *side;	/* 0: read, 1: ref */
 	struct crm_block_rule rules[CRM_LINK_MAXRULES];
 	size_t nrules;
 	struct crm_pair *pairs;

@@ -369,6 +369,48 @@ crm_dd_find_id(
 	return -1;
 }
 
+long
+crm_dd_lookup(const struct crm_dedupe *d, const char *id, size_t len)
+{
+	size_t lo = 0, hi = d->in.n + d->ref.n, mid, mlen;
+	const char *m;
+	int c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		m = crm_dd_id(d, d->all[mid], &mlen);
+		c = crm_bytes_cmp(m, mlen, id, len);
+		if (c == 0)
+			return (long)d->all[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/*
+ * d->all: the records' indices in the order of their ids (4 bytes a
+ * record; the ids themselves are read from the records).
+ */
+static int
+sort_all(struct crm_dedupe *d)
+{
+	size_t i, n = d->in.n + d->ref.n;
+	struct crm_dd_idkey *k = NULL;
+
+	if (n > UINT32_MAX || (k = sorted_ids(d, 0, n)) == NULL ||
+	    (d->all = crm_reallocarray(NULL, n + 1, sizeof(*d->all))) == NULL) {
+		free(k);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		d->all[i] = (uint32_t)k[i].idx;
+	free(k);
+	return 0;
+}
+
 /* An id names one record: two records with one id are an error. */
 static int
 check_unique(const struct crm_dedupe *d, size_t from, size_t to,
@@ -1101,7 +1143,7 @@ link_or_cluster(struct crm_dedupe *d, struct crm_err *e)
 	if (d->ref.n > 0 && check_unique(d, d->in.n, d->in.n + d->ref.n,
 				o->link != NULL ? o->link : "store", e) == -1)
 		return -1;
-	if ((d->all = sorted_ids(d, 0, d->in.n + d->ref.n)) == NULL)
+	if (sort_all(d) == -1)
 		return crm_dd_oom(e);
 	if (choose_fields(d, e) == -1)
 		return -1;

@@ -57,7 +57,7 @@ struct crm_dedupe {
 	struct crm_dedupe_opts o;
 	struct crm_dd_recset in;  /* the records read */
 	struct crm_dd_recset ref; /* --link FILE or the store's clustered */
-	struct crm_dd_idkey *all; /* the ids of both, sorted */
+	uint32_t *all;		  /* both, in the order of their ids */
 	const char *names[CRM_LINK_MAXFIELDS];
 	enum crm_cmp cmp[CRM_LINK_MAXFIELDS];
 	size_t nf;
@@ -132,6 +132,8 @@ const char *crm_dd_id(const struct crm_dedupe *d, size_t i, size_t *len);
 /* The index of the record with id (len bytes) among k[0..n), or -1. */
 long crm_dd_find_id(
     const struct crm_dd_idkey *k, size_t n, const char *id, size_t len);
+/* The index of the record of either set with id (d->all), or -1. */
+long crm_dd_lookup(const struct crm_dedupe *d, const char *id, size_t len);
 
 /* dedupe_recs.c: a record set of records whose id is id_field. */
 void crm_dd_recset_init(struct crm_dd_recset *s, const char *id_field);

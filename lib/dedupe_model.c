@@ -327,7 +327,7 @@ add_label(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
 	}
 	for (k = 0; k < 2; k++) {
 		v = crm_rec_value(r, (size_t)at[k], &len);
-		idx[k] = crm_dd_find_id(d->all, d->in.n + d->ref.n, v, len);
+		idx[k] = crm_dd_lookup(d, v, len);
 		if (idx[k] < 0)
 			return crm_dd_fail(e, EX_DATAERR,
 			    "%s:%lu: field '%s': no record '%.*s'", path,

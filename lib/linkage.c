@@ -135,6 +135,26 @@ struct slot {
 	uint32_t off, len; /* len 0: missing */
 };
 
+/*
+ * A value is kept once however many records have it (a city, a
+ * postcode, a first name, a birth date) while its slot's values repeat:
+ * after INTERN_TRIAL values of a slot, one that found fewer than half
+ * of them kept already (e-mails, phones, addresses) stops looking.
+ */
+#define INTERN_TRIAL 4096
+
+/*
+ * The values kept once, by their offset in the text: open addressing,
+ * 0 for an empty entry, at most half full.  Written here as a set of
+ * offsets because the values are in the text already: crm_strmap would
+ * hold a second copy of each.  Values with a NUL in them are not kept
+ * once (a value's end is its NUL).
+ */
+struct intern {
+	uint32_t *off;
+	size_t n, cap; /* cap a power of two, or 0 */
+};
+
 struct crm_linkset {
 	size_t nf;
 	enum crm_cmp *cmp;
@@ -145,6 +165,8 @@ struct crm_linkset {
 	size_t n, cap;
 	struct crm_buf text; /* the values, each NUL-terminated */
 	struct crm_buf tmp, tmp2;
+	struct intern in;
+	size_t *tried, *found; /* by slot: values looked up, found */
 };
 
 struct crm_linkset *
@@ -155,7 +177,9 @@ crm_linkset_new(const enum crm_cmp *cmp, size_t nf, const char *region)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->cmp = calloc(nf, sizeof(*s->cmp))) == NULL ||
-	    (s->alt = calloc(nf, sizeof(*s->alt))) == NULL) {
+	    (s->alt = calloc(nf, sizeof(*s->alt))) == NULL ||
+	    (s->tried = calloc(2 * nf + 1, sizeof(*s->tried))) == NULL ||
+	    (s->found = calloc(2 * nf + 1, sizeof(*s->found))) == NULL) {
 		crm_linkset_free(s);
 		return NULL;
 	}
@@ -186,6 +210,9 @@ crm_linkset_free(struct crm_linkset *s)
 	free(s->cmp);
 	free(s->alt);
 	free(s->slots);
+	free(s->in.off);
+	free(s->tried);
+	free(s->found);
 	crm_buf_release(&s->text);
 	crm_buf_release(&s->tmp);
 	crm_buf_release(&s->tmp2);
@@ -299,12 +326,57 @@ normalize(struct crm_linkset *s, size_t f, const char *v, size_t len)
 	return 0;
 }
 
+/* Where v (len bytes, no NUL) is or would go in s->in (cap > 0). */
+static size_t
+intern_at(const struct crm_linkset *s, const char *v, size_t len)
+{
+	size_t mask = s->in.cap - 1, h = (size_t)XXH3_64bits(v, len) & mask;
+	const char *t;
+
+	for (; s->in.off[h] != 0; h = (h + 1) & mask) {
+		t = s->text.p + s->in.off[h];
+		if (memcmp(t, v, len) == 0 && t[len] == '\0')
+			return h;
+	}
+	return h;
+}
+
+/* Add the value at off (len bytes) to s->in; 0, or -1. */
+static int
+intern_add(struct crm_linkset *s, uint32_t off, size_t len)
+{
+	struct intern old = s->in;
+	size_t i;
+
+	if (2 * (s->in.n + 1) > s->in.cap) {
+		s->in.cap = old.cap ? 2 * old.cap : 1024;
+		if ((s->in.off = calloc(s->in.cap, sizeof(*s->in.off))) ==
+		    NULL) {
+			s->in = old;
+			return -1;
+		}
+		for (i = 0; i < old.cap; i++) {
+			if (old.off[i] != 0) {
+				const char *t = s->text.p + old.off[i];
+
+				s->in.off[intern_at(s, t, strlen(t))] =
+				    old.off[i];
+			}
+		}
+		free(old.off);
+	}
+	s->in.off[intern_at(s, s->text.p + off, len)] = off;
+	s->in.n++;
+	return 0;
+}
+
 /* Keep s->tmp as the value of slot k of the newest record. */
 static int
 keep(struct crm_linkset *s, size_t k)
 {
 	struct slot *sl = &s->slots[(s->n - 1) * s->nslots + k];
-	size_t len = s->tmp.len;
+	size_t len = s->tmp.len, at = 0;
+	int look;
 
 	if (len == 0)
 		return 0;
@@ -313,6 +385,18 @@ keep(struct crm_linkset *s, size_t k)
 		while (len > 0 && ((unsigned char)s->tmp.p[len] & 0xC0) == 0x80)
 			len--;
 	}
+	look = (s->tried[k] < INTERN_TRIAL || 2 * s->found[k] >= s->tried[k]) &&
+	       memchr(s->tmp.p, '\0', len) == NULL;
+	if (look) {
+		s->tried[k]++;
+		if (s->in.cap > 0 &&
+		    s->in.off[at = intern_at(s, s->tmp.p, len)] != 0) {
+			s->found[k]++;
+			sl->off = s->in.off[at];
+			sl->len = (uint32_t)len;
+			return 0;
+		}
+	}
 	if (s->text.len + len + 1 > UINT32_MAX)
 		return -1;
 	sl->off = (uint32_t)s->text.len;
@@ -320,7 +404,7 @@ keep(struct crm_linkset *s, size_t k)
 	if (crm_buf_add(&s->text, s->tmp.p, len) == -1 ||
 	    crm_buf_addc(&s->text, '\0') == -1)
 		return -1;
-	return 0;
+	return look ? intern_add(s, sl->off, len) : 0;
 }
 
 long

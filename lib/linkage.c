@@ -18,6 +18,7 @@
 
 /* Only this much of a normalized value is kept for comparing. */
 #define VALUE_MAX 512
+_Static_assert(VALUE_MAX <= UINT16_MAX, "a value's length is 16 bits");
 
 static const struct {
 	const char *name;
@@ -131,6 +132,7 @@ crm_cmp_guess(const char *field)
 
 /* ==== Values ==== */
 
+/* A record's value in one slot: where in the text, its length. */
 struct slot {
 	uint32_t off, len; /* len 0: missing */
 };
@@ -161,7 +163,10 @@ struct crm_linkset {
 	size_t *alt;   /* field -> its alternative's slot, or 0 */
 	size_t nslots; /* slots a record has: fields, then alternatives */
 	char region[8];
-	struct slot *slots;
+	/* the slots of record i at [i * nslots ...]: two arrays, not one
+	   of struct slot, for 6 bytes a slot, not 8 (VALUE_MAX fits) */
+	uint32_t *off;
+	uint16_t *len;
 	size_t n, cap;
 	struct crm_buf text; /* the values, each NUL-terminated */
 	struct crm_buf tmp, tmp2;
@@ -209,7 +214,8 @@ crm_linkset_free(struct crm_linkset *s)
 		return;
 	free(s->cmp);
 	free(s->alt);
-	free(s->slots);
+	free(s->off);
+	free(s->len);
 	free(s->in.off);
 	free(s->tried);
 	free(s->found);
@@ -326,6 +332,16 @@ normalize(struct crm_linkset *s, size_t f, const char *v, size_t len)
 	return 0;
 }
 
+/* Slot k of record i. */
+static struct slot
+slot(const struct crm_linkset *s, size_t i, size_t k)
+{
+	struct slot sl = { s->off[i * s->nslots + k],
+		s->len[i * s->nslots + k] };
+
+	return sl;
+}
+
 /* Where v (len bytes, no NUL) is or would go in s->in (cap > 0). */
 static size_t
 intern_at(const struct crm_linkset *s, const char *v, size_t len)
@@ -374,8 +390,7 @@ intern_add(struct crm_linkset *s, uint32_t off, size_t len)
 static int
 keep(struct crm_linkset *s, size_t k)
 {
-	struct slot *sl = &s->slots[(s->n - 1) * s->nslots + k];
-	size_t len = s->tmp.len, at = 0;
+	size_t sl = (s->n - 1) * s->nslots + k, len = s->tmp.len, at = 0;
 	int look;
 
 	if (len == 0)
@@ -392,41 +407,46 @@ keep(struct crm_linkset *s, size_t k)
 		if (s->in.cap > 0 &&
 		    s->in.off[at = intern_at(s, s->tmp.p, len)] != 0) {
 			s->found[k]++;
-			sl->off = s->in.off[at];
-			sl->len = (uint32_t)len;
+			s->off[sl] = s->in.off[at];
+			s->len[sl] = (uint16_t)len;
 			return 0;
 		}
 	}
 	if (s->text.len + len + 1 > UINT32_MAX)
 		return -1;
-	sl->off = (uint32_t)s->text.len;
-	sl->len = (uint32_t)len;
+	s->off[sl] = (uint32_t)s->text.len;
+	s->len[sl] = (uint16_t)len;
 	if (crm_buf_add(&s->text, s->tmp.p, len) == -1 ||
 	    crm_buf_addc(&s->text, '\0') == -1)
 		return -1;
-	return look ? intern_add(s, sl->off, len) : 0;
+	return look ? intern_add(s, s->off[sl], len) : 0;
 }
 
 long
 crm_linkset_add(
     struct crm_linkset *s, const char *const *val, const size_t *len)
 {
-	struct slot *sl;
 	size_t f, cap;
+	uint32_t *off;
+	uint16_t *ln;
 	int r;
 
 	if (s->n == s->cap) {
 		cap = s->cap ? s->cap * 2 : 1024;
 		if (cap > UINT32_MAX)
 			return -1;
-		sl = crm_reallocarray(
-		    s->slots, cap * s->nslots, sizeof(*s->slots));
-		if (sl == NULL)
+		if ((off = crm_reallocarray(
+			 s->off, cap * s->nslots, sizeof(*off))) == NULL)
 			return -1;
-		s->slots = sl;
+		s->off = off;
+		if ((ln = crm_reallocarray(
+			 s->len, cap * s->nslots, sizeof(*ln))) == NULL)
+			return -1;
+		s->len = ln;
 		s->cap = cap;
 	}
-	memset(&s->slots[s->n * s->nslots], 0, s->nslots * sizeof(*sl));
+	memset(&s->off[s->n * s->nslots], 0, s->nslots * sizeof(*s->off));
+	memset(&s->len[s->n * s->nslots], 0, s->nslots * sizeof(*s->len));
 	s->n++;
 	for (f = 0; f < s->nf; f++) {
 		if (val[f] == NULL || len[f] == 0)
@@ -446,10 +466,10 @@ crm_linkset_add(
 const char *
 crm_linkset_value(const struct crm_linkset *s, size_t i, size_t f, size_t *len)
 {
-	const struct slot *sl = &s->slots[i * s->nslots + f];
+	struct slot sl = slot(s, i, f);
 
-	*len = sl->len;
-	return sl->len == 0 ? NULL : s->text.p + sl->off;
+	*len = sl.len;
+	return sl.len == 0 ? NULL : s->text.p + sl.off;
 }
 
 /* ==== Comparisons ==== */
@@ -502,10 +522,9 @@ number_level(const char *a, const char *b)
 static int
 level(const struct crm_linkset *s, size_t f, size_t i, size_t j)
 {
-	const struct slot *x = &s->slots[i * s->nslots + f];
-	const struct slot *y = &s->slots[j * s->nslots + f];
-	const char *a = s->text.p + x->off, *b = s->text.p + y->off;
-	size_t al = x->len, bl = y->len, d, m;
+	struct slot x = slot(s, i, f), y = slot(s, j, f);
+	const char *a = s->text.p + x.off, *b = s->text.p + y.off;
+	size_t al = x.len, bl = y.len, d, m;
 	const char *at, *bt;
 	double jw;
 	int top = cmps[s->cmp[f]].levels - 1;
@@ -518,17 +537,15 @@ level(const struct crm_linkset *s, size_t f, size_t i, size_t j)
 	case CRM_CMP_NAME:
 		jw = crm_jaro_winkler(a, al, b, bl);
 		if (s->alt[f] != 0) { /* the words in another order */
-			const struct slot *xa =
-			    &s->slots[i * s->nslots + s->alt[f]];
-			const struct slot *ya =
-			    &s->slots[j * s->nslots + s->alt[f]];
-			const char *aa = xa->len ? s->text.p + xa->off : a;
-			const char *ba = ya->len ? s->text.p + ya->off : b;
-			size_t aal = xa->len ? xa->len : al;
-			size_t bal = ya->len ? ya->len : bl;
+			struct slot xa = slot(s, i, s->alt[f]);
+			struct slot ya = slot(s, j, s->alt[f]);
+			const char *aa = xa.len ? s->text.p + xa.off : a;
+			const char *ba = ya.len ? s->text.p + ya.off : b;
+			size_t aal = xa.len ? xa.len : al;
+			size_t bal = ya.len ? ya.len : bl;
 			double jw2;
 
-			if (xa->len != 0 || ya->len != 0) {
+			if (xa.len != 0 || ya.len != 0) {
 				jw2 = crm_jaro_winkler(aa, aal, ba, bal);
 				if (jw2 > jw)
 					jw = jw2;

@@ -677,6 +677,7 @@ make_pairs(struct crm_dedupe *d, struct crm_err *e)
 		return bare(e);
 	d->npairs = (size_t)np;
 	for (r = 0; r < d->nrules; r++) {
+		d->rpairs[r] = (size_t)stats[r].pairs;
 		crm_block_format(&d->rules[r], d->names, text, sizeof(text));
 		if (o->verbose)
 			crm_warnx("block %s: %llu pairs", text,
@@ -699,12 +700,13 @@ make_pairs(struct crm_dedupe *d, struct crm_err *e)
 
 /*
  * Compare the pairs a chunk at a time (the patterns come in the order of
- * the pairs, as in one call), telling the progress after each.
+ * the pairs, as in one call), each rule's apart, telling the progress
+ * after each chunk.
  */
 static int
 compare_pairs(struct crm_dedupe *d, struct crm_err *e)
 {
-	size_t at, n;
+	size_t at, n, k, m, r = 0, end = d->rpairs[0];
 
 	crm_patterns_init(&d->p, d->nf);
 	d->have_p = 1;
@@ -717,9 +719,14 @@ compare_pairs(struct crm_dedupe *d, struct crm_err *e)
 		    &d->o.progress, "comparing", "pairs", at, d->npairs);
 		n = d->npairs - at < COMPARE_CHUNK ? d->npairs - at
 						   : COMPARE_CHUNK;
-		if (crm_compare_pairs(d->ls, d->pairs + at, n, &d->p,
-			d->pat + at, d->o.threads, e) == -1)
-			return bare(e);
+		for (k = at; k < at + n; k += m) {
+			while (k == end) /* rule r's pairs are done */
+				end += d->rpairs[++r];
+			m = (end < at + n ? end : at + n) - k;
+			if (crm_compare_pairs(d->ls, d->pairs + k, m, r, &d->p,
+				d->pat + k, d->o.threads, e) == -1)
+				return bare(e);
+		}
 	}
 	crm_progress_tell(
 	    &d->o.progress, "comparing", "pairs", d->npairs, d->npairs);

@@ -65,9 +65,10 @@ struct crm_dedupe {
 	unsigned char *side;	/* 0: read, 1: ref */
 	struct crm_block_rule rules[CRM_LINK_MAXRULES];
 	size_t nrules;
-	struct crm_pair *pairs;
+	struct crm_pair *pairs; /* rule 0's first, then rule 1's... */
 	size_t npairs;
-	uint32_t *pat; /* each pair's pattern */
+	size_t rpairs[CRM_LINK_MAXRULES]; /* the pairs of each rule */
+	uint32_t *pat;			  /* each pair's pattern */
 	struct crm_patterns p;
 	int have_p;
 	double *prob; /* by pattern */

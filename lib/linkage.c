@@ -819,7 +819,7 @@ struct pairbuf {
 };
 
 static int
-pair_add(struct pairbuf *b, uint32_t i, uint32_t j, size_t rule)
+pair_add(struct pairbuf *b, uint32_t i, uint32_t j)
 {
 	struct crm_pair *p;
 
@@ -832,8 +832,7 @@ pair_add(struct pairbuf *b, uint32_t i, uint32_t j, size_t rule)
 		b->cap = cap;
 	}
 	b->p[b->n].i = i;
-	b->p[b->n].j = j;
-	b->p[b->n++].rule = (uint32_t)rule;
+	b->p[b->n++].j = j;
 	return 0;
 }
 
@@ -909,7 +908,7 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 					}
 					if (q < r)
 						continue;
-					if (pair_add(&pb, x, y, r) == -1)
+					if (pair_add(&pb, x, y) == -1)
 						goto nomem;
 					stats[r].pairs++;
 				}
@@ -1037,7 +1036,7 @@ crm_patterns_index(struct crm_patterns *p, const int *lev, size_t rule)
 struct cmp_job {
 	const struct crm_linkset *s;
 	const struct crm_pair *pairs;
-	size_t from, to;
+	size_t from, to, rule;
 	uint64_t *codes;
 };
 
@@ -1050,14 +1049,14 @@ compare_range(void *arg)
 
 	for (k = j->from; k < j->to; k++) {
 		crm_linkset_compare(j->s, j->pairs[k].i, j->pairs[k].j, lev);
-		j->codes[k] = pattern_code(lev, j->s->nf, j->pairs[k].rule);
+		j->codes[k] = pattern_code(lev, j->s->nf, j->rule);
 	}
 	return NULL;
 }
 
 int
 crm_compare_pairs(const struct crm_linkset *s, const struct crm_pair *pairs,
-    size_t n, struct crm_patterns *p, uint32_t *idx, int nthreads,
+    size_t n, size_t rule, struct crm_patterns *p, uint32_t *idx, int nthreads,
     struct crm_err *e)
 {
 	struct cmp_job job[16];
@@ -1083,6 +1082,7 @@ crm_compare_pairs(const struct crm_linkset *s, const struct crm_pair *pairs,
 		job[t].pairs = pairs;
 		job[t].from = n * (size_t)t / (size_t)nthreads;
 		job[t].to = n * (size_t)(t + 1) / (size_t)nthreads;
+		job[t].rule = rule;
 		job[t].codes = codes;
 		if (t > 0)
 			started[t] = pthread_create(&tid[t], NULL,
@@ -1100,7 +1100,7 @@ crm_compare_pairs(const struct crm_linkset *s, const struct crm_pair *pairs,
 
 		for (f = s->nf; f-- > 0; c >>= 3)
 			lev[f] = (int)(c & 7) - 1;
-		if ((x = index_of(p, codes[k], lev, pairs[k].rule)) == -1) {
+		if ((x = index_of(p, codes[k], lev, rule)) == -1) {
 			free(codes);
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 		}

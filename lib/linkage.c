@@ -798,18 +798,36 @@ block_key(const struct crm_linkset *s, const struct crm_block_rule *r, size_t i)
 	return h == 0 ? 1 : h;
 }
 
+/* A record's key, its high word first: 12 bytes, where a uint64_t's
+   alignment would make 16 (and qsort copies the array once more). */
 struct keyed {
-	uint64_t key;
+	uint32_t key[2];
 	uint32_t idx;
 };
+
+static void
+set_key(struct keyed *k, uint64_t key, uint32_t idx)
+{
+	k->key[0] = (uint32_t)(key >> 32);
+	k->key[1] = (uint32_t)key;
+	k->idx = idx;
+}
+
+static int
+same_key(const struct keyed *x, const struct keyed *y)
+{
+	return x->key[0] == y->key[0] && x->key[1] == y->key[1];
+}
 
 static int
 cmp_keyed(const void *a, const void *b)
 {
 	const struct keyed *x = a, *y = b;
 
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
+	if (x->key[0] != y->key[0])
+		return x->key[0] < y->key[0] ? -1 : 1;
+	if (x->key[1] != y->key[1])
+		return x->key[1] < y->key[1] ? -1 : 1;
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
@@ -847,6 +865,7 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 {
 	uint32_t *blocks = NULL;
 	struct keyed *ks = NULL;
+	uint64_t key;
 	struct pairbuf pb = { NULL, 0, 0 };
 	size_t n = s->n, r, i, a, b, g, m, q;
 
@@ -871,12 +890,12 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 				crm_progress_tell(pg, "blocking", "keys",
 				    (unsigned long long)(r * n + i),
 				    (unsigned long long)(nr * n));
-			if ((ks[m].key = block_key(s, &rules[r], i)) != 0)
-				ks[m++].idx = (uint32_t)i;
+			if ((key = block_key(s, &rules[r], i)) != 0)
+				set_key(&ks[m++], key, (uint32_t)i);
 		}
 		qsort(ks, m, sizeof(*ks), cmp_keyed);
 		for (g = 0; g < m; g = b) {
-			for (b = g + 1; b < m && ks[b].key == ks[g].key; b++)
+			for (b = g + 1; b < m && same_key(&ks[b], &ks[g]); b++)
 				;
 			if (b - g > max_block) {
 				/* too big to pair: later rules may */

@@ -117,63 +117,60 @@ crm_dedupe_opts_check(const struct crm_dedupe_opts *o, struct crm_err *e)
 
 /* ==== Records ==== */
 
-static int
-recset_add(struct crm_dd_recset *s, const struct crm_rec *r)
+/* The set holding record i, and i's place in it. */
+static const struct crm_dd_recset *
+set_of(const struct crm_dedupe *d, size_t *i)
 {
-	struct crm_rec **p, *c;
-
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 1024;
-
-		if ((p = crm_reallocarray(s->r, cap, sizeof(*p))) == NULL)
-			return -1;
-		s->r = p;
-		s->cap = cap;
-	}
-	if ((c = crm_rec_new()) == NULL || crm_rec_copy(c, r) == -1) {
-		crm_rec_free(c);
-		return -1;
-	}
-	s->r[s->n++] = c;
-	return 0;
-}
-
-static void
-recset_release(struct crm_dd_recset *s)
-{
-	size_t i;
-
-	for (i = 0; i < s->n; i++) {
-		crm_rec_free(s->r[i]);
-		if (s->cluster != NULL)
-			free(s->cluster[i]);
-	}
-	free(s->r);
-	free(s->cluster);
+	if (*i < d->in.n)
+		return &d->in;
+	*i -= d->in.n;
+	return &d->ref;
 }
 
 const struct crm_rec *
-crm_dd_rec(const struct crm_dedupe *d, size_t i)
+crm_dd_rec(const struct crm_dedupe *d, size_t i, struct crm_rec *into)
 {
-	return i < d->in.n ? d->in.r[i] : d->ref.r[i - d->in.n];
+	const struct crm_dd_recset *s = set_of(d, &i);
+
+	return crm_dd_recset_get(s, i, into) == -1 ? NULL : into;
 }
 
 const char *
 crm_dd_id(const struct crm_dedupe *d, size_t i, size_t *len)
 {
-	return crm_rec_text(crm_dd_rec(d, i), d->o.id_field, len);
+	const struct crm_dd_recset *s = set_of(d, &i);
+
+	return crm_dd_recset_id(s, i, len);
+}
+
+unsigned long
+crm_dd_line(const struct crm_dedupe *d, size_t i)
+{
+	const struct crm_dd_recset *s = set_of(d, &i);
+
+	return crm_dd_recset_line(s, i);
 }
 
 struct crm_dedupe *
 crm_dedupe_new(const struct crm_dedupe_opts *o, struct crm_err *e)
 {
 	struct crm_dedupe *d;
+	size_t i;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL) {
 		crm_dd_oom(e);
 		return NULL;
 	}
 	d->o = *o;
+	crm_dd_recset_init(&d->in, o->id_field);
+	crm_dd_recset_init(&d->ref, o->id_field);
+	for (i = 0; i < sizeof(d->rec) / sizeof(d->rec[0]); i++) {
+		if ((d->rec[i] = crm_rec_new()) == NULL) {
+			crm_dd_oom(e);
+			crm_dedupe_free(d);
+			return NULL;
+		}
+	}
 	crm_buf_init(&d->buf);
 	crm_buf_init(&d->cidtext);
 	if (o->incremental && crm_dd_load_model(d, e) == -1) {
@@ -200,8 +197,10 @@ crm_dedupe_free(struct crm_dedupe *d)
 		return;
 	for (f = 0; f < d->nf; f++)
 		free((char *)d->names[f]);
-	recset_release(&d->in);
-	recset_release(&d->ref);
+	crm_dd_recset_release(&d->in);
+	crm_dd_recset_release(&d->ref);
+	for (f = 0; f < sizeof(d->rec) / sizeof(d->rec[0]); f++)
+		crm_rec_free(d->rec[f]);
 	free(d->all);
 	crm_linkset_free(d->ls);
 	free(d->side);
@@ -281,7 +280,7 @@ crm_dedupe_add(struct crm_dedupe *d, const struct crm_rec *r, struct crm_err *e)
 	    crm_review_check(d->rv, r, pair_fields,
 		sizeof(pair_fields) / sizeof(pair_fields[0]), e) == -1)
 		return -1;
-	if (recset_add(&d->in, r) == -1)
+	if (crm_dd_recset_add(&d->in, r) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -310,7 +309,7 @@ read_all(const char *path, FILE *fp, struct crm_dd_recset *s,
 			    id_field);
 			break;
 		}
-		if (recset_add(s, r) == -1) {
+		if (crm_dd_recset_add(s, r) == -1) {
 			rc = crm_dd_oom(e);
 			break;
 		}
@@ -370,6 +369,48 @@ crm_dd_find_id(
 	return -1;
 }
 
+long
+crm_dd_lookup(const struct crm_dedupe *d, const char *id, size_t len)
+{
+	size_t lo = 0, hi = d->in.n + d->ref.n, mid, mlen;
+	const char *m;
+	int c;
+
+	while (lo < hi) {
+		mid = (lo + hi) / 2;
+		m = crm_dd_id(d, d->all[mid], &mlen);
+		c = crm_bytes_cmp(m, mlen, id, len);
+		if (c == 0)
+			return (long)d->all[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/*
+ * d->all: the records' indices in the order of their ids (4 bytes a
+ * record; the ids themselves are read from the records).
+ */
+static int
+sort_all(struct crm_dedupe *d)
+{
+	size_t i, n = d->in.n + d->ref.n;
+	struct crm_dd_idkey *k = NULL;
+
+	if (n > UINT32_MAX || (k = sorted_ids(d, 0, n)) == NULL ||
+	    (d->all = crm_reallocarray(NULL, n + 1, sizeof(*d->all))) == NULL) {
+		free(k);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		d->all[i] = (uint32_t)k[i].idx;
+	free(k);
+	return 0;
+}
+
 /* An id names one record: two records with one id are an error. */
 static int
 check_unique(const struct crm_dedupe *d, size_t from, size_t to,
@@ -387,9 +428,9 @@ check_unique(const struct crm_dedupe *d, size_t from, size_t to,
 			rc = crm_dd_fail(e, EX_DATAERR,
 			    "%s: lines %lu and %lu: field '%s': the same id "
 			    "'%.*s'",
-			    what, crm_rec_line(crm_dd_rec(d, k[i - 1].idx)),
-			    crm_rec_line(crm_dd_rec(d, k[i].idx)),
-			    d->o.id_field, (int)k[i].len, k[i].id);
+			    what, crm_dd_line(d, k[i - 1].idx),
+			    crm_dd_line(d, k[i].idx), d->o.id_field,
+			    (int)k[i].len, k[i].id);
 			break;
 		}
 	}
@@ -401,7 +442,7 @@ check_unique(const struct crm_dedupe *d, size_t from, size_t to,
 static int
 read_clustered(struct crm_dedupe *d, struct crm_err *e)
 {
-	struct crm_dd_recset all = { NULL, 0, 0, NULL, 0 };
+	struct crm_dd_recset all;
 	struct crm_dd_idkey *ids;
 	struct crm_customers *cs;
 	struct crm_err ce;
@@ -409,6 +450,7 @@ read_clustered(struct crm_dedupe *d, struct crm_err *e)
 	size_t i, len;
 	int rc;
 
+	crm_dd_recset_init(&all, d->o.id_field);
 	if ((ids = sorted_ids(d, 0, d->in.n)) == NULL)
 		return crm_dd_oom(e);
 	if ((cs = crm_customers_open(d->o.store, d->o.id_field, 1, e)) ==
@@ -419,29 +461,28 @@ read_clustered(struct crm_dedupe *d, struct crm_err *e)
 	rc = read_all("store", crm_customers_file(cs), &all, d->o.id_field,
 	    CRM_FMT_JSONL, e);
 	if (rc == 0 &&
-	    ((d->ref.cluster = calloc(all.n + 1, sizeof(char *))) == NULL ||
-		(d->ref.r = calloc(all.n + 1, sizeof(*d->ref.r))) == NULL))
+	    (d->ref.cluster = calloc(all.n + 1, sizeof(char *))) == NULL)
 		rc = crm_dd_oom(e);
 	for (i = 0; rc == 0 && i < all.n; i++) {
-		id = crm_rec_text(all.r[i], d->o.id_field, &len);
+		id = crm_dd_recset_id(&all, i, &len);
 		if (crm_dd_find_id(ids, d->in.n, id, len) >= 0)
 			continue;
 		cl = crm_customers_cluster(cs, i);
-		if ((d->ref.cluster[d->ref.n] = strdup(cl ? cl : "")) == NULL) {
+		if (crm_dd_recset_get(&all, i, d->rec[0]) == -1 ||
+		    crm_dd_recset_add(&d->ref, d->rec[0]) == -1 ||
+		    (d->ref.cluster[d->ref.n - 1] = strdup(cl ? cl : "")) ==
+			NULL) {
 			rc = crm_dd_oom(e);
 			break;
 		}
-		d->ref.r[d->ref.n++] = all.r[i];
-		all.r[i] = NULL;
 	}
-	d->ref.cap = all.n + 1;
 	crm_err_clear(&ce);
 	if (crm_customers_close(cs, &ce) == -1) { /* the first cause */
 		*e = ce;
 		rc = bare(e);
 	}
 	free(ids);
-	recset_release(&all);
+	crm_dd_recset_release(&all);
 	return rc;
 }
 
@@ -475,9 +516,10 @@ guess_fields(struct crm_dedupe *d, const struct crm_dd_recset *s, char ***seen,
 	size_t i, k, j, len;
 	char **p;
 
-	for (i = 0; i < s->n; i++) {
-		for (k = 0; k < crm_rec_count(s->r[i]); k++) {
-			name = crm_rec_name(s->r[i], k, &len);
+	/* the shapes in the order made: the names in the order first seen */
+	for (i = 0; i < s->nshapes; i++) {
+		for (k = 0; k < crm_rec_count(s->shape[i]); k++) {
+			name = crm_rec_name(s->shape[i], k, &len);
 			for (j = 0; j < *nseen; j++) {
 				if (strcmp((*seen)[j], name) == 0)
 					break;
@@ -560,22 +602,37 @@ add_to_linkset(
 {
 	const char *val[CRM_LINK_MAXFIELDS];
 	size_t len[CRM_LINK_MAXFIELDS], i, f;
-	long k;
+	enum crm_type t;
+	long *pos, k;
 
+	/* where each field compared is in each shape */
+	if ((pos = crm_reallocarray(
+		 NULL, s->nshapes * d->nf + 1, sizeof(*pos))) == NULL)
+		return crm_dd_oom(e);
+	for (i = 0; i < s->nshapes; i++)
+		for (f = 0; f < d->nf; f++)
+			pos[i * d->nf + f] = crm_rec_find(
+			    s->shape[i], d->names[f], strlen(d->names[f]));
 	for (i = 0; i < s->n; i++) {
 		for (f = 0; f < d->nf; f++) {
-			k = crm_rec_find(
-			    s->r[i], d->names[f], strlen(d->names[f]));
+			k = pos[crm_dd_recset_shape(s, i) * d->nf + f];
 			val[f] = NULL;
 			len[f] = 0;
-			if (k >= 0 &&
-			    crm_rec_type(s->r[i], (size_t)k) != CRM_NULL)
-				val[f] =
-				    crm_rec_value(s->r[i], (size_t)k, &len[f]);
+			if (k >= 0) {
+				val[f] = crm_dd_recset_field(
+				    s, i, (size_t)k, &len[f], &t);
+				if (t == CRM_NULL) {
+					val[f] = NULL;
+					len[f] = 0;
+				}
+			}
 		}
-		if (crm_linkset_add(d->ls, val, len) == -1)
+		if (crm_linkset_add(d->ls, val, len) == -1) {
+			free(pos);
 			return crm_dd_oom(e);
+		}
 	}
+	free(pos);
 	return 0;
 }
 
@@ -620,6 +677,7 @@ make_pairs(struct crm_dedupe *d, struct crm_err *e)
 		return bare(e);
 	d->npairs = (size_t)np;
 	for (r = 0; r < d->nrules; r++) {
+		d->rpairs[r] = (size_t)stats[r].pairs;
 		crm_block_format(&d->rules[r], d->names, text, sizeof(text));
 		if (o->verbose)
 			crm_warnx("block %s: %llu pairs", text,
@@ -642,12 +700,13 @@ make_pairs(struct crm_dedupe *d, struct crm_err *e)
 
 /*
  * Compare the pairs a chunk at a time (the patterns come in the order of
- * the pairs, as in one call), telling the progress after each.
+ * the pairs, as in one call), each rule's apart, telling the progress
+ * after each chunk.
  */
 static int
 compare_pairs(struct crm_dedupe *d, struct crm_err *e)
 {
-	size_t at, n;
+	size_t at, n, k, m, r = 0, end = d->rpairs[0];
 
 	crm_patterns_init(&d->p, d->nf);
 	d->have_p = 1;
@@ -660,9 +719,14 @@ compare_pairs(struct crm_dedupe *d, struct crm_err *e)
 		    &d->o.progress, "comparing", "pairs", at, d->npairs);
 		n = d->npairs - at < COMPARE_CHUNK ? d->npairs - at
 						   : COMPARE_CHUNK;
-		if (crm_compare_pairs(d->ls, d->pairs + at, n, &d->p,
-			d->pat + at, d->o.threads, e) == -1)
-			return bare(e);
+		for (k = at; k < at + n; k += m) {
+			while (k == end) /* rule r's pairs are done */
+				end += d->rpairs[++r];
+			m = (end < at + n ? end : at + n) - k;
+			if (crm_compare_pairs(d->ls, d->pairs + k, m, r, &d->p,
+				d->pat + k, d->o.threads, e) == -1)
+				return bare(e);
+		}
 	}
 	crm_progress_tell(
 	    &d->o.progress, "comparing", "pairs", d->npairs, d->npairs);
@@ -747,7 +811,8 @@ review_pair(struct crm_dedupe *d, size_t k, double p, const char **name,
 			return crm_dd_oom(e);
 		src[0].rec = d->pairrec;
 		src[0].untyped = 0;
-		src[1].rec = crm_dd_rec(d, side[s]);
+		if ((src[1].rec = crm_dd_rec(d, side[s], d->rec[0])) == NULL)
+			return crm_dd_oom(e);
 		src[1].untyped = side[s] < d->in.n ? d->in.untyped
 						   : d->ref.untyped;
 		id = crm_dd_id(d, side[s], &len);
@@ -1020,7 +1085,7 @@ write_plain(
 	if ((r = crm_rec_new()) == NULL)
 		return crm_dd_oom(e);
 	for (i = 0; i < d->in.n && rc == 0; i++) {
-		if (crm_rec_copy(r, d->in.r[i]) == -1 ||
+		if (crm_dd_recset_get(&d->in, i, r) == -1 ||
 		    crm_rec_put(r, "cluster_id", d->cid[i].p, d->cid[i].len,
 			CRM_STRING) == -1) {
 			rc = crm_dd_oom(e);
@@ -1085,7 +1150,7 @@ link_or_cluster(struct crm_dedupe *d, struct crm_err *e)
 	if (d->ref.n > 0 && check_unique(d, d->in.n, d->in.n + d->ref.n,
 				o->link != NULL ? o->link : "store", e) == -1)
 		return -1;
-	if ((d->all = sorted_ids(d, 0, d->in.n + d->ref.n)) == NULL)
+	if (sort_all(d) == -1)
 		return crm_dd_oom(e);
 	if (choose_fields(d, e) == -1)
 		return -1;
@@ -1098,6 +1163,9 @@ link_or_cluster(struct crm_dedupe *d, struct crm_err *e)
 	    add_to_linkset(d, &d->ref, e) == -1 || make_pairs(d, e) == -1 ||
 	    compare_pairs(d, e) == -1 || crm_dd_score(d, e) == -1)
 		return -1;
+	/* the values compared are not needed past the scores */
+	crm_linkset_free(d->ls);
+	d->ls = NULL;
 	n = d->in.n + d->ref.n + 1;
 	if ((d->cid = calloc(n, sizeof(*d->cid))) == NULL ||
 	    (d->score = malloc(n * sizeof(*d->score))) == NULL ||

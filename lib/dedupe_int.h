@@ -23,10 +23,19 @@ struct crm_dd_str {
 	size_t len;
 };
 
-/* A set of records held whole: the stream's, or the one linked to. */
+/*
+ * A set of records, the stream's or the one linked to, packed into one
+ * arena (dedupe_recs.c): off[i] is where record i starts in data; each
+ * record's names are its shape's (records of one CSV file share one).
+ */
 struct crm_dd_recset {
-	struct crm_rec **r;
+	struct crm_buf data;
+	size_t *off;
 	size_t n, cap;
+	struct crm_rec **shape; /* the names, with null values */
+	long *idpos;		/* the id's field in each shape, or -1 */
+	size_t nshapes;
+	const char *id_field;
 	char **cluster; /* --incremental: the store's cluster of each */
 	int untyped;	/* CSV or TSV: the values are text (rules.h) */
 };
@@ -48,17 +57,18 @@ struct crm_dedupe {
 	struct crm_dedupe_opts o;
 	struct crm_dd_recset in;  /* the records read */
 	struct crm_dd_recset ref; /* --link FILE or the store's clustered */
-	struct crm_dd_idkey *all; /* the ids of both, sorted */
+	uint32_t *all;		  /* both, in the order of their ids */
 	const char *names[CRM_LINK_MAXFIELDS];
 	enum crm_cmp cmp[CRM_LINK_MAXFIELDS];
 	size_t nf;
-	struct crm_linkset *ls;
-	unsigned char *side; /* 0: read, 1: ref */
+	struct crm_linkset *ls; /* freed once the pairs are scored */
+	unsigned char *side;	/* 0: read, 1: ref */
 	struct crm_block_rule rules[CRM_LINK_MAXRULES];
 	size_t nrules;
-	struct crm_pair *pairs;
+	struct crm_pair *pairs; /* rule 0's first, then rule 1's... */
 	size_t npairs;
-	uint32_t *pat; /* each pair's pattern */
+	size_t rpairs[CRM_LINK_MAXRULES]; /* the pairs of each rule */
+	uint32_t *pat;			  /* each pair's pattern */
 	struct crm_patterns p;
 	int have_p;
 	double *prob; /* by pattern */
@@ -94,6 +104,9 @@ struct crm_dedupe {
 	size_t nlp, lpcap, nstored;
 	unsigned long long cannot;
 	struct crm_rec *golden, *lineage; /* a person's, made at a time */
+	/* scratch records, rebuilt from the packed ones (crm_dd_rec()):
+	   the run's and review's [0], merging's [0..2] */
+	struct crm_rec *rec[3];
 	int svm; /* the scores are an SVM's, from labelled pairs */
 	struct crm_buf buf;
 };
@@ -107,13 +120,41 @@ int crm_dd_fail(struct crm_err *e, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int crm_dd_oom(struct crm_err *e);
 
-/* Record i of the read records, then of the reference set. */
-const struct crm_rec *crm_dd_rec(const struct crm_dedupe *d, size_t i);
+/*
+ * Record i of the read records, then of the reference set, rebuilt into
+ * into; returns into, or NULL when out of memory.  crm_dd_id() and
+ * crm_dd_line() read the packed record itself: the id's bytes stay put
+ * (NUL-terminated) until the records are freed.
+ */
+const struct crm_rec *crm_dd_rec(
+    const struct crm_dedupe *d, size_t i, struct crm_rec *into);
+unsigned long crm_dd_line(const struct crm_dedupe *d, size_t i);
 const char *crm_dd_id(const struct crm_dedupe *d, size_t i, size_t *len);
 /* The index of the record with id (len bytes) among k[0..n), or -1. */
 long crm_dd_find_id(
     const struct crm_dd_idkey *k, size_t n, const char *id, size_t len);
+/* The index of the record of either set with id (d->all), or -1. */
+long crm_dd_lookup(const struct crm_dedupe *d, const char *id, size_t len);
 
+/* dedupe_recs.c: a record set of records whose id is id_field. */
+void crm_dd_recset_init(struct crm_dd_recset *s, const char *id_field);
+void crm_dd_recset_release(struct crm_dd_recset *s);
+/* Hold a copy of r; 0, or -1 when out of memory (s as it was). */
+int crm_dd_recset_add(struct crm_dd_recset *s, const struct crm_rec *r);
+/* Record i into into (cleared first); 0, or -1 when out of memory. */
+int crm_dd_recset_get(
+    const struct crm_dd_recset *s, size_t i, struct crm_rec *into);
+/*
+ * Record i's shape, and its field k (k below its shape's count): value
+ * (NUL-terminated; "" for null), length and type.
+ */
+size_t crm_dd_recset_shape(const struct crm_dd_recset *s, size_t i);
+const char *crm_dd_recset_field(const struct crm_dd_recset *s, size_t i,
+    size_t k, size_t *len, enum crm_type *t);
+/* Record i's id (NULL, *len 0, when its shape has none) and line. */
+const char *crm_dd_recset_id(
+    const struct crm_dd_recset *s, size_t i, size_t *len);
+unsigned long crm_dd_recset_line(const struct crm_dd_recset *s, size_t i);
 /* dedupe_model.c */
 int crm_dd_load_model(struct crm_dedupe *d, struct crm_err *e);
 int crm_dd_score(struct crm_dedupe *d, struct crm_err *e);

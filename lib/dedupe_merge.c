@@ -50,7 +50,10 @@ present(const struct crm_rec *r, long k)
 	return len > 0;
 }
 
-/* The value of name that survives among m (most recent first). */
+/*
+ * The field of name that survives among m (most recent first), its
+ * member in *who: -1 when no member has it, -2 when out of memory.
+ */
 static long
 survivor(const struct crm_dedupe *d, const struct member *m, size_t n,
     const char *name, size_t nlen, size_t *who)
@@ -61,7 +64,8 @@ survivor(const struct crm_dedupe *d, const struct member *m, size_t n,
 	long k, kq, at = -1;
 
 	for (i = 0; i < n; i++) {
-		r = crm_dd_rec(d, m[i].idx);
+		if ((r = crm_dd_rec(d, m[i].idx, d->rec[0])) == NULL)
+			return -2;
 		k = crm_rec_find(r, name, nlen);
 		if (!present(r, k))
 			continue;
@@ -71,7 +75,8 @@ survivor(const struct crm_dedupe *d, const struct member *m, size_t n,
 		}
 		v = crm_rec_value(r, (size_t)k, &len);
 		for (count = 0, j = 0; j < n; j++) {
-			q = crm_dd_rec(d, m[j].idx);
+			if ((q = crm_dd_rec(d, m[j].idx, d->rec[1])) == NULL)
+				return -2;
 			kq = crm_rec_find(q, name, nlen);
 			if (!present(q, kq))
 				continue;
@@ -99,7 +104,11 @@ member_times(struct crm_dedupe *d, struct member *m, size_t n, size_t *first)
 
 	*first = SIZE_MAX;
 	for (i = 0; i < n; i++) {
-		r = crm_dd_rec(d, m[i].idx);
+		if ((r = crm_dd_rec(d, m[i].idx, d->rec[0])) == NULL) {
+			while (i-- > 0)
+				free(m[i].when);
+			return -1;
+		}
 		t = tf ? crm_rec_find(r, tf, strlen(tf)) : -1;
 		crm_buf_reset(b);
 		if (present(r, t)) {
@@ -135,18 +144,23 @@ survivors(const struct crm_dedupe *d, const struct member *m, size_t n,
 	long at;
 
 	for (i = 0; i < n + 1; i++) {
-		r = crm_dd_rec(d, i == 0 ? first : m[i - 1].idx);
+		r = crm_dd_rec(d, i == 0 ? first : m[i - 1].idx, d->rec[2]);
+		if (r == NULL)
+			return -1;
 		for (k = 0; k < crm_rec_count(r); k++) {
 			name = crm_rec_name(r, k, &nlen);
 			if (crm_rec_find(out, name, nlen) >= 0)
 				continue;
-			if ((at = survivor(d, m, n, name, nlen, &who)) < 0) {
+			if ((at = survivor(d, m, n, name, nlen, &who)) == -2)
+				return -1;
+			if (at < 0) {
 				if (crm_rec_add(
 					out, name, nlen, "", 0, CRM_NULL) == -1)
 					return -1;
 				continue;
 			}
-			w = crm_dd_rec(d, m[who].idx);
+			if ((w = crm_dd_rec(d, m[who].idx, d->rec[0])) == NULL)
+				return -1;
 			v = crm_rec_value(w, (size_t)at, &len);
 			if (crm_rec_add(out, name, nlen, v, len,
 				crm_rec_type(w, (size_t)at)) == -1)

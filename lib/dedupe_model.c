@@ -327,7 +327,7 @@ add_label(struct crm_dedupe *d, struct train *tr, struct crm_err *e)
 	}
 	for (k = 0; k < 2; k++) {
 		v = crm_rec_value(r, (size_t)at[k], &len);
-		idx[k] = crm_dd_find_id(d->all, d->in.n + d->ref.n, v, len);
+		idx[k] = crm_dd_lookup(d, v, len);
 		if (idx[k] < 0)
 			return crm_dd_fail(e, EX_DATAERR,
 			    "%s:%lu: field '%s': no record '%.*s'", path,
@@ -497,8 +497,13 @@ save_model(struct crm_dedupe *d, struct crm_err *e)
 	int rc = 0;
 
 	crm_model_input_init(&in);
-	for (f = 0; f < d->in.n; f++)
-		crm_model_input_add(&in, d->in.r[f]);
+	for (f = 0; f < d->in.n; f++) {
+		if (crm_dd_recset_get(&d->in, f, d->rec[0]) == -1) {
+			crm_model_input_release(&in);
+			return crm_dd_oom(e);
+		}
+		crm_model_input_add(&in, d->rec[0]);
+	}
 
 	crm_buf_init(&blob);
 	crm_buf_init(&params);

@@ -35,7 +35,7 @@ int
 crm_dd_persons_begin(struct crm_dedupe *d, struct crm_err *e)
 {
 	struct crm_link_label *l;
-	size_t n, k, all = d->in.n + d->ref.n;
+	size_t n, k;
 	char now[21];
 	long i, j;
 	int rc = 0;
@@ -46,8 +46,8 @@ crm_dd_persons_begin(struct crm_dedupe *d, struct crm_err *e)
 	if (crm_link_labels_load(d->o.store, &l, &n, e) == -1)
 		return -1;
 	for (k = 0; k < n && rc == 0; k++) {
-		i = crm_dd_find_id(d->all, all, l[k].id1, strlen(l[k].id1));
-		j = crm_dd_find_id(d->all, all, l[k].id2, strlen(l[k].id2));
+		i = crm_dd_lookup(d, l[k].id1, strlen(l[k].id1));
+		j = crm_dd_lookup(d, l[k].id2, strlen(l[k].id2));
 		if (i >= 0 && j >= 0 &&
 		    push_pair(d, (size_t)i, (size_t)j, l[k].must) == -1)
 			rc = crm_dd_oom(e);

@@ -18,6 +18,7 @@
 
 /* Only this much of a normalized value is kept for comparing. */
 #define VALUE_MAX 512
+_Static_assert(VALUE_MAX <= UINT16_MAX, "a value's length is 16 bits");
 
 static const struct {
 	const char *name;
@@ -131,8 +132,29 @@ crm_cmp_guess(const char *field)
 
 /* ==== Values ==== */
 
+/* A record's value in one slot: where in the text, its length. */
 struct slot {
 	uint32_t off, len; /* len 0: missing */
+};
+
+/*
+ * A value is kept once however many records have it (a city, a
+ * postcode, a first name, a birth date) while its slot's values repeat:
+ * after INTERN_TRIAL values of a slot, one that found fewer than half
+ * of them kept already (e-mails, phones, addresses) stops looking.
+ */
+#define INTERN_TRIAL 4096
+
+/*
+ * The values kept once, by their offset in the text: open addressing,
+ * 0 for an empty entry, at most half full.  Written here as a set of
+ * offsets because the values are in the text already: crm_strmap would
+ * hold a second copy of each.  Values with a NUL in them are not kept
+ * once (a value's end is its NUL).
+ */
+struct intern {
+	uint32_t *off;
+	size_t n, cap; /* cap a power of two, or 0 */
 };
 
 struct crm_linkset {
@@ -141,10 +163,15 @@ struct crm_linkset {
 	size_t *alt;   /* field -> its alternative's slot, or 0 */
 	size_t nslots; /* slots a record has: fields, then alternatives */
 	char region[8];
-	struct slot *slots;
+	/* the slots of record i at [i * nslots ...]: two arrays, not one
+	   of struct slot, for 6 bytes a slot, not 8 (VALUE_MAX fits) */
+	uint32_t *off;
+	uint16_t *len;
 	size_t n, cap;
 	struct crm_buf text; /* the values, each NUL-terminated */
 	struct crm_buf tmp, tmp2;
+	struct intern in;
+	size_t *tried, *found; /* by slot: values looked up, found */
 };
 
 struct crm_linkset *
@@ -155,7 +182,9 @@ crm_linkset_new(const enum crm_cmp *cmp, size_t nf, const char *region)
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->cmp = calloc(nf, sizeof(*s->cmp))) == NULL ||
-	    (s->alt = calloc(nf, sizeof(*s->alt))) == NULL) {
+	    (s->alt = calloc(nf, sizeof(*s->alt))) == NULL ||
+	    (s->tried = calloc(2 * nf + 1, sizeof(*s->tried))) == NULL ||
+	    (s->found = calloc(2 * nf + 1, sizeof(*s->found))) == NULL) {
 		crm_linkset_free(s);
 		return NULL;
 	}
@@ -185,7 +214,11 @@ crm_linkset_free(struct crm_linkset *s)
 		return;
 	free(s->cmp);
 	free(s->alt);
-	free(s->slots);
+	free(s->off);
+	free(s->len);
+	free(s->in.off);
+	free(s->tried);
+	free(s->found);
 	crm_buf_release(&s->text);
 	crm_buf_release(&s->tmp);
 	crm_buf_release(&s->tmp2);
@@ -299,12 +332,66 @@ normalize(struct crm_linkset *s, size_t f, const char *v, size_t len)
 	return 0;
 }
 
+/* Slot k of record i. */
+static struct slot
+slot(const struct crm_linkset *s, size_t i, size_t k)
+{
+	struct slot sl = { s->off[i * s->nslots + k],
+		s->len[i * s->nslots + k] };
+
+	return sl;
+}
+
+/* Where v (len bytes, no NUL) is or would go in s->in (cap > 0). */
+static size_t
+intern_at(const struct crm_linkset *s, const char *v, size_t len)
+{
+	size_t mask = s->in.cap - 1, h = (size_t)XXH3_64bits(v, len) & mask;
+	const char *t;
+
+	for (; s->in.off[h] != 0; h = (h + 1) & mask) {
+		t = s->text.p + s->in.off[h];
+		if (memcmp(t, v, len) == 0 && t[len] == '\0')
+			return h;
+	}
+	return h;
+}
+
+/* Add the value at off (len bytes) to s->in; 0, or -1. */
+static int
+intern_add(struct crm_linkset *s, uint32_t off, size_t len)
+{
+	struct intern old = s->in;
+	size_t i;
+
+	if (2 * (s->in.n + 1) > s->in.cap) {
+		s->in.cap = old.cap ? 2 * old.cap : 1024;
+		if ((s->in.off = calloc(s->in.cap, sizeof(*s->in.off))) ==
+		    NULL) {
+			s->in = old;
+			return -1;
+		}
+		for (i = 0; i < old.cap; i++) {
+			if (old.off[i] != 0) {
+				const char *t = s->text.p + old.off[i];
+
+				s->in.off[intern_at(s, t, strlen(t))] =
+				    old.off[i];
+			}
+		}
+		free(old.off);
+	}
+	s->in.off[intern_at(s, s->text.p + off, len)] = off;
+	s->in.n++;
+	return 0;
+}
+
 /* Keep s->tmp as the value of slot k of the newest record. */
 static int
 keep(struct crm_linkset *s, size_t k)
 {
-	struct slot *sl = &s->slots[(s->n - 1) * s->nslots + k];
-	size_t len = s->tmp.len;
+	size_t sl = (s->n - 1) * s->nslots + k, len = s->tmp.len, at = 0;
+	int look;
 
 	if (len == 0)
 		return 0;
@@ -313,36 +400,53 @@ keep(struct crm_linkset *s, size_t k)
 		while (len > 0 && ((unsigned char)s->tmp.p[len] & 0xC0) == 0x80)
 			len--;
 	}
+	look = (s->tried[k] < INTERN_TRIAL || 2 * s->found[k] >= s->tried[k]) &&
+	       memchr(s->tmp.p, '\0', len) == NULL;
+	if (look) {
+		s->tried[k]++;
+		if (s->in.cap > 0 &&
+		    s->in.off[at = intern_at(s, s->tmp.p, len)] != 0) {
+			s->found[k]++;
+			s->off[sl] = s->in.off[at];
+			s->len[sl] = (uint16_t)len;
+			return 0;
+		}
+	}
 	if (s->text.len + len + 1 > UINT32_MAX)
 		return -1;
-	sl->off = (uint32_t)s->text.len;
-	sl->len = (uint32_t)len;
+	s->off[sl] = (uint32_t)s->text.len;
+	s->len[sl] = (uint16_t)len;
 	if (crm_buf_add(&s->text, s->tmp.p, len) == -1 ||
 	    crm_buf_addc(&s->text, '\0') == -1)
 		return -1;
-	return 0;
+	return look ? intern_add(s, s->off[sl], len) : 0;
 }
 
 long
 crm_linkset_add(
     struct crm_linkset *s, const char *const *val, const size_t *len)
 {
-	struct slot *sl;
 	size_t f, cap;
+	uint32_t *off;
+	uint16_t *ln;
 	int r;
 
 	if (s->n == s->cap) {
 		cap = s->cap ? s->cap * 2 : 1024;
 		if (cap > UINT32_MAX)
 			return -1;
-		sl = crm_reallocarray(
-		    s->slots, cap * s->nslots, sizeof(*s->slots));
-		if (sl == NULL)
+		if ((off = crm_reallocarray(
+			 s->off, cap * s->nslots, sizeof(*off))) == NULL)
 			return -1;
-		s->slots = sl;
+		s->off = off;
+		if ((ln = crm_reallocarray(
+			 s->len, cap * s->nslots, sizeof(*ln))) == NULL)
+			return -1;
+		s->len = ln;
 		s->cap = cap;
 	}
-	memset(&s->slots[s->n * s->nslots], 0, s->nslots * sizeof(*sl));
+	memset(&s->off[s->n * s->nslots], 0, s->nslots * sizeof(*s->off));
+	memset(&s->len[s->n * s->nslots], 0, s->nslots * sizeof(*s->len));
 	s->n++;
 	for (f = 0; f < s->nf; f++) {
 		if (val[f] == NULL || len[f] == 0)
@@ -362,10 +466,10 @@ crm_linkset_add(
 const char *
 crm_linkset_value(const struct crm_linkset *s, size_t i, size_t f, size_t *len)
 {
-	const struct slot *sl = &s->slots[i * s->nslots + f];
+	struct slot sl = slot(s, i, f);
 
-	*len = sl->len;
-	return sl->len == 0 ? NULL : s->text.p + sl->off;
+	*len = sl.len;
+	return sl.len == 0 ? NULL : s->text.p + sl.off;
 }
 
 /* ==== Comparisons ==== */
@@ -418,10 +522,9 @@ number_level(const char *a, const char *b)
 static int
 level(const struct crm_linkset *s, size_t f, size_t i, size_t j)
 {
-	const struct slot *x = &s->slots[i * s->nslots + f];
-	const struct slot *y = &s->slots[j * s->nslots + f];
-	const char *a = s->text.p + x->off, *b = s->text.p + y->off;
-	size_t al = x->len, bl = y->len, d, m;
+	struct slot x = slot(s, i, f), y = slot(s, j, f);
+	const char *a = s->text.p + x.off, *b = s->text.p + y.off;
+	size_t al = x.len, bl = y.len, d, m;
 	const char *at, *bt;
 	double jw;
 	int top = cmps[s->cmp[f]].levels - 1;
@@ -434,17 +537,15 @@ level(const struct crm_linkset *s, size_t f, size_t i, size_t j)
 	case CRM_CMP_NAME:
 		jw = crm_jaro_winkler(a, al, b, bl);
 		if (s->alt[f] != 0) { /* the words in another order */
-			const struct slot *xa =
-			    &s->slots[i * s->nslots + s->alt[f]];
-			const struct slot *ya =
-			    &s->slots[j * s->nslots + s->alt[f]];
-			const char *aa = xa->len ? s->text.p + xa->off : a;
-			const char *ba = ya->len ? s->text.p + ya->off : b;
-			size_t aal = xa->len ? xa->len : al;
-			size_t bal = ya->len ? ya->len : bl;
+			struct slot xa = slot(s, i, s->alt[f]);
+			struct slot ya = slot(s, j, s->alt[f]);
+			const char *aa = xa.len ? s->text.p + xa.off : a;
+			const char *ba = ya.len ? s->text.p + ya.off : b;
+			size_t aal = xa.len ? xa.len : al;
+			size_t bal = ya.len ? ya.len : bl;
 			double jw2;
 
-			if (xa->len != 0 || ya->len != 0) {
+			if (xa.len != 0 || ya.len != 0) {
 				jw2 = crm_jaro_winkler(aa, aal, ba, bal);
 				if (jw2 > jw)
 					jw = jw2;
@@ -697,18 +798,36 @@ block_key(const struct crm_linkset *s, const struct crm_block_rule *r, size_t i)
 	return h == 0 ? 1 : h;
 }
 
+/* A record's key, its high word first: 12 bytes, where a uint64_t's
+   alignment would make 16 (and qsort copies the array once more). */
 struct keyed {
-	uint64_t key;
+	uint32_t key[2];
 	uint32_t idx;
 };
+
+static void
+set_key(struct keyed *k, uint64_t key, uint32_t idx)
+{
+	k->key[0] = (uint32_t)(key >> 32);
+	k->key[1] = (uint32_t)key;
+	k->idx = idx;
+}
+
+static int
+same_key(const struct keyed *x, const struct keyed *y)
+{
+	return x->key[0] == y->key[0] && x->key[1] == y->key[1];
+}
 
 static int
 cmp_keyed(const void *a, const void *b)
 {
 	const struct keyed *x = a, *y = b;
 
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
+	if (x->key[0] != y->key[0])
+		return x->key[0] < y->key[0] ? -1 : 1;
+	if (x->key[1] != y->key[1])
+		return x->key[1] < y->key[1] ? -1 : 1;
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
@@ -718,7 +837,7 @@ struct pairbuf {
 };
 
 static int
-pair_add(struct pairbuf *b, uint32_t i, uint32_t j, size_t rule)
+pair_add(struct pairbuf *b, uint32_t i, uint32_t j)
 {
 	struct crm_pair *p;
 
@@ -731,8 +850,7 @@ pair_add(struct pairbuf *b, uint32_t i, uint32_t j, size_t rule)
 		b->cap = cap;
 	}
 	b->p[b->n].i = i;
-	b->p[b->n].j = j;
-	b->p[b->n++].rule = (uint32_t)rule;
+	b->p[b->n++].j = j;
 	return 0;
 }
 
@@ -745,8 +863,9 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
     struct crm_pair **out, struct crm_pair_stats *stats,
     const struct crm_progress_cb *pg, struct crm_err *e)
 {
-	uint64_t *keys = NULL;
+	uint32_t *blocks = NULL;
 	struct keyed *ks = NULL;
+	uint64_t key;
 	struct pairbuf pb = { NULL, 0, 0 };
 	size_t n = s->n, r, i, a, b, g, m, q;
 
@@ -754,35 +873,39 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 	memset(stats, 0, nr * sizeof(*stats));
 	if (n == 0)
 		return 0;
-	if ((keys = crm_reallocarray(NULL, nr * n, sizeof(*keys))) == NULL ||
+	/*
+	 * Each record's block under each rule, numbered from 1 in the order
+	 * of the keys (0: no key, or a block too big to pair): two records
+	 * share a block when their keys are equal, in half the memory of
+	 * the keys themselves.
+	 */
+	if ((blocks = calloc(nr * n, sizeof(*blocks))) == NULL ||
 	    (ks = crm_reallocarray(NULL, n, sizeof(*ks))) == NULL)
 		goto nomem;
 	for (r = 0; r < nr; r++) {
-		uint64_t *kr = keys + r * n;
+		uint32_t *br = blocks + r * n, nb = 0;
 
 		for (i = 0, m = 0; i < n; i++) {
 			if (i % BLOCK_STEP == 0)
 				crm_progress_tell(pg, "blocking", "keys",
 				    (unsigned long long)(r * n + i),
 				    (unsigned long long)(nr * n));
-			kr[i] = block_key(s, &rules[r], i);
-			if (kr[i] != 0) {
-				ks[m].key = kr[i];
-				ks[m++].idx = (uint32_t)i;
-			}
+			if ((key = block_key(s, &rules[r], i)) != 0)
+				set_key(&ks[m++], key, (uint32_t)i);
 		}
 		qsort(ks, m, sizeof(*ks), cmp_keyed);
 		for (g = 0; g < m; g = b) {
-			for (b = g + 1; b < m && ks[b].key == ks[g].key; b++)
+			for (b = g + 1; b < m && same_key(&ks[b], &ks[g]); b++)
 				;
 			if (b - g > max_block) {
 				/* too big to pair: later rules may */
 				stats[r].skipped_blocks++;
 				stats[r].skipped_records += b - g;
-				for (a = g; a < b; a++)
-					kr[ks[a].idx] = 0;
 				continue;
 			}
+			nb++;
+			for (a = g; a < b; a++)
+				br[ks[a].idx] = nb;
 			for (a = g; a < b; a++) {
 				uint32_t x = ks[a].idx;
 
@@ -795,16 +918,16 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 						continue;
 					/* made by an earlier rule? */
 					for (q = 0; q < r; q++) {
-						const uint64_t *kq =
-						    keys + q * n;
+						const uint32_t *bq =
+						    blocks + q * n;
 
-						if (kq[x] != 0 &&
-						    kq[x] == kq[y])
+						if (bq[x] != 0 &&
+						    bq[x] == bq[y])
 							break;
 					}
 					if (q < r)
 						continue;
-					if (pair_add(&pb, x, y, r) == -1)
+					if (pair_add(&pb, x, y) == -1)
 						goto nomem;
 					stats[r].pairs++;
 				}
@@ -813,12 +936,12 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 	}
 	crm_progress_tell(pg, "blocking", "keys", (unsigned long long)(nr * n),
 	    (unsigned long long)(nr * n));
-	free(keys);
+	free(blocks);
 	free(ks);
 	*out = pb.p;
 	return (long)pb.n;
 nomem:
-	free(keys);
+	free(blocks);
 	free(ks);
 	free(pb.p);
 	crm_err_set(e, EX_SOFTWARE, "out of memory making candidate pairs");
@@ -932,7 +1055,7 @@ crm_patterns_index(struct crm_patterns *p, const int *lev, size_t rule)
 struct cmp_job {
 	const struct crm_linkset *s;
 	const struct crm_pair *pairs;
-	size_t from, to;
+	size_t from, to, rule;
 	uint64_t *codes;
 };
 
@@ -945,14 +1068,14 @@ compare_range(void *arg)
 
 	for (k = j->from; k < j->to; k++) {
 		crm_linkset_compare(j->s, j->pairs[k].i, j->pairs[k].j, lev);
-		j->codes[k] = pattern_code(lev, j->s->nf, j->pairs[k].rule);
+		j->codes[k] = pattern_code(lev, j->s->nf, j->rule);
 	}
 	return NULL;
 }
 
 int
 crm_compare_pairs(const struct crm_linkset *s, const struct crm_pair *pairs,
-    size_t n, struct crm_patterns *p, uint32_t *idx, int nthreads,
+    size_t n, size_t rule, struct crm_patterns *p, uint32_t *idx, int nthreads,
     struct crm_err *e)
 {
 	struct cmp_job job[16];
@@ -978,6 +1101,7 @@ crm_compare_pairs(const struct crm_linkset *s, const struct crm_pair *pairs,
 		job[t].pairs = pairs;
 		job[t].from = n * (size_t)t / (size_t)nthreads;
 		job[t].to = n * (size_t)(t + 1) / (size_t)nthreads;
+		job[t].rule = rule;
 		job[t].codes = codes;
 		if (t > 0)
 			started[t] = pthread_create(&tid[t], NULL,
@@ -995,7 +1119,7 @@ crm_compare_pairs(const struct crm_linkset *s, const struct crm_pair *pairs,
 
 		for (f = s->nf; f-- > 0; c >>= 3)
 			lev[f] = (int)(c & 7) - 1;
-		if ((x = index_of(p, codes[k], lev, pairs[k].rule)) == -1) {
+		if ((x = index_of(p, codes[k], lev, rule)) == -1) {
 			free(codes);
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 		}

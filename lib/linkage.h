@@ -113,10 +113,13 @@ void crm_block_format(const struct crm_block_rule *r, const char *const *names,
 size_t crm_block_defaults(
     const enum crm_cmp *cmp, size_t nf, struct crm_block_rule *out, size_t max);
 
-/* A candidate pair: two record indexes and the rule that made it. */
+/*
+ * A candidate pair: two record indexes.  The rule that made it is known
+ * by its place: crm_block_pairs() gives the pairs of each rule together,
+ * rule 0's first (stats[r].pairs of rule r).
+ */
 struct crm_pair {
 	uint32_t i, j;
-	uint32_t rule;
 };
 
 struct crm_pair_stats {
@@ -166,11 +169,12 @@ void crm_patterns_release(struct crm_patterns *p);
 long crm_patterns_index(struct crm_patterns *p, const int *lev, size_t rule);
 
 /*
- * Compare every pair of s into *pat (the index of each pair's pattern
- * in idx[k], counted in p), on nthreads threads.  0, or -1 with e.
+ * Compare every pair of s, all made by rule, into *pat (the index of
+ * each pair's pattern in idx[k], counted in p), on nthreads threads.
+ * 0, or -1 with e.
  */
 int crm_compare_pairs(const struct crm_linkset *s, const struct crm_pair *pairs,
-    size_t n, struct crm_patterns *p, uint32_t *idx, int nthreads,
+    size_t n, size_t rule, struct crm_patterns *p, uint32_t *idx, int nthreads,
     struct crm_err *e);
 
 /*

@@ -176,8 +176,8 @@ test_linkset(void)
 	    "calls)",
 	    steps.last, steps.total, steps.calls);
 	TAP_OK(n == 2 && pairs[0].i == 0 && pairs[0].j == 1 &&
-		   pairs[0].rule == 0 && pairs[1].i == 2 && pairs[1].j == 3 &&
-		   pairs[1].rule == 1,
+		   st[0].pairs == 1 && pairs[1].i == 2 && pairs[1].j == 3 &&
+		   st[1].pairs == 1,
 	    "a pair by the phone rule, one by name+dob");
 	free(pairs);
 	n = crm_block_pairs(s, rules, nr, NULL, 0, 1, &pairs, st, NULL, &e);

@@ -342,7 +342,11 @@ slot(const struct crm_linkset *s, size_t i, size_t k)
 	return sl;
 }
 
-/* Where v (len bytes, no NUL) is or would go in s->in (cap > 0). */
+/*
+ * Where v (len bytes, no NUL) is or would go in s->in (cap > 0).  A value
+ * kept may be shorter than v and the last of the text: strncmp stops at
+ * its NUL, where memcmp would read len bytes past it.
+ */
 static size_t
 intern_at(const struct crm_linkset *s, const char *v, size_t len)
 {
@@ -351,7 +355,7 @@ intern_at(const struct crm_linkset *s, const char *v, size_t len)
 
 	for (; s->in.off[h] != 0; h = (h + 1) & mask) {
 		t = s->text.p + s->in.off[h];
-		if (memcmp(t, v, len) == 0 && t[len] == '\0')
+		if (strncmp(t, v, len) == 0 && t[len] == '\0')
 			return h;
 	}
 	return h;

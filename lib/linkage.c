@@ -3,6 +3,7 @@
  * union-find for record linkage.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -416,8 +417,10 @@ keep(struct crm_linkset *s, size_t k)
 			return 0;
 		}
 	}
-	if (s->text.len + len + 1 > UINT32_MAX)
+	if (s->text.len + len + 1 > UINT32_MAX) {
+		errno = EOVERFLOW;
 		return -1;
+	}
 	s->off[sl] = (uint32_t)s->text.len;
 	s->len[sl] = (uint16_t)len;
 	if (crm_buf_add(&s->text, s->tmp.p, len) == -1 ||
@@ -437,8 +440,10 @@ crm_linkset_add(
 
 	if (s->n == s->cap) {
 		cap = s->cap ? s->cap * 2 : 1024;
-		if (cap > UINT32_MAX)
+		if (s->n == CRM_LINK_MAXRECS) {
+			errno = EOVERFLOW;
 			return -1;
+		}
 		if ((off = crm_reallocarray(
 			 s->off, cap * s->nslots, sizeof(*off))) == NULL)
 			return -1;

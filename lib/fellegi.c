@@ -775,7 +775,7 @@ crm_fs_load(struct crm_fs *fs, const void *p, size_t len, struct crm_err *e)
 {
 	struct crm_in in = { p, len, 0 };
 	const char *magic = crm_in_bytes(&in, 8), *name;
-	uint32_t nf, nlen, cmp;
+	uint32_t nf, nlen, cmp, joint;
 	size_t f, r, k;
 	int related;
 
@@ -786,7 +786,9 @@ crm_fs_load(struct crm_fs *fs, const void *p, size_t len, struct crm_err *e)
 		related = 0;
 	else
 		return crm_err_set(e, EX_DATAERR, "not a crm-dedupe model");
-	fs->joint = related ? crm_in_32(&in) == 1 : 0;
+	if ((joint = related ? crm_in_32(&in) : 0) > 1)
+		goto bad;
+	fs->joint = (int)joint;
 	if ((nf = crm_in_32(&in)) > CRM_LINK_MAXFIELDS)
 		goto bad;
 	for (f = 0; f < nf; f++) {
@@ -815,7 +817,10 @@ crm_fs_load(struct crm_fs *fs, const void *p, size_t len, struct crm_err *e)
 			br->key[k].field = crm_in_32(&in);
 			br->key[k].part = (int32_t)crm_in_32(&in);
 			br->key[k].soundex = crm_in_32(&in) != 0;
-			if (br->key[k].field >= nf)
+			/* as crm_block_parse takes them: a part is negated */
+			if (br->key[k].field >= nf ||
+			    br->key[k].part > CRM_BLOCK_MAXPART ||
+			    br->key[k].part < -CRM_BLOCK_MAXPART)
 				goto bad;
 		}
 		if (load_part(fs, &fs->part[r], &in, related) == -1)

@@ -643,7 +643,8 @@ crm_block_parse(const char *spec, const char *const *names, size_t nf,
 			} else {
 				v = strtol(colon + 1, &num, 10);
 				if (num != end || num == colon + 1 || v == 0 ||
-				    v > 64 || v < -64)
+				    v > CRM_BLOCK_MAXPART ||
+				    v < -CRM_BLOCK_MAXPART)
 					return crm_err_set(e, EX_USAGE,
 					    "bad --block '%s': want FIELD, "
 					    "FIELD:N, FIELD:-N or "

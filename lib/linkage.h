@@ -91,6 +91,7 @@ void crm_linkset_compare(
  * with '+': "surname:1+date_of_birth".
  */
 #define CRM_BLOCK_MAXKEYS 4
+#define CRM_BLOCK_MAXPART 64 /* N of FIELD:N and FIELD:-N at most */
 
 struct crm_block_rule {
 	size_t nkeys;

@@ -132,6 +132,49 @@ test_recommend(void)
 	crm_buf_release(&b);
 }
 
+/* A model saved, then one word of it changed: whether it loads. */
+static int
+dedupe_loads(int joint, int32_t part)
+{
+	static const char *const names[] = { "surname" };
+	static const enum crm_cmp cmp[] = { CRM_CMP_NAME };
+	struct crm_fs fs, back;
+	struct crm_buf b;
+	struct crm_err e;
+	int rc;
+
+	crm_buf_init(&b);
+	crm_err_clear(&e);
+	if (crm_fs_init(&fs, names, cmp, 1) == -1)
+		return -2;
+	fs.joint = joint;
+	fs.nrules = 1;
+	fs.rule[0].nkeys = 1;
+	fs.rule[0].key[0].field = 0;
+	fs.rule[0].key[0].part = part;
+	fs.part[0] = fs.all;
+	rc = crm_fs_save(&fs, &b) == -1 ? -2
+					: crm_fs_load(&back, b.p, b.len, &e);
+	if (rc == 0)
+		crm_fs_release(&back);
+	crm_fs_release(&fs);
+	crm_buf_release(&b);
+	return rc;
+}
+
+/* Only what crm_fs_save writes (and crm_block_parse takes) loads. */
+static void
+test_dedupe_saved(void)
+{
+	TAP_OK(dedupe_loads(1, -64) == 0 && dedupe_loads(0, 64) == 0,
+	    "dedupe: a key of the last or first 64 characters loads");
+	TAP_OK(dedupe_loads(1, INT32_MIN) == -1, "dedupe: a key of the last "
+						 "2^31 characters is refused");
+	TAP_OK(dedupe_loads(1, 65) == -1, "dedupe: and of the first 65");
+	TAP_OK(dedupe_loads(2, 0) == -1, "dedupe: a model neither joint nor "
+					 "by rule is refused");
+}
+
 static void
 test_dedupe(void)
 {
@@ -153,6 +196,7 @@ test_dedupe(void)
 	TAP_OK(crm_fs_load(&fs, b.p, b.len, &e) == -1 && e.code == EX_DATAERR,
 	    "dedupe: a name of 2^32 - 1 bytes: %s", e.msg);
 	crm_buf_release(&b);
+	test_dedupe_saved();
 }
 
 static void

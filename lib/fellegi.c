@@ -766,6 +766,13 @@ load_part(const struct crm_fs *fs, struct crm_fs_part *part, struct crm_in *in,
 				part->u[f][l] > 0 && part->u[f][l] <= 1))
 				return -1;
 		}
+		/* a cut field's levels are scaled by 1 - p of its exact
+		   one (lp): all of it, and the others' would be infinite */
+		if ((l = fs->nlev[f] - 1) < 0) /* not compared */
+			continue;
+		if (!(part->m[f][l] < 1 && part->u[f][l] < 1 &&
+			(part->eta == 0 || part->h[f][l] < 1)))
+			return -1;
 	}
 	return 0;
 }

@@ -217,6 +217,19 @@ crm_fs_prob(const struct crm_fs *fs, size_t r, const int8_t *lev)
 	return (exp(lg[0] - mx) + (fs->same ? exp(lg[1] - mx) : 0)) / s;
 }
 
+/* Whether any rule's pairs have a related class (else two classes). */
+static int
+any_related(const struct crm_fs *fs)
+{
+	size_t r;
+
+	for (r = 0; r < fs->nrules; r++) {
+		if (fs->part[r].eta > 0)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Whether the second class is of matches too: of records of one person
  * corrupted another way (both names lost or swapped), not of related
@@ -649,8 +662,7 @@ crm_fs_train(struct crm_fs *fs, const struct crm_patterns *p,
 		*fs = *best;
 	fs->iterations = iterations;
 	free(start);
-	for (r = 0, related = 0; r < nr; r++)
-		related |= fs->part[r].eta > 0;
+	related = any_related(fs);
 	/* the class that disagrees least is the one of matches */
 	if (related &&
 	    disagreement(fs, fs->all.h) < disagreement(fs, fs->all.m)) {
@@ -836,7 +848,8 @@ crm_fs_load(struct crm_fs *fs, const void *p, size_t len, struct crm_err *e)
 	if (in.bad || in.left != 0)
 		goto bad;
 	set_cuts(fs);
-	fs->same = related && same_person(fs);
+	/* as crm_fs_train set it: a model of two classes has no second */
+	fs->same = any_related(fs) && same_person(fs);
 	return 0;
 bad:
 	crm_fs_release(fs);

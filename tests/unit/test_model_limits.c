@@ -203,6 +203,39 @@ dedupe_cut(double p, double *prob)
 	return rc;
 }
 
+/*
+ * A model of two classes (a CRMFS002 one, loaded: h all 1) saved again
+ * loads as two classes: no second class of matches.
+ */
+static int
+dedupe_two_classes_same(void)
+{
+	static const char *const names[] = { "birth_date" };
+	static const enum crm_cmp cmp[] = { CRM_CMP_DATE };
+	struct crm_fs fs, back;
+	struct crm_buf b;
+	struct crm_err e;
+	int rc = -1, l;
+
+	crm_buf_init(&b);
+	if (crm_fs_init(&fs, names, cmp, 1) == -1)
+		return -1;
+	fs.all.eta = 0;
+	for (l = 0; l < fs.nlev[0]; l++)
+		fs.all.h[0][l] = 1;
+	fs.nrules = 1;
+	fs.rule[0].nkeys = 1;
+	fs.part[0] = fs.all;
+	if (crm_fs_save(&fs, &b) == 0 &&
+	    crm_fs_load(&back, b.p, b.len, &e) == 0) {
+		rc = back.same;
+		crm_fs_release(&back);
+	}
+	crm_fs_release(&fs);
+	crm_buf_release(&b);
+	return rc;
+}
+
 /* Only what crm_fs_save writes (and crm_block_parse takes) loads. */
 static void
 test_dedupe_saved(void)
@@ -218,6 +251,10 @@ test_dedupe_saved(void)
 					 "by rule is refused");
 	TAP_OK(dedupe_cut(0.9, &p) == 0 && p >= 0 && p <= 1,
 	    "dedupe: a cut field's exact level of m 0.9: p %g", p);
+	TAP_OK(dedupe_two_classes_same() == 0, "dedupe: a model of two classes "
+					       "saved again has no second "
+					       "class "
+					       "of matches");
 	p = 0;
 	TAP_OK(dedupe_cut(1, &p) == -1,
 	    "dedupe: of m 1 (the other levels "

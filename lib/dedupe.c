@@ -627,8 +627,14 @@ add_to_linkset(
 				}
 			}
 		}
+		errno = 0;
 		if (crm_linkset_add(d->ls, val, len) == -1) {
 			free(pos);
+			if (errno == EOVERFLOW)
+				return crm_dd_fail(e, EX_SOFTWARE,
+				    "more than 4 GiB of values to compare: "
+				    "past crm-dedupe's limit (see MEMORY in "
+				    "crm-dedupe(1))");
 			return crm_dd_oom(e);
 		}
 	}
@@ -1150,6 +1156,11 @@ link_or_cluster(struct crm_dedupe *d, struct crm_err *e)
 	if (d->ref.n > 0 && check_unique(d, d->in.n, d->in.n + d->ref.n,
 				o->link != NULL ? o->link : "store", e) == -1)
 		return -1;
+	if (d->in.n + d->ref.n > CRM_LINK_MAXRECS)
+		return crm_dd_fail(e, EX_SOFTWARE,
+		    "%zu records: more than crm-dedupe's limit of %zu (see "
+		    "MEMORY in crm-dedupe(1))",
+		    d->in.n + d->ref.n, CRM_LINK_MAXRECS);
 	if (sort_all(d) == -1)
 		return crm_dd_oom(e);
 	if (choose_fields(d, e) == -1)

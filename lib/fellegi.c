@@ -217,6 +217,19 @@ crm_fs_prob(const struct crm_fs *fs, size_t r, const int8_t *lev)
 	return (exp(lg[0] - mx) + (fs->same ? exp(lg[1] - mx) : 0)) / s;
 }
 
+/* Whether any rule's pairs have a related class (else two classes). */
+static int
+any_related(const struct crm_fs *fs)
+{
+	size_t r;
+
+	for (r = 0; r < fs->nrules; r++) {
+		if (fs->part[r].eta > 0)
+			return 1;
+	}
+	return 0;
+}
+
 /*
  * Whether the second class is of matches too: of records of one person
  * corrupted another way (both names lost or swapped), not of related
@@ -649,8 +662,7 @@ crm_fs_train(struct crm_fs *fs, const struct crm_patterns *p,
 		*fs = *best;
 	fs->iterations = iterations;
 	free(start);
-	for (r = 0, related = 0; r < nr; r++)
-		related |= fs->part[r].eta > 0;
+	related = any_related(fs);
 	/* the class that disagrees least is the one of matches */
 	if (related &&
 	    disagreement(fs, fs->all.h) < disagreement(fs, fs->all.m)) {
@@ -766,6 +778,13 @@ load_part(const struct crm_fs *fs, struct crm_fs_part *part, struct crm_in *in,
 				part->u[f][l] > 0 && part->u[f][l] <= 1))
 				return -1;
 		}
+		/* a cut field's levels are scaled by 1 - p of its exact
+		   one (lp): all of it, and the others' would be infinite */
+		if ((l = fs->nlev[f] - 1) < 0) /* not compared */
+			continue;
+		if (!(part->m[f][l] < 1 && part->u[f][l] < 1 &&
+			(part->eta == 0 || part->h[f][l] < 1)))
+			return -1;
 	}
 	return 0;
 }
@@ -775,7 +794,7 @@ crm_fs_load(struct crm_fs *fs, const void *p, size_t len, struct crm_err *e)
 {
 	struct crm_in in = { p, len, 0 };
 	const char *magic = crm_in_bytes(&in, 8), *name;
-	uint32_t nf, nlen, cmp;
+	uint32_t nf, nlen, cmp, joint;
 	size_t f, r, k;
 	int related;
 
@@ -786,7 +805,9 @@ crm_fs_load(struct crm_fs *fs, const void *p, size_t len, struct crm_err *e)
 		related = 0;
 	else
 		return crm_err_set(e, EX_DATAERR, "not a crm-dedupe model");
-	fs->joint = related ? crm_in_32(&in) == 1 : 0;
+	if ((joint = related ? crm_in_32(&in) : 0) > 1)
+		goto bad;
+	fs->joint = (int)joint;
 	if ((nf = crm_in_32(&in)) > CRM_LINK_MAXFIELDS)
 		goto bad;
 	for (f = 0; f < nf; f++) {
@@ -815,7 +836,10 @@ crm_fs_load(struct crm_fs *fs, const void *p, size_t len, struct crm_err *e)
 			br->key[k].field = crm_in_32(&in);
 			br->key[k].part = (int32_t)crm_in_32(&in);
 			br->key[k].soundex = crm_in_32(&in) != 0;
-			if (br->key[k].field >= nf)
+			/* as crm_block_parse takes them: a part is negated */
+			if (br->key[k].field >= nf ||
+			    br->key[k].part > CRM_BLOCK_MAXPART ||
+			    br->key[k].part < -CRM_BLOCK_MAXPART)
 				goto bad;
 		}
 		if (load_part(fs, &fs->part[r], &in, related) == -1)
@@ -824,7 +848,8 @@ crm_fs_load(struct crm_fs *fs, const void *p, size_t len, struct crm_err *e)
 	if (in.bad || in.left != 0)
 		goto bad;
 	set_cuts(fs);
-	fs->same = related && same_person(fs);
+	/* as crm_fs_train set it: a model of two classes has no second */
+	fs->same = any_related(fs) && same_person(fs);
 	return 0;
 bad:
 	crm_fs_release(fs);

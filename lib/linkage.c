@@ -3,6 +3,7 @@
  * union-find for record linkage.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -342,7 +343,11 @@ slot(const struct crm_linkset *s, size_t i, size_t k)
 	return sl;
 }
 
-/* Where v (len bytes, no NUL) is or would go in s->in (cap > 0). */
+/*
+ * Where v (len bytes, no NUL) is or would go in s->in (cap > 0).  A value
+ * kept may be shorter than v and the last of the text: strncmp stops at
+ * its NUL, where memcmp would read len bytes past it.
+ */
 static size_t
 intern_at(const struct crm_linkset *s, const char *v, size_t len)
 {
@@ -351,7 +356,7 @@ intern_at(const struct crm_linkset *s, const char *v, size_t len)
 
 	for (; s->in.off[h] != 0; h = (h + 1) & mask) {
 		t = s->text.p + s->in.off[h];
-		if (memcmp(t, v, len) == 0 && t[len] == '\0')
+		if (strncmp(t, v, len) == 0 && t[len] == '\0')
 			return h;
 	}
 	return h;
@@ -412,8 +417,10 @@ keep(struct crm_linkset *s, size_t k)
 			return 0;
 		}
 	}
-	if (s->text.len + len + 1 > UINT32_MAX)
+	if (s->text.len + len + 1 > UINT32_MAX) {
+		errno = EOVERFLOW;
 		return -1;
+	}
 	s->off[sl] = (uint32_t)s->text.len;
 	s->len[sl] = (uint16_t)len;
 	if (crm_buf_add(&s->text, s->tmp.p, len) == -1 ||
@@ -433,8 +440,10 @@ crm_linkset_add(
 
 	if (s->n == s->cap) {
 		cap = s->cap ? s->cap * 2 : 1024;
-		if (cap > UINT32_MAX)
+		if (s->n == CRM_LINK_MAXRECS) {
+			errno = EOVERFLOW;
 			return -1;
+		}
 		if ((off = crm_reallocarray(
 			 s->off, cap * s->nslots, sizeof(*off))) == NULL)
 			return -1;
@@ -634,7 +643,8 @@ crm_block_parse(const char *spec, const char *const *names, size_t nf,
 			} else {
 				v = strtol(colon + 1, &num, 10);
 				if (num != end || num == colon + 1 || v == 0 ||
-				    v > 64 || v < -64)
+				    v > CRM_BLOCK_MAXPART ||
+				    v < -CRM_BLOCK_MAXPART)
 					return crm_err_set(e, EX_USAGE,
 					    "bad --block '%s': want FIELD, "
 					    "FIELD:N, FIELD:-N or "

@@ -62,8 +62,15 @@ struct crm_linkset *crm_linkset_new(
     const enum crm_cmp *cmp, size_t nf, const char *region);
 void crm_linkset_free(struct crm_linkset *s);
 /*
+ * A set's limits: its records and values are indexed by 32-bit words,
+ * so it holds at most CRM_LINK_MAXRECS records and 4 GiB of normalized
+ * values (each NUL-terminated, a value shared by records kept once).
+ */
+#define CRM_LINK_MAXRECS ((size_t)1 << 31)
+/*
  * Add a record: the raw value of each field (NULL or empty: missing).
- * Returns its index, or -1 when out of memory.
+ * Returns its index, or -1 when out of memory (errno ENOMEM) or past the
+ * set's limits (errno EOVERFLOW).
  */
 long crm_linkset_add(
     struct crm_linkset *s, const char *const *val, const size_t *len);
@@ -84,6 +91,7 @@ void crm_linkset_compare(
  * with '+': "surname:1+date_of_birth".
  */
 #define CRM_BLOCK_MAXKEYS 4
+#define CRM_BLOCK_MAXPART 64 /* N of FIELD:N and FIELD:-N at most */
 
 struct crm_block_rule {
 	size_t nkeys;

@@ -6,6 +6,8 @@
  * agreement patterns, and it is saved and loaded again, which must give
  * the same bytes.
  */
+#include <math.h>
+
 #include "fuzz.h"
 
 #include "buf.h"
@@ -36,15 +38,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (r = 0; r <= fs.nrules; r++) {
 		part = crm_fs_part(&fs, r);
 		for (pat = 0; pat < 3; pat++) {
+			/* disagree, agree exactly, missing; a field not
+			   compared (no levels) is -1, as crm_linkset_compare
+			   gives it */
 			for (f = 0; f < fs.nf; f++)
-				lev[f] = (int8_t)(pat == 2
+				lev[f] = (int8_t)(pat == 2 || fs.nlev[f] == 0
 						      ? -1
 						      : pat * (fs.nlev[f] - 1));
 			p = crm_fs_prob(&fs, r, lev);
-			FUZZ_ASSERT(!(p < 0) && !(p > 1));
+			/* a NaN too is out of [0, 1] */
+			FUZZ_ASSERT(p >= 0 && p <= 1);
 		}
 		for (f = 0; f < fs.nf; f++)
-			(void)crm_fs_weight(&fs, part, f, fs.nlev[f] - 1);
+			FUZZ_ASSERT(isfinite(
+			    crm_fs_weight(&fs, part, f, fs.nlev[f] - 1)));
 	}
 	crm_buf_init(&b1);
 	crm_buf_init(&b2);

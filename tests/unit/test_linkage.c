@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <xxhash.h>
 
 #include "buf.h"
 #include "err.h"
@@ -109,6 +110,54 @@ heard(void *arg, const char *phase, const char *unit, unsigned long long done,
 	steps.last = done;
 	steps.total = total;
 	steps.calls++;
+}
+
+/*
+ * A value looked up among those kept once is compared with each it meets
+ * on its way in the table: never past the end of the shorter one (the
+ * text's last value ends where its buffer does: a value of 100 bytes
+ * read there from ran past it; caught by ASan).
+ */
+static void
+test_intern_bounds(void)
+{
+	static const enum crm_cmp cmp[] = { CRM_CMP_EXACT };
+	struct crm_linkset *s = crm_linkset_new(cmp, 1, NULL);
+	char a[60], lng[101];
+	const char *val[1];
+	size_t len[1], want, k;
+
+	/* the text: its NUL, 59 bytes and a NUL, "xy" and a NUL: 64 bytes,
+	   the buffer's first size */
+	memset(a, 'a', 59);
+	a[59] = '\0';
+	val[0] = a;
+	len[0] = 59;
+	TAP_OK(s != NULL && crm_linkset_add(s, val, len) == 0, "a long value");
+	val[0] = "xy";
+	len[0] = 2;
+	TAP_OK(crm_linkset_add(s, val, len) == 1, "a short one");
+	/* a value of 100 bytes whose place in the table (1024 entries) is
+	   taken by "xy": compared with it */
+	want = (size_t)XXH3_64bits("xy", 2) & 1023;
+	memset(lng, 'b', 100);
+	lng[100] = '\0';
+	for (k = 0; k < 100000; k++) {
+		snprintf(lng, sizeof(lng), "%05zu", k);
+		lng[5] = 'b';
+		if (((size_t)XXH3_64bits(lng, 100) & 1023) == want)
+			break;
+	}
+	val[0] = lng;
+	len[0] = 100;
+	TAP_OK(k < 100000 && crm_linkset_add(s, val, len) == 2, "a long value "
+								"meeting a "
+								"short one at "
+								"the text's "
+								"end");
+	TAP_OK(crm_linkset_value(s, 2, 0, &len[0]) != NULL && len[0] == 100,
+	    "kept whole");
+	crm_linkset_free(s);
 }
 
 static void
@@ -357,6 +406,7 @@ main(void)
 	test_strsim();
 	test_guess();
 	test_linkset();
+	test_intern_bounds();
 	test_uf();
 	test_fs();
 	test_fs_related();

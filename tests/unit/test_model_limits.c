@@ -132,6 +132,136 @@ test_recommend(void)
 	crm_buf_release(&b);
 }
 
+/* A model saved, then one word of it changed: whether it loads. */
+static int
+dedupe_loads(int joint, int32_t part)
+{
+	static const char *const names[] = { "surname" };
+	static const enum crm_cmp cmp[] = { CRM_CMP_NAME };
+	struct crm_fs fs, back;
+	struct crm_buf b;
+	struct crm_err e;
+	int rc;
+
+	crm_buf_init(&b);
+	crm_err_clear(&e);
+	if (crm_fs_init(&fs, names, cmp, 1) == -1)
+		return -2;
+	fs.joint = joint;
+	fs.nrules = 1;
+	fs.rule[0].nkeys = 1;
+	fs.rule[0].key[0].field = 0;
+	fs.rule[0].key[0].part = part;
+	fs.part[0] = fs.all;
+	rc = crm_fs_save(&fs, &b) == -1 ? -2
+					: crm_fs_load(&back, b.p, b.len, &e);
+	if (rc == 0)
+		crm_fs_release(&back);
+	crm_fs_release(&fs);
+	crm_buf_release(&b);
+	return rc;
+}
+
+/*
+ * A joint model whose second rule's pairs never agree exactly on the
+ * first rule's field (it is cut): m of that level p; whether it loads,
+ * and the probability of a pair that disagrees on it into *prob.
+ */
+static int
+dedupe_cut(double p, double *prob)
+{
+	static const char *const names[] = { "email", "surname" };
+	static const enum crm_cmp cmp[] = { CRM_CMP_EMAIL, CRM_CMP_NAME };
+	const int8_t lev[2] = { 0, 1 };
+	struct crm_fs fs, back;
+	struct crm_buf b;
+	struct crm_err e;
+	int rc, l, top;
+
+	crm_buf_init(&b);
+	crm_err_clear(&e);
+	if (crm_fs_init(&fs, names, cmp, 2) == -1)
+		return -2;
+	fs.joint = 1;
+	fs.nrules = 2;
+	fs.rule[0].nkeys = fs.rule[1].nkeys = 1;
+	fs.rule[0].key[0].field = 0;
+	fs.rule[1].key[0].field = 1;
+	fs.part[0] = fs.part[1] = fs.all;
+	top = fs.nlev[0] - 1;
+	for (l = 0; l < top; l++)
+		fs.part[1].m[0][l] = p < 1 ? (1 - p) / top : 1e-6;
+	fs.part[1].m[0][top] = p;
+	rc = crm_fs_save(&fs, &b) == -1 ? -2
+					: crm_fs_load(&back, b.p, b.len, &e);
+	if (rc == 0) {
+		*prob = crm_fs_prob(&back, 1, lev);
+		crm_fs_release(&back);
+	}
+	crm_fs_release(&fs);
+	crm_buf_release(&b);
+	return rc;
+}
+
+/*
+ * A model of two classes (a CRMFS002 one, loaded: h all 1) saved again
+ * loads as two classes: no second class of matches.
+ */
+static int
+dedupe_two_classes_same(void)
+{
+	static const char *const names[] = { "birth_date" };
+	static const enum crm_cmp cmp[] = { CRM_CMP_DATE };
+	struct crm_fs fs, back;
+	struct crm_buf b;
+	struct crm_err e;
+	int rc = -1, l;
+
+	crm_buf_init(&b);
+	if (crm_fs_init(&fs, names, cmp, 1) == -1)
+		return -1;
+	fs.all.eta = 0;
+	for (l = 0; l < fs.nlev[0]; l++)
+		fs.all.h[0][l] = 1;
+	fs.nrules = 1;
+	fs.rule[0].nkeys = 1;
+	fs.part[0] = fs.all;
+	if (crm_fs_save(&fs, &b) == 0 &&
+	    crm_fs_load(&back, b.p, b.len, &e) == 0) {
+		rc = back.same;
+		crm_fs_release(&back);
+	}
+	crm_fs_release(&fs);
+	crm_buf_release(&b);
+	return rc;
+}
+
+/* Only what crm_fs_save writes (and crm_block_parse takes) loads. */
+static void
+test_dedupe_saved(void)
+{
+	double p = 0;
+
+	TAP_OK(dedupe_loads(1, -64) == 0 && dedupe_loads(0, 64) == 0,
+	    "dedupe: a key of the last or first 64 characters loads");
+	TAP_OK(dedupe_loads(1, INT32_MIN) == -1, "dedupe: a key of the last "
+						 "2^31 characters is refused");
+	TAP_OK(dedupe_loads(1, 65) == -1, "dedupe: and of the first 65");
+	TAP_OK(dedupe_loads(2, 0) == -1, "dedupe: a model neither joint nor "
+					 "by rule is refused");
+	TAP_OK(dedupe_cut(0.9, &p) == 0 && p >= 0 && p <= 1,
+	    "dedupe: a cut field's exact level of m 0.9: p %g", p);
+	TAP_OK(dedupe_two_classes_same() == 0, "dedupe: a model of two classes "
+					       "saved again has no second "
+					       "class "
+					       "of matches");
+	p = 0;
+	TAP_OK(dedupe_cut(1, &p) == -1,
+	    "dedupe: of m 1 (the other levels "
+	    "nothing left: p %g) is refused",
+	    p);
+}
+
 static void
 test_dedupe(void)
 {
@@ -153,6 +283,7 @@ test_dedupe(void)
 	TAP_OK(crm_fs_load(&fs, b.p, b.len, &e) == -1 && e.code == EX_DATAERR,
 	    "dedupe: a name of 2^32 - 1 bytes: %s", e.msg);
 	crm_buf_release(&b);
+	test_dedupe_saved();
 }
 
 static void

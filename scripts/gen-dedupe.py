@@ -421,11 +421,18 @@ class Sharing:
                 return d
 
     def new_email(self, locals_, doms, emails):
+        # Numbers 1 to 99, as families choose; past 50 tries (millions of
+        # customers use up a common surname's) ten times as many each 50,
+        # so the loop ends at any N and smaller runs draw as before.
+        top, tries = 100, 0
         while True:
-            e = f"{self.rng.choice(locals_)}{self.rng.randrange(1, 100)}@{self.rng.choice(doms)}"
+            e = f"{self.rng.choice(locals_)}{self.rng.randrange(1, top)}@{self.rng.choice(doms)}"
             if e not in emails and e not in self.taken:
                 self.taken.add(e)
                 return e
+            tries += 1
+            if tries % 50 == 0:
+                top *= 10
 
     def names(self, e, given, surname):
         """The given name and surname of entity e, each a pair (as

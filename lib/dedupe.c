@@ -201,6 +201,9 @@ crm_dedupe_free(struct crm_dedupe *d)
 	crm_dd_recset_release(&d->ref);
 	for (f = 0; f < sizeof(d->rec) / sizeof(d->rec[0]); f++)
 		crm_rec_free(d->rec[f]);
+	for (f = 0; f < d->nmrec; f++)
+		crm_rec_free(d->mrec[f]);
+	free(d->mrec);
 	free(d->all);
 	crm_linkset_free(d->ls);
 	free(d->side);

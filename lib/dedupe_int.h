@@ -104,9 +104,11 @@ struct crm_dedupe {
 	size_t nlp, lpcap, nstored;
 	unsigned long long cannot;
 	struct crm_rec *golden, *lineage; /* a person's, made at a time */
-	/* scratch records, rebuilt from the packed ones (crm_dd_rec()):
-	   the run's and review's [0], merging's [0..2] */
-	struct crm_rec *rec[3];
+	/* a scratch record, rebuilt from the packed ones (crm_dd_rec()) */
+	struct crm_rec *rec[1];
+	/* merging: each member of the cluster at hand, rebuilt once */
+	struct crm_rec **mrec;
+	size_t nmrec;
 	int svm; /* the scores are an SVM's, from labelled pairs */
 	struct crm_buf buf;
 };

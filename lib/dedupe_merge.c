@@ -26,6 +26,7 @@
 struct member {
 	size_t idx, read;
 	char *when;
+	const struct crm_rec *rec; /* rebuilt once (load_members) */
 };
 
 static int
@@ -55,32 +56,27 @@ present(const struct crm_rec *r, long k)
  * member in *who: -1 when no member has it, -2 when out of memory.
  */
 static long
-survivor(const struct crm_dedupe *d, const struct member *m, size_t n,
-    const char *name, size_t nlen, size_t *who)
+survivor(const struct member *m, size_t n, const char *name, size_t nlen,
+    int frequent, size_t *who)
 {
-	const struct crm_rec *r, *q;
 	size_t i, j, len, qlen, count, best = 0;
 	const char *v, *qv;
 	long k, kq, at = -1;
 
 	for (i = 0; i < n; i++) {
-		if ((r = crm_dd_rec(d, m[i].idx, d->rec[0])) == NULL)
-			return -2;
-		k = crm_rec_find(r, name, nlen);
-		if (!present(r, k))
+		k = crm_rec_find(m[i].rec, name, nlen);
+		if (!present(m[i].rec, k))
 			continue;
-		if (!d->o.frequent) {
+		if (!frequent) {
 			*who = i;
 			return k;
 		}
-		v = crm_rec_value(r, (size_t)k, &len);
+		v = crm_rec_value(m[i].rec, (size_t)k, &len);
 		for (count = 0, j = 0; j < n; j++) {
-			if ((q = crm_dd_rec(d, m[j].idx, d->rec[1])) == NULL)
-				return -2;
-			kq = crm_rec_find(q, name, nlen);
-			if (!present(q, kq))
+			kq = crm_rec_find(m[j].rec, name, nlen);
+			if (!present(m[j].rec, kq))
 				continue;
-			qv = crm_rec_value(q, (size_t)kq, &qlen);
+			qv = crm_rec_value(m[j].rec, (size_t)kq, &qlen);
 			count += crm_bytes_cmp(v, len, qv, qlen) == 0;
 		}
 		if (count > best) { /* ties: the more recent */
@@ -90,6 +86,30 @@ survivor(const struct crm_dedupe *d, const struct member *m, size_t n,
 		}
 	}
 	return at;
+}
+
+/*
+ * Each member's record rebuilt from the packed ones, once a cluster, into
+ * d's pool of records (grown to the largest cluster); 0 or -1.
+ */
+static int
+load_members(struct crm_dedupe *d, struct member *m, size_t n)
+{
+	struct crm_rec **p;
+	size_t i;
+
+	if (n > d->nmrec) {
+		if ((p = crm_reallocarray(d->mrec, n, sizeof(*p))) == NULL)
+			return -1;
+		d->mrec = p;
+		for (; d->nmrec < n; d->nmrec++)
+			if ((d->mrec[d->nmrec] = crm_rec_new()) == NULL)
+				return -1;
+	}
+	for (i = 0; i < n; i++)
+		if ((m[i].rec = crm_dd_rec(d, m[i].idx, d->mrec[i])) == NULL)
+			return -1;
+	return 0;
 }
 
 /* Each member's time, into m[i].when; -1 when out of memory. */
@@ -104,11 +124,7 @@ member_times(struct crm_dedupe *d, struct member *m, size_t n, size_t *first)
 
 	*first = SIZE_MAX;
 	for (i = 0; i < n; i++) {
-		if ((r = crm_dd_rec(d, m[i].idx, d->rec[0])) == NULL) {
-			while (i-- > 0)
-				free(m[i].when);
-			return -1;
-		}
+		r = m[i].rec;
 		t = tf ? crm_rec_find(r, tf, strlen(tf)) : -1;
 		crm_buf_reset(b);
 		if (present(r, t)) {
@@ -140,27 +156,25 @@ survivors(const struct crm_dedupe *d, const struct member *m, size_t n,
 {
 	const struct crm_rec *r, *w;
 	const char *name, *v, *id;
-	size_t i, k, nlen, len, idlen, who = 0;
+	size_t i, k, nlen, len, idlen, who = 0, fm = 0;
 	long at;
 
+	while (fm < n && m[fm].idx != first)
+		fm++;
 	for (i = 0; i < n + 1; i++) {
-		r = crm_dd_rec(d, i == 0 ? first : m[i - 1].idx, d->rec[2]);
-		if (r == NULL)
-			return -1;
+		r = m[i == 0 ? fm : i - 1].rec;
 		for (k = 0; k < crm_rec_count(r); k++) {
 			name = crm_rec_name(r, k, &nlen);
 			if (crm_rec_find(out, name, nlen) >= 0)
 				continue;
-			if ((at = survivor(d, m, n, name, nlen, &who)) == -2)
-				return -1;
+			at = survivor(m, n, name, nlen, d->o.frequent, &who);
 			if (at < 0) {
 				if (crm_rec_add(
 					out, name, nlen, "", 0, CRM_NULL) == -1)
 					return -1;
 				continue;
 			}
-			if ((w = crm_dd_rec(d, m[who].idx, d->rec[0])) == NULL)
-				return -1;
+			w = m[who].rec;
 			v = crm_rec_value(w, (size_t)at, &len);
 			if (crm_rec_add(out, name, nlen, v, len,
 				crm_rec_type(w, (size_t)at)) == -1)
@@ -183,7 +197,7 @@ survivors(const struct crm_dedupe *d, const struct member *m, size_t n,
 static int
 rank(struct crm_dedupe *d, struct member *m, size_t n, size_t *first)
 {
-	if (member_times(d, m, n, first) == -1)
+	if (load_members(d, m, n) == -1 || member_times(d, m, n, first) == -1)
 		return -1;
 	qsort(m, n, sizeof(*m), cmp_recent);
 	return 0;

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int tap_n, tap_failed;
 
@@ -40,6 +41,24 @@ static int tap_n, tap_failed;
 			    tap_g ? tap_g : "(null)",              \
 			    tap_w ? tap_w : "(null)");             \
 	} while (0)
+
+/*
+ * Remove a test's store dir/crm.db, its WAL and shared-memory files and
+ * the directory.
+ */
+static inline void
+tap_rm_store(const char *dir)
+{
+	static const char *const f[] = { "crm.db", "crm.db-wal", "crm.db-shm" };
+	char path[4096];
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, f[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
 
 static int
 tap_done(void)

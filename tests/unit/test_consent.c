@@ -181,11 +181,6 @@ main(void)
 
 	crm_consent_load_free(cl);
 	crm_store_close(st);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/crm.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/crm.db-shm", dir);
-	unlink(path);
-	rmdir(dir);
+	tap_rm_store(dir);
 	return tap_done();
 }

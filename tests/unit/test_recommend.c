@@ -708,12 +708,7 @@ test_store_pipeline(void)
 	test_run_store_records(st);
 	test_run_eval(st);
 	crm_store_close(st);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/crm.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/crm.db-shm", dir);
-	unlink(path);
-	rmdir(dir);
+	tap_rm_store(dir);
 }
 
 int

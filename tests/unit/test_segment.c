@@ -567,12 +567,7 @@ test_segment_source(void)
 	crm_store_close(st);
 	crm_rec_free(r);
 	crm_buf_release(&ids);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/crm.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/crm.db-shm", dir);
-	unlink(path);
-	rmdir(dir);
+	tap_rm_store(dir);
 }
 
 int

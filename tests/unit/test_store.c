@@ -131,11 +131,6 @@ main(void)
 	}
 	snprintf(path, sizeof(path), "%s/crm.db", dir);
 	test_bg_checkpoints();
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/crm.db-wal", dir);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/crm.db-shm", dir);
-	unlink(path);
-	rmdir(dir);
+	tap_rm_store(dir);
 	return tap_done();
 }

@@ -251,6 +251,84 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"INSERT INTO person_events(time, person_id, event, record_id) "
 	"SELECT time, cluster_id, 'joined', record_id FROM clusters "
 	"ORDER BY time, cluster_id, record_id;",
+	/*
+	 * 8 -> 9: tickets with a life (lib/desk.c, lib/ticket.h): the
+	 * helpdesk's states, a parent's row (no queue of its own), the
+	 * SLA clock's pause and the sweep's marks; every change of a
+	 * ticket as an event; notifications for the customer
+	 * (lib/notify.c).  waiting becomes new (nobody has it yet) and
+	 * answered solved (by the knowledge base).  The table is made
+	 * anew (SQLite cannot change a CHECK), its views left pointing at
+	 * the new one by the legacy rename.
+	 */
+	"PRAGMA legacy_alter_table = ON;"
+	"CREATE TABLE tickets_9 ("
+	"  ticket_id TEXT PRIMARY KEY NOT NULL, parent_id TEXT,"
+	"  customer_id TEXT, priority TEXT NOT NULL, queue TEXT, skill TEXT,"
+	"  sla_due TEXT, assignee TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('new', 'open', 'pending',"
+	"    'on-hold', 'solved', 'closed', 'reopened')),"
+	"  routed TEXT NOT NULL, closed TEXT,"
+	"  created TEXT NOT NULL, updated TEXT NOT NULL,"
+	"  sla_left REAL, warned TEXT, escalated TEXT, lang TEXT,"
+	"  first_response TEXT, solved TEXT,"
+	"  reopens INTEGER NOT NULL DEFAULT 0"
+	");"
+	"INSERT INTO tickets_9(ticket_id, parent_id, customer_id, priority,"
+	"  queue, skill, sla_due, assignee, status, routed, closed, created,"
+	"  updated, first_response, solved) SELECT ticket_id, parent_id,"
+	"  customer_id, priority, queue, skill, sla_due, assignee,"
+	"  CASE status WHEN 'waiting' THEN 'new' WHEN 'answered' THEN 'solved'"
+	"  ELSE status END, routed, closed, routed, coalesce(closed, routed),"
+	"  CASE status WHEN 'answered' THEN routed END,"
+	"  CASE status WHEN 'answered' THEN routed END FROM tickets;"
+	"DROP TABLE tickets;"
+	"ALTER TABLE tickets_9 RENAME TO tickets;"
+	"PRAGMA legacy_alter_table = OFF;"
+	"CREATE INDEX tickets_status ON tickets(status, priority, sla_due);"
+	"CREATE INDEX tickets_assignee ON tickets(assignee, status);"
+	"CREATE INDEX tickets_customer ON tickets(customer_id, status);"
+	"CREATE INDEX tickets_parent ON tickets(parent_id)"
+	"  WHERE parent_id IS NOT NULL;"
+	/* the sweep's: tickets whose SLA clock runs, by due time */
+	"CREATE INDEX tickets_due ON tickets(sla_due)"
+	"  WHERE status IN ('new', 'open', 'reopened') AND queue IS NOT NULL;"
+	"CREATE TABLE ticket_events ("
+	"  id INTEGER PRIMARY KEY, time TEXT NOT NULL, ticket_id TEXT NOT NULL,"
+	"  event TEXT NOT NULL CHECK (event IN ('state', 'reply', 'assigned',"
+	"    'priority', 'escalated', 'note')),"
+	"  from_state TEXT, state TEXT, actor TEXT, value TEXT, reason TEXT,"
+	"  note TEXT"
+	");"
+	"CREATE INDEX ticket_events_ticket ON ticket_events(ticket_id, time);"
+	"CREATE INDEX ticket_events_time ON ticket_events(time);"
+	"INSERT INTO ticket_events(time, ticket_id, event, state, actor,"
+	"  reason) SELECT routed, ticket_id, 'state', 'new', 'crm-route',"
+	"  'routed' FROM tickets ORDER BY routed, ticket_id;"
+	"INSERT INTO ticket_events(time, ticket_id, event, from_state, state,"
+	"  actor, value, reason) SELECT routed, ticket_id, 'assigned', 'new',"
+	"  'open', 'crm-route', assignee, 'routed' FROM tickets"
+	"  WHERE assignee IS NOT NULL ORDER BY routed, ticket_id;"
+	"INSERT INTO ticket_events(time, ticket_id, event, from_state, state,"
+	"  actor, reason) SELECT routed, ticket_id, 'reply', 'new', 'solved',"
+	"  'bot', 'knowledge base' FROM tickets WHERE status = 'solved'"
+	"  ORDER BY routed, ticket_id;"
+	"INSERT INTO ticket_events(time, ticket_id, event, from_state, state,"
+	"  actor, reason) SELECT closed, ticket_id, 'state',"
+	"  CASE WHEN assignee IS NULL THEN 'new' ELSE 'open' END, 'closed',"
+	"  'crm-route', 'closed' FROM tickets WHERE status = 'closed'"
+	"  ORDER BY closed, ticket_id;"
+	"CREATE TABLE notifications ("
+	"  id INTEGER PRIMARY KEY, time TEXT NOT NULL, customer_id TEXT,"
+	"  ticket_id TEXT NOT NULL, state TEXT NOT NULL,"
+	"  template TEXT NOT NULL, lang TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('queued', 'deferred',"
+	"    'suppressed')),"
+	"  send_after TEXT, reason TEXT"
+	");"
+	"CREATE INDEX notifications_deferred ON notifications(send_after)"
+	"  WHERE status = 'deferred';"
+	"CREATE INDEX notifications_customer ON notifications(customer_id);",
 };
 
 /* The last 10 messages and decisions of a customer, of a person. */
@@ -447,6 +525,9 @@ static const char *const reserved[] = {
 	"persons",
 	"person_events",
 	"link_labels",
+	"ticket_events",
+	"notifications",
+	"tickets_9", /* the migration to schema 9 makes it */
 	"customer_360",
 	"customer_360_record",
 	"customer_360_members",
@@ -484,6 +565,12 @@ static const char *const indexes[] = {
 	"person_events_record",
 	"person_events_other",
 	"persons_merged",
+	"tickets_parent",
+	"tickets_due",
+	"ticket_events_ticket",
+	"ticket_events_time",
+	"notifications_deferred",
+	"notifications_customer",
 };
 
 int

@@ -18,7 +18,7 @@
 
 #include "err.h"
 
-#define CRM_STORE_VERSION 8 /* schema version this code writes */
+#define CRM_STORE_VERSION 9 /* schema version this code writes */
 
 struct crm_store;
 

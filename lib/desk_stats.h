@@ -1,0 +1,65 @@
+/*
+ * desk_stats: handling-time figures of the help desk, from the tickets
+ * and ticket_events tables (lib/desk.c owns them; this reads): what
+ * `crm-route stats' prints and crm-report shows.
+ *
+ * The tickets counted are the customer's: those with no parent (a
+ * ticket split into subtasks counts once, as its parent), created in
+ * [since, until).  For each:
+ *
+ *   first response  its created time to the first reply event (an
+ *                   agent's, or the knowledge base's answer) on it or on
+ *                   any of its subtasks;
+ *   resolution      its created time to the first event that left it
+ *                   solved;
+ *   time in state   from each event to the next (every event's state
+ *                   column is the ticket's state after it), the last
+ *                   state counted up to until; before its first event a
+ *                   ticket is new;
+ *   reopened        it has an event to state reopened;
+ *   SLA             met when it was first solved at or before its
+ *                   sla_due, breached when solved after it, or not
+ *                   solved and sla_due is before until with the clock
+ *                   running (new, open, reopened), or escalated for a
+ *                   breach by the sweep; else neither (still in time).
+ */
+#ifndef CRM_DESK_STATS_H
+#define CRM_DESK_STATS_H
+
+#include "buf.h"
+#include "err.h"
+#include "store.h"
+#include "ticket.h"
+
+struct crm_desk_stats {
+	unsigned long long tickets;  /* counted, as above */
+	unsigned long long split;    /* of them, parents of subtasks */
+	unsigned long long by_bot;   /* first answered by the knowledge base */
+	unsigned long long responded, solved, closed, reopened;
+	unsigned long long sla_met, sla_breached;
+	unsigned long long now_in[CRM_T_N]; /* in each state at until */
+	/* seconds; NAN when no ticket has one */
+	double first_response_median, first_response_p90;
+	double resolution_median, resolution_p90;
+	double time_in[CRM_T_N]; /* mean seconds a ticket spent in each */
+	double reopen_rate;	 /* reopened / solved; NAN when none solved */
+};
+
+/*
+ * The figures of store s for tickets created in [since, until) (times
+ * as the store keeps them, YYYY-MM-DDTHH:MM:SSZ; since NULL: from the
+ * first).  0, or -1 with e filled (the store's codes).
+ */
+int crm_desk_stats(struct crm_store *s, const char *since, const char *until,
+    struct crm_desk_stats *st, struct crm_err *e);
+
+/*
+ * The figures as one line of key=value pairs, as every eval prints
+ * (durations in hours with 2 decimals, rates with 3), or with json as
+ * one JSON object; appended to out with its newline.  0, or -1 when out
+ * of memory.
+ */
+int crm_desk_stats_format(
+    const struct crm_desk_stats *st, int json, struct crm_buf *out);
+
+#endif

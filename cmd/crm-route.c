@@ -4,15 +4,18 @@
  * SQL expressions say what goes where.
  */
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
+#include "calendar.h"
 #include "cli.h"
 #include "clock.h"
 #include "filter.h"
 #include "opt.h"
 #include "rec.h"
+#include "route.h"
 #include "router.h"
 
 static const char synopsis[] =
@@ -20,25 +23,39 @@ static const char synopsis[] =
     "                 [--by person|record] [--db FILE] [--queues LIST]\n"
     "                 [--sla LIST] [--as-of TIME]\n"
     "                 [--urgency LIST] [--no-escalate]\n"
-    "                 [--review FILE [--act-on-review]] [common options]\n"
-    "                 [file ...]\n"
+    "                 [--review FILE [--act-on-review]] [--calendar FILE]\n"
+    "                 [notification options] [common options] [file ...]\n"
     "       crm-route agents --db FILE [common options] [file ...]\n"
-    "       crm-route close --db FILE [common options] [file ...]\n";
+    "       crm-route update|close --db FILE [--calendar FILE]\n"
+    "                 [notification options] [common options] [file ...]\n"
+    "       crm-route sweep --db FILE [--as-of TIME] [--warn DURATION]\n"
+    "                 [--calendar FILE] [notification options] [common "
+    "options]\n"
+    "       crm-route stats --db FILE [--since TIME] [--until TIME] "
+    "[--json]\n"
+    "  notification options: [--notify FILE] [--notify-purpose WORD]\n"
+    "                 [--quiet-hours HH:MM-HH:MM] [--tz ZONE]\n";
 
-enum verb { V_ROUTE, V_AGENTS, V_CLOSE }; /* in the order of verbs[] */
-static const char *const verbs[] = { "agents", "close", NULL };
+/* in the order of verbs[] */
+enum verb { V_ROUTE, V_AGENTS, V_CLOSE, V_UPDATE, V_SWEEP, V_STATS };
+static const char *const verbs[] = { "agents", "close", "update", "sweep",
+	"stats", NULL };
 
 enum {
 	OPT_BURST = CRM_OPT_OWN,
 	OPT_BY,
+	OPT_CALENDAR,
 	OPT_DEFAULT_QUEUE,
 	OPT_ESCALATE_CONF,
 	OPT_NOW,
+	OPT_QUIET_HOURS,
 	OPT_REPLY_CONF,
 	OPT_RULES,
 	OPT_SENIOR_QUEUE,
 	OPT_SLA,
-	OPT_URGENCY
+	OPT_TZ,
+	OPT_URGENCY,
+	OPT_WARN
 };
 
 struct opts {
@@ -64,6 +81,8 @@ static const struct crm_optdef options[] = {
 	    "escalate the Nth short message of a customer\nwithin DURATION "
 	    "(3/5m)"),
 	CRM_BY_OPT(OPT_BY),
+	CRM_OPT("calendar", OPT_CALENDAR, "FILE",
+	    "business hours the SLA clock counts (every\nhour)"),
 	CRM_OPT_STR("customer-field", "F", "the customer's id (customer_id)",
 	    &opts.r.customer_field),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
@@ -77,8 +96,17 @@ static const struct crm_optdef options[] = {
 	    "the intent, and F_score its score (intent)", &opts.r.intent_field),
 	CRM_OPT_STR(
 	    "kb", "FILE", "answers: intent, answer, lang (zh, en)", &opts.r.kb),
+	CRM_OPT_FLAG("json", 0, "stats: the figures as JSON", &opts.r.json),
 	CRM_OPT_FLAG("no-escalate", 0, "no escalation", &opts.r.no_escalate),
+	CRM_OPT_STR("notify", "FILE",
+	    "append the customer's notifications to FILE\n(JSONL)",
+	    &opts.r.notify.out),
+	CRM_OPT_STR("notify-purpose", "WORD",
+	    "the consent notifications need\n(ticket_updates)",
+	    &opts.r.notify.purpose),
 	CRM_OPT("now", OPT_NOW, "TIME", NULL), /* the old name of --as-of */
+	CRM_OPT("quiet-hours", OPT_QUIET_HOURS, "HH:MM-HH:MM",
+	    "no notification sent then, in the customer's\ntime zone"),
 	CRM_OPT_STR("queues", "LIST",
 	    "the queues rules may name (with --db: the\nagents' skills too)",
 	    &opts.r.queues),
@@ -96,6 +124,8 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_STR("sentiment-field", "F",
 	    "the sentiment, and F_score its score\n(sentiment)",
 	    &opts.r.sentiment_field),
+	CRM_OPT_STR("since", "TIME", "stats: the tickets made from TIME",
+	    &opts.r.since),
 	CRM_OPT_LONG("short", "N",
 	    "a short message has at most N characters (200)",
 	    &opts.r.short_chars, 0, 1000000),
@@ -103,20 +133,30 @@ static const struct crm_optdef options[] = {
 	    "due times by priority\n(P1=1h,P2=4h,P3=24h,P4=72h)"),
 	CRM_OPT_STR(
 	    "text-field", "F", "the message (text)", &opts.r.text_field),
-	CRM_OPT_STR("time-field", "F", "when the ticket was written (created)",
+	CRM_OPT_STR("time-field", "F",
+	    "when the ticket was written (created), or the\nchange made "
+	    "(time)",
 	    &opts.r.time_field),
+	CRM_OPT(
+	    "tz", OPT_TZ, "ZONE", "the time zone of customers with none (UTC)"),
+	CRM_OPT_STR("until", "TIME",
+	    "stats: the tickets made before TIME (--as-of)", &opts.r.until),
 	CRM_OPT(
 	    "urgency", OPT_URGENCY, "LIST", "points of intents: INTENT=N,..."),
 	CRM_OPT_STR(
 	    "vip", "TIER", "the tier of VIP customers (vip)", &opts.r.vip),
+	CRM_OPT("warn", OPT_WARN, "DURATION",
+	    "sweep: raise tickets due within DURATION (30m)"),
 	CRM_OPTDEF_END,
 };
 
 static const struct crm_cmd cmd = {
 	synopsis,
 	"Give each ticket a priority, queue, SLA due time and agent, or an\n"
-	"answer from the knowledge base; `agents' loads the agents, `close'\n"
-	"closes tickets and hands waiting ones to the agents freed.\n",
+	"answer from the knowledge base; `agents' loads the agents, `update'\n"
+	"and `close' change tickets' states, `sweep' escalates tickets near\n"
+	"or past their SLA and hands waiting ones to agents with room, "
+	"`stats'\nprints the handling-time figures.\n",
 	"Exit status: 0 every record done, 64 usage, 65 some records rejected "
 	"or\n"
 	"bad rules, 66 nothing done from some input (not opened, header "
@@ -161,6 +201,33 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 		switch (c) {
 		case OPT_BY:
 			ro->by = (enum crm_by)crm_parse_by(synopsis, arg);
+			break;
+		case OPT_CALENDAR:
+			ro->calendar = arg;
+			break;
+		case OPT_QUIET_HOURS:
+			if (crm_quiet_parse(arg, &ro->notify.quiet_from,
+				&ro->notify.quiet_to) == -1)
+				crm_usage_error(synopsis,
+				    "bad --quiet-hours '%s': want HH:MM-HH:MM, "
+				    "such as 21:00-08:00",
+				    arg);
+			break;
+		case OPT_TZ:
+			if (!crm_tz_ok(arg))
+				crm_usage_error(synopsis,
+				    "bad --tz '%s': not a time zone of the tz "
+				    "database (such as Asia/Shanghai)",
+				    arg);
+			ro->notify.tz = arg;
+			break;
+		case OPT_WARN:
+			if (crm_route_duration(arg, strlen(arg), &ro->warn) ==
+			    -1)
+				crm_usage_error(synopsis,
+				    "bad --warn '%s': want a duration such as "
+				    "90s, 30m, 4h, 2d",
+				    arg);
 			break;
 		case OPT_BURST:
 			crm_cli_check(
@@ -218,6 +285,12 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	    (ro->nrules > 0 || ro->kb != NULL || ro->all || ro->review != NULL))
 		crm_usage_error(synopsis, "--rules, --kb, --all-matches and "
 					  "--review are for routing");
+	if (verb != V_STATS &&
+	    (ro->json || ro->since != NULL || ro->until != NULL))
+		crm_usage_error(synopsis, "--json, --since and --until are for "
+					  "stats");
+	if (verb != V_SWEEP && ro->warn != 1800)
+		crm_usage_error(synopsis, "--warn is for sweep");
 	if (ro->act_on_review && ro->review == NULL)
 		crm_usage_error(synopsis, "--act-on-review is for --review");
 	if (o->c.as_of != NULL) {
@@ -241,7 +314,23 @@ summary(const struct crm_filter *f, const struct crm_router *r, enum verb verb)
 		break;
 	case V_CLOSE:
 		crm_cli_count("closed", c.closed);
+		crm_cli_count("done before", c.again);
 		crm_cli_count("waiting tickets assigned", c.drained);
+		crm_cli_count("notifications", c.notes.queued);
+		break;
+	case V_UPDATE:
+		crm_cli_count("changed", c.changed);
+		crm_cli_count("done before", c.again);
+		crm_cli_count("waiting tickets assigned", c.drained);
+		crm_cli_count("notifications", c.notes.queued);
+		break;
+	case V_SWEEP:
+		crm_cli_count("escalated", c.breached);
+		crm_cli_count("raised", c.raised);
+		crm_cli_count("offered", c.offered);
+		crm_cli_count("waiting tickets assigned", c.drained);
+		crm_cli_count("notifications", c.notes.queued);
+		crm_cli_count("released", c.notes.released);
 		break;
 	default:
 		crm_cli_count("answered", c.answered);
@@ -255,14 +344,48 @@ summary(const struct crm_filter *f, const struct crm_router *r, enum verb verb)
 		if (c.store) {
 			crm_cli_count("assigned", c.assigned);
 			crm_cli_count("waiting", c.waiting);
+			crm_cli_count("notifications", c.notes.queued);
 		}
 	}
 	crm_cli_summary(f);
 }
 
+/* The sweep's input: none; it works in the finish step. */
+static int
+no_record(void *arg, struct crm_rec *rec, struct crm_err *e)
+{
+	(void)arg;
+	(void)rec;
+	(void)e;
+	return 0;
+}
+
+static int
+stats(struct opts *o)
+{
+	struct crm_buf out;
+	struct crm_err e;
+
+	crm_err_clear(&e);
+	crm_buf_init(&out);
+	if (crm_router_stats(&o->r, &out, &e) == -1) {
+		crm_buf_release(&out);
+		if (e.code == EX_USAGE)
+			crm_usage_error(synopsis, "%s", e.msg);
+		crm_report(&e);
+		return e.code;
+	}
+	fwrite(out.p, 1, out.len, stdout);
+	crm_buf_release(&out);
+	crm_router_opts_release(&o->r);
+	return fflush(stdout) == 0 && !ferror(stdout) ? 0 : EX_IOERR;
+}
+
 int
 main(int argc, char **argv)
 {
+	struct crm_source nothing = { "sweep", CRM_FMT_JSONL, no_record, NULL,
+		NULL };
 	enum verb verb;
 	struct opts *o = &opts;
 	struct crm_router *r;
@@ -274,15 +397,22 @@ main(int argc, char **argv)
 	verb = (enum verb)crm_cli_verb(
 	    &argc, argv, verbs, "routing is the default", synopsis);
 	parse_opts(argc, argv, verb, o);
-	crm_cli_operands(&cmd, 0, &argc, &argv);
+	/* sweep and stats read the store, no input */
+	crm_cli_operands(
+	    &cmd, verb == V_SWEEP || verb == V_STATS, &argc, &argv);
 	crm_err_clear(&e);
+	if (verb == V_STATS)
+		return stats(o);
 	if ((r = crm_router_new(&o->r, &e)) == NULL)
 		crm_cli_fail(synopsis, &e);
 	if (verb == V_CLOSE)
 		o->c.fo.no_output = 1;
+	if (verb == V_SWEEP && o->c.fo.out_fmt == CRM_FMT_AUTO)
+		o->c.fo.out_fmt = CRM_FMT_JSONL;
 	f = crm_cli_filter(&o->c, crm_router_ops(), r, NULL);
 	crm_router_bind(r, f);
-	rc = crm_filter_run(f, argc, argv);
+	rc = verb == V_SWEEP ? crm_filter_run_source(f, &nothing)
+			     : crm_filter_run(f, argc, argv);
 	rc = crm_cli_closed(rc, crm_router_close(r, &e), &e);
 	summary(f, r, verb);
 	rc = crm_cli_end(f, rc);

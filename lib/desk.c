@@ -8,31 +8,9 @@
 
 #include "clusters.h"
 #include "desk.h"
+#include "desk_int.h"
 #include "model.h"
 #include "strmap.h"
-
-enum {
-	S_AGENT_PUT,
-	S_AGENT_LOAD,
-	S_SKILLS_DEL,
-	S_SKILL_ADD,
-	S_SKILLS,
-	S_TICKET_GET,
-	S_PICK,
-	S_LOAD_UP,
-	S_LOAD_DOWN,
-	S_TICKET_ADD,
-	S_TICKET_GIVE,
-	S_CLOSE,
-	S_WAITING,
-	S_ROOM,
-	S_CUSTOMER,
-	S_EXTRA,
-	S_VALUE,
-	S_CHURN,
-	S_TAGS,
-	S_N
-};
 
 static const char *const sql[S_N] = {
 	[S_AGENT_PUT] = "INSERT INTO agents(agent_id, name, skills, capacity, "
@@ -54,30 +32,23 @@ static const char *const sql[S_N] = {
 	[S_SKILL_ADD] = "INSERT OR IGNORE INTO agent_skills(skill, agent_id)"
 			" VALUES (?1, ?2)",
 	[S_SKILLS] = "SELECT DISTINCT skill FROM agent_skills ORDER BY skill",
-	[S_TICKET_GET] = "SELECT assignee FROM tickets WHERE ticket_id = ?1",
 	[S_PICK] = "SELECT a.agent_id FROM agent_skills s"
 		   " JOIN agents a ON a.agent_id = s.agent_id"
 		   " WHERE s.skill = ?1 AND a.on_shift = 1"
 		   " AND a.load < a.capacity"
 		   " ORDER BY CAST(a.load AS REAL) / a.capacity, a.load,"
 		   " a.agent_id LIMIT 1",
+	[S_PICK_ANY] = "SELECT agent_id FROM agents"
+		       " WHERE on_shift = 1 AND load < capacity"
+		       " ORDER BY CAST(load AS REAL) / capacity, load, agent_id"
+		       " LIMIT 1",
+	[S_AGENT_GET] = "SELECT load, capacity FROM agents WHERE agent_id = ?1",
+	[S_HAS_SKILL] = "SELECT 1 FROM agent_skills"
+			" WHERE skill = ?1 AND agent_id = ?2",
 	[S_LOAD_UP] = "UPDATE agents SET load = load + 1"
 		      " WHERE agent_id = ?1 AND load < capacity",
 	[S_LOAD_DOWN] = "UPDATE agents SET load = load - 1"
 			" WHERE agent_id = ?1 AND load > 0",
-	[S_TICKET_ADD] = "INSERT INTO tickets(ticket_id, parent_id, "
-			 "customer_id,"
-			 " priority, queue, skill, sla_due, assignee, status, "
-			 "routed)"
-			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-	[S_TICKET_GIVE] = "UPDATE tickets SET assignee = ?2, status = 'open'"
-			  " WHERE ticket_id = ?1 AND status = 'waiting'",
-	[S_CLOSE] = "UPDATE tickets SET status = 'closed', closed = ?2"
-		    " WHERE ticket_id = ?1 AND status != 'closed'"
-		    " RETURNING assignee",
-	[S_WAITING] = "SELECT ticket_id, skill, customer_id FROM tickets"
-		      " WHERE status = 'waiting'"
-		      " ORDER BY priority, sla_due, ticket_id",
 	[S_ROOM] = "SELECT 1 FROM agents WHERE on_shift = 1"
 		   " AND load < capacity LIMIT 1",
 	[S_CUSTOMER] = "SELECT name, email, phone, city, country, birth_date,"
@@ -113,18 +84,15 @@ static const char *const computed[] = { "lifetime_value", "churn_risk",
 
 #define NCOLUMNS (sizeof(columns) / sizeof(columns[0]))
 
-struct crm_desk {
-	struct crm_store *s;
-	sqlite3_stmt *st[S_N];
-	struct crm_strmap *extra; /* the keys of customers' extra JSON */
-	enum crm_by by;		  /* the facts' mode, resolved */
-};
-
-static int
-fail(struct crm_desk *d, struct crm_err *e, const char *what)
+int
+crm_desk_fail(struct crm_desk *d, struct crm_err *e, const char *what)
 {
 	return crm_store_fail(d->s, e, what);
 }
+
+#define fail	  crm_desk_fail
+#define bind_text crm_desk_bind
+#define run	  crm_desk_run
 
 /* Prepare the statements and find the extra keys; 0 or -1. */
 static int
@@ -173,7 +141,12 @@ crm_desk_open(struct crm_store *s, enum crm_by by, struct crm_err *e)
 	}
 	d->s = s;
 	d->by = by;
-	if (crm_by_resolve(s, &d->by, e) == -1 || prepare(d, e) == -1) {
+	d->sla[1] = 3600;
+	d->sla[2] = 4 * 3600;
+	d->sla[3] = 24 * 3600;
+	d->sla[4] = 72 * 3600;
+	if (crm_by_resolve(s, &d->by, e) == -1 || prepare(d, e) == -1 ||
+	    crm_desk_tickets_open(d, e) == -1) {
 		crm_desk_close(d);
 		return NULL;
 	}
@@ -189,12 +162,13 @@ crm_desk_close(struct crm_desk *d)
 		return;
 	for (i = 0; i < S_N; i++)
 		sqlite3_finalize(d->st[i]);
+	crm_desk_tickets_close(d);
 	crm_strmap_free(d->extra);
 	free(d);
 }
 
-static void
-bind_text(sqlite3_stmt *st, int i, const char *p, size_t len)
+void
+crm_desk_bind(sqlite3_stmt *st, int i, const char *p, size_t len)
 {
 	if (p == NULL)
 		sqlite3_bind_null(st, i);
@@ -203,8 +177,9 @@ bind_text(sqlite3_stmt *st, int i, const char *p, size_t len)
 }
 
 /* Step a statement that returns no row we need; 0 or -1. */
-static int
-run(struct crm_desk *d, sqlite3_stmt *st, struct crm_err *e, const char *what)
+int
+crm_desk_run(
+    struct crm_desk *d, sqlite3_stmt *st, struct crm_err *e, const char *what)
 {
 	int rc = sqlite3_step(st);
 
@@ -300,21 +275,36 @@ crm_desk_skills(struct crm_desk *d, int (*fn)(void *, const char *), void *arg,
 		   : fail(d, e, "cannot read the skills");
 }
 
-/* ==== Tickets ==== */
+/* ==== Picking agents ==== */
 
-/*
- * The agent with room and skill[0..len) into out (empty when none); then
- * its load goes up.  0 or -1.
- */
-static int
-pick(struct crm_desk *d, const char *skill, size_t len, struct crm_buf *out,
-    struct crm_err *e)
+int
+crm_desk_load_up(
+    struct crm_desk *d, const char *id, size_t len, struct crm_err *e)
 {
-	sqlite3_stmt *st = d->st[S_PICK], *up = d->st[S_LOAD_UP];
+	bind_text(d->st[S_LOAD_UP], 1, id, len);
+	if (run(d, d->st[S_LOAD_UP], e, "cannot raise the agent's load") == -1)
+		return -1;
+	return sqlite3_changes(crm_store_db(d->s)) == 1;
+}
+
+int
+crm_desk_load_down(
+    struct crm_desk *d, const char *id, size_t len, struct crm_err *e)
+{
+	bind_text(d->st[S_LOAD_DOWN], 1, id, len);
+	return run(d, d->st[S_LOAD_DOWN], e, "cannot lower the agent's load");
+}
+
+int
+crm_desk_pick(struct crm_desk *d, const char *skill, size_t len,
+    struct crm_buf *out, struct crm_err *e)
+{
+	sqlite3_stmt *st = d->st[skill != NULL ? S_PICK : S_PICK_ANY];
 	int rc;
 
 	crm_buf_reset(out);
-	bind_text(st, 1, skill, len);
+	if (skill != NULL)
+		bind_text(st, 1, skill, len);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW &&
 	    crm_buf_add(out, sqlite3_column_text(st, 0),
@@ -328,115 +318,17 @@ pick(struct crm_desk *d, const char *skill, size_t len, struct crm_buf *out,
 		return fail(d, e, "cannot pick an agent");
 	if (out->len == 0)
 		return 0;
-	bind_text(up, 1, out->p, out->len);
-	if (run(d, up, e, "cannot raise the agent's load") == -1)
+	if ((rc = crm_desk_load_up(d, out->p, out->len, e)) == -1)
 		return -1;
 	/* the pick saw load < capacity in this same transaction */
-	if (sqlite3_changes(crm_store_db(d->s)) != 1)
+	if (rc != 1)
 		return crm_err_set(e, EX_SOFTWARE,
 		    "agent %.*s has no room after all", (int)out->len, out->p);
 	return 0;
 }
 
-static const char *const priorities[] = { "P1", "P2", "P3", "P4" };
-
 int
-crm_desk_assign(struct crm_desk *d, const struct crm_ticket *t,
-    struct crm_buf *assignee, int *again, struct crm_err *e)
-{
-	sqlite3_stmt *st = d->st[S_TICKET_GET];
-	const char *status;
-	char now[21];
-	int rc;
-
-	crm_buf_reset(assignee);
-	*again = 0;
-	bind_text(st, 1, t->id, t->idlen);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*again = 1;
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
-		    crm_buf_add(assignee, sqlite3_column_text(st, 0),
-			(size_t)sqlite3_column_bytes(st, 0)) == -1)
-			rc = SQLITE_NOMEM;
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_NOMEM)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return fail(d, e, "cannot read the tickets");
-	if (*again)
-		return 0;
-	if (!t->answered &&
-	    pick(d, t->skill, strlen(t->skill), assignee, e) == -1)
-		return -1;
-	status = t->answered	     ? "answered"
-		 : assignee->len > 0 ? "open"
-				     : "waiting";
-	crm_model_now(now);
-	st = d->st[S_TICKET_ADD];
-	bind_text(st, 1, t->id, t->idlen);
-	bind_text(st, 2, t->parent, t->plen);
-	bind_text(st, 3, t->customer, t->clen);
-	bind_text(st, 4, priorities[t->priority - 1], 2);
-	bind_text(st, 5, t->queue, strlen(t->queue));
-	bind_text(st, 6, t->skill, strlen(t->skill));
-	bind_text(st, 7, t->sla_due, strlen(t->sla_due));
-	bind_text(st, 8, assignee->len > 0 ? assignee->p : NULL, assignee->len);
-	bind_text(st, 9, status, strlen(status));
-	bind_text(st, 10, now, strlen(now));
-	return run(d, st, e, "cannot store the ticket");
-}
-
-int
-crm_desk_close_ticket(struct crm_desk *d, const char *id, size_t idlen,
-    int *was, struct crm_err *e)
-{
-	sqlite3_stmt *st = d->st[S_CLOSE];
-	struct crm_buf agent;
-	char now[21];
-	int rc;
-
-	*was = 0;
-	crm_buf_init(&agent);
-	crm_model_now(now);
-	bind_text(st, 1, id, idlen);
-	bind_text(st, 2, now, strlen(now));
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*was = 1;
-		if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
-		    crm_buf_add(&agent, sqlite3_column_text(st, 0),
-			(size_t)sqlite3_column_bytes(st, 0)) == -1)
-			rc = SQLITE_NOMEM;
-		else
-			rc = sqlite3_step(st); /* finish the statement */
-	}
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc == SQLITE_NOMEM) {
-		crm_buf_release(&agent);
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	}
-	if (rc != SQLITE_DONE) {
-		crm_buf_release(&agent);
-		return fail(d, e, "cannot close the ticket");
-	}
-	if (agent.len > 0) {
-		bind_text(d->st[S_LOAD_DOWN], 1, agent.p, agent.len);
-		rc = run(
-		    d, d->st[S_LOAD_DOWN], e, "cannot lower the agent's load");
-	} else {
-		rc = 0;
-	}
-	crm_buf_release(&agent);
-	return rc;
-}
-
-/* Whether any agent on shift has room; 1, 0 or -1. */
-static int
-any_room(struct crm_desk *d, struct crm_err *e)
+crm_desk_any_room(struct crm_desk *d, struct crm_err *e)
 {
 	sqlite3_stmt *st = d->st[S_ROOM];
 	int rc = sqlite3_step(st);
@@ -445,125 +337,6 @@ any_room(struct crm_desk *d, struct crm_err *e)
 	if (rc == SQLITE_ROW)
 		return 1;
 	return rc == SQLITE_DONE ? 0 : fail(d, e, "cannot read the agents");
-}
-
-long
-crm_desk_drain(struct crm_desk *d,
-    int (*fn)(void *, const char *, const char *, const char *), void *arg,
-    struct crm_err *e)
-{
-	sqlite3_stmt *st = d->st[S_WAITING], *give = d->st[S_TICKET_GIVE];
-	struct crm_strmap *ids = NULL, *skills = NULL, *custs = NULL;
-	struct crm_buf agent;
-	long *skill_of = NULL, *cust_of = NULL, n = 0;
-	size_t i, cnt = 0, cap = 0;
-	const char *id, *sk;
-	size_t idlen, sklen;
-	int rc;
-
-	/*
-	 * The waiting list is read whole before any of it changes: a
-	 * statement that steps over rows being updated sees them or not.
-	 */
-	if ((rc = any_room(d, e)) <= 0)
-		return rc;
-	crm_buf_init(&agent);
-	if ((ids = crm_strmap_new()) == NULL ||
-	    (skills = crm_strmap_new()) == NULL ||
-	    (custs = crm_strmap_new()) == NULL)
-		goto nomem;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long k, s, c = -1;
-
-		if (cnt == cap) {
-			long *p, *q;
-
-			cap = cap ? 2 * cap : 256;
-			if ((p = crm_reallocarray(skill_of, cap, sizeof(*p))) ==
-			    NULL)
-				goto nomem;
-			skill_of = p;
-			if ((q = crm_reallocarray(cust_of, cap, sizeof(*q))) ==
-			    NULL)
-				goto nomem;
-			cust_of = q;
-		}
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL &&
-		    (c = crm_strmap_put(custs,
-			 (const char *)sqlite3_column_text(st, 2),
-			 (size_t)sqlite3_column_bytes(st, 2))) < 0)
-			goto nomem;
-		k = crm_strmap_put(ids,
-		    (const char *)sqlite3_column_text(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
-		s = crm_strmap_put(skills,
-		    (const char *)sqlite3_column_text(st, 1),
-		    (size_t)sqlite3_column_bytes(st, 1));
-		if (k < 0 || s < 0)
-			goto nomem;
-		cust_of[cnt] = c;
-		skill_of[cnt++] = s;
-	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		fail(d, e, "cannot read the waiting tickets");
-		goto fail;
-	}
-	for (i = 0; i < cnt; i++) {
-		sk = crm_strmap_name(skills, (size_t)skill_of[i], &sklen);
-		if (pick(d, sk, sklen, &agent, e) == -1)
-			goto fail;
-		if (agent.len == 0) {
-			if ((rc = any_room(d, e)) < 0)
-				goto fail;
-			if (rc == 0)
-				break;
-			continue;
-		}
-		id = crm_strmap_name(ids, i, &idlen);
-		bind_text(give, 1, id, idlen);
-		bind_text(give, 2, agent.p, agent.len);
-		if (run(d, give, e, "cannot assign the ticket") == -1)
-			goto fail;
-		/*
-		 * Another process took the ticket while fn committed a
-		 * batch: the agent gets its room back.
-		 */
-		if (sqlite3_changes(crm_store_db(d->s)) != 1) {
-			bind_text(d->st[S_LOAD_DOWN], 1, agent.p, agent.len);
-			if (run(d, d->st[S_LOAD_DOWN], e,
-				"cannot lower the agent's load") == -1)
-				goto fail;
-			continue;
-		}
-		n++;
-		if (fn != NULL && crm_buf_addc(&agent, '\0') == -1)
-			goto nomem;
-		if (fn != NULL &&
-		    fn(arg, id, agent.p,
-			cust_of[i] < 0 ? NULL
-				       : crm_strmap_name(custs,
-					     (size_t)cust_of[i], &sklen)) == -1)
-			goto fail;
-	}
-	crm_strmap_free(ids);
-	crm_strmap_free(skills);
-	crm_strmap_free(custs);
-	free(skill_of);
-	free(cust_of);
-	crm_buf_release(&agent);
-	return n;
-nomem:
-	sqlite3_reset(st);
-	crm_err_set(e, EX_SOFTWARE, "out of memory");
-fail:
-	crm_strmap_free(ids);
-	crm_strmap_free(skills);
-	crm_strmap_free(custs);
-	free(skill_of);
-	free(cust_of);
-	crm_buf_release(&agent);
-	return -1;
 }
 
 /* ==== Customers ==== */
@@ -700,6 +473,9 @@ crm_desk_customer(struct crm_desk *d, const char *id, size_t idlen,
 }
 
 const struct crm_erase_step crm_desk_erase[] = {
+	{ "ticket_events", "deleted",
+	    "DELETE FROM ticket_events WHERE ticket_id IN"
+	    " (SELECT ticket_id FROM tickets WHERE customer_id = ?1)" },
 	{ "tickets", "deleted", "DELETE FROM tickets WHERE customer_id = ?1" },
 	{ NULL, NULL, NULL },
 };

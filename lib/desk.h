@@ -16,11 +16,14 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "calendar.h"
 #include "clusters.h"
 #include "erase.h"
 #include "err.h"
 #include "rec.h"
 #include "store.h"
+#include "strmap.h"
+#include "ticket.h"
 
 struct crm_desk;
 
@@ -59,45 +62,134 @@ int crm_desk_skills(struct crm_desk *d, int (*fn)(void *, const char *),
 
 /* ==== Tickets ==== */
 
+/*
+ * The SLA clock: the business calendar its hours are counted in (NULL:
+ * every hour; borrowed) and the seconds by priority 1 to 4 (sla[1] to
+ * sla[4]) a reopened ticket gets anew.
+ */
+void crm_desk_clock(
+    struct crm_desk *d, const struct crm_cal *cal, const long sla[5]);
+
+/* A failure of the store, not of the record (crm_desk_change). */
+#define CRM_DESK_FATAL (-2)
+
 struct crm_ticket {
 	const char *id, *parent, *customer; /* parent, customer: NULL if none */
 	size_t idlen, plen, clen;
-	int priority; /* 1 to 4 */
-	const char *queue, *skill;
+	int priority;		   /* 1 to 4 */
+	const char *queue, *skill; /* NULL for a parent */
 	const char *sla_due;
+	const char *created; /* the ticket's own time */
+	const char *lang;    /* its language (zh, en), or NULL */
+	const char *reason;  /* why it went where it went, for its event */
 	int answered; /* the knowledge base answered it: nobody to assign */
 };
 
 /*
- * Put ticket t in the store and give it an agent: the on-shift agent with
- * skill t->skill whose load is the smallest share of its capacity (then
- * the smallest load, then the least id), whose load goes up by one.  When
- * no such agent has room the ticket waits in its queue.  A ticket the
- * store holds already keeps what it has (*again set).  The assignee's id,
- * or nothing when it waits, goes to assignee.  Inside a transaction; 0,
- * or -1 with e filled.
+ * What a change did, for the audit log, the output and the customer's
+ * notification.  Strings point into the desk until its next call.
+ */
+struct crm_desk_act {
+	const char *ticket, *customer; /* customer NULL: none */
+	int from, to;		       /* the states before and after */
+	int prio_from, prio_to;	       /* 1 to 4 */
+	const char *agent;	       /* its agent after, or NULL */
+	const char *due;	       /* its sla_due after, or "" */
+	const char *queue;	       /* its queue after, or NULL */
+	int assigned;		       /* it was given an agent */
+	int escalated;		       /* to the senior queue */
+	/*
+	 * What the customer sees: the ticket or, for a subtask, its
+	 * parent; its visible states (ticket.h) before and after (-1
+	 * before: it is new), and whether a subtask was done while the
+	 * parent goes on (progress to tell).
+	 */
+	const char *top;
+	int seen_from, seen_to, progress;
+	const char *lang; /* the top ticket's language, or NULL */
+};
+
+/*
+ * Put ticket t in the store, new, and give it an agent: the on-shift
+ * agent with skill t->skill whose load is the smallest share of its
+ * capacity (then the smallest load, then the least id), whose load goes
+ * up by one: then it is open.  When no such agent has room it waits in
+ * its queue (new); answered by the knowledge base, it is solved.  A
+ * parent (t->queue NULL) gets no agent: its state is its subtasks', put
+ * right by crm_desk_settle once they are in.  A ticket the store holds
+ * already keeps what it has (*again set, act not filled).  Inside a
+ * transaction; 0, or -1 with e filled.
  */
 int crm_desk_assign(struct crm_desk *d, const struct crm_ticket *t,
-    struct crm_buf *assignee, int *again, struct crm_err *e);
+    struct crm_desk_act *act, int *again, struct crm_err *e);
 
 /*
- * Close ticket id: *was is 1 when it was open, waiting or answered, 0
- * when it was closed already or unknown; its agent's load goes down by
- * one.  Inside a transaction; 0, or -1 with e filled.
+ * A parent's state, priority and due time from its subtasks', logged
+ * when its state changes; act says what the customer sees.  0, or -1.
  */
-int crm_desk_close_ticket(struct crm_desk *d, const char *id, size_t idlen,
-    int *was, struct crm_err *e);
+int crm_desk_settle(struct crm_desk *d, const char *id, size_t len,
+    struct crm_desk_act *act, struct crm_err *e);
+
+/* A change asked of a ticket (crm-route update, close). */
+struct crm_desk_change {
+	const char *id;
+	size_t idlen;
+	int to;		      /* the state wanted, or -1: none */
+	const char *assignee; /* the agent wanted, or NULL */
+	size_t alen;
+	int reply;	   /* an agent's reply to the customer */
+	const char *actor; /* who, or NULL */
+	const char *note;  /* NULL: none */
+	size_t nlen;
+	double time; /* when */
+};
 
 /*
- * Give waiting tickets, best priority and earliest due first, to agents
- * that have room, as crm_desk_assign would; fn(arg, ticket, agent,
- * customer) is called for each (may be NULL; customer NULL when the
- * ticket has none).  Inside a transaction; the number assigned, or -1
- * with e filled.
+ * Apply change c as ticket.h allows it: the state (an agent given, or
+ * the actor when it is an agent, for a state that needs one; a solved
+ * ticket reopened keeps its agent when that agent has room), the agents'
+ * loads, the SLA clock (paused in pending and on-hold: the business
+ * time left kept in sla_left; a reopened ticket's due anew from its
+ * priority), the parent's state, and an event for each.  *applied is 0
+ * when the store has this very change already (same ticket, time,
+ * actor, note and state): nothing is done again.  Inside a transaction;
+ * 0, -1 with e filled (EX_DATAERR: not allowed, e->field names the
+ * field), or CRM_DESK_FATAL.
  */
-long crm_desk_drain(struct crm_desk *d,
-    int (*fn)(void *, const char *, const char *, const char *), void *arg,
-    struct crm_err *e);
+int crm_desk_change(struct crm_desk *d, const struct crm_desk_change *c,
+    struct crm_desk_act *act, int *applied, struct crm_err *e);
+
+/* ==== The sweep ==== */
+
+enum crm_desk_list { CRM_DESK_BREACHED, CRM_DESK_WARN, CRM_DESK_WAITING };
+
+/*
+ * The ids of the tickets, into *ids (new; the caller frees it), in the order they
+ * are to be seen to: BREACHED, SLA clock running and due at or before
+ * now, not escalated for that due time; WARN, due after now and at most
+ * warn seconds after it, not raised for that due time; WAITING, new or
+ * reopened with no agent.  The list is read whole before any of it
+ * changes.  0, or -1 with e filled.
+ */
+int crm_desk_list(struct crm_desk *d, enum crm_desk_list which, double now,
+    double warn, struct crm_strmap **ids, struct crm_err *e);
+
+/*
+ * One ticket of a list, when it still is what the list says (1; 0 when
+ * another process saw to it first, or, for a waiting one, no agent has
+ * room): BREACHED goes to the senior queue senior, to an agent of that
+ * skill with room when its own has not the skill, to any agent with
+ * room when it has none; WARN is raised one priority and, with no agent,
+ * offered to an agent of its skill with room, else to any with room;
+ * WAITING is given to an agent of its skill with room.  Each change is
+ * an event with reason.  Inside a transaction; -1 with e filled.
+ */
+int crm_desk_sweep_one(struct crm_desk *d, enum crm_desk_list which,
+    const char *id, size_t len, double now, const char *senior,
+    struct crm_desk_act *act, struct crm_err *e);
+
+/* Whether any agent on shift has room: 1, 0, or -1 with e filled. */
+int crm_desk_any_room(struct crm_desk *d, struct crm_err *e);
 
 /* ==== Customers ==== */
 

@@ -32,9 +32,9 @@
 #include "ticket.h"
 
 struct crm_desk_stats {
-	unsigned long long tickets;  /* counted, as above */
-	unsigned long long split;    /* of them, parents of subtasks */
-	unsigned long long by_bot;   /* first answered by the knowledge base */
+	unsigned long long tickets; /* counted, as above */
+	unsigned long long split;   /* of them, parents of subtasks */
+	unsigned long long by_bot;  /* first answered by the knowledge base */
 	unsigned long long responded, solved, closed, reopened;
 	unsigned long long sla_met, sla_breached;
 	unsigned long long now_in[CRM_T_N]; /* in each state at until */

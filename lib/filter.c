@@ -283,6 +283,30 @@ crm_filter_emit(
 	return 0;
 }
 
+int
+crm_filter_reject(
+    struct crm_filter *f, const struct crm_rec *r, struct crm_err *e)
+{
+	int rc;
+
+	if ((rc = reject(f, r, e, 0)) != 0) {
+		e->code = rc;
+		return -1;
+	}
+	if (f->o.max_errors >= 0 &&
+	    f->rejected > (unsigned long long)f->o.max_errors) {
+		crm_err_set(e, EX_DATAERR,
+		    "more than %ld rejected records, stopping",
+		    f->o.max_errors);
+		f->stopped = 1;
+		e->file = NULL;
+		e->line = 0;
+		e->field[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
 const char *
 crm_filter_partial(const struct crm_filter *f)
 {

@@ -184,6 +184,16 @@ int crm_filter_emit(
     struct crm_filter *f, const struct crm_rec *r, struct crm_err *e);
 
 /*
+ * Reject r from the finish step, as the loop rejects a record: e (with
+ * e->file and e->line set, r's raw text kept by crm_rec_set_raw) to the
+ * rejects file or stderr, counted.  0, or -1 with e filled when the run
+ * must end: writing the rejects failed, or there are more than
+ * --max-errors.
+ */
+int crm_filter_reject(
+    struct crm_filter *f, const struct crm_rec *r, struct crm_err *e);
+
+/*
  * Whether the run saw all of its input: NULL when every input was read
  * and no record rejected; else why not ("records were rejected", "an
  * input was refused or could not be opened").  A model or figures made from part of the

@@ -316,6 +316,13 @@ crm_rec_raw(const struct crm_rec *r, size_t *len)
 	return r->raw.p != NULL ? r->raw.p : "";
 }
 
+int
+crm_rec_set_raw(struct crm_rec *r, const char *p, size_t len)
+{
+	crm_buf_reset(&r->raw);
+	return crm_buf_add(&r->raw, p, len);
+}
+
 /* ==== Position cache ==== */
 
 int

@@ -136,6 +136,13 @@ void crm_rec_set_line(struct crm_rec *r, unsigned long line);
 const char *crm_rec_raw(const struct crm_rec *r, size_t *len);
 
 /*
+ * Give r the raw text p[0..len) (p must not point into r), for a tool
+ * that held a record packed (crm_rec_pack keeps no raw text) and may
+ * still reject it.  0, or -1 when out of memory.
+ */
+int crm_rec_set_raw(struct crm_rec *r, const char *p, size_t len);
+
+/*
  * A cache of something looked up by field name, kept by field position:
  * records from one file carry the same names in the same places, so a
  * lookup by name becomes one comparison, and none at all for the records

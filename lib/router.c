@@ -21,62 +21,13 @@
 #include "review.h"
 #include "route.h"
 #include "router.h"
+#include "router_int.h"
 #include "rules.h"
 #include "store.h"
 #include "strmap.h"
 #include "suggest.h"
 
 #define BOT CRM_ROUTER_BOT
-
-/* A rule of a rules file: its condition's text and its settings. */
-struct rule {
-	struct crm_route_set set;
-	const char *file;
-	unsigned long line;
-};
-
-/* Where one ticket (or subtask) goes. */
-struct route {
-	const struct rule *rule; /* the rule that decided, or NULL */
-	int priority;
-	const char *queue, *skill;
-	double due;
-	const char *reply; /* the knowledge base's answer, or NULL */
-	size_t rlen;
-	const char *escalated; /* why, or NULL */
-	struct crm_route_score score;
-};
-
-struct crm_router {
-	const struct crm_router_opts *o;
-	char **nopt; /* "rule FILE:LINE" of each field a rule needs */
-	size_t nnopt;
-	struct crm_filter *f;		      /* crm_router_bind's */
-	char *intent_score, *sentiment_score; /* F_score */
-	struct crm_rulefile *files;	      /* o->nrules of them */
-	const struct crm_rulefile **sets;     /* every rules file, in order */
-	size_t nsets;
-	struct rule *rule;
-	size_t nrule;
-	struct crm_rules *alone;   /* each condition alone: names, blame */
-	struct crm_rules *eval;	   /* what is evaluated for each ticket */
-	struct crm_strmap *queues; /* the known queues; NULL: any */
-	struct crm_kb *kb;
-	struct crm_burst *burst;
-	struct crm_store *st;
-	struct crm_desk *desk;
-	struct crm_audit *audit;
-	struct crm_review *review; /* --review */
-	struct crm_rec *dec;	   /* the decision the review rules read */
-	const char *reviewed;	   /* the ticket's review, or NULL */
-	struct crm_rec *cust; /* the store's facts of the ticket's customer */
-	struct crm_rec *sub;  /* a subtask being written */
-	size_t *matched;      /* the rules that matched */
-	struct route *routes; /* --all-matches: one per queue */
-	struct crm_buf buf, json, out, agent; /* out: the audit's output */
-	enum crm_format fmt;		      /* of the record being routed */
-	struct crm_router_counts n;
-};
 
 static const char *const pnames[] = { "", "P1", "P2", "P3", "P4" };
 
@@ -95,7 +46,11 @@ crm_router_opts_init(
 	o->sla[3] = 24 * 3600;
 	o->sla[4] = 72 * 3600;
 	o->now = crm_clock_now();
-	o->time_field = "created";
+	o->time_field = verb == CRM_ROUTER_UPDATE || verb == CRM_ROUTER_CLOSE
+			    ? "time"
+			    : "created";
+	o->warn = 1800;
+	crm_notify_opts_init(&o->notify);
 	o->id_field = "id";
 	o->customer_field = "customer_id";
 	o->text_field = "text";
@@ -405,11 +360,13 @@ open_store(struct crm_router *r, struct crm_err *e)
 	if ((r->st = crm_store_open(o->db, (int)o->busy_ms, e)) == NULL)
 		return plain(e, 0);
 	if ((r->desk = crm_desk_open(r->st, o->by, e)) == NULL ||
-	    (r->audit = crm_audit_open(r->st, "crm-route", "routing", 0, e)) ==
-		NULL ||
+	    (r->audit = crm_audit_open(r->st, "crm-route",
+		 o->verb == CRM_ROUTER_ROUTE ? "routing" : "lifecycle", 0,
+		 e)) == NULL ||
 	    (r->cust = crm_rec_new()) == NULL)
 		return plain(e, 0);
-	return 0;
+	crm_desk_clock(r->desk, r->cal, o->sla);
+	return crm_router_life_open(r, e);
 }
 
 struct crm_router *
@@ -432,7 +389,11 @@ crm_router_new(const struct crm_router_opts *o, struct crm_err *e)
 		nomem(e);
 		goto fail;
 	}
+	crm_buf_init(&r->hold);
 	if (o->verb == CRM_ROUTER_ROUTE && read_rules(r, e) == -1)
+		goto fail;
+	if (o->calendar != NULL &&
+	    (r->cal = crm_cal_read(o->calendar, e)) == NULL)
 		goto fail;
 	if (o->db != NULL && open_store(r, e) == -1)
 		goto fail;
@@ -489,7 +450,9 @@ crm_router_free(struct crm_router *r)
 	crm_review_free(r->review);
 	crm_rec_free(r->dec);
 	crm_burst_free(r->burst);
+	crm_router_life_close(r);
 	crm_desk_close(r->desk);
+	crm_cal_free(r->cal);
 	crm_store_close(r->st);
 	crm_rec_free(r->cust);
 	crm_rec_free(r->sub);
@@ -730,6 +693,7 @@ settle(const struct crm_router *r, struct route *rt, const struct rule *rule,
 	const struct crm_router_opts *o = r->o;
 
 	rt->rule = rule;
+	rt->t = t;
 	rt->priority = rule != NULL && rule->set.priority > 0
 			   ? rule->set.priority
 			   : crm_route_score_priority(rt->score.total);
@@ -742,10 +706,10 @@ settle(const struct crm_router *r, struct route *rt, const struct rule *rule,
 			rt->priority--;
 		rt->queue = rt->skill = o->senior_queue;
 	}
-	rt->due = (isnan(t) ? o->now : t) +
-		  (double)(rule != NULL && rule->set.sla >= 0
-			       ? rule->set.sla
-			       : o->sla[rt->priority]);
+	rt->due = crm_cal_add(r->cal, isnan(t) ? o->now : t,
+	    (double)(rule != NULL && rule->set.sla >= 0
+			 ? rule->set.sla
+			 : o->sla[rt->priority]));
 }
 
 /* The knowledge base's answer to rec, or NULL. */
@@ -909,16 +873,100 @@ review(struct crm_router *r, const struct crm_rec *rec, struct route *rt,
  * Give the ticket in rec, routed as rt, to an agent (with a store) and
  * log the decision; append the routing fields to rec.
  */
+/*
+ * Why the ticket went where it went, for its first event: the rule, the
+ * escalation, the knowledge base, or none of these.
+ */
+static const char *
+route_reason(struct crm_router *r, const struct route *rt)
+{
+	crm_buf_reset(&r->buf);
+	if (rt->reply != NULL)
+		return "answered by the knowledge base";
+	if (rt->queue == NULL)
+		return "split into subtasks";
+	if (rt->escalated != NULL)
+		return rt->escalated;
+	if (rt->rule == NULL)
+		return "no rule matched";
+	if (crm_buf_addf(
+		&r->buf, "rule %s:%lu", rt->rule->file, rt->rule->line) == -1 ||
+	    crm_buf_addc(&r->buf, '\0') == -1)
+		return NULL;
+	return r->buf.p;
+}
+
+/*
+ * Put ticket rec (id[0..idlen)), routed as rt, in the store under
+ * parent (NULL: none), its agent into r->agent; the customer told of a
+ * ticket that is not a subtask.  0, or CRM_ROUTER_FATAL with e filled.
+ */
+static int
+store_ticket(struct crm_router *r, const struct crm_rec *rec,
+    const struct route *rt, const char *id, size_t idlen, const char *parent,
+    size_t plen, const char *due, int *again, struct crm_err *e)
+{
+	const struct crm_router_opts *o = r->o;
+	struct crm_desk_act act;
+	struct crm_ticket tk;
+	const char *text;
+	char created[32];
+	size_t tlen;
+
+	memset(&tk, 0, sizeof(tk));
+	tk.id = id;
+	tk.idlen = idlen;
+	tk.parent = parent;
+	tk.plen = plen;
+	tk.customer = text_of(rec, o->customer_field, &tk.clen);
+	tk.priority = rt->priority;
+	tk.queue = rt->reply != NULL ? BOT : rt->queue;
+	tk.skill = rt->reply != NULL ? BOT : rt->skill;
+	tk.sla_due = due;
+	crm_route_iso(isnan(rt->t) ? o->now : rt->t, created);
+	tk.created = created;
+	text = text_of(rec, o->text_field, &tlen);
+	tk.lang = text != NULL ? crm_route_lang(text, tlen) : NULL;
+	tk.answered = rt->reply != NULL;
+	if ((tk.reason = route_reason(r, rt)) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return CRM_ROUTER_FATAL;
+	}
+	if (crm_audit_begin(r->audit, e) == -1 ||
+	    crm_desk_assign(r->desk, &tk, &act, again, e) == -1)
+		return CRM_ROUTER_FATAL;
+	crm_buf_reset(&r->agent);
+	if (*again) {
+		/* routed before: what the store has */
+		if (act.agent != NULL &&
+		    crm_buf_adds(&r->agent, act.agent) == -1) {
+			crm_err_set(e, EX_SOFTWARE, "out of memory");
+			return CRM_ROUTER_FATAL;
+		}
+		return 0;
+	}
+	if (act.agent != NULL && crm_buf_adds(&r->agent, act.agent) == -1) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return CRM_ROUTER_FATAL;
+	}
+	if (rt->reply == NULL && rt->queue != NULL)
+		r->agent.len > 0 ? r->n.assigned++ : r->n.waiting++;
+	/* a subtask's customer hears of its parent, once they are all in */
+	if (parent == NULL && rt->queue != NULL &&
+	    crm_router_notify(r, &act, o->now, e) == -1)
+		return CRM_ROUTER_FATAL;
+	return 0;
+}
+
 static int
 deliver(struct crm_router *r, struct crm_rec *rec, const struct route *rt,
     const char *parent, size_t plen, struct crm_err *e)
 {
 	const struct crm_router_opts *o = r->o;
-	struct crm_ticket tk;
 	char due[32];
 	const char *id, *sub;
 	size_t idlen = 0, slen = 0;
-	int again, bad = 0;
+	int rc, again, bad = 0;
 
 	crm_route_iso(rt->due, due);
 	crm_buf_reset(&r->agent);
@@ -929,22 +977,9 @@ deliver(struct crm_router *r, struct crm_rec *rec, const struct route *rt,
 			return crm_err_set(e, EX_DATAERR,
 			    "no ticket id to keep the ticket under");
 		}
-		memset(&tk, 0, sizeof(tk));
-		tk.id = id;
-		tk.idlen = idlen;
-		tk.parent = parent;
-		tk.plen = plen;
-		tk.customer = text_of(rec, o->customer_field, &tk.clen);
-		tk.priority = rt->priority;
-		tk.queue = rt->reply != NULL ? BOT : rt->queue;
-		tk.skill = rt->reply != NULL ? BOT : rt->skill;
-		tk.sla_due = due;
-		tk.answered = rt->reply != NULL;
-		if (crm_audit_begin(r->audit, e) == -1 ||
-		    crm_desk_assign(r->desk, &tk, &r->agent, &again, e) == -1)
-			return CRM_ROUTER_FATAL;
-		if (rt->reply == NULL)
-			r->agent.len > 0 ? r->n.assigned++ : r->n.waiting++;
+		if ((rc = store_ticket(r, rec, rt, id, idlen, parent, plen, due,
+			 &again, e)) != 0)
+			return rc;
 	}
 	bad |=
 	    crm_rec_put(rec, "priority", pnames[rt->priority], 2, CRM_STRING);
@@ -987,12 +1022,14 @@ split(struct crm_router *r, struct crm_rec *rec, size_t n,
 {
 	const struct crm_router_opts *o = r->o;
 	const struct route *rs = r->routes;
+	struct crm_desk_act act;
+	struct route top;
 	const char *id;
 	size_t i, idlen, best = 0, plen;
 	char *parent;
 	char due[32];
 	long k;
-	int rc, bad = 0;
+	int rc, again = 1, bad = 0;
 
 	if ((id = text_of(rec, o->id_field, &idlen)) == NULL) {
 		crm_err_field(e, o->id_field, strlen(o->id_field));
@@ -1022,6 +1059,15 @@ split(struct crm_router *r, struct crm_rec *rec, size_t n,
 		free(parent);
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	}
+	/* the parent: no queue, its state its subtasks' */
+	top = rs[best];
+	top.queue = top.skill = NULL;
+	top.rule = NULL;
+	if (r->desk != NULL && (rc = store_ticket(r, rec, &top, parent, plen,
+				    NULL, 0, due, &again, e)) != 0) {
+		free(parent);
+		return rc;
+	}
 	if (emit(arg, rec, e) == -1) {
 		free(parent);
 		return CRM_ROUTER_FATAL;
@@ -1046,6 +1092,11 @@ split(struct crm_router *r, struct crm_rec *rec, size_t n,
 		}
 	}
 	r->n.split++;
+	if (!again && (crm_desk_settle(r->desk, parent, plen, &act, e) == -1 ||
+			  crm_router_notify(r, &act, o->now, e) == -1)) {
+		free(parent);
+		return CRM_ROUTER_FATAL;
+	}
 	free(parent);
 	return 1;
 nomem:
@@ -1182,24 +1233,6 @@ agent_record(struct crm_router *r, struct crm_rec *rec, struct crm_err *e)
 	return 0;
 }
 
-static int
-close_record(struct crm_router *r, struct crm_rec *rec, struct crm_err *e)
-{
-	const char *id;
-	size_t idlen;
-	int was;
-
-	if ((id = text_of(rec, r->o->id_field, &idlen)) == NULL) {
-		crm_err_field(e, r->o->id_field, strlen(r->o->id_field));
-		return crm_err_set(e, EX_DATAERR, "no ticket id");
-	}
-	if (crm_audit_begin(r->audit, e) == -1 ||
-	    crm_desk_close_ticket(r->desk, id, idlen, &was, e) == -1)
-		return CRM_ROUTER_FATAL;
-	r->n.closed += (unsigned)was;
-	return 1;
-}
-
 int
 crm_router_record(struct crm_router *r, struct crm_rec *rec,
     enum crm_format fmt,
@@ -1210,7 +1243,8 @@ crm_router_record(struct crm_router *r, struct crm_rec *rec,
 	case CRM_ROUTER_AGENTS:
 		return agent_record(r, rec, e);
 	case CRM_ROUTER_CLOSE:
-		return close_record(r, rec, e);
+	case CRM_ROUTER_UPDATE:
+		return crm_router_hold(r, rec, e);
 	default:
 		return crm_router_ticket(r, rec, fmt, emit, arg, e);
 	}
@@ -1222,65 +1256,45 @@ crm_router_idle(struct crm_router *r)
 	crm_audit_idle(r->audit);
 }
 
-/* Log a waiting ticket given to an agent. */
-static int
-drained(void *arg, const char *ticket, const char *agent, const char *sub)
-{
-	struct crm_router *r = arg;
-	struct crm_jw w;
-	struct crm_err e;
-
-	crm_buf_reset(&r->buf);
-	crm_err_clear(&e);
-	crm_jw_init(&w, &r->buf);
-	crm_jw_obj(&w);
-	crm_jw_key(&w, "assignee");
-	crm_jw_str(&w, agent);
-	crm_jw_end(&w);
-	if (crm_jw_done(&w) == -1)
-		return -1;
-	crm_buf_reset(&r->json);
-	crm_jw_init(&w, &r->json);
-	crm_jw_obj(&w);
-	crm_jw_key(&w, "from");
-	crm_jw_str(&w, "waiting");
-	crm_jw_end(&w);
-	if (crm_jw_done(&w) == -1)
-		return -1;
-	/* the subject: the ticket's customer, as stored */
-	return crm_audit_add(r->audit, ticket, strlen(ticket), sub,
-	    sub != NULL ? strlen(sub) : 0, r->buf.p, r->buf.len, 0, r->json.p,
-	    r->json.len, &e);
-}
-
 int
 crm_router_finish(struct crm_router *r, struct crm_err *e)
 {
-	long n;
-
-	/* closed tickets and new agents make room for waiting tickets */
-	if (r->o->verb == CRM_ROUTER_ROUTE)
+	switch (r->o->verb) {
+	case CRM_ROUTER_ROUTE:
 		return 0;
-	if (crm_audit_begin(r->audit, e) == -1 ||
-	    (n = crm_desk_drain(r->desk, drained, r, e)) < 0)
-		return -1;
-	r->n.drained = (unsigned long long)n;
-	return 0;
+	case CRM_ROUTER_CLOSE:
+	case CRM_ROUTER_UPDATE:
+		if (crm_router_apply(r, e) == -1)
+			return -1;
+		break;
+	case CRM_ROUTER_SWEEP:
+		return crm_router_sweep(r, e);
+	default:
+		break;
+	}
+	/* closed tickets and new agents make room for waiting tickets */
+	return crm_router_drain(r, e);
 }
 
 int
 crm_router_close(struct crm_router *r, struct crm_err *e)
 {
 	struct crm_audit *a = r->audit;
+	int rc;
 
 	r->audit = NULL;
-	return crm_audit_close(a, e);
+	rc = crm_audit_close(a, e);
+	if (r->notify != NULL && crm_notify_close(r->notify, e) == -1)
+		rc = -1;
+	return rc;
 }
 
 void
 crm_router_counts(const struct crm_router *r, struct crm_router_counts *c)
 {
 	*c = r->n;
+	if (r->notify != NULL)
+		crm_notify_counts(r->notify, &c->notes);
 }
 
 /* ==== As a filter ==== */

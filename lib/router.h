@@ -25,11 +25,19 @@
 
 #include "clusters.h"
 #include "err.h"
+#include "notify.h"
 #include "rec.h"
 #include "route.h"
 #include "rules.h"
 
-enum crm_router_verb { CRM_ROUTER_ROUTE, CRM_ROUTER_AGENTS, CRM_ROUTER_CLOSE };
+enum crm_router_verb {
+	CRM_ROUTER_ROUTE,
+	CRM_ROUTER_AGENTS,
+	CRM_ROUTER_CLOSE,
+	CRM_ROUTER_UPDATE,
+	CRM_ROUTER_SWEEP,
+	CRM_ROUTER_STATS
+};
 
 /* The knowledge base's queue: a rule cannot name it. */
 #define CRM_ROUTER_BOT "bot"
@@ -65,6 +73,11 @@ struct crm_router_opts {
 			       its person's (clusters.h); AUTO: person
 			       when the store has clusters */
 	struct crm_urgency *urgency; /* owned: crm_router_opts_release */
+	const char *calendar;	     /* business hours file, or NULL */
+	long warn;		     /* sweep: the SLA warning window, s */
+	struct crm_notify_opts notify;
+	const char *since, *until; /* stats: the tickets made in */
+	int json;		   /* stats: as JSON */
 };
 
 /*
@@ -175,9 +188,23 @@ struct crm_router_counts {
 	unsigned long long reviewed, held; /* review rules: matched, and
 					      answers not sent */
 	unsigned long long closed, drained;
+	unsigned long long changed, again; /* update: applied, applied before */
+	unsigned long long breached, raised, offered; /* sweep */
+	struct crm_notify_counts notes;
 	int store; /* a store was given */
 };
 
 void crm_router_counts(const struct crm_router *r, struct crm_router_counts *c);
+
+/*
+ * The `stats' verb: the handling-time figures (desk_stats.h) of the
+ * tickets of store o->db made from o->since (NULL: the first) to
+ * o->until (NULL: the reference time), as a line or, with o->json, a
+ * JSON object, into out.  0, or -1 with e filled (EX_USAGE for a bad
+ * time, the store's codes).
+ */
+struct crm_buf;
+int crm_router_stats(
+    const struct crm_router_opts *o, struct crm_buf *out, struct crm_err *e);
 
 #endif

@@ -6,8 +6,8 @@
 
 #include "ticket.h"
 
-static const char *const names[CRM_T_N] = { "new", "open", "pending",
-	"on-hold", "solved", "closed", "reopened" };
+static const char *const names[CRM_T_N] = { "new", "open", "pending", "on-hold",
+	"solved", "closed", "reopened" };
 
 const char *
 crm_tstate_name(int s)
@@ -52,7 +52,8 @@ crm_tstate_why_not(int from, int to, int assigned)
 		return assigned ? NULL : "it has no agent yet";
 	if (m == 'c')
 		return assigned ? NULL
-				: "nobody has worked on it yet (solve it first)";
+				: "nobody has worked on it yet (solve it "
+				  "first)";
 	if (from == CRM_T_CLOSED)
 		return "it is closed already";
 	if (from == to)
@@ -108,6 +109,7 @@ crm_tstate_parent(const int *child, size_t n)
 	/* of the subtasks not done, the first of these found wins */
 	static const int order[] = { CRM_T_REOPENED, CRM_T_OPEN, CRM_T_NEW,
 		CRM_T_ONHOLD, CRM_T_PENDING };
+	const unsigned done = 1u << CRM_T_SOLVED | 1u << CRM_T_CLOSED;
 	unsigned seen = 0;
 	size_t i;
 
@@ -116,6 +118,9 @@ crm_tstate_parent(const int *child, size_t n)
 	for (i = 0; i < n; i++)
 		if (child[i] >= 0 && child[i] < CRM_T_N)
 			seen |= 1u << child[i];
+	/* work has begun once one is done: the rest are open to the customer */
+	if ((seen & done) && (seen & ~done) && !(seen & 1u << CRM_T_REOPENED))
+		return CRM_T_OPEN;
 	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
 		if (seen & (1u << order[i]))
 			return order[i];

@@ -36,8 +36,7 @@ const char *crm_tstate_name(int s);
 int crm_tstate_parse(const char *s, size_t len);
 
 /* The names, for a message: "new, open, pending, ...". */
-#define CRM_TSTATE_NAMES \
-	"new, open, pending, on-hold, solved, closed, reopened"
+#define CRM_TSTATE_NAMES "new, open, pending, on-hold, solved, closed, reopened"
 
 /*
  * Why a ticket in state from, with an agent (assigned) or not, may not go
@@ -81,10 +80,10 @@ int crm_tstate_loads(int s);
 
 /*
  * A parent ticket's state from its n subtasks' states: closed when all
- * are closed; solved when all are solved or closed; else, of the
- * subtasks not done, reopened if any is, else open if any is open, else
- * new if any is new, else on-hold if any is, else pending.  -1 when n is
- * 0.
+ * are closed; solved when all are solved or closed; else reopened if any
+ * is; else open if any is open or any is done (work on it has begun);
+ * else, of those not done, new if any is new, else on-hold if any is,
+ * else pending.  -1 when n is 0.
  */
 int crm_tstate_parent(const int *child, size_t n);
 

@@ -106,7 +106,9 @@ struct crm_desk_act {
 	 */
 	const char *top;
 	int seen_from, seen_to, progress;
-	const char *lang; /* the top ticket's language, or NULL */
+	int parent_from, parent_to; /* a parent's states when it changed,
+				       else -1 */
+	const char *lang;	    /* the top ticket's language, or NULL */
 };
 
 /*
@@ -142,6 +144,7 @@ struct crm_desk_change {
 	const char *note;  /* NULL: none */
 	size_t nlen;
 	double time; /* when */
+	int timed;   /* the record said when (else: the run's time) */
 };
 
 /*
@@ -151,8 +154,9 @@ struct crm_desk_change {
  * loads, the SLA clock (paused in pending and on-hold: the business
  * time left kept in sla_left; a reopened ticket's due anew from its
  * priority), the parent's state, and an event for each.  *applied is 0
- * when the store has this very change already (same ticket, time,
- * actor, note and state): nothing is done again.  Inside a transaction;
+ * when the record said when (c->timed) and the store has this very
+ * change already (same ticket, time, actor, note and state): an export
+ * loaded again does nothing again.  Inside a transaction;
  * 0, -1 with e filled (EX_DATAERR: not allowed, e->field names the
  * field), or CRM_DESK_FATAL.
  */

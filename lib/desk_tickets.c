@@ -526,6 +526,8 @@ settle(struct crm_desk *d, const char *id, size_t len, const char *when,
 		return -1;
 	if (seen(d, p, was, act) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	act->parent_from = p->state != was ? was : -1;
+	act->parent_to = p->state != was ? p->state : -1;
 	/* a subtask done while the others go on */
 	act->progress = from >= 0 && crm_tstate_clock(from) >= 0 &&
 			crm_tstate_clock(to) < 0 &&
@@ -560,6 +562,7 @@ fill(struct crm_desk *d, const struct crm_tk *t, int from, int pfrom,
 	act->agent = col_str(&t->assignee);
 	act->due = t->due.null ? "" : t->due.b.p;
 	act->queue = col_str(&t->queue);
+	act->parent_from = act->parent_to = -1;
 	return seen(d, t, from, act);
 }
 
@@ -576,12 +579,15 @@ crm_desk_assign(struct crm_desk *d, const struct crm_ticket *t,
 	int rc, bad = 0;
 
 	memset(act, 0, sizeof(*act));
+	act->parent_from = act->parent_to = -1;
 	*again = 0;
 	if ((rc = get(d, t->id, t->idlen, k, e)) == -1)
 		return -1;
 	if (rc == 1) {
 		*again = 1;
-		return 0;
+		return fill(d, k, k->state, k->prio, act) == -1
+			   ? crm_err_set(e, EX_SOFTWARE, "out of memory")
+			   : 0;
 	}
 	crm_model_now(now);
 	crm_buf_reset(&d->agent);
@@ -820,6 +826,7 @@ crm_desk_change(struct crm_desk *d, const struct crm_desk_change *c,
 	int rc, from, pfrom, to;
 
 	memset(act, 0, sizeof(*act));
+	act->parent_from = act->parent_to = -1;
 	*applied = 0;
 	crm_route_iso(c->time, when);
 	if ((rc = get(d, c->id, c->idlen, t, e)) == -1)
@@ -829,7 +836,7 @@ crm_desk_change(struct crm_desk *d, const struct crm_desk_change *c,
 		    (int)c->idlen, c->id);
 	from = t->state;
 	pfrom = t->prio;
-	if ((rc = dup(d, c, when, e)) != 0) {
+	if (c->timed && (rc = dup(d, c, when, e)) != 0) {
 		if (rc == -1)
 			return CRM_DESK_FATAL;
 		return fill(d, t, from, pfrom, act) == -1
@@ -860,6 +867,20 @@ crm_desk_change(struct crm_desk *d, const struct crm_desk_change *c,
 	}
 	if ((rc = want_agent(d, c, t, to, &t->assignee, e)) != 0)
 		goto out;
+	/* reopened: back to its agent when it has room, else it waits */
+	if (to == CRM_T_REOPENED && from != to && c->assignee == NULL &&
+	    !t->assignee.null) {
+		long load = 0, cap = 0;
+
+		if ((rc = agent_known(d, t->assignee.b.p, t->assignee.b.len,
+			 &load, &cap, e)) == -1) {
+			rc = CRM_DESK_FATAL;
+			goto out;
+		}
+		if (rc == 0 || load >= cap)
+			col_set(&t->assignee, NULL, 0);
+		rc = 0;
+	}
 	if (to != from || c->to >= 0) {
 		why = to == from && !col_eq(&was_agent, &t->assignee) &&
 			      crm_tstate_loads(to)
@@ -1016,6 +1037,7 @@ crm_desk_sweep_one(struct crm_desk *d, enum crm_desk_list which, const char *id,
 	double due;
 
 	memset(act, 0, sizeof(*act));
+	act->parent_from = act->parent_to = -1;
 	crm_route_iso(now, when);
 	if ((rc = get(d, id, len, t, e)) <= 0)
 		return rc;
@@ -1040,27 +1062,30 @@ crm_desk_sweep_one(struct crm_desk *d, enum crm_desk_list which, const char *id,
 			reason, NULL, 0, e) == -1)
 			return -1;
 		act->escalated = 1;
-		if (!t->assignee.null) {
-			if ((rc = has_skill(d, &t->assignee, senior, e)) != 0)
-				return rc == -1 ? -1 : 0;
-			/* a senior agent with room takes it over */
-			if (crm_desk_pick(
-				d, senior, strlen(senior), &d->agent, e) == -1)
+		if (t->assignee.null) {
+			if ((rc = give(d, t, senior, strlen(senior), when,
+				 reason, e)) == -1)
 				return -1;
-			if (d->agent.len > 0) {
-				if (crm_desk_load_down(d, t->assignee.b.p,
-					t->assignee.b.len, e) == -1 ||
-				    col_set(&t->assignee, d->agent.p,
-					d->agent.len) == -1 ||
-				    event(d, t, when, "assigned", from,
-					"crm-route", col_str(&t->assignee),
-					reason, NULL, 0, e) == -1)
-					return -1;
-				act->assigned = 1;
-			}
-		} else if ((rc = give(d, t, senior, strlen(senior), when,
-				reason, e)) != 0) {
+			act->assigned = rc;
+			break;
+		}
+		if ((rc = has_skill(d, &t->assignee, senior, e)) != 0) {
 			if (rc == -1)
+				return -1;
+			break;
+		}
+		/* a senior agent with room takes it over */
+		if (crm_desk_pick(d, senior, strlen(senior), &d->agent, e) ==
+		    -1)
+			return -1;
+		if (d->agent.len > 0) {
+			if (crm_desk_load_down(d, t->assignee.b.p,
+				t->assignee.b.len, e) == -1 ||
+			    col_set(&t->assignee, d->agent.p, d->agent.len) ==
+				-1 ||
+			    event(d, t, when, "assigned", from, "crm-route",
+				col_str(&t->assignee), reason, NULL, 0,
+				e) == -1)
 				return -1;
 			act->assigned = 1;
 		}

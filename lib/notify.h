@@ -73,8 +73,7 @@ struct crm_notify_counts {
 	unsigned long long queued, deferred, suppressed, released;
 };
 
-void crm_notify_counts(
-    const struct crm_notify *n, struct crm_notify_counts *c);
+void crm_notify_counts(const struct crm_notify *n, struct crm_notify_counts *c);
 
 /* How a customer's notifications are erased (erase.h): deleted. */
 extern const struct crm_erase_step crm_notify_erase[];

@@ -390,6 +390,7 @@ crm_router_new(const struct crm_router_opts *o, struct crm_err *e)
 		goto fail;
 	}
 	crm_buf_init(&r->hold);
+	crm_err_clear(&r->idle_err);
 	if (o->verb == CRM_ROUTER_ROUTE && read_rules(r, e) == -1)
 		goto fail;
 	if (o->calendar != NULL &&
@@ -1253,6 +1254,10 @@ crm_router_record(struct crm_router *r, struct crm_rec *rec,
 void
 crm_router_idle(struct crm_router *r)
 {
+	/* update, close: what came before the pause, in time order */
+	if (r->nheld > 0 && r->idle_err.code == 0 &&
+	    crm_router_apply(r, &r->idle_err) == -1 && r->idle_err.code == 0)
+		r->idle_err.code = EX_SOFTWARE;
 	crm_audit_idle(r->audit);
 }
 
@@ -1264,6 +1269,10 @@ crm_router_finish(struct crm_router *r, struct crm_err *e)
 		return 0;
 	case CRM_ROUTER_CLOSE:
 	case CRM_ROUTER_UPDATE:
+		if (r->idle_err.code != 0) {
+			*e = r->idle_err;
+			return -1;
+		}
 		if (crm_router_apply(r, e) == -1)
 			return -1;
 		break;

@@ -154,7 +154,11 @@ int crm_router_record(struct crm_router *r, struct crm_rec *rec,
     int (*emit)(void *, const struct crm_rec *, struct crm_err *), void *arg,
     struct crm_err *e);
 
-/* The input would block: commit the audit and the store's work. */
+/*
+ * The input would block: apply the update records held so far (in time
+ * order; a failure is kept for crm_router_finish), commit the audit and
+ * the store's work.
+ */
 void crm_router_idle(struct crm_router *r);
 
 /*

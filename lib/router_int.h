@@ -71,8 +71,9 @@ struct crm_router {
 	struct crm_notify *notify; /* with a store */
 	struct held *held;	   /* update: the records, till finish */
 	size_t nheld, capheld;
-	struct crm_buf hold; /* their packed fields and raw text */
-	struct crm_rec *rec; /* one of them back */
+	struct crm_buf hold;	 /* their packed fields and raw text */
+	struct crm_rec *rec;	 /* one of them back */
+	struct crm_err idle_err; /* applying them while the input paused */
 };
 
 /* An update record held till the finish step: where it is in hold. */

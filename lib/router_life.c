@@ -108,6 +108,26 @@ crm_router_acted(struct crm_router *r, const struct crm_desk_act *act,
 		act->customer, act->customer ? strlen(act->customer) : 0,
 		r->out.p, r->out.len, 0, r->json.p, r->json.len, e) == -1)
 		return -1;
+	/* the parent's state, which followed */
+	if (act->parent_to >= 0) {
+		crm_buf_reset(&r->out);
+		crm_jw_init(&w, &r->out);
+		crm_jw_obj(&w);
+		crm_jw_key(&w, "state");
+		crm_jw_str(&w, crm_tstate_name(act->parent_to));
+		crm_jw_key(&w, "from");
+		crm_jw_str(&w, crm_tstate_name(act->parent_from));
+		crm_jw_key(&w, "subtask");
+		crm_jw_str(&w, act->ticket);
+		crm_jw_end(&w);
+		if (crm_jw_done(&w) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		if (crm_audit_add(r->audit, act->top, strlen(act->top),
+			act->customer,
+			act->customer ? strlen(act->customer) : 0, r->out.p,
+			r->out.len, 0, r->json.p, r->json.len, e) == -1)
+			return -1;
+	}
 	return crm_router_notify(r, act, when, e);
 }
 
@@ -195,7 +215,7 @@ change_of(const struct crm_router *r, const struct crm_rec *rec,
 		c->actor = NULL;
 	c->note = given(rec, "note", &c->nlen);
 	c->time = o->now;
-	if ((v = given(rec, o->time_field, &len)) != NULL &&
+	if ((v = given(rec, o->time_field, &len)) != NULL && (c->timed = 1) &&
 	    crm_norm_seconds(v, len, &c->time, &why) == -1) {
 		crm_err_field(e, o->time_field, strlen(o->time_field));
 		return crm_err_set(e, EX_DATAERR, "'%.*s': %s",
@@ -302,14 +322,16 @@ apply_one(struct crm_router *r, const struct held *h, struct crm_err *e)
 int
 crm_router_apply(struct crm_router *r, struct crm_err *e)
 {
-	size_t i;
+	size_t i, n = r->nheld;
 
 	/* a ticket's changes in the order they happened, then the input's */
 	qsort(r->held, r->nheld, sizeof(*r->held), by_time);
-	for (i = 0; i < r->nheld; i++)
+	for (i = 0; i < n; i++)
 		if (apply_one(r, &r->held[i], e) == -1)
-			return -1;
-	return 0;
+			break;
+	r->nheld = 0;
+	crm_buf_reset(&r->hold);
+	return i < n ? -1 : 0;
 }
 
 /* ==== The sweep ==== */

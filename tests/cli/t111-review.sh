@@ -68,10 +68,10 @@ T3|gold_answer|{\"priority\":\"P2\",\"queue\":\"general\",\"assignee\":null}" \
     "$(q crm.db "SELECT record_key, review, output FROM decisions
 	WHERE tool = 'crm-route' AND review IS NOT NULL ORDER BY id")"
 t_eq "the held tickets wait for a person, T1 the bot's" \
-    "T1|bot|answered
-T2|general|waiting
-T3|general|waiting
-T4|general|waiting" \
+    "T1|bot|solved
+T2|general|new
+T3|general|new
+T4|general|new" \
     "$(q crm.db "SELECT ticket_id, queue, status FROM tickets ORDER BY 1")"
 t_run route-act 0 -- route -q --db r2.db --act-on-review
 t_eq "--act-on-review: answered, still marked" "T2|low_confidence|bot

@@ -113,6 +113,17 @@ step sqlite3 -header -column "$db" \
 	FROM tickets ORDER BY ticket_id"
 step sqlite3 -header -column "$db" \
     "SELECT agent_id, skills, capacity, load, on_shift FROM agents"
+# The afternoon: changes from the help desk (a reply, a pause on the
+# customer, a ticket solved), then the sweep cron runs every few minutes:
+# breaches to the senior queue, tickets about to breach raised, waiting
+# ones handed to agents with room; and the day's handling-time figures.
+step crm-route update -q --db "$db" --as-of 2026-03-02T15:00:00Z \
+    --notify "$work/notify.jsonl" "$top/examples/ticket-updates.jsonl" \
+    >/dev/null
+step crm-route sweep -q --db "$db" --as-of 2026-03-02T15:05:00Z \
+    --notify "$work/notify.jsonl" --output-format tsv
+step crm-route stats --db "$db" --since 2026-03-02 \
+    --until 2026-03-02T15:05:00Z
 
 # Next items from the orders and views in the store: fit, recommend,
 # and what goes with what.

@@ -162,8 +162,6 @@ static void
 same(const struct crm_desk_stats *got, const struct crm_desk_stats *want,
     const char *what)
 {
-	static const char *const state[CRM_T_N] = { "new", "open", "pending",
-		"on-hold", "solved", "closed", "reopened" };
 	int i;
 
 #define N(f) TAP_OK(got->f == want->f, "%s: " #f " %llu", what, got->f)
@@ -187,10 +185,10 @@ same(const struct crm_desk_stats *got, const struct crm_desk_stats *want,
 	R(reopen_rate);
 	for (i = 0; i < CRM_T_N; i++) {
 		TAP_OK(got->now_in[i] == want->now_in[i], "%s: now in %s %llu",
-		    what, state[i], got->now_in[i]);
+		    what, crm_tstate_name(i), got->now_in[i]);
 		TAP_OK((isnan(got->time_in[i]) && isnan(want->time_in[i])) ||
 			   fabs(got->time_in[i] - want->time_in[i]) < 1e-6,
-		    "%s: time in %s %g (want %g)", what, state[i],
+		    "%s: time in %s %g (want %g)", what, crm_tstate_name(i),
 		    got->time_in[i], want->time_in[i]);
 	}
 #undef N

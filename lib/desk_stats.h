@@ -5,23 +5,41 @@
  *
  * The tickets counted are the customer's: those with no parent (a
  * ticket split into subtasks counts once, as its parent), created in
- * [since, until).  For each:
+ * [since, until).  Only events before until count: the figures are the
+ * desk as it stood at until.  For each ticket:
  *
  *   first response  its created time to the first reply event (an
- *                   agent's, or the knowledge base's answer) on it or on
- *                   any of its subtasks;
+ *                   agent's, or the knowledge base's answer: a reply by
+ *                   any actor but "customer") on it or on any of its
+ *                   subtasks; of replies at the same second, the first
+ *                   written, and the ticket's own before a subtask's;
+ *                   by the knowledge base when that reply's actor is
+ *                   "bot";
  *   resolution      its created time to the first event that left it
+ *                   solved, or closed (a ticket closed straight from
+ *                   open is resolved too); such a ticket counts as
  *                   solved;
  *   time in state   from each event to the next (every event's state
- *                   column is the ticket's state after it), the last
- *                   state counted up to until; before its first event a
- *                   ticket is new;
+ *                   column is the ticket's state after it; events in
+ *                   time order, those of the same second as written),
+ *                   the last state counted up to until; before its
+ *                   first event a ticket is new.  The mean of a state
+ *                   is over the tickets that were in it, however
+ *                   briefly (so every ticket counts for new);
  *   reopened        it has an event to state reopened;
  *   SLA             met when it was first solved at or before its
  *                   sla_due, breached when solved after it, or not
  *                   solved and sla_due is before until with the clock
- *                   running (new, open, reopened), or escalated for a
- *                   breach by the sweep; else neither (still in time).
+ *                   running (new, open, reopened at until), or
+ *                   escalated for a breach by the sweep (an escalated
+ *                   event whose reason begins "SLA breached", on it or
+ *                   a subtask) whatever else; else neither (still in
+ *                   time, or no sla_due).
+ *
+ * Of a ticket's row only created, sla_due (as it is now, not as it was
+ * at until), parent_id and queue (a parent has none; only then are
+ * subtasks looked for) are read: its status, solved and first_response
+ * are today's, and the figures at an earlier until come from the events.
  */
 #ifndef CRM_DESK_STATS_H
 #define CRM_DESK_STATS_H
@@ -46,9 +64,12 @@ struct crm_desk_stats {
 };
 
 /*
- * The figures of store s for tickets created in [since, until) (times
- * as the store keeps them, YYYY-MM-DDTHH:MM:SSZ; since NULL: from the
- * first).  0, or -1 with e filled (the store's codes).
+ * The figures of store s for tickets created in [since, until): bounds
+ * as crm_norm_seconds() reads them (YYYY-MM-DD for its midnight UTC, an
+ * ISO 8601 time, epoch seconds), compared to the store's times to the
+ * second; since NULL: from the first; until NULL: the run's reference
+ * time (clock.h).  0, or -1 with e filled: EX_USAGE when a bound is not
+ * a time, else the store's codes.
  */
 int crm_desk_stats(struct crm_store *s, const char *since, const char *until,
     struct crm_desk_stats *st, struct crm_err *e);

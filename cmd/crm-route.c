@@ -33,7 +33,7 @@ static const char synopsis[] =
     "options]\n"
     "       crm-route stats --db FILE [--since TIME] [--until TIME] "
     "[--json]\n"
-    "  notification options: [--notify FILE] [--notify-purpose WORD]\n"
+    "  Notification options: [--notify FILE] [--notify-purpose WORD]\n"
     "                 [--quiet-hours HH:MM-HH:MM] [--tz ZONE]\n";
 
 /* in the order of verbs[] */

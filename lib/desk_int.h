@@ -59,6 +59,7 @@ struct crm_desk {
 	long sla[5];		   /* seconds by priority, for a reopened one */
 	struct crm_buf agent, top; /* what a crm_desk_act points into */
 	struct crm_tk *tk, *par;   /* the ticket being changed, its parent */
+	struct crm_strmap *full;   /* skills nobody with room has, this list */
 };
 
 int crm_desk_fail(struct crm_desk *d, struct crm_err *e, const char *what);

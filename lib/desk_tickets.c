@@ -243,6 +243,7 @@ crm_desk_tickets_close(struct crm_desk *d)
 		sqlite3_finalize(d->tt[i]);
 	tk_free(d->tk);
 	tk_free(d->par);
+	crm_strmap_free(d->full);
 	crm_buf_release(&d->agent);
 	crm_buf_release(&d->top);
 }
@@ -859,6 +860,9 @@ crm_desk_change(struct crm_desk *d, const struct crm_desk_change *c,
 		return refuse(e, c->to >= 0 ? "state" : "id",
 		    "ticket %s is closed already", t->id.p);
 	to = c->to >= 0 ? c->to : from;
+	/* an agent given to a waiting ticket takes it up */
+	if (c->to < 0 && c->assignee != NULL && from == CRM_T_NEW)
+		to = CRM_T_OPEN;
 	crm_buf_init(&was_agent.b);
 	if (col_set(&was_agent, col_str(&t->assignee), t->assignee.b.len) ==
 	    -1) {
@@ -962,7 +966,9 @@ crm_desk_list(struct crm_desk *d, enum crm_desk_list which, double now,
 	char a[32], b[32];
 	int rc;
 
-	if ((*out = ids = crm_strmap_new()) == NULL)
+	crm_strmap_free(d->full);
+	if ((*out = ids = crm_strmap_new()) == NULL ||
+	    (d->full = crm_strmap_new()) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	crm_route_iso(now, a);
 	crm_route_iso(now + warn, b);
@@ -1117,9 +1123,21 @@ crm_desk_sweep_one(struct crm_desk *d, enum crm_desk_list which, const char *id,
 		if (!t->assignee.null || t->queue.null ||
 		    (t->state != CRM_T_NEW && t->state != CRM_T_REOPENED))
 			return 0;
+		/* a skill nobody had room for stays so in this list */
+		if (d->full != NULL &&
+		    crm_strmap_get(d->full, t->skill.b.p, t->skill.b.len) >= 0)
+			return 0;
 		if ((rc = give(d, t, t->skill.b.p, t->skill.b.len, when,
-			 "an agent with the skill had room", e)) <= 0)
-			return rc;
+			 "an agent with the skill had room", e)) == -1)
+			return -1;
+		if (rc == 0) {
+			if (d->full != NULL &&
+			    crm_strmap_put(
+				d->full, t->skill.b.p, t->skill.b.len) < 0)
+				return crm_err_set(
+				    e, EX_SOFTWARE, "out of memory");
+			return 0;
+		}
 		act->assigned = 1;
 	}
 	if (col_sets(&t->updated, when) == -1)

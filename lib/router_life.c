@@ -384,9 +384,14 @@ see_to(
 	long n = 0;
 	int rc;
 
-	if (crm_audit_begin(r->audit, e) == -1 ||
-	    crm_desk_list(r->desk, which, o->now, (double)o->warn, &ids, e) ==
-		-1) {
+	if (crm_audit_begin(r->audit, e) == -1)
+		return -1;
+	/* nobody has room: no waiting ticket can be given, however many */
+	if (which == CRM_DESK_WAITING &&
+	    (rc = crm_desk_any_room(r->desk, e)) <= 0)
+		return rc;
+	if (crm_desk_list(r->desk, which, o->now, (double)o->warn, &ids, e) ==
+	    -1) {
 		crm_strmap_free(ids);
 		return -1;
 	}

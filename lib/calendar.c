@@ -10,8 +10,8 @@
  * once).  Every later question about that day is answered from the
  * cache with no system call.  The cache assumes that a zone changes its
  * offset at most once a day, and at most once in any three days around
- * a local time it converts, which the tz database has held for every
- * zone since the 1980s.  Local time to UTC (zone_utc) is solved from
+ * a local time it converts: no zone of the tz database (2025b) changed
+ * its offset twice within three days since 1980.  Local time to UTC (zone_utc) is solved from
  * those offsets, as mktime does, with the gap and overlap rules of
  * calendar.h made explicit rather than left to the C library.
  *
@@ -380,7 +380,7 @@ zone_utc(int id, double w)
 	return ua;
 }
 
-/* Fill *tm with local clock time w, offset off seconds, daylight dst. */
+/* Fill *tm with local clock time w, the offset and daylight of key. */
 static int
 wall_tm(double w, long key, struct tm *tm)
 {

@@ -38,8 +38,9 @@ const char *const *
 crm_erase_tables(void)
 {
 	static const char *const tables[] = { /* erased from */
-		"customers", "events", "tags", "clusters", "tickets", "consent",
-		"labels", "decisions", "models", "notifications",
+		"customers", "events", "tags", "clusters", "tickets",
+		"ticket_events", "consent", "labels", "decisions", "models",
+		"notifications",
 		/* where the audit chain begins */
 		"audit_state",
 		/* erased with the tags */

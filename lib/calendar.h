@@ -19,8 +19,14 @@
  *   holiday 2026-12-25          #   ends a day; a day not named is shut
  *   holiday 2026-12-24..2026-12-31
  *
- * A day named twice takes the later line's spans.  A calendar with no
- * business hours at all is refused.
+ * A day named twice takes the later line's spans; spans that overlap
+ * or touch are one; at most 32 a day.  Day names ignore ASCII case; a
+ * range wraps (fri-mon).  The last zone line counts.  A calendar with
+ * no business hours at all is refused.
+ *
+ * Zone names are a cache's keys: each zone and UTC day is asked of the
+ * C library once (TZ set, tzset, localtime_r, TZ put back), so repeated
+ * calls cost no system call.
  */
 #ifndef CRM_CALENDAR_H
 #define CRM_CALENDAR_H
@@ -46,16 +52,25 @@ struct crm_cal *crm_cal_parse(
 void crm_cal_free(struct crm_cal *c);
 
 /*
- * The moment secs seconds of business time after t: t itself moved to
- * the next business moment when secs is 0, t + secs when c is NULL
- * (every hour counts).  secs < 0 counts back.
+ * The moment secs seconds of business time after t: the earliest one
+ * (a day's last hour ends at 17:00, not at the next day's 09:00); t
+ * itself moved to the next business moment when secs is 0; t + secs when
+ * c is NULL (every hour counts).  secs < 0 counts back (the latest
+ * moment).  The search looks 100 years (of calendar days) ahead or back
+ * and stops: HUGE_VAL (-HUGE_VAL back) when the business time is not
+ * there, as with a calendar that is all holiday for longer.  Each day
+ * costs a few cached offset lookups; a run of holidays is one step.
+ * t outside the years 1 to 9999 (or not finite) is taken as c NULL.
  */
 double crm_cal_add(const struct crm_cal *c, double t, double secs);
 
 /*
  * The business seconds from a to b, negative when b is before a; b - a
  * when c is NULL.  crm_cal_add(c, a, crm_cal_between(c, a, b)) is b
- * when b is a business moment.
+ * when b is in business hours and not at the start of a span that
+ * follows business time (13:00 after a lunch break, Monday 09:00), for
+ * which it is the earliest moment with as much business time (12:00,
+ * Friday 17:00).  Its cost grows with the days from a to b.
  */
 double crm_cal_between(const struct crm_cal *c, double a, double b);
 
@@ -66,12 +81,18 @@ double crm_cal_between(const struct crm_cal *c, double a, double b);
  */
 int crm_tz_ok(const char *zone);
 
-/* t as local time in zone (NULL: UTC) into *tm; 0, or -1 when not known. */
+/*
+ * t as local time in zone (NULL: UTC) into *tm, its tm_gmtoff and
+ * tm_isdst the zone's (tm_zone is not); 0, or -1 when the zone is not
+ * known or t is outside the years 1 to 9999.
+ */
 int crm_tz_local(const char *zone, double t, struct tm *tm);
 
 /*
- * The moment the clocks of zone show *tm (its tm_isdst ignored); in a
- * daylight-saving gap, the moment after it; in an overlap, the first.
+ * The moment the clocks of zone show *tm (its tm_isdst ignored, fields
+ * out of range carried as mktime does); in a daylight-saving gap, the
+ * moment after it (02:30 on a night the clocks skip 02:00 to 03:00 is
+ * 03:00); in an overlap, the first.  NaN when zone is not known.
  */
 double crm_tz_utc(const char *zone, const struct tm *tm);
 
@@ -82,8 +103,9 @@ double crm_tz_utc(const char *zone, const struct tm *tm);
 int crm_quiet_parse(const char *s, int *from, int *to);
 
 /*
- * t when it is not in the quiet hours [from, to) of zone's clocks (NULL:
- * UTC), else the moment they end.
+ * t when it is not in the quiet hours [from, to) of zone's clocks (NULL,
+ * or a zone not known: UTC), else the moment they end; t as well when
+ * from or to is -1 (no quiet hours).
  */
 double crm_quiet_end(const char *zone, int from, int to, double t);
 

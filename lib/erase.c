@@ -19,6 +19,7 @@
 #include "erase.h"
 #include "load.h"
 #include "model.h"
+#include "notify.h"
 #include "persons.h"
 #include "tags.h"
 
@@ -28,6 +29,7 @@ static const struct crm_erase_step *const owners[] = {
 	crm_clusters_erase,
 	crm_persons_erase,
 	crm_desk_erase,
+	crm_notify_erase,
 	crm_consent_erase,
 	crm_audit_erase,
 };
@@ -36,8 +38,9 @@ const char *const *
 crm_erase_tables(void)
 {
 	static const char *const tables[] = { /* erased from */
-		"customers", "events", "tags", "clusters", "tickets", "consent",
-		"labels", "decisions", "models",
+		"customers", "events", "tags", "clusters", "tickets",
+		"ticket_events", "consent", "labels", "decisions", "models",
+		"notifications",
 		/* where the audit chain begins */
 		"audit_state",
 		/* erased with the tags */

@@ -38,9 +38,11 @@ void crm_notify_opts_init(struct crm_notify_opts *o);
 struct crm_notify;
 
 /*
- * Notifications into store s (borrowed); o is borrowed too.  NULL with
- * e filled: EX_CANTCREAT when o->out cannot be opened for appending, the
- * store's codes.
+ * Notifications into store s (borrowed); o is borrowed too.  Consent is
+ * checked as of the reference time (clock.h) when this is called.  NULL
+ * with e filled: EX_USAGE when o->tz is not a zone calendar.h knows,
+ * EX_CANTCREAT when o->out cannot be opened for appending, the store's
+ * codes.
  */
 struct crm_notify *crm_notify_open(
     struct crm_store *s, const struct crm_notify_opts *o, struct crm_err *e);
@@ -55,8 +57,14 @@ void crm_notify_free(struct crm_notify *n);
  * A notification, at time now, that ticket (tlen bytes) of customer
  * (clen bytes; NULL: nobody to tell, nothing done) is now in state
  * (a visible state's name, or "progress" for a parent whose subtask was
- * done), with template, in lang (NULL: the customer's, else "en").
- * Queued, deferred or suppressed as above; 0, or -1 with e filled.
+ * done), with template, in the customer's language, else lang (the
+ * ticket's), else "en".  Queued, deferred or suppressed as above, the
+ * row's reason "consent withdrawn for PURPOSE" or "quiet hours in ZONE";
+ * 0, or -1 with e filled.  A queued one is a line of the file:
+ *
+ *   {"id":7,"time":"2026-03-02T10:00:00Z","customer_id":"C1",
+ *    "ticket_id":"T9","state":"solved","template":"ticket_solved",
+ *    "lang":"de"}
  */
 int crm_notify_add(struct crm_notify *n, const char *customer, size_t clen,
     const char *ticket, size_t tlen, const char *state, const char *template,
@@ -64,8 +72,8 @@ int crm_notify_add(struct crm_notify *n, const char *customer, size_t clen,
 
 /*
  * The deferred notifications whose time to send came at or before now
- * become queued (and are written to the file).  The number, or -1 with
- * e filled.
+ * become queued (and are written to the file, in send_after order, with
+ * the time they were made).  The number, or -1 with e filled.
  */
 long crm_notify_release(struct crm_notify *n, double now, struct crm_err *e);
 

@@ -90,9 +90,15 @@ crm_route_priority(const char *s, size_t len)
 void
 crm_route_iso(double t, char buf[32])
 {
-	time_t tt = (time_t)floor(t);
+	time_t tt;
 	struct tm tm;
 
+	/* years 1 to 9999 only: HUGE_VAL (crm_cal_add's never) or NaN is "" */
+	if (!(t >= -62135596800.0 && t < 253402300800.0)) {
+		buf[0] = '\0';
+		return;
+	}
+	tt = (time_t)floor(t);
 	if (gmtime_r(&tt, &tm) == NULL ||
 	    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
 		snprintf(buf, 32, "%s", "");

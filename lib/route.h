@@ -52,7 +52,10 @@ int crm_route_duration(const char *s, size_t len, long *secs);
 /* "P1" to "P4" into 1 to 4; 0 for anything else. */
 int crm_route_priority(const char *s, size_t len);
 
-/* The time t (seconds since the epoch, UTC) as YYYY-MM-DDTHH:MM:SSZ. */
+/*
+ * The time t (seconds since the epoch, UTC) as YYYY-MM-DDTHH:MM:SSZ; ""
+ * when t is not in the years 1 to 9999 (NaN, crm_cal_add's HUGE_VAL).
+ */
 void crm_route_iso(double t, char buf[32]);
 
 /* ==== Default priority ==== */

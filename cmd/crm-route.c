@@ -301,6 +301,15 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 
 /* ==== The filter ==== */
 
+/* The notifications made: sent now, deferred, suppressed. */
+static void
+notes(const struct crm_router_counts *c)
+{
+	crm_cli_count("notifications", c->notes.queued);
+	crm_cli_count("deferred", c->notes.deferred);
+	crm_cli_count("suppressed", c->notes.suppressed);
+}
+
 static void
 summary(const struct crm_filter *f, const struct crm_router *r, enum verb verb)
 {
@@ -316,20 +325,20 @@ summary(const struct crm_filter *f, const struct crm_router *r, enum verb verb)
 		crm_cli_count("closed", c.closed);
 		crm_cli_count("done before", c.again);
 		crm_cli_count("waiting tickets assigned", c.drained);
-		crm_cli_count("notifications", c.notes.queued);
+		notes(&c);
 		break;
 	case V_UPDATE:
 		crm_cli_count("changed", c.changed);
 		crm_cli_count("done before", c.again);
 		crm_cli_count("waiting tickets assigned", c.drained);
-		crm_cli_count("notifications", c.notes.queued);
+		notes(&c);
 		break;
 	case V_SWEEP:
 		crm_cli_count("escalated", c.breached);
 		crm_cli_count("raised", c.raised);
 		crm_cli_count("offered", c.offered);
 		crm_cli_count("waiting tickets assigned", c.drained);
-		crm_cli_count("notifications", c.notes.queued);
+		notes(&c);
 		crm_cli_count("released", c.notes.released);
 		break;
 	default:
@@ -344,7 +353,7 @@ summary(const struct crm_filter *f, const struct crm_router *r, enum verb verb)
 		if (c.store) {
 			crm_cli_count("assigned", c.assigned);
 			crm_cli_count("waiting", c.waiting);
-			crm_cli_count("notifications", c.notes.queued);
+			notes(&c);
 		}
 	}
 	crm_cli_summary(f);

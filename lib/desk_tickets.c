@@ -377,8 +377,9 @@ set_time(struct col *c, double t)
 {
 	char buf[32];
 
+	/* a clock that never runs out (calendar.h): no due time */
 	crm_route_iso(t, buf);
-	return col_sets(c, buf);
+	return col_sets(c, buf[0] != '\0' ? buf : NULL);
 }
 
 /*
@@ -411,6 +412,9 @@ clock_move(struct crm_desk *d, struct crm_tk *t, int from, double now)
 	}
 	return 0;
 }
+
+static int fill(
+    struct crm_desk *, const struct crm_tk *, int, int, struct crm_desk_act *);
 
 /* ==== What the customer sees ==== */
 
@@ -541,11 +545,17 @@ crm_desk_settle(struct crm_desk *d, const char *id, size_t len,
     struct crm_desk_act *act, struct crm_err *e)
 {
 	char now[21];
+	int to;
 
+	memset(act, 0, sizeof(*act));
 	crm_model_now(now);
 	if (settle(d, id, len, now, "crm-route", -1, -1, act, e) == -1)
 		return -1;
-	act->seen_from = -1; /* it was made just now */
+	/* the parent itself is what the customer sees, made just now */
+	to = d->par->state;
+	if (fill(d, d->par, -1, d->par->prio, act) == -1)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	act->to = to;
 	return 0;
 }
 

@@ -126,7 +126,7 @@ t_run update-bad 66 -- crm-route update --db crm.db \
 
 # ---- Business hours ---------------------------------------------------------
 
-# Mon-Fri 09:00-17:00 in Berlin (UTC+1 in December): a P2 ticket (4h)
+# Mon-Fri 09:00-17:00 in Berlin (UTC+1 in December): a P4 ticket (4h)
 # written on Friday 2026-12-04 at 16:00 local is due on Monday at 12:00
 # local, 11:00Z (one hour on Friday, three on Monday); put on hold on
 # Monday at 09:00 local with 3h left and resumed at 10:00, it is due at
@@ -137,7 +137,7 @@ mon-fri 09:00-17:00
 EOF
 crm-route agents -q --db cal.db in/agents.csv >/dev/null
 echo '{"id":"B1","created":"2026-12-04T15:00:00Z","text":"my parcel"}' |
-    crm-route -q --db cal.db --calendar hours.cal --sla P2=4h \
+    crm-route -q --db cal.db --calendar hours.cal --sla P4=4h \
     --as-of 2026-12-04T15:00:00Z >/dev/null
 t_eq "due in business hours" "2026-12-07T11:00:00Z" \
     "$(sqlite3 cal.db "SELECT sla_due FROM tickets")"

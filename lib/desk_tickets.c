@@ -1041,8 +1041,12 @@ crm_desk_sweep_one(struct crm_desk *d, enum crm_desk_list which, const char *id,
 			return -1;
 		act->escalated = 1;
 		if (!t->assignee.null) {
-			if ((rc = has_skill(d, &t->assignee, senior, e)) != 0)
-				return rc == -1 ? -1 : 0;
+			/* a senior agent keeps it: the row is written below */
+			if ((rc = has_skill(d, &t->assignee, senior, e)) != 0) {
+				if (rc == -1)
+					return -1;
+				break;
+			}
 			/* a senior agent with room takes it over */
 			if (crm_desk_pick(
 				d, senior, strlen(senior), &d->agent, e) == -1)

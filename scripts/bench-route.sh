@@ -246,6 +246,7 @@ sweep_line() {
 	    (SELECT count(*) FROM tickets WHERE assignee IS NULL) || ' with no agent'"));" \
 	    "$(q "$base" "SELECT count(*) || ' agents, ' || sum(capacity - load) FROM agents") free places;" \
 	    "store $(($(wc -c <"$base") / 1000000)) MB made in $((t1 - t0)) s; --as-of $now; R=$reps runs"
+	echo "  crmkit: $("$crm" --version 2>&1 | head -n 1) sweep"
 	: >"$tmp/sweep1.runs"
 	: >"$tmp/sweep2.runs"
 	for ((i = 1; i <= reps; i++)); do

@@ -38,14 +38,19 @@
 #           crm-route sweep --db S --as-of NOW again  (timed; it must
 #           write no record and change no row)
 #
-# R times each on a fresh copy of the store; the figure is the median time
-# of the first sweep, with the highest peak RSS.  No peer: BENCHMARKS.md
-# gives the sweep an absolute goal (under 10 s on this machine); the fair
-# one would be the same sweep as plain SQL run by sqlite3.  Check (on the
-# last run's store): every breached ticket escalated once, every ticket
-# due within the window marked warned, and every agent's load <= its
-# capacity and equal to the count of its tickets in open, pending,
-# on-hold or reopened.
+#   peer:   sqlite3 S < scripts/bench-route-sweep-peer.sql (the same sweep
+#           as plain SQL: the same lists in the same order, the same
+#           changes of tickets, ticket_events and agents' loads; no audit
+#           rows, no notifications)
+#
+# R times each on a fresh copy of the store; the figures are the median
+# times, with the highest peak RSS.  The goal is absolute: crmkit's first
+# sweep under 10 s on this machine; the peer's time is for reference.
+# Check (on the last run's stores): the peer's tickets, events and loads
+# are crmkit's; every breached ticket escalated once, every ticket due
+# within the window marked warned, and every agent's load <= its capacity
+# and equal to the count of its tickets in open, pending, on-hold or
+# reopened.
 #
 # Exit status: 0 when the checks pass, whether or not the goals are met
 # (it is a measurement); 64 on a usage error; 69 if Miller, GNU time,
@@ -220,8 +225,9 @@ sweep_run() {
 }
 
 sweep_line() {
-	local base=$tmp/sweep-base.db db=$tmp/sweep.db a b c i before after
-	local at ak an bt bk bn bad=0 t0 t1 kb records1 again_bad=0
+	local base=$tmp/sweep-base.db db=$tmp/sweep.db peer=$tmp/peer.db
+	local a b c p i before after at ak an bt bn bad=0 t0 t1 kb records1
+	local again_bad=0 same=0
 	progress "making a store of $sweep_n open tickets"
 	t0=$(date +%s)
 	awk 'BEGIN { print "agent_id,name,skills,capacity"
@@ -247,8 +253,15 @@ sweep_line() {
 	    "$(q "$base" "SELECT count(*) || ' agents, ' || sum(capacity - load) FROM agents") free places;" \
 	    "store $(($(wc -c <"$base") / 1000000)) MB made in $((t1 - t0)) s; --as-of $now; R=$reps runs"
 	echo "  crmkit: $("$crm" --version 2>&1 | head -n 1) sweep"
+	echo "  peer:   sqlite3 $("$sqlite" -version | cut -d' ' -f1) < scripts/bench-route-sweep-peer.sql"
+	{
+		echo ".parameter set @asof '$now'"
+		echo ".parameter set @warn 1800"
+		cat "$root/scripts/bench-route-sweep-peer.sql"
+	} >"$tmp/peer.sql"
 	: >"$tmp/sweep1.runs"
 	: >"$tmp/sweep2.runs"
+	: >"$tmp/peer.runs"
 	for ((i = 1; i <= reps; i++)); do
 		rm -f "$db" "$db-wal" "$db-shm"
 		cp "$base" "$db"
@@ -260,19 +273,41 @@ sweep_line() {
 		if [ "$c" != 0 ] || [ "$before" != "$after" ]; then
 			again_bad=1
 		fi
+		rm -f "$peer" "$peer-wal" "$peer-shm"
+		cp "$base" "$peer"
+		"$gnutime" -o "$tmp/peer.time" -f '%e %M' "$sqlite" -bail "$peer" \
+			<"$tmp/peer.sql" >/dev/null || die "the peer failed"
+		p=$(tail -n 1 "$tmp/peer.time")
 		echo "${a% *}" >>"$tmp/sweep1.runs"
 		echo "${b% *}" >>"$tmp/sweep2.runs"
+		echo "$p" >>"$tmp/peer.runs"
 		read -r at ak an <<<"$a"
-		read -r bt bk bn <<<"$b"
-		printf '  run %d: sweep %6ss %7s KB %6s records   again %6ss %7s KB %s records%s\n' \
-			"$i" "$at" "$ak" "$an" "$bt" "$bk" "$bn" \
-			"$([ "$before" = "$after" ] && echo ', store unchanged' || echo ', STORE CHANGED')"
+		read -r bt _ bn <<<"$b"
+		printf '  run %d: sweep %6ss %7s KB %6s records   again %6ss %s records%s   peer %6ss\n' \
+			"$i" "$at" "$ak" "$an" "$bt" "$bn" \
+			"$([ "$before" = "$after" ] && echo ', store unchanged' || echo ', STORE CHANGED')" \
+			"${p% *}"
 	done
 	records1=${a##* }
 
-	# Check: each breached ticket escalated once, each due soon warned,
-	# loads as the tickets say and within capacity.
+	# Check: the peer's changes are crmkit's; each breached ticket
+	# escalated once, each due soon warned, loads as the tickets say and
+	# within capacity.
 	echo
+	for d in "$db" "$peer"; do
+		q "$d" "SELECT * FROM tickets ORDER BY ticket_id" >"$d.tickets"
+		q "$d" "SELECT time, ticket_id, event, from_state, state, actor,
+		    value, reason, note FROM ticket_events ORDER BY id" >"$d.events"
+		q "$d" "SELECT agent_id, load FROM agents ORDER BY 1" >"$d.agents"
+	done
+	for f in tickets events agents; do
+		if ! cmp -s "$db.$f" "$peer.$f"; then
+			echo "check: crmkit and the peer disagree on the $f:"
+			diff "$db.$f" "$peer.$f" | head -n 5
+			same=1
+		fi
+	done
+	[ "$same" = 1 ] || echo "check: the peer's tickets, events and loads are crmkit's"
 	bad=$(q "$db" "SELECT
 	    (SELECT count(*) FROM tickets WHERE status IN ('new', 'open', 'reopened')
 		AND sla_due <= '$now' AND escalated IS NOT sla_due) +
@@ -294,18 +329,24 @@ sweep_line() {
 	kb=$(cut -d' ' -f2 "$tmp/sweep1.runs" | sort -n | tail -n 1)
 	awk -v n="$sweep_n" -v t1="$(cut -d' ' -f1 "$tmp/sweep1.runs" | median)" \
 	    -v t2="$(cut -d' ' -f1 "$tmp/sweep2.runs" | median)" -v kb="$kb" \
-	    -v r1="$records1" -v bad="$bad" -v again="$again_bad" 'BEGIN {
+	    -v pt="$(cut -d' ' -f1 "$tmp/peer.runs" | median)" \
+	    -v pk="$(cut -d' ' -f2 "$tmp/peer.runs" | sort -n | tail -n 1)" \
+	    -v r1="$records1" -v bad="$bad" -v again="$again_bad" -v same="$same" 'BEGIN {
 		printf "%-14s %9s %10s %9s %13s\n", "sweep", "tickets", "median s", "records", "peak RSS MB"
 		printf "%-14s %9d %10.2f %9d %13.1f\n", "crmkit", n, t1, r1, kb / 1024
 		printf "%-14s %9d %10.2f %9d %13s\n", "crmkit again", n, t2, 0, "(same --as-of)"
+		printf "%-14s %9d %10.2f %9s %13.1f\n", "sqlite3 peer", n, pt, "-", pk / 1024
 		print ""
 		printf "sweep of %d open tickets: %.2f s (goal < 10.00 s)\n", n, t1
-		if (bad != 0 || again != 0)
+		if (pt > 0)
+			printf "ratio crmkit/peer time = %.2f (reference: the peer writes no audit rows)\n", t1 / pt
+		if (bad != 0 || again != 0 || same != 0)
 			print "GOAL MISSED (the check failed: speed with other answers does not count)"
 		else
 			print (t1 < 10) ? "GOAL MET" : "GOAL MISSED"
 	}'
 	[ "$bad" = 0 ] || die "the sweep check failed: $bad problems"
+	[ "$same" = 0 ] || die "the sweep check failed: crmkit and the peer disagree"
 	[ "$again_bad" = 0 ] || die "a second sweep at the same --as-of wrote records or changed the store"
 }
 

@@ -10,8 +10,29 @@ BEGIN IMMEDIATE;
 CREATE TEMP TABLE cfg AS SELECT @asof AS asof,
   strftime('%Y-%m-%dT%H:%M:%SZ', unixepoch(@asof) + @warn, 'unixepoch')
     AS until;
-CREATE TEMP TABLE pick(agent TEXT);
 CREATE TEMP TABLE todo(n INTEGER PRIMARY KEY, ticket_id TEXT, kind TEXT);
+
+-- The agents with room, each with its skills (skill NULL: any), in the
+-- order crm-route picks them: the least loaded for its capacity first.
+CREATE TEMP VIEW room AS
+  SELECT s.skill, a.agent_id, CAST(a.load AS REAL) / a.capacity AS busy,
+    a.load FROM agent_skills s JOIN agents a ON a.agent_id = s.agent_id
+  WHERE a.on_shift = 1 AND a.load < a.capacity
+  UNION ALL SELECT NULL, agent_id, CAST(load AS REAL) / capacity, load
+  FROM agents WHERE on_shift = 1 AND load < capacity;
+
+-- The agent picked for a ticket: one more on its load, and the event.
+CREATE TEMP TABLE pick(agent TEXT, ticket_id TEXT, reason TEXT);
+CREATE TEMP TRIGGER picked AFTER INSERT ON pick
+BEGIN
+  UPDATE agents SET load = load + 1 WHERE agent_id = new.agent;
+  INSERT INTO ticket_events(time, ticket_id, event, from_state, state,
+    actor, value, reason)
+  SELECT (SELECT asof FROM cfg), ticket_id, 'assigned', status,
+    CASE status WHEN 'new' THEN 'open' ELSE status END, 'crm-route',
+    new.agent, new.reason
+  FROM tickets WHERE ticket_id = new.ticket_id;
+END;
 
 -- Breached: to the senior queue; a senior agent with room takes it over
 -- from one who is not senior, or takes it when nobody has it.
@@ -23,25 +44,16 @@ BEGIN
     'crm-route', 'senior', 'SLA breached at ' || sla_due
   FROM tickets WHERE ticket_id = new.ticket_id;
   DELETE FROM pick;
-  INSERT INTO pick SELECT a.agent_id FROM agent_skills s
-    JOIN agents a ON a.agent_id = s.agent_id
-    WHERE s.skill = 'senior' AND a.on_shift = 1 AND a.load < a.capacity
-    AND NOT EXISTS (SELECT 1 FROM tickets t JOIN agent_skills k
-      ON k.agent_id = t.assignee AND k.skill = 'senior'
-      WHERE t.ticket_id = new.ticket_id)
-    ORDER BY CAST(a.load AS REAL) / a.capacity, a.load, a.agent_id LIMIT 1;
-  UPDATE agents SET load = load + 1
-    WHERE agent_id = (SELECT agent FROM pick);
+  INSERT INTO pick SELECT r.agent_id, ticket_id, 'SLA breached at ' || sla_due
+    FROM room r, tickets t WHERE r.skill = 'senior'
+    AND t.ticket_id = new.ticket_id AND NOT EXISTS (SELECT 1
+      FROM agent_skills k WHERE k.agent_id = t.assignee
+      AND k.skill = 'senior')
+    ORDER BY r.busy, r.load, r.agent_id LIMIT 1;
   UPDATE agents SET load = load - 1 WHERE load > 0
     AND agent_id = (SELECT assignee FROM tickets
       WHERE ticket_id = new.ticket_id)
     AND EXISTS (SELECT 1 FROM pick);
-  INSERT INTO ticket_events(time, ticket_id, event, from_state, state,
-    actor, value, reason)
-  SELECT (SELECT asof FROM cfg), ticket_id, 'assigned', status,
-    CASE status WHEN 'new' THEN 'open' ELSE status END, 'crm-route',
-    p.agent, 'SLA breached at ' || sla_due
-  FROM tickets, pick p WHERE ticket_id = new.ticket_id;
   UPDATE tickets SET escalated = sla_due, queue = 'senior',
     skill = 'senior', updated = (SELECT asof FROM cfg),
     status = CASE WHEN status = 'new' AND EXISTS (SELECT 1 FROM pick)
@@ -61,26 +73,10 @@ BEGIN
     'SLA due at ' || sla_due
   FROM tickets WHERE ticket_id = new.ticket_id AND priority > 'P1';
   DELETE FROM pick;
-  INSERT INTO pick SELECT a.agent_id FROM tickets t
-    JOIN agent_skills s ON s.skill = t.skill
-    JOIN agents a ON a.agent_id = s.agent_id
-    WHERE t.ticket_id = new.ticket_id AND t.assignee IS NULL
-    AND a.on_shift = 1 AND a.load < a.capacity
-    ORDER BY CAST(a.load AS REAL) / a.capacity, a.load, a.agent_id LIMIT 1;
-  INSERT INTO pick SELECT agent_id FROM agents
-    WHERE on_shift = 1 AND load < capacity
-    AND NOT EXISTS (SELECT 1 FROM pick)
-    AND (SELECT assignee FROM tickets WHERE ticket_id = new.ticket_id)
-      IS NULL
-    ORDER BY CAST(load AS REAL) / capacity, load, agent_id LIMIT 1;
-  UPDATE agents SET load = load + 1
-    WHERE agent_id = (SELECT agent FROM pick);
-  INSERT INTO ticket_events(time, ticket_id, event, from_state, state,
-    actor, value, reason)
-  SELECT (SELECT asof FROM cfg), ticket_id, 'assigned', status,
-    CASE status WHEN 'new' THEN 'open' ELSE status END, 'crm-route',
-    p.agent, 'SLA due at ' || sla_due
-  FROM tickets, pick p WHERE ticket_id = new.ticket_id;
+  INSERT INTO pick SELECT r.agent_id, ticket_id, 'SLA due at ' || sla_due
+    FROM room r, tickets t WHERE t.ticket_id = new.ticket_id
+    AND t.assignee IS NULL AND (r.skill = t.skill OR r.skill IS NULL)
+    ORDER BY r.skill IS NULL, r.busy, r.load, r.agent_id LIMIT 1;
   UPDATE tickets SET warned = sla_due, updated = (SELECT asof FROM cfg),
     priority = CASE WHEN priority > 'P1'
       THEN 'P' || (CAST(substr(priority, 2) AS INTEGER) - 1)
@@ -96,20 +92,10 @@ CREATE TEMP TRIGGER waiting AFTER INSERT ON todo WHEN new.kind = 'q'
   AND EXISTS (SELECT 1 FROM agents WHERE on_shift = 1 AND load < capacity)
 BEGIN
   DELETE FROM pick;
-  INSERT INTO pick SELECT a.agent_id FROM tickets t
-    JOIN agent_skills s ON s.skill = t.skill
-    JOIN agents a ON a.agent_id = s.agent_id
-    WHERE t.ticket_id = new.ticket_id
-    AND a.on_shift = 1 AND a.load < a.capacity
-    ORDER BY CAST(a.load AS REAL) / a.capacity, a.load, a.agent_id LIMIT 1;
-  UPDATE agents SET load = load + 1
-    WHERE agent_id = (SELECT agent FROM pick);
-  INSERT INTO ticket_events(time, ticket_id, event, from_state, state,
-    actor, value, reason)
-  SELECT (SELECT asof FROM cfg), ticket_id, 'assigned', status,
-    CASE status WHEN 'new' THEN 'open' ELSE status END, 'crm-route',
-    p.agent, 'an agent with the skill had room'
-  FROM tickets, pick p WHERE ticket_id = new.ticket_id;
+  INSERT INTO pick SELECT r.agent_id, ticket_id,
+    'an agent with the skill had room'
+    FROM room r, tickets t WHERE t.ticket_id = new.ticket_id
+    AND r.skill = t.skill ORDER BY r.busy, r.load, r.agent_id LIMIT 1;
   UPDATE tickets SET updated = (SELECT asof FROM cfg),
     status = CASE status WHEN 'new' THEN 'open' ELSE status END,
     assignee = (SELECT agent FROM pick)

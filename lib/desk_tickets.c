@@ -55,14 +55,17 @@ static const char *const sql[T_N] = {
 	[T_CHILDREN] = "SELECT status, priority, sla_due FROM tickets"
 		       " WHERE parent_id = ?1",
 	[T_IS_PARENT] = "SELECT 1 FROM tickets WHERE parent_id = ?1 LIMIT 1",
-	[T_BREACHED] = "SELECT ticket_id FROM tickets WHERE " RUNNING
-		       " AND sla_due <= ?1 AND escalated IS NOT sla_due"
+	/*
+	 * Without statistics SQLite takes tickets_status for these (status
+	 * IN ...), reading every running ticket's entry (0.24 s a list at
+	 * 1,000,000 open tickets); tickets_due reads only the ones due.
+	 */
+	[T_BREACHED] = "SELECT ticket_id FROM tickets INDEXED BY tickets_due"
+		       " WHERE " RUNNING " AND sla_due <= ?1"
+		       " AND escalated IS NOT sla_due"
 		       " ORDER BY sla_due, ticket_id",
-	[T_WARN] = "SELECT ticket_id FROM tickets WHERE " RUNNING " AND "
-		   "sla_due > "
-		   "?1 AND "
-		   "sla_due <= "
-		   "?2"
+	[T_WARN] = "SELECT ticket_id FROM tickets INDEXED BY tickets_due"
+		   " WHERE " RUNNING " AND sla_due > ?1 AND sla_due <= ?2"
 		   " AND warned IS NOT sla_due ORDER BY sla_due, ticket_id",
 	[T_WAITING] = "SELECT ticket_id FROM tickets"
 		      " WHERE status IN ('new', 'reopened') AND assignee IS "

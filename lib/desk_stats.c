@@ -150,7 +150,8 @@ quantile(const double *v, size_t n, double q)
 static void
 quantiles(struct vec *v, double *median, double *p90)
 {
-	qsort(v->v, v->n, sizeof(*v->v), cmp_seconds);
+	if (v->n > 0) /* no array at all when empty */
+		qsort(v->v, v->n, sizeof(*v->v), cmp_seconds);
 	*median = quantile(v->v, v->n, 0.5);
 	*p90 = quantile(v->v, v->n, 0.9);
 }

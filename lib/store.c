@@ -329,6 +329,45 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	"CREATE INDEX notifications_deferred ON notifications(send_after)"
 	"  WHERE status = 'deferred';"
 	"CREATE INDEX notifications_customer ON notifications(customer_id);",
+	/*
+	 * 9 -> 10: closing the loop (crm-experiment(1), lib/experiment.c;
+	 * crm-journey(1), lib/journey.c): experiments and the arm each
+	 * customer (or person) got; journeys, where each customer is in
+	 * each, the actions sent and the runs made.
+	 */
+	"CREATE TABLE experiments ("
+	"  name TEXT PRIMARY KEY NOT NULL, created TEXT NOT NULL,"
+	"  arms TEXT NOT NULL, holdout REAL NOT NULL DEFAULT 0,"
+	"  unit TEXT NOT NULL DEFAULT 'customer', params TEXT"
+	") WITHOUT ROWID;"
+	"CREATE TABLE assignments ("
+	"  experiment TEXT NOT NULL, subject TEXT NOT NULL,"
+	"  arm TEXT NOT NULL, time TEXT NOT NULL,"
+	"  PRIMARY KEY (experiment, subject)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX assignments_arm ON assignments(experiment, arm, time);"
+	"CREATE TABLE journey_runs ("
+	"  journey TEXT NOT NULL, as_of TEXT NOT NULL, time TEXT NOT NULL,"
+	"  actions INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (journey, as_of)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE journey_state ("
+	"  journey TEXT NOT NULL, subject TEXT NOT NULL, stage TEXT,"
+	"  status TEXT NOT NULL CHECK (status IN ('active', 'waiting',"
+	"    'converted', 'exited', 'done')),"
+	"  entered TEXT NOT NULL, stage_since TEXT, next_at TEXT,"
+	"  tries INTEGER NOT NULL DEFAULT 0, reason TEXT, updated TEXT NOT NULL,"
+	"  PRIMARY KEY (journey, subject)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX journey_state_next ON journey_state(journey, next_at);"
+	"CREATE TABLE journey_actions ("
+	"  id INTEGER PRIMARY KEY, time TEXT NOT NULL, journey TEXT NOT NULL,"
+	"  subject TEXT NOT NULL, stage TEXT NOT NULL, channel TEXT,"
+	"  template TEXT, try INTEGER NOT NULL DEFAULT 1, reason TEXT,"
+	"  UNIQUE (journey, subject, stage, try)"
+	");"
+	"CREATE INDEX journey_actions_cap ON journey_actions(subject, channel,"
+	"  time);",
 };
 
 /* The last 10 messages and decisions of a customer, of a person. */
@@ -528,6 +567,11 @@ static const char *const reserved[] = {
 	"ticket_events",
 	"notifications",
 	"tickets_9", /* the migration to schema 9 makes it */
+	"experiments",
+	"assignments",
+	"journey_runs",
+	"journey_state",
+	"journey_actions",
 	"customer_360",
 	"customer_360_record",
 	"customer_360_members",
@@ -571,6 +615,9 @@ static const char *const indexes[] = {
 	"ticket_events_time",
 	"notifications_deferred",
 	"notifications_customer",
+	"assignments_arm",
+	"journey_state_next",
+	"journey_actions_cap",
 };
 
 int

@@ -18,7 +18,7 @@
 
 #include "err.h"
 
-#define CRM_STORE_VERSION 9 /* schema version this code writes */
+#define CRM_STORE_VERSION 10 /* schema version this code writes */
 
 struct crm_store;
 

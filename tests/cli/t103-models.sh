@@ -208,6 +208,8 @@ sqlite3 old.db "DROP INDEX tickets_customer; DROP TABLE consent; DROP INDEX deci
     DROP TABLE audit_state; DROP TABLE tag_history; DROP TABLE persons;
     DROP TABLE person_events; DROP TABLE link_labels;
     DROP TABLE ticket_events; DROP TABLE notifications;
+    DROP TABLE experiments; DROP TABLE assignments; DROP TABLE journey_runs;
+    DROP TABLE journey_state; DROP TABLE journey_actions;
     ALTER TABLE labels DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN content_hash;
@@ -217,8 +219,8 @@ sqlite3 old.db "DROP INDEX tickets_customer; DROP TABLE consent; DROP INDEX deci
     ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 2"
 t_ok "a schema-2 store is read" sh -c "crm-churn -q --db old.db \
     --id-field customerID '$telco' >/dev/null"
-t_eq "migrated to 9: the model there, what it was trained on unknown" \
-    "9|1||" "$(sqlite3 old.db "PRAGMA user_version" \
+t_eq "migrated to 10: the model there, what it was trained on unknown" \
+    "10|1||" "$(sqlite3 old.db "PRAGMA user_version" \
     "SELECT version, rows, fingerprint FROM models" | paste -sd'|')"
 
 t_done

@@ -1,8 +1,7 @@
 /*
  * mask: see mask.h.  The policy is parsed once; each record's fields get
  * their rule by position (a crm_poscache), so a CSV input looks a name up
- * once.  Pseudonyms are HMAC-SHA-256 through OpenSSL 3's EVP_MAC, the key
- * set once and the context re-initialized for each value.
+ * once.  Pseudonyms are HMAC-SHA-256 (lib/hmac.c).
  */
 #include <ctype.h>
 #include <errno.h>
@@ -12,13 +11,9 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-
 #include "buf.h"
 #include "cli.h"
+#include "hmac.h"
 #include "mask.h"
 #include "norm.h"
 #include "rec.h"
@@ -633,10 +628,7 @@ struct crm_mask {
 	struct crm_mask_policy pol;
 	const struct crm_mask_role *role;
 	const char *region;
-	unsigned char key[1024];
-	size_t keylen;
-	EVP_MAC *mac;
-	EVP_MAC_CTX *ctx;
+	struct crm_hmac *hmac;
 	struct crm_poscache pc; /* field position: rule index, or -1 */
 	long *act;		/* this record's rule per field */
 	size_t nact;
@@ -660,73 +652,15 @@ pseudonymizes(const struct crm_mask_role *r)
 }
 
 static int
-read_key(struct crm_mask *m, const char *path, struct crm_err *e)
-{
-	FILE *fp;
-	size_t n;
-
-	if ((fp = fopen(path, "r")) == NULL)
-		return crm_err_set(e, EX_NOINPUT,
-		    "cannot open key file '%s': %s", path, strerror(errno));
-	n = fread(m->key, 1, sizeof(m->key), fp);
-	if (ferror(fp)) {
-		fclose(fp);
-		return crm_err_set(
-		    e, EX_IOERR, "cannot read key file '%s'", path);
-	}
-	if (n == sizeof(m->key) && fgetc(fp) != EOF) {
-		fclose(fp);
-		return crm_err_set(e, EX_USAGE,
-		    "key file '%s': more than %zu bytes", path, sizeof(m->key));
-	}
-	fclose(fp);
-	if (n > 0 && m->key[n - 1] == '\n')
-		n--;
-	if (n > 0 && m->key[n - 1] == '\r')
-		n--;
-	m->keylen = n;
-	return 0;
-}
-
-static int
 set_key(struct crm_mask *m, const struct crm_mask_opts *o, unsigned long line,
     struct crm_err *e)
 {
-	OSSL_PARAM params[2];
-	char digest[] = "SHA256";
-	const char *from;
+	char need[512];
 
-	if (o->key_file != NULL) {
-		if (read_key(m, o->key_file, e) == -1)
-			return -1;
-		from = "--key-file";
-	} else if (o->key_env != NULL) {
-		m->keylen = strlen(o->key_env);
-		if (m->keylen > sizeof(m->key))
-			return crm_err_set(e, EX_USAGE,
-			    "CRM_MASK_KEY: more than %zu bytes",
-			    sizeof(m->key));
-		memcpy(m->key, o->key_env, m->keylen);
-		from = "CRM_MASK_KEY";
-	} else {
-		return crm_err_set(e, EX_USAGE,
-		    "%s:%lu: pseudonymize needs a key: --key-file FILE or "
-		    "CRM_MASK_KEY",
-		    m->pol.path, line);
-	}
-	if (m->keylen < CRM_MASK_KEY_MIN)
-		return crm_err_set(e, EX_USAGE,
-		    "the key from %s is %zu bytes: want %d or more", from,
-		    m->keylen, CRM_MASK_KEY_MIN);
-	params[0] =
-	    OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0);
-	params[1] = OSSL_PARAM_construct_end();
-	if ((m->mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL ||
-	    (m->ctx = EVP_MAC_CTX_new(m->mac)) == NULL ||
-	    !EVP_MAC_init(m->ctx, m->key, m->keylen, params))
-		return crm_err_set(
-		    e, EX_SOFTWARE, "libcrypto: no HMAC-SHA-256");
-	return 0;
+	snprintf(need, sizeof(need), "%s:%lu: pseudonymize", m->pol.path, line);
+	m->hmac =
+	    crm_hmac_new(o->key_file, o->key_env, "CRM_MASK_KEY", need, e);
+	return m->hmac == NULL ? -1 : 0;
 }
 
 void
@@ -776,9 +710,7 @@ crm_mask_free(struct crm_mask *m)
 {
 	if (m == NULL)
 		return;
-	OPENSSL_cleanse(m->key, sizeof(m->key));
-	EVP_MAC_CTX_free(m->ctx);
-	EVP_MAC_free(m->mac);
+	crm_hmac_free(m->hmac);
 	crm_mask_policy_release(&m->pol);
 	crm_poscache_release(&m->pc);
 	crm_rec_free(m->names);
@@ -796,9 +728,9 @@ int
 crm_mask_token(struct crm_mask *m, struct crm_buf *out, enum crm_mask_kind kind,
     const char *v, size_t len, const char **why)
 {
-	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned char mac[CRM_HMAC_LEN];
 	enum crm_mask_kind found;
-	size_t n, i;
+	size_t i;
 	char hex[CRM_MASK_TOKEN_HEX];
 
 	if (normalize(&m->norm, kind, m->region, v, len, &found, why) == -1)
@@ -806,11 +738,7 @@ crm_mask_token(struct crm_mask *m, struct crm_buf *out, enum crm_mask_kind kind,
 	*why = NULL;
 	if (m->norm.len == 0)
 		return 0;
-	if (!EVP_MAC_init(m->ctx, NULL, 0, NULL) ||
-	    !EVP_MAC_update(
-		m->ctx, (const unsigned char *)m->norm.p, m->norm.len) ||
-	    !EVP_MAC_final(m->ctx, mac, &n, sizeof(mac)) ||
-	    n * 2 < CRM_MASK_TOKEN_HEX) {
+	if (crm_hmac(m->hmac, m->norm.p, m->norm.len, NULL, 0, mac) == -1) {
 		*why = "libcrypto: HMAC failed";
 		return -1;
 	}

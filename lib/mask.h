@@ -116,9 +116,6 @@ struct crm_mask_opts {
 /* Set o->key_env from $CRM_MASK_KEY (NULL when unset or empty). */
 void crm_mask_opts_key_env(struct crm_mask_opts *o);
 
-/* The shortest key taken, in bytes. */
-#define CRM_MASK_KEY_MIN 16
-
 struct crm_mask;
 
 /*

@@ -8,7 +8,8 @@
 # miller is for the tests: eval records piped to mlr, as crm-churn(1) shows;
 # python3 too: the self-tests of the benchmarks' Python scripts; bsdutils
 # for script(1), the terminal of the progress test (t105); tzdata for the
-# time zones of business calendars and quiet hours (lib/calendar.c).
+# time zones of business calendars and quiet hours (lib/calendar.c);
+# parallel (GNU parallel) for the shards of crm-experiment's test (t120).
 # Idempotent: installed packages are left alone.  Works as root, or through
 # sudo for another user.
 set -eu
@@ -16,7 +17,7 @@ set -eu
 pkgs="gcc make libc6-dev libsqlite3-dev libcsv-dev
 libutf8proc-dev libsvm-dev liblinear-dev libxgboost-dev libopenblas-dev liblapacke-dev
 libxxhash-dev libuchardet-dev libssl-dev sqlite3 mandoc clang-format miller python3 bsdutils
-tzdata"
+tzdata parallel"
 bench_pkgs="time bc fasttext python3-sklearn python3-xgboost
 python3-numpy python3-pandas"
 

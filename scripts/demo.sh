@@ -145,6 +145,16 @@ step sqlite3 -header -column "$db" \
     "SELECT record_key, model, output, round(score, 3) AS score
 	FROM decisions ORDER BY id"
 
+# Closing the loop: an A/B experiment, each customer's arm from a keyed
+# hash (the same in every run and shard), kept in a store with the
+# purchases; a month later, per arm, who bought within 14 days.
+cd "$top/testdata/experiment"
+crm-ingest -q --db "$work/exp.db" --kind events events.jsonl >/dev/null
+step crm-experiment --experiment promo --holdout 0.1 --key-file key \
+    --db "$work/exp.db" --as-of 2026-03-01 first.csv
+step crm-experiment analyze --db "$work/exp.db" --experiment promo \
+    --outcome purchase --as-of 2026-04-01 --output-format csv
+
 # The audit log: a customer's decisions across the tools, and the hash
 # chain over every decision checked.
 step sqlite3 -header -column "$db" \

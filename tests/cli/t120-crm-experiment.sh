@@ -104,28 +104,27 @@ t_eq "a refused run stores nothing" "19|19" \
 
 a() { crm-experiment analyze --db crm.db --experiment promo \
     --outcome purchase "$@"; }
+# arm, n and conversions of each arm
+counts() { a -q --output-format csv "$@" 2>/dev/null | cut -d, -f2,4,5; }
 t_run analyze 0 -- a --as-of 2026-04-01
 t_eq "by hand: control 3 of 8, treatment 6 of 10, holdout 1 of 1" \
     "arm,n,conversions
 control,8,3
 treatment,10,6
 holdout,1,1" \
-    "$(a -q --as-of 2026-04-01 --output-format csv 2>/dev/null |
-    cut -d, -f2,4,5)"
+    "$(counts --as-of 2026-04-01)"
 t_eq "by hand on 2026-03-03: control 1 of 6, treatment 1 of 7" \
     "arm,n,conversions
 control,6,1
 treatment,7,1
 holdout,1,1" \
-    "$(a -q --as-of 2026-03-03 --output-format csv 2>/dev/null |
-    cut -d, -f2,4,5)"
+    "$(counts --as-of 2026-03-03)"
 t_eq "a 3-day window: control 1 (c11), treatment 2 (c01, c16)" \
     "arm,n,conversions
 control,8,1
 treatment,10,2
 holdout,1,1" \
-    "$(a -q --as-of 2026-04-01 --window 3d --output-format csv \
-    2>/dev/null | cut -d, -f2,4,5)"
+    "$(counts --as-of 2026-04-01 --window 3d)"
 t_run analyze-sequential 0 -- a -q --as-of 2026-04-01 --sequential \
     --output-format csv
 t_run analyze-control 0 -- a -q --as-of 2026-04-01 --control treatment \

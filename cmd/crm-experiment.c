@@ -42,6 +42,7 @@ struct opts {
 	struct crm_exp_opts x;
 	struct crm_exp_analysis_opts an;
 	int holdout_given;
+	int an_given; /* --level or --window */
 };
 
 static struct opts opts;
@@ -130,6 +131,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				crm_usage_error(synopsis,
 				    "bad --level '%s': want 0.5 to 0.9999",
 				    arg);
+			o->an_given = 1;
 			break;
 		case OPT_WINDOW:
 			if (crm_route_duration(arg, strlen(arg), &secs) == -1 ||
@@ -139,6 +141,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				    "above 0 and s, m, h or d (14d)",
 				    arg);
 			o->an.window = (double)secs;
+			o->an_given = 1;
 			break;
 		}
 	}

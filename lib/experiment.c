@@ -517,6 +517,16 @@ struct subject {
 	double at, conv; /* Julian days; conv NAN: no conversion */
 };
 
+/*
+ * The records of a person: its id is the cluster_id (crm_person_of), so
+ * the cluster's records by the clusters_cluster index, and the id itself
+ * (a customer in no cluster).  Not CRM_PERSON_RECORDS, which starts
+ * from a record: a person's id need not be one of its records' ids.
+ */
+#define PERSON_RECORDS                                                       \
+	"SELECT record_id FROM clusters WHERE cluster_id = a.subject UNION " \
+	"SELECT a.subject"
+
 /* The subjects' query, by person or by record. */
 #define SUBJECTS(RECORDS)                                                   \
 	"SELECT a.arm, julianday(a.time), (SELECT min(julianday(e.time)) "  \
@@ -575,8 +585,7 @@ load_subjects(struct crm_store *s, const struct crm_exp_analysis_opts *o,
 	*n = 0;
 	crm_clock_iso(now);
 	if (sqlite3_prepare_v2(crm_store_db(s),
-		a->persons ? SUBJECTS(CRM_PERSON_RECORDS("a.subject"))
-			   : SUBJECTS("a.subject"),
+		a->persons ? SUBJECTS(PERSON_RECORDS) : SUBJECTS("a.subject"),
 		-1, &st, NULL) != SQLITE_OK)
 		return crm_store_fail(s, e, "cannot read assignments");
 	sqlite3_bind_text(st, 1, o->experiment, -1, SQLITE_STATIC);

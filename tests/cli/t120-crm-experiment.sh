@@ -144,15 +144,17 @@ t_eq "erasure: c01's assignment goes, the others stay" "0|18" \
 # ---- Per person ---------------------------------------------------------
 
 # c03 is a record of person c01: it gets c01's arm, and the person
-# converts when any of its records does.
+# converts when any of its records does; so is person P9 of c04 and c08,
+# whose id is no record's.
 rm -f p.db
 crm-ingest -q --db p.db --kind events in/events.jsonl >/dev/null
 DB=p.db q "INSERT INTO clusters(record_id, cluster_id, score, time) VALUES
-   ('c01', 'c01', NULL, '2026-01-01'), ('c03', 'c01', 0.9, '2026-01-01')"
+   ('c01', 'c01', NULL, '2026-01-01'), ('c03', 'c01', 0.9, '2026-01-01'),
+   ('c04', 'P9', 0.9, '2026-01-01'), ('c08', 'P9', 0.9, '2026-01-01')"
 t_run person 0 -- crm-experiment --experiment promo --key-file in/key \
     --db p.db --as-of 2026-03-01 in/persons.csv
-t_eq "one assignment per person" "c01|treatment
-c04|treatment
+t_eq "one assignment per person" "P9|treatment
+c01|treatment
 c06|control" "$(DB=p.db q 'SELECT subject, arm FROM assignments
     ORDER BY 1')"
 t_run person-by-record 65 -- crm-experiment --experiment promo \

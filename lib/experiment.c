@@ -122,8 +122,15 @@ crm_exp_design_parse(struct crm_exp_design *d, const char *arms, double holdout,
 	}
 	for (i = 0; i < d->n; i++)
 		sum += w[i];
-	for (i = 0; i < d->n; i++)
+	for (i = 0; i < d->n; i++) {
 		d->share[i] = w[i] / sum;
+		if (d->share[i] < CRM_EXP_MIN_SHARE) {
+			crm_err_set(e, EX_USAGE,
+			    "bad --arms '%s': arm '%s' has a share below %g",
+			    arms, d->name[i], CRM_EXP_MIN_SHARE);
+			goto fail;
+		}
+	}
 	return 0;
 fail:
 	crm_exp_design_release(d);
@@ -212,7 +219,7 @@ define(struct crm_exp *x, struct crm_err *e)
 {
 	sqlite3 *db = crm_store_db(x->s);
 	sqlite3_stmt *st = NULL;
-	char arms[2048];
+	char arms[4096];
 	const char *old, *unit;
 	double h;
 	int rc;

@@ -36,6 +36,9 @@
 /* The most arms an experiment has. */
 #define CRM_EXP_MAX_ARMS 26
 
+/* The smallest share of an arm: its text ("%.6g") reads back the same. */
+#define CRM_EXP_MIN_SHARE 1e-6
+
 /* An experiment's design: arms with their shares, and the holdout. */
 struct crm_exp_design {
 	char *name[CRM_EXP_MAX_ARMS];	/* owned */
@@ -46,8 +49,9 @@ struct crm_exp_design {
 
 /*
  * Parse "NAME=WEIGHT,..." (at least 2 arms, names of letters, digits,
- * _, - and ., not "holdout", each once; weights above 0) into d, with
- * holdout.  0, or -1 with e filled (EX_USAGE), d then holding nothing.
+ * _, - and ., not "holdout", each once; weights above 0, each a share
+ * of CRM_EXP_MIN_SHARE or more) into d, with holdout.  0, or -1 with e
+ * filled (EX_USAGE), d then holding nothing.
  */
 int crm_exp_design_parse(struct crm_exp_design *d, const char *arms,
     double holdout, struct crm_err *e);

@@ -164,6 +164,8 @@ test_unit(void)
 								 "0: refused");
 	TAP_OK(crm_exp_design_parse(&d, "a=1,b", 0, &e) == -1, "no weight: "
 							       "refused");
+	TAP_OK(crm_exp_design_parse(&d, "a=1e-300,b=1e12", 0, &e) == -1,
+	    "a share below CRM_EXP_MIN_SHARE: refused");
 }
 
 int

@@ -785,6 +785,9 @@ want_agent(struct crm_desk *d, const struct crm_desk_change *c,
 		return 0;
 	if (c->actor == NULL || !crm_tstate_loads(to))
 		return 0;
+	/* a parent's agents are its subtasks': a note on it takes nobody */
+	if ((rc = is_parent(d, t, e)) != 0)
+		return rc == -1 ? CRM_DESK_FATAL : 0;
 	if ((rc = agent_known(d, c->actor, strlen(c->actor), &load, &cap, e)) ==
 	    -1)
 		return CRM_DESK_FATAL;

@@ -120,7 +120,8 @@ printf '%s\n' '{"id":"T3","state":"open","actor":"ana"}' \
     '{"id":"T2","state":"new","time":"2026-12-01T15:00:00Z"}' \
     '{"id":"T2","state":"open","assignee":"zed",'"\
 "'"time":"2026-12-01T15:00:00Z"}' \
-    '{"id":"T2","state":"closed","time":"2026-12-01T08:30:00Z"}' >bad.jsonl
+    '{"id":"T2","state":"closed","time":"2026-12-01T08:30:00Z"}' \
+    '{"id":"T2","state":"open","time":"1e300"}' >bad.jsonl
 t_run update-bad 66 -- crm-route update --db crm.db \
     --as-of 2026-12-01T15:00:00Z bad.jsonl
 

@@ -388,9 +388,10 @@ set_time(struct col *c, double t)
 /*
  * The SLA clock of t going from state from to t->state at now: paused,
  * the business time left is kept; running again, the due time is now
- * plus what was left; reopened, now plus its priority's SLA.  A ticket
- * solved while paused gets the due time it would have had, so that
- * "solved in time" means the same for both.
+ * plus what was left (a breached one keeps its due time: one breach);
+ * reopened, now plus its priority's SLA.  A ticket solved while paused
+ * gets the due time it would have had, so that "solved in time" means
+ * the same for both.
  */
 static int
 clock_move(struct crm_desk *d, struct crm_tk *t, int from, double now)
@@ -404,6 +405,12 @@ clock_move(struct crm_desk *d, struct crm_tk *t, int from, double now)
 		return 0;
 	}
 	if (a == 0 && b != 0 && !isnan(t->left)) {
+		/* paused after its breach: the due time (and its breach,
+		 * escalated once) stays as it was */
+		if (t->left <= 0) {
+			t->left = NAN;
+			return 0;
+		}
 		due = crm_cal_add(d->cal, now, t->left);
 		t->left = NAN;
 		return set_time(&t->due, due);

@@ -280,6 +280,16 @@ main(void)
 	rc = crm_desk_sweep_one(d, CRM_DESK_BREACHED, "T2", 2,
 	    at("2026-12-01T12:40:00Z"), "senior", &act, &e);
 	TAP_OK(rc == 0, "escalated once for one breach");
+	/* paused after its breach and resumed: the same breach */
+	change(
+	    "T2", "pending", NULL, "bo", "2026-12-01T12:40:00Z", &applied, &e);
+	change("T2", "open", NULL, "customer", "2026-12-01T13:00:00Z", &applied,
+	    &e);
+	TAP_STR(q("SELECT sla_due FROM tickets WHERE ticket_id = 'T2'"),
+	    "2026-12-01T12:00:00Z", "breached, paused, resumed: due as it was");
+	rc = crm_desk_sweep_one(d, CRM_DESK_BREACHED, "T2", 2,
+	    at("2026-12-01T13:05:00Z"), "senior", &act, &e);
+	TAP_OK(rc == 0, "not escalated again for it");
 	TAP_STR(q("SELECT group_concat(agent_id || '=' || load, ' ') FROM"
 		  " (SELECT * FROM agents ORDER BY agent_id)"),
 	    "ana=1 bo=1", "loads: Ana T1, Bo T2 (P.2 done)");

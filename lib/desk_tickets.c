@@ -976,6 +976,20 @@ out:
 	return rc;
 }
 
+/* ==== Erasure ==== */
+
+#define LOADS "status IN ('open', 'pending', 'on-hold', 'reopened')"
+
+const struct crm_erase_step crm_desk_loads_erase[] = {
+	{ "agents", "freed",
+	    "UPDATE agents SET load = max(0, load - (SELECT count(*) FROM"
+	    " tickets t WHERE t.assignee = agents.agent_id"
+	    " AND t.customer_id = ?1 AND t." LOADS "))"
+	    " WHERE agent_id IN (SELECT assignee FROM tickets"
+	    " WHERE customer_id = ?1 AND " LOADS ")" },
+	{ NULL, NULL, NULL },
+};
+
 /* ==== The sweep ==== */
 
 int

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "calendar.h"
+#include "clock.h"
 #include "consent.h"
 #include "jw.h"
 #include "notify.h"
@@ -240,7 +241,7 @@ crm_notify_add(struct crm_notify *n, const char *customer_id, size_t clen,
 	char zone[129], clang[129], when[32], after[32], reason[192];
 	const char *status = "queued", *v[6];
 	size_t len[6], i;
-	double send;
+	double send, at;
 	int w, rc;
 
 	if (customer_id == NULL)
@@ -256,13 +257,20 @@ crm_notify_add(struct crm_notify *n, const char *customer_id, size_t clen,
 	else if (lang == NULL || *lang == '\0')
 		lang = "en";
 	crm_route_iso(now, when);
+	/*
+	 * the quiet hours of when it goes out: now (the change's time) or,
+	 * for a change loaded later, the run's reference time
+	 */
+	at = crm_clock_now();
+	if (at < now)
+		at = now;
 	*after = *reason = '\0';
 	if (w) {
 		status = "suppressed";
 		snprintf(reason, sizeof(reason), "consent withdrawn for %s",
 		    n->o->purpose);
 	} else if ((send = crm_quiet_end(
-			zone, n->o->quiet_from, n->o->quiet_to, now)) > now) {
+			zone, n->o->quiet_from, n->o->quiet_to, at)) > at) {
 		status = "deferred";
 		crm_route_iso(send, after);
 		snprintf(reason, sizeof(reason), "quiet hours in %s", zone);

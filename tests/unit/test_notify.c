@@ -242,6 +242,21 @@ main(void)
 	crm_store_commit(s, &e);
 	crm_notify_close(n, &e);
 	crm_notify_free(n);
+
+	/* a change of 12:00 in Berlin loaded at 22:00 there: it waits */
+	crm_clock_set("2026-06-04T20:00:00Z", &why);
+	n = crm_notify_open(s, &o, &e);
+	crm_store_begin(s, &e);
+	crm_notify_add(n, "C9", 2, "T9", 2, "solved", "ticket_solved", NULL,
+	    T("2026-06-04T10:00:00Z"), &e);
+	crm_store_commit(s, &e);
+	crm_notify_free(n);
+	TAP_STR(query(s,
+		    "SELECT time || ' ' || status || ' ' || send_after FROM"
+		    " notifications WHERE ticket_id = 'T9'",
+		    buf, sizeof(buf)),
+	    "2026-06-04T10:00:00Z deferred 2026-06-05T06:00:00Z",
+	    "the quiet hours of the run, not of the change");
 	crm_store_close(s);
 	unlink(out);
 	tap_rm_store(dir);

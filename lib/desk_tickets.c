@@ -388,9 +388,10 @@ set_time(struct col *c, double t)
 /*
  * The SLA clock of t going from state from to t->state at now: paused,
  * the business time left is kept; running again, the due time is now
- * plus what was left; reopened, now plus its priority's SLA.  A ticket
- * solved while paused gets the due time it would have had, so that
- * "solved in time" means the same for both.
+ * plus what was left (a breached one keeps its due time: one breach);
+ * reopened, now plus its priority's SLA.  A ticket solved while paused
+ * gets the due time it would have had, so that "solved in time" means
+ * the same for both.
  */
 static int
 clock_move(struct crm_desk *d, struct crm_tk *t, int from, double now)
@@ -404,6 +405,12 @@ clock_move(struct crm_desk *d, struct crm_tk *t, int from, double now)
 		return 0;
 	}
 	if (a == 0 && b != 0 && !isnan(t->left)) {
+		/* paused after its breach: the due time (and its breach,
+		 * escalated once) stays as it was */
+		if (t->left <= 0) {
+			t->left = NAN;
+			return 0;
+		}
 		due = crm_cal_add(d->cal, now, t->left);
 		t->left = NAN;
 		return set_time(&t->due, due);
@@ -785,6 +792,9 @@ want_agent(struct crm_desk *d, const struct crm_desk_change *c,
 		return 0;
 	if (c->actor == NULL || !crm_tstate_loads(to))
 		return 0;
+	/* a parent's agents are its subtasks': a note on it takes nobody */
+	if ((rc = is_parent(d, t, e)) != 0)
+		return rc == -1 ? CRM_DESK_FATAL : 0;
 	if ((rc = agent_known(d, c->actor, strlen(c->actor), &load, &cap, e)) ==
 	    -1)
 		return CRM_DESK_FATAL;
@@ -965,6 +975,20 @@ out:
 	crm_buf_release(&was_agent.b);
 	return rc;
 }
+
+/* ==== Erasure ==== */
+
+#define LOADS "status IN ('open', 'pending', 'on-hold', 'reopened')"
+
+const struct crm_erase_step crm_desk_loads_erase[] = {
+	{ "agents", "freed",
+	    "UPDATE agents SET load = max(0, load - (SELECT count(*) FROM"
+	    " tickets t WHERE t.assignee = agents.agent_id"
+	    " AND t.customer_id = ?1 AND t." LOADS "))"
+	    " WHERE agent_id IN (SELECT assignee FROM tickets"
+	    " WHERE customer_id = ?1 AND " LOADS ")" },
+	{ NULL, NULL, NULL },
+};
 
 /* ==== The sweep ==== */
 

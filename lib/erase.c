@@ -28,6 +28,7 @@ static const struct crm_erase_step *const owners[] = {
 	crm_tags_erase,
 	crm_clusters_erase,
 	crm_persons_erase,
+	crm_desk_loads_erase,
 	crm_desk_erase,
 	crm_notify_erase,
 	crm_consent_erase,

@@ -687,6 +687,29 @@ crm_desk_assign(struct crm_desk *d, const struct crm_ticket *t,
 
 /* ==== Changes ==== */
 
+/*
+ * For the event of t done (solved or closed) at now from a state not
+ * done: whether it was done in time, "SLA met" or "SLA breached (due
+ * T)", kept with the event so that the handling-time figures judge it
+ * by the due time of that moment (a reopened ticket gets a new one).
+ * NULL when it is not that event or t has no due time.
+ */
+static const char *
+sla_verdict(
+    const struct crm_tk *t, int from, double now, char *buf, size_t size)
+{
+	double due = secs(&t->due);
+
+	if (crm_tstate_clock(from) < 0 || crm_tstate_clock(t->state) >= 0 ||
+	    isnan(due))
+		return NULL;
+	if (now <= due)
+		snprintf(buf, size, "SLA met");
+	else
+		snprintf(buf, size, "SLA breached (due %s)", t->due.b.p);
+	return buf;
+}
+
 /* Whether ticket t has subtasks: 1, 0, -1. */
 static int
 is_parent(struct crm_desk *d, const struct crm_tk *t, struct crm_err *e)
@@ -845,7 +868,7 @@ crm_desk_change(struct crm_desk *d, const struct crm_desk_change *c,
 {
 	struct crm_tk *t = d->tk;
 	struct col was_agent;
-	char when[32];
+	char when[32], verdict[64];
 	const char *why, *ts;
 	int rc, from, pfrom, to;
 
@@ -947,7 +970,8 @@ crm_desk_change(struct crm_desk *d, const struct crm_desk_change *c,
 	ts = c->reply ? NULL : c->note;
 	if (to != from &&
 	    event(d, t, when, "state", from, c->actor, col_str(&t->assignee),
-		NULL, ts, ts ? c->nlen : 0, e) == -1)
+		sla_verdict(t, from, c->time, verdict, sizeof(verdict)), ts,
+		ts ? c->nlen : 0, e) == -1)
 		goto out;
 	if (!col_eq(&was_agent, &t->assignee) && !t->assignee.null &&
 	    event(d, t, when, "assigned", to, c->actor, col_str(&t->assignee),

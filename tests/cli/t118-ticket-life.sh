@@ -109,6 +109,16 @@ t_eq "every change audited" 0 "$(q "SELECT count(*) FROM ticket_events e
     FROM decisions d WHERE d.record_key = e.ticket_id
     AND d.model = 'lifecycle')")"
 t_ok "the audit chain holds" crm-mask verify -q --db crm.db
+# T1 was solved at 13:05, due 13:00: late, whatever its due time after it
+# was reopened; T2 in time; T3 (its parent) late; T4 breached: 1 met, 3
+# breached.
+t_eq "a ticket done is judged by its due time then" \
+    "T1|SLA breached (due 2026-12-01T13:00:00Z)
+T2|SLA met
+T3.1|SLA breached (due 2026-12-01T12:00:00Z)
+T3.2|SLA breached (due 2026-12-01T10:00:00Z)" "$(q "SELECT ticket_id, reason
+    FROM ticket_events WHERE reason LIKE 'SLA %' AND event = 'state'
+    ORDER BY 1")"
 t_run stats 0 -- crm-route stats --db crm.db --since 2026-12-01 \
     --until 2026-12-01T15:00:00Z
 

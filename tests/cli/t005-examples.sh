@@ -23,6 +23,7 @@ man/crm.7|tail -F|tail -F never ends
 man/crm.7|parallel --pipe|GNU parallel is an engine of its own
 man/crm.7|0 2 * * *|a crontab line
 man/crm.7|*/5 * * * *|a crontab line
+man/crm.7|0 6 * * *|a crontab line
 man/crm-journey.1|0 6 * * *|a crontab line
 man/crm-intent.1|parallel --pipe|GNU parallel is an engine of its own
 man/crm-route.1|tail -F|tail -F never ends'

@@ -17,11 +17,7 @@ static char tmpl[] = "/tmp/test_journey.XXXXXX";
 static const char *
 file_of(const char *text)
 {
-	FILE *fp = fopen(tmpl, "w");
-
-	fputs(text, fp);
-	fclose(fp);
-	return tmpl;
+	return tap_write(tmpl, text);
 }
 
 static void

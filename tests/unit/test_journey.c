@@ -13,13 +13,6 @@
 
 static char tmpl[] = "/tmp/test_journey.XXXXXX";
 
-/* Write text to the temporary file and return its name. */
-static const char *
-file_of(const char *text)
-{
-	return tap_write(tmpl, text);
-}
-
 static void
 test_good(void)
 {
@@ -29,17 +22,20 @@ test_good(void)
 
 	crm_err_clear(&e);
 	rc = crm_journey_read(&d,
-	    file_of("# a journey\n"
-		    "journey: winback\n"
-		    "channel email cap=2/7d: marketing_email\n"
-		    "channel sms: sms\n"
-		    "goal converted: days_since_last_order < days_in_journey\n"
-		    "exit unsubscribed: has(withdrawn, 'marketing_email')\n"
-		    "stage nudge channel=email template=wake-up wait=3d "
-		    "retries=2:\n"
-		    "\tdays_since_last_order >= 30\n"
-		    "stage offer channel=sms template=discount-10: "
-		    "churn_risk >= 0.5\n"),
+	    tap_write(tmpl, "# a journey\n"
+			    "journey: winback\n"
+			    "channel email cap=2/7d: marketing_email\n"
+			    "channel sms: sms\n"
+			    "goal converted: days_since_last_order < "
+			    "days_in_journey\n"
+			    "exit unsubscribed: has(withdrawn, "
+			    "'marketing_email')\n"
+			    "stage nudge channel=email template=wake-up "
+			    "wait=3d "
+			    "retries=2:\n"
+			    "\tdays_since_last_order >= 30\n"
+			    "stage offer channel=sms template=discount-10: "
+			    "churn_risk >= 0.5\n"),
 	    &e);
 	TAP_OK(rc == 0, "a good file is read (%s)", e.msg);
 	if (rc != 0)
@@ -80,7 +76,7 @@ bad(const char *text, unsigned long line, const char *want)
 	int rc;
 
 	crm_err_clear(&e);
-	rc = crm_journey_read(&d, file_of(text), &e);
+	rc = crm_journey_read(&d, tap_write(tmpl, text), &e);
 	TAP_OK(rc == -1 && e.code == EX_DATAERR && e.line == line &&
 		   e.file == tmpl && strstr(e.msg, want) != NULL,
 	    "refused at line %lu (want %lu): %s", e.line, line, e.msg);

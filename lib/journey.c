@@ -1049,8 +1049,9 @@ ops_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	rc = step(j, copy, r, e);
 	free(copy);
+	/* over a limit of the rules: their fault, not the customer's */
 	if (rc == CRM_RULES_LIMIT)
-		e->code = EX_SOFTWARE;
+		return CRM_FILTER_FATAL;
 	return rc < 0 ? -1 : 0;
 }
 

@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "consent.h"
 #include "desk.h"
+#include "erase.h"
 #include "jw.h"
 #include "opt.h"
 #include "rec.h"
@@ -1108,3 +1109,15 @@ crm_journey_free(struct crm_journey *j)
 	crm_buf_release(&j->why);
 	free(j);
 }
+
+/*
+ * A subject's state and actions go; its name is the customer's id, or a
+ * person's named after it.  The runs hold no customer's data.
+ */
+const struct crm_erase_step crm_journey_erase[] = {
+	{ "journey_state", "deleted",
+	    "DELETE FROM journey_state WHERE " CRM_ERASE_NAMED("subject") },
+	{ "journey_actions", "deleted",
+	    "DELETE FROM journey_actions WHERE " CRM_ERASE_NAMED("subject") },
+	{ NULL, NULL, NULL },
+};

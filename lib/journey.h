@@ -43,6 +43,7 @@
 #include <stddef.h>
 
 #include "clusters.h"
+#include "erase.h"
 #include "err.h"
 #include "filter.h"
 #include "store.h"
@@ -134,5 +135,8 @@ const struct crm_journey_counts *crm_journey_counts(
 
 /* Free j, rolling back what the finish step did not commit. */
 void crm_journey_free(struct crm_journey *j);
+
+/* How a customer's journeys are erased (erase.h). */
+extern const struct crm_erase_step crm_journey_erase[];
 
 #endif

@@ -83,6 +83,13 @@ t_run earlier 65 -- crm-journey --db crm.db --journey in/winback.journey \
 t_eq "nothing changed by either" 17 \
     "$(q "SELECT count(*) FROM journey_actions")"
 
+# erasure takes a customer's journeys and actions, a person's too
+crm-mask erase -q --db crm.db A1 F6 >/dev/null
+t_eq "erased: A1's and the person F6's journeys" "0|0" \
+    "$(q "SELECT (SELECT count(*) FROM journey_state WHERE subject IN
+	('A1', 'F6')), (SELECT count(*) FROM journey_actions
+	WHERE subject IN ('A1', 'F6'))")"
+
 # ---- Per record: F6 alone has not ordered since 01-15 ---------------------
 
 # on the first day, F6 enters by itself; as a person, with F7, it did not

@@ -354,7 +354,7 @@ crm_journey_def_release(struct crm_journey_def *d)
 
 /* The journey's own facts, in the order of the facts record. */
 static const char *const own_facts[] = { "stage", "tries", "days_in_journey",
-	"days_in_stage", "withdrawn" };
+	"days_in_stage", "withdrawn", "tags_entered", "tags_left" };
 
 #define NOWN (sizeof(own_facts) / sizeof(own_facts[0]))
 
@@ -365,8 +365,20 @@ enum {
 	S_ACTION,
 	S_RUN,
 	S_RECORDS,
+	S_ENTERED,
+	S_LEFT,
 	S_N,
 };
+
+/*
+ * The tags whose span (tag_history, tags.h) began or ended (col) after
+ * ?2 (the journey's previous run; NULL: ever) and at or before ?3 (now),
+ * comma-separated, of the customers of who.
+ */
+#define TAGS_CHANGED(col, who)                                               \
+	"SELECT group_concat(tag, ',') FROM (SELECT DISTINCT tag FROM"       \
+	" tag_history WHERE " who " AND " col " > coalesce(?2, '') AND " col \
+	" <= ?3 ORDER BY tag)"
 
 #define TIME_OF(x) "strftime('%Y-%m-%dT%H:%M:%SZ', " x ", 'unixepoch')"
 
@@ -401,6 +413,16 @@ static const char *const sql[S_N] = {
 		  " VALUES (?1, ?2, ?2, ?3) ON CONFLICT (journey, as_of)"
 		  " DO UPDATE SET actions = actions + excluded.actions",
 	[S_RECORDS] = CRM_PERSON_RECORDS("?1"),
+	[S_ENTERED] = TAGS_CHANGED("began", "customer_id = ?1"),
+	[S_LEFT] = TAGS_CHANGED("ended", "customer_id = ?1"),
+};
+
+/* The same per person: the tags of every record of the person. */
+static const char *const person_sql[S_N] = {
+	[S_ENTERED] = TAGS_CHANGED("began", "customer_id IN "
+					    "(" CRM_PERSON_RECORDS("?1") ")"),
+	[S_LEFT] = TAGS_CHANGED(
+	    "ended", "customer_id IN (" CRM_PERSON_RECORDS("?1") ")"),
 };
 
 /* Where a customer is in the journey, as journey_state has it. */
@@ -432,6 +454,8 @@ struct crm_journey {
 	struct crm_rec *facts, *cust, *out;
 	struct crm_buf buf, why;
 	char now[21], day[11];
+	char prev[32]; /* the journey's run before this one, or "" */
+	int changes;   /* the expressions read tags_entered or tags_left */
 	double t;
 	struct crm_journey_counts n;
 };
@@ -472,13 +496,19 @@ check_last_run(struct crm_journey *j, struct crm_err *e)
 	int rc;
 
 	if (sqlite3_prepare_v2(crm_store_db(j->s),
-		"SELECT max(as_of) FROM journey_runs WHERE journey = ?1", -1,
-		&st, NULL) != SQLITE_OK)
+		"SELECT max(as_of), (SELECT max(as_of) FROM journey_runs"
+		" WHERE journey = ?1 AND as_of < ?2) FROM journey_runs"
+		" WHERE journey = ?1",
+		-1, &st, NULL) != SQLITE_OK)
 		return fail(j, e, "cannot read the journey's runs");
 	sqlite3_bind_text(st, 1, j->d->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, j->now, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	last = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0)
 				: NULL;
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 1) != SQLITE_NULL)
+		snprintf(j->prev, sizeof(j->prev), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
 	if (rc == SQLITE_ROW && last != NULL && strcmp(last, j->now) > 0) {
 		crm_err_set(e, EX_DATAERR,
 		    "journey '%s' last ran as of %s: --as-of %s is before it, "
@@ -498,8 +528,11 @@ known_fact(struct crm_journey *j, const char *name)
 	size_t i;
 
 	for (i = 0; i < NOWN; i++)
-		if (strcasecmp(name, own_facts[i]) == 0)
+		if (strcasecmp(name, own_facts[i]) == 0) {
+			if (strncasecmp(name, "tags_", 5) == 0)
+				j->changes = 1;
 			return 1;
+		}
 	return strcasecmp(name, "customer_id") == 0 ||
 	       crm_desk_customer_field(j->desk, name);
 }
@@ -581,8 +614,11 @@ crm_journey_open(struct crm_store *s, const struct crm_journey_def *d,
 	if (crm_by_resolve(s, &j->by, e) == -1 || check_last_run(j, e) == -1)
 		goto fail;
 	for (i = 0; i < S_N; i++)
-		if (sqlite3_prepare_v3(crm_store_db(s), sql[i], -1,
-			SQLITE_PREPARE_PERSISTENT, &j->st[i],
+		if (sqlite3_prepare_v3(crm_store_db(s),
+			j->by == CRM_BY_PERSON && person_sql[i] != NULL
+			    ? person_sql[i]
+			    : sql[i],
+			-1, SQLITE_PREPARE_PERSISTENT, &j->st[i],
 			NULL) != SQLITE_OK) {
 			fail(j, e, "cannot prepare the journey");
 			goto fail;
@@ -704,6 +740,39 @@ withdrawn(struct crm_journey *j, const char *id, const char *purpose,
 	return rc == SQLITE_DONE ? 0 : fail(j, e, "cannot read the person");
 }
 
+/*
+ * Add the tags of customer id that entered (S_ENTERED) or left (S_LEFT)
+ * since the journey's previous run to j->facts as name, null when the
+ * expressions do not read them; 0 or -1.
+ */
+static int
+changed(struct crm_journey *j, const char *id, int which, const char *name,
+    struct crm_err *e)
+{
+	sqlite3_stmt *st = j->st[which];
+	const char *v = NULL;
+	int rc, bad;
+
+	if (!j->changes)
+		return crm_rec_add(
+			   j->facts, name, strlen(name), "", 0, CRM_NULL) == -1
+			   ? crm_err_set(e, EX_SOFTWARE, "out of memory")
+			   : 0;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	if (*j->prev != '\0')
+		sqlite3_bind_text(st, 2, j->prev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, j->now, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		v = (const char *)sqlite3_column_text(st, 0);
+	bad = crm_rec_add(j->facts, name, strlen(name), v ? v : "",
+	    v ? strlen(v) : 0, CRM_STRING);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW)
+		return fail(j, e, "cannot read the tags' history");
+	return bad ? crm_err_set(e, EX_SOFTWARE, "out of memory") : 0;
+}
+
 /* The journey's facts of the customer into j->facts; 0 or -1. */
 static int
 own(struct crm_journey *j, const char *id, const struct state *s,
@@ -744,7 +813,12 @@ own(struct crm_journey *j, const char *id, const struct state *s,
 	}
 	bad |= crm_rec_add(f, "withdrawn", 9, j->buf.len ? j->buf.p : "",
 	    j->buf.len, CRM_STRING);
-	return bad ? crm_err_set(e, EX_SOFTWARE, "out of memory") : 0;
+	if (bad)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return changed(j, id, S_ENTERED, "tags_entered", e) == -1 ||
+		       changed(j, id, S_LEFT, "tags_left", e) == -1
+		   ? -1
+		   : 0;
 }
 
 /*

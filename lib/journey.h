@@ -14,10 +14,12 @@
  * EXPR is an SQL expression (rules.h) over the customer's facts: the
  * activity features (activity.h), what the store knows of the customer
  * (desk.h: its columns, extra keys, tags, churn_risk, lifetime_value)
- * and the journey's own: stage, tries, days_in_journey, days_in_stage
- * and withdrawn (the purposes of the journey's channels whose consent
- * is withdrawn, comma-separated).  A DURATION is as crm-route's (route.h:
- * 90s, 30m, 4h, 2d), not zero.
+ * and the journey's own: stage, tries, days_in_journey, days_in_stage,
+ * withdrawn (the purposes of the journey's channels whose consent is
+ * withdrawn, comma-separated), tags_entered and tags_left (the tags
+ * whose span in tag_history, tags.h, began or ended since the journey's
+ * previous run: a trigger on a change of segment).  A DURATION is as
+ * crm-route's (route.h: 90s, 30m, 4h, 2d), not zero.
  *
  * A run at the reference time (clock.h) takes every customer (person,
  * per person) once: a customer outside the journey enters it when the

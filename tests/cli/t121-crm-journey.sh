@@ -17,6 +17,7 @@ q "INSERT INTO tags(customer_id, tag, rule, time)
    VALUES ('F6', 'F6', NULL, '2026-01-01'), ('F7', 'F6', 0.95, '2026-01-01')"
 
 cp crm.db fresh.db
+cp crm.db vip.db
 
 journey() {
 	crm-journey -q --db crm.db --journey in/winback.journey \
@@ -96,6 +97,31 @@ t_eq "erased: A1's and the person F6's journeys" "0|0" \
 t_run by-record 0 -- crm-journey -q --db fresh.db \
     --journey in/winback.journey --by record --as-of 2026-03-01T23:00:00Z \
     --output-format csv
+
+# ---- A trigger: a change of segment since the last run -------------------
+
+# B2 vip since January; D4 becomes vip on 03-02; E5 was, and stops on
+# 03-02 (tag_history as crm-tag keeps it).  The first run counts every
+# tag that began before it; then only the changes since the run before.
+sqlite3 vip.db "INSERT INTO tags(customer_id, tag, rule, time)
+    VALUES ('D4', 'vip', 'manual', '2026-03-02T09:00:00Z');
+    INSERT INTO tag_history(customer_id, tag, began, ended) VALUES
+    ('B2', 'vip', '2026-01-01', NULL),
+    ('D4', 'vip', '2026-03-02T09:00:00Z', NULL),
+    ('E5', 'vip', '2026-01-01', '2026-03-02T10:00:00Z')"
+: >vip.tsv
+for day in 2026-03-01 2026-03-02 2026-03-03 2026-03-04; do
+	crm-journey -q --db vip.db --journey in/vip.journey \
+	    --as-of "${day}T23:00:00Z" --output-format tsv |
+	    tail -n +2 | sed "s/^/$day	/" >>vip.tsv
+done
+t_ok "vip-welcome: the actions of the hand-made list" \
+    cmp vip.tsv in/vip-expected.tsv
+t_eq "E5 left the segment: out of the journey" \
+    "B2|done
+D4|done
+E5|exited" "$(sqlite3 vip.db "SELECT subject, status FROM journey_state
+    ORDER BY 1")"
 
 # ---- Bad journey files and usage ------------------------------------------
 

@@ -17,6 +17,7 @@
 #include "consent.h"
 #include "desk.h"
 #include "erase.h"
+#include "journey.h"
 #include "load.h"
 #include "model.h"
 #include "notify.h"
@@ -31,6 +32,7 @@ static const struct crm_erase_step *const owners[] = {
 	crm_desk_loads_erase,
 	crm_desk_erase,
 	crm_notify_erase,
+	crm_journey_erase,
 	crm_consent_erase,
 	crm_audit_erase,
 };
@@ -41,15 +43,16 @@ crm_erase_tables(void)
 	static const char *const tables[] = { /* erased from */
 		"customers", "events", "tags", "clusters", "tickets",
 		"ticket_events", "consent", "labels", "decisions", "models",
-		"notifications",
+		"notifications", "journey_state", "journey_actions",
 		/* where the audit chain begins */
 		"audit_state",
 		/* erased with the tags */
 		"tag_history",
 		/* with the clusters: the persons, their events, the labels */
 		"persons", "person_events", "link_labels",
-		/* no customer's data: the help desk's agents */
-		"agents", "agent_skills", NULL
+		/* no customer's data: the help desk's agents, the journeys'
+		   runs */
+		"agents", "agent_skills", "journey_runs", NULL
 	};
 
 	return tables;

@@ -11,7 +11,7 @@ WARN	= -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wshadow -Wvla -Wwrite-strings -fno-common \
 	  -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib
-LDLIBS	= -lpthread -lxgboost -luchardet -llinear -lsvm -lsqlite3 -lcsv -lutf8proc -lxxhash -lcrypto -llapacke -lopenblas -lm
+LDLIBS	= -lpthread -lxgboost -luchardet -llinear -lsvm -lsqlite3 -lcsv -lutf8proc -lxxhash -lcrypto -lgsl -llapacke -lopenblas -lm
 SANFLAGS = -fsanitize=address,undefined,float-cast-overflow \
 	  -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer
@@ -21,7 +21,7 @@ CFLAGS	:= -O1 -g $(SANFLAGS)
 LDFLAGS	+= $(SANFLAGS)
 endif
 
-BINS	= crm-churn crm-dedupe crm-experiment crm-ingest crm-intent crm-mask crm-profile crm-recommend crm-route crm-tag
+BINS	= crm-churn crm-dedupe crm-experiment crm-ingest crm-intent crm-journey crm-mask crm-profile crm-recommend crm-route crm-tag
 LIBSRC	= $(sort $(wildcard lib/*.c))
 LIBOBJ	= $(LIBSRC:lib/%.c=$(O)/lib/%.o)
 UNITSRC	= $(sort $(wildcard tests/unit/test_*.c))

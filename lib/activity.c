@@ -216,8 +216,9 @@ build(struct crm_buf *b, const struct crm_activity *f)
 			? person_tenure
 			: catalogue[k].sql);
 	}
+	/* no feature: still an aggregate, one row for a customer of none */
 	if (f->n == 0)
-		bad |= crm_buf_adds(b, "NULL");
+		bad |= crm_buf_adds(b, "count(*)");
 	return bad | crm_buf_adds(b, "\nFROM ev");
 }
 

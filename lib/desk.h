@@ -220,4 +220,11 @@ int crm_desk_customer_field(struct crm_desk *d, const char *name);
 /* How a customer's tickets are erased (erase.h). */
 extern const struct crm_erase_step crm_desk_erase[];
 
+/*
+ * Before that, their agents' loads: one less for each of the customer's
+ * tickets that counts in one (ticket.h), so that an agent's load stays
+ * its tickets (lib/desk_tickets.c).
+ */
+extern const struct crm_erase_step crm_desk_loads_erase[];
+
 #endif

@@ -78,6 +78,7 @@ struct tk {
 	int has_due, parent;
 	int state; /* after the rows so far */
 	int replied, bot, solved, reopened, breach, split;
+	int verdict; /* its done event said: 1 SLA met, 2 breached, 0 none */
 	sqlite3_int64 reply_at, solved_at;
 	int sub_replied, sub_bot; /* a parent's subtasks' first reply */
 	sqlite3_int64 sub_reply_at;
@@ -227,8 +228,16 @@ tk_event(struct tk *t, sqlite3_stmt *q)
 	t->at = at;
 	t->was[s] = 1;
 	if ((s == CRM_T_SOLVED || s == CRM_T_CLOSED) && !t->solved) {
+		const unsigned char *r = sqlite3_column_text(q, C_REASON);
+
 		t->solved = 1;
 		t->solved_at = at;
+		/* judged when it was done (desk_tickets.c's sla_verdict) */
+		if (r != NULL && strncmp((const char *)r, "SLA met", 7) == 0)
+			t->verdict = 1;
+		else if (r != NULL &&
+			 strncmp((const char *)r, "SLA breached", 12) == 0)
+			t->verdict = 2;
 	}
 	if (s == CRM_T_REOPENED)
 		t->reopened = 1;
@@ -309,8 +318,10 @@ tk_finish(struct run *r, struct tk *t)
 	}
 	st->closed += t->state == CRM_T_CLOSED;
 	st->reopened += (unsigned long long)t->reopened;
-	if (t->breach)
+	if (t->breach || t->verdict == 2)
 		st->sla_breached++;
+	else if (t->verdict == 1)
+		st->sla_met++;
 	else if (t->solved && t->has_due)
 		t->solved_at <= t->due ? st->sla_met++ : st->sla_breached++;
 	else if (!t->solved && t->has_due && t->due < r->until &&

@@ -27,8 +27,13 @@
  *                   is over the tickets that were in it, however
  *                   briefly (so every ticket counts for new);
  *   reopened        it has an event to state reopened;
- *   SLA             met when it was first solved at or before its
- *                   sla_due, breached when solved after it, or not
+ *   SLA             met or breached as the event that first left it
+ *                   solved or closed says (reason "SLA met" or "SLA
+ *                   breached (due T)", desk_tickets.c judging by the
+ *                   due time of that moment); for an event without
+ *                   one (a parent, a store before this): met when it
+ *                   was first solved at or before its sla_due,
+ *                   breached when solved after it, or not
  *                   solved and sla_due is before until with the clock
  *                   running (new, open, reopened at until), or
  *                   escalated for a breach by the sweep (an escalated

@@ -388,9 +388,10 @@ set_time(struct col *c, double t)
 /*
  * The SLA clock of t going from state from to t->state at now: paused,
  * the business time left is kept; running again, the due time is now
- * plus what was left; reopened, now plus its priority's SLA.  A ticket
- * solved while paused gets the due time it would have had, so that
- * "solved in time" means the same for both.
+ * plus what was left (a breached one keeps its due time: one breach);
+ * reopened, now plus its priority's SLA.  A ticket solved while paused
+ * gets the due time it would have had, so that "solved in time" means
+ * the same for both.
  */
 static int
 clock_move(struct crm_desk *d, struct crm_tk *t, int from, double now)
@@ -404,6 +405,12 @@ clock_move(struct crm_desk *d, struct crm_tk *t, int from, double now)
 		return 0;
 	}
 	if (a == 0 && b != 0 && !isnan(t->left)) {
+		/* paused after its breach: the due time (and its breach,
+		 * escalated once) stays as it was */
+		if (t->left <= 0) {
+			t->left = NAN;
+			return 0;
+		}
 		due = crm_cal_add(d->cal, now, t->left);
 		t->left = NAN;
 		return set_time(&t->due, due);
@@ -680,6 +687,29 @@ crm_desk_assign(struct crm_desk *d, const struct crm_ticket *t,
 
 /* ==== Changes ==== */
 
+/*
+ * For the event of t done (solved or closed) at now from a state not
+ * done: whether it was done in time, "SLA met" or "SLA breached (due
+ * T)", kept with the event so that the handling-time figures judge it
+ * by the due time of that moment (a reopened ticket gets a new one).
+ * NULL when it is not that event or t has no due time.
+ */
+static const char *
+sla_verdict(
+    const struct crm_tk *t, int from, double now, char *buf, size_t size)
+{
+	double due = secs(&t->due);
+
+	if (crm_tstate_clock(from) < 0 || crm_tstate_clock(t->state) >= 0 ||
+	    isnan(due))
+		return NULL;
+	if (now <= due)
+		snprintf(buf, size, "SLA met");
+	else
+		snprintf(buf, size, "SLA breached (due %s)", t->due.b.p);
+	return buf;
+}
+
 /* Whether ticket t has subtasks: 1, 0, -1. */
 static int
 is_parent(struct crm_desk *d, const struct crm_tk *t, struct crm_err *e)
@@ -785,6 +815,9 @@ want_agent(struct crm_desk *d, const struct crm_desk_change *c,
 		return 0;
 	if (c->actor == NULL || !crm_tstate_loads(to))
 		return 0;
+	/* a parent's agents are its subtasks': a note on it takes nobody */
+	if ((rc = is_parent(d, t, e)) != 0)
+		return rc == -1 ? CRM_DESK_FATAL : 0;
 	if ((rc = agent_known(d, c->actor, strlen(c->actor), &load, &cap, e)) ==
 	    -1)
 		return CRM_DESK_FATAL;
@@ -835,7 +868,7 @@ crm_desk_change(struct crm_desk *d, const struct crm_desk_change *c,
 {
 	struct crm_tk *t = d->tk;
 	struct col was_agent;
-	char when[32];
+	char when[32], verdict[64];
 	const char *why, *ts;
 	int rc, from, pfrom, to;
 
@@ -937,7 +970,8 @@ crm_desk_change(struct crm_desk *d, const struct crm_desk_change *c,
 	ts = c->reply ? NULL : c->note;
 	if (to != from &&
 	    event(d, t, when, "state", from, c->actor, col_str(&t->assignee),
-		NULL, ts, ts ? c->nlen : 0, e) == -1)
+		sla_verdict(t, from, c->time, verdict, sizeof(verdict)), ts,
+		ts ? c->nlen : 0, e) == -1)
 		goto out;
 	if (!col_eq(&was_agent, &t->assignee) && !t->assignee.null &&
 	    event(d, t, when, "assigned", to, c->actor, col_str(&t->assignee),
@@ -965,6 +999,20 @@ out:
 	crm_buf_release(&was_agent.b);
 	return rc;
 }
+
+/* ==== Erasure ==== */
+
+#define LOADS "status IN ('open', 'pending', 'on-hold', 'reopened')"
+
+const struct crm_erase_step crm_desk_loads_erase[] = {
+	{ "agents", "freed",
+	    "UPDATE agents SET load = max(0, load - (SELECT count(*) FROM"
+	    " tickets t WHERE t.assignee = agents.agent_id"
+	    " AND t.customer_id = ?1 AND t." LOADS "))"
+	    " WHERE agent_id IN (SELECT assignee FROM tickets"
+	    " WHERE customer_id = ?1 AND " LOADS ")" },
+	{ NULL, NULL, NULL },
+};
 
 /* ==== The sweep ==== */
 

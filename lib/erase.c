@@ -18,6 +18,7 @@
 #include "desk.h"
 #include "erase.h"
 #include "experiment.h"
+#include "journey.h"
 #include "load.h"
 #include "model.h"
 #include "notify.h"
@@ -29,8 +30,10 @@ static const struct crm_erase_step *const owners[] = {
 	crm_tags_erase,
 	crm_clusters_erase,
 	crm_persons_erase,
+	crm_desk_loads_erase,
 	crm_desk_erase,
 	crm_notify_erase,
+	crm_journey_erase,
 	crm_consent_erase,
 	crm_exp_erase,
 	crm_audit_erase,
@@ -42,15 +45,17 @@ crm_erase_tables(void)
 	static const char *const tables[] = { /* erased from */
 		"customers", "events", "tags", "clusters", "tickets",
 		"ticket_events", "consent", "labels", "decisions", "models",
-		"notifications", "assignments",
+		"notifications", "journey_state", "journey_actions",
+		"assignments",
 		/* where the audit chain begins */
 		"audit_state",
 		/* erased with the tags */
 		"tag_history",
 		/* with the clusters: the persons, their events, the labels */
 		"persons", "person_events", "link_labels",
-		/* no customer's data: the help desk's agents, experiments */
-		"agents", "agent_skills", "experiments", NULL
+		/* no customer's data: the help desk's agents, the journeys'
+		   runs, the experiments */
+		"agents", "agent_skills", "journey_runs", "experiments", NULL
 	};
 
 	return tables;

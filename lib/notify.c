@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "calendar.h"
+#include "clock.h"
 #include "consent.h"
 #include "jw.h"
 #include "notify.h"
@@ -28,6 +29,7 @@ struct crm_notify {
 	sqlite3_stmt *ins;  /* a notification */
 	sqlite3_stmt *due;  /* the deferred ones due */
 	sqlite3_stmt *send; /* which become queued */
+	sqlite3_stmt *drop; /* one suppressed when it was due */
 	FILE *fp;	    /* o->out, or NULL */
 	struct crm_buf line;
 	int werr; /* errno of the first failed write, or 0 */
@@ -73,14 +75,17 @@ static const char sql_due[] = "SELECT id, time, customer_id, ticket_id, state, "
 static const char sql_send[] = "UPDATE notifications SET status = 'queued'"
 			       " WHERE status = 'deferred' AND send_after <= "
 			       "?1";
+static const char sql_drop[] = "UPDATE notifications SET status = "
+			       "'suppressed', reason = ?2 WHERE id = ?1";
 
 struct crm_notify *
 crm_notify_open(
     struct crm_store *s, const struct crm_notify_opts *o, struct crm_err *e)
 {
 	struct crm_notify *n;
-	const char *const sql[] = { sql_cust, sql_ins, sql_due, sql_send };
-	sqlite3_stmt **st[4];
+	const char *const sql[] = { sql_cust, sql_ins, sql_due, sql_send,
+		sql_drop };
+	sqlite3_stmt **st[5];
 	size_t i;
 
 	if (o->tz != NULL && !crm_tz_ok(o->tz)) {
@@ -101,7 +106,8 @@ crm_notify_open(
 	st[1] = &n->ins;
 	st[2] = &n->due;
 	st[3] = &n->send;
-	for (i = 0; i < 4; i++)
+	st[4] = &n->drop;
+	for (i = 0; i < 5; i++)
 		if (sqlite3_prepare_v3(crm_store_db(s), sql[i], -1,
 			SQLITE_PREPARE_PERSISTENT, st[i], NULL) != SQLITE_OK) {
 			crm_store_fail(
@@ -148,6 +154,7 @@ crm_notify_free(struct crm_notify *n)
 	sqlite3_finalize(n->ins);
 	sqlite3_finalize(n->due);
 	sqlite3_finalize(n->send);
+	sqlite3_finalize(n->drop);
 	crm_consent_close(n->consent);
 	crm_buf_release(&n->line);
 	free(n);
@@ -234,7 +241,7 @@ crm_notify_add(struct crm_notify *n, const char *customer_id, size_t clen,
 	char zone[129], clang[129], when[32], after[32], reason[192];
 	const char *status = "queued", *v[6];
 	size_t len[6], i;
-	double send;
+	double send, at;
 	int w, rc;
 
 	if (customer_id == NULL)
@@ -250,13 +257,20 @@ crm_notify_add(struct crm_notify *n, const char *customer_id, size_t clen,
 	else if (lang == NULL || *lang == '\0')
 		lang = "en";
 	crm_route_iso(now, when);
+	/*
+	 * the quiet hours of when it goes out: now (the change's time) or,
+	 * for a change loaded later, the run's reference time
+	 */
+	at = crm_clock_now();
+	if (at < now)
+		at = now;
 	*after = *reason = '\0';
 	if (w) {
 		status = "suppressed";
 		snprintf(reason, sizeof(reason), "consent withdrawn for %s",
 		    n->o->purpose);
 	} else if ((send = crm_quiet_end(
-			zone, n->o->quiet_from, n->o->quiet_to, now)) > now) {
+			zone, n->o->quiet_from, n->o->quiet_to, at)) > at) {
 		status = "deferred";
 		crm_route_iso(send, after);
 		snprintf(reason, sizeof(reason), "quiet hours in %s", zone);
@@ -300,33 +314,89 @@ crm_notify_add(struct crm_notify *n, const char *customer_id, size_t clen,
 	    e);
 }
 
+/* Suppress the k notifications ids (consent withdrawn since): 0, -1. */
+static int
+drop(struct crm_notify *n, const long long *ids, size_t k, struct crm_err *e)
+{
+	char reason[192];
+	size_t i;
+	int rc;
+
+	snprintf(
+	    reason, sizeof(reason), "consent withdrawn for %s", n->o->purpose);
+	for (i = 0; i < k; i++) {
+		sqlite3_bind_int64(n->drop, 1, ids[i]);
+		sqlite3_bind_text(n->drop, 2, reason, -1, SQLITE_STATIC);
+		rc = sqlite3_step(n->drop);
+		sqlite3_reset(n->drop);
+		if (rc != SQLITE_DONE)
+			return crm_store_fail(
+			    n->s, e, "cannot suppress a notification");
+		n->n.suppressed++;
+	}
+	return 0;
+}
+
 long
 crm_notify_release(struct crm_notify *n, double now, struct crm_err *e)
 {
 	char when[32];
 	const char *v[6];
-	size_t len[6];
+	size_t len[6], k = 0, cap = 0;
+	long long *ids = NULL, *p;
 	long count = 0;
-	int rc, i;
+	int rc, i, w = 0;
 
 	crm_route_iso(now, when);
-	/* written in send_after order first, then queued by one UPDATE */
+	/*
+	 * written in send_after order first, then queued by one UPDATE; a
+	 * customer who withdrew consent since is not sent it: those are
+	 * kept to be suppressed after the read
+	 */
 	sqlite3_bind_text(n->due, 1, when, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(n->due)) == SQLITE_ROW) {
 		for (i = 0; i < 6; i++) {
 			v[i] = (const char *)sqlite3_column_text(n->due, i + 1);
 			len[i] = (size_t)sqlite3_column_bytes(n->due, i + 1);
 		}
+		w = 0;
+		if (v[1] != NULL && (w = crm_consent_withdrawn(n->consent, v[1],
+					 len[1], n->o->purpose, e)) == -1)
+			break;
+		if (w && k == cap) {
+			cap = cap ? 2 * cap : 16;
+			if ((p = crm_reallocarray(ids, cap, sizeof(*p))) ==
+			    NULL) {
+				w = -1;
+				crm_err_set(e, EX_SOFTWARE, "out of memory");
+				break;
+			}
+			ids = p;
+		}
+		if (w) {
+			ids[k++] = sqlite3_column_int64(n->due, 0);
+			continue;
+		}
 		if (write_line(n, sqlite3_column_int64(n->due, 0), v, len, e) ==
 		    -1) {
-			sqlite3_reset(n->due);
-			return -1;
+			w = -1;
+			break;
 		}
 		count++;
 	}
 	sqlite3_reset(n->due);
-	if (rc != SQLITE_DONE)
+	if (w == -1) {
+		free(ids);
+		return -1;
+	}
+	if (rc != SQLITE_DONE) {
+		free(ids);
 		return crm_store_fail(n->s, e, "cannot read the notifications");
+	}
+	rc = drop(n, ids, k, e);
+	free(ids);
+	if (rc == -1)
+		return -1;
 	sqlite3_bind_text(n->send, 1, when, -1, SQLITE_STATIC);
 	rc = sqlite3_step(n->send);
 	sqlite3_reset(n->send);

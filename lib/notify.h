@@ -73,7 +73,8 @@ int crm_notify_add(struct crm_notify *n, const char *customer, size_t clen,
 /*
  * The deferred notifications whose time to send came at or before now
  * become queued (and are written to the file, in send_after order, with
- * the time they were made).  The number, or -1 with e filled.
+ * the time they were made), or suppressed when the customer has
+ * withdrawn consent since.  The number queued, or -1 with e filled.
  */
 long crm_notify_release(struct crm_notify *n, double now, struct crm_err *e);
 

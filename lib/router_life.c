@@ -177,6 +177,7 @@ change_of(const struct crm_router *r, const struct crm_rec *rec,
 {
 	const struct crm_router_opts *o = r->o;
 	const char *v, *why;
+	char iso[32];
 	size_t len;
 	long k;
 
@@ -220,6 +221,14 @@ change_of(const struct crm_router *r, const struct crm_rec *rec,
 		crm_err_field(e, o->time_field, strlen(o->time_field));
 		return crm_err_set(e, EX_DATAERR, "'%.*s': %s",
 		    (int)(len > 40 ? 40 : len), v, why);
+	}
+	/* a time the store cannot keep (years 1 to 9999) is "" */
+	crm_route_iso(c->time, iso);
+	if (c->timed && iso[0] == '\0') {
+		crm_err_field(e, o->time_field, strlen(o->time_field));
+		return crm_err_set(e, EX_DATAERR,
+		    "'%.*s': out of range (years 1 to 9999)",
+		    (int)(len > 40 ? 40 : len), v);
 	}
 	if (c->to < 0 && !c->reply && c->assignee == NULL && c->note == NULL) {
 		crm_err_field(e, "state", 5);

@@ -179,3 +179,22 @@ step sqlite3 -header -column "$db" \
 crm-mask erase -q --db "$db" K001 >"$work/erased.csv"
 step grep -v ',0,' "$work/erased.csv"
 step crm-mask verify --db "$db"
+
+# A customer journey for cron (crm-journey): testdata/journey's winback,
+# run day by day over its first ten days in a store of its own.  Nudges
+# by email, the third held back by the cap of 2 emails a week, C3 out
+# when it unsubscribes; a day run again sends nothing.
+jdb="$work/journey.db"
+jdata="$top/testdata/journey"
+crm-ingest -q --db "$jdb" "$jdata/customers.jsonl" >/dev/null
+crm-ingest -q --db "$jdb" --kind events "$jdata/events.jsonl" >/dev/null
+crm-ingest -q --db "$jdb" --kind consent "$jdata/consent.csv" >/dev/null
+for day in 01 02 03 04 05 06 07 08 09 10; do
+	step crm-journey -q --db "$jdb" --journey "$jdata/winback.journey" \
+	    --as-of "2026-03-${day}T23:00:00Z" --output-format tsv
+done
+step crm-journey --db "$jdb" --journey "$jdata/winback.journey" \
+    --as-of 2026-03-10T23:00:00Z
+step sqlite3 -header -column "$jdb" \
+    "SELECT subject, stage, status, tries, reason FROM journey_state
+	ORDER BY subject"

@@ -16,7 +16,7 @@ set -eu
 
 pkgs="gcc make libc6-dev libsqlite3-dev libcsv-dev
 libutf8proc-dev libsvm-dev liblinear-dev libxgboost-dev libopenblas-dev liblapacke-dev
-libxxhash-dev libuchardet-dev libssl-dev sqlite3 mandoc clang-format miller python3 bsdutils
+libxxhash-dev libuchardet-dev libssl-dev libgsl-dev sqlite3 mandoc clang-format miller python3 bsdutils
 tzdata parallel"
 bench_pkgs="time bc fasttext python3-sklearn python3-xgboost
 python3-numpy python3-pandas"

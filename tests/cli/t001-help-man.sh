@@ -20,8 +20,8 @@ help_options() {
 	    sed -E 's/^  (-[a-zA-Z0-9], )?(--[a-z0-9-]+).*/\2/' | sort -u
 }
 
-for b in crm-churn crm-dedupe crm-experiment crm-ingest crm-intent crm-mask crm-profile crm-recommend \
-    crm-route crm-tag; do
+for b in crm-churn crm-dedupe crm-experiment crm-ingest crm-intent crm-journey \
+    crm-mask crm-profile crm-recommend crm-route crm-tag; do
 	man=$TOP/man/$b.1
 	"$b" --help >"$b.help"
 	t_ok "$b: --help prints the synopsis on stdout" \

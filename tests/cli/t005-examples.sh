@@ -23,6 +23,8 @@ man/crm.7|tail -F|tail -F never ends
 man/crm.7|parallel --pipe|GNU parallel is an engine of its own
 man/crm.7|0 2 * * *|a crontab line
 man/crm.7|*/5 * * * *|a crontab line
+man/crm.7|0 6 * * *|a crontab line
+man/crm-journey.1|0 6 * * *|a crontab line
 man/crm-experiment.1|parallel --pipe|GNU parallel is an engine of its own
 man/crm-intent.1|parallel --pipe|GNU parallel is an engine of its own
 man/crm-route.1|tail -F|tail -F never ends'
@@ -155,7 +157,7 @@ want_match() {
 for file in ${T005_FILES:-README.md man/crm.7 man/crm-store.5 \
     man/crm-ingest.1 man/crm-dedupe.1 man/crm-churn.1 man/crm-tag.1 \
     man/crm-intent.1 man/crm-mask.1 man/crm-profile.1 man/crm-recommend.1 \
-    man/crm-route.1 man/crm-experiment.1}; do
+    man/crm-route.1 man/crm-journey.1 man/crm-experiment.1}; do
 	rm -rf blocks work
 	mkdir blocks work
 	if ! extract "$file"; then

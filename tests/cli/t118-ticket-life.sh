@@ -83,8 +83,8 @@ T4|1" "$(q "SELECT ticket_id, count(*) FROM ticket_events
 
 # 13:00 export: Sue solves T3.1, so T3 is solved (T3.2 is closed); Ana
 # solves T1 at 13:05 (21:05 in Shanghai), and c1 reopens it at 14:00:
-# back to Ana, who has room, due 14:00 + P2's 4h; the notice is made at
-# 22:00 in Shanghai: deferred to 07:00 there, 23:00Z.
+# back to Ana, who has room, due 14:00 + P2's 4h.  Both notices go out
+# at 14:00, 22:00 in Shanghai: deferred to 07:00 there, 23:00Z.
 t_run update-1300 0 -- crm-route update --db crm.db \
     --as-of 2026-12-01T14:00:00Z $N in/up-1300.jsonl
 
@@ -93,7 +93,7 @@ t_eq "every ticket: state, agent, priority, queue, due" \
     assignee, priority, queue, sla_due FROM tickets ORDER BY 1")"
 t_eq "every notification" "$(cat in/notifications.expected)" "$(nq)"
 t_eq "the notify file: what was sent, in the order it was" \
-    "1 3 5 7 9 10 2 6 11 12" "$(sed 's/^{"id":\([0-9]*\),.*/\1/' \
+    "1 3 5 7 9 10 2 6 11" "$(sed 's/^{"id":\([0-9]*\),.*/\1/' \
     sent.jsonl | paste -sd' ')"
 t_eq "T1's events" "$(cat in/t1-events.expected)" "$(q "SELECT time, event,
     from_state, state, actor, value FROM ticket_events
@@ -109,6 +109,16 @@ t_eq "every change audited" 0 "$(q "SELECT count(*) FROM ticket_events e
     FROM decisions d WHERE d.record_key = e.ticket_id
     AND d.model = 'lifecycle')")"
 t_ok "the audit chain holds" crm-mask verify -q --db crm.db
+# T1 was solved at 13:05, due 13:00: late, whatever its due time after it
+# was reopened; T2 in time; T3 (its parent) late; T4 breached: 1 met, 3
+# breached.
+t_eq "a ticket done is judged by its due time then" \
+    "T1|SLA breached (due 2026-12-01T13:00:00Z)
+T2|SLA met
+T3.1|SLA breached (due 2026-12-01T12:00:00Z)
+T3.2|SLA breached (due 2026-12-01T10:00:00Z)" "$(q "SELECT ticket_id, reason
+    FROM ticket_events WHERE reason LIKE 'SLA %' AND event = 'state'
+    ORDER BY 1")"
 t_run stats 0 -- crm-route stats --db crm.db --since 2026-12-01 \
     --until 2026-12-01T15:00:00Z
 
@@ -120,7 +130,8 @@ printf '%s\n' '{"id":"T3","state":"open","actor":"ana"}' \
     '{"id":"T2","state":"new","time":"2026-12-01T15:00:00Z"}' \
     '{"id":"T2","state":"open","assignee":"zed",'"\
 "'"time":"2026-12-01T15:00:00Z"}' \
-    '{"id":"T2","state":"closed","time":"2026-12-01T08:30:00Z"}' >bad.jsonl
+    '{"id":"T2","state":"closed","time":"2026-12-01T08:30:00Z"}' \
+    '{"id":"T2","state":"open","time":"1e300"}' >bad.jsonl
 t_run update-bad 66 -- crm-route update --db crm.db \
     --as-of 2026-12-01T15:00:00Z bad.jsonl
 

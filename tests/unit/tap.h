@@ -60,6 +60,19 @@ tap_rm_store(const char *dir)
 	rmdir(dir);
 }
 
+/* Write text to the file at path (a test's temporary file); path. */
+static inline const char *
+tap_write(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "w");
+
+	if (fp != NULL) {
+		fputs(text, fp);
+		fclose(fp);
+	}
+	return path;
+}
+
 static int
 tap_done(void)
 {

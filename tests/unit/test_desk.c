@@ -93,6 +93,36 @@ change(const char *id, const char *state, const char *assignee,
 	return crm_desk_change(d, &c, &act, applied, e);
 }
 
+/* A note on ticket id at time, by actor. */
+static int
+note(const char *id, const char *actor, const char *time, int *applied,
+    struct crm_err *e)
+{
+	struct crm_desk_change c;
+	struct crm_desk_act act;
+
+	memset(&c, 0, sizeof(c));
+	c.id = id;
+	c.idlen = strlen(id);
+	c.to = -1;
+	c.actor = actor;
+	c.note = "looked at it";
+	c.nlen = strlen(c.note);
+	c.time = at(time);
+	c.timed = 1;
+	crm_err_clear(e);
+	return crm_desk_change(d, &c, &act, applied, e);
+}
+
+/* Whether every agent's load is its tickets in a state that loads. */
+static const char *
+loads_kept(void)
+{
+	return q("SELECT count(*) FROM agents a WHERE load <> (SELECT count(*)"
+		 " FROM tickets t WHERE t.assignee = a.agent_id AND t.status"
+		 " IN ('open', 'pending', 'on-hold', 'reopened'))");
+}
+
 int
 main(void)
 {
@@ -198,6 +228,15 @@ main(void)
 	    "T1", "solved", NULL, "ana", "2026-12-01T12:00:00Z", &applied, &e);
 	TAP_STR(q("SELECT load FROM agents WHERE agent_id = 'ana'"), "0",
 	    "solved frees Ana");
+	/* a note on the parent by an agent with room: the parent's agents
+	 * are its subtasks', nobody takes it */
+	TAP_OK(note("P", "ana", "2026-12-01T12:10:00Z", &applied, &e) == 0 &&
+		   applied,
+	    "a note on the parent");
+	TAP_STR(q("SELECT coalesce(assignee, '-') || ' ' || (SELECT load FROM"
+		  " agents WHERE agent_id = 'ana') FROM tickets"
+		  " WHERE ticket_id = 'P'"),
+	    "- 0", "the note gives the parent no agent, Ana no load");
 	change("T1", "reopened", NULL, "customer", "2026-12-01T13:00:00Z",
 	    &applied, &e);
 	TAP_STR(q("SELECT status || ' ' || assignee || ' ' || sla_due || ' ' ||"
@@ -241,9 +280,20 @@ main(void)
 	rc = crm_desk_sweep_one(d, CRM_DESK_BREACHED, "T2", 2,
 	    at("2026-12-01T12:40:00Z"), "senior", &act, &e);
 	TAP_OK(rc == 0, "escalated once for one breach");
+	/* paused after its breach and resumed: the same breach */
+	change(
+	    "T2", "pending", NULL, "bo", "2026-12-01T12:40:00Z", &applied, &e);
+	change("T2", "open", NULL, "customer", "2026-12-01T13:00:00Z", &applied,
+	    &e);
+	TAP_STR(q("SELECT sla_due FROM tickets WHERE ticket_id = 'T2'"),
+	    "2026-12-01T12:00:00Z", "breached, paused, resumed: due as it was");
+	rc = crm_desk_sweep_one(d, CRM_DESK_BREACHED, "T2", 2,
+	    at("2026-12-01T13:05:00Z"), "senior", &act, &e);
+	TAP_OK(rc == 0, "not escalated again for it");
 	TAP_STR(q("SELECT group_concat(agent_id || '=' || load, ' ') FROM"
 		  " (SELECT * FROM agents ORDER BY agent_id)"),
 	    "ana=1 bo=1", "loads: Ana T1, Bo T2 (P.2 done)");
+	TAP_STR(loads_kept(), "0", "every load is its agent's tickets");
 	crm_store_commit(st, &e);
 	crm_desk_close(d);
 	crm_store_close(st);

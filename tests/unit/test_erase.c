@@ -118,10 +118,14 @@ main(void)
 		   "('C2', 'vip', 'r', '2024-01-01');"
 		   "INSERT INTO clusters VALUES ('C1', 'k1', 1, 't'), "
 		   "('C2', 'k1', 1, 't');"
+		   "INSERT INTO agents (agent_id, name, skills, capacity, "
+		   "load, updated) VALUES ('ana', 'Ana', 's', 3, 2, 't');"
 		   "INSERT INTO tickets (ticket_id, customer_id, priority, "
-		   "queue, skill, status, routed, created, updated) VALUES "
-		   "('T1', 'C1', 'p2', 'q', 's', 'open', 't', 't', 't'), "
-		   "('T2', 'C2', 'p2', 'q', 's', 'open', 't', 't', 't');"
+		   "queue, skill, status, assignee, routed, created, updated)"
+		   " VALUES "
+		   "('T1', 'C1', 'p2', 'q', 's', 'open', 'ana', 't', 't', "
+		   "'t'), "
+		   "('T2', 'C2', 'p2', 'q', 's', 'open', 'ana', 't', 't', 't');"
 		   "INSERT INTO decisions (time, tool, record_key, subject, "
 		   "output)"
 		   " VALUES ('t', 'crm-intent', 'M1', 'C1', 'refund');"
@@ -154,6 +158,8 @@ main(void)
 		   one(db, "SELECT count(*) FROM decisions WHERE subject = "
 			   "'C1'") == 0,
 	    "the decision kept, its subject a stand-in, its reasons gone");
+	TAP_OK(one(db, "SELECT load FROM agents WHERE agent_id = 'ana'") == 1,
+	    "Ana's load is her one ticket left");
 	TAP_OK(one(db, "SELECT count(*) FROM consent WHERE customer_id = 'C1' "
 		       "AND granted = 0 AND source IS NULL") == 1 &&
 		   one(db, "SELECT count(*) FROM consent") == 2,

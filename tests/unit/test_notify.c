@@ -216,6 +216,47 @@ main(void)
 	    "0", "none left");
 	TAP_OK(crm_erase(s, "C1", on_erase, NULL, &e) == 0 && erased == 0,
 	    "a second erasure finds none");
+
+	/* consent withdrawn while a notification waits: it is not sent */
+	n = crm_notify_open(s, &o, &e);
+	crm_store_begin(s, &e);
+	add(n, "C2", "T8", NULL, "2026-06-03T03:00:00Z", &e);
+	TAP_OK(sqlite3_exec(crm_store_db(s),
+		   "INSERT INTO consent(customer_id, purpose, granted, time)"
+		   " VALUES ('C2', 'ticket_updates', 0, '2026-06-01')",
+		   NULL, NULL, NULL) == SQLITE_OK,
+	    "23:00 in New York: deferred; C2 then withdraws consent");
+	TAP_OK(crm_notify_release(n, T("2026-06-03T12:00:00Z"), &e) == 0,
+	    "08:00 in New York: nothing released");
+	crm_notify_counts(n, &c);
+	TAP_OK(c.deferred == 1 && c.suppressed == 1 && c.released == 0, "counte"
+									"d "
+									"suppre"
+									"ssed");
+	TAP_STR(query(s,
+		    "SELECT status || ' ' || reason FROM notifications"
+		    " WHERE ticket_id = 'T8'",
+		    buf, sizeof(buf)),
+	    "suppressed consent withdrawn for ticket_updates",
+	    "the row says why");
+	crm_store_commit(s, &e);
+	crm_notify_close(n, &e);
+	crm_notify_free(n);
+
+	/* a change of 12:00 in Berlin loaded at 22:00 there: it waits */
+	crm_clock_set("2026-06-04T20:00:00Z", &why);
+	n = crm_notify_open(s, &o, &e);
+	crm_store_begin(s, &e);
+	crm_notify_add(n, "C9", 2, "T9", 2, "solved", "ticket_solved", NULL,
+	    T("2026-06-04T10:00:00Z"), &e);
+	crm_store_commit(s, &e);
+	crm_notify_free(n);
+	TAP_STR(query(s,
+		    "SELECT time || ' ' || status || ' ' || send_after FROM"
+		    " notifications WHERE ticket_id = 'T9'",
+		    buf, sizeof(buf)),
+	    "2026-06-04T10:00:00Z deferred 2026-06-05T06:00:00Z",
+	    "the quiet hours of the run, not of the change");
 	crm_store_close(s);
 	unlink(out);
 	tap_rm_store(dir);

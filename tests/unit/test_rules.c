@@ -19,11 +19,7 @@ static char tmpl[] = "/tmp/test_rules.XXXXXX";
 static const char *
 file_of(const char *text)
 {
-	FILE *fp = fopen(tmpl, "w");
-
-	fputs(text, fp);
-	fclose(fp);
-	return tmpl;
+	return tap_write(tmpl, text);
 }
 
 static void

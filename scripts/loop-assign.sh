@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# bench-experiment.sh: the cost of crm-experiment's assignment (issue 21,
-# the loop's benchmark), measured, not timed by a test.
+# loop-assign.sh: the assignment lines of bench-loop.sh (which runs it
+# after the journey's; not named bench-*.sh, so make bench runs it once):
+# the cost of crm-experiment's assignment, measured, not timed by a test.
 #
-# The assignment of N customers (default 10,000,000; ids K00000001... made
+# The assignment of N_ASSIGN customers (default 10,000,000; ids K00000001... made
 # by awk, one CSV file) to a 50/50 experiment with a 10% holdout:
 #
 #   crmkit: crm-experiment -q --experiment bench --holdout 0.1
@@ -22,25 +23,25 @@
 # Exit status: 0 when the checks pass, whether or not the goal is met; 69
 # if GNU time or python3 is missing; 1 if a run or a check failed.
 #
-# Environment: N, N_DB; CRM_EXPERIMENT=path runs another crm-experiment
+# Environment: N_ASSIGN, N_DB; CRM_EXPERIMENT=path runs another crm-experiment
 # than build/bin/crm-experiment; BENCH_DIR the work directory (a
 # temporary one).
 set -euo pipefail
-bench=bench-experiment
+bench=bench-loop
 top=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=scripts/lib-bench.sh
 . "$top/scripts/lib-bench.sh"
-N=${N:-10000000}
+N=${N_ASSIGN:-10000000}
 N_DB=${N_DB:-1000000}
 exp=${CRM_EXPERIMENT:-$top/build/bin/crm-experiment}
 [ -x /usr/bin/time ] || missing "GNU time"
 [ -x /usr/bin/python3 ] || missing python3
 [ -x "$exp" ] || die "no $exp: make first"
-case $N in '' | *[!0-9]* | 0) die "N must be a positive integer, not '$N'" ;; esac
+case $N in '' | *[!0-9]* | 0) die "N_ASSIGN must be a positive integer, not '$N'" ;; esac
 case $N_DB in '' | *[!0-9]* | 0) die "N_DB must be a positive integer" ;; esac
 work=${BENCH_DIR:-$(mktemp -d)}
 [ -n "${BENCH_DIR:-}" ] || trap 'rm -rf "$work"' EXIT
-key=$work/key
+key=$work/experiment.key
 printf 'bench-experiment-key-0123456789\n' >"$key"
 
 progress "$N ids in $work"
@@ -87,7 +88,7 @@ echo "check: python3's arms are crm-experiment's, line for line"
 # With the store: N_DB customers, each inserted and audited.
 head -n $((N_DB + 1)) "$work/ids.csv" >"$work/ids-db.csv"
 mv "$work/ids-db.csv" "$work/ids.csv"
-db=$work/exp.db
+db=$work/experiment.db
 read -r d_s d_mb d_cpu < <(run db "$exp" -q --experiment bench --holdout 0.1 \
     --key-file "$key" --db "$db" --as-of 2026-03-01)
 rows=$(sqlite3 "$db" "SELECT (SELECT count(*) FROM assignments) || ' ' ||

@@ -1,0 +1,156 @@
+/*
+ * test_journey: unit tests of the journey file (lib/journey.c): what a
+ * good file gives, and each bad line named by file:line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "journey.h"
+#include "tap.h"
+
+static char tmpl[] = "/tmp/test_journey.XXXXXX";
+
+static void
+test_good(void)
+{
+	struct crm_journey_def d;
+	struct crm_err e;
+	int rc;
+
+	crm_err_clear(&e);
+	rc = crm_journey_read(&d,
+	    tap_write(tmpl, "# a journey\n"
+			    "journey: winback\n"
+			    "channel email cap=2/7d: marketing_email\n"
+			    "channel sms: sms\n"
+			    "goal converted: days_since_last_order < "
+			    "days_in_journey\n"
+			    "exit unsubscribed: has(withdrawn, "
+			    "'marketing_email')\n"
+			    "stage nudge channel=email template=wake-up "
+			    "wait=3d "
+			    "retries=2:\n"
+			    "\tdays_since_last_order >= 30\n"
+			    "stage offer channel=sms template=discount-10: "
+			    "churn_risk >= 0.5\n"),
+	    &e);
+	TAP_OK(rc == 0, "a good file is read (%s)", e.msg);
+	if (rc != 0)
+		return;
+	TAP_STR(d.name, "winback", "the journey's name");
+	TAP_OK(d.nchannels == 2 && d.nstages == 2 && d.nexits == 2, "2 "
+								    "channels, "
+								    "2 stages, "
+								    "2 exits");
+	TAP_STR(d.channel[0].purpose, "marketing_email", "email's purpose");
+	TAP_OK(d.channel[0].cap == 2 && d.channel[0].cap_window == 7 * 86400,
+	    "email's cap: 2 in 7 days");
+	TAP_STR(d.channel[0].cap_text, "2/7d", "the cap as written");
+	TAP_OK(d.channel[1].cap == 0 && d.channel[1].cap_text == NULL, "sms: "
+								       "no "
+								       "cap");
+	TAP_OK(d.stage[0].channel == 0 && d.stage[0].wait == 3 * 86400 &&
+		   d.stage[0].retries == 2 && d.stage[0].line == 7,
+	    "nudge: email, 3 days, 2 retries, line 7");
+	TAP_STR(d.stage[0].cond, "days_since_last_order >= 30",
+	    "a condition on the continuation line");
+	TAP_STR(d.stage[0].template, "wake-up", "the template");
+	TAP_OK(d.stage[1].channel == 1 && d.stage[1].wait == 0 &&
+		   d.stage[1].retries == 0,
+	    "offer: sms, no wait, no retries by default");
+	TAP_OK(d.exit[0].goal && !d.exit[1].goal, "a goal, an exit");
+	TAP_STR(d.exit[1].cond, "has(withdrawn, 'marketing_email')",
+	    "the exit's condition");
+	crm_journey_def_release(&d);
+}
+
+/* A bad file: refused at line, its message holding want. */
+static void
+bad(const char *text, unsigned long line, const char *want)
+{
+	struct crm_journey_def d;
+	struct crm_err e;
+	int rc;
+
+	crm_err_clear(&e);
+	rc = crm_journey_read(&d, tap_write(tmpl, text), &e);
+	TAP_OK(rc == -1 && e.code == EX_DATAERR && e.line == line &&
+		   e.file == tmpl && strstr(e.msg, want) != NULL,
+	    "refused at line %lu (want %lu): %s", e.line, line, e.msg);
+	TAP_OK(d.name == NULL && d.stage == NULL && d.nstages == 0, "nothing "
+								    "left to "
+								    "free");
+}
+
+#define HEAD "journey: j\nchannel email: marketing_email\n"
+
+static void
+test_bad(void)
+{
+	bad(HEAD "stag s channel=email template=t: 1\n", 3,
+	    "did you mean 'stage'?");
+	bad(HEAD "stage s channel=sms template=t: 1\n", 3, "no channel 'sms'");
+	bad(HEAD "stage s channel=email: 1\n", 3,
+	    "needs channel=NAME and "
+	    "template=NAME");
+	bad(HEAD "stage s channel=email template=t wait=3x: 1\n", 3,
+	    "bad wait '3x'");
+	bad(HEAD "stage s channel=email template=t wait=0d: 1\n", 3,
+	    "bad wait '0d'");
+	bad(HEAD "stage s channel=email template=t retries=101: 1\n", 3,
+	    "bad retries '101'");
+	bad(HEAD "stage s channel=email template=t delay=1d: 1\n", 3,
+	    "no setting 'delay'");
+	bad(HEAD "stage s channel=email template=t: 1\n"
+		 "stage s channel=email template=u: 1\n",
+	    4, "stage 's' given twice");
+	bad(HEAD "stage s/x channel=email template=t: 1\n", 3,
+	    "bad stage name 's/x'");
+	bad(HEAD "stage: 1\n", 3, "want 'stage NAME ...: ...'");
+	bad(HEAD "stage s channel=email template=t template=u: 1\n", 3,
+	    "twice");
+	bad("journey: j\nchannel email cap=0/7d: marketing_email\n", 2,
+	    "bad cap '0/7d'");
+	bad("journey: j\nchannel email cap=2: marketing_email\n", 2,
+	    "bad cap '2'");
+	bad("journey: j\nchannel email: two words\n", 2, "bad purpose");
+	bad("journey: j\nchannel email: a\nchannel email: b\n", 3,
+	    "channel 'email' given twice");
+	bad("journey: j\njourney: k\n", 2, "a second journey line");
+	bad("journey x: j\n", 1, "want 'journey: NAME'");
+	bad(HEAD "goal g: 1\nexit g: 2\n", 4, "'g' given twice");
+	bad(HEAD "no separator here\n", 3, "");
+	bad(HEAD, 0, "no stage line");
+	bad("channel email: m\nstage s channel=email template=t: 1\n", 0,
+	    "no journey line");
+}
+
+static void
+test_missing(void)
+{
+	struct crm_journey_def d;
+	struct crm_err e;
+
+	crm_err_clear(&e);
+	TAP_OK(crm_journey_read(&d, "/nonexistent/j", &e) == -1 &&
+		   e.code == EX_NOINPUT,
+	    "a file that is not there: EX_NOINPUT (%s)", e.msg);
+}
+
+int
+main(void)
+{
+	int fd = mkstemp(tmpl);
+
+	if (fd == -1)
+		return 1;
+	close(fd);
+	test_good();
+	test_bad();
+	test_missing();
+	unlink(tmpl);
+	return tap_done();
+}

@@ -634,20 +634,27 @@ load_subjects(struct crm_store *s, const struct crm_exp_analysis_opts *o,
 	return 0;
 }
 
-/* The counts per arm of the subjects assigned and converted by day t. */
+/*
+ * The counts per arm at day t of the subjects whose window (w days) was
+ * over by then, and of those that converted in it: so every look
+ * estimates the same thing, the rate within the window.  (Counting the
+ * subjects still in their window would make the difference grow from
+ * look to look as conversions come in, and the intersection of the
+ * looks' intervals miss the final one.)
+ */
 static void
-count_at(const struct subject *v, size_t n, double t, double *nn, double *k,
-    size_t arms)
+count_at(const struct subject *v, size_t n, double t, double w, double *nn,
+    double *k, size_t arms)
 {
 	size_t i;
 
 	memset(nn, 0, arms * sizeof(*nn));
 	memset(k, 0, arms * sizeof(*k));
 	for (i = 0; i < n; i++) {
-		if (v[i].at > t)
+		if (v[i].at + w > t)
 			continue;
 		nn[v[i].arm]++;
-		k[v[i].arm] += !isnan(v[i].conv) && v[i].conv <= t;
+		k[v[i].arm] += !isnan(v[i].conv);
 	}
 }
 
@@ -659,8 +666,23 @@ compared(const struct crm_exp_analysis *a, size_t i)
 }
 
 /*
+ * Whether k of n is a rate the normal approximation of the test holds
+ * for: 5 conversions and 5 others at least, the usual rule.  A look
+ * before that (the first days, when an arm's variance is estimated from
+ * one or two conversions) would give an interval far too narrow, and the
+ * intersection of the looks' intervals would end empty; skipping looks
+ * keeps the figures always valid, since fewer looks never hurt.
+ */
+static int
+normal_ok(double k, double n)
+{
+	return k >= 5 && n - k >= 5;
+}
+
+/*
  * The always-valid figures: a look at the end of every day from the
- * first assignment's, and one at the reference time; crm_ab_msprt()
+ * first assignment's, and one at the reference time, each over the
+ * subjects whose window is over (count_at); crm_ab_msprt()
  * carries each arm's smallest p-value and the intersection of its
  * intervals from look to look.
  */
@@ -687,10 +709,11 @@ sequential(struct crm_exp_analysis *a, const struct crm_exp_analysis_opts *o,
 			t = now;
 			last = 1;
 		}
-		count_at(v, n, t, nn, k, a->n);
+		count_at(v, n, t, o->window / 86400, nn, k, a->n);
 		a->looks++;
 		for (i = 0; i < a->n; i++) {
-			if (!compared(a, i) || nn[i] == 0 || nn[c] == 0)
+			if (!compared(a, i) || !normal_ok(k[i], nn[i]) ||
+			    !normal_ok(k[c], nn[c]))
 				continue;
 			crm_ab_msprt(k[i], nn[i], k[c], nn[c], TAU2, o->level,
 			    &a->arm[i].av_p, &a->arm[i].av_lo,
@@ -700,7 +723,7 @@ sequential(struct crm_exp_analysis *a, const struct crm_exp_analysis_opts *o,
 	/* A difference of rates is within [-1, 1]: the interval too. */
 	for (i = 0; i < a->n; i++) {
 		if (!compared(a, i) || isinf(a->arm[i].av_lo) ||
-		    isinf(a->arm[i].av_hi)) {
+		    isinf(a->arm[i].av_hi) || isnan(a->arm[i].av_lo)) {
 			a->arm[i].av_p = a->arm[i].av_lo = a->arm[i].av_hi =
 			    NAN;
 			continue;
@@ -882,8 +905,8 @@ crm_exp_verdict(const struct crm_exp_analysis *a,
 	}
 	if (best == NULL) {
 		snprintf(buf, n,
-		    "no verdict: no subjects in %s or in the "
-		    "other arms yet",
+		    "no verdict yet: too few subjects or conversions in %s "
+		    "or the other arms",
 		    c);
 		return;
 	}

@@ -201,4 +201,44 @@ t_run three-sequential 0 -- crm-experiment analyze -q --db three.db \
     --experiment three --outcome purchase --as-of 2026-04-01 --sequential \
     --output-format csv
 
+# ---- One simulated population, end to end through the store ---------------
+
+# 40,000 customers assigned in ten daily batches (March 1 to 10); a
+# subject buys within 5 days with probability 0.10 in control and 0.12
+# in treatment (in/sim.awk, a fixed seed): a true uplift of 2 points.
+# Then the same with no difference (A/A).
+awk 'BEGIN { print "customer_id"
+    for (i = 1; i <= 40000; i++) printf "s%05d\n", i }' >ids.csv
+sim() { # NAME RATE0 RATE1
+	for d in 0 1 2 3 4 5 6 7 8 9; do
+		day=$(printf '2026-03-%02d' $((d + 1)))
+		awk -v d=$d 'NR == 1 || (NR - 2) % 10 == d' ids.csv |
+		    crm-experiment -q --experiment "$1" --key-file in/key \
+		    --db "$1.db" --as-of "${day}T09:00:00Z" \
+		    --output-format jsonl | sed "s/}\$/,\"day\":\"$day\"}/"
+	done | awk -v rate0="$2" -v rate1="$3" -f in/sim.awk >"$1.jsonl"
+	crm-ingest -q --db "$1.db" --kind events "$1.jsonl" >/dev/null
+}
+sim ab 0.10 0.12
+sim aa 0.10 0.10
+an() { # NAME OPTION...
+	n=$1
+	shift
+	crm-experiment analyze -q --db "$n.db" --experiment "$n" \
+	    --outcome purchase --as-of 2026-04-01 --output-format csv "$@"
+}
+t_run sim-ab 0 -- an ab --sequential
+t_run sim-aa 0 -- an aa --sequential
+# uplift_lo, uplift_hi, p_value, av_lo, av_hi of the treatment
+covers() { an "$1" --sequential 2>/dev/null | awk -F, -v u="$2" '
+    $2 == "treatment" { print ($10 <= u && u <= $11 ? "covers" : "misses"),
+	($18 <= u && u <= $19 ? "covers" : "misses"),
+	($15 < 0.05 ? "significant" : "not significant") }'; }
+t_eq "A/B: both intervals cover the true uplift, and p < 0.05" \
+    "covers covers significant" "$(covers ab 0.02)"
+t_eq "A/A: both intervals cover 0, and p >= 0.05" \
+    "covers covers not significant" "$(covers aa 0)"
+# the looks before a window is over see nobody yet
+t_run sim-early 0 -- an ab --sequential --as-of 2026-03-12
+
 t_done

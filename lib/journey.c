@@ -387,7 +387,7 @@ static const char *const sql[S_N] = {
 		    " CAST(julianday(?3) - julianday(substr(entered, 1, 10))"
 		    " AS INTEGER), CAST(julianday(?3) -"
 		    " julianday(substr(stage_since, 1, 10)) AS INTEGER),"
-		    " next_at IS NULL OR next_at <= ?4"
+		    " (next_at IS NULL OR next_at <= ?4) AND updated < ?4"
 		    " FROM journey_state WHERE journey = ?1 AND subject = ?2",
 	[S_PUT] = "INSERT INTO journey_state(journey, subject, stage, status,"
 		  " entered, stage_since, next_at, tries, reason, updated)"

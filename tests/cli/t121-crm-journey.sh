@@ -18,6 +18,7 @@ q "INSERT INTO tags(customer_id, tag, rule, time)
 
 cp crm.db fresh.db
 cp crm.db vip.db
+cp crm.db nowait.db
 
 journey() {
 	crm-journey -q --db crm.db --journey in/winback.journey \
@@ -122,6 +123,19 @@ t_eq "E5 left the segment: out of the journey" \
 D4|done
 E5|exited" "$(sqlite3 vip.db "SELECT subject, status FROM journey_state
     ORDER BY 1")"
+
+# ---- No wait: the same moment again still sends nothing -------------------
+
+nowait() {
+	crm-journey -q --db nowait.db --journey in/nowait.journey \
+	    --output-format tsv --as-of "$1" | tail -n +2 | cut -f 1,3,6
+}
+t_eq "no wait: one action at 10:00" "A1	a	1" \
+    "$(nowait 2026-03-01T10:00:00Z)"
+t_eq "no wait: 10:00 again sends nothing" "" \
+    "$(nowait 2026-03-01T10:00:00Z; nowait 2026-03-01T10:00:00Z)"
+t_eq "no wait: the retry and the next stage at the next runs" "A1	a	2
+A1	b	1" "$(nowait 2026-03-01T11:00:00Z; nowait 2026-03-01T12:00:00Z)"
 
 # ---- Bad journey files and usage ------------------------------------------
 

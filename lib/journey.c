@@ -1048,6 +1048,21 @@ advance(
 	}
 }
 
+/*
+ * Commit the open batch, its actions written out first: a run killed
+ * before the commit may write them again when run again, one killed after
+ * it has written them all, and none is lost.  Nothing is committed when
+ * the output failed.  0 or -1.
+ */
+static int
+commit(struct crm_journey *j, struct crm_err *e)
+{
+	if (crm_filter_flush(j->f) != 0)
+		return crm_err_set(e, EX_IOERR,
+		    "the actions could not be written: not committed");
+	return crm_batch_commit(&j->batch, e);
+}
+
 /* One customer (person) of the run; 0 or -1. */
 static int
 step(
@@ -1078,6 +1093,11 @@ step(
 	for (i = 0; i < d->nexits; i++)
 		if (crm_rules_match(j->rules, d->nstages + i))
 			break;
+	/* a full batch is committed here, between customers, its actions
+	 * written first */
+	if (j->batch.open && j->batch.pending >= j->batch.max &&
+	    commit(j, e) == -1)
+		return -1;
 	if (crm_audit_begin(j->audit, e) == -1)
 		return -1;
 	if (!s.known) {
@@ -1144,7 +1164,7 @@ ops_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)j->n.sent);
 	if (run_once(j, st, "cannot record the run", e) == -1)
 		return -1;
-	return crm_batch_commit(&j->batch, e);
+	return commit(j, e);
 }
 
 static const struct crm_filter_ops ops = {

@@ -456,6 +456,7 @@ struct crm_journey {
 	char now[21], day[11];
 	char prev[32]; /* the journey's run before this one, or "" */
 	int changes;   /* the expressions read tags_entered or tags_left */
+	int noted;     /* the run is in journey_runs (its first batch) */
 	double t;
 	struct crm_journey_counts n;
 };
@@ -1063,6 +1064,21 @@ commit(struct crm_journey *j, struct crm_err *e)
 	return crm_batch_commit(&j->batch, e);
 }
 
+/* Note the run in journey_runs, adding n actions to its count; 0 or -1. */
+static int
+note_run(struct crm_journey *j, unsigned long long n, struct crm_err *e)
+{
+	sqlite3_stmt *st = j->st[S_RUN];
+
+	sqlite3_bind_text(st, 1, j->d->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, j->now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)n);
+	if (run_once(j, st, "cannot record the run", e) == -1)
+		return -1;
+	j->noted = 1;
+	return 0;
+}
+
 /* One customer (person) of the run; 0 or -1. */
 static int
 step(
@@ -1099,6 +1115,10 @@ step(
 	    commit(j, e) == -1)
 		return -1;
 	if (crm_audit_begin(j->audit, e) == -1)
+		return -1;
+	/* the run is noted with its first batch: one killed after a commit
+	 * still refuses an earlier --as-of */
+	if (!j->noted && note_run(j, 0, e) == -1)
 		return -1;
 	if (!s.known) {
 		if (i < d->nexits || !crm_rules_match(j->rules, 0))
@@ -1154,15 +1174,10 @@ static int
 ops_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 {
 	struct crm_journey *j = arg;
-	sqlite3_stmt *st = j->st[S_RUN];
 
 	(void)f;
-	if (crm_batch_add(&j->batch, e) == -1)
-		return -1;
-	sqlite3_bind_text(st, 1, j->d->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, j->now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)j->n.sent);
-	if (run_once(j, st, "cannot record the run", e) == -1)
+	if (crm_batch_add(&j->batch, e) == -1 ||
+	    note_run(j, j->n.sent, e) == -1)
 		return -1;
 	return commit(j, e);
 }

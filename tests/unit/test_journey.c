@@ -173,6 +173,59 @@ on_commit(void *arg)
 }
 
 /*
+ * A run at 03-03 killed after its first batch of 1000 customers (the
+ * rest rolled back): a run at 03-02 is refused after it.
+ */
+static void
+killed(struct crm_store *s, const struct crm_journey_def *d)
+{
+	struct crm_filter_opts fo = {
+		.in_fmt = CRM_FMT_AUTO, .out_fmt = CRM_FMT_TSV, .max_errors = -1
+	};
+	struct crm_rec *r = crm_rec_new();
+	struct crm_journey *j;
+	struct crm_source src;
+	struct crm_filter *f;
+	struct crm_err e;
+	const char *why;
+	int i, drop, fd, saved;
+
+	crm_err_clear(&e);
+	crm_clock_set("2026-03-03T23:00:00Z", &why);
+	j = crm_journey_open(s, d, CRM_BY_RECORD, &e);
+	if (j == NULL || crm_journey_source(j, &src, &e) == -1) {
+		TAP_OK(0, "the journey at 03-03 (%s)", e.msg);
+		crm_journey_free(j);
+		crm_rec_free(r);
+		return;
+	}
+	f = crm_filter_new(&fo, crm_journey_ops(), j, &e);
+	crm_journey_attach(j, f);
+	fflush(stdout);
+	saved = dup(1);
+	fd = open("/dev/null", O_WRONLY);
+	dup2(fd, 1);
+	close(fd);
+	for (i = 0; i < 1500 && src.next(src.arg, r, &e) == 1; i++)
+		crm_journey_ops()->record(j, r, &drop, &e);
+	fflush(stdout);
+	dup2(saved, 1);
+	close(saved);
+	if (src.close != NULL)
+		src.close(src.arg);
+	crm_filter_free(f);
+	crm_journey_free(j);
+	crm_rec_free(r);
+	crm_err_clear(&e);
+	crm_clock_set("2026-03-02T23:00:00Z", &why);
+	j = crm_journey_open(s, d, CRM_BY_RECORD, &e);
+	TAP_OK(j == NULL && e.code == EX_DATAERR &&
+		   strstr(e.msg, "last ran as of 2026-03-03") != NULL,
+	    "after a run killed at 03-03, 03-02 is refused (%s)", e.msg);
+	crm_journey_free(j);
+}
+
+/*
  * A run of 2500 customers, its output a file: when a batch of customers
  * commits, every action it sent is in the file already, so that a run
  * killed after a commit has lost none (run again, it sends them not).
@@ -246,6 +299,7 @@ test_commit_written(void)
 	    c.short_of, c.n);
 	crm_filter_free(f);
 	crm_journey_free(j);
+	killed(s, &d);
 	crm_journey_def_release(&d);
 	crm_store_close(s);
 	unlink(db);

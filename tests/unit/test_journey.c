@@ -250,7 +250,7 @@ test_commit_written(void)
 
 	if (mkdtemp(dir) == NULL)
 		return;
-	snprintf(db, sizeof(db), "%s/s.db", dir);
+	snprintf(db, sizeof(db), "%s/crm.db", dir);
 	snprintf(out, sizeof(out), "%s/out", dir);
 	snprintf(jf, sizeof(jf), "%s/k.journey", dir);
 	if ((fp = fopen(jf, "w")) == NULL)
@@ -302,14 +302,9 @@ test_commit_written(void)
 	killed(s, &d);
 	crm_journey_def_release(&d);
 	crm_store_close(s);
-	unlink(db);
 	unlink(out);
 	unlink(jf);
-	snprintf(jf, sizeof(jf), "%s-wal", db);
-	unlink(jf);
-	snprintf(jf, sizeof(jf), "%s-shm", db);
-	unlink(jf);
-	rmdir(dir);
+	tap_rm_store(dir);
 }
 
 int

@@ -452,6 +452,7 @@ struct crm_journey {
 	struct crm_batch batch;
 	struct crm_filter *f;
 	struct crm_rec *facts, *cust, *out;
+	struct crm_rules_src src[3]; /* the customer's: facts, its record, cust */
 	struct crm_buf buf, why;
 	char now[21], day[11];
 	char prev[32]; /* the journey's run before this one, or "" */
@@ -967,6 +968,7 @@ next_stage(
 	if (s->stage + 1 < d->nstages) {
 		s->stage++;
 		s->tries = 0;
+		s->days_s = 0;
 		snprintf(s->since, sizeof(s->since), "%s", j->now);
 		return 1;
 	}
@@ -977,6 +979,22 @@ next_stage(
 		-1)
 		return -1;
 	return 0;
+}
+
+/*
+ * The expressions again for id at its new stage s->stage: its stage,
+ * tries and days_in_stage are the new stage's.  0, or the rules' < 0.
+ */
+static int
+again(struct crm_journey *j, const char *id, const struct state *s,
+    struct crm_err *e)
+{
+	int rc;
+
+	if (own(j, id, s, e) == -1)
+		return -1;
+	rc = crm_rules_eval(j->rules, j->src, 3, e);
+	return rc < 0 ? rc : 0;
 }
 
 /*
@@ -1006,7 +1024,8 @@ advance(
 					e) == -1)
 					return -1;
 			}
-			if ((w = next_stage(j, id, s, e)) != 1)
+			if ((w = next_stage(j, id, s, e)) != 1 ||
+			    (w = again(j, id, s, e)) != 0)
 				return w;
 			continue;
 		}
@@ -1018,7 +1037,8 @@ advance(
 			j->n.suppressed++;
 			if (decide(j, id, "suppressed", s->stage, s->tries + 1,
 				why, e) == -1 ||
-			    (w = next_stage(j, id, s, e)) != 1)
+			    (w = next_stage(j, id, s, e)) != 1 ||
+			    (w = again(j, id, s, e)) != 0)
 				return w;
 			continue;
 		}
@@ -1085,7 +1105,7 @@ step(
     struct crm_journey *j, const char *id, struct crm_rec *r, struct crm_err *e)
 {
 	const struct crm_journey_def *d = j->d;
-	struct crm_rules_src src[3];
+	struct crm_rules_src *src = j->src;
 	struct state s;
 	size_t i;
 	char why[512];

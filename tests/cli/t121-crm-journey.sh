@@ -137,6 +137,15 @@ t_eq "no wait: 10:00 again sends nothing" "" \
 t_eq "no wait: the retry and the next stage at the next runs" "A1	a	2
 A1	b	1" "$(nowait 2026-03-01T11:00:00Z; nowait 2026-03-01T12:00:00Z)"
 
+# the next stage, taken at once, is judged by its own stage and tries
+t_eq "a stage taken at once sees its own facts" "A1	a	1
+A1	b	1" "$(crm-journey -q --db nowait.db --journey in/facts.journey \
+	--output-format tsv --as-of 2026-03-02T10:00:00Z | tail -n +2 |
+	cut -f 1,3,6
+    crm-journey -q --db nowait.db --journey in/facts.journey \
+	--output-format tsv --as-of 2026-03-02T11:00:00Z | tail -n +2 |
+	cut -f 1,3,6)"
+
 # ---- Bad journey files and usage ------------------------------------------
 
 for bad in keyword fact channel cap twice setting sql empty; do

@@ -146,6 +146,17 @@ A1	b	1" "$(crm-journey -q --db nowait.db --journey in/facts.journey \
 	--output-format tsv --as-of 2026-03-02T11:00:00Z | tail -n +2 |
 	cut -f 1,3,6)"
 
+# a customer rejected: the run goes on with the others (no --max-errors)
+rc=0
+crm-journey -q --db nowait.db --journey in/reject.journey \
+    --output-format tsv --as-of 2026-03-03T10:00:00Z --rejects rej.csv \
+    >reject.tsv 2>/dev/null || rc=$?
+t_eq "one customer rejected, exit 65" 65 "$rc"
+t_eq "the others sent to" "B2	a
+C3	a" "$(tail -n +2 reject.tsv | cut -f 1,3)"
+t_eq "the rejected named" "store,1,,in/reject.journey:5: malformed JSON" \
+    "$(tail -n +2 rej.csv | cut -d, -f 1-4)"
+
 # ---- Bad journey files and usage ------------------------------------------
 
 for bad in keyword fact channel cap twice setting sql empty; do

@@ -1130,9 +1130,10 @@ step(
 		if (crm_rules_match(j->rules, d->nstages + i))
 			break;
 	/* a full batch is committed here, between customers, its actions
-	 * written first */
+	 * written first, and the next one opened (the audit may count its
+	 * row as begun already) */
 	if (j->batch.open && j->batch.pending >= j->batch.max &&
-	    commit(j, e) == -1)
+	    (commit(j, e) == -1 || crm_batch_add(&j->batch, e) == -1))
 		return -1;
 	if (crm_audit_begin(j->audit, e) == -1)
 		return -1;

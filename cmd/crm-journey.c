@@ -71,6 +71,7 @@ main(int argc, char **argv)
 	int c, rc;
 
 	crm_cli_init("crm-journey");
+	crm_common_init(&opts.c);
 	while ((c = crm_getopt(&cmd, &opts.c, argc, argv, &arg)) != -1)
 		if (c == OPT_BY)
 			opts.by = (enum crm_by)crm_parse_by(synopsis, arg);

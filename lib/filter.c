@@ -449,6 +449,12 @@ flush_output(struct crm_filter *f)
 	return 0;
 }
 
+int
+crm_filter_flush(struct crm_filter *f)
+{
+	return flush_output(f);
+}
+
 /* Input would block: pass on what is ready so the pipeline keeps moving. */
 static void
 on_wait(void *arg)

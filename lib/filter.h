@@ -213,6 +213,13 @@ void crm_filter_counts(const struct crm_filter *f, unsigned long long *read,
  */
 int crm_filter_finish(struct crm_filter *f, int rc);
 
+/*
+ * Flush standard output now, as a tool that writes to a store does before
+ * it commits what the records written say was done.  0, or EX_IOERR (the
+ * failure reported).
+ */
+int crm_filter_flush(struct crm_filter *f);
+
 /* Did writing standard output fail?  The failure was reported already. */
 int crm_filter_output_failed(const struct crm_filter *f);
 void crm_filter_free(struct crm_filter *f);

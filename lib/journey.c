@@ -387,7 +387,7 @@ static const char *const sql[S_N] = {
 		    " CAST(julianday(?3) - julianday(substr(entered, 1, 10))"
 		    " AS INTEGER), CAST(julianday(?3) -"
 		    " julianday(substr(stage_since, 1, 10)) AS INTEGER),"
-		    " next_at IS NULL OR next_at <= ?4"
+		    " (next_at IS NULL OR next_at <= ?4) AND updated < ?4"
 		    " FROM journey_state WHERE journey = ?1 AND subject = ?2",
 	[S_PUT] = "INSERT INTO journey_state(journey, subject, stage, status,"
 		  " entered, stage_since, next_at, tries, reason, updated)"
@@ -452,10 +452,12 @@ struct crm_journey {
 	struct crm_batch batch;
 	struct crm_filter *f;
 	struct crm_rec *facts, *cust, *out;
+	struct crm_rules_src src[3]; /* the customer's: facts, its record, cust */
 	struct crm_buf buf, why;
 	char now[21], day[11];
 	char prev[32]; /* the journey's run before this one, or "" */
 	int changes;   /* the expressions read tags_entered or tags_left */
+	int noted;     /* the run is in journey_runs (its first batch) */
 	double t;
 	struct crm_journey_counts n;
 };
@@ -966,6 +968,7 @@ next_stage(
 	if (s->stage + 1 < d->nstages) {
 		s->stage++;
 		s->tries = 0;
+		s->days_s = 0;
 		snprintf(s->since, sizeof(s->since), "%s", j->now);
 		return 1;
 	}
@@ -976,6 +979,22 @@ next_stage(
 		-1)
 		return -1;
 	return 0;
+}
+
+/*
+ * The expressions again for id at its new stage s->stage: its stage,
+ * tries and days_in_stage are the new stage's.  0, or the rules' < 0.
+ */
+static int
+again(struct crm_journey *j, const char *id, const struct state *s,
+    struct crm_err *e)
+{
+	int rc;
+
+	if (own(j, id, s, e) == -1)
+		return -1;
+	rc = crm_rules_eval(j->rules, j->src, 3, e);
+	return rc < 0 ? rc : 0;
 }
 
 /*
@@ -1005,7 +1024,8 @@ advance(
 					e) == -1)
 					return -1;
 			}
-			if ((w = next_stage(j, id, s, e)) != 1)
+			if ((w = next_stage(j, id, s, e)) != 1 ||
+			    (w = again(j, id, s, e)) != 0)
 				return w;
 			continue;
 		}
@@ -1017,7 +1037,8 @@ advance(
 			j->n.suppressed++;
 			if (decide(j, id, "suppressed", s->stage, s->tries + 1,
 				why, e) == -1 ||
-			    (w = next_stage(j, id, s, e)) != 1)
+			    (w = next_stage(j, id, s, e)) != 1 ||
+			    (w = again(j, id, s, e)) != 0)
 				return w;
 			continue;
 		}
@@ -1048,13 +1069,43 @@ advance(
 	}
 }
 
+/*
+ * Commit the open batch, its actions written out first: a run killed
+ * before the commit may write them again when run again, one killed after
+ * it has written them all, and none is lost.  Nothing is committed when
+ * the output failed.  0 or -1.
+ */
+static int
+commit(struct crm_journey *j, struct crm_err *e)
+{
+	if (crm_filter_flush(j->f) != 0)
+		return crm_err_set(e, EX_IOERR,
+		    "the actions could not be written: not committed");
+	return crm_batch_commit(&j->batch, e);
+}
+
+/* Note the run in journey_runs, adding n actions to its count; 0 or -1. */
+static int
+note_run(struct crm_journey *j, unsigned long long n, struct crm_err *e)
+{
+	sqlite3_stmt *st = j->st[S_RUN];
+
+	sqlite3_bind_text(st, 1, j->d->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, j->now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)n);
+	if (run_once(j, st, "cannot record the run", e) == -1)
+		return -1;
+	j->noted = 1;
+	return 0;
+}
+
 /* One customer (person) of the run; 0 or -1. */
 static int
 step(
     struct crm_journey *j, const char *id, struct crm_rec *r, struct crm_err *e)
 {
 	const struct crm_journey_def *d = j->d;
-	struct crm_rules_src src[3];
+	struct crm_rules_src *src = j->src;
 	struct state s;
 	size_t i;
 	char why[512];
@@ -1078,7 +1129,17 @@ step(
 	for (i = 0; i < d->nexits; i++)
 		if (crm_rules_match(j->rules, d->nstages + i))
 			break;
+	/* a full batch is committed here, between customers, its actions
+	 * written first, and the next one opened (the audit may count its
+	 * row as begun already) */
+	if (j->batch.open && j->batch.pending >= j->batch.max &&
+	    (commit(j, e) == -1 || crm_batch_add(&j->batch, e) == -1))
+		return -1;
 	if (crm_audit_begin(j->audit, e) == -1)
+		return -1;
+	/* the run is noted with its first batch: one killed after a commit
+	 * still refuses an earlier --as-of */
+	if (!j->noted && note_run(j, 0, e) == -1)
 		return -1;
 	if (!s.known) {
 		if (i < d->nexits || !crm_rules_match(j->rules, 0))
@@ -1134,17 +1195,12 @@ static int
 ops_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 {
 	struct crm_journey *j = arg;
-	sqlite3_stmt *st = j->st[S_RUN];
 
 	(void)f;
-	if (crm_batch_add(&j->batch, e) == -1)
+	if (crm_batch_add(&j->batch, e) == -1 ||
+	    note_run(j, j->n.sent, e) == -1)
 		return -1;
-	sqlite3_bind_text(st, 1, j->d->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, j->now, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)j->n.sent);
-	if (run_once(j, st, "cannot record the run", e) == -1)
-		return -1;
-	return crm_batch_commit(&j->batch, e);
+	return commit(j, e);
 }
 
 static const struct crm_filter_ops ops = {

@@ -18,6 +18,7 @@ q "INSERT INTO tags(customer_id, tag, rule, time)
 
 cp crm.db fresh.db
 cp crm.db vip.db
+cp crm.db nowait.db
 
 journey() {
 	crm-journey -q --db crm.db --journey in/winback.journey \
@@ -122,6 +123,39 @@ t_eq "E5 left the segment: out of the journey" \
 D4|done
 E5|exited" "$(sqlite3 vip.db "SELECT subject, status FROM journey_state
     ORDER BY 1")"
+
+# ---- No wait: the same moment again still sends nothing -------------------
+
+nowait() {
+	crm-journey -q --db nowait.db --journey in/nowait.journey \
+	    --output-format tsv --as-of "$1" | tail -n +2 | cut -f 1,3,6
+}
+t_eq "no wait: one action at 10:00" "A1	a	1" \
+    "$(nowait 2026-03-01T10:00:00Z)"
+t_eq "no wait: 10:00 again sends nothing" "" \
+    "$(nowait 2026-03-01T10:00:00Z; nowait 2026-03-01T10:00:00Z)"
+t_eq "no wait: the retry and the next stage at the next runs" "A1	a	2
+A1	b	1" "$(nowait 2026-03-01T11:00:00Z; nowait 2026-03-01T12:00:00Z)"
+
+# the next stage, taken at once, is judged by its own stage and tries
+t_eq "a stage taken at once sees its own facts" "A1	a	1
+A1	b	1" "$(crm-journey -q --db nowait.db --journey in/facts.journey \
+	--output-format tsv --as-of 2026-03-02T10:00:00Z | tail -n +2 |
+	cut -f 1,3,6
+    crm-journey -q --db nowait.db --journey in/facts.journey \
+	--output-format tsv --as-of 2026-03-02T11:00:00Z | tail -n +2 |
+	cut -f 1,3,6)"
+
+# a customer rejected: the run goes on with the others (no --max-errors)
+rc=0
+crm-journey -q --db nowait.db --journey in/reject.journey \
+    --output-format tsv --as-of 2026-03-03T10:00:00Z --rejects rej.csv \
+    >reject.tsv 2>/dev/null || rc=$?
+t_eq "one customer rejected, exit 65" 65 "$rc"
+t_eq "the others sent to" "B2	a
+C3	a" "$(tail -n +2 reject.tsv | cut -f 1,3)"
+t_eq "the rejected named" "store,1,,in/reject.journey:5: malformed JSON" \
+    "$(tail -n +2 rej.csv | cut -d, -f 1-4)"
 
 # ---- Bad journey files and usage ------------------------------------------
 

@@ -39,12 +39,16 @@ INSERT INTO decisions(time, tool, model, model_version, record_key,
   ('2024-03-26T00:00:00Z', 'crm-recommend', 'reco', 2, 'C1',
     '[{"item":"kettle","score":0.9},{"item":"teapot","score":0.5}]', NULL,
     NULL, 'C1');
--- Tickets: C7's open one, C1's waiting one, C1's closed one.
+-- Tickets: C7's open one, C1's waiting one (new: nobody has it), C1's
+-- closed one.
 INSERT INTO tickets(ticket_id, customer_id, priority, queue, skill,
-    sla_due, assignee, status, routed, closed) VALUES
+    sla_due, assignee, status, routed, closed, created, updated) VALUES
   ('T1', 'C7', 'high', 'refunds', 'refund', '2024-03-26T10:00:00Z', 'ag1',
-    'open', '2024-03-22T10:05:00Z', NULL),
+    'open', '2024-03-22T10:05:00Z', NULL, '2024-03-22T10:05:00Z',
+    '2024-03-22T10:05:00Z'),
   ('T2', 'C1', 'normal', 'orders', 'order', '2024-03-21T09:00:00Z', 'ag2',
-    'closed', '2024-03-20T09:05:00Z', '2024-03-20T12:00:00Z'),
+    'closed', '2024-03-20T09:05:00Z', '2024-03-20T12:00:00Z',
+    '2024-03-20T09:05:00Z', '2024-03-20T12:00:00Z'),
   ('T3', 'C1', 'normal', 'orders', 'order', '2024-03-27T09:00:00Z', NULL,
-    'waiting', '2024-03-24T09:05:00Z', NULL);
+    'new', '2024-03-24T09:05:00Z', NULL, '2024-03-24T09:05:00Z',
+    '2024-03-24T09:05:00Z');

@@ -4,7 +4,7 @@
 # the default model, shards agree with the whole; eval gives the figures
 # per arm; with the store, ARM=VERSION and the stored design, each
 # decision naming its model's version; bad arms and arms without a model
-# are refused.
+# are refused; by person, a person's records take its arm.
 . "$TOP/tests/lib.sh"
 t_use model-arms
 
@@ -128,5 +128,33 @@ t_run store-eval 0 -- s --label-field Churn --output-format csv \
     --arm-model champion=1 --arm-model challenger=2 "$data"
 verb=
 t_run no-version 66 -- s --arm-model champion=9 "$data"
+
+# ---- By person ---------------------------------------------------------------
+
+# 0004-TEST and 0006-TEST (challengers by record) are records of person
+# 0001-TEST (a champion): they get its arm, as crm-experiment gives it, the
+# unit kept in the experiments table.
+crm-churn train -q --db p.db --algo lr --label-field Churn \
+    --id-field customerID "$data"
+sqlite3 -batch p.db "INSERT INTO clusters(record_id, cluster_id, score, time)
+    VALUES ('0001-TEST', '0001-TEST', NULL, '2026-01-01'),
+    ('0004-TEST', '0001-TEST', 0.9, '2026-01-01'),
+    ('0006-TEST', '0001-TEST', 0.9, '2026-01-01')"
+crm-experiment -q --db p.db --experiment renew \
+    --arms champion=60,challenger=40 --holdout 0.2 --key-file in/key \
+    --id-field customerID --as-of 2026-03-01 "$data" |
+    cols customerID,arm >person-assigned.csv
+crm-churn -q --db p.db --experiment renew --key-file in/key \
+    --id-field customerID --reasons 0 --arm-model champion=champ.model \
+    --arm-model challenger=chal.model "$data" | cols customerID,arm \
+    >person-scored.csv
+t_ok "by person: each record's arm is crm-experiment's" \
+    cmp person-assigned.csv person-scored.csv
+t_eq "by record: challengers" "0001-TEST,champion
+0004-TEST,challenger
+0006-TEST,challenger" "$(grep -E '^000[146]-TEST,' got.csv)"
+t_eq "by person: the person's arm" "0001-TEST,champion
+0004-TEST,champion
+0006-TEST,champion" "$(grep -E '^000[146]-TEST,' person-scored.csv)"
 
 t_done

@@ -481,12 +481,13 @@ score_put(struct crm_churn *c, struct crm_rec *r, const double *x, double p,
 static int
 flush_held(struct crm_churn *c, struct crm_err *e)
 {
-	size_t i, n = c->nheld, w = crm_tab_width(crm_binclf_tab(c->m));
+	size_t i, n = c->nheld, w;
 	int rc;
 
 	c->nheld = 0;
-	if (n == 0)
+	if (n == 0) /* with arms and no default, c->m may be none yet */
 		return 0;
+	w = crm_tab_width(crm_binclf_tab(c->m));
 	if (crm_binclf_batch(c->m, c->hx, n, c->hprob,
 		c->o->reasons > 0 ? c->hphi : NULL) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "scoring failed");
@@ -512,9 +513,9 @@ held_failed(struct crm_churn *c, struct crm_err *e)
 
 /*
  * With arms: the model of r's arm into c->m (c->arm, c->model_label,
- * c->model_name, c->model_version).  0, or -1
- * with e filled (no customer id; an arm without a model, when there is
- * no default, was refused before).
+ * c->model_name, c->model_version).  0, -1 with e filled (no customer
+ * id), or CRM_FILTER_FATAL (libcrypto failed).  An arm without a model,
+ * when there is no default, was refused before.
  */
 static int
 pick_model(struct crm_churn *c, const struct crm_rec *r, struct crm_err *e)
@@ -554,11 +555,14 @@ score_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 {
 	struct crm_churn *c = arg;
 	size_t w;
+	int rc;
 
 	if (c->hfailed)
 		return held_failed(c, e);
-	if (check_id(c, r, e) == -1 || pick_model(c, r, e) == -1)
+	if (check_id(c, r, e) == -1)
 		return -1;
+	if ((rc = pick_model(c, r, e)) != 0)
+		return rc;
 	/* a JSONL record has no header: its names are checked instead */
 	if (c->review != NULL && c->f != NULL &&
 	    crm_filter_format(c->f) == CRM_FMT_JSONL &&
@@ -662,11 +666,13 @@ static int
 eval_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 {
 	struct crm_churn *c = arg;
-	int y;
+	int y, rc;
 
 	(void)drop;
-	if ((y = get_label(c, r, e)) == -1 || pick_model(c, r, e) != 0)
+	if ((y = get_label(c, r, e)) == -1)
 		return -1;
+	if ((rc = pick_model(c, r, e)) != 0)
+		return rc;
 	if (crm_tab_encode(crm_binclf_tab(c->m), r, 1, c->x, e) == -1)
 		return -1;
 	if (c->n == c->cap) {

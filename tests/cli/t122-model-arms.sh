@@ -97,6 +97,16 @@ t_run no-key 64 -- crm-churn --experiment renew \
     --model-file champ.model "$data"
 t_run missing-file 66 -- arms --arm-model champion=nosuch.model \
     --model-file champ.model "$data"
+# no holdout, every arm its model, no default: a file refused, a record
+# without an id rejected
+nodflt() { crm-churn --experiment renew --arms champion=60,challenger=40 \
+    --key-file in/key --id-field customerID --arm-model champion=champ.model \
+    --arm-model challenger=chal.model "$@"; }
+t_run no-default-ok 0 -- nodflt -q --reasons 0 "$data"
+printf 'gender,tenure\nMale,3\n' >no-id.csv
+t_run no-id-field 66 -- nodflt no-id.csv
+head -3 "$data" | sed '2s/^0001-TEST//' >empty-id.csv
+t_run empty-id 65 -- nodflt -q empty-id.csv
 t_run train-experiment 64 -- crm-churn train --experiment renew \
     --arm-model champion=champ.model --model-file x.model "$data"
 

@@ -45,8 +45,11 @@ struct crm_churn {
 	/* score, gbt: records held for one XGBoost call (see hold) */
 	struct crm_filter *f;
 	struct crm_rec *held[CHURN_BATCH];
-	double *hx, *hprob, *hphi;
-	size_t nheld;
+	double *hx, *hprob, *hphi; /* rows of hw values (phi: hw + 1) */
+	size_t nheld, hw;
+	long hslot[CHURN_BATCH]; /* with arms: each one's slot (-1: dflt) */
+	const char *harm[CHURN_BATCH]; /* and arm */
+	double *gx, *gprob, *gphi;     /* with arms: the rows of one model */
 	int hfailed; /* a flush in the idle step failed: herr, herc */
 	struct crm_err herr;
 	struct crm_binmetrics *folds;
@@ -66,7 +69,10 @@ struct crm_churn {
 	const char *arm, *model_label; /* the record's */
 	const char *model_name;	       /* its audit's: the file, or o->model */
 	long model_version;
+	long slot; /* the record's slot, -1: the default */
 };
+
+static void use_slot(struct crm_churn *c, long i);
 
 void
 crm_churn_opts_init(struct crm_churn_opts *o)
@@ -475,26 +481,77 @@ score_put(struct crm_churn *c, struct crm_rec *r, const double *x, double p,
 }
 
 /*
- * Score the held records in one XGBoost call and write them in the order
- * read.  0, or -1 / CRM_FILTER_FATAL with e filled.
+ * With arms: the probabilities (and gbt's contributions) of the n held
+ * records of slot s, in one XGBoost call for a gbt model: its rows packed
+ * at its width, the figures put back at each record's place.  0, or -1.
+ */
+static int
+score_slot(struct crm_churn *c, long s, size_t n)
+{
+	const struct crm_binclf *m = s >= 0 ? c->amm[s] : c->dflt;
+	size_t i, k = 0, j, w, at[CHURN_BATCH];
+
+	if (m == NULL)
+		return 0;
+	w = crm_tab_width(crm_binclf_tab(m));
+	for (i = 0; i < n; i++) {
+		if (c->hslot[i] != s)
+			continue;
+		if (crm_binclf_algo(m) != CRM_ALGO_GBT)
+			c->hprob[i] = crm_binclf_prob(m, c->hx + i * c->hw);
+		else {
+			memcpy(c->gx + k * w, c->hx + i * c->hw,
+			    w * sizeof(*c->gx));
+			at[k++] = i;
+		}
+	}
+	if (k == 0)
+		return 0;
+	if (crm_binclf_batch(m, c->gx, k, c->gprob,
+		c->o->reasons > 0 ? c->gphi : NULL) == -1)
+		return -1;
+	for (j = 0; j < k; j++) {
+		c->hprob[at[j]] = c->gprob[j];
+		memcpy(c->hphi + at[j] * (c->hw + 1), c->gphi + j * (w + 1),
+		    (w + 1) * sizeof(*c->gphi));
+	}
+	return 0;
+}
+
+/*
+ * Score the held records in one XGBoost call (with arms, one per gbt
+ * model) and write them in the order read.  0, or -1 / CRM_FILTER_FATAL with e filled.
  */
 static int
 flush_held(struct crm_churn *c, struct crm_err *e)
 {
-	size_t i, n = c->nheld, w;
+	size_t i, n = c->nheld, w = c->hw;
+	long s;
 	int rc;
 
 	c->nheld = 0;
-	if (n == 0) /* with arms and no default, c->m may be none yet */
+	if (n == 0)
 		return 0;
-	w = crm_tab_width(crm_binclf_tab(c->m));
-	if (crm_binclf_batch(c->m, c->hx, n, c->hprob,
-		c->o->reasons > 0 ? c->hphi : NULL) == -1)
-		return crm_err_set(e, EX_SOFTWARE, "scoring failed");
+	if (c->am == NULL) {
+		if (crm_binclf_batch(c->m, c->hx, n, c->hprob,
+			c->o->reasons > 0 ? c->hphi : NULL) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "scoring failed");
+	} else
+		for (s = -1; s < (long)crm_armmodel_count(c->am); s++)
+			if (score_slot(c, s, n) == -1)
+				return crm_err_set(
+				    e, EX_SOFTWARE, "scoring failed");
 	for (i = 0; i < n; i++) {
 		crm_err_clear(e);
+		if (c->am != NULL) {
+			use_slot(c, c->hslot[i]);
+			c->arm = c->harm[i];
+		}
 		if ((rc = score_put(c, c->held[i], c->hx + i * w, c->hprob[i],
-			 c->hphi + i * (w + 1), e)) != 0)
+			 crm_binclf_algo(c->m) == CRM_ALGO_GBT
+			     ? c->hphi + i * (w + 1)
+			     : NULL,
+			 e)) != 0)
 			return rc;
 		if (crm_filter_emit(c->f, c->held[i], e) == -1)
 			return CRM_FILTER_FATAL;
@@ -520,7 +577,6 @@ held_failed(struct crm_churn *c, struct crm_err *e)
 static int
 pick_model(struct crm_churn *c, const struct crm_rec *r, struct crm_err *e)
 {
-	const struct crm_armmodel_slot *sl;
 	const char *id;
 	size_t len;
 	long i;
@@ -534,6 +590,18 @@ pick_model(struct crm_churn *c, const struct crm_rec *r, struct crm_err *e)
 	}
 	if ((i = crm_armmodel_pick(c->am, id, len, &c->arm, e)) == -2)
 		return CRM_FILTER_FATAL;
+	use_slot(c, i);
+	return 0;
+}
+
+/* The model of slot i (-1: the default) into c->m, its names (not c->arm:
+   the default serves several arms). */
+static void
+use_slot(struct crm_churn *c, long i)
+{
+	const struct crm_armmodel_slot *sl;
+
+	c->slot = i;
 	if (i >= 0) {
 		c->m = c->amm[i];
 		sl = crm_armmodel_slot(c->am, (size_t)i);
@@ -547,7 +615,6 @@ pick_model(struct crm_churn *c, const struct crm_rec *r, struct crm_err *e)
 							 : c->o->model;
 		c->model_version = c->res.version;
 	}
-	return 0;
 }
 
 static int
@@ -575,10 +642,12 @@ score_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 		    c, r, c->x, crm_binclf_prob(c->m, c->x), NULL, e);
 	}
 	/* gbt: held, scored with the others in one call (a bad one now) */
-	w = crm_tab_width(crm_binclf_tab(c->m));
+	w = c->hw;
 	if (crm_tab_encode(
 		crm_binclf_tab(c->m), r, 1, c->hx + c->nheld * w, e) == -1)
 		return -1;
+	c->hslot[c->nheld] = c->slot;
+	c->harm[c->nheld] = c->arm;
 	if (crm_rec_copy(c->held[c->nheld], r) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	c->nheld++;
@@ -1214,13 +1283,29 @@ score_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 int
 crm_churn_attach(struct crm_churn *c, struct crm_filter *f)
 {
-	size_t i, w;
+	size_t i, w = 0;
+	int gbt = 0;
 
-	/* with arms, records are scored one by one, each by its model */
-	if (c->o->verb != CRM_CHURN_SCORE || c->m == NULL || c->am != NULL ||
-	    crm_binclf_algo(c->m) != CRM_ALGO_GBT || f == NULL)
+	if (c->o->verb != CRM_CHURN_SCORE || f == NULL)
 		return 0;
-	w = crm_tab_width(crm_binclf_tab(c->m));
+	/* with arms: batches when a model is gbt, rows of the widest */
+	for (i = 0; c->am != NULL && i <= crm_armmodel_count(c->am); i++) {
+		const struct crm_binclf *m =
+		    i < crm_armmodel_count(c->am) ? c->amm[i] : c->dflt;
+
+		if (m == NULL)
+			continue;
+		gbt |= crm_binclf_algo(m) == CRM_ALGO_GBT;
+		if (crm_tab_width(crm_binclf_tab(m)) > w)
+			w = crm_tab_width(crm_binclf_tab(m));
+	}
+	if (c->am == NULL && c->m != NULL) {
+		gbt = crm_binclf_algo(c->m) == CRM_ALGO_GBT;
+		w = crm_tab_width(crm_binclf_tab(c->m));
+	}
+	if (!gbt)
+		return 0;
+	c->hw = w;
 	c->f = f;
 	for (i = 0; i < CHURN_BATCH; i++)
 		if ((c->held[i] = crm_rec_new()) == NULL)
@@ -1229,6 +1314,12 @@ crm_churn_attach(struct crm_churn *c, struct crm_filter *f)
 	    (c->hphi = calloc(CHURN_BATCH * (w + 1), sizeof(*c->hphi))) ==
 		NULL ||
 	    (c->hx = calloc(CHURN_BATCH * w, sizeof(*c->hx))) == NULL)
+		return -1;
+	if (c->am != NULL &&
+	    ((c->gprob = calloc(CHURN_BATCH, sizeof(*c->gprob))) == NULL ||
+		(c->gphi = calloc(CHURN_BATCH * (w + 1), sizeof(*c->gphi))) ==
+		    NULL ||
+		(c->gx = calloc(CHURN_BATCH * w, sizeof(*c->gx))) == NULL))
 		return -1;
 	return 0;
 }
@@ -1429,6 +1520,9 @@ crm_churn_free(struct crm_churn *c)
 	free(c->hx);
 	free(c->hprob);
 	free(c->hphi);
+	free(c->gx);
+	free(c->gprob);
+	free(c->gphi);
 	crm_buf_release(&c->buf);
 	crm_buf_release(&c->json);
 	free(c);

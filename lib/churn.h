@@ -133,8 +133,9 @@ struct crm_churn *crm_churn_new(
 const struct crm_filter_ops *crm_churn_ops(const struct crm_churn *c);
 
 /*
- * Scoring with a gbt model: score records in batches of up to 1024 with
- * one XGBoost call each, written to f in the order read once a batch is
+ * Scoring with a gbt model (with arms, any of them gbt): score records in
+ * batches of up to 1024 with one XGBoost call each (with arms, one per
+ * gbt model in the batch), written to f in the order read once a batch is
  * full, the input would block, or it ends.  Call once f is made; without
  * it records are scored one by one.  0, or -1 when out of memory.
  */

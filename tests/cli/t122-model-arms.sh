@@ -63,6 +63,24 @@ parallel --pipe --header 1 -j 3 --block 2k crm-churn -q \
     --arm-model champion=champ.model --arm-model challenger=chal.model \
     --model-file champ.model --reasons 0 <"$data" | sort -u >shards.csv
 t_ok "parallel --pipe -j 3 shards: the same records" cmp whole.csv shards.csv
+# 3,000 records, three batches of XGBoost calls: each record as its model
+# alone scores it, reasons and all
+awk -F, -v OFS=, 'NR == 1 { print; next }
+    { for (k = 0; k < 50; k++) { $1 = sprintf("b%05d", k * 60 + NR); print } }' \
+    "$data" >many.csv
+both -q --model-file champ.model many.csv | sed 's/,[^,]*,[^,]*$//' \
+    >many.arms
+for m in champ chal; do
+	crm-churn -q --model-file $m.model --id-field customerID many.csv \
+	    >$m.many
+done
+t_eq "3,000 records: the challenger's as chal.model alone" \
+    "$(both -q --model-file champ.model many.csv | grep ',chal\.model$' |
+    sed 's/,[^,]*,[^,]*$//')" \
+    "$(grep -F -x -f many.arms chal.many | grep -v '^customerID')"
+t_eq "every record as its model alone" 3001 \
+    "$(cat champ.many chal.many | grep -F -x -f - many.arms | wc -l |
+    tr -d ' ')"
 CRM_EXPERIMENT_KEY=$(cat in/key) crm-churn -q --experiment renew \
     --arms champion=60,challenger=40 --holdout 0.2 --id-field customerID \
     --arm-model champion=champ.model --arm-model challenger=chal.model \

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "armmodel.h"
 #include "buf.h"
 #include "churn.h"
 #include "cli.h"
@@ -22,13 +23,17 @@ static const char synopsis[] =
     "                 [--from-store [--as-of TIME]] [--model NAME]\n"
     "                 [--model-file FILE] [--reasons N] [--risk LOW,HIGH]\n"
     "                 [--review FILE [--act-on-review]] [--target NAME]\n"
+    "                 [--experiment NAME --arm-model ARM=FILE|VERSION ...\n"
+    "                 [--arms NAME=W,... [--holdout SHARE]] [--key-file "
+    "FILE]]\n"
     "                 [common options] [file ...]\n"
     "       crm-churn train [--algo auto|gbt|lr|svm] [--by person|record]\n"
     "                 [--categorical FIELD]\n"
     "                 [--cost C] [--ignore FIELD] [--numeric FIELD] [--seed "
     "N]\n"
     "                 [--threads N] [common options] [file ...]\n"
-    "       crm-churn eval [--cv K] [--json] [common options] [file ...]\n";
+    "       crm-churn eval [--cv K] [--json] [--experiment NAME ...]\n"
+    "                 [common options] [file ...]\n";
 
 enum verb { V_SCORE, V_TRAIN, V_EVAL }; /* in order of verbs */
 
@@ -37,6 +42,8 @@ static const char *const verbs[] = { "train", "eval", NULL };
 enum {
 	OPT_ACTION_THRESHOLD = CRM_OPT_OWN,
 	OPT_ALGO,
+	OPT_ARM_MODEL,
+	OPT_HOLDOUT,
 	OPT_BY,
 	OPT_CATEGORICAL,
 	OPT_COST,
@@ -56,7 +63,10 @@ struct opts {
 	const char *as_of; /* the day of --as-of */
 	char as_of_day[11];
 	struct crm_churn_type *types;
-	struct crm_progress prog; /* of the training */
+	struct crm_progress prog;    /* of the training */
+	struct crm_armmodel_opts ao; /* --experiment */
+	const char **specs;	     /* --arm-model */
+	int holdout_given;
 };
 
 static struct opts opts;
@@ -75,6 +85,13 @@ static const struct crm_optdef options[] = {
 	    "train: gradient-boosted trees (gbt), logistic\nregression (lr), "
 	    "RBF SVM, or auto: the better of\ngbt and lr by 5-fold "
 	    "cross-validation (auto)"),
+	CRM_OPT("arm-model", OPT_ARM_MODEL, "ARM=FILE|VERSION",
+	    "--experiment: score ARM's records with the model\nin FILE, or "
+	    "(--db) VERSION of the model\n(repeatable)"),
+	CRM_OPT_STR("arms", "NAME=W,...",
+	    "--experiment: its arms and weights, as\ncrm-experiment's (--db: "
+	    "the stored ones)",
+	    &opts.ao.arms),
 	CRM_OPT("as-of", CRM_OPT_AS_OF, "TIME",
 	    "the time stamped on models and decisions:\nYYYY-MM-DD or an ISO "
 	    "8601 time (the clock);\n--from-store: its day is the day "
@@ -89,11 +106,20 @@ static const struct crm_optdef options[] = {
 	    &opts.co.cv, 2, 100),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store: models, decisions, events ($CRM_DB)"),
+	CRM_OPT_STR("experiment", "NAME",
+	    "score (eval) each record by the model of its\narm of experiment "
+	    "NAME",
+	    &opts.ao.experiment),
 	CRM_OPT_FLAG("from-store", 0,
 	    "records from the store's customers and events", &opts.from_store),
+	CRM_OPT("holdout", OPT_HOLDOUT, "SHARE",
+	    "--experiment: the share kept out, arm holdout\n(0)"),
 	CRM_OPT_STR("id-field", "FIELD",
 	    "the customer key, not a feature (customer_id)", &opts.co.id_field),
 	CRM_OPT("ignore", OPT_IGNORE, "FIELD", "train: not a feature"),
+	CRM_OPT_STR("key-file", "FILE",
+	    "--experiment: the hash's key\n($CRM_EXPERIMENT_KEY)",
+	    &opts.ao.key_file),
 	CRM_OPT_FLAG("json", 0, "eval: print the metrics as JSON", &opts.json),
 	CRM_OPT_STR("label-field", "FIELD",
 	    "train, eval: yes/no, 1/0 or true/false (the\ntarget)",
@@ -177,6 +203,37 @@ add_type(struct opts *o, const char *field, enum crm_coltype type)
 	o->co.types = t;
 }
 
+/* The options of --experiment, and co.arms. */
+static void
+check_experiment(struct opts *o, enum verb verb)
+{
+	struct crm_armmodel_opts *ao = &o->ao;
+
+	if (ao->experiment == NULL) {
+		if (ao->nspecs > 0 || ao->arms != NULL || o->holdout_given ||
+		    ao->key_file != NULL)
+			crm_usage_error(synopsis, "--arm-model, --arms, "
+						  "--holdout and --key-file "
+						  "are for --experiment");
+		return;
+	}
+	if (verb == V_TRAIN || o->co.cv != 0)
+		crm_usage_error(synopsis, "--experiment is for scoring and "
+					  "eval without --cv");
+	if (o->json)
+		crm_usage_error(synopsis, "--experiment: --output-format "
+					  "jsonl, not --json");
+	if (ao->nspecs == 0)
+		crm_usage_error(synopsis, "--experiment needs --arm-model");
+	if (o->holdout_given && ao->arms == NULL)
+		crm_usage_error(synopsis, "--holdout goes with --arms");
+	ao->by = o->co.by;
+	ao->key_env = getenv("CRM_EXPERIMENT_KEY");
+	ao->name = o->co.model;
+	ao->kind = "churn";
+	o->co.arms = ao;
+}
+
 static void
 parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 {
@@ -213,6 +270,21 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				    "bad --algo '%s': want auto, gbt, lr or "
 				    "svm",
 				    arg);
+			break;
+		case OPT_ARM_MODEL:
+			o->specs = crm_reallocarray(
+			    o->specs, o->ao.nspecs + 1, sizeof(*o->specs));
+			if (o->specs == NULL)
+				crm_die(EX_SOFTWARE, "out of memory");
+			o->specs[o->ao.nspecs++] = arg;
+			o->ao.specs = o->specs;
+			break;
+		case OPT_HOLDOUT:
+			if (crm_parse_double(arg, 0, 0.99, &o->ao.holdout) ==
+			    -1)
+				crm_usage_error(synopsis,
+				    "bad --holdout '%s': want 0 to 0.99", arg);
+			o->holdout_given = 1;
 			break;
 		case OPT_BY:
 			co->by = (enum crm_by)crm_parse_by(synopsis, arg);
@@ -292,6 +364,7 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	if (o->json && o->c.fo.out_fmt != CRM_FMT_AUTO)
 		crm_usage_error(synopsis, "--json or --output-format, not "
 					  "both");
+	check_experiment(o, verb);
 	if (verb != V_SCORE)
 		o->c.fo.no_output = 1;
 }
@@ -419,5 +492,6 @@ main(int argc, char **argv)
 	crm_churn_free(churn);
 	crm_store_close(st);
 	free(o->types);
+	free(o->specs);
 	return rc;
 }

@@ -27,7 +27,7 @@
 struct crm_churn {
 	const struct crm_churn_opts *o; /* &opt */
 	struct crm_churn_opts opt;	/* the caller's, defaults filled in */
-	char f_prob[80], f_risk[80], f_reasons[80]; /* the fields added */
+	char f_prob[80], f_risk[80], f_reasons[80], f_model[80]; /* added */
 	struct crm_tab *idtab; /* train, eval --cv: the records, for ids */
 	const char **ids;
 	struct crm_store *st;
@@ -45,8 +45,11 @@ struct crm_churn {
 	/* score, gbt: records held for one XGBoost call (see hold) */
 	struct crm_filter *f;
 	struct crm_rec *held[CHURN_BATCH];
-	double *hx, *hprob, *hphi;
-	size_t nheld;
+	double *hx, *hprob, *hphi; /* rows of hw values (phi: hw + 1) */
+	size_t nheld, hw;
+	long hslot[CHURN_BATCH]; /* with arms: each one's slot (-1: dflt) */
+	const char *harm[CHURN_BATCH]; /* and arm */
+	double *gx, *gprob, *gphi;     /* with arms: the rows of one model */
 	int hfailed; /* a flush in the idle step failed: herr, herc */
 	struct crm_err herr;
 	struct crm_binmetrics *folds;
@@ -56,7 +59,20 @@ struct crm_churn {
 	enum crm_by model_by;	   /* the features', the model's (o->by as
 				      given, else by from the store, else
 				      record: features read are the input's) */
+	/* models as arms: c->m is the record's model, dflt the default */
+	struct crm_armmodel *am;
+	struct crm_binclf **amm; /* per slot */
+	struct crm_binclf *dflt;
+	const char *dflt_label;
+	char *dflt_copy;	       /* dflt_label when made here */
+	unsigned char *armof;	       /* eval: per record, its arm's index */
+	const char *arm, *model_label; /* the record's */
+	const char *model_name;	       /* its audit's: the file, or o->model */
+	long model_version;
+	long slot; /* the record's slot, -1: the default */
 };
+
+static void use_slot(struct crm_churn *c, long i);
 
 void
 crm_churn_opts_init(struct crm_churn_opts *o)
@@ -182,7 +198,10 @@ out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
 		crm_rec_put(hdr, "action_suppressed", "", 0, CRM_STRING) ==
 		    -1) ||
 	    (o->review != NULL &&
-		crm_rec_put(hdr, CRM_REVIEW_FIELD, "", 0, CRM_STRING) == -1))
+		crm_rec_put(hdr, CRM_REVIEW_FIELD, "", 0, CRM_STRING) == -1) ||
+	    (c->am != NULL &&
+		(crm_rec_put(hdr, "arm", "", 0, CRM_STRING) == -1 ||
+		    crm_rec_put(hdr, c->f_model, "", 0, CRM_STRING) == -1)))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -352,15 +371,19 @@ review(struct crm_churn *c, struct crm_rec *r, int *act, const char **name,
 		   : 0;
 }
 
-/* A CSV or TSV header must have every field the model reads. */
+/* A CSV or TSV header must have every field model m (or none) reads. */
 static int
-check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
+check_model_header(
+    const struct crm_binclf *m, const struct crm_rec *hdr, struct crm_err *e)
 {
-	const struct crm_tab *t = crm_binclf_tab(((struct crm_churn *)arg)->m);
+	const struct crm_tab *t;
 	size_t i, first, n;
 	const char *name;
 	char hint[256];
 
+	if (m == NULL)
+		return 0;
+	t = crm_binclf_tab(m);
 	for (i = 0; i < crm_tab_columns(t); i++) {
 		crm_tab_column_range(t, i, &first, &n);
 		name = crm_tab_column_name(t, i);
@@ -372,6 +395,21 @@ check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
 				hint, sizeof(hint), name, hdr));
 		}
 	}
+	return 0;
+}
+
+/* A CSV or TSV header must have every field the models read. */
+static int
+check_header(void *arg, const struct crm_rec *hdr, struct crm_err *e)
+{
+	const struct crm_churn *c = arg;
+	size_t i;
+
+	if (check_model_header(c->am != NULL ? c->dflt : c->m, hdr, e) == -1)
+		return -1;
+	for (i = 0; c->am != NULL && i < crm_armmodel_count(c->am); i++)
+		if (check_model_header(c->amm[i], hdr, e) == -1)
+			return -1;
 	return check_review(arg, hdr, e);
 }
 
@@ -417,6 +455,11 @@ score_put(struct crm_churn *c, struct crm_rec *r, const double *x, double p,
 		    off ? strlen(o->action) : 0,
 		    off ? CRM_STRING : CRM_NULL) == -1))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (c->am != NULL &&
+	    (crm_rec_put(r, "arm", c->arm, strlen(c->arm), CRM_STRING) == -1 ||
+		crm_rec_put(r, c->f_model, c->model_label,
+		    strlen(c->model_label), CRM_STRING) == -1))
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if ((rc = review(c, r, &act, &why, e)) != 0)
 		return rc;
 	if (c->audit != NULL) {
@@ -425,6 +468,9 @@ score_put(struct crm_churn *c, struct crm_rec *r, const double *x, double p,
 		key = i >= 0 ? crm_rec_value(r, (size_t)i, &klen) : NULL;
 		crm_err_field(e, "", 0);
 		crm_audit_review(c->audit, why);
+		if (c->am != NULL)
+			crm_audit_set_model(
+			    c->audit, c->model_name, c->model_version);
 		/* the record's key is its customer */
 		if (crm_audit_add(c->audit, key, klen, key, klen, risk,
 			strlen(risk), p, o->reasons > 0 ? c->json.p : NULL,
@@ -435,25 +481,77 @@ score_put(struct crm_churn *c, struct crm_rec *r, const double *x, double p,
 }
 
 /*
- * Score the held records in one XGBoost call and write them in the order
- * read.  0, or -1 / CRM_FILTER_FATAL with e filled.
+ * With arms: the probabilities (and gbt's contributions) of the n held
+ * records of slot s, in one XGBoost call for a gbt model: its rows packed
+ * at its width, the figures put back at each record's place.  0, or -1.
+ */
+static int
+score_slot(struct crm_churn *c, long s, size_t n)
+{
+	const struct crm_binclf *m = s >= 0 ? c->amm[s] : c->dflt;
+	size_t i, k = 0, j, w, at[CHURN_BATCH];
+
+	if (m == NULL)
+		return 0;
+	w = crm_tab_width(crm_binclf_tab(m));
+	for (i = 0; i < n; i++) {
+		if (c->hslot[i] != s)
+			continue;
+		if (crm_binclf_algo(m) != CRM_ALGO_GBT)
+			c->hprob[i] = crm_binclf_prob(m, c->hx + i * c->hw);
+		else {
+			memcpy(c->gx + k * w, c->hx + i * c->hw,
+			    w * sizeof(*c->gx));
+			at[k++] = i;
+		}
+	}
+	if (k == 0)
+		return 0;
+	if (crm_binclf_batch(m, c->gx, k, c->gprob,
+		c->o->reasons > 0 ? c->gphi : NULL) == -1)
+		return -1;
+	for (j = 0; j < k; j++) {
+		c->hprob[at[j]] = c->gprob[j];
+		memcpy(c->hphi + at[j] * (c->hw + 1), c->gphi + j * (w + 1),
+		    (w + 1) * sizeof(*c->gphi));
+	}
+	return 0;
+}
+
+/*
+ * Score the held records in one XGBoost call (with arms, one per gbt
+ * model) and write them in the order read.  0, or -1 / CRM_FILTER_FATAL with e filled.
  */
 static int
 flush_held(struct crm_churn *c, struct crm_err *e)
 {
-	size_t i, n = c->nheld, w = crm_tab_width(crm_binclf_tab(c->m));
+	size_t i, n = c->nheld, w = c->hw;
+	long s;
 	int rc;
 
 	c->nheld = 0;
 	if (n == 0)
 		return 0;
-	if (crm_binclf_batch(c->m, c->hx, n, c->hprob,
-		c->o->reasons > 0 ? c->hphi : NULL) == -1)
-		return crm_err_set(e, EX_SOFTWARE, "scoring failed");
+	if (c->am == NULL) {
+		if (crm_binclf_batch(c->m, c->hx, n, c->hprob,
+			c->o->reasons > 0 ? c->hphi : NULL) == -1)
+			return crm_err_set(e, EX_SOFTWARE, "scoring failed");
+	} else
+		for (s = -1; s < (long)crm_armmodel_count(c->am); s++)
+			if (score_slot(c, s, n) == -1)
+				return crm_err_set(
+				    e, EX_SOFTWARE, "scoring failed");
 	for (i = 0; i < n; i++) {
 		crm_err_clear(e);
+		if (c->am != NULL) {
+			use_slot(c, c->hslot[i]);
+			c->arm = c->harm[i];
+		}
 		if ((rc = score_put(c, c->held[i], c->hx + i * w, c->hprob[i],
-			 c->hphi + i * (w + 1), e)) != 0)
+			 crm_binclf_algo(c->m) == CRM_ALGO_GBT
+			     ? c->hphi + i * (w + 1)
+			     : NULL,
+			 e)) != 0)
 			return rc;
 		if (crm_filter_emit(c->f, c->held[i], e) == -1)
 			return CRM_FILTER_FATAL;
@@ -470,16 +568,68 @@ held_failed(struct crm_churn *c, struct crm_err *e)
 	return CRM_FILTER_FATAL;
 }
 
+/*
+ * With arms: the model of r's arm into c->m (c->arm, c->model_label,
+ * c->model_name, c->model_version).  0, -1 with e filled (no customer
+ * id), or CRM_FILTER_FATAL (libcrypto failed).  An arm without a model,
+ * when there is no default, was refused before.
+ */
+static int
+pick_model(struct crm_churn *c, const struct crm_rec *r, struct crm_err *e)
+{
+	const char *id;
+	size_t len;
+	long i;
+
+	if (c->am == NULL)
+		return 0;
+	if ((id = id_of(c, r, &len)) == NULL || len == 0) {
+		crm_err_field(e, c->o->id_field, strlen(c->o->id_field));
+		return crm_err_set(
+		    e, EX_DATAERR, "no customer id to pick the arm's model");
+	}
+	if ((i = crm_armmodel_pick(c->am, id, len, &c->arm, e)) == -2)
+		return CRM_FILTER_FATAL;
+	use_slot(c, i);
+	return 0;
+}
+
+/* The model of slot i (-1: the default) into c->m, its names (not c->arm:
+   the default serves several arms). */
+static void
+use_slot(struct crm_churn *c, long i)
+{
+	const struct crm_armmodel_slot *sl;
+
+	c->slot = i;
+	if (i >= 0) {
+		c->m = c->amm[i];
+		sl = crm_armmodel_slot(c->am, (size_t)i);
+		c->model_label = sl->label;
+		c->model_name = sl->file != NULL ? sl->file : c->o->model;
+		c->model_version = sl->version;
+	} else {
+		c->m = c->dflt;
+		c->model_label = c->dflt_label;
+		c->model_name = c->o->model_file != NULL ? c->o->model_file
+							 : c->o->model;
+		c->model_version = c->res.version;
+	}
+}
+
 static int
 score_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 {
 	struct crm_churn *c = arg;
-	size_t w = crm_tab_width(crm_binclf_tab(c->m));
+	size_t w;
+	int rc;
 
 	if (c->hfailed)
 		return held_failed(c, e);
 	if (check_id(c, r, e) == -1)
 		return -1;
+	if ((rc = pick_model(c, r, e)) != 0)
+		return rc;
 	/* a JSONL record has no header: its names are checked instead */
 	if (c->review != NULL && c->f != NULL &&
 	    crm_filter_format(c->f) == CRM_FMT_JSONL &&
@@ -492,9 +642,12 @@ score_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 		    c, r, c->x, crm_binclf_prob(c->m, c->x), NULL, e);
 	}
 	/* gbt: held, scored with the others in one call (a bad one now) */
+	w = c->hw;
 	if (crm_tab_encode(
 		crm_binclf_tab(c->m), r, 1, c->hx + c->nheld * w, e) == -1)
 		return -1;
+	c->hslot[c->nheld] = c->slot;
+	c->harm[c->nheld] = c->arm;
 	if (crm_rec_copy(c->held[c->nheld], r) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	c->nheld++;
@@ -521,15 +674,74 @@ idle(void *arg)
 
 /* ==== Evaluation ==== */
 
+/* The index of c->arm among crm_armmodel_arm's. */
+static size_t
+arm_number(const struct crm_churn *c)
+{
+	size_t i;
+	const char *a;
+
+	for (i = 0; (a = crm_armmodel_arm(c->am, i)) != NULL; i++)
+		if (strcmp(a, c->arm) == 0)
+			break;
+	return i;
+}
+
+/* The figures of each arm with records (crm_churn_result's arm_fit). */
+static int
+eval_arms(struct crm_churn *c, struct crm_err *e)
+{
+	struct crm_churn_result *res = &c->res;
+	double *p = NULL;
+	int *y = NULL;
+	const char *a;
+	size_t i, k, n;
+	long s;
+
+	if ((p = calloc(c->n + 1, sizeof(*p))) == NULL ||
+	    (y = calloc(c->n + 1, sizeof(*y))) == NULL) {
+		free(p);
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
+	for (k = 0; (a = crm_armmodel_arm(c->am, k)) != NULL; k++) {
+		for (i = n = 0; i < c->n; i++)
+			if (c->armof[i] == k) {
+				p[n] = c->prob[i];
+				y[n++] = c->y[i];
+			}
+		if (n == 0)
+			continue;
+		res->arm[res->narms] = a;
+		res->arm_model[res->narms] = c->dflt_label;
+		for (s = 0; s < (long)crm_armmodel_count(c->am); s++)
+			if (strcmp(crm_armmodel_slot(c->am, (size_t)s)->arm,
+				a) == 0)
+				res->arm_model[res->narms] =
+				    crm_armmodel_slot(c->am, (size_t)s)->label;
+		if (crm_binary_metrics(p, y, n, &res->arm_fit[res->narms]) ==
+		    -1) {
+			free(p);
+			free(y);
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		}
+		res->narms++;
+	}
+	free(p);
+	free(y);
+	return 0;
+}
+
 static int
 eval_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 {
 	struct crm_churn *c = arg;
-	int y;
+	int y, rc;
 
 	(void)drop;
 	if ((y = get_label(c, r, e)) == -1)
 		return -1;
+	if ((rc = pick_model(c, r, e)) != 0)
+		return rc;
 	if (crm_tab_encode(crm_binclf_tab(c->m), r, 1, c->x, e) == -1)
 		return -1;
 	if (c->n == c->cap) {
@@ -543,8 +755,19 @@ eval_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 		if ((py = crm_reallocarray(c->y, cap, sizeof(*py))) == NULL)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
 		c->y = py;
+		if (c->am != NULL) {
+			unsigned char *pa =
+			    crm_reallocarray(c->armof, cap, sizeof(*pa));
+
+			if (pa == NULL)
+				return crm_err_set(
+				    e, EX_SOFTWARE, "out of memory");
+			c->armof = pa;
+		}
 		c->cap = cap;
 	}
+	if (c->am != NULL)
+		c->armof[c->n] = (unsigned char)arm_number(c);
 	c->prob[c->n] = crm_binclf_prob(c->m, c->x);
 	c->y[c->n++] = y;
 	return 0;
@@ -642,12 +865,20 @@ crm_churn_eval_text(const struct crm_churn *c, int json, struct crm_buf *b)
 	size_t f;
 	int bad = 0;
 
+	for (f = 0; f < r->narms; f++)
+		bad |= crm_buf_addf(b, "arm=%s model=%s ", r->arm[f],
+			   r->arm_model[f]) == -1 ||
+		       metrics_line(b, 0, NULL, 0, &r->arm_fit[f], NULL);
+	if (r->narms > 0)
+		return bad ? -1 : 0;
 	for (f = 0; f < r->nfolds; f++)
 		bad |= metrics_line(b, json, "fold", f + 1, &r->fold[f], NULL);
 	bad |= metrics_line(b, json, r->nfolds > 0 ? "mean_of" : NULL,
 	    r->nfolds, &r->fit, r->rel);
 	return bad ? -1 : 0;
 }
+
+static int metrics_fields(struct crm_rec *r, const struct crm_binmetrics *m);
 
 /* The record of one set of figures; fold NULL: none. */
 static int
@@ -657,7 +888,16 @@ metrics_rec(struct crm_rec *r, const char *fold, enum crm_type ftype,
 	crm_rec_clear(r);
 	return (fold != NULL && crm_rec_add(r, "fold", 4, fold, strlen(fold),
 				    ftype) == -1) ||
-		       crm_rec_add_num(r, "n", "%.0f", (double)m->n) == -1 ||
+		       metrics_fields(r, m) == -1
+		   ? -1
+		   : 0;
+}
+
+/* The figures of m appended to r. */
+static int
+metrics_fields(struct crm_rec *r, const struct crm_binmetrics *m)
+{
+	return crm_rec_add_num(r, "n", "%.0f", (double)m->n) == -1 ||
 		       crm_rec_add_num(
 			   r, "positives", "%.0f", (double)m->pos) == -1 ||
 		       crm_rec_add_num(r, "auc", "%.4f", m->auc) == -1 ||
@@ -682,6 +922,21 @@ crm_churn_eval_records(
 
 	if ((r = crm_rec_new()) == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < res->narms; i++) {
+		crm_rec_clear(r);
+		if (crm_rec_add(r, "arm", 3, res->arm[i], strlen(res->arm[i]),
+			CRM_STRING) == -1 ||
+		    crm_rec_add(r, "model", 5, res->arm_model[i],
+			strlen(res->arm_model[i]), CRM_STRING) == -1 ||
+		    metrics_fields(r, &res->arm_fit[i]) == -1)
+			goto nomem;
+		if (crm_filter_emit(f, r, e) == -1)
+			goto out;
+	}
+	if (res->narms > 0) {
+		rc = 0;
+		goto out;
+	}
 	for (i = 0; i < res->nfolds; i++) {
 		snprintf(num, sizeof(num), "%zu", i + 1);
 		if (metrics_rec(r, num, CRM_NUMBER, &res->fold[i]) == -1)
@@ -835,6 +1090,62 @@ out:
 
 /* ==== The run ==== */
 
+/* The model of blob and params (what) into *m; 0, or -1 with e filled. */
+static int
+load_blob(struct crm_churn *c, const char *what, const struct crm_buf *blob,
+    const struct crm_buf *params, struct crm_binclf **m, struct crm_err *e)
+{
+	char msg[sizeof(e->msg)];
+
+	if (crm_model_check_by(what, params, c->model_by, e) == -1)
+		return -1;
+	if ((*m = crm_binclf_load(blob->p, blob->len, e)) == NULL) {
+		memcpy(msg, e->msg, sizeof(msg));
+		return crm_err_set(e, e->code, "%s: %s", what, msg);
+	}
+	return crm_binclf_threads(*m, c->o->bp.threads, e);
+}
+
+/*
+ * The arms' models (o->arms), c->m the default one or NULL; then the
+ * buffers for the widest.  0, or -1 with e filled.
+ */
+static int
+load_arms(struct crm_churn *c, struct crm_err *e)
+{
+	const struct crm_churn_opts *o = c->o;
+	struct crm_armmodel_slot *sl;
+	size_t i, w = c->m != NULL ? crm_tab_width(crm_binclf_tab(c->m)) : 0;
+
+	if (o->arms != NULL) {
+		c->dflt = c->m;
+		c->m = NULL;
+		c->dflt_label = o->model_file;
+		if (o->model_file == NULL &&
+		    (c->dflt_label = c->dflt_copy = crm_armmodel_label(
+			 o->model, c->res.version)) == NULL)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		if ((c->am = crm_armmodel_new(
+			 o->arms, c->st, c->dflt != NULL, e)) == NULL)
+			return -1;
+		if ((c->amm = calloc(crm_armmodel_count(c->am) + 1,
+			 sizeof(*c->amm))) == NULL)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		for (i = 0; i < crm_armmodel_count(c->am); i++) {
+			sl = crm_armmodel_slot(c->am, i);
+			if (load_blob(c, sl->label, &sl->blob, &sl->params,
+				&c->amm[i], e) == -1)
+				return -1;
+			if (crm_tab_width(crm_binclf_tab(c->amm[i])) > w)
+				w = crm_tab_width(crm_binclf_tab(c->amm[i]));
+		}
+	}
+	if ((c->x = calloc(w + 1, sizeof(*c->x))) == NULL ||
+	    (c->why = calloc((size_t)o->reasons + 1, sizeof(*c->why))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	return 0;
+}
+
 static int
 load_model(struct crm_churn *c, struct crm_err *e)
 {
@@ -848,32 +1159,24 @@ load_model(struct crm_churn *c, struct crm_err *e)
 	if ((found = crm_model_find(c->st, o->model_file, o->model,
 		 o->model_version, "churn", &blob, &version, &params, e)) == -1)
 		goto fail;
+	if (!found && o->arms != NULL) {
+		/* arms alone: no default model (crm_armmodel_new checks) */
+		crm_buf_release(&blob);
+		crm_buf_release(&params);
+		return load_arms(c, e);
+	}
 	if (!found) {
 		crm_model_missing(c->st, o->model, "churn", NULL,
 		    "train one with 'crm-churn train'", e);
 		goto fail;
 	}
-	if (crm_model_check_by(o->model_file ? o->model_file : o->model,
-		&params, c->model_by, e) == -1)
-		goto fail;
-	crm_buf_release(&params);
-	if ((c->m = crm_binclf_load(blob.p, blob.len, e)) == NULL) {
-		char msg[sizeof(e->msg)];
-
-		memcpy(msg, e->msg, sizeof(msg));
-		crm_err_set(e, e->code, "%s: %s",
-		    o->model_file ? o->model_file : o->model, msg);
-		goto fail;
-	}
-	crm_buf_release(&blob);
 	c->res.version = version;
-	if (crm_binclf_threads(c->m, o->bp.threads, e) == -1)
-		return -1;
-	if ((c->x = calloc(
-		 crm_tab_width(crm_binclf_tab(c->m)), sizeof(*c->x))) == NULL ||
-	    (c->why = calloc((size_t)o->reasons + 1, sizeof(*c->why))) == NULL)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
-	return 0;
+	if (load_blob(c, o->model_file ? o->model_file : o->model, &blob,
+		&params, &c->m, e) == -1)
+		goto fail;
+	crm_buf_release(&blob);
+	crm_buf_release(&params);
+	return load_arms(c, e);
 fail:
 	crm_buf_release(&blob);
 	crm_buf_release(&params);
@@ -902,6 +1205,7 @@ crm_churn_new(
 	snprintf(c->f_prob, sizeof(c->f_prob), "%s_prob", o->target);
 	snprintf(c->f_risk, sizeof(c->f_risk), "%s_risk", o->target);
 	snprintf(c->f_reasons, sizeof(c->f_reasons), "%s_reasons", o->target);
+	snprintf(c->f_model, sizeof(c->f_model), "%s_model", o->target);
 	c->st = s;
 	crm_model_input_init(&c->in);
 	crm_buf_init(&c->buf);
@@ -979,12 +1283,29 @@ score_finish(void *arg, struct crm_filter *f, struct crm_err *e)
 int
 crm_churn_attach(struct crm_churn *c, struct crm_filter *f)
 {
-	size_t i, w;
+	size_t i, w = 0;
+	int gbt = 0;
 
-	if (c->o->verb != CRM_CHURN_SCORE || c->m == NULL ||
-	    crm_binclf_algo(c->m) != CRM_ALGO_GBT || f == NULL)
+	if (c->o->verb != CRM_CHURN_SCORE || f == NULL)
 		return 0;
-	w = crm_tab_width(crm_binclf_tab(c->m));
+	/* with arms: batches when a model is gbt, rows of the widest */
+	for (i = 0; c->am != NULL && i <= crm_armmodel_count(c->am); i++) {
+		const struct crm_binclf *m =
+		    i < crm_armmodel_count(c->am) ? c->amm[i] : c->dflt;
+
+		if (m == NULL)
+			continue;
+		gbt |= crm_binclf_algo(m) == CRM_ALGO_GBT;
+		if (crm_tab_width(crm_binclf_tab(m)) > w)
+			w = crm_tab_width(crm_binclf_tab(m));
+	}
+	if (c->am == NULL && c->m != NULL) {
+		gbt = crm_binclf_algo(c->m) == CRM_ALGO_GBT;
+		w = crm_tab_width(crm_binclf_tab(c->m));
+	}
+	if (!gbt)
+		return 0;
+	c->hw = w;
 	c->f = f;
 	for (i = 0; i < CHURN_BATCH; i++)
 		if ((c->held[i] = crm_rec_new()) == NULL)
@@ -993,6 +1314,12 @@ crm_churn_attach(struct crm_churn *c, struct crm_filter *f)
 	    (c->hphi = calloc(CHURN_BATCH * (w + 1), sizeof(*c->hphi))) ==
 		NULL ||
 	    (c->hx = calloc(CHURN_BATCH * w, sizeof(*c->hx))) == NULL)
+		return -1;
+	if (c->am != NULL &&
+	    ((c->gprob = calloc(CHURN_BATCH, sizeof(*c->gprob))) == NULL ||
+		(c->gphi = calloc(CHURN_BATCH * (w + 1), sizeof(*c->gphi))) ==
+		    NULL ||
+		(c->gx = calloc(CHURN_BATCH * w, sizeof(*c->gx))) == NULL))
 		return -1;
 	return 0;
 }
@@ -1098,6 +1425,8 @@ crm_churn_finish(struct crm_churn *c, struct crm_err *e)
 			    e, EX_DATAERR, "no records to evaluate");
 		if (crm_binary_metrics(c->prob, c->y, c->n, &c->res.fit) == -1)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		if (c->am != NULL && eval_arms(c, e) == -1)
+			return -1;
 		crm_reliability(c->prob, c->y, c->n, CRM_CHURN_RELIABILITY_BINS,
 		    c->res.rel);
 		return 0;
@@ -1172,6 +1501,14 @@ crm_churn_free(struct crm_churn *c)
 	crm_tab_free(c->idtab);
 	free(c->ids);
 	crm_model_input_release(&c->in);
+	for (size_t i = 0; c->amm != NULL && i < crm_armmodel_count(c->am); i++)
+		crm_binclf_free(c->amm[i]);
+	if (c->dflt != NULL || c->am != NULL)
+		c->m = c->dflt; /* c->m was one of amm's */
+	free(c->dflt_copy);
+	free(c->amm);
+	free(c->armof);
+	crm_armmodel_free(c->am);
 	crm_binclf_free(c->m);
 	free(c->prob);
 	free(c->y);
@@ -1183,6 +1520,9 @@ crm_churn_free(struct crm_churn *c)
 	free(c->hx);
 	free(c->hprob);
 	free(c->hphi);
+	free(c->gx);
+	free(c->gprob);
+	free(c->gphi);
 	crm_buf_release(&c->buf);
 	crm_buf_release(&c->json);
 	free(c);

@@ -37,6 +37,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "armmodel.h"
 #include "binclf.h"
 #include "buf.h"
 #include "clusters.h"
@@ -91,6 +92,11 @@ struct crm_churn_opts {
 			   features read from the input (not from_store),
 			   CRM_BY_AUTO is record for the model */
 	int from_store; /* the records are crm_churn_source's */
+	/* score, eval: models as arms (armmodel.h), or NULL.  Each record
+	   is scored by its arm's model, else the default model (model_file,
+	   or the store's model) when there is one; score adds the fields
+	   arm and TARGET_model, eval gives the figures per arm. */
+	const struct crm_armmodel_opts *arms;
 };
 
 /*
@@ -127,8 +133,9 @@ struct crm_churn *crm_churn_new(
 const struct crm_filter_ops *crm_churn_ops(const struct crm_churn *c);
 
 /*
- * Scoring with a gbt model: score records in batches of up to 1024 with
- * one XGBoost call each, written to f in the order read once a batch is
+ * Scoring with a gbt model (with arms, any of them gbt): score records in
+ * batches of up to 1024 with one XGBoost call each (with arms, one per
+ * gbt model in the batch), written to f in the order read once a batch is
  * full, the input would block, or it ends.  Call once f is made; without
  * it records are scored one by one.  0, or -1 when out of memory.
  */
@@ -170,6 +177,12 @@ struct crm_churn_result {
 	unsigned long long held;       /* of them, actions left out */
 	int persons; /* train, eval: the records are persons (--from-store
 			--by person: crm_churn_source) */
+	/* eval with arms: per arm (crm_armmodel_arm's order), its name,
+	   model and figures; arms with no records left out */
+	size_t narms;
+	const char *arm[CRM_EXP_MAX_ARMS + 1];
+	const char *arm_model[CRM_EXP_MAX_ARMS + 1];
+	struct crm_binmetrics arm_fit[CRM_EXP_MAX_ARMS + 1];
 };
 
 const struct crm_churn_result *crm_churn_result(const struct crm_churn *c);

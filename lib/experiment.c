@@ -275,6 +275,39 @@ define(struct crm_exp *x, struct crm_err *e)
 	return sqlite3_changes(db) == 1 ? 0 : define(x, e);
 }
 
+int
+crm_exp_stored(struct crm_store *s, const char *name, struct crm_exp_design *d,
+    enum crm_by *by, struct crm_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	const char *arms, *unit;
+	int rc;
+
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		"SELECT arms, holdout, unit FROM experiments WHERE name = ?1",
+		-1, &st, NULL) != SQLITE_OK)
+		return crm_store_fail(s, e, "cannot read experiments");
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return rc == SQLITE_DONE
+			   ? 0
+			   : crm_store_fail(s, e, "cannot read experiments");
+	}
+	arms = (const char *)sqlite3_column_text(st, 0);
+	unit = (const char *)sqlite3_column_text(st, 2);
+	*by = unit != NULL && strcmp(unit, unit_name(CRM_BY_PERSON)) == 0
+		  ? CRM_BY_PERSON
+		  : CRM_BY_RECORD;
+	rc = crm_exp_design_parse(
+	    d, arms != NULL ? arms : "", sqlite3_column_double(st, 1), e);
+	sqlite3_finalize(st);
+	if (rc == -1)
+		return crm_err_set(e, EX_DATAERR,
+		    "experiment '%s': bad arms in the store: %s", name, e->msg);
+	return 1;
+}
+
 static int
 open_store(struct crm_exp *x, struct crm_err *e)
 {
@@ -547,33 +580,14 @@ static int
 load_design(struct crm_store *s, const struct crm_exp_analysis_opts *o,
     struct crm_exp_analysis *a, struct crm_err *e)
 {
-	sqlite3_stmt *st;
-	const char *arms, *unit;
+	enum crm_by by;
 	int rc;
 
-	if (sqlite3_prepare_v2(crm_store_db(s),
-		"SELECT arms, holdout, unit FROM experiments WHERE name = ?1",
-		-1, &st, NULL) != SQLITE_OK)
-		return crm_store_fail(s, e, "cannot read experiments");
-	sqlite3_bind_text(st, 1, o->experiment, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			return crm_store_fail(s, e, "cannot read experiments");
+	if ((rc = crm_exp_stored(s, o->experiment, &a->d, &by, e)) == 0)
 		return crm_err_set(e, EX_NOINPUT,
 		    "no experiment '%s' in the store", o->experiment);
-	}
-	arms = (const char *)sqlite3_column_text(st, 0);
-	unit = (const char *)sqlite3_column_text(st, 2);
-	a->persons = unit != NULL && strcmp(unit, "person") == 0;
-	rc = crm_exp_design_parse(
-	    &a->d, arms != NULL ? arms : "", sqlite3_column_double(st, 1), e);
-	sqlite3_finalize(st);
-	if (rc == -1)
-		return crm_err_set(e, EX_DATAERR,
-		    "experiment '%s': bad arms in the store: %s", o->experiment,
-		    e->msg);
-	return 0;
+	a->persons = by == CRM_BY_PERSON;
+	return rc == -1 ? -1 : 0;
 }
 
 /* The subjects of the experiment into *out (*n of them). */

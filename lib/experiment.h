@@ -69,6 +69,14 @@ long crm_exp_design_pick(const struct crm_exp_design *d, double u);
 /* u of a MAC, as above. */
 double crm_exp_unit(const unsigned char *mac);
 
+/*
+ * The design of experiment name as store s keeps it (its first run's):
+ * 1 with d parsed (release it) and *by its unit, 0 when the store has no
+ * such experiment, or -1 with e filled (EX_DATAERR: bad arms stored).
+ */
+int crm_exp_stored(struct crm_store *s, const char *name,
+    struct crm_exp_design *d, enum crm_by *by, struct crm_err *e);
+
 /* ==== Assignment ==== */
 
 struct crm_exp_opts {

@@ -1,0 +1,82 @@
+/*
+ * armmodel: models as arms of an experiment (champion/challenger).  Each
+ * record's subject (its customer, or its person) gets the arm
+ * crm-experiment gives it (experiment.h: the same key and design), and
+ * the arm picks the model that scores it: a model file per arm (so
+ * sharded runs work) or, with a store, a stored version of the tool's
+ * model.  An arm without a model of its own (the holdout, say) takes
+ * the tool's default model; without one, such an arm is refused before
+ * any record is read.
+ *
+ * The tools (crm-churn) load each arm's model from the bytes found here
+ * and keep it at the arm's slot.  Tables: none of its own; the design is
+ * read through experiment.h (crm_exp_stored), models through model.h.
+ */
+#ifndef CRM_ARMMODEL_H
+#define CRM_ARMMODEL_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "clusters.h"
+#include "err.h"
+#include "experiment.h"
+#include "store.h"
+
+struct crm_armmodel_opts {
+	const char *experiment;	  /* --experiment */
+	const char *arms;	  /* --arms, or NULL: the store's design */
+	double holdout;		  /* --holdout (0) */
+	enum crm_by by;		  /* the subject: --by */
+	const char *key_file;	  /* --key-file, or NULL */
+	const char *key_env;	  /* $CRM_EXPERIMENT_KEY, or NULL */
+	const char *const *specs; /* ARM=FILE, or with a store ARM=VERSION */
+	size_t nspecs;
+	const char *name; /* the tool's model in the store ("churn") */
+	const char *kind; /* its kind (model.h) */
+};
+
+/* One arm with a model of its own. */
+struct crm_armmodel_slot {
+	const char *arm;   /* owned */
+	const char *file;  /* the model file, or NULL: a stored version */
+	long version;	   /* the stored version, 0 for a file */
+	const char *label; /* "FILE", or "NAME@VERSION": for the records */
+	struct crm_buf blob, params; /* the model's bytes and params */
+};
+
+struct crm_armmodel;
+
+/*
+ * The arms of o on store s (NULL: none), each spec's model read.  A
+ * spec's value is a VERSION when it is all digits and there is a store,
+ * else a FILE.  NULL with e filled: EX_USAGE for a bad spec, an arm the
+ * design has not ("did you mean"), an arm named twice, or an arm
+ * without a model when have_default is 0; EX_NOINPUT for an experiment
+ * the store has not and no --arms, a file or version missing.
+ */
+struct crm_armmodel *crm_armmodel_new(const struct crm_armmodel_opts *o,
+    struct crm_store *s, int have_default, struct crm_err *e);
+
+size_t crm_armmodel_count(const struct crm_armmodel *a);
+struct crm_armmodel_slot *crm_armmodel_slot(struct crm_armmodel *a, size_t i);
+
+/*
+ * The arm of customer id[0..len) into *arm (owned by a): its slot, -1
+ * for the default model, or -2 with e filled.
+ */
+long crm_armmodel_pick(struct crm_armmodel *a, const char *id, size_t len,
+    const char **arm, struct crm_err *e);
+
+/*
+ * The design's arms in order, then the holdout when it has a share: arm
+ * i's name, or NULL past the last.
+ */
+const char *crm_armmodel_arm(const struct crm_armmodel *a, size_t i);
+
+/* "NAME@VERSION", a stored model's label, malloc'ed; NULL: no memory. */
+char *crm_armmodel_label(const char *name, long version);
+
+void crm_armmodel_free(struct crm_armmodel *a);
+
+#endif

@@ -66,7 +66,6 @@ struct opts {
 	struct crm_progress prog;    /* of the training */
 	struct crm_armmodel_opts ao; /* --experiment */
 	const char **specs;	     /* --arm-model */
-	int holdout_given;
 };
 
 static struct opts opts;
@@ -208,27 +207,19 @@ static void
 check_experiment(struct opts *o, enum verb verb)
 {
 	struct crm_armmodel_opts *ao = &o->ao;
+	const char *msg;
 
-	if (ao->experiment == NULL) {
-		if (ao->nspecs > 0 || ao->arms != NULL || o->holdout_given ||
-		    ao->key_file != NULL)
-			crm_usage_error(synopsis, "--arm-model, --arms, "
-						  "--holdout and --key-file "
-						  "are for --experiment");
+	if ((msg = crm_armmodel_opt_check(ao, "--key-file")) != NULL)
+		crm_usage_error(synopsis, "%s", msg);
+	if (ao->experiment == NULL)
 		return;
-	}
 	if (verb == V_TRAIN || o->co.cv != 0)
 		crm_usage_error(synopsis, "--experiment is for scoring and "
 					  "eval without --cv");
 	if (o->json)
 		crm_usage_error(synopsis, "--experiment: --output-format "
 					  "jsonl, not --json");
-	if (ao->nspecs == 0)
-		crm_usage_error(synopsis, "--experiment needs --arm-model");
-	if (o->holdout_given && ao->arms == NULL)
-		crm_usage_error(synopsis, "--holdout goes with --arms");
 	ao->by = o->co.by;
-	ao->key_env = getenv("CRM_EXPERIMENT_KEY");
 	ao->name = o->co.model;
 	ao->kind = "churn";
 	o->co.arms = ao;
@@ -272,19 +263,13 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				    arg);
 			break;
 		case OPT_ARM_MODEL:
-			o->specs = crm_reallocarray(
-			    o->specs, o->ao.nspecs + 1, sizeof(*o->specs));
-			if (o->specs == NULL)
+			if (crm_armmodel_opt_spec(&o->ao, &o->specs, arg) == -1)
 				crm_die(EX_SOFTWARE, "out of memory");
-			o->specs[o->ao.nspecs++] = arg;
-			o->ao.specs = o->specs;
 			break;
 		case OPT_HOLDOUT:
-			if (crm_parse_double(arg, 0, 0.99, &o->ao.holdout) ==
-			    -1)
+			if (crm_armmodel_opt_holdout(&o->ao, arg) == -1)
 				crm_usage_error(synopsis,
 				    "bad --holdout '%s': want 0 to 0.99", arg);
-			o->holdout_given = 1;
 			break;
 		case OPT_BY:
 			co->by = (enum crm_by)crm_parse_by(synopsis, arg);

@@ -5,9 +5,11 @@
  * wiring.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
+#include "armmodel.h"
 #include "buf.h"
 #include "cli.h"
 #include "filter.h"
@@ -23,6 +25,9 @@ static const char synopsis[] =
     "FILE]\n"
     "                  [--keep-text [--policy FILE [--role NAME]\n"
     "                  [--key-file FILE]] [--time-field FIELD]] [--top K]\n"
+    "                  [--experiment NAME --arm-model ARM=FILE|VERSION ...\n"
+    "                  [--arms NAME=W,... [--holdout SHARE]]\n"
+    "                  [--experiment-key FILE]]\n"
     "                  [common options] [file ...]\n"
     "       crm-intent train [--bits N] [--cost C] [--min-df N] [--seed N]\n"
     "                  [--with-labels] [common options] [file ...]\n"
@@ -37,14 +42,23 @@ struct opts {
 	struct crm_mask_opts mask; /* --keep-text's policy */
 	long bits, min_df, seed;   /* io.tp's, as crm_getopt stores a long */
 	int json;
+	struct crm_armmodel_opts ao; /* --experiment */
+	const char **specs;	     /* --arm-model */
 };
 
 /* Set by crm_getopt() from the table, the typed entries directly. */
 static struct opts o;
 
-enum { OPT_COST = CRM_OPT_OWN, OPT_MIN_CONF };
+enum { OPT_COST = CRM_OPT_OWN, OPT_MIN_CONF, OPT_ARM_MODEL, OPT_HOLDOUT };
 
 static const struct crm_optdef options[] = {
+	CRM_OPT("arm-model", OPT_ARM_MODEL, "ARM=FILE|VERSION",
+	    "--experiment: classify ARM's records with the\nmodel in FILE, or "
+	    "(--db) VERSION of the model\n(repeatable)"),
+	CRM_OPT_STR("arms", "NAME=W,...",
+	    "--experiment: its arms and weights, as\ncrm-experiment's (--db: "
+	    "the stored ones)",
+	    &o.ao.arms),
 	CRM_OPT_LONG(
 	    "bits", "N", "train: 2^N feature hashes (22)", &o.bits, 12, 24),
 	CRM_OPT("cost", OPT_COST, "C", "train: the SVM's cost C (1)"),
@@ -54,9 +68,18 @@ static const struct crm_optdef options[] = {
 	    &o.io.customer_field),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store: models, decisions and labels\n(default: $CRM_DB)"),
+	CRM_OPT_STR("experiment", "NAME",
+	    "classify each record by the model of its\ncustomer's arm of "
+	    "experiment NAME",
+	    &o.ao.experiment),
+	CRM_OPT_STR("experiment-key", "FILE",
+	    "--experiment: the hash's key\n($CRM_EXPERIMENT_KEY)",
+	    &o.ao.key_file),
 	CRM_OPT_LONG("explain", "N", "append the N features that weighed most",
 	    &o.io.explain, 1, 100),
 	CRM_OPT_STR("field", "NAME", NULL, &o.io.field), /* its old name */
+	CRM_OPT("holdout", OPT_HOLDOUT, "SHARE",
+	    "--experiment: the share kept out, arm holdout\n(0)"),
 	CRM_OPT_STR("id-field", "FIELD",
 	    "record key for the audit log and labels (id)", &o.io.id_field),
 	CRM_OPT_FLAG("json", 0, "eval: print the metrics as JSON", &o.json),
@@ -190,7 +213,7 @@ static void
 parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 {
 	struct crm_intent_opts *io = &o.io;
-	const char *arg;
+	const char *arg, *why;
 	int k;
 
 	crm_common_init(&o.c);
@@ -209,6 +232,15 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 		case OPT_MIN_CONF:
 			io->min_conf =
 			    opt_double("--min-confidence", arg, 0, 1, "0 to 1");
+			break;
+		case OPT_ARM_MODEL:
+			if (crm_armmodel_opt_spec(&o.ao, &o.specs, arg) == -1)
+				crm_die(EX_SOFTWARE, "out of memory");
+			break;
+		case OPT_HOLDOUT:
+			if (crm_armmodel_opt_holdout(&o.ao, arg) == -1)
+				crm_usage_error(synopsis,
+				    "bad --holdout '%s': want 0 to 0.99", arg);
 			break;
 		}
 	}
@@ -252,6 +284,17 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 	if (o.json && o.c.fo.out_fmt != CRM_FMT_AUTO)
 		crm_usage_error(synopsis, "--json or --output-format, not "
 					  "both");
+	if ((why = crm_armmodel_opt_check(&o.ao, "--experiment-key")) != NULL)
+		crm_usage_error(synopsis, "%s", why);
+	if (o.ao.experiment != NULL) {
+		if (verb != CRM_INTENT_PREDICT)
+			crm_usage_error(synopsis, "--experiment is for "
+						  "classifying");
+		o.ao.by = CRM_BY_AUTO; /* as crm-experiment */
+		o.ao.name = io->model;
+		o.ao.kind = "text";
+		io->arms = &o.ao;
+	}
 	if (verb != CRM_INTENT_PREDICT)
 		o.c.fo.no_output = 1;
 	builtin(io);
@@ -415,5 +458,6 @@ main(int argc, char **argv)
 	rc = crm_cli_end(f, rc);
 	crm_intent_free(run.it);
 	crm_store_close(st);
+	free(o.specs);
 	return rc;
 }

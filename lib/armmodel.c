@@ -12,6 +12,7 @@
 #include "armmodel.h"
 #include "experiment.h"
 #include "model.h"
+#include "opt.h"
 #include "suggest.h"
 
 struct crm_armmodel {
@@ -250,4 +251,48 @@ crm_armmodel_free(struct crm_armmodel *a)
 	crm_exp_close(a->x, NULL);
 	crm_exp_design_release(&a->d);
 	free(a);
+}
+
+int
+crm_armmodel_opt_spec(
+    struct crm_armmodel_opts *o, const char ***specs, const char *arg)
+{
+	const char **p;
+
+	if ((p = crm_reallocarray(*specs, o->nspecs + 1, sizeof(*p))) == NULL)
+		return -1;
+	p[o->nspecs++] = arg;
+	*specs = p;
+	o->specs = p;
+	return 0;
+}
+
+int
+crm_armmodel_opt_holdout(struct crm_armmodel_opts *o, const char *arg)
+{
+	o->holdout_given = 1;
+	return crm_parse_double(arg, 0, 0.99, &o->holdout);
+}
+
+const char *
+crm_armmodel_opt_check(struct crm_armmodel_opts *o, const char *key_opt)
+{
+	static char msg[128];
+
+	if (o->experiment == NULL) {
+		if (o->nspecs == 0 && o->arms == NULL && !o->holdout_given &&
+		    o->key_file == NULL)
+			return NULL;
+		snprintf(msg, sizeof(msg),
+		    "--arm-model, --arms, --holdout and %s are for "
+		    "--experiment",
+		    key_opt);
+		return msg;
+	}
+	if (o->nspecs == 0)
+		return "--experiment needs --arm-model";
+	if (o->holdout_given && o->arms == NULL)
+		return "--holdout goes with --arms";
+	o->key_env = getenv("CRM_EXPERIMENT_KEY");
+	return NULL;
 }

@@ -8,7 +8,7 @@
  * the tool's default model; without one, such an arm is refused before
  * any record is read.
  *
- * The tools (crm-churn) load each arm's model from the bytes found here
+ * The tools (crm-churn, crm-intent) load each arm's model from the bytes found here
  * and keep it at the arm's slot.  Tables: none of its own; the design is
  * read through experiment.h (crm_exp_stored), models through model.h.
  */
@@ -27,6 +27,7 @@ struct crm_armmodel_opts {
 	const char *experiment;	  /* --experiment */
 	const char *arms;	  /* --arms, or NULL: the store's design */
 	double holdout;		  /* --holdout (0) */
+	int holdout_given;	  /* --holdout was given */
 	enum crm_by by;		  /* the subject: --by */
 	const char *key_file;	  /* --key-file, or NULL */
 	const char *key_env;	  /* $CRM_EXPERIMENT_KEY, or NULL */
@@ -78,5 +79,19 @@ const char *crm_armmodel_arm(const struct crm_armmodel *a, size_t i);
 char *crm_armmodel_label(const char *name, long version);
 
 void crm_armmodel_free(struct crm_armmodel *a);
+
+/*
+ * The tools' options.  crm_armmodel_opt_spec adds an --arm-model to
+ * *specs (the caller's, grown; free it after the run) and o; -1: no
+ * memory.  crm_armmodel_opt_holdout reads --holdout; -1: not 0 to 0.99.
+ * crm_armmodel_opt_check, after the options: NULL when they agree (and
+ * o->key_env read), else the usage message (key_opt: the tool's name of
+ * the key file's option; the message is overwritten by the next call).
+ */
+int crm_armmodel_opt_spec(
+    struct crm_armmodel_opts *o, const char ***specs, const char *arg);
+int crm_armmodel_opt_holdout(struct crm_armmodel_opts *o, const char *arg);
+const char *crm_armmodel_opt_check(
+    struct crm_armmodel_opts *o, const char *key_opt);
 
 #endif

@@ -37,7 +37,12 @@ struct label {
 struct crm_intent {
 	struct crm_intent_opts o; /* label_field and field filled in */
 	struct crm_store *st;	  /* borrowed */
-	struct crm_textclf *m;
+	struct crm_textclf *m;	  /* with arms: the record's model */
+	/* models as arms: each slot's model, the default, the record's */
+	struct crm_armmodel *am;
+	struct crm_textclf **amm, *dflt;
+	char *dflt_label;
+	const char *arm, *mlabel;
 	long version; /* of the model in the store; 0 for built-in or file */
 	struct crm_model_input in; /* train: what it learned from */
 	struct crm_buf label1;	   /* train: the first example's label */
@@ -170,7 +175,10 @@ crm_intent_header(struct crm_intent *it, struct crm_rec *hdr, struct crm_err *e)
 	    (it->o.top > 0 &&
 		put_suffixed(it, hdr, "_top", "", 0, CRM_STRING) == -1) ||
 	    (it->o.explain > 0 &&
-		put_suffixed(it, hdr, "_reasons", "", 0, CRM_STRING) == -1))
+		put_suffixed(it, hdr, "_reasons", "", 0, CRM_STRING) == -1) ||
+	    (it->am != NULL &&
+		(crm_rec_put(hdr, "arm", "", 0, CRM_STRING) == -1 ||
+		    put_suffixed(it, hdr, "_model", "", 0, CRM_STRING) == -1)))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -354,6 +362,49 @@ put_event(struct crm_intent *it, struct crm_err *e)
 	return 0;
 }
 
+/*
+ * With arms: the model of r's customer's arm into it->m (it->arm,
+ * it->mlabel, the audit log's model).  0, -1 with e filled (no
+ * customer), or CRM_FILTER_FATAL (libcrypto failed).
+ */
+static int
+pick_model(struct crm_intent *it, const struct crm_rec *r, struct crm_err *e)
+{
+	const struct crm_armmodel_slot *sl;
+	const char *sub;
+	size_t slen;
+	long i;
+
+	if (it->am == NULL)
+		return 0;
+	if ((sub = subject_of(it, r, &slen)) == NULL || slen == 0) {
+		crm_err_field(
+		    e, it->o.customer_field, strlen(it->o.customer_field));
+		return crm_err_set(
+		    e, EX_DATAERR, "no customer to pick the arm's model");
+	}
+	if ((i = crm_armmodel_pick(it->am, sub, slen, &it->arm, e)) == -2)
+		return CRM_FILTER_FATAL;
+	if (i >= 0) {
+		sl = crm_armmodel_slot(it->am, (size_t)i);
+		it->m = it->amm[i];
+		it->mlabel = sl->label;
+		if (it->audit != NULL)
+			crm_audit_set_model(it->audit,
+			    sl->file != NULL ? sl->file : it->o.model,
+			    sl->version);
+	} else {
+		it->m = it->dflt;
+		it->mlabel = it->dflt_label;
+		if (it->audit != NULL)
+			crm_audit_set_model(it->audit,
+			    it->o.model_file != NULL ? it->o.model_file
+						     : it->o.model,
+			    it->version);
+	}
+	return 0;
+}
+
 static int
 predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 {
@@ -365,6 +416,8 @@ predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 
 	if (get_text(it, r, it->o.text_field, &text, &len, e) == -1)
 		return -1;
+	if ((n = pick_model(it, r, e)) != 0)
+		return n;
 	if ((best = crm_intent_classify(
 		 it, text, len, &label, &llen, NULL, e)) == -1)
 		return -1;
@@ -382,7 +435,11 @@ predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 	    (it->o.top > 0 && put_suffixed(it, r, "_top", it->json.p,
 				  it->json.len, CRM_JSON) == -1) ||
 	    (it->o.explain > 0 && put_suffixed(it, r, "_reasons", it->why.p,
-				      it->why.len, CRM_JSON) == -1))
+				      it->why.len, CRM_JSON) == -1) ||
+	    (it->am != NULL && (crm_rec_put(r, "arm", it->arm, strlen(it->arm),
+				    CRM_STRING) == -1 ||
+				   put_suffixed(it, r, "_model", it->mlabel,
+				       strlen(it->mlabel), CRM_STRING) == -1)))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (it->audit != NULL) {
 		size_t slen = 0;
@@ -981,6 +1038,51 @@ out:
 	return rc;
 }
 
+/*
+ * The arms' models (o->arms), it->m the default one; it->prob for the
+ * widest.  0, or -1 with e filled.
+ */
+static int
+load_arms(struct crm_intent *it, struct crm_err *e)
+{
+	const struct crm_intent_opts *o = &it->o;
+	struct crm_armmodel_slot *sl;
+	size_t i, w = crm_textclf_classes(it->m);
+	double *p;
+
+	it->dflt = it->m;
+	if (o->model_file != NULL)
+		it->dflt_label = strdup(o->model_file);
+	else if (it->version > 0)
+		it->dflt_label = crm_armmodel_label(o->model, it->version);
+	else
+		it->dflt_label = strdup(o->model); /* built in */
+	if (it->dflt_label == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if ((it->am = crm_armmodel_new(o->arms, it->st, 1, e)) == NULL)
+		return -1;
+	if ((it->amm = calloc(
+		 crm_armmodel_count(it->am) + 1, sizeof(*it->amm))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < crm_armmodel_count(it->am); i++) {
+		sl = crm_armmodel_slot(it->am, i);
+		if ((it->amm[i] = crm_textclf_load(
+			 sl->blob.p, sl->blob.len, e)) == NULL) {
+			char msg[sizeof(e->msg)];
+
+			snprintf(msg, sizeof(msg), "%s", e->msg);
+			return crm_err_set(
+			    e, e->code, "%s: %s", sl->label, msg);
+		}
+		if (crm_textclf_classes(it->amm[i]) > w)
+			w = crm_textclf_classes(it->amm[i]);
+	}
+	if ((p = crm_reallocarray(it->prob, w, sizeof(*p))) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	it->prob = p;
+	return 0;
+}
+
 /* keep_text: the events' schema and loader, the text's policy. */
 static int
 keep_open(struct crm_intent *it, struct crm_err *e)
@@ -1025,7 +1127,8 @@ crm_intent_new(
 	it->trained.cv_accuracy = -1;
 	switch (o->verb) {
 	case CRM_INTENT_PREDICT:
-		if (load_model(it, e) == -1)
+		if (load_model(it, e) == -1 ||
+		    (o->arms != NULL && load_arms(it, e) == -1))
 			goto fail;
 		if (st != NULL && (it->audit = crm_audit_open(st, o->tool,
 				       o->model, it->version, e)) == NULL)
@@ -1134,6 +1237,15 @@ crm_intent_free(struct crm_intent *it)
 	free(it->evlen);
 	crm_confusion_release(&it->conf);
 	crm_textclf_set_free(it->set);
+	if (it->am != NULL) {
+		for (i = 0; it->amm != NULL && i < crm_armmodel_count(it->am);
+		     i++)
+			crm_textclf_free(it->amm[i]);
+		it->m = it->dflt;
+		crm_armmodel_free(it->am);
+	}
+	free(it->amm);
+	free(it->dflt_label);
 	crm_textclf_free(it->m);
 	free(it->prob);
 	free(it->reasons);

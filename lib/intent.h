@@ -27,6 +27,11 @@
  *
  * The model comes from a file, the store (a version, or the newest), or
  * the bytes of a built-in model the caller hands in, in that order.
+ * Predict with arms classifies each record with the model of its
+ * customer's arm (armmodel.h; the default model for an arm without
+ * one), appends the arm and FIELD_model (the model's file, or
+ * NAME@VERSION) and logs the decision as made by that model; a record
+ * without a customer is rejected.
  *
  * Use: crm_intent_new, then crm_intent_record for each record (and
  * crm_intent_header for a CSV/TSV output header, crm_intent_idle when the
@@ -45,6 +50,7 @@
 
 #include <stddef.h>
 
+#include "armmodel.h"
 #include "buf.h"
 #include "err.h"
 #include "mask.h"
@@ -84,6 +90,8 @@ struct crm_intent_opts {
 	const char *time_field; /* keep_text: the message's time (time) */
 	/* keep_text: the policy for the text (NULL: kept as it is) */
 	const struct crm_mask_opts *mask;
+	/* predict: models as arms of an experiment (armmodel.h), or NULL */
+	const struct crm_armmodel_opts *arms;
 	struct crm_textclf_params tp; /* train */
 	/* train: told about each human label left out (may be NULL) */
 	void (*warn)(void *arg, const char *msg);

@@ -8,9 +8,10 @@
  * the tool's default model; without one, such an arm is refused before
  * any record is read.
  *
- * The tools (crm-churn, crm-intent) load each arm's model from the bytes found here
- * and keep it at the arm's slot.  Tables: none of its own; the design is
- * read through experiment.h (crm_exp_stored), models through model.h.
+ * The tools (crm-churn, crm-intent) load each arm's model from the bytes
+ * found here and keep it at the arm's slot.  Tables: none of its own; the
+ * design is read through experiment.h (crm_exp_stored), models through
+ * model.h.
  */
 #ifndef CRM_ARMMODEL_H
 #define CRM_ARMMODEL_H

@@ -27,7 +27,6 @@ static const char *const sql[S_N] = {
 			" OR coalesce(?3, skills) IS NOT skills"
 			" OR coalesce(?4, capacity) IS NOT capacity"
 			" OR coalesce(?5, on_shift) IS NOT on_shift",
-	[S_AGENT_LOAD] = "SELECT load FROM agents WHERE agent_id = ?1",
 	[S_SKILLS_DEL] = "DELETE FROM agent_skills WHERE agent_id = ?1",
 	[S_SKILL_ADD] = "INSERT OR IGNORE INTO agent_skills(skill, agent_id)"
 			" VALUES (?1, ?2)",
@@ -243,7 +242,7 @@ long
 crm_desk_agent_load(
     struct crm_desk *d, const char *id, size_t idlen, struct crm_err *e)
 {
-	sqlite3_stmt *st = d->st[S_AGENT_LOAD];
+	sqlite3_stmt *st = d->st[S_AGENT_GET]; /* load, capacity */
 	long load = 0;
 	int rc;
 

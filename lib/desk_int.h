@@ -15,7 +15,6 @@
 /* desk.c's statements */
 enum {
 	S_AGENT_PUT,
-	S_AGENT_LOAD,
 	S_SKILLS_DEL,
 	S_SKILL_ADD,
 	S_SKILLS,

@@ -26,11 +26,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 
 #include "buf.h"
 #include "clock.h"
 #include "desk_stats.h"
+#include "route.h"
 #include "jw.h"
 #include "norm.h"
 
@@ -387,19 +387,15 @@ bound(const char *what, const char *v, char iso[32], sqlite3_int64 *secs,
 {
 	const char *why;
 	double d;
-	time_t t;
-	struct tm tm;
 
 	if (crm_norm_seconds(v, strlen(v), &d, &why) == -1)
-		return crm_err_set(e, EX_USAGE, "%s '%s': %s", what, v, why);
-	t = (time_t)floor(d);
-	if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 ||
-	    tm.tm_year + 1900 < 0)
 		return crm_err_set(
-		    e, EX_USAGE, "%s '%s': out of range", what, v);
-	snprintf(iso, 32, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	*secs = (sqlite3_int64)t;
+		    e, EX_USAGE, "bad %s '%s': %s", what, v, why);
+	crm_route_iso(d, iso); /* "" outside years 1 to 9999 */
+	if (iso[0] == '\0')
+		return crm_err_set(
+		    e, EX_USAGE, "bad %s '%s': out of range", what, v);
+	*secs = (sqlite3_int64)floor(d);
 	return 0;
 }
 
@@ -420,8 +416,8 @@ crm_desk_stats(struct crm_store *s, const char *since, const char *until,
 		crm_clock_iso(now);
 		until = now;
 	}
-	if ((since != NULL && bound("since", since, from, &secs, e) == -1) ||
-	    bound("until", until, to, &r.until, e) == -1)
+	if ((since != NULL && bound("--since", since, from, &secs, e) == -1) ||
+	    bound("--until", until, to, &r.until, e) == -1)
 		return -1;
 	if (sqlite3_prepare_v2(db, q_tickets, -1, &r.tickets, NULL) !=
 		SQLITE_OK ||

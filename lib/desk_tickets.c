@@ -9,7 +9,6 @@
  * statements.
  */
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -768,22 +767,10 @@ agent_known(struct crm_desk *d, const char *id, size_t len, long *load,
 	return rc == SQLITE_DONE ? 0 : fail(d, e, "cannot read the agents");
 }
 
-/* A rejection of the change: EX_DATAERR naming field. */
-static int refuse(struct crm_err *e, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-refuse(struct crm_err *e, const char *field, const char *fmt, ...)
-{
-	va_list ap;
-
-	crm_err_field(e, field, strlen(field));
-	e->code = EX_DATAERR;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
+/* A rejection of the change: EX_DATAERR naming field; -1. */
+#define refuse(e, field, ...)                        \
+	(crm_err_field((e), (field), strlen(field)), \
+	    crm_err_set((e), EX_DATAERR, __VA_ARGS__))
 
 /*
  * The agent the change leaves t with into want (t's own column): the one

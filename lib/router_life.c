@@ -482,28 +482,13 @@ crm_router_stats(
 {
 	struct crm_desk_stats st;
 	struct crm_store *s;
-	char since[32], until[32];
-	const char *why;
-	double t;
 	int rc;
 
-	/* as the store keeps times: YYYY-MM-DDTHH:MM:SSZ */
-	if (o->since != NULL) {
-		if (crm_norm_seconds(o->since, strlen(o->since), &t, &why) ==
-		    -1)
-			return crm_err_set(
-			    e, EX_USAGE, "bad --since '%s': %s", o->since, why);
-		crm_route_iso(t, since);
-	}
-	t = o->now;
-	if (o->until != NULL &&
-	    crm_norm_seconds(o->until, strlen(o->until), &t, &why) == -1)
-		return crm_err_set(
-		    e, EX_USAGE, "bad --until '%s': %s", o->until, why);
-	crm_route_iso(t, until);
+	/* the bounds are read (and refused) by crm_desk_stats; no --until:
+	 * the reference time */
 	if ((s = crm_store_open(o->db, (int)o->busy_ms, e)) == NULL)
 		return -1;
-	rc = crm_desk_stats(s, o->since != NULL ? since : NULL, until, &st, e);
+	rc = crm_desk_stats(s, o->since, o->until, &st, e);
 	crm_store_close(s);
 	if (rc == -1)
 		return -1;

@@ -47,6 +47,14 @@ for m in champ chal; do
 	t_eq "$m.model's customers: its lists alone" "$(cat $m.got)" \
 	    "$(grep -F -x -f $m.got $m.alone)"
 done
+# shards: the same arms and lists as the whole (the models are files)
+parallel --pipe --header 1 -j 3 --block 80 crm-recommend -q \
+    --experiment shelf --arms champion=50,challenger=50 --holdout 0.2 \
+    --experiment-key in/key --top 3 --arm-model champion=champ.model \
+    --arm-model challenger=chal.model --model-file champ.model \
+    --output-format jsonl <"$custs" | sort >shards.jsonl
+t_ok "parallel --pipe -j 3 shards: the same records" cmp shards.jsonl \
+    "$(sort recs.jsonl >whole.jsonl && echo whole.jsonl)"
 t_eq "the two models' lists differ for 43 of 62 customers" 43 \
     "$(diff champ.alone chal.alone | grep -c '^<')"
 

@@ -378,8 +378,7 @@ reco_record(void *arg, struct crm_rec *rec, int *drop, struct crm_err *e)
 	} else {
 		if ((m = pick_model(r, key, klen, e)) == NULL)
 			return CRM_FILTER_FATAL;
-		/* by person, the person's items, none of which it is given
-		   again */
+		/* by person: its items, none of which it is given again */
 		pid = key;
 		plen = klen;
 		if (r->person != NULL &&

@@ -191,11 +191,13 @@ struct crm_router_counts {
 	unsigned long long answered, escalated, assigned, waiting, split;
 	unsigned long long reviewed, held; /* review rules: matched, and
 					      answers not sent */
+	unsigned long long unfilled;	   /* answers not sent: a slot empty */
 	unsigned long long closed, drained;
 	unsigned long long changed, again; /* update: applied, applied before */
 	unsigned long long breached, raised, offered; /* sweep */
 	struct crm_notify_counts notes;
 	int store; /* a store was given */
+	int slots; /* an answer of the knowledge base has a slot */
 };
 
 void crm_router_counts(const struct crm_router *r, struct crm_router_counts *c);

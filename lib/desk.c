@@ -21,7 +21,7 @@
 #define ORDER_SQL(who)                                             \
 	"SELECT coalesce(o, event_key), s, eta, time, item,"       \
 	" CASE WHEN amount IS NULL THEN NULL"                      \
-	" ELSE printf('%.2f', amount) END"                         \
+	" ELSE format('%.2f', amount) END"                         \
 	" FROM (SELECT event_key, time, item, amount, rowid AS r," \
 	" CAST(json_extract(extra, '$.order_id') AS TEXT) AS o,"   \
 	" json_extract(extra, '$.status') AS s,"                   \

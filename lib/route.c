@@ -480,7 +480,7 @@ crm_kb_free(struct crm_kb *kb)
 /* Answer a's condition cond[0..clen) compiled into kb->when; 0 or -1. */
 static int
 kb_when(struct crm_kb *kb, struct answer *a, const char *cond, size_t clen,
-    unsigned long line, struct crm_err *e)
+    const char *path, unsigned long line, struct crm_err *e)
 {
 	char *expr;
 	size_t i, n;
@@ -493,6 +493,7 @@ kb_when(struct crm_kb *kb, struct answer *a, const char *cond, size_t clen,
 	k = crm_rules_add(kb->when, expr, kb->path, line, e);
 	free(expr);
 	if (k < 0) {
+		e->file = path; /* the caller's: kb->path goes with kb */
 		crm_err_field(e, "when", 4);
 		return -1;
 	}
@@ -566,7 +567,7 @@ kb_add(struct crm_kb *kb, const struct crm_rec *r, const char *path,
 		return -1;
 	}
 	kb->slots |= crm_tmpl_nslots(a->tmpl) > 0;
-	if (cond != NULL && kb_when(kb, a, cond, clen, e->line, e) == -1)
+	if (cond != NULL && kb_when(kb, a, cond, clen, path, e->line, e) == -1)
 		return -1;
 	return 0;
 }

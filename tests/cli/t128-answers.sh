@@ -24,7 +24,7 @@ reply() { jq -r "select(.id == \"$1\") | [.queue, .reply] | join(\" \")" \
 #  T5 C4's latest order D400 has no status: not sent, to people.
 #  T6 C3 has no order; T7 names an order C2 does not have.
 #  T8 a plain answer, as before templates; T9 the amount of the message;
-#  T10 no amount and no order: not sent.
+#  T10 no amount and no order: not sent; T11 the amount of the latest order.
 t_run answers 0 -- crm-route --db crm.db --kb in/kb.csv --as-of $T \
     in/tickets.jsonl
 crm-route -q --db csv.db --kb in/kb.csv --as-of $T in/tickets.jsonl \
@@ -59,8 +59,8 @@ t_eq "a decision row holds no filled value" 0 \
 	OR instr(reasons || output, 'B201') OR instr(reasons || output, '运输中')
 	OR instr(reasons || output, '2026-03-04')
 	OR instr(reasons || output, 'Alice') OR instr(reasons || output, '王芳')
-	OR instr(reasons || output, '12.50'))")"
-t_eq "every answer of the knowledge base in the log" 10 \
+	OR instr(reasons || output, '12.50') OR instr(reasons || output, '42.00'))")"
+t_eq "every answer of the knowledge base in the log" 11 \
     "$(q "SELECT count(*) FROM decisions WHERE tool = 'crm-route'
 	AND json_extract(reasons, '$.answer.id') IS NOT NULL")"
 

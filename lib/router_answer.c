@@ -183,6 +183,9 @@ crm_router_answer(struct crm_router *r, const struct crm_rec *rec,
 	int rc;
 
 	r->looked = 0;
+	/* no answer to the intent whatever the conditions: nothing to read */
+	if (crm_kb_pick(r->kb, intent, ilen, lang, NULL, NULL) < 0)
+		return 0;
 	v = crm_rec_text(rec, CRM_ROUTER_ENTITIES, &len);
 	if (crm_entities_read(r->ents, v, v != NULL ? len : 0, e) == -1) {
 		if (e->code == EX_DATAERR)

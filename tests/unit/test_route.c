@@ -10,6 +10,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "route.h"
 #include "tap.h"
 
@@ -231,6 +232,86 @@ test_kb(void)
 	    "no file: %s", e.msg);
 }
 
+/* Condition k holds when bit k of *arg is set. */
+static int
+holds_bits(void *arg, long k)
+{
+	return (*(unsigned *)arg >> k) & 1;
+}
+
+static void
+test_kb_conditions(void)
+{
+	char path[] = "/tmp/test_route_kbXXXXXX";
+	struct crm_kb *kb;
+	struct crm_err e;
+	unsigned bits;
+	FILE *fp;
+	int fd;
+
+	crm_err_clear(&e);
+	fd = mkstemp(path);
+	fp = fdopen(fd, "w");
+	fputs("id,intent,lang,when,answer\n"
+	      "done,order_status,en,order_status = 'delivered',"
+	      "Order {order_id} arrived.\n"
+	      "gold,order_status,,tier = 'gold',Dear {customer.name}.\n"
+	      ",order_status,en,,Order {order_id} is {order_status}.\n"
+	      "any,order_status,,,Track it at /orders.\n",
+	    fp);
+	fclose(fp);
+	kb = crm_kb_read(path, &e);
+	TAP_OK(kb != NULL && crm_kb_count(kb) == 4, "4 answers (%s)", e.msg);
+	TAP_OK(crm_kb_when(kb) != NULL && crm_kb_when_order(kb) &&
+		   crm_kb_slots(kb),
+	    "conditions, one on the order; slots");
+	bits = 3;
+	TAP_OK(
+	    crm_kb_pick(kb, "order_status", 12, "en", holds_bits, &bits) == 0,
+	    "the first in the language whose condition holds");
+	bits = 2;
+	TAP_OK(
+	    crm_kb_pick(kb, "order_status", 12, "en", holds_bits, &bits) == 2,
+	    "one in the language before one for any language");
+	TAP_OK(
+	    crm_kb_pick(kb, "order_status", 12, "zh", holds_bits, &bits) == 1,
+	    "no Chinese answer: the first for any language that holds");
+	bits = 0;
+	TAP_OK(
+	    crm_kb_pick(kb, "order_status", 12, "zh", holds_bits, &bits) == 3,
+	    "conditions that fail are passed over");
+	TAP_OK(crm_kb_pick(kb, "praise", 6, "en", holds_bits, &bits) == -1,
+	    "no answer to another intent");
+	TAP_STR(crm_kb_id(kb, 0), "done", "an id given");
+	TAP_OK(strncmp(crm_kb_id(kb, 2), path, strlen(path)) == 0 &&
+		   strcmp(crm_kb_id(kb, 2) + strlen(path), ":4") == 0,
+	    "no id: FILE:LINE");
+	TAP_OK(crm_tmpl_nslots(crm_kb_tmpl(kb, 2)) == 2, "its two slots");
+	crm_kb_free(kb);
+
+	fp = fopen(path, "w");
+	fputs("intent,answer\norder_status,Order {order_number}\n", fp);
+	fclose(fp);
+	TAP_OK(crm_kb_read(path, &e) == NULL && e.code == EX_DATAERR &&
+		   e.line == 2 && strcmp(e.field, "answer") == 0,
+	    "an unknown slot: %s", e.msg);
+	fp = fopen(path, "w");
+	fputs("intent,when,answer\norder_status,tier = = 1,Hi\n", fp);
+	fclose(fp);
+	TAP_OK(crm_kb_read(path, &e) == NULL && e.code == EX_DATAERR &&
+		   e.line == 2 && strcmp(e.field, "when") == 0 &&
+		   e.file != NULL && strcmp(e.file, path) == 0,
+	    "a condition that does not compile: %s", e.msg);
+	fp = fopen(path, "w");
+	fputs("intent,when,answer\norder_status,(SELECT 1 FROM sqlite_master),"
+	      "Hi\n",
+	    fp);
+	fclose(fp);
+	TAP_OK(crm_kb_read(path, &e) == NULL && e.code == EX_DATAERR,
+	    "a condition reading a table: %s", e.msg);
+	unlink(path);
+}
+
 static void
 test_text(void)
 {
@@ -253,6 +334,7 @@ main(void)
 	test_score();
 	test_burst();
 	test_kb();
+	test_kb_conditions();
 	test_text();
 	return tap_done();
 }

@@ -3,8 +3,8 @@
 # (the latest order) and with one (English), the answer picked by
 # language and condition, an answer with a slot left empty not sent and
 # the ticket given to people with the reason, the decisions keeping the
-# answer's id and slot names but no value; CSV input alike; bad templates,
-# conditions and entities refused.
+# answer's id and slot names but no value; CSV input alike; per person;
+# bad templates, conditions and entities refused.
 . "$TOP/tests/lib.sh"
 t_use answers
 
@@ -13,6 +13,7 @@ T=2026-03-02T10:00:00Z
 crm-ingest -q --db crm.db --kind customers in/customers.jsonl >/dev/null
 crm-ingest -q --db crm.db --kind events in/events.jsonl >/dev/null
 cp crm.db csv.db
+cp crm.db person.db
 reply() { jq -r "select(.id == \"$1\") | [.queue, .reply] | join(\" \")" \
     routed.jsonl; }
 
@@ -73,6 +74,19 @@ crm-route -q --kb in/kb.csv --db csv.db --as-of $T --output-format jsonl \
     tickets.csv | jq -c '[.id, .reply]' >csv.out
 jq -c '[.id, .reply]' routed.jsonl >jsonl.out
 t_ok "CSV input: the same answers" cmp csv.out jsonl.out
+
+# Per person (crm-dedupe's clusters): C3, who has no order, and C2 are
+# one person, so C3's question gets the person's latest order, B201.
+sqlite3 person.db "INSERT INTO clusters VALUES ('C3', 'K1', 1, '$T'),
+    ('C2', 'K1', 1, '$T')"
+jq -c 'select(.id == "T6")' in/tickets.jsonl >t6.jsonl
+t_eq "per person: the person's latest order" \
+    "Order B201 is processing; it should arrive by 2026-03-09." \
+    "$(crm-route -q --db person.db --kb in/kb.csv --as-of $T t6.jsonl |
+	jq -r .reply)"
+t_eq "--by record: the customer's own, none" "null" \
+    "$(crm-route -q --db person.db --by record --kb in/kb.csv --as-of $T \
+	t6.jsonl | jq -r .reply)"
 
 # Without a store: no customer's facts, no order; the plain answer and
 # the message's amount still go out.

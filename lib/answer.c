@@ -24,6 +24,7 @@ static const char *const slot_names[] = { "order_id", "order_status", "eta",
 #define CUSTOMER  "customer."
 #define MAX_SLOT  128	 /* bytes of a slot's name */
 #define MAX_PARTS 100000 /* pieces of one template */
+#define MAX_SLOTS 64	 /* distinct slots of one template */
 
 /* A piece of a template: literal text (slot -1) or a slot. */
 struct part {
@@ -131,6 +132,9 @@ slot_of(struct crm_tmpl *t, const char *name, size_t len, struct crm_err *e)
 		    crm_suggest_list_hint(hint, sizeof(hint), copy, slot_names,
 			sizeof(slot_names) / sizeof(slot_names[0])));
 	}
+	if (t->nslots >= MAX_SLOTS)
+		return crm_err_set(
+		    e, EX_DATAERR, "more than %d different slots", MAX_SLOTS);
 	if ((ns = crm_reallocarray(t->slots, t->nslots + 1, sizeof(*ns))) ==
 	    NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");

@@ -58,7 +58,8 @@ test_templates(void)
 	const struct crm_tmpl_slot *s;
 	struct crm_tmpl *t;
 	struct crm_err e;
-	size_t missing = 99;
+	size_t missing = 99, i;
+	struct crm_buf many;
 	const char *text;
 	int rc;
 
@@ -116,6 +117,13 @@ test_templates(void)
 	TAP_OK(rc == -2, "a space in a field");
 	fill("{{{order_id}}}", kv, &rc, &missing);
 	TAP_OK(rc == 0, "a slot in braces");
+	crm_buf_init(&many);
+	for (i = 0; i < 65; i++)
+		crm_buf_addf(&many, "{customer.f%zu}", i);
+	crm_buf_addc(&many, '\0');
+	fill(many.p, none, &rc, &missing);
+	TAP_OK(rc == -2, "65 different slots");
+	crm_buf_release(&many);
 	TAP_OK(crm_order_fact("order_status") && crm_order_fact("ETA") &&
 		   !crm_order_fact("tier"),
 	    "the facts of an order");

@@ -4,7 +4,8 @@
  * --all-matches every one), the facts of the priority score from the
  * ticket and the store's customer, escalation (negative sentiment, VIP,
  * bursts), the settled priority, queue and due time, the knowledge base's
- * answer, the split into subtasks, and, with a store, the agent and the
+ * answer (its slots filled from the message's entities and the
+ * customer's order and facts), the split into subtasks, and, with a store, the agent and the
  * audit log's reasons, and the review rules (review.h) that hold an
  * answer back for a person.  The verbs `agents' (load agents) and `close'
  * (close tickets) and the hand-over of waiting tickets at the end are

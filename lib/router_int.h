@@ -1,6 +1,7 @@
 /*
  * router_int: what the files of the router share (router.c: routing;
- * router_life.c: the changes of a ticket's life).  Not for other
+ * router_answer.c: the knowledge base's answer from the customer's
+ * facts; router_life.c: the changes of a ticket's life).  Not for other
  * modules.
  */
 #ifndef CRM_ROUTER_INT_H

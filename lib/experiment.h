@@ -88,6 +88,8 @@ struct crm_exp_opts {
 	const char *purpose;	/* --purpose, or NULL: not checked */
 	const char *key_file;	/* --key-file, or NULL */
 	const char *key_env;	/* $CRM_EXPERIMENT_KEY, or NULL */
+	const char *key_opt;	/* key_file's option, in messages (NULL:
+				   --key-file) */
 };
 
 void crm_exp_opts_init(struct crm_exp_opts *o);

@@ -456,8 +456,8 @@ assign_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	s = id;
 	slen = len;
 	if (x->consent != NULL) {
-		if ((w = crm_consent_withdrawn(
-			 x->consent, id, len, x->o->purpose, e)) == -1)
+		if ((w = crm_consent_withdrawn_by(
+			 x->consent, x->by, id, len, x->o->purpose, e)) == -1)
 			return CRM_FILTER_FATAL;
 		if (w) {
 			x->n.withdrawn++;

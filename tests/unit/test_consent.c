@@ -5,7 +5,9 @@
  * the latest consent as of the reference time, a later grant re-allowing,
  * a withdrawal in the future not yet in force, another purpose not
  * counting, no consent at all allowed, a tie going to the withdrawal, and
- * dates mixed with date-times ordered as instants.
+ * dates mixed with date-times ordered as instants; by person, one
+ * record's withdrawal holding for every record of its person, and not
+ * by record.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +60,61 @@ withdrawn(struct crm_store *st, const char *as_of, const char *id,
 	w = crm_consent_withdrawn(c, id, strlen(id), purpose, &e);
 	crm_consent_close(c);
 	return w;
+}
+
+/* By person: C1 (withdrawn from marketing_email since 2026-03-01), C10
+   and C11 are one person, K1; C12 is one of its own. */
+static void
+test_by_person(struct crm_store *st)
+{
+	static const char *const recs[] = { "C10", "C1", "C11" };
+	struct crm_clusters *k;
+	struct crm_consent *c;
+	struct crm_err e;
+	const char *why;
+	size_t i;
+	int ok;
+
+	crm_err_clear(&e);
+	ok = (k = crm_clusters_open(st, &e)) != NULL;
+	for (i = 0; ok && i < 3; i++)
+		ok = crm_clusters_put(k, recs[i], strlen(recs[i]), "K1", 2, 1,
+			 "2026-01-01T00:00:00Z", &e) == 0;
+	ok = crm_clusters_close(k, &e) == 0 && ok;
+	TAP_OK(ok, "C1, C10 and C11 in one cluster: %s", e.msg);
+	if (!ok || crm_clock_set("2026-04-01", &why) == -1 ||
+	    (c = crm_consent_open(st, &e)) == NULL) {
+		TAP_OK(0, "a consent check: %s", e.msg);
+		return;
+	}
+	TAP_OK(crm_consent_withdrawn_by(
+		   c, CRM_BY_PERSON, "C10", 3, "marketing_email", &e) == 1 &&
+		   crm_consent_withdrawn_by(
+		       c, CRM_BY_PERSON, "C11", 3, "marketing_email", &e) == 1,
+	    "by person: C1's withdrawal holds for C10 and C11");
+	TAP_OK(crm_consent_withdrawn_by(
+		   c, CRM_BY_PERSON, "C1", 2, "marketing_email", &e) == 1,
+	    "and for C1 itself");
+	TAP_OK(crm_consent_withdrawn_by(
+		   c, CRM_BY_RECORD, "C10", 3, "marketing_email", &e) == 0,
+	    "by record: C10 has withdrawn nothing");
+	TAP_OK(crm_consent_withdrawn_by(
+		   c, CRM_BY_PERSON, "C10", 3, "sms", &e) == 0,
+	    "by person: another purpose does not count");
+	TAP_OK(crm_consent_withdrawn_by(
+		   c, CRM_BY_PERSON, "C12", 3, "marketing_email", &e) == 0,
+	    "a customer in no cluster is a person of its own");
+	TAP_OK(
+	    crm_consent_withdrawn_by(c, CRM_BY_PERSON, "C4", 2, "sms", &e) == 1,
+	    "and its own withdrawal counts");
+	crm_consent_close(c);
+	crm_clock_set("2026-02-01", &why);
+	if ((c = crm_consent_open(st, &e)) == NULL)
+		return;
+	TAP_OK(crm_consent_withdrawn_by(
+		   c, CRM_BY_PERSON, "C10", 3, "marketing_email", &e) == 0,
+	    "by person: before the withdrawal, allowed");
+	crm_consent_close(c);
 }
 
 static void
@@ -178,6 +235,7 @@ main(void)
 									"ht");
 	TAP_OK(withdrawn(st, "2026-01-15T10:00:00Z", "C6", "sms") == 0,
 	    "a date-time later that day comes after it");
+	test_by_person(st);
 
 	crm_consent_load_free(cl);
 	crm_store_close(st);

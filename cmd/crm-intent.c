@@ -69,8 +69,8 @@ static const struct crm_optdef options[] = {
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store: models, decisions and labels\n(default: $CRM_DB)"),
 	CRM_OPT_STR("experiment", "NAME",
-	    "classify each record by the model of its\ncustomer's arm of "
-	    "experiment NAME",
+	    "classify (eval) each record by the model of\nits customer's arm "
+	    "of experiment NAME",
 	    &o.ao.experiment),
 	CRM_OPT_STR("experiment-key", "FILE",
 	    "--experiment: the hash's key\n($CRM_EXPERIMENT_KEY)",

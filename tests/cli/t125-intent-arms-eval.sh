@@ -4,7 +4,8 @@
 # that arm's model alone on that arm's messages, in the text report,
 # --json and the records; the overall figures are those of the labels
 # crm-intent --experiment gives; with the store, ARM=VERSION; a message
-# without a customer is rejected, train and label refuse --experiment.
+# without a customer is rejected; no key, and label with --experiment,
+# are refused.
 . "$TOP/tests/lib.sh"
 t_use intent-arms-eval
 
@@ -77,6 +78,8 @@ printf '%s\n' '{"id":"x1","text":"where is my parcel","intent":"order_status"}' 
     '{"id":"x2","customer_id":"c1","text":"hi","intent":"praise"}' \
     >no-customer.jsonl
 t_run no-customer 65 -- ev no-customer.jsonl
+t_run no-key 64 -- crm-intent eval $design --arm-model champion=champ.model \
+    --model-file champ.model "$msgs"
 t_run label-experiment 64 -- crm-intent label --db crm.db $design \
     --experiment-key in/key --arm-model champion=champ.model "$msgs"
 

@@ -66,10 +66,14 @@ INTENT_DATA = testdata/intent
 $(O)/crm-intent-bare: $(O)/cmd/crm-intent.o $(O)/libcrm.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(O)/libcrm.a $(LDLIBS)
 
-$(O)/models/intent.model: $(O)/crm-intent-bare $(INTENT_DATA)/intents.train.jsonl
+# The intent model learns from the background set too: general sentences,
+# labelled out_of_scope, negatives for every intent.
+$(O)/models/intent.model: $(O)/crm-intent-bare $(INTENT_DATA)/intents.train.jsonl \
+		$(INTENT_DATA)/background.jsonl
 	@mkdir -p $(@D)
 	$(O)/crm-intent-bare train -q --model intent --seed 1 \
-		--model-file $@ < $(INTENT_DATA)/intents.train.jsonl
+		--model-file $@ $(INTENT_DATA)/intents.train.jsonl \
+		$(INTENT_DATA)/background.jsonl
 
 $(O)/models/sentiment.model: $(O)/crm-intent-bare $(INTENT_DATA)/sentiment.train.jsonl
 	@mkdir -p $(@D)

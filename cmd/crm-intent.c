@@ -29,8 +29,9 @@ static const char synopsis[] =
     "                  [--arms NAME=W,... [--holdout SHARE]]\n"
     "                  [--experiment-key FILE]]\n"
     "                  [common options] [file ...]\n"
-    "       crm-intent train [--bits N] [--cost C] [--min-df N] [--seed N]\n"
-    "                  [--with-labels] [common options] [file ...]\n"
+    "       crm-intent train [--bits N] [--cost C] [--min-df N] [--oos-loss "
+    "D]\n"
+    "                  [--seed N] [--with-labels] [common options] [file ...]\n"
     "       crm-intent eval [--json] [--min-confidence P]\n"
     "                  [--experiment NAME ...] [common options] [file ...]\n"
     "       crm-intent label --db FILE [--source NAME] [common options]\n"
@@ -49,7 +50,13 @@ struct opts {
 /* Set by crm_getopt() from the table, the typed entries directly. */
 static struct opts o;
 
-enum { OPT_COST = CRM_OPT_OWN, OPT_MIN_CONF, OPT_ARM_MODEL, OPT_HOLDOUT };
+enum {
+	OPT_COST = CRM_OPT_OWN,
+	OPT_MIN_CONF,
+	OPT_ARM_MODEL,
+	OPT_HOLDOUT,
+	OPT_OOS_LOSS
+};
 
 static const struct crm_optdef options[] = {
 	CRM_OPT("arm-model", OPT_ARM_MODEL, "ARM=FILE|VERSION",
@@ -95,8 +102,9 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_LONG("max-text", "N",
 	    "reject texts longer than N bytes (100000)", &o.io.max_text, 1,
 	    1L << 30),
-	CRM_OPT("min-confidence", OPT_MIN_CONF, "P",
-	    "label as out_of_scope when the best score is\nbelow P"),
+	CRM_OPT("min-confidence", OPT_MIN_CONF, "P|auto",
+	    "label as out_of_scope when the best score is\nbelow P (auto: the "
+	    "model's threshold)"),
 	CRM_OPT_LONG("min-df", "N",
 	    "train: drop features seen in fewer than N texts\n(1)", &o.min_df,
 	    1, 1000000),
@@ -108,6 +116,8 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_LONG("model-version", "N",
 	    "use version N of the model in the store", &o.io.model_version, 1,
 	    1L << 40),
+	CRM_OPT("oos-loss", OPT_OOS_LOSS, "D",
+	    "train: the held-out accuracy the auto threshold\nmay cost (0.01)"),
 	CRM_OPT_STR("policy", "FILE",
 	    "--keep-text: the text as crm-mask's policy makes\nit (else as "
 	    "it is)",
@@ -230,8 +240,14 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 			    opt_double("--cost", arg, 1e-6, 1e6, "1e-6 to 1e6");
 			break;
 		case OPT_MIN_CONF:
-			io->min_conf =
-			    opt_double("--min-confidence", arg, 0, 1, "0 to 1");
+			io->min_conf_auto = strcmp(arg, "auto") == 0;
+			if (!io->min_conf_auto)
+				io->min_conf = opt_double("--min-confidence",
+				    arg, 0, 1, "0 to 1 or auto");
+			break;
+		case OPT_OOS_LOSS:
+			io->tp.oos_loss =
+			    opt_double("--oos-loss", arg, 0, 1, "0 to 1");
 			break;
 		case OPT_ARM_MODEL:
 		case OPT_HOLDOUT:
@@ -304,6 +320,23 @@ summary(struct run *run, struct crm_filter *f)
 	crm_cli_summary(f);
 }
 
+/* Train's summary: the out-of-scope threshold, when one was chosen. */
+static void
+train_oos(const struct crm_intent_trained *t)
+{
+	char caught[96] = "";
+
+	if (t->oos.threshold < 0)
+		return;
+	if (t->oos.bg > 0)
+		snprintf(caught, sizeof(caught),
+		    ", %zu of %zu out_of_scope texts caught", t->oos.caught,
+		    t->oos.bg);
+	crm_warnx("--min-confidence auto: %.4f (held-out in-scope accuracy "
+		  "%.4f at it%s)",
+	    t->oos.threshold, t->oos.acc_at, caught);
+}
+
 /* Train once every input was read: a model of part of the data must
  * not become the default. */
 static int
@@ -333,6 +366,7 @@ train(struct run *run, struct crm_filter *f, struct crm_err *e)
 	    t.features);
 	if (t.cv_accuracy >= 0)
 		crm_warnx("accuracy on held-out folds %.4f", t.cv_accuracy);
+	train_oos(&t);
 	return 0;
 }
 

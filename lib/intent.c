@@ -262,7 +262,7 @@ crm_intent_classify(struct crm_intent *it, const char *text, size_t len,
 	if ((best = crm_textclf_predict(it->m, text, len, it->prob, &why)) ==
 	    -1)
 		return text_error(why, it->o.text_field, e);
-	if (it->o.min_conf >= 0 && it->prob[best] < it->o.min_conf) {
+	if (it->prob[best] < crm_intent_min_conf(it)) {
 		*label = CRM_INTENT_OUT_OF_SCOPE;
 		*llen = strlen(CRM_INTENT_OUT_OF_SCOPE);
 	} else
@@ -270,6 +270,29 @@ crm_intent_classify(struct crm_intent *it, const char *text, size_t len,
 	if (score != NULL)
 		*score = it->prob[best];
 	return best;
+}
+
+double
+crm_intent_min_conf(const struct crm_intent *it)
+{
+	if (it->m == NULL)
+		return -1;
+	return it->o.min_conf_auto ? crm_textclf_min_conf(it->m)
+				   : it->o.min_conf;
+}
+
+/* With --min-confidence auto, model m (named name) must have its own. */
+static int
+check_auto(const struct crm_intent *it, const struct crm_textclf *m,
+    const char *name, struct crm_err *e)
+{
+	if (!it->o.min_conf_auto || crm_textclf_min_conf(m) >= 0)
+		return 0;
+	return crm_err_set(e, EX_USAGE,
+	    "--min-confidence auto: %s has no out-of-scope threshold (saved "
+	    "by an older crm-intent, or trained on too few texts for held-out "
+	    "folds): train it again, or give a number",
+	    name);
 }
 
 /* Add field name to the event, with r's value of field from if any. */
@@ -566,8 +589,12 @@ add_example(struct crm_intent *it, const char *text, size_t len,
 	const char *why;
 	int rc;
 
-	if ((rc = crm_textclf_set_add(it->set, text, len, label, llen, &why)) ==
-	    -1)
+	if (llen == strlen(CRM_INTENT_OUT_OF_SCOPE) &&
+	    memcmp(label, CRM_INTENT_OUT_OF_SCOPE, llen) == 0)
+		rc = crm_textclf_set_add_background(it->set, text, len, &why);
+	else
+		rc = crm_textclf_set_add(it->set, text, len, label, llen, &why);
+	if (rc == -1)
 		return text_error(why, it->o.text_field, e);
 	it->empty += rc == 0;
 	if (it->examples++ == 0) {
@@ -599,6 +626,28 @@ train_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 		return -1;
 	crm_model_input_add(&it->in, r);
 	return 0;
+}
+
+/* The out-of-scope threshold's figures into the training figures v. */
+static void
+oos_json(const struct crm_intent *it, struct crm_jw *v)
+{
+	const struct crm_textclf_oos *t = crm_textclf_oos(it->m);
+
+	if (t->threshold < 0)
+		return;
+	crm_jw_key(v, "min_confidence");
+	crm_jw_num(v, "%.4f", t->threshold);
+	crm_jw_key(v, "oos_loss");
+	crm_jw_num(v, "%g", it->o.tp.oos_loss);
+	crm_jw_key(v, "cv_accuracy_at_min_confidence");
+	crm_jw_num(v, "%.4f", t->acc_at);
+	if (t->bg > 0) {
+		crm_jw_key(v, "out_of_scope_texts");
+		crm_jw_int(v, (long long)t->bg);
+		crm_jw_key(v, "out_of_scope_caught");
+		crm_jw_int(v, (long long)t->caught);
+	}
 }
 
 /* The model's parameters and training figures as JSON; 0 or -1. */
@@ -657,6 +706,7 @@ train_json(struct crm_intent *it, double secs, struct crm_buf *params,
 		crm_jw_key(&v, "cv_accuracy");
 		crm_jw_num(&v, "%.4f", cv);
 	}
+	oos_json(it, &v);
 	crm_jw_end(&v);
 	return crm_jw_done(&w) == -1 || crm_jw_done(&v) == -1 ? -1 : 0;
 }
@@ -750,6 +800,7 @@ train_finish(struct crm_intent *it, struct crm_err *e)
 	t->classes = crm_textclf_classes(it->m);
 	t->features = crm_textclf_features(it->m);
 	t->cv_accuracy = crm_textclf_cv_accuracy(it->m);
+	t->oos = *crm_textclf_oos(it->m);
 	rc = 0;
 out:
 	crm_buf_release(&blob);
@@ -962,6 +1013,11 @@ report_json(const struct crm_intent *it, struct crm_buf *b)
 	crm_jw_num(&w, "%.4f", crm_accuracy(c));
 	crm_jw_key(&w, "macro_f1");
 	crm_jw_num(&w, "%.4f", crm_macro_f1(c));
+	/* with arms, each arm's model has a threshold of its own */
+	if (it->o.min_conf_auto && it->am == NULL) {
+		crm_jw_key(&w, "min_confidence");
+		crm_jw_num(&w, "%.4f", crm_intent_min_conf(it));
+	}
 	if (it->am != NULL)
 		arms_json(it, &w);
 	crm_jw_key(&w, "classes");
@@ -1018,9 +1074,12 @@ crm_intent_report(const struct crm_intent *it, int json, struct crm_buf *b)
 	if (json)
 		return report_json(it, b);
 	n = crm_confusion_top(c, top, 10);
-	bad |= crm_buf_addf(b,
-	    "n=%lu accuracy=%.4f macro_f1=%.4f classes=%zu\n", c->n,
-	    crm_accuracy(c), crm_macro_f1(c), c->k);
+	bad |= crm_buf_addf(b, "n=%lu accuracy=%.4f macro_f1=%.4f classes=%zu",
+	    c->n, crm_accuracy(c), crm_macro_f1(c), c->k);
+	if (it->o.min_conf_auto && it->am == NULL)
+		bad |= crm_buf_addf(
+		    b, " min_confidence=%.4f", crm_intent_min_conf(it));
+	bad |= crm_buf_addc(b, '\n');
 	for (i = 0; i < it->narms; i++) {
 		struct crm_intent_metrics m;
 		const char *model = arm_metrics(it, i, &m);
@@ -1088,7 +1147,10 @@ crm_intent_eval_record(
 	crm_intent_metrics(it, &m);
 	crm_rec_clear(r);
 	if ((it->am != NULL && arm_fields(r, NULL, NULL) == -1) ||
-	    metrics_fields(r, &m) == -1)
+	    metrics_fields(r, &m) == -1 ||
+	    (it->o.min_conf_auto && it->am == NULL &&
+		crm_rec_add_num(r, "min_confidence", "%.4f",
+		    crm_intent_min_conf(it)) == -1))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -1185,6 +1247,9 @@ load_model(struct crm_intent *it, struct crm_err *e)
 		    o->model_file ? o->model_file : o->model, msg);
 		goto out;
 	}
+	if (check_auto(
+		it, it->m, o->model_file ? o->model_file : o->model, e) == -1)
+		goto out;
 	if ((it->prob = calloc(
 		 crm_textclf_classes(it->m), sizeof(*it->prob))) == NULL ||
 	    (it->reasons = calloc(
@@ -1234,6 +1299,8 @@ load_arms(struct crm_intent *it, struct crm_err *e)
 			return crm_err_set(
 			    e, e->code, "%s: %s", sl->label, msg);
 		}
+		if (check_auto(it, it->amm[i], sl->label, e) == -1)
+			return -1;
 		if (crm_textclf_classes(it->amm[i]) > w)
 			w = crm_textclf_classes(it->amm[i]);
 	}
@@ -1317,6 +1384,7 @@ crm_intent_new(
 	crm_buf_init(&it->json);
 	crm_buf_init(&it->why);
 	it->trained.cv_accuracy = -1;
+	it->trained.oos.threshold = -1;
 	switch (o->verb) {
 	case CRM_INTENT_PREDICT:
 		if (load_model(it, e) == -1 ||

@@ -86,6 +86,7 @@ struct crm_intent_opts {
 	long explain;		/* predict: append the N heaviest features */
 	long max_text;		/* reject longer texts (100000) */
 	double min_conf;	/* out_of_scope below; < 0: off */
+	int min_conf_auto;	/* min_conf: the model's own threshold */
 	int with_labels;	/* train: add the store's human labels */
 	int keep_text;		/* predict with a store: keep each message */
 	const char *time_field; /* keep_text: the message's time (time) */
@@ -141,6 +142,12 @@ long crm_intent_classify(struct crm_intent *it, const char *text, size_t len,
     const char **label, size_t *llen, double *score, struct crm_err *e);
 
 /*
+ * The threshold below which a best score gives out_of_scope: min_conf,
+ * or with min_conf_auto the model's own (-1: none).
+ */
+double crm_intent_min_conf(const struct crm_intent *it);
+
+/*
  * Commit and stop the audit log, if any: what was decided or labelled is
  * kept, even after an error.  0, or -1 with e filled.
  */
@@ -160,7 +167,8 @@ struct crm_intent_trained {
 	size_t from_labels;  /* of which human labels not in the input */
 	unsigned long empty; /* texts without words, left out */
 	size_t classes, features;
-	double cv_accuracy; /* on held-out folds; -1 when unknown */
+	double cv_accuracy;	    /* on held-out folds; -1 when unknown */
+	struct crm_textclf_oos oos; /* the out-of-scope threshold chosen */
 };
 
 /*

@@ -17,10 +17,15 @@
 
 #include "textclf.h"
 
-#define MAGIC	  "CRMTEXT1"
+#define MAGIC	  "CRMTEXT2"
 #define MAX_BITS  24 /* the id table has 2^bits entries */
 #define MAX_CLASS 100000
 #define NCAL	  3 /* inputs of the score curve, constant included */
+
+/* Version 1 of the bytes, still read: no out-of-scope threshold. */
+#define MAGIC1 "CRMTEXT1"
+/* The label of a background text. */
+#define BG_LABEL UINT32_MAX
 
 struct crm_textclf_set {
 	struct crm_text *tx;
@@ -34,6 +39,7 @@ struct crm_textclf_set {
 	size_t *nlen;
 	size_t nclass, ccap;
 	size_t last; /* the label found last, tried first */
+	size_t nbg;  /* background texts (label BG_LABEL) */
 };
 
 struct crm_textclf {
@@ -46,6 +52,8 @@ struct crm_textclf {
 	float *bias;	  /* k */
 	double cal[NCAL]; /* score = sigmoid(cal . (decision, margin, 1)) */
 	double cv_acc;
+	double min_conf;	    /* the out-of-scope threshold; -1: none */
+	struct crm_textclf_oos oos; /* how it was chosen (training only) */
 	char **names;
 	size_t *nlen;
 	int32_t *map; /* id -> row, or -1 */
@@ -58,6 +66,8 @@ struct crm_textclf {
 };
 
 static int grow(void *, size_t *, size_t, size_t);
+static int add_text(struct crm_textclf_set *, const char *, size_t,
+    const char *, size_t, const char **);
 static long class_of(struct crm_textclf_set *, const char *, size_t);
 static int name_cmp(const void *, const void *);
 static long vectorize(
@@ -73,6 +83,8 @@ static void fit_curve(
     const double *, const uint32_t *, size_t, size_t, const int *, double *);
 static double best_other(const double *, size_t, size_t);
 static double cv_accuracy(const double *, const uint32_t *, size_t, size_t);
+static int choose_threshold(
+    struct crm_textclf *, const double *, const uint32_t *, size_t, double);
 static int alloc_scratch(struct crm_textclf *);
 static int reserve(struct crm_textclf *, size_t);
 static void count_solves(const char *);
@@ -139,6 +151,24 @@ int
 crm_textclf_set_add(struct crm_textclf_set *s, const char *text, size_t len,
     const char *label, size_t llen, const char **why)
 {
+	return add_text(s, text, len, label, llen, why);
+}
+
+int
+crm_textclf_set_add_background(
+    struct crm_textclf_set *s, const char *text, size_t len, const char **why)
+{
+	int rc = add_text(s, text, len, NULL, 0, why);
+
+	s->nbg += rc == 1;
+	return rc;
+}
+
+/* Add a text of label, or (label NULL) of the background. */
+static int
+add_text(struct crm_textclf_set *s, const char *text, size_t len,
+    const char *label, size_t llen, const char **why)
+{
 	const struct crm_feat *f;
 	long n, c;
 
@@ -151,7 +181,9 @@ crm_textclf_set_add(struct crm_textclf_set *s, const char *text, size_t len,
 	    grow(&s->label, &s->lcap, s->n + 1, sizeof(*s->label)) == -1 ||
 	    grow(&s->start, &s->scap, s->n + 2, sizeof(*s->start)) == -1)
 		return -1;
-	if ((c = class_of(s, label, llen)) == -1)
+	if (label == NULL)
+		c = (long)BG_LABEL;
+	else if ((c = class_of(s, label, llen)) == -1)
 		return -1;
 	memcpy(s->f + s->nf, f, (size_t)n * sizeof(*f));
 	s->nf += (size_t)n;
@@ -343,7 +375,8 @@ crm_textclf_train(const struct crm_textclf_set *s,
 		space[nz++].value = 1.0;
 		space[nz].index = -1;
 		space[nz++].value = 0.0;
-		y32[i] = rank[s->label[i]];
+		y32[i] = s->label[i] == BG_LABEL ? (uint32_t)k
+						 : rank[s->label[i]];
 		y[i] = (double)y32[i];
 	}
 	prob.n = (int)m->nrow + 1;
@@ -366,6 +399,8 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	memset(m->cal, 0, sizeof(m->cal));
 	m->cal[0] = 1.0;
 	m->cv_acc = -1;
+	m->min_conf = -1;
+	m->oos.threshold = -1;
 	folds = (size_t)p->calib_folds;
 	if (folds >= 2 && s->n >= 2 * folds) {
 		if ((odec = crm_reallocarray(NULL, s->n, k * sizeof(*odec))) ==
@@ -384,7 +419,7 @@ crm_textclf_train(const struct crm_textclf_set *s,
 			prob.y = sy;
 			snprintf(phase, sizeof(phase),
 			    "calibrating fold %zu/%zu", fold + 1, folds);
-			solve_start(p, k, phase);
+			solve_start(p, k + (s->nbg > 0), phase);
 			srand((unsigned)p->seed);
 			if ((lm = train(&prob, &param)) == NULL ||
 			    extract(lm, m->nrow, k, m->w, m->bias) == -1)
@@ -401,12 +436,14 @@ crm_textclf_train(const struct crm_textclf_set *s,
 		}
 		fit_scores(odec, y32, s->n, k, m->cal);
 		m->cv_acc = cv_accuracy(odec, y32, s->n, k);
+		if (choose_threshold(m, odec, y32, s->n, p->oos_loss) == -1)
+			goto nomem;
 	}
 
 	prob.l = (int)s->n;
 	prob.x = x;
 	prob.y = y;
-	solve_start(p, k, "training");
+	solve_start(p, k + (s->nbg > 0), "training");
 	srand((unsigned)p->seed);
 	if ((lm = train(&prob, &param)) == NULL ||
 	    extract(lm, m->nrow, k, m->w, m->bias) == -1)
@@ -453,6 +490,8 @@ extract(const struct model *lm, size_t nrow, size_t k, float *w, float *bias)
 	for (c = 0; c < nc; c++) {
 		size_t cls = (size_t)lab[c];
 
+		if (cls >= k)
+			continue; /* the background: no class of its own */
 		for (r = 0; r < nrow; r++)
 			w[r * k + cls] =
 			    (float)get_decfun_coef(lm, (int)r + 1, c);
@@ -485,6 +524,19 @@ curve_inputs(double d, double other, double *x)
 	x[0] = d;
 	x[1] = d - other; /* the margin */
 	x[2] = 1;
+}
+
+/* The best class of the decision values d[k], its curve inputs into x. */
+static size_t
+best_inputs(const double *d, size_t k, double *x)
+{
+	size_t c, best = 0;
+
+	for (c = 1; c < k; c++)
+		if (d[c] > d[best])
+			best = c;
+	curve_inputs(d[best], best_other(d, k, best), x);
+	return best;
 }
 
 /*
@@ -579,12 +631,7 @@ fit_curve(const double *dec, const uint32_t *y, size_t n, size_t k,
 		for (a = 0; a < NCAL; a++)
 			h[a * NCAL + a] = use[a] ? 1e-6 : 1; /* invertible */
 		for (i = 0; i < n; i++) {
-			const double *d = dec + i * k;
-
-			for (c = 1, best = 0; c < k; c++)
-				if (d[c] > d[best])
-					best = c;
-			curve_inputs(d[best], best_other(d, k, best), x);
+			best = best_inputs(dec + i * k, k, x);
 			if (x[0] < -1e29 || x[1] > 1e29)
 				continue; /* a class the fold lacked */
 			for (a = 0; a < NCAL; a++)
@@ -611,21 +658,132 @@ fit_curve(const double *dec, const uint32_t *y, size_t n, size_t k,
 	}
 }
 
-/* The share of texts whose true class has the highest decision value. */
+/*
+ * The share of texts whose true class has the highest decision value,
+ * background texts (class k) left out.
+ */
 static double
 cv_accuracy(const double *dec, const uint32_t *y, size_t n, size_t k)
 {
-	size_t i, c, best, ok = 0;
+	size_t i, c, best, ok = 0, in = 0;
 
 	for (i = 0; i < n; i++) {
 		const double *d = dec + i * k;
 
+		if (y[i] >= k)
+			continue;
 		for (c = 1, best = 0; c < k; c++)
 			if (d[c] > d[best])
 				best = c;
 		ok += best == y[i];
+		in++;
 	}
-	return n ? (double)ok / (double)n : 0;
+	return in ? (double)ok / (double)in : 0;
+}
+
+/*
+ * The out-of-scope threshold of m (crm_textclf_pick_threshold) from the
+ * held-out decision values dec of n texts of classes y (k: background),
+ * scored by m's fitted curve as its weights will be saved (float).
+ */
+static int
+choose_threshold(struct crm_textclf *m, const double *dec, const uint32_t *y,
+    size_t n, double loss)
+{
+	double *score, cal[NCAL], x[NCAL], z;
+	int *kind;
+	size_t i, a, best, k = m->k;
+	int rc = 0;
+
+	score = crm_reallocarray(NULL, n ? n : 1, sizeof(*score));
+	kind = crm_reallocarray(NULL, n ? n : 1, sizeof(*kind));
+	if (score == NULL || kind == NULL) {
+		free(score);
+		free(kind);
+		return -1;
+	}
+	for (a = 0; a < NCAL; a++)
+		cal[a] = (float)m->cal[a];
+	for (i = 0; i < n; i++) {
+		best = best_inputs(dec + i * k, k, x);
+		for (a = 0, z = 0; a < NCAL; a++)
+			z += cal[a] * x[a];
+		score[i] = 1 / (1 + exp(-z));
+		kind[i] = y[i] >= k	 ? CRM_HELDOUT_BACKGROUND
+			  : best == y[i] ? CRM_HELDOUT_RIGHT
+					 : CRM_HELDOUT_WRONG;
+	}
+	if (crm_textclf_pick_threshold(score, kind, n, loss, &m->oos) == -1)
+		rc = -1;
+	else if (m->oos.threshold >= 0)
+		m->min_conf = m->oos.threshold = (float)m->oos.threshold;
+	free(score);
+	free(kind);
+	return rc;
+}
+
+/* Held-out scores in increasing order, for the threshold choice. */
+struct heldout {
+	double score;
+	int kind;
+};
+
+static int
+heldout_cmp(const void *a, const void *b)
+{
+	const struct heldout *x = a, *y = b;
+
+	return x->score < y->score ? -1 : x->score > y->score;
+}
+
+/*
+ * The candidates are 0 and the midpoints between neighbouring distinct
+ * scores (a text is out of scope when its score is below the threshold),
+ * walked upwards while the right in-scope texts below stay within
+ * loss * in-scope texts.  A sort and a walk: no library has this rule.
+ */
+int
+crm_textclf_pick_threshold(const double *score, const int *kind, size_t n,
+    double loss, struct crm_textclf_oos *o)
+{
+	struct heldout *h;
+	size_t i, j, right = 0, lost = 0, caught = 0, allowed;
+
+	memset(o, 0, sizeof(*o));
+	o->threshold = -1;
+	if ((h = crm_reallocarray(NULL, n ? n : 1, sizeof(*h))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		h[i].score = score[i];
+		h[i].kind = kind[i];
+		if (kind[i] == CRM_HELDOUT_BACKGROUND)
+			o->bg++;
+		else
+			o->in++;
+		right += kind[i] == CRM_HELDOUT_RIGHT;
+	}
+	if (o->in == 0) {
+		free(h);
+		return 0;
+	}
+	qsort(h, n, sizeof(*h), heldout_cmp);
+	o->acc = (double)right / (double)o->in;
+	allowed = (size_t)(loss * (double)o->in + 1e-9);
+	o->threshold = 0;
+	o->acc_at = o->acc;
+	for (i = 0; i < n; i = j) {
+		for (j = i; j < n && h[j].score == h[i].score; j++) {
+			lost += h[j].kind == CRM_HELDOUT_RIGHT;
+			caught += h[j].kind == CRM_HELDOUT_BACKGROUND;
+		}
+		if (j == n || lost > allowed)
+			break;
+		o->threshold = (h[j - 1].score + h[j].score) / 2;
+		o->acc_at = (double)(right - lost) / (double)o->in;
+		o->caught = caught;
+	}
+	free(h);
+	return 0;
 }
 
 static void
@@ -714,6 +872,18 @@ double
 crm_textclf_cv_accuracy(const struct crm_textclf *m)
 {
 	return m->cv_acc;
+}
+
+double
+crm_textclf_min_conf(const struct crm_textclf *m)
+{
+	return m->min_conf;
+}
+
+const struct crm_textclf_oos *
+crm_textclf_oos(const struct crm_textclf *m)
+{
+	return &m->oos;
 }
 
 /*
@@ -940,6 +1110,8 @@ crm_textclf_save(const struct crm_textclf *m, struct crm_buf *b)
 	for (i = 0; i < NCAL; i++)
 		if (crm_buf_putf(b, (float)m->cal[i]) == -1)
 			return -1;
+	if (crm_buf_putf(b, (float)m->min_conf) == -1)
+		return -1;
 	for (i = 0; i < m->k; i++)
 		if (crm_buf_put32(b, (uint32_t)m->nlen[i]) == -1 ||
 		    crm_buf_add(b, m->names[i], m->nlen[i]) == -1)
@@ -968,7 +1140,8 @@ crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 	const char *why;
 	size_t i, n, nid;
 
-	if (len < 8 || memcmp(p, MAGIC, 8) != 0) {
+	if (len < 8 ||
+	    (memcmp(p, MAGIC, 8) != 0 && memcmp(p, MAGIC1, 8) != 0)) {
 		crm_err_set(e, EX_DATAERR, "not a crm-intent text model");
 		return NULL;
 	}
@@ -988,6 +1161,10 @@ crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 	for (i = 0; i < NCAL; i++)
 		m->cal[i] = crm_in_f(&in);
 	m->cv_acc = -1;
+	m->oos.threshold = -1;
+	m->min_conf = memcmp(p, MAGIC1, 8) == 0 ? -1 : crm_in_f(&in);
+	if (!(m->min_conf == -1 || (m->min_conf >= 0 && m->min_conf <= 1)))
+		goto bad;
 	if (in.bad || m->o.bits > MAX_BITS || m->k < 2 || m->k > MAX_CLASS)
 		goto bad;
 	if ((m->tx = crm_text_new(&m->o, &why)) == NULL) {

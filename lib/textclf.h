@@ -33,14 +33,12 @@ struct crm_textclf_params {
 	int calib_folds;    /* folds for the score scale, 0 for none */
 	unsigned long seed; /* liblinear's random order, fold assignment */
 	struct crm_progress_cb progress; /* the labels solved, fold by fold */
+	double oos_loss; /* the out-of-scope threshold's held-out loss */
 };
 
-#define CRM_TEXTCLF_PARAMS_DEFAULT                        \
-	{                                                 \
-		CRM_TEXT_OPTS_DEFAULT, 1.0, 0.1, 1, 3, 1, \
-		{                                         \
-			0, 0                              \
-		}                                         \
+#define CRM_TEXTCLF_PARAMS_DEFAULT                                       \
+	{                                                                \
+		CRM_TEXT_OPTS_DEFAULT, 1.0, 0.1, 1, 3, 1, { 0, 0 }, 0.01 \
 	}
 
 /* A training set being collected. */
@@ -60,6 +58,14 @@ void crm_textclf_set_free(struct crm_textclf_set *s);
 int crm_textclf_set_add(struct crm_textclf_set *s, const char *text, size_t len,
     const char *label, size_t llen, const char **why);
 size_t crm_textclf_set_size(const struct crm_textclf_set *s);
+
+/*
+ * Add a text of the background: out of scope, a negative example for
+ * every class and no class of its own; it takes part in the held-out
+ * folds.  Returns as crm_textclf_set_add.
+ */
+int crm_textclf_set_add_background(
+    struct crm_textclf_set *s, const char *text, size_t len, const char **why);
 
 /*
  * Train on s.  Returns the model, or NULL with e filled: EX_DATAERR when
@@ -94,6 +100,42 @@ const double *crm_textclf_calibration(const struct crm_textclf *m);
  * Known only right after training (not saved).
  */
 double crm_textclf_cv_accuracy(const struct crm_textclf *m);
+
+/*
+ * The out-of-scope threshold chosen in training (saved with the model),
+ * or -1 when there is none: a model saved before there was one, or
+ * trained without held-out folds.
+ */
+double crm_textclf_min_conf(const struct crm_textclf *m);
+
+/* A held-out text: its best class wrong, right, or a background text. */
+enum { CRM_HELDOUT_WRONG, CRM_HELDOUT_RIGHT, CRM_HELDOUT_BACKGROUND };
+
+/* How the threshold was chosen. */
+struct crm_textclf_oos {
+	double threshold; /* -1 when none */
+	double acc;	  /* held-out in-scope accuracy without a threshold */
+	double acc_at;	  /* with it: a text below is out of scope, wrong */
+	size_t in, bg;	  /* held-out in-scope and background texts */
+	size_t caught;	  /* background texts below the threshold */
+};
+
+/*
+ * The out-of-scope threshold for n held-out texts with best-class scores
+ * score and kinds kind (CRM_HELDOUT_*): among the thresholds whose in-
+ * scope accuracy is at most loss below the accuracy without one, the
+ * highest, which is also the one that puts most background texts below
+ * it.  A threshold falls halfway between two scores.
+ * 0, or -1 when out of memory; o->threshold is -1 without in-scope texts.
+ */
+int crm_textclf_pick_threshold(const double *score, const int *kind, size_t n,
+    double loss, struct crm_textclf_oos *o);
+
+/*
+ * How the threshold was chosen, known only right after training (its
+ * threshold -1 otherwise).
+ */
+const struct crm_textclf_oos *crm_textclf_oos(const struct crm_textclf *m);
 
 /*
  * Score text: prob[k] for every class (each in (0, 1), not summing to 1:

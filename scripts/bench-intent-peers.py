@@ -10,6 +10,10 @@ Sub-commands, each called by bench-intent.sh:
   crmkit TASK_DIR EVAL_LINE TRAIN_S PREDICT_S
                                    check crm-intent's figures and record them
   report WORK_DIR TASKS TOOLS      print the table and the goal lines
+  oos-prep DATA_DIR WORK_DIR BACKGROUND
+                                   write the out-of-scope task's files
+  oos-report TASK_DIR NAME THRESHOLD
+                                   print the out-of-scope line NAME
 
 Every TASK_DIR (WORK_DIR/TASK) holds, after prep:
   train.csv, test.csv   header text,label (UTF-8, \\n line ends)
@@ -156,6 +160,72 @@ def prep(data_dir, work_dir, tasks):
         labels = len({label for _, label in train})
         progress(f"{task}: {len(train)} train, {len(test)} test, "
                  f"{labels} labels; {len(big)} messages for the speed run")
+
+
+# ---- out of scope ------------------------------------------------------------
+
+OOS_SEED = 22  # which Banking77 intents are held back
+OOS_SHARE = 4  # a quarter of them
+OOS_LABEL = "out_of_scope"
+OOS_CAUGHT_GOAL = 0.55  # of the held-back intents' test messages
+OOS_LOSS_GOAL = 0.015  # in-scope accuracy lost at the threshold
+
+
+def oos_prep(data_dir, work_dir, background):
+    """Banking77 without a quarter of its intents, drawn by OOS_SEED: the
+    training set has the kept intents' messages only; the test set has
+    every test message, those of a held-back intent labelled
+    out_of_scope; train-bg.csv is train.csv and the background set
+    BACKGROUND (JSON Lines, its texts labelled out_of_scope)."""
+    import json
+    import random
+    train, test = banking77(data_dir)
+    intents = sorted({label for _, label in train})
+    held = set(random.Random(OOS_SEED).sample(intents,
+                                              len(intents) // OOS_SHARE))
+    d = os.path.join(work_dir, "oos")
+    os.makedirs(d, exist_ok=True)
+    kept = [(t, lab) for t, lab in train if lab not in held]
+    with open(background, encoding="utf-8") as f:
+        bg = [(json.loads(line)["text"], OOS_LABEL) for line in f]
+    write_csv(os.path.join(d, "train.csv"), kept)
+    write_csv(os.path.join(d, "train-bg.csv"), kept + bg)
+    write_csv(os.path.join(d, "test.csv"),
+              [(t, OOS_LABEL if lab in held else lab) for t, lab in test])
+    with open(os.path.join(d, "held"), "w") as f:
+        f.write(" ".join(sorted(held)) + "\n")
+    print(f"oos: Banking77 without {len(held)} of its {len(intents)} "
+          f"intents (random.Random({OOS_SEED}).sample): "
+          f"{', '.join(sorted(held))}")
+
+
+def oos_report(d, name, threshold):
+    """The out-of-scope line from crm-intent's predictions of test.csv
+    without a threshold (crm-none.csv) and at the auto one
+    (crm-auto.csv)."""
+    gold = [lab for _, lab in read_labelled(os.path.join(d, "test.csv"))]
+
+    def predicted(name):
+        rows = read_csv(os.path.join(d, name))
+        if len(rows) != len(gold):
+            die(f"oos: {name} has {len(rows)} rows, not {len(gold)}")
+        return [r["intent"] for r in rows]
+
+    none, auto = predicted("crm-none.csv"), predicted("crm-auto.csv")
+    inscope = [i for i, g in enumerate(gold) if g != OOS_LABEL]
+    out = [i for i, g in enumerate(gold) if g == OOS_LABEL]
+    acc0 = sum(none[i] == gold[i] for i in inscope) / len(inscope)
+    acc = sum(auto[i] == gold[i] for i in inscope) / len(inscope)
+    caught0 = sum(none[i] == OOS_LABEL for i in out)
+    caught = sum(auto[i] == OOS_LABEL for i in out)
+    met = caught / len(out) >= OOS_CAUGHT_GOAL and \
+        acc0 - acc <= OOS_LOSS_GOAL
+    print(f"{name}: crmkit --min-confidence auto ({threshold}): in-scope "
+          f"accuracy {acc:.4f} (no threshold {acc0:.4f}, {acc - acc0:+.4f}) "
+          f"on {len(inscope)}; out of scope caught {caught / len(out):.4f} "
+          f"({caught} of {len(out)}; no threshold {caught0}); goal >= "
+          f"{OOS_CAUGHT_GOAL} caught within {OOS_LOSS_GOAL} of the "
+          f"accuracy: {'GOAL MET' if met else 'GOAL MISSED'}")
 
 
 # ---- peers -------------------------------------------------------------------
@@ -332,6 +402,10 @@ def main(argv):
         check_crmkit(*args)
     elif cmd == "report" and len(args) == 3:
         report(args[0], args[1].split(), args[2].split())
+    elif cmd == "oos-prep" and len(args) == 3:
+        oos_prep(*args)
+    elif cmd == "oos-report" and len(args) == 3:
+        oos_report(*args)
     else:
         print(__doc__, file=sys.stderr)
         sys.exit(64)

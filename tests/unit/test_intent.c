@@ -2,7 +2,8 @@
  * test_intent: unit tests for the pipeline of crm-intent (lib/intent.c):
  * the classify step with its out_of_scope threshold, the record step of
  * predict, the model lookup, the eval figures and report, and train
- * through a model file, on a tiny model trained here.
+ * through a model file, on a tiny model trained here; the out-of-scope
+ * threshold's choice and the background texts of training.
  */
 #include <math.h>
 #include <stdio.h>
@@ -369,6 +370,129 @@ test_train(const struct crm_buf *blob)
 	crm_buf_release(&got);
 }
 
+/* The threshold's choice on made-up held-out scores with known answers. */
+static void
+test_pick_threshold(void)
+{
+	enum {
+		R = CRM_HELDOUT_RIGHT,
+		W = CRM_HELDOUT_WRONG,
+		B = CRM_HELDOUT_BACKGROUND
+	};
+	static const double score[] = { 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.35, 0.3,
+		0.25, 0.2, 0.45, 0.15, 0.1, 0.22, 0.33 };
+	static const int kind[] = { R, R, R, R, R, R, R, R, R, R, W, W, B, B,
+		B };
+	static const struct {
+		double loss, threshold, acc_at;
+		size_t caught;
+	} want[] = {
+		{ 0, 0.175, 10.0 / 12, 1 },  /* no right text below */
+		{ 0.1, 0.235, 9.0 / 12, 2 }, /* one of 12 in-scope */
+		{ 0.25, 0.34, 7.0 / 12, 3 }, /* three */
+		{ 0.99, 0.85, 1.0 / 12, 3 }, /* all but the top */
+	};
+	struct crm_textclf_oos o;
+	size_t i, n = sizeof(score) / sizeof(score[0]);
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		TAP_OK(crm_textclf_pick_threshold(
+			   score, kind, n, want[i].loss, &o) == 0 &&
+			   fabs(o.threshold - want[i].threshold) < 1e-12 &&
+			   fabs(o.acc - 10.0 / 12) < 1e-12 &&
+			   fabs(o.acc_at - want[i].acc_at) < 1e-12 &&
+			   o.in == 12 && o.bg == 3 &&
+			   o.caught == want[i].caught,
+		    "loss %g: threshold %g (want %g), accuracy %g at it, %zu "
+		    "of "
+		    "%zu background texts below",
+		    want[i].loss, o.threshold, want[i].threshold, o.acc_at,
+		    o.caught, o.bg);
+	}
+	TAP_OK(crm_textclf_pick_threshold(score + 12, kind + 12, 3, 0.1, &o) ==
+		       0 &&
+		   o.threshold == -1,
+	    "background texts alone: no threshold");
+}
+
+/*
+ * Background texts: no class of their own; the model keeps its threshold
+ * and an old model (version 1 of the bytes) has none, which auto refuses.
+ */
+static void
+test_background(void)
+{
+	struct crm_textclf_params p = CRM_TEXTCLF_PARAMS_DEFAULT;
+	struct crm_textclf_set *s;
+	struct crm_textclf *m, *m2 = NULL, *m1 = NULL;
+	struct crm_intent_opts o;
+	struct crm_intent *it;
+	struct crm_buf blob, old;
+	struct crm_err e;
+	const char *why;
+	size_t i;
+	static const char *const bg[] = { "the weather is nice today",
+		"who won the football match", "明天会下雨吗", "tell me a joke",
+		"how tall is the mountain", "今天晚上吃什么" };
+
+	crm_buf_init(&blob);
+	crm_buf_init(&old);
+	crm_err_clear(&e);
+	s = crm_textclf_set_new(&p.text, &why);
+	for (i = 0; i < NTRAIN; i++)
+		crm_textclf_set_add(s, train_set[i].text,
+		    strlen(train_set[i].text), train_set[i].label,
+		    strlen(train_set[i].label), &why);
+	for (i = 0; i < sizeof(bg) / sizeof(bg[0]); i++)
+		crm_textclf_set_add_background(s, bg[i], strlen(bg[i]), &why);
+	m = crm_textclf_train(s, &p, &e);
+	TAP_OK(m != NULL && crm_textclf_classes(m) == 2 &&
+		   crm_textclf_oos(m)->bg == 6 &&
+		   crm_textclf_min_conf(m) >= 0 &&
+		   crm_textclf_min_conf(m) == crm_textclf_oos(m)->threshold,
+	    "background texts: 2 classes, threshold %g, %zu of %zu caught",
+	    m ? crm_textclf_min_conf(m) : -1.0,
+	    m ? crm_textclf_oos(m)->caught : 0, m ? crm_textclf_oos(m)->bg : 0);
+	if (m != NULL && crm_textclf_save(m, &blob) == 0)
+		m2 = crm_textclf_load(blob.p, blob.len, &e);
+	TAP_OK(
+	    m2 != NULL && crm_textclf_min_conf(m2) == crm_textclf_min_conf(m),
+	    "the threshold is saved with the model");
+	/* version 1: another magic, no threshold after the score curve */
+	if (blob.len > 56) {
+		crm_buf_add(&old, "CRMTEXT1", 8);
+		crm_buf_add(&old, blob.p + 8, 44);
+		crm_buf_add(&old, blob.p + 56, blob.len - 56);
+		m1 = crm_textclf_load(old.p, old.len, &e);
+	}
+	TAP_OK(m1 != NULL && crm_textclf_min_conf(m1) == -1, "a version 1 "
+							     "model is read, "
+							     "without a "
+							     "threshold");
+	crm_intent_opts_init(&o);
+	o.min_conf_auto = 1;
+	o.builtin = old.p;
+	o.builtin_len = old.len;
+	crm_err_clear(&e);
+	it = crm_intent_new(&o, NULL, &e);
+	TAP_OK(it == NULL && e.code == EX_USAGE &&
+		   strstr(e.msg, "no out-of-scope threshold") != NULL,
+	    "auto with a version 1 model: %s", e.msg);
+	crm_intent_free(it);
+	o.builtin = blob.p;
+	o.builtin_len = blob.len;
+	it = crm_intent_new(&o, NULL, &e);
+	TAP_OK(it != NULL && crm_intent_min_conf(it) == crm_textclf_min_conf(m),
+	    "auto takes the model's threshold");
+	crm_intent_free(it);
+	crm_textclf_free(m);
+	crm_textclf_free(m1);
+	crm_textclf_free(m2);
+	crm_textclf_set_free(s);
+	crm_buf_release(&blob);
+	crm_buf_release(&old);
+}
+
 int
 main(void)
 {
@@ -381,6 +505,8 @@ main(void)
 	test_no_model();
 	test_eval(&blob);
 	test_train(&blob);
+	test_pick_threshold();
+	test_background();
 	crm_buf_release(&blob);
 	return tap_done();
 }

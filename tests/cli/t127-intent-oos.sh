@@ -1,0 +1,51 @@
+# t127-intent-oos: out of scope as a first-class class.  Training takes
+# texts labelled out_of_scope (the shipped background set) as negatives of
+# every intent, never a class; --min-confidence auto uses the threshold
+# chosen on the held-out folds and saved in the model (--oos-loss), shown
+# by train and eval; a model saved before there was one is still read, and
+# auto with it is refused.
+. "$TOP/tests/lib.sh"
+t_use intent-oos
+
+data=$TOP/testdata/intent
+# gt A B: A > B for decimals.
+gt() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a > b) }'; }
+
+# The built-in model's recipe: the shop intents and the background set.
+t_run train 0 -- crm-intent train --model-file oos.model \
+    "$data/intents.train.jsonl" "$data/background.jsonl"
+# The planted out-of-scope messages, like the background, are caught; the
+# customers' messages keep their intents; one off-topic message unlike the
+# background scores above the threshold.
+t_run predict-auto 0 -- crm-intent -q --model-file oos.model \
+    --min-confidence auto --output-format csv in/messages.jsonl
+t_run eval-auto 0 -- crm-intent eval -q --model-file oos.model \
+    --min-confidence auto --label-field truth in/messages.jsonl
+t_run eval-auto-jsonl 0 -- crm-intent eval -q --model-file oos.model \
+    --min-confidence auto --label-field truth --output-format jsonl \
+    in/messages.jsonl
+
+# A bigger --oos-loss gives up more held-out accuracy: a higher threshold.
+crm-intent train -q --model-file loose.model --oos-loss 0.1 \
+    "$data/intents.train.jsonl" "$data/background.jsonl"
+auto() { crm-intent eval -q --model-file "$1" --min-confidence auto \
+    --label-field truth in/messages.jsonl |
+    sed -n '1s/.* min_confidence=\([0-9.]*\).*/\1/p'; }
+a=$(auto oos.model) b=$(auto loose.model)
+t_ok "--oos-loss 0.1: threshold $b > $a" gt "$b" "$a"
+
+# Version 1 of a model's bytes (no threshold) is still read; auto refuses it.
+{
+	printf CRMTEXT1
+	dd if=oos.model bs=4 skip=2 count=11 2>/dev/null
+	tail -c +57 oos.model
+} >old.model
+crm-intent -q --model-file oos.model in/messages.jsonl | jq -c '[.intent_score]' >new.scores
+crm-intent -q --model-file old.model in/messages.jsonl | jq -c '[.intent_score]' >old.scores
+t_ok "a version 1 model classifies as before" cmp old.scores new.scores
+t_run old-auto 64 -- crm-intent --model-file old.model --min-confidence auto \
+    in/messages.jsonl
+t_run bad-auto 64 -- crm-intent --min-confidence automatic in/messages.jsonl
+t_run bad-loss 64 -- crm-intent train --model-file x.model --oos-loss 2 \
+    in/messages.jsonl
+t_done

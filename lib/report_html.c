@@ -347,35 +347,27 @@ unsafe(const struct blob *b, const char *s, struct crm_err *e)
 static void
 heading(struct page *pg, const struct crm_report *r)
 {
+	/* Each part shown when the report has it: before, value, after. */
+	const char *const parts[][3] = {
+		{ "Store <code>", r->db, "</code>" },
+		{ "as of <time>", r->as_of, "</time>" },
+		{ "since <time>", r->since, "</time>" },
+		{ "days in ", r->tz, "" },
+	};
 	const char *sep = "";
+	size_t i;
 
 	put(pg, "<header>\n<h1>");
 	esc(pg, r->title);
 	put(pg, "</h1>\n<p class=\"meta\">");
-	if (r->db != NULL) {
-		put(pg, "Store <code>");
-		esc(pg, r->db);
-		put(pg, "</code>");
-		sep = " &middot; ";
-	}
-	if (r->as_of != NULL) {
+	for (i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		if (parts[i][1] == NULL)
+			continue;
 		put(pg, sep);
-		put(pg, "as of <time>");
-		esc(pg, r->as_of);
-		put(pg, "</time>");
+		put(pg, parts[i][0]);
+		esc(pg, parts[i][1]);
+		put(pg, parts[i][2]);
 		sep = " &middot; ";
-	}
-	if (r->since != NULL) {
-		put(pg, sep);
-		put(pg, "since <time>");
-		esc(pg, r->since);
-		put(pg, "</time>");
-		sep = " &middot; ";
-	}
-	if (r->tz != NULL) {
-		put(pg, sep);
-		put(pg, "days in ");
-		esc(pg, r->tz);
 	}
 	put(pg, "</p>\n</header>\n");
 }

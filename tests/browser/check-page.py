@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""check-page.py HTML PNG: open HTML in headless Chromium, offline, and
-print what a reader of crm-report's page gets (the browser test, t131).
+"""check-page.py HTML PNG NAME [TABLE:COLUMN]: open HTML in headless
+Chromium, offline, and print what a reader of crm-report's page gets (the
+browser test, t131).
 
 Chromium is driven over the DevTools protocol on a pipe
 (--remote-debugging-pipe: JSON messages ended by NUL on file descriptors
@@ -19,10 +20,14 @@ line, in a fixed order so that the test compares them exactly:
     cells reading NAME: N   table cells whose text is NAME (argv[3])
     chart labels reading NAME: N   SVG text elements whose text is NAME
     elements <b>: N, scripts: N
+    TABLE by column N ascending: A | B | ...  with TABLE:N, the first
+    TABLE by column N descending: ...         column of table TABLE after
+                                              a click on heading N (from
+                                              1), then after a second
 
 then each error or warning's text on a line of its own after "# ", and
 writes a screenshot of the whole page to PNG.  CHROMIUM (environment)
-names the browser (chromium); the run stops after TIMEOUT seconds (20).
+names the browser (chromium); the run stops after TIMEOUT seconds (60).
 """
 import base64
 import fcntl
@@ -149,11 +154,22 @@ FACTS = """(function (name) {
 })(%s)"""
 
 
+# Click heading col of table id, then read its first column.
+SORT = """(function (id, col) {
+  var t = document.querySelector('#t-' + id + ' table');
+  t.tHead.rows[0].cells[col - 1].querySelector('button').click();
+  return Array.prototype.map.call(t.tBodies[0].rows, function (tr) {
+    return tr.cells[0].textContent; }).join(' | ');
+})(%s, %d)"""
+
+
 def main():
-    if len(sys.argv) != 4:
-        sys.exit("usage: check-page.py HTML PNG NAME")
+    if len(sys.argv) not in (4, 5):
+        sys.exit("usage: check-page.py HTML PNG NAME [TABLE:COLUMN]")
     html, png, name = sys.argv[1:4]
-    timeout = float(os.environ.get("TIMEOUT", "20"))
+    sort = sys.argv[4].rsplit(":", 1) if len(sys.argv) == 5 else None
+    sorted_by = []
+    timeout = float(os.environ.get("TIMEOUT", "60"))
     deadline = time.monotonic() + timeout
     exe = os.environ.get("CHROMIUM") or shutil.which("chromium")
     if exe is None:
@@ -185,6 +201,11 @@ def main():
         facts = json.loads(b.call(deadline, "Runtime.evaluate", {
             "expression": FACTS % json.dumps(name),
             "returnByValue": True}, session=s)["result"]["value"])
+        for order in ("ascending", "descending") if sort else ():
+            sorted_by.append("%s by column %s %s: %s" % (
+                sort[0], sort[1], order, b.call(deadline, "Runtime.evaluate", {
+                    "expression": SORT % (json.dumps(sort[0]), int(sort[1])),
+                    "returnByValue": True}, session=s)["result"]["value"]))
         size = b.call(deadline, "Page.getLayoutMetrics",
                       session=s)["cssContentSize"]
         shot = b.call(deadline, "Page.captureScreenshot", {
@@ -243,6 +264,8 @@ def main():
     print("cells reading %s: %d" % (name, facts["cells"]))
     print("chart labels reading %s: %d" % (name, facts["labels"]))
     print("elements <b>: %d, scripts: %d" % (facts["b"], facts["scripts"]))
+    for line in sorted_by:
+        print(line)
     for line in errors + warnings:
         print("# " + line.replace("\n", " "))
 

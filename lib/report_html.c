@@ -148,7 +148,12 @@ script_json(struct page *pg, const char *s, size_t n)
 	putn(pg, s + from, n - from);
 }
 
-/* s percent-encoded for a data: URL, all but [A-Za-z0-9._~-]. */
+/*
+ * s percent-encoded for a data: URL in an attribute: all but letters,
+ * digits, the URL characters "-._~!$()*+,;=:@/?" (commas and colons are
+ * common in CSV) and UTF-8's bytes (URLs take them as they are), so that
+ * no '"', '&', '<', '#' or '%' is left.
+ */
 static void
 pct(struct page *pg, const char *s, size_t n)
 {
@@ -159,7 +164,8 @@ pct(struct page *pg, const char *s, size_t n)
 
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)s[i];
-		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~')
+		if (isalnum(c) || c >= 0x80 ||
+		    (c != '\0' && strchr("-._~!$()*+,;=:@/?", c) != NULL))
 			continue;
 		putn(pg, s + from, i - from);
 		e[1] = hex[c >> 4];

@@ -23,7 +23,7 @@ endif
 
 BINS	= crm-churn crm-dedupe crm-experiment crm-ingest crm-intent crm-journey crm-mask crm-profile crm-recommend crm-route crm-tag
 LIBSRC	= $(sort $(wildcard lib/*.c))
-LIBOBJ	= $(LIBSRC:lib/%.c=$(O)/lib/%.o)
+LIBOBJ	= $(LIBSRC:lib/%.c=$(O)/lib/%.o) $(O)/lib/report_assets.o
 UNITSRC	= $(sort $(wildcard tests/unit/test_*.c))
 UNITS	= $(UNITSRC:tests/unit/%.c=$(O)/tests/%)
 MAN	= $(sort $(wildcard man/*.[1-9]))
@@ -46,6 +46,18 @@ $(O)/.deps: scripts/install-deps.sh
 $(O)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(O)/.deps
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(WARN) $(CFLAGS) -c -o $@ $<
+
+# crm-report's HTML inlines Vega-Lite (third_party/vega, committed: no
+# network at build time) and its page's script and style: linked in as
+# bytes by lib/report_assets.S, its .incbin paths from the top.
+REPORT_ASSETS = third_party/vega/vega/vega.min.js \
+	third_party/vega/vega-lite/vega-lite.min.js \
+	third_party/vega/vega-embed/vega-embed.min.js \
+	lib/report_page.js lib/report_page.css
+
+$(O)/lib/report_assets.o: lib/report_assets.S $(REPORT_ASSETS)
+	@mkdir -p $(@D)
+	$(CC) -Wa,-I$(CURDIR) -c -o $@ $<
 
 $(O)/libcrm.a: $(LIBOBJ)
 	rm -f $@

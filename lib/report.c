@@ -4,6 +4,7 @@
  * report, so that a section reader never frees what it adds.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -295,4 +296,54 @@ crm_report_json(const struct crm_report *r, struct crm_buf *b)
 	crm_jw_end(&w);
 	crm_jw_end(&w);
 	return crm_jw_done(&w);
+}
+
+/* ==== Cells as shown ==== */
+
+/*
+ * Append the number printed in s with a comma between every three digits
+ * of its integer part (-1234.5 as -1,234.5).  By hand: printf's ' flag
+ * groups by the locale, and the tools run in the C locale.
+ */
+static int
+grouped(struct crm_buf *b, const char *s)
+{
+	size_t i, n;
+	int bad = 0;
+
+	if (*s == '-')
+		bad |= crm_buf_addc(b, *s++);
+	n = strspn(s, "0123456789");
+	for (i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			bad |= crm_buf_addc(b, ',');
+		bad |= crm_buf_addc(b, s[i]);
+	}
+	bad |= crm_buf_adds(b, s + n);
+	return bad ? -1 : 0;
+}
+
+int
+crm_report_cell_fmt(struct crm_buf *b, const struct crm_report_col *c,
+    const struct crm_report_cell *v)
+{
+	char num[400]; /* DBL_MAX has 309 digits */
+	int digits;
+
+	if (v->null)
+		return 0;
+	if (c->type == CRM_RT_TEXT || c->type == CRM_RT_DATE)
+		return v->text != NULL ? crm_buf_adds(b, v->text) : 0;
+	if (!isfinite(v->num))
+		return 0;
+	digits = c->digits < 0 ? 0 : c->digits > 15 ? 15 : c->digits;
+	if (c->type == CRM_RT_INT)
+		snprintf(num, sizeof(num), "%lld", (long long)llround(v->num));
+	else if (c->type == CRM_RT_REAL)
+		snprintf(num, sizeof(num), "%.*f", digits, v->num);
+	else
+		snprintf(num, sizeof(num), "%.1f", 100 * v->num);
+	if (grouped(b, num) == -1)
+		return -1;
+	return c->type == CRM_RT_SHARE ? crm_buf_addc(b, '%') : 0;
 }

@@ -144,4 +144,25 @@ int crm_report_flag(
  */
 int crm_report_json(const struct crm_report *r, struct crm_buf *b);
 
+/*
+ * Append cell v of column c as a person reads it: INT grouped by
+ * thousands (1,234), REAL with the column's digits (grouped too), SHARE
+ * as a percentage with one decimal (75.0%), TEXT and DATE as they are,
+ * nothing for a null or a number that is not finite.  -1: no memory.
+ */
+int crm_report_cell_fmt(struct crm_buf *b, const struct crm_report_col *c,
+    const struct crm_report_cell *v);
+
+/*
+ * One self-contained HTML5 file (lib/report_html.c): a heading (title,
+ * store, as_of), a table of contents, each section with its flags, each
+ * table sortable, with its rows as a CSV link and, when it has a chart
+ * hint, a Vega-Lite chart drawn from those rows.  Vega, Vega-Lite and
+ * vega-embed are inlined, so the file needs no network.  The same report
+ * gives the same bytes.  -1 with e set: no memory, or a chart hint that
+ * names no column (EX_SOFTWARE).
+ */
+int crm_report_html(
+    const struct crm_report *r, struct crm_buf *b, struct crm_err *e);
+
 #endif

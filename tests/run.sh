@@ -23,7 +23,7 @@ trap 'rm -rf "$logs"' EXIT
 {
 	for t in t120-crm-experiment t121-crm-journey t117-person-360 \
 	    t122-model-arms t104-replay t115-persons t005-examples \
-	    t119-route-concurrency t103-models t108-audit; do
+	    t119-route-concurrency t103-models t108-audit t131-report-browser; do
 		[ -f "$top/tests/cli/$t.sh" ] && echo "$top/tests/cli/$t.sh"
 	done
 	for t in "$O"/tests/test_*; do

@@ -123,7 +123,7 @@ static const struct builtin builtins[] = {
 			"(?i:rmb|cny|usd|eur|gbp|hkd|jpy)(?![A-Za-z]))\\s?" NUM
 			"(?![0-9])" },
 	{ K_AMOUNT_POST, "(?<![A-Za-z0-9.,$¥￥€£])" NUM " ?(块钱|元|块|人民币|"
-							"美元|欧元|"
+			 "美元|欧元|"
 			 "英镑|日元|港币|港元|(?i:rmb|cny|usd|eur|gbp|hkd|jpy|"
 			 "yuan|"
 			 "dollars?|euros?|pounds?)(?![A-Za-z]))(?![0-"
@@ -967,7 +967,7 @@ value(struct crm_entity *x, const struct rx *r, const char *text,
 	(void)group(ov, rc, 2, &s2, &n2);
 	switch (r->kind) {
 	case K_PATTERN:
-		if (g1)
+		if (g1 && n1 > 0)
 			return value_str(x, text + s1, n1) == -1 ? -1 : 1;
 		return value_str(x, m, mn) == -1 ? -1 : 1;
 	case K_EMAIL:
@@ -1075,7 +1075,7 @@ scan(struct crm_entity *x, size_t i, const char *text, size_t len,
 {
 	const struct rx *r = &x->rx[i];
 	PCRE2_SIZE off = 0, *ov;
-	size_t voff;
+	size_t voff, bs, blen;
 	int rc, v;
 
 	while (off <= len) {
@@ -1096,9 +1096,15 @@ scan(struct crm_entity *x, size_t i, const char *text, size_t len,
 		ov = pcre2_get_ovector_pointer(x->md);
 		if (ov[1] > ov[0]) {
 			voff = x->vals.len;
+			/* a pattern's entity is its group 1 when it has one */
+			if (r->kind != K_PATTERN ||
+			    !group(ov, rc, 1, &bs, &blen) || blen == 0) {
+				bs = ov[0];
+				blen = ov[1] - ov[0];
+			}
 			if ((v = value(x, r, text, ov, rc)) == -1 ||
 			    (v == 1 &&
-				add_cand(x, i, ov[0], ov[1], voff) == -1))
+				add_cand(x, i, bs, bs + blen, voff) == -1))
 				return crm_err_set(
 				    e, EX_SOFTWARE, "out of memory");
 			if (v == 0)

@@ -8,9 +8,10 @@
  *   {"type":T,"text":SPAN,"value":V,"start":S,"end":E}
  *
  * T: order_id (or a pattern line's own type), phone, email, amount, date,
- * product.  SPAN: the text as written; S and E: code-point offsets into
- * the text, E exclusive.  V: an order number as its pattern matched it
- * (its capture group 1 when it has one); a phone number in E.164 and an
+ * product.  SPAN: the text as written (of a pattern with a capture group
+ * 1, what the group took); S and E: code-point offsets into the text, E
+ * exclusive.  V: an order number as its pattern matched it, the SPAN; a
+ * phone number in E.164 and an
  * e-mail address lower-cased, both through lib/norm; an amount as
  * {"value":"12.50","currency":"CNY"} (the number as written without
  * grouping commas, the ISO 4217 code); a date as YYYY-MM-DD; a product

@@ -469,6 +469,8 @@ main(int argc, char **argv)
 	crm_err_clear(&e);
 	if ((run.it = crm_intent_new(&o.io, st, &e)) == NULL) {
 		crm_store_close(st);
+		if (e.file != NULL) /* a line of --entity-patterns, ... */
+			crm_cli_fail(synopsis, &e);
 		crm_die(e.code, "%s", e.msg);
 	}
 	if ((f = crm_filter_new(&o.c.fo,

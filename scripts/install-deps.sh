@@ -9,7 +9,9 @@
 # python3 too: the self-tests of the benchmarks' Python scripts; bsdutils
 # for script(1), the terminal of the progress test (t105); tzdata for the
 # time zones of business calendars and quiet hours (lib/calendar.c);
-# parallel (GNU parallel) for the shards of crm-experiment's test (t120).
+# parallel (GNU parallel) for the shards of crm-experiment's test (t120);
+# libpcre2-dev for lib/entity.c's regular expressions, and pkg-config for
+# its link flags.
 # Idempotent: installed packages are left alone.  Works as root, or through
 # sudo for another user.
 set -eu
@@ -17,7 +19,7 @@ set -eu
 pkgs="gcc make libc6-dev libsqlite3-dev libcsv-dev
 libutf8proc-dev libsvm-dev liblinear-dev libxgboost-dev libopenblas-dev liblapacke-dev
 libxxhash-dev libuchardet-dev libssl-dev libgsl-dev sqlite3 mandoc clang-format miller python3 bsdutils
-tzdata parallel"
+tzdata parallel libpcre2-dev pkg-config"
 bench_pkgs="time bc fasttext python3-sklearn python3-xgboost
 python3-numpy python3-pandas"
 

@@ -69,17 +69,16 @@ struct builtin {
 static const struct {
 	const char *name, *re;
 } order_builtin[] = {
-	{ "after-keyword", "(?:订单编号|订单号码|订单号|订单|单号|(?<![A-Za-z])"
-			   "(?i:order)"
-			   "(?:\\s*(?i:number|no\\.?|id|#))?)\\s*(?:[:：#]|是|"
-			   "为)?\\s*"
-			   "((?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9][A-Za-z0-9-]{4,"
-			   "39})"
-			   "(?![A-Za-z0-9-])" },
+	{ "after-keyword", /* 订单号 SO2026, order #A12345 */
+	    "(?:订单编号|订单号码|订单号|订单|单号|"
+	    "(?<![A-Za-z])(?i:order)(?:\\s*(?i:number|no\\.?|id|#))?)"
+	    "\\s*(?:[:：#]|是|为)?\\s*"
+	    "((?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9][A-Za-z0-9-]{4,39})"
+	    "(?![A-Za-z0-9-])" },
 	{ "digits", "(?<![A-Za-z0-9])[0-9]{16,20}(?![A-Za-z0-9])" },
-	{ "letters-digits", "(?<![A-Za-z0-9])(?!(?:RMB|CNY|USD|EUR|GBP|HKD|JPY)"
-			    "-?[0-9])"
-			    "[A-Z]{2,4}-?[0-9]{6,20}(?![A-Za-z0-9])" },
+	{ "letters-digits", /* SO20261203001 */
+	    "(?<![A-Za-z0-9])(?!(?:RMB|CNY|USD|EUR|GBP|HKD|JPY)-?[0-9])"
+	    "[A-Z]{2,4}-?[0-9]{6,20}(?![A-Za-z0-9])" },
 };
 
 #define NUM "([0-9]{1,3}(?:,[0-9]{3})+(?:\\.[0-9]+)?|[0-9]+(?:\\.[0-9]+)?)"
@@ -87,50 +86,66 @@ static const struct {
 	"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|"    \
 	"february|march|april|june|july|august|september|october|november|" \
 	"december)"
+#define YEAR "(?:,?\\s+([0-9]{4})\\b)?"
 
 static const struct builtin builtins[] = {
-	{ K_EMAIL, "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+"
-		   "(?:\\.[A-Za-z0-9-]+)+" },
-	{ K_PHONE, "(?<![0-9A-Za-z+])\\+[0-9](?:[ .()-]{0,2}[0-9]){6,16}"
-		   "(?![0-9])" },
-	{ K_PHONE_CN, "(?<![0-9A-Za-z+-])(?:1[3-9][0-9](?:[ -]?[0-9]{4}){2}|"
-		      "0[0-9]{2,3}-[0-9]{7,8})(?![0-9A-Za-z-])" },
-	{ K_PHONE_US, "(?<![0-9A-Za-z+(-])(?:\\([0-9]{3}\\) ?|[0-9]{3}[-.])"
-		      "[0-9]{3}[-.][0-9]{4}(?![0-9-])" },
-	{ K_DATE_ISO, "(?<![0-9])([0-9]{4})([-/.])([0-9]{1,2})\\2([0-9]{1,2})"
-		      "(?![0-9])" },
-	{ K_DATE_ZH, "(?:([0-9]{4}) ?年 ?)?(?<![0-9])([0-9]{1,2}) ?月 ?"
-		     "([0-9]{1,2}) ?[日号](?![0-9])" },
-	{ K_DATE_ZH_DAY, "(?<![0-9月第.])([0-9]{1,2}) ?[日号]"
-			 "(?![楼线门室栋层座店位码内])" },
-	{ K_DATE_ZH_REL, "大前天|前天|昨天|昨日|今天|今日|明天|明日|大后天|"
-			 "后天" },
-	{ K_DATE_ZH_WEEK, "(?<![每一二两三四五六七八九十几])"
-			  "(上上|下下|上|下|这|本)?个? ?(?:周|星期|礼拜)"
-			  "([一二三四五六日天1-7])" },
-	{ K_DATE_EN_REL, "(?i)\\b(?:the\\s+day\\s+after\\s+tomorrow|"
-			 "the\\s+day\\s+before\\s+yesterday|today|tonight|"
-			 "tomorrow|yesterday)\\b" },
-	{ K_DATE_EN_WEEK, "(?i)\\b(last|next|this)\\s+(mon(?:day)?|tue(?:s(?:"
-			  "day)?)?|"
-			  "wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|"
-			  "sat(?:urday)?|sun(?:day)?)\\b" },
-	{ K_DATE_EN_MD, "(?i)\\b" MONTHS "\\.?\\s+([0-9]{1,2})(?:st|nd|rd|th)?"
-			"\\b(?:,?\\s+([0-9]{4})\\b)?" },
-	{ K_DATE_EN_DM, "(?i)\\b([0-9]{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)"
-			"?" MONTHS "\\b\\.?(?:,?\\s+([0-9]{4})\\b)?" },
-	{ K_AMOUNT_PRE, "(?<![A-Za-z0-9])(US\\$|HK\\$|[¥￥$€£]|"
-			"(?i:rmb|cny|usd|eur|gbp|hkd|jpy)(?![A-Za-z]))\\s?" NUM
-			"(?![0-9])" },
-	{ K_AMOUNT_POST, "(?<![A-Za-z0-9.,$¥￥€£])" NUM " ?(块钱|元|块|人民币|"
-			 "美元|欧元|"
-			 "英镑|日元|港币|港元|(?i:rmb|cny|usd|eur|gbp|hkd|jpy|"
-			 "yuan|"
-			 "dollars?|euros?|pounds?)(?![A-Za-z]))(?![0-"
-			 "9零一二两三四五六七八九"
-			 "毛角分])" },
-	{ K_AMOUNT_ZH, "([零〇一二两三四五六七八九十百千万]+) ?(块钱|元|块)"
-		       "(?![0-9零〇一二两三四五六七八九毛角分])" },
+	{ K_EMAIL, /* li.wei@example.cn */
+	    "(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@"
+	    "[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+" },
+	{ K_PHONE, /* +86 138 0013 8000 */
+	    "(?<![0-9A-Za-z+])\\+[0-9](?:[ .()-]{0,2}[0-9]){6,16}"
+	    "(?![0-9])" },
+	{ K_PHONE_CN, /* 13800138000, 010-62345678 */
+	    "(?<![0-9A-Za-z+-])"
+	    "(?:1[3-9][0-9](?:[ -]?[0-9]{4}){2}|0[0-9]{2,3}-[0-9]{7,8})"
+	    "(?![0-9A-Za-z-])" },
+	{ K_PHONE_US, /* (415) 555-0132 */
+	    "(?<![0-9A-Za-z+(-])(?:\\([0-9]{3}\\) ?|[0-9]{3}[-.])"
+	    "[0-9]{3}[-.][0-9]{4}(?![0-9-])" },
+	{ K_DATE_ISO, /* 2026-12-03 */
+	    "(?<![0-9])([0-9]{4})([-/.])([0-9]{1,2})\\2([0-9]{1,2})"
+	    "(?![0-9])" },
+	{ K_DATE_ZH, /* 2026年12月3日, 12月3号 */
+	    "(?:([0-9]{4}) ?年 ?)?"
+	    "(?<![0-9])([0-9]{1,2}) ?月 ?([0-9]{1,2}) ?[日号]"
+	    "(?![0-9])" },
+	{ K_DATE_ZH_DAY, /* 3号 */
+	    "(?<![0-9月第.])([0-9]{1,2}) ?[日号]"
+	    "(?![楼线门室栋层座店位码内])" },
+	{ K_DATE_ZH_REL, /* 明天 */
+	    "大前天|前天|昨天|昨日|今天|今日|明天|明日|大后天|后天" },
+	{ K_DATE_ZH_WEEK, /* 上周五, 星期天 */
+	    "(?<![每一二两三四五六七八九十几])"
+	    "(上上|下下|上|下|这|本)?个? ?(?:周|星期|礼拜)"
+	    "([一二三四五六日天1-7])" },
+	{ K_DATE_EN_REL, /* tomorrow */
+	    "(?i)\\b(?:the\\s+day\\s+after\\s+tomorrow|"
+	    "the\\s+day\\s+before\\s+yesterday|"
+	    "today|tonight|tomorrow|yesterday)\\b" },
+	{ K_DATE_EN_WEEK, /* last Friday */
+	    "(?i)\\b(last|next|this)\\s+"
+	    "(mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|"
+	    "thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|"
+	    "sun(?:day)?)\\b" },
+	{ K_DATE_EN_MD, /* Dec 3, 2026 */
+	    "(?i)\\b" MONTHS "\\.?\\s+([0-9]{1,2})(?:st|nd|rd|th)?\\b" YEAR },
+	{ K_DATE_EN_DM, /* 3rd of December */
+	    "(?i)\\b([0-9]{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?" MONTHS
+	    "\\b\\.?" YEAR },
+	{ K_AMOUNT_PRE, /* ¥199, RMB 199.00 */
+	    "(?<![A-Za-z0-9])"
+	    "(US\\$|HK\\$|[¥￥$€£]|"
+	    "(?i:rmb|cny|usd|eur|gbp|hkd|jpy)(?![A-Za-z]))"
+	    "\\s?" NUM "(?![0-9])" },
+	{ K_AMOUNT_POST, /* 199元, 12.50 USD */
+	    "(?<![A-Za-z0-9.,$¥￥€£])" NUM " ?"
+	    "(块钱|元|块|人民币|美元|欧元|英镑|日元|港币|港元|"
+	    "(?i:rmb|cny|usd|eur|gbp|hkd|jpy|yuan|dollars?|euros?|"
+	    "pounds?)(?![A-Za-z]))"
+	    "(?![0-9零一二两三四五六七八九毛角分])" },
+	{ K_AMOUNT_ZH, /* 两百元 */
+	    "([零〇一二两三四五六七八九十百千万]+) ?(块钱|元|块)"
+	    "(?![0-9零〇一二两三四五六七八九毛角分])" },
 };
 
 /* Currencies by how a text writes them: ISO 4217 codes. */

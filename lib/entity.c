@@ -1178,6 +1178,8 @@ choose(struct crm_entity *x, size_t len)
 		x->taken = t;
 		x->tcap = len + 1;
 	}
+	if (x->nc == 0)
+		return 0;
 	memset(x->taken, 0, len + 1);
 	cmp_x = x;
 	qsort(x->c, x->nc, sizeof(*x->c), by_claim);

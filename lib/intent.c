@@ -181,9 +181,10 @@ crm_intent_header(struct crm_intent *it, struct crm_rec *hdr, struct crm_err *e)
 		put_suffixed(it, hdr, "_reasons", "", 0, CRM_STRING) == -1) ||
 	    (it->am != NULL &&
 		(crm_rec_put(hdr, "arm", "", 0, CRM_STRING) == -1 ||
-		    put_suffixed(it, hdr, "_model", "", 0, CRM_STRING) == -1)) ||
-	    (it->ent != NULL &&
-		crm_rec_put(hdr, "entities", "", 0, CRM_STRING) == -1))
+		    put_suffixed(it, hdr, "_model", "", 0, CRM_STRING) == -1)))
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (it->ent != NULL &&
+	    crm_rec_put(hdr, "entities", "", 0, CRM_STRING) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -472,13 +473,13 @@ predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 				  it->json.len, CRM_JSON) == -1) ||
 	    (it->o.explain > 0 && put_suffixed(it, r, "_reasons", it->why.p,
 				      it->why.len, CRM_JSON) == -1) ||
-	    (it->am != NULL &&
-		(crm_rec_put(r, "arm", it->arm, strlen(it->arm), CRM_STRING) ==
-			-1 ||
-		    put_suffixed(it, r, "_model", it->mlabel,
-			strlen(it->mlabel), CRM_STRING) == -1)) ||
-	    (it->ent != NULL && crm_rec_put(r, "entities", it->ents.p,
-				    it->ents.len, CRM_JSON) == -1))
+	    (it->am != NULL && (crm_rec_put(r, "arm", it->arm, strlen(it->arm),
+				    CRM_STRING) == -1 ||
+				   put_suffixed(it, r, "_model", it->mlabel,
+				       strlen(it->mlabel), CRM_STRING) == -1)))
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (it->ent != NULL && crm_rec_put(r, "entities", it->ents.p,
+				   it->ents.len, CRM_JSON) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (it->audit != NULL) {
 		size_t slen = 0;

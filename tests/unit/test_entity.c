@@ -259,7 +259,7 @@ static long
 objects(const char *json, size_t len, struct crm_buf *b, char types[][16])
 {
 	struct crm_reader *rd;
-	struct crm_rec *r = crm_rec_new();
+	struct crm_rec *r;
 	struct crm_err e;
 	const char *t;
 	size_t tl;
@@ -271,6 +271,7 @@ objects(const char *json, size_t len, struct crm_buf *b, char types[][16])
 		return 0;
 	if ((fp = fmemopen((void *)(uintptr_t)json, len, "r")) == NULL)
 		return -1;
+	r = crm_rec_new();
 	if ((rd = crm_reader_open(fp, "entities", CRM_FMT_AUTO, &e)) == NULL)
 		n = -1;
 	while (n >= 0 && crm_reader_next(rd, r, &e) == 1 && n < 64) {

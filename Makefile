@@ -33,6 +33,12 @@ UNITS	= $(UNITSRC:tests/unit/%.c=$(O)/tests/%)
 MAN	= $(sort $(wildcard man/*.[1-9]))
 FORMAT_SRC = $(wildcard cmd/*.c lib/*.c lib/*.h tests/unit/*.c tests/unit/*.h)
 
+# Build on every CPU unless told otherwise (make -j1).
+NPROC	:= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+ifeq ($(filter -j%,$(MAKEFLAGS)),)
+MAKEFLAGS += -j$(NPROC)
+endif
+
 all: $(O)/.deps $(BINS:%=$(O)/bin/%) $(BINS:%=$(O)/completion/%)
 
 # Install the Debian packages once when a header is missing.
@@ -117,7 +123,12 @@ check-layout:
 check-asan:
 	@$(MAKE) --no-print-directory O=build/asan SAN=1 test
 
-check: check-man check-format check-layout test check-asan check-fault
+# One step after the other, each step's build on every CPU (MAKEFLAGS).
+check:
+	@$(MAKE) --no-print-directory check-man check-format check-layout
+	@$(MAKE) --no-print-directory test
+	@$(MAKE) --no-print-directory check-asan
+	@$(MAKE) --no-print-directory check-fault
 
 format:
 	clang-format -i $(FORMAT_SRC)

@@ -24,8 +24,8 @@ static const char synopsis[] =
     "                 [--model-file FILE] [--reasons N] [--risk LOW,HIGH]\n"
     "                 [--review FILE [--act-on-review]] [--target NAME]\n"
     "                 [--experiment NAME --arm-model ARM=FILE|VERSION ...\n"
-    "                 [--arms NAME=W,... [--holdout SHARE]] [--key-file "
-    "FILE]]\n"
+    "                 [--arms NAME=W,... [--holdout SHARE]]\n"
+    "                 [--experiment-key FILE]]\n"
     "                 [common options] [file ...]\n"
     "       crm-churn train [--algo auto|gbt|lr|svm] [--by person|record]\n"
     "                 [--categorical FIELD]\n"
@@ -109,6 +109,9 @@ static const struct crm_optdef options[] = {
 	    "score (eval) each record by the model of its\narm of experiment "
 	    "NAME",
 	    &opts.ao.experiment),
+	CRM_OPT_STR("experiment-key", "FILE",
+	    "--experiment: the hash's key\n($CRM_EXPERIMENT_KEY)",
+	    &opts.ao.key_file),
 	CRM_OPT_FLAG("from-store", 0,
 	    "records from the store's customers and events", &opts.from_store),
 	CRM_OPT("holdout", OPT_HOLDOUT, "SHARE",
@@ -116,9 +119,6 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_STR("id-field", "FIELD",
 	    "the customer key, not a feature (customer_id)", &opts.co.id_field),
 	CRM_OPT("ignore", OPT_IGNORE, "FIELD", "train: not a feature"),
-	CRM_OPT_STR("key-file", "FILE",
-	    "--experiment: the hash's key\n($CRM_EXPERIMENT_KEY)",
-	    &opts.ao.key_file),
 	CRM_OPT_FLAG("json", 0, "eval: print the metrics as JSON", &opts.json),
 	CRM_OPT_STR("label-field", "FIELD",
 	    "train, eval: yes/no, 1/0 or true/false (the\ntarget)",
@@ -209,7 +209,7 @@ check_experiment(struct opts *o, enum verb verb)
 	struct crm_armmodel_opts *ao = &o->ao;
 	const char *msg;
 
-	if ((msg = crm_armmodel_opt_check(ao, "--key-file")) != NULL)
+	if ((msg = crm_armmodel_opt_check(ao)) != NULL)
 		crm_usage_error(synopsis, "%s", msg);
 	if (ao->experiment == NULL)
 		return;

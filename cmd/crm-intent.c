@@ -33,8 +33,8 @@ static const char synopsis[] =
     "                  [common options] [file ...]\n"
     "       crm-intent train [--bits N] [--cost C] [--min-df N] [--seed N]\n"
     "                  [--with-labels] [common options] [file ...]\n"
-    "       crm-intent eval [--json] [--min-confidence P] [common options]\n"
-    "                  [file ...]\n"
+    "       crm-intent eval [--json] [--min-confidence P]\n"
+    "                  [--experiment NAME ...] [common options] [file ...]\n"
     "       crm-intent label --db FILE [--source NAME] [common options]\n"
     "                  [file ...]\n";
 
@@ -81,8 +81,8 @@ static const struct crm_optdef options[] = {
 	    "the built-in ones",
 	    &o.eo.patterns),
 	CRM_OPT_STR("experiment", "NAME",
-	    "classify each record by the model of its\ncustomer's arm of "
-	    "experiment NAME",
+	    "classify (eval) each record by the model of\nits customer's arm "
+	    "of experiment NAME",
 	    &o.ao.experiment),
 	CRM_OPT_STR("experiment-key", "FILE",
 	    "--experiment: the hash's key\n($CRM_EXPERIMENT_KEY)",
@@ -319,12 +319,12 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 	if (o.json && o.c.fo.out_fmt != CRM_FMT_AUTO)
 		crm_usage_error(synopsis, "--json or --output-format, not "
 					  "both");
-	if ((why = crm_armmodel_opt_check(&o.ao, "--experiment-key")) != NULL)
+	if ((why = crm_armmodel_opt_check(&o.ao)) != NULL)
 		crm_usage_error(synopsis, "%s", why);
 	if (o.ao.experiment != NULL) {
-		if (verb != CRM_INTENT_PREDICT)
+		if (verb != CRM_INTENT_PREDICT && verb != CRM_INTENT_EVAL)
 			crm_usage_error(synopsis, "--experiment is for "
-						  "classifying");
+						  "classifying and eval");
 		o.ao.by = CRM_BY_AUTO; /* as crm-experiment */
 		o.ao.name = io->model;
 		o.ao.kind = "text";
@@ -379,20 +379,10 @@ train(struct run *run, struct crm_filter *f, struct crm_err *e)
 static int
 eval_out(struct run *run, struct crm_filter *f, struct crm_err *e)
 {
-	struct crm_rec *r;
 	struct crm_buf b;
-	int rc;
 
-	if (o.c.fo.out_fmt != CRM_FMT_AUTO) {
-		if ((r = crm_rec_new()) == NULL)
-			return crm_err_set(e, EX_SOFTWARE, "out of memory");
-		rc = crm_intent_eval_record(run->it, r, e) == -1 ||
-			     crm_filter_emit(f, r, e) == -1
-			 ? -1
-			 : 0;
-		crm_rec_free(r);
-		return rc;
-	}
+	if (o.c.fo.out_fmt != CRM_FMT_AUTO)
+		return crm_intent_eval_records(run->it, f, e);
 	crm_buf_init(&b);
 	if (crm_intent_report(run->it, o.json, &b) == -1) {
 		crm_buf_release(&b);

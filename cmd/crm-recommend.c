@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "armmodel.h"
 #include "cli.h"
 #include "filter.h"
 #include "reco_run.h"
@@ -18,6 +19,9 @@ static const char synopsis[] =
     "usage: crm-recommend [--by person|record] [--db FILE] [--from-store]\n"
     "                     [--item] [--model NAME] [--model-file FILE]\n"
     "                     [--model-version N] [--top N]\n"
+    "                     [--experiment NAME --arm-model ARM=FILE|VERSION ...\n"
+    "                     [--arms NAME=W,... [--holdout SHARE]]\n"
+    "                     [--experiment-key FILE]]\n"
     "                     [common options] [file ...]\n"
     "       crm-recommend train [--algo ease|knn|als] [--by person|record]\n"
     "                     [--dense-limit N]\n"
@@ -45,7 +49,9 @@ enum {
 	OPT_JSON, /* eval only from here */
 	OPT_TEST_FRACTION,
 	OPT_TIME_FIELD,
-	OPT_BY /* every verb's */
+	OPT_BY,	       /* every verb's */
+	OPT_ARM_MODEL, /* recommending's, with --experiment */
+	OPT_HOLDOUT
 };
 
 struct opts {
@@ -54,6 +60,8 @@ struct opts {
 	long top;	      /* ro.top, as crm_getopt stores a long */
 	const char *fit_opt;  /* a train option given, for the usage check */
 	const char *eval_opt; /* an eval-only option given */
+	struct crm_armmodel_opts ao; /* --experiment */
+	const char **specs;	     /* --arm-model */
 };
 
 static struct opts opts;
@@ -62,6 +70,13 @@ static const struct crm_optdef options[] = {
 	CRM_OPT("algo", OPT_ALGO, "ease|knn|als",
 	    "train: EASE (default), item-kNN or implicit ALS"),
 	CRM_OPT("alpha", OPT_ALPHA, "A", "als: confidence 1 + A * weight (10)"),
+	CRM_OPT("arm-model", OPT_ARM_MODEL, "ARM=FILE|VERSION",
+	    "--experiment: recommend for ARM's customers with\nthe model in "
+	    "FILE, or (--db) VERSION of the model\n(repeatable)"),
+	CRM_OPT_STR("arms", "NAME=W,...",
+	    "--experiment: its arms and weights, as\ncrm-experiment's (--db: "
+	    "the stored ones)",
+	    &opts.ao.arms),
 	CRM_BY_OPT(OPT_BY),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store: models, decisions, events ($CRM_DB)"),
@@ -71,12 +86,21 @@ static const struct crm_optdef options[] = {
 	CRM_OPT("event-types", OPT_EVENT_TYPES, "LIST",
 	    "--from-store: event types to learn from, each\nwith an optional "
 	    "weight (order,view:0.2)"),
+	CRM_OPT_STR("experiment", "NAME",
+	    "recommend for each customer with the model of\nits arm of "
+	    "experiment NAME",
+	    &opts.ao.experiment),
+	CRM_OPT_STR("experiment-key", "FILE",
+	    "--experiment: the hash's key\n($CRM_EXPERIMENT_KEY)",
+	    &opts.ao.key_file),
 	CRM_OPT("factors", OPT_FACTORS, "F",
 	    "als: factors per customer and item (64)"),
 	CRM_OPT_FLAG("from-store", 0,
 	    "train, eval: the store's events; else the store's\ncustomers "
 	    "(items with --item)",
 	    &opts.ro.from_store),
+	CRM_OPT("holdout", OPT_HOLDOUT, "SHARE",
+	    "--experiment: the share kept out, arm holdout\n(0)"),
 	CRM_OPT_STR("id-field", "FIELD", "the customer id (customer_id)",
 	    &opts.ro.id_field),
 	CRM_OPT_FLAG("item", 0, "the items that go with each record's item",
@@ -221,6 +245,28 @@ fit_opt(struct opts *o, int c, char *arg)
 		o->fit_opt = crm_opt_find(&cmd, c)->name;
 }
 
+/* The options of --experiment, and ro.arms. */
+static void
+check_experiment(struct opts *o, enum crm_reco_verb verb)
+{
+	struct crm_armmodel_opts *ao = &o->ao;
+	const char *why;
+
+	if ((why = crm_armmodel_opt_check(ao, "--experiment-key")) != NULL)
+		usage(why);
+	if (ao->experiment == NULL)
+		return;
+	if (verb != CRM_RECO_RECOMMEND)
+		usage("--experiment is for recommending");
+	if (o->ro.item_mode)
+		usage("--experiment picks each customer's model: not with "
+		      "--item (an item has no customer)");
+	ao->by = o->ro.by;
+	ao->name = o->ro.model;
+	ao->kind = "recommend";
+	o->ro.arms = ao;
+}
+
 static void
 parse_opts(int argc, char **argv, enum crm_reco_verb verb, struct opts *o)
 {
@@ -234,10 +280,18 @@ parse_opts(int argc, char **argv, enum crm_reco_verb verb, struct opts *o)
 	r->verb = verb;
 	o->top = (long)r->top;
 	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1)
-		if (c == OPT_BY)
+		switch (c) {
+		case OPT_ARM_MODEL:
+		case OPT_HOLDOUT:
+			crm_cli_arm_opt(
+			    synopsis, &o->ao, &o->specs, c == OPT_HOLDOUT, arg);
+			break;
+		case OPT_BY:
 			r->by = (enum crm_by)crm_parse_by(synopsis, arg);
-		else
+			break;
+		default:
 			fit_opt(o, c, (char *)arg);
+		}
 	r->top = (size_t)o->top;
 	r->db = o->c.db;
 	r->quiet = o->c.quiet;
@@ -271,6 +325,7 @@ parse_opts(int argc, char **argv, enum crm_reco_verb verb, struct opts *o)
 	if (verb != CRM_RECO_RECOMMEND)
 		o->c.fo.no_output = 1;
 	r->records = verb == CRM_RECO_EVAL && o->c.fo.out_fmt != CRM_FMT_AUTO;
+	check_experiment(o, verb);
 }
 
 /* A fit step on the progress line; phase NULL: the fit is over. */
@@ -338,6 +393,7 @@ main(int argc, char **argv)
 	crm_reco_run_free(run);
 	crm_store_close(st);
 	free(o->ro.types);
+	free(o->specs);
 	return rc;
 fail:
 	crm_filter_free(f);

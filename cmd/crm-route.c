@@ -343,6 +343,8 @@ summary(const struct crm_filter *f, const struct crm_router *r, enum verb verb)
 		break;
 	default:
 		crm_cli_count("answered", c.answered);
+		if (c.slots)
+			crm_cli_count("answers unfilled", c.unfilled);
 		crm_cli_count("escalated", c.escalated);
 		crm_cli_count("split", c.split);
 		if (o->r.review != NULL) {

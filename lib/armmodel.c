@@ -150,6 +150,7 @@ crm_armmodel_new(const struct crm_armmodel_opts *o, struct crm_store *s,
 	a->xo.experiment = o->experiment;
 	a->xo.by = o->by;
 	a->xo.key_file = o->key_file;
+	a->xo.key_opt = CRM_ARMMODEL_KEY_OPT;
 	a->xo.key_env = o->key_env;
 	if (design(a, o, s, e) == -1)
 		goto fail;
@@ -204,6 +205,20 @@ const char *
 crm_armmodel_arm(const struct crm_armmodel *a, size_t i)
 {
 	return i < a->narms ? a->names[i] : NULL;
+}
+
+size_t
+crm_armmodel_arm_index(const struct crm_armmodel *a, const char *arm)
+{
+	long i = arm_index(a, arm, strlen(arm));
+
+	return i < 0 ? a->narms : (size_t)i;
+}
+
+long
+crm_armmodel_arm_slot(const struct crm_armmodel *a, size_t i)
+{
+	return i < a->narms ? a->slot_of[i] : -1;
 }
 
 long
@@ -275,19 +290,14 @@ crm_armmodel_opt_holdout(struct crm_armmodel_opts *o, const char *arg)
 }
 
 const char *
-crm_armmodel_opt_check(struct crm_armmodel_opts *o, const char *key_opt)
+crm_armmodel_opt_check(struct crm_armmodel_opts *o)
 {
-	static char msg[128];
-
 	if (o->experiment == NULL) {
 		if (o->nspecs == 0 && o->arms == NULL && !o->holdout_given &&
 		    o->key_file == NULL)
 			return NULL;
-		snprintf(msg, sizeof(msg),
-		    "--arm-model, --arms, --holdout and %s are for "
-		    "--experiment",
-		    key_opt);
-		return msg;
+		return "--arm-model, --arms, --holdout "
+		       "and " CRM_ARMMODEL_KEY_OPT " are for --experiment";
 	}
 	if (o->nspecs == 0)
 		return "--experiment needs --arm-model";

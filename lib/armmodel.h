@@ -24,13 +24,16 @@
 #include "experiment.h"
 #include "store.h"
 
+/* The tools' option of the key file (crm-experiment's is --key-file). */
+#define CRM_ARMMODEL_KEY_OPT "--experiment-key"
+
 struct crm_armmodel_opts {
 	const char *experiment;	  /* --experiment */
 	const char *arms;	  /* --arms, or NULL: the store's design */
 	double holdout;		  /* --holdout (0) */
 	int holdout_given;	  /* --holdout was given */
 	enum crm_by by;		  /* the subject: --by */
-	const char *key_file;	  /* --key-file, or NULL */
+	const char *key_file;	  /* --experiment-key, or NULL */
 	const char *key_env;	  /* $CRM_EXPERIMENT_KEY, or NULL */
 	const char *const *specs; /* ARM=FILE, or with a store ARM=VERSION */
 	size_t nspecs;
@@ -76,6 +79,14 @@ long crm_armmodel_pick(struct crm_armmodel *a, const char *id, size_t len,
  */
 const char *crm_armmodel_arm(const struct crm_armmodel *a, size_t i);
 
+/*
+ * Of the arms in crm_armmodel_arm's order: the index of arm (a name
+ * crm_armmodel_pick gave), and the slot of arm i's model (-1: the
+ * default model's).
+ */
+size_t crm_armmodel_arm_index(const struct crm_armmodel *a, const char *arm);
+long crm_armmodel_arm_slot(const struct crm_armmodel *a, size_t i);
+
 /* "NAME@VERSION", a stored model's label, malloc'ed; NULL: no memory. */
 char *crm_armmodel_label(const char *name, long version);
 
@@ -86,13 +97,11 @@ void crm_armmodel_free(struct crm_armmodel *a);
  * *specs (the caller's, grown; free it after the run) and o; -1: no
  * memory.  crm_armmodel_opt_holdout reads --holdout; -1: not 0 to 0.99.
  * crm_armmodel_opt_check, after the options: NULL when they agree (and
- * o->key_env read), else the usage message (key_opt: the tool's name of
- * the key file's option; the message is overwritten by the next call).
+ * o->key_env read), else the usage message.
  */
 int crm_armmodel_opt_spec(
     struct crm_armmodel_opts *o, const char ***specs, const char *arg);
 int crm_armmodel_opt_holdout(struct crm_armmodel_opts *o, const char *arg);
-const char *crm_armmodel_opt_check(
-    struct crm_armmodel_opts *o, const char *key_opt);
+const char *crm_armmodel_opt_check(struct crm_armmodel_opts *o);
 
 #endif

@@ -674,19 +674,6 @@ idle(void *arg)
 
 /* ==== Evaluation ==== */
 
-/* The index of c->arm among crm_armmodel_arm's. */
-static size_t
-arm_number(const struct crm_churn *c)
-{
-	size_t i;
-	const char *a;
-
-	for (i = 0; (a = crm_armmodel_arm(c->am, i)) != NULL; i++)
-		if (strcmp(a, c->arm) == 0)
-			break;
-	return i;
-}
-
 /* The figures of each arm with records (crm_churn_result's arm_fit). */
 static int
 eval_arms(struct crm_churn *c, struct crm_err *e)
@@ -712,12 +699,10 @@ eval_arms(struct crm_churn *c, struct crm_err *e)
 		if (n == 0)
 			continue;
 		res->arm[res->narms] = a;
-		res->arm_model[res->narms] = c->dflt_label;
-		for (s = 0; s < (long)crm_armmodel_count(c->am); s++)
-			if (strcmp(crm_armmodel_slot(c->am, (size_t)s)->arm,
-				a) == 0)
-				res->arm_model[res->narms] =
-				    crm_armmodel_slot(c->am, (size_t)s)->label;
+		s = crm_armmodel_arm_slot(c->am, k);
+		res->arm_model[res->narms] =
+		    s < 0 ? c->dflt_label
+			  : crm_armmodel_slot(c->am, (size_t)s)->label;
 		if (crm_binary_metrics(p, y, n, &res->arm_fit[res->narms]) ==
 		    -1) {
 			free(p);
@@ -767,7 +752,8 @@ eval_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 		c->cap = cap;
 	}
 	if (c->am != NULL)
-		c->armof[c->n] = (unsigned char)arm_number(c);
+		c->armof[c->n] =
+		    (unsigned char)crm_armmodel_arm_index(c->am, c->arm);
 	c->prob[c->n] = crm_binclf_prob(c->m, c->x);
 	c->y[c->n++] = y;
 	return 0;

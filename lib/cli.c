@@ -23,6 +23,7 @@
 #include <unistd.h>
 #include <utf8proc.h>
 
+#include "armmodel.h"
 #include "buf.h"
 #include "cli.h"
 #include "clock.h"
@@ -340,6 +341,18 @@ crm_parse_by(const char *synopsis, const char *s)
 		crm_usage_error(
 		    synopsis, "bad --by '%s': want person or record", s);
 	return by;
+}
+
+void
+crm_cli_arm_opt(const char *synopsis, struct crm_armmodel_opts *o,
+    const char ***specs, int holdout, const char *arg)
+{
+	if (!holdout) {
+		if (crm_armmodel_opt_spec(o, specs, arg) == -1)
+			crm_die(EX_SOFTWARE, "out of memory");
+	} else if (crm_armmodel_opt_holdout(o, arg) == -1)
+		crm_usage_error(
+		    synopsis, "bad --holdout '%s': want 0 to 0.99", arg);
 }
 
 void

@@ -98,6 +98,15 @@ enum crm_format crm_parse_format(const char *synopsis, const char *s);
  */
 int crm_parse_by(const char *synopsis, const char *s);
 
+/*
+ * Models as arms (armmodel.h): --arm-model's arg added to o and *specs,
+ * or with holdout set --holdout's read into o.  A bad --holdout is a
+ * usage error (with synopsis, then exit(EX_USAGE)).
+ */
+struct crm_armmodel_opts;
+void crm_cli_arm_opt(const char *synopsis, struct crm_armmodel_opts *o,
+    const char ***specs, int holdout, const char *arg);
+
 #define CRM_BY_OPT(opt)                                                    \
 	CRM_OPT("by", opt, "person|record",                                \
 	    "what a customer did: every record of its\nperson together "   \

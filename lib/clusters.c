@@ -441,6 +441,63 @@ crm_person_of_close(struct crm_person_of *p)
 	free(p);
 }
 
+struct crm_person_records {
+	struct crm_store *s;
+	sqlite3_stmt *st;
+};
+
+struct crm_person_records *
+crm_person_records_open(struct crm_store *s, struct crm_err *e)
+{
+	struct crm_person_records *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	p->s = s;
+	if (sqlite3_prepare_v3(crm_store_db(s), CRM_PERSON_RECORDS("?1"), -1,
+		SQLITE_PREPARE_PERSISTENT, &p->st, NULL) != SQLITE_OK) {
+		crm_store_fail(s, e, "cannot read clusters");
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+int
+crm_person_records_each(struct crm_person_records *p, const char *id,
+    size_t len,
+    int (*fn)(void *arg, const char *rid, size_t rlen, struct crm_err *e),
+    void *arg, struct crm_err *e)
+{
+	const char *r;
+	int rc = SQLITE_DONE, v = 0;
+
+	sqlite3_bind_text64(p->st, 1, id, len, SQLITE_STATIC, SQLITE_UTF8);
+	while (v == 0 && (rc = sqlite3_step(p->st)) == SQLITE_ROW) {
+		r = (const char *)sqlite3_column_text(p->st, 0);
+		v = fn(arg, r != NULL ? r : "",
+		    (size_t)sqlite3_column_bytes(p->st, 0), e);
+	}
+	sqlite3_reset(p->st);
+	sqlite3_clear_bindings(p->st);
+	if (v != 0)
+		return v;
+	return rc == SQLITE_DONE
+		   ? 0
+		   : crm_store_fail(p->s, e, "cannot read clusters");
+}
+
+void
+crm_person_records_close(struct crm_person_records *p)
+{
+	if (p == NULL)
+		return;
+	sqlite3_finalize(p->st);
+	free(p);
+}
+
 const struct crm_erase_step crm_clusters_erase[] = {
 	{ "clusters", "deleted", "DELETE FROM clusters WHERE record_id = ?1" },
 	/* a cluster named after the customer keeps its members together */

@@ -143,6 +143,26 @@ int crm_person_of(struct crm_person_of *p, const char *id, size_t len,
     const char **pid, size_t *plen, struct crm_err *e);
 void crm_person_of_close(struct crm_person_of *p);
 
+/* Looking up the records of a person, one customer at a time. */
+struct crm_person_records;
+
+/* On store s (borrowed); NULL with e filled. */
+struct crm_person_records *crm_person_records_open(
+    struct crm_store *s, struct crm_err *e);
+
+/*
+ * Call fn(arg, rid, rlen, e) for each record id of customer id's person
+ * (len bytes; CRM_PERSON_RECORDS: id among them, each once, and id
+ * alone when it is in no cluster), rid valid during the call, until fn
+ * returns other than 0.  That value (-1 with e filled by fn), 0 after
+ * the last record, or -1 with e filled when the store fails.
+ */
+int crm_person_records_each(struct crm_person_records *p, const char *id,
+    size_t len,
+    int (*fn)(void *arg, const char *rid, size_t rlen, struct crm_err *e),
+    void *arg, struct crm_err *e);
+void crm_person_records_close(struct crm_person_records *p);
+
 /* How a customer's cluster membership is erased (erase.h). */
 extern const struct crm_erase_step crm_clusters_erase[];
 

@@ -22,6 +22,8 @@ struct crm_consent {
 	sqlite3_stmt *rows;
 	char as_of[21];
 	double day; /* as_of as a Julian day number, as julianday() has it */
+	struct crm_person_records *recs; /* by person, opened when needed */
+	const char *purpose;		 /* of the record checked */
 };
 
 int
@@ -213,6 +215,7 @@ crm_consent_close(struct crm_consent *c)
 	if (c == NULL)
 		return;
 	sqlite3_finalize(c->rows);
+	crm_person_records_close(c->recs);
 	free(c);
 }
 
@@ -241,6 +244,29 @@ crm_consent_withdrawn(struct crm_consent *c, const char *id, size_t len,
 	if (rc != SQLITE_DONE)
 		return crm_store_fail(c->s, e, "cannot read the consent");
 	return w;
+}
+
+/* One record of a person (crm_person_records_each's fn). */
+static int
+record_withdrawn(void *arg, const char *rid, size_t rlen, struct crm_err *e)
+{
+	struct crm_consent *c = arg;
+
+	return crm_consent_withdrawn(c, rid, rlen, c->purpose, e);
+}
+
+int
+crm_consent_withdrawn_by(struct crm_consent *c, enum crm_by by, const char *id,
+    size_t len, const char *purpose, struct crm_err *e)
+{
+	if (by != CRM_BY_PERSON)
+		return crm_consent_withdrawn(c, id, len, purpose, e);
+	if (c->recs == NULL &&
+	    (c->recs = crm_person_records_open(c->s, e)) == NULL)
+		return -1;
+	c->purpose = purpose;
+	return crm_person_records_each(
+	    c->recs, id, len, record_withdrawn, c, e);
 }
 
 const char *

@@ -13,13 +13,15 @@
  * the withdrawal wins.
  *
  * Ownership: a struct crm_consent or crm_consent_load borrows the store
- * (which must outlive it) and owns its prepared statements.
+ * (which must outlive it) and owns its prepared statements (and, by
+ * person, its lookup of a person's records, clusters.h).
  */
 #ifndef CRM_CONSENT_H
 #define CRM_CONSENT_H
 
 #include <stddef.h>
 
+#include "clusters.h"
 #include "erase.h"
 #include "err.h"
 #include "load.h"
@@ -77,6 +79,16 @@ void crm_consent_close(struct crm_consent *c);
  */
 int crm_consent_withdrawn(struct crm_consent *c, const char *id, size_t len,
     const char *purpose, struct crm_err *e);
+
+/*
+ * The same for customer id read by by (clusters.h, resolved): by person,
+ * whether the consent of any record of id's person (id among them) for
+ * purpose is withdrawn, the records found through clusters.h, so that
+ * one record's withdrawal holds for the whole person; by record,
+ * crm_consent_withdrawn.  1, 0, or -1 with e filled.
+ */
+int crm_consent_withdrawn_by(struct crm_consent *c, enum crm_by by,
+    const char *id, size_t len, const char *purpose, struct crm_err *e);
 
 /* The reference time the check uses, YYYY-MM-DDTHH:MM:SSZ. */
 const char *crm_consent_as_of(const struct crm_consent *c);

@@ -6,11 +6,30 @@
 #include <string.h>
 #include <sysexits.h>
 
+#include "answer.h"
 #include "clusters.h"
 #include "desk.h"
 #include "desk_int.h"
 #include "model.h"
 #include "strmap.h"
+
+/*
+ * The order of the customers who: its latest event of type order whose
+ * key or extra order_id is ?2, or of any order when ?2 is NULL (the
+ * columns of crm_order_facts, answer.h).
+ */
+#define ORDER_SQL(who)                                             \
+	"SELECT coalesce(o, event_key), s, eta, time, item,"       \
+	" CASE WHEN amount IS NULL THEN NULL"                      \
+	" ELSE format('%.2f', amount) END"                         \
+	" FROM (SELECT event_key, time, item, amount, rowid AS r," \
+	" CAST(json_extract(extra, '$.order_id') AS TEXT) AS o,"   \
+	" json_extract(extra, '$.status') AS s,"                   \
+	" json_extract(extra, '$.eta') AS eta FROM events"         \
+	" WHERE " who " AND type = 'order'"                        \
+	" AND json_valid(coalesce(extra, '{}')))"                  \
+	" WHERE ?2 IS NULL OR event_key = ?2 OR o = ?2"            \
+	" ORDER BY time DESC, r DESC LIMIT 1"
 
 static const char *const sql[S_N] = {
 	[S_AGENT_PUT] = "INSERT INTO agents(agent_id, name, skills, capacity, "
@@ -60,6 +79,7 @@ static const char *const sql[S_N] = {
 	[S_TAGS] = "SELECT group_concat(tag, ',') FROM"
 		   " (SELECT tag FROM tags WHERE customer_id = ?1"
 		   " ORDER BY tag)",
+	[S_ORDER] = ORDER_SQL("customer_id = ?1"),
 };
 
 /* The same facts of the customer's person (--by person, clusters.h). */
@@ -73,6 +93,7 @@ static const char *const person_sql[S_N] = {
 	[S_TAGS] = "SELECT group_concat(tag, ',') FROM"
 		   " (SELECT DISTINCT tag FROM tags WHERE customer_id IN"
 		   " (" CRM_PERSON_RECORDS("?1") ") ORDER BY tag)",
+	[S_ORDER] = ORDER_SQL("customer_id IN (" CRM_PERSON_RECORDS("?1") ")"),
 };
 
 /* The customers columns crm_desk_customer gives, in order. */
@@ -469,6 +490,33 @@ crm_desk_customer(struct crm_desk *d, const char *id, size_t idlen,
 	    add_one(d, out, S_TAGS, "tags", id, idlen, e) == -1)
 		return -1;
 	return known;
+}
+
+int
+crm_desk_order(struct crm_desk *d, const char *id, size_t idlen,
+    const char *order, size_t olen, struct crm_rec *out, struct crm_err *e)
+{
+	sqlite3_stmt *st = d->st[S_ORDER];
+	size_t i, n = CRM_ORDER_NFACTS;
+	int rc, bad = 0;
+
+	crm_rec_clear(out);
+	bind_text(st, 1, id, idlen);
+	bind_text(st, 2, order, olen);
+	rc = sqlite3_step(st);
+	for (i = 0; i < n && !bad; i++)
+		bad = rc == SQLITE_ROW
+			  ? add_column(out, crm_order_facts[i],
+				strlen(crm_order_facts[i]), st, (int)i)
+			  : crm_rec_add(out, crm_order_facts[i],
+				strlen(crm_order_facts[i]), "", 0, CRM_NULL);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (bad)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(d, e, "cannot read the customer's orders");
+	return rc == SQLITE_ROW;
 }
 
 const struct crm_erase_step crm_desk_erase[] = {

@@ -211,6 +211,19 @@ int crm_desk_customer(struct crm_desk *d, const char *id, size_t idlen,
     struct crm_rec *out, struct crm_err *e);
 
 /*
+ * The customer's order (its person's, per person), into out (cleared
+ * first): of the events of type order whose key or extra order_id is
+ * order[0..olen) (order NULL: any), the latest (by time, then as
+ * stored), as the fields order_id (the extra order_id, else the key),
+ * order_status and eta (its extra status and eta), order_date (its
+ * time), order_item and order_amount (two decimals), each null when
+ * unknown.  1 when there is such an order, 0 when not (out's fields all
+ * null), -1 with e filled.
+ */
+int crm_desk_order(struct crm_desk *d, const char *id, size_t idlen,
+    const char *order, size_t olen, struct crm_rec *out, struct crm_err *e);
+
+/*
  * Whether a customer field of this name may come from the store: one of
  * the fixed fields above, or a key of some customer's extra JSON (as it
  * was when the desk was opened).

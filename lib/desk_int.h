@@ -30,6 +30,7 @@ enum {
 	S_VALUE,
 	S_CHURN,
 	S_TAGS,
+	S_ORDER,
 	S_N
 };
 

@@ -353,7 +353,7 @@ crm_exp_new(
 	crm_buf_init(&x->prev);
 	crm_clock_iso(x->now);
 	if (crm_exp_design_parse(&x->d, o->arms, o->holdout, e) == -1 ||
-	    (x->hmac = crm_hmac_new(o->key_file, o->key_env,
+	    (x->hmac = crm_hmac_new_opt(o->key_opt, o->key_file, o->key_env,
 		 "CRM_EXPERIMENT_KEY", "assignment", e)) == NULL ||
 	    crm_by_resolve(s, &x->by, e) == -1 ||
 	    (s != NULL && open_store(x, e) == -1)) {
@@ -456,8 +456,8 @@ assign_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 	s = id;
 	slen = len;
 	if (x->consent != NULL) {
-		if ((w = crm_consent_withdrawn(
-			 x->consent, id, len, x->o->purpose, e)) == -1)
+		if ((w = crm_consent_withdrawn_by(
+			 x->consent, x->by, id, len, x->o->purpose, e)) == -1)
 			return CRM_FILTER_FATAL;
 		if (w) {
 			x->n.withdrawn++;

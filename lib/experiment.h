@@ -12,7 +12,10 @@
  * shard or input order, from the key alone.  With a store, the
  * experiment's definition is kept at its first run (and a run with
  * another is refused), each subject's first assignment is kept with its
- * time (the run's --as-of), and each new one is audited.
+ * time (the run's --as-of), and each new one is audited.  With a
+ * purpose, a record whose consent for it is withdrawn (by person, the
+ * consent of any record of its person: crm_consent_withdrawn_by) gets
+ * no arm.
  *
  * Analysis: from the assignments and the store's events, per arm the
  * subjects, those with an outcome event within the window after their
@@ -88,6 +91,8 @@ struct crm_exp_opts {
 	const char *purpose;	/* --purpose, or NULL: not checked */
 	const char *key_file;	/* --key-file, or NULL */
 	const char *key_env;	/* $CRM_EXPERIMENT_KEY, or NULL */
+	const char *key_opt;	/* key_file's option, in messages (NULL:
+				   --key-file) */
 };
 
 void crm_exp_opts_init(struct crm_exp_opts *o);

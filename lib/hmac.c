@@ -51,8 +51,8 @@ read_key(struct crm_hmac *h, const char *path, struct crm_err *e)
 }
 
 static int
-set_key(struct crm_hmac *h, const char *key_file, const char *env,
-    const char *env_name, const char *need, struct crm_err *e)
+set_key(struct crm_hmac *h, const char *key_opt, const char *key_file,
+    const char *env, const char *env_name, const char *need, struct crm_err *e)
 {
 	OSSL_PARAM params[2];
 	char digest[] = "SHA256";
@@ -61,7 +61,7 @@ set_key(struct crm_hmac *h, const char *key_file, const char *env,
 	if (key_file != NULL) {
 		if (read_key(h, key_file, e) == -1)
 			return -1;
-		from = "--key-file";
+		from = key_opt;
 	} else if (env != NULL && *env != '\0') {
 		h->keylen = strlen(env);
 		if (h->keylen > sizeof(h->key))
@@ -71,8 +71,8 @@ set_key(struct crm_hmac *h, const char *key_file, const char *env,
 		memcpy(h->key, env, h->keylen);
 		from = env_name;
 	} else {
-		return crm_err_set(e, EX_USAGE,
-		    "%s needs a key: --key-file FILE or %s", need, env_name);
+		return crm_err_set(e, EX_USAGE, "%s needs a key: %s FILE or %s",
+		    need, key_opt, env_name);
 	}
 	if (h->keylen < CRM_HMAC_KEY_MIN)
 		return crm_err_set(e, EX_USAGE,
@@ -93,13 +93,21 @@ struct crm_hmac *
 crm_hmac_new(const char *key_file, const char *env, const char *env_name,
     const char *need, struct crm_err *e)
 {
+	return crm_hmac_new_opt(NULL, key_file, env, env_name, need, e);
+}
+
+struct crm_hmac *
+crm_hmac_new_opt(const char *key_opt, const char *key_file, const char *env,
+    const char *env_name, const char *need, struct crm_err *e)
+{
 	struct crm_hmac *h;
 
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return NULL;
 	}
-	if (set_key(h, key_file, env, env_name, need, e) == -1) {
+	if (set_key(h, key_opt != NULL ? key_opt : "--key-file", key_file, env,
+		env_name, need, e) == -1) {
 		crm_hmac_free(h);
 		return NULL;
 	}

@@ -30,6 +30,11 @@ struct crm_hmac;
  */
 struct crm_hmac *crm_hmac_new(const char *key_file, const char *env,
     const char *env_name, const char *need, struct crm_err *e);
+
+/* The same, the messages naming key_opt (NULL: --key-file), the tool's
+   option of the key file. */
+struct crm_hmac *crm_hmac_new_opt(const char *key_opt, const char *key_file,
+    const char *env, const char *env_name, const char *need, struct crm_err *e);
 void crm_hmac_free(struct crm_hmac *h);
 
 /*

@@ -54,6 +54,9 @@ struct crm_intent {
 	struct label *labels;
 	size_t nlabels, labcap;
 	struct crm_confusion conf;
+	struct crm_confusion *armconf; /* eval with arms: per arm, in
+					  crm_armmodel_arm's order */
+	size_t narms;
 	char **evnames; /* eval: model classes, out_of_scope, unknown labels */
 	size_t *evlen;
 	size_t nev;
@@ -857,6 +860,11 @@ eval_class(struct crm_intent *it, const char *label, size_t len)
 		free(n[it->nev]);
 		return -1;
 	}
+	for (i = 0; i < it->narms; i++)
+		if (crm_confusion_grow(&it->armconf[i], it->nev + 1) == -1) {
+			free(n[it->nev]);
+			return -1;
+		}
 	return (long)it->nev++;
 }
 
@@ -866,17 +874,63 @@ eval_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 	const char *text, *truth, *label;
 	size_t len, tlen, llen;
 	long t, p;
+	int rc;
 
 	if (get_text(it, r, it->o.text_field, &text, &len, e) == -1 ||
 	    get_text(it, r, it->o.label_field, &truth, &tlen, e) == -1)
 		return -1;
+	if ((rc = pick_model(it, r, e)) != 0)
+		return rc;
 	if (crm_intent_classify(it, text, len, &label, &llen, NULL, e) == -1)
 		return -1;
 	if ((t = eval_class(it, truth, tlen)) == -1 ||
 	    (p = eval_class(it, label, llen)) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	crm_confusion_add(&it->conf, (size_t)t, (size_t)p);
+	if (it->am != NULL)
+		crm_confusion_add(
+		    &it->armconf[crm_armmodel_arm_index(it->am, it->arm)],
+		    (size_t)t, (size_t)p);
 	return 0;
+}
+
+/*
+ * Eval with arms: the figures of arm k (m->n 0: no records), as eval of
+ * its model alone on its records gives them, and the model's label.
+ * Its classes are its model's and the labels its records had or were
+ * given.
+ */
+static const char *
+arm_metrics(const struct crm_intent *it, size_t k, struct crm_intent_metrics *m)
+{
+	const struct crm_confusion *c = &it->armconf[k];
+	long s = crm_armmodel_arm_slot(it->am, k);
+	const struct crm_textclf *model = s < 0 ? it->dflt : it->amm[s];
+	unsigned long sup, pred;
+	size_t i, j, n, len;
+	const char *name;
+	double p, r, f;
+	int in;
+
+	m->n = c->n;
+	m->accuracy = crm_accuracy(c);
+	m->macro_f1 = crm_macro_f1(c);
+	m->classes = 0;
+	for (i = 0; i < c->k; i++) {
+		crm_class_prf(c, i, &p, &r, &f, &sup);
+		for (j = 0, pred = 0; j < c->k; j++)
+			pred += c->m[j * c->cap + i];
+		in = sup > 0 || pred > 0;
+		n = crm_textclf_classes(model);
+		for (j = 0; !in && j < n; j++) {
+			name = crm_textclf_class(model, j, &len);
+			in = len == it->evlen[i] &&
+			     memcmp(name, it->evnames[i], len) == 0;
+		}
+		m->classes += in;
+	}
+	return s < 0 ? it->dflt_label
+		     : crm_armmodel_slot(it->am, (size_t)s)->label;
 }
 
 void
@@ -895,6 +949,38 @@ static int
 add_kv(struct crm_buf *b, const char *key, const char *s, size_t len)
 {
 	return crm_buf_addf(b, " %s=", key) | crm_buf_add(b, s, len);
+}
+
+/* Eval with arms: "arms", the figures of each arm with records. */
+static void
+arms_json(const struct crm_intent *it, struct crm_jw *w)
+{
+	struct crm_intent_metrics m;
+	const char *model;
+	size_t k;
+
+	crm_jw_key(w, "arms");
+	crm_jw_arr(w);
+	for (k = 0; k < it->narms; k++) {
+		model = arm_metrics(it, k, &m);
+		if (m.n == 0)
+			continue;
+		crm_jw_obj(w);
+		crm_jw_key(w, "arm");
+		crm_jw_str(w, crm_armmodel_arm(it->am, k));
+		crm_jw_key(w, "model");
+		crm_jw_str(w, model);
+		crm_jw_key(w, "n");
+		crm_jw_int(w, (long long)m.n);
+		crm_jw_key(w, "accuracy");
+		crm_jw_num(w, "%.4f", m.accuracy);
+		crm_jw_key(w, "macro_f1");
+		crm_jw_num(w, "%.4f", m.macro_f1);
+		crm_jw_key(w, "classes");
+		crm_jw_int(w, (long long)m.classes);
+		crm_jw_end(w);
+	}
+	crm_jw_end(w);
 }
 
 /* The report as JSON, one document and a newline. */
@@ -917,6 +1003,8 @@ report_json(const struct crm_intent *it, struct crm_buf *b)
 	crm_jw_num(&w, "%.4f", crm_accuracy(c));
 	crm_jw_key(&w, "macro_f1");
 	crm_jw_num(&w, "%.4f", crm_macro_f1(c));
+	if (it->am != NULL)
+		arms_json(it, &w);
 	crm_jw_key(&w, "classes");
 	crm_jw_arr(&w);
 	for (i = 0; i < c->k; i++) {
@@ -974,6 +1062,17 @@ crm_intent_report(const struct crm_intent *it, int json, struct crm_buf *b)
 	bad |= crm_buf_addf(b,
 	    "n=%lu accuracy=%.4f macro_f1=%.4f classes=%zu\n", c->n,
 	    crm_accuracy(c), crm_macro_f1(c), c->k);
+	for (i = 0; i < it->narms; i++) {
+		struct crm_intent_metrics m;
+		const char *model = arm_metrics(it, i, &m);
+
+		if (m.n > 0)
+			bad |= crm_buf_addf(b,
+			    "arm=%s model=%s n=%lu accuracy=%.4f "
+			    "macro_f1=%.4f classes=%zu\n",
+			    crm_armmodel_arm(it->am, i), model, m.n, m.accuracy,
+			    m.macro_f1, m.classes);
+	}
 	for (i = 0; i < c->k; i++) {
 		crm_class_prf(c, i, &p, &r, &f, &sup);
 		bad |= crm_buf_adds(b, "class");
@@ -993,19 +1092,80 @@ crm_intent_report(const struct crm_intent *it, int json, struct crm_buf *b)
 	return bad ? -1 : 0;
 }
 
+/* The figures m appended to r. */
+static int
+metrics_fields(struct crm_rec *r, const struct crm_intent_metrics *m)
+{
+	return crm_rec_add_num(r, "n", "%.0f", (double)m->n) == -1 ||
+		       crm_rec_add_num(r, "accuracy", "%.4f", m->accuracy) ==
+			   -1 ||
+		       crm_rec_add_num(r, "macro_f1", "%.4f", m->macro_f1) ==
+			   -1 ||
+		       crm_rec_add_num(
+			   r, "classes", "%.0f", (double)m->classes) == -1
+		   ? -1
+		   : 0;
+}
+
+/* The arm and model fields of an eval record: null for all the arms. */
+static int
+arm_fields(struct crm_rec *r, const char *arm, const char *model)
+{
+	return crm_rec_add(r, "arm", 3, arm, arm ? strlen(arm) : 0,
+		   arm ? CRM_STRING : CRM_NULL) == -1 ||
+		       crm_rec_add(r, "model", 5, model,
+			   model ? strlen(model) : 0,
+			   model ? CRM_STRING : CRM_NULL) == -1
+		   ? -1
+		   : 0;
+}
+
 int
 crm_intent_eval_record(
     const struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 {
-	const struct crm_confusion *c = &it->conf;
+	struct crm_intent_metrics m;
 
+	crm_intent_metrics(it, &m);
 	crm_rec_clear(r);
-	if (crm_rec_add_num(r, "n", "%.0f", (double)c->n) == -1 ||
-	    crm_rec_add_num(r, "accuracy", "%.4f", crm_accuracy(c)) == -1 ||
-	    crm_rec_add_num(r, "macro_f1", "%.4f", crm_macro_f1(c)) == -1 ||
-	    crm_rec_add_num(r, "classes", "%.0f", (double)c->k) == -1)
+	if ((it->am != NULL && arm_fields(r, NULL, NULL) == -1) ||
+	    metrics_fields(r, &m) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
+}
+
+int
+crm_intent_eval_records(
+    const struct crm_intent *it, struct crm_filter *f, struct crm_err *e)
+{
+	struct crm_intent_metrics m;
+	const char *model;
+	struct crm_rec *r;
+	size_t k;
+	int rc = -1;
+
+	if ((r = crm_rec_new()) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (crm_intent_eval_record(it, r, e) == -1 ||
+	    crm_filter_emit(f, r, e) == -1)
+		goto out;
+	for (k = 0; k < it->narms; k++) {
+		model = arm_metrics(it, k, &m);
+		if (m.n == 0)
+			continue;
+		crm_rec_clear(r);
+		if (arm_fields(r, crm_armmodel_arm(it->am, k), model) == -1 ||
+		    metrics_fields(r, &m) == -1) {
+			crm_err_set(e, EX_SOFTWARE, "out of memory");
+			goto out;
+		}
+		if (crm_filter_emit(f, r, e) == -1)
+			goto out;
+	}
+	rc = 0;
+out:
+	crm_rec_free(r);
+	return rc;
 }
 
 /* ==== Label ==== */
@@ -1142,13 +1302,45 @@ keep_open(struct crm_intent *it, struct crm_err *e)
 	return 0;
 }
 
+/*
+ * Eval: the class list, the model's classes first (with arms, the
+ * default's, then each arm's model's), and with arms a matrix per arm.
+ * 0, or -1 when out of memory.
+ */
+static int
+eval_arms_init(struct crm_intent *it)
+{
+	const struct crm_textclf *m;
+	const char *name;
+	size_t i, k, len, nslots = it->am ? crm_armmodel_count(it->am) : 0;
+
+	if (it->am != NULL) {
+		while (crm_armmodel_arm(it->am, it->narms) != NULL)
+			it->narms++;
+		if ((it->armconf = calloc(it->narms, sizeof(*it->armconf))) ==
+		    NULL)
+			return -1;
+		for (k = 0; k < it->narms; k++)
+			if (crm_confusion_init(&it->armconf[k], 0) == -1)
+				return -1;
+	}
+	for (k = 0; k <= nslots; k++) {
+		m = k == 0 ? it->m : it->amm[k - 1];
+		for (i = 0; i < crm_textclf_classes(m); i++) {
+			name = crm_textclf_class(m, i, &len);
+			if (eval_class(it, name, len) == -1)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 struct crm_intent *
 crm_intent_new(
     const struct crm_intent_opts *o, struct crm_store *st, struct crm_err *e)
 {
 	struct crm_intent *it;
 	const char *why;
-	size_t i;
 
 	if ((it = calloc(1, sizeof(*it))) == NULL) {
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -1192,17 +1384,12 @@ crm_intent_new(
 			goto fail;
 		break;
 	case CRM_INTENT_EVAL:
-		if (load_model(it, e) == -1)
+		if (load_model(it, e) == -1 ||
+		    (o->arms != NULL && load_arms(it, e) == -1))
 			goto fail;
-		if (crm_confusion_init(&it->conf, 0) == -1)
+		if (crm_confusion_init(&it->conf, 0) == -1 ||
+		    eval_arms_init(it) == -1)
 			goto oom;
-		for (i = 0; i < crm_textclf_classes(it->m); i++) {
-			size_t len;
-			const char *name = crm_textclf_class(it->m, i, &len);
-
-			if (eval_class(it, name, len) == -1)
-				goto oom;
-		}
 		break;
 	case CRM_INTENT_LABEL:
 	default:
@@ -1281,6 +1468,9 @@ crm_intent_free(struct crm_intent *it)
 	free(it->evnames);
 	free(it->evlen);
 	crm_confusion_release(&it->conf);
+	for (i = 0; it->armconf != NULL && i < it->narms; i++)
+		crm_confusion_release(&it->armconf[i]);
+	free(it->armconf);
 	crm_textclf_set_free(it->set);
 	if (it->am != NULL) {
 		for (i = 0; it->amm != NULL && i < crm_armmodel_count(it->am);

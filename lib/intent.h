@@ -31,7 +31,8 @@
  * customer's arm (armmodel.h; the default model for an arm without
  * one), appends the arm and FIELD_model (the model's file, or
  * NAME@VERSION) and logs the decision as made by that model; a record
- * without a customer is rejected.
+ * without a customer is rejected.  Eval with arms does the same and
+ * counts each arm's figures too.
  *
  * Use: crm_intent_new, then crm_intent_record for each record (and
  * crm_intent_header for a CSV/TSV output header, crm_intent_idle when the
@@ -96,7 +97,8 @@ struct crm_intent_opts {
 	const char *time_field; /* keep_text: the message's time (time) */
 	/* keep_text: the policy for the text (NULL: kept as it is) */
 	const struct crm_mask_opts *mask;
-	/* predict: models as arms of an experiment (armmodel.h), or NULL */
+	/* predict, eval: models as arms of an experiment (armmodel.h), or
+	   NULL */
 	const struct crm_armmodel_opts *arms;
 	/* predict: append the field entities (entity.h), or NULL */
 	const struct crm_entity_opts *entities;
@@ -200,20 +202,31 @@ void crm_intent_metrics(
 
 /*
  * Eval: the report appended to out, as text lines (n=... accuracy=...,
- * then a "class" line per class and a "confused" line for each of the
- * ten pairs mixed up most), or as one JSON document and a newline when
- * json is set.  0, or -1 when out of memory.
+ * with arms an "arm" line for each arm with records, as the records of
+ * crm_intent_eval_records, then a "class" line per class and a
+ * "confused" line for each of the ten pairs mixed up most), or as one
+ * JSON document and a newline when json is set (with arms, "arms": the
+ * arms' objects).  0, or -1 when out of memory.
  */
 int crm_intent_report(
     const struct crm_intent *it, int json, struct crm_buf *out);
 
 /*
  * Eval: the figures as one record for the record writer (r cleared
- * first): n, accuracy, macro_f1 (four decimals) and classes, as numbers.
- * There are no folds: one record, without a fold field.  0, or -1 with e
- * filled.
+ * first): n, accuracy, macro_f1 (four decimals) and classes, as numbers;
+ * with arms, first arm and model, null.  There are no folds: one record,
+ * without a fold field.  0, or -1 with e filled.
  */
 int crm_intent_eval_record(
     const struct crm_intent *it, struct crm_rec *r, struct crm_err *e);
+
+/*
+ * Eval: the figures as records written to f: crm_intent_eval_record's,
+ * then with arms one for each arm with records (crm_armmodel_arm's
+ * order): its arm, its model's label, and the figures eval of that model
+ * alone gives on the arm's records.  0, or -1 with e filled.
+ */
+int crm_intent_eval_records(
+    const struct crm_intent *it, struct crm_filter *f, struct crm_err *e);
 
 #endif

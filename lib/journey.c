@@ -364,7 +364,6 @@ enum {
 	S_CAP,
 	S_ACTION,
 	S_RUN,
-	S_RECORDS,
 	S_ENTERED,
 	S_LEFT,
 	S_N,
@@ -412,7 +411,6 @@ static const char *const sql[S_N] = {
 	[S_RUN] = "INSERT INTO journey_runs(journey, as_of, time, actions)"
 		  " VALUES (?1, ?2, ?2, ?3) ON CONFLICT (journey, as_of)"
 		  " DO UPDATE SET actions = actions + excluded.actions",
-	[S_RECORDS] = CRM_PERSON_RECORDS("?1"),
 	[S_ENTERED] = TAGS_CHANGED("began", "customer_id = ?1"),
 	[S_LEFT] = TAGS_CHANGED("ended", "customer_id = ?1"),
 };
@@ -717,29 +715,14 @@ read_state(
 
 /*
  * Whether customer id's consent for purpose is withdrawn: of any record
- * of its person, per person.  1, 0 or -1.
+ * of its person, per person (consent.h).  1, 0 or -1.
  */
 static int
 withdrawn(struct crm_journey *j, const char *id, const char *purpose,
     struct crm_err *e)
 {
-	sqlite3_stmt *st = j->st[S_RECORDS];
-	const char *r;
-	int rc, w = 0;
-
-	if (j->by != CRM_BY_PERSON)
-		return crm_consent_withdrawn(
-		    j->consent, id, strlen(id), purpose, e);
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	while (w == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-		r = (const char *)sqlite3_column_text(st, 0);
-		w = crm_consent_withdrawn(j->consent, r,
-		    (size_t)sqlite3_column_bytes(st, 0), purpose, e);
-	}
-	sqlite3_reset(st);
-	if (w != 0)
-		return w;
-	return rc == SQLITE_DONE ? 0 : fail(j, e, "cannot read the person");
+	return crm_consent_withdrawn_by(
+	    j->consent, j->by, id, strlen(id), purpose, e);
 }
 
 /*

@@ -537,3 +537,46 @@ out:
 	crm_buf_release(&ps.str);
 	return rc;
 }
+
+int
+crm_json_array_next(const char *text, size_t len, size_t *off, const char **el,
+    size_t *elen, struct crm_err *e)
+{
+	struct parse ps;
+	const char *start;
+	int first = *off == 0;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.start = text;
+	ps.p = text + *off;
+	ps.end = text + len;
+	ps.e = e;
+	skip_ws(&ps);
+	if (first) {
+		if (ps.p >= ps.end || *ps.p != '[')
+			return fail(&ps, "not a JSON array");
+		ps.p++;
+		skip_ws(&ps);
+	}
+	if (ps.p < ps.end && *ps.p == ']' && (first || *off < len)) {
+		ps.p++;
+		skip_ws(&ps);
+		if (ps.p < ps.end)
+			return fail(&ps, "text after the array");
+		*off = len;
+		return 0;
+	}
+	if (!first) {
+		if (ps.p >= ps.end || *ps.p != ',')
+			return fail(&ps, "expected ',' or ']'");
+		ps.p++;
+	}
+	skip_ws(&ps);
+	start = ps.p;
+	if (skip_value(&ps, 1) == -1)
+		return -1;
+	*el = start;
+	*elen = (size_t)(ps.p - start);
+	*off = (size_t)(ps.p - text);
+	return 1;
+}

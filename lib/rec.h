@@ -324,4 +324,14 @@ int crm_rec_fields_to_json(const struct crm_rec *r, const size_t *idx, size_t n,
 /* Append s as a JSON string literal, quotes included; 0 or -1. */
 int crm_json_quote(struct crm_buf *b, const char *s, size_t len);
 
+/*
+ * The elements of the JSON array text[0..len), one a call: *off is 0 for
+ * the first and is moved past each element; *el and *elen are the next
+ * element's text (checked, as it was written).  1 with an element, 0 at
+ * the end of the array, -1 with e filled (EX_DATAERR: bad JSON, naming
+ * the byte).
+ */
+int crm_json_array_next(const char *text, size_t len, size_t *off,
+    const char **el, size_t *elen, struct crm_err *e);
+
 #endif

@@ -38,6 +38,11 @@ struct crm_reco_run {
 	struct crm_model_input in;    /* fit: what it learned from */
 	enum crm_by by;		      /* o->by, resolved */
 	struct crm_person_of *person; /* by person: customer to person */
+	/* models as arms: each slot's model (r->m the default, or NULL) */
+	struct crm_armmodel *am;
+	struct crm_reco **amm;
+	char *dflt_label;	  /* the default's reco_model */
+	const char *arm, *mlabel; /* the record's */
 };
 
 void
@@ -271,19 +276,24 @@ crm_reco_run_events(
 static int
 out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
 {
-	(void)arg;
+	const struct crm_reco_run *r = arg;
+
 	if (crm_rec_put(hdr, "reco_items", "", 0, CRM_STRING) == -1 ||
-	    crm_rec_put(hdr, "reco_source", "", 0, CRM_STRING) == -1)
+	    crm_rec_put(hdr, "reco_source", "", 0, CRM_STRING) == -1 ||
+	    (r->am != NULL &&
+		(crm_rec_put(hdr, "reco_arm", "", 0, CRM_STRING) == -1 ||
+		    crm_rec_put(hdr, "reco_model", "", 0, CRM_STRING) == -1)))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
 
 /*
- * The hits as a JSON array of {"item": id, "score": s} into r->json, and
- * the reasons, {"source": source}, into r->why.
+ * The hits of model m as a JSON array of {"item": id, "score": s} into
+ * r->json, and the reasons, {"source": source}, into r->why.
  */
 static int
-hits_json(struct crm_reco_run *r, size_t n, const char *source)
+hits_json(struct crm_reco_run *r, const struct crm_reco *m, size_t n,
+    const char *source)
 {
 	struct crm_jw w, y;
 	const char *id;
@@ -293,7 +303,7 @@ hits_json(struct crm_reco_run *r, size_t n, const char *source)
 	crm_jw_init(&w, &r->json);
 	crm_jw_arr(&w);
 	for (i = 0; i < n; i++) {
-		id = crm_reco_item_name(r->m, r->hits[i].item, &len);
+		id = crm_reco_item_name(m, r->hits[i].item, &len);
 		crm_jw_obj(&w);
 		crm_jw_key(&w, "item");
 		crm_jw_strn(&w, id, len);
@@ -311,12 +321,46 @@ hits_json(struct crm_reco_run *r, size_t n, const char *source)
 	return crm_jw_done(&w) == -1 || crm_jw_done(&y) == -1 ? -1 : 0;
 }
 
+/*
+ * The model for customer key: with arms, its arm's (r->arm, r->mlabel,
+ * the audit's model), else r->m.  NULL with e filled: libcrypto failed.
+ */
+static struct crm_reco *
+pick_model(
+    struct crm_reco_run *r, const char *key, size_t klen, struct crm_err *e)
+{
+	const struct crm_armmodel_slot *sl;
+	const struct crm_reco_run_opts *o = r->o;
+	long i;
+
+	if (r->am == NULL)
+		return r->m;
+	if ((i = crm_armmodel_pick(r->am, key, klen, &r->arm, e)) == -2)
+		return NULL;
+	if (i < 0) {
+		/* an arm without a model of its own: the default serves it */
+		r->mlabel = r->dflt_label;
+		if (r->audit != NULL)
+			crm_audit_set_model(r->audit,
+			    o->model_file != NULL ? o->model_file : o->model,
+			    r->version);
+		return r->m;
+	}
+	sl = crm_armmodel_slot(r->am, (size_t)i);
+	r->mlabel = sl->label;
+	if (r->audit != NULL)
+		crm_audit_set_model(r->audit,
+		    sl->file != NULL ? sl->file : o->model, sl->version);
+	return r->amm[i];
+}
+
 static int
 reco_record(void *arg, struct crm_rec *rec, int *drop, struct crm_err *e)
 {
 	struct crm_reco_run *r = arg;
 	const struct crm_reco_run_opts *o = r->o;
 	const char *key, *source, *pid;
+	struct crm_reco *m = r->m;
 	size_t klen, n, plen;
 	int rc, pop;
 	long i;
@@ -329,21 +373,23 @@ reco_record(void *arg, struct crm_rec *rec, int *drop, struct crm_err *e)
 				     o->item_mode ? "item" : "customer")
 			       : -1;
 	if (o->item_mode) {
-		i = crm_reco_item(r->m, key, klen);
-		n = crm_reco_for_item(r->m, i, o->top, r->hits, &pop);
-	} else if (r->person != NULL) {
-		/* the person's items, none of which it is given again */
-		if (crm_person_of(r->person, key, klen, &pid, &plen, e) == -1)
-			return CRM_FILTER_FATAL;
-		i = crm_reco_customer(r->m, pid, plen);
-		n = crm_reco_for_customer(r->m, i, o->top, r->hits, &pop);
+		i = crm_reco_item(m, key, klen);
+		n = crm_reco_for_item(m, i, o->top, r->hits, &pop);
 	} else {
-		i = crm_reco_customer(r->m, key, klen);
-		n = crm_reco_for_customer(r->m, i, o->top, r->hits, &pop);
+		if ((m = pick_model(r, key, klen, e)) == NULL)
+			return CRM_FILTER_FATAL;
+		/* by person: its items, none of which it is given again */
+		pid = key;
+		plen = klen;
+		if (r->person != NULL &&
+		    crm_person_of(r->person, key, klen, &pid, &plen, e) == -1)
+			return CRM_FILTER_FATAL;
+		i = crm_reco_customer(m, pid, plen);
+		n = crm_reco_for_customer(m, i, o->top, r->hits, &pop);
 	}
 	r->popular += pop;
 	source = pop ? "popular" : "model";
-	if (hits_json(r, n, source) == -1)
+	if (hits_json(r, m, n, source) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	/* log first: key points into rec, which the fields below change */
 	if (r->audit != NULL) {
@@ -358,7 +404,11 @@ reco_record(void *arg, struct crm_rec *rec, int *drop, struct crm_err *e)
 	if (crm_rec_put(rec, "reco_items", r->json.p, r->json.len, CRM_JSON) ==
 		-1 ||
 	    crm_rec_put(
-		rec, "reco_source", source, strlen(source), CRM_STRING) == -1)
+		rec, "reco_source", source, strlen(source), CRM_STRING) == -1 ||
+	    (r->am != NULL && (crm_rec_put(rec, "reco_arm", r->arm,
+				   strlen(r->arm), CRM_STRING) == -1 ||
+				  crm_rec_put(rec, "reco_model", r->mlabel,
+				      strlen(r->mlabel), CRM_STRING) == -1)))
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -386,6 +436,58 @@ crm_reco_run_source(struct crm_reco_run *r, struct crm_store *st,
 
 /* ==== The run ==== */
 
+/*
+ * The model what (a file, or a name) of params from blob, which it takes
+ * over, when trained --by as this run is; NULL with e filled.
+ */
+static struct crm_reco *
+load_blob(const struct crm_reco_run *r, const char *what, struct crm_buf *blob,
+    const struct crm_buf *params, struct crm_err *e)
+{
+	struct crm_reco *m;
+	char msg[sizeof(e->msg)];
+
+	if (crm_model_check_by(what, params, r->by, e) == -1) {
+		crm_buf_release(blob);
+		return NULL;
+	}
+	if ((m = crm_reco_load(blob, e)) == NULL) {
+		memcpy(msg, e->msg, sizeof(msg));
+		crm_err_set(e, e->code, "%s: %s", what, msg);
+	}
+	return m;
+}
+
+/*
+ * Models as arms: each arm's model (o->arms); r->m, the default one, is
+ * NULL when there is none.  0, or -1 with e filled.
+ */
+static int
+load_arms(struct crm_reco_run *r, struct crm_err *e)
+{
+	const struct crm_reco_run_opts *o = r->o;
+	struct crm_armmodel_slot *sl;
+	size_t i;
+
+	if (r->m != NULL && (r->dflt_label = o->model_file != NULL
+						 ? strdup(o->model_file)
+						 : crm_armmodel_label(o->model,
+						       r->version)) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if ((r->am = crm_armmodel_new(o->arms, r->st, r->m != NULL, e)) == NULL)
+		return -1;
+	if ((r->amm = calloc(crm_armmodel_count(r->am) + 1, sizeof(*r->amm))) ==
+	    NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < crm_armmodel_count(r->am); i++) {
+		sl = crm_armmodel_slot(r->am, i);
+		if ((r->amm[i] = load_blob(
+			 r, sl->label, &sl->blob, &sl->params, e)) == NULL)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 load_model(struct crm_reco_run *r, struct crm_err *e)
 {
@@ -398,24 +500,19 @@ load_model(struct crm_reco_run *r, struct crm_err *e)
 	found = crm_model_find(r->st, o->model_file, o->model, o->model_version,
 	    "recommend", &blob, &r->version, &params, e);
 	if (found == 1 &&
-	    crm_model_check_by(o->model_file ? o->model_file : o->model,
-		&params, r->by, e) == -1)
+	    (r->m = load_blob(r, o->model_file ? o->model_file : o->model,
+		 &blob, &params, e)) == NULL)
 		found = -1;
 	crm_buf_release(&params);
-	if (found == -1) {
-		crm_buf_release(&blob);
+	crm_buf_release(&blob);
+	if (found == -1)
 		return -1;
-	}
+	/* with arms, every arm may have a model of its own */
+	if (o->arms != NULL)
+		return load_arms(r, e);
 	if (!found)
 		return crm_model_missing(r->st, o->model, "recommend", NULL,
 		    "train one with 'crm-recommend train'", e);
-	if ((r->m = crm_reco_load(&blob, e)) == NULL) {
-		char msg[sizeof(e->msg)];
-
-		memcpy(msg, e->msg, sizeof(msg));
-		return crm_err_set(e, e->code, "%s: %s",
-		    o->model_file ? o->model_file : o->model, msg);
-	}
 	return 0;
 }
 
@@ -808,6 +905,11 @@ crm_reco_run_free(struct crm_reco_run *r)
 	if (r == NULL)
 		return;
 	crm_audit_close(r->audit, &(struct crm_err){ 0 });
+	for (size_t i = 0; r->amm != NULL && i < crm_armmodel_count(r->am); i++)
+		crm_reco_free(r->amm[i]);
+	free(r->amm);
+	crm_armmodel_free(r->am);
+	free(r->dflt_label);
 	crm_reco_free(r->m);
 	crm_reco_data_free(r->data);
 	crm_model_input_release(&r->in);

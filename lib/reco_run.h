@@ -27,10 +27,17 @@
  * the user (what was read and fitted, EASE's fallback to kNN) through the
  * note callback.  The run borrows the options (and what they point to)
  * and the store.
+ *
+ * Recommending with arms (o->arms, for customers, not item_mode) gives
+ * each record the list of its customer's arm's model (armmodel.h; the
+ * default model for an arm without one), appends reco_arm and
+ * reco_model (the model's file, or NAME@VERSION), and logs the decision
+ * as made by that model.
  */
 #ifndef CRM_RECO_RUN_H
 #define CRM_RECO_RUN_H
 
+#include "armmodel.h"
 #include "buf.h"
 #include "clusters.h"
 #include "err.h"
@@ -73,6 +80,8 @@ struct crm_reco_run_opts {
 			      person's, in the data fitted and when
 			      recommending, so a person's items from every
 			      record count and none is recommended again */
+	/* recommend: models as arms of an experiment (armmodel.h), or NULL */
+	const struct crm_armmodel_opts *arms;
 	/* rp.progress is also called with phase NULL: the fit is over. */
 	struct crm_reco_params rp;
 	/* A line for the user (no newline), or NULL to say nothing. */
@@ -95,7 +104,9 @@ struct crm_reco_run;
 
 /*
  * Start a run of o on store st (NULL: none).  To recommend, the model is
- * loaded (EX_NOINPUT when there is none) and decisions are logged in st.
+ * loaded (EX_NOINPUT when there is none) and decisions are logged in st;
+ * with arms, each arm's model too, and there need be no default model
+ * when every arm has one of its own (else EX_USAGE, crm_armmodel_new's).
  * NULL with e filled.
  */
 struct crm_reco_run *crm_reco_run_new(

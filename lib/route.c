@@ -13,8 +13,10 @@
 
 #include <utf8proc.h>
 
+#include "answer.h"
 #include "buf.h"
 #include "route.h"
+#include "rules.h"
 #include "strmap.h"
 
 /* ==== Settings ==== */
@@ -434,13 +436,19 @@ crm_burst_add(struct crm_burst *b, const char *id, size_t len, double t)
 /* ==== Knowledge base ==== */
 
 struct answer {
-	char *intent, *lang, *text;
+	char *intent, *lang, *text, *id;
 	size_t ilen, tlen;
+	struct crm_tmpl *tmpl;
+	long when; /* its condition in kb->when, or -1 */
 };
 
 struct crm_kb {
 	struct answer *a;
 	size_t n;
+	char *path;		/* for the conditions' messages */
+	struct crm_rules *when; /* the conditions, or NULL */
+	int when_order;		/* a condition reads a fact of the order */
+	int slots;		/* an answer has a slot */
 };
 
 size_t
@@ -460,18 +468,51 @@ crm_kb_free(struct crm_kb *kb)
 		free(kb->a[i].intent);
 		free(kb->a[i].lang);
 		free(kb->a[i].text);
+		free(kb->a[i].id);
+		crm_tmpl_free(kb->a[i].tmpl);
 	}
 	free(kb->a);
+	crm_rules_free(kb->when);
+	free(kb->path);
 	free(kb);
+}
+
+/* Answer a's condition cond[0..clen) compiled into kb->when; 0 or -1. */
+static int
+kb_when(struct crm_kb *kb, struct answer *a, const char *cond, size_t clen,
+    const char *path, unsigned long line, struct crm_err *e)
+{
+	char *expr;
+	size_t i, n;
+	long k;
+
+	if (kb->when == NULL && (kb->when = crm_rules_new(e)) == NULL)
+		return -1;
+	if ((expr = dup_n(cond, clen)) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	k = crm_rules_add(kb->when, expr, kb->path, line, e);
+	free(expr);
+	if (k < 0) {
+		e->file = path; /* the caller's: kb->path goes with kb */
+		crm_err_field(e, "when", 4);
+		return -1;
+	}
+	a->when = k;
+	n = crm_rules_nnames(kb->when);
+	for (i = 0; i < n; i++)
+		if (crm_order_fact(crm_rules_name(kb->when, i)))
+			kb->when_order = 1;
+	return 0;
 }
 
 static int
 kb_add(struct crm_kb *kb, const struct crm_rec *r, const char *path,
     struct crm_err *e)
 {
-	const char *in, *ans, *lang;
-	size_t ilen, alen, llen = 0;
+	const char *in, *ans, *lang, *id, *cond;
+	size_t ilen, alen, llen = 0, idlen = 0, clen = 0;
 	struct answer *na, *a;
+	char *where = NULL;
 
 	e->file = path;
 	e->line = crm_rec_line(r);
@@ -492,19 +533,42 @@ kb_add(struct crm_kb *kb, const struct crm_rec *r, const char *path,
 		    "lang '%.*s': want zh, en or nothing (any)",
 		    (int)(llen > 20 ? 20 : llen), lang);
 	}
-	if ((na = crm_reallocarray(kb->a, kb->n + 1, sizeof(*na))) == NULL)
+	/* an answer without an id is known by its place: FILE:LINE */
+	if ((id = crm_rec_text(r, "id", &idlen)) == NULL) {
+		idlen = strlen(path) + 24;
+		if ((where = malloc(idlen)) == NULL)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		snprintf(where, idlen, "%s:%lu", path, e->line);
+		id = where;
+		idlen = strlen(where);
+	}
+	cond = crm_rec_text(r, "when", &clen);
+	if ((na = crm_reallocarray(kb->a, kb->n + 1, sizeof(*na))) == NULL) {
+		free(where);
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
 	kb->a = na;
 	a = &na[kb->n];
 	memset(a, 0, sizeof(*a));
+	a->when = -1;
 	a->intent = dup_n(in, ilen);
 	a->lang = dup_n(lang, llen);
 	a->text = dup_n(ans, alen);
+	a->id = dup_n(id, idlen);
+	free(where);
 	kb->n++;
-	if (a->intent == NULL || a->lang == NULL || a->text == NULL)
+	if (a->intent == NULL || a->lang == NULL || a->text == NULL ||
+	    a->id == NULL)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	a->ilen = ilen;
 	a->tlen = alen;
+	if ((a->tmpl = crm_tmpl_parse(ans, alen, e)) == NULL) {
+		crm_err_field(e, "answer", 6);
+		return -1;
+	}
+	kb->slots |= crm_tmpl_nslots(a->tmpl) > 0;
+	if (cond != NULL && kb_when(kb, a, cond, clen, path, e->line, e) == -1)
+		return -1;
 	return 0;
 }
 
@@ -517,13 +581,15 @@ crm_kb_read(const char *path, struct crm_err *e)
 	FILE *fp;
 	int rc;
 
-	if ((kb = calloc(1, sizeof(*kb))) == NULL) {
+	if ((kb = calloc(1, sizeof(*kb))) == NULL ||
+	    (kb->path = dup_n(path, strlen(path))) == NULL) {
+		free(kb);
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return NULL;
 	}
 	if ((fp = fopen(path, "r")) == NULL) {
 		crm_err_set(e, EX_NOINPUT, "%s: %s", path, strerror(errno));
-		free(kb);
+		crm_kb_free(kb);
 		return NULL;
 	}
 	if ((r = crm_rec_new()) == NULL) {
@@ -555,11 +621,11 @@ fail:
 	return NULL;
 }
 
-const char *
-crm_kb_answer(const struct crm_kb *kb, const char *intent, size_t len,
-    const char *lang, size_t *alen)
+long
+crm_kb_pick(const struct crm_kb *kb, const char *intent, size_t len,
+    const char *lang, int (*holds)(void *, long), void *arg)
 {
-	const struct answer *any = NULL;
+	long any = -1;
 	size_t i;
 
 	for (i = 0; i < kb->n; i++) {
@@ -567,17 +633,56 @@ crm_kb_answer(const struct crm_kb *kb, const char *intent, size_t len,
 
 		if (a->ilen != len || memcmp(a->intent, intent, len) != 0)
 			continue;
-		if (strcmp(a->lang, lang) == 0) {
-			*alen = a->tlen;
-			return a->text;
-		}
-		if (a->lang[0] == '\0' && any == NULL)
-			any = a;
+		if (a->when >= 0 && holds != NULL && !holds(arg, a->when))
+			continue;
+		if (strcmp(a->lang, lang) == 0)
+			return (long)i;
+		if (a->lang[0] == '\0' && any < 0)
+			any = (long)i;
 	}
-	if (any == NULL)
+	return any;
+}
+
+const char *
+crm_kb_answer(const struct crm_kb *kb, const char *intent, size_t len,
+    const char *lang, size_t *alen)
+{
+	long i = crm_kb_pick(kb, intent, len, lang, NULL, NULL);
+
+	if (i < 0)
 		return NULL;
-	*alen = any->tlen;
-	return any->text;
+	*alen = kb->a[i].tlen;
+	return kb->a[i].text;
+}
+
+const struct crm_tmpl *
+crm_kb_tmpl(const struct crm_kb *kb, size_t i)
+{
+	return kb->a[i].tmpl;
+}
+
+const char *
+crm_kb_id(const struct crm_kb *kb, size_t i)
+{
+	return kb->a[i].id;
+}
+
+struct crm_rules *
+crm_kb_when(const struct crm_kb *kb)
+{
+	return kb->when;
+}
+
+int
+crm_kb_when_order(const struct crm_kb *kb)
+{
+	return kb->when_order;
+}
+
+int
+crm_kb_slots(const struct crm_kb *kb)
+{
+	return kb->slots;
 }
 
 const char *

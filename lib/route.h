@@ -123,11 +123,19 @@ int crm_burst_add(struct crm_burst *b, const char *id, size_t len, double t);
 /*
  * Answers by intent and language ("zh", "en", or "" for any), read from a
  * CSV, TSV or JSONL file with the fields intent, answer and, optionally,
- * lang.  Owned by its user.
+ * lang, id (the answer's name in the audit log; FILE:LINE when not
+ * given) and when (a condition: an SQL expression as the routing rules
+ * are, over the ticket, the facts of its order and its customer).  Each
+ * answer is a template (answer.h).  Owned by its user.
  */
 struct crm_kb;
+struct crm_rules;
+struct crm_tmpl;
 
-/* Read path; NULL with e filled (the reader's codes, EX_DATAERR). */
+/*
+ * Read path; NULL with e filled (the reader's codes, EX_DATAERR with
+ * the line and field for a bad language, template or condition).
+ */
 struct crm_kb *crm_kb_read(const char *path, struct crm_err *e);
 void crm_kb_free(struct crm_kb *kb);
 
@@ -135,11 +143,31 @@ void crm_kb_free(struct crm_kb *kb);
 size_t crm_kb_count(const struct crm_kb *kb);
 
 /*
- * The answer to intent[0..len) for a message in lang ("zh" or "en"): one
- * in that language, else one for any language; NULL when there is none.
+ * The answer to intent[0..len) for a message in lang ("zh" or "en"), by
+ * its index: the first, in the file's order, in that language whose
+ * condition holds (holds(arg, k) for condition k of crm_kb_when, 1 when
+ * it does; holds NULL: every condition does), else the first for any
+ * language whose condition holds; -1 when there is none.
  */
+long crm_kb_pick(const struct crm_kb *kb, const char *intent, size_t len,
+    const char *lang, int (*holds)(void *, long), void *arg);
+
+/* The text of crm_kb_pick's answer with no condition checked, or NULL. */
 const char *crm_kb_answer(const struct crm_kb *kb, const char *intent,
     size_t len, const char *lang, size_t *alen);
+
+/* Answer i's template and id. */
+const struct crm_tmpl *crm_kb_tmpl(const struct crm_kb *kb, size_t i);
+const char *crm_kb_id(const struct crm_kb *kb, size_t i);
+
+/*
+ * The conditions of the answers (NULL when none has one), whether one of
+ * them reads a fact of the order (crm_order_fact), and whether an
+ * answer has a slot.
+ */
+struct crm_rules *crm_kb_when(const struct crm_kb *kb);
+int crm_kb_when_order(const struct crm_kb *kb);
+int crm_kb_slots(const struct crm_kb *kb);
 
 /* "zh" when text holds a CJK ideograph, else "en". */
 const char *crm_route_lang(const char *text, size_t len);

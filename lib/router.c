@@ -384,6 +384,10 @@ crm_router_new(const struct crm_router_opts *o, struct crm_err *e)
 	crm_buf_init(&r->json);
 	crm_buf_init(&r->out);
 	crm_buf_init(&r->agent);
+	if (crm_router_answer_open(r, e) == -1) {
+		plain(e, 0);
+		goto fail;
+	}
 	if ((r->intent_score = score_field(o->intent_field)) == NULL ||
 	    (r->sentiment_score = score_field(o->sentiment_field)) == NULL) {
 		nomem(e);
@@ -448,6 +452,7 @@ crm_router_free(struct crm_router *r)
 	crm_rules_free(r->eval);
 	crm_strmap_free(r->queues);
 	crm_kb_free(r->kb);
+	crm_router_answer_close(r);
 	crm_review_free(r->review);
 	crm_rec_free(r->dec);
 	crm_burst_free(r->burst);
@@ -713,9 +718,14 @@ settle(const struct crm_router *r, struct route *rt, const struct rule *rule,
 			 : o->sla[rt->priority]));
 }
 
-/* The knowledge base's answer to rec, or NULL. */
-static const char *
-answer(const struct crm_router *r, const struct crm_rec *rec, size_t *alen)
+/*
+ * The knowledge base's answer to rec, when its intent is scored
+ * --reply-confidence or more, into rt (crm_router_answer).  0, -1 or
+ * CRM_ROUTER_FATAL with e filled.
+ */
+static int
+answer(struct crm_router *r, const struct crm_rec *rec, struct route *rt,
+    struct crm_err *e)
 {
 	const struct crm_router_opts *o = r->o;
 	const char *intent, *text;
@@ -724,13 +734,41 @@ answer(const struct crm_router *r, const struct crm_rec *rec, size_t *alen)
 
 	if (r->kb == NULL ||
 	    (intent = text_of(rec, o->intent_field, &ilen)) == NULL)
-		return NULL;
+		return 0;
 	conf = number(r, rec, r->intent_score);
 	if (isnan(conf) || conf < o->reply_conf)
-		return NULL;
+		return 0;
 	text = text_of(rec, o->text_field, &tlen);
-	return crm_kb_answer(r->kb, intent, ilen,
-	    text != NULL ? crm_route_lang(text, tlen) : "", alen);
+	return crm_router_answer(r, rec, intent, ilen,
+	    text != NULL ? crm_route_lang(text, tlen) : "", rt, e);
+}
+
+/*
+ * The answer picked for rt as the audit log keeps it: its id, the names
+ * of its slots and the one left empty, never their values.
+ */
+static void
+decision_answer(
+    const struct crm_router *r, struct crm_jw *w, const struct route *rt)
+{
+	const struct crm_tmpl *t = crm_kb_tmpl(r->kb, (size_t)rt->kb);
+	size_t i, n = crm_tmpl_nslots(t);
+
+	crm_jw_key(w, "answer");
+	crm_jw_obj(w);
+	crm_jw_key(w, "id");
+	crm_jw_str(w, crm_kb_id(r->kb, (size_t)rt->kb));
+	crm_jw_key(w, "slots");
+	crm_jw_arr(w);
+	for (i = 0; i < n; i++)
+		crm_jw_str(w, crm_tmpl_slot(t, i)->name);
+	crm_jw_end(w);
+	crm_jw_key(w, "missing");
+	if (rt->unsent != NULL)
+		crm_jw_str(w, crm_tmpl_slot(t, rt->missing)->name);
+	else
+		crm_jw_null(w);
+	crm_jw_end(w);
 }
 
 /*
@@ -791,6 +829,8 @@ decision(struct crm_router *r, const struct route *rt)
 		crm_jw_null(&w);
 	crm_jw_key(&w, "answered");
 	crm_jw_bool(&w, rt->reply != NULL);
+	if (rt->kb >= 0)
+		decision_answer(r, &w, rt);
 	if (r->reviewed != NULL) {
 		crm_jw_key(&w, "review");
 		crm_jw_str(&w, r->reviewed);
@@ -888,10 +928,14 @@ route_reason(struct crm_router *r, const struct route *rt)
 		return "split into subtasks";
 	if (rt->escalated != NULL)
 		return rt->escalated;
-	if (rt->rule == NULL)
+	if (rt->rule == NULL && rt->unsent == NULL)
 		return "no rule matched";
-	if (crm_buf_addf(
-		&r->buf, "rule %s:%lu", rt->rule->file, rt->rule->line) == -1 ||
+	if (rt->unsent != NULL &&
+	    crm_buf_addf(&r->buf, "%s; ", rt->unsent) == -1)
+		return NULL;
+	if ((rt->rule == NULL ? crm_buf_adds(&r->buf, "no rule matched")
+			      : crm_buf_addf(&r->buf, "rule %s:%lu",
+				    rt->rule->file, rt->rule->line)) == -1 ||
 	    crm_buf_addc(&r->buf, '\0') == -1)
 		return NULL;
 	return r->buf.p;
@@ -1134,6 +1178,7 @@ crm_router_ticket(struct crm_router *r, struct crm_rec *rec,
 	if ((n = match(r, rec, e)) < 0)
 		return n == CRM_ROUTER_FATAL ? CRM_ROUTER_FATAL : -1;
 	memset(&rt, 0, sizeof(rt));
+	rt.kb = -1;
 	t = facts(r, rec, &fa);
 	crm_route_score(&fa, &rt.score);
 	rt.escalated = escalation(r, rec, &fa, t, e, &fail);
@@ -1157,7 +1202,9 @@ crm_router_ticket(struct crm_router *r, struct crm_rec *rec,
 		if (r->rule[r->matched[i]].set.no_reply)
 			break;
 	if (rt.escalated == NULL && i == (size_t)n &&
-	    (rt.reply = answer(r, rec, &rt.rlen)) != NULL)
+	    (rc = answer(r, rec, &rt, e)) != 0)
+		return rc;
+	if (rt.reply != NULL)
 		r->n.answered++;
 	settle(r, &rt, n > 0 ? &r->rule[r->matched[0]] : NULL, t);
 	/* split or not, one review of the ticket, as its first route */
@@ -1302,6 +1349,7 @@ void
 crm_router_counts(const struct crm_router *r, struct crm_router_counts *c)
 {
 	*c = r->n;
+	c->slots = r->kb != NULL && crm_kb_slots(r->kb);
 	if (r->notify != NULL)
 		crm_notify_counts(r->notify, &c->notes);
 }

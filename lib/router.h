@@ -4,7 +4,8 @@
  * --all-matches every one), the facts of the priority score from the
  * ticket and the store's customer, escalation (negative sentiment, VIP,
  * bursts), the settled priority, queue and due time, the knowledge base's
- * answer, the split into subtasks, and, with a store, the agent and the
+ * answer (its slots filled from the message's entities and the
+ * customer's order and facts), the split into subtasks, and, with a store, the agent and the
  * audit log's reasons, and the review rules (review.h) that hold an
  * answer back for a person.  The verbs `agents' (load agents) and `close'
  * (close tickets) and the hand-over of waiting tickets at the end are
@@ -191,11 +192,13 @@ struct crm_router_counts {
 	unsigned long long answered, escalated, assigned, waiting, split;
 	unsigned long long reviewed, held; /* review rules: matched, and
 					      answers not sent */
+	unsigned long long unfilled;	   /* answers not sent: a slot empty */
 	unsigned long long closed, drained;
 	unsigned long long changed, again; /* update: applied, applied before */
 	unsigned long long breached, raised, offered; /* sweep */
 	struct crm_notify_counts notes;
 	int store; /* a store was given */
+	int slots; /* an answer of the knowledge base has a slot */
 };
 
 void crm_router_counts(const struct crm_router *r, struct crm_router_counts *c);

@@ -1,11 +1,13 @@
 /*
  * router_int: what the files of the router share (router.c: routing;
- * router_life.c: the changes of a ticket's life).  Not for other
+ * router_answer.c: the knowledge base's answer from the customer's
+ * facts; router_life.c: the changes of a ticket's life).  Not for other
  * modules.
  */
 #ifndef CRM_ROUTER_INT_H
 #define CRM_ROUTER_INT_H
 
+#include "answer.h"
 #include "audit.h"
 #include "buf.h"
 #include "calendar.h"
@@ -34,6 +36,9 @@ struct route {
 	double t;	   /* the ticket's own time, NAN: none */
 	const char *reply; /* the knowledge base's answer, or NULL */
 	size_t rlen;
+	long kb;	       /* the answer picked (crm_kb_pick), or -1 */
+	size_t missing;	       /* its slot left empty, when unsent */
+	const char *unsent;    /* why it was not sent, or NULL */
 	const char *escalated; /* why, or NULL */
 	struct crm_route_score score;
 };
@@ -53,6 +58,10 @@ struct crm_router {
 	struct crm_rules *eval;	   /* what is evaluated for each ticket */
 	struct crm_strmap *queues; /* the known queues; NULL: any */
 	struct crm_kb *kb;
+	struct crm_entities *ents; /* the ticket's entities */
+	struct crm_rec *order;	   /* the facts of the order it asks about */
+	int looked, found;	   /* order: looked up, found */
+	struct crm_buf reply, why; /* the answer filled; why it was not */
 	struct crm_burst *burst;
 	struct crm_store *st;
 	struct crm_desk *desk;
@@ -84,6 +93,25 @@ struct held {
 	size_t rawlen;
 	const char *file; /* its input's name (borrowed) */
 };
+
+/* The field of the message's entities (crm-intent --entities). */
+#define CRM_ROUTER_ENTITIES "entities"
+
+/* Open and close what the answers need (router_answer.c); 0 or -1. */
+int crm_router_answer_open(struct crm_router *r, struct crm_err *e);
+void crm_router_answer_close(struct crm_router *r);
+
+/*
+ * The knowledge base's answer to ticket rec, of intent[0..ilen) in
+ * lang, routed as rt: rt->kb the answer picked (or -1), and rt->reply
+ * its text with every slot filled, else rt->unsent why not (both valid
+ * until the next ticket).  0, or -1 with e filled (EX_DATAERR: bad
+ * entities, a condition failing on the ticket's values), or
+ * CRM_ROUTER_FATAL (the store; a condition over a limit).
+ */
+int crm_router_answer(struct crm_router *r, const struct crm_rec *rec,
+    const char *intent, size_t ilen, const char *lang, struct route *rt,
+    struct crm_err *e);
 
 /* Open and close what the life of tickets needs (router_life.c). */
 int crm_router_life_open(struct crm_router *r, struct crm_err *e);

@@ -3,7 +3,7 @@
 # input order and across `parallel --pipe` shards; the store keeps the
 # design (another is refused, naming what differs) and each subject's
 # first assignment with its time; a customer whose consent is withdrawn
-# is not enrolled; analyze counts conversions in the window after each
+# is not enrolled, by person none of its person's records; analyze counts conversions in the window after each
 # assignment, per record and per person, as worked out by hand in
 # testdata/experiment/README.md, and warns of a sample ratio mismatch.
 . "$TOP/tests/lib.sh"
@@ -161,6 +161,19 @@ t_run person-by-record 65 -- crm-experiment --experiment promo \
     --key-file in/key --db p.db --by record in/persons.csv
 t_run person-analyze 0 -- crm-experiment analyze -q --db p.db \
     --experiment promo --outcome purchase --as-of 2026-04-01
+# c08 withdrew: by person, no record of P9 is enrolled (c04 neither), by
+# record c04 is
+crm-ingest -q --db p.db --kind consent in/person-consent.csv >/dev/null
+t_run person-consent 0 -- crm-experiment --experiment promo-consent \
+    --key-file in/key --db p.db --purpose marketing_email \
+    --as-of 2026-03-01 in/persons.csv
+t_eq "by person: neither of P9's records assigned" "c01|control
+c06|treatment" "$(DB=p.db q "SELECT subject, arm FROM assignments
+    WHERE experiment = 'promo-consent' ORDER BY 1")"
+t_eq "by record: c04 enrolled, c08 not" "c04,control
+c08," "$(crm-experiment -q --experiment promo-consent-record --by record \
+    --key-file in/key --db p.db --purpose marketing_email \
+    --as-of 2026-03-01 in/persons.csv | grep -E '^c0[48],' | cut -d, -f1,3)"
 
 # ---- A sample ratio mismatch ----------------------------------------------
 

@@ -24,7 +24,7 @@ crm-churn train -q --model-file chal.model --algo gbt --threads 1 \
 # $verb: scoring (none) or eval
 verb=
 arms() { crm-churn $verb --experiment renew --arms champion=60,challenger=40 \
-    --holdout 0.2 --key-file in/key --id-field customerID "$@"; }
+    --holdout 0.2 --experiment-key in/key --id-field customerID "$@"; }
 both() { arms --arm-model champion=champ.model \
     --arm-model challenger=chal.model "$@"; }
 
@@ -59,7 +59,7 @@ t_eq "the others: champ.model's" "$(cat champ.got)" \
 sort scored.csv >whole.csv
 parallel --pipe --header 1 -j 3 --block 2k crm-churn -q \
     --experiment renew --arms champion=60,challenger=40 --holdout 0.2 \
-    --key-file in/key --id-field customerID \
+    --experiment-key in/key --id-field customerID \
     --arm-model champion=champ.model --arm-model challenger=chal.model \
     --model-file champ.model --reasons 0 <"$data" | sort -u >shards.csv
 t_ok "parallel --pipe -j 3 shards: the same records" cmp whole.csv shards.csv
@@ -108,7 +108,7 @@ t_run no-default 64 -- both "$data"
 t_run no-arm-model 64 -- arms --model-file champ.model "$data"
 t_run arm-twice 64 -- arms --arm-model champion=champ.model \
     --arm-model champion=chal.model --model-file champ.model "$data"
-t_run no-arms 64 -- crm-churn --experiment renew --key-file in/key \
+t_run no-arms 64 -- crm-churn --experiment renew --experiment-key in/key \
     --arm-model champion=champ.model "$data"
 t_run no-key 64 -- crm-churn --experiment renew \
     --arms champion=60,challenger=40 --arm-model champion=champ.model \
@@ -118,8 +118,8 @@ t_run missing-file 66 -- arms --arm-model champion=nosuch.model \
 # no holdout, every arm its model, no default: a file refused, a record
 # without an id rejected
 nodflt() { crm-churn --experiment renew --arms champion=60,challenger=40 \
-    --key-file in/key --id-field customerID --arm-model champion=champ.model \
-    --arm-model challenger=chal.model "$@"; }
+    --experiment-key in/key --id-field customerID \
+    --arm-model champion=champ.model --arm-model challenger=chal.model "$@"; }
 t_run no-default-ok 0 -- nodflt -q --reasons 0 "$data"
 printf 'gender,tenure\nMale,3\n' >no-id.csv
 t_run no-id-field 66 -- nodflt no-id.csv
@@ -134,7 +134,7 @@ crm-churn train -q --db crm.db --algo lr --label-field Churn \
     --id-field customerID "$data"
 crm-churn train -q --db crm.db --algo gbt --threads 1 --label-field Churn \
     --id-field customerID "$data"
-s() { crm-churn $verb --db crm.db --experiment renew --key-file in/key \
+s() { crm-churn $verb --db crm.db --experiment renew --experiment-key in/key \
     --id-field customerID --reasons 0 --as-of 2026-03-01 "$@"; }
 t_run no-stored-experiment 66 -- s --arm-model champion=1 "$data"
 crm-experiment -q --db crm.db --experiment renew \
@@ -172,7 +172,7 @@ crm-experiment -q --db p.db --experiment renew \
     --arms champion=60,challenger=40 --holdout 0.2 --key-file in/key \
     --id-field customerID --as-of 2026-03-01 "$data" |
     cols customerID,arm >person-assigned.csv
-crm-churn -q --db p.db --experiment renew --key-file in/key \
+crm-churn -q --db p.db --experiment renew --experiment-key in/key \
     --id-field customerID --reasons 0 --arm-model champion=champ.model \
     --arm-model challenger=chal.model "$data" | cols customerID,arm \
     >person-scored.csv

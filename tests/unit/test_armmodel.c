@@ -86,6 +86,15 @@ test_files(void)
 	TAP_STR(crm_armmodel_slot(a, 0)->label, fa, "a file's label: its path");
 	TAP_STR(crm_armmodel_arm(a, 2), CRM_EXP_HOLDOUT, "the holdout last");
 	TAP_OK(crm_armmodel_arm(a, 3) == NULL, "three arms in all");
+	TAP_OK(crm_armmodel_arm_index(a, "challenger") == 1 &&
+		   crm_armmodel_arm_index(a, CRM_EXP_HOLDOUT) == 2 &&
+		   crm_armmodel_arm_index(a, "nosuch") == 3,
+	    "an arm's index, past the last for none");
+	TAP_OK(crm_armmodel_arm_slot(a, 0) == 0 &&
+		   crm_armmodel_arm_slot(a, 1) == 1 &&
+		   crm_armmodel_arm_slot(a, 2) == -1 &&
+		   crm_armmodel_arm_slot(a, 3) == -1,
+	    "each arm's slot, the holdout's the default's");
 	for (i = 0; i < 2000; i++) {
 		snprintf(id, sizeof(id), "c%05zu", i);
 		k = crm_armmodel_pick(a, id, strlen(id), &arm, &e);

@@ -5,7 +5,9 @@
  * the latest consent as of the reference time, a later grant re-allowing,
  * a withdrawal in the future not yet in force, another purpose not
  * counting, no consent at all allowed, a tie going to the withdrawal, and
- * dates mixed with date-times ordered as instants.
+ * dates mixed with date-times ordered as instants; by person, one
+ * record's withdrawal holding for every record of its person, and not
+ * by record.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,10 +43,13 @@ put(struct crm_consent_load *cl, const char *id, const char *purpose,
 	return rc == -1 ? -1 : (int)res;
 }
 
-/* Whether id's consent for purpose is withdrawn as of the time as_of. */
+/*
+ * Whether id's consent for purpose is withdrawn as of the time as_of,
+ * by person or by record.
+ */
 static int
-withdrawn(struct crm_store *st, const char *as_of, const char *id,
-    const char *purpose)
+withdrawn_by(struct crm_store *st, const char *as_of, enum crm_by by,
+    const char *id, const char *purpose)
 {
 	struct crm_consent *c;
 	struct crm_err e;
@@ -55,9 +60,64 @@ withdrawn(struct crm_store *st, const char *as_of, const char *id,
 	if (crm_clock_set(as_of, &why) == -1 ||
 	    (c = crm_consent_open(st, &e)) == NULL)
 		return -1;
-	w = crm_consent_withdrawn(c, id, strlen(id), purpose, &e);
+	w = crm_consent_withdrawn_by(c, by, id, strlen(id), purpose, &e);
 	crm_consent_close(c);
 	return w;
+}
+
+/* The same, by record: crm_consent_withdrawn. */
+static int
+withdrawn(struct crm_store *st, const char *as_of, const char *id,
+    const char *purpose)
+{
+	return withdrawn_by(st, as_of, CRM_BY_RECORD, id, purpose);
+}
+
+/* By person: C1 (withdrawn from marketing_email since 2026-03-01), C10
+   and C11 are one person, K1; C12 is one of its own. */
+static void
+test_by_person(struct crm_store *st)
+{
+	static const char *const recs[] = { "C10", "C1", "C11" };
+	static const struct {
+		const char *as_of, *id, *purpose;
+		enum crm_by by;
+		int want;
+		const char *what;
+	} cases[] = {
+		{ "2026-04-01", "C10", "marketing_email", CRM_BY_PERSON, 1,
+		    "by person: C1's withdrawal holds for C10" },
+		{ "2026-04-01", "C11", "marketing_email", CRM_BY_PERSON, 1,
+		    "and for C11" },
+		{ "2026-04-01", "C1", "marketing_email", CRM_BY_PERSON, 1,
+		    "and for C1 itself" },
+		{ "2026-04-01", "C10", "marketing_email", CRM_BY_RECORD, 0,
+		    "by record: C10 has withdrawn nothing" },
+		{ "2026-04-01", "C10", "sms", CRM_BY_PERSON, 0,
+		    "by person: another purpose does not count" },
+		{ "2026-04-01", "C12", "marketing_email", CRM_BY_PERSON, 0,
+		    "a customer in no cluster is a person of its own" },
+		{ "2026-04-01", "C4", "sms", CRM_BY_PERSON, 1,
+		    "and its own withdrawal counts" },
+		{ "2026-02-01", "C10", "marketing_email", CRM_BY_PERSON, 0,
+		    "by person: before the withdrawal, allowed" },
+	};
+	struct crm_clusters *k;
+	struct crm_err e;
+	size_t i;
+	int ok;
+
+	crm_err_clear(&e);
+	ok = (k = crm_clusters_open(st, &e)) != NULL;
+	for (i = 0; ok && i < 3; i++)
+		ok = crm_clusters_put(k, recs[i], strlen(recs[i]), "K1", 2, 1,
+			 "2026-01-01T00:00:00Z", &e) == 0;
+	ok = crm_clusters_close(k, &e) == 0 && ok;
+	TAP_OK(ok, "C1, C10 and C11 in one cluster: %s", e.msg);
+	for (i = 0; ok && i < sizeof(cases) / sizeof(cases[0]); i++)
+		TAP_OK(withdrawn_by(st, cases[i].as_of, cases[i].by,
+			   cases[i].id, cases[i].purpose) == cases[i].want,
+		    "%s", cases[i].what);
 }
 
 static void
@@ -178,6 +238,7 @@ main(void)
 									"ht");
 	TAP_OK(withdrawn(st, "2026-01-15T10:00:00Z", "C6", "sms") == 0,
 	    "a date-time later that day comes after it");
+	test_by_person(st);
 
 	crm_consent_load_free(cl);
 	crm_store_close(st);

@@ -10,6 +10,7 @@
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "answer.h"
 #include "route.h"
 #include "tap.h"
 
@@ -231,6 +232,82 @@ test_kb(void)
 	    "no file: %s", e.msg);
 }
 
+/* Condition k holds when bit k of *arg is set. */
+static int
+holds_bits(void *arg, long k)
+{
+	return (*(unsigned *)arg >> k) & 1;
+}
+
+static void
+test_kb_conditions(void)
+{
+	static const struct {
+		const char *lang;
+		unsigned bits; /* the conditions that hold */
+		long want;
+		const char *what;
+	} picks[] = {
+		{ "en", 3, 0,
+		    "the first in the language whose condition holds" },
+		{ "en", 2, 2,
+		    "one in the language before one for any language" },
+		{ "zh", 2, 1, "none in Chinese: the first for any that holds" },
+		{ "zh", 0, 3, "conditions that fail are passed over" },
+	};
+	char path[] = "/tmp/test_route_kbXXXXXX";
+	struct crm_kb *kb;
+	struct crm_err e;
+	unsigned bits;
+	size_t k;
+
+	crm_err_clear(&e);
+	close(mkstemp(path));
+	tap_write(path, "id,intent,lang,when,answer\n"
+			"done,order_status,en,order_status = 'delivered',"
+			"Order {order_id} arrived.\n"
+			"gold,order_status,,tier = 'gold',Dear "
+			"{customer.name}.\n"
+			",order_status,en,,Order {order_id} is "
+			"{order_status}.\n"
+			"any,order_status,,,Track it at /orders.\n");
+	kb = crm_kb_read(path, &e);
+	TAP_OK(kb != NULL && crm_kb_count(kb) == 4, "4 answers (%s)", e.msg);
+	TAP_OK(crm_kb_when(kb) != NULL && crm_kb_when_order(kb) &&
+		   crm_kb_slots(kb),
+	    "conditions, one on the order; slots");
+	for (k = 0; k < sizeof(picks) / sizeof(picks[0]); k++) {
+		bits = picks[k].bits;
+		TAP_OK(crm_kb_pick(kb, "order_status", 12, picks[k].lang,
+			   holds_bits, &bits) == picks[k].want,
+		    "%s", picks[k].what);
+	}
+	TAP_OK(crm_kb_pick(kb, "praise", 6, "en", holds_bits, &bits) == -1,
+	    "no answer to another intent");
+	TAP_STR(crm_kb_id(kb, 0), "done", "an id given");
+	TAP_OK(strncmp(crm_kb_id(kb, 2), path, strlen(path)) == 0 &&
+		   strcmp(crm_kb_id(kb, 2) + strlen(path), ":4") == 0,
+	    "no id: FILE:LINE");
+	TAP_OK(crm_tmpl_nslots(crm_kb_tmpl(kb, 2)) == 2, "its two slots");
+	crm_kb_free(kb);
+
+	tap_write(path, "intent,answer\norder_status,Order {order_number}\n");
+	TAP_OK(crm_kb_read(path, &e) == NULL && e.code == EX_DATAERR &&
+		   e.line == 2 && strcmp(e.field, "answer") == 0,
+	    "an unknown slot: %s", e.msg);
+	tap_write(path, "intent,when,answer\norder_status,tier = = 1,Hi\n");
+	TAP_OK(crm_kb_read(path, &e) == NULL && e.code == EX_DATAERR &&
+		   e.line == 2 && strcmp(e.field, "when") == 0 &&
+		   e.file != NULL && strcmp(e.file, path) == 0,
+	    "a condition that does not compile: %s", e.msg);
+	tap_write(path, "intent,when,answer\norder_status,(SELECT 1 FROM "
+			"sqlite_master),"
+			"Hi\n");
+	TAP_OK(crm_kb_read(path, &e) == NULL && e.code == EX_DATAERR,
+	    "a condition reading a table: %s", e.msg);
+	unlink(path);
+}
+
 static void
 test_text(void)
 {
@@ -253,6 +330,7 @@ main(void)
 	test_score();
 	test_burst();
 	test_kb();
+	test_kb_conditions();
 	test_text();
 	return tap_done();
 }

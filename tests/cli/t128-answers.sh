@@ -1,0 +1,101 @@
+# t128-answers: crm-route's knowledge base as templates filled from the
+# customer's facts: the seed's "where is my order" without an order id
+# (the latest order) and with one (English), the answer picked by
+# language and condition, an answer with a slot left empty not sent and
+# the ticket given to people with the reason, the decisions keeping the
+# answer's id and slot names but no value; CSV input alike; per person;
+# bad templates, conditions and entities refused.
+. "$TOP/tests/lib.sh"
+t_use answers
+
+q() { sqlite3 -batch -noheader crm.db "$@"; }
+T=2026-03-02T10:00:00Z
+crm-ingest -q --db crm.db --kind customers in/customers.jsonl >/dev/null
+crm-ingest -q --db crm.db --kind events in/events.jsonl >/dev/null
+cp crm.db csv.db
+cp crm.db person.db
+reply() { jq -r "select(.id == \"$1\") | [.queue, .reply] | join(\" \")" \
+    routed.jsonl; }
+
+#  T1 the seed's message, no entities: C1's latest order, A123, its last
+#     event (运输中, eta 03-04), not the first (已发货, 03-05).
+#  T2 order A100 named: delivered, so the zh answer whose condition holds.
+#  T3 C2 (gold) names B201: the gold English answer, product from the order.
+#  T4 C2 names B200, delivered: the gold answer's condition fails.
+#  T5 C4's latest order D400 has no status: not sent, to people.
+#  T6 C3 has no order; T7 names an order C2 does not have.
+#  T8 a plain answer, as before templates; T9 the amount of the message;
+#  T10 no amount and no order: not sent; T11 the amount of the latest order.
+t_run answers 0 -- crm-route --db crm.db --kb in/kb.csv --as-of $T \
+    in/tickets.jsonl
+crm-route -q --db csv.db --kb in/kb.csv --as-of $T in/tickets.jsonl \
+    >routed.jsonl
+t_eq "the seed's message: the latest order's status and eta" \
+    "bot 王芳您好，您的订单 A123 当前状态：运输中，预计 2026-03-04 送达。" \
+    "$(reply T1)"
+t_eq "an English message with an order id" \
+    "bot Dear Alice Brown, your order B201 (Toaster) is processing and should arrive by 2026-03-09. Your gold line: reply \"agent\"." \
+    "$(reply T3)"
+t_eq "the answer whose condition holds" \
+    "bot Order B200 was delivered on 2026-02-27. If it has not reached you, reply \"agent\"." \
+    "$(reply T4)"
+t_eq "a slot left empty: nothing sent, the ticket to people" "general " \
+    "$(reply T5)"
+t_eq "the ticket waits for a person, with the reason" \
+    "T5|new|general|answer order_status.zh not sent: no order status for order D400; no rule matched
+T6|new|general|answer order_status.en not sent: no order of the customer; no rule matched
+T7|new|general|answer order_status.en not sent: no order Z999 of the customer; no rule matched
+T10|new|general|answer refund_amount not sent: no amount in the message, nor order of the customer; no rule matched" \
+    "$(q "SELECT t.ticket_id, t.status, t.queue, e.reason FROM tickets t
+	JOIN ticket_events e USING (ticket_id) WHERE e.event = 'state'
+	AND e.reason LIKE 'answer %' ORDER BY e.id")"
+t_eq "the decision: the answer's id and slot names, the one left empty" \
+    '{"answered":0,"answer":{"id":"order_status.zh","slots":["customer.name","order_id","order_status","eta"],"missing":"order_status"}}' \
+    "$(q "SELECT json_object('answered', json_extract(reasons, '$.answered'),
+	'answer', json_extract(reasons, '$.answer')) FROM decisions
+	WHERE record_key = 'T5'")"
+t_eq "a decision row holds no filled value" 0 \
+    "$(q "SELECT count(*) FROM decisions WHERE tool = 'crm-route' AND (
+	instr(reasons || output, 'A123') OR instr(reasons || output, 'D400')
+	OR instr(reasons || output, 'B201') OR instr(reasons || output, '运输中')
+	OR instr(reasons || output, '2026-03-04')
+	OR instr(reasons || output, 'Alice') OR instr(reasons || output, '王芳')
+	OR instr(reasons || output, '12.50') OR instr(reasons || output, '42.00'))")"
+t_eq "every answer of the knowledge base in the log" 11 \
+    "$(q "SELECT count(*) FROM decisions WHERE tool = 'crm-route'
+	AND json_extract(reasons, '$.answer.id') IS NOT NULL")"
+
+# CSV: the entities as JSON text; the same answers.
+jq -r '[.id, .customer_id, .created, .text, .intent, .intent_score,
+    (.entities | if . == null then "" else tojson end)] | @csv' \
+    in/tickets.jsonl | sed '1i id,customer_id,created,text,intent,intent_score,entities' \
+    >tickets.csv
+crm-route -q --kb in/kb.csv --db csv.db --as-of $T --output-format jsonl \
+    tickets.csv | jq -c '[.id, .reply]' >csv.out
+jq -c '[.id, .reply]' routed.jsonl >jsonl.out
+t_ok "CSV input: the same answers" cmp csv.out jsonl.out
+
+# Per person (crm-dedupe's clusters): C3, who has no order, and C2 are
+# one person, so C3's question gets the person's latest order, B201.
+sqlite3 person.db "INSERT INTO clusters VALUES ('C3', 'K1', 1, '$T'),
+    ('C2', 'K1', 1, '$T')"
+jq -c 'select(.id == "T6")' in/tickets.jsonl >t6.jsonl
+t_eq "per person: the person's latest order" \
+    "Order B201 is processing; it should arrive by 2026-03-09." \
+    "$(crm-route -q --db person.db --kb in/kb.csv --as-of $T t6.jsonl |
+	jq -r .reply)"
+t_eq "--by record: the customer's own, none" "null" \
+    "$(crm-route -q --db person.db --by record --kb in/kb.csv --as-of $T \
+	t6.jsonl | jq -r .reply)"
+
+# Without a store: no customer's facts, no order; the plain answer and
+# the message's amount still go out.
+t_run no-store 0 -- crm-route --kb in/kb.csv --now $T in/tickets.jsonl
+
+# Bad templates, conditions and entities.
+t_run kb-bad-slot 65 -- crm-route --kb in/kb-bad-slot.csv in/tickets.jsonl
+t_run kb-brace 65 -- crm-route --kb in/kb-brace.csv in/tickets.jsonl
+t_run kb-bad-when 65 -- crm-route --kb in/kb-bad-when.csv in/tickets.jsonl
+t_run bad-entities 65 -- crm-route --kb in/kb.csv --now $T \
+    in/bad-entities.jsonl
+t_done

@@ -263,13 +263,9 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				    arg);
 			break;
 		case OPT_ARM_MODEL:
-			if (crm_armmodel_opt_spec(&o->ao, &o->specs, arg) == -1)
-				crm_die(EX_SOFTWARE, "out of memory");
-			break;
 		case OPT_HOLDOUT:
-			if (crm_armmodel_opt_holdout(&o->ao, arg) == -1)
-				crm_usage_error(synopsis,
-				    "bad --holdout '%s': want 0 to 0.99", arg);
+			crm_cli_arm_opt(
+			    synopsis, &o->ao, &o->specs, c == OPT_HOLDOUT, arg);
 			break;
 		case OPT_BY:
 			co->by = (enum crm_by)crm_parse_by(synopsis, arg);

@@ -252,7 +252,7 @@ check_experiment(struct opts *o, enum crm_reco_verb verb)
 	struct crm_armmodel_opts *ao = &o->ao;
 	const char *why;
 
-	if ((why = crm_armmodel_opt_check(ao, "--experiment-key")) != NULL)
+	if ((why = crm_armmodel_opt_check(ao)) != NULL)
 		usage(why);
 	if (ao->experiment == NULL)
 		return;

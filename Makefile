@@ -11,7 +11,11 @@ WARN	= -std=c11 -Wall -Wextra -Wpedantic -Wstrict-prototypes \
 	  -Wmissing-prototypes -Wshadow -Wvla -Wwrite-strings -fno-common \
 	  -Werror
 CPPFLAGS += -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Ilib
-LDLIBS	= -lpthread -lxgboost -luchardet -llinear -lsvm -lsqlite3 -lcsv -lutf8proc -lxxhash -lcrypto -lgsl -llapacke -lopenblas -lm
+# PCRE2 (lib/entity.c) through pkg-config's flags
+PCRE2_CFLAGS := $(shell pkg-config --cflags libpcre2-8 2>/dev/null)
+PCRE2_LIBS := $(shell pkg-config --libs libpcre2-8 2>/dev/null || echo -lpcre2-8)
+CPPFLAGS += $(PCRE2_CFLAGS)
+LDLIBS	= $(PCRE2_LIBS) -lpthread -lxgboost -luchardet -llinear -lsvm -lsqlite3 -lcsv -lutf8proc -lxxhash -lcrypto -lgsl -llapacke -lopenblas -lm
 SANFLAGS = -fsanitize=address,undefined,float-cast-overflow \
 	  -fno-sanitize-recover=all \
 	  -fno-omit-frame-pointer

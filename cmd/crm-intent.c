@@ -28,6 +28,8 @@ static const char synopsis[] =
     "                  [--experiment NAME --arm-model ARM=FILE|VERSION ...\n"
     "                  [--arms NAME=W,... [--holdout SHARE]]\n"
     "                  [--experiment-key FILE]]\n"
+    "                  [--entities [--entity-patterns FILE]\n"
+    "                  [--products FILE] [--tz ZONE]]\n"
     "                  [common options] [file ...]\n"
     "       crm-intent train [--bits N] [--cost C] [--min-df N] [--oos-loss "
     "D]\n"
@@ -45,6 +47,8 @@ struct opts {
 	int json;
 	struct crm_armmodel_opts ao; /* --experiment */
 	const char **specs;	     /* --arm-model */
+	int entities;
+	struct crm_entity_opts eo; /* --entities */
 };
 
 /* Set by crm_getopt() from the table, the typed entries directly. */
@@ -75,6 +79,14 @@ static const struct crm_optdef options[] = {
 	    &o.io.customer_field),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store: models, decisions and labels\n(default: $CRM_DB)"),
+	CRM_OPT_FLAG("entities", 0,
+	    "append the entities of the text as JSON: order\nnumbers, phones, "
+	    "e-mails, amounts, dates,\nproducts",
+	    &o.entities),
+	CRM_OPT_STR("entity-patterns", "FILE",
+	    "--entities: order numbers (NAME<TAB>REGEX\nlines) in place of "
+	    "the built-in ones",
+	    &o.eo.patterns),
 	CRM_OPT_STR("experiment", "NAME",
 	    "classify (eval) each record by the model of\nits customer's arm "
 	    "of experiment NAME",
@@ -122,6 +134,8 @@ static const struct crm_optdef options[] = {
 	    "--keep-text: the text as crm-mask's policy makes\nit (else as "
 	    "it is)",
 	    &o.mask.policy),
+	CRM_OPT_STR("products", "FILE", "--entities: product names, one a line",
+	    &o.eo.products),
 	CRM_OPT_STR("role", "NAME",
 	    "the --policy's [NAME] section (the part before\nany section)",
 	    &o.mask.role),
@@ -134,10 +148,12 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_STR("text-field", "FIELD", "the text to classify (text)",
 	    &o.io.text_field),
 	CRM_OPT_STR("time-field", "FIELD",
-	    "--keep-text: the message's time (time; none: now)",
+	    "--keep-text, --entities: the message's time\n(time; none: now)",
 	    &o.io.time_field),
 	CRM_OPT_LONG("top", "K", "append the K best labels with scores as JSON",
 	    &o.io.top, 1, 1000),
+	CRM_OPT_STR("tz", "ZONE",
+	    "--entities: the time zone of relative dates\n(UTC)", &o.eo.tz),
 	CRM_OPT_FLAG("with-labels", 0,
 	    "train: add the store's human labels, which\nwin over the "
 	    "input's for the same text",
@@ -219,6 +235,23 @@ opt_double(
 	return v;
 }
 
+/* --entities and its options. */
+static void
+entity_opts(struct crm_intent_opts *io, enum crm_intent_verb verb)
+{
+	if (!o.entities) {
+		if (o.eo.patterns != NULL || o.eo.products != NULL ||
+		    o.eo.tz != NULL)
+			crm_usage_error(synopsis, "--entity-patterns, "
+						  "--products and --tz are for "
+						  "--entities");
+		return;
+	}
+	if (verb != CRM_INTENT_PREDICT)
+		crm_usage_error(synopsis, "--entities is for classifying");
+	io->entities = &o.eo;
+}
+
 static void
 parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 {
@@ -282,9 +315,11 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 					  "with --db");
 	if (!io->keep_text &&
 	    (o.mask.policy != NULL || o.mask.role != NULL ||
-		o.mask.key_file != NULL || strcmp(io->time_field, "time") != 0))
+		o.mask.key_file != NULL ||
+		(strcmp(io->time_field, "time") != 0 && !o.entities)))
 		crm_usage_error(synopsis, "--policy, --role, --key-file and "
 					  "--time-field are for --keep-text");
+	entity_opts(io, verb);
 	if (o.mask.policy == NULL &&
 	    (o.mask.role != NULL || o.mask.key_file != NULL))
 		crm_usage_error(synopsis, "--role and --key-file need "
@@ -454,6 +489,8 @@ main(int argc, char **argv)
 	crm_err_clear(&e);
 	if ((run.it = crm_intent_new(&o.io, st, &e)) == NULL) {
 		crm_store_close(st);
+		if (e.file != NULL) /* a line of --entity-patterns, ... */
+			crm_cli_fail(synopsis, &e);
 		crm_die(e.code, "%s", e.msg);
 	}
 	if ((f = crm_filter_new(&o.c.fo,

@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "filter.h"
 #include "clock.h"
+#include "entity.h"
 #include "intent.h"
 #include "jw.h"
 #include "load.h"
@@ -71,6 +72,8 @@ struct crm_intent {
 	struct crm_rec *ev;    /* the record's event (ev_ready) */
 	int ev_ready;	       /* ev holds the record's event */
 	unsigned long long kept, no_customer;
+	struct crm_entity *ent; /* entities: the recognizers */
+	struct crm_buf ents;	/* entities: the record's, as JSON */
 };
 
 void
@@ -182,6 +185,9 @@ crm_intent_header(struct crm_intent *it, struct crm_rec *hdr, struct crm_err *e)
 	    (it->am != NULL &&
 		(crm_rec_put(hdr, "arm", "", 0, CRM_STRING) == -1 ||
 		    put_suffixed(it, hdr, "_model", "", 0, CRM_STRING) == -1)))
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (it->ent != NULL &&
+	    crm_rec_put(hdr, "entities", "", 0, CRM_STRING) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	return 0;
 }
@@ -431,6 +437,35 @@ pick_model(struct crm_intent *it, const struct crm_rec *r, struct crm_err *e)
 	return 0;
 }
 
+/*
+ * Entities: those of text (in r) into it->ents, the relative dates
+ * counted from the day of r's time field, else of the run's time.  0,
+ * or -1 with e filled (EX_DATAERR: a time that is none).
+ */
+static int
+find_entities(struct crm_intent *it, const struct crm_rec *r, const char *text,
+    size_t len, struct crm_err *e)
+{
+	const char *tf = it->o.time_field, *t;
+	long i = crm_rec_find(r, tf, strlen(tf));
+	size_t tlen, n;
+
+	if (i >= 0 && crm_rec_type(r, (size_t)i) != CRM_NULL) {
+		t = crm_rec_value(r, (size_t)i, &tlen);
+		if (crm_entity_day(it->ent, t, tlen, e) == -1) {
+			crm_err_field(e, tf, strlen(tf));
+			return -1;
+		}
+	} else {
+		crm_entity_day_clock(it->ent);
+	}
+	if (crm_entity_find(it->ent, text, len, &it->ents, NULL, &n, e) == -1) {
+		crm_err_field(e, it->o.text_field, strlen(it->o.text_field));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 {
@@ -450,6 +485,8 @@ predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 	/* text points into r: use it before r changes */
 	if (it->loader != NULL && make_event(it, r, text, len, e) == -1)
 		return -1;
+	if (it->ent != NULL && find_entities(it, r, text, len, e) == -1)
+		return -1;
 	if (it->o.explain > 0 &&
 	    reasons_json(it, text, len, (size_t)best, e) == -1)
 		return -1;
@@ -466,6 +503,9 @@ predict_record(struct crm_intent *it, struct crm_rec *r, struct crm_err *e)
 				    CRM_STRING) == -1 ||
 				   put_suffixed(it, r, "_model", it->mlabel,
 				       strlen(it->mlabel), CRM_STRING) == -1)))
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (it->ent != NULL && crm_rec_put(r, "entities", it->ents.p,
+				   it->ents.len, CRM_JSON) == -1)
 		return crm_err_set(e, EX_SOFTWARE, "out of memory");
 	if (it->audit != NULL) {
 		size_t slen = 0;
@@ -828,7 +868,8 @@ crm_intent_needs(const struct crm_intent *it, struct crm_filter *f)
 	    crm_filter_need(f, it->o.customer_field, "--customer-field", 0) ==
 		-1)
 		return -1;
-	if (it->o.keep_text && strcmp(it->o.time_field, "time") != 0 &&
+	if ((it->o.keep_text || it->o.entities != NULL) &&
+	    strcmp(it->o.time_field, "time") != 0 &&
 	    crm_filter_need(f, it->o.time_field, "--time-field", 0) == -1)
 		return -1;
 	return 0;
@@ -1383,6 +1424,7 @@ crm_intent_new(
 	crm_buf_init(&it->buf);
 	crm_buf_init(&it->json);
 	crm_buf_init(&it->why);
+	crm_buf_init(&it->ents);
 	it->trained.cv_accuracy = -1;
 	it->trained.oos.threshold = -1;
 	switch (o->verb) {
@@ -1394,6 +1436,9 @@ crm_intent_new(
 				       o->model, it->version, e)) == NULL)
 			goto fail;
 		if (o->keep_text && keep_open(it, e) == -1)
+			goto fail;
+		if (o->entities != NULL &&
+		    (it->ent = crm_entity_new(o->entities, e)) == NULL)
 			goto fail;
 		break;
 	case CRM_INTENT_TRAIN:
@@ -1514,6 +1559,8 @@ crm_intent_free(struct crm_intent *it)
 	crm_schema_free(it->evschema);
 	crm_mask_free(it->mask);
 	crm_rec_free(it->ev);
+	crm_entity_free(it->ent);
+	crm_buf_release(&it->ents);
 	free(it);
 }
 

@@ -42,6 +42,11 @@
  * then, for eval, crm_intent_report or crm_intent_eval_record, and
  * crm_intent_free.  Nothing here exits or writes to standard output.
  *
+ * Predict with entities also appends the field "entities", the JSON
+ * array of lib/entity's entities in the text, the relative dates
+ * counted from the day of the message's time field (time_field), else
+ * of the run's reference time.
+ *
  * Store tables: it owns none; it reads models through lib/model,
  * writes decisions and labels through lib/audit and kept messages
  * through lib/load.
@@ -53,6 +58,7 @@
 
 #include "armmodel.h"
 #include "buf.h"
+#include "entity.h"
 #include "err.h"
 #include "mask.h"
 #include "rec.h"
@@ -95,6 +101,8 @@ struct crm_intent_opts {
 	/* predict, eval: models as arms of an experiment (armmodel.h), or
 	   NULL */
 	const struct crm_armmodel_opts *arms;
+	/* predict: append the field entities (entity.h), or NULL */
+	const struct crm_entity_opts *entities;
 	struct crm_textclf_params tp; /* train */
 	/* train: told about each human label left out (may be NULL) */
 	void (*warn)(void *arg, const char *msg);

@@ -999,6 +999,25 @@ days_in_month(int y, int m)
 	return mdays[m - 1];
 }
 
+int
+crm_day_number(int y, int m, int d, long long *days)
+{
+	if (y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 ||
+	    d > days_in_month(y, m))
+		return -1;
+	*days = (long long)days_from_civil(y, m, d);
+	return 0;
+}
+
+void
+crm_day_civil(long long days, int *y, int *m, int *d)
+{
+	int64_t yy;
+
+	civil_from_days((int64_t)days, &yy, m, d);
+	*y = (int)yy;
+}
+
 /* a / b rounded towards minus infinity, for b > 0. */
 static int64_t
 floor_div(int64_t a, int64_t b)

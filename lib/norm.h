@@ -92,6 +92,14 @@ int crm_norm_date(struct crm_buf *out, const char *in, size_t len,
     enum crm_date_order order, const char **why);
 
 /*
+ * Day arithmetic in the proleptic Gregorian calendar: *days is y-m-d's
+ * number of days from 1970-01-01; 0, or -1 when y-m-d is not a date of
+ * the years 1 to 9999.  crm_day_civil is the inverse.
+ */
+int crm_day_number(int y, int m, int d, long long *days);
+void crm_day_civil(long long days, int *y, int *m, int *d);
+
+/*
  * A point in time as a number, for ordering events: a plain decimal
  * number (epoch seconds, or any count) is taken as it is; anything else
  * must be a date or date-time that crm_norm_date reads unambiguously, and

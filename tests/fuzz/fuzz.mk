@@ -12,7 +12,7 @@
 #	build's own compiler and flags), which make test runs over each
 #	committed corpus (tests/cli/t002-fuzz-replay.sh): no random runs.
 
-FUZZ_ALL  = csv tsv jsonl norm rules rulesfile journey mask audit calendar arms answer model_text model_binclf \
+FUZZ_ALL  = csv tsv jsonl norm rules rulesfile journey mask audit calendar arms answer entity model_text model_binclf \
 	    model_reco model_dedupe model_params
 FUZZ	 ?= $(FUZZ_ALL)
 FUZZ_TIME ?= 600

@@ -14,6 +14,7 @@ crm-ingest -q --db crm.db --kind customers in/customers.jsonl >/dev/null
 crm-ingest -q --db crm.db --kind events in/events.jsonl >/dev/null
 cp crm.db csv.db
 cp crm.db person.db
+cp crm.db asof.db
 reply() { jq -r "select(.id == \"$1\") | [.queue, .reply] | join(\" \")" \
     routed.jsonl; }
 
@@ -87,6 +88,21 @@ t_eq "per person: the person's latest order" \
 t_eq "--by record: the customer's own, none" "null" \
     "$(crm-route -q --db person.db --by record --kb in/kb.csv --as-of $T \
 	t6.jsonl | jq -r .reply)"
+
+# --as-of is the reference time: an order event after it is not used,
+# even half a second after (times compared as instants, not as text).
+printf '%s\n' '{"event_id":"E5","customer_id":"C1","time":"2026-03-02T10:00:00.500Z","type":"order","order_id":"A123","status":"later","eta":"2026-03-06"}' \
+    >late.jsonl
+crm-ingest -q --db asof.db --kind events late.jsonl >/dev/null
+jq -c 'select(.id == "T1")' in/tickets.jsonl >t1.jsonl
+t_eq "--as-of: the order as it was then" \
+    "王芳您好，您的订单 A123 当前状态：已发货，预计 2026-03-05 送达。" \
+    "$(crm-route -q --db asof.db --kb in/kb.csv --as-of 2026-02-28T00:00:00Z \
+	t1.jsonl | jq -r .reply)"
+t_eq "--as-of: an event half a second later is not used" \
+    "王芳您好，您的订单 A123 当前状态：运输中，预计 2026-03-04 送达。" \
+    "$(crm-route -q --db asof.db --kb in/kb.csv --as-of $T t1.jsonl |
+	jq -r .reply)"
 
 # Without a store: no customer's facts, no order; the plain answer and
 # the message's amount still go out.

@@ -15,21 +15,24 @@
 
 /*
  * The order of the customers who: its latest event of type order whose
- * key or extra order_id is ?2, or of any order when ?2 is NULL (the
- * columns of crm_order_facts, answer.h).
+ * key or extra order_id is ?2, or of any order when ?2 is NULL, at the
+ * reference time ?3 (Unix seconds) or before; times as instants, as
+ * julianday() reads them (the columns of crm_order_facts, answer.h).
  */
 #define ORDER_SQL(who)                                             \
 	"SELECT coalesce(o, event_key), s, eta, time, item,"       \
 	" CASE WHEN amount IS NULL THEN NULL"                      \
 	" ELSE format('%.2f', amount) END"                         \
 	" FROM (SELECT event_key, time, item, amount, rowid AS r," \
+	" julianday(time) AS t,"                                   \
 	" CAST(json_extract(extra, '$.order_id') AS TEXT) AS o,"   \
 	" json_extract(extra, '$.status') AS s,"                   \
 	" json_extract(extra, '$.eta') AS eta FROM events"         \
 	" WHERE " who " AND type = 'order'"                        \
 	" AND json_valid(coalesce(extra, '{}')))"                  \
-	" WHERE ?2 IS NULL OR event_key = ?2 OR o = ?2"            \
-	" ORDER BY time DESC, r DESC LIMIT 1"
+	" WHERE t <= julianday(?3, 'unixepoch')"                   \
+	" AND (?2 IS NULL OR event_key = ?2 OR o = ?2)"            \
+	" ORDER BY t DESC, r DESC LIMIT 1"
 
 static const char *const sql[S_N] = {
 	[S_AGENT_PUT] = "INSERT INTO agents(agent_id, name, skills, capacity, "
@@ -494,7 +497,8 @@ crm_desk_customer(struct crm_desk *d, const char *id, size_t idlen,
 
 int
 crm_desk_order(struct crm_desk *d, const char *id, size_t idlen,
-    const char *order, size_t olen, struct crm_rec *out, struct crm_err *e)
+    const char *order, size_t olen, double until, struct crm_rec *out,
+    struct crm_err *e)
 {
 	sqlite3_stmt *st = d->st[S_ORDER];
 	size_t i, n = CRM_ORDER_NFACTS;
@@ -503,6 +507,7 @@ crm_desk_order(struct crm_desk *d, const char *id, size_t idlen,
 	crm_rec_clear(out);
 	bind_text(st, 1, id, idlen);
 	bind_text(st, 2, order, olen);
+	sqlite3_bind_double(st, 3, until);
 	rc = sqlite3_step(st);
 	for (i = 0; i < n && !bad; i++)
 		bad = rc == SQLITE_ROW

@@ -213,7 +213,8 @@ int crm_desk_customer(struct crm_desk *d, const char *id, size_t idlen,
 /*
  * The customer's order (its person's, per person), into out (cleared
  * first): of the events of type order whose key or extra order_id is
- * order[0..olen) (order NULL: any), the latest (by time, then as
+ * order[0..olen) (order NULL: any) and whose time is until (Unix
+ * seconds, the reference time) or before, the latest (by time, then as
  * stored), as the fields order_id (the extra order_id, else the key),
  * order_status and eta (its extra status and eta), order_date (its
  * time), order_item and order_amount (two decimals), each null when
@@ -221,7 +222,8 @@ int crm_desk_customer(struct crm_desk *d, const char *id, size_t idlen,
  * null), -1 with e filled.
  */
 int crm_desk_order(struct crm_desk *d, const char *id, size_t idlen,
-    const char *order, size_t olen, struct crm_rec *out, struct crm_err *e);
+    const char *order, size_t olen, double until, struct crm_rec *out,
+    struct crm_err *e);
 
 /*
  * Whether a customer field of this name may come from the store: one of

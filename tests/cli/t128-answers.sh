@@ -15,6 +15,7 @@ crm-ingest -q --db crm.db --kind events in/events.jsonl >/dev/null
 cp crm.db csv.db
 cp crm.db person.db
 cp crm.db asof.db
+cp crm.db facts.db
 reply() { jq -r "select(.id == \"$1\") | [.queue, .reply] | join(\" \")" \
     routed.jsonl; }
 
@@ -102,6 +103,22 @@ t_eq "--as-of: the order as it was then" \
 t_eq "--as-of: an event half a second later is not used" \
     "王芳您好，您的订单 A123 当前状态：运输中，预计 2026-03-04 送达。" \
     "$(crm-route -q --db asof.db --kb in/kb.csv --as-of $T t1.jsonl |
+	jq -r .reply)"
+
+# An order's facts from all its events: a status changed (E6: no eta,
+# item nor amount) keeps the eta, item and amount given before, and the
+# order's date is when it was ordered (E2), not the last change.
+printf '%s\n' '{"event_id":"E6","customer_id":"C1","time":"2026-03-01T12:00:00Z","type":"order","order_id":"A123","status":"派送中"}' \
+    >change.jsonl
+crm-ingest -q --db facts.db --kind events change.jsonl >/dev/null
+printf '%s\n' 'id,intent,answer' \
+    'facts,order_facts,"{order_id}: {product}, {amount}, ordered {order_date}, {order_status}, by {eta}"' \
+    >facts.csv
+printf '%s\n' '{"id":"F1","customer_id":"C1","created":"2026-03-02T09:50:00Z","text":"my order?","intent":"order_facts","intent_score":0.9}' \
+    >f1.jsonl
+t_eq "a status changed keeps the order's other facts" \
+    "A123: SKU-7, 58.00, ordered 2026-02-27T10:00:00Z, 派送中, by 2026-03-04" \
+    "$(crm-route -q --db facts.db --kb facts.csv --as-of $T f1.jsonl |
 	jq -r .reply)"
 
 # Without a store: no customer's facts, no order; the plain answer and

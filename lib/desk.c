@@ -14,25 +14,38 @@
 #include "strmap.h"
 
 /*
- * The order of the customers who: its latest event of type order whose
- * key or extra order_id is ?2, or of any order when ?2 is NULL, at the
- * reference time ?3 (Unix seconds) or before; times as instants, as
- * julianday() reads them (the columns of crm_order_facts, answer.h).
+ * The order of the customers who: the order (the extra order_id, else
+ * the key) of its latest event of type order whose key or order is ?2,
+ * or of any order when ?2 is NULL, at the reference time ?3 (Unix
+ * seconds) or before; times as instants, as julianday() reads them.
+ * Its facts (the columns of crm_order_facts, answer.h) from all its
+ * events until then: the latest status, eta, item and amount given,
+ * the time of the first event.
  */
-#define ORDER_SQL(who)                                             \
-	"SELECT coalesce(o, event_key), s, eta, time, item,"       \
-	" CASE WHEN amount IS NULL THEN NULL"                      \
-	" ELSE format('%.2f', amount) END"                         \
-	" FROM (SELECT event_key, time, item, amount, rowid AS r," \
-	" julianday(time) AS t,"                                   \
-	" CAST(json_extract(extra, '$.order_id') AS TEXT) AS o,"   \
-	" json_extract(extra, '$.status') AS s,"                   \
-	" json_extract(extra, '$.eta') AS eta FROM events"         \
-	" WHERE " who " AND type = 'order'"                        \
-	" AND json_valid(coalesce(extra, '{}')))"                  \
-	" WHERE t <= julianday(?3, 'unixepoch')"                   \
-	" AND (?2 IS NULL OR event_key = ?2 OR o = ?2)"            \
-	" ORDER BY t DESC, r DESC LIMIT 1"
+#define ORDER_SQL(who)                                                   \
+	"WITH ev AS (SELECT event_key AS k, time, item, amount,"         \
+	" rowid AS r, julianday(time) AS t,"                             \
+	" coalesce(CAST(json_extract(extra, '$.order_id') AS TEXT),"     \
+	" event_key) AS o,"                                              \
+	" json_extract(extra, '$.status') AS s,"                         \
+	" json_extract(extra, '$.eta') AS eta FROM events"               \
+	" WHERE " who " AND type = 'order'"                              \
+	" AND json_valid(coalesce(extra, '{}'))"                         \
+	" AND julianday(time) <= julianday(?3, 'unixepoch')),"           \
+	" one AS (SELECT o FROM ev WHERE ?2 IS NULL OR k = ?2 OR o = ?2" \
+	" ORDER BY t DESC, r DESC LIMIT 1)"                              \
+	" SELECT o,"                                                     \
+	" (SELECT s FROM ev WHERE ev.o = one.o AND s IS NOT NULL"        \
+	" ORDER BY t DESC, r DESC LIMIT 1),"                             \
+	" (SELECT eta FROM ev WHERE ev.o = one.o AND eta IS NOT NULL"    \
+	" ORDER BY t DESC, r DESC LIMIT 1),"                             \
+	" (SELECT time FROM ev WHERE ev.o = one.o"                       \
+	" ORDER BY t, r LIMIT 1),"                                       \
+	" (SELECT item FROM ev WHERE ev.o = one.o AND item IS NOT NULL"  \
+	" ORDER BY t DESC, r DESC LIMIT 1),"                             \
+	" (SELECT format('%.2f', amount) FROM ev WHERE ev.o = one.o"     \
+	" AND amount IS NOT NULL ORDER BY t DESC, r DESC LIMIT 1)"       \
+	" FROM one"
 
 static const char *const sql[S_N] = {
 	[S_AGENT_PUT] = "INSERT INTO agents(agent_id, name, skills, capacity, "

@@ -121,6 +121,18 @@ t_eq "a status changed keeps the order's other facts" \
     "$(crm-route -q --db facts.db --kb facts.csv --as-of $T f1.jsonl |
 	jq -r .reply)"
 
+# No order named: the latest order is the one ordered last (B201), not
+# an older one whose status changed since (B200, returned on 03-01).
+printf '%s\n' '{"event_id":"E12","customer_id":"C2","time":"2026-03-01T10:00:00Z","type":"order","order_id":"B200","status":"returned"}' \
+    >returned.jsonl
+crm-ingest -q --db facts.db --kind events returned.jsonl >/dev/null
+printf '%s\n' '{"id":"F2","customer_id":"C2","created":"2026-03-02T09:55:00Z","text":"my order?","intent":"order_facts","intent_score":0.9}' \
+    >f2.jsonl
+t_eq "no order named: the one ordered last" \
+    "B201: Toaster, 42.00, ordered 2026-02-28T15:00:00Z, processing, by 2026-03-09" \
+    "$(crm-route -q --db facts.db --kb facts.csv --as-of $T f2.jsonl |
+	jq -r .reply)"
+
 # Without a store: no customer's facts, no order; the plain answer and
 # the message's amount still go out.
 t_run no-store 0 -- crm-route --kb in/kb.csv --now $T in/tickets.jsonl

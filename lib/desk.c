@@ -14,10 +14,11 @@
 #include "strmap.h"
 
 /*
- * The order of the customers who: the order (the extra order_id, else
- * the key) of its latest event of type order whose key or order is ?2,
- * or of any order when ?2 is NULL, at the reference time ?3 (Unix
- * seconds) or before; times as instants, as julianday() reads them.
+ * The order of the customers who (the extra order_id of its events of
+ * type order, else the key) whose key or order is ?2, or, when ?2 is
+ * NULL, the one ordered last (its first event the latest), at the
+ * reference time ?3 (Unix seconds) or before; times as instants, as
+ * julianday() reads them.
  * Its facts (the columns of crm_order_facts, answer.h) from all its
  * events until then: the latest status, eta, item and amount given,
  * the time of the first event.
@@ -33,7 +34,7 @@
 	" AND json_valid(coalesce(extra, '{}'))"                         \
 	" AND julianday(time) <= julianday(?3, 'unixepoch')),"           \
 	" one AS (SELECT o FROM ev WHERE ?2 IS NULL OR k = ?2 OR o = ?2" \
-	" ORDER BY t DESC, r DESC LIMIT 1)"                              \
+	" GROUP BY o ORDER BY min(t) DESC, min(r) DESC LIMIT 1)"         \
 	" SELECT o,"                                                     \
 	" (SELECT s FROM ev WHERE ev.o = one.o AND s IS NOT NULL"        \
 	" ORDER BY t DESC, r DESC LIMIT 1),"                             \

@@ -214,13 +214,13 @@ int crm_desk_customer(struct crm_desk *d, const char *id, size_t idlen,
  * The customer's order (its person's, per person), into out (cleared
  * first): of the events of type order whose time is until (Unix
  * seconds, the reference time) or before, the order (the extra
- * order_id, else the key) of the latest (by time, then as stored)
- * whose key or order is order[0..olen) (order NULL: any), as the
- * fields order_id, order_status and eta (the latest extra status and
- * eta of its events), order_date (the time of its first event),
- * order_item and order_amount (the latest given, two decimals), each
- * null when unknown.  1 when there is such an order, 0 when not (out's fields all
- * null), -1 with e filled.
+ * order_id, else the key) whose key or order is order[0..olen), or
+ * (order NULL) the one ordered last (by its first event's time, then
+ * as stored), as the fields order_id, order_status and eta (the latest
+ * extra status and eta of its events), order_date (the time of its
+ * first event), order_item and order_amount (the latest given, two
+ * decimals), each null when unknown.  1 when there is such an order, 0
+ * when not (out's fields all null), -1 with e filled.
  */
 int crm_desk_order(struct crm_desk *d, const char *id, size_t idlen,
     const char *order, size_t olen, double until, struct crm_rec *out,

@@ -181,6 +181,13 @@ test_entities(void)
 	    "an element not an "
 	    "object: %s",
 	    e.msg);
+	js = "[{\"type\":\"phone\"}, 7]";
+	TAP_OK(crm_entities_read(en, js, strlen(js), &e) == -1 &&
+		   e.code == EX_DATAERR && strstr(e.msg, "byte 20") != NULL &&
+		   strstr(e.msg, "record") == NULL,
+	    "an element not an object: its byte in the field, not a "
+	    "record: %s",
+	    e.msg);
 	TAP_OK(
 	    crm_entities_read(en, "[{}", 3, &e) == -1, "not closed: %s", e.msg);
 	TAP_OK(crm_entities_read(en, "[{},]", 5, &e) == -1,

@@ -188,6 +188,11 @@ test_entities(void)
 	    "an element not an object: its byte in the field, not a "
 	    "record: %s",
 	    e.msg);
+	js = "[{\"type\":\"amount\",\"value\":[1]}]";
+	TAP_OK(crm_entities_read(en, js, strlen(js), &e) == -1 &&
+		   e.code == EX_DATAERR && strstr(e.msg, "amount") != NULL &&
+		   strstr(e.msg, "record") == NULL,
+	    "an amount's value an array, named: %s", e.msg);
 	TAP_OK(
 	    crm_entities_read(en, "[{}", 3, &e) == -1, "not closed: %s", e.msg);
 	TAP_OK(crm_entities_read(en, "[{},]", 5, &e) == -1,

@@ -333,6 +333,11 @@ keep_value(struct crm_entities *en, enum crm_ent t, struct crm_err *e)
 	if (t == CRM_ENT_AMOUNT && i >= 0 &&
 	    crm_rec_type(en->el, (size_t)i) == CRM_JSON) {
 		v = crm_rec_value(en->el, (size_t)i, &vlen);
+		if (*v != '{')
+			return crm_err_set(e, EX_DATAERR,
+			    "an amount's value is an array: want an object "
+			    "{\"value\":V,\"currency\":C}, a string or a "
+			    "number");
 		crm_rec_clear(en->amount);
 		if (crm_json_parse_object(en->amount, v, vlen, e) == -1)
 			return -1;
@@ -370,6 +375,11 @@ crm_entities_read(
 		return 0;
 	while (
 	    (rc = crm_json_array_next(json, len, &off, &el, &elen, e)) == 1) {
+		/* an element's own messages would count bytes from it */
+		if (*el != '{')
+			return crm_err_set(e, EX_DATAERR,
+			    "bad JSON: an entity is not an object at byte %zu",
+			    (size_t)(el - json) + 1);
 		crm_rec_clear(en->el);
 		if (crm_json_parse_object(en->el, el, elen, e) == -1)
 			return -1;

@@ -14,22 +14,39 @@
 #include "strmap.h"
 
 /*
- * The order of the customers who: its latest event of type order whose
- * key or extra order_id is ?2, or of any order when ?2 is NULL (the
- * columns of crm_order_facts, answer.h).
+ * The order of the customers who (the extra order_id of its events of
+ * type order, else the key) whose key or order is ?2, or, when ?2 is
+ * NULL, the one ordered last (its first event the latest), at the
+ * reference time ?3 (Unix seconds) or before; times as instants, as
+ * julianday() reads them.
+ * Its facts (the columns of crm_order_facts, answer.h) from all its
+ * events until then: the latest status, eta, item and amount given,
+ * the time of the first event.
  */
-#define ORDER_SQL(who)                                             \
-	"SELECT coalesce(o, event_key), s, eta, time, item,"       \
-	" CASE WHEN amount IS NULL THEN NULL"                      \
-	" ELSE format('%.2f', amount) END"                         \
-	" FROM (SELECT event_key, time, item, amount, rowid AS r," \
-	" CAST(json_extract(extra, '$.order_id') AS TEXT) AS o,"   \
-	" json_extract(extra, '$.status') AS s,"                   \
-	" json_extract(extra, '$.eta') AS eta FROM events"         \
-	" WHERE " who " AND type = 'order'"                        \
-	" AND json_valid(coalesce(extra, '{}')))"                  \
-	" WHERE ?2 IS NULL OR event_key = ?2 OR o = ?2"            \
-	" ORDER BY time DESC, r DESC LIMIT 1"
+#define ORDER_SQL(who)                                                   \
+	"WITH ev AS (SELECT event_key AS k, time, item, amount,"         \
+	" rowid AS r, julianday(time) AS t,"                             \
+	" coalesce(CAST(json_extract(extra, '$.order_id') AS TEXT),"     \
+	" event_key) AS o,"                                              \
+	" json_extract(extra, '$.status') AS s,"                         \
+	" json_extract(extra, '$.eta') AS eta FROM events"               \
+	" WHERE " who " AND type = 'order'"                              \
+	" AND json_valid(coalesce(extra, '{}'))"                         \
+	" AND julianday(time) <= julianday(?3, 'unixepoch')),"           \
+	" one AS (SELECT o FROM ev WHERE ?2 IS NULL OR k = ?2 OR o = ?2" \
+	" GROUP BY o ORDER BY min(t) DESC, min(r) DESC LIMIT 1)"         \
+	" SELECT o,"                                                     \
+	" (SELECT s FROM ev WHERE ev.o = one.o AND s IS NOT NULL"        \
+	" ORDER BY t DESC, r DESC LIMIT 1),"                             \
+	" (SELECT eta FROM ev WHERE ev.o = one.o AND eta IS NOT NULL"    \
+	" ORDER BY t DESC, r DESC LIMIT 1),"                             \
+	" (SELECT time FROM ev WHERE ev.o = one.o"                       \
+	" ORDER BY t, r LIMIT 1),"                                       \
+	" (SELECT item FROM ev WHERE ev.o = one.o AND item IS NOT NULL"  \
+	" ORDER BY t DESC, r DESC LIMIT 1),"                             \
+	" (SELECT format('%.2f', amount) FROM ev WHERE ev.o = one.o"     \
+	" AND amount IS NOT NULL ORDER BY t DESC, r DESC LIMIT 1)"       \
+	" FROM one"
 
 static const char *const sql[S_N] = {
 	[S_AGENT_PUT] = "INSERT INTO agents(agent_id, name, skills, capacity, "
@@ -494,7 +511,8 @@ crm_desk_customer(struct crm_desk *d, const char *id, size_t idlen,
 
 int
 crm_desk_order(struct crm_desk *d, const char *id, size_t idlen,
-    const char *order, size_t olen, struct crm_rec *out, struct crm_err *e)
+    const char *order, size_t olen, double until, struct crm_rec *out,
+    struct crm_err *e)
 {
 	sqlite3_stmt *st = d->st[S_ORDER];
 	size_t i, n = CRM_ORDER_NFACTS;
@@ -503,6 +521,7 @@ crm_desk_order(struct crm_desk *d, const char *id, size_t idlen,
 	crm_rec_clear(out);
 	bind_text(st, 1, id, idlen);
 	bind_text(st, 2, order, olen);
+	sqlite3_bind_double(st, 3, until);
 	rc = sqlite3_step(st);
 	for (i = 0; i < n && !bad; i++)
 		bad = rc == SQLITE_ROW

@@ -212,16 +212,19 @@ int crm_desk_customer(struct crm_desk *d, const char *id, size_t idlen,
 
 /*
  * The customer's order (its person's, per person), into out (cleared
- * first): of the events of type order whose key or extra order_id is
- * order[0..olen) (order NULL: any), the latest (by time, then as
- * stored), as the fields order_id (the extra order_id, else the key),
- * order_status and eta (its extra status and eta), order_date (its
- * time), order_item and order_amount (two decimals), each null when
- * unknown.  1 when there is such an order, 0 when not (out's fields all
- * null), -1 with e filled.
+ * first): of the events of type order whose time is until (Unix
+ * seconds, the reference time) or before, the order (the extra
+ * order_id, else the key) whose key or order is order[0..olen), or
+ * (order NULL) the one ordered last (by its first event's time, then
+ * as stored), as the fields order_id, order_status and eta (the latest
+ * extra status and eta of its events), order_date (the time of its
+ * first event), order_item and order_amount (the latest given, two
+ * decimals), each null when unknown.  1 when there is such an order, 0
+ * when not (out's fields all null), -1 with e filled.
  */
 int crm_desk_order(struct crm_desk *d, const char *id, size_t idlen,
-    const char *order, size_t olen, struct crm_rec *out, struct crm_err *e);
+    const char *order, size_t olen, double until, struct crm_rec *out,
+    struct crm_err *e);
 
 /*
  * Whether a customer field of this name may come from the store: one of

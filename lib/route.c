@@ -449,6 +449,7 @@ struct crm_kb {
 	struct crm_rules *when; /* the conditions, or NULL */
 	int when_order;		/* a condition reads a fact of the order */
 	int slots;		/* an answer has a slot */
+	struct crm_strmap *ids; /* the answers' ids, each once */
 };
 
 size_t
@@ -473,6 +474,7 @@ crm_kb_free(struct crm_kb *kb)
 	}
 	free(kb->a);
 	crm_rules_free(kb->when);
+	crm_strmap_free(kb->ids);
 	free(kb->path);
 	free(kb);
 }
@@ -542,6 +544,20 @@ kb_add(struct crm_kb *kb, const struct crm_rec *r, const char *path,
 		id = where;
 		idlen = strlen(where);
 	}
+	/* the decisions name an answer by its id alone */
+	if (crm_strmap_get(kb->ids, id, idlen) >= 0) {
+		crm_err_field(e, "id", 2);
+		crm_err_set(e, EX_DATAERR,
+		    "answer id '%.*s' given twice: the decisions could not "
+		    "tell the answers apart",
+		    (int)(idlen > 40 ? 40 : idlen), id);
+		free(where);
+		return -1;
+	}
+	if (crm_strmap_put(kb->ids, id, idlen) == -1) {
+		free(where);
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	}
 	cond = crm_rec_text(r, "when", &clen);
 	if ((na = crm_reallocarray(kb->a, kb->n + 1, sizeof(*na))) == NULL) {
 		free(where);
@@ -582,8 +598,9 @@ crm_kb_read(const char *path, struct crm_err *e)
 	int rc;
 
 	if ((kb = calloc(1, sizeof(*kb))) == NULL ||
-	    (kb->path = dup_n(path, strlen(path))) == NULL) {
-		free(kb);
+	    (kb->path = dup_n(path, strlen(path))) == NULL ||
+	    (kb->ids = crm_strmap_new()) == NULL) {
+		crm_kb_free(kb);
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return NULL;
 	}

@@ -123,8 +123,8 @@ int crm_burst_add(struct crm_burst *b, const char *id, size_t len, double t);
 /*
  * Answers by intent and language ("zh", "en", or "" for any), read from a
  * CSV, TSV or JSONL file with the fields intent, answer and, optionally,
- * lang, id (the answer's name in the audit log; FILE:LINE when not
- * given) and when (a condition: an SQL expression as the routing rules
+ * lang, id (the answer's name in the audit log, each once; FILE:LINE
+ * when not given) and when (a condition: an SQL expression as the routing rules
  * are, over the ticket, the facts of its order and its customer).  Each
  * answer is a template (answer.h).  Owned by its user.
  */

@@ -36,7 +36,8 @@ crm_router_answer_close(struct crm_router *r)
 
 /*
  * The facts of the order the ticket asks about into r->order, once per
- * ticket: the one the message names, else the customer's latest.  Without
+ * ticket: the one the message names, else the customer's latest, as
+ * they were at the reference time (--as-of).  Without
  * a store, or a customer, none.  0, or -1 with e filled.
  */
 static int
@@ -55,8 +56,8 @@ find_order(struct crm_router *r, const struct crm_rec *rec, struct crm_err *e)
 	if (r->desk == NULL || cust == NULL)
 		return 0;
 	id = crm_entities_get(r->ents, CRM_ENT_ORDER_ID, &ilen);
-	if ((rc = crm_desk_order(r->desk, cust, clen, id, ilen, r->order, e)) ==
-	    -1)
+	if ((rc = crm_desk_order(
+		 r->desk, cust, clen, id, ilen, r->o->now, r->order, e)) == -1)
 		return -1;
 	r->found = rc;
 	return 0;

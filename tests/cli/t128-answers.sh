@@ -14,6 +14,8 @@ crm-ingest -q --db crm.db --kind customers in/customers.jsonl >/dev/null
 crm-ingest -q --db crm.db --kind events in/events.jsonl >/dev/null
 cp crm.db csv.db
 cp crm.db person.db
+cp crm.db asof.db
+cp crm.db facts.db
 reply() { jq -r "select(.id == \"$1\") | [.queue, .reply] | join(\" \")" \
     routed.jsonl; }
 
@@ -87,6 +89,49 @@ t_eq "per person: the person's latest order" \
 t_eq "--by record: the customer's own, none" "null" \
     "$(crm-route -q --db person.db --by record --kb in/kb.csv --as-of $T \
 	t6.jsonl | jq -r .reply)"
+
+# --as-of is the reference time: an order event after it is not used,
+# even half a second after (times compared as instants, not as text).
+printf '%s\n' '{"event_id":"E5","customer_id":"C1","time":"2026-03-02T10:00:00.500Z","type":"order","order_id":"A123","status":"later","eta":"2026-03-06"}' \
+    >late.jsonl
+crm-ingest -q --db asof.db --kind events late.jsonl >/dev/null
+jq -c 'select(.id == "T1")' in/tickets.jsonl >t1.jsonl
+t_eq "--as-of: the order as it was then" \
+    "王芳您好，您的订单 A123 当前状态：已发货，预计 2026-03-05 送达。" \
+    "$(crm-route -q --db asof.db --kb in/kb.csv --as-of 2026-02-28T00:00:00Z \
+	t1.jsonl | jq -r .reply)"
+t_eq "--as-of: an event half a second later is not used" \
+    "王芳您好，您的订单 A123 当前状态：运输中，预计 2026-03-04 送达。" \
+    "$(crm-route -q --db asof.db --kb in/kb.csv --as-of $T t1.jsonl |
+	jq -r .reply)"
+
+# An order's facts from all its events: a status changed (E6: no eta,
+# item nor amount) keeps the eta, item and amount given before, and the
+# order's date is when it was ordered (E2), not the last change.
+printf '%s\n' '{"event_id":"E6","customer_id":"C1","time":"2026-03-01T12:00:00Z","type":"order","order_id":"A123","status":"派送中"}' \
+    >change.jsonl
+crm-ingest -q --db facts.db --kind events change.jsonl >/dev/null
+printf '%s\n' 'id,intent,answer' \
+    'facts,order_facts,"{order_id}: {product}, {amount}, ordered {order_date}, {order_status}, by {eta}"' \
+    >facts.csv
+printf '%s\n' '{"id":"F1","customer_id":"C1","created":"2026-03-02T09:50:00Z","text":"my order?","intent":"order_facts","intent_score":0.9}' \
+    >f1.jsonl
+t_eq "a status changed keeps the order's other facts" \
+    "A123: SKU-7, 58.00, ordered 2026-02-27T10:00:00Z, 派送中, by 2026-03-04" \
+    "$(crm-route -q --db facts.db --kb facts.csv --as-of $T f1.jsonl |
+	jq -r .reply)"
+
+# No order named: the latest order is the one ordered last (B201), not
+# an older one whose status changed since (B200, returned on 03-01).
+printf '%s\n' '{"event_id":"E12","customer_id":"C2","time":"2026-03-01T10:00:00Z","type":"order","order_id":"B200","status":"returned"}' \
+    >returned.jsonl
+crm-ingest -q --db facts.db --kind events returned.jsonl >/dev/null
+printf '%s\n' '{"id":"F2","customer_id":"C2","created":"2026-03-02T09:55:00Z","text":"my order?","intent":"order_facts","intent_score":0.9}' \
+    >f2.jsonl
+t_eq "no order named: the one ordered last" \
+    "B201: Toaster, 42.00, ordered 2026-02-28T15:00:00Z, processing, by 2026-03-09" \
+    "$(crm-route -q --db facts.db --kb facts.csv --as-of $T f2.jsonl |
+	jq -r .reply)"
 
 # Without a store: no customer's facts, no order; the plain answer and
 # the message's amount still go out.

@@ -129,6 +129,19 @@ test_templates(void)
 	    "the facts of an order");
 }
 
+/*
+ * Whether entities js are refused (EX_DATAERR) with a message naming
+ * want, not as a record: an element's bytes counted in the field.
+ */
+static int
+refused(struct crm_entities *en, const char *js, const char *want,
+    struct crm_err *e)
+{
+	return crm_entities_read(en, js, strlen(js), e) == -1 &&
+	       e->code == EX_DATAERR && strstr(e->msg, want) != NULL &&
+	       strstr(e->msg, "record") == NULL;
+}
+
 static void
 test_entities(void)
 {
@@ -181,6 +194,13 @@ test_entities(void)
 	    "an element not an "
 	    "object: %s",
 	    e.msg);
+	TAP_OK(refused(en, "[{\"type\":\"phone\"}, 7]", "byte 20", &e),
+	    "an element not an object: its byte in the field, not a "
+	    "record: %s",
+	    e.msg);
+	TAP_OK(
+	    refused(en, "[{\"type\":\"amount\",\"value\":[1]}]", "amount", &e),
+	    "an amount's value an array, named: %s", e.msg);
 	TAP_OK(
 	    crm_entities_read(en, "[{}", 3, &e) == -1, "not closed: %s", e.msg);
 	TAP_OK(crm_entities_read(en, "[{},]", 5, &e) == -1,

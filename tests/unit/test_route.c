@@ -300,6 +300,13 @@ test_kb_conditions(void)
 		   e.line == 2 && strcmp(e.field, "when") == 0 &&
 		   e.file != NULL && strcmp(e.file, path) == 0,
 	    "a condition that does not compile: %s", e.msg);
+	tap_write(path, "id,intent,lang,answer\nst,order_status,en,Hi\n"
+			"st,order_status,zh,Ni hao\n");
+	TAP_OK(crm_kb_read(path, &e) == NULL && e.code == EX_DATAERR &&
+		   e.line == 3 && strcmp(e.field, "id") == 0,
+	    "an id given twice, the audit log could not tell them apart: "
+	    "%s",
+	    e.msg);
 	tap_write(path, "intent,when,answer\norder_status,(SELECT 1 FROM "
 			"sqlite_master),"
 			"Hi\n");

@@ -125,6 +125,29 @@ step crm-route sweep -q --db "$db" --as-of 2026-03-02T15:05:00Z \
 step crm-route stats --db "$db" --since 2026-03-02 \
     --until 2026-03-02T15:05:00Z
 
+# The question the product is for: "when will my order arrive?" at
+# night.  crm-intent finds the intent and the entities (order numbers,
+# dates, amounts...), crm-route answers from the customer's own latest
+# order (its status and eta, from the order events), and a message whose
+# answer cannot be filled (an order without a status) goes to a person
+# with the reason.  A store of its own: testdata/answers.
+adb="$work/answers.db"
+cd "$top/testdata/answers"
+crm-ingest -q --db "$adb" customers.jsonl >/dev/null
+crm-ingest -q --db "$adb" --kind events events.jsonl >/dev/null
+printf '%s\n' \
+    '{"id":"Q1","customer_id":"C1","created":"2026-03-02T09:00:00Z","text":"我的订单什么时候能到?"}' \
+    '{"id":"Q2","customer_id":"C1","created":"2026-03-02T09:05:00Z","text":"订单号A100昨天到了吗?"}' \
+    '{"id":"Q3","customer_id":"C4","created":"2026-03-02T09:10:00Z","text":"我的订单什么时候能到?"}' \
+    >"$work/ask.jsonl"
+printf '\n$ crm-intent --entities --time-field created ask.jsonl |\n'
+printf '    crm-route --db answers.db --kb kb.csv --output-format tsv\n'
+crm-intent -q --entities --time-field created "$work/ask.jsonl" |
+    crm-route -q --db "$adb" --kb kb.csv --as-of 2026-03-02T10:00:00Z \
+	--output-format tsv | cut -f1,2,5-
+step sqlite3 -header -column "$adb" \
+    "SELECT ticket_id, state, reason FROM ticket_events WHERE ticket_id = 'Q3'"
+
 # Next items from the orders and views in the store: fit, recommend,
 # and what goes with what.
 cd "$top/testdata/recommend"

@@ -20,7 +20,7 @@ set -eu
 pkgs="gcc make libc6-dev libsqlite3-dev libcsv-dev
 libutf8proc-dev libsvm-dev liblinear-dev libxgboost-dev libopenblas-dev liblapacke-dev
 libxxhash-dev libuchardet-dev libssl-dev libgsl-dev sqlite3 mandoc clang-format miller python3 bsdutils
-tzdata parallel chromium fonts-noto-cjk libpcre2-dev pkg-config"
+tzdata parallel chromium fonts-noto-cjk libpcre2-dev pkg-config jq"
 bench_pkgs="time bc fasttext python3-sklearn python3-xgboost
 python3-numpy python3-pandas"
 

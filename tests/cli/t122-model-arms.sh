@@ -185,4 +185,35 @@ t_eq "by person: the person's arm" "0001-TEST,champion
 0004-TEST,champion
 0006-TEST,champion" "$(grep -E '^000[146]-TEST,' person-scored.csv)"
 
+# ---- From the store's customers and events ---------------------------------
+
+# --from-store: each customer's features from its events, scored by its
+# arm's stored version; the decisions per version are the arms' counts,
+# and eval's arms add up to the labelled customers.
+crm-ingest -q --db fs.db "$TOP/testdata/churn/customers.jsonl" >/dev/null
+crm-ingest -q --db fs.db --kind events "$TOP/testdata/churn/events.jsonl" \
+    >/dev/null
+crm-churn train -q --db fs.db --from-store --label-field churned --algo lr
+crm-churn train -q --db fs.db --from-store --label-field churned --algo gbt \
+    --threads 1
+fs() { crm-churn "$@" -q --db fs.db --from-store --label-field churned \
+    --experiment renew --arms champion=50,challenger=50 \
+    --experiment-key in/key --arm-model champion=1 \
+    --arm-model challenger=2; }
+fs --reasons 0 --output-format csv | cols customer_id,arm,churn_model | tail -n +2 |
+    sort >fs.csv
+t_eq "from the store: each arm's version" "challenger,churn@2
+champion,churn@1" "$(cut -d, -f2,3 fs.csv | sort -u)"
+t_eq "from the store: decisions per version are the arms' counts" \
+    "$(cut -d, -f3 fs.csv | sort | uniq -c | awk '{ print $2 "|" $1 }' |
+	sed 's/churn@//')" \
+    "$(q_fs() { sqlite3 -batch -noheader fs.db "$@"; }
+	q_fs "SELECT model_version, count(*) FROM decisions
+	WHERE tool = 'crm-churn' GROUP BY model_version ORDER BY 1")"
+t_eq "from the store: eval's arms add up to the labelled customers" \
+    "$(crm-churn eval -q --db fs.db --from-store --label-field churned |
+	tr ' ' '\n' | sed -n 's/^n=//p')" \
+    "$(fs eval | tr ' ' '\n' | sed -n 's/^n=//p' | awk '{ s += $1 }
+	END { print s }')"
+
 t_done

@@ -65,11 +65,13 @@ local_day(const char *tz, const char *t, size_t len, char day[11])
 		day[10] = '\0';
 		return 0;
 	}
-	for (i = 10; i < len; i++)
-		if (t[i] == 'Z' || t[i] == '+' || t[i] == '-')
+	/* a time with an offset (not Z) is converted; any other is UTC's */
+	for (i = 11; i < len; i++)
+		if (t[i] == '+' || t[i] == '-')
 			zoned = 1;
-	/* a UTC day needs no conversion: its first ten bytes */
-	if (tz == NULL && len > 10 && t[4] == '-' && t[10] == 'T' && !zoned) {
+	/* a UTC time in UTC days needs no conversion: its first ten bytes */
+	if (tz == NULL && len > 10 && t[4] == '-' && t[7] == '-' &&
+	    (t[10] == 'T' || t[10] == ' ') && !zoned) {
 		memcpy(day, t, 10);
 		day[10] = '\0';
 		return 0;
@@ -290,10 +292,16 @@ static const struct spec customers[] = {
  * The latest crm-churn decision of each record at or before the
  * reference time, as a common table expression "churn".
  */
-#define LATEST_CHURN                                                         \
-	"WITH churn AS (SELECT d.* FROM decisions d JOIN (SELECT "           \
-	"max(id) AS id FROM decisions WHERE tool = 'crm-churn' AND time <= " \
-	":asof GROUP BY model, record_key) l ON d.id = l.id) "
+/*
+ * The latest crm-churn decision of each record and model at or before
+ * the reference time, made once as the temporary table churn.
+ */
+static const char latest_churn[] = "CREATE TEMP TABLE churn AS SELECT d.* FROM "
+				   "decisions d JOIN (SELECT "
+				   "max(id) AS id FROM decisions WHERE tool = "
+				   "'crm-churn' AND time <= "
+				   ":asof GROUP BY model, record_key) l ON "
+				   "d.id = l.id";
 
 static const struct crm_report_col h_dist[] = {
 	{ "probability", "Churn probability", CRM_RT_TEXT, 0 },
@@ -320,28 +328,28 @@ static const struct spec health[] = {
 	{ "health-churn-distribution", "Churn probability",
 	    "The latest crm-churn score of each customer, by model.", h_dist,
 	    NCOLS(h_dist), CRM_CHART_STACKED, 0, 2, 1,
-	    LATEST_CHURN "SELECT printf('%.1f-%.1f', b / 10.0, b / 10.0 + "
-			 "0.1), model, count(*) FROM (SELECT min(CAST(score * "
-			 "10 AS INTEGER), 9) AS b, model FROM churn WHERE "
-			 "score IS NOT NULL) GROUP BY b, model ORDER BY b, "
-			 "model" },
+	    "SELECT printf('%.1f-%.1f', b / 10.0, b / 10.0 + "
+	    "0.1), model, count(*) FROM (SELECT min(CAST(score * "
+	    "10 AS INTEGER), 9) AS b, model FROM churn WHERE "
+	    "score IS NOT NULL) GROUP BY b, model ORDER BY b, "
+	    "model" },
 	{ "health-risk-by-segment", "Risk bands by segment",
 	    "The latest crm-churn risk band of each customer against its "
 	    "RFM segment now.",
 	    h_bands, NCOLS(h_bands), CRM_CHART_HEATMAP, 0, 1, 2,
-	    LATEST_CHURN "SELECT coalesce((SELECT substr(tag, 5) FROM tags t "
-			 "WHERE t.customer_id = churn.subject AND t.rule = "
-			 "'rfm'), '(none)') AS s, output, count(*) FROM churn "
-			 "GROUP BY s, output ORDER BY s, output" },
+	    "SELECT coalesce((SELECT substr(tag, 5) FROM tags t "
+	    "WHERE t.customer_id = churn.subject AND t.rule = "
+	    "'rfm'), '(none)') AS s, output, count(*) FROM churn "
+	    "GROUP BY s, output ORDER BY s, output" },
 	{ "health-reasons", "Most common churn reasons",
 	    "The features named among the reasons of the latest scores.",
 	    h_reasons, NCOLS(h_reasons), CRM_CHART_BAR, 0, 1, -1,
-	    LATEST_CHURN "SELECT json_extract(j.value, '$.feature') AS f, "
-			 "count(*) AS n, avg(json_extract(j.value, "
-			 "'$.contribution')) FROM churn, json_each(CASE WHEN "
-			 "json_valid(churn.reasons) THEN churn.reasons ELSE "
-			 "'[]' END) j WHERE f IS NOT NULL GROUP BY f ORDER BY "
-			 "n DESC, f LIMIT 10" },
+	    "SELECT json_extract(j.value, '$.feature') AS f, "
+	    "count(*) AS n, avg(json_extract(j.value, "
+	    "'$.contribution')) FROM churn, json_each(CASE WHEN "
+	    "json_valid(churn.reasons) THEN churn.reasons ELSE "
+	    "'[]' END) j WHERE f IS NOT NULL GROUP BY f ORDER BY "
+	    "n DESC, f LIMIT 10" },
 	{ "health-retention", "Retention actions and their outcomes",
 	    "Actions crm-journey sent (journey/template), by where their "
 	    "customer is now in the journey.",
@@ -372,9 +380,9 @@ static const struct crm_report_col s_hist[] = {
 static const struct crm_report_col s_km[] = {
 	{ "cluster", "Cluster", CRM_RT_TEXT, 0 },
 	{ "customers", "Customers", CRM_RT_INT, 0 },
-	{ "events", "Events per customer", CRM_RT_REAL, 1 },
-	{ "churn", "Mean churn probability", CRM_RT_SHARE, 0 },
-	{ "segment", "Most common RFM segment", CRM_RT_TEXT, 0 },
+	{ "events", "Events each", CRM_RT_REAL, 1 },
+	{ "churn", "Churn", CRM_RT_SHARE, 0 },
+	{ "segment", "Top RFM segment", CRM_RT_TEXT, 0 },
 };
 
 static const struct spec segments[] = {
@@ -412,9 +420,9 @@ static const struct spec segments[] = {
 	    s_km, NCOLS(s_km), CRM_CHART_BAR, 0, 1, -1,
 	    "SELECT substr(k.tag, 8) AS cl, count(*), avg((SELECT count(*) "
 	    "FROM events e WHERE e.customer_id = k.customer_id)), "
-	    "avg((SELECT score FROM decisions d WHERE d.subject = "
-	    "k.customer_id AND d.tool = 'crm-churn' ORDER BY d.id DESC LIMIT "
-	    "1)), (SELECT substr(r.tag, 5) AS s FROM tags k2 JOIN tags r ON "
+	    "avg((SELECT score FROM churn d WHERE d.subject = k.customer_id "
+	    "AND d.model = 'churn')), (SELECT substr(r.tag, 5) AS s FROM tags "
+	    "k2 JOIN tags r ON "
 	    "r.customer_id = k2.customer_id AND r.rule = 'rfm' WHERE k2.tag = "
 	    "k.tag GROUP BY s ORDER BY count(*) DESC, s LIMIT 1) FROM tags k "
 	    "WHERE k.rule = 'kmeans' GROUP BY k.tag ORDER BY CAST(cl AS "
@@ -481,15 +489,15 @@ static const struct crm_report_col v_esc[] = {
 
 /*
  * The latest crm-intent decision of each message and model, with the
- * message's time when the store keeps the message, else the decision's.
+ * message's time when the store keeps the message, else the decision's:
+ * the temporary table msg.
  */
-#define LATEST_INTENT                                                        \
-	"WITH msg AS (SELECT d.record_key, d.model, d.output, "              \
-	"coalesce((SELECT e.time "                                           \
-	"FROM events e WHERE e.event_key = d.record_key), d.time) AS time "  \
-	"FROM decisions d JOIN (SELECT max(id) AS id FROM decisions WHERE "  \
-	"tool = 'crm-intent' AND time <= :asof GROUP BY model, record_key) " \
-	"l ON d.id = l.id) "
+static const char latest_intent[] =
+    "CREATE TEMP TABLE msg AS SELECT d.record_key, d.model, d.output, "
+    "coalesce((SELECT e.time FROM events e WHERE e.event_key = "
+    "d.record_key), d.time) AS time FROM decisions d JOIN (SELECT max(id) "
+    "AS id FROM decisions WHERE tool = 'crm-intent' AND time <= :asof "
+    "GROUP BY model, record_key) l ON d.id = l.id";
 
 static const struct spec service[] = {
 	{ "service-queues", "Tickets by queue and priority", NULL, v_qp,
@@ -544,17 +552,17 @@ static const struct spec service[] = {
 	    "The latest intent of each message (crm-intent, models not named "
 	    "sentiment...).",
 	    v_intent, NCOLS(v_intent), CRM_CHART_BAR, 0, 1, -1,
-	    LATEST_INTENT "SELECT output, count(*) AS n, count(*) * 1.0 / sum("
-			  "count(*)) OVER () FROM msg WHERE model NOT LIKE "
-			  "'sentiment%' GROUP BY output ORDER BY n DESC, "
-			  "output LIMIT 20" },
+	    "SELECT output, count(*) AS n, count(*) * 1.0 / sum("
+	    "count(*)) OVER () FROM msg WHERE model NOT LIKE "
+	    "'sentiment%' GROUP BY output ORDER BY n DESC, "
+	    "output LIMIT 20" },
 	{ "service-sentiment", "Sentiment trend",
 	    "Messages a day by their latest sentiment.", v_sent, NCOLS(v_sent),
 	    CRM_CHART_STACKED, 0, 2, 1,
-	    LATEST_INTENT "SELECT report_day(time) AS day, output, count(*) "
-			  "FROM msg WHERE model LIKE 'sentiment%' AND day >= "
-			  ":since AND day <= :today GROUP BY day, output "
-			  "ORDER BY day, output" },
+	    "SELECT report_day(time) AS day, output, count(*) "
+	    "FROM msg WHERE model LIKE 'sentiment%' AND day >= "
+	    ":since AND day <= :today GROUP BY day, output "
+	    "ORDER BY day, output" },
 	{ "service-escalations", "Escalations and why", NULL, v_esc,
 	    NCOLS(v_esc), CRM_CHART_BAR, 0, 2, -1,
 	    "SELECT CASE WHEN instr(reason, ' at ') > 0 THEN substr(reason, "
@@ -754,21 +762,21 @@ struct metric {
 
 static const struct metric metrics[] = {
 	{ "negative-messages", "negative messages", "intent",
-	    LATEST_INTENT "SELECT report_day(s.time) AS day, coalesce((SELECT "
-			  "i.output FROM msg i WHERE i.model NOT LIKE "
-			  "'sentiment%' AND i.record_key = s.record_key LIMIT "
-			  "1), "
-			  "'(none)') "
-			  "FROM msg s WHERE s.model LIKE 'sentiment%' AND "
-			  "s.output = 'negative'" },
+	    "SELECT report_day(s.time) AS day, coalesce((SELECT "
+	    "i.output FROM msg i WHERE i.model NOT LIKE "
+	    "'sentiment%' AND i.record_key = s.record_key LIMIT "
+	    "1), "
+	    "'(none)') "
+	    "FROM msg s WHERE s.model LIKE 'sentiment%' AND "
+	    "s.output = 'negative'" },
 	{ "tickets", "tickets", "queue",
 	    "SELECT report_day(created), queue FROM " TICKETS },
 	{ "escalations", "escalations", "queue",
 	    "SELECT report_day(time), coalesce(value, '') FROM ticket_events "
 	    "WHERE event = 'escalated' AND time <= :asof" },
 	{ "complaints", "complaints", "queue",
-	    LATEST_INTENT "SELECT report_day(time), '(all)' FROM msg WHERE "
-			  "output = 'complaint'" },
+	    "SELECT report_day(time), '(all)' FROM msg WHERE "
+	    "output = 'complaint'" },
 };
 
 /* The days of the baseline before the last day. */
@@ -966,6 +974,21 @@ days(struct ctx *c, const struct crm_report_opts *o)
 	return 0;
 }
 
+/* Run one statement of no rows (a temporary table); 0 or -1. */
+static int
+run(struct ctx *c, const char *sql)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return fail(c, "table");
+	bind(c, st);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(c, "table");
+}
+
 /* A section filled by add; dropped again when it has nothing to show. */
 static int
 section(struct ctx *c, const char *id, const char *title, const struct spec *sp,
@@ -1015,7 +1038,13 @@ crm_report_build(
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return NULL;
 	}
-	rc = functions(&c) == -1 || days(&c, o) == -1 ? -1 : 0;
+	rc = functions(&c) == -1 || days(&c, o) == -1 ||
+		     run(&c, latest_churn) == -1 ||
+		     run(&c, latest_intent) == -1 ||
+		     run(&c, "CREATE INDEX temp.churn_subject ON "
+			     "churn(subject)") == -1
+		 ? -1
+		 : 0;
 	if (rc == 0 &&
 	    ((c.r->as_of = crm_report_str(c.r, c.asof)) == NULL ||
 		(c.r->since = crm_report_str(c.r, c.since)) == NULL ||

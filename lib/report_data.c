@@ -328,7 +328,7 @@ static const struct spec health[] = {
 	{ "health-churn-distribution", "Churn probability",
 	    "The latest crm-churn score of each customer, by model.", h_dist,
 	    NCOLS(h_dist), CRM_CHART_STACKED, 0, 2, 1,
-	    "SELECT printf('%.1f-%.1f', b / 10.0, b / 10.0 + "
+	    "SELECT format('%.1f-%.1f', b / 10.0, b / 10.0 + "
 	    "0.1), model, count(*) FROM (SELECT min(CAST(score * "
 	    "10 AS INTEGER), 9) AS b, model FROM churn WHERE "
 	    "score IS NOT NULL) GROUP BY b, model ORDER BY b, "
@@ -656,7 +656,7 @@ static const struct spec models[] = {
 	    "Subjects assigned to each arm by crm-experiment.", m_arms,
 	    NCOLS(m_arms), CRM_CHART_STACKED, 0, 2, 1,
 	    "SELECT a.experiment, a.arm, count(*), x.arms || CASE WHEN "
-	    "x.holdout > 0 THEN printf(', holdout=%g', x.holdout) ELSE '' END "
+	    "x.holdout > 0 THEN format(', holdout=%g', x.holdout) ELSE '' END "
 	    "FROM assignments a JOIN experiments x ON x.name = a.experiment "
 	    "WHERE a.time <= :asof GROUP BY a.experiment, a.arm ORDER BY "
 	    "a.experiment, a.arm" },

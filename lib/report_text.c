@@ -271,8 +271,8 @@ crm_report_text(const struct crm_report *r, struct crm_buf *b, int width)
 	const struct crm_report_section *sec;
 	size_t i, j, wd = width > 0 ? (size_t)width : 80;
 
-	if (crm_buf_addf(b, "%s%s%s\nas of %s, days in %s, series from %s\n", r->title,
-		r->db != NULL ? ": " : "", r->db != NULL ? r->db : "",
+	if (crm_buf_addf(b, "%s%s%s\nas of %s, days in %s, series from %s\n",
+		r->title, r->db != NULL ? ": " : "", r->db != NULL ? r->db : "",
 		r->as_of != NULL ? r->as_of : "-",
 		r->tz != NULL ? r->tz : "UTC",
 		r->since != NULL ? r->since : "-") == -1)

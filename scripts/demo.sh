@@ -198,3 +198,11 @@ step crm-journey --db "$jdb" --journey "$jdata/winback.journey" \
 step sqlite3 -header -column "$jdb" \
     "SELECT subject, stage, status, tries, reason FROM journey_state
 	ORDER BY subject"
+
+# The morning report of the demo store: every section it has data for,
+# as text in 80 columns (crm-report(1)); kept after the demo.
+report=${DEMO_REPORT:-$top/build/demo-report.txt}
+mkdir -p "$(dirname "$report")"
+step crm-report --db "$db" --as-of 2026-03-02T15:05:00Z --since 2026-02-15 \
+    -o "$report"
+echo "the report of the demo store: $report"

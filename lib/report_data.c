@@ -941,7 +941,7 @@ days(struct ctx *c, const struct crm_report_opts *o)
 		now = crm_clock_now();
 	else if (crm_norm_seconds(o->as_of, strlen(o->as_of), &now, &why) == -1)
 		return crm_err_set(
-		    c->e, EX_USAGE, "bad as-of '%s': %s", o->as_of, why);
+		    c->e, EX_USAGE, "bad --as-of '%s': %s", o->as_of, why);
 	if (crm_tz_local(NULL, now, &tm) == -1 ||
 	    strftime(c->asof, sizeof(c->asof), "%Y-%m-%dT%H:%M:%SZ", &tm) ==
 		0 ||
@@ -950,8 +950,8 @@ days(struct ctx *c, const struct crm_report_opts *o)
 		    "as-of '%s' out of range for zone %s", c->asof,
 		    c->tz != NULL ? c->tz : "UTC");
 	if (sqlite3_prepare_v2(c->db,
-		"SELECT coalesce(date(?1), date(:today, '-27 days')), "
-		"date(:today, '-14 days')",
+		"SELECT coalesce(date(?1), CASE WHEN ?1 IS NULL THEN "
+		"date(:today, '-27 days') END), date(:today, '-14 days')",
 		-1, &st, NULL) != SQLITE_OK)
 		return fail(c, "days");
 	bind(c, st);
@@ -967,10 +967,11 @@ days(struct ctx *c, const struct crm_report_opts *o)
 		return fail(c, "days");
 	if (c->since[0] == '\0')
 		return crm_err_set(c->e, EX_USAGE,
-		    "bad since '%s': want YYYY-MM-DD", o->since);
+		    "bad --since '%s': want YYYY-MM-DD", o->since);
 	if (strcmp(c->since, c->today) > 0)
 		return crm_err_set(c->e, EX_USAGE,
-		    "since %s is after the as-of day %s", c->since, c->today);
+		    "--since %s is after the --as-of day %s", c->since,
+		    c->today);
 	return 0;
 }
 
@@ -1024,8 +1025,9 @@ crm_report_build(
 	c.outcome = o->outcome;
 	if (o->tz != NULL && strcmp(o->tz, "UTC") != 0) {
 		if (!crm_tz_ok(o->tz)) {
-			crm_err_set(
-			    e, EX_USAGE, "unknown time zone '%s'", o->tz);
+			crm_err_set(e, EX_USAGE,
+			    "bad --tz '%s': not a zone of the tz database",
+			    o->tz);
 			return NULL;
 		}
 		c.tz = o->tz;

@@ -160,6 +160,7 @@ t_run html 64 -- crm-report --db crm.db --format html
 t_run no-db 64 -- crm-report
 t_run no-store 66 -- crm-report --db nothing.db
 t_run bad-tz 64 -- crm-report --db crm.db --tz Mars/Base
+t_run bad-since-date 64 -- crm-report --db crm.db --since 2026-13-01
 t_run bad-since 64 -- crm-report --db crm.db --as-of 2026-03-02 \
     --since 2026-04-01
 t_done

@@ -288,21 +288,6 @@ static const struct spec customers[] = {
 
 /* ==== Health ==== */
 
-/*
- * The latest crm-churn decision of each record at or before the
- * reference time, as a common table expression "churn".
- */
-/*
- * The latest crm-churn decision of each record and model at or before
- * the reference time, made once as the temporary table churn.
- */
-static const char latest_churn[] = "CREATE TEMP TABLE churn AS SELECT d.* FROM "
-				   "decisions d JOIN (SELECT "
-				   "max(id) AS id FROM decisions WHERE tool = "
-				   "'crm-churn' AND time <= "
-				   ":asof GROUP BY model, record_key) l ON "
-				   "d.id = l.id";
-
 static const struct crm_report_col h_dist[] = {
 	{ "probability", "Churn probability", CRM_RT_TEXT, 0 },
 	{ "model", "Model", CRM_RT_TEXT, 0 },
@@ -390,10 +375,9 @@ static const struct spec segments[] = {
 	    "The scores (1 to 5) of each customer's latest RFM segment.", s_rfm,
 	    NCOLS(s_rfm), CRM_CHART_HEATMAP, 1, 0, 2,
 	    "SELECT json_extract(d.reasons, '$.r') AS r, json_extract("
-	    "d.reasons, '$.f') AS f, count(*) FROM decisions d JOIN (SELECT "
-	    "max(id) AS id FROM decisions WHERE tool = 'crm-tag' AND model = "
-	    "'rfm' AND time <= :asof GROUP BY record_key) l ON d.id = l.id "
-	    "WHERE r IS NOT NULL AND f IS NOT NULL GROUP BY r, f ORDER BY r "
+	    "d.reasons, '$.f') AS f, count(*) FROM latest l JOIN decisions d "
+	    "ON d.id = l.id WHERE l.tool = 'crm-tag' AND l.model = 'rfm' AND "
+	    "r IS NOT NULL AND f IS NOT NULL GROUP BY r, f ORDER BY r "
 	    "DESC, f" },
 	{ "segments-sizes", "Segments and tags now", NULL, s_sizes,
 	    NCOLS(s_sizes), CRM_CHART_BAR, 0, 1, -1,
@@ -486,18 +470,6 @@ static const struct crm_report_col v_esc[] = {
 	{ "queue", "To queue", CRM_RT_TEXT, 0 },
 	{ "escalations", "Escalations", CRM_RT_INT, 0 },
 };
-
-/*
- * The latest crm-intent decision of each message and model, with the
- * message's time when the store keeps the message, else the decision's:
- * the temporary table msg.
- */
-static const char latest_intent[] =
-    "CREATE TEMP TABLE msg AS SELECT d.record_key, d.model, d.output, "
-    "coalesce((SELECT e.time FROM events e WHERE e.event_key = "
-    "d.record_key), d.time) AS time FROM decisions d JOIN (SELECT max(id) "
-    "AS id FROM decisions WHERE tool = 'crm-intent' AND time <= :asof "
-    "GROUP BY model, record_key) l ON d.id = l.id";
 
 static const struct spec service[] = {
 	{ "service-queues", "Tickets by queue and priority", NULL, v_qp,
@@ -631,16 +603,13 @@ static const struct spec models[] = {
 	    "Per tool and model name, the version of its latest decision.",
 	    m_used, NCOLS(m_used), CRM_CHART_NONE, -1, -1, -1,
 	    "SELECT d.tool, d.model, d.model_version, d.time, n FROM "
-	    "decisions d JOIN (SELECT max(id) AS id, count(*) AS n FROM "
-	    "decisions WHERE time <= :asof AND tool NOT LIKE 'crm-mask%' "
-	    "GROUP BY tool, model) l ON d.id = l.id ORDER BY d.tool, "
-	    "d.model" },
+	    "decisions d JOIN (SELECT max(id) AS id, sum(n) AS n FROM perday "
+	    "WHERE tool NOT LIKE 'crm-mask%' GROUP BY tool, model) l ON d.id "
+	    "= l.id ORDER BY d.tool, d.model" },
 	{ "models-decisions-per-day", "Decisions per day", NULL, m_days,
 	    NCOLS(m_days), CRM_CHART_STACKED, 0, 2, 1,
-	    "SELECT report_day(time) AS day, tool, count(*) FROM decisions "
-	    "WHERE time <= :asof AND time >= date(:since, '-1 day') GROUP BY "
-	    "day, tool HAVING day >= :since AND day <= :today ORDER BY day, "
-	    "tool" },
+	    "SELECT day, tool, sum(n) FROM perday WHERE day >= :since AND day "
+	    "<= :today GROUP BY day, tool ORDER BY day, tool" },
 	{ "models-corrections", "Human corrections",
 	    "Labels of crm-intent label against the latest decision of the "
 	    "same record by a model of the task's name: the share it had "
@@ -990,6 +959,31 @@ run(struct ctx *c, const char *sql)
 	return rc == SQLITE_DONE ? 0 : fail(c, "table");
 }
 
+/*
+ * What several tables read, made once as temporary tables of the
+ * snapshot's connection, so that decisions, the largest table, is read
+ * twice in all: latest, the latest decision of each record by each
+ * model of the tools whose latest decisions count (churn scores, intents
+ * and sentiments, RFM segments); churn and msg, those of crm-churn and
+ * crm-intent (a message with its time when the store keeps it, else the
+ * decision's); perday, the decisions per tool, model and day.
+ */
+static const char *const setup[] = {
+	"CREATE TEMP TABLE latest AS SELECT tool, model, record_key, max(id) "
+	"AS id FROM decisions WHERE time <= :asof AND tool IN ('crm-churn', "
+	"'crm-intent', 'crm-tag') GROUP BY tool, model, record_key",
+	"CREATE TEMP TABLE churn AS SELECT d.* FROM latest l JOIN decisions d "
+	"ON d.id = l.id WHERE l.tool = 'crm-churn'",
+	"CREATE INDEX temp.churn_subject ON churn(subject)",
+	"CREATE TEMP TABLE msg AS SELECT d.record_key, d.model, d.output, "
+	"coalesce((SELECT e.time FROM events e WHERE e.event_key = "
+	"d.record_key), d.time) AS time FROM latest l JOIN decisions d ON d.id "
+	"= l.id WHERE l.tool = 'crm-intent'",
+	"CREATE TEMP TABLE perday AS SELECT tool, model, report_day(time) AS "
+	"day, count(*) AS n, max(id) AS id FROM decisions WHERE time <= :asof "
+	"GROUP BY tool, model, day",
+};
+
 /* A section filled by add; dropped again when it has nothing to show. */
 static int
 section(struct ctx *c, const char *id, const char *title, const struct spec *sp,
@@ -1018,6 +1012,7 @@ crm_report_build(
 {
 	struct crm_store *snap;
 	struct ctx c;
+	size_t i;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
@@ -1040,13 +1035,9 @@ crm_report_build(
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		return NULL;
 	}
-	rc = functions(&c) == -1 || days(&c, o) == -1 ||
-		     run(&c, latest_churn) == -1 ||
-		     run(&c, latest_intent) == -1 ||
-		     run(&c, "CREATE INDEX temp.churn_subject ON "
-			     "churn(subject)") == -1
-		 ? -1
-		 : 0;
+	rc = functions(&c) == -1 || days(&c, o) == -1 ? -1 : 0;
+	for (i = 0; rc == 0 && i < NCOLS(setup); i++)
+		rc = run(&c, setup[i]);
 	if (rc == 0 &&
 	    ((c.r->as_of = crm_report_str(c.r, c.asof)) == NULL ||
 		(c.r->since = crm_report_str(c.r, c.since)) == NULL ||

@@ -402,15 +402,19 @@ static const struct spec segments[] = {
 	    "Clusters of crm-tag --kmeans now: size, activity, churn and "
 	    "segment.",
 	    s_km, NCOLS(s_km), CRM_CHART_BAR, 0, 1, -1,
-	    "SELECT substr(k.tag, 8) AS cl, count(*), avg((SELECT count(*) "
-	    "FROM events e WHERE e.customer_id = k.customer_id)), "
-	    "avg((SELECT score FROM churn d WHERE d.subject = k.customer_id "
-	    "AND d.model = 'churn')), (SELECT substr(r.tag, 5) AS s FROM tags "
-	    "k2 JOIN tags r ON "
-	    "r.customer_id = k2.customer_id AND r.rule = 'rfm' WHERE k2.tag = "
-	    "k.tag GROUP BY s ORDER BY count(*) DESC, s LIMIT 1) FROM tags k "
-	    "WHERE k.rule = 'kmeans' GROUP BY k.tag ORDER BY CAST(cl AS "
-	    "INTEGER), cl" },
+	    "WITH kc AS MATERIALIZED (SELECT customer_id, max(CASE WHEN rule "
+	    "= 'kmeans' THEN substr(tag, 8) END) AS cl, max(CASE WHEN rule = "
+	    "'rfm' THEN substr(tag, 5) END) AS seg FROM tags WHERE rule IN "
+	    "('kmeans', 'rfm') GROUP BY customer_id), "
+	    "top AS (SELECT cl, seg, count(*) AS n FROM kc WHERE cl IS NOT "
+	    "NULL AND seg IS NOT NULL GROUP BY cl, seg) "
+	    "SELECT k.cl, count(*), avg((SELECT count(*) FROM events e WHERE "
+	    "e.customer_id = k.customer_id)), avg((SELECT score FROM churn d "
+	    "WHERE d.subject = k.customer_id AND d.model = 'churn')), (SELECT "
+	    "t.seg FROM top t WHERE t.cl = k.cl ORDER BY t.n DESC, t.seg LIMIT "
+	    "1) FROM kc k WHERE k.cl IS NOT NULL GROUP BY k.cl ORDER BY "
+	    "CAST(k.cl AS INTEGER), k.cl" },
+
 };
 
 /* ==== Service ==== */

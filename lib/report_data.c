@@ -225,23 +225,36 @@ static const struct crm_report_col c_quality[] = {
 	{ "duplicates", "Shared values", CRM_RT_INT, 0 },
 };
 
-/* A field's completeness, validity (a GLOB or LIKE test) and duplicates. */
-#define QUALITY(f, ok, dup)                                                 \
-	"SELECT '" f "', avg(" f " IS NOT NULL AND " f " <> ''), "          \
-	"(SELECT avg(" ok ") FROM customers WHERE " f " IS NOT NULL AND " f \
-	" <> ''), " dup " FROM customers"
+/*
+ * The data quality of the customers table in one scan: per field, the
+ * rows filled (F) and valid among them (V, a GLOB or LIKE test), then a
+ * row a field.
+ */
+#define FILLED(f) "(" f " IS NOT NULL AND " f " <> '')"
+#define COUNT(f, ok)                                                           \
+	"sum(" FILLED(f) ") AS " f "_f, sum(" FILLED(f) " AND (" ok ")) AS " f \
+							"_v"
+#define FIELD(f, dup)                                                    \
+	"SELECT '" f "', 1.0 * " f "_f / n, CASE WHEN " f "_f > 0 THEN " \
+	"1.0 * " f "_v / " f "_f END, " dup " FROM q WHERE n > 0"
 #define DUPS(f)                                                         \
 	"(SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM "  \
 	"customers WHERE " f " IS NOT NULL AND " f " <> '' GROUP BY " f \
 	" HAVING n > 1))"
 #define DATE_OK(f) f " GLOB '[0-9][0-9][0-9][0-9]-[01][0-9]-[0-3][0-9]*'"
+#define EMAIL_OK   "email LIKE '%_@_%._%' AND email NOT LIKE '% %'"
+#define PHONE_OK                                                              \
+	"phone GLOB '+[1-9][0-9]*' AND NOT substr(phone, 2) GLOB '*[^0-9]*' " \
+	"AND length(phone) BETWEEN 8 AND 16 OR phone GLOB "                   \
+	"'1[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'"
 
 static const struct spec customers[] = {
 	{ "customers-counts", "Customers and events", NULL, c_counts,
 	    NCOLS(c_counts), CRM_CHART_NONE, -1, -1, -1,
 	    "SELECT * FROM (SELECT 'customer records', count(*) FROM "
 	    "customers UNION ALL SELECT 'customers with events', (SELECT "
-	    "count(*) FROM (SELECT DISTINCT customer_id FROM events)) "
+	    "count(*) FROM customers c WHERE EXISTS (SELECT 1 FROM events e "
+	    "WHERE e.customer_id = c.customer_id)) "
 	    "UNION ALL SELECT 'events', (SELECT count(*) FROM events)) "
 	    "WHERE EXISTS (SELECT 1 FROM customers) OR EXISTS (SELECT 1 FROM "
 	    "events)" },
@@ -270,20 +283,18 @@ static const struct spec customers[] = {
 	    "whose value another record has too.  Rejected rows are not "
 	    "kept by the store.",
 	    c_quality, NCOLS(c_quality), CRM_CHART_BAR, 0, 1, -1,
-	    QUALITY("name", "1", "NULL") " UNION ALL " QUALITY("email",
-		"email LIKE '%_@_%._%' AND email NOT LIKE '% %'",
-		DUPS("email")) " UNION ALL " QUALITY("phone",
-		"phone GLOB '+[1-9][0-9]*' AND NOT substr(phone, 2) GLOB "
-		"'*[^0-9]*' AND length(phone) BETWEEN 8 AND 16 OR phone GLOB "
-		"'1[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]'",
-		DUPS("phone")) " UNION ALL " QUALITY("city", "1",
-		"NULL") " UNION ALL " QUALITY("country", "1",
-		"NULL") " UNION ALL " QUALITY("birth_date",
-		DATE_OK("birth_"
-			"date"),
-		"NULL") " UNION ALL " QUALITY("signup_date",
-		DATE_OK("signup_date"), "NULL") " LIMIT (SELECT count(*) > 0 "
-						"FROM customers) * 7" },
+	    "WITH q AS MATERIALIZED (SELECT count(*) AS n, " COUNT(
+		"name", "1") ", " COUNT("email", EMAIL_OK) ", " COUNT("phone",
+		PHONE_OK) ", " COUNT("city", "1") ", " COUNT("country",
+		"1") ", " COUNT("birth_date",
+		DATE_OK("birth_date")) ", " COUNT("signup_date",
+		DATE_OK("signup_date")) " FROM customers) " FIELD("name",
+		"NULL") " UNION ALL " FIELD("email",
+		DUPS("email")) " UNION ALL " FIELD("phone",
+		DUPS("phone")) " UNION ALL " FIELD("city",
+		"NULL") " UNION ALL " FIELD("country",
+		"NULL") " UNION ALL " FIELD("birth_date",
+		"NULL") " UNION ALL " FIELD("signup_date", "NULL") },
 };
 
 /* ==== Health ==== */
@@ -327,14 +338,14 @@ static const struct spec health[] = {
 	    "'rfm'), '(none)') AS s, output, count(*) FROM churn "
 	    "GROUP BY s, output ORDER BY s, output" },
 	{ "health-reasons", "Most common churn reasons",
-	    "The features named among the reasons of the latest scores.",
+	    "The strongest reason of each latest score: the ten features "
+	    "named most, with their mean contribution.",
 	    h_reasons, NCOLS(h_reasons), CRM_CHART_BAR, 0, 1, -1,
-	    "SELECT json_extract(j.value, '$.feature') AS f, "
-	    "count(*) AS n, avg(json_extract(j.value, "
-	    "'$.contribution')) FROM churn, json_each(CASE WHEN "
-	    "json_valid(churn.reasons) THEN churn.reasons ELSE "
-	    "'[]' END) j WHERE f IS NOT NULL GROUP BY f ORDER BY "
-	    "n DESC, f LIMIT 10" },
+	    "SELECT f, count(*) AS n, avg(w) FROM (SELECT "
+	    "json_extract(reasons, "
+	    "'$[0].feature') AS f, json_extract(reasons, '$[0].contribution') "
+	    "AS w FROM churn WHERE json_valid(reasons)) WHERE f IS NOT NULL "
+	    "GROUP BY f ORDER BY n DESC, f LIMIT 10" },
 	{ "health-retention", "Retention actions and their outcomes",
 	    "Actions crm-journey sent (journey/template), by where their "
 	    "customer is now in the journey.",
@@ -365,7 +376,6 @@ static const struct crm_report_col s_hist[] = {
 static const struct crm_report_col s_km[] = {
 	{ "cluster", "Cluster", CRM_RT_TEXT, 0 },
 	{ "customers", "Customers", CRM_RT_INT, 0 },
-	{ "events", "Events each", CRM_RT_REAL, 1 },
 	{ "churn", "Churn", CRM_RT_SHARE, 0 },
 	{ "segment", "Top RFM segment", CRM_RT_TEXT, 0 },
 };
@@ -399,8 +409,8 @@ static const struct spec segments[] = {
 	    "FROM per WHERE tag IN (SELECT tag FROM tag_history GROUP BY tag "
 	    "ORDER BY count(*) DESC, tag LIMIT 12) ORDER BY day, tag" },
 	{ "segments-kmeans", "k-means cluster profiles",
-	    "Clusters of crm-tag --kmeans now: size, activity, churn and "
-	    "segment.",
+	    "Clusters of crm-tag --kmeans now: size, mean churn probability "
+	    "and most common RFM segment.",
 	    s_km, NCOLS(s_km), CRM_CHART_BAR, 0, 1, -1,
 	    "WITH kc AS MATERIALIZED (SELECT customer_id, max(CASE WHEN rule "
 	    "= 'kmeans' THEN substr(tag, 8) END) AS cl, max(CASE WHEN rule = "
@@ -408,8 +418,7 @@ static const struct spec segments[] = {
 	    "('kmeans', 'rfm') GROUP BY customer_id), "
 	    "top AS (SELECT cl, seg, count(*) AS n FROM kc WHERE cl IS NOT "
 	    "NULL AND seg IS NOT NULL GROUP BY cl, seg) "
-	    "SELECT k.cl, count(*), avg((SELECT count(*) FROM events e WHERE "
-	    "e.customer_id = k.customer_id)), avg((SELECT score FROM churn d "
+	    "SELECT k.cl, count(*), avg((SELECT score FROM churn d "
 	    "WHERE d.subject = k.customer_id AND d.model = 'churn')), (SELECT "
 	    "t.seg FROM top t WHERE t.cl = k.cl ORDER BY t.n DESC, t.seg LIMIT "
 	    "1) FROM kc k WHERE k.cl IS NOT NULL GROUP BY k.cl ORDER BY "
@@ -973,11 +982,13 @@ run(struct ctx *c, const char *sql)
  * decision's); perday, the decisions per tool, model and day.
  */
 static const char *const setup[] = {
+	"PRAGMA temp_store = MEMORY",
 	"CREATE TEMP TABLE latest AS SELECT tool, model, record_key, max(id) "
 	"AS id FROM decisions WHERE time <= :asof AND tool IN ('crm-churn', "
 	"'crm-intent', 'crm-tag') GROUP BY tool, model, record_key",
-	"CREATE TEMP TABLE churn AS SELECT d.* FROM latest l JOIN decisions d "
-	"ON d.id = l.id WHERE l.tool = 'crm-churn'",
+	"CREATE TEMP TABLE churn AS SELECT d.record_key, d.model, d.subject, "
+	"d.output, d.score, d.reasons FROM latest l JOIN decisions d ON d.id = "
+	"l.id WHERE l.tool = 'crm-churn'",
 	"CREATE INDEX temp.churn_subject ON churn(subject)",
 	"CREATE TEMP TABLE msg AS SELECT d.record_key, d.model, d.output, "
 	"coalesce((SELECT e.time FROM events e WHERE e.event_key = "

@@ -163,4 +163,6 @@ t_run bad-tz 64 -- crm-report --db crm.db --tz Mars/Base
 t_run bad-since-date 64 -- crm-report --db crm.db --since 2026-13-01
 t_run bad-since 64 -- crm-report --db crm.db --as-of 2026-03-02 \
     --since 2026-04-01
+t_run output-is-store 64 -- crm-report --db crm.db -o crm.db
+t_run operand 64 -- crm-report --db crm.db crm.db
 t_done

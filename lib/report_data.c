@@ -412,17 +412,18 @@ static const struct spec segments[] = {
 	    "Clusters of crm-tag --kmeans now: size, mean churn probability "
 	    "and most common RFM segment.",
 	    s_km, NCOLS(s_km), CRM_CHART_BAR, 0, 1, -1,
-	    "WITH kc AS MATERIALIZED (SELECT customer_id, max(CASE WHEN rule "
-	    "= 'kmeans' THEN substr(tag, 8) END) AS cl, max(CASE WHEN rule = "
-	    "'rfm' THEN substr(tag, 5) END) AS seg FROM tags WHERE rule IN "
-	    "('kmeans', 'rfm') GROUP BY customer_id), "
-	    "top AS (SELECT cl, seg, count(*) AS n FROM kc WHERE cl IS NOT "
-	    "NULL AND seg IS NOT NULL GROUP BY cl, seg) "
-	    "SELECT k.cl, count(*), avg((SELECT score FROM churn d "
-	    "WHERE d.subject = k.customer_id AND d.model = 'churn')), (SELECT "
-	    "t.seg FROM top t WHERE t.cl = k.cl ORDER BY t.n DESC, t.seg LIMIT "
-	    "1) FROM kc k WHERE k.cl IS NOT NULL GROUP BY k.cl ORDER BY "
-	    "CAST(k.cl AS INTEGER), k.cl" },
+	    "WITH kc AS (SELECT customer_id, max(CASE WHEN rule = 'kmeans' "
+	    "THEN substr(tag, 8) END) AS cl, max(CASE WHEN rule = 'rfm' THEN "
+	    "substr(tag, 5) END) AS seg FROM tags WHERE rule IN ('kmeans', "
+	    "'rfm') GROUP BY customer_id), "
+	    "x AS MATERIALIZED (SELECT cl, seg, count(*) AS n, sum(ch) AS s, "
+	    "count(ch) AS m FROM (SELECT cl, seg, (SELECT score FROM churn d "
+	    "WHERE d.subject = kc.customer_id AND d.model = 'churn') AS ch "
+	    "FROM "
+	    "kc WHERE cl IS NOT NULL) GROUP BY cl, seg) "
+	    "SELECT cl, sum(n), sum(s) / sum(m), (SELECT y.seg FROM x y WHERE "
+	    "y.cl = x.cl AND y.seg IS NOT NULL ORDER BY y.n DESC, y.seg LIMIT "
+	    "1) FROM x GROUP BY cl ORDER BY CAST(cl AS INTEGER), cl" },
 
 };
 
@@ -974,7 +975,8 @@ run(struct ctx *c, const char *sql)
 
 /*
  * What several tables read, made once as temporary tables of the
- * snapshot's connection, so that decisions, the largest table, is read
+ * snapshot's connection (with a page cache of 64 MiB, for them and the
+ * sorts), so that decisions, the largest table, is read
  * twice in all: latest, the latest decision of each record by each
  * model of the tools whose latest decisions count (churn scores, intents
  * and sentiments, RFM segments); churn and msg, those of crm-churn and
@@ -982,7 +984,7 @@ run(struct ctx *c, const char *sql)
  * decision's); perday, the decisions per tool, model and day.
  */
 static const char *const setup[] = {
-	"PRAGMA temp_store = MEMORY",
+	"PRAGMA cache_size = -65536",
 	"CREATE TEMP TABLE latest AS SELECT tool, model, record_key, max(id) "
 	"AS id FROM decisions WHERE time <= :asof AND tool IN ('crm-churn', "
 	"'crm-intent', 'crm-tag') GROUP BY tool, model, record_key",

@@ -376,7 +376,6 @@ static const struct crm_report_col s_hist[] = {
 static const struct crm_report_col s_km[] = {
 	{ "cluster", "Cluster", CRM_RT_TEXT, 0 },
 	{ "customers", "Customers", CRM_RT_INT, 0 },
-	{ "churn", "Churn", CRM_RT_SHARE, 0 },
 	{ "segment", "Top RFM segment", CRM_RT_TEXT, 0 },
 };
 
@@ -409,21 +408,16 @@ static const struct spec segments[] = {
 	    "FROM per WHERE tag IN (SELECT tag FROM tag_history GROUP BY tag "
 	    "ORDER BY count(*) DESC, tag LIMIT 12) ORDER BY day, tag" },
 	{ "segments-kmeans", "k-means cluster profiles",
-	    "Clusters of crm-tag --kmeans now: size, mean churn probability "
-	    "and most common RFM segment.",
+	    "Clusters of crm-tag --kmeans now: size and most common RFM "
+	    "segment.",
 	    s_km, NCOLS(s_km), CRM_CHART_BAR, 0, 1, -1,
-	    "WITH kc AS (SELECT customer_id, max(CASE WHEN rule = 'kmeans' "
-	    "THEN substr(tag, 8) END) AS cl, max(CASE WHEN rule = 'rfm' THEN "
-	    "substr(tag, 5) END) AS seg FROM tags WHERE rule IN ('kmeans', "
-	    "'rfm') GROUP BY customer_id), "
-	    "x AS MATERIALIZED (SELECT cl, seg, count(*) AS n, sum(ch) AS s, "
-	    "count(ch) AS m FROM (SELECT cl, seg, (SELECT score FROM churn d "
-	    "WHERE d.subject = kc.customer_id AND d.model = 'churn') AS ch "
-	    "FROM "
-	    "kc WHERE cl IS NOT NULL) GROUP BY cl, seg) "
-	    "SELECT cl, sum(n), sum(s) / sum(m), (SELECT y.seg FROM x y WHERE "
-	    "y.cl = x.cl AND y.seg IS NOT NULL ORDER BY y.n DESC, y.seg LIMIT "
-	    "1) FROM x GROUP BY cl ORDER BY CAST(cl AS INTEGER), cl" },
+	    "WITH x AS MATERIALIZED (SELECT substr(k.tag, 8) AS cl, "
+	    "substr(r.tag, 5) AS seg, count(*) AS n FROM tags k LEFT JOIN tags "
+	    "r ON r.customer_id = k.customer_id AND r.rule = 'rfm' WHERE "
+	    "k.rule = 'kmeans' GROUP BY k.tag, r.tag) "
+	    "SELECT cl, sum(n), (SELECT y.seg FROM x y WHERE y.cl = x.cl AND "
+	    "y.seg IS NOT NULL ORDER BY y.n DESC, y.seg LIMIT 1) FROM x GROUP "
+	    "BY cl ORDER BY CAST(cl AS INTEGER), cl" },
 
 };
 
@@ -991,7 +985,6 @@ static const char *const setup[] = {
 	"CREATE TEMP TABLE churn AS SELECT d.record_key, d.model, d.subject, "
 	"d.output, d.score, d.reasons FROM latest l JOIN decisions d ON d.id = "
 	"l.id WHERE l.tool = 'crm-churn'",
-	"CREATE INDEX temp.churn_subject ON churn(subject)",
 	"CREATE TEMP TABLE msg AS SELECT d.record_key, d.model, d.output, "
 	"coalesce((SELECT e.time FROM events e WHERE e.event_key = "
 	"d.record_key), d.time) AS time FROM latest l JOIN decisions d ON d.id "

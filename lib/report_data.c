@@ -970,7 +970,7 @@ run(struct ctx *c, const char *sql)
 /*
  * What several tables read, made once as temporary tables of the
  * snapshot's connection (with a page cache of 64 MiB, for them and the
- * sorts), so that decisions, the largest table, is read
+ * sorts, and two helper threads for a large sort), so that decisions, the largest table, is read
  * twice in all: latest, the latest decision of each record by each
  * model of the tools whose latest decisions count (churn scores, intents
  * and sentiments, RFM segments); churn and msg, those of crm-churn and
@@ -979,6 +979,7 @@ run(struct ctx *c, const char *sql)
  */
 static const char *const setup[] = {
 	"PRAGMA cache_size = -65536",
+	"PRAGMA threads = 2",
 	"CREATE TEMP TABLE latest AS SELECT tool, model, record_key, max(id) "
 	"AS id FROM decisions WHERE time <= :asof AND tool IN ('crm-churn', "
 	"'crm-intent', 'crm-tag') GROUP BY tool, model, record_key",

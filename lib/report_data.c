@@ -952,7 +952,7 @@ days(struct ctx *c, const struct crm_report_opts *o)
 	return 0;
 }
 
-/* Run one statement of no rows (a temporary table); 0 or -1. */
+/* Run one statement for its effect (a temporary table); 0 or -1. */
 static int
 run(struct ctx *c, const char *sql)
 {
@@ -962,7 +962,9 @@ run(struct ctx *c, const char *sql)
 	if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(c, "table");
 	bind(c, st);
-	rc = sqlite3_step(st);
+	/* a PRAGMA may answer with a row */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : fail(c, "table");
 }
@@ -970,8 +972,8 @@ run(struct ctx *c, const char *sql)
 /*
  * What several tables read, made once as temporary tables of the
  * snapshot's connection (with a page cache of 64 MiB, for them and the
- * sorts, and two helper threads for a large sort), so that decisions, the largest table, is read
- * twice in all: latest, the latest decision of each record by each
+ * sorts, and two helper threads for a large sort), so that decisions,
+ * the largest table, is read twice in all: latest, the latest decision of each record by each
  * model of the tools whose latest decisions count (churn scores, intents
  * and sentiments, RFM segments); churn and msg, those of crm-churn and
  * crm-intent (a message with its time when the store keeps it, else the

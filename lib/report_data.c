@@ -973,10 +973,11 @@ run(struct ctx *c, const char *sql)
  * What several tables read, made once as temporary tables of the
  * snapshot's connection (with a page cache of 64 MiB, for them and the
  * sorts, and two helper threads for a large sort), so that decisions,
- * the largest table, is read twice in all: latest, the latest decision of each record by each
- * model of the tools whose latest decisions count (churn scores, intents
- * and sentiments, RFM segments); churn and msg, those of crm-churn and
- * crm-intent (a message with its time when the store keeps it, else the
+ * the largest table, is read twice in all: latest, the latest decision
+ * of each record by each model of the tools whose latest decisions
+ * count (churn scores, intents and sentiments, RFM segments); churn and
+ * msg, those of crm-churn and crm-intent (a message with its time when
+ * the store keeps it, else the
  * decision's); perday, the decisions per tool, model and day.
  */
 static const char *const setup[] = {

@@ -977,8 +977,8 @@ run(struct ctx *c, const char *sql)
  * of each record by each model of the tools whose latest decisions
  * count (churn scores, intents and sentiments, RFM segments); churn and
  * msg, those of crm-churn and crm-intent (a message with its time when
- * the store keeps it, else the
- * decision's); perday, the decisions per tool, model and day.
+ * the store keeps it, else the decision's); perday, the decisions per
+ * tool, model and day.
  */
 static const char *const setup[] = {
 	"PRAGMA cache_size = -65536",

@@ -27,13 +27,13 @@ int
 main(void)
 {
 	static const struct crm_report_col cols[] = {
-		{ "queue", "Queue", CRM_RT_TEXT, 0 },
-		{ "tickets", "Tickets", CRM_RT_INT, 0 },
-		{ "met", "SLA met", CRM_RT_SHARE, 0 },
+		{ "segment", "Segment", CRM_RT_TEXT, 0 },
+		{ "customers", "Customers", CRM_RT_INT, 0 },
+		{ "churn", "Churn", CRM_RT_SHARE, 0 },
 	};
-	struct crm_report *r;
-	struct crm_report_section *sec;
 	struct crm_report_table *t;
+	struct crm_report_section *sec;
+	struct crm_report *r;
 	struct crm_report_cell *row;
 	struct crm_buf b;
 
@@ -42,12 +42,12 @@ main(void)
 	r->as_of = crm_report_str(r, "2026-03-02T00:00:00Z");
 	r->since = crm_report_str(r, "2026-02-03");
 	sec = crm_report_section(r, "service", "Service");
-	t = crm_report_table(r, sec, "q", "Tickets by queue", cols, 3);
+	t = crm_report_table(r, sec, "s", "Customers by segment", cols, 3);
 	t->chart = CRM_CHART_BAR;
 	t->x = 0;
 	t->y = 1;
 	row = crm_report_row(r, t);
-	text_cell(r, &row[0], "billing");
+	text_cell(r, &row[0], "Champions");
 	num_cell(&row[1], 1234);
 	num_cell(&row[2], 0.5);
 	row = crm_report_row(r, t);
@@ -62,11 +62,11 @@ main(void)
 	    "as of 2026-03-02T00:00:00Z, days in UTC, series from 2026-02-03\n"
 	    "\n== Service ==\n"
 	    "! tickets on 2026-03-02: 14\n"
-	    "\nTickets by queue\n"
-	    "  Queue         Tickets  SLA met\n"
-	    "  billing         1,234    50.0%  \u2588\u2588\u2588\u2588\u2588"
+	    "\nCustomers by segment\n"
+	    "  Segment       Customers  Churn\n"
+	    "  Champions         1,234  50.0%  \u2588\u2588\u2588\u2588\u2588"
 	    "\u2588\n"
-	    "  售后服务与\u2026       617        -  \u2588\u2588\u2588\n",
+	    "  售后服务与\u2026         617      -  \u2588\u2588\u2588\n",
 	    "flags first, grouped numbers, a share, a null, bars, a cut name");
 	crm_buf_release(&b);
 	crm_report_free(r);

@@ -25,7 +25,7 @@ CFLAGS	:= -O1 -g $(SANFLAGS)
 LDFLAGS	+= $(SANFLAGS)
 endif
 
-BINS	= crm-churn crm-dedupe crm-experiment crm-ingest crm-intent crm-journey crm-mask crm-profile crm-recommend crm-route crm-tag
+BINS	= crm-churn crm-dedupe crm-experiment crm-ingest crm-intent crm-journey crm-mask crm-profile crm-recommend crm-report crm-route crm-tag
 LIBSRC	= $(sort $(wildcard lib/*.c))
 LIBOBJ	= $(LIBSRC:lib/%.c=$(O)/lib/%.o) $(O)/lib/report_assets.o
 UNITSRC	= $(sort $(wildcard tests/unit/test_*.c))

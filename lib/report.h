@@ -87,10 +87,12 @@ struct crm_report_section {
 };
 
 struct crm_report_opts {
-	const char *db;	   /* the store's name, shown in the heading */
-	const char *as_of; /* the reference time (lib/clock.h) */
-	const char *since; /* the first day shown in series, or NULL */
-	const char *tz;	   /* days in this zone (UTC) */
+	const char *db;	     /* the store's name, shown in the heading */
+	const char *as_of;   /* the reference time (lib/clock.h) */
+	const char *since;   /* the first day shown in series, or NULL */
+	const char *tz;	     /* days in this zone (UTC) */
+	const char *outcome; /* experiments' conversion event type, or
+				NULL: arms without verdicts */
 };
 
 struct crm_report {
@@ -134,7 +136,23 @@ struct crm_report_cell *crm_report_row(
 int crm_report_flag(
     struct crm_report *r, struct crm_report_section *sec, const char *text);
 
+/*
+ * The report of store s as of opts->as_of (NULL: the reference time of
+ * clock.h), read through a snapshot: every section the store has data
+ * for (lib/report_data.c).  NULL with e filled: EX_USAGE for a bad
+ * as_of, since or tz, the store's code otherwise.
+ */
+struct crm_report *crm_report_build(
+    struct crm_store *s, const struct crm_report_opts *opts, struct crm_err *e);
+
 /* ==== Writing ==== */
+
+/*
+ * The figures for a terminal into b: each section's flags first, then
+ * its tables, each a heading and aligned columns, a Unicode bar for the
+ * charted number, in width columns (80 when 0).  -1: no memory.
+ */
+int crm_report_text(const struct crm_report *r, struct crm_buf *b, int width);
 
 /*
  * The figures as one JSON object: title, as_of, since, tz, and sections,

@@ -221,3 +221,12 @@ step crm-journey --db "$jdb" --journey "$jdata/winback.journey" \
 step sqlite3 -header -column "$jdb" \
     "SELECT subject, stage, status, tries, reason FROM journey_state
 	ORDER BY subject"
+
+# The morning report of the demo store: every section it has data for,
+# as text in 80 columns (crm-report(1)), as of now (the steps above were
+# stamped with the clock or with days of their own), the series from the
+# day of the tickets; kept after the demo.
+report=${DEMO_REPORT:-$top/build/demo-report.txt}
+mkdir -p "$(dirname "$report")"
+step crm-report --db "$db" --since 2026-03-01 -o "$report"
+echo "the report of the demo store: $report"

@@ -21,7 +21,7 @@ help_options() {
 }
 
 for b in crm-churn crm-dedupe crm-experiment crm-ingest crm-intent crm-journey \
-    crm-mask crm-profile crm-recommend crm-route crm-tag; do
+    crm-mask crm-profile crm-recommend crm-report crm-route crm-tag; do
 	man=$TOP/man/$b.1
 	"$b" --help >"$b.help"
 	t_ok "$b: --help prints the synopsis on stdout" \

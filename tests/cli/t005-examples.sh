@@ -25,6 +25,7 @@ man/crm.7|0 2 * * *|a crontab line
 man/crm.7|*/5 * * * *|a crontab line
 man/crm.7|0 6 * * *|a crontab line
 man/crm-journey.1|0 6 * * *|a crontab line
+man/crm-report.1|0 6 * * *|a crontab line
 man/crm-experiment.1|parallel --pipe|GNU parallel is an engine of its own
 man/crm-intent.1|parallel --pipe|GNU parallel is an engine of its own
 man/crm-route.1|tail -F|tail -F never ends'
@@ -157,6 +158,7 @@ want_match() {
 for file in ${T005_FILES:-README.md man/crm.7 man/crm-store.5 \
     man/crm-ingest.1 man/crm-dedupe.1 man/crm-churn.1 man/crm-tag.1 \
     man/crm-intent.1 man/crm-mask.1 man/crm-profile.1 man/crm-recommend.1 \
+    man/crm-report.1 \
     man/crm-route.1 man/crm-journey.1 man/crm-experiment.1}; do
 	rm -rf blocks work
 	mkdir blocks work

@@ -13,11 +13,11 @@ got=$(cd "$root/opt/crm" && find . -type f | grep -v '^./share/crmkit/examples/'
 	sort | tr '\n' ' ')
 want=''
 for b in churn dedupe experiment ingest intent journey mask profile \
-    recommend route tag; do
+    recommend report route tag; do
 	want="$want./bin/crm-$b "
 done
 for b in churn dedupe experiment ingest intent journey mask profile \
-    recommend route tag; do
+    recommend report route tag; do
 	want="$want./share/bash-completion/completions/crm-$b "
 done
 want="$want./share/crmkit/kb.csv "
@@ -27,7 +27,7 @@ want="$want./share/crmkit/rules/dynamic-segments.rules "
 want="$want./share/crmkit/rules/routing.rules "
 for m in crm-churn.1 crm-dedupe.1 crm-experiment.1 crm-ingest.1 \
 	crm-intent.1 crm-journey.1 crm-mask.1 crm-profile.1 crm-recommend.1 \
-	crm-route.1; do
+	crm-report.1 crm-route.1; do
 	want="$want./share/man/man1/$m "
 done
 want="$want./share/man/man1/crm-tag.1 ./share/man/man5/crm-store.5 "

@@ -1,7 +1,7 @@
 /*
  * crm-report: the store's figures as one report (lib/report_data.c),
- * written as text for a terminal (lib/report_text.c) or JSON
- * (lib/report.c).
+ * written as one self-contained HTML file (lib/report_html.c), text for a
+ * terminal (lib/report_text.c) or JSON (lib/report.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +15,7 @@
 
 static const char synopsis[] = "usage: crm-report --db FILE [--as-of TIME] "
 			       "[--since DATE] [--tz ZONE]\n"
-			       "                  [--format text|json] "
+			       "                  [--format html|text|json] "
 			       "[--outcome TYPE] [--width N]\n"
 			       "                  [-o FILE] [common options]\n";
 
@@ -37,7 +37,8 @@ static const struct crm_optdef options[] = {
 	CRM_OPT(
 	    "db", CRM_OPT_DB, "FILE", "the store, read only ($CRM_DB; needed)"),
 	CRM_OPT_STR("format", "FMT",
-	    "text (the default) or json; html is not built\nin this release",
+	    "html (the default: one file with its charts,\nfor a browser), "
+	    "text (for a terminal) or json",
 	    &opts.format),
 	CRM_OPT_STR("outcome", "TYPE",
 	    "the event type that is a conversion: each\nexperiment's verdict "
@@ -68,8 +69,8 @@ static const struct crm_cmd cmd = {
 	"day above its 14 days before).  A section is shown when the store\n"
 	"has its data.  Aggregates only, read from one snapshot; the same\n"
 	"store and --as-of give the same bytes.\n",
-	"Exit status: 0 report written, 64 usage (no --db, a bad option,\n"
-	"--format html), 66 no such store, 69 store schema too new,\n"
+	"Exit status: 0 report written, 64 usage (no --db, a bad option),\n"
+	"66 no such store, 69 store schema too new,\n"
 	"70 internal error, 73 output not created, 74 I/O error, 75 store\n"
 	"busy.  See crm-report(1).\n",
 	options,
@@ -88,13 +89,11 @@ parse_opts(int argc, char **argv, struct opts *o)
 		if (k == OPT_OUT)
 			o->out = arg;
 	if (o->format == NULL)
-		o->format = "text";
-	if (strcmp(o->format, "html") == 0)
-		crm_usage_error(synopsis, "--format html: not built (text and "
-					  "json are)");
-	if (strcmp(o->format, "text") != 0 && strcmp(o->format, "json") != 0)
+		o->format = "html";
+	if (strcmp(o->format, "html") != 0 && strcmp(o->format, "text") != 0 &&
+	    strcmp(o->format, "json") != 0)
 		crm_usage_error(synopsis,
-		    "bad --format '%s': want text or json", o->format);
+		    "bad --format '%s': want html, text or json", o->format);
 	if (o->c.db == NULL)
 		crm_usage_error(synopsis, "--db FILE is needed");
 	if (optind < argc)
@@ -129,9 +128,18 @@ main(int argc, char **argv)
 	if (r == NULL)
 		crm_cli_fail(synopsis, &e);
 	crm_buf_init(&b);
-	rc = strcmp(o->format, "json") == 0
-		 ? crm_report_json(r, &b) == -1 || crm_buf_addc(&b, '\n') == -1
-		 : crm_report_text(r, &b, (int)o->width);
+	if (strcmp(o->format, "html") == 0) {
+		if (crm_report_html(r, &b, &e) == -1) {
+			crm_report_free(r);
+			crm_buf_release(&b);
+			crm_die(e.code, "%s", e.msg);
+		}
+		rc = 0;
+	} else if (strcmp(o->format, "json") == 0)
+		rc = crm_report_json(r, &b) == -1 ||
+		     crm_buf_addc(&b, '\n') == -1;
+	else
+		rc = crm_report_text(r, &b, (int)o->width);
 	crm_report_free(r);
 	if (rc != 0) {
 		crm_buf_release(&b);

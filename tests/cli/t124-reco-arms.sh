@@ -148,5 +148,11 @@ t_run no-arm-model 64 -- crm-recommend --experiment shelf \
     --model-file champ.model "$custs"
 t_run key-without-experiment 64 -- crm-recommend --experiment-key in/key \
     --model-file champ.model "$custs"
+# the key's messages name crm-recommend's option (its --key-file is none)
+t_run no-key 64 -- crm-recommend --experiment shelf \
+    --arms champion=50,challenger=50 --arm-model champion=champ.model \
+    --model-file champ.model in/few.csv
+t_run short-key 64 -- arms --experiment-key in/short-key \
+    --arm-model champion=champ.model --model-file champ.model in/few.csv
 
 t_done

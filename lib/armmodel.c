@@ -109,7 +109,11 @@ add_spec(struct crm_armmodel *a, const struct crm_armmodel_opts *o,
 	return 0;
 }
 
-/* The design: --arms, else the store's. */
+/*
+ * The design: --arms, else the store's.  When the store keeps the
+ * experiment, --arms must be its design and the subject is its unit, so
+ * the arms are the assignments kept there.
+ */
 static int
 design(struct crm_armmodel *a, const struct crm_armmodel_opts *o,
     struct crm_store *s, struct crm_err *e)
@@ -117,8 +121,17 @@ design(struct crm_armmodel *a, const struct crm_armmodel_opts *o,
 	enum crm_by by;
 	int rc;
 
-	if (o->arms != NULL)
-		return crm_exp_design_parse(&a->d, o->arms, o->holdout, e);
+	if (o->arms != NULL) {
+		if (crm_exp_design_parse(&a->d, o->arms, o->holdout, e) == -1)
+			return -1;
+		if (s == NULL)
+			return 0;
+		if ((rc = crm_exp_stored_check(s, o->experiment, &a->d,
+			 "leave out --arms and --holdout for the stored design",
+			 &by, e)) == 1)
+			a->xo.by = by;
+		return rc == -1 ? -1 : 0;
+	}
 	if (s == NULL)
 		return crm_err_set(e, EX_USAGE,
 		    "--experiment needs --arms, or --db with the experiment");

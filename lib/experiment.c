@@ -213,6 +213,29 @@ unit_name(enum crm_by by)
 	return by == CRM_BY_PERSON ? "person" : "customer";
 }
 
+/*
+ * Design d of experiment name against the one stored, arms old (the text)
+ * and holdout h: 0 when they agree, else -1 with e filled (EX_DATAERR,
+ * naming what differs, then hint).
+ */
+static int
+design_differs(const char *name, const char *old, double h,
+    const struct crm_exp_design *d, const char *hint, struct crm_err *e)
+{
+	char arms[4096];
+
+	crm_exp_design_text(d, arms, sizeof(arms));
+	if (old == NULL || strcmp(old, arms) != 0)
+		return crm_err_set(e, EX_DATAERR,
+		    "experiment '%s' is stored with arms %s, not %s (%s)", name,
+		    old != NULL ? old : "", arms, hint);
+	if (fabs(h - d->holdout) > 1e-12)
+		return crm_err_set(e, EX_DATAERR,
+		    "experiment '%s' is stored with holdout %g, not %g (%s)",
+		    name, h, d->holdout, hint);
+	return 0;
+}
+
 /* Store the design, or check it against the one stored. */
 static int
 define(struct crm_exp *x, struct crm_err *e)
@@ -234,17 +257,9 @@ define(struct crm_exp *x, struct crm_err *e)
 		old = (const char *)sqlite3_column_text(st, 0);
 		h = sqlite3_column_double(st, 1);
 		unit = (const char *)sqlite3_column_text(st, 2);
-		if (old == NULL || strcmp(old, arms) != 0)
-			crm_err_set(e, EX_DATAERR,
-			    "experiment '%s' is stored with arms %s, not %s "
-			    "(another name starts another experiment)",
-			    x->o->experiment, old != NULL ? old : "", arms);
-		else if (fabs(h - x->d.holdout) > 1e-12)
-			crm_err_set(e, EX_DATAERR,
-			    "experiment '%s' is stored with holdout %g, not "
-			    "%g (another name starts another experiment)",
-			    x->o->experiment, h, x->d.holdout);
-		else if (unit == NULL || strcmp(unit, unit_name(x->by)) != 0)
+		if (design_differs(x->o->experiment, old, h, &x->d,
+			"another name starts another experiment", e) == 0 &&
+		    (unit == NULL || strcmp(unit, unit_name(x->by)) != 0))
 			crm_err_set(e, EX_DATAERR,
 			    "experiment '%s' is stored by %s, not by %s "
 			    "(--by)",
@@ -306,6 +321,23 @@ crm_exp_stored(struct crm_store *s, const char *name, struct crm_exp_design *d,
 		return crm_err_set(e, EX_DATAERR,
 		    "experiment '%s': bad arms in the store: %s", name, e->msg);
 	return 1;
+}
+
+int
+crm_exp_stored_check(struct crm_store *s, const char *name,
+    const struct crm_exp_design *d, const char *hint, enum crm_by *by,
+    struct crm_err *e)
+{
+	struct crm_exp_design sd;
+	char arms[4096];
+	int rc;
+
+	if ((rc = crm_exp_stored(s, name, &sd, by, e)) != 1)
+		return rc;
+	crm_exp_design_text(&sd, arms, sizeof(arms));
+	rc = design_differs(name, arms, sd.holdout, d, hint, e) == -1 ? -1 : 1;
+	crm_exp_design_release(&sd);
+	return rc;
 }
 
 static int

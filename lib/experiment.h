@@ -80,6 +80,15 @@ double crm_exp_unit(const unsigned char *mac);
 int crm_exp_stored(struct crm_store *s, const char *name,
     struct crm_exp_design *d, enum crm_by *by, struct crm_err *e);
 
+/*
+ * Design d against experiment name as store s keeps it: 1 when the same
+ * (*by its unit), 0 when the store has no such experiment, or -1 with e
+ * filled: EX_DATAERR naming what differs, then hint, or crm_exp_stored's.
+ */
+int crm_exp_stored_check(struct crm_store *s, const char *name,
+    const struct crm_exp_design *d, const char *hint, enum crm_by *by,
+    struct crm_err *e);
+
 /* ==== Assignment ==== */
 
 struct crm_exp_opts {

@@ -79,6 +79,13 @@ sa -q --arms champion=5,challenger=5 --holdout 0.2 --output-format jsonl \
     "$custs" | cols '.customer_id,.reco_arm' >same-arms
 q "SELECT subject || ',' || arm FROM assignments" | sort >stored-arms
 t_ok "--arms as stored: the stored arms" cmp same-arms stored-arms
+# the arm kept in the store is the customer's, as crm-experiment gives it,
+# even when another key would hash it elsewhere
+CRM_EXPERIMENT_KEY=another-key-of-16-bytes-or-more crm-recommend -q \
+    --db arms.db --experiment shelf --top 3 --as-of 2026-03-01 \
+    --arm-model champion=1 --arm-model challenger=2 --output-format jsonl \
+    "$custs" | cols '.customer_id,.reco_arm' >kept-arms
+t_ok "another key: the arms kept in the store" cmp kept-arms stored-arms
 s -q --arm-model champion=1 --arm-model challenger=2 --model-version 1 \
     --output-format jsonl "$custs" >stored.jsonl
 t_eq "ARM=VERSION: NAME@VERSION, the holdout's the default version" \

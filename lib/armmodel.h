@@ -69,7 +69,9 @@ struct crm_armmodel_slot *crm_armmodel_slot(struct crm_armmodel *a, size_t i);
 
 /*
  * The arm of customer id[0..len) into *arm (owned by a): its slot, -1
- * for the default model, or -2 with e filled.
+ * for the default model, or -2 with e filled.  With the store keeping
+ * the experiment, the arm kept there for the subject when there is one
+ * (crm_exp_read_kept).
  */
 long crm_armmodel_pick(struct crm_armmodel *a, const char *id, size_t len,
     const char **arm, struct crm_err *e);

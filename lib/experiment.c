@@ -192,6 +192,7 @@ struct crm_exp {
 	struct crm_consent *consent;
 	struct crm_audit *audit;
 	sqlite3_stmt *ins, *get;
+	struct crm_store *kept; /* read only: the store of the arms kept */
 	char now[21];
 	struct crm_buf subj; /* the subject of the record */
 	struct crm_buf prev; /* an earlier run's arm */
@@ -340,6 +341,19 @@ crm_exp_stored_check(struct crm_store *s, const char *name,
 	return rc;
 }
 
+/* x->get, a subject's kept arm, on store s.  0, or -1 with e filled. */
+static int
+prepare_get(struct crm_exp *x, struct crm_store *s, struct crm_err *e)
+{
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		"SELECT arm FROM assignments WHERE experiment = ?1 AND "
+		"subject = ?2",
+		-1, &x->get, NULL) != SQLITE_OK)
+		return crm_store_fail(s, e, "cannot prepare assignments");
+	sqlite3_bind_text(x->get, 1, x->o->experiment, -1, SQLITE_STATIC);
+	return 0;
+}
+
 static int
 open_store(struct crm_exp *x, struct crm_err *e)
 {
@@ -356,16 +370,11 @@ open_store(struct crm_exp *x, struct crm_err *e)
 	if (sqlite3_prepare_v2(db,
 		"INSERT OR IGNORE INTO assignments(experiment, subject, arm, "
 		"time) VALUES (?1, ?2, ?3, ?4)",
-		-1, &x->ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-		"SELECT arm FROM assignments WHERE experiment = ?1 AND "
-		"subject = ?2",
-		-1, &x->get, NULL) != SQLITE_OK)
+		-1, &x->ins, NULL) != SQLITE_OK)
 		return crm_store_fail(x->s, e, "cannot prepare assignments");
 	sqlite3_bind_text(x->ins, 1, x->o->experiment, -1, SQLITE_STATIC);
 	sqlite3_bind_text(x->ins, 4, x->now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(x->get, 1, x->o->experiment, -1, SQLITE_STATIC);
-	return 0;
+	return prepare_get(x, x->s, e);
 }
 
 struct crm_exp *
@@ -395,8 +404,9 @@ crm_exp_new(
 	return x;
 }
 
-const char *
-crm_exp_arm(struct crm_exp *x, const char *id, size_t len, struct crm_err *e)
+/* The arm of subject id[0..len) by the keyed hash; NULL with e filled. */
+static const char *
+hashed_arm(struct crm_exp *x, const char *id, size_t len, struct crm_err *e)
 {
 	unsigned char mac[CRM_HMAC_LEN];
 	long i;
@@ -408,6 +418,54 @@ crm_exp_arm(struct crm_exp *x, const char *id, size_t len, struct crm_err *e)
 	}
 	i = crm_exp_design_pick(&x->d, crm_exp_unit(mac));
 	return i < 0 ? CRM_EXP_HOLDOUT : x->d.name[i];
+}
+
+/*
+ * The arm kept for subject s[0..len) into x->prev, through x->get on
+ * store st: 1, 0 when none is kept, or -1 with e filled.
+ */
+static int
+kept(struct crm_exp *x, struct crm_store *st, const char *s, size_t len,
+    struct crm_err *e)
+{
+	const char *old;
+	int rc;
+
+	sqlite3_bind_text64(x->get, 2, s, len, SQLITE_STATIC, SQLITE_UTF8);
+	if ((rc = sqlite3_step(x->get)) != SQLITE_ROW) {
+		sqlite3_reset(x->get);
+		return rc == SQLITE_DONE ? 0
+					 : crm_store_fail(st, e,
+					       "cannot read the assignment");
+	}
+	old = (const char *)sqlite3_column_text(x->get, 0);
+	crm_buf_reset(&x->prev);
+	rc = crm_buf_add(&x->prev, old != NULL ? old : "",
+		 (size_t)sqlite3_column_bytes(x->get, 0)) == -1 ||
+	     crm_buf_add(&x->prev, "", 1) == -1;
+	sqlite3_reset(x->get);
+	return rc ? crm_err_set(e, EX_SOFTWARE, "out of memory") : 1;
+}
+
+const char *
+crm_exp_arm(struct crm_exp *x, const char *id, size_t len, struct crm_err *e)
+{
+	int rc;
+
+	if (x->kept == NULL)
+		return hashed_arm(x, id, len, e);
+	if ((rc = kept(x, x->kept, id, len, e)) == -1)
+		return NULL;
+	return rc == 1 ? x->prev.p : hashed_arm(x, id, len, e);
+}
+
+int
+crm_exp_read_kept(struct crm_exp *x, struct crm_store *s, struct crm_err *e)
+{
+	if (prepare_get(x, s, e) == -1)
+		return -1;
+	x->kept = s;
+	return 0;
 }
 
 static int
@@ -430,7 +488,6 @@ store(struct crm_exp *x, const char *id, size_t idlen, const char *s,
     size_t len, const char **arm, struct crm_err *e)
 {
 	sqlite3 *db = crm_store_db(x->s);
-	const char *old;
 	int rc;
 
 	if (crm_audit_begin(x->audit, e) == -1)
@@ -447,19 +504,11 @@ store(struct crm_exp *x, const char *id, size_t idlen, const char *s,
 		    strlen(*arm), NAN, NULL, 0, e);
 	}
 	x->n.earlier++;
-	sqlite3_bind_text64(x->get, 2, s, len, SQLITE_STATIC, SQLITE_UTF8);
-	if (sqlite3_step(x->get) != SQLITE_ROW) {
-		sqlite3_reset(x->get);
-		return crm_store_fail(x->s, e, "cannot read the assignment");
-	}
-	old = (const char *)sqlite3_column_text(x->get, 0);
-	crm_buf_reset(&x->prev);
-	rc = crm_buf_add(&x->prev, old != NULL ? old : "",
-		 (size_t)sqlite3_column_bytes(x->get, 0)) == -1 ||
-	     crm_buf_add(&x->prev, "", 1) == -1;
-	sqlite3_reset(x->get);
-	if (rc)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if ((rc = kept(x, x->s, s, len, e)) != 1)
+		return rc == 0 ? crm_err_set(e, EX_SOFTWARE,
+				     "cannot read the assignment of '%.*s'",
+				     (int)len, s)
+			       : -1;
 	*arm = x->prev.p;
 	return 0;
 }

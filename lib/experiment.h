@@ -126,11 +126,21 @@ struct crm_exp *crm_exp_new(
     const struct crm_exp_opts *o, struct crm_store *s, struct crm_err *e);
 
 /*
- * The arm of subject id[0..len): its name (owned by x), CRM_EXP_HOLDOUT,
- * or NULL with e filled when libcrypto fails.
+ * The arm of subject id[0..len): its name (owned by x, until the next
+ * call), CRM_EXP_HOLDOUT, or NULL with e filled when libcrypto or the
+ * store fails.  After crm_exp_read_kept, the arm kept in the store when
+ * there is one (an assignment run's: another key's hash may differ).
  */
 const char *crm_exp_arm(
     struct crm_exp *x, const char *id, size_t len, struct crm_err *e);
+
+/*
+ * For x opened without a store: read each subject's kept arm from store
+ * s (nothing is written to it), as an assignment run over s gives it.
+ * 0, or -1 with e filled.
+ */
+int crm_exp_read_kept(
+    struct crm_exp *x, struct crm_store *s, struct crm_err *e);
 
 /* The filter's steps; arg is the crm_exp. */
 const struct crm_filter_ops *crm_exp_ops(void);

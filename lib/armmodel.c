@@ -26,6 +26,7 @@ struct crm_armmodel {
 	struct crm_armmodel_slot *slot;
 	size_t nslots;
 	struct crm_person_of *person; /* by person */
+	int stored;		      /* the store keeps the experiment */
 };
 
 /* The arm's index in a->names, or -1. */
@@ -109,7 +110,11 @@ add_spec(struct crm_armmodel *a, const struct crm_armmodel_opts *o,
 	return 0;
 }
 
-/* The design: --arms, else the store's. */
+/*
+ * The design: --arms, else the store's.  When the store keeps the
+ * experiment, --arms must be its design and the subject is its unit, so
+ * the arms are the assignments kept there.
+ */
 static int
 design(struct crm_armmodel *a, const struct crm_armmodel_opts *o,
     struct crm_store *s, struct crm_err *e)
@@ -117,8 +122,19 @@ design(struct crm_armmodel *a, const struct crm_armmodel_opts *o,
 	enum crm_by by;
 	int rc;
 
-	if (o->arms != NULL)
-		return crm_exp_design_parse(&a->d, o->arms, o->holdout, e);
+	if (o->arms != NULL) {
+		if (crm_exp_design_parse(&a->d, o->arms, o->holdout, e) == -1)
+			return -1;
+		if (s == NULL)
+			return 0;
+		if ((rc = crm_exp_stored_check(s, o->experiment, &a->d,
+			 "leave out --arms and --holdout for the stored design",
+			 &by, e)) == 1) {
+			a->xo.by = by;
+			a->stored = 1;
+		}
+		return rc == -1 ? -1 : 0;
+	}
 	if (s == NULL)
 		return crm_err_set(e, EX_USAGE,
 		    "--experiment needs --arms, or --db with the experiment");
@@ -130,6 +146,7 @@ design(struct crm_armmodel *a, const struct crm_armmodel_opts *o,
 		    o->experiment);
 	/* the subject is the stored experiment's, whatever --by says */
 	a->xo.by = by;
+	a->stored = 1;
 	return 0;
 }
 
@@ -164,8 +181,10 @@ crm_armmodel_new(const struct crm_armmodel_opts *o, struct crm_store *s,
 		a->names[a->narms++] = CRM_EXP_HOLDOUT;
 	for (i = 0; i < CRM_EXP_MAX_ARMS + 1; i++)
 		a->slot_of[i] = -1;
-	/* the assignment only: no store, nothing written to it */
-	if ((a->x = crm_exp_new(&a->xo, NULL, e)) == NULL)
+	/* the assignment only: no store, nothing written to it; the arms
+	   kept there read */
+	if ((a->x = crm_exp_new(&a->xo, NULL, e)) == NULL ||
+	    (a->stored && crm_exp_read_kept(a->x, s, e) == -1))
 		goto fail;
 	if (crm_by_resolve(s, &a->xo.by, e) == -1)
 		goto fail;
@@ -234,8 +253,16 @@ crm_armmodel_pick(struct crm_armmodel *a, const char *id, size_t len,
 		return -2;
 	if ((*arm = crm_exp_arm(a->x, s, slen, e)) == NULL)
 		return -2;
-	i = arm_index(a, *arm, strlen(*arm));
-	return i < 0 ? -1 : a->slot_of[i];
+	/* an arm kept in the store that the design has not: damaged */
+	if ((i = arm_index(a, *arm, strlen(*arm))) < 0) {
+		crm_err_set(e, EX_DATAERR,
+		    "experiment '%s' keeps arm '%s' for '%.*s', which its "
+		    "design has not",
+		    a->xo.experiment, *arm, (int)slen, s);
+		return -2;
+	}
+	*arm = a->names[i]; /* a's for good: crm_exp_arm's is until its next */
+	return a->slot_of[i];
 }
 
 char *

@@ -58,7 +58,8 @@ struct crm_armmodel;
  * else a FILE.  NULL with e filled: EX_USAGE for a bad spec, an arm the
  * design has not ("did you mean"), an arm named twice, or an arm
  * without a model when have_default is 0; EX_NOINPUT for an experiment
- * the store has not and no --arms, a file or version missing.
+ * the store has not and no --arms, a file or version missing;
+ * EX_DATAERR for --arms other than the design the store keeps.
  */
 struct crm_armmodel *crm_armmodel_new(const struct crm_armmodel_opts *o,
     struct crm_store *s, int have_default, struct crm_err *e);
@@ -68,7 +69,9 @@ struct crm_armmodel_slot *crm_armmodel_slot(struct crm_armmodel *a, size_t i);
 
 /*
  * The arm of customer id[0..len) into *arm (owned by a): its slot, -1
- * for the default model, or -2 with e filled.
+ * for the default model, or -2 with e filled.  With the store keeping
+ * the experiment, the arm kept there for the subject when there is one
+ * (crm_exp_read_kept).
  */
 long crm_armmodel_pick(struct crm_armmodel *a, const char *id, size_t len,
     const char **arm, struct crm_err *e);

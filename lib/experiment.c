@@ -192,6 +192,7 @@ struct crm_exp {
 	struct crm_consent *consent;
 	struct crm_audit *audit;
 	sqlite3_stmt *ins, *get;
+	struct crm_store *kept; /* read only: the store of the arms kept */
 	char now[21];
 	struct crm_buf subj; /* the subject of the record */
 	struct crm_buf prev; /* an earlier run's arm */
@@ -211,6 +212,29 @@ static const char *
 unit_name(enum crm_by by)
 {
 	return by == CRM_BY_PERSON ? "person" : "customer";
+}
+
+/*
+ * Design d of experiment name against the one stored, arms old (the text)
+ * and holdout h: 0 when they agree, else -1 with e filled (EX_DATAERR,
+ * naming what differs, then hint).
+ */
+static int
+design_differs(const char *name, const char *old, double h,
+    const struct crm_exp_design *d, const char *hint, struct crm_err *e)
+{
+	char arms[4096];
+
+	crm_exp_design_text(d, arms, sizeof(arms));
+	if (old == NULL || strcmp(old, arms) != 0)
+		return crm_err_set(e, EX_DATAERR,
+		    "experiment '%s' is stored with arms %s, not %s (%s)", name,
+		    old != NULL ? old : "", arms, hint);
+	if (fabs(h - d->holdout) > 1e-12)
+		return crm_err_set(e, EX_DATAERR,
+		    "experiment '%s' is stored with holdout %g, not %g (%s)",
+		    name, h, d->holdout, hint);
+	return 0;
 }
 
 /* Store the design, or check it against the one stored. */
@@ -234,17 +258,9 @@ define(struct crm_exp *x, struct crm_err *e)
 		old = (const char *)sqlite3_column_text(st, 0);
 		h = sqlite3_column_double(st, 1);
 		unit = (const char *)sqlite3_column_text(st, 2);
-		if (old == NULL || strcmp(old, arms) != 0)
-			crm_err_set(e, EX_DATAERR,
-			    "experiment '%s' is stored with arms %s, not %s "
-			    "(another name starts another experiment)",
-			    x->o->experiment, old != NULL ? old : "", arms);
-		else if (fabs(h - x->d.holdout) > 1e-12)
-			crm_err_set(e, EX_DATAERR,
-			    "experiment '%s' is stored with holdout %g, not "
-			    "%g (another name starts another experiment)",
-			    x->o->experiment, h, x->d.holdout);
-		else if (unit == NULL || strcmp(unit, unit_name(x->by)) != 0)
+		if (design_differs(x->o->experiment, old, h, &x->d,
+			"another name starts another experiment", e) == 0 &&
+		    (unit == NULL || strcmp(unit, unit_name(x->by)) != 0))
 			crm_err_set(e, EX_DATAERR,
 			    "experiment '%s' is stored by %s, not by %s "
 			    "(--by)",
@@ -308,6 +324,36 @@ crm_exp_stored(struct crm_store *s, const char *name, struct crm_exp_design *d,
 	return 1;
 }
 
+int
+crm_exp_stored_check(struct crm_store *s, const char *name,
+    const struct crm_exp_design *d, const char *hint, enum crm_by *by,
+    struct crm_err *e)
+{
+	struct crm_exp_design sd;
+	char arms[4096];
+	int rc;
+
+	if ((rc = crm_exp_stored(s, name, &sd, by, e)) != 1)
+		return rc;
+	crm_exp_design_text(&sd, arms, sizeof(arms));
+	rc = design_differs(name, arms, sd.holdout, d, hint, e) == -1 ? -1 : 1;
+	crm_exp_design_release(&sd);
+	return rc;
+}
+
+/* x->get, a subject's kept arm, on store s.  0, or -1 with e filled. */
+static int
+prepare_get(struct crm_exp *x, struct crm_store *s, struct crm_err *e)
+{
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		"SELECT arm FROM assignments WHERE experiment = ?1 AND "
+		"subject = ?2",
+		-1, &x->get, NULL) != SQLITE_OK)
+		return crm_store_fail(s, e, "cannot prepare assignments");
+	sqlite3_bind_text(x->get, 1, x->o->experiment, -1, SQLITE_STATIC);
+	return 0;
+}
+
 static int
 open_store(struct crm_exp *x, struct crm_err *e)
 {
@@ -324,16 +370,11 @@ open_store(struct crm_exp *x, struct crm_err *e)
 	if (sqlite3_prepare_v2(db,
 		"INSERT OR IGNORE INTO assignments(experiment, subject, arm, "
 		"time) VALUES (?1, ?2, ?3, ?4)",
-		-1, &x->ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db,
-		"SELECT arm FROM assignments WHERE experiment = ?1 AND "
-		"subject = ?2",
-		-1, &x->get, NULL) != SQLITE_OK)
+		-1, &x->ins, NULL) != SQLITE_OK)
 		return crm_store_fail(x->s, e, "cannot prepare assignments");
 	sqlite3_bind_text(x->ins, 1, x->o->experiment, -1, SQLITE_STATIC);
 	sqlite3_bind_text(x->ins, 4, x->now, -1, SQLITE_STATIC);
-	sqlite3_bind_text(x->get, 1, x->o->experiment, -1, SQLITE_STATIC);
-	return 0;
+	return prepare_get(x, x->s, e);
 }
 
 struct crm_exp *
@@ -363,8 +404,9 @@ crm_exp_new(
 	return x;
 }
 
-const char *
-crm_exp_arm(struct crm_exp *x, const char *id, size_t len, struct crm_err *e)
+/* The arm of subject id[0..len) by the keyed hash; NULL with e filled. */
+static const char *
+hashed_arm(struct crm_exp *x, const char *id, size_t len, struct crm_err *e)
 {
 	unsigned char mac[CRM_HMAC_LEN];
 	long i;
@@ -376,6 +418,54 @@ crm_exp_arm(struct crm_exp *x, const char *id, size_t len, struct crm_err *e)
 	}
 	i = crm_exp_design_pick(&x->d, crm_exp_unit(mac));
 	return i < 0 ? CRM_EXP_HOLDOUT : x->d.name[i];
+}
+
+/*
+ * The arm kept for subject s[0..len) into x->prev, through x->get on
+ * store st: 1, 0 when none is kept, or -1 with e filled.
+ */
+static int
+kept(struct crm_exp *x, struct crm_store *st, const char *s, size_t len,
+    struct crm_err *e)
+{
+	const char *old;
+	int rc;
+
+	sqlite3_bind_text64(x->get, 2, s, len, SQLITE_STATIC, SQLITE_UTF8);
+	if ((rc = sqlite3_step(x->get)) != SQLITE_ROW) {
+		sqlite3_reset(x->get);
+		return rc == SQLITE_DONE ? 0
+					 : crm_store_fail(st, e,
+					       "cannot read the assignment");
+	}
+	old = (const char *)sqlite3_column_text(x->get, 0);
+	crm_buf_reset(&x->prev);
+	rc = crm_buf_add(&x->prev, old != NULL ? old : "",
+		 (size_t)sqlite3_column_bytes(x->get, 0)) == -1 ||
+	     crm_buf_add(&x->prev, "", 1) == -1;
+	sqlite3_reset(x->get);
+	return rc ? crm_err_set(e, EX_SOFTWARE, "out of memory") : 1;
+}
+
+const char *
+crm_exp_arm(struct crm_exp *x, const char *id, size_t len, struct crm_err *e)
+{
+	int rc;
+
+	if (x->kept == NULL)
+		return hashed_arm(x, id, len, e);
+	if ((rc = kept(x, x->kept, id, len, e)) == -1)
+		return NULL;
+	return rc == 1 ? x->prev.p : hashed_arm(x, id, len, e);
+}
+
+int
+crm_exp_read_kept(struct crm_exp *x, struct crm_store *s, struct crm_err *e)
+{
+	if (prepare_get(x, s, e) == -1)
+		return -1;
+	x->kept = s;
+	return 0;
 }
 
 static int
@@ -398,7 +488,6 @@ store(struct crm_exp *x, const char *id, size_t idlen, const char *s,
     size_t len, const char **arm, struct crm_err *e)
 {
 	sqlite3 *db = crm_store_db(x->s);
-	const char *old;
 	int rc;
 
 	if (crm_audit_begin(x->audit, e) == -1)
@@ -415,19 +504,11 @@ store(struct crm_exp *x, const char *id, size_t idlen, const char *s,
 		    strlen(*arm), NAN, NULL, 0, e);
 	}
 	x->n.earlier++;
-	sqlite3_bind_text64(x->get, 2, s, len, SQLITE_STATIC, SQLITE_UTF8);
-	if (sqlite3_step(x->get) != SQLITE_ROW) {
-		sqlite3_reset(x->get);
-		return crm_store_fail(x->s, e, "cannot read the assignment");
-	}
-	old = (const char *)sqlite3_column_text(x->get, 0);
-	crm_buf_reset(&x->prev);
-	rc = crm_buf_add(&x->prev, old != NULL ? old : "",
-		 (size_t)sqlite3_column_bytes(x->get, 0)) == -1 ||
-	     crm_buf_add(&x->prev, "", 1) == -1;
-	sqlite3_reset(x->get);
-	if (rc)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if ((rc = kept(x, x->s, s, len, e)) != 1)
+		return rc == 0 ? crm_err_set(e, EX_SOFTWARE,
+				     "cannot read the assignment of '%.*s'",
+				     (int)len, s)
+			       : -1;
 	*arm = x->prev.p;
 	return 0;
 }

@@ -80,6 +80,15 @@ double crm_exp_unit(const unsigned char *mac);
 int crm_exp_stored(struct crm_store *s, const char *name,
     struct crm_exp_design *d, enum crm_by *by, struct crm_err *e);
 
+/*
+ * Design d against experiment name as store s keeps it: 1 when the same
+ * (*by its unit), 0 when the store has no such experiment, or -1 with e
+ * filled: EX_DATAERR naming what differs, then hint, or crm_exp_stored's.
+ */
+int crm_exp_stored_check(struct crm_store *s, const char *name,
+    const struct crm_exp_design *d, const char *hint, enum crm_by *by,
+    struct crm_err *e);
+
 /* ==== Assignment ==== */
 
 struct crm_exp_opts {
@@ -117,11 +126,21 @@ struct crm_exp *crm_exp_new(
     const struct crm_exp_opts *o, struct crm_store *s, struct crm_err *e);
 
 /*
- * The arm of subject id[0..len): its name (owned by x), CRM_EXP_HOLDOUT,
- * or NULL with e filled when libcrypto fails.
+ * The arm of subject id[0..len): its name (owned by x, until the next
+ * call), CRM_EXP_HOLDOUT, or NULL with e filled when libcrypto or the
+ * store fails.  After crm_exp_read_kept, the arm kept in the store when
+ * there is one (an assignment run's: another key's hash may differ).
  */
 const char *crm_exp_arm(
     struct crm_exp *x, const char *id, size_t len, struct crm_err *e);
+
+/*
+ * For x opened without a store: read each subject's kept arm from store
+ * s (nothing is written to it), as an assignment run over s gives it.
+ * 0, or -1 with e filled.
+ */
+int crm_exp_read_kept(
+    struct crm_exp *x, struct crm_store *s, struct crm_err *e);
 
 /* The filter's steps; arg is the crm_exp. */
 const struct crm_filter_ops *crm_exp_ops(void);

@@ -67,6 +67,25 @@ t_run no-stored-experiment 66 -- s --arm-model champion=1 "$custs"
 crm-experiment -q --db crm.db --experiment shelf \
     --arms champion=50,challenger=50 --holdout 0.2 --key-file in/key \
     --as-of 2026-03-01 "$custs" >/dev/null
+# --arms other than the stored design would give other arms than the
+# assignments kept: refused; the same design gives the stored arms (on a
+# copy of the store, whose decisions are not counted below)
+cp crm.db arms.db
+sa() { crm-recommend --db arms.db --experiment shelf --experiment-key in/key \
+    --top 3 --as-of 2026-03-01 --arm-model champion=1 \
+    --arm-model challenger=2 "$@"; }
+t_run arms-not-stored 65 -- sa --arms champion=50,challenger=50 "$custs"
+sa -q --arms champion=5,challenger=5 --holdout 0.2 --output-format jsonl \
+    "$custs" | cols '.customer_id,.reco_arm' >same-arms
+q "SELECT subject || ',' || arm FROM assignments" | sort >stored-arms
+t_ok "--arms as stored: the stored arms" cmp same-arms stored-arms
+# the arm kept in the store is the customer's, as crm-experiment gives it,
+# even when another key would hash it elsewhere
+CRM_EXPERIMENT_KEY=another-key-of-16-bytes-or-more crm-recommend -q \
+    --db arms.db --experiment shelf --top 3 --as-of 2026-03-01 \
+    --arm-model champion=1 --arm-model challenger=2 --output-format jsonl \
+    "$custs" | cols '.customer_id,.reco_arm' >kept-arms
+t_ok "another key: the arms kept in the store" cmp kept-arms stored-arms
 s -q --arm-model champion=1 --arm-model challenger=2 --model-version 1 \
     --output-format jsonl "$custs" >stored.jsonl
 t_eq "ARM=VERSION: NAME@VERSION, the holdout's the default version" \
@@ -148,5 +167,11 @@ t_run no-arm-model 64 -- crm-recommend --experiment shelf \
     --model-file champ.model "$custs"
 t_run key-without-experiment 64 -- crm-recommend --experiment-key in/key \
     --model-file champ.model "$custs"
+# the key's messages name crm-recommend's option (its --key-file is none)
+t_run no-key 64 -- crm-recommend --experiment shelf \
+    --arms champion=50,challenger=50 --arm-model champion=champ.model \
+    --model-file champ.model in/few.csv
+t_run short-key 64 -- arms --experiment-key in/short-key \
+    --arm-model champion=champ.model --model-file champ.model in/few.csv
 
 t_done

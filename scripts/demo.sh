@@ -222,11 +222,14 @@ step sqlite3 -header -column "$jdb" \
     "SELECT subject, stage, status, tries, reason FROM journey_state
 	ORDER BY subject"
 
-# The morning report of the demo store: every section it has data for,
-# as text in 80 columns (crm-report(1)), as of now (the steps above were
-# stamped with the clock or with days of their own), the series from the
-# day of the tickets; kept after the demo.
-report=${DEMO_REPORT:-$top/build/demo-report.txt}
+# The morning report of the demo store: every section it has data for
+# (crm-report(1)), as of now (the steps above were stamped with the clock
+# or with days of their own), the series from the day of the tickets: one
+# HTML file with its charts to open in a browser, and the same figures
+# as text in 80 columns; both kept after the demo.
+report=${DEMO_REPORT:-$top/build/demo-report.html}
 mkdir -p "$(dirname "$report")"
 step crm-report --db "$db" --since 2026-03-01 -o "$report"
-echo "the report of the demo store: $report"
+crm-report --db "$db" --since 2026-03-01 --format text \
+    -o "${report%.html}.txt"
+echo "the report of the demo store: $report (text: ${report%.html}.txt)"

@@ -70,7 +70,7 @@ r() { crm-report --db crm.db --as-of $asof --since 2026-02-15 "$@"; }
 
 t_run text 0 -- r --format text
 t_run json 0 -- r --format json --outcome purchase
-r -o again.txt
+r --format text -o again.txt
 r --format text >once.txt
 t_ok "two runs: the same bytes" cmp once.txt again.txt
 r --format json --outcome purchase >one.json
@@ -156,7 +156,15 @@ print(*[x for x in t['anomalies-metrics']['rows']
 
 # ---- Usage ----------------------------------------------------------------
 
-t_run html 64 -- crm-report --db crm.db --format html
+# The HTML (the default): the same bytes twice; in headless Chromium,
+# offline, every chart of the report drawn with as many marks as its
+# table has rows, no console error, no request but the file (see t131).
+r -o one.html
+r --format html >two.html
+t_ok "two HTML runs: the same bytes" cmp one.html two.html
+t_run browser 0 -- /usr/bin/python3 "$TOP/tests/browser/check-page.py" \
+    one.html page.png billing
+
 t_run no-db 64 -- crm-report
 t_run no-store 66 -- crm-report --db nothing.db
 t_run bad-tz 64 -- crm-report --db crm.db --tz Mars/Base

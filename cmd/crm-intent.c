@@ -355,31 +355,14 @@ summary(struct run *run, struct crm_filter *f)
 	crm_cli_summary(f);
 }
 
-/* Train's summary: the out-of-scope threshold, when one was chosen. */
-static void
-train_oos(const struct crm_intent_trained *t)
-{
-	char caught[96] = "";
-
-	if (t->oos.threshold < 0)
-		return;
-	if (t->oos.bg > 0)
-		snprintf(caught, sizeof(caught),
-		    ", %zu of %zu out_of_scope texts caught", t->oos.caught,
-		    t->oos.bg);
-	crm_warnx("--min-confidence auto: %.4f (held-out in-scope accuracy "
-		  "%.4f at it%s)",
-	    t->oos.threshold, t->oos.acc_at, caught);
-}
-
 /* Train once every input was read: a model of part of the data must
  * not become the default. */
 static int
 train(struct run *run, struct crm_filter *f, struct crm_err *e)
 {
-	struct crm_intent_trained t;
+	char lines[3][256];
 	const char *why;
-	char where[64] = "";
+	size_t i, n;
 	int rc;
 
 	if ((why = crm_filter_partial(f)) != NULL) {
@@ -392,16 +375,9 @@ train(struct run *run, struct crm_filter *f, struct crm_err *e)
 		return -1;
 	if (o.c.quiet)
 		return 0;
-	crm_intent_trained(run->it, &t);
-	if (t.version > 0)
-		snprintf(where, sizeof(where), " version %ld", t.version);
-	crm_warnx("trained %s%s on %zu texts (%zu from human labels, %lu "
-		  "without words left out), %zu classes, %zu features",
-	    o.io.model, where, t.texts, t.from_labels, t.empty, t.classes,
-	    t.features);
-	if (t.cv_accuracy >= 0)
-		crm_warnx("accuracy on held-out folds %.4f", t.cv_accuracy);
-	train_oos(&t);
+	n = crm_intent_trained_lines(run->it, lines);
+	for (i = 0; i < n; i++)
+		crm_warnx("%s", lines[i]);
 	return 0;
 }
 

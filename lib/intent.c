@@ -881,6 +881,36 @@ crm_intent_trained(const struct crm_intent *it, struct crm_intent_trained *t)
 	*t = it->trained;
 }
 
+size_t
+crm_intent_trained_lines(const struct crm_intent *it, char lines[3][256])
+{
+	const struct crm_intent_trained *t = &it->trained;
+	char where[64] = "", caught[96] = "";
+	size_t n = 0;
+
+	if (t->version > 0)
+		snprintf(where, sizeof(where), " version %ld", t->version);
+	snprintf(lines[n++], 256,
+	    "trained %s%s on %zu texts (%zu from human labels, %lu without "
+	    "words left out), %zu classes, %zu features",
+	    it->o.model, where, t->texts, t->from_labels, t->empty, t->classes,
+	    t->features);
+	if (t->cv_accuracy >= 0)
+		snprintf(lines[n++], 256, "accuracy on held-out folds %.4f",
+		    t->cv_accuracy);
+	if (t->oos.threshold >= 0) {
+		if (t->oos.bg > 0)
+			snprintf(caught, sizeof(caught),
+			    ", %zu of %zu out_of_scope texts caught",
+			    t->oos.caught, t->oos.bg);
+		snprintf(lines[n++], 256,
+		    "--min-confidence auto: %.4f (held-out in-scope accuracy "
+		    "%.4f at it%s)",
+		    t->oos.threshold, t->oos.acc_at, caught);
+	}
+	return n;
+}
+
 /* ==== Eval ==== */
 
 /* The index of label in the eval class list, added when new. */

@@ -192,6 +192,14 @@ void crm_intent_trained(
     const struct crm_intent *it, struct crm_intent_trained *t);
 
 /*
+ * Train's summary for the user into lines (no newlines): what was
+ * trained, the accuracy on held-out folds when known, the out-of-scope
+ * threshold when one was chosen.  Returns the number of lines (1 to 3).
+ */
+size_t crm_intent_trained_lines(
+    const struct crm_intent *it, char lines[3][256]);
+
+/*
  * Predict with keep_text: the messages kept as events so far, and those
  * not kept for want of a customer.
  */

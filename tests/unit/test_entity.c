@@ -142,6 +142,14 @@ rules(void)
 	    "\"13800138000\",\"start\":3,\"end\":14}]",
 	    "after 订单号 an order number, not a phone: as long, order "
 	    "numbers first");
+	TAP_STR(find(x, "2026-12-04", "到了 周五"),
+	    "[{\"type\":\"date\",\"text\":\"周五\",\"value\":"
+	    "\"2026-12-04\",\"start\":3,\"end\":5}]",
+	    "周五 after a space: the span without the space");
+	TAP_STR(find(x, "2026-12-04", "那个周五"),
+	    "[{\"type\":\"date\",\"text\":\"周五\",\"value\":"
+	    "\"2026-12-04\",\"start\":2,\"end\":4}]",
+	    "那个周五: 个 in the span only after 上, 下, 这 or 本");
 	TAP_STR(find(x, NULL, "x\xff"), "invalid UTF-8 at byte 2",
 	    "invalid UTF-8 refused");
 	crm_entity_free(x);

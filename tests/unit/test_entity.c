@@ -115,6 +115,22 @@ rules(void)
 	TAP_STR(date(x, "2026-12-04", "3号"), "2026-12-03",
 	    "3号: the reference month's");
 	TAP_STR(date(x, "2026-12-04", "3号楼"), "none", "3号楼 is a building");
+	TAP_STR(date(x, "2027-01-02", "12月31日"), "2026-12-31",
+	    "12月31日 said on 2 January: the year before's");
+	TAP_STR(date(x, "2027-01-02", "Dec 31"), "2026-12-31",
+	    "Dec 31 said on 2 January: the year before's");
+	TAP_STR(date(x, "2026-12-30", "1月3日"), "2027-01-03",
+	    "1月3日 said on 30 December: the next year's");
+	TAP_STR(date(x, "2026-12-30", "3rd of January"), "2027-01-03",
+	    "3rd of January said on 30 December: the next year's");
+	TAP_STR(date(x, "2026-12-04", "12月3日"), "2026-12-03",
+	    "12月3日 said on 4 December: this year's");
+	TAP_STR(date(x, "2027-01-01", "30号"), "2026-12-30",
+	    "30号 said on 1 January: December's");
+	TAP_STR(date(x, "2026-12-30", "3号"), "2027-01-03",
+	    "3号 said on 30 December: January's");
+	TAP_STR(date(x, "2027-02-10", "31号"), "2027-01-31",
+	    "31号 said in February: January's");
 	TAP_STR(date(x, "2026-12-04T23:00:00Z", "今天"), "2026-12-04",
 	    "a moment's day in UTC");
 	TAP_STR(date(x, "1764806400", "今天"), "2025-12-04", "epoch seconds");

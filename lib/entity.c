@@ -785,6 +785,37 @@ value_day(struct crm_entity *x, long long days)
 	return value_date(x, y, m, d);
 }
 
+/*
+ * A date written without its year (month m, day d) or without its month
+ * too (m -1): of the year before, the reference year and the next (of
+ * the month before, the reference month and the next), the valid date
+ * nearest the reference day, the reference year's (month's) on a tie.
+ * 12月31日 said on 2 January is the day before yesterday, 3号 said on
+ * 30 December in four days.  As value_date.
+ */
+static int
+value_near(struct crm_entity *x, int m, int d)
+{
+	static const int step[] = { 0, -1, 1 };
+	long long days, best = 0, far, bestfar = -1;
+	int i, y, mm;
+
+	for (i = 0; i < 3; i++) {
+		y = x->ry + (m >= 0 ? step[i] : 0);
+		mm = m >= 0 ? m : x->rm + step[i];
+		if (m < 0 && mm < 1)
+			mm = 12, y--;
+		else if (m < 0 && mm > 12)
+			mm = 1, y++;
+		if (crm_day_number(y, mm, d, &days) == -1)
+			continue;
+		far = days > x->ref ? days - x->ref : x->ref - days;
+		if (bestfar < 0 || far < bestfar)
+			best = days, bestfar = far;
+	}
+	return bestfar < 0 ? 0 : value_day(x, best);
+}
+
 /* The weekday (1: Monday) s[0..n) names, or 0. */
 static int
 weekday(const char *s, size_t n)
@@ -979,7 +1010,7 @@ value(struct crm_entity *x, const struct rx *r, const char *text,
 	size_t mn = ov[1] - ov[0], s1 = 0, n1 = 0, s2 = 0, n2 = 0, s3, n3;
 	size_t i;
 	long long v;
-	int y, k, g1;
+	int k, g1, mo, dd;
 
 	g1 = group(ov, rc, 1, &s1, &n1);
 	(void)group(ov, rc, 2, &s2, &n2);
@@ -1006,10 +1037,13 @@ value(struct crm_entity *x, const struct rx *r, const char *text,
 	case K_DATE_ZH:
 		if (!group(ov, rc, 3, &s3, &n3))
 			return 0;
-		return value_date(x, g1 ? digits(text + s1, n1) : x->ry,
+		if (!g1)
+			return value_near(
+			    x, digits(text + s2, n2), digits(text + s3, n3));
+		return value_date(x, digits(text + s1, n1),
 		    digits(text + s2, n2), digits(text + s3, n3));
 	case K_DATE_ZH_DAY:
-		return value_date(x, x->ry, x->rm, digits(text + s1, n1));
+		return value_near(x, -1, digits(text + s1, n1));
 	case K_DATE_ZH_REL:
 	case K_DATE_EN_REL:
 		for (i = 0; i < sizeof(relative) / sizeof(*relative); i++)
@@ -1031,12 +1065,13 @@ value(struct crm_entity *x, const struct rx *r, const char *text,
 		return value_day(x, en_week(x, text + s1, n1, k));
 	case K_DATE_EN_MD:
 	case K_DATE_EN_DM:
-		y = group(ov, rc, 3, &s3, &n3) ? digits(text + s3, n3) : x->ry;
 		if (r->kind == K_DATE_EN_MD)
-			return value_date(
-			    x, y, month(text + s1, n1), digits(text + s2, n2));
-		return value_date(
-		    x, y, month(text + s2, n2), digits(text + s1, n1));
+			mo = month(text + s1, n1), dd = digits(text + s2, n2);
+		else
+			mo = month(text + s2, n2), dd = digits(text + s1, n1);
+		if (!group(ov, rc, 3, &s3, &n3))
+			return value_near(x, mo, dd);
+		return value_date(x, digits(text + s3, n3), mo, dd);
 	case K_AMOUNT_PRE:
 		return value_amount(x, text + s2, n2, text + s1, n1);
 	case K_AMOUNT_POST:

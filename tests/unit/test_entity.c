@@ -166,6 +166,10 @@ rules(void)
 	    "[{\"type\":\"date\",\"text\":\"周五\",\"value\":"
 	    "\"2026-12-04\",\"start\":2,\"end\":4}]",
 	    "那个周五: 个 in the span only after 上, 下, 这 or 本");
+	TAP_STR(find(x, "2026-12-04", "订单 2026-12-01 下的"),
+	    "[{\"type\":\"date\",\"text\":\"2026-12-01\",\"value\":"
+	    "\"2026-12-01\",\"start\":3,\"end\":13}]",
+	    "订单 and an ISO date: a date, not an order number");
 	TAP_STR(find(x, NULL, "x\xff"), "invalid UTF-8 at byte 2",
 	    "invalid UTF-8 refused");
 	crm_entity_free(x);

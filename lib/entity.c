@@ -66,8 +66,9 @@ struct builtin {
 
 /*
  * The built-in order numbers (crm-intent(1) lists them): one after a
- * word that names an order, 16 to 20 digits, and 2 to 4 capital letters
- * and 6 or more digits (not a currency code and an amount).
+ * word that names an order (not an ISO date), 16 to 20 digits, and 2 to
+ * 4 capital letters and 6 or more digits (not a currency code and an
+ * amount).
  */
 static const struct {
 	const char *name, *re;
@@ -76,6 +77,7 @@ static const struct {
 	    "(?:订单编号|订单号码|订单号|订单|单号|"
 	    "(?<![A-Za-z])(?i:order)(?:\\s*(?i:number|no\\.?|id|#))?)"
 	    "\\s*(?:[:：#]|是|为)?\\s*"
+	    "(?![0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?![A-Za-z0-9-]))" /* a date */
 	    "((?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9][A-Za-z0-9-]{2,39})"
 	    "(?![A-Za-z0-9-])" },
 	{ "digits", "(?<![A-Za-z0-9])[0-9]{16,20}(?![A-Za-z0-9])" },

@@ -170,6 +170,14 @@ rules(void)
 	    "[{\"type\":\"date\",\"text\":\"2026-12-01\",\"value\":"
 	    "\"2026-12-01\",\"start\":3,\"end\":13}]",
 	    "订单 and an ISO date: a date, not an order number");
+	TAP_STR(find(x, NULL, "my order number is 12345"),
+	    "[{\"type\":\"order_id\",\"text\":\"12345\",\"value\":"
+	    "\"12345\",\"start\":19,\"end\":24}]",
+	    "order number is 12345: an order number");
+	TAP_STR(find(x, NULL, "order: #A-1001"),
+	    "[{\"type\":\"order_id\",\"text\":\"A-1001\",\"value\":"
+	    "\"A-1001\",\"start\":8,\"end\":14}]",
+	    "order: #A-1001: an order number");
 	TAP_STR(find(x, NULL, "x\xff"), "invalid UTF-8 at byte 2",
 	    "invalid UTF-8 refused");
 	crm_entity_free(x);

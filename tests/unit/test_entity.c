@@ -56,6 +56,22 @@ date(struct crm_entity *x, const char *day, const char *text)
 	return v;
 }
 
+/* head, then rep n times, then tail: into a static buffer. */
+static const char *
+repeat(const char *head, const char *rep, size_t n, const char *tail)
+{
+	static struct crm_buf b;
+	size_t i;
+
+	crm_buf_reset(&b);
+	crm_buf_adds(&b, head);
+	for (i = 0; i < n; i++)
+		crm_buf_adds(&b, rep);
+	crm_buf_adds(&b, tail);
+	crm_buf_addc(&b, '\0');
+	return b.p;
+}
+
 /* A file holding text, for the pattern and product lists. */
 static const char *
 file(const char *name, const char *text)
@@ -77,6 +93,7 @@ rules(void)
 {
 	struct crm_entity_opts o = { NULL, NULL, NULL };
 	struct crm_entity *x;
+	const char *got;
 	struct crm_err e;
 
 	crm_err_clear(&e);
@@ -178,6 +195,12 @@ rules(void)
 	    "[{\"type\":\"order_id\",\"text\":\"A-1001\",\"value\":"
 	    "\"A-1001\",\"start\":8,\"end\":14}]",
 	    "order: #A-1001: an order number");
+	got = find(x, NULL, repeat("x@", "a.", 4000, "a"));
+	TAP_OK(
+	    *got == '[', "an address of 4,000 labels: no error (%.40s)", got);
+	got = find(x, NULL, repeat("¥1", ",000", 9000, ""));
+	TAP_OK(strncmp(got, "[{\"type\":\"amount\"", 17) == 0,
+	    "an amount of 9,000 groups of digits: no error (%.40s)", got);
 	TAP_STR(find(x, NULL, "x\xff"), "invalid UTF-8 at byte 2",
 	    "invalid UTF-8 refused");
 	crm_entity_free(x);

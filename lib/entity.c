@@ -1136,6 +1136,15 @@ scan(struct crm_entity *x, size_t i, const char *text, size_t len,
 	while (off <= len) {
 		rc = pcre2_match(r->re, (PCRE2_SPTR)text, len, off,
 		    PCRE2_NO_UTF_CHECK, x->md, x->mc);
+		/*
+		 * JIT code backtracks on a machine stack of 32 KB, which a
+		 * repeated group (a.b.c... of an address, 1,000,000...)
+		 * outgrows in a few KB of text: the interpreter's frames
+		 * are on the heap, bounded by the match limit.
+		 */
+		if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+			rc = pcre2_match(r->re, (PCRE2_SPTR)text, len, off,
+			    PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, x->md, x->mc);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			return 0;
 		if (rc == PCRE2_ERROR_NOMEMORY)

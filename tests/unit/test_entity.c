@@ -195,6 +195,17 @@ rules(void)
 	    "[{\"type\":\"order_id\",\"text\":\"A-1001\",\"value\":"
 	    "\"A-1001\",\"start\":8,\"end\":14}]",
 	    "order: #A-1001: an order number");
+	TAP_STR(find(x, NULL, "订单号\u3000A100"),
+	    "[{\"type\":\"order_id\",\"text\":\"A100\",\"value\":"
+	    "\"A100\",\"start\":4,\"end\":8}]",
+	    "订单号, an ideographic space (U+3000), A100: an order number");
+	TAP_STR(date(x, "2026-12-04", "last\u00a0Friday"), "2026-11-27",
+	    "last, a no-break space (U+00A0), Friday: a date");
+	TAP_STR(find(x, NULL, "12.50\u00a0USD"),
+	    "[{\"type\":\"amount\",\"text\":\"12.50\u00a0USD\",\"value\":"
+	    "{\"value\":\"12.50\",\"currency\":\"USD\"},\"start\":0,"
+	    "\"end\":9}]",
+	    "12.50, a no-break space, USD: an amount");
 	got = find(x, NULL, repeat("x@", "a.", 4000, "a"));
 	TAP_OK(
 	    *got == '[', "an address of 4,000 labels: no error (%.40s)", got);

@@ -65,6 +65,13 @@ struct builtin {
 };
 
 /*
+ * White space: ASCII's, and in UTF mode \h's no-break space (U+00A0),
+ * ideographic space (U+3000) and the others; not PCRE2_UCP, whose \b
+ * would find no word boundary between 订单 and "last".
+ */
+#define WS "[\\s\\h]"
+
+/*
  * The built-in order numbers (crm-intent(1) lists them): one after a
  * word that names an order (not an ISO date), 16 to 20 digits, and 2 to
  * 4 capital letters and 6 or more digits (not a currency code and an
@@ -75,8 +82,8 @@ static const struct {
 } order_builtin[] = {
 	{ "after-keyword", /* 订单号 SO2026, order #A12345 */
 	    "(?:订单编号|订单号码|订单号|订单|单号|"
-	    "(?<![A-Za-z])(?i:order)(?:\\s*(?i:number|no\\.?|id|#))?)"
-	    "\\s*(?:(?:[:：]|是|为|(?i:is)(?![A-Za-z]))\\s*)?#?\\s*"
+	    "(?<![A-Za-z])(?i:order)(?:" WS "*(?i:number|no\\.?|id|#))?)" WS
+	    "*(?:(?:[:：]|是|为|(?i:is)(?![A-Za-z]))" WS "*)?#?" WS "*"
 	    "(?![0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?![A-Za-z0-9-]))" /* a date */
 	    "((?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9][A-Za-z0-9-]{2,39})"
 	    "(?![A-Za-z0-9%-])" },
@@ -91,7 +98,7 @@ static const struct {
 	"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|"    \
 	"february|march|april|june|july|august|september|october|november|" \
 	"december)"
-#define YEAR "(?:,?\\s+([0-9]{4})\\b)?"
+#define YEAR "(?:,?" WS "+([0-9]{4})\\b)?"
 
 static const struct builtin builtins[] = {
 	{ K_EMAIL, /* li.wei@example.cn */
@@ -124,26 +131,27 @@ static const struct builtin builtins[] = {
 	    "(?:(上上|下下|上|下|这|本)个? ?)?(?:周|星期|礼拜)"
 	    "([一二三四五六日天1-7])" },
 	{ K_DATE_EN_REL, /* tomorrow */
-	    "(?i)\\b(?:the\\s+day\\s+after\\s+tomorrow|"
-	    "the\\s+day\\s+before\\s+yesterday|"
+	    "(?i)\\b(?:the" WS "+day" WS "+after" WS "+tomorrow|"
+	    "the" WS "+day" WS "+before" WS "+yesterday|"
 	    "today|tonight|tomorrow|yesterday)\\b" },
 	{ K_DATE_EN_WEEK, /* last Friday */
-	    "(?i)\\b(last|next|this)\\s+"
+	    "(?i)\\b(last|next|this)" WS "+"
 	    "(mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|"
 	    "thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|"
 	    "sun(?:day)?)\\b" },
 	{ K_DATE_EN_MD, /* Dec 3, 2026 */
-	    "(?i)\\b" MONTHS "\\.?\\s+([0-9]{1,2})(?:st|nd|rd|th)?\\b" YEAR },
+	    "(?i)\\b" MONTHS "\\.?" WS "+([0-9]{1,2})(?:st|nd|rd|th)?"
+				       "\\b" YEAR },
 	{ K_DATE_EN_DM, /* 3rd of December */
-	    "(?i)\\b([0-9]{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?" MONTHS
+	    "(?i)\\b([0-9]{1,2})(?:st|nd|rd|th)?" WS "+(?:of" WS "+)?" MONTHS
 	    "\\b\\.?" YEAR },
 	{ K_AMOUNT_PRE, /* ¥199, RMB 199.00 */
 	    "(?<![A-Za-z0-9])"
 	    "(US\\$|HK\\$|[¥￥$€£]|"
-	    "(?i:rmb|cny|usd|eur|gbp|hkd|jpy)(?![A-Za-z]))"
-	    "\\s?" NUM "(?![0-9])" },
+	    "(?i:rmb|cny|usd|eur|gbp|hkd|jpy)(?![A-Za-z]))" WS "?" NUM "(?![0-"
+								       "9])" },
 	{ K_AMOUNT_POST, /* 199元, 12.50 USD */
-	    "(?<![A-Za-z0-9.,$¥￥€£])" NUM " ?"
+	    "(?<![A-Za-z0-9.,$¥￥€£])" NUM WS "?"
 	    "(块钱|元|块|人民币|美元|欧元|英镑|日元|港币|港元|"
 	    "(?i:rmb|cny|usd|eur|gbp|hkd|jpy|yuan|dollars?|euros?|"
 	    "pounds?)(?![A-Za-z]))"

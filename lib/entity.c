@@ -141,7 +141,7 @@ static const struct builtin builtins[] = {
 	    "sun(?:day)?)\\b" },
 	{ K_DATE_EN_MD, /* Dec 3, 2026 */
 	    "(?i)\\b" MONTHS "\\.?" WS "+([0-9]{1,2})(?:st|nd|rd|th)?"
-				       "\\b" YEAR },
+	    "\\b" YEAR },
 	{ K_DATE_EN_DM, /* 3rd of December */
 	    "(?i)\\b([0-9]{1,2})(?:st|nd|rd|th)?" WS "+(?:of" WS "+)?" MONTHS
 	    "\\b\\.?" YEAR },
@@ -149,7 +149,7 @@ static const struct builtin builtins[] = {
 	    "(?<![A-Za-z0-9])"
 	    "(US\\$|HK\\$|[¥￥$€£]|"
 	    "(?i:rmb|cny|usd|eur|gbp|hkd|jpy)(?![A-Za-z]))" WS "?" NUM "(?![0-"
-								       "9])" },
+	    "9])" },
 	{ K_AMOUNT_POST, /* 199元, 12.50 USD */
 	    "(?<![A-Za-z0-9.,$¥￥€£])" NUM WS "?"
 	    "(块钱|元|块|人民币|美元|欧元|英镑|日元|港币|港元|"

@@ -56,6 +56,19 @@ date(struct crm_entity *x, const char *day, const char *text)
 	return v;
 }
 
+/* The JSON of one entity whose value is a string, as find gives it. */
+static const char *
+one(const char *type, const char *span, const char *value, int start, int end)
+{
+	static char j[256];
+
+	snprintf(j, sizeof(j),
+	    "[{\"type\":\"%s\",\"text\":\"%s\",\"value\":\"%s\","
+	    "\"start\":%d,\"end\":%d}]",
+	    type, span, value, start, end);
+	return j;
+}
+
 /* head, then rep n times, then tail: into a static buffer. */
 static const char *
 repeat(const char *head, const char *rep, size_t n, const char *tail)
@@ -176,28 +189,22 @@ rules(void)
 	    "after 订单号 an order number, not a phone: as long, order "
 	    "numbers first");
 	TAP_STR(find(x, "2026-12-04", "到了 周五"),
-	    "[{\"type\":\"date\",\"text\":\"周五\",\"value\":"
-	    "\"2026-12-04\",\"start\":3,\"end\":5}]",
+	    one("date", "周五", "2026-12-04", 3, 5),
 	    "周五 after a space: the span without the space");
 	TAP_STR(find(x, "2026-12-04", "那个周五"),
-	    "[{\"type\":\"date\",\"text\":\"周五\",\"value\":"
-	    "\"2026-12-04\",\"start\":2,\"end\":4}]",
+	    one("date", "周五", "2026-12-04", 2, 4),
 	    "那个周五: 个 in the span only after 上, 下, 这 or 本");
 	TAP_STR(find(x, "2026-12-04", "订单 2026-12-01 下的"),
-	    "[{\"type\":\"date\",\"text\":\"2026-12-01\",\"value\":"
-	    "\"2026-12-01\",\"start\":3,\"end\":13}]",
+	    one("date", "2026-12-01", "2026-12-01", 3, 13),
 	    "订单 and an ISO date: a date, not an order number");
 	TAP_STR(find(x, NULL, "my order number is 12345"),
-	    "[{\"type\":\"order_id\",\"text\":\"12345\",\"value\":"
-	    "\"12345\",\"start\":19,\"end\":24}]",
+	    one("order_id", "12345", "12345", 19, 24),
 	    "order number is 12345: an order number");
 	TAP_STR(find(x, NULL, "order: #A-1001"),
-	    "[{\"type\":\"order_id\",\"text\":\"A-1001\",\"value\":"
-	    "\"A-1001\",\"start\":8,\"end\":14}]",
+	    one("order_id", "A-1001", "A-1001", 8, 14),
 	    "order: #A-1001: an order number");
 	TAP_STR(find(x, NULL, "订单号\u3000A100"),
-	    "[{\"type\":\"order_id\",\"text\":\"A100\",\"value\":"
-	    "\"A100\",\"start\":4,\"end\":8}]",
+	    one("order_id", "A100", "A100", 4, 8),
 	    "订单号, an ideographic space (U+3000), A100: an order number");
 	TAP_STR(date(x, "2026-12-04", "last\u00a0Friday"), "2026-11-27",
 	    "last, a no-break space (U+00A0), Friday: a date");

@@ -213,6 +213,9 @@ rules(void)
 	    "{\"value\":\"12.50\",\"currency\":\"USD\"},\"start\":0,"
 	    "\"end\":9}]",
 	    "12.50, a no-break space, USD: an amount");
+	TAP_STR(find(x, NULL, "€1.299,00 €12,50 $1,2999"), "[]",
+	    "1.299,00, 12,50, 1,2999 after a currency: no amount, not a part "
+	    "of it");
 	got = find(x, NULL, repeat("x@", "a.", 4000, "a"));
 	TAP_OK(
 	    *got == '[', "an address of 4,000 labels: no error (%.40s)", got);

@@ -148,9 +148,9 @@ static const struct builtin builtins[] = {
 	{ K_AMOUNT_PRE, /* ¥199, RMB 199.00 */
 	    "(?<![A-Za-z0-9])"
 	    "(US\\$|HK\\$|[¥￥$€£]|"
-	    "(?i:rmb|cny|usd|eur|gbp|hkd|jpy)(?![A-Za-z]))" WS "?" NUM "(?![0-"
-	    "9])" },
-	{ K_AMOUNT_POST, /* 199元, 12.50 USD */
+	    "(?i:rmb|cny|usd|eur|gbp|hkd|jpy)(?![A-Za-z]))" WS "?" NUM
+	    "(?![0-9]|[.,][0-9])" }, /* not a part of 1.299,00 */
+	{ K_AMOUNT_POST,	     /* 199元, 12.50 USD */
 	    "(?<![A-Za-z0-9.,$¥￥€£])" NUM WS "?"
 	    "(块钱|元|块|人民币|美元|欧元|英镑|日元|港币|港元|"
 	    "(?i:rmb|cny|usd|eur|gbp|hkd|jpy|yuan|dollars?|euros?|"

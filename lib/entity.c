@@ -65,19 +65,28 @@ struct builtin {
 };
 
 /*
+ * White space: ASCII's, and in UTF mode \h's no-break space (U+00A0),
+ * ideographic space (U+3000) and the others; not PCRE2_UCP, whose \b
+ * would find no word boundary between 订单 and "last".
+ */
+#define WS "[\\s\\h]"
+
+/*
  * The built-in order numbers (crm-intent(1) lists them): one after a
- * word that names an order, 16 to 20 digits, and 2 to 4 capital letters
- * and 6 or more digits (not a currency code and an amount).
+ * word that names an order (not an ISO date), 16 to 20 digits, and 2 to
+ * 4 capital letters and 6 or more digits (not a currency code and an
+ * amount).
  */
 static const struct {
 	const char *name, *re;
 } order_builtin[] = {
 	{ "after-keyword", /* 订单号 SO2026, order #A12345 */
 	    "(?:订单编号|订单号码|订单号|订单|单号|"
-	    "(?<![A-Za-z])(?i:order)(?:\\s*(?i:number|no\\.?|id|#))?)"
-	    "\\s*(?:[:：#]|是|为)?\\s*"
+	    "(?<![A-Za-z])(?i:order)(?:" WS "*(?i:number|no\\.?|id|#))?)" WS
+	    "*(?:(?:[:：]|是|为|(?i:is)(?![A-Za-z]))" WS "*)?#?" WS "*"
+	    "(?![0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?![A-Za-z0-9-]))" /* a date */
 	    "((?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9][A-Za-z0-9-]{2,39})"
-	    "(?![A-Za-z0-9-])" },
+	    "(?![A-Za-z0-9%-])" },
 	{ "digits", "(?<![A-Za-z0-9])[0-9]{16,20}(?![A-Za-z0-9])" },
 	{ "letters-digits", /* SO20261203001 */
 	    "(?<![A-Za-z0-9])(?!(?:RMB|CNY|USD|EUR|GBP|HKD|JPY)-?[0-9])"
@@ -89,7 +98,7 @@ static const struct {
 	"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec|january|"    \
 	"february|march|april|june|july|august|september|october|november|" \
 	"december)"
-#define YEAR "(?:,?\\s+([0-9]{4})\\b)?"
+#define YEAR "(?:,?" WS "+([0-9]{4})\\b)?"
 
 static const struct builtin builtins[] = {
 	{ K_EMAIL, /* li.wei@example.cn */
@@ -119,29 +128,30 @@ static const struct builtin builtins[] = {
 	    "大前天|前天|昨天|昨日|今天|今日|明天|明日|大后天|后天" },
 	{ K_DATE_ZH_WEEK, /* 上周五, 星期天 */
 	    "(?<![每一二两三四五六七八九十几])"
-	    "(上上|下下|上|下|这|本)?个? ?(?:周|星期|礼拜)"
+	    "(?:(上上|下下|上|下|这|本)个? ?)?(?:周|星期|礼拜)"
 	    "([一二三四五六日天1-7])" },
 	{ K_DATE_EN_REL, /* tomorrow */
-	    "(?i)\\b(?:the\\s+day\\s+after\\s+tomorrow|"
-	    "the\\s+day\\s+before\\s+yesterday|"
+	    "(?i)\\b(?:the" WS "+day" WS "+after" WS "+tomorrow|"
+	    "the" WS "+day" WS "+before" WS "+yesterday|"
 	    "today|tonight|tomorrow|yesterday)\\b" },
 	{ K_DATE_EN_WEEK, /* last Friday */
-	    "(?i)\\b(last|next|this)\\s+"
+	    "(?i)\\b(last|next|this)" WS "+"
 	    "(mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|"
 	    "thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|sat(?:urday)?|"
 	    "sun(?:day)?)\\b" },
 	{ K_DATE_EN_MD, /* Dec 3, 2026 */
-	    "(?i)\\b" MONTHS "\\.?\\s+([0-9]{1,2})(?:st|nd|rd|th)?\\b" YEAR },
+	    "(?i)\\b" MONTHS "\\.?" WS "+([0-9]{1,2})(?:st|nd|rd|th)?"
+	    "\\b" YEAR },
 	{ K_DATE_EN_DM, /* 3rd of December */
-	    "(?i)\\b([0-9]{1,2})(?:st|nd|rd|th)?\\s+(?:of\\s+)?" MONTHS
+	    "(?i)\\b([0-9]{1,2})(?:st|nd|rd|th)?" WS "+(?:of" WS "+)?" MONTHS
 	    "\\b\\.?" YEAR },
 	{ K_AMOUNT_PRE, /* ¥199, RMB 199.00 */
 	    "(?<![A-Za-z0-9])"
 	    "(US\\$|HK\\$|[¥￥$€£]|"
-	    "(?i:rmb|cny|usd|eur|gbp|hkd|jpy)(?![A-Za-z]))"
-	    "\\s?" NUM "(?![0-9])" },
-	{ K_AMOUNT_POST, /* 199元, 12.50 USD */
-	    "(?<![A-Za-z0-9.,$¥￥€£])" NUM " ?"
+	    "(?i:rmb|cny|usd|eur|gbp|hkd|jpy)(?![A-Za-z]))" WS "?" NUM
+	    "(?![0-9]|[.,][0-9])" }, /* not a part of 1.299,00 */
+	{ K_AMOUNT_POST,	     /* 199元, 12.50 USD */
+	    "(?<![A-Za-z0-9.,$¥￥€£])" NUM WS "?"
 	    "(块钱|元|块|人民币|美元|欧元|英镑|日元|港币|港元|"
 	    "(?i:rmb|cny|usd|eur|gbp|hkd|jpy|yuan|dollars?|euros?|"
 	    "pounds?)(?![A-Za-z]))"
@@ -785,6 +795,37 @@ value_day(struct crm_entity *x, long long days)
 	return value_date(x, y, m, d);
 }
 
+/*
+ * A date written without its year (month m, day d) or without its month
+ * too (m -1): of the year before, the reference year and the next (of
+ * the month before, the reference month and the next), the valid date
+ * nearest the reference day, the reference year's (month's) on a tie.
+ * 12月31日 said on 2 January is the day before yesterday, 3号 said on
+ * 30 December in four days.  As value_date.
+ */
+static int
+value_near(struct crm_entity *x, int m, int d)
+{
+	static const int step[] = { 0, -1, 1 };
+	long long days, best = 0, far, bestfar = -1;
+	int i, y, mm;
+
+	for (i = 0; i < 3; i++) {
+		y = x->ry + (m >= 0 ? step[i] : 0);
+		mm = m >= 0 ? m : x->rm + step[i];
+		if (m < 0 && mm < 1)
+			mm = 12, y--;
+		else if (m < 0 && mm > 12)
+			mm = 1, y++;
+		if (crm_day_number(y, mm, d, &days) == -1)
+			continue;
+		far = days > x->ref ? days - x->ref : x->ref - days;
+		if (bestfar < 0 || far < bestfar)
+			best = days, bestfar = far;
+	}
+	return bestfar < 0 ? 0 : value_day(x, best);
+}
+
 /* The weekday (1: Monday) s[0..n) names, or 0. */
 static int
 weekday(const char *s, size_t n)
@@ -979,7 +1020,7 @@ value(struct crm_entity *x, const struct rx *r, const char *text,
 	size_t mn = ov[1] - ov[0], s1 = 0, n1 = 0, s2 = 0, n2 = 0, s3, n3;
 	size_t i;
 	long long v;
-	int y, k, g1;
+	int k, g1, mo, dd;
 
 	g1 = group(ov, rc, 1, &s1, &n1);
 	(void)group(ov, rc, 2, &s2, &n2);
@@ -1006,10 +1047,13 @@ value(struct crm_entity *x, const struct rx *r, const char *text,
 	case K_DATE_ZH:
 		if (!group(ov, rc, 3, &s3, &n3))
 			return 0;
-		return value_date(x, g1 ? digits(text + s1, n1) : x->ry,
+		if (!g1)
+			return value_near(
+			    x, digits(text + s2, n2), digits(text + s3, n3));
+		return value_date(x, digits(text + s1, n1),
 		    digits(text + s2, n2), digits(text + s3, n3));
 	case K_DATE_ZH_DAY:
-		return value_date(x, x->ry, x->rm, digits(text + s1, n1));
+		return value_near(x, -1, digits(text + s1, n1));
 	case K_DATE_ZH_REL:
 	case K_DATE_EN_REL:
 		for (i = 0; i < sizeof(relative) / sizeof(*relative); i++)
@@ -1031,12 +1075,13 @@ value(struct crm_entity *x, const struct rx *r, const char *text,
 		return value_day(x, en_week(x, text + s1, n1, k));
 	case K_DATE_EN_MD:
 	case K_DATE_EN_DM:
-		y = group(ov, rc, 3, &s3, &n3) ? digits(text + s3, n3) : x->ry;
 		if (r->kind == K_DATE_EN_MD)
-			return value_date(
-			    x, y, month(text + s1, n1), digits(text + s2, n2));
-		return value_date(
-		    x, y, month(text + s2, n2), digits(text + s1, n1));
+			mo = month(text + s1, n1), dd = digits(text + s2, n2);
+		else
+			mo = month(text + s2, n2), dd = digits(text + s1, n1);
+		if (!group(ov, rc, 3, &s3, &n3))
+			return value_near(x, mo, dd);
+		return value_date(x, digits(text + s3, n3), mo, dd);
 	case K_AMOUNT_PRE:
 		return value_amount(x, text + s2, n2, text + s1, n1);
 	case K_AMOUNT_POST:
@@ -1099,6 +1144,15 @@ scan(struct crm_entity *x, size_t i, const char *text, size_t len,
 	while (off <= len) {
 		rc = pcre2_match(r->re, (PCRE2_SPTR)text, len, off,
 		    PCRE2_NO_UTF_CHECK, x->md, x->mc);
+		/*
+		 * JIT code backtracks on a machine stack of 32 KB, which a
+		 * repeated group (a.b.c... of an address, 1,000,000...)
+		 * outgrows in a few KB of text: the interpreter's frames
+		 * are on the heap, bounded by the match limit.
+		 */
+		if (rc == PCRE2_ERROR_JIT_STACKLIMIT)
+			rc = pcre2_match(r->re, (PCRE2_SPTR)text, len, off,
+			    PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, x->md, x->mc);
 		if (rc == PCRE2_ERROR_NOMATCH)
 			return 0;
 		if (rc == PCRE2_ERROR_NOMEMORY)

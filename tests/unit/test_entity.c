@@ -56,6 +56,35 @@ date(struct crm_entity *x, const char *day, const char *text)
 	return v;
 }
 
+/* The JSON of one entity whose value is a string, as find gives it. */
+static const char *
+one(const char *type, const char *span, const char *value, int start, int end)
+{
+	static char j[256];
+
+	snprintf(j, sizeof(j),
+	    "[{\"type\":\"%s\",\"text\":\"%s\",\"value\":\"%s\","
+	    "\"start\":%d,\"end\":%d}]",
+	    type, span, value, start, end);
+	return j;
+}
+
+/* head, then rep n times, then tail: into a static buffer. */
+static const char *
+repeat(const char *head, const char *rep, size_t n, const char *tail)
+{
+	static struct crm_buf b;
+	size_t i;
+
+	crm_buf_reset(&b);
+	crm_buf_adds(&b, head);
+	for (i = 0; i < n; i++)
+		crm_buf_adds(&b, rep);
+	crm_buf_adds(&b, tail);
+	crm_buf_addc(&b, '\0');
+	return b.p;
+}
+
 /* A file holding text, for the pattern and product lists. */
 static const char *
 file(const char *name, const char *text)
@@ -77,6 +106,7 @@ rules(void)
 {
 	struct crm_entity_opts o = { NULL, NULL, NULL };
 	struct crm_entity *x;
+	const char *got;
 	struct crm_err e;
 
 	crm_err_clear(&e);
@@ -115,6 +145,22 @@ rules(void)
 	TAP_STR(date(x, "2026-12-04", "3号"), "2026-12-03",
 	    "3号: the reference month's");
 	TAP_STR(date(x, "2026-12-04", "3号楼"), "none", "3号楼 is a building");
+	TAP_STR(date(x, "2027-01-02", "12月31日"), "2026-12-31",
+	    "12月31日 said on 2 January: the year before's");
+	TAP_STR(date(x, "2027-01-02", "Dec 31"), "2026-12-31",
+	    "Dec 31 said on 2 January: the year before's");
+	TAP_STR(date(x, "2026-12-30", "1月3日"), "2027-01-03",
+	    "1月3日 said on 30 December: the next year's");
+	TAP_STR(date(x, "2026-12-30", "3rd of January"), "2027-01-03",
+	    "3rd of January said on 30 December: the next year's");
+	TAP_STR(date(x, "2026-12-04", "12月3日"), "2026-12-03",
+	    "12月3日 said on 4 December: this year's");
+	TAP_STR(date(x, "2027-01-01", "30号"), "2026-12-30",
+	    "30号 said on 1 January: December's");
+	TAP_STR(date(x, "2026-12-30", "3号"), "2027-01-03",
+	    "3号 said on 30 December: January's");
+	TAP_STR(date(x, "2027-02-10", "31号"), "2027-01-31",
+	    "31号 said in February: January's");
 	TAP_STR(date(x, "2026-12-04T23:00:00Z", "今天"), "2026-12-04",
 	    "a moment's day in UTC");
 	TAP_STR(date(x, "1764806400", "今天"), "2025-12-04", "epoch seconds");
@@ -142,6 +188,40 @@ rules(void)
 	    "\"13800138000\",\"start\":3,\"end\":14}]",
 	    "after 订单号 an order number, not a phone: as long, order "
 	    "numbers first");
+	TAP_STR(find(x, "2026-12-04", "到了 周五"),
+	    one("date", "周五", "2026-12-04", 3, 5),
+	    "周五 after a space: the span without the space");
+	TAP_STR(find(x, "2026-12-04", "那个周五"),
+	    one("date", "周五", "2026-12-04", 2, 4),
+	    "那个周五: 个 in the span only after 上, 下, 这 or 本");
+	TAP_STR(find(x, "2026-12-04", "订单 2026-12-01 下的"),
+	    one("date", "2026-12-01", "2026-12-01", 3, 13),
+	    "订单 and an ISO date: a date, not an order number");
+	TAP_STR(find(x, NULL, "my order number is 12345"),
+	    one("order_id", "12345", "12345", 19, 24),
+	    "order number is 12345: an order number");
+	TAP_STR(find(x, NULL, "order: #A-1001"),
+	    one("order_id", "A-1001", "A-1001", 8, 14),
+	    "order: #A-1001: an order number");
+	TAP_STR(find(x, NULL, "订单号\u3000A100"),
+	    one("order_id", "A100", "A100", 4, 8),
+	    "订单号, an ideographic space (U+3000), A100: an order number");
+	TAP_STR(date(x, "2026-12-04", "last\u00a0Friday"), "2026-11-27",
+	    "last, a no-break space (U+00A0), Friday: a date");
+	TAP_STR(find(x, NULL, "12.50\u00a0USD"),
+	    "[{\"type\":\"amount\",\"text\":\"12.50\u00a0USD\",\"value\":"
+	    "{\"value\":\"12.50\",\"currency\":\"USD\"},\"start\":0,"
+	    "\"end\":9}]",
+	    "12.50, a no-break space, USD: an amount");
+	TAP_STR(find(x, NULL, "€1.299,00 €12,50 $1,2999"), "[]",
+	    "1.299,00, 12,50, 1,2999 after a currency: no amount, not a part "
+	    "of it");
+	got = find(x, NULL, repeat("x@", "a.", 4000, "a"));
+	TAP_OK(
+	    *got == '[', "an address of 4,000 labels: no error (%.40s)", got);
+	got = find(x, NULL, repeat("¥1", ",000", 9000, ""));
+	TAP_OK(strncmp(got, "[{\"type\":\"amount\"", 17) == 0,
+	    "an amount of 9,000 groups of digits: no error (%.40s)", got);
 	TAP_STR(find(x, NULL, "x\xff"), "invalid UTF-8 at byte 2",
 	    "invalid UTF-8 refused");
 	crm_entity_free(x);

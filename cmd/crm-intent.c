@@ -30,7 +30,8 @@ static const char synopsis[] =
     "                  [--experiment-key FILE]]\n"
     "                  [common options] [file ...]\n"
     "       crm-intent train [--bits N] [--cost C] [--min-df N] [--seed N]\n"
-    "                  [--with-labels] [common options] [file ...]\n"
+    "                  [--threads N] [--with-labels] [common options]\n"
+    "                  [file ...]\n"
     "       crm-intent eval [--json] [--min-confidence P] [common options]\n"
     "                  [file ...]\n"
     "       crm-intent label --db FILE [--source NAME] [common options]\n"
@@ -41,6 +42,7 @@ struct opts {
 	struct crm_intent_opts io;
 	struct crm_mask_opts mask; /* --keep-text's policy */
 	long bits, min_df, seed;   /* io.tp's, as crm_getopt stores a long */
+	long threads;		   /* io.tp's; 0 the processors */
 	int json;
 	struct crm_armmodel_opts ao; /* --experiment */
 	const char **specs;	     /* --arm-model */
@@ -123,6 +125,10 @@ static const struct crm_optdef options[] = {
 	    "name of the appended field (the model's name)", &o.io.field),
 	CRM_OPT_STR("text-field", "FIELD", "the text to classify (text)",
 	    &o.io.text_field),
+	CRM_OPT_LONG("threads", "N",
+	    "train: solve on N processes (the processors);\nthe model is the "
+	    "same",
+	    &o.threads, 1, 256),
 	CRM_OPT_STR("time-field", "FIELD",
 	    "--keep-text: the message's time (time; none: now)",
 	    &o.io.time_field),
@@ -223,6 +229,7 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 	o.bits = io->tp.text.bits;
 	o.min_df = io->tp.min_df;
 	o.seed = (long)io->tp.seed;
+	o.threads = io->tp.threads;
 	while ((k = crm_getopt(&cmd, &o.c, argc, argv, &arg)) != -1) {
 		switch (k) {
 		case OPT_COST:
@@ -247,6 +254,7 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 	io->tp.text.bits = (int)o.bits;
 	io->tp.min_df = (int)o.min_df;
 	io->tp.seed = (unsigned long)o.seed;
+	io->tp.threads = (int)o.threads;
 	if (*io->model == '\0')
 		crm_usage_error(synopsis, "--model needs a name");
 	if (verb == CRM_INTENT_TRAIN && o.c.db == NULL &&

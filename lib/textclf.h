@@ -33,14 +33,12 @@ struct crm_textclf_params {
 	int calib_folds;    /* folds for the score scale, 0 for none */
 	unsigned long seed; /* liblinear's random order, fold assignment */
 	struct crm_progress_cb progress; /* the labels solved, fold by fold */
+	int threads; /* processes solving; 0 the processors (same model) */
 };
 
-#define CRM_TEXTCLF_PARAMS_DEFAULT                        \
-	{                                                 \
-		CRM_TEXT_OPTS_DEFAULT, 1.0, 0.1, 1, 3, 1, \
-		{                                         \
-			0, 0                              \
-		}                                         \
+#define CRM_TEXTCLF_PARAMS_DEFAULT                                    \
+	{                                                             \
+		CRM_TEXT_OPTS_DEFAULT, 1.0, 0.1, 1, 3, 1, { 0, 0 }, 0 \
 	}
 
 /* A training set being collected. */

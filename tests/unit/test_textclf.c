@@ -80,6 +80,22 @@ on_progress(void *arg, const char *phase, const char *unit,
 	s->total[i] = total;
 }
 
+/* A training set of the n examples ex, or NULL. */
+static struct crm_textclf_set *
+set_of(const struct crm_textclf_params *p, const struct ex *ex, size_t n)
+{
+	struct crm_textclf_set *s;
+	const char *why;
+	size_t i;
+
+	if ((s = crm_textclf_set_new(&p->text, &why)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		crm_textclf_set_add(s, ex[i].text, strlen(ex[i].text),
+		    ex[i].label, strlen(ex[i].label), &why);
+	return s;
+}
+
 /* Train on the n examples ex with threads workers; the bytes into b. */
 static int
 train_bytes(const struct ex *ex, size_t n, int threads, struct crm_buf *b,
@@ -89,8 +105,6 @@ train_bytes(const struct ex *ex, size_t n, int threads, struct crm_buf *b,
 	struct crm_textclf_set *s;
 	struct crm_textclf *m;
 	struct crm_err e;
-	const char *why;
-	size_t i;
 	int rc;
 
 	p.threads = threads;
@@ -98,12 +112,9 @@ train_bytes(const struct ex *ex, size_t n, int threads, struct crm_buf *b,
 		p.progress.fn = on_progress;
 		p.progress.arg = seen;
 	}
-	crm_err_clear(&e);
-	if ((s = crm_textclf_set_new(&p.text, &why)) == NULL)
+	if ((s = set_of(&p, ex, n)) == NULL)
 		return -1;
-	for (i = 0; i < n; i++)
-		crm_textclf_set_add(s, ex[i].text, strlen(ex[i].text),
-		    ex[i].label, strlen(ex[i].label), &why);
+	crm_err_clear(&e);
 	m = crm_textclf_train(s, &p, &e);
 	rc = m != NULL ? crm_textclf_save(m, b) : -1;
 	crm_textclf_free(m);

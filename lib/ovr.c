@@ -353,29 +353,29 @@ run_workers(struct job *j, size_t workers, struct crm_err *e)
 	return rc;
 }
 
-/* Reap the n workers pid; 0 when each ended well. */
+/*
+ * Reap the n workers pid; 0 when each ended well.  One that cannot be
+ * waited for (SIGCHLD ignored) is judged by the problems it told solved.
+ */
 static int
 wait_workers(const pid_t *pid, size_t n, struct crm_err *e)
 {
 	size_t i;
+	pid_t r;
 	int st, rc = 0;
 
 	for (i = 0; i < n; i++) {
-		while (waitpid(pid[i], &st, 0) == -1)
-			if (errno != EINTR) {
-				st = -1;
-				break;
-			}
-		if (rc == 0 && st != 0) {
-			if (st != -1 && WIFSIGNALED(st))
-				rc = crm_err_set(e, EX_SOFTWARE,
-				    "a training worker was killed by signal "
-				    "%d",
-				    WTERMSIG(st));
-			else
-				rc = crm_err_set(e, EX_SOFTWARE,
-				    "out of memory while training");
-		}
+		while ((r = waitpid(pid[i], &st, 0)) == -1 && errno == EINTR)
+			;
+		if (r == -1 || rc != 0 || st == 0)
+			continue;
+		if (WIFSIGNALED(st))
+			rc = crm_err_set(e, EX_SOFTWARE,
+			    "a training worker was killed by signal %d",
+			    WTERMSIG(st));
+		else
+			rc = crm_err_set(
+			    e, EX_SOFTWARE, "out of memory while training");
 	}
 	return rc;
 }

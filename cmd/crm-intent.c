@@ -33,7 +33,8 @@ static const char synopsis[] =
     "                  [common options] [file ...]\n"
     "       crm-intent train [--bits N] [--cost C] [--min-df N] [--oos-loss "
     "D]\n"
-    "                  [--seed N] [--with-labels] [common options] [file ...]\n"
+    "                  [--seed N] [--threads N] [--with-labels]\n"
+    "                  [common options] [file ...]\n"
     "       crm-intent eval [--json] [--min-confidence P]\n"
     "                  [--experiment NAME ...] [common options] [file ...]\n"
     "       crm-intent label --db FILE [--source NAME] [common options]\n"
@@ -44,6 +45,7 @@ struct opts {
 	struct crm_intent_opts io;
 	struct crm_mask_opts mask; /* --keep-text's policy */
 	long bits, min_df, seed;   /* io.tp's, as crm_getopt stores a long */
+	long threads;		   /* io.tp's; 0 the processors */
 	int json;
 	struct crm_armmodel_opts ao; /* --experiment */
 	const char **specs;	     /* --arm-model */
@@ -147,6 +149,10 @@ static const struct crm_optdef options[] = {
 	    "name of the appended field (the model's name)", &o.io.field),
 	CRM_OPT_STR("text-field", "FIELD", "the text to classify (text)",
 	    &o.io.text_field),
+	CRM_OPT_LONG("threads", "N",
+	    "train: solve on N processes (the processors);\nthe model is the "
+	    "same",
+	    &o.threads, 1, 256),
 	CRM_OPT_STR("time-field", "FIELD",
 	    "--keep-text, --entities: the message's time\n(time; none: now)",
 	    &o.io.time_field),
@@ -223,18 +229,6 @@ warn(void *arg, const char *msg)
 	crm_warnx("%s", msg);
 }
 
-static double
-opt_double(
-    const char *opt, const char *arg, double min, double max, const char *want)
-{
-	double v;
-
-	if (crm_parse_double(arg, min, max, &v) == -1)
-		crm_usage_error(
-		    synopsis, "bad %s '%s': want %s", opt, arg, want);
-	return v;
-}
-
 /* --entities and its options. */
 static void
 entity_opts(struct crm_intent_opts *io, enum crm_intent_verb verb)
@@ -266,21 +260,23 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 	o.bits = io->tp.text.bits;
 	o.min_df = io->tp.min_df;
 	o.seed = (long)io->tp.seed;
+	o.threads = io->tp.threads;
 	while ((k = crm_getopt(&cmd, &o.c, argc, argv, &arg)) != -1) {
 		switch (k) {
 		case OPT_COST:
-			io->tp.c =
-			    opt_double("--cost", arg, 1e-6, 1e6, "1e-6 to 1e6");
+			io->tp.c = crm_opt_double(
+			    synopsis, "--cost", arg, 1e-6, 1e6, "1e-6 to 1e6");
 			break;
 		case OPT_MIN_CONF:
 			io->min_conf_auto = strcmp(arg, "auto") == 0;
 			if (!io->min_conf_auto)
-				io->min_conf = opt_double("--min-confidence",
-				    arg, 0, 1, "0 to 1 or auto");
+				io->min_conf = crm_opt_double(synopsis,
+				    "--min-confidence", arg, 0, 1,
+				    "0 to 1 or auto");
 			break;
 		case OPT_OOS_LOSS:
-			io->tp.oos_loss =
-			    opt_double("--oos-loss", arg, 0, 1, "0 to 1");
+			io->tp.oos_loss = crm_opt_double(
+			    synopsis, "--oos-loss", arg, 0, 1, "0 to 1");
 			break;
 		case OPT_ARM_MODEL:
 		case OPT_HOLDOUT:
@@ -292,6 +288,7 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 	io->tp.text.bits = (int)o.bits;
 	io->tp.min_df = (int)o.min_df;
 	io->tp.seed = (unsigned long)o.seed;
+	io->tp.threads = (int)o.threads;
 	if (*io->model == '\0')
 		crm_usage_error(synopsis, "--model needs a name");
 	if (verb == CRM_INTENT_TRAIN && o.c.db == NULL &&

@@ -154,17 +154,6 @@ static const struct crm_cmd cmd = {
 
 static const char *const verbs[] = { "train", "eval", NULL };
 
-static double
-double_opt(const char *opt, const char *arg, double min, double max)
-{
-	double v;
-
-	if (crm_parse_double(arg, min, max, &v) == -1)
-		crm_usage_error(
-		    synopsis, "bad %s '%s': want %g to %g", opt, arg, min, max);
-	return v;
-}
-
 static size_t
 size_opt(const char *opt, const char *arg, long min, long max)
 {
@@ -194,7 +183,8 @@ fit_opt(struct opts *o, int c, char *arg)
 		p->algo = (enum crm_reco_algo)a;
 		break;
 	case OPT_ALPHA:
-		p->alpha = double_opt("--alpha", arg, 0, 1e6);
+		p->alpha =
+		    crm_opt_double(synopsis, "--alpha", arg, 0, 1e6, NULL);
 		break;
 	case OPT_DENSE_LIMIT:
 		p->dense_limit = size_opt("--dense-limit", arg, 0, 40000);
@@ -217,20 +207,23 @@ fit_opt(struct opts *o, int c, char *arg)
 		r->json = 1;
 		break;
 	case OPT_LAMBDA:
-		p->lambda = double_opt("--lambda", arg, 1e-3, 1e9);
+		p->lambda =
+		    crm_opt_double(synopsis, "--lambda", arg, 1e-3, 1e9, NULL);
 		break;
 	case OPT_NEIGHBOURS:
 		p->neighbours = size_opt("--neighbours", arg, 1, 100000);
 		break;
 	case OPT_REG:
-		p->reg = double_opt("--reg", arg, 1e-6, 1e6);
+		p->reg =
+		    crm_opt_double(synopsis, "--reg", arg, 1e-6, 1e6, NULL);
 		break;
 	case OPT_SEED:
 		p->seed = (unsigned long)crm_opt_long(
 		    synopsis, "--seed", arg, 0, 4294967295L);
 		break;
 	case OPT_TEST_FRACTION:
-		r->frac = double_opt("--test-fraction", arg, 0, 1);
+		r->frac = crm_opt_double(
+		    synopsis, "--test-fraction", arg, 0, 1, NULL);
 		break;
 	case OPT_TIME_FIELD:
 		r->time_field = arg;

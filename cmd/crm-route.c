@@ -171,19 +171,6 @@ static const struct crm_cmd cmd = {
 
 /* ==== Options ==== */
 
-static double
-opt_double(const char *opt, const char *arg, double min, double max)
-{
-	double v;
-
-	if (crm_parse_double(arg, min, max, &v) == -1)
-		crm_usage_error(synopsis,
-		    "bad %s '%s': want a number from %g "
-		    "to %g",
-		    opt, arg, min, max);
-	return v;
-}
-
 static void
 parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 {
@@ -240,8 +227,9 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			ro->default_queue = arg;
 			break;
 		case OPT_ESCALATE_CONF:
-			ro->escalate_conf =
-			    opt_double("--escalate-confidence", arg, 0, 1);
+			ro->escalate_conf = crm_opt_double(synopsis,
+			    "--escalate-confidence", arg, 0, 1,
+			    "a number from 0 to 1");
 			break;
 		case OPT_NOW:
 			if (crm_clock_set(arg, &why) == -1)
@@ -250,8 +238,9 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				    CRM_CLOCK_WANT);
 			break;
 		case OPT_REPLY_CONF:
-			ro->reply_conf =
-			    opt_double("--reply-confidence", arg, 0, 1);
+			ro->reply_conf = crm_opt_double(synopsis,
+			    "--reply-confidence", arg, 0, 1,
+			    "a number from 0 to 1");
 			break;
 		case OPT_RULES:
 			crm_opt_push(&o->rules, &ro->nrules, arg);

@@ -386,6 +386,22 @@ crm_opt_long(
 	return v;
 }
 
+double
+crm_opt_double(const char *synopsis, const char *opt, const char *arg,
+    double min, double max, const char *want)
+{
+	double v;
+
+	if (crm_parse_double(arg, min, max, &v) == -1) {
+		if (want != NULL)
+			crm_usage_error(
+			    synopsis, "bad %s '%s': want %s", opt, arg, want);
+		crm_usage_error(
+		    synopsis, "bad %s '%s': want %g to %g", opt, arg, min, max);
+	}
+	return v;
+}
+
 /* The alias of each verb that has one: the other tools' word for it. */
 static const char *const verb_alias[][2] = { { "fit", "train" } };
 

@@ -85,6 +85,13 @@ long crm_opt_long(
     const char *synopsis, const char *opt, const char *arg, long min, long max);
 
 /*
+ * An option's number in [min, max]; a usage error naming opt otherwise,
+ * saying what is wanted: want, or NULL for "MIN to MAX".
+ */
+double crm_opt_double(const char *synopsis, const char *opt, const char *arg,
+    double min, double max, const char *want);
+
+/*
  * The value of --input-format or --output-format: "csv", "tsv" or
  * "jsonl"; any other word is a usage error (reported with synopsis, then
  * exit(EX_USAGE)).

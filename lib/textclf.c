@@ -15,6 +15,7 @@
 
 #include <linear.h>
 
+#include "ovr.h"
 #include "textclf.h"
 
 #define MAGIC	  "CRMTEXT2"
@@ -76,7 +77,6 @@ static size_t weigh(const struct crm_textclf *, const struct crm_feat *, size_t,
     uint32_t *, double *);
 static void decide(const struct crm_textclf *, const float *, const float *,
     const uint32_t *, const double *, size_t, double *);
-static int extract(const struct model *, size_t, size_t, float *, float *);
 static void fit_scores(
     const double *, const uint32_t *, size_t, size_t, double *);
 static void fit_curve(
@@ -87,21 +87,9 @@ static int choose_threshold(
     struct crm_textclf *, const double *, const uint32_t *, size_t, double);
 static int alloc_scratch(struct crm_textclf *);
 static int reserve(struct crm_textclf *, size_t);
-static void count_solves(const char *);
-static void solve_start(
-    const struct crm_textclf_params *, size_t, const char *);
-
-/*
- * liblinear tells of its work only through its print function, which
- * takes no argument: the training in hand is kept here, and each label
- * solved (one-vs-rest: one "optimization finished" per label) is told
- * to its progress callback.
- */
-static _Thread_local struct solving {
-	const struct crm_progress_cb *cb;
-	char phase[64];
-	unsigned long long done, total;
-} solving;
+static int solve_svms(struct crm_textclf *, const struct crm_textclf_params *,
+    struct feature_node *const *, const uint32_t *, size_t, size_t, int,
+    double *, struct crm_err *);
 
 /* ==== Training set ==== */
 
@@ -279,14 +267,10 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	struct crm_textclf *m = NULL;
 	struct name_key *key = NULL;
 	uint32_t *rank = NULL, *df = NULL, *y32 = NULL;
-	struct feature_node *space = NULL, **x = NULL, **sx = NULL;
-	double *y = NULL, *sy = NULL, *odec = NULL;
-	struct problem prob;
-	struct parameter param;
-	struct model *lm = NULL;
-	size_t i, j, nid, nz, k, fold, folds;
+	struct feature_node *space = NULL, **x = NULL;
+	double *odec = NULL;
+	size_t i, j, nid, nz, k, folds;
 	const char *why;
-	char phase[64];
 
 	if (s->nclass < 2) {
 		crm_err_set(e, EX_DATAERR,
@@ -357,9 +341,6 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	if ((space = crm_reallocarray(
 		 NULL, s->nf + 2 * s->n, sizeof(*space))) == NULL ||
 	    (x = calloc(s->n, sizeof(*x))) == NULL ||
-	    (sx = calloc(s->n, sizeof(*sx))) == NULL ||
-	    (y = calloc(s->n, sizeof(*y))) == NULL ||
-	    (sy = calloc(s->n, sizeof(*sy))) == NULL ||
 	    (y32 = calloc(s->n, sizeof(*y32))) == NULL)
 		goto nomem;
 	for (i = nz = 0; i < s->n; i++) {
@@ -377,19 +358,7 @@ crm_textclf_train(const struct crm_textclf_set *s,
 		space[nz++].value = 0.0;
 		y32[i] = s->label[i] == BG_LABEL ? (uint32_t)k
 						 : rank[s->label[i]];
-		y[i] = (double)y32[i];
 	}
-	prob.n = (int)m->nrow + 1;
-	prob.bias = 1.0;
-	memset(&param, 0, sizeof(param));
-	param.solver_type = L2R_L2LOSS_SVC_DUAL;
-	param.C = p->c;
-	param.eps = p->eps;
-#if LIBLINEAR_VERSION >= 240
-	param.regularize_bias = 1; /* as 2.3 did; 0 would change models */
-#endif
-	param.p = 0.1;
-	set_print_string_function(count_solves);
 
 	/*
 	 * The scores: decision values of each text from a model that did
@@ -402,52 +371,22 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	m->min_conf = -1;
 	m->oos.threshold = -1;
 	folds = (size_t)p->calib_folds;
-	if (folds >= 2 && s->n >= 2 * folds) {
-		if ((odec = crm_reallocarray(NULL, s->n, k * sizeof(*odec))) ==
-		    NULL)
-			goto nomem;
-		for (fold = 0; fold < folds; fold++) {
-			size_t l = 0;
-
-			for (i = 0; i < s->n; i++)
-				if (i % folds != fold) {
-					sx[l] = x[i];
-					sy[l++] = y[i];
-				}
-			prob.l = (int)l;
-			prob.x = sx;
-			prob.y = sy;
-			snprintf(phase, sizeof(phase),
-			    "calibrating fold %zu/%zu", fold + 1, folds);
-			solve_start(p, k + (s->nbg > 0), phase);
-			srand((unsigned)p->seed);
-			if ((lm = train(&prob, &param)) == NULL ||
-			    extract(lm, m->nrow, k, m->w, m->bias) == -1)
-				goto nomem;
-			free_and_destroy_model(&lm);
-			for (i = fold; i < s->n; i += folds) {
-				size_t nv = weigh(m, s->f + s->start[i],
-				    s->start[i + 1] - s->start[i], m->vrow,
-				    m->vval);
-
-				decide(m, m->w, m->bias, m->vrow, m->vval, nv,
-				    odec + i * k);
-			}
-		}
+	if (folds < 2 || s->n < 2 * folds)
+		folds = 0;
+	if (folds > 0 &&
+	    (odec = crm_reallocarray(NULL, s->n, k * sizeof(*odec))) == NULL)
+		goto nomem;
+	if (solve_svms(m, p, x, y32, s->n, folds, s->nbg > 0, odec, e) == -1) {
+		crm_textclf_free(m);
+		m = NULL;
+		goto out;
+	}
+	if (folds > 0) {
 		fit_scores(odec, y32, s->n, k, m->cal);
 		m->cv_acc = cv_accuracy(odec, y32, s->n, k);
 		if (choose_threshold(m, odec, y32, s->n, p->oos_loss) == -1)
 			goto nomem;
 	}
-
-	prob.l = (int)s->n;
-	prob.x = x;
-	prob.y = y;
-	solve_start(p, k + (s->nbg > 0), "training");
-	srand((unsigned)p->seed);
-	if ((lm = train(&prob, &param)) == NULL ||
-	    extract(lm, m->nrow, k, m->w, m->bias) == -1)
-		goto nomem;
 	goto out;
 
 nomem:
@@ -455,50 +394,42 @@ nomem:
 	crm_textclf_free(m);
 	m = NULL;
 out:
-	solving.cb = NULL;
-	free_and_destroy_model(&lm);
 	free(key);
 	free(rank);
 	free(df);
 	free(space);
 	free(x);
-	free(sx);
-	free(y);
-	free(sy);
 	free(y32);
 	free(odec);
 	return m;
 }
 
 /*
- * Copy liblinear's weights into w (nrow * k) and bias (k), as float, by
- * our class numbers (liblinear numbers classes by first appearance, and
- * a fold may lack a class: that class gets a bias that never wins).
+ * liblinear's SVMs, one a class, on the n texts x of classes y (bg: some
+ * are of class k, the background): the model's weights into m, and with
+ * folds the held-out decision values into odec (lib/ovr, on p->threads
+ * processes).
  */
 static int
-extract(const struct model *lm, size_t nrow, size_t k, float *w, float *bias)
+solve_svms(struct crm_textclf *m, const struct crm_textclf_params *p,
+    struct feature_node *const *x, const uint32_t *y, size_t n, size_t folds,
+    int bg, double *odec, struct crm_err *e)
 {
-	int nc = get_nr_class(lm), *lab, c;
-	size_t r;
+	struct crm_ovr o;
 
-	if ((lab = calloc((size_t)nc, sizeof(*lab))) == NULL)
-		return -1;
-	get_labels(lm, lab);
-	memset(w, 0, nrow * k * sizeof(*w));
-	for (r = 0; r < k; r++)
-		bias[r] = -1e30f;
-	for (c = 0; c < nc; c++) {
-		size_t cls = (size_t)lab[c];
-
-		if (cls >= k)
-			continue; /* the background: no class of its own */
-		for (r = 0; r < nrow; r++)
-			w[r * k + cls] =
-			    (float)get_decfun_coef(lm, (int)r + 1, c);
-		bias[cls] = (float)get_decfun_bias(lm, c);
-	}
-	free(lab);
-	return 0;
+	o.x = x;
+	o.y = y;
+	o.n = n;
+	o.k = m->k;
+	o.bg = bg;
+	o.nrow = m->nrow;
+	o.folds = folds;
+	o.c = p->c;
+	o.eps = p->eps;
+	o.seed = p->seed;
+	o.threads = p->threads;
+	o.progress = &p->progress;
+	return crm_ovr_solve(&o, m->w, m->bias, odec, e);
 }
 
 /* The highest decision value of the classes other than c. */
@@ -784,28 +715,6 @@ crm_textclf_pick_threshold(const double *score, const int *kind, size_t n,
 	}
 	free(h);
 	return 0;
-}
-
-static void
-count_solves(const char *s)
-{
-	if (solving.cb == NULL || strstr(s, "optimization finished") == NULL)
-		return;
-	solving.done++;
-	crm_progress_tell(
-	    solving.cb, solving.phase, "labels", solving.done, solving.total);
-}
-
-/* A training of liblinear's starts: phase, its labels to solve. */
-static void
-solve_start(const struct crm_textclf_params *p, size_t k, const char *phase)
-{
-	solving.cb = &p->progress;
-	snprintf(solving.phase, sizeof(solving.phase), "%s", phase);
-	solving.done = 0;
-	solving.total = k == 2 ? 1 : k; /* two classes: one solve */
-	crm_progress_tell(
-	    solving.cb, solving.phase, "labels", 0, solving.total);
 }
 
 /* ==== Model ==== */

@@ -34,11 +34,12 @@ struct crm_textclf_params {
 	unsigned long seed; /* liblinear's random order, fold assignment */
 	struct crm_progress_cb progress; /* the labels solved, fold by fold */
 	double oos_loss; /* the out-of-scope threshold's held-out loss */
+	int threads;	 /* processes solving; 0 the processors (same model) */
 };
 
-#define CRM_TEXTCLF_PARAMS_DEFAULT                                       \
-	{                                                                \
-		CRM_TEXT_OPTS_DEFAULT, 1.0, 0.1, 1, 3, 1, { 0, 0 }, 0.01 \
+#define CRM_TEXTCLF_PARAMS_DEFAULT                                          \
+	{                                                                   \
+		CRM_TEXT_OPTS_DEFAULT, 1.0, 0.1, 1, 3, 1, { 0, 0 }, 0.01, 0 \
 	}
 
 /* A training set being collected. */

@@ -1,0 +1,48 @@
+# t129-intent-threads: crm-intent train --threads N solves the classes'
+# SVMs on N processes and writes the same model, byte for byte, for any
+# N: with many labels, with two (one problem a training), and with a label
+# that a calibration fold lacks; the default is the processors, the same
+# model again; a bad count is a usage error.
+. "$TOP/tests/lib.sh"
+t_use intent-threads
+
+intents=$TOP/testdata/intent/intents.train.jsonl
+jq -c 'select(.sentiment != "neutral")' \
+    "$TOP/testdata/intent/sentiment.train.jsonl" >two.jsonl
+
+# same NAME ARGS...: train with --threads 1, 2 and 3 and with the default;
+# every model file the same bytes.
+same() {
+	m=$1
+	shift
+	for n in 1 2 3; do
+		crm-intent train -q --model-file "$m.$n" --threads "$n" "$@"
+	done
+	crm-intent train -q --model-file "$m.all" "$@"
+	t_ok "$m: --threads 2, the bytes of --threads 1" cmp "$m.1" "$m.2"
+	t_ok "$m: --threads 3, the same" cmp "$m.1" "$m.3"
+	t_ok "$m: the default (the processors), the same" cmp "$m.1" "$m.all"
+}
+same intents --label-field intent "$intents"
+same two --label-field sentiment two.jsonl
+same lone --label-field intent in/lone.jsonl
+
+# The summary, as without --threads.
+t_run train-summary 0 -- crm-intent train --model-file s.model \
+    --label-field intent --threads 2 in/lone.jsonl
+t_run eval-two 0 -- crm-intent eval -q --model-file two.2 \
+    --label-field sentiment two.jsonl
+
+# bad N: the status and the first line of the usage error.
+bad() {
+	set +e
+	crm-intent train --model-file z.model --label-field intent \
+	    --threads "$1" in/lone.jsonl 2>err
+	echo "$? $(head -1 err)"
+	set -e
+}
+t_eq "--threads 0 refused" "64 crm-intent: bad --threads '0': want 1 to 256" \
+    "$(bad 0)"
+t_eq "--threads 257 refused" \
+    "64 crm-intent: bad --threads '257': want 1 to 256" "$(bad 257)"
+t_done

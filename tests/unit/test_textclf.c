@@ -1,0 +1,240 @@
+/*
+ * test_textclf: training on several worker processes (lib/ovr.c through
+ * crm_textclf_train): the model's bytes are the same for any number of
+ * workers, with many classes, with two, and with a class that a
+ * calibration fold lacks; each phase's progress reaches its total; and
+ * crm_ovr_solve on a hand-made problem gives the lacking class a bias
+ * that never wins.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "err.h"
+#include "ovr.h"
+#include "tap.h"
+#include "textclf.h"
+
+struct ex {
+	const char *text, *label;
+};
+
+/* Four classes; "lost" has one text, so one calibration fold lacks it. */
+static const struct ex four[] = {
+	{ "where is my order", "status" },
+	{ "my parcel has not arrived", "status" },
+	{ "tracking number for my package", "status" },
+	{ "when will the delivery arrive", "status" },
+	{ "我的快递到哪了", "status" },
+	{ "I want a refund", "refund" },
+	{ "give me my money back", "refund" },
+	{ "return this broken item for a refund", "refund" },
+	{ "我要退款", "refund" },
+	{ "申请退货退款", "refund" },
+	{ "change my delivery address", "address" },
+	{ "I moved, update the shipping address", "address" },
+	{ "修改收货地址", "address" },
+	{ "send it to my office instead", "address" },
+	{ "I lost my password", "lost" },
+};
+
+static const struct ex two[] = {
+	{ "great product, works well", "pos" },
+	{ "love it, fast delivery", "pos" },
+	{ "很好用，推荐", "pos" },
+	{ "excellent service", "pos" },
+	{ "broken on arrival", "neg" },
+	{ "terrible, want my money back", "neg" },
+	{ "质量太差了", "neg" },
+	{ "never buying again", "neg" },
+};
+
+/* The last progress of each phase seen, by name. */
+struct seen {
+	char phase[8][64];
+	unsigned long long done[8], total[8];
+	int n, bad;
+};
+
+static void
+on_progress(void *arg, const char *phase, const char *unit,
+    unsigned long long done, unsigned long long total)
+{
+	struct seen *s = arg;
+	int i;
+
+	if (strcmp(unit, "labels") != 0 || done > total)
+		s->bad++;
+	for (i = 0; i < s->n && strcmp(s->phase[i], phase) != 0; i++)
+		;
+	if (i == s->n) {
+		if (s->n == 8)
+			return;
+		snprintf(s->phase[s->n++], sizeof(s->phase[0]), "%s", phase);
+	}
+	if (done < s->done[i]) /* one phase's count never goes back */
+		s->bad++;
+	s->done[i] = done;
+	s->total[i] = total;
+}
+
+/* A training set of the n examples ex, or NULL. */
+static struct crm_textclf_set *
+set_of(const struct crm_textclf_params *p, const struct ex *ex, size_t n)
+{
+	struct crm_textclf_set *s;
+	const char *why;
+	size_t i;
+
+	if ((s = crm_textclf_set_new(&p->text, &why)) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++)
+		crm_textclf_set_add(s, ex[i].text, strlen(ex[i].text),
+		    ex[i].label, strlen(ex[i].label), &why);
+	return s;
+}
+
+/* Train on the n examples ex with threads workers; the bytes into b. */
+static int
+train_bytes(const struct ex *ex, size_t n, int threads, struct crm_buf *b,
+    struct seen *seen)
+{
+	struct crm_textclf_params p = CRM_TEXTCLF_PARAMS_DEFAULT;
+	struct crm_textclf_set *s;
+	struct crm_textclf *m;
+	struct crm_err e;
+	int rc;
+
+	p.threads = threads;
+	if (seen != NULL) {
+		p.progress.fn = on_progress;
+		p.progress.arg = seen;
+	}
+	if ((s = set_of(&p, ex, n)) == NULL)
+		return -1;
+	crm_err_clear(&e);
+	m = crm_textclf_train(s, &p, &e);
+	rc = m != NULL ? crm_textclf_save(m, b) : -1;
+	crm_textclf_free(m);
+	crm_textclf_set_free(s);
+	return rc;
+}
+
+/* The same bytes with 1, 2, 3 and all-the-processors workers. */
+static void
+same_bytes(const char *what, const struct ex *ex, size_t n)
+{
+	static const int threads[] = { 2, 3, 0 };
+	struct crm_buf one, other;
+	size_t i;
+
+	crm_buf_init(&one);
+	TAP_OK(train_bytes(ex, n, 1, &one, NULL) == 0 && one.len > 0,
+	    "%s: trained on one worker", what);
+	for (i = 0; i < sizeof(threads) / sizeof(threads[0]); i++) {
+		crm_buf_init(&other);
+		TAP_OK(train_bytes(ex, n, threads[i], &other, NULL) == 0 &&
+			   other.len == one.len &&
+			   memcmp(other.p, one.p, one.len) == 0,
+		    "%s: %d workers (0: the processors), the same bytes", what,
+		    threads[i]);
+		crm_buf_release(&other);
+	}
+	crm_buf_release(&one);
+}
+
+static void
+test_progress(void)
+{
+	static const char *const want[] = { "calibrating fold 1/3",
+		"calibrating fold 2/3", "calibrating fold 3/3", "training" };
+	struct seen seen;
+	struct crm_buf b;
+	size_t i;
+	int found;
+
+	memset(&seen, 0, sizeof(seen));
+	crm_buf_init(&b);
+	TAP_OK(train_bytes(
+		   four, sizeof(four) / sizeof(four[0]), 2, &b, &seen) == 0,
+	    "progress: trained on two workers");
+	TAP_OK(seen.n == 4 && seen.bad == 0,
+	    "progress: four phases, counts that only grow (%d, %d)", seen.n,
+	    seen.bad);
+	for (i = 0; i < 4; i++) {
+		int k;
+
+		for (k = 0, found = 0; k < seen.n; k++)
+			if (strcmp(seen.phase[k], want[i]) == 0)
+				found = seen.done[k] == 4 && seen.total[k] == 4;
+		TAP_OK(found, "progress: %s: 4/4 labels", want[i]);
+	}
+	crm_buf_release(&b);
+}
+
+/*
+ * Six texts of three classes, one feature each and the bias; class 2 is
+ * text 2 alone, so fold 2 (texts 2 and 5) trains without it.
+ */
+static void
+test_lacking_class(void)
+{
+	struct feature_node node[6][3];
+	struct feature_node *x[6];
+	static const uint32_t y[6] = { 0, 1, 2, 0, 1, 0 };
+	float w[2][3 * 3], bias[2][3];
+	double odec[2][6 * 3];
+	struct crm_ovr o;
+	struct crm_err e;
+	size_t i;
+	int t, rc[2];
+
+	for (i = 0; i < 6; i++) {
+		node[i][0].index = (int)y[i] + 1;
+		node[i][0].value = 1;
+		node[i][1].index = 4; /* the bias */
+		node[i][1].value = 1;
+		node[i][2].index = -1;
+		node[i][2].value = 0;
+		x[i] = node[i];
+	}
+	memset(&o, 0, sizeof(o));
+	o.x = x;
+	o.y = y;
+	o.n = 6;
+	o.k = 3;
+	o.nrow = 3;
+	o.folds = 3;
+	o.c = 1;
+	o.eps = 0.1;
+	o.seed = 1;
+	for (t = 0; t < 2; t++) {
+		o.threads = t + 1;
+		crm_err_clear(&e);
+		rc[t] = crm_ovr_solve(&o, w[t], bias[t], odec[t], &e);
+	}
+	TAP_OK(rc[0] == 0 && rc[1] == 0, "ovr: solved on one and two workers");
+	TAP_OK(memcmp(w[0], w[1], sizeof(w[0])) == 0 &&
+		   memcmp(bias[0], bias[1], sizeof(bias[0])) == 0 &&
+		   memcmp(odec[0], odec[1], sizeof(odec[0])) == 0,
+	    "ovr: the same weights and held-out values on both");
+	TAP_OK(odec[0][2 * 3 + 2] == -1e30f && odec[0][5 * 3 + 2] == -1e30f,
+	    "ovr: fold 2 lacks class 2: its texts score it -1e30");
+	TAP_OK(odec[0][2 * 3 + 0] > -1e29 && odec[0][0 * 3 + 2] > -1e29,
+	    "ovr: the other folds and classes are solved");
+	TAP_OK(w[0][0 * 3 + 0] > 0 && w[0][1 * 3 + 1] > 0 &&
+		   w[0][2 * 3 + 2] > 0 && w[0][0 * 3 + 1] < 0,
+	    "ovr: each class weighs its own feature up, another's down");
+}
+
+int
+main(void)
+{
+	same_bytes("four classes", four, sizeof(four) / sizeof(four[0]));
+	same_bytes("two classes", two, sizeof(two) / sizeof(two[0]));
+	test_progress();
+	test_lacking_class();
+	return tap_done();
+}

@@ -77,6 +77,21 @@ r --format json --outcome purchase >one.json
 r --format json --outcome purchase >two.json
 t_ok "two JSON runs: the same bytes" cmp one.json two.json
 
+# The reader's locale changes no byte: a German one (a decimal comma,
+# built here by localedef from the locales package) writes "0.75", not
+# "0,75", which JSON reads as two numbers and a spreadsheet as another.
+mkdir loc
+localedef -i de_DE -f UTF-8 "$PWD/loc/de_DE.UTF-8" 2>/dev/null || true
+for f in text json html; do
+	LOCPATH=$PWD/loc LC_ALL=de_DE.UTF-8 r --format $f --outcome purchase \
+	    >de.$f
+	r --format $f --outcome purchase >c.$f
+done
+t_ok "a German locale: the locale was made" test -d loc/de_DE.UTF-8
+t_ok "a German locale: the same text" cmp c.text de.text
+t_ok "a German locale: the same JSON" cmp c.json de.json
+t_ok "a German locale: the same HTML" cmp c.html de.html
+
 # ---- Every section, and the figures against the store ---------------------
 
 j() { /usr/bin/python3 -c "import json, sys

@@ -75,6 +75,12 @@ crm_cli_init(const char *name)
 	progname = name;
 	setlocale(LC_ALL, "");
 	/*
+	 * The reader's character set and collation, but numbers always as
+	 * C writes and reads them: JSON, CSV and the store hold "0.75", which
+	 * a decimal-comma locale would write as "0,75" and read as 0.
+	 */
+	setlocale(LC_NUMERIC, "C");
+	/*
 	 * A file past the size limit (ulimit -f) is a write error to report,
 	 * with the temporary removed and the old file kept, not a kill that
 	 * leaves a temporary behind.

@@ -182,6 +182,16 @@ t_run browser 0 -- /usr/bin/python3 "$TOP/tests/browser/check-page.py" \
 
 t_run no-db 64 -- crm-report
 t_run no-store 66 -- crm-report --db nothing.db
+# A file that is not a store is refused and left as it was: --db is read
+# only, so no schema is written into another program's database.
+sqlite3 other.db 'CREATE TABLE x (a)'
+: >empty.db
+echo 'not a database' >text.db
+t_run not-a-store 65 -- crm-report --db other.db
+t_eq "not a store: left as it was" "x" "$(sqlite3 other.db .tables)"
+t_run empty-file 65 -- crm-report --db empty.db
+t_ok "an empty file: left empty" test ! -s empty.db
+t_run not-sqlite 65 -- crm-report --db text.db
 t_run bad-tz 64 -- crm-report --db crm.db --tz Mars/Base
 t_run bad-since-date 64 -- crm-report --db crm.db --since 2026-13-01
 t_run bad-since 64 -- crm-report --db crm.db --as-of 2026-03-02 \

@@ -70,7 +70,7 @@ static const struct crm_cmd cmd = {
 	"has its data.  Aggregates only, read from one snapshot; the same\n"
 	"store and --as-of give the same bytes.\n",
 	"Exit status: 0 report written, 64 usage (no --db, a bad option),\n"
-	"66 no such store, 69 store schema too new,\n"
+	"65 not a store, 66 no such store, 69 store schema too new,\n"
 	"70 internal error, 73 output not created, 74 I/O error, 75 store\n"
 	"busy.  See crm-report(1).\n",
 	options,
@@ -99,8 +99,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		crm_usage_error(
 		    synopsis, "no operands are taken: '%s'", argv[optind]);
-	/* a report never makes a store */
-	crm_cli_store_exists(&o->c);
+	/* a report never makes a store, nor writes a schema into a file */
+	crm_cli_store_made(&o->c);
 	if (o->out != NULL)
 		crm_cli_check_output(
 		    synopsis, &o->c, "--output", o->out, 0, NULL);

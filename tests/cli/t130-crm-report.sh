@@ -154,9 +154,13 @@ t_eq "tickets of the last day: flagged, queue general moved most" \
 	if x[0] == 'tickets'][0][0:3:2], 'yes', 'general')")"
 t_ok "flags come first in the text" grep -q '^! tickets on 2026-03-02: 1' \
     once.txt
-t_eq "no line over 80 columns" "" "$(/usr/bin/python3 -c "import sys
+# columns as a terminal shows them: CJK two, combining accents none
+t_eq "no line over 80 columns" "" "$(/usr/bin/python3 -c "import unicodedata
+def w(l):
+    return sum(0 if unicodedata.combining(c) else
+        2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in l)
 print(*[n for n, l in enumerate(open('once.txt', encoding='utf-8'), 1)
-    if len(l.rstrip('\n')) > 80])")"
+    if w(l.rstrip('\n')) > 80])")"
 
 # ---- Days in another zone --------------------------------------------------
 

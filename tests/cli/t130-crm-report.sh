@@ -196,6 +196,19 @@ t_eq "not a store: left as it was" "x" "$(sqlite3 other.db .tables)"
 t_run empty-file 65 -- crm-report --db empty.db
 t_ok "an empty file: left empty" test ! -s empty.db
 t_run not-sqlite 65 -- crm-report --db text.db
+# A store one may read but not write (a copy on a share, a cron job of
+# another user) is reported: --db is read only.  As root, the report runs
+# as nobody; the folder takes the -shm file WAL readers share.
+mkdir ro
+cp crm.db ro/crm.db
+chmod 444 ro/crm.db
+chmod 1777 ro
+chmod 711 .
+as=
+[ "$(id -u)" = 0 ] && as="runuser -u nobody --"
+t_ok "a store one may not write: reported" $as crm-report --db "$PWD/ro/crm.db" \
+    --as-of $asof --since 2026-02-15 --format text -o "$PWD/ro/ro.txt"
+t_ok "a store one may not write: the same report" cmp once.txt ro/ro.txt
 t_run bad-tz 64 -- crm-report --db crm.db --tz Mars/Base
 t_run bad-since-date 64 -- crm-report --db crm.db --since 2026-13-01
 t_run bad-since 64 -- crm-report --db crm.db --as-of 2026-03-02 \

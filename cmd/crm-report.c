@@ -99,8 +99,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if (optind < argc)
 		crm_usage_error(
 		    synopsis, "no operands are taken: '%s'", argv[optind]);
-	/* a report never makes a store, nor writes a schema into a file */
-	crm_cli_store_made(&o->c);
+	/* a report never makes a store */
+	crm_cli_store_exists(&o->c);
 	if (o->out != NULL)
 		crm_cli_check_output(
 		    synopsis, &o->c, "--output", o->out, 0, NULL);
@@ -121,7 +121,8 @@ main(int argc, char **argv)
 
 	crm_cli_init("crm-report");
 	parse_opts(argc, argv, o);
-	st = crm_cli_store(&o->c);
+	/* read only: no schema written into a file, no write access needed */
+	st = crm_cli_store_read(&o->c);
 	crm_err_clear(&e);
 	r = crm_report_build(st, &o->r, &e);
 	crm_store_close(st);

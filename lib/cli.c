@@ -686,30 +686,19 @@ crm_cli_store_exists(const struct crm_common *c)
 		    EX_NOINPUT, "cannot open '%s': %s", c->db, strerror(errno));
 }
 
-void
-crm_cli_store_made(const struct crm_common *c)
+struct crm_store *
+crm_cli_store_read(const struct crm_common *c)
 {
-	sqlite3_stmt *st;
-	sqlite3 *db = NULL;
-	int v = -1;
+	struct crm_store *st;
+	struct crm_err e;
 
 	crm_cli_store_exists(c);
 	if (c->db == NULL)
-		return;
-	/* read only: what is not a store is left as it is */
-	if (sqlite3_open_v2(c->db, &db, SQLITE_OPEN_READONLY, NULL) ==
-		SQLITE_OK &&
-	    sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
-		SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			v = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-	}
-	sqlite3_close(db);
-	if (v == 0)
-		crm_die(EX_DATAERR,
-		    "%s: not a crmkit store (no schema), and not made one",
-		    c->db);
+		return NULL;
+	crm_err_clear(&e);
+	if ((st = crm_store_open_read(c->db, (int)c->busy_ms, &e)) == NULL)
+		crm_die(e.code, "%s", e.msg);
+	return st;
 }
 
 struct crm_filter *

@@ -209,13 +209,11 @@ struct crm_store *crm_cli_store(const struct crm_common *c);
 void crm_cli_store_exists(const struct crm_common *c);
 
 /*
- * As crm_cli_store_exists, and exit with EX_DATAERR when c->db is an
- * SQLite file that crmkit never made a store of (user_version 0: an empty
- * file, another program's database), which crm_store_open would fill
- * with the schema.  The file is opened read-only; one that is not SQLite
- * at all is left to crm_store_open's message.
+ * For a tool that only reads the store (crm-report): as crm_cli_store_exists,
+ * then crm_store_open_read (a store one may read but not write is read; a
+ * file that is not a store is refused and left as it was); exit on failure.
  */
-void crm_cli_store_made(const struct crm_common *c);
+struct crm_store *crm_cli_store_read(const struct crm_common *c);
 
 /*
  * A filter with c's options over ops and arg, or exit as above, having

@@ -208,7 +208,8 @@ as=
 [ "$(id -u)" = 0 ] && as="runuser -u nobody --"
 t_ok "a store one may not write: reported" $as crm-report --db "$PWD/ro/crm.db" \
     --as-of $asof --since 2026-02-15 --format text -o "$PWD/ro/ro.txt"
-t_ok "a store one may not write: the same report" cmp once.txt ro/ro.txt
+t_eq "a store one may not write: the same report (but its name)" \
+    "$(tail -n +2 once.txt)" "$(tail -n +2 ro/ro.txt)"
 t_run bad-tz 64 -- crm-report --db crm.db --tz Mars/Base
 t_run bad-since-date 64 -- crm-report --db crm.db --since 2026-13-01
 t_run bad-since 64 -- crm-report --db crm.db --as-of 2026-03-02 \

@@ -70,7 +70,7 @@ static const struct crm_cmd cmd = {
 	"has its data.  Aggregates only, read from one snapshot; the same\n"
 	"store and --as-of give the same bytes.\n",
 	"Exit status: 0 report written, 64 usage (no --db, a bad option),\n"
-	"66 no such store, 69 store schema too new,\n"
+	"65 not a store, 66 no such store, 69 store schema too new,\n"
 	"70 internal error, 73 output not created, 74 I/O error, 75 store\n"
 	"busy.  See crm-report(1).\n",
 	options,
@@ -121,7 +121,8 @@ main(int argc, char **argv)
 
 	crm_cli_init("crm-report");
 	parse_opts(argc, argv, o);
-	st = crm_cli_store(&o->c);
+	/* read only: no schema written into a file, no write access needed */
+	st = crm_cli_store_read(&o->c);
 	crm_err_clear(&e);
 	r = crm_report_build(st, &o->r, &e);
 	crm_store_close(st);

@@ -75,6 +75,12 @@ crm_cli_init(const char *name)
 	progname = name;
 	setlocale(LC_ALL, "");
 	/*
+	 * The reader's character set and collation, but numbers always as
+	 * C writes and reads them: JSON, CSV and the store hold "0.75", which
+	 * a decimal-comma locale would write as "0,75" and read as 0.
+	 */
+	setlocale(LC_NUMERIC, "C");
+	/*
 	 * A file past the size limit (ulimit -f) is a write error to report,
 	 * with the temporary removed and the old file kept, not a kill that
 	 * leaves a temporary behind.
@@ -694,6 +700,21 @@ crm_cli_store_exists(const struct crm_common *c)
 	if (c->db != NULL && access(c->db, F_OK) == -1)
 		crm_die(
 		    EX_NOINPUT, "cannot open '%s': %s", c->db, strerror(errno));
+}
+
+struct crm_store *
+crm_cli_store_read(const struct crm_common *c)
+{
+	struct crm_store *st;
+	struct crm_err e;
+
+	crm_cli_store_exists(c);
+	if (c->db == NULL)
+		return NULL;
+	crm_err_clear(&e);
+	if ((st = crm_store_open_read(c->db, (int)c->busy_ms, &e)) == NULL)
+		crm_die(e.code, "%s", e.msg);
+	return st;
 }
 
 struct crm_filter *

@@ -216,6 +216,13 @@ struct crm_store *crm_cli_store(const struct crm_common *c);
 void crm_cli_store_exists(const struct crm_common *c);
 
 /*
+ * For a tool that only reads the store (crm-report): as crm_cli_store_exists,
+ * then crm_store_open_read (a store one may read but not write is read; a
+ * file that is not a store is refused and left as it was); exit on failure.
+ */
+struct crm_store *crm_cli_store_read(const struct crm_common *c);
+
+/*
  * A filter with c's options over ops and arg, or exit as above, having
  * closed src (the source the run was to read, or NULL) first.
  */

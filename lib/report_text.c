@@ -18,6 +18,43 @@
 #define MIN_TEXT 8
 #define MIN_BAR	 6
 
+/*
+ * Is cp a control character (C0, DEL, C1)?  A store value's escape
+ * sequence, tab or line break would act on the terminal or break the
+ * layout: it is shown as U+FFFD, one column, instead.
+ */
+static int
+control(utf8proc_int32_t cp)
+{
+	return utf8proc_category(cp) == UTF8PROC_CATEGORY_CC;
+}
+
+/* Append s[0..n) with each control character as U+FFFD; 0 or -1. */
+static int
+put_text(struct crm_buf *b, const char *s, size_t n)
+{
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t k;
+	size_t at = 0, from = 0;
+
+	while (at < n) {
+		k = utf8proc_iterate((const utf8proc_uint8_t *)s + at,
+		    (utf8proc_ssize_t)(n - at), &cp);
+		if (k <= 0) {
+			at++;
+			continue;
+		}
+		if (control(cp)) {
+			if (crm_buf_add(b, s + from, at - from) == -1 ||
+			    crm_buf_adds(b, "\ufffd") == -1)
+				return -1;
+			from = at + (size_t)k;
+		}
+		at += (size_t)k;
+	}
+	return crm_buf_add(b, s + from, n - from);
+}
+
 /* The display columns of s[0..n), and the bytes that fit in max of them. */
 static size_t
 cols_of(const char *s, size_t n, size_t max, size_t *fit)
@@ -31,8 +68,8 @@ cols_of(const char *s, size_t n, size_t max, size_t *fit)
 	while (at < n) {
 		k = utf8proc_iterate((const utf8proc_uint8_t *)s + at,
 		    (utf8proc_ssize_t)(n - at), &cp);
-		if (k <= 0) {
-			k = 1;
+		if (k <= 0 || control(cp)) {
+			k = k <= 0 ? 1 : k;
 			cw = 1;
 		} else if ((cw = utf8proc_charwidth(cp)) < 0)
 			cw = 0;
@@ -113,14 +150,20 @@ put_cell(struct crm_buf *b, const char *s, size_t w, int right)
 		/* the columns that fit before the ellipsis */
 		cols_of(s, n, w - 1, &fit);
 		have = cols_of(s, fit, w, &n) + 1;
-		if (crm_buf_add(b, s, fit) == -1 ||
+		if (put_text(b, s, fit) == -1 ||
 		    crm_buf_adds(b, "\u2026") == -1)
 			return -1;
 		return crm_buf_addf(b, "%*s", (int)(w - have), "");
 	}
 	if (right)
-		return crm_buf_addf(b, "%*s%s", (int)(w - have), "", s);
-	return crm_buf_addf(b, "%s%*s", s, (int)(w - have), "");
+		return crm_buf_addf(b, "%*s", (int)(w - have), "") == -1 ||
+			       put_text(b, s, n) == -1
+			   ? -1
+			   : 0;
+	return put_text(b, s, n) == -1 ||
+		       crm_buf_addf(b, "%*s", (int)(w - have), "") == -1
+		   ? -1
+		   : 0;
 }
 
 /* A bar of v / max of w columns in eighths of a block. */
@@ -144,15 +187,19 @@ put_bar(struct crm_buf *b, double v, double max, size_t w)
 
 /*
  * Text wrapped at width columns, its first line after first, the others
- * after indent (both as wide).
+ * after indent (both as wide).  A word wider than a line (Chinese or
+ * Japanese, written without spaces) is cut where the line ends.
  */
 static int
 wrapped(struct crm_buf *b, const char *first, const char *indent, const char *s,
     size_t width)
 {
-	size_t line = 0, word, in = strlen(indent), fit;
+	size_t line = 0, word, in = strlen(indent), fit, room;
 	const char *p = s, *sp;
+	utf8proc_int32_t cp;
+	utf8proc_ssize_t k;
 
+	room = width > in + 1 ? width - in : 1;
 	if (crm_buf_adds(b, first) == -1)
 		return -1;
 	while (*p != '\0') {
@@ -163,16 +210,34 @@ wrapped(struct crm_buf *b, const char *first, const char *indent, const char *s,
 		if (sp == p)
 			break;
 		word = cols_of(p, (size_t)(sp - p), (size_t)-1, &fit);
-		if (line > 0 && in + line + 1 + word > width) {
+		if (line > 0 && line + 1 + word > room) {
 			if (crm_buf_addc(b, '\n') == -1 ||
 			    crm_buf_adds(b, indent) == -1)
 				return -1;
 			line = 0;
 		}
-		if ((line > 0 && crm_buf_addc(b, ' ') == -1) ||
-		    crm_buf_add(b, p, (size_t)(sp - p)) == -1)
+		if (line > 0 && crm_buf_addc(b, ' ') == -1)
 			return -1;
-		line += (line > 0) + word;
+		line += line > 0;
+		/* on a line of its own, and still too wide: cut it */
+		while (word > room) {
+			cols_of(p, (size_t)(sp - p), room, &fit);
+			if (fit == 0) {
+				k = utf8proc_iterate(
+				    (const utf8proc_uint8_t *)p,
+				    (utf8proc_ssize_t)(sp - p), &cp);
+				fit = k > 0 ? (size_t)k : 1;
+			}
+			if (put_text(b, p, fit) == -1 ||
+			    crm_buf_addc(b, '\n') == -1 ||
+			    crm_buf_adds(b, indent) == -1)
+				return -1;
+			p += fit;
+			word = cols_of(p, (size_t)(sp - p), (size_t)-1, &fit);
+		}
+		if (put_text(b, p, (size_t)(sp - p)) == -1)
+			return -1;
+		line += word;
 		p = sp;
 	}
 	return crm_buf_addc(b, '\n');

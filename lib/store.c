@@ -870,6 +870,57 @@ fail:
 }
 
 struct crm_store *
+crm_store_open_read(const char *path, int busy_ms, struct crm_err *e)
+{
+	struct crm_store *s;
+	int rc, v;
+
+	if (busy_ms <= 0)
+		busy_ms = CRM_BUSY_DEFAULT;
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->path = strdup(path)) == NULL) {
+		free(s);
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return NULL;
+	}
+	s->busy_ms = busy_ms;
+	rc = sqlite3_open_v2(
+	    path, &s->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		crm_err_set(e, rc == SQLITE_NOMEM ? EX_SOFTWARE : EX_NOINPUT,
+		    "cannot open '%s': %s", path,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(s->db, busy_ms);
+	sqlite3_extended_result_codes(s->db, 1);
+	if (user_version(s, &v, e) == -1)
+		goto fail;
+	if (v == 0) {
+		crm_err_set(e, EX_DATAERR,
+		    "%s: not a crmkit store (no schema), and not made one",
+		    path);
+		goto fail;
+	}
+	if (v > CRM_STORE_VERSION) {
+		crm_err_set(e, EX_UNAVAILABLE,
+		    "%s: store schema version %d is newer than this crmkit "
+		    "(%d)",
+		    path, v, CRM_STORE_VERSION);
+		goto fail;
+	}
+	if (v < CRM_STORE_VERSION) {
+		/* an older schema is brought forward, as any tool does */
+		crm_store_close(s);
+		return crm_store_open(path, busy_ms, e);
+	}
+	return s;
+fail:
+	crm_store_close(s);
+	return NULL;
+}
+
+struct crm_store *
 crm_store_snapshot(struct crm_store *st, struct crm_err *e)
 {
 	struct crm_store *s;

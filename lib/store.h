@@ -34,6 +34,19 @@ struct crm_store *crm_store_open(
 void crm_store_close(struct crm_store *s);
 
 /*
+ * Open the store at path to read it only (crm-report), with a read-only
+ * connection, so that a store the user may read but not write is read:
+ * no file is made, nor WAL mode set.  A store of an older schema is
+ * opened by crm_store_open (migrated).  NULL with e filled: EX_NOINPUT
+ * when it cannot be opened, EX_DATAERR when it is not an SQLite database
+ * or one without a crmkit schema (an empty file, another program's),
+ * EX_UNAVAILABLE when its schema is newer than this program, and
+ * crm_store_open's codes for an older one.
+ */
+struct crm_store *crm_store_open_read(
+    const char *path, int busy_ms, struct crm_err *e);
+
+/*
  * A snapshot of store s for a long read (--from-store): a second,
  * read-only connection to the same file that holds one read transaction,
  * so that every query on it sees the store as it was when the snapshot

@@ -11,7 +11,8 @@
 # time zones of business calendars and quiet hours (lib/calendar.c);
 # parallel (GNU parallel) for the shards of crm-experiment's test (t120);
 # chromium and fonts-noto-cjk for the browser test of crm-report's HTML
-# (t131: headless, offline, CJK names drawn); libpcre2-dev for
+# (t131: headless, offline, CJK names drawn); locales for the decimal-comma
+# locale t130 makes with localedef (numbers stay C's); libpcre2-dev for
 # lib/entity.c's regular expressions, and pkg-config for its link flags.
 # Idempotent: installed packages are left alone.  Works as root, or through
 # sudo for another user.
@@ -20,7 +21,7 @@ set -eu
 pkgs="gcc make libc6-dev libsqlite3-dev libcsv-dev
 libutf8proc-dev libsvm-dev liblinear-dev libxgboost-dev libopenblas-dev liblapacke-dev
 libxxhash-dev libuchardet-dev libssl-dev libgsl-dev sqlite3 mandoc clang-format miller python3 bsdutils
-tzdata parallel chromium fonts-noto-cjk libpcre2-dev pkg-config jq"
+tzdata parallel chromium fonts-noto-cjk locales libpcre2-dev pkg-config jq"
 bench_pkgs="time bc fasttext python3-sklearn python3-xgboost
 python3-numpy python3-pandas"
 

@@ -14,8 +14,11 @@ line, in a fixed order so that the test compares them exactly:
                             browser's own errors (a failed load, ...)
     console warnings: N     console.warn and the browser's warnings
     requests: file N, other N   what the page fetched (other: the network)
-    chart ID: rows N, marks N   per chart: its table's rows in the DOM,
-                            and the marks Vega drew (data-marks)
+    chart ID: rows N (K without a value), marks N   per chart: its
+                            table's rows in the DOM, those with a null
+                            in a number or date it plots (Vega-Lite
+                            leaves them out), and the marks Vega drew
+                            (data-marks)
     charts drawn N, failed N
     cells reading NAME: N   table cells whose text is NAME (argv[3])
     chart labels reading NAME: N   SVG text elements whose text is NAME
@@ -26,7 +29,9 @@ line, in a fixed order so that the test compares them exactly:
                                               1), then after a second
 
 then each error or warning's text on a line of its own after "# ", and
-writes a screenshot of the whole page to PNG.  CHROMIUM (environment)
+writes a screenshot of the whole page to PNG.  It exits 1 when a chart
+drew no mark, or not one for each row with a value, or the page had an
+error, whatever the expected output says.  CHROMIUM (environment)
 names the browser (chromium); the run stops after TIMEOUT seconds (60).
 """
 import base64
@@ -134,10 +139,29 @@ FACTS = """(function (name) {
     var a = document.getElementById('t-' + id);
     return a ? a.querySelectorAll('table tbody tr').length : -1;
   }
+  // Per table id: its rows with no value in a field the chart plots as
+  // a number or a date, which Vega-Lite leaves out (no bar for a mean of
+  // nothing); every other row must be a mark.
+  var blank = {};
+  JSON.parse(document.getElementById('crm-report-data').textContent)
+      .sections.forEach(function (s) { s.tables.forEach(function (t) {
+    if (t.chart === null)
+      return;
+    var plotted = [t.chart.x, t.chart.y, t.chart.color].map(function (n) {
+      for (var j = 0; j < t.columns.length; j++)
+        if (t.columns[j].name === n && t.columns[j].type !== 'text')
+          return j;
+      return -1;
+    }).filter(function (j) { return j >= 0; });
+    blank[t.id] = t.rows.filter(function (r) {
+      return plotted.some(function (j) { return r[j] === null; });
+    }).length;
+  }); });
   var charts = Array.prototype.map.call(
       document.querySelectorAll('div.chart'), function (el) {
     var id = el.id.replace(/^c-/, '');
-    return { id: id, rows: rows(id), marks: el.getAttribute('data-marks'),
+    return { id: id, rows: rows(id), blank: blank[id] || 0,
+             marks: el.getAttribute('data-marks'),
              error: el.getAttribute('data-error') };
   });
   function reading(sel) {
@@ -256,10 +280,15 @@ def main():
     print("console errors: %d" % len(errors))
     print("console warnings: %d" % len(warnings))
     print("requests: file %d, other %d" % (files, other))
+    wrong = []
     for c in facts["charts"]:
-        print("chart %s: rows %d, marks %s%s" % (
-            c["id"], c["rows"], c["marks"],
-            ", error " + c["error"] if c["error"] else ""))
+        print("chart %s: rows %d%s, marks %s%s" % (
+            c["id"], c["rows"],
+            " (%d without a value)" % c["blank"] if c["blank"] else "",
+            c["marks"], ", error " + c["error"] if c["error"] else ""))
+        if c["marks"] in (None, "0") or \
+                int(c["marks"]) != c["rows"] - c["blank"]:
+            wrong.append(c["id"])
     print("charts drawn %s, failed %s" % (facts["drawn"], facts["failed"]))
     print("cells reading %s: %d" % (name, facts["cells"]))
     print("chart labels reading %s: %d" % (name, facts["labels"]))
@@ -268,6 +297,11 @@ def main():
         print(line)
     for line in errors + warnings:
         print("# " + line.replace("\n", " "))
+    if wrong:
+        print("# charts without a mark for each row with a value: " +
+              " ".join(wrong))
+    # A chart with no mark, or not one a row, fails whatever is expected.
+    sys.exit(1 if wrong or errors else 0)
 
 
 if __name__ == "__main__":

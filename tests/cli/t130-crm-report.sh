@@ -77,6 +77,21 @@ r --format json --outcome purchase >one.json
 r --format json --outcome purchase >two.json
 t_ok "two JSON runs: the same bytes" cmp one.json two.json
 
+# The reader's locale changes no byte: a German one (a decimal comma,
+# built here by localedef from the locales package) writes "0.75", not
+# "0,75", which JSON reads as two numbers and a spreadsheet as another.
+mkdir loc
+localedef -i de_DE -f UTF-8 "$PWD/loc/de_DE.UTF-8" 2>/dev/null || true
+for f in text json html; do
+	LOCPATH=$PWD/loc LC_ALL=de_DE.UTF-8 r --format $f --outcome purchase \
+	    >de.$f
+	r --format $f --outcome purchase >c.$f
+done
+t_ok "a German locale: the locale was made" test -d loc/de_DE.UTF-8
+t_ok "a German locale: the same text" cmp c.text de.text
+t_ok "a German locale: the same JSON" cmp c.json de.json
+t_ok "a German locale: the same HTML" cmp c.html de.html
+
 # ---- Every section, and the figures against the store ---------------------
 
 j() { /usr/bin/python3 -c "import json, sys
@@ -139,9 +154,13 @@ t_eq "tickets of the last day: flagged, queue general moved most" \
 	if x[0] == 'tickets'][0][0:3:2], 'yes', 'general')")"
 t_ok "flags come first in the text" grep -q '^! tickets on 2026-03-02: 1' \
     once.txt
-t_eq "no line over 80 columns" "" "$(/usr/bin/python3 -c "import sys
+# columns as a terminal shows them: CJK two, combining accents none
+t_eq "no line over 80 columns" "" "$(/usr/bin/python3 -c "import unicodedata
+def w(l):
+    return sum(0 if unicodedata.combining(c) else
+        2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in l)
 print(*[n for n, l in enumerate(open('once.txt', encoding='utf-8'), 1)
-    if len(l.rstrip('\n')) > 80])")"
+    if w(l.rstrip('\n')) > 80])")"
 
 # ---- Days in another zone --------------------------------------------------
 
@@ -167,6 +186,30 @@ t_run browser 0 -- /usr/bin/python3 "$TOP/tests/browser/check-page.py" \
 
 t_run no-db 64 -- crm-report
 t_run no-store 66 -- crm-report --db nothing.db
+# A file that is not a store is refused and left as it was: --db is read
+# only, so no schema is written into another program's database.
+sqlite3 other.db 'CREATE TABLE x (a)'
+: >empty.db
+echo 'not a database' >text.db
+t_run not-a-store 65 -- crm-report --db other.db
+t_eq "not a store: left as it was" "x" "$(sqlite3 other.db .tables)"
+t_run empty-file 65 -- crm-report --db empty.db
+t_ok "an empty file: left empty" test ! -s empty.db
+t_run not-sqlite 65 -- crm-report --db text.db
+# A store one may read but not write (a copy on a share, a cron job of
+# another user) is reported: --db is read only.  As root, the report runs
+# as nobody; the folder takes the -shm file WAL readers share.
+mkdir ro
+cp crm.db ro/crm.db
+chmod 444 ro/crm.db
+chmod 1777 ro
+chmod 711 .
+as=
+[ "$(id -u)" = 0 ] && as="runuser -u nobody --"
+t_ok "a store one may not write: reported" $as crm-report --db "$PWD/ro/crm.db" \
+    --as-of $asof --since 2026-02-15 --format text -o "$PWD/ro/ro.txt"
+t_eq "a store one may not write: the same report (but its name)" \
+    "$(tail -n +2 once.txt)" "$(tail -n +2 ro/ro.txt)"
 t_run bad-tz 64 -- crm-report --db crm.db --tz Mars/Base
 t_run bad-since-date 64 -- crm-report --db crm.db --since 2026-13-01
 t_run bad-since 64 -- crm-report --db crm.db --as-of 2026-03-02 \

@@ -1,7 +1,7 @@
 # t129-intent-threads: crm-intent train --threads N solves the classes'
 # SVMs on N processes and writes the same model, byte for byte, for any
-# N: with many labels, with two (one problem a training), and with a label
-# that a calibration fold lacks; the default is the processors, the same
+# N: with many labels, with two (one problem a training), with a label
+# that a calibration fold lacks, and with an out_of_scope background; the default is the processors, the same
 # model again; a bad count is a usage error.
 . "$TOP/tests/lib.sh"
 t_use intent-threads
@@ -26,6 +26,18 @@ same() {
 same intents --label-field intent "$intents"
 same two --label-field sentiment two.jsonl
 same lone --label-field intent in/lone.jsonl
+# with an out_of_scope background (a negative of every class, no class),
+# and two classes with it: two problems, not one
+cat "$intents" "$TOP/testdata/intent/background.jsonl" >bg.jsonl
+same background --label-field intent bg.jsonl
+jq -c '{text, label: .sentiment}' two.jsonl >two-bg.jsonl
+jq -c '{text, label: "out_of_scope"}' "$TOP/testdata/intent/background.jsonl" \
+    >>two-bg.jsonl
+same two-background --label-field label two-bg.jsonl
+t_eq "two classes with a background: the background is no class" \
+    "negative positive" "$(crm-intent -q --model-file two-background.1 \
+	--output-field label two.jsonl | jq -r .label | sort -u | tr '\n' ' ' |
+	sed 's/ $//')"
 
 # The summary, as without --threads.
 t_run train-summary 0 -- crm-intent train --model-file s.model \

@@ -984,16 +984,17 @@ run(struct ctx *c, const char *sql)
  * largest table, is read whole twice in all (its rows then looked up by
  * id): latest, the latest decision of each record by each model of the
  * tools whose latest decisions count (churn scores, intents and
- * sentiments, RFM segments); churn, the figures of the Health tables
- * from the latest crm-churn decisions in one pass (counts by model,
- * score bin, risk band, RFM segment now and strongest reason, with the
- * reason's contributions summed); msg, those of crm-intent (with the
- * message's time when the store keeps it, else the decision's, where a
- * table reads it: sentiments and complaints); perday, the decisions per
- * tool, model and day.  latest, churn and perday are kept by key as
- * they are read (an upsert on the key, no sort of the whole table as a
- * GROUP BY makes); a key's NULL is kept as x'', which no text equals,
- * as GROUP BY keeps NULL a group of its own.
+ * sentiments, RFM segments: not crm-tag's k-means clusters, which the
+ * tags say); churn, the figures of the Health tables from the latest
+ * crm-churn decisions in one pass (counts by model, score bin, risk
+ * band, RFM segment now and strongest reason, with the reason's
+ * contributions summed); msg, those of crm-intent (with the message's
+ * time when the store keeps it, else the decision's, where a table
+ * reads it: sentiments and complaints); perday, the decisions per tool,
+ * model and day.  latest, churn and perday are kept by key as they are
+ * read (an upsert on the key, no sort of the whole table as a GROUP BY
+ * makes); a key's NULL is kept as x'', which no text equals, as GROUP
+ * BY keeps NULL a group of its own.
  */
 static const char *const setup[] = {
 	"PRAGMA cache_size = -65536",
@@ -1004,8 +1005,8 @@ static const char *const setup[] = {
 	"id INTEGER, PRIMARY KEY (tool, model, record_key)) WITHOUT ROWID",
 	"INSERT INTO latest SELECT tool, coalesce(model, x''), "
 	"coalesce(record_key, x''), id FROM decisions WHERE time <= :asof AND "
-	"tool IN ('crm-churn', 'crm-intent', 'crm-tag') ON CONFLICT DO UPDATE "
-	"SET id = max(id, excluded.id)",
+	"(tool IN ('crm-churn', 'crm-intent') OR tool = 'crm-tag' AND model = "
+	"'rfm') ON CONFLICT DO UPDATE SET id = max(id, excluded.id)",
 	"CREATE TEMP TABLE churn (model TEXT, b INTEGER, output TEXT, seg "
 	"TEXT, f TEXT, n INTEGER, wn INTEGER, w REAL, PRIMARY KEY (model, b, "
 	"output, seg, f)) WITHOUT ROWID",

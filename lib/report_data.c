@@ -324,28 +324,22 @@ static const struct spec health[] = {
 	{ "health-churn-distribution", "Churn probability",
 	    "The latest crm-churn score of each customer, by model.", h_dist,
 	    NCOLS(h_dist), CRM_CHART_STACKED, 0, 2, 1,
-	    "SELECT format('%.1f-%.1f', b / 10.0, b / 10.0 + "
-	    "0.1), model, count(*) FROM (SELECT min(CAST(score * "
-	    "10 AS INTEGER), 9) AS b, model FROM churn WHERE "
-	    "score IS NOT NULL) GROUP BY b, model ORDER BY b, "
-	    "model" },
+	    "SELECT format('%.1f-%.1f', b / 10.0, b / 10.0 + 0.1), "
+	    "nullif(model, x''), sum(n) FROM churn WHERE b IS NOT x'' GROUP "
+	    "BY b, model ORDER BY b, nullif(model, x'')" },
 	{ "health-risk-by-segment", "Risk bands by segment",
 	    "The latest crm-churn risk band of each customer against its "
 	    "RFM segment now.",
 	    h_bands, NCOLS(h_bands), CRM_CHART_HEATMAP, 0, 1, 2,
-	    "SELECT coalesce((SELECT substr(tag, 5) FROM tags t "
-	    "WHERE t.customer_id = churn.subject AND t.rule = "
-	    "'rfm'), '(none)') AS s, output, count(*) FROM churn "
-	    "GROUP BY s, output ORDER BY s, output" },
+	    "SELECT coalesce(nullif(seg, x''), '(none)') AS s, nullif(output, "
+	    "x'') AS o, sum(n) FROM churn GROUP BY s, o ORDER BY s, o" },
 	{ "health-reasons", "Most common churn reasons",
 	    "The strongest reason of each latest score: the ten features "
 	    "named most, with their mean contribution.",
 	    h_reasons, NCOLS(h_reasons), CRM_CHART_BAR, 0, 1, -1,
-	    "SELECT f, count(*) AS n, avg(w) FROM (SELECT "
-	    "json_extract(reasons, "
-	    "'$[0].feature') AS f, json_extract(reasons, '$[0].contribution') "
-	    "AS w FROM churn WHERE json_valid(reasons)) WHERE f IS NOT NULL "
-	    "GROUP BY f ORDER BY n DESC, f LIMIT 10" },
+	    "SELECT f, sum(n) AS k, CASE WHEN sum(wn) > 0 THEN sum(w) * 1.0 / "
+	    "sum(wn) END FROM churn WHERE f IS NOT x'' GROUP BY f ORDER BY k "
+	    "DESC, f LIMIT 10" },
 	{ "health-retention", "Retention actions and their outcomes",
 	    "Actions crm-journey sent (journey/template), by where their "
 	    "customer is now in the journey.",
@@ -392,21 +386,34 @@ static const struct spec segments[] = {
 	    NCOLS(s_sizes), CRM_CHART_BAR, 0, 1, -1,
 	    "SELECT tag, count(*) AS n FROM tags GROUP BY tag ORDER BY n "
 	    "DESC, tag LIMIT 30" },
+	/*
+	 * The tags with the most rows (top), their rows counted by began
+	 * from tag_history_tag alone (no sort of the table: a run of
+	 * crm-tag begins its tags at one time), less the rows ended (few,
+	 * read whole): +1 on the day a span begins, -1 on the day it ends,
+	 * k the spans of a day, which has a row when it has one.
+	 */
 	{ "segments-history", "Segment and tag sizes over time",
 	    "From tag_history: the size on each day it changed, and on the "
 	    "first and last day.",
 	    s_hist, NCOLS(s_hist), CRM_CHART_LINE, 0, 2, 1,
-	    "WITH span AS (SELECT tag, max(report_day(began), :since) AS b, "
-	    "report_day(ended) AS e FROM tag_history WHERE began <= :asof), "
-	    "ch(tag, day, d) AS (SELECT tag, b, 1 FROM span WHERE b <= :today "
-	    "AND (e IS NULL OR e > b) UNION ALL SELECT tag, e, -1 FROM span "
-	    "WHERE e IS NOT NULL AND e > b AND e <= :today UNION ALL SELECT "
-	    "DISTINCT tag, :today, 0 FROM span), "
+	    "WITH top AS MATERIALIZED (SELECT tag FROM tag_history GROUP BY "
+	    "tag ORDER BY count(*) DESC, tag LIMIT 12), "
+	    "ended AS (SELECT tag, max(report_day(began), :since) AS b, "
+	    "report_day(ended) AS e FROM tag_history WHERE ended IS NOT NULL "
+	    "AND began <= :asof AND +tag IN (SELECT tag FROM top)), "
+	    "ch(tag, day, d, k) AS (SELECT tag, max(report_day(began), "
+	    ":since) AS b, count(*), count(*) FROM tag_history WHERE began <= "
+	    ":asof AND tag IN (SELECT tag FROM top) AND b <= :today GROUP BY "
+	    "tag, began UNION ALL SELECT tag, b, -1, -1 FROM ended WHERE e <= "
+	    "b AND b <= :today UNION ALL SELECT tag, e, -1, 1 FROM ended WHERE "
+	    "e > b AND e <= :today UNION ALL SELECT tag, :today, 0, 1 FROM "
+	    "tag_history WHERE began <= :asof AND tag IN (SELECT tag FROM top) "
+	    "GROUP BY tag), "
 	    "per(tag, day, d) AS (SELECT tag, day, sum(d) FROM ch GROUP BY "
-	    "tag, day) "
+	    "tag, day HAVING sum(k) > 0) "
 	    "SELECT day, tag, sum(d) OVER (PARTITION BY tag ORDER BY day) "
-	    "FROM per WHERE tag IN (SELECT tag FROM tag_history GROUP BY tag "
-	    "ORDER BY count(*) DESC, tag LIMIT 12) ORDER BY day, tag" },
+	    "FROM per ORDER BY day, tag" },
 	{ "segments-kmeans", "k-means cluster profiles",
 	    "Clusters of crm-tag --kmeans now: size and most common RFM "
 	    "segment.",
@@ -971,31 +978,58 @@ run(struct ctx *c, const char *sql)
 
 /*
  * What several tables read, made once as temporary tables of the
- * snapshot's connection (with a page cache of 64 MiB, for them and the
- * sorts, and two helper threads for a large sort), so that decisions,
- * the largest table, is read twice in all: latest, the latest decision
- * of each record by each model of the tools whose latest decisions
- * count (churn scores, intents and sentiments, RFM segments); churn and
- * msg, those of crm-churn and crm-intent (a message with its time when
- * the store keeps it, else the decision's); perday, the decisions per
- * tool, model and day.
+ * snapshot's connection (in memory, with a page cache of 64 MiB for the
+ * store, its file mapped rather than read up to SQLite's 2 GiB bound,
+ * and two helper threads for a large sort), so that decisions, the
+ * largest table, is read whole twice in all (its rows then looked up by
+ * id): latest, the latest decision of each record by each model of the
+ * tools whose latest decisions count (churn scores, intents and
+ * sentiments, RFM segments: not crm-tag's k-means clusters, which the
+ * tags say); churn, the figures of the Health tables from the latest
+ * crm-churn decisions in one pass (counts by model, score bin, risk
+ * band, RFM segment now and strongest reason, with the reason's
+ * contributions summed); msg, those of crm-intent (with the message's
+ * time when the store keeps it, else the decision's, where a table
+ * reads it: sentiments and complaints); perday, the decisions per tool,
+ * model and day.  latest, churn and perday are kept by key as they are
+ * read (an upsert on the key, no sort of the whole table as a GROUP BY
+ * makes); a key's NULL is kept as x'', which no text equals, as GROUP
+ * BY keeps NULL a group of its own.
  */
 static const char *const setup[] = {
 	"PRAGMA cache_size = -65536",
 	"PRAGMA threads = 2",
-	"CREATE TEMP TABLE latest AS SELECT tool, model, record_key, max(id) "
-	"AS id FROM decisions WHERE time <= :asof AND tool IN ('crm-churn', "
-	"'crm-intent', 'crm-tag') GROUP BY tool, model, record_key",
-	"CREATE TEMP TABLE churn AS SELECT d.record_key, d.model, d.subject, "
-	"d.output, d.score, d.reasons FROM latest l JOIN decisions d ON d.id = "
-	"l.id WHERE l.tool = 'crm-churn'",
+	"PRAGMA temp_store = MEMORY",
+	"PRAGMA mmap_size = 2147418112",
+	"CREATE TEMP TABLE latest (tool TEXT, model TEXT, record_key TEXT, "
+	"id INTEGER, PRIMARY KEY (tool, model, record_key)) WITHOUT ROWID",
+	"INSERT INTO latest SELECT tool, coalesce(model, x''), "
+	"coalesce(record_key, x''), id FROM decisions WHERE time <= :asof AND "
+	"(tool IN ('crm-churn', 'crm-intent') OR tool = 'crm-tag' AND model = "
+	"'rfm') ON CONFLICT DO UPDATE SET id = max(id, excluded.id)",
+	"CREATE TEMP TABLE churn (model TEXT, b INTEGER, output TEXT, seg "
+	"TEXT, f TEXT, n INTEGER, wn INTEGER, w REAL, PRIMARY KEY (model, b, "
+	"output, seg, f)) WITHOUT ROWID",
+	"INSERT INTO churn SELECT coalesce(model, x''), coalesce(min(CAST("
+	"score * 10 AS INTEGER), 9), x''), coalesce(output, x''), coalesce(("
+	"SELECT substr(tag, 5) FROM tags t WHERE t.customer_id = subject AND "
+	"t.rule = 'rfm'), x''), coalesce(f, x''), 1, w IS NOT NULL, "
+	"coalesce(w, 0) FROM (SELECT d.*, CASE WHEN json_valid(d.reasons) THEN "
+	"json_extract(d.reasons, '$[0].feature') END AS f, CASE WHEN "
+	"json_valid(d.reasons) THEN json_extract(d.reasons, "
+	"'$[0].contribution') END AS w FROM latest l JOIN decisions d ON d.id "
+	"= l.id WHERE l.tool = 'crm-churn') WHERE true ON CONFLICT DO UPDATE "
+	"SET n = n + 1, wn = wn + excluded.wn, w = w + excluded.w",
 	"CREATE TEMP TABLE msg AS SELECT d.record_key, d.model, d.output, "
+	"CASE WHEN d.model LIKE 'sentiment%' OR d.output = 'complaint' THEN "
 	"coalesce((SELECT e.time FROM events e WHERE e.event_key = "
-	"d.record_key), d.time) AS time FROM latest l JOIN decisions d ON d.id "
-	"= l.id WHERE l.tool = 'crm-intent'",
-	"CREATE TEMP TABLE perday AS SELECT tool, model, report_day(time) AS "
-	"day, count(*) AS n, max(id) AS id FROM decisions WHERE time <= :asof "
-	"GROUP BY tool, model, day",
+	"d.record_key), d.time) END AS time FROM latest l JOIN decisions d ON "
+	"d.id = l.id WHERE l.tool = 'crm-intent'",
+	"CREATE TEMP TABLE perday (tool TEXT, model TEXT, day TEXT, n INTEGER, "
+	"id INTEGER, PRIMARY KEY (tool, model, day)) WITHOUT ROWID",
+	"INSERT INTO perday SELECT tool, coalesce(model, x''), "
+	"coalesce(report_day(time), x''), 1, id FROM decisions WHERE time <= "
+	":asof ON CONFLICT DO UPDATE SET n = n + 1, id = max(id, excluded.id)",
 };
 
 /* A section filled by add; dropped again when it has nothing to show. */

@@ -6,8 +6,9 @@
 # cluster for each customer (tags, their history, the decisions), a
 # cluster of dedupe for each, 100,000 tickets with their events, 100
 # agents, and 200,000 messages with an intent and a sentiment.  Prints the
-# time of each --format and the size of its output.  The store is made
-# once under $BENCH_DIR (build/bench-report) and kept for the next run.
+# time of each --format (json, text, html) and the size of its output.
+# The store is made once under $BENCH_DIR (build/bench-report) and kept
+# for the next run.
 set -eu
 bin=$(cd "${1:-build/bin}" && pwd)
 n=${2:-1000000}
@@ -119,7 +120,7 @@ EOF
 	mv "$db.tmp" "$db"
 	echo "made in $(($(date +%s) - start)) s: $(du -h "$db" | cut -f1)"
 fi
-for fmt in json text; do
+for fmt in json text html; do
 	start=$(date +%s.%N)
 	"$bin/crm-report" --db "$db" --as-of "$asof" --format "$fmt" \
 	    -o "$dir/report.$fmt"

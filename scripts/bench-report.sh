@@ -5,7 +5,7 @@
 # events by default, with a churn score, an RFM segment and a k-means
 # cluster for each customer (tags, their history, the decisions), a
 # cluster of dedupe for each, 100,000 tickets with their events, 100
-# agents, and 200,000 messages with an intent and a sentiment.  Prints the
+# agents, and an intent and a sentiment for each message event.  Prints the
 # time of each --format (json, text, html) and the size of its output.
 # The store is made once under $BENCH_DIR (build/bench-report) and kept
 # for the next run.

@@ -63,10 +63,9 @@ static const struct crm_cmd cmd = {
 	"are a field of the input records, or --all.  An id not in the\n"
 	"store gives found: false and a warning.\n",
 	"Exit status: 0 every record done (also ids not in the store), 64\n"
-	"usage (no --db), 65 some records rejected (no id), 66 nothing done\n"
-	"from some input (not opened, header refused, every record "
-	"rejected)\n"
-	"or no such store, 69 store schema too new,\n"
+	"usage (no --db), 65 some records rejected (no id) or not a store,\n"
+	"66 nothing done from some input (not opened, header refused, every\n"
+	"record rejected) or no such store, 69 store schema too new,\n"
 	"70 internal error, 74 I/O error, 75 store busy.  See "
 	"crm-profile(1).\n",
 	options,
@@ -120,7 +119,7 @@ main(int argc, char **argv)
 	crm_cli_init("crm-profile");
 	parse_opts(argc, argv, o);
 	crm_cli_operands(&cmd, o->all, &argc, &argv);
-	st = crm_cli_store(&o->c);
+	st = crm_cli_store_read(&o->c); /* it writes nothing */
 	crm_err_clear(&e);
 	if ((p = crm_profile_new(&o->p, st, &e)) == NULL) {
 		crm_store_close(st);

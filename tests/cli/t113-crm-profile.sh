@@ -86,6 +86,11 @@ t_run no-id 65 -- crm-profile --db crm.db in/no-id.jsonl
 t_run no-db 64 -- crm-profile in/ids.csv
 t_run as-of 64 -- crm-profile --db crm.db --as-of $T in/ids.csv
 t_run no-store 66 -- crm-profile --db nothing.db in/ids.csv
+# a SQLite file of another program: refused, and left as it was
+sqlite3 other.db 'CREATE TABLE notes(x)'
+t_run not-a-store 65 -- crm-profile --db other.db in/ids.csv
+t_eq "the other program's file: its one table, unchanged" notes \
+    "$(sqlite3 other.db .tables | tr -s ' \n' ' ' | sed 's/ $//')"
 sqlite3 crm.db "SELECT count(*) FROM decisions" >before
 crm-profile -q --db crm.db --all >/dev/null
 t_ok "nothing written" sh -c \

@@ -34,6 +34,13 @@ jq -c '{text, label: .sentiment}' two.jsonl >two-bg.jsonl
 jq -c '{text, label: "out_of_scope"}' "$TOP/testdata/intent/background.jsonl" \
     >>two-bg.jsonl
 same two-background --label-field label two-bg.jsonl
+# the background is a negative of both classes (were the two one problem,
+# the second class would take it): its texts score low for either
+bgmean=$(crm-intent -q --model-file two-background.1 --output-field lab \
+    "$TOP/testdata/intent/background.jsonl" |
+    jq -s '[.[].lab_score] | add / length * 100 | floor')
+t_ok "two classes with a background: its texts score $bgmean% on average" \
+    test "$bgmean" -lt 20
 t_eq "two classes with a background: the background is no class" \
     "negative positive" "$(crm-intent -q --model-file two-background.1 \
 	--output-field label two.jsonl | jq -r .label | sort -u | tr '\n' ' ' |

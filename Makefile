@@ -33,9 +33,10 @@ UNITS	= $(UNITSRC:tests/unit/%.c=$(O)/tests/%)
 MAN	= $(sort $(wildcard man/*.[1-9]))
 FORMAT_SRC = $(wildcard cmd/*.c lib/*.c lib/*.h tests/unit/*.c tests/unit/*.h)
 
-# Build on every CPU unless told otherwise (make -j1).
+# Build on every CPU unless told otherwise (make -j1); decided by the
+# top make alone, whose jobs (or -j1) the sub-makes of check share.
 NPROC	:= $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-ifeq ($(filter -j%,$(MAKEFLAGS)),)
+ifeq ($(MAKELEVEL)$(filter -j%,$(MAKEFLAGS)),0)
 MAKEFLAGS += -j$(NPROC)
 endif
 

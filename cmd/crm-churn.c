@@ -178,16 +178,6 @@ static const struct crm_cmd cmd = {
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
 
-static double
-prob_opt(const char *opt, const char *arg)
-{
-	double v;
-
-	if (crm_parse_double(arg, 0, 1, &v) == -1)
-		crm_usage_error(synopsis, "bad %s '%s': want 0 to 1", opt, arg);
-	return v;
-}
-
 static void
 add_type(struct opts *o, const char *field, enum crm_coltype type)
 {
@@ -244,8 +234,8 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 	while ((c = crm_getopt(&cmd, &o->c, argc, argv, &arg)) != -1) {
 		switch (c) {
 		case OPT_ACTION_THRESHOLD:
-			co->action_threshold =
-			    prob_opt("--action-threshold", arg);
+			co->action_threshold = crm_opt_double(
+			    synopsis, "--action-threshold", arg, 0, 1, NULL);
 			break;
 		case OPT_ALGO:
 			if (strcmp(arg, "lr") == 0)
@@ -274,9 +264,8 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			add_type(o, arg, CRM_COL_CATEGORICAL);
 			break;
 		case OPT_COST:
-			if (crm_parse_double(arg, 1e-6, 1e6, &co->bp.c) == -1)
-				crm_usage_error(synopsis,
-				    "bad --cost '%s': want 1e-6 to 1e6", arg);
+			co->bp.c = crm_opt_double(
+			    synopsis, "--cost", arg, 1e-6, 1e6, "1e-6 to 1e6");
 			break;
 		case OPT_IGNORE:
 			add_type(o, arg, CRM_COL_IGNORE);
@@ -289,8 +278,10 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 				crm_usage_error(synopsis,
 				    "bad --risk '%s': want LOW,HIGH", arg);
 			*comma = '\0';
-			co->risk_low = prob_opt("--risk", arg);
-			co->risk_high = prob_opt("--risk", comma + 1);
+			co->risk_low =
+			    crm_opt_double(synopsis, "--risk", arg, 0, 1, NULL);
+			co->risk_high = crm_opt_double(
+			    synopsis, "--risk", comma + 1, 0, 1, NULL);
 			if (co->risk_low > co->risk_high)
 				crm_usage_error(synopsis, "--risk: LOW above "
 							  "HIGH");

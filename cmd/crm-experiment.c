@@ -120,17 +120,13 @@ parse_opts(int argc, char **argv, enum verb verb, struct opts *o)
 			o->x.by = (enum crm_by)crm_parse_by(synopsis, arg);
 			break;
 		case OPT_HOLDOUT:
-			if (crm_parse_double(arg, 0, 0.99, &o->x.holdout) == -1)
-				crm_usage_error(synopsis,
-				    "bad --holdout '%s': want 0 to 0.99", arg);
+			o->x.holdout = crm_opt_double(
+			    synopsis, "--holdout", arg, 0, 0.99, NULL);
 			o->holdout_given = 1;
 			break;
 		case OPT_LEVEL:
-			if (crm_parse_double(arg, 0.5, 0.9999, &o->an.level) ==
-			    -1)
-				crm_usage_error(synopsis,
-				    "bad --level '%s': want 0.5 to 0.9999",
-				    arg);
+			o->an.level = crm_opt_double(
+			    synopsis, "--level", arg, 0.5, 0.9999, NULL);
 			o->an_given = 1;
 			break;
 		case OPT_WINDOW:

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sysexits.h>
 #include <time.h>
 
@@ -746,19 +747,7 @@ group(const PCRE2_SIZE *ov, int rc, int g, size_t *s, size_t *n)
 static int
 is_word(const char *s, size_t n, const char *w)
 {
-	size_t i;
-
-	if (strlen(w) != n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		int c = (unsigned char)s[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c += 'a' - 'A';
-		if (c != (unsigned char)w[i])
-			return 0;
-	}
-	return 1;
+	return strlen(w) == n && strncasecmp(s, w, n) == 0;
 }
 
 /* ASCII-caseless: s[0..n) starts with w. */

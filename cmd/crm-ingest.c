@@ -313,10 +313,10 @@ run_merge(struct opts *o, int argc, char **argv)
 			continue;
 		}
 		if (!o->c.quiet)
-			crm_warnx("%s: %lld tables merged, %lld unchanged; "
-				  "%lld "
-				  "rows written",
-			    argv[i], n.tables, n.unchanged, n.rows);
+			crm_warnx("%s: %lld table%s merged, %lld unchanged; "
+				  "%lld row%s written",
+			    argv[i], n.tables, n.tables == 1 ? "" : "s",
+			    n.unchanged, n.rows, n.rows == 1 ? "" : "s");
 	}
 	crm_store_close(st);
 	return crm_close_stdout() ? EX_IOERR : rc;

@@ -6,8 +6,9 @@
 # process over the whole input (compared by SQL, without rowids and chain
 # hashes), the merged decisions verify, merging again changes nothing, a
 # shard that grew is merged for its new rows, and a tampered shard, one of
-# another schema version and a conflicting experiment are refused with the
-# main store unchanged.  Clusters are reconciled as links.
+# another schema version, a conflicting experiment and another shard under
+# a merged one's file name are refused with the main store unchanged.
+# Clusters are reconciled as links.
 . "$TOP/tests/lib.sh"
 t_use merge
 
@@ -107,6 +108,9 @@ t_ok "once migrated, it is merged" sh -c \
 cp b.db x.db
 sqlite3 x.db "UPDATE experiments SET holdout = 0.2"
 t_run other-design 65 -- crm-ingest merge --db m.db x.db
+mkdir other
+cp b.db other/a.db
+t_run same-name 65 -- crm-ingest merge --db m.db other/a.db
 t_eq "the main store is unchanged" "$(cat m.dump)" "$(dump m.db)"
 t_run itself 64 -- crm-ingest merge --db m.db m.db
 t_run no-shard 64 -- crm-ingest merge --db m.db

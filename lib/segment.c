@@ -736,21 +736,25 @@ static void
 apply_model(struct crm_segment *s, const double *rfm, const double *km,
     struct tagged *t)
 {
-	const char *seg;
-	size_t j = NSEG;
-
 	memset(t, 0, sizeof(*t));
 	t->cluster = -1;
-	if (s->model.rfm && crm_tagmodel_rfm(&s->model, rfm, t->score)) {
-		seg = crm_segment_rfm_of(t->score);
-		for (j = 0; j < NSEG; j++)
-			if (strcmp(seg, segments[j]) == 0)
-				break;
-	}
 	if (s->model.rfm)
-		s->count[j]++;
+		crm_tagmodel_rfm(&s->model, rfm, t->score);
 	if (s->model.k > 0)
 		t->cluster = crm_tagmodel_cluster(&s->model, km, &t->dist);
+}
+
+/* Count a record written with RFM scores t in its segment. */
+static void
+count_segment(struct crm_segment *s, const struct tagged *t)
+{
+	const char *seg = crm_segment_rfm_of(t->score);
+	size_t j = NSEG;
+
+	for (j = 0; seg != NULL && j < NSEG; j++)
+		if (strcmp(seg, segments[j]) == 0)
+			break;
+	s->count[seg != NULL ? j : NSEG]++;
 }
 
 static int put_rfm(const struct tagged *t, struct crm_rec *r);
@@ -778,6 +782,8 @@ apply_record(
 	/* after the tags: their transaction is open */
 	if (s->audit != NULL && log_held(s, &t, r, e) == -1)
 		return CRM_FILTER_FATAL;
+	if (s->o->rfm)
+		count_segment(s, &t);
 	return 0;
 }
 
@@ -1171,8 +1177,10 @@ crm_segment_finish(struct crm_segment *s,
 	/* fit, then apply to each record as a model read is */
 	if (o->rfm && fit_rfm(s, e) == -1)
 		return -1;
-	for (i = 0; o->rfm && i < s->n; i++)
+	for (i = 0; o->rfm && i < s->n; i++) {
 		apply_model(s, s->rfm + 3 * i, NULL, &s->res[i]);
+		count_segment(s, &s->res[i]);
+	}
 	if (o->rfm)
 		say_segments(s);
 	if (o->k > 0 && fit_kmeans(s, e) == -1)

@@ -113,14 +113,18 @@ static const struct crm_optdef options[] = {
 static const struct crm_cmd cmd = {
 	synopsis,
 	"Tag each customer record by rules, RFM segment and k-means "
-	"cluster.\n",
-	"Exit status: 0 every record done, 64 usage, 65 some records rejected "
-	"or\n"
-	"bad rules, 66 nothing done from some input (not opened, header "
-	"refused,\n"
-	"every record rejected), 69 store schema too new, 70 internal error, "
-	"73\n"
-	"cannot create output, 74 I/O error, 75 store busy.  See crm-tag(1).\n",
+	"cluster;\n"
+	"fit keeps the RFM boundaries and k-means centres as a model, which\n"
+	"--model-file or --model applies record by record.\n",
+	"Exit status: 0 every record done, 64 usage, 65 some records "
+	"rejected, bad\n"
+	"rules or a bad model, 66 nothing done from some input (not opened, "
+	"header\n"
+	"refused, every record rejected) or no such model, 69 store schema "
+	"too new,\n"
+	"70 internal error, 73 cannot create output, 74 I/O error, 75 store "
+	"busy.\n"
+	"See crm-tag(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };

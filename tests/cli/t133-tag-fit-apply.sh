@@ -18,8 +18,8 @@ t_ok "fit + apply is the one-process run, byte for byte" cmp one.jsonl \
     apply.jsonl
 t_ok "some records have no scores and no cluster" \
     grep -q '"rfm_segment":null,"cluster":null' apply.jsonl
-# Shards of about 2 KB (8 of them), 4 at a time.
-parallel --pipe -j 4 --block 2k crm-tag -q --model-file m.model \
+# Shards of about 4 KB (4 of them), 4 at a time.
+parallel --pipe -j 4 --block 4k crm-tag -q --model-file m.model \
     <in/customers.jsonl >shards.jsonl
 sort one.jsonl >one.sorted
 sort shards.jsonl >shards.sorted
@@ -27,7 +27,7 @@ t_ok "4 shards give the one-process output, sorted" cmp one.sorted \
     shards.sorted
 # Rules combine with the model, and read its fields.
 crm-tag -q $fit --rules in/vip.rules in/customers.jsonl | sort >one-rules
-parallel --pipe -j 4 --block 2k crm-tag -q --model-file m.model \
+parallel --pipe -j 4 --block 4k crm-tag -q --model-file m.model \
     --rules in/vip.rules <in/customers.jsonl | sort >shards-rules
 t_ok "with --rules too" cmp one-rules shards-rules
 t_ok "a rule on the model's segment" grep -q '"lapsed"' shards-rules

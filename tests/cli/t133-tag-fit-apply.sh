@@ -94,6 +94,8 @@ q "UPDATE models SET blob = CAST('CRMTAG1' || char(10) || 'end' || char(10)
     AS BLOB) WHERE version = 1"
 t_run db-damaged 65 -- crm-tag -q $db --model seg --model-version 1 \
     in/customers.jsonl
+q "UPDATE models SET kind = 'churn' WHERE version = 2"
+t_run db-other-kind 65 -- crm-tag -q $db --model seg in/customers.jsonl
 
 # Usage.
 t_run usage-model-and-rfm 64 -- crm-tag --model-file m.model --rfm \

@@ -113,6 +113,10 @@ cp b.db other/a.db
 t_run same-name 65 -- crm-ingest merge --db m.db other/a.db
 t_eq "the main store is unchanged" "$(cat m.dump)" "$(dump m.db)"
 t_run itself 64 -- crm-ingest merge --db m.db m.db
+ln -s m.db link.db
+cp b.db c.db
+t_run itself-later 64 -- crm-ingest merge --db m.db c.db ./link.db
+t_eq "a usage error merges nothing" "$(cat m.dump)" "$(dump m.db)"
 t_run no-shard 64 -- crm-ingest merge --db m.db
 t_run no-db 64 -- crm-ingest merge a.db
 t_run load-option 64 -- crm-ingest merge --db m.db --kind events a.db

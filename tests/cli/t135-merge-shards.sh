@@ -7,8 +7,11 @@
 # hashes), the merged decisions verify, merging again changes nothing, a
 # shard that grew is merged for its new rows, and a tampered shard, one of
 # another schema version, a conflicting experiment and another shard under
-# a merged one's file name are refused with the main store unchanged.
-# Clusters are reconciled as links.
+# a merged one's file name are refused with the main store unchanged, and
+# so is the store itself as a shard, before any shard is merged.
+# Clusters are reconciled as links.  A customer erased in the merged store
+# and in a shard: the shard is merged, its erasure done again on the
+# store's chain.
 . "$TOP/tests/lib.sh"
 t_use merge
 

@@ -300,6 +300,9 @@ run_merge(struct opts *o, int argc, char **argv)
 		crm_usage_error(synopsis, "merge needs the shard stores to "
 					  "merge");
 	st = crm_cli_store(&o->c);
+	for (i = 0; i < argc; i++)
+		if (crm_merge_check(st, argv[i], &e) == -1)
+			crm_usage_error(synopsis, "%s", e.msg);
 	for (i = 0; i < argc; i++) {
 		memset(&n, 0, sizeof(n));
 		crm_err_clear(&e);

@@ -1235,6 +1235,79 @@ mark_holds(struct crm_store *shard, const struct crm_merge_mark *mark,
 	return ok;
 }
 
+/* A shard's row (from) and its copy in the main store (to). */
+struct moved {
+	long long from, to;
+};
+
+static int
+cmp_moved(const void *a, const void *b)
+{
+	return cmp_ll(
+	    &((const struct moved *)a)->from, &((const struct moved *)b)->from);
+}
+
+/*
+ * The shard's erasure entry (row entry, output out) done again on m: the
+ * rows it names that this merge copied (those after upto, in mv) are
+ * named by an erasure entry of m's with the hashes of their content now
+ * (crm_audit_redact changing nothing), so that m's chain verifies; the
+ * rows merged before are m's own copies, erased on m (crm-ingest(1)
+ * CAVEATS).  *added is the entries appended, 0 or 1.  0, or -1 with e
+ * filled.
+ */
+static int
+erase_again(struct crm_store *m, long long entry, const unsigned char *out,
+    size_t len, long long upto, const struct moved *mv, size_t nmv, int *added,
+    struct crm_err *e)
+{
+	struct crm_audit_redaction *r = NULL;
+	struct named *v = NULL;
+	const struct moved *to;
+	struct moved key;
+	size_t n = 0, cap = 0, i, k = 0;
+	int pr, ret = -1;
+
+	*added = 0;
+	if ((pr = parse_redacted(
+		 (const char *)out, len, entry, &v, &n, &cap)) == -2 ||
+	    (pr == 0 && n > 0 &&
+		(r = crm_reallocarray(NULL, n, sizeof(*r))) == NULL)) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	if (pr == -1) {
+		crm_err_set(e, EX_DATAERR,
+		    "decisions row %lld is not an erasure entry that names "
+		    "rows: not merged",
+		    entry);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (v[i].id <= upto)
+			continue;
+		key.from = v[i].id;
+		if ((to = bsearch(&key, mv, nmv, sizeof(*mv), cmp_moved)) ==
+		    NULL) {
+			crm_err_set(e, EX_DATAERR,
+			    "decisions row %lld is an erasure entry naming row "
+			    "%lld, which is not a merged decision: not merged",
+			    entry, v[i].id);
+			goto out;
+		}
+		memset(&r[k], 0, sizeof(r[k]));
+		r[k++].id = to->to;
+	}
+	if (k > 0 && crm_audit_redact(m, r, k, e) == -1)
+		goto out;
+	*added = k > 0;
+	ret = 0;
+out:
+	free(v);
+	free(r);
+	return ret;
+}
+
 int
 crm_audit_merge(struct crm_store *m, struct crm_store *shard,
     struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
@@ -1245,6 +1318,9 @@ crm_audit_merge(struct crm_store *m, struct crm_store *shard,
 	char lh[2 * CRM_AUDIT_HASH + 1];
 	sqlite3_stmt *rd = NULL, *wr = NULL, *last = NULL;
 	const unsigned char *tool;
+	struct moved *mv = NULL, *q;
+	size_t nmv = 0, cap = 0;
+	long long from = mark->upto;
 	int i, rc, k, ret = -1;
 
 	if (crm_audit_verify(shard, &c, e) == -1)
@@ -1294,12 +1370,24 @@ crm_audit_merge(struct crm_store *m, struct crm_store *shard,
 		tool = sqlite3_column_text(rd, 2);
 		if (tool != NULL &&
 		    strcmp((const char *)tool, ERASE_TOOL) == 0) {
-			crm_err_set(e, EX_DATAERR,
-			    "decisions row %lld is an erasure entry, which "
-			    "names the shard's rows: erase on the main store "
-			    "(crm-mask erase), not merged",
-			    (long long)sqlite3_column_int64(rd, 0));
-			goto out;
+			/* it names the shard's rows: named again on m's */
+			if (erase_again(m, sqlite3_column_int64(rd, 0),
+				sqlite3_column_text(rd, 6),
+				(size_t)sqlite3_column_bytes(rd, 6), from, mv,
+				nmv, &k, e) == -1 ||
+			    last_chain(m, last, prev, e) == -1)
+				goto out;
+			*changed += k;
+			goto merged;
+		}
+		if (nmv == cap) {
+			cap = cap ? 2 * cap : 64;
+			if ((q = crm_reallocarray(mv, cap, sizeof(*q))) ==
+			    NULL) {
+				crm_err_set(e, EX_SOFTWARE, "out of memory");
+				goto out;
+			}
+			mv = q;
 		}
 		/* verified above: the content hash is the content's */
 		if (from_hex(sqlite3_column_text(rd, 10),
@@ -1320,6 +1408,9 @@ crm_audit_merge(struct crm_store *m, struct crm_store *shard,
 		}
 		memcpy(prev, link, CRM_AUDIT_HASH);
 		(*changed)++;
+		mv[nmv].from = sqlite3_column_int64(rd, 0);
+		mv[nmv++].to = sqlite3_last_insert_rowid(crm_store_db(m));
+merged:
 		mark->upto = sqlite3_column_int64(rd, 0);
 		snprintf(mark->chain, sizeof(mark->chain), "%s",
 		    (const char *)sqlite3_column_text(rd, 12));
@@ -1333,5 +1424,6 @@ out:
 	sqlite3_finalize(rd);
 	sqlite3_finalize(wr);
 	sqlite3_finalize(last);
+	free(mv);
 	return ret;
 }

@@ -190,8 +190,10 @@ int crm_audit_erase_subject(struct crm_store *s, const char *id,
  * was merged up to (its row there must still have the chain hash
  * recorded: else this is another shard of the same name, refused) and
  * is moved to the shard's last row.  Refused too: decisions from before
- * schema 4 (nothing to chain) and erasure entries after mark (an
- * erasure names the shard's rows: erase on m instead).  The rows added
+ * schema 4 (nothing to chain).  An erasure entry after mark is not
+ * copied: the rows it names that this merge copies are named by an
+ * erasure entry of m's (their content as redacted, their hashes kept);
+ * those merged before are m's own copies, erased on m.  The rows added
  * are added to *changed.  0, or -1 with e filled.
  */
 struct crm_merge_mark;

@@ -221,14 +221,16 @@ record(struct crm_store *m, const char *shard, const char *table,
 	return 0;
 }
 
-/* Whether paths a and b name one file (the main store given as a shard). */
-static int
-same_file(const char *a, const char *b)
+int
+crm_merge_check(struct crm_store *m, const char *path, struct crm_err *e)
 {
 	struct stat sa, sb;
 
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
-	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	if (stat(path, &sa) == 0 && stat(crm_store_path(m), &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino)
+		return crm_err_set(e, EX_USAGE,
+		    "%s: the store merged into, not a shard", path);
+	return 0;
 }
 
 int
@@ -245,9 +247,8 @@ crm_merge_shard(struct crm_store *m, const char *path, int busy_ms,
 
 	/* a shard is known by its file's name, wherever it was copied */
 	name = name != NULL && name[1] != '\0' ? name + 1 : path;
-	if (same_file(path, crm_store_path(m)))
-		return crm_err_set(e, EX_USAGE,
-		    "%s: the store merged into, not a shard", path);
+	if (crm_merge_check(m, path, e) == -1)
+		return -1;
 	if ((shard = crm_store_open_exact(path, busy_ms, e)) == NULL)
 		return -1;
 	if (crm_store_begin(m, e) == -1)

@@ -52,6 +52,13 @@ int crm_merge_shard(struct crm_store *m, const char *path, int busy_ms,
     struct crm_merge_counts *n, struct crm_err *e);
 
 /*
+ * Whether path may be merged into m: -1 with e filled (EX_USAGE) when it
+ * is m's file (by any name), else 0.  crm_merge_shard() checks it too;
+ * check every shard first so that a usage error merges nothing.
+ */
+int crm_merge_check(struct crm_store *m, const char *path, struct crm_err *e);
+
+/*
  * For the owners' merge functions: every row of the query select on
  * shard, its columns bound in order as ?1, ?2, ... of the statement
  * write on m, which is run once a row; the rows it changed are added to

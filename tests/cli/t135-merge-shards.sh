@@ -7,8 +7,11 @@
 # hashes), the merged decisions verify, merging again changes nothing, a
 # shard that grew is merged for its new rows, and a tampered shard, one of
 # another schema version, a conflicting experiment and another shard under
-# a merged one's file name are refused with the main store unchanged.
-# Clusters are reconciled as links.
+# a merged one's file name are refused with the main store unchanged, and
+# so is the store itself as a shard, before any shard is merged.
+# Clusters are reconciled as links.  A customer erased in the merged store
+# and in a shard: the shard is merged, its erasure done again on the
+# store's chain.
 . "$TOP/tests/lib.sh"
 t_use merge
 
@@ -113,6 +116,10 @@ cp b.db other/a.db
 t_run same-name 65 -- crm-ingest merge --db m.db other/a.db
 t_eq "the main store is unchanged" "$(cat m.dump)" "$(dump m.db)"
 t_run itself 64 -- crm-ingest merge --db m.db m.db
+ln -s m.db link.db
+cp b.db c.db
+t_run itself-later 64 -- crm-ingest merge --db m.db c.db ./link.db
+t_eq "a usage error merges nothing" "$(cat m.dump)" "$(dump m.db)"
 t_run no-shard 64 -- crm-ingest merge --db m.db
 t_run no-db 64 -- crm-ingest merge a.db
 t_run load-option 64 -- crm-ingest merge --db m.db --kind events a.db
@@ -129,5 +136,26 @@ crm-ingest merge -q --db k.db k1.db k2.db
 t_eq "clusters reconciled" "r1|r1 r2|r1 r3|r1 r4|r1 r9|r9~2" \
     "$(sqlite3 k.db "SELECT record_id || '|' || cluster_id FROM clusters
 	ORDER BY 1" | paste -sd' ' -)"
+
+# Erased as crm-ingest(1) CAVEATS say, in the merged store and in the
+# shard: the shard is still merged, its erasure with it.  c02's new
+# decision is erased in the shard before it is merged.
+mkdir er
+cp a.db b.db er/
+crm-ingest merge -q --db er/m.db er/a.db er/b.db
+echo '{"id": "m15", "customer_id": "c02", "text": "refund me now"}' >m15
+crm-intent -q --db er/a.db --model-file intent.model --as-of $T m15 \
+    >/dev/null
+for c in c01 c02; do
+	crm-mask erase -q --db er/m.db $c >/dev/null
+	crm-mask erase -q --db er/a.db $c >/dev/null
+done
+t_run merge-erased 0 -- crm-ingest merge --db er/m.db er/a.db er/b.db
+t_ok "the chain verifies after the erasures" crm-mask verify -q --db er/m.db
+t_eq "the erased are not brought back, the new decision redacted" "0|0|1" \
+    "$(sqlite3 er/m.db "SELECT (SELECT count(*) FROM customers WHERE
+	customer_id IN ('c01', 'c02')), (SELECT count(*) FROM decisions
+	WHERE subject IN ('c01', 'c02')), (SELECT count(*) FROM decisions
+	WHERE record_key = 'm15')")"
 
 t_done

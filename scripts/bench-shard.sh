@@ -85,7 +85,7 @@ crm-intent|-|messages|-|crm-intent -q
 crm-intent label|-|messages|db|crm-intent label -q
 crm-recommend|-|reco-customers|-|crm-recommend -q --model-file $d/reco.model --top 3
 crm-recommend --item|-|items|-|crm-recommend -q --model-file $d/reco.model --item --top 2
-crm-tag --rules|-|customers|db|crm-tag -q --rules $in/tag.rules --as-of 2026-04-01
+crm-tag --rules|customer_id|customers|db|crm-tag -q --rules $in/tag.rules --as-of 2026-04-01
 crm-route --no-escalate|-|tickets|-|crm-route -q --no-escalate --as-of 2026-03-02T12:00:00Z
 crm-route|customer_id|tickets|-|crm-route -q --burst 3/10m --as-of 2026-03-02T12:00:00Z
 crm-mask|-|customers|-|crm-mask -q --policy $ex/mask.policy --role analyst --key-file $ex/experiment.key

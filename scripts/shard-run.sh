@@ -7,13 +7,18 @@
 #   scripts/shard-run.sh [-j N] [-b SIZE] [-k FIELD] [-S HOSTS] -- CMD [ARG ...]
 #
 # -j N      shards run at once (default: the cores, nproc)
-# -b SIZE   the size of a shard's block of input (parallel --block; 1M)
+# -b SIZE   the size of a shard's block of input (parallel --block; 32M
+#           from a pipe, a block a shard from a file)
 # -k FIELD  keyed: every record with one value of FIELD goes to one shard,
 #           in input order (for the modes crm(7) calls keyed, such as
 #           crm-route's bursts by -k customer_id); without it the input is
 #           cut anywhere between lines and the output keeps input order
 # -S HOSTS  run the shards on other machines (parallel -S; the command
 #           and its files must be there)
+#
+# Standard input that is a file is read in place (parallel --pipepart),
+# several times faster than through a pipe (--pipe), which parallel copies
+# line by line.
 #
 # The input must be JSON Lines, one record a line: CSV with a newline
 # inside a quoted field cannot be cut at lines.  Keyed mode reads FIELD of
@@ -32,7 +37,7 @@ usage() {
 	exit 64
 }
 
-jobs=$(nproc) block=1M key= hosts=
+jobs=$(nproc) block= key= hosts=
 while getopts j:b:k:S: c; do
 	case $c in
 	j) jobs=$OPTARG ;;
@@ -53,9 +58,15 @@ command -v parallel >/dev/null || {
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-if [ -z "$key" ]; then
+# the file on standard input, if it is one (Linux's /proc)
+file=$(readlink "/proc/$$/fd/0" 2>/dev/null) || file=
+[ -n "$file" ] && [ -f "$file" ] || file=
+if [ -z "$key" ] && [ -n "$file" ]; then
 	# -k: the shards' outputs in the order of their blocks
-	parallel --pipe -j "$jobs" --block "$block" --joblog "$log" \
+	parallel --pipepart -a "$file" -j "$jobs" --block "${block:--1}" \
+		--joblog "$log" ${hosts:+-S "$hosts"} -k -q "$@"
+elif [ -z "$key" ]; then
+	parallel --pipe -j "$jobs" --block "${block:-32M}" --joblog "$log" \
 		${hosts:+-S "$hosts"} -k -q "$@"
 else
 	# the key, a tab, the record; sorted by key alone (-s keeps a key's
@@ -65,7 +76,7 @@ else
 		$k = /"$f"\s*:\s*("(?:[^"\\]|\\.)*"|[^\s,}]*)/ ? $1 : "";
 		print "$k\t$_"' |
 		sort -s -t "$(printf '\t')" -k 1,1 |
-		parallel --pipe -j "$jobs" --block "$block" --joblog "$log" \
+		parallel --pipe -j "$jobs" --block "${block:-32M}" --joblog "$log" \
 			${hosts:+-S "$hosts"} -k --group-by 1 --colsep '\t' \
 			-q sh -c 'cut -f 2- | "$@"' sh "$@"
 fi

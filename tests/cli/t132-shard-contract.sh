@@ -70,8 +70,10 @@ check() {
 	[ -n "$query" ] && shift 2 && set -- env CRM_DB=par.db "$@"
 	# a quarter of the input a block: 4 shards, not more jobs than that
 	block=$((($(wc -c <"$input") + 3) / 4))
-	if run -j 4 -b "$block" $([ "$key" = - ] || echo "-k $key") \
-	    -- "$@" <"$input" >par.out 2>/dev/null; then
+	# from a pipe: parallel --pipe (a file would be read in place)
+	if cat "$input" | run -j 4 -b "$block" \
+	    $([ "$key" = - ] || echo "-k $key") -- "$@" >par.out 2>/dev/null
+	then
 		rc4=0
 	else
 		rc4=$?
@@ -108,8 +110,9 @@ check 'crm-recommend' - in/reco-customers.jsonl '' crm-recommend -q \
     --model-file reco.model --top 3
 check 'crm-recommend --item' - in/items.jsonl '' crm-recommend -q \
     --model-file reco.model --item --top 2
-check 'crm-tag --rules' - in/customers.jsonl 'SELECT * FROM tags ORDER BY 1, 2' \
-    crm-tag -q --rules in/tag.rules --as-of 2026-04-01
+check 'crm-tag --rules' customer_id in/customers.jsonl \
+    'SELECT * FROM tags ORDER BY 1, 2' crm-tag -q --rules in/tag.rules \
+    --as-of 2026-04-01
 check 'crm-route --no-escalate' - in/tickets.jsonl '' crm-route -q \
     --no-escalate
 check 'crm-route' customer_id in/tickets.jsonl '' crm-route -q --burst 3/10m
@@ -119,6 +122,15 @@ check 'crm-mask erase' - in/erase.txt \
     'SELECT customer_id FROM customers ORDER BY 1' crm-mask erase -q \
     --output-format jsonl
 check 'crm-profile' - in/customers.jsonl '' crm-profile -q --db base.db
+
+# shard-run.sh reads a file on standard input in place (parallel
+# --pipepart), a block a shard
+crm-churn -q --model-file churn.model --id-field customerID \
+    <in/telco.jsonl >one.out
+run -j 4 -- crm-churn -q --model-file churn.model --id-field customerID \
+    <in/telco.jsonl >par.out 2>/dev/null
+t_ok "crm-churn, a file in 4 parts: one process's records, in order" \
+    cmp one.out par.out
 
 # ---- The table --------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 # t132-shard-contract: the table of crm(7)'s "Scaling out" is tested.
 # Every row is shard-safe, keyed or global, with a reason; every
 # shard-safe and keyed row has a check below that runs the mode as one
-# process and under `parallel --pipe -j 4` (scripts/shard-run.sh, keyed
-# rows cut by their key) over JSON Lines and compares the records, sorted,
+# process and in 4 shards of GNU parallel (scripts/shard-run.sh: a file
+# cut by --pipepart, keyed rows by --pipe --group-by on their key, and
+# --pipe from a pipe once) over JSON Lines and compares the records, sorted,
 # and the store where the mode writes one; every check's row is in the
 # table; each tool's CAVEATS list the same modes with the same kinds.
 #
@@ -70,10 +71,10 @@ check() {
 	[ -n "$query" ] && shift 2 && set -- env CRM_DB=par.db "$@"
 	# a quarter of the input a block: 4 shards, not more jobs than that
 	block=$((($(wc -c <"$input") + 3) / 4))
-	# from a pipe: parallel --pipe (a file would be read in place)
-	if cat "$input" | run -j 4 -b "$block" \
-	    $([ "$key" = - ] || echo "-k $key") -- "$@" >par.out 2>/dev/null
-	then
+	# a file: parallel --pipepart (--pipe from a pipe, once below; keyed:
+	# --pipe --group-by)
+	if run -j 4 -b "$block" $([ "$key" = - ] || echo "-k $key") \
+	    -- "$@" <"$input" >par.out 2>/dev/null; then
 		rc4=0
 	else
 		rc4=$?
@@ -123,13 +124,12 @@ check 'crm-mask erase' - in/erase.txt \
     --output-format jsonl
 check 'crm-profile' - in/customers.jsonl '' crm-profile -q --db base.db
 
-# shard-run.sh reads a file on standard input in place (parallel
-# --pipepart), a block a shard
+# from a pipe shard-run.sh cuts with parallel --pipe
 crm-churn -q --model-file churn.model --id-field customerID \
     <in/telco.jsonl >one.out
-run -j 4 -- crm-churn -q --model-file churn.model --id-field customerID \
-    <in/telco.jsonl >par.out 2>/dev/null
-t_ok "crm-churn, a file in 4 parts: one process's records, in order" \
+cat in/telco.jsonl | run -j 4 -b 4k -- crm-churn -q --model-file churn.model \
+    --id-field customerID >par.out 2>/dev/null
+t_ok "crm-churn, parallel --pipe -j 4: one process's records, in order" \
     cmp one.out par.out
 
 # ---- The table --------------------------------------------------------------

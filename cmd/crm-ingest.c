@@ -1,6 +1,7 @@
 /*
  * crm-ingest: validate, normalize and load customer records (CSV, TSV or
- * JSONL) into the crmkit store, and pass the clean records on.
+ * JSONL) into the crmkit store, and pass the clean records on; merge:
+ * fold stores written by shards into one (lib/merge.c).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,6 +13,7 @@
 #include "cli.h"
 #include "filter.h"
 #include "load.h"
+#include "merge.h"
 #include "rec.h"
 #include "schema.h"
 #include "store.h"
@@ -25,7 +27,12 @@ static const char synopsis[] =
     "                  [--map STORE_FIELD=INPUT_FIELD] [--max-errors N]\n"
     "                  [--output-format csv|tsv|jsonl] [--region CC]\n"
     "                  [--rejects FILE] [--type FIELD=TYPE] [--verbose]\n"
-    "                  [file ...]\n";
+    "                  [file ...]\n"
+    "       crm-ingest merge --db FILE [-q] [--busy-timeout MS] shard ...\n";
+
+enum verb { V_LOAD, V_MERGE }; /* in order of verbs */
+
+static const char *const verbs[] = { "merge", NULL };
 
 enum { OPT_DATE_ORDER = CRM_OPT_OWN, OPT_MAP, OPT_TYPE, OPT_VERBOSE };
 
@@ -45,7 +52,7 @@ static const struct crm_optdef options[] = {
 	    "how to read NN/NN/YYYY dates (default: only\nwhen unambiguous)"),
 	CRM_OPT("db", CRM_OPT_DB, "FILE",
 	    "the store (default: $CRM_DB; none: only\nvalidate and "
-	    "normalize)"),
+	    "normalize; merge: the store merged into)"),
 	CRM_OPT_FLAG("decimal-comma", 0,
 	    "numbers have a decimal comma: 1.234,5 is\n1234.5",
 	    &opts.decimal_comma),
@@ -75,7 +82,8 @@ static const struct crm_optdef options[] = {
 static const struct crm_cmd cmd = {
 	synopsis,
 	"Validate and normalize records, load them into the store, and "
-	"write\nthe clean records to standard output.\n",
+	"write\nthe clean records to standard output.  merge: fold the "
+	"shard stores\ninto the store, each in one transaction, once.\n",
 	"Exit status: 0 every record done, 64 usage, 65 some records rejected, "
 	"66\n"
 	"nothing done from some input (not opened, header refused, every "
@@ -191,7 +199,8 @@ warn_text_columns(struct run *run)
 }
 
 static void
-parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
+parse_opts(int argc, char **argv, enum verb verb, struct opts *o,
+    struct crm_schema **sc)
 {
 	const char *arg;
 	enum crm_date_order order = CRM_DATE_STRICT;
@@ -225,6 +234,24 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 		}
 	}
 	crm_err_clear(&e);
+	if (verb == V_MERGE) {
+		if (o->kind != NULL || o->table != NULL || o->key != NULL ||
+		    o->region != NULL || nmaps > 0 || ntypes > 0 ||
+		    order != CRM_DATE_STRICT || o->infer || o->decimal_comma)
+			crm_usage_error(synopsis, "--date-order, "
+						  "--decimal-comma, "
+						  "--infer-types, "
+						  "--key, --kind, --map, "
+						  "--region, --table and "
+						  "--type "
+						  "are for loading records, "
+						  "not merge");
+		if (o->c.db == NULL)
+			crm_usage_error(synopsis, "merge needs --db FILE");
+		free(maps);
+		free(types);
+		return;
+	}
 	if (o->kind != NULL && o->table != NULL)
 		crm_usage_error(synopsis, "--kind and --table: a record is of "
 					  "a kind or goes to a "
@@ -260,6 +287,41 @@ parse_opts(int argc, char **argv, struct opts *o, struct crm_schema **sc)
 	free(types);
 }
 
+/* merge: each shard in turn, in a transaction of its own. */
+static int
+run_merge(struct opts *o, int argc, char **argv)
+{
+	struct crm_merge_counts n;
+	struct crm_store *st;
+	struct crm_err e;
+	int i, rc = 0;
+
+	if (argc == 0)
+		crm_usage_error(synopsis, "merge needs the shard stores to "
+					  "merge");
+	st = crm_cli_store(&o->c);
+	for (i = 0; i < argc; i++) {
+		memset(&n, 0, sizeof(n));
+		crm_err_clear(&e);
+		if (crm_merge_shard(st, argv[i], (int)o->c.busy_ms, &n, &e) ==
+		    -1) {
+			if (e.code == EX_USAGE)
+				crm_usage_error(synopsis, "%s", e.msg);
+			crm_warnx("%s", e.msg);
+			if (rc == 0)
+				rc = e.code;
+			continue;
+		}
+		if (!o->c.quiet)
+			crm_warnx("%s: %lld table%s merged, %lld unchanged; "
+				  "%lld row%s written",
+			    argv[i], n.tables, n.tables == 1 ? "" : "s",
+			    n.unchanged, n.rows, n.rows == 1 ? "" : "s");
+	}
+	crm_store_close(st);
+	return crm_close_stdout() ? EX_IOERR : rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -268,13 +330,18 @@ main(int argc, char **argv)
 	struct opts *o = &opts;
 	struct run run;
 	struct crm_err e;
+	enum verb verb;
 	int rc;
 
 	crm_cli_init("crm-ingest");
+	verb = (enum verb)crm_cli_verb(
+	    &argc, argv, verbs, "loading records is the default", synopsis);
 	crm_common_init(&o->c);
 	memset(&run, 0, sizeof(run));
-	parse_opts(argc, argv, o, &run.sc);
+	parse_opts(argc, argv, verb, o, &run.sc);
 	crm_cli_operands(&cmd, 0, &argc, &argv);
+	if (verb == V_MERGE)
+		return run_merge(o, argc, argv);
 	run.o = o;
 	run.f = crm_cli_filter(&o->c, &ops, &run, NULL);
 	crm_err_clear(&e);

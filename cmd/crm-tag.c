@@ -1,7 +1,9 @@
 /*
  * crm-tag: segment customers: tags from rules written as SQL expressions,
  * RFM scores and segments, and k-means clusters, appended to each record
- * and, with a store, kept current in its tags table.  The pipeline is
+ * and, with a store, kept current in its tags table; `crm-tag fit`
+ * keeps the RFM boundaries and k-means centres as a model that
+ * --model-file or --model applies record by record.  The pipeline is
  * lib/segment; this file holds the options and the wiring.
  */
 #include <getopt.h>
@@ -23,7 +25,16 @@ static const char synopsis[] =
     "               [--kmeans K] [--auto-k] [--fields F,...] [--log]\n"
     "               [--restarts N] [--seed N] [--db FILE] [--from-store]\n"
     "               [--as-of TIME] [--by person|record] [--id-field FIELD]\n"
+    "               [common options] [file ...]\n"
+    "       crm-tag --model-file FILE | --model NAME [--model-version N]\n"
+    "               [--rules FILE] [--db FILE] [--from-store] [--as-of TIME]\n"
+    "               [common options] [file ...]\n"
+    "       crm-tag fit [--rfm] [--rfm-fields R,F,M] [--kmeans K] [--auto-k]\n"
+    "               [--fields F,...] [--log] [--restarts N] [--seed N]\n"
+    "               [--model-file FILE] [--db FILE] [--model NAME]\n"
     "               [common options] [file ...]\n";
+
+static const char *const verbs[] = { "fit", NULL };
 
 enum { OPT_FIELDS = CRM_OPT_OWN, OPT_BY, OPT_RFM_FIELDS, OPT_RULES };
 
@@ -68,6 +79,15 @@ static const struct crm_optdef options[] = {
 	    "add cluster and cluster_distance, K clusters", &opts.so.k, 1,
 	    MAX_K),
 	CRM_OPT_FLAG("log", 0, "k-means on log(1 + value)", &opts.so.log),
+	CRM_OPT_STR("model", "NAME",
+	    "apply the store's model NAME (fit: keep it as\nNAME, tag)",
+	    &opts.so.model),
+	CRM_OPT_STR("model-file", "FILE",
+	    "apply the model in FILE (fit: write it there)",
+	    &opts.so.model_file),
+	CRM_OPT_LONG("model-version", "N",
+	    "apply version N of the store's model", &opts.so.model_version, 1,
+	    1L << 40),
 	CRM_OPT("quiet", CRM_OPT_QUIET, NULL,
 	    "no summary, RFM segment sizes or k-means\nfigures on stderr"),
 	CRM_OPT_LONG("restarts", "N",
@@ -93,14 +113,18 @@ static const struct crm_optdef options[] = {
 static const struct crm_cmd cmd = {
 	synopsis,
 	"Tag each customer record by rules, RFM segment and k-means "
-	"cluster.\n",
-	"Exit status: 0 every record done, 64 usage, 65 some records rejected "
-	"or\n"
-	"bad rules, 66 nothing done from some input (not opened, header "
-	"refused,\n"
-	"every record rejected), 69 store schema too new, 70 internal error, "
-	"73\n"
-	"cannot create output, 74 I/O error, 75 store busy.  See crm-tag(1).\n",
+	"cluster;\n"
+	"fit keeps the RFM boundaries and k-means centres as a model, which\n"
+	"--model-file or --model applies record by record.\n",
+	"Exit status: 0 every record done, 64 usage, 65 some records "
+	"rejected, bad\n"
+	"rules or a bad model, 66 nothing done from some input (not opened, "
+	"header\n"
+	"refused, every record rejected) or no such model, 69 store schema "
+	"too new,\n"
+	"70 internal error, 73 cannot create output, 74 I/O error, 75 store "
+	"busy.\n"
+	"See crm-tag(1).\n",
 	options,
 	CRM_OPTS_FILTER | CRM_OPTS_STORE,
 };
@@ -144,8 +168,52 @@ split_names(const char *opt, const char *arg, struct names *out, size_t want)
 		    opt, arg, want);
 }
 
+/* The options of fit, and of applying a model. */
 static void
-parse_opts(int argc, char **argv, struct opts *o)
+check_model(int argc, char **argv, int fit, struct opts *o)
+{
+	struct crm_segment_opts *so = &o->so;
+
+	if (so->model_version != 0 &&
+	    (fit || o->c.db == NULL || so->model_file != NULL))
+		crm_usage_error(synopsis, "--model-version is for applying a "
+					  "model of the store (--db), not "
+					  "with --model-file");
+	if (so->model_version != 0 && so->model == NULL)
+		so->model = "tag";
+	if (so->model != NULL && so->model_file != NULL)
+		crm_usage_error(synopsis, "--model or --model-file, not both");
+	if (so->model != NULL && o->c.db == NULL)
+		crm_usage_error(synopsis, "--model needs --db");
+	if (fit) {
+		if (so->nrules > 0)
+			crm_usage_error(synopsis, "--rules is for applying, "
+						  "not fit");
+		if (so->model_file == NULL && o->c.db == NULL)
+			crm_usage_error(synopsis, "fit needs --model-file or "
+						  "--db to keep the model");
+		if (so->model == NULL)
+			so->model = "tag";
+		crm_cli_check_output(synopsis, &o->c, "--model-file",
+		    so->model_file, argc, argv);
+		o->c.fo.no_output = 1;
+		return;
+	}
+	if (so->model == NULL && so->model_file == NULL)
+		return;
+	if (so->rfm || so->k > 0 || o->km_fields.n > 0 || so->log ||
+	    so->restarts != 10 || o->seed != 1 || so->auto_k ||
+	    strcmp(o->rfm_fields.name[0], "recency") != 0 ||
+	    strcmp(o->rfm_fields.name[1], "frequency") != 0 ||
+	    strcmp(o->rfm_fields.name[2], "monetary") != 0)
+		crm_usage_error(synopsis,
+		    "--%s: the model gives the RFM and k-means options; "
+		    "they are for fit",
+		    so->model_file != NULL ? "model-file" : "model");
+}
+
+static void
+parse_opts(int argc, char **argv, int fit, struct opts *o)
 {
 	struct crm_segment_opts *so = &o->so;
 	const char *arg;
@@ -176,6 +244,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 		}
 	}
 	so->seed = (unsigned long)o->seed;
+	so->fit = fit;
+	check_model(argc, argv, fit, o);
 	if (so->auto_k && so->k == 0)
 		so->k = 10;
 	if (so->auto_k && so->k < 2)
@@ -190,9 +260,13 @@ parse_opts(int argc, char **argv, struct opts *o)
 					  "--kmeans");
 	if (so->show_suppressed && so->nrules == 0)
 		crm_usage_error(synopsis, "--show-suppressed is for --rules");
-	if (so->nrules == 0 && !so->rfm && so->k == 0)
-		crm_usage_error(synopsis, "nothing to do: give --rules, --rfm "
-					  "or --kmeans");
+	if (fit && !so->rfm && so->k == 0)
+		crm_usage_error(synopsis, "nothing to fit: give --rfm or "
+					  "--kmeans");
+	if (so->nrules == 0 && !so->rfm && so->k == 0 && so->model == NULL &&
+	    so->model_file == NULL)
+		crm_usage_error(synopsis, "nothing to do: give --rules, --rfm, "
+					  "--kmeans or --model-file");
 	if (o->c.as_of != NULL) {
 		crm_clock_day(o->as_of_day);
 		so->as_of = o->as_of_day;
@@ -220,10 +294,13 @@ main(int argc, char **argv)
 	struct crm_segment *seg;
 	struct crm_filter *f;
 	struct crm_err e;
-	int rc;
+	const char *why;
+	int rc, fit;
 
 	crm_cli_init("crm-tag");
-	parse_opts(argc, argv, o);
+	fit = crm_cli_verb(
+	    &argc, argv, verbs, "tagging is the default", synopsis);
+	parse_opts(argc, argv, fit, o);
 	crm_cli_operands(&cmd, o->so.from_store, &argc, &argv);
 	crm_progress_init(&o->prog);
 	o->so.progress = crm_progress_cb(&o->prog);
@@ -242,6 +319,13 @@ main(int argc, char **argv)
 	crm_progress_end(&o->prog);
 	if (rc == 0 && crm_segment_failed(seg) > 0)
 		rc = EX_DATAERR;
+	why = fit ? crm_filter_partial(f) : NULL;
+	if (fit && rc == 0 && why != NULL)
+		crm_warnx("no model saved: %s", why);
+	else if (fit && rc == 0 && crm_segment_save(seg, &e) == -1) {
+		crm_report(&e);
+		rc = e.code;
+	}
 	crm_err_clear(&e);
 	rc = crm_cli_closed(rc, crm_segment_close(seg, &e), &e);
 	crm_cli_summary(f);

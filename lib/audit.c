@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "buf.h"
 #include "jw.h"
+#include "merge.h"
 #include "model.h"
 
 #define BATCH 1000
@@ -1203,4 +1204,134 @@ crm_audit_erase_subject(struct crm_store *s, const char *id, const char *token,
 		return -1;
 	fn(arg, id, "decisions", "redacted", (long)n, NULL);
 	return 0;
+}
+
+/* ==== Merging a shard's decisions (merge.h) ==== */
+
+/*
+ * Whether the shard's row at mark->upto still has the chain hash the
+ * merge recorded: 1, 0, or -1 with e filled.
+ */
+static int
+mark_holds(struct crm_store *shard, const struct crm_merge_mark *mark,
+    struct crm_err *e)
+{
+	sqlite3_stmt *st;
+	const unsigned char *h;
+	int rc, ok = 0;
+
+	if (sqlite3_prepare_v2(crm_store_db(shard),
+		"SELECT chain_hash FROM decisions WHERE id = ?1", -1, &st,
+		NULL) != SQLITE_OK)
+		return crm_store_fail(shard, e, "cannot read the decisions");
+	sqlite3_bind_int64(st, 1, mark->upto);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		h = sqlite3_column_text(st, 0);
+		ok = h != NULL && strcmp((const char *)h, mark->chain) == 0;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return crm_store_fail(shard, e, "cannot read the decisions");
+	return ok;
+}
+
+int
+crm_audit_merge(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
+{
+	struct crm_audit_check c;
+	unsigned char prev[CRM_AUDIT_HASH], md[CRM_AUDIT_HASH],
+	    link[CRM_AUDIT_HASH];
+	char lh[2 * CRM_AUDIT_HASH + 1];
+	sqlite3_stmt *rd = NULL, *wr = NULL, *last = NULL;
+	const unsigned char *tool;
+	int i, rc, k, ret = -1;
+
+	if (crm_audit_verify(shard, &c, e) == -1)
+		return -1;
+	if (c.bad != 0)
+		return crm_err_set(e, EX_DATAERR,
+		    "the chain is broken: %s (crm-mask verify --db %s): not "
+		    "merged",
+		    c.what, crm_store_path(shard));
+	if (c.unchained > 0)
+		return crm_err_set(e, EX_DATAERR,
+		    "%lld decisions from before schema 4 have no hashes to "
+		    "chain: not merged",
+		    c.unchained);
+	if (mark->upto > 0 && (k = mark_holds(shard, mark, e)) != 1)
+		return k == -1 ? -1
+			       : crm_err_set(e, EX_DATAERR,
+				     "decisions row %lld is not the one merged "
+				     "from a shard of this file name before "
+				     "(its chain hash differs): give the file "
+				     "another name to merge it as another "
+				     "shard",
+				     mark->upto);
+	if (sqlite3_prepare_v2(crm_store_db(shard),
+		"SELECT id, time, tool, model, model_version, record_key, "
+		"output, score, reasons, subject, content_hash, review, "
+		"chain_hash FROM decisions WHERE id > ?1 ORDER BY id",
+		-1, &rd, NULL) != SQLITE_OK) {
+		crm_store_fail(shard, e, "cannot read the decisions");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(crm_store_db(m),
+		"INSERT INTO decisions(time, tool, model, model_version, "
+		"record_key, output, score, reasons, subject, content_hash, "
+		"review, chain_hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+		"?9, ?10, ?11, ?12)",
+		-1, &wr, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(crm_store_db(m), LAST_CHAIN, -1, &last, NULL) !=
+		SQLITE_OK) {
+		crm_store_fail(m, e, "cannot prepare the decisions");
+		goto out;
+	}
+	if (last_chain(m, last, prev, e) == -1)
+		goto out;
+	sqlite3_bind_int64(rd, 1, mark->upto);
+	while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+		tool = sqlite3_column_text(rd, 2);
+		if (tool != NULL &&
+		    strcmp((const char *)tool, ERASE_TOOL) == 0) {
+			crm_err_set(e, EX_DATAERR,
+			    "decisions row %lld is an erasure entry, which "
+			    "names the shard's rows: erase on the main store "
+			    "(crm-mask erase), not merged",
+			    (long long)sqlite3_column_int64(rd, 0));
+			goto out;
+		}
+		/* verified above: the content hash is the content's */
+		if (from_hex(sqlite3_column_text(rd, 10),
+			(size_t)sqlite3_column_bytes(rd, 10), md) == -1 ||
+		    chain(prev, md, link) == -1) {
+			crm_err_set(e, EX_SOFTWARE, "cannot hash a decision");
+			goto out;
+		}
+		to_hex(link, lh);
+		for (i = 1; i <= 11; i++)
+			sqlite3_bind_value(wr, i, sqlite3_column_value(rd, i));
+		sqlite3_bind_text(wr, 12, lh, -1, SQLITE_STATIC);
+		k = sqlite3_step(wr);
+		sqlite3_reset(wr);
+		if (k != SQLITE_DONE) {
+			crm_store_fail(m, e, "cannot merge the decisions");
+			goto out;
+		}
+		memcpy(prev, link, CRM_AUDIT_HASH);
+		(*changed)++;
+		mark->upto = sqlite3_column_int64(rd, 0);
+		snprintf(mark->chain, sizeof(mark->chain), "%s",
+		    (const char *)sqlite3_column_text(rd, 12));
+	}
+	if (rc != SQLITE_DONE) {
+		crm_store_fail(shard, e, "cannot read the decisions");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(rd);
+	sqlite3_finalize(wr);
+	sqlite3_finalize(last);
+	return ret;
 }

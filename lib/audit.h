@@ -180,4 +180,22 @@ extern const struct crm_erase_step crm_audit_erase[];
 int crm_audit_erase_subject(struct crm_store *s, const char *id,
     const char *token, crm_erase_fn fn, void *arg, struct crm_err *e);
 
+/*
+ * Merge a shard's decisions into m (merge.h), in m's open transaction:
+ * the shard's chain is verified first, as crm_audit_verify does (a broken
+ * one is refused, EX_DATAERR naming its row), then its rows after
+ * mark->upto are appended to m's chain as a new chained segment: each
+ * keeps its content and content hash and gets its chain hash on m's
+ * chain, so that m's chain verifies after.  mark says where the shard
+ * was merged up to (its row there must still have the chain hash
+ * recorded: else this is another shard of the same name, refused) and
+ * is moved to the shard's last row.  Refused too: decisions from before
+ * schema 4 (nothing to chain) and erasure entries after mark (an
+ * erasure names the shard's rows: erase on m instead).  The rows added
+ * are added to *changed.  0, or -1 with e filled.
+ */
+struct crm_merge_mark;
+int crm_audit_merge(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e);
+
 #endif

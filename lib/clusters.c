@@ -12,7 +12,11 @@
 #include <sysexits.h>
 
 #include "buf.h"
+#include "clock.h"
 #include "clusters.h"
+#include "linkage.h"
+#include "merge.h"
+#include "strmap.h"
 
 /* ==== Writing ==== */
 
@@ -506,3 +510,210 @@ const struct crm_erase_step crm_clusters_erase[] = {
 		"cluster_id") " WHERE " CRM_ERASE_NAMED("cluster_id") },
 	{ NULL, NULL, NULL },
 };
+
+/* ==== Merging a shard's clusters (merge.h) ==== */
+
+/* A clusters row of either store, by its ids in the merge's map. */
+struct link {
+	uint32_t rec, cl; /* 'r' + record id, 'c' + cluster id */
+	int shard;	  /* from the shard */
+	double score;	  /* NAN: NULL */
+	char time[32];
+};
+
+struct links {
+	struct crm_strmap *ids;
+	struct link *v;
+	size_t n, cap;
+};
+
+/* The id of kind ('r' or 'c') + s[0..len) in l's map, added; -1 if none. */
+static long
+link_id(struct links *l, int kind, const unsigned char *s, size_t len)
+{
+	struct crm_buf b;
+	long id;
+
+	crm_buf_init(&b);
+	crm_buf_addc(&b, kind);
+	if (len > 0)
+		crm_buf_addf(&b, "%.*s", (int)len, (const char *)s);
+	id = b.p != NULL ? crm_strmap_put(l->ids, b.p, b.len) : -1;
+	crm_buf_release(&b);
+	return id;
+}
+
+/* Add every clusters row of s to l. */
+static int
+read_links(struct crm_store *s, int shard, struct links *l, struct crm_err *e)
+{
+	sqlite3_stmt *st;
+	struct link *k;
+	long r, c;
+	int rc;
+
+	if (sqlite3_prepare_v2(crm_store_db(s),
+		"SELECT record_id, cluster_id, score, time FROM clusters", -1,
+		&st, NULL) != SQLITE_OK)
+		return crm_store_fail(s, e, "cannot read the clusters");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (l->n == l->cap) {
+			size_t cap = l->cap ? 2 * l->cap : 1024;
+			struct link *v = realloc(l->v, cap * sizeof(*v));
+
+			if (v == NULL)
+				break;
+			l->v = v;
+			l->cap = cap;
+		}
+		r = link_id(l, 'r', sqlite3_column_text(st, 0),
+		    (size_t)sqlite3_column_bytes(st, 0));
+		c = link_id(l, 'c', sqlite3_column_text(st, 1),
+		    (size_t)sqlite3_column_bytes(st, 1));
+		if (r < 0 || c < 0)
+			break;
+		k = &l->v[l->n++];
+		k->rec = (uint32_t)r;
+		k->cl = (uint32_t)c;
+		k->shard = shard;
+		k->score = sqlite3_column_type(st, 2) == SQLITE_NULL
+			       ? NAN
+			       : sqlite3_column_double(st, 2);
+		snprintf(k->time, sizeof(k->time), "%s",
+		    sqlite3_column_type(st, 3) == SQLITE_NULL
+			? ""
+			: (const char *)sqlite3_column_text(st, 3));
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_ROW)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	if (rc != SQLITE_DONE)
+		return crm_store_fail(s, e, "cannot read the clusters");
+	return 0;
+}
+
+/*
+ * The cluster of each set (by its root): the one cluster id its rows
+ * name, else its least record id; into name[root] (an id of the map).
+ */
+static int
+name_sets(struct links *l, struct crm_uf *uf, uint32_t *name, struct crm_err *e)
+{
+	size_t i, n = crm_strmap_count(l->ids), alen, blen;
+	uint32_t root, none = UINT32_MAX;
+	unsigned char *many;
+	const char *a, *b;
+
+	if ((many = calloc(n, 1)) == NULL)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	for (i = 0; i < n; i++)
+		name[i] = none;
+	/* one cluster id a set, or many */
+	for (i = 0; i < n; i++) {
+		a = crm_strmap_name(l->ids, i, &alen);
+		if (a[0] != 'c')
+			continue;
+		root = crm_uf_find(uf, (uint32_t)i);
+		if (name[root] != none)
+			many[root] = 1;
+		name[root] = (uint32_t)i;
+	}
+	/* the least record id of a set of many */
+	for (i = 0; i < n; i++) {
+		a = crm_strmap_name(l->ids, i, &alen);
+		root = crm_uf_find(uf, (uint32_t)i);
+		if (a[0] != 'r' || !many[root])
+			continue;
+		b = crm_strmap_name(l->ids, name[root], &blen);
+		if (b[0] == 'c' ||
+		    crm_id_cmp(a + 1, alen - 1, b + 1, blen - 1) < 0)
+			name[root] = (uint32_t)i;
+	}
+	free(many);
+	return 0;
+}
+
+int
+crm_clusters_merge(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
+{
+	struct links l = { 0 };
+	struct crm_uf uf = { 0 };
+	uint32_t *name = NULL;
+	unsigned char *done = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *id, *cid;
+	size_t i, n, len, clen;
+	char now[21];
+	int rc, pass, ret = -1;
+
+	(void)mark;
+	crm_clock_iso(now);
+	if ((l.ids = crm_strmap_new()) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	if (read_links(m, 0, &l, e) == -1 || read_links(shard, 1, &l, e) == -1)
+		goto out;
+	n = crm_strmap_count(l.ids);
+	if (crm_uf_init(&uf, n) == -1 ||
+	    (name = calloc(n, sizeof(*name))) == NULL ||
+	    (done = calloc(n, 1)) == NULL) {
+		crm_err_set(e, EX_SOFTWARE, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < l.n; i++)
+		crm_uf_union(&uf, l.v[i].rec, l.v[i].cl, 0);
+	if (name_sets(&l, &uf, name, e) == -1)
+		goto out;
+	if (sqlite3_prepare_v2(crm_store_db(m),
+		"INSERT INTO clusters(record_id, cluster_id, score, time) "
+		"VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
+		"cluster_id = excluded.cluster_id, score = excluded.score, "
+		"time = excluded.time WHERE cluster_id IS NOT "
+		"excluded.cluster_id OR score IS NOT excluded.score",
+		-1, &st, NULL) != SQLITE_OK) {
+		crm_store_fail(m, e, "cannot merge the clusters");
+		goto out;
+	}
+	/* the shard's rows, then the main store's others that move */
+	for (pass = 1; pass >= 0; pass--)
+		for (i = 0; i < l.n; i++) {
+			struct link *k = &l.v[i];
+			uint32_t to = name[crm_uf_find(&uf, k->rec)];
+
+			if (k->shard != pass || done[k->rec] ||
+			    (!pass && k->cl == to))
+				continue;
+			done[k->rec] = 1;
+			id = crm_strmap_name(l.ids, k->rec, &len);
+			cid = crm_strmap_name(l.ids, to, &clen);
+			sqlite3_bind_text(
+			    st, 1, id + 1, (int)len - 1, SQLITE_STATIC);
+			sqlite3_bind_text(
+			    st, 2, cid + 1, (int)clen - 1, SQLITE_STATIC);
+			if (isnan(k->score))
+				sqlite3_bind_null(st, 3);
+			else
+				sqlite3_bind_double(st, 3, k->score);
+			sqlite3_bind_text(
+			    st, 4, pass ? k->time : now, -1, SQLITE_STATIC);
+			rc = sqlite3_step(st);
+			sqlite3_reset(st);
+			if (rc != SQLITE_DONE) {
+				crm_store_fail(
+				    m, e, "cannot merge the clusters");
+				goto out;
+			}
+			*changed += sqlite3_changes(crm_store_db(m));
+		}
+	ret = 0;
+out:
+	sqlite3_finalize(st);
+	crm_uf_release(&uf);
+	crm_strmap_free(l.ids);
+	free(l.v);
+	free(name);
+	free(done);
+	return ret;
+}

@@ -166,4 +166,19 @@ void crm_person_records_close(struct crm_person_records *p);
 /* How a customer's cluster membership is erased (erase.h). */
 extern const struct crm_erase_step crm_clusters_erase[];
 
+/*
+ * Merge a shard's clusters (merge.h) as links to reconcile: each row
+ * links its record to its cluster, in either store, and the links make
+ * sets (union-find).  A set whose rows name one cluster id keeps it; one
+ * that joins several clusters (a record in one cluster here and another
+ * there) takes its least record id (crm_id_cmp) for every record of it.
+ * A record the shard has gets the shard's score and time, one only
+ * renamed the run's time.  Persons are not merged: crm-dedupe over the
+ * merged store brings them to its clusters.  mark is not used.  0, or -1
+ * with e filled.
+ */
+struct crm_merge_mark;
+int crm_clusters_merge(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e);
+
 #endif

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "consent.h"
+#include "merge.h"
 
 struct crm_consent_load {
 	struct crm_store *s;
@@ -282,3 +283,19 @@ const struct crm_erase_step crm_consent_erase[] = {
 	    "UPDATE consent SET source = NULL WHERE customer_id = ?1" },
 	{ NULL, NULL, NULL },
 };
+
+int
+crm_consent_merge(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
+{
+	(void)mark;
+	return crm_merge_copy(m, shard,
+	    "SELECT customer_id, purpose, granted, time, source FROM consent",
+	    "INSERT INTO consent(customer_id, purpose, granted, time, source) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET "
+	    "granted = excluded.granted, "
+	    "source = coalesce(excluded.source, source) "
+	    "WHERE granted IS NOT excluded.granted OR "
+	    "(excluded.source IS NOT NULL AND source IS NOT excluded.source)",
+	    changed, e);
+}

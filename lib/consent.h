@@ -100,4 +100,14 @@ const char *crm_consent_as_of(const struct crm_consent *c);
  */
 extern const struct crm_erase_step crm_consent_erase[];
 
+/*
+ * Merge a shard's consent (merge.h): its rows, each a grant or a
+ * withdrawal at a time, added; one the main store has at that time takes
+ * the shard's granted, and its source when it has one, as crm-ingest
+ * loads it.  0, or -1 with e filled.
+ */
+struct crm_merge_mark;
+int crm_consent_merge(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e);
+
 #endif

@@ -20,6 +20,7 @@
 #include "experiment.h"
 #include "hmac.h"
 #include "opt.h"
+#include "merge.h"
 
 /*
  * The variance of the normal mixture over the difference of rates in
@@ -1014,4 +1015,77 @@ crm_exp_verdict(const struct crm_exp_analysis *a,
 			       : "loses to",
 	    c, 100 * best->uplift, 100 * lo, 100 * hi, bp,
 	    o->sequential ? " (always valid)" : "");
+}
+
+int
+crm_exp_merge(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
+{
+	sqlite3 *db = crm_store_db(m);
+	sqlite3_stmt *st;
+	long long staged = 0;
+	int rc, ret = -1;
+
+	(void)mark;
+	if (sqlite3_exec(db,
+		"CREATE TEMP TABLE merge_experiments(name, created, arms, "
+		"holdout, unit, params)",
+		NULL, NULL, NULL) != SQLITE_OK)
+		return crm_store_fail(m, e, "cannot merge the experiments");
+	if (crm_merge_copy(m, shard,
+		"SELECT name, created, arms, holdout, unit, params "
+		"FROM experiments",
+		"INSERT INTO merge_experiments VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		&staged, e) == -1)
+		goto out;
+	if (sqlite3_prepare_v2(db,
+		"SELECT x.name, x.arms, x.holdout, x.unit, m.arms, m.holdout, "
+		"m.unit FROM merge_experiments x JOIN main.experiments m "
+		"USING (name) WHERE x.arms IS NOT m.arms OR x.holdout IS NOT "
+		"m.holdout OR x.unit IS NOT m.unit ORDER BY name LIMIT 1",
+		-1, &st, NULL) != SQLITE_OK) {
+		crm_store_fail(m, e, "cannot merge the experiments");
+		goto out;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		crm_err_set(e, EX_DATAERR,
+		    "experiment '%s' is not the main store's: arms %s, "
+		    "holdout %g, by %s, not arms %s, holdout %g, by %s",
+		    sqlite3_column_text(st, 0), sqlite3_column_text(st, 1),
+		    sqlite3_column_double(st, 2), sqlite3_column_text(st, 3),
+		    sqlite3_column_text(st, 4), sqlite3_column_double(st, 5),
+		    sqlite3_column_text(st, 6));
+	else if (rc != SQLITE_DONE)
+		crm_store_fail(m, e, "cannot merge the experiments");
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		goto out;
+	if (sqlite3_exec(db,
+		"INSERT INTO main.experiments(name, created, arms, holdout, "
+		"unit, params) SELECT * FROM merge_experiments WHERE true "
+		"ON CONFLICT DO UPDATE SET created = excluded.created "
+		"WHERE excluded.created < created",
+		NULL, NULL, NULL) != SQLITE_OK) {
+		crm_store_fail(m, e, "cannot merge the experiments");
+		goto out;
+	}
+	*changed += sqlite3_changes(db);
+	ret = 0;
+out:
+	sqlite3_exec(db, "DROP TABLE temp.merge_experiments", NULL, NULL, NULL);
+	return ret;
+}
+
+int
+crm_exp_merge_assignments(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
+{
+	(void)mark;
+	return crm_merge_copy(m, shard,
+	    "SELECT experiment, subject, arm, time FROM assignments",
+	    "INSERT INTO assignments(experiment, subject, arm, time) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
+	    "arm = excluded.arm, time = excluded.time "
+	    "WHERE excluded.time < time",
+	    changed, e);
 }

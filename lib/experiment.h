@@ -205,4 +205,18 @@ int crm_exp_analysis_rec(const struct crm_exp_analysis *a,
 void crm_exp_verdict(const struct crm_exp_analysis *a,
     const struct crm_exp_analysis_opts *o, char *buf, size_t n);
 
+/*
+ * Merge a shard's experiments and assignments (merge.h): an experiment
+ * the main store lacks is added, one it has must have the same design
+ * (arms, holdout, unit; else EX_DATAERR naming it) and keeps the earlier
+ * creation; each subject keeps its first assignment, the earlier by
+ * time, whichever store it is in.  mark is not used.  0, or -1 with e
+ * filled.
+ */
+struct crm_merge_mark;
+int crm_exp_merge(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e);
+int crm_exp_merge_assignments(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e);
+
 #endif

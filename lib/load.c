@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "consent.h"
 #include "load.h"
+#include "merge.h"
 
 #define CACHE_SIZE 16
 
@@ -1164,4 +1165,77 @@ crm_load_erase(struct crm_store *s, const char *id, crm_erase_fn fn, void *arg,
 			   ? -1
 			   : crm_store_fail(s, e, "cannot list the tables");
 	return 0;
+}
+
+/* ==== Merging shards (merge.h) ==== */
+
+/*
+ * Upsert table's rows from shard: key, then cols (NULL-terminated), then
+ * extra, each updated as crm_loader_put would (a NULL keeps the value,
+ * the extra JSON patched), and only where that changes the row.
+ */
+static int
+merge_keyed(struct crm_store *m, struct crm_store *shard, const char *table,
+    const char *key, const char *const *cols, long long *changed,
+    struct crm_err *e)
+{
+	struct crm_buf sel, wr;
+	size_t i, n;
+	int rc;
+
+	crm_buf_init(&sel);
+	crm_buf_init(&wr);
+	crm_buf_addf(&sel, "SELECT %s", key);
+	crm_buf_addf(&wr, "INSERT INTO %s(%s", table, key);
+	for (n = 0; cols[n] != NULL; n++) {
+		crm_buf_addf(&sel, ", %s", cols[n]);
+		crm_buf_addf(&wr, ", %s", cols[n]);
+	}
+	crm_buf_addf(&sel, ", extra FROM %s", table);
+	crm_buf_adds(&wr, ", extra) VALUES (?1");
+	for (i = 0; i <= n; i++)
+		crm_buf_addf(&wr, ", ?%zu", i + 2);
+	crm_buf_addf(&wr, ") ON CONFLICT(%s) DO UPDATE SET ", key);
+	for (i = 0; i < n; i++)
+		crm_buf_addf(&wr, "%s = coalesce(excluded.%s, %s), ", cols[i],
+		    cols[i], cols[i]);
+#define PATCHED                                                              \
+	"nullif(json_patch(coalesce(extra, '{}'), coalesce(excluded.extra, " \
+	"'{}')), '{}')"
+	crm_buf_adds(&wr, "extra = " PATCHED " WHERE ");
+	for (i = 0; i < n; i++)
+		crm_buf_addf(&wr, "coalesce(excluded.%s, %s) IS NOT %s OR ",
+		    cols[i], cols[i], cols[i]);
+	crm_buf_adds(&wr, PATCHED " IS NOT extra");
+#undef PATCHED
+	if (sel.p == NULL || wr.p == NULL)
+		rc = crm_err_set(e, EX_SOFTWARE, "out of memory");
+	else
+		rc = crm_merge_copy(m, shard, sel.p, wr.p, changed, e);
+	crm_buf_release(&sel);
+	crm_buf_release(&wr);
+	return rc;
+}
+
+int
+crm_load_merge_customers(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
+{
+	static const char *const cols[] = { "name", "email", "phone", "city",
+		"country", "birth_date", "signup_date", NULL };
+
+	(void)mark;
+	return merge_keyed(
+	    m, shard, "customers", "customer_id", cols, changed, e);
+}
+
+int
+crm_load_merge_events(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
+{
+	static const char *const cols[] = { "customer_id", "time", "type",
+		"item", "amount", "channel", "text", NULL };
+
+	(void)mark;
+	return merge_keyed(m, shard, "events", "event_key", cols, changed, e);
 }

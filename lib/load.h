@@ -86,4 +86,18 @@ void crm_loader_counts(const struct crm_loader *ld, unsigned long long *ins,
 int crm_load_erase(struct crm_store *s, const char *id, crm_erase_fn fn,
     void *arg, struct crm_err *e);
 
+/*
+ * Merge a shard's customers, events (merge.h): a row whose key the main
+ * store lacks is inserted; one it has is updated as crm-ingest updates
+ * it, the shard's values over the main store's (a NULL keeps the main
+ * store's; the extra JSON objects merged, the shard's fields winning),
+ * so that the shard merged last is the last written.  Rows already the
+ * same change nothing.  mark is not used.  0, or -1 with e filled.
+ */
+struct crm_merge_mark;
+int crm_load_merge_customers(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e);
+int crm_load_merge_events(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e);
+
 #endif

@@ -16,9 +16,9 @@ cmp_double(const void *a, const void *b)
 }
 
 int
-crm_rfm_scores(const double *v, size_t n, int low_is_best, unsigned char *score)
+crm_rfm_bounds(const double *v, size_t n, double q[4])
 {
-	double *sorted, q[4];
+	double *sorted;
 	size_t i, m = 0, j;
 
 	if ((sorted = crm_reallocarray(NULL, n + 1, sizeof(*sorted))) == NULL)
@@ -28,23 +28,37 @@ crm_rfm_scores(const double *v, size_t n, int low_is_best, unsigned char *score)
 			sorted[m++] = v[i];
 	qsort(sorted, m, sizeof(*sorted), cmp_double);
 	/* q[j]: the largest value of the first (j + 1) fifths */
-	for (j = 0; j < 4 && m > 0; j++) {
+	for (j = 0; j < 4; j++) {
 		size_t at = ((j + 1) * m + 4) / 5;
 
-		q[j] = sorted[at > 0 ? at - 1 : 0];
-	}
-	for (i = 0; i < n; i++) {
-		int above = 0;
-
-		if (isnan(v[i])) {
-			score[i] = 0;
-			continue;
-		}
-		for (j = 0; j < 4; j++)
-			above += v[i] > q[j];
-		score[i] = (unsigned char)(low_is_best ? 5 - above : 1 + above);
+		q[j] = m > 0 ? sorted[at > 0 ? at - 1 : 0] : NAN;
 	}
 	free(sorted);
+	return m > 0;
+}
+
+int
+crm_rfm_score(double v, const double q[4], int low_is_best)
+{
+	int above = 0, j;
+
+	if (isnan(v))
+		return 0;
+	for (j = 0; j < 4; j++)
+		above += v > q[j];
+	return low_is_best ? 5 - above : 1 + above;
+}
+
+int
+crm_rfm_scores(const double *v, size_t n, int low_is_best, unsigned char *score)
+{
+	double q[4];
+	size_t i;
+
+	if (crm_rfm_bounds(v, n, q) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		score[i] = (unsigned char)crm_rfm_score(v[i], q, low_is_best);
 	return 0;
 }
 

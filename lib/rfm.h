@@ -25,6 +25,20 @@
 int crm_rfm_scores(
     const double *v, size_t n, int low_is_best, unsigned char *score);
 
+/*
+ * The four quintile boundaries of the n values v (NaN: none, left out)
+ * into q, as crm_rfm_scores draws them: 1 when some value is a number, 0
+ * when none is (q is then NaN), -1 when out of memory.
+ */
+int crm_rfm_bounds(const double *v, size_t n, double q[4]);
+
+/*
+ * The score of value v against boundaries q (crm_rfm_bounds): 1 to 5, 0
+ * for NaN.  It reads v alone, so a record is scored the same in any
+ * batch.
+ */
+int crm_rfm_score(double v, const double q[4], int low_is_best);
+
 /* The FM score of frequency and monetary scores f and m (1 to 5). */
 int crm_rfm_fm(int f, int m);
 

@@ -16,10 +16,12 @@
 #include "filter.h"
 #include "jw.h"
 #include "kmeans.h"
+#include "model.h"
 #include "rfm.h"
 #include "rules.h"
 #include "segment.h"
 #include "suggest.h"
+#include "tagmodel.h"
 #include "tags.h"
 
 /* A tag and what gives it. */
@@ -32,6 +34,20 @@ struct tag {
 	int off;      /* on, but left out: consent withdrawn */
 };
 
+static const char *const segments[] = { "Champions", "Loyal",
+	"Potential loyalist", "New", "Promising", "Need attention",
+	"About to sleep", "At risk", "Cannot lose them", "Hibernating",
+	"Lost" };
+
+#define NSEG (sizeof(segments) / sizeof(segments[0]))
+
+/* A record's RFM scores and cluster, from the model. */
+struct tagged {
+	unsigned char score[3]; /* r, f, m; 0s: none */
+	int cluster;		/* -1: none */
+	double dist;		/* to its centre */
+};
+
 /* A purpose of the action rules, and the actions left out for it. */
 struct purpose {
 	char *name;
@@ -39,8 +55,16 @@ struct purpose {
 };
 
 struct crm_segment {
-	const struct crm_segment_opts *o;
-	struct crm_filter *f; /* crm_segment_bind's */
+	const struct crm_segment_opts *o; /* &eff */
+	struct crm_segment_opts eff; /* the caller's, with a model read: its
+					fields */
+	struct crm_tagmodel model;   /* fit or read */
+	int apply_wanted;	     /* a model to read */
+	int apply;		     /* a model read: applied as records come */
+	long version;		     /* its version in the store; 0: a file */
+	struct crm_model_input in;   /* fit: the records */
+	size_t count[NSEG + 1];	     /* records by RFM segment, then none */
+	struct crm_filter *f;	     /* crm_segment_bind's */
 	struct crm_store *st;
 	struct crm_activity *act;
 	struct crm_tags *tagdb;
@@ -67,11 +91,9 @@ struct crm_segment {
 	size_t *held;		/* where each starts in pack */
 	struct crm_rec *out;	/* a held record, unpacked */
 	unsigned char *untyped;
-	double *rfm;	      /* 3 per held record; NAN: no value */
-	double *km;	      /* d per held record */
-	unsigned char *score; /* r scores, then f, then m; 0: none */
-	int *cluster;	      /* per held record; -1: none */
-	double *cdist;	      /* its distance to the centre */
+	double *rfm;	    /* 3 per held record; NAN: no value */
+	double *km;	    /* d per held record; d for one applied */
+	struct tagged *res; /* per held record */
 	size_t n, cap;
 	struct crm_buf buf;
 	char **where; /* "rule FILE:LINE" of each field crm_filter_need'ed */
@@ -630,21 +652,20 @@ grow(struct crm_segment *s, size_t d)
 }
 
 /*
- * Keep a copy of r for RFM and k-means with its values; store values
- * that r lacks are appended to it.
+ * The RFM values (3) and k-means values (d; log(1 + value) with --log)
+ * of r into rfm and km, NAN where there is none; store values that r
+ * lacks are appended to it.  0, or -1 with e filled (EX_DATAERR rejects
+ * the record), CRM_FILTER_FATAL for a store error.
  */
 static int
-hold_record(
-    struct crm_segment *s, struct crm_rec *r, int untyped, struct crm_err *e)
+record_values(struct crm_segment *s, struct crm_rec *r, double rfm[3],
+    double *km, struct crm_err *e)
 {
 	const struct crm_segment_opts *o = s->o;
 	size_t d = o->k > 0 ? o->nkm : 0, i, len;
-	double rfm[3], *km;
 	const char *v;
 	int rc;
 
-	if (s->n == s->cap && grow(s, d) == -1)
-		return nomem(e);
 	crm_rec_clear(s->feat);
 	if (s->st != NULL && o->rfm &&
 	    (rc = fetch_features(s, r, o->rfm_fields, 3, e)) < 0)
@@ -655,9 +676,8 @@ hold_record(
 	for (i = 0; o->rfm && i < 3; i++)
 		if (number_of(r, s->feat, o->rfm_fields[i], &rfm[i], e) == -1)
 			return -1;
-	if (o->rfm && (isnan(rfm[0]) || isnan(rfm[1]) || isnan(rfm[2])))
+	if (!o->rfm || isnan(rfm[0]) || isnan(rfm[1]) || isnan(rfm[2]))
 		rfm[0] = rfm[1] = rfm[2] = NAN;
-	km = s->km + s->n * d;
 	for (i = 0; i < d; i++) {
 		if (number_of(r, s->feat, o->km_fields[i], &km[i], e) == -1)
 			return -1;
@@ -686,11 +706,84 @@ hold_record(
 		    -1)
 			return nomem(e);
 	}
+	return 0;
+}
+
+/* Keep a copy of r and its values for the model fit at the end. */
+static int
+hold_record(
+    struct crm_segment *s, struct crm_rec *r, int untyped, struct crm_err *e)
+{
+	size_t d = s->o->k > 0 ? s->o->nkm : 0;
+	int rc;
+
+	if (s->n == s->cap && grow(s, d) == -1)
+		return nomem(e);
+	if (s->o->fit)
+		crm_model_input_add(&s->in, r);
+	if ((rc = record_values(
+		 s, r, s->rfm + 3 * s->n, s->km + s->n * d, e)) != 0)
+		return rc;
 	s->held[s->n] = s->pack.len;
 	if (crm_rec_pack(r, &s->pack) == -1)
 		return nomem(e);
-	memcpy(s->rfm + 3 * s->n, rfm, sizeof(rfm));
 	s->untyped[s->n++] = (unsigned char)(untyped != 0);
+	return 0;
+}
+
+/* The model's RFM scores and cluster of values rfm and km into t. */
+static void
+apply_model(struct crm_segment *s, const double *rfm, const double *km,
+    struct tagged *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->cluster = -1;
+	if (s->model.rfm)
+		crm_tagmodel_rfm(&s->model, rfm, t->score);
+	if (s->model.k > 0)
+		t->cluster = crm_tagmodel_cluster(&s->model, km, &t->dist);
+}
+
+/* Count a record written with RFM scores t in its segment. */
+static void
+count_segment(struct crm_segment *s, const struct tagged *t)
+{
+	const char *seg = crm_segment_rfm_of(t->score);
+	size_t j = NSEG;
+
+	for (j = 0; seg != NULL && j < NSEG; j++)
+		if (strcmp(seg, segments[j]) == 0)
+			break;
+	s->count[seg != NULL ? j : NSEG]++;
+}
+
+static int put_rfm(const struct tagged *t, struct crm_rec *r);
+static int put_cluster(const struct tagged *t, struct crm_rec *r);
+static int log_held(struct crm_segment *s, const struct tagged *t,
+    const struct crm_rec *r, struct crm_err *e);
+
+/* Score, cluster and tag r by the model read. */
+static int
+apply_record(
+    struct crm_segment *s, struct crm_rec *r, int untyped, struct crm_err *e)
+{
+	struct tagged t;
+	double rfm[3];
+	int rc;
+
+	if ((rc = record_values(s, r, rfm, s->km, e)) != 0)
+		return rc;
+	apply_model(s, rfm, s->km, &t);
+	if ((s->o->rfm && put_rfm(&t, r) == -1) ||
+	    (s->o->k > 0 && put_cluster(&t, r) == -1))
+		return nomem(e);
+	if ((rc = tag_record(s, r, untyped, e)) != 0)
+		return rc;
+	/* after the tags: their transaction is open */
+	if (s->audit != NULL && log_held(s, &t, r, e) == -1)
+		return CRM_FILTER_FATAL;
+	if (s->o->rfm)
+		count_segment(s, &t);
 	return 0;
 }
 
@@ -701,6 +794,8 @@ crm_segment_add(struct crm_segment *s, struct crm_rec *r, int untyped,
 	*held = s->hold;
 	if (s->hold)
 		return hold_record(s, r, untyped, e);
+	if (s->apply)
+		return apply_record(s, r, untyped, e);
 	return tag_record(s, r, untyped, e);
 }
 
@@ -715,84 +810,72 @@ crm_segment_idle(void *arg)
 
 /* ==== RFM ==== */
 
-static const char *const segments[] = { "Champions", "Loyal",
-	"Potential loyalist", "New", "Promising", "Need attention",
-	"About to sleep", "At risk", "Cannot lose them", "Hibernating",
-	"Lost" };
-
-#define NSEG (sizeof(segments) / sizeof(segments[0]))
-
 const char *
-crm_segment_rfm_of(const unsigned char *score, size_t n, size_t i)
+crm_segment_rfm_of(const unsigned char score[3])
 {
-	if (score[i] == 0)
+	if (score[0] == 0)
 		return NULL;
-	return crm_rfm_segment(
-	    score[i], crm_rfm_fm(score[n + i], score[2 * n + i]));
+	return crm_rfm_segment(score[0], crm_rfm_fm(score[1], score[2]));
 }
 
-int
-crm_segment_rfm_scores(
-    const double *rfm, size_t n, unsigned char *score, struct crm_err *e)
+/* Fit the RFM boundaries on the held records. */
+static int
+fit_rfm(struct crm_segment *s, struct crm_err *e)
 {
 	double *col;
 	size_t i, j;
+	int any = 1, rc;
 
-	if ((col = crm_reallocarray(NULL, n + 1, sizeof(*col))) == NULL)
+	if (crm_tagmodel_set_rfm(&s->model, s->o->rfm_fields) == -1 ||
+	    (col = crm_reallocarray(NULL, s->n + 1, sizeof(*col))) == NULL)
 		return nomem(e);
 	for (j = 0; j < 3; j++) {
-		for (i = 0; i < n; i++)
-			col[i] = rfm[3 * i + j];
-		if (crm_rfm_scores(col, n, j == 0, score + j * n) == -1) {
+		for (i = 0; i < s->n; i++)
+			col[i] = s->rfm[3 * i + j];
+		if ((rc = crm_rfm_bounds(col, s->n, s->model.bound[j])) == -1) {
 			free(col);
 			return nomem(e);
 		}
+		any &= rc;
 	}
 	free(col);
+	/* a model scores records to come: it needs boundaries */
+	if (!any && s->o->fit)
+		return crm_err_set(e, EX_DATAERR,
+		    "no record has a number in each of the --rfm fields "
+		    "%s, %s and %s: no model",
+		    s->o->rfm_fields[0], s->o->rfm_fields[1],
+		    s->o->rfm_fields[2]);
 	return 0;
 }
 
-/* Score the held records into s->score and count the segments. */
-static int
-score_rfm(struct crm_segment *s, struct crm_err *e)
+/* Say how many records each RFM segment has, unless quiet. */
+static void
+say_segments(const struct crm_segment *s)
 {
-	size_t i, j, n = s->n, count[NSEG + 1];
+	size_t j, n = 0;
 
-	memset(count, 0, sizeof(count));
-	if ((s->score = crm_reallocarray(NULL, n + 1, 3)) == NULL)
-		return nomem(e);
-	if (crm_segment_rfm_scores(s->rfm, n, s->score, e) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		const char *seg = crm_segment_rfm_of(s->score, n, i);
-
-		for (j = 0; j < NSEG && seg != NULL; j++)
-			if (strcmp(seg, segments[j]) == 0)
-				break;
-		count[seg ? j : NSEG]++;
-	}
-	if (!s->o->quiet) {
-		for (j = 0; j < NSEG; j++)
-			crm_warnx("rfm: %-18s %7zu  %5.1f%%", segments[j],
-			    count[j],
-			    n ? 100.0 * (double)count[j] / (double)n : 0.0);
-		if (count[NSEG] > 0)
-			crm_warnx(
-			    "rfm: %-18s %7zu", "(no purchase)", count[NSEG]);
-	}
-	return 0;
+	for (j = 0; j <= NSEG; j++)
+		n += s->count[j];
+	if (s->o->quiet || n == 0)
+		return;
+	for (j = 0; j < NSEG; j++)
+		crm_warnx("rfm: %-18s %7zu  %5.1f%%", segments[j], s->count[j],
+		    n ? 100.0 * (double)s->count[j] / (double)n : 0.0);
+	if (s->count[NSEG] > 0)
+		crm_warnx("rfm: %-18s %7zu", "(no purchase)", s->count[NSEG]);
 }
 
-/* Append held record i's RFM scores and segment to r. */
+/* Append a record's RFM scores and segment to r. */
 static int
-put_rfm(struct crm_segment *s, size_t i, struct crm_rec *r)
+put_rfm(const struct tagged *t, struct crm_rec *r)
 {
-	const char *seg = crm_segment_rfm_of(s->score, s->n, i);
+	const char *seg = crm_segment_rfm_of(t->score);
 	size_t j;
 	char num;
 
 	for (j = 0; j < 3; j++) {
-		num = (char)('0' + s->score[j * s->n + i]);
+		num = (char)('0' + t->score[j]);
 		if (crm_rec_put(r, rfm_names[j], &num, seg ? 1 : 0,
 			seg ? CRM_NUMBER : CRM_NULL) == -1)
 			return -1;
@@ -803,15 +886,16 @@ put_rfm(struct crm_segment *s, size_t i, struct crm_rec *r)
 
 /* ==== k-means ==== */
 
-int
-crm_segment_renumber(int *label, size_t n, size_t k)
+/* crm_segment_renumber, with each old number's new one into to (k). */
+static int
+renumber(int *label, size_t n, size_t k, int *to)
 {
 	size_t *count = calloc(k, sizeof(*count)), *first, i, j;
-	int *to = calloc(k, sizeof(*to)), *order = calloc(k, sizeof(*order));
+	int *order = calloc(k, sizeof(*order));
 	int rc = -1;
 
 	first = calloc(k, sizeof(*first));
-	if (count == NULL || to == NULL || order == NULL || first == NULL)
+	if (count == NULL || order == NULL || first == NULL)
 		goto out;
 	for (i = 0; i < k; i++)
 		first[i] = n;
@@ -839,8 +923,17 @@ crm_segment_renumber(int *label, size_t n, size_t k)
 out:
 	free(count);
 	free(first);
-	free(to);
 	free(order);
+	return rc;
+}
+
+int
+crm_segment_renumber(int *label, size_t n, size_t k)
+{
+	int *to = calloc(k, sizeof(*to)), rc;
+
+	rc = to != NULL ? renumber(label, n, k, to) : -1;
+	free(to);
 	return rc;
 }
 
@@ -890,14 +983,18 @@ crm_segment_kmeans(double *x, size_t n, size_t d, struct crm_segment_kmeans *km,
 	struct crm_kmeans_params p;
 	struct crm_kmeans_result res;
 	double *centers;
-	size_t i;
-	int rc = -1;
+	size_t i, j;
+	int rc = -1, *to;
 
 	memset(&res, 0, sizeof(res));
 	if ((centers = crm_reallocarray(NULL, km->k, d * sizeof(*centers))) ==
 	    NULL)
 		return nomem(e);
-	crm_standardize(x, n, d, NULL, NULL);
+	if ((to = calloc(km->k, sizeof(*to))) == NULL) {
+		free(centers);
+		return nomem(e);
+	}
+	crm_standardize(x, n, d, km->mean, km->sd);
 	crm_kmeans_defaults(&p, km->k);
 	p.seed = km->seed;
 	p.restarts = km->restarts;
@@ -909,44 +1006,44 @@ crm_segment_kmeans(double *x, size_t n, size_t d, struct crm_segment_kmeans *km,
 		goto out;
 	if (crm_kmeans(x, n, d, &p, &res, e) == -1)
 		goto out;
-	if (crm_segment_renumber(label, n, p.k) == -1) {
+	if (renumber(label, n, p.k, to) == -1) {
 		nomem(e);
 		goto out;
 	}
 	for (i = 0; i < n; i++)
 		dist[i] = sqrt(dist[i]);
+	for (i = 0; km->centers != NULL && i < p.k; i++)
+		for (j = 0; j < d; j++)
+			km->centers[(size_t)to[i] * d + j] = centers[i * d + j];
 	km->chosen = p.k;
 	km->inertia = res.inertia;
 	km->iterations = res.iterations;
 	rc = 0;
 out:
 	free(centers);
+	free(to);
 	return rc;
 }
 
 /*
- * Cluster the held records that have every value: s->cluster (-1 for
- * none) and s->cdist.
+ * Fit the k-means model on the held records that have every value, and
+ * say its figures unless quiet.
  */
 static int
-cluster(struct crm_segment *s, struct crm_err *e)
+fit_kmeans(struct crm_segment *s, struct crm_err *e)
 {
 	const struct crm_segment_opts *o = s->o;
 	struct crm_segment_kmeans km;
 	size_t d = o->nkm, n = 0, i, j;
 	double *x = NULL, *dist = NULL;
-	size_t *row = NULL;
 	int *label = NULL, rc = -1;
 
 	if ((x = crm_reallocarray(NULL, s->n + 1, d * sizeof(*x))) == NULL ||
-	    (row = crm_reallocarray(NULL, s->n + 1, sizeof(*row))) == NULL ||
 	    (label = crm_reallocarray(NULL, s->n + 1, sizeof(*label))) ==
 		NULL ||
 	    (dist = crm_reallocarray(NULL, s->n + 1, sizeof(*dist))) == NULL ||
-	    (s->cluster = crm_reallocarray(
-		 NULL, s->n + 1, sizeof(*s->cluster))) == NULL ||
-	    (s->cdist = crm_reallocarray(NULL, s->n + 1, sizeof(*s->cdist))) ==
-		NULL) {
+	    crm_tagmodel_set_kmeans(
+		&s->model, (size_t)o->k, d, o->km_fields, o->log) == -1) {
 		nomem(e);
 		goto out;
 	}
@@ -958,7 +1055,7 @@ cluster(struct crm_segment *s, struct crm_err *e)
 		if (j < d)
 			continue;
 		memcpy(x + n * d, v, d * sizeof(*x));
-		row[n++] = i;
+		n++;
 	}
 	if (n == 0) {
 		crm_err_set(e, EX_DATAERR,
@@ -972,56 +1069,51 @@ cluster(struct crm_segment *s, struct crm_err *e)
 	km.seed = o->seed;
 	km.quiet = o->quiet;
 	km.progress = o->progress;
+	km.centers = s->model.centre;
+	km.mean = s->model.mean;
+	km.sd = s->model.scale;
 	if (crm_segment_kmeans(x, n, d, &km, label, dist, e) == -1)
 		goto out;
+	s->model.k = km.chosen;
 	if (!o->quiet)
 		crm_warnx("k-means: %zu clusters of %zu records, inertia %.4f, "
 			  "best of %ld runs (%d iteration%s)",
 		    km.chosen, n, km.inertia, o->restarts, km.iterations,
 		    km.iterations == 1 ? "" : "s");
-	for (i = 0, j = 0; i < s->n; i++) {
-		if (j < n && row[j] == i) {
-			s->cluster[i] = label[j];
-			s->cdist[i] = dist[j++];
-		} else
-			s->cluster[i] = -1;
-	}
 	rc = 0;
 out:
 	free(x);
-	free(row);
 	free(label);
 	free(dist);
 	return rc;
 }
 
-/* Append held record i's cluster fields to r. */
+/* Append a record's cluster fields to r. */
 static int
-put_cluster(struct crm_segment *s, size_t i, struct crm_rec *r)
+put_cluster(const struct tagged *t, struct crm_rec *r)
 {
-	int ok = s->cluster[i] >= 0, len = 0;
-	char num[64];
+	int ok = t->cluster >= 0, len = 0;
+	char num[64] = "";
 
 	if (ok)
-		len = snprintf(num, sizeof(num), "%d", s->cluster[i]);
+		len = snprintf(num, sizeof(num), "%d", t->cluster);
 	if (crm_rec_put(r, "cluster", num, (size_t)len,
 		ok ? CRM_NUMBER : CRM_NULL) == -1)
 		return -1;
 	if (ok)
-		len = snprintf(num, sizeof(num), "%.6f", s->cdist[i]);
+		len = snprintf(num, sizeof(num), "%.6f", t->dist);
 	return crm_rec_put(r, "cluster_distance", num, (size_t)len,
 	    ok ? CRM_NUMBER : CRM_NULL);
 }
 
 /* ==== The end ==== */
 
-/* Log held record i's RFM segment and cluster, those it has. */
+/* Log record r's RFM segment and cluster t, those it has. */
 static int
-log_held(
-    struct crm_segment *s, size_t i, const struct crm_rec *r, struct crm_err *e)
+log_held(struct crm_segment *s, const struct tagged *t, const struct crm_rec *r,
+    struct crm_err *e)
 {
-	const char *seg = s->o->rfm ? crm_segment_rfm_of(s->score, s->n, i)
-				    : NULL;
+	const char *seg = s->o->rfm ? crm_segment_rfm_of(t->score) : NULL;
 	const char *id;
 	size_t len = 0;
 	char num[32], tag[96];
@@ -1038,7 +1130,7 @@ log_held(
 		crm_jw_obj(&w);
 		for (j = 0; j < 3; j++) {
 			crm_jw_key(&w, rfm[j]);
-			crm_jw_int(&w, s->score[j * s->n + i]);
+			crm_jw_int(&w, t->score[j]);
 		}
 		crm_jw_end(&w);
 		if (crm_jw_done(&w) == -1)
@@ -1050,11 +1142,10 @@ log_held(
 		    crm_tags_one(s->tagdb, id, len, "rfm", tag, e) == -1)
 			return -1;
 	}
-	if (s->o->k > 0 && s->cluster[i] >= 0) {
+	if (s->o->k > 0 && t->cluster >= 0) {
 		crm_buf_reset(&s->why);
-		snprintf(num, sizeof(num), "%d", s->cluster[i]);
-		if (log_decision(s, id, len, "kmeans", num, s->cdist[i], e) ==
-		    -1)
+		snprintf(num, sizeof(num), "%d", t->cluster);
+		if (log_decision(s, id, len, "kmeans", num, t->dist, e) == -1)
 			return -1;
 		snprintf(tag, sizeof(tag), "kmeans:%s", num);
 		if (id != NULL && s->tagdb != NULL &&
@@ -1069,23 +1160,48 @@ crm_segment_finish(struct crm_segment *s,
     int (*emit)(void *arg, const struct crm_rec *r, struct crm_err *e),
     void *arg, struct crm_err *e)
 {
+	const struct crm_segment_opts *o = s->o;
 	struct crm_rec *r = s->out;
-	size_t i;
+	size_t i, d = o->k > 0 ? o->nkm : 0;
 	int rc;
 
+	if (s->apply) {
+		if (o->rfm)
+			say_segments(s);
+		return 0;
+	}
 	if (s->n == 0)
 		return 0;
-	if ((s->o->rfm && score_rfm(s, e) == -1) ||
-	    (s->o->k > 0 && cluster(s, e) == -1))
+	if ((s->res = calloc(s->n, sizeof(*s->res))) == NULL)
+		return nomem(e);
+	/* fit, then apply to each record as a model read is */
+	if (o->rfm && fit_rfm(s, e) == -1)
+		return -1;
+	for (i = 0; o->rfm && i < s->n; i++) {
+		apply_model(s, s->rfm + 3 * i, NULL, &s->res[i]);
+		count_segment(s, &s->res[i]);
+	}
+	if (o->rfm)
+		say_segments(s);
+	if (o->k > 0 && fit_kmeans(s, e) == -1)
 		return -1;
 	for (i = 0; i < s->n; i++) {
+		if (o->k > 0)
+			s->res[i].cluster = crm_tagmodel_cluster(
+			    &s->model, s->km + i * d, &s->res[i].dist);
+		else
+			s->res[i].cluster = -1;
+	}
+	if (o->fit)
+		return 0;
+	for (i = 0; i < s->n; i++) {
 		if (crm_rec_unpack(r, s->pack.p + s->held[i]) == 0 ||
-		    (s->o->rfm && put_rfm(s, i, r) == -1) ||
-		    (s->o->k > 0 && put_cluster(s, i, r) == -1))
+		    (o->rfm && put_rfm(&s->res[i], r) == -1) ||
+		    (o->k > 0 && put_cluster(&s->res[i], r) == -1))
 			return nomem(e);
 		rc = tag_record(s, r, s->untyped[i], e);
 		/* after the tags: their transaction is open */
-		if (s->audit != NULL && log_held(s, i, r, e) == -1)
+		if (s->audit != NULL && log_held(s, &s->res[i], r, e) == -1)
 			return -1;
 		if (rc == CRM_FILTER_FATAL ||
 		    (rc == -1 && e->code != EX_DATAERR))
@@ -1101,6 +1217,42 @@ crm_segment_finish(struct crm_segment *s,
 			return -1;
 	}
 	return 0;
+}
+
+int
+crm_segment_save(struct crm_segment *s, struct crm_err *e)
+{
+	const struct crm_segment_opts *o = s->o;
+	struct crm_buf blob;
+	char where[160];
+	int rc = -1;
+
+	if (s->n == 0)
+		return crm_err_set(e, EX_NOINPUT,
+		    "no record to fit the model on: no model saved");
+	crm_buf_init(&blob);
+	if (crm_tagmodel_write(&s->model, &blob) == -1) {
+		nomem(e);
+		goto out;
+	}
+	if (o->model_file != NULL) {
+		if (crm_model_write_file(o->model_file, blob.p, blob.len, e) ==
+		    -1)
+			goto out;
+		snprintf(where, sizeof(where), "%s", o->model_file);
+	} else {
+		if (crm_model_put(s->st, o->model, "tag", NULL, NULL, blob.p,
+			blob.len, &s->in, &s->version, e) == -1)
+			goto out;
+		snprintf(where, sizeof(where), "'%s' version %ld", o->model,
+		    s->version);
+	}
+	if (!o->quiet)
+		crm_warnx("fit model %s on %zu records", where, s->n);
+	rc = 0;
+out:
+	crm_buf_release(&blob);
+	return rc;
 }
 
 size_t
@@ -1133,6 +1285,59 @@ crm_segment_source(
 
 /* ==== Open and close ==== */
 
+/*
+ * Read the model to apply, from o->model_file or the store's o->model,
+ * and take its RFM and k-means fields for the caller's.
+ */
+static int
+load_model(struct crm_segment *s, struct crm_err *e)
+{
+	struct crm_segment_opts *eff = &s->eff;
+	struct crm_buf blob;
+	long version = 0;
+	int found;
+
+	crm_buf_init(&blob);
+	found = crm_model_find(s->st, eff->model_file, eff->model,
+	    eff->model_version, "tag", &blob, &version, NULL, e);
+	if (found == 0)
+		crm_model_missing(s->st, eff->model, "tag", NULL,
+		    "fit one with 'crm-tag fit'", e);
+	if (found != 1) {
+		crm_buf_release(&blob);
+		return -1;
+	}
+	s->version = version;
+	/* e->file outlives s: the caller's file name, none for the store */
+	found =
+	    crm_tagmodel_read(&s->model, blob.p, blob.len, eff->model_file, e);
+	crm_buf_release(&blob);
+	if (found == -1 && eff->model_file == NULL && e->line > 0) {
+		char msg[sizeof(e->msg)];
+
+		memcpy(msg, e->msg, sizeof(msg));
+		crm_err_set(e, e->code, "model '%s' version %ld, line %lu: %s",
+		    eff->model, version, e->line, msg);
+		e->line = 0;
+	}
+	if (found == -1)
+		return -1;
+	s->apply = 1;
+	eff->rfm = s->model.rfm;
+	if (eff->rfm)
+		memcpy(eff->rfm_fields, s->model.rfm_field,
+		    sizeof(eff->rfm_fields));
+	eff->k = (long)s->model.k;
+	eff->auto_k = 0;
+	eff->km_fields = (const char *const *)s->model.field;
+	eff->nkm = s->model.d;
+	eff->log = s->model.log;
+	if (s->model.d > 0 && (s->km = crm_reallocarray(
+				   NULL, s->model.d, sizeof(*s->km))) == NULL)
+		return nomem(e);
+	return 0;
+}
+
 /* Open the store and its customer features and tags table. */
 static int
 open_store(struct crm_segment *s, struct crm_err *e)
@@ -1141,6 +1346,8 @@ open_store(struct crm_segment *s, struct crm_err *e)
 	struct crm_activity_opts ao;
 
 	if ((s->st = crm_store_open(o->db, (int)o->busy_ms, e)) == NULL)
+		return -1;
+	if (s->apply_wanted && load_model(s, e) == -1)
 		return -1;
 	memset(&ao, 0, sizeof(ao));
 	ao.as_of = o->as_of;
@@ -1159,6 +1366,8 @@ open_store(struct crm_segment *s, struct crm_err *e)
 		crm_err_clear(e);
 	}
 	/* rule tags, RFM segments and clusters, with their history */
+	if (o->fit)
+		return 0;
 	if ((s->rules != NULL || o->rfm || o->k > 0) &&
 	    (s->tagdb = crm_tags_open(s->st, e)) == NULL)
 		return -1;
@@ -1182,8 +1391,12 @@ crm_segment_new(const struct crm_segment_opts *o, struct crm_err *e)
 		nomem(e);
 		return NULL;
 	}
-	s->o = o;
-	s->hold = o->rfm || o->k > 0;
+	s->eff = *o;
+	s->o = &s->eff;
+	crm_tagmodel_init(&s->model);
+	crm_model_input_init(&s->in);
+	s->apply_wanted = !o->fit && (o->model_file != NULL || o->model);
+	s->hold = !s->apply_wanted && (o->rfm || o->k > 0);
 	crm_buf_init(&s->buf);
 	crm_buf_init(&s->pack);
 	if ((s->feat = crm_rec_new()) == NULL ||
@@ -1198,7 +1411,8 @@ crm_segment_new(const struct crm_segment_opts *o, struct crm_err *e)
 	if (s->npurposes > 0 && o->db == NULL)
 		crm_warnx("no --db: consent is not checked, action rules tag "
 			  "every customer they match");
-	if ((o->db != NULL && open_store(s, e) == -1) ||
+	if ((o->db == NULL && s->apply_wanted && load_model(s, e) == -1) ||
+	    (o->db != NULL && open_store(s, e) == -1) ||
 	    feature_names(s, e) == -1)
 		goto fail;
 	return s;
@@ -1234,9 +1448,9 @@ crm_segment_close(struct crm_segment *s, struct crm_err *e)
 	crm_buf_release(&s->pack);
 	crm_rec_free(s->out);
 	free(s->held);
-	free(s->score);
-	free(s->cluster);
-	free(s->cdist);
+	free(s->res);
+	crm_tagmodel_release(&s->model);
+	crm_model_input_release(&s->in);
 	free(s->untyped);
 	free(s->rfm);
 	free(s->km);

@@ -17,9 +17,16 @@
  * purpose, is said on stderr at close unless quiet.  Without a store,
  * crm_segment_new says once that consent is not checked.
  *
- * Rules alone tag each record as it comes (crm_segment_add); RFM and
- * k-means need every record first, so the records are held, packed, and
- * tagged and written at the end (crm_segment_finish).  Nothing here
+ * RFM and k-means are a model (tagmodel.h): the quintile boundaries and
+ * the k-means centres.  With a model read (model_file, or model from the
+ * store), each record is scored, clustered and tagged as it comes
+ * (crm_segment_add), whatever records come before or after it: the
+ * records may be split among processes.  Without one, the records are
+ * held, packed; at the end the model is fit on them all and applied to
+ * each, the same code as applying a model read, and they are tagged and
+ * written (crm_segment_finish).  With fit, nothing is written: the
+ * model is kept (crm_segment_save).  Rules alone tag each record as it
+ * comes.  Nothing here
  * exits or writes to stdout; the summaries (segment counts, k-means) go
  * to stderr unless quiet, like the filter's own.
  *
@@ -55,15 +62,21 @@ struct crm_segment_opts {
 	int auto_k;		      /* choose k from 2 to k */
 	const char *const *km_fields; /* k-means on these fields */
 	size_t nkm;
-	int log;	     /* k-means on log(1 + value) */
-	long restarts;	     /* k-means runs from new seeds */
-	unsigned long seed;  /* k-means seed */
-	int from_store;	     /* records from the store */
-	enum crm_by by;	     /* the features: each customer's own events or
+	int log;		/* k-means on log(1 + value) */
+	long restarts;		/* k-means runs from new seeds */
+	unsigned long seed;	/* k-means seed */
+	int from_store;		/* records from the store */
+	enum crm_by by;		/* the features: each customer's own events or
 			   its person's (clusters.h); CRM_BY_AUTO: person
 			   when the store has clusters */
-	int quiet;	     /* no summaries on stderr */
-	int show_suppressed; /* add action_suppressed (see below) */
+	int quiet;		/* no summaries on stderr */
+	int show_suppressed;	/* add action_suppressed (see below) */
+	int fit;		/* fit the model, write no records */
+	const char *model_file; /* fit: write it here; else apply it */
+	const char *model;	/* the model's name in the store; not
+				   fit: apply it (rfm, k and their fields
+				   come from the model) */
+	long model_version;	/* of model; 0: the newest */
 	struct crm_progress_cb progress; /* k-means' runs */
 };
 
@@ -122,6 +135,13 @@ struct crm_filter_ops;
 const struct crm_filter_ops *crm_segment_ops(void);
 void crm_segment_bind(struct crm_segment *s, struct crm_filter *f);
 
+/*
+ * After crm_segment_finish with fit: write the model to o->model_file,
+ * or to the store as the next version of o->model (kind "tag"), and
+ * say so on stderr unless quiet.  0, or -1 with e filled.
+ */
+int crm_segment_save(struct crm_segment *s, struct crm_err *e);
+
 /* Held records that the rules failed on. */
 size_t crm_segment_failed(const struct crm_segment *s);
 
@@ -146,17 +166,8 @@ int crm_segment_close(struct crm_segment *s, struct crm_err *e);
 
 /* ==== The parts, for tests and other tools ==== */
 
-/*
- * RFM scores of n customers: rfm holds 3 values a customer (recency,
- * frequency, monetary; NAN: none), score gets 3n scores, the recency
- * scores of every customer, then frequency, then monetary (1 to 5; 0 for
- * a customer without all three values).  0, or -1 with e filled.
- */
-int crm_segment_rfm_scores(
-    const double *rfm, size_t n, unsigned char *score, struct crm_err *e);
-
-/* The segment of customer i of scores as above, or NULL without scores. */
-const char *crm_segment_rfm_of(const unsigned char *score, size_t n, size_t i);
+/* The segment of a customer's RFM scores (r, f, m), or NULL for 0s. */
+const char *crm_segment_rfm_of(const unsigned char score[3]);
 
 /*
  * Renumber the n labels (0 to k - 1) by cluster size, largest first;
@@ -173,6 +184,10 @@ struct crm_segment_kmeans {
 	int quiet;	    /* no lines on stderr */
 	size_t chosen;	    /* out: the k used */
 	double inertia;	    /* out: of the run kept */
+	double *centers;    /* out (room for k * d; NULL: not wanted): the
+			       centres, numbered as the labels */
+	double *mean, *sd;  /* out (d each; NULL: not wanted): the
+			       standardization (crm_standardize) */
 	int iterations;	    /* out: its Lloyd iterations */
 	struct crm_progress_cb progress; /* the runs, k by k */
 };

@@ -369,6 +369,15 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	");"
 	"CREATE INDEX journey_actions_cap ON journey_actions(subject, channel,"
 	"  time);",
+	/*
+	 * 10 -> 11: stores written by many shards (crm-ingest merge,
+	 * lib/merge.c): what of each shard's tables is in this store.
+	 */
+	"CREATE TABLE merges ("
+	"  shard TEXT NOT NULL, tbl TEXT NOT NULL, digest TEXT NOT NULL,"
+	"  upto INTEGER NOT NULL DEFAULT 0, chain TEXT, time TEXT NOT NULL,"
+	"  PRIMARY KEY (shard, tbl)"
+	") WITHOUT ROWID;",
 };
 
 /* The last 10 messages and decisions of a customer, of a person. */
@@ -573,6 +582,7 @@ static const char *const reserved[] = {
 	"journey_runs",
 	"journey_state",
 	"journey_actions",
+	"merges",
 	"customer_360",
 	"customer_360_record",
 	"customer_360_members",
@@ -869,8 +879,9 @@ fail:
 	return NULL;
 }
 
-struct crm_store *
-crm_store_open_read(const char *path, int busy_ms, struct crm_err *e)
+/* crm_store_open_read, or with exact an older schema refused too. */
+static struct crm_store *
+open_read(const char *path, int busy_ms, int exact, struct crm_err *e)
 {
 	struct crm_store *s;
 	int rc, v;
@@ -909,6 +920,14 @@ crm_store_open_read(const char *path, int busy_ms, struct crm_err *e)
 		    path, v, CRM_STORE_VERSION);
 		goto fail;
 	}
+	if (v < CRM_STORE_VERSION && exact) {
+		crm_err_set(e, EX_UNAVAILABLE,
+		    "%s: store schema version %d is older than this crmkit "
+		    "(%d), and not migrated here: open it once with a crmkit "
+		    "tool that writes it (crm-ingest --db %s </dev/null)",
+		    path, v, CRM_STORE_VERSION, path);
+		goto fail;
+	}
 	if (v < CRM_STORE_VERSION) {
 		/* an older schema is brought forward, as any tool does */
 		crm_store_close(s);
@@ -918,6 +937,18 @@ crm_store_open_read(const char *path, int busy_ms, struct crm_err *e)
 fail:
 	crm_store_close(s);
 	return NULL;
+}
+
+struct crm_store *
+crm_store_open_read(const char *path, int busy_ms, struct crm_err *e)
+{
+	return open_read(path, busy_ms, 0, e);
+}
+
+struct crm_store *
+crm_store_open_exact(const char *path, int busy_ms, struct crm_err *e)
+{
+	return open_read(path, busy_ms, 1, e);
 }
 
 struct crm_store *

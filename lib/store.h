@@ -18,7 +18,7 @@
 
 #include "err.h"
 
-#define CRM_STORE_VERSION 10 /* schema version this code writes */
+#define CRM_STORE_VERSION 11 /* schema version this code writes */
 
 struct crm_store;
 
@@ -44,6 +44,14 @@ void crm_store_close(struct crm_store *s);
  * crm_store_open's codes for an older one.
  */
 struct crm_store *crm_store_open_read(
+    const char *path, int busy_ms, struct crm_err *e);
+
+/*
+ * The same for a store that is another's (a shard to merge): one of an
+ * older schema is refused too (EX_UNAVAILABLE), not migrated, so that
+ * the file is never written.
+ */
+struct crm_store *crm_store_open_exact(
     const char *path, int busy_ms, struct crm_err *e);
 
 /*

@@ -7,6 +7,7 @@
 
 #include "model.h"
 #include "tags.h"
+#include "merge.h"
 
 #define BATCH 5000
 
@@ -201,3 +202,40 @@ const struct crm_erase_step crm_tags_erase[] = {
 	    "DELETE FROM tag_history WHERE customer_id = ?1" },
 	{ NULL, NULL, NULL },
 };
+
+int
+crm_tags_merge(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
+{
+	(void)mark;
+	return crm_merge_copy(m, shard,
+	    "SELECT customer_id, tag, rule, time FROM tags",
+	    "INSERT INTO tags(customer_id, tag, rule, time) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
+	    "rule = excluded.rule, time = excluded.time "
+	    "WHERE rule IS NOT excluded.rule OR time IS NOT excluded.time",
+	    changed, e);
+}
+
+int
+crm_tags_merge_history(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
+{
+	(void)mark;
+	if (crm_merge_copy(m, shard,
+		"SELECT customer_id, tag, began, ended FROM tag_history",
+		"INSERT INTO tag_history(customer_id, tag, began, ended) "
+		"VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
+		"ended = excluded.ended WHERE ended IS NOT excluded.ended",
+		changed, e) == -1)
+		return -1;
+	/* a tag is the open span that began at its time */
+	if (sqlite3_exec(crm_store_db(m),
+		"DELETE FROM tags WHERE EXISTS (SELECT 1 FROM tag_history h "
+		"WHERE h.customer_id = tags.customer_id AND h.tag = tags.tag "
+		"AND h.began = tags.time AND h.ended IS NOT NULL)",
+		NULL, NULL, NULL) != SQLITE_OK)
+		return crm_store_fail(m, e, "cannot merge the tags");
+	*changed += sqlite3_changes(crm_store_db(m));
+	return 0;
+}

@@ -52,4 +52,17 @@ int crm_tags_close(struct crm_tags *t, struct crm_err *e);
 /* How a customer's tags and their history are erased (erase.h). */
 extern const struct crm_erase_step crm_tags_erase[];
 
+/*
+ * Merge a shard's tags, and its tag_history (merge.h): a shard's tag is
+ * the main store's with the shard's rule and time; a span the shard
+ * ended is ended, and a tag whose span ended is taken away, as crm-tag
+ * does.  A shard runs crm-tag over its own customers, so a customer's
+ * tags come from one shard.  mark is not used.  0, or -1 with e filled.
+ */
+struct crm_merge_mark;
+int crm_tags_merge(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e);
+int crm_tags_merge_history(struct crm_store *m, struct crm_store *shard,
+    struct crm_merge_mark *mark, long long *changed, struct crm_err *e);
+
 #endif

@@ -12,8 +12,9 @@ Sub-commands, each called by bench-intent.sh:
   report WORK_DIR TASKS TOOLS      print the table and the goal lines
   oos-prep DATA_DIR WORK_DIR BACKGROUND
                                    write the out-of-scope task's files
-  oos-report TASK_DIR NAME THRESHOLD
-                                   print the out-of-scope line NAME
+  oos-report TASK_DIR NAME THRESHOLD [TEST]
+                                   print the out-of-scope line NAME, of the
+                                   test set TEST (test, or far)
 
 Every TASK_DIR (WORK_DIR/TASK) holds, after prep:
   train.csv, test.csv   header text,label (UTF-8, \\n line ends)
@@ -172,6 +173,7 @@ OOS_SHARE = 4  # a quarter of them
 OOS_LABEL = "out_of_scope"
 OOS_CAUGHT_GOAL = 0.55  # of the held-back intents' test messages
 OOS_LOSS_GOAL = 0.015  # in-scope accuracy lost at the threshold
+OOS_FAR = 1000  # sentences of another domain, for far.csv
 
 
 def oos_prep(data_dir, work_dir, background):
@@ -179,7 +181,9 @@ def oos_prep(data_dir, work_dir, background):
     training set has the kept intents' messages only; the test set has
     every test message, those of a held-back intent labelled
     out_of_scope; train-bg.csv is train.csv and the background set
-    BACKGROUND (JSON Lines, its texts labelled out_of_scope)."""
+    BACKGROUND (JSON Lines, its texts labelled out_of_scope).  far.csv
+    is the kept intents' test messages and OOS_FAR queries of another
+    domain: far_sentences()."""
     import json
     import random
     train, test = banking77(data_dir)
@@ -195,6 +199,9 @@ def oos_prep(data_dir, work_dir, background):
     write_csv(os.path.join(d, "train-bg.csv"), kept + bg)
     write_csv(os.path.join(d, "test.csv"),
               [(t, OOS_LABEL if lab in held else lab) for t, lab in test])
+    write_csv(os.path.join(d, "far.csv"),
+              [(t, lab) for t, lab in test if lab not in held] +
+              [(t, OOS_LABEL) for t in far_sentences(data_dir)])
     with open(os.path.join(d, "held"), "w") as f:
         f.write(" ".join(sorted(held)) + "\n")
     print(f"oos: Banking77 without {len(held)} of its {len(intents)} "
@@ -202,14 +209,42 @@ def oos_prep(data_dir, work_dir, background):
           f"{', '.join(sorted(held))}")
 
 
-def oos_report(d, name, threshold):
-    """The out-of-scope line from crm-intent's predictions of test.csv
-    without a threshold (crm-none.csv) and at the auto one
-    (crm-auto.csv)."""
-    gold = [lab for _, lab in read_labelled(os.path.join(d, "test.csv"))]
+def far_sentences(data_dir):
+    """Out-of-scope queries of another domain than banking: OOS_FAR
+    sentences of 4 to 25 words from the ticket descriptions of
+    customer_support_tickets (consumer-electronics support; the
+    product's name put for its placeholder, sentences with another
+    placeholder left out), distinct, drawn by a fixed seed.  A stand-in
+    for a set such as CLINC150's out-of-scope queries, which ask what no
+    intent covers rather than a near intent held back."""
+    import random
+    import re
+    path = os.path.join(data_dir, "customer_support_tickets",
+                        "customer_support_tickets.csv")
+    seen, out = set(), []
+    with open(path, encoding="utf-8", newline="") as f:
+        for r in csv.DictReader(f):
+            text = r["Ticket Description"].replace("{product_purchased}",
+                                                   r["Product Purchased"])
+            for s in re.split(r"(?<=[.?!])\s+", text):
+                s = s.strip()
+                if "{" in s or not 4 <= len(s.split()) <= 25 or s in seen:
+                    continue
+                seen.add(s)
+                out.append(s)
+    random.Random(1).shuffle(out)
+    return out[:OOS_FAR]
+
+
+def oos_report(d, name, threshold, test="test"):
+    """The out-of-scope line from crm-intent's predictions of TEST.csv
+    without a threshold (crm-none-TEST.csv) and at the auto one
+    (crm-auto-TEST.csv)."""
+    gold = [lab for _, lab in read_labelled(os.path.join(d, test + ".csv"))]
 
     def predicted(name):
-        rows = read_csv(os.path.join(d, name))
+        rows = read_csv(os.path.join(d, name.replace(".csv",
+                                                     "-" + test + ".csv")))
         if len(rows) != len(gold):
             die(f"oos: {name} has {len(rows)} rows, not {len(gold)}")
         return [r["intent"] for r in rows]
@@ -410,7 +445,7 @@ def main(argv):
         report(args[0], args[1].split(), args[2].split())
     elif cmd == "oos-prep" and len(args) == 3:
         oos_prep(*args)
-    elif cmd == "oos-report" and len(args) == 3:
+    elif cmd == "oos-report" and len(args) in (3, 4):
         oos_report(*args)
     else:
         print(__doc__, file=sys.stderr)

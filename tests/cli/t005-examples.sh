@@ -28,6 +28,7 @@ man/crm-journey.1|0 6 * * *|a crontab line
 man/crm-report.1|0 6 * * *|a crontab line
 man/crm-experiment.1|parallel --pipe|GNU parallel is an engine of its own
 man/crm-intent.1|parallel --pipe|GNU parallel is an engine of its own
+man/crm-tag.1|parallel --pipe|GNU parallel is an engine of its own
 man/crm-route.1|tail -F|tail -F never ends'
 
 ex_tmp=$(pwd)

@@ -6,7 +6,7 @@ t_use ingest
 q() { sqlite3 -batch -noheader crm.db "$@"; }
 
 t_run store-load 0 -- crm-ingest --db crm.db in/customers.csv
-t_eq "schema version" 10 "$(q 'PRAGMA user_version')"
+t_eq "schema version" 11 "$(q 'PRAGMA user_version')"
 t_eq "WAL mode" wal "$(q 'PRAGMA journal_mode')"
 t_eq "five customers" 5 "$(q 'SELECT count(*) FROM customers')"
 t_eq "normalized row" \
@@ -84,7 +84,7 @@ t_eq "only the good rows stored" "B1 B10" \
 # Tables of one's own (--table); SQL in a header or a value is data.
 t_run store-sql-header 0 -- crm-ingest --db crm.db --table docs \
     --key id in/sql-header.csv
-t_eq "tables intact" "agent_skills agents assignments audit_state clusters consent customers decisions docs events experiments journey_actions journey_runs journey_state labels link_labels models notifications person_events persons tag_history tags ticket_events tickets" \
+t_eq "tables intact" "agent_skills agents assignments audit_state clusters consent customers decisions docs events experiments journey_actions journey_runs journey_state labels link_labels merges models notifications person_events persons tag_history tags ticket_events tickets" \
     "$(q "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
 	WHERE type = 'table' ORDER BY 1)")"
 t_eq "hostile header is a column name" 'x"); DROP TABLE customers; --' \

@@ -55,7 +55,7 @@ t_ok "shards give the same routes" cmp all.out shards.out
 # ---- The store: agents, assignment, idempotence, closing -----------------
 
 t_run agents 0 -- crm-route agents --db crm.db in/agents.csv
-t_eq "schema version 10" 10 "$(q 'PRAGMA user_version')"
+t_eq "schema version 11" 11 "$(q 'PRAGMA user_version')"
 t_eq "skills split at commas, spaces and semicolons" \
     "accounts|ana
 billing|ana
@@ -142,7 +142,7 @@ sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
     DROP TABLE link_labels; DROP TABLE ticket_events;
     DROP TABLE notifications; DROP TABLE experiments; DROP TABLE assignments;
     DROP TABLE journey_runs; DROP TABLE journey_state;
-    DROP TABLE journey_actions;
+    DROP TABLE journey_actions; DROP TABLE merges;
     ALTER TABLE labels DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN content_hash;
@@ -151,7 +151,7 @@ sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
     ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 1"
 t_ok "route on a schema-1 store" crm-route agents -q --db old.db \
     in/agents.csv
-t_eq "migrated to 10, agents there" "10|4" \
+t_eq "migrated to 11, agents there" "11|4" \
     "$(sqlite3 old.db "PRAGMA user_version" \
 	"SELECT count(*) FROM agents" | paste -sd'|')"
 

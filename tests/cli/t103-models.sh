@@ -209,7 +209,7 @@ sqlite3 old.db "DROP INDEX tickets_customer; DROP TABLE consent; DROP INDEX deci
     DROP TABLE person_events; DROP TABLE link_labels;
     DROP TABLE ticket_events; DROP TABLE notifications;
     DROP TABLE experiments; DROP TABLE assignments; DROP TABLE journey_runs;
-    DROP TABLE journey_state; DROP TABLE journey_actions;
+    DROP TABLE journey_state; DROP TABLE journey_actions; DROP TABLE merges;
     ALTER TABLE labels DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN content_hash;
@@ -219,8 +219,8 @@ sqlite3 old.db "DROP INDEX tickets_customer; DROP TABLE consent; DROP INDEX deci
     ALTER TABLE models DROP COLUMN fingerprint; PRAGMA user_version = 2"
 t_ok "a schema-2 store is read" sh -c "crm-churn -q --db old.db \
     --id-field customerID '$telco' >/dev/null"
-t_eq "migrated to 10: the model there, what it was trained on unknown" \
-    "10|1||" "$(sqlite3 old.db "PRAGMA user_version" \
+t_eq "migrated to 11: the model there, what it was trained on unknown" \
+    "11|1||" "$(sqlite3 old.db "PRAGMA user_version" \
     "SELECT version, rows, fingerprint FROM models" | paste -sd'|')"
 
 t_done

@@ -168,7 +168,7 @@ t_eq "paused on hold, resumed with the business time left" \
 crm-route agents -q --db old.db in/agents.csv >/dev/null
 sqlite3 old.db "DROP TABLE ticket_events; DROP TABLE notifications;
     DROP TABLE experiments; DROP TABLE assignments; DROP TABLE journey_runs;
-    DROP TABLE journey_state; DROP TABLE journey_actions;
+    DROP TABLE journey_state; DROP TABLE journey_actions; DROP TABLE merges;
     DROP TABLE tickets;
     CREATE TABLE tickets (ticket_id TEXT PRIMARY KEY NOT NULL,
       parent_id TEXT, customer_id TEXT, priority TEXT NOT NULL,

@@ -47,6 +47,8 @@ rows() {
 crm-churn train -q --model-file churn.model --label-field Churn \
     --id-field customerID in/telco.jsonl
 crm-recommend train -q --model-file reco.model ex/reco-orders.csv
+crm-tag fit -q --rfm --kmeans 4 --log --seed 3 --model-file tag.model \
+    "$TOP/testdata/tagshard/customers.jsonl"
 crm-ingest -q --db base.db in/customers.jsonl >/dev/null
 crm-ingest -q --db base.db --kind events in/events.jsonl >/dev/null
 
@@ -114,6 +116,8 @@ check 'crm-recommend --item' - in/items.jsonl '' crm-recommend -q \
 check 'crm-tag --rules' customer_id in/customers.jsonl \
     'SELECT * FROM tags ORDER BY 1, 2' crm-tag -q --rules in/tag.rules \
     --as-of 2026-04-01
+check 'crm-tag --model, --model-file' - \
+    "$TOP/testdata/tagshard/customers.jsonl" '' crm-tag -q --model-file tag.model
 check 'crm-route --no-escalate' - in/tickets.jsonl '' crm-route -q \
     --no-escalate
 check 'crm-route' customer_id in/tickets.jsonl '' crm-route -q --burst 3/10m

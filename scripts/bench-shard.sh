@@ -67,11 +67,14 @@ grow "$in/messages.jsonl" id >"$d/messages"
 grow "$in/reco-customers.jsonl" customer_id >"$d/reco-customers"
 grow "$in/items.jsonl" id >"$d/items"
 grow "$in/tickets.jsonl" id customer_id >"$d/tickets"
+grow "$top/testdata/tagshard/customers.jsonl" customer_id >"$d/rfm"
 sed 's/.*"customer_id": *"\([^"]*\)".*/\1/' "$d/customers" >"$d/ids"
 crm-churn train -q --model-file "$d/churn.model" --label-field Churn \
     --id-field customerID "$in/telco.jsonl"
 crm-recommend train -q --model-file "$d/reco.model" \
     "$top/examples/reco-orders.csv"
+crm-tag fit -q --rfm --kmeans 4 --log --seed 3 --model-file "$d/tag.model" \
+    "$top/testdata/tagshard/customers.jsonl"
 crm-ingest -q --db "$d/base.db" "$d/customers" >/dev/null
 crm-ingest -q --db "$d/base.db" --kind events "$d/events" >/dev/null
 ex=$top/examples
@@ -86,6 +89,7 @@ crm-intent label|-|messages|db|crm-intent label -q
 crm-recommend|-|reco-customers|-|crm-recommend -q --model-file $d/reco.model --top 3
 crm-recommend --item|-|items|-|crm-recommend -q --model-file $d/reco.model --item --top 2
 crm-tag --rules|customer_id|customers|db|crm-tag -q --rules $in/tag.rules --as-of 2026-04-01
+crm-tag --model-file|-|rfm|-|crm-tag -q --model-file $d/tag.model
 crm-route --no-escalate|-|tickets|-|crm-route -q --no-escalate --as-of 2026-03-02T12:00:00Z
 crm-route|customer_id|tickets|-|crm-route -q --burst 3/10m --as-of 2026-03-02T12:00:00Z
 crm-mask|-|customers|-|crm-mask -q --policy $ex/mask.policy --role analyst --key-file $ex/experiment.key

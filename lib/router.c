@@ -653,7 +653,13 @@ facts(const struct crm_router *r, const struct crm_rec *rec,
 	v = text_of(rec, o->time_field, &len);
 	if (v != NULL && crm_norm_seconds(v, len, &t, &why) == -1)
 		t = NAN;
-	fa->waited = isnan(t) ? NAN : o->now - t;
+	/*
+	 * The waiting time runs to --as-of; without it the ticket is routed
+	 * as at its own time, not the clock's, so that a run, or any shard
+	 * of it, gives the same priority whenever it runs (crm(7), Scaling
+	 * out).
+	 */
+	fa->waited = isnan(t) ? NAN : crm_clock_fixed() ? o->now - t : 0;
 	return t;
 }
 

@@ -9,7 +9,8 @@
 # python3 too: the self-tests of the benchmarks' Python scripts; bsdutils
 # for script(1), the terminal of the progress test (t105); tzdata for the
 # time zones of business calendars and quiet hours (lib/calendar.c);
-# parallel (GNU parallel) for the shards of crm-experiment's test (t120);
+# parallel (GNU parallel) for the shards of crm-experiment's test (t120),
+# of the shard contract (t132, t136) and scripts/shard-run.sh;
 # chromium and fonts-noto-cjk for the browser test of crm-report's HTML
 # (t131: headless, offline, CJK names drawn); locales for the decimal-comma
 # locale t130 makes with localedef (numbers stay C's); libpcre2-dev for

@@ -21,9 +21,10 @@ trap 'rm -rf "$logs"' EXIT
 # a name here only orders, a test not named still runs), then every other
 # program and script, each once.
 {
-	for t in t120-crm-experiment t121-crm-journey t117-person-360 \
-	    t122-model-arms t104-replay t115-persons t005-examples \
-	    t119-route-concurrency t103-models t108-audit t131-report-browser; do
+	for t in t132-shard-contract t120-crm-experiment t121-crm-journey \
+	    t117-person-360 t122-model-arms t104-replay t115-persons \
+	    t005-examples t119-route-concurrency t103-models t108-audit \
+	    t131-report-browser; do
 		[ -f "$top/tests/cli/$t.sh" ] && echo "$top/tests/cli/$t.sh"
 	done
 	for t in "$O"/tests/test_*; do

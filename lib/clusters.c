@@ -543,52 +543,76 @@ link_id(struct links *l, int kind, const unsigned char *s, size_t len)
 	return id;
 }
 
-/* Add every clusters row of s to l. */
+/* Links from a store: l, and whether they are the shard's. */
+struct reading {
+	struct links *l;
+	int shard;
+};
+
+/*
+ * crm_merge_row_fn: add the clusters row st is on (record_id, cluster_id,
+ * score, time from column 1) to r's links.
+ */
 static int
-read_links(struct crm_store *s, int shard, struct links *l, struct crm_err *e)
+add_link(void *arg, sqlite3_stmt *st, struct crm_err *e)
 {
-	sqlite3_stmt *st;
+	struct reading *r = arg;
+	struct links *l = r->l;
 	struct link *k;
-	long r, c;
+	long rec, c;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 1024;
+		struct link *v = realloc(l->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		l->v = v;
+		l->cap = cap;
+	}
+	rec = link_id(l, 'r', sqlite3_column_text(st, 1),
+	    (size_t)sqlite3_column_bytes(st, 1));
+	c = link_id(l, 'c', sqlite3_column_text(st, 2),
+	    (size_t)sqlite3_column_bytes(st, 2));
+	if (rec < 0 || c < 0)
+		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+	k = &l->v[l->n++];
+	k->rec = (uint32_t)rec;
+	k->cl = (uint32_t)c;
+	k->shard = r->shard;
+	k->score = sqlite3_column_type(st, 3) == SQLITE_NULL
+		       ? NAN
+		       : sqlite3_column_double(st, 3);
+	snprintf(k->time, sizeof(k->time), "%s",
+	    sqlite3_column_type(st, 4) == SQLITE_NULL
+		? ""
+		: (const char *)sqlite3_column_text(st, 4));
+	return 0;
+}
+
+/* The clusters rows a shard's or m's link: as for add_link. */
+#define LINKS \
+	"SELECT record_id, record_id, cluster_id, score, time FROM clusters"
+
+/* Add every clusters row of m to l. */
+static int
+read_links(struct crm_store *m, struct links *l, struct crm_err *e)
+{
+	struct reading r = { l, 0 };
+	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(crm_store_db(s),
-		"SELECT record_id, cluster_id, score, time FROM clusters", -1,
-		&st, NULL) != SQLITE_OK)
-		return crm_store_fail(s, e, "cannot read the clusters");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (l->n == l->cap) {
-			size_t cap = l->cap ? 2 * l->cap : 1024;
-			struct link *v = realloc(l->v, cap * sizeof(*v));
-
-			if (v == NULL)
-				break;
-			l->v = v;
-			l->cap = cap;
-		}
-		r = link_id(l, 'r', sqlite3_column_text(st, 0),
-		    (size_t)sqlite3_column_bytes(st, 0));
-		c = link_id(l, 'c', sqlite3_column_text(st, 1),
-		    (size_t)sqlite3_column_bytes(st, 1));
-		if (r < 0 || c < 0)
+	if (sqlite3_prepare_v2(crm_store_db(m), LINKS, -1, &st, NULL) !=
+	    SQLITE_OK)
+		return crm_store_fail(m, e, "cannot read the clusters");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (add_link(&r, st, e) == -1)
 			break;
-		k = &l->v[l->n++];
-		k->rec = (uint32_t)r;
-		k->cl = (uint32_t)c;
-		k->shard = shard;
-		k->score = sqlite3_column_type(st, 2) == SQLITE_NULL
-			       ? NAN
-			       : sqlite3_column_double(st, 2);
-		snprintf(k->time, sizeof(k->time), "%s",
-		    sqlite3_column_type(st, 3) == SQLITE_NULL
-			? ""
-			: (const char *)sqlite3_column_text(st, 3));
-	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
-		return crm_err_set(e, EX_SOFTWARE, "out of memory");
+		return -1;
 	if (rc != SQLITE_DONE)
-		return crm_store_fail(s, e, "cannot read the clusters");
+		return crm_store_fail(m, e, "cannot read the clusters");
 	return 0;
 }
 
@@ -638,6 +662,7 @@ crm_clusters_merge(struct crm_store *m, struct crm_store *shard,
     struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
 {
 	struct links l = { 0 };
+	struct reading sr = { &l, 1 };
 	struct crm_uf uf = { 0 };
 	uint32_t *name = NULL;
 	unsigned char *done = NULL;
@@ -647,13 +672,15 @@ crm_clusters_merge(struct crm_store *m, struct crm_store *shard,
 	char now[21];
 	int rc, pass, ret = -1;
 
-	(void)mark;
 	crm_clock_iso(now);
 	if ((l.ids = crm_strmap_new()) == NULL) {
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		goto out;
 	}
-	if (read_links(m, 0, &l, e) == -1 || read_links(shard, 1, &l, e) == -1)
+	/* the main store's links, and the shard's new or changed since */
+	if (read_links(m, &l, e) == -1 ||
+	    crm_merge_rows(
+		m, shard, mark, LINKS " ORDER BY 1", add_link, &sr, e) == -1)
 		goto out;
 	n = crm_strmap_count(l.ids);
 	if (crm_uf_init(&uf, n) == -1 ||

@@ -288,9 +288,9 @@ int
 crm_consent_merge(struct crm_store *m, struct crm_store *shard,
     struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
 {
-	(void)mark;
-	return crm_merge_copy(m, shard,
-	    "SELECT customer_id, purpose, granted, time, source FROM consent",
+	return crm_merge_copy(m, shard, mark,
+	    "SELECT json_array(customer_id, purpose, time), customer_id, "
+	    "purpose, granted, time, source FROM consent ORDER BY 1",
 	    "INSERT INTO consent(customer_id, purpose, granted, time, source) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET "
 	    "granted = excluded.granted, "

@@ -1026,15 +1026,14 @@ crm_exp_merge(struct crm_store *m, struct crm_store *shard,
 	long long staged = 0;
 	int rc, ret = -1;
 
-	(void)mark;
 	if (sqlite3_exec(db,
 		"CREATE TEMP TABLE merge_experiments(name, created, arms, "
 		"holdout, unit, params)",
 		NULL, NULL, NULL) != SQLITE_OK)
 		return crm_store_fail(m, e, "cannot merge the experiments");
-	if (crm_merge_copy(m, shard,
-		"SELECT name, created, arms, holdout, unit, params "
-		"FROM experiments",
+	if (crm_merge_copy(m, shard, mark,
+		"SELECT name, name, created, arms, holdout, unit, params "
+		"FROM experiments ORDER BY 1",
 		"INSERT INTO merge_experiments VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 		&staged, e) == -1)
 		goto out;
@@ -1080,9 +1079,9 @@ int
 crm_exp_merge_assignments(struct crm_store *m, struct crm_store *shard,
     struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
 {
-	(void)mark;
-	return crm_merge_copy(m, shard,
-	    "SELECT experiment, subject, arm, time FROM assignments",
+	return crm_merge_copy(m, shard, mark,
+	    "SELECT json_array(experiment, subject), experiment, subject, "
+	    "arm, time FROM assignments ORDER BY 1",
 	    "INSERT INTO assignments(experiment, subject, arm, time) "
 	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
 	    "arm = excluded.arm, time = excluded.time "

@@ -1175,9 +1175,9 @@ crm_load_erase(struct crm_store *s, const char *id, crm_erase_fn fn, void *arg,
  * the extra JSON patched), and only where that changes the row.
  */
 static int
-merge_keyed(struct crm_store *m, struct crm_store *shard, const char *table,
-    const char *key, const char *const *cols, long long *changed,
-    struct crm_err *e)
+merge_keyed(struct crm_store *m, struct crm_store *shard,
+    const struct crm_merge_mark *mark, const char *table, const char *key,
+    const char *const *cols, long long *changed, struct crm_err *e)
 {
 	struct crm_buf sel, wr;
 	size_t i, n;
@@ -1185,13 +1185,13 @@ merge_keyed(struct crm_store *m, struct crm_store *shard, const char *table,
 
 	crm_buf_init(&sel);
 	crm_buf_init(&wr);
-	crm_buf_addf(&sel, "SELECT %s", key);
+	crm_buf_addf(&sel, "SELECT %s, %s", key, key);
 	crm_buf_addf(&wr, "INSERT INTO %s(%s", table, key);
 	for (n = 0; cols[n] != NULL; n++) {
 		crm_buf_addf(&sel, ", %s", cols[n]);
 		crm_buf_addf(&wr, ", %s", cols[n]);
 	}
-	crm_buf_addf(&sel, ", extra FROM %s", table);
+	crm_buf_addf(&sel, ", extra FROM %s ORDER BY 1", table);
 	crm_buf_adds(&wr, ", extra) VALUES (?1");
 	for (i = 0; i <= n; i++)
 		crm_buf_addf(&wr, ", ?%zu", i + 2);
@@ -1211,7 +1211,7 @@ merge_keyed(struct crm_store *m, struct crm_store *shard, const char *table,
 	if (sel.p == NULL || wr.p == NULL)
 		rc = crm_err_set(e, EX_SOFTWARE, "out of memory");
 	else
-		rc = crm_merge_copy(m, shard, sel.p, wr.p, changed, e);
+		rc = crm_merge_copy(m, shard, mark, sel.p, wr.p, changed, e);
 	crm_buf_release(&sel);
 	crm_buf_release(&wr);
 	return rc;
@@ -1224,9 +1224,8 @@ crm_load_merge_customers(struct crm_store *m, struct crm_store *shard,
 	static const char *const cols[] = { "name", "email", "phone", "city",
 		"country", "birth_date", "signup_date", NULL };
 
-	(void)mark;
 	return merge_keyed(
-	    m, shard, "customers", "customer_id", cols, changed, e);
+	    m, shard, mark, "customers", "customer_id", cols, changed, e);
 }
 
 int
@@ -1236,6 +1235,6 @@ crm_load_merge_events(struct crm_store *m, struct crm_store *shard,
 	static const char *const cols[] = { "customer_id", "time", "type",
 		"item", "amount", "channel", "text", NULL };
 
-	(void)mark;
-	return merge_keyed(m, shard, "events", "event_key", cols, changed, e);
+	return merge_keyed(
+	    m, shard, mark, "events", "event_key", cols, changed, e);
 }

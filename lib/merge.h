@@ -10,11 +10,17 @@
  * the merges table, per shard (known by its file's name) and table, a
  * digest of the table as merged (the SHA-256 of its rows in the order
  * SQLite reads them) and, for the decisions, the last row merged and its
- * chain hash.  A table whose digest is the one recorded is not read
- * again, so merging a shard twice changes nothing; a shard that grew
- * since is merged again for its changed tables, its decisions from the
- * row after the last one merged.  Models are not merged: they are
- * trained on one machine and shipped as files.
+ * chain hash; in the merge_rows table, per shard table and row key, the
+ * 64-bit XXH3 digest of the row as merged.  A table whose digest is the
+ * one recorded is not read again, so merging a shard twice changes
+ * nothing; a shard that grew since is merged again for its changed rows
+ * only (new, or their digest changed), its decisions from the row after
+ * the last one merged, so that its unchanged rows never overwrite what
+ * the main store or another shard wrote since.  A row deleted from a
+ * shard is left in the main store (erasures reach it through the
+ * decisions, a tag's end through its span) and its digest forgotten.
+ * Models are not merged: they are trained on one machine and shipped as
+ * files.
  */
 #ifndef CRM_MERGE_H
 #define CRM_MERGE_H
@@ -36,6 +42,7 @@ struct crm_merge_counts {
  * before and recorded after.
  */
 struct crm_merge_mark {
+	long long id; /* the shard table's merges row */
 	long long upto;
 	char chain[65];
 };
@@ -59,13 +66,26 @@ int crm_merge_shard(struct crm_store *m, const char *path, int busy_ms,
 int crm_merge_check(struct crm_store *m, const char *path, struct crm_err *e);
 
 /*
- * For the owners' merge functions: every row of the query select on
- * shard, its columns bound in order as ?1, ?2, ... of the statement
- * write on m, which is run once a row; the rows it changed are added to
- * *changed.  0, or -1 with e filled.
+ * For the owners' merge functions: the rows of the query select on shard
+ * that are new or changed since the shard table's last merge (mark), each
+ * given to fn with the statement and arg; fn reads the row's values from
+ * column 1 on.  Column 0 of select is the row's key, text unique in the
+ * table, and select is ordered by it (ORDER BY 1).  The rows are recorded
+ * as merged; the keys no longer in the shard are forgotten.  0, or -1
+ * with e filled (fn fills e when it fails).
+ */
+typedef int crm_merge_row_fn(void *arg, sqlite3_stmt *row, struct crm_err *e);
+int crm_merge_rows(struct crm_store *m, struct crm_store *shard,
+    const struct crm_merge_mark *mark, const char *select, crm_merge_row_fn *fn,
+    void *arg, struct crm_err *e);
+
+/*
+ * crm_merge_rows() with a write: each such row's columns 1, 2, ... bound
+ * as ?1, ?2, ... of the statement write on m, which is run once a row;
+ * the rows it changed are added to *changed.  0, or -1 with e filled.
  */
 int crm_merge_copy(struct crm_store *m, struct crm_store *shard,
-    const char *select, const char *write, long long *changed,
-    struct crm_err *e);
+    const struct crm_merge_mark *mark, const char *select, const char *write,
+    long long *changed, struct crm_err *e);
 
 #endif

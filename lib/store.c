@@ -374,9 +374,13 @@ static const char *const migrations[CRM_STORE_VERSION] = {
 	 * lib/merge.c): what of each shard's tables is in this store.
 	 */
 	"CREATE TABLE merges ("
-	"  shard TEXT NOT NULL, tbl TEXT NOT NULL, digest TEXT NOT NULL,"
-	"  upto INTEGER NOT NULL DEFAULT 0, chain TEXT, time TEXT NOT NULL,"
-	"  PRIMARY KEY (shard, tbl)"
+	"  id INTEGER PRIMARY KEY, shard TEXT NOT NULL, tbl TEXT NOT NULL,"
+	"  digest TEXT NOT NULL, upto INTEGER NOT NULL DEFAULT 0, chain TEXT,"
+	"  time TEXT NOT NULL, UNIQUE (shard, tbl)"
+	");"
+	"CREATE TABLE merge_rows ("
+	"  merge INTEGER NOT NULL, key TEXT NOT NULL, digest INTEGER NOT NULL,"
+	"  PRIMARY KEY (merge, key)"
 	") WITHOUT ROWID;",
 };
 
@@ -583,6 +587,7 @@ static const char *const reserved[] = {
 	"journey_state",
 	"journey_actions",
 	"merges",
+	"merge_rows",
 	"customer_360",
 	"customer_360_record",
 	"customer_360_members",

@@ -84,7 +84,7 @@ t_eq "only the good rows stored" "B1 B10" \
 # Tables of one's own (--table); SQL in a header or a value is data.
 t_run store-sql-header 0 -- crm-ingest --db crm.db --table docs \
     --key id in/sql-header.csv
-t_eq "tables intact" "agent_skills agents assignments audit_state clusters consent customers decisions docs events experiments journey_actions journey_runs journey_state labels link_labels merges models notifications person_events persons tag_history tags ticket_events tickets" \
+t_eq "tables intact" "agent_skills agents assignments audit_state clusters consent customers decisions docs events experiments journey_actions journey_runs journey_state labels link_labels merge_rows merges models notifications person_events persons tag_history tags ticket_events tickets" \
     "$(q "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
 	WHERE type = 'table' ORDER BY 1)")"
 t_eq "hostile header is a column name" 'x"); DROP TABLE customers; --' \

@@ -142,7 +142,7 @@ sqlite3 old.db "DROP TABLE agents; DROP TABLE agent_skills;
     DROP TABLE link_labels; DROP TABLE ticket_events;
     DROP TABLE notifications; DROP TABLE experiments; DROP TABLE assignments;
     DROP TABLE journey_runs; DROP TABLE journey_state;
-    DROP TABLE journey_actions; DROP TABLE merges;
+    DROP TABLE journey_actions; DROP TABLE merges; DROP TABLE merge_rows;
     ALTER TABLE labels DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN subject;
     ALTER TABLE decisions DROP COLUMN content_hash;

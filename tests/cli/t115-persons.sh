@@ -213,7 +213,8 @@ sqlite3 m.db "DROP TABLE persons; DROP TABLE person_events;
     DROP TABLE link_labels; DROP TABLE ticket_events;
     DROP TABLE notifications; DROP TABLE experiments;
     DROP TABLE assignments; DROP TABLE journey_runs; DROP TABLE journey_state;
-    DROP TABLE journey_actions; DROP TABLE merges; PRAGMA user_version = 7"
+    DROP TABLE journey_actions; DROP TABLE merges; DROP TABLE merge_rows;
+    PRAGMA user_version = 7"
 crm-dedupe -q --db m.db --incremental --as-of 2026-04-02 /dev/null \
     >/dev/null 2>&1 || true
 t_eq "migrated: a person a cluster, a joined event a record" \

@@ -169,6 +169,7 @@ crm-route agents -q --db old.db in/agents.csv >/dev/null
 sqlite3 old.db "DROP TABLE ticket_events; DROP TABLE notifications;
     DROP TABLE experiments; DROP TABLE assignments; DROP TABLE journey_runs;
     DROP TABLE journey_state; DROP TABLE journey_actions; DROP TABLE merges;
+    DROP TABLE merge_rows;
     DROP TABLE tickets;
     CREATE TABLE tickets (ticket_id TEXT PRIMARY KEY NOT NULL,
       parent_id TEXT, customer_id TEXT, priority TEXT NOT NULL,

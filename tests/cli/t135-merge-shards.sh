@@ -5,7 +5,9 @@
 # crm-ingest merge: the tables equal those of one store written by one
 # process over the whole input (compared by SQL, without rowids and chain
 # hashes), the merged decisions verify, merging again changes nothing, a
-# shard that grew is merged for its new rows, and a tampered shard, one of
+# shard that grew is merged for its new and changed rows only (never its
+# unchanged rows over what the store or another shard wrote since: the
+# customers, events, tags and spans, clusters), and a tampered shard, one of
 # another schema version, a conflicting experiment and another shard under
 # a merged one's file name are refused with the main store unchanged, and
 # so is the store itself as a shard, before any shard is merged.
@@ -92,6 +94,48 @@ t_run merge-grown 0 -- crm-ingest merge --db m.db a.db b.db
 t_eq "grown: the tables of one process" "$(tables w.db)" "$(tables m.db)"
 t_ok "and the chain verifies" crm-mask verify --db m.db
 
+# Per row: the store (and the one process, w) writes since, a shard
+# grows, and merged again it writes its new and changed rows only, never
+# its unchanged ones over those writes: c03's city (of b.db), e001's
+# amount, c04's gold span ended, r2's cluster (below) stay as written.
+T2=2026-01-06
+echo '{"customer_id": "c04", "tier": "basic", "spend": 10}' >c04
+echo '{"event_id": "e001", "customer_id": "c01", "time":
+    "2025-12-02T10:00:00Z", "type": "order", "amount": 99}' | tr -d '\n' >e001
+echo '{"customer_id": "c13", "name": "Name 13", "tier": "gold"}' >c13
+echo '{"event_id": "e099", "customer_id": "c13", "time":
+    "2025-12-09T10:00:00Z", "type": "order", "amount": 5}' | tr -d '\n' >e099
+echo '{"event_id": "e100", "customer_id": "c07", "time":
+    "2025-12-10T10:00:00Z", "type": "order", "amount": 7}' | tr -d '\n' >e100
+for x in m w; do
+	crm-tag -q --db $x.db --rules in/tag.rules --as-of $T2 c04 >/dev/null
+	crm-ingest -q --db $x.db --kind events e001 >/dev/null
+done
+for x in a w; do
+	crm-ingest -q --db $x.db c13 >/dev/null
+	crm-ingest -q --db $x.db --kind events e099 >/dev/null
+	crm-tag -q --db $x.db --rules in/tag.rules --as-of $T2 c13 >/dev/null
+done
+t_run merge-per-row 0 -- crm-ingest merge --db m.db a.db
+t_eq "per row: what the store and b.db wrote since stays" \
+    "c03|Rome e001|99.0 c04|gold|${T}T00:00:00Z|${T2}T00:00:00Z c13|gold|${T2}T00:00:00Z|" \
+    "$(sqlite3 m.db "SELECT customer_id, city FROM customers
+	WHERE customer_id = 'c03'; SELECT event_key, amount FROM events
+	WHERE event_key = 'e001'; SELECT * FROM tag_history
+	WHERE tag = 'gold' AND customer_id IN ('c04', 'c13')" | paste -sd' ' -)"
+for x in b w; do
+	crm-ingest -q --db $x.db --kind events e100 >/dev/null
+done
+t_run merge-per-row-between 0 -- crm-ingest merge --db m.db b.db a.db
+t_eq "grown between other shards: the tables of one process" \
+    "$(tables w.db)" "$(tables m.db)"
+t_eq "a shard's rows merged, one digest each" \
+    "$(sqlite3 a.db "SELECT (SELECT count(*) FROM customers) +
+	(SELECT count(*) FROM events)")" \
+    "$(sqlite3 m.db "SELECT count(*) FROM merge_rows JOIN merges
+	ON merges.id = merge_rows.merge WHERE shard = 'a.db'
+	AND tbl IN ('customers', 'events')")"
+
 # Refused, the main store left as it was.
 dump m.db >m.dump
 cp a.db t.db
@@ -101,7 +145,8 @@ cp a.db new.db
 sqlite3 new.db "PRAGMA user_version = 99"
 t_run newer 69 -- crm-ingest merge --db m.db new.db
 cp a.db old.db
-sqlite3 old.db "DROP TABLE merges; PRAGMA user_version = 10"
+sqlite3 old.db "DROP TABLE merges; DROP TABLE merge_rows;
+    PRAGMA user_version = 10"
 t_run older 69 -- crm-ingest merge --db m.db old.db
 t_eq "the older shard is not migrated" 10 \
     "$(sqlite3 old.db "PRAGMA user_version")"
@@ -136,6 +181,22 @@ crm-ingest merge -q --db k.db k1.db k2.db
 t_eq "clusters reconciled" "r1|r1 r2|r1 r3|r1 r4|r1 r9|r9~2" \
     "$(sqlite3 k.db "SELECT record_id || '|' || cluster_id FROM clusters
 	ORDER BY 1" | paste -sd' ' -)"
+# The store moves r2 to a cluster of its own, k1 grows: r2 stays.
+sqlite3 k.db "UPDATE clusters SET cluster_id = 'r2' WHERE record_id = 'r2'"
+sqlite3 k1.db "INSERT INTO clusters VALUES ('r5', 'r5', NULL, '$T')"
+crm-ingest merge -q --db k.db k1.db k2.db
+t_eq "per row: the store's cluster of r2 stays" \
+    "r1|r1 r2|r2 r3|r1 r4|r1 r5|r5 r9|r9~2" \
+    "$(sqlite3 k.db "SELECT record_id || '|' || cluster_id FROM clusters
+	ORDER BY 1" | paste -sd' ' -)"
+# A row deleted from the shard stays in the store, its digest forgotten.
+sqlite3 k1.db "DELETE FROM clusters WHERE record_id = 'r5'"
+crm-ingest merge -q --db k.db k1.db
+t_eq "deleted in the shard: kept in the store, forgotten" "r5|r1,r2,r9" \
+    "$(sqlite3 k.db "SELECT (SELECT group_concat(record_id) FROM clusters
+	WHERE record_id = 'r5'), (SELECT group_concat(key) FROM (SELECT key
+	FROM merge_rows JOIN merges ON merges.id = merge_rows.merge
+	WHERE shard = 'k1.db' AND tbl = 'clusters' ORDER BY key))")"
 
 # Erased as crm-ingest(1) CAVEATS say, in the merged store and in the
 # shard: the shard is still merged, its erasure with it.  c02's new

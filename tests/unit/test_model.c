@@ -254,7 +254,7 @@ test_migrate(const char *path)
 		       "DROP TABLE notifications; DROP TABLE experiments; "
 		       "DROP TABLE assignments; DROP TABLE journey_runs; "
 		       "DROP TABLE journey_state; DROP TABLE journey_actions; "
-		       "DROP TABLE merges; "
+		       "DROP TABLE merges; DROP TABLE merge_rows; "
 		       "ALTER TABLE labels DROP COLUMN subject; "
 		       "ALTER TABLE decisions DROP COLUMN subject; "
 		       "ALTER TABLE decisions DROP COLUMN content_hash; "

@@ -112,9 +112,9 @@ crm_dedupe_link_parse(const struct crm_rec *r, size_t nrules, size_t nf,
 		return -1;
 	if (len > CRM_LINK_MAXFIELDS || (nf > 0 && len != nf)) {
 		crm_err_set(e, EX_DATAERR,
-		    "bad levels '%.*s': want one a field compared, %zu%s",
-		    QUOTE(len), v, nf > 0 ? nf : (size_t)CRM_LINK_MAXFIELDS,
-		    nf > 0 ? "" : " at most");
+		    "bad levels '%.*s': want %s%zu, one a field compared",
+		    QUOTE(len), v, nf > 0 ? "" : "at most ",
+		    nf > 0 ? nf : (size_t)CRM_LINK_MAXFIELDS);
 		return at(e, CRM_DEDUPE_LEVELS);
 	}
 	for (f = 0; f < len; f++) {
@@ -569,8 +569,8 @@ add_link(struct crm_dedupe *d, const struct crm_rec *r, struct ents *v,
 		d->prob[pat] = l.p;
 	else if (d->prob[pat] != l.p) { /* one model: one probability */
 		crm_err_set(e, EX_DATAERR,
-		    "%.17g, where another link of its rule and levels has "
-		    "%.17g: pairs of two models",
+		    "%g differs from the %g of another link of its rule "
+		    "and levels: links of two models",
 		    l.p, d->prob[pat]);
 		return at(e, CRM_DEDUPE_PROB);
 	}

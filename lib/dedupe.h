@@ -20,6 +20,10 @@
  * its records get needs_review (the rule's name) and their decisions
  * rows the review.
  *
+ * In shards (o->mode, lib/dedupe_shard.c): the blocking keys of each
+ * record, the links of blocks of key records, or the clusters of the
+ * records by the links of pairs files.
+ *
  * Use: crm_dedupe_new(), crm_dedupe_check_header() and
  * crm_dedupe_out_header() for the input's header, crm_dedupe_add() for
  * each record, crm_dedupe_run() once at the end, crm_dedupe_free().

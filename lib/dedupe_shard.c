@@ -32,6 +32,22 @@
 /* The most of an input's bytes quoted in a message. */
 #define QUOTE(len) (int)((len) < 40 ? (len) : 40)
 
+/*
+ * The array p of *cap elements of size bytes with room for element n:
+ * p, or p doubled when full; NULL when out of memory (p kept).
+ */
+static void *
+room(void *p, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 1024;
+
+	if (n < *cap)
+		return p;
+	if ((p = crm_reallocarray(p, c, size)) != NULL)
+		*cap = c;
+	return p;
+}
+
 /* ==== Parsers ==== */
 
 /* The field name is at fault: it goes in e, and -1 comes back. */
@@ -253,14 +269,9 @@ crm_dd_pairs_add(
 	}
 	if (crm_dedupe_block_parse(v, len, d->fs.nrules, &rule, &key, e) == -1)
 		return -1;
-	if (d->nblk == d->blkcap) {
-		size_t cap = d->blkcap ? d->blkcap * 2 : 1024;
-
-		if ((b = crm_reallocarray(d->blk, cap, sizeof(*b))) == NULL)
-			return crm_dd_oom(e);
-		d->blk = b;
-		d->blkcap = cap;
-	}
+	if ((b = room(d->blk, &d->blkcap, d->nblk, sizeof(*b))) == NULL)
+		return crm_dd_oom(e);
+	d->blk = b;
 	if (crm_dedupe_add(d, r, e) == -1)
 		return -1;
 	d->blk[d->nblk].key = key;
@@ -268,34 +279,50 @@ crm_dd_pairs_add(
 	return 0;
 }
 
-/* A key record by its block, then its place in the input. */
-struct bref {
+/*
+ * A pair of records x < y (pairs: a key record, x, y 0), of a block (its
+ * rule and key), with reconcile its pattern; in the order one process
+ * makes the pairs, by block, then x, then y (cmp_by_block).
+ */
+struct ent {
 	uint64_t key;
-	uint32_t rule, idx;
+	uint32_t x, y, rule, pat;
 };
 
 static int
-cmp_bref(const void *a, const void *b)
+cmp_by_pair(const void *a, const void *b)
 {
-	const struct bref *x = a, *y = b;
+	const struct ent *x = a, *y = b;
+
+	if (x->x != y->x)
+		return x->x < y->x ? -1 : 1;
+	if (x->y != y->y)
+		return x->y < y->y ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+static int
+cmp_by_block(const void *a, const void *b)
+{
+	const struct ent *x = a, *y = b;
 
 	if (x->rule != y->rule)
 		return x->rule < y->rule ? -1 : 1;
 	if (x->key != y->key)
 		return x->key < y->key ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
+	return cmp_by_pair(a, b);
 }
 
 /* The ids of block b[0..n) are distinct: a record is in a block once. */
 static int
-distinct(struct crm_dedupe *d, const struct bref *b, size_t n,
+distinct(struct crm_dedupe *d, const struct ent *b, size_t n,
     struct crm_dd_idkey *k, struct crm_err *e)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		k[i].id = crm_dd_id(d, b[i].idx, &k[i].len);
-		k[i].idx = b[i].idx;
+		k[i].id = crm_dd_id(d, b[i].x, &k[i].len);
+		k[i].idx = b[i].x;
 	}
 	qsort(k, n, sizeof(*k), crm_dd_cmp_idkey);
 	for (i = 1; i < n; i++)
@@ -315,12 +342,9 @@ push_pair(struct crm_dedupe *d, size_t *cap, uint32_t i, uint32_t j)
 {
 	struct crm_pair *p;
 
-	if (d->npairs == *cap) {
-		*cap = *cap ? *cap * 2 : 4096;
-		if ((p = crm_reallocarray(d->pairs, *cap, sizeof(*p))) == NULL)
-			return -1;
-		d->pairs = p;
-	}
+	if ((p = room(d->pairs, cap, d->npairs, sizeof(*p))) == NULL)
+		return -1;
+	d->pairs = p;
 	d->pairs[d->npairs].i = i;
 	d->pairs[d->npairs++].j = j;
 	return 0;
@@ -336,7 +360,7 @@ block_pairs(struct crm_dedupe *d, struct crm_err *e)
 	size_t n = d->in.n, i, g, b, a, cap = 0;
 	unsigned long long skipped[CRM_LINK_MAXRULES] = { 0 }, srec = 0;
 	struct crm_dd_idkey *k = NULL;
-	struct bref *o;
+	struct ent *o;
 	int rc = -1;
 
 	if ((o = crm_reallocarray(NULL, n, sizeof(*o))) == NULL ||
@@ -347,9 +371,10 @@ block_pairs(struct crm_dedupe *d, struct crm_err *e)
 	for (i = 0; i < n; i++) {
 		o[i].key = d->blk[i].key;
 		o[i].rule = d->blk[i].rule;
-		o[i].idx = (uint32_t)i;
+		o[i].x = (uint32_t)i;
+		o[i].y = o[i].pat = 0;
 	}
-	qsort(o, n, sizeof(*o), cmp_bref);
+	qsort(o, n, sizeof(*o), cmp_by_block);
 	for (g = 0; g < n; g = b) {
 		for (b = g + 1;
 		     b < n && o[b].rule == o[g].rule && o[b].key == o[g].key;
@@ -364,8 +389,7 @@ block_pairs(struct crm_dedupe *d, struct crm_err *e)
 			goto out;
 		for (a = g; a < b; a++)
 			for (i = a + 1; i < b; i++) {
-				if (push_pair(d, &cap, o[a].idx, o[i].idx) ==
-				    -1) {
+				if (push_pair(d, &cap, o[a].x, o[i].x) == -1) {
 					crm_dd_oom(e);
 					goto out;
 				}
@@ -478,41 +502,11 @@ crm_dd_pairs_run(
 
 /* ==== reconcile ==== */
 
-/* A link read: its pair (x < y, by index), block and pattern. */
-struct ent {
-	uint64_t key;
-	uint32_t x, y, rule, pat;
-};
-
 struct ents {
 	struct ent *v;
 	size_t n, cap;
 	size_t pcap; /* d->prob's */
 };
-
-static int
-cmp_by_pair(const void *a, const void *b)
-{
-	const struct ent *x = a, *y = b;
-
-	if (x->x != y->x)
-		return x->x < y->x ? -1 : 1;
-	if (x->y != y->y)
-		return x->y < y->y ? -1 : 1;
-	return x->rule < y->rule ? -1 : x->rule > y->rule;
-}
-
-static int
-cmp_by_block(const void *a, const void *b)
-{
-	const struct ent *x = a, *y = b;
-
-	if (x->rule != y->rule)
-		return x->rule < y->rule ? -1 : 1;
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return cmp_by_pair(a, b);
-}
 
 /* The record of id (field name), by index; -1 with e when none. */
 static long
@@ -558,13 +552,9 @@ add_link(struct crm_dedupe *d, const struct crm_rec *r, struct ents *v,
 	}
 	if ((pat = crm_patterns_index(&d->p, l.lev, l.rule)) == -1)
 		return crm_dd_oom(e);
-	if ((size_t)pat == v->pcap) {
-		v->pcap = v->pcap ? v->pcap * 2 : 256;
-		if ((pr = crm_reallocarray(d->prob, v->pcap, sizeof(*pr))) ==
-		    NULL)
-			return crm_dd_oom(e);
-		d->prob = pr;
-	}
+	if ((pr = room(d->prob, &v->pcap, (size_t)pat, sizeof(*pr))) == NULL)
+		return crm_dd_oom(e);
+	d->prob = pr;
 	if (d->p.count[pat]++ == 0)
 		d->prob[pat] = l.p;
 	else if (d->prob[pat] != l.p) { /* one model: one probability */
@@ -574,12 +564,9 @@ add_link(struct crm_dedupe *d, const struct crm_rec *r, struct ents *v,
 		    l.p, d->prob[pat]);
 		return at(e, CRM_DEDUPE_PROB);
 	}
-	if (v->n == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 4096;
-		if ((t = crm_reallocarray(v->v, v->cap, sizeof(*t))) == NULL)
-			return crm_dd_oom(e);
-		v->v = t;
-	}
+	if ((t = room(v->v, &v->cap, v->n, sizeof(*t))) == NULL)
+		return crm_dd_oom(e);
+	v->v = t;
 	t = &v->v[v->n++];
 	t->key = l.key;
 	t->x = (uint32_t)(x < y ? x : y);

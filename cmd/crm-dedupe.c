@@ -221,7 +221,7 @@ parse_opts(int argc, char **argv, struct opts *o)
 	if ((d->incremental || o->from_store || d->model_version != 0 ||
 		d->mode == CRM_DEDUPE_KEYS || d->mode == CRM_DEDUPE_PAIRS) &&
 	    o->c.db == NULL)
-		crm_usage_error(synopsis, "%s needs --db (the model)",
+		crm_usage_error(synopsis, "%s needs --db",
 		    d->incremental		  ? "--incremental"
 		    : o->from_store		  ? "--from-store"
 		    : d->mode == CRM_DEDUPE_KEYS  ? "keys"

@@ -13,14 +13,20 @@
 #   pairs         parallel -j JOBS, one a partition:
 #                 crm-dedupe pairs --db B --model-version 1 --threads 1
 #   reconcile     crm-dedupe reconcile --db B --pairs ... data.csv
-# and scripts/eval-dedupe.py scores the sharded clusters against the one
+# With STORE=0 neither the one process nor reconcile writes a store (no
+# clusters, persons or decisions, whose writes take most of their time):
+# the one process fits the model itself (EM on the same records with the
+# same seed fits version 1 again, so the model is still the same one) and
+# reconcile scores the links by their match_prob.
+# scripts/eval-dedupe.py scores the sharded clusters against the one
 # process's as the truth: pairwise precision, recall and F1.  Each step's
 # wall seconds, their sum, and the load average before the run are
 # printed.  Goal (issue 24): F1 >= 0.999.  Exit status: 0 whether or not
 # the goal is met; 64 usage; 69 GNU time, parallel or Python missing; 1 if
 # a run failed.
 #
-# Environment: N, SEED, PARTS (4), JOBS (2), CRM_BIN (build/bin/crm-dedupe).
+# Environment: N, SEED, PARTS (4), JOBS (2), STORE (1 or 0), CRM_BIN
+# (build/bin/crm-dedupe).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 py=/usr/bin/python3
@@ -29,17 +35,23 @@ n=${N:-1000000}
 seed=${SEED:-1}
 parts=${PARTS:-4}
 jobs=${JOBS:-2}
+store=${STORE:-1}
 bench="bench-dedupe-shards"
 # shellcheck source=scripts/lib-bench.sh
 . "$root/scripts/lib-bench.sh"
 [ $# -eq 0 ] || {
-	echo "usage: bench-dedupe-shards.sh   (env: N, SEED, PARTS, JOBS, CRM_BIN)" >&2
+	echo "usage: bench-dedupe-shards.sh   (env: N, SEED, PARTS, JOBS, STORE, CRM_BIN)" >&2
 	exit 64
 }
 for v in "$n" "$seed" "$parts" "$jobs"; do
 	case $v in '' | *[!0-9]*) die "N, SEED, PARTS and JOBS are numbers, not '$v'" ;; esac
 done
 [ "$parts" -ge 1 ] && [ "$parts" -le 16 ] || die "PARTS is 1 to 16"
+case $store in
+1) one_db="--db one.db --model-version 1" rec_db="--db shard.db" ;;
+0) one_db="" rec_db="" ;;
+*) die "STORE must be 1 or 0, not '$store'" ;;
+esac
 [ -x "$py" ] || missing "Debian's Python ($py, package python3)"
 [ -x "$gnutime" ] || missing "GNU time ($gnutime, package time)"
 command -v parallel >/dev/null || missing "GNU parallel"
@@ -79,9 +91,9 @@ progress "fitting the model (not timed)"
 cp fit.db one.db
 cp fit.db shard.db
 
-echo "dedupe in shards: $n records (gen-dedupe.py seed $seed), $parts partitions, $jobs jobs, model version 1"
+echo "dedupe in shards: $n records (gen-dedupe.py seed $seed), $parts partitions, $jobs jobs, model version 1, store $store"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) processors"
-step one "'$crm' --db one.db --model-version 1 data.csv >one.csv"
+step one "'$crm' $one_db data.csv >one.csv"
 one=$secs
 total=0
 step keys "parallel --pipe --header 1 --block 20M -j $jobs -k \
@@ -92,7 +104,7 @@ step partition "awk -F'\"' -v n=$parts '{ print > (\"part.\" \
 	keys.jsonl; echo partitions: \$(ls part.* | wc -l)"
 step pairs "ls part.* | parallel -j $jobs '$crm' pairs -q --db shard.db \
 	--model-version 1 --threads 1 {} '>' {}.links; echo pair records: \$(cat part.*.links | wc -l)"
-step reconcile "'$crm' reconcile --db shard.db $(for p in $(seq 0 $((parts - 1))); do
+step reconcile "'$crm' reconcile $rec_db $(for p in $(seq 0 $((parts - 1))); do
 	printf -- '--pairs part.%s.links ' "$p"
 done) data.csv >shards.csv"
 echo "sharded in all: ${total}s, one process: ${one}s"

@@ -46,7 +46,7 @@ bench="bench-dedupe-shards"
 for v in "$n" "$seed" "$parts" "$jobs"; do
 	case $v in '' | *[!0-9]*) die "N, SEED, PARTS and JOBS are numbers, not '$v'" ;; esac
 done
-[ "$parts" -ge 1 ] && [ "$parts" -le 16 ] || die "PARTS is 1 to 16"
+if [ "$parts" -lt 1 ] || [ "$parts" -gt 16 ]; then die "PARTS is 1 to 16"; fi
 case $store in
 1) one_db="--db one.db --model-version 1" rec_db="--db shard.db" ;;
 0) one_db="" rec_db="" ;;
@@ -55,13 +55,7 @@ esac
 [ -x "$py" ] || missing "Debian's Python ($py, package python3)"
 [ -x "$gnutime" ] || missing "GNU time ($gnutime, package time)"
 command -v parallel >/dev/null || missing "GNU parallel"
-if [ -n "${CRM_BIN:-}" ]; then
-	crm=$CRM_BIN
-else
-	make -s -C "$root" >&2
-	crm=$root/build/bin/crm-dedupe
-fi
-[ -x "$crm" ] || die "no $crm"
+crm_bin crm-dedupe
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/bench-dedupe-shards.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 cd "$tmp"

@@ -18,7 +18,8 @@
 #include "store.h"
 
 static const char synopsis[] =
-    "usage: crm-dedupe [--block RULE] [--db FILE] [--field FIELD[:TYPE]]\n"
+    "usage: crm-dedupe [keys | pairs | reconcile --pairs FILE ...]\n"
+    "                  [--block RULE] [--db FILE] [--field FIELD[:TYPE]]\n"
     "                  [--id-field FIELD] [--ignore FIELD]\n"
     "                  [--incremental | --link FILE | --from-store]\n"
     "                  [--max-block N] [--max-cluster N] [--merge]\n"
@@ -33,6 +34,7 @@ enum {
 	OPT_BLOCK = CRM_OPT_OWN,
 	OPT_FIELD,
 	OPT_IGNORE,
+	OPT_PAIRS,
 	OPT_PREFER,
 	OPT_REGION,
 	OPT_THRESHOLD,
@@ -47,6 +49,10 @@ struct opts {
 };
 
 static struct opts opts;
+static enum crm_dedupe_mode mode;
+
+/* The verbs, in the order of enum crm_dedupe_mode from its second. */
+static const char *const verbs[] = { "keys", "pairs", "reconcile", NULL };
 
 static const struct crm_optdef options[] = {
 	CRM_OPT_FLAG("act-on-review", 0,
@@ -83,8 +89,11 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_FLAG(
 	    "merge", 0, "one golden record per cluster", &opts.d.merge),
 	CRM_OPT_LONG("model-version", "N",
-	    "--incremental: use version N of the store's\nmodel",
+	    "score with version N of the store's model\n(fit none)",
 	    &opts.d.model_version, 1, 1L << 40),
+	CRM_OPT("pairs", OPT_PAIRS, "FILE",
+	    "reconcile: the links of a partition (from\ncrm-dedupe pairs); "
+	    "repeat"),
 	CRM_OPT("prefer", OPT_PREFER, "RULE",
 	    "--merge: recent (default) or frequent"),
 	CRM_OPT("region", OPT_REGION, "CC",
@@ -146,6 +155,8 @@ parse_opts(int argc, char **argv, struct opts *o)
 
 	crm_common_init(&o->c);
 	crm_dedupe_opts_init(d);
+	d->mode = mode;
+
 	o->seed = (long)d->seed;
 	o->threads = d->threads;
 	o->from_store = 0;
@@ -167,6 +178,9 @@ parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_IGNORE:
 			crm_opt_push(
 			    (const char ***)&d->ignore, &d->nignore, arg);
+			break;
+		case OPT_PAIRS:
+			crm_opt_push(&d->pairs, &d->npairs, arg);
 			break;
 		case OPT_PREFER:
 			if (strcmp(arg, "recent") != 0 && strcmp(arg, "frequen"
@@ -204,9 +218,15 @@ parse_opts(int argc, char **argv, struct opts *o)
 					  "--from-store go alone");
 	if (d->act_on_review && d->review == NULL)
 		crm_usage_error(synopsis, "--act-on-review is for --review");
-	if ((d->incremental || o->from_store) && o->c.db == NULL)
+	if ((d->incremental || o->from_store || d->model_version != 0 ||
+		d->mode == CRM_DEDUPE_KEYS || d->mode == CRM_DEDUPE_PAIRS) &&
+	    o->c.db == NULL)
 		crm_usage_error(synopsis, "%s needs --db",
-		    d->incremental ? "--incremental" : "--from-store");
+		    d->incremental		  ? "--incremental"
+		    : o->from_store		  ? "--from-store"
+		    : d->mode == CRM_DEDUPE_KEYS  ? "keys"
+		    : d->mode == CRM_DEDUPE_PAIRS ? "pairs"
+						  : "--model-version");
 	if (crm_dedupe_opts_check(d, &e) == -1)
 		crm_usage_error(synopsis, "%s", e.msg);
 }
@@ -239,8 +259,17 @@ finish(void *arg, struct crm_filter *f, struct crm_err *e)
 static void
 summary(const struct crm_filter *f, const struct crm_dedupe_stats *ds)
 {
+	if (opts.d.mode == CRM_DEDUPE_KEYS) {
+		crm_cli_count("keys", ds->keys);
+		crm_cli_summary(f);
+		return;
+	}
 	crm_cli_count("candidate pairs", ds->pairs);
 	crm_cli_count("links", ds->links);
+	if (opts.d.mode == CRM_DEDUPE_PAIRS) { /* the links are the output */
+		crm_cli_summary(f);
+		return;
+	}
 	crm_cli_count("in clusters", ds->in_clusters);
 	crm_cli_count("clusters", ds->clusters);
 	/* --merge writes one record per cluster: read = written + rejected
@@ -276,6 +305,8 @@ main(int argc, char **argv)
 	int rc;
 
 	crm_cli_init("crm-dedupe");
+	mode = (enum crm_dedupe_mode)crm_cli_verb(&argc, argv, verbs,
+	    "deduping in one process is the default", synopsis);
 	parse_opts(argc, argv, o);
 	crm_cli_operands(&cmd, o->from_store, &argc, &argv);
 	o->d.store = st = crm_cli_store(&o->c);
@@ -293,6 +324,7 @@ main(int argc, char **argv)
 	}
 	ops.finish = finish;
 	f = crm_cli_filter(&o->c, &ops, d, o->from_store ? &src : NULL);
+	crm_dedupe_set_filter(d, f);
 	rc = crm_cli_run(f, o->from_store ? &src : NULL, argc, argv);
 	crm_dedupe_stats(d, &ds);
 	if (!early) /* nothing was done: no summary */
@@ -303,5 +335,6 @@ main(int argc, char **argv)
 	crm_dedupe_free(d);
 	crm_store_close(st);
 	free((void *)o->d.ignore);
+	free((void *)o->d.pairs);
 	return rc;
 }

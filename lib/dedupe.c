@@ -99,9 +99,31 @@ crm_dedupe_opts_check(const struct crm_dedupe_opts *o, struct crm_err *e)
 	if ((o->time_field != NULL || o->frequent) && !o->merge)
 		return crm_dd_fail(
 		    e, EX_USAGE, "--prefer and --time-field are for --merge");
-	if (o->model_version != 0 && !o->incremental)
-		return crm_dd_fail(
-		    e, EX_USAGE, "--model-version is for --incremental");
+	int shard = o->mode == CRM_DEDUPE_KEYS || o->mode == CRM_DEDUPE_PAIRS;
+
+	if (o->model_version != 0 && (o->link != NULL || o->labels != NULL))
+		return crm_dd_fail(e, EX_USAGE,
+		    "--model-version scores with a stored model: not with "
+		    "--link or --train-labels");
+	if ((o->mode == CRM_DEDUPE_RECONCILE) != (o->npairs > 0))
+		return crm_dd_fail(e, EX_USAGE,
+		    o->npairs > 0 ? "--pairs is for crm-dedupe reconcile"
+				  : "reconcile needs --pairs FILE");
+	if (o->mode != CRM_DEDUPE_RUN &&
+	    (o->link != NULL || o->incremental || o->labels != NULL ||
+		o->replace_model))
+		return crm_dd_fail(e, EX_USAGE,
+		    "keys, pairs and reconcile go without --link, "
+		    "--incremental, --train-labels and --replace-model");
+	if (shard && (o->merge || o->review != NULL))
+		return crm_dd_fail(e, EX_USAGE,
+		    "--merge and --review are for reconcile, not keys or "
+		    "pairs");
+	if ((shard || o->model_version != 0) &&
+	    (o->nfields > 0 || o->nblocks > 0))
+		return crm_dd_fail(e, EX_USAGE,
+		    "a stored model brings its fields and blocking rules: "
+		    "no --field or --block");
 	if (o->replace_model &&
 	    (o->incremental || o->link != NULL || o->labels != NULL))
 		return crm_dd_fail(e, EX_USAGE,
@@ -173,7 +195,11 @@ crm_dedupe_new(const struct crm_dedupe_opts *o, struct crm_err *e)
 	}
 	crm_buf_init(&d->buf);
 	crm_buf_init(&d->cidtext);
-	if (o->incremental && crm_dd_load_model(d, e) == -1) {
+	/* a fixed model: the store's (reconcile: for the reasons) */
+	if ((o->incremental || o->model_version != 0 ||
+		o->mode == CRM_DEDUPE_KEYS || o->mode == CRM_DEDUPE_PAIRS ||
+		(o->mode == CRM_DEDUPE_RECONCILE && o->store != NULL)) &&
+	    crm_dd_load_model(d, e) == -1) {
 		crm_dedupe_free(d);
 		return NULL;
 	}
@@ -227,6 +253,7 @@ crm_dedupe_free(struct crm_dedupe *d)
 	free(d->rvname);
 	free(d->rvp);
 	free(d->rvpair);
+	free(d->blk);
 	crm_buf_release(&d->buf);
 	crm_buf_release(&d->cidtext);
 	free(d);
@@ -258,7 +285,17 @@ crm_dedupe_out_header(
 {
 	int bad;
 
-	if (d->o.merge)
+	if (d->o.mode == CRM_DEDUPE_KEYS)
+		return crm_dd_keys_header(d, hdr, e);
+	if (d->o.mode == CRM_DEDUPE_PAIRS) {
+		crm_rec_clear(hdr);
+		bad =
+		    crm_rec_add(hdr, CRM_DEDUPE_BLOCK, 5, "", 0, CRM_STRING) ||
+		    crm_rec_add(hdr, CRM_DEDUPE_ID1, 3, "", 0, CRM_STRING) ||
+		    crm_rec_add(hdr, CRM_DEDUPE_ID2, 3, "", 0, CRM_STRING) ||
+		    crm_rec_add(hdr, CRM_DEDUPE_LEVELS, 6, "", 0, CRM_STRING) ||
+		    crm_rec_add(hdr, CRM_DEDUPE_PROB, 10, "", 0, CRM_STRING);
+	} else if (d->o.merge)
 		bad = crm_rec_put(hdr, "cluster_size", "", 0, CRM_STRING) ||
 		      crm_rec_put(hdr, "source_ids", "", 0, CRM_STRING);
 	else
@@ -326,8 +363,8 @@ read_all(const char *path, FILE *fp, struct crm_dd_recset *s,
 
 /* ==== Ids ==== */
 
-static int
-cmp_idkey(const void *a, const void *b)
+int
+crm_dd_cmp_idkey(const void *a, const void *b)
 {
 	const struct crm_dd_idkey *x = a, *y = b;
 	int c = crm_bytes_cmp(x->id, x->len, y->id, y->len);
@@ -348,7 +385,7 @@ sorted_ids(const struct crm_dedupe *d, size_t from, size_t to)
 		k[i - from].id = crm_dd_id(d, i, &k[i - from].len);
 		k[i - from].idx = i;
 	}
-	qsort(k, to - from, sizeof(*k), cmp_idkey);
+	qsort(k, to - from, sizeof(*k), crm_dd_cmp_idkey);
 	return k;
 }
 
@@ -551,8 +588,8 @@ guess_fields(struct crm_dedupe *d, const struct crm_dd_recset *s, char ***seen,
 	return 0;
 }
 
-static int
-choose_fields(struct crm_dedupe *d, struct crm_err *e)
+int
+crm_dd_choose_fields(struct crm_dedupe *d, struct crm_err *e)
 {
 	const struct crm_dedupe_opts *o = &d->o;
 	char **seen = NULL;
@@ -599,8 +636,8 @@ choose_fields(struct crm_dedupe *d, struct crm_err *e)
 	return rc;
 }
 
-static int
-add_to_linkset(
+int
+crm_dd_add_to_linkset(
     struct crm_dedupe *d, const struct crm_dd_recset *s, struct crm_err *e)
 {
 	const char *val[CRM_LINK_MAXFIELDS];
@@ -712,8 +749,8 @@ make_pairs(struct crm_dedupe *d, struct crm_err *e)
  * the pairs, as in one call), each rule's apart, telling the progress
  * after each chunk.
  */
-static int
-compare_pairs(struct crm_dedupe *d, struct crm_err *e)
+int
+crm_dd_compare_pairs(struct crm_dedupe *d, struct crm_err *e)
 {
 	size_t at, n, k, m, r = 0, end = d->rpairs[0];
 
@@ -936,7 +973,7 @@ join_store_clusters(struct crm_dedupe *d, struct crm_cuf *c)
 		byc[i].len = strlen(byc[i].id);
 		byc[i].idx = d->in.n + i;
 	}
-	qsort(byc, d->ref.n, sizeof(*byc), cmp_idkey);
+	qsort(byc, d->ref.n, sizeof(*byc), crm_dd_cmp_idkey);
 	for (i = 0; i < d->ref.n; i = j) {
 		for (j = i; j < d->ref.n && strcmp(byc[j].id, byc[i].id) == 0;
 		     j++)
@@ -1166,16 +1203,23 @@ link_or_cluster(struct crm_dedupe *d, struct crm_err *e)
 		    d->in.n + d->ref.n, CRM_LINK_MAXRECS);
 	if (sort_all(d) == -1)
 		return crm_dd_oom(e);
-	if (choose_fields(d, e) == -1)
+	/* reconcile without a model: the pairs files say how many fields */
+	if ((o->mode != CRM_DEDUPE_RECONCILE || d->have_fs) &&
+	    crm_dd_choose_fields(d, e) == -1)
 		return -1;
 	if (o->store != NULL && o->link == NULL &&
 	    crm_dd_persons_begin(d, e) == -1)
 		return bare(e);
-	if ((d->ls = crm_linkset_new(d->cmp, d->nf, o->region)) == NULL)
+	if (o->mode != CRM_DEDUPE_RECONCILE &&
+	    (d->ls = crm_linkset_new(d->cmp, d->nf, o->region)) == NULL)
 		return crm_dd_oom(e);
-	if (add_to_linkset(d, &d->in, e) == -1 ||
-	    add_to_linkset(d, &d->ref, e) == -1 || make_pairs(d, e) == -1 ||
-	    compare_pairs(d, e) == -1 || crm_dd_score(d, e) == -1)
+	if (o->mode == CRM_DEDUPE_RECONCILE) {
+		if (crm_dd_read_pairs(d, e) == -1)
+			return -1;
+	} else if (crm_dd_add_to_linkset(d, &d->in, e) == -1 ||
+		   crm_dd_add_to_linkset(d, &d->ref, e) == -1 ||
+		   make_pairs(d, e) == -1 || crm_dd_compare_pairs(d, e) == -1 ||
+		   crm_dd_score(d, e) == -1)
 		return -1;
 	/* the values compared are not needed past the scores */
 	crm_linkset_free(d->ls);
@@ -1216,6 +1260,10 @@ int
 crm_dedupe_run(
     struct crm_dedupe *d, crm_dedupe_emit_fn emit, void *arg, struct crm_err *e)
 {
+	if (d->o.mode == CRM_DEDUPE_KEYS)
+		return 0; /* written as read */
+	if (d->o.mode == CRM_DEDUPE_PAIRS)
+		return crm_dd_pairs_run(d, emit, arg, e);
 	if (d->in.n == 0)
 		return 0;
 	if (link_or_cluster(d, e) == -1)
@@ -1252,6 +1300,13 @@ crm_dedupe_stats(const struct crm_dedupe *d, struct crm_dedupe_stats *s)
 	}
 	s->labels = d->nlp;
 	s->cannot = d->cannot;
+	s->keys = d->keys;
+}
+
+void
+crm_dedupe_set_filter(struct crm_dedupe *d, struct crm_filter *f)
+{
+	d->filter = f;
 }
 
 /* ==== As a filter ==== */
@@ -1271,8 +1326,14 @@ ops_out_header(void *arg, struct crm_rec *hdr, struct crm_err *e)
 static int
 ops_record(void *arg, struct crm_rec *r, int *drop, struct crm_err *e)
 {
+	struct crm_dedupe *d = arg;
+	int rc;
+
 	*drop = 1;
-	if (crm_dedupe_add(arg, r, e) == -1)
+	rc = d->o.mode == CRM_DEDUPE_KEYS    ? crm_dd_keys_record(d, r, e)
+	     : d->o.mode == CRM_DEDUPE_PAIRS ? crm_dd_pairs_add(d, r, e)
+					     : crm_dedupe_add(d, r, e);
+	if (rc == -1)
 		return e->code == EX_DATAERR ? -1 : CRM_FILTER_FATAL;
 	return 0;
 }
@@ -1302,6 +1363,10 @@ ops_needs(void *arg, struct crm_filter *f)
 	size_t i;
 
 	if (crm_filter_need(f, o->id_field, "--id-field", CRM_NEED_EVERY) == -1)
+		return -1;
+	if (o->mode == CRM_DEDUPE_PAIRS &&
+	    crm_filter_need(
+		f, CRM_DEDUPE_BLOCK, "crm-dedupe keys", CRM_NEED_EVERY) == -1)
 		return -1;
 	for (i = 0; i < o->nfields; i++)
 		if (crm_filter_need(f, o->field[i], "--field", 0) == -1)

@@ -20,6 +20,10 @@
  * its records get needs_review (the rule's name) and their decisions
  * rows the review.
  *
+ * In shards (o->mode, lib/dedupe_shard.c): the blocking keys of each
+ * record, the links of blocks of key records, or the clusters of the
+ * records by the links of pairs files.
+ *
  * Use: crm_dedupe_new(), crm_dedupe_check_header() and
  * crm_dedupe_out_header() for the input's header, crm_dedupe_add() for
  * each record, crm_dedupe_run() once at the end, crm_dedupe_free().
@@ -30,6 +34,7 @@
 #define CRM_DEDUPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 #include "linkage.h"
@@ -74,7 +79,38 @@
 #define CRM_DEDUPE_PAIR_ID1  "pair_id1"
 #define CRM_DEDUPE_PAIR_ID2  "pair_id2"
 
+/*
+ * What a run does (crm-dedupe(1), SHARDS): dedupe its records in one
+ * process; or, in shards with a fixed model, write each record's
+ * blocking keys (keys: record by record), the links of the blocks of
+ * such key records (pairs: each block whole in one partition), or the
+ * clusters of the records by the links of pairs files (reconcile).
+ */
+enum crm_dedupe_mode {
+	CRM_DEDUPE_RUN,
+	CRM_DEDUPE_KEYS,
+	CRM_DEDUPE_PAIRS,
+	CRM_DEDUPE_RECONCILE
+};
+
+/*
+ * The fields of key records (keys writes them: the block, then the id
+ * and the model's fields) and of pairs files (pairs writes them).  A
+ * block is "R.HHHHHHHHHHHHHHHH": the blocking rule's number in the
+ * model and the key's hash (crm_block_hash) in 16 lowercase hex digits.
+ * levels has a character a field compared, its level ('0' disagree and
+ * up) or '-' when a value is missing.
+ */
+#define CRM_DEDUPE_BLOCK  "block"
+#define CRM_DEDUPE_ID1	  "id1"
+#define CRM_DEDUPE_ID2	  "id2"
+#define CRM_DEDUPE_LEVELS "levels"
+#define CRM_DEDUPE_PROB	  "match_prob"
+
 struct crm_dedupe_opts {
+	enum crm_dedupe_mode mode;
+	const char **pairs; /* reconcile: the pairs files */
+	size_t npairs;
 	const char *id_field;	/* the record key ("customer_id") */
 	const char *input_name; /* the input in messages ("input") */
 	const char *link;	/* link to the records of this file */
@@ -97,7 +133,8 @@ struct crm_dedupe_opts {
 	double threshold; /* link pairs with a probability >= this */
 	unsigned long seed;
 	int incremental;    /* match against the store's clusters and model */
-	long model_version; /* --incremental: the model's (0: the newest) */
+	long model_version; /* the store's model to use (0: the newest, with
+			       --incremental or in shards; else fit one) */
 	int replace_model;  /* save the model fitted even from too little */
 	int merge;	    /* one golden record per cluster */
 	int frequent;	    /* --merge: the most frequent value wins, not the
@@ -177,6 +214,40 @@ int crm_dedupe_run(struct crm_dedupe *d, crm_dedupe_emit_fn emit, void *arg,
 struct crm_filter_ops;
 const struct crm_filter_ops *crm_dedupe_ops(void);
 
+/*
+ * keys: the filter the key records go to (set before the first record;
+ * keys writes a record's keys as it is read).
+ */
+struct crm_filter;
+void crm_dedupe_set_filter(struct crm_dedupe *d, struct crm_filter *f);
+
+/*
+ * Parse the block s (len bytes) of a key record or a link: its rule,
+ * below nrules, into *rule and its hash into *key.  0, or -1 with e
+ * (EX_DATAERR, the field CRM_DEDUPE_BLOCK).
+ */
+int crm_dedupe_block_parse(const char *s, size_t len, size_t nrules,
+    size_t *rule, uint64_t *key, struct crm_err *e);
+
+/* A link of a pairs file; the ids point into the record read. */
+struct crm_dedupe_link {
+	size_t rule;
+	uint64_t key;
+	const char *id1, *id2;
+	size_t len1, len2;
+	int lev[CRM_LINK_MAXFIELDS];
+	size_t nf;
+	double p;
+};
+
+/*
+ * Parse a link of a pairs file, r, made under a model of nrules rules
+ * and nf fields (0: any, at most CRM_LINK_MAXFIELDS; l->nf then says).
+ * 0, or -1 with e: EX_DATAERR with the field at fault.
+ */
+int crm_dedupe_link_parse(const struct crm_rec *r, size_t nrules, size_t nf,
+    struct crm_dedupe_link *l, struct crm_err *e);
+
 struct crm_dedupe_stats {
 	size_t records; /* held */
 	size_t pairs;	/* candidate pairs */
@@ -187,6 +258,7 @@ struct crm_dedupe_stats {
 	int persons;		     /* persons kept (a store, no --link) */
 	unsigned long long created, merged, split, updated; /* persons */
 	unsigned long long labels, cannot; /* link labels; links refused */
+	unsigned long long keys;	   /* keys: key records written */
 };
 
 void crm_dedupe_stats(const struct crm_dedupe *d, struct crm_dedupe_stats *s);

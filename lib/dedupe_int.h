@@ -46,6 +46,12 @@ struct crm_dd_lpair {
 	int must;
 };
 
+/* A key record's block: its rule and key (dedupe_shard.c). */
+struct crm_dd_blk {
+	uint64_t key;
+	uint32_t rule;
+};
+
 /* A record's id, for sorting and looking up. */
 struct crm_dd_idkey {
 	const char *id;
@@ -111,6 +117,13 @@ struct crm_dedupe {
 	size_t nmrec;
 	int svm; /* the scores are an SVM's, from labelled pairs */
 	struct crm_buf buf;
+	/* in shards (dedupe_shard.c): keys' filter and the records in its
+	   linkset; pairs' block of each key record read */
+	struct crm_filter *filter;
+	size_t inls;
+	unsigned long long keys;
+	struct crm_dd_blk *blk;
+	size_t nblk, blkcap;
 };
 
 /*
@@ -137,6 +150,30 @@ long crm_dd_find_id(
     const struct crm_dd_idkey *k, size_t n, const char *id, size_t len);
 /* The index of the record of either set with id (d->all), or -1. */
 long crm_dd_lookup(const struct crm_dedupe *d, const char *id, size_t len);
+
+/* dedupe.c: the steps of a run that the shards share. */
+int crm_dd_choose_fields(struct crm_dedupe *d, struct crm_err *e);
+int crm_dd_add_to_linkset(
+    struct crm_dedupe *d, const struct crm_dd_recset *s, struct crm_err *e);
+int crm_dd_compare_pairs(struct crm_dedupe *d, struct crm_err *e);
+int crm_dd_cmp_idkey(const void *a, const void *b);
+
+/*
+ * dedupe_shard.c: keys' output header and a record's keys, written to
+ * d->filter; pairs' key record (its block noted, the record held), and
+ * the links of the blocks held, emitted; reconcile's links, read from
+ * the pairs files into d->pairs, d->pat, d->p and d->prob, each pair
+ * once (of its first rule), in the order one process makes them.
+ */
+int crm_dd_keys_header(
+    struct crm_dedupe *d, struct crm_rec *hdr, struct crm_err *e);
+int crm_dd_keys_record(
+    struct crm_dedupe *d, const struct crm_rec *r, struct crm_err *e);
+int crm_dd_pairs_add(
+    struct crm_dedupe *d, const struct crm_rec *r, struct crm_err *e);
+int crm_dd_pairs_run(struct crm_dedupe *d, crm_dedupe_emit_fn emit, void *arg,
+    struct crm_err *e);
+int crm_dd_read_pairs(struct crm_dedupe *d, struct crm_err *e);
 
 /* dedupe_recs.c: a record set of records whose id is id_field. */
 void crm_dd_recset_init(struct crm_dd_recset *s, const char *id_field);

@@ -641,7 +641,9 @@ crm_dd_store(struct crm_dedupe *d, struct crm_err *e)
 {
 	const struct crm_dedupe_opts *o = &d->o;
 
-	if (!o->incremental && o->link == NULL && !d->svm && !d->kept) {
+	/* the model fixed (--model-version, reconcile) is not saved again */
+	if (!o->incremental && o->link == NULL && !d->svm && !d->kept &&
+	    o->model_version == 0 && o->mode == CRM_DEDUPE_RUN) {
 		if (d->partial != NULL)
 			crm_warnx("no model saved: %s", d->partial);
 		else if (save_model(d, e) == -1)

@@ -774,9 +774,9 @@ part_of(const char *v, size_t len, int n, const char **p, size_t *plen)
 	*plen = len - i;
 }
 
-/* The key of record i under rule r: a hash, 0 when a key is missing. */
-static uint64_t
-block_key(const struct crm_linkset *s, const struct crm_block_rule *r, size_t i)
+uint64_t
+crm_block_hash(
+    const struct crm_linkset *s, const struct crm_block_rule *r, size_t i)
 {
 	char buf[CRM_BLOCK_MAXKEYS * (VALUE_MAX + 1)], sx[5];
 	const char *v, *p;
@@ -900,7 +900,7 @@ crm_block_pairs(const struct crm_linkset *s, const struct crm_block_rule *rules,
 				crm_progress_tell(pg, "blocking", "keys",
 				    (unsigned long long)(r * n + i),
 				    (unsigned long long)(nr * n));
-			if ((key = block_key(s, &rules[r], i)) != 0)
+			if ((key = crm_block_hash(s, &rules[r], i)) != 0)
 				set_key(&ks[m++], key, (uint32_t)i);
 		}
 		qsort(ks, m, sizeof(*ks), cmp_keyed);

@@ -122,6 +122,14 @@ size_t crm_block_defaults(
     const enum crm_cmp *cmp, size_t nf, struct crm_block_rule *out, size_t max);
 
 /*
+ * The key of record i of s under rule r: a hash of the rule's keys (never
+ * 0), or 0 when a key is missing.  Records share a block when their keys
+ * are equal (crm-dedupe keys writes it).
+ */
+uint64_t crm_block_hash(
+    const struct crm_linkset *s, const struct crm_block_rule *r, size_t i);
+
+/*
  * A candidate pair: two record indexes.  The rule that made it is known
  * by its place: crm_block_pairs() gives the pairs of each rule together,
  * rule 0's first (stats[r].pairs of rule r).

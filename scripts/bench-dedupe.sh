@@ -78,13 +78,7 @@ esac
 
 [ -x "$py" ] || missing "Debian's Python ($py, package python3)"
 [ -x "$gnutime" ] || missing "GNU time ($gnutime, package time)"
-if [ -n "${CRM_BIN:-}" ]; then
-	crm=$CRM_BIN
-else
-	make -s -C "$root" >&2
-	crm=$root/build/bin/crm-dedupe
-fi
-[ -x "$crm" ] || die "no $crm"
+crm_bin crm-dedupe
 for f in dataset1 dataset2 dataset3 dataset4a dataset4b; do
 	[ -r "$febrl/$f.csv" ] || die "no $febrl/$f.csv"
 done

@@ -19,6 +19,19 @@ missing() {
 	exit 69
 }
 
+# crm_bin TOOL: set crm to $CRM_BIN when set, else to build/bin/TOOL
+# (made first by make in $root, which the script sets); die when it is
+# not executable.
+crm_bin() {
+	if [ -n "${CRM_BIN:-}" ]; then
+		crm=$CRM_BIN
+	else
+		make -s -C "${root:?}" >&2
+		crm=$root/build/bin/$1
+	fi
+	[ -x "$crm" ] || die "no $crm"
+}
+
 # timed IN CMD...: run CMD with stdin from IN and stdout to file descriptor
 # 3 (which the caller opens); print its wall seconds.
 timed() {

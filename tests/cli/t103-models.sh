@@ -122,8 +122,10 @@ t_ok "--incremental --model-version 1" sh -c "crm-dedupe -q --db crm.db \
     --incremental --model-version 1 --id-field rec_id zero.csv >/dev/null"
 t_run dedupe-version-missing 66 -- crm-dedupe --db crm.db --incremental \
     --model-version 9 --id-field rec_id zero.csv
-t_run dedupe-version-alone 64 -- crm-dedupe --db crm.db --model-version 1 \
-    zero.csv
+# --model-version in a plain run scores with that model: its fields and
+# blocking rules, none of the run's own.
+t_run dedupe-version-field 64 -- crm-dedupe --db crm.db --model-version 1 \
+    --field surname zero.csv
 
 # ---- crm-churn ------------------------------------------------------------
 

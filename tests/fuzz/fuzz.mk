@@ -13,7 +13,7 @@
 #	committed corpus (tests/cli/t002-fuzz-replay.sh): no random runs.
 
 FUZZ_ALL  = csv tsv jsonl norm rules rulesfile journey mask audit calendar arms answer entity model_text model_binclf \
-	    model_reco model_dedupe model_params model_tag
+	    model_reco model_dedupe model_params model_tag dedupe_links
 FUZZ	 ?= $(FUZZ_ALL)
 FUZZ_TIME ?= 600
 FUZZ_MERGE ?= 0

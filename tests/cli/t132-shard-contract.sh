@@ -50,6 +50,11 @@ crm-recommend train -q --model-file reco.model ex/reco-orders.csv
 crm-tag fit -q --rfm --kmeans 4 --log --seed 3 --model-file tag.model \
     "$TOP/testdata/tagshard/customers.jsonl"
 crm-ingest -q --db base.db in/customers.jsonl >/dev/null
+# crm-dedupe's model: fitted once, version 1 of dd.db; its key records
+crm-dedupe -q --db dd.db "$TOP/testdata/dedupe-shards/customers.csv" \
+    >/dev/null
+crm-dedupe keys -q --db dd.db --model-version 1 --output-format jsonl \
+    "$TOP/testdata/dedupe-shards/customers.csv" >keys.jsonl
 crm-ingest -q --db base.db --kind events in/events.jsonl >/dev/null
 
 # check ROW KEY INPUT QUERY CMD ARG...: ROW's mode CMD as one process and
@@ -113,6 +118,10 @@ check 'crm-recommend' - in/reco-customers.jsonl '' crm-recommend -q \
     --model-file reco.model --top 3
 check 'crm-recommend --item' - in/items.jsonl '' crm-recommend -q \
     --model-file reco.model --item --top 2
+check 'crm-dedupe keys' - "$TOP/testdata/dedupe-shards/customers.jsonl" '' \
+    crm-dedupe keys -q --db dd.db --model-version 1 --output-format jsonl
+check 'crm-dedupe pairs' block keys.jsonl '' crm-dedupe pairs -q --db dd.db \
+    --model-version 1 --threads 1 --output-format jsonl
 check 'crm-tag --rules' customer_id in/customers.jsonl \
     'SELECT * FROM tags ORDER BY 1, 2' crm-tag -q --rules in/tag.rules \
     --as-of 2026-04-01

@@ -333,9 +333,8 @@ recorded(struct crm_store *m, const char *shard, const char *table,
 	memset(mark, 0, sizeof(*mark));
 	*same = 0;
 	if (sqlite3_prepare_v2(crm_store_db(m),
-		"SELECT digest, upto, chain, id FROM merges WHERE shard = ?1 "
-		"AND "
-		"tbl = ?2",
+		"SELECT digest, upto, chain, id FROM merges "
+		"WHERE shard = ?1 AND tbl = ?2",
 		-1, &st, NULL) != SQLITE_OK)
 		return crm_store_fail(m, e, "cannot read the merges");
 	sqlite3_bind_text(st, 1, shard, -1, SQLITE_STATIC);

@@ -35,6 +35,16 @@ t_ok "a rule on the model's segment" grep -q '"lapsed"' shards-rules
 t_run apply-csv 0 -- crm-tag --model-file m.model --output-format csv \
     --rules in/vip.rules in/customers.jsonl
 
+# Values too large: a field whose spread overflows has no model (fit and
+# the one-process run alike, 65), and a record too far from every centre
+# to measure is rejected, not put in cluster 0 at distance inf.
+t_run fit-huge 65 -- crm-tag fit --kmeans 2 --model-file huge.model \
+    in/huge.jsonl
+t_ok "no model written" test ! -e huge.model
+t_run one-huge 65 -- crm-tag -q --kmeans 2 in/huge.jsonl
+crm-tag fit -q --kmeans 2 --model-file lin.model in/customers.jsonl
+t_run apply-far 65 -- crm-tag -q --model-file lin.model in/far.jsonl
+
 # Damaged models: 65, the file and line named.
 t_run damaged-empty 65 -- crm-tag --model-file /dev/null in/customers.jsonl
 head -c 190 m.model >cut.model

@@ -66,6 +66,13 @@ test_apply(void)
 	TAP_OK(c == 0 && dist == 1, "of equals, the first: %d %g", c, dist);
 	x[1] = NAN;
 	TAP_OK(crm_tagmodel_cluster(&m, x, &dist) == -1, "NaN: no cluster");
+	x[0] = 1e300; /* z = 5e299: its square overflows */
+	x[1] = 2;
+	c = crm_tagmodel_cluster(&m, x, &dist);
+	TAP_OK(c == -2, "too far to measure: -2, not centre 0 at inf: %d %g", c,
+	    dist);
+	x[0] = -1.7e308; /* x - mean overflows */
+	TAP_OK(crm_tagmodel_cluster(&m, x, &dist) == -2, "a z-score of -inf");
 	crm_tagmodel_release(&m);
 }
 

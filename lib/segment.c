@@ -762,6 +762,30 @@ static int put_cluster(const struct tagged *t, struct crm_rec *r);
 static int log_held(struct crm_segment *s, const struct tagged *t,
     const struct crm_rec *r, struct crm_err *e);
 
+/*
+ * Reject a record whose k-means values km are too far from the model's
+ * to measure, naming the field of the largest z-score.
+ */
+static int
+too_far(const struct crm_segment *s, const double *km, struct crm_err *e)
+{
+	const struct crm_tagmodel *m = &s->model;
+	double z, most = -1;
+	size_t j, far = 0;
+
+	for (j = 0; j < m->d; j++) {
+		z = fabs((km[j] - m->mean[j]) / m->scale[j]);
+		if (!(z <= most)) {
+			most = z;
+			far = j;
+		}
+	}
+	crm_err_field(e, m->field[far], strlen(m->field[far]));
+	return crm_err_set(e, EX_DATAERR,
+	    "too far from the model's values to cluster (its distance is "
+	    "not a finite number)");
+}
+
 /* Score, cluster and tag r by the model read. */
 static int
 apply_record(
@@ -774,6 +798,8 @@ apply_record(
 	if ((rc = record_values(s, r, rfm, s->km, e)) != 0)
 		return rc;
 	apply_model(s, rfm, s->km, &t);
+	if (t.cluster == -2)
+		return too_far(s, s->km, e);
 	if ((s->o->rfm && put_rfm(&t, r) == -1) ||
 	    (s->o->k > 0 && put_cluster(&t, r) == -1))
 		return nomem(e);
@@ -1075,6 +1101,18 @@ fit_kmeans(struct crm_segment *s, struct crm_err *e)
 	if (crm_segment_kmeans(x, n, d, &km, label, dist, e) == -1)
 		goto out;
 	s->model.k = km.chosen;
+	/* a model holds finite numbers only, so that it reads back */
+	for (j = 0; j < d; j++)
+		if (!isfinite(s->model.mean[j]) ||
+		    !isfinite(s->model.scale[j])) {
+			crm_err_set(e, EX_DATAERR,
+			    "k-means: the values of field '%s' are too large "
+			    "to "
+			    "standardize (their mean or spread is not a finite "
+			    "number)",
+			    o->km_fields[j]);
+			goto out;
+		}
 	if (!o->quiet)
 		crm_warnx("k-means: %zu clusters of %zu records, inertia %.4f, "
 			  "best of %ld runs (%d iteration%s)",

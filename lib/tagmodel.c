@@ -117,7 +117,8 @@ crm_tagmodel_cluster(
 		}
 	}
 	*dist = sqrt(best);
-	return label;
+	/* a z-score or its square overflowed: no centre is the nearest */
+	return isfinite(*dist) ? label : -2;
 }
 
 /* ==== Writing ==== */

@@ -71,7 +71,9 @@ int crm_tagmodel_rfm(
 /*
  * The cluster of one point x (d values, log(1 + value) already taken
  * when m->log): the nearest centre to its z-scores, the first of equals,
- * and its Euclidean distance into *dist; -1 when a value is NaN.
+ * and its Euclidean distance into *dist; -1 when a value is NaN, -2
+ * when the point is too far from the model's values to measure (a
+ * z-score or the distance is not a finite number).
  */
 int crm_tagmodel_cluster(
     const struct crm_tagmodel *m, const double *x, double *dist);

@@ -107,6 +107,27 @@ t_run db-damaged 65 -- crm-tag -q $db --model seg --model-version 1 \
 q "UPDATE models SET kind = 'churn' WHERE version = 2"
 t_run db-other-kind 65 -- crm-tag -q $db --model seg in/customers.jsonl
 
+# A model of a store's features says whether they were per person or per
+# record (testdata/byperson: C1 and C7 one person), and is not applied
+# the other way (65): a customer's features would not be those it was
+# fit on.
+bp="$TOP/testdata/byperson"
+crm-ingest -q --db p.db "$bp/customers.jsonl" >/dev/null
+crm-ingest -q --db p.db --kind events "$bp/events.jsonl" >/dev/null
+sqlite3 p.db "INSERT INTO clusters(record_id, cluster_id, score, time)
+    VALUES ('C1', 'C1', NULL, '2025-10-15'), ('C7', 'C1', 0.97, '2025-10-15')"
+pdb="--db p.db --from-store --as-of 2025-10-15"
+crm-tag fit -q $pdb --rfm --model-file person.model
+t_eq "the model says per person" "by person" "$(sed -n 2p person.model)"
+crm-tag -q $pdb --rfm >one-person.jsonl
+crm-tag -q $pdb --model-file person.model >apply-person.jsonl
+t_ok "applied per person, as it was fit" cmp one-person.jsonl \
+    apply-person.jsonl
+t_run by-record-refused 65 -- crm-tag $pdb --model-file person.model \
+    --by record
+t_eq "a model without a store says nothing of persons" rfm \
+    "$(sed -n 2p m.model | cut -d' ' -f1)"
+
 # Usage.
 t_run usage-model-and-rfm 64 -- crm-tag --model-file m.model --rfm \
     in/customers.jsonl

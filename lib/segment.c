@@ -1403,6 +1403,19 @@ open_store(struct crm_segment *s, struct crm_err *e)
 		s->act_err = *e;
 		crm_err_clear(e);
 	}
+	/* a model says whose the store's features were: person or record */
+	if (s->act != NULL && o->fit)
+		s->model.by = crm_activity_by(s->act);
+	if (s->act != NULL && s->apply && s->model.by != CRM_BY_AUTO &&
+	    crm_activity_by(s->act) != s->model.by)
+		return crm_err_set(e, EX_DATAERR,
+		    "model '%s' was fit --by %s, this run is --by %s: run "
+		    "with --by %s, or fit it again --by %s",
+		    o->model_file != NULL ? o->model_file : o->model,
+		    crm_by_name(s->model.by),
+		    crm_by_name(crm_activity_by(s->act)),
+		    crm_by_name(s->model.by),
+		    crm_by_name(crm_activity_by(s->act)));
 	/* rule tags, RFM segments and clusters, with their history */
 	if (o->fit)
 		return 0;

@@ -121,6 +121,18 @@ test_text(void)
 		   46, "m", &e) == -1 &&
 		   e.line == 3 && strstr(e.msg, "scale") != NULL,
 	    "a scale of 0: %s", e.msg);
+	crm_buf_reset(&b);
+	m.by = CRM_BY_PERSON;
+	crm_tagmodel_write(&m, &b);
+	TAP_OK(strncmp(b.p, "CRMTAG1\nby person\nrfm ", 22) == 0 &&
+		   crm_tagmodel_read(&r, b.p, b.len, "m", &e) == 0 &&
+		   r.by == CRM_BY_PERSON,
+	    "by person, written second and read back");
+	crm_err_clear(&e);
+	TAP_OK(crm_tagmodel_read(
+		   &r, "CRMTAG1\nby people\nend\n", 23, "m", &e) == -1 &&
+		   e.line == 2,
+	    "by people: %s", e.msg);
 	crm_err_clear(&e);
 	TAP_OK(crm_tagmodel_read(&r, "CRMTAG1\nkmeans 0 1 linear\nend\n", 30,
 		   "m", &e) == -1 &&

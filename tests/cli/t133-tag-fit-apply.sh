@@ -137,4 +137,7 @@ t_run usage-fit-rules 64 -- crm-tag fit --rfm --rules in/vip.rules \
     --model-file x.model in/customers.jsonl
 t_run usage-fit-nowhere 64 -- crm-tag fit --rfm in/customers.jsonl
 t_run usage-model-no-db 64 -- crm-tag --model seg in/customers.jsonl
+# a model holds at most 1000 k-means fields: no more are fit
+t_run usage-fields-too-many 64 -- crm-tag fit --kmeans 2 --model-file x.model \
+    --fields "$(seq -s, -f 'f%g' 1 1001)" in/customers.jsonl
 t_done

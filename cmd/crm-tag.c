@@ -19,6 +19,7 @@
 #include "opt.h"
 #include "rec.h"
 #include "segment.h"
+#include "tagmodel.h"
 
 static const char synopsis[] =
     "usage: crm-tag [-q] [--rules FILE] [--rfm] [--rfm-fields R,F,M]\n"
@@ -234,6 +235,11 @@ parse_opts(int argc, char **argv, int fit, struct opts *o)
 			break;
 		case OPT_FIELDS:
 			split_names("--fields", arg, &o->km_fields, 0);
+			/* no more than a model holds */
+			if (o->km_fields.n > CRM_TAGMODEL_MAX_D)
+				crm_usage_error(synopsis,
+				    "bad --fields: more than %d field names",
+				    CRM_TAGMODEL_MAX_D);
 			break;
 		case OPT_RFM_FIELDS:
 			split_names("--rfm-fields", arg, &o->rfm_fields, 3);

@@ -29,11 +29,13 @@ static const char synopsis[] =
     "               [common options] [file ...]\n"
     "       crm-tag --model-file FILE | --model NAME [--model-version N]\n"
     "               [--rules FILE] [--db FILE] [--from-store] [--as-of TIME]\n"
-    "               [common options] [file ...]\n"
+    "               [--by person|record] [--id-field FIELD] [common options]\n"
+    "               [file ...]\n"
     "       crm-tag fit [--rfm] [--rfm-fields R,F,M] [--kmeans K] [--auto-k]\n"
     "               [--fields F,...] [--log] [--restarts N] [--seed N]\n"
     "               [--model-file FILE] [--db FILE] [--model NAME]\n"
-    "               [common options] [file ...]\n";
+    "               [--from-store] [--as-of TIME] [--by person|record]\n"
+    "               [--id-field FIELD] [common options] [file ...]\n";
 
 static const char *const verbs[] = { "fit", NULL };
 

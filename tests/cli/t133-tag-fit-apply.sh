@@ -75,6 +75,8 @@ sed '1s/1$/2/' m.model >v2.model
 t_run other-version 65 -- crm-tag --model-file v2.model in/customers.jsonl
 t_run missing-model 66 -- crm-tag --model-file nothere.model \
     in/customers.jsonl
+t_run fit-cannot-create 73 -- crm-tag fit -q --rfm --model-file nodir/x.model \
+    in/customers.jsonl
 
 # The store: versions of a model, applied by version.  The records that
 # lack a value take the store's (none: no events), as-of a day.

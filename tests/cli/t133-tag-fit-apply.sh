@@ -93,6 +93,11 @@ t_ok "the store keeps the model a file gets" cmp db.model v1.model
 crm-tag -q $db --model-file db.model in/customers.jsonl >file.jsonl
 crm-tag -q $db --model seg --model-version 1 in/customers.jsonl >v1.jsonl
 t_ok "version 1 applied is the file's model applied" cmp file.jsonl v1.jsonl
+t_eq "a stored model's decisions name it and its version, a file's the step" \
+    "kmeans|0|233
+rfm|0|233
+seg|1|466" "$(q "SELECT model, model_version, count(*) FROM decisions
+    WHERE tool = 'crm-tag' GROUP BY 1, 2 ORDER BY 1, 2")"
 t_eq "the applied model's segments are kept as tags" 233 \
     "$(q "SELECT count(*) FROM tags WHERE tag LIKE 'rfm:%'")"
 crm-tag -q $db --model seg in/customers.jsonl >v2.jsonl

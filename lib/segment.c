@@ -471,13 +471,15 @@ check_consent(struct crm_segment *s, const struct crm_rec *r, struct crm_err *e)
 
 /*
  * Log a decision of the run about customer id (NULL: the record has
- * none): model, output, score (NAN: none) and the reasons in s->why.
+ * none): model and its version in the store (0: none), output, score
+ * (NAN: none) and the reasons in s->why.
  */
 static int
 log_decision(struct crm_segment *s, const char *id, size_t len,
-    const char *model, const char *out, double score, struct crm_err *e)
+    const char *model, long version, const char *out, double score,
+    struct crm_err *e)
 {
-	crm_audit_set_model(s->audit, model, 0);
+	crm_audit_set_model(s->audit, model, version);
 	return crm_audit_add(s->audit, id, len, id, len, out, strlen(out),
 	    score, s->why.p, s->why.len, e);
 }
@@ -496,7 +498,7 @@ log_tag(struct crm_segment *s, const char *id, size_t len,
 	crm_jw_end(&w);
 	if (crm_jw_done(&w) == -1)
 		return nomem(e);
-	return log_decision(s, id, len, tag->file, tag->name, NAN, e);
+	return log_decision(s, id, len, tag->file, 0, tag->name, NAN, e);
 }
 
 /* Evaluate the rules for r, append its tags and keep them in the store. */
@@ -1152,6 +1154,8 @@ log_held(struct crm_segment *s, const struct tagged *t, const struct crm_rec *r,
     struct crm_err *e)
 {
 	const char *seg = s->o->rfm ? crm_segment_rfm_of(t->score) : NULL;
+	/* a model of the store applied: its row of models, else the step */
+	int stored = s->apply && s->version > 0;
 	const char *id;
 	size_t len = 0;
 	char num[32], tag[96];
@@ -1173,7 +1177,8 @@ log_held(struct crm_segment *s, const struct tagged *t, const struct crm_rec *r,
 		crm_jw_end(&w);
 		if (crm_jw_done(&w) == -1)
 			return nomem(e);
-		if (log_decision(s, id, len, "rfm", seg, NAN, e) == -1)
+		if (log_decision(s, id, len, stored ? s->o->model : "rfm",
+			stored ? s->version : 0, seg, NAN, e) == -1)
 			return -1;
 		snprintf(tag, sizeof(tag), "rfm:%s", seg);
 		if (id != NULL && s->tagdb != NULL &&
@@ -1183,7 +1188,8 @@ log_held(struct crm_segment *s, const struct tagged *t, const struct crm_rec *r,
 	if (s->o->k > 0 && t->cluster >= 0) {
 		crm_buf_reset(&s->why);
 		snprintf(num, sizeof(num), "%d", t->cluster);
-		if (log_decision(s, id, len, "kmeans", num, t->dist, e) == -1)
+		if (log_decision(s, id, len, stored ? s->o->model : "kmeans",
+			stored ? s->version : 0, num, t->dist, e) == -1)
 			return -1;
 		snprintf(tag, sizeof(tag), "kmeans:%s", num);
 		if (id != NULL && s->tagdb != NULL &&

@@ -19,6 +19,7 @@
 #include "opt.h"
 #include "rec.h"
 #include "segment.h"
+#include "tagmodel.h"
 
 static const char synopsis[] =
     "usage: crm-tag [-q] [--rules FILE] [--rfm] [--rfm-fields R,F,M]\n"
@@ -28,11 +29,13 @@ static const char synopsis[] =
     "               [common options] [file ...]\n"
     "       crm-tag --model-file FILE | --model NAME [--model-version N]\n"
     "               [--rules FILE] [--db FILE] [--from-store] [--as-of TIME]\n"
-    "               [common options] [file ...]\n"
+    "               [--by person|record] [--id-field FIELD] [common options]\n"
+    "               [file ...]\n"
     "       crm-tag fit [--rfm] [--rfm-fields R,F,M] [--kmeans K] [--auto-k]\n"
     "               [--fields F,...] [--log] [--restarts N] [--seed N]\n"
     "               [--model-file FILE] [--db FILE] [--model NAME]\n"
-    "               [common options] [file ...]\n";
+    "               [--from-store] [--as-of TIME] [--by person|record]\n"
+    "               [--id-field FIELD] [common options] [file ...]\n";
 
 static const char *const verbs[] = { "fit", NULL };
 
@@ -234,6 +237,11 @@ parse_opts(int argc, char **argv, int fit, struct opts *o)
 			break;
 		case OPT_FIELDS:
 			split_names("--fields", arg, &o->km_fields, 0);
+			/* no more than a model holds */
+			if (o->km_fields.n > CRM_TAGMODEL_MAX_D)
+				crm_usage_error(synopsis,
+				    "bad --fields: more than %d field names",
+				    CRM_TAGMODEL_MAX_D);
 			break;
 		case OPT_RFM_FIELDS:
 			split_names("--rfm-fields", arg, &o->rfm_fields, 3);

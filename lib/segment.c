@@ -471,13 +471,15 @@ check_consent(struct crm_segment *s, const struct crm_rec *r, struct crm_err *e)
 
 /*
  * Log a decision of the run about customer id (NULL: the record has
- * none): model, output, score (NAN: none) and the reasons in s->why.
+ * none): model and its version in the store (0: none), output, score
+ * (NAN: none) and the reasons in s->why.
  */
 static int
 log_decision(struct crm_segment *s, const char *id, size_t len,
-    const char *model, const char *out, double score, struct crm_err *e)
+    const char *model, long version, const char *out, double score,
+    struct crm_err *e)
 {
-	crm_audit_set_model(s->audit, model, 0);
+	crm_audit_set_model(s->audit, model, version);
 	return crm_audit_add(s->audit, id, len, id, len, out, strlen(out),
 	    score, s->why.p, s->why.len, e);
 }
@@ -496,7 +498,7 @@ log_tag(struct crm_segment *s, const char *id, size_t len,
 	crm_jw_end(&w);
 	if (crm_jw_done(&w) == -1)
 		return nomem(e);
-	return log_decision(s, id, len, tag->file, tag->name, NAN, e);
+	return log_decision(s, id, len, tag->file, 0, tag->name, NAN, e);
 }
 
 /* Evaluate the rules for r, append its tags and keep them in the store. */
@@ -762,6 +764,30 @@ static int put_cluster(const struct tagged *t, struct crm_rec *r);
 static int log_held(struct crm_segment *s, const struct tagged *t,
     const struct crm_rec *r, struct crm_err *e);
 
+/*
+ * Reject a record whose k-means values km are too far from the model's
+ * to measure, naming the field of the largest z-score.
+ */
+static int
+too_far(const struct crm_segment *s, const double *km, struct crm_err *e)
+{
+	const struct crm_tagmodel *m = &s->model;
+	double z, most = -1;
+	size_t j, far = 0;
+
+	for (j = 0; j < m->d; j++) {
+		z = fabs((km[j] - m->mean[j]) / m->scale[j]);
+		if (!(z <= most)) {
+			most = z;
+			far = j;
+		}
+	}
+	crm_err_field(e, m->field[far], strlen(m->field[far]));
+	return crm_err_set(e, EX_DATAERR,
+	    "too far from the model's values to cluster (its distance is "
+	    "not a finite number)");
+}
+
 /* Score, cluster and tag r by the model read. */
 static int
 apply_record(
@@ -774,6 +800,8 @@ apply_record(
 	if ((rc = record_values(s, r, rfm, s->km, e)) != 0)
 		return rc;
 	apply_model(s, rfm, s->km, &t);
+	if (t.cluster == -2)
+		return too_far(s, s->km, e);
 	if ((s->o->rfm && put_rfm(&t, r) == -1) ||
 	    (s->o->k > 0 && put_cluster(&t, r) == -1))
 		return nomem(e);
@@ -1075,6 +1103,18 @@ fit_kmeans(struct crm_segment *s, struct crm_err *e)
 	if (crm_segment_kmeans(x, n, d, &km, label, dist, e) == -1)
 		goto out;
 	s->model.k = km.chosen;
+	/* a model holds finite numbers only, so that it reads back */
+	for (j = 0; j < d; j++)
+		if (!isfinite(s->model.mean[j]) ||
+		    !isfinite(s->model.scale[j])) {
+			crm_err_set(e, EX_DATAERR,
+			    "k-means: the values of field '%s' are too large "
+			    "to "
+			    "standardize (their mean or spread is not a finite "
+			    "number)",
+			    o->km_fields[j]);
+			goto out;
+		}
 	if (!o->quiet)
 		crm_warnx("k-means: %zu clusters of %zu records, inertia %.4f, "
 			  "best of %ld runs (%d iteration%s)",
@@ -1114,6 +1154,8 @@ log_held(struct crm_segment *s, const struct tagged *t, const struct crm_rec *r,
     struct crm_err *e)
 {
 	const char *seg = s->o->rfm ? crm_segment_rfm_of(t->score) : NULL;
+	/* a model of the store applied: its row of models, else the step */
+	int stored = s->apply && s->version > 0;
 	const char *id;
 	size_t len = 0;
 	char num[32], tag[96];
@@ -1135,7 +1177,8 @@ log_held(struct crm_segment *s, const struct tagged *t, const struct crm_rec *r,
 		crm_jw_end(&w);
 		if (crm_jw_done(&w) == -1)
 			return nomem(e);
-		if (log_decision(s, id, len, "rfm", seg, NAN, e) == -1)
+		if (log_decision(s, id, len, stored ? s->o->model : "rfm",
+			stored ? s->version : 0, seg, NAN, e) == -1)
 			return -1;
 		snprintf(tag, sizeof(tag), "rfm:%s", seg);
 		if (id != NULL && s->tagdb != NULL &&
@@ -1145,7 +1188,8 @@ log_held(struct crm_segment *s, const struct tagged *t, const struct crm_rec *r,
 	if (s->o->k > 0 && t->cluster >= 0) {
 		crm_buf_reset(&s->why);
 		snprintf(num, sizeof(num), "%d", t->cluster);
-		if (log_decision(s, id, len, "kmeans", num, t->dist, e) == -1)
+		if (log_decision(s, id, len, stored ? s->o->model : "kmeans",
+			stored ? s->version : 0, num, t->dist, e) == -1)
 			return -1;
 		snprintf(tag, sizeof(tag), "kmeans:%s", num);
 		if (id != NULL && s->tagdb != NULL &&
@@ -1365,6 +1409,19 @@ open_store(struct crm_segment *s, struct crm_err *e)
 		s->act_err = *e;
 		crm_err_clear(e);
 	}
+	/* a model says whose the store's features were: person or record */
+	if (s->act != NULL && o->fit)
+		s->model.by = crm_activity_by(s->act);
+	if (s->act != NULL && s->apply && s->model.by != CRM_BY_AUTO &&
+	    crm_activity_by(s->act) != s->model.by)
+		return crm_err_set(e, EX_DATAERR,
+		    "model '%s' was fit --by %s, this run is --by %s: run "
+		    "with --by %s, or fit it again --by %s",
+		    o->model_file != NULL ? o->model_file : o->model,
+		    crm_by_name(s->model.by),
+		    crm_by_name(crm_activity_by(s->act)),
+		    crm_by_name(s->model.by),
+		    crm_by_name(crm_activity_by(s->act)));
 	/* rule tags, RFM segments and clusters, with their history */
 	if (o->fit)
 		return 0;

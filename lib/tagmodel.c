@@ -117,7 +117,8 @@ crm_tagmodel_cluster(
 		}
 	}
 	*dist = sqrt(best);
-	return label;
+	/* a z-score or its square overflowed: no centre is the nearest */
+	return isfinite(*dist) ? label : -2;
 }
 
 /* ==== Writing ==== */
@@ -143,6 +144,8 @@ crm_tagmodel_write(const struct crm_tagmodel *m, struct crm_buf *out)
 	size_t i, j;
 	int bad = crm_buf_adds(out, CRM_TAGMODEL_MAGIC "\n");
 
+	if (m->by != CRM_BY_AUTO)
+		bad |= crm_buf_addf(out, "by %s\n", crm_by_name(m->by));
 	if (m->rfm) {
 		bad |= crm_buf_adds(out, "rfm");
 		for (i = 0; i < 3; i++)
@@ -447,7 +450,7 @@ crm_tagmodel_read(struct crm_tagmodel *m, const char *p, size_t len,
     const char *file, struct crm_err *e)
 {
 	struct reader r;
-	int rc = -1;
+	int rc = -1, by;
 
 	crm_tagmodel_release(m);
 	memset(&r, 0, sizeof(r));
@@ -455,9 +458,18 @@ crm_tagmodel_read(struct crm_tagmodel *m, const char *p, size_t len,
 	r.end = p + len;
 	r.file = file;
 	r.e = e;
-	if (magic(&r) == -1 ||
-	    next_line(&r, "want 'rfm', 'kmeans' or 'end'") == -1)
+	if (magic(&r) == -1 || next_line(&r, "want 'by', 'rfm', 'kmeans' or "
+					     "'end'") == -1)
 		goto out;
+	if (is(&r, "by", 1)) {
+		if ((by = crm_by_parse(r.word[1])) == -1) {
+			bad(&r, "want 'by person' or 'by record'");
+			goto out;
+		}
+		m->by = (enum crm_by)by;
+		if (next_line(&r, "want 'rfm', 'kmeans' or 'end'") == -1)
+			goto out;
+	}
 	if (is(&r, "rfm", 3) && read_rfm(&r, m) == -1)
 		goto out;
 	if (is(&r, "kmeans", 3) && read_kmeans(&r, m) == -1)

@@ -10,6 +10,8 @@
  * The model is text, written and read strictly:
  *
  *	CRMTAG1
+ *	by person|record		(optional: the store's features were
+ *					 each customer's person's, or its own)
  *	rfm R F M			(optional: the three fields)
  *	r Q1 Q2 Q3 Q4			(the boundaries of each value,
  *	f Q1 Q2 Q3 Q4			 non-decreasing)
@@ -30,6 +32,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "clusters.h"
 #include "err.h"
 
 #define CRM_TAGMODEL_MAGIC "CRMTAG1"
@@ -37,6 +40,8 @@
 #define CRM_TAGMODEL_MAX_D 1000 /* k-means fields, at most */
 
 struct crm_tagmodel {
+	enum crm_by by;	      /* fit on the store's features per person or
+				 per record; CRM_BY_AUTO: not said */
 	int rfm;	      /* RFM boundaries follow */
 	char *rfm_field[3];   /* recency, frequency, monetary */
 	double bound[3][4];   /* each value's quintile boundaries */
@@ -71,7 +76,9 @@ int crm_tagmodel_rfm(
 /*
  * The cluster of one point x (d values, log(1 + value) already taken
  * when m->log): the nearest centre to its z-scores, the first of equals,
- * and its Euclidean distance into *dist; -1 when a value is NaN.
+ * and its Euclidean distance into *dist; -1 when a value is NaN, -2
+ * when the point is too far from the model's values to measure (a
+ * z-score or the distance is not a finite number).
  */
 int crm_tagmodel_cluster(
     const struct crm_tagmodel *m, const double *x, double *dist);

@@ -66,6 +66,13 @@ test_apply(void)
 	TAP_OK(c == 0 && dist == 1, "of equals, the first: %d %g", c, dist);
 	x[1] = NAN;
 	TAP_OK(crm_tagmodel_cluster(&m, x, &dist) == -1, "NaN: no cluster");
+	x[0] = 1e300; /* z = 5e299: its square overflows */
+	x[1] = 2;
+	c = crm_tagmodel_cluster(&m, x, &dist);
+	TAP_OK(c == -2, "too far to measure: -2, not centre 0 at inf: %d %g", c,
+	    dist);
+	x[0] = -1.7e308; /* x - mean overflows */
+	TAP_OK(crm_tagmodel_cluster(&m, x, &dist) == -2, "a z-score of -inf");
 	crm_tagmodel_release(&m);
 }
 
@@ -114,6 +121,18 @@ test_text(void)
 		   46, "m", &e) == -1 &&
 		   e.line == 3 && strstr(e.msg, "scale") != NULL,
 	    "a scale of 0: %s", e.msg);
+	crm_buf_reset(&b);
+	m.by = CRM_BY_PERSON;
+	crm_tagmodel_write(&m, &b);
+	TAP_OK(strncmp(b.p, "CRMTAG1\nby person\nrfm ", 22) == 0 &&
+		   crm_tagmodel_read(&r, b.p, b.len, "m", &e) == 0 &&
+		   r.by == CRM_BY_PERSON,
+	    "by person, written second and read back");
+	crm_err_clear(&e);
+	TAP_OK(crm_tagmodel_read(
+		   &r, "CRMTAG1\nby people\nend\n", 23, "m", &e) == -1 &&
+		   e.line == 2,
+	    "by people: %s", e.msg);
 	crm_err_clear(&e);
 	TAP_OK(crm_tagmodel_read(&r, "CRMTAG1\nkmeans 0 1 linear\nend\n", 30,
 		   "m", &e) == -1 &&

@@ -409,6 +409,33 @@ out:
 }
 
 /*
+ * Each key record's block is its key under the model: key records of
+ * another model's rules, or edited, would pair records the model does
+ * not block together, and be scored as if it did.
+ */
+static int
+check_keys(struct crm_dedupe *d, struct crm_err *e)
+{
+	const struct crm_dd_blk *b;
+	size_t i;
+
+	for (i = 0; i < d->in.n; i++) {
+		b = &d->blk[i];
+		if (crm_block_hash(d->ls, &d->rules[b->rule], i) == b->key)
+			continue;
+		crm_dd_fail(e, EX_DATAERR,
+		    "%" PRIu32 ".%016" PRIx64 " is not the record's key "
+		    "under rule %" PRIu32 " of model version %ld: key records "
+		    "of another model, or edited",
+		    b->rule, b->key, b->rule, d->version);
+		e->file = d->o.input_name;
+		e->line = crm_dd_line(d, i);
+		return at(e, CRM_DEDUPE_BLOCK);
+	}
+	return 0;
+}
+
+/*
  * Whether a later rule than pair k's blocks its records together too:
  * reconcile must then know the pair, link or not, as it is of its first
  * rule only (and another partition may see it as a link of a later one).
@@ -493,8 +520,8 @@ crm_dd_pairs_run(
 	if ((d->ls = crm_linkset_new(d->cmp, d->nf, d->o.region)) == NULL)
 		return crm_dd_oom(e);
 	if (crm_dd_add_to_linkset(d, &d->in, e) == -1 ||
-	    block_pairs(d, e) == -1 || crm_dd_compare_pairs(d, e) == -1 ||
-	    crm_dd_score(d, e) == -1)
+	    check_keys(d, e) == -1 || block_pairs(d, e) == -1 ||
+	    crm_dd_compare_pairs(d, e) == -1 || crm_dd_score(d, e) == -1)
 		return -1;
 	d->clustered = 1;
 	return write_links(d, emit, arg, e);

@@ -58,6 +58,9 @@ t_eq "links given twice count once; no store: as a run without one" \
 
 # bad key records: rejected, named
 t_run bad-keys 65 -- crm-dedupe pairs --db shard.db in/bad-keys.jsonl
+# a block that is not the record's key under the model (key records of
+# another model version, or edited): the run stops, the line named
+t_run wrong-key 65 -- crm-dedupe pairs --db shard.db in/wrong-key.jsonl
 # bad pair lines: the run stops, the line named
 for f in bad-block bad-rule unknown-id bad-levels short-levels bad-prob \
     no-prob two-models self; do

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -551,6 +552,42 @@ record_of(const struct crm_dedupe *d, const char *name, const char *id,
 	return i;
 }
 
+/*
+ * With the store's model, whether link l's levels are within the
+ * model's fields' and its probability is the model's for its rule and
+ * levels; -1 with e when not (links of another model version).  Within
+ * 1e-9: a shard on another machine may have another libm, whose exp()
+ * and log() may differ in the last bit.
+ */
+static int
+of_another_model(const struct crm_dedupe *d, const struct crm_dedupe_link *l,
+    struct crm_err *e)
+{
+	int8_t lev[CRM_LINK_MAXFIELDS];
+	double p;
+	size_t f;
+
+	for (f = 0; f < l->nf; f++) {
+		if (l->lev[f] >= d->fs.nlev[f]) {
+			crm_err_set(e, EX_DATAERR,
+			    "level %d of field '%s': model version %ld has "
+			    "%d levels for it, from 0: links of another model",
+			    l->lev[f], d->fs.name[f], d->version,
+			    d->fs.nlev[f]);
+			return at(e, CRM_DEDUPE_LEVELS);
+		}
+		lev[f] = (int8_t)l->lev[f];
+	}
+	p = crm_fs_prob(&d->fs, l->rule, lev);
+	if (fabs(p - l->p) <= 1e-9)
+		return 0;
+	crm_err_set(e, EX_DATAERR,
+	    "%.12g is not the %.12g of model version %ld for its rule and "
+	    "levels: links of another model",
+	    l->p, p, d->version);
+	return at(e, CRM_DEDUPE_PROB);
+}
+
 /* Link r into v: its pattern, probability and pair. */
 static int
 add_link(struct crm_dedupe *d, const struct crm_rec *r, struct ents *v,
@@ -577,6 +614,8 @@ add_link(struct crm_dedupe *d, const struct crm_rec *r, struct ents *v,
 		crm_err_set(e, EX_DATAERR, "the record of id1 again");
 		return at(e, CRM_DEDUPE_ID2);
 	}
+	if (d->have_fs && of_another_model(d, &l, e) == -1)
+		return -1;
 	if ((pat = crm_patterns_index(&d->p, l.lev, l.rule)) == -1)
 		return crm_dd_oom(e);
 	if ((pr = room(d->prob, &v->pcap, (size_t)pat, sizeof(*pr))) == NULL)

@@ -63,10 +63,13 @@ t_run bad-keys 65 -- crm-dedupe pairs --db shard.db in/bad-keys.jsonl
 t_run wrong-key 65 -- crm-dedupe pairs --db shard.db in/wrong-key.jsonl
 # bad pair lines: the run stops, the line named
 for f in bad-block bad-rule unknown-id bad-levels short-levels bad-prob \
-    no-prob two-models self; do
+    no-prob self other-model past-level; do
 	t_run "$f" 65 -- crm-dedupe reconcile -q --db shard.db \
 	    --pairs "in/$f.jsonl" in/customers.csv
 done
+# without a store, the links agree with each other
+t_run two-models 65 -- crm-dedupe reconcile -q --pairs in/two-models.jsonl \
+    in/customers.csv
 t_run missing-pairs 66 -- crm-dedupe reconcile -q --pairs nosuch.jsonl \
     in/customers.csv
 t_run no-pairs 64 -- crm-dedupe reconcile in/customers.csv

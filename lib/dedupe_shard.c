@@ -437,25 +437,30 @@ check_keys(struct crm_dedupe *d, struct crm_err *e)
 }
 
 /*
- * Whether a later rule than pair k's blocks its records together too:
- * reconcile must then know the pair, link or not, as it is of its first
- * rule only (and another partition may see it as a link of a later one).
+ * Whether a later rule than pair k's blocks its records together too and
+ * would link them (its probability of the pair's levels, the same under
+ * every rule, at the threshold or above): reconcile must then know the
+ * pair, link or not, as it is of its first rule only (and another
+ * partition may see it as a link of the later one).  A pair no later
+ * rule links is in no pairs file when it is not a link itself.
  */
 static int
 shadows(const struct crm_dedupe *d, size_t k)
 {
 	size_t r = d->blk[d->pairs[k].i].rule + 1;
+	const int8_t *lev = d->p.lev + (size_t)d->pat[k] * d->nf;
 	uint64_t h;
 
 	for (; r < d->nrules; r++)
 		if ((h = crm_block_hash(d->ls, &d->rules[r], d->pairs[k].i)) !=
 			0 &&
-		    h == crm_block_hash(d->ls, &d->rules[r], d->pairs[k].j))
+		    h == crm_block_hash(d->ls, &d->rules[r], d->pairs[k].j) &&
+		    crm_fs_prob(&d->fs, r, lev) >= d->o.threshold)
 			return 1;
 	return 0;
 }
 
-/* Each link (and pair a later rule blocks): block, ids, levels, score. */
+/* Each link (and pair a later rule links): block, ids, levels, score. */
 static int
 write_links(
     struct crm_dedupe *d, crm_dedupe_emit_fn emit, void *arg, struct crm_err *e)

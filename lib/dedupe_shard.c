@@ -230,9 +230,12 @@ crm_dd_keys_record(
 	    copy_field(out, r, d->o.id_field, &id, &idlen) == -1)
 		return crm_dd_oom(e);
 	for (f = 0; f < fs->nf; f++) {
-		if (strcmp(fs->name[f], d->o.id_field) == 0)
-			continue; /* never compared (dedupe.c) */
-		if (copy_field(out, r, fs->name[f], &val[f], &len[f]) == -1)
+		if (strcmp(fs->name[f], d->o.id_field) == 0) {
+			/* written once, and compared as the model's field */
+			val[f] = id;
+			len[f] = idlen;
+		} else if (copy_field(out, r, fs->name[f], &val[f], &len[f]) ==
+			   -1)
 			return crm_dd_oom(e);
 	}
 	errno = 0;

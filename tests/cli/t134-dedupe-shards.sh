@@ -64,6 +64,18 @@ crm-dedupe -q in/customers.csv >nodb.csv
 t_eq "links given twice count once; no store: as a run without one" \
     "$(cksum <nodb.csv)" "$(cksum <twice.csv)"
 
+# --id-field a field of the model: compared as one process compares it
+cp fit.db email1.db
+cp fit.db email2.db
+crm-dedupe -q --db email1.db --model-version 1 --id-field email \
+    in/by-email.csv >email-one.csv
+crm-dedupe keys -q --db email2.db --id-field email --output-format jsonl \
+    in/by-email.csv | crm-dedupe pairs -q --db email2.db --id-field email \
+    >email.links
+t_eq "--id-field a field of the model: as one process" \
+    "$(cksum <email-one.csv)" "$(crm-dedupe reconcile -q --db email2.db \
+	--id-field email --pairs email.links in/by-email.csv | cksum)"
+
 # bad key records: rejected, named
 t_run bad-keys 65 -- crm-dedupe pairs --db shard.db in/bad-keys.jsonl
 # a block that is not the record's key under the model (key records of

@@ -362,7 +362,7 @@ static int
 block_pairs(struct crm_dedupe *d, struct crm_err *e)
 {
 	size_t n = d->in.n, i, g, b, a, cap = 0;
-	unsigned long long skipped[CRM_LINK_MAXRULES] = { 0 }, srec = 0;
+	unsigned long long skipped[CRM_LINK_MAXRULES] = { 0 };
 	struct crm_dd_idkey *k = NULL;
 	struct ent *o;
 	int rc = -1;
@@ -386,7 +386,6 @@ block_pairs(struct crm_dedupe *d, struct crm_err *e)
 			;
 		if (b - g > (size_t)d->o.max_block) {
 			skipped[o[g].rule]++;
-			srec += b - g;
 			continue;
 		}
 		if (distinct(d, o + g, b - g, k, e) == -1)

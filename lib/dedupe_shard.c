@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,9 +230,12 @@ crm_dd_keys_record(
 	    copy_field(out, r, d->o.id_field, &id, &idlen) == -1)
 		return crm_dd_oom(e);
 	for (f = 0; f < fs->nf; f++) {
-		if (strcmp(fs->name[f], d->o.id_field) == 0)
-			continue; /* never compared (dedupe.c) */
-		if (copy_field(out, r, fs->name[f], &val[f], &len[f]) == -1)
+		if (strcmp(fs->name[f], d->o.id_field) == 0) {
+			/* written once, and compared as the model's field */
+			val[f] = id;
+			len[f] = idlen;
+		} else if (copy_field(out, r, fs->name[f], &val[f], &len[f]) ==
+			   -1)
 			return crm_dd_oom(e);
 	}
 	errno = 0;
@@ -358,7 +362,7 @@ static int
 block_pairs(struct crm_dedupe *d, struct crm_err *e)
 {
 	size_t n = d->in.n, i, g, b, a, cap = 0;
-	unsigned long long skipped[CRM_LINK_MAXRULES] = { 0 }, srec = 0;
+	unsigned long long skipped[CRM_LINK_MAXRULES] = { 0 };
 	struct crm_dd_idkey *k = NULL;
 	struct ent *o;
 	int rc = -1;
@@ -382,7 +386,6 @@ block_pairs(struct crm_dedupe *d, struct crm_err *e)
 			;
 		if (b - g > (size_t)d->o.max_block) {
 			skipped[o[g].rule]++;
-			srec += b - g;
 			continue;
 		}
 		if (distinct(d, o + g, b - g, k, e) == -1)
@@ -409,25 +412,57 @@ out:
 }
 
 /*
- * Whether a later rule than pair k's blocks its records together too:
- * reconcile must then know the pair, link or not, as it is of its first
- * rule only (and another partition may see it as a link of a later one).
+ * Each key record's block is its key under the model: key records of
+ * another model's rules, or edited, would pair records the model does
+ * not block together, and be scored as if it did.
+ */
+static int
+check_keys(struct crm_dedupe *d, struct crm_err *e)
+{
+	const struct crm_dd_blk *b;
+	size_t i;
+
+	for (i = 0; i < d->in.n; i++) {
+		b = &d->blk[i];
+		if (crm_block_hash(d->ls, &d->rules[b->rule], i) == b->key)
+			continue;
+		crm_dd_fail(e, EX_DATAERR,
+		    "%" PRIu32 ".%016" PRIx64 " is not the record's key "
+		    "under rule %" PRIu32 " of model version %ld: key records "
+		    "of another model, or edited",
+		    b->rule, b->key, b->rule, d->version);
+		e->file = d->o.input_name;
+		e->line = crm_dd_line(d, i);
+		return at(e, CRM_DEDUPE_BLOCK);
+	}
+	return 0;
+}
+
+/*
+ * Whether a later rule than pair k's blocks its records together too and
+ * would link them (its probability of the pair's levels, the same under
+ * every rule, at the threshold or above): reconcile must then know the
+ * pair, link or not, as it is of its first rule only (and another
+ * partition may see it as a link of the later one).  A pair no later
+ * rule links is in no pairs file when it is not a link itself.
  */
 static int
 shadows(const struct crm_dedupe *d, size_t k)
 {
 	size_t r = d->blk[d->pairs[k].i].rule + 1;
+	const int8_t *lev = d->p.lev + (size_t)d->pat[k] * d->nf;
 	uint64_t h;
 
 	for (; r < d->nrules; r++)
 		if ((h = crm_block_hash(d->ls, &d->rules[r], d->pairs[k].i)) !=
 			0 &&
-		    h == crm_block_hash(d->ls, &d->rules[r], d->pairs[k].j))
+		    h == crm_block_hash(d->ls, &d->rules[r], d->pairs[k].j) &&
+		    crm_fs_prob(&d->fs, r, lev) >= d->o.threshold)
 			return 1;
 	return 0;
 }
 
-/* Each link (and pair a later rule blocks): block, ids, levels, score. */
+/* Each link (and pair a later rule links): block, ids, levels, score. */
 static int
 write_links(
     struct crm_dedupe *d, crm_dedupe_emit_fn emit, void *arg, struct crm_err *e)
@@ -493,8 +528,8 @@ crm_dd_pairs_run(
 	if ((d->ls = crm_linkset_new(d->cmp, d->nf, d->o.region)) == NULL)
 		return crm_dd_oom(e);
 	if (crm_dd_add_to_linkset(d, &d->in, e) == -1 ||
-	    block_pairs(d, e) == -1 || crm_dd_compare_pairs(d, e) == -1 ||
-	    crm_dd_score(d, e) == -1)
+	    check_keys(d, e) == -1 || block_pairs(d, e) == -1 ||
+	    crm_dd_compare_pairs(d, e) == -1 || crm_dd_score(d, e) == -1)
 		return -1;
 	d->clustered = 1;
 	return write_links(d, emit, arg, e);
@@ -524,6 +559,42 @@ record_of(const struct crm_dedupe *d, const char *name, const char *id,
 	return i;
 }
 
+/*
+ * With the store's model, whether link l's levels are within the
+ * model's fields' and its probability is the model's for its rule and
+ * levels; -1 with e when not (links of another model version).  Within
+ * 1e-9: a shard on another machine may have another libm, whose exp()
+ * and log() may differ in the last bit.
+ */
+static int
+of_another_model(const struct crm_dedupe *d, const struct crm_dedupe_link *l,
+    struct crm_err *e)
+{
+	int8_t lev[CRM_LINK_MAXFIELDS];
+	double p;
+	size_t f;
+
+	for (f = 0; f < l->nf; f++) {
+		if (l->lev[f] >= d->fs.nlev[f]) {
+			crm_err_set(e, EX_DATAERR,
+			    "level %d of field '%s': model version %ld has "
+			    "%d levels for it, from 0: links of another model",
+			    l->lev[f], d->fs.name[f], d->version,
+			    d->fs.nlev[f]);
+			return at(e, CRM_DEDUPE_LEVELS);
+		}
+		lev[f] = (int8_t)l->lev[f];
+	}
+	p = crm_fs_prob(&d->fs, l->rule, lev);
+	if (fabs(p - l->p) <= 1e-9)
+		return 0;
+	crm_err_set(e, EX_DATAERR,
+	    "%.12g is not the %.12g of model version %ld for its rule and "
+	    "levels: links of another model",
+	    l->p, p, d->version);
+	return at(e, CRM_DEDUPE_PROB);
+}
+
 /* Link r into v: its pattern, probability and pair. */
 static int
 add_link(struct crm_dedupe *d, const struct crm_rec *r, struct ents *v,
@@ -550,6 +621,8 @@ add_link(struct crm_dedupe *d, const struct crm_rec *r, struct ents *v,
 		crm_err_set(e, EX_DATAERR, "the record of id1 again");
 		return at(e, CRM_DEDUPE_ID2);
 	}
+	if (d->have_fs && of_another_model(d, &l, e) == -1)
+		return -1;
 	if ((pat = crm_patterns_index(&d->p, l.lev, l.rule)) == -1)
 		return crm_dd_oom(e);
 	if ((pr = room(d->prob, &v->pcap, (size_t)pat, sizeof(*pr))) == NULL)

@@ -70,10 +70,18 @@ elif [ -z "$key" ]; then
 		${hosts:+-S "$hosts"} -k -q "$@"
 else
 	# the key, a tab, the record; sorted by key alone (-s keeps a key's
-	# records in input order); each shard drops the key again
-	KEY=$key perl -ne '
-		BEGIN { $f = quotemeta $ENV{KEY} }
+	# records in input order); each shard drops the key again.  A string
+	# is its value, escapes decoded as the tools decode them ("\u0043" is
+	# "C"), then a backslash, tab or line end in it escaped again
+	KEY=$key perl -MJSON::PP -ne '
+		BEGIN { $f = quotemeta $ENV{KEY}; $j = JSON::PP->new->utf8->allow_nonref }
 		$k = /"$f"\s*:\s*("(?:[^"\\]|\\.)*"|[^\s,}]*)/ ? $1 : "";
+		if ($k =~ /^"/) {
+			$k = $k =~ /\\/ ? eval { $j->decode($k) } // $k
+				: substr($k, 1, -1);
+			utf8::encode($k) if utf8::is_utf8($k);
+			$k =~ s/([\\\t\r\n])/sprintf "\\x%02x", ord $1/ge;
+		}
 		print "$k\t$_"' |
 		sort -s -t "$(printf '\t')" -k 1,1 |
 		parallel --pipe -j "$jobs" --block "${block:-32M}" --joblog "$log" \

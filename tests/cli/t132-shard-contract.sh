@@ -145,6 +145,25 @@ cat in/telco.jsonl | run -j 4 -b 4k -- crm-churn -q --model-file churn.model \
 t_ok "crm-churn, parallel --pipe -j 4: one process's records, in order" \
     cmp one.out par.out
 
+# a shard whose records are all rejected exits 66 (it accepted none), the
+# others 0: the run as a whole rejected some records, 65, as one process
+pad=$(printf '%0600d' 0)
+{
+	for i in 1 2 3 4; do
+		printf '{"customer_id":"","pad":"%s"}\n' "$pad"
+	done
+	head -n 12 in/customers.jsonl
+} >some-bad.jsonl
+if crm-experiment -q --experiment promo --key-file ex/experiment.key \
+    <some-bad.jsonl >/dev/null 2>&1; then rc1=0; else rc1=$?; fi
+for k in '' customer_id; do
+	if run -j 4 -b $(($(wc -c <some-bad.jsonl) / 4)) ${k:+-k "$k"} -- \
+	    crm-experiment -q --experiment promo --key-file ex/experiment.key \
+	    <some-bad.jsonl >/dev/null 2>&1; then rc4=0; else rc4=$?; fi
+	t_eq "shard-run.sh ${k:+-k $k }with a shard of rejects alone: 65" \
+	    "65 65" "$rc1 $rc4"
+done
+
 # ---- The table --------------------------------------------------------------
 
 rows "$TOP/man/crm.7" "Scaling out" >table.tsv

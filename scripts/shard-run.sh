@@ -28,7 +28,8 @@
 # of one key to a shard (parallel --group-by), so its output comes key by
 # key, not in input order.  Each shard writes its own summary line on
 # standard error.  The exit status is the highest of the shards'
-# (65 when some shard rejected a record, say), 64 for a usage error.
+# (65 when some shard rejected a record, say; 65, not 66, when a shard
+# accepted none of its records but another did), 64 for a usage error.
 set -eu
 
 usage() {
@@ -90,7 +91,12 @@ else
 fi
 rc=$?
 set -e
-# the highest exit status of the shards (parallel's own counts failures)
-worst=$(awk -F '\t' 'NR > 1 && $7 > w { w = $7 } END { print w + 0 }' "$log")
+# the shards' exit statuses as one process's (parallel's own counts
+# failures): the highest, but 66 of a shard that accepted none of its
+# records is 65 when another shard accepted some (crm(7), exit status)
+worst=$(awk -F '\t' 'NR > 1 {
+	if ($7 == 0 || $7 == 65) some = 1
+	if ($7 > w) w = $7 }
+	END { print (w == 66 && some ? 65 : w + 0) }' "$log")
 [ "$worst" -gt 0 ] && exit "$worst"
 exit "$rc"

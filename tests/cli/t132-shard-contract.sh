@@ -125,7 +125,7 @@ check 'crm-churn' - in/telco.jsonl '' crm-churn -q --model-file churn.model \
 check 'crm-experiment' - in/customers.jsonl '' crm-experiment -q \
     --experiment promo --key-file ex/experiment.key
 check 'crm-intent' - in/messages.jsonl '' crm-intent -q
-check 'crm-intent label' - in/messages.jsonl \
+check 'crm-intent label' text in/messages.jsonl \
     'SELECT task, record_key, text, label, source FROM labels WHERE id IN
     (SELECT max(id) FROM labels GROUP BY task, text) ORDER BY 2' \
     crm-intent label -q

@@ -160,6 +160,15 @@ cat in/telco.jsonl | run -j 4 -b 4k -- crm-churn -q --model-file churn.model \
 t_ok "crm-churn, parallel --pipe -j 4: one process's records, in order" \
     cmp one.out par.out
 
+# a file whose first line the caller has read already: the rest of it
+tail -n +2 in/customers.jsonl | crm-ingest -q >one.out
+{
+	IFS= read -r first
+	run -j 4 -- crm-ingest -q >par.out 2>/dev/null
+} <in/customers.jsonl
+t_ok "shard-run.sh reads a file on standard input from where it stands" \
+    cmp one.out par.out
+
 # a shard whose records are all rejected exits 66 (it accepted none), the
 # others 0: the run as a whole rejected some records, 65, as one process
 pad=$(printf '%0600d' 0)

@@ -16,9 +16,9 @@
 # -S HOSTS  run the shards on other machines (parallel -S; the command
 #           and its files must be there)
 #
-# Standard input that is a file is read in place (parallel --pipepart),
-# several times faster than through a pipe (--pipe), which parallel copies
-# line by line.
+# Standard input that is a file not yet read from is read in place
+# (parallel --pipepart), several times faster than through a pipe
+# (--pipe), which parallel copies line by line.
 #
 # The input must be JSON Lines, one record a line: CSV with a newline
 # inside a quoted field cannot be cut at lines.  Keyed mode reads FIELD of
@@ -59,9 +59,11 @@ command -v parallel >/dev/null || {
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-# the file on standard input, if it is one (Linux's /proc)
+# the file on standard input, if it is one read from its start (Linux's
+# /proc: --pipepart reads the file by name, from byte 0)
 file=$(readlink "/proc/$$/fd/0" 2>/dev/null) || file=
-[ -n "$file" ] && [ -f "$file" ] || file=
+[ -n "$file" ] && [ -f "$file" ] &&
+	grep -qx 'pos:[[:space:]]*0' "/proc/$$/fdinfo/0" 2>/dev/null || file=
 if [ -z "$key" ] && [ -n "$file" ]; then
 	# -k: the shards' outputs in the order of their blocks
 	parallel --pipepart -a "$file" -j "$jobs" --block "${block:--1}" \

@@ -16,6 +16,11 @@
 # -S HOSTS  run the shards on other machines (parallel -S; the command
 #           and its files must be there)
 #
+# CMD's arguments are parallel's: {#} in one is the shard's number, for a
+# file each shard writes (--rejects rejects-{#}.csv: one name for all
+# would keep the last shard's alone), and {}, {1} and the like are
+# replaced too.
+#
 # Standard input that is a file not yet read from is read in place
 # (parallel --pipepart), several times faster than through a pipe
 # (--pipe), which parallel copies line by line.

@@ -188,6 +188,17 @@ for k in '' customer_id; do
 	    "65 65" "$rc1 $rc4"
 done
 
+# a file each shard writes is its own, {#} the shard's number: together
+# they hold one process's rejects (their lines counted in the shard)
+crm-experiment -q --experiment promo --key-file ex/experiment.key \
+    --rejects rej.csv <some-bad.jsonl >/dev/null 2>&1 || :
+run -j 4 -b $(($(wc -c <some-bad.jsonl) / 4)) -- crm-experiment -q \
+    --experiment promo --key-file ex/experiment.key --rejects 'rej-{#}.csv' \
+    <some-bad.jsonl >/dev/null 2>&1 || :
+t_eq "shard-run.sh --rejects 'rej-{#}.csv': one process's rejects" \
+    "$(sed 1d rej.csv | cut -d, -f 1,3- | sort)" \
+    "$(cat rej-*.csv | grep -v '^file,' | cut -d, -f 1,3- | sort)"
+
 # ---- The table --------------------------------------------------------------
 
 rows "$TOP/man/crm.7" "Scaling out" >table.tsv

@@ -4,7 +4,8 @@
 # process and in 4 shards of GNU parallel (scripts/shard-run.sh: a file
 # cut by --pipepart, keyed rows by --pipe --group-by on their key, and
 # --pipe from a pipe once) over JSON Lines and compares the records, sorted,
-# and the store where the mode writes one; every check's row is in the
+# and the store where the mode writes one (a shard-safe mode's also with
+# its later shard written first); every check's row is in the
 # table; each tool's CAVEATS list the same modes with the same kinds.
 #
 # A new row is two lines: the row in man/crm.7 and a `check` line here

@@ -85,7 +85,7 @@ crm-ingest --db|customer_id|customers|db|crm-ingest -q
 crm-churn|-|telco|-|crm-churn -q --model-file $d/churn.model --id-field customerID
 crm-experiment|-|customers|-|crm-experiment -q --experiment promo --key-file $ex/experiment.key
 crm-intent|-|messages|-|crm-intent -q
-crm-intent label|-|messages|db|crm-intent label -q
+crm-intent label|text|messages|db|crm-intent label -q
 crm-recommend|-|reco-customers|-|crm-recommend -q --model-file $d/reco.model --top 3
 crm-recommend --item|-|items|-|crm-recommend -q --model-file $d/reco.model --item --top 2
 crm-tag --rules|customer_id|customers|db|crm-tag -q --rules $in/tag.rules --as-of 2026-04-01

@@ -16,9 +16,14 @@
 # -S HOSTS  run the shards on other machines (parallel -S; the command
 #           and its files must be there)
 #
-# Standard input that is a file is read in place (parallel --pipepart),
-# several times faster than through a pipe (--pipe), which parallel copies
-# line by line.
+# CMD's arguments are parallel's: {#} in one is the shard's number, for a
+# file each shard writes (--rejects rejects-{#}.csv: one name for all
+# would keep the last shard's alone), and {}, {1} and the like are
+# replaced too.
+#
+# Standard input that is a file not yet read from is read in place
+# (parallel --pipepart), several times faster than through a pipe
+# (--pipe), which parallel copies line by line.
 #
 # The input must be JSON Lines, one record a line: CSV with a newline
 # inside a quoted field cannot be cut at lines.  Keyed mode reads FIELD of
@@ -28,7 +33,8 @@
 # of one key to a shard (parallel --group-by), so its output comes key by
 # key, not in input order.  Each shard writes its own summary line on
 # standard error.  The exit status is the highest of the shards'
-# (65 when some shard rejected a record, say), 64 for a usage error.
+# (65 when some shard rejected a record, say; 65, not 66, when a shard
+# accepted none of its records but another did), 64 for a usage error.
 set -eu
 
 usage() {
@@ -58,9 +64,11 @@ command -v parallel >/dev/null || {
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 set +e
-# the file on standard input, if it is one (Linux's /proc)
+# the file on standard input, if it is one read from its start (Linux's
+# /proc: --pipepart reads the file by name, from byte 0)
 file=$(readlink "/proc/$$/fd/0" 2>/dev/null) || file=
-[ -n "$file" ] && [ -f "$file" ] || file=
+[ -n "$file" ] && [ -f "$file" ] &&
+	grep -qx 'pos:[[:space:]]*0' "/proc/$$/fdinfo/0" 2>/dev/null || file=
 if [ -z "$key" ] && [ -n "$file" ]; then
 	# -k: the shards' outputs in the order of their blocks
 	parallel --pipepart -a "$file" -j "$jobs" --block "${block:--1}" \
@@ -70,10 +78,18 @@ elif [ -z "$key" ]; then
 		${hosts:+-S "$hosts"} -k -q "$@"
 else
 	# the key, a tab, the record; sorted by key alone (-s keeps a key's
-	# records in input order); each shard drops the key again
-	KEY=$key perl -ne '
-		BEGIN { $f = quotemeta $ENV{KEY} }
+	# records in input order); each shard drops the key again.  A string
+	# is its value, escapes decoded as the tools decode them ("\u0043" is
+	# "C"), then a backslash, tab or line end in it escaped again
+	KEY=$key perl -MJSON::PP -ne '
+		BEGIN { $f = quotemeta $ENV{KEY}; $j = JSON::PP->new->utf8->allow_nonref }
 		$k = /"$f"\s*:\s*("(?:[^"\\]|\\.)*"|[^\s,}]*)/ ? $1 : "";
+		if ($k =~ /^"/) {
+			$k = $k =~ /\\/ ? eval { $j->decode($k) } // $k
+				: substr($k, 1, -1);
+			utf8::encode($k) if utf8::is_utf8($k);
+			$k =~ s/([\\\t\r\n])/sprintf "\\x%02x", ord $1/ge;
+		}
 		print "$k\t$_"' |
 		sort -s -t "$(printf '\t')" -k 1,1 |
 		parallel --pipe -j "$jobs" --block "${block:-32M}" --joblog "$log" \
@@ -82,7 +98,12 @@ else
 fi
 rc=$?
 set -e
-# the highest exit status of the shards (parallel's own counts failures)
-worst=$(awk -F '\t' 'NR > 1 && $7 > w { w = $7 } END { print w + 0 }' "$log")
+# the shards' exit statuses as one process's (parallel's own counts
+# failures): the highest, but 66 of a shard that accepted none of its
+# records is 65 when another shard accepted some (crm(7), exit status)
+worst=$(awk -F '\t' 'NR > 1 {
+	if ($7 == 0 || $7 == 65) some = 1
+	if ($7 > w) w = $7 }
+	END { print (w == 66 && some ? 65 : w + 0) }' "$log")
 [ "$worst" -gt 0 ] && exit "$worst"
 exit "$rc"

@@ -4,7 +4,8 @@
 # process and in 4 shards of GNU parallel (scripts/shard-run.sh: a file
 # cut by --pipepart, keyed rows by --pipe --group-by on their key, and
 # --pipe from a pipe once) over JSON Lines and compares the records, sorted,
-# and the store where the mode writes one; every check's row is in the
+# and the store where the mode writes one (a shard-safe mode's also with
+# its later shard written first); every check's row is in the
 # table; each tool's CAVEATS list the same modes with the same kinds.
 #
 # A new row is two lines: the row in man/crm.7 and a `check` line here
@@ -99,6 +100,20 @@ check() {
 		t_ok "$row ($kind): and its store, $(wc -l <one.rows) rows" \
 		    cmp one.rows par.rows
 	fi
+	# a shard-safe store: shards may write in any order; the second half
+	# written first gives one process's store too
+	if [ "$kind" = shard-safe ] && [ -n "$query" ]; then
+		shift 2
+		cp base.db rev.db
+		half=$((($(wc -l <"$input") + 1) / 2))
+		tail -n +$((half + 1)) "$input" | CRM_DB=rev.db "$@" \
+		    >/dev/null 2>&1 || :
+		head -n "$half" "$input" | CRM_DB=rev.db "$@" >/dev/null 2>&1 ||
+		    :
+		sqlite3 rev.db "$query" >rev.rows
+		t_ok "$row ($kind): its store, the later shard written first" \
+		    cmp one.rows rev.rows
+	fi
 }
 
 # ---- One check for each shard-safe and keyed row ----------------------------
@@ -111,8 +126,9 @@ check 'crm-churn' - in/telco.jsonl '' crm-churn -q --model-file churn.model \
 check 'crm-experiment' - in/customers.jsonl '' crm-experiment -q \
     --experiment promo --key-file ex/experiment.key
 check 'crm-intent' - in/messages.jsonl '' crm-intent -q
-check 'crm-intent label' - in/messages.jsonl \
-    'SELECT task, record_key, text, label, source FROM labels ORDER BY 2' \
+check 'crm-intent label' text in/messages.jsonl \
+    'SELECT task, record_key, text, label, source FROM labels WHERE id IN
+    (SELECT max(id) FROM labels GROUP BY task, text) ORDER BY 2' \
     crm-intent label -q
 check 'crm-recommend' - in/reco-customers.jsonl '' crm-recommend -q \
     --model-file reco.model --top 3
@@ -144,6 +160,45 @@ cat in/telco.jsonl | run -j 4 -b 4k -- crm-churn -q --model-file churn.model \
     --id-field customerID >par.out 2>/dev/null
 t_ok "crm-churn, parallel --pipe -j 4: one process's records, in order" \
     cmp one.out par.out
+
+# a file whose first line the caller has read already: the rest of it
+tail -n +2 in/customers.jsonl | crm-ingest -q >one.out
+{
+	IFS= read -r first
+	run -j 4 -- crm-ingest -q >par.out 2>/dev/null
+} <in/customers.jsonl
+t_ok "shard-run.sh reads a file on standard input from where it stands" \
+    cmp one.out par.out
+
+# a shard whose records are all rejected exits 66 (it accepted none), the
+# others 0: the run as a whole rejected some records, 65, as one process
+pad=$(printf '%0600d' 0)
+{
+	for i in 1 2 3 4; do
+		printf '{"customer_id":"","pad":"%s"}\n' "$pad"
+	done
+	head -n 12 in/customers.jsonl
+} >some-bad.jsonl
+if crm-experiment -q --experiment promo --key-file ex/experiment.key \
+    <some-bad.jsonl >/dev/null 2>&1; then rc1=0; else rc1=$?; fi
+for k in '' customer_id; do
+	if run -j 4 -b $(($(wc -c <some-bad.jsonl) / 4)) ${k:+-k "$k"} -- \
+	    crm-experiment -q --experiment promo --key-file ex/experiment.key \
+	    <some-bad.jsonl >/dev/null 2>&1; then rc4=0; else rc4=$?; fi
+	t_eq "shard-run.sh ${k:+-k $k }with a shard of rejects alone: 65" \
+	    "65 65" "$rc1 $rc4"
+done
+
+# a file each shard writes is its own, {#} the shard's number: together
+# they hold one process's rejects (their lines counted in the shard)
+crm-experiment -q --experiment promo --key-file ex/experiment.key \
+    --rejects rej.csv <some-bad.jsonl >/dev/null 2>&1 || :
+run -j 4 -b $(($(wc -c <some-bad.jsonl) / 4)) -- crm-experiment -q \
+    --experiment promo --key-file ex/experiment.key --rejects 'rej-{#}.csv' \
+    <some-bad.jsonl >/dev/null 2>&1 || :
+t_eq "shard-run.sh --rejects 'rej-{#}.csv': one process's rejects" \
+    "$(sed 1d rej.csv | cut -d, -f 1,3- | sort)" \
+    "$(cat rej-*.csv | grep -v '^file,' | cut -d, -f 1,3- | sort)"
 
 # ---- The table --------------------------------------------------------------
 

@@ -51,12 +51,15 @@ crm-recommend train -q --model-file reco.model ex/reco-orders.csv
 crm-tag fit -q --rfm --kmeans 4 --log --seed 3 --model-file tag.model \
     "$TOP/testdata/tagshard/customers.jsonl"
 crm-ingest -q --db base.db in/customers.jsonl >/dev/null
+crm-ingest -q --db base.db --kind events in/events.jsonl >/dev/null
+# crm-tag's model 'seg' (--model), fitted on the store's customers
+crm-tag fit -q --rfm --kmeans 3 --seed 3 --db base.db --model seg \
+    --from-store --as-of 2026-04-01
 # crm-dedupe's model: fitted once, version 1 of dd.db; its key records
 crm-dedupe -q --db dd.db "$TOP/testdata/dedupe-shards/customers.csv" \
     >/dev/null
 crm-dedupe keys -q --db dd.db --model-version 1 --output-format jsonl \
     "$TOP/testdata/dedupe-shards/customers.csv" >keys.jsonl
-crm-ingest -q --db base.db --kind events in/events.jsonl >/dev/null
 
 # check ROW KEY INPUT QUERY CMD ARG...: ROW's mode CMD as one process and
 # as 4 shards of INPUT (cut by its field KEY; - for anywhere) gives the
@@ -141,8 +144,11 @@ check 'crm-dedupe pairs' block keys.jsonl '' crm-dedupe pairs -q --db dd.db \
 check 'crm-tag --rules' customer_id in/customers.jsonl \
     'SELECT * FROM tags ORDER BY 1, 2' crm-tag -q --rules in/tag.rules \
     --as-of 2026-04-01
-check 'crm-tag --model, --model-file' - \
+check 'crm-tag --model-file' - \
     "$TOP/testdata/tagshard/customers.jsonl" '' crm-tag -q --model-file tag.model
+check 'crm-tag --model' customer_id in/customers.jsonl \
+    'SELECT * FROM tags ORDER BY 1, 2' crm-tag -q --model seg \
+    --as-of 2026-04-01
 check 'crm-route --no-escalate' - in/tickets.jsonl '' crm-route -q \
     --no-escalate
 check 'crm-route' customer_id in/tickets.jsonl '' crm-route -q --burst 3/10m

@@ -20,6 +20,7 @@
 #include "experiment.h"
 #include "journey.h"
 #include "load.h"
+#include "merge.h"
 #include "model.h"
 #include "notify.h"
 #include "persons.h"
@@ -27,6 +28,7 @@
 
 /* The owners' statements, in the order they run. */
 static const struct crm_erase_step *const owners[] = {
+	crm_merge_erase, /* first: it finds the rows by their keys */
 	crm_tags_erase,
 	crm_clusters_erase,
 	crm_persons_erase,
@@ -46,7 +48,7 @@ crm_erase_tables(void)
 		"customers", "events", "tags", "clusters", "tickets",
 		"ticket_events", "consent", "labels", "decisions", "models",
 		"notifications", "journey_state", "journey_actions",
-		"assignments",
+		"assignments", "merge_rows",
 		/* where the audit chain begins */
 		"audit_state",
 		/* erased with the tags */
@@ -54,8 +56,9 @@ crm_erase_tables(void)
 		/* with the clusters: the persons, their events, the labels */
 		"persons", "person_events", "link_labels",
 		/* no customer's data: the help desk's agents, the journeys'
-		   runs, the experiments */
-		"agents", "agent_skills", "journey_runs", "experiments", NULL
+		   runs, the experiments, the shards merged */
+		"agents", "agent_skills", "journey_runs", "experiments",
+		"merges", NULL
 	};
 
 	return tables;

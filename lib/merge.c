@@ -460,3 +460,19 @@ fail_open:
 	crm_store_close(shard);
 	return -1;
 }
+
+const struct crm_erase_step crm_merge_erase[] = {
+	{ "merge_rows", "deleted",
+	    "DELETE FROM merge_rows WHERE merge IN (SELECT id FROM merges) "
+	    "AND key IN (SELECT ?1 "
+	    "UNION ALL SELECT event_key FROM events WHERE customer_id = ?1 "
+	    "UNION ALL SELECT json_array(customer_id, tag) FROM tags "
+	    "WHERE customer_id = ?1 "
+	    "UNION ALL SELECT json_array(customer_id, tag, began) "
+	    "FROM tag_history WHERE customer_id = ?1 "
+	    "UNION ALL SELECT json_array(customer_id, purpose, time) "
+	    "FROM consent WHERE customer_id = ?1 "
+	    "UNION ALL SELECT json_array(experiment, subject) "
+	    "FROM assignments WHERE subject = ?1)" },
+	{ NULL, NULL, NULL },
+};

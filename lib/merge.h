@@ -25,6 +25,7 @@
 #ifndef CRM_MERGE_H
 #define CRM_MERGE_H
 
+#include "erase.h"
 #include "err.h"
 #include "store.h"
 
@@ -87,5 +88,12 @@ int crm_merge_rows(struct crm_store *m, struct crm_store *shard,
 int crm_merge_copy(struct crm_store *m, struct crm_store *shard,
     const struct crm_merge_mark *mark, const char *select, const char *write,
     long long *changed, struct crm_err *e);
+
+/*
+ * What erasure deletes of merge_rows: the digests of the customer's rows
+ * (its own row and clusters' by its id, its events, tags, spans, consent
+ * and assignments by their keys), run before those rows go.
+ */
+extern const struct crm_erase_step crm_merge_erase[];
 
 #endif

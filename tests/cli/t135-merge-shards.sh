@@ -207,10 +207,16 @@ crm-ingest merge -q --db er/m.db er/a.db er/b.db
 echo '{"id": "m15", "customer_id": "c02", "text": "refund me now"}' >m15
 crm-intent -q --db er/a.db --model-file intent.model --as-of $T m15 \
     >/dev/null
+named="SELECT count(*) FROM merge_rows WHERE key IN ('c01', 'c02') OR
+    key LIKE '%\"c01\"%' OR key LIKE '%\"c02\"%' OR key IN (SELECT
+    event_key FROM events WHERE customer_id IN ('c01', 'c02'))"
+before=$(sqlite3 er/m.db "$named")
 for c in c01 c02; do
 	crm-mask erase -q --db er/m.db $c >/dev/null
 	crm-mask erase -q --db er/a.db $c >/dev/null
 done
+t_eq "the erased customers' row digests go with them" "yes 0" \
+    "$([ "$before" -gt 0 ] && echo yes) $(sqlite3 er/m.db "$named")"
 t_run merge-erased 0 -- crm-ingest merge --db er/m.db er/a.db er/b.db
 t_ok "the chain verifies after the erasures" crm-mask verify -q --db er/m.db
 t_eq "the erased are not brought back, the new decision redacted" "0|0|1" \

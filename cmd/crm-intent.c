@@ -150,8 +150,8 @@ static const struct crm_optdef options[] = {
 	CRM_OPT_STR("text-field", "FIELD", "the text to classify (text)",
 	    &o.io.text_field),
 	CRM_OPT_LONG("threads", "N",
-	    "train: solve on N processes (the processors);\nthe model is the "
-	    "same",
+	    "train: solve on N processes (the processors;\nmore than 4 do not "
+	    "help); the model is the same",
 	    &o.threads, 1, 256),
 	CRM_OPT_STR("time-field", "FIELD",
 	    "--keep-text, --entities: the message's time\n(time; none: now)",

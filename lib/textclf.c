@@ -15,7 +15,7 @@
 
 #include <linear.h>
 
-#include "ovr.h"
+#include "msvm.h"
 #include "textclf.h"
 
 /*
@@ -99,8 +99,8 @@ static int choose_threshold(
 static int alloc_scratch(struct crm_textclf *);
 static int reserve(struct crm_textclf *, size_t);
 static int solve_svms(struct crm_textclf *, const struct crm_textclf_params *,
-    struct feature_node *const *, const uint32_t *, size_t, size_t, int,
-    double *, struct crm_err *);
+    struct feature_node *const *, const uint32_t *, size_t, size_t, double *,
+    struct crm_err *);
 
 /* ==== Training set ==== */
 
@@ -387,7 +387,7 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	if (folds > 0 &&
 	    (odec = crm_reallocarray(NULL, s->n, k * sizeof(*odec))) == NULL)
 		goto nomem;
-	if (solve_svms(m, p, x, y32, s->n, folds, s->nbg > 0, odec, e) == -1) {
+	if (solve_svms(m, p, x, y32, s->n, folds, odec, e) == -1) {
 		crm_textclf_free(m);
 		m = NULL;
 		goto out;
@@ -416,23 +416,22 @@ out:
 }
 
 /*
- * liblinear's SVMs, one a class, on the n texts x of classes y (bg: some
- * are of class k, the background): the model's weights into m, and with
- * folds the held-out decision values into odec (lib/ovr, on p->threads
+ * liblinear's multi-class SVM on the n texts x of classes y (some may be
+ * of class k, the background): the model's weights into m, and with
+ * folds the held-out decision values into odec (lib/msvm, on p->threads
  * processes).
  */
 static int
 solve_svms(struct crm_textclf *m, const struct crm_textclf_params *p,
     struct feature_node *const *x, const uint32_t *y, size_t n, size_t folds,
-    int bg, double *odec, struct crm_err *e)
+    double *odec, struct crm_err *e)
 {
-	struct crm_ovr o;
+	struct crm_msvm o;
 
 	o.x = x;
 	o.y = y;
 	o.n = n;
 	o.k = m->k;
-	o.bg = bg;
 	o.nrow = m->nrow;
 	o.folds = folds;
 	o.c = p->c;
@@ -440,7 +439,7 @@ solve_svms(struct crm_textclf *m, const struct crm_textclf_params *p,
 	o.seed = p->seed;
 	o.threads = p->threads;
 	o.progress = &p->progress;
-	return crm_ovr_solve(&o, m->w, m->bias, odec, e);
+	return crm_msvm_solve(&o, m->w, m->bias, odec, e);
 }
 
 /* The highest decision value of the classes other than c. */

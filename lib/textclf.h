@@ -5,12 +5,13 @@
  * (1 + ln count) * idf, where idf = ln((1 + N) / (1 + df)) + 1 over the N
  * training texts; each of the two feature groups is scaled to unit length
  * and the whole to unit length.  Features never seen in training are
- * dropped.  liblinear fits one L2-regularized L2-loss linear SVM per class
- * against the rest.  A class's score is the estimated probability that
- * it is the right one: a logistic curve over its decision value and its
- * margin over the best other class, fitted on held-out folds of the
- * training set (Platt scaling), so that among texts scored 0.8 about 8 in
- * 10 are right, and a text unlike every class scores low for all.
+ * dropped.  liblinear fits a linear SVM of every class at once
+ * (Crammer and Singer's, lib/msvm.h).  A class's score is the estimated
+ * probability that it is the right one: a logistic curve over its
+ * decision value and its margin over the best other class, fitted on
+ * held-out folds of the training set (Platt scaling), so that among texts
+ * scored 0.8 about 8 in 10 are right, and a text unlike every class
+ * scores low for all.
  *
  * A model is saved as a self-contained little-endian byte string (the
  * blob of the store's models table, or a --model-file).
@@ -32,7 +33,7 @@ struct crm_textclf_params {
 	int min_df;	    /* drop features in fewer training texts */
 	int calib_folds;    /* folds for the score scale, 0 for none */
 	unsigned long seed; /* liblinear's random order, fold assignment */
-	struct crm_progress_cb progress; /* the labels solved, fold by fold */
+	struct crm_progress_cb progress; /* the problems solved (lib/msvm) */
 	double oos_loss; /* the out-of-scope threshold's held-out loss */
 	int threads;	 /* processes solving; 0 the processors (same model) */
 };

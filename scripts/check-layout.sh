@@ -6,7 +6,7 @@
 #   - lib/ never ends the process or prints to standard output: no exit,
 #     crm_die, crm_usage_error, crm_bad_option, printf, puts or putchar,
 #     except in lib/cli.c, the one place lib errors become exits (and the
-#     end of lib/ovr.c's forked workers, which are not the process);
+#     end of lib/msvm.c's forked workers, which are not the process);
 #   - no banned call in cmd/ or lib/ (STYLE: strcpy, strcat,
 #     sprintf, vsprintf, strtok, atoi, atof, gets, gmtime, localtime; the
 #     bounded and _r forms instead).
@@ -36,7 +36,7 @@ for f in cmd/*.c; do
 done
 hits=$(grep -n -E '(^|[^a-z_])(exit|_exit|crm_die|crm_usage_error|crm_bad_option|printf|puts|putchar)[[:space:]]*\(|fprintf[[:space:]]*\([[:space:]]*stdout|(fwrite|fputs|fputc|putc)[[:space:]]*\([^;]*stdout' \
     $(ls lib/*.c | grep -v '^lib/cli\.c$') | grep -v -E '^[^:]+:[0-9]+:[[:space:]]*(\*|/\*)' |
-    grep -v -E '^lib/ovr\.c:[0-9]+:[[:space:]]*_exit\(worker\(')
+    grep -v -E '^lib/msvm\.c:[0-9]+:[[:space:]]*_exit\(worker\(')
 if [ -n "$hits" ]; then
 	echo "check-layout: lib/ exits or prints to stdout (return a struct crm_err):"
 	echo "$hits"

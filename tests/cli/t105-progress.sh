@@ -4,7 +4,7 @@
 # stderr; CRM_PROGRESS_MS=0 shows every step of every phase (by default a
 # phase shows only once it has lasted a second, longer than these small
 # inputs take).  The checks match the words of each phase, never the
-# timings: "crm-intent: calibrating fold 1/3: 4/11 labels, 12.3/s".
+# timings: "crm-intent: training: 2/4 models, 1.5/s".
 # No progress when stderr is a file, nor with -q.
 . "$TOP/tests/lib.sh"
 cd "$t_tmp"
@@ -28,12 +28,10 @@ it="crm-intent train --model-file i.model --label-field intent"
 pty "$it ex/intents.train.jsonl"
 shows "crm-intent: reading, with a rate" \
     '^crm-intent: reading: [0-9]+ records, [0-9.]+/s$'
-shows "crm-intent train: each fold's labels solved" \
-    '^crm-intent: calibrating fold 1/3: [0-9]+/11 labels'
-shows "crm-intent train: the last fold" \
-    '^crm-intent: calibrating fold 3/3: 11/11 labels'
-shows "crm-intent train: the model's labels solved" \
-    '^crm-intent: training: 11/11 labels(, [0-9.]+/s)?$'
+shows "crm-intent train: the folds' and the model's problems solved" \
+    '^crm-intent: training: [0-3]/4 models'
+shows "crm-intent train: the last of them" \
+    '^crm-intent: training: 4/4 models(, [0-9.]+/s)?$'
 shows "the summary after the progress, on a line of its own" \
     '^crm-intent: trained intent on 1033 texts'
 

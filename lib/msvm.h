@@ -1,11 +1,11 @@
 /*
- * ovr: the linear SVMs of textclf, one per class against the rest
- * (liblinear's L2-regularized L2-loss dual solver), for the model and
- * for each calibration fold, solved by several worker processes with
- * the same results whatever their number.
+ * msvm: the linear SVM of textclf, every class at once (liblinear's
+ * Crammer and Singer solver), for the model and for each calibration
+ * fold, solved by several worker processes with the same results
+ * whatever their number.
  */
-#ifndef CRM_OVR_H
-#define CRM_OVR_H
+#ifndef CRM_MSVM_H
+#define CRM_MSVM_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -15,22 +15,21 @@
 #include "err.h"
 #include "progress.h"
 
-struct crm_ovr {
+struct crm_msvm {
 	/*
 	 * n texts as liblinear's vectors: indices 1 to nrow, then the bias
 	 * feature nrow + 1 with value 1, then -1; and the class of each,
-	 * below k, or k for the background (bg set): a negative of every
-	 * class, no class of its own.
+	 * below k, or k for the background: a class in the problems whose
+	 * weights are dropped.
 	 */
 	struct feature_node *const *x;
 	const uint32_t *y;
 	size_t n, k, nrow;
-	int bg;		    /* some texts are of class k, the background */
 	size_t folds;	    /* text i is held out in fold i mod folds; 0 none */
 	double c, eps;	    /* liblinear's cost and stopping tolerance */
 	unsigned long seed; /* srand(seed) before each problem */
 	int threads;	    /* worker processes; 0 the processors */
-	const struct crm_progress_cb *progress; /* labels solved, by fold */
+	const struct crm_progress_cb *progress; /* problems solved */
 };
 
 /*
@@ -40,7 +39,7 @@ struct crm_ovr {
  * of its features.  A class that a fold lacks gets a bias of -1e30.
  * Returns 0, or -1 with e filled (EX_SOFTWARE).
  */
-int crm_ovr_solve(const struct crm_ovr *o, float *w, float *bias, double *odec,
-    struct crm_err *e);
+int crm_msvm_solve(const struct crm_msvm *o, float *w, float *bias,
+    double *odec, struct crm_err *e);
 
 #endif

@@ -131,7 +131,8 @@ static const struct crm_optdef options[] = {
 	    "use version N of the model in the store", &o.io.model_version, 1,
 	    1L << 40),
 	CRM_OPT("oos-loss", OPT_OOS_LOSS, "D",
-	    "train: the held-out accuracy the auto threshold\nmay cost (0.01)"),
+	    "train: the held-out accuracy the auto threshold\nmay cost "
+	    "(0.015)"),
 	CRM_OPT_STR("policy", "FILE",
 	    "--keep-text: the text as crm-mask's policy makes\nit (else as "
 	    "it is)",

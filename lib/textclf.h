@@ -38,9 +38,9 @@ struct crm_textclf_params {
 	int threads;	 /* processes solving; 0 the processors (same model) */
 };
 
-#define CRM_TEXTCLF_PARAMS_DEFAULT                                          \
-	{                                                                   \
-		CRM_TEXT_OPTS_DEFAULT, 1.0, 0.1, 1, 3, 1, { 0, 0 }, 0.01, 0 \
+#define CRM_TEXTCLF_PARAMS_DEFAULT                                           \
+	{                                                                    \
+		CRM_TEXT_OPTS_DEFAULT, 1.0, 0.1, 1, 3, 1, { 0, 0 }, 0.015, 0 \
 	}
 
 /* A training set being collected. */

@@ -32,7 +32,8 @@
 #define MAGIC	  "CRMTEXT2"
 #define MAX_BITS  24 /* the id table has 2^bits entries */
 #define MAX_CLASS 100000
-#define NCAL	  3 /* inputs of the score curve, constant included */
+#define NCAL	  4 /* inputs of the score curve, constant included */
+#define NCAL2	  3 /* version 2's: no coverage */
 
 /* Version 1 of the bytes, still read: no out-of-scope threshold. */
 #define MAGIC1 "CRMTEXT1"
@@ -58,11 +59,12 @@ struct crm_textclf {
 	struct crm_text_opts o;
 	struct crm_text *tx;
 	size_t k, nrow;
-	uint32_t *ids;	  /* id of each row, increasing */
-	float *idf;	  /* per row */
-	float *w;	  /* nrow * k, row-major */
-	float *bias;	  /* k */
-	double cal[NCAL]; /* score = sigmoid(cal . (decision, margin, 1)) */
+	uint32_t *ids; /* id of each row, increasing */
+	float *idf;    /* per row */
+	float *w;      /* nrow * k, row-major */
+	float *bias;   /* k */
+	/* score = sigmoid(cal . (decision, margin, coverage, 1)) */
+	double cal[NCAL];
 	double cv_acc;
 	double min_conf;	    /* the out-of-scope threshold; -1: none */
 	struct crm_textclf_oos oos; /* how it was chosen (training only) */
@@ -74,6 +76,7 @@ struct crm_textclf {
 	uint32_t *vrow;
 	double *vval;
 	size_t vcap;
+	double vcov; /* its coverage (see weigh) */
 	double *dec;
 };
 
@@ -85,17 +88,19 @@ static int name_cmp(const void *, const void *);
 static long vectorize(
     struct crm_textclf *, const char *, size_t, const char **);
 static size_t weigh(const struct crm_textclf *, const struct crm_feat *, size_t,
-    uint32_t *, double *);
+    uint32_t *, double *, double *);
 static void decide(const struct crm_textclf *, const float *, const float *,
     const uint32_t *, const double *, size_t, double *);
+static double *heldout_coverage(
+    const struct crm_textclf_set *, const struct crm_textclf *, size_t);
 static void fit_scores(
-    const double *, const uint32_t *, size_t, size_t, double *);
-static void fit_curve(
-    const double *, const uint32_t *, size_t, size_t, const int *, double *);
+    const double *, const double *, const uint32_t *, size_t, size_t, double *);
+static void fit_curve(const double *, const double *, const uint32_t *, size_t,
+    size_t, const int *, double *);
 static double best_other(const double *, size_t, size_t);
 static double cv_accuracy(const double *, const uint32_t *, size_t, size_t);
-static int choose_threshold(
-    struct crm_textclf *, const double *, const uint32_t *, size_t, double);
+static int choose_threshold(struct crm_textclf *, const double *,
+    const double *, const uint32_t *, size_t, double);
 static int alloc_scratch(struct crm_textclf *);
 static int reserve(struct crm_textclf *, size_t);
 static int solve_svms(struct crm_textclf *, const struct crm_textclf_params *,
@@ -279,7 +284,7 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	struct name_key *key = NULL;
 	uint32_t *rank = NULL, *df = NULL, *y32 = NULL;
 	struct feature_node *space = NULL, **x = NULL;
-	double *odec = NULL;
+	double *odec = NULL, *hcov = NULL, cov;
 	size_t i, j, nid, nz, k, folds;
 	const char *why;
 
@@ -356,7 +361,7 @@ crm_textclf_train(const struct crm_textclf_set *s,
 		goto nomem;
 	for (i = nz = 0; i < s->n; i++) {
 		size_t nv = weigh(m, s->f + s->start[i],
-		    s->start[i + 1] - s->start[i], m->vrow, m->vval);
+		    s->start[i + 1] - s->start[i], m->vrow, m->vval, &cov);
 
 		x[i] = space + nz;
 		for (j = 0; j < nv; j++) {
@@ -385,7 +390,8 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	if (folds < 2 || s->n < 2 * folds)
 		folds = 0;
 	if (folds > 0 &&
-	    (odec = crm_reallocarray(NULL, s->n, k * sizeof(*odec))) == NULL)
+	    ((odec = crm_reallocarray(NULL, s->n, k * sizeof(*odec))) == NULL ||
+		(hcov = heldout_coverage(s, m, folds)) == NULL))
 		goto nomem;
 	if (solve_svms(m, p, x, y32, s->n, folds, odec, e) == -1) {
 		crm_textclf_free(m);
@@ -393,9 +399,10 @@ crm_textclf_train(const struct crm_textclf_set *s,
 		goto out;
 	}
 	if (folds > 0) {
-		fit_scores(odec, y32, s->n, k, m->cal);
+		fit_scores(odec, hcov, y32, s->n, k, m->cal);
 		m->cv_acc = cv_accuracy(odec, y32, s->n, k);
-		if (choose_threshold(m, odec, y32, s->n, p->oos_loss) == -1)
+		if (choose_threshold(m, odec, hcov, y32, s->n, p->oos_loss) ==
+		    -1)
 			goto nomem;
 	}
 	goto out;
@@ -412,6 +419,7 @@ out:
 	free(x);
 	free(y32);
 	free(odec);
+	free(hcov);
 	return m;
 }
 
@@ -442,6 +450,54 @@ solve_svms(struct crm_textclf *m, const struct crm_textclf_params *p,
 	return crm_msvm_solve(&o, m->w, m->bias, odec, e);
 }
 
+/*
+ * The coverage of each text (see weigh) as the model of the other folds
+ * would see it: a word known to the model counts as known only when a
+ * text of another fold has it.  folds > 0.  NULL when out of memory.
+ */
+static double *
+heldout_coverage(
+    const struct crm_textclf_set *s, const struct crm_textclf *m, size_t folds)
+{
+	uint32_t *df, half = (uint32_t)1 << (m->o.bits - 1);
+	double *cov;
+	size_t i, j, known, all;
+
+	cov = crm_reallocarray(NULL, s->n ? s->n : 1, sizeof(*cov));
+	df = calloc((folds + 1) * (m->nrow + 1), sizeof(*df));
+	if (cov == NULL || df == NULL) {
+		free(cov);
+		free(df);
+		return NULL;
+	}
+	/* df[r]: the texts with row r; df[(1 + f) * (nrow + 1) + r]: of fold f */
+	for (i = 0; i < s->n; i++)
+		for (j = s->start[i]; j < s->start[i + 1]; j++) {
+			int32_t r = m->map[s->f[j].id];
+
+			if (s->f[j].id >= half || r < 0)
+				continue;
+			df[r]++;
+			df[(1 + i % folds) * (m->nrow + 1) + (size_t)r]++;
+		}
+	for (i = 0; i < s->n; i++) {
+		const uint32_t *in = df + (1 + i % folds) * (m->nrow + 1);
+
+		for (j = s->start[i], known = all = 0; j < s->start[i + 1];
+		     j++) {
+			int32_t r = m->map[s->f[j].id];
+
+			if (s->f[j].id >= half)
+				continue;
+			all++;
+			known += r >= 0 && df[r] > in[r];
+		}
+		cov[i] = all > 0 ? (double)known / (double)all : 1;
+	}
+	free(df);
+	return cov;
+}
+
 /* The highest decision value of the classes other than c. */
 static double
 best_other(const double *d, size_t k, size_t c)
@@ -457,26 +513,30 @@ best_other(const double *d, size_t k, size_t c)
 
 /*
  * The inputs of the score curve for a class with decision value d when
- * the best other class has other.
+ * the best other class has other, in a text of coverage cov.
  */
 static void
-curve_inputs(double d, double other, double *x)
+curve_inputs(double d, double other, double cov, double *x)
 {
 	x[0] = d;
 	x[1] = d - other; /* the margin */
-	x[2] = 1;
+	x[2] = cov;
+	x[3] = 1;
 }
 
-/* The best class of the decision values d[k], its curve inputs into x. */
+/*
+ * The best class of the decision values d[k] of a text of coverage cov,
+ * its curve inputs into x.
+ */
 static size_t
-best_inputs(const double *d, size_t k, double *x)
+best_inputs(const double *d, size_t k, double cov, double *x)
 {
 	size_t c, best = 0;
 
 	for (c = 1; c < k; c++)
 		if (d[c] > d[best])
 			best = c;
-	curve_inputs(d[best], best_other(d, k, best), x);
+	curve_inputs(d[best], best_other(d, k, best), cov, x);
 	return best;
 }
 
@@ -517,23 +577,25 @@ solve(double *a, double *b, size_t n)
 }
 
 /*
- * Platt scaling with two inputs: fit P(best class is right) =
- * sigmoid(w . (d, margin, 1)) over the held-out decision values, by
- * Newton's method on the log loss, with Platt's smoothed targets
- * (N+ + 1) / (N+ + 2) and 1 / (N- + 2), which keep the fit finite when
- * every text is right.  A text unlike every class has a low d; one
- * between two classes a low margin.  The score must grow with both, so
- * an input whose fitted weight comes out negative (it happens with a
- * few dozen texts) is dropped and the rest fitted again.
+ * Platt scaling with three inputs: fit P(best class is right) =
+ * sigmoid(w . (d, margin, coverage, 1)) over the held-out decision values
+ * and coverages, by Newton's method on the log loss, with Platt's
+ * smoothed targets (N+ + 1) / (N+ + 2) and 1 / (N- + 2), which keep the
+ * fit finite when every text is right.  A text unlike every class has a
+ * low d; one between two classes a low margin; one about something else
+ * words the training never saw, a low coverage.  The score must grow with
+ * each, so an input whose fitted weight comes out negative (it happens
+ * with a few dozen texts) is dropped and the rest fitted again.
  */
 static void
-fit_scores(const double *dec, const uint32_t *y, size_t n, size_t k, double *w)
+fit_scores(const double *dec, const double *cov, const uint32_t *y, size_t n,
+    size_t k, double *w)
 {
-	int use[NCAL] = { 1, 1, 1 }, again;
+	int use[NCAL] = { 1, 1, 1, 1 }, again;
 	size_t a;
 
 	do {
-		fit_curve(dec, y, n, k, use, w);
+		fit_curve(dec, cov, y, n, k, use, w);
 		again = 0;
 		for (a = 0; a + 1 < NCAL; a++)
 			if (use[a] && w[a] < 0) {
@@ -545,8 +607,8 @@ fit_scores(const double *dec, const uint32_t *y, size_t n, size_t k, double *w)
 
 /* Fit the curve of fit_scores on the inputs in use; the others get 0. */
 static void
-fit_curve(const double *dec, const uint32_t *y, size_t n, size_t k,
-    const int *use, double *w)
+fit_curve(const double *dec, const double *cov, const uint32_t *y, size_t n,
+    size_t k, const int *use, double *w)
 {
 	double npos = 0, nneg = 0, tpos, tneg, g[NCAL], h[NCAL * NCAL];
 	double x[NCAL], z, pr, t, moved;
@@ -572,7 +634,7 @@ fit_curve(const double *dec, const uint32_t *y, size_t n, size_t k,
 		for (a = 0; a < NCAL; a++)
 			h[a * NCAL + a] = use[a] ? 1e-6 : 1; /* invertible */
 		for (i = 0; i < n; i++) {
-			best = best_inputs(dec + i * k, k, x);
+			best = best_inputs(dec + i * k, k, cov[i], x);
 			if (x[0] < -1e29 || x[1] > 1e29)
 				continue; /* a class the fold lacked */
 			for (a = 0; a < NCAL; a++)
@@ -628,8 +690,8 @@ cv_accuracy(const double *dec, const uint32_t *y, size_t n, size_t k)
  * scored by m's fitted curve as its weights will be saved (float).
  */
 static int
-choose_threshold(struct crm_textclf *m, const double *dec, const uint32_t *y,
-    size_t n, double loss)
+choose_threshold(struct crm_textclf *m, const double *dec, const double *cov,
+    const uint32_t *y, size_t n, double loss)
 {
 	double *score, cal[NCAL], x[NCAL], z;
 	int *kind;
@@ -646,7 +708,7 @@ choose_threshold(struct crm_textclf *m, const double *dec, const uint32_t *y,
 	for (a = 0; a < NCAL; a++)
 		cal[a] = (float)m->cal[a];
 	for (i = 0; i < n; i++) {
-		best = best_inputs(dec + i * k, k, x);
+		best = best_inputs(dec + i * k, k, cov[i], x);
 		for (a = 0, z = 0; a < NCAL; a++)
 			z += cal[a] * x[a];
 		score[i] = 1 / (1 + exp(-z));
@@ -807,14 +869,17 @@ crm_textclf_oos(const struct crm_textclf *m)
 
 /*
  * The weighted vector of n features f: rows and values, in increasing row
- * order (rows increase with ids), at most n of them.
+ * order (rows increase with ids), at most n of them; and into *cov its
+ * coverage, the share of its words, word pairs and CJK n-grams (group 0)
+ * that the model knows (1 when it has none).  Character n-grams of words
+ * are left out of it: nearly every one is known, whatever the text.
  */
 static size_t
 weigh(const struct crm_textclf *m, const struct crm_feat *f, size_t n,
-    uint32_t *row, double *val)
+    uint32_t *row, double *val, double *cov)
 {
 	double norm[2] = { 0, 0 }, scale[2];
-	size_t i, nv = 0, g, groups = 0;
+	size_t i, nv = 0, g, groups = 0, known = 0, words = 0;
 	uint32_t half = (uint32_t)1 << (m->o.bits - 1);
 
 	/*
@@ -826,8 +891,10 @@ weigh(const struct crm_textclf *m, const struct crm_feat *f, size_t n,
 	for (i = 0; i < n; i++) {
 		int32_t r = m->map[f[i].id];
 
+		words += f[i].id < half;
 		if (r < 0)
 			continue;
+		known += f[i].id < half;
 		row[nv] = (uint32_t)r;
 		val[nv] = (1.0 + log((double)f[i].count)) * m->idf[r];
 		norm[f[i].id >= half] += val[nv] * val[nv];
@@ -841,6 +908,7 @@ weigh(const struct crm_textclf *m, const struct crm_feat *f, size_t n,
 	for (i = 0, nv = 0; i < n; i++) /* the kept features, as above */
 		if (m->map[f[i].id] >= 0)
 			val[nv++] *= scale[f[i].id >= half];
+	*cov = words > 0 ? (double)known / (double)words : 1;
 	return nv;
 }
 
@@ -857,7 +925,7 @@ vectorize(struct crm_textclf *m, const char *text, size_t len, const char **why)
 		*why = NULL;
 		return -1;
 	}
-	return (long)weigh(m, f, (size_t)n, m->vrow, m->vval);
+	return (long)weigh(m, f, (size_t)n, m->vrow, m->vval, &m->vcov);
 }
 
 /* Make the vector scratch hold at least n features. */
@@ -941,7 +1009,8 @@ crm_textclf_predict(struct crm_textclf *m, const char *text, size_t len,
 		double x[NCAL], z = 0;
 		size_t a;
 
-		curve_inputs(m->dec[c], c == best ? second : m->dec[best], x);
+		curve_inputs(
+		    m->dec[c], c == best ? second : m->dec[best], m->vcov, x);
 		for (a = 0; a < NCAL; a++)
 			z += m->cal[a] * x[a];
 		prob[c] = 1 / (1 + exp(-z));
@@ -1100,10 +1169,21 @@ crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 	m->o.word_n = (int)crm_in_32(&in);
 	m->k = crm_in_32(&in);
 	m->nrow = crm_in_32(&in);
-	if (crm_in_32(&in) != NCAL)
+	/* version 2 saved no coverage weight: it is 0 */
+	switch (crm_in_32(&in)) {
+	case NCAL:
+		for (i = 0; i < NCAL; i++)
+			m->cal[i] = crm_in_f(&in);
+		break;
+	case NCAL2:
+		m->cal[0] = crm_in_f(&in);
+		m->cal[1] = crm_in_f(&in);
+		m->cal[2] = 0;
+		m->cal[3] = crm_in_f(&in);
+		break;
+	default:
 		goto bad;
-	for (i = 0; i < NCAL; i++)
-		m->cal[i] = crm_in_f(&in);
+	}
 	m->cv_acc = -1;
 	m->oos.threshold = -1;
 	m->min_conf = memcmp(p, MAGIC1, 8) == 0 ? -1 : crm_in_f(&in);

@@ -34,15 +34,32 @@ auto() { crm-intent eval -q --model-file "$1" --min-confidence auto \
 a=$(auto oos.model) b=$(auto loose.model)
 t_ok "--oos-loss 0.1: threshold $b > $a" gt "$b" "$a"
 
-# Version 1 of a model's bytes (no threshold) is still read; auto refuses it.
+# Version 1 of a model's bytes (no threshold, a score curve of three
+# inputs: no coverage) is still read; auto refuses it.  Made from this one:
+# its header (7 words), 3 inputs, the curve's d, margin and constant weights
+# (words 10, 11 and 13; 12 is the coverage's), then all after the threshold.
+word() { dd if=oos.model bs=4 skip="$1" count="${2:-1}" 2>/dev/null; }
 {
 	printf CRMTEXT1
-	dd if=oos.model bs=4 skip=2 count=11 2>/dev/null
-	tail -c +57 oos.model
+	word 2 7
+	printf '\003\000\000\000'
+	word 10 2
+	word 13
+	tail -c +61 oos.model
 } >old.model
-crm-intent -q --model-file oos.model in/messages.jsonl | jq -c '[.intent_score]' >new.scores
-crm-intent -q --model-file old.model in/messages.jsonl | jq -c '[.intent_score]' >old.scores
-t_ok "a version 1 model classifies as before" cmp old.scores new.scores
+# The same labels (not the same scores: its curve has no coverage).
+crm-intent -q --model-file oos.model in/messages.jsonl | jq -c '[.intent]' >new.labels
+crm-intent -q --model-file old.model in/messages.jsonl | jq -c '[.intent]' >old.labels
+t_ok "a version 1 model classifies as before" cmp old.labels new.labels
+# A text of known words and the same with words the training never saw:
+# the same decision values, a lower score (the coverage).
+printf '%s\n' '{"text":"it is late"}' \
+    '{"text":"it is late, the zebra played a violin"}' |
+    crm-intent -q --model-file oos.model | jq -r '.intent, .intent_score' |
+    paste - - >cov.out
+t_ok "unknown words: the same intent, a lower score" awk '
+    NR == 1 { i = $1; s = $2 } NR == 2 { ok = $1 == i && $2 < s - 0.1 }
+    END { exit !ok }' cov.out
 t_run old-auto 64 -- crm-intent --model-file old.model --min-confidence auto \
     in/messages.jsonl
 t_run bad-auto 64 -- crm-intent --min-confidence automatic in/messages.jsonl

@@ -458,11 +458,17 @@ test_background(void)
 	TAP_OK(
 	    m2 != NULL && crm_textclf_min_conf(m2) == crm_textclf_min_conf(m),
 	    "the threshold is saved with the model");
-	/* version 1: another magic, no threshold after the score curve */
-	if (blob.len > 56) {
+	/*
+	 * version 1: another magic, a score curve of three inputs (no
+	 * coverage: the third of four weights) and no threshold after it
+	 */
+	if (blob.len > 60) {
 		crm_buf_add(&old, "CRMTEXT1", 8);
-		crm_buf_add(&old, blob.p + 8, 44);
-		crm_buf_add(&old, blob.p + 56, blob.len - 56);
+		crm_buf_add(&old, blob.p + 8, 28);
+		crm_buf_put32(&old, 3);
+		crm_buf_add(&old, blob.p + 40, 8);
+		crm_buf_add(&old, blob.p + 52, 4);
+		crm_buf_add(&old, blob.p + 60, blob.len - 60);
 		m1 = crm_textclf_load(old.p, old.len, &e);
 	}
 	TAP_OK(m1 != NULL && crm_textclf_min_conf(m1) == -1, "a version 1 "

@@ -737,7 +737,7 @@ train_json(struct crm_intent *it, double secs, struct crm_buf *params,
 	crm_jw_int(&v, (long long)crm_textclf_features(it->m));
 	crm_jw_key(&v, "score_curve");
 	crm_jw_arr(&v);
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < CRM_TEXTCLF_NCAL; i++)
 		crm_jw_num(&v, "%.6g", cal[i]);
 	crm_jw_end(&v);
 	crm_jw_key(&v, "train_seconds");

@@ -30,6 +30,7 @@
  * that every problem was solved.  The parent only waits.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +89,17 @@ crm_msvm_solve(const struct crm_msvm *o, float *w, float *bias, double *odec,
 	long cpus = o->threads;
 	int rc;
 
+	/*
+	 * liblinear sizes the joint problem's arrays with int products of
+	 * the classes (the background's too) and the features or texts
+	 */
+	if (o->nrow + 2 > (size_t)INT_MAX / (o->k + 1) ||
+	    o->n > (size_t)INT_MAX / (o->k + 1))
+		return crm_err_set(e, EX_DATAERR,
+		    "training: %zu classes by %zu features or %zu texts are "
+		    "more than liblinear can hold (%d): fewer --bits or "
+		    "classes",
+		    o->k, o->nrow, o->n, INT_MAX);
 	if (job_init(&j, o) == -1) {
 		job_free(&j);
 		return crm_err_set(

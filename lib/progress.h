@@ -2,8 +2,8 @@
  * progress: how a long computation in lib/ says how far it is without
  * writing anything itself.  The caller passes a callback (the binaries
  * wire it to the progress line of cli.h, shown only on a terminal); the
- * computation calls it as it goes with the phase it is in ("training
- * fold 1/3", "k-means"), what it counts ("labels", "runs"), how many are
+ * computation calls it as it goes with the phase it is in ("training",
+ * "k-means"), what it counts ("models", "runs"), how many are
  * done and how many there are in all (0: not known).  A zero callback
  * (fn NULL) is no progress.  The callback may be called from a worker
  * thread, but never from two at once.

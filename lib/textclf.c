@@ -32,8 +32,8 @@
 #define MAGIC	  "CRMTEXT2"
 #define MAX_BITS  24 /* the id table has 2^bits entries */
 #define MAX_CLASS 100000
-#define NCAL	  4 /* inputs of the score curve, constant included */
-#define NCAL2	  3 /* version 2's: no coverage */
+#define NCAL	  CRM_TEXTCLF_NCAL /* inputs of the score curve */
+#define NCAL2	  3		   /* version 2's: no coverage */
 
 /* Version 1 of the bytes, still read: no out-of-scope threshold. */
 #define MAGIC1 "CRMTEXT1"
@@ -592,8 +592,12 @@ fit_scores(const double *dec, const double *cov, const uint32_t *y, size_t n,
     size_t k, double *w)
 {
 	int use[NCAL] = { 1, 1, 1, 1 }, again;
-	size_t a;
+	size_t a, i;
 
+	/* every coverage the same: it is the constant again, not an input */
+	for (i = 1; i < n && cov[i] == cov[0]; i++)
+		;
+	use[2] = i < n;
 	do {
 		fit_curve(dec, cov, y, n, k, use, w);
 		again = 0;

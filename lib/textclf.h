@@ -8,10 +8,11 @@
  * dropped.  liblinear fits a linear SVM of every class at once
  * (Crammer and Singer's, lib/msvm.h).  A class's score is the estimated
  * probability that it is the right one: a logistic curve over its
- * decision value and its margin over the best other class, fitted on
- * held-out folds of the training set (Platt scaling), so that among texts
- * scored 0.8 about 8 in 10 are right, and a text unlike every class
- * scores low for all.
+ * decision value, its margin over the best other class and the text's
+ * coverage (the share of its words the training saw), fitted on held-out
+ * folds of the training set (Platt scaling), so that among texts scored
+ * 0.8 about 8 in 10 are right, and a text unlike every class scores low
+ * for all.
  *
  * A model is saved as a self-contained little-endian byte string (the
  * blob of the store's models table, or a --model-file).
@@ -62,9 +63,10 @@ int crm_textclf_set_add(struct crm_textclf_set *s, const char *text, size_t len,
 size_t crm_textclf_set_size(const struct crm_textclf_set *s);
 
 /*
- * Add a text of the background: out of scope, a negative example for
- * every class and no class of its own; it takes part in the held-out
- * folds.  Returns as crm_textclf_set_add.
+ * Add a text of the background: out of scope, a class of its own in
+ * training whose weights are dropped (every class learns to score it
+ * low); it takes part in the held-out folds.  Returns as
+ * crm_textclf_set_add.
  */
 int crm_textclf_set_add_background(
     struct crm_textclf_set *s, const char *text, size_t len, const char **why);
@@ -93,7 +95,8 @@ const char *crm_textclf_class(
 /* Number of features with a weight. */
 size_t crm_textclf_features(const struct crm_textclf *m);
 
-/* The three weights of the score curve (decision, margin, constant). */
+/* The weights of the score curve: decision, margin, coverage, constant. */
+#define CRM_TEXTCLF_NCAL 4
 const double *crm_textclf_calibration(const struct crm_textclf *m);
 
 /*

@@ -51,8 +51,9 @@ word() { dd if=oos.model bs=4 skip="$1" count="${2:-1}" 2>/dev/null; }
 crm-intent -q --model-file oos.model in/messages.jsonl | jq -c '[.intent]' >new.labels
 crm-intent -q --model-file old.model in/messages.jsonl | jq -c '[.intent]' >old.labels
 t_ok "a version 1 model classifies as before" cmp old.labels new.labels
-# A text of known words and the same with words the training never saw:
-# the same decision values, a lower score (the coverage).
+# A text of known words, then the same with words the training never saw
+# (and so a lower coverage): the same intent, a much lower score, as long
+# as the curve fitted on the background set weighs the coverage.
 printf '%s\n' '{"text":"it is late"}' \
     '{"text":"it is late, the zebra played a violin"}' |
     crm-intent -q --model-file oos.model | jq -r '.intent, .intent_score' |

@@ -4,13 +4,15 @@
  * workers, with many classes, with two, and with a class that a
  * calibration fold lacks; the progress counts the problems to their
  * total; crm_msvm_solve on a hand-made problem gives the lacking class a
- * bias that never wins, fits a fold of one class without liblinear, and
- * learns from background texts without a class of their own.
+ * bias that never wins, gives a fold of one class zero weights (as
+ * liblinear does), and learns from background texts without keeping a
+ * class for them.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 
 #include "buf.h"
 #include "err.h"
@@ -257,8 +259,8 @@ six(const uint32_t *y, size_t k, size_t folds, float *w, float *bias,
 }
 
 /*
- * Fold 2 (texts 2 and 5) of texts of class 0 but text 5 trains on class
- * 0 alone: no line to fit, class 0 scores 0 and class 1 never wins.
+ * Texts of class 0 but the last: fold 2 (texts 2 and 5) trains on class
+ * 0 alone, no line to fit: class 0 scores 0 and class 1 never wins.
  * Background texts (class k) are no class, yet every class learns to
  * weigh their feature down.
  */
@@ -281,6 +283,71 @@ test_one_class_and_background(void)
 	    "msvm: the background's feature weighs every class down");
 }
 
+/*
+ * A model saved before the coverage (version 2: a curve of three weights,
+ * then the threshold): a seed of the model fuzzer, trained by crm-intent
+ * train --bits 12 on two intents and a background set.  It is read, keeps
+ * its threshold, and scores a text.
+ */
+static void
+test_version_2(void)
+{
+	const char *top = getenv("TOP");
+	char path[4096];
+	FILE *f;
+	struct crm_buf b;
+	struct crm_textclf *m = NULL;
+	struct crm_err e;
+	char chunk[4096];
+	size_t got;
+	double prob[8];
+	const char *why;
+	long best = -1;
+
+	snprintf(path, sizeof(path),
+	    "%s%stests/fuzz/corpus/model_text/intent-oos-b12.model",
+	    top ? top : "", top ? "/" : "");
+	crm_buf_init(&b);
+	if ((f = fopen(path, "rb")) != NULL) {
+		while ((got = fread(chunk, 1, sizeof(chunk), f)) > 0)
+			crm_buf_add(&b, chunk, got);
+		fclose(f);
+	}
+	crm_err_clear(&e);
+	if (b.len > 40 && memcmp(b.p, "CRMTEXT2", 8) == 0 && b.p[36] == 3)
+		m = crm_textclf_load(b.p, b.len, &e);
+	TAP_OK(m != NULL, "version 2: %s read", path);
+	if (m != NULL && crm_textclf_classes(m) <= 8)
+		best =
+		    crm_textclf_predict(m, "great, thank you", 16, prob, &why);
+	TAP_OK(best >= 0 && prob[best] > 0 && prob[best] < 1 &&
+		   crm_textclf_min_conf(m) >= 0,
+	    "version 2: it scores a text and keeps its threshold");
+	crm_textclf_free(m);
+	crm_buf_release(&b);
+}
+
+/* A joint problem larger than liblinear's int sizes is refused. */
+static void
+test_too_big(void)
+{
+	struct crm_msvm o;
+	struct crm_err e;
+	float w[1], bias[1];
+
+	memset(&o, 0, sizeof(o));
+	o.n = 10;
+	o.k = 1000;
+	o.nrow = (size_t)1 << 22;
+	o.c = 1;
+	o.eps = 0.1;
+	crm_err_clear(&e);
+	TAP_OK(crm_msvm_solve(&o, w, bias, NULL, &e) == -1 &&
+		   e.code == EX_DATAERR &&
+		   strstr(e.msg, "fewer --bits") != NULL,
+	    "msvm: 1000 classes by 2^22 features refused: %s", e.msg);
+}
+
 int
 main(void)
 {
@@ -289,5 +356,7 @@ main(void)
 	test_progress();
 	test_lacking_class();
 	test_one_class_and_background();
+	test_version_2();
+	test_too_big();
 	return tap_done();
 }

@@ -52,7 +52,6 @@ struct crm_textclf_set {
 	size_t *nlen;
 	size_t nclass, ccap;
 	size_t last; /* the label found last, tried first */
-	size_t nbg;  /* background texts (label BG_LABEL) */
 };
 
 struct crm_textclf {
@@ -162,10 +161,7 @@ int
 crm_textclf_set_add_background(
     struct crm_textclf_set *s, const char *text, size_t len, const char **why)
 {
-	int rc = add_text(s, text, len, NULL, 0, why);
-
-	s->nbg += rc == 1;
-	return rc;
+	return add_text(s, text, len, NULL, 0, why);
 }
 
 /* Add a text of label, or (label NULL) of the background. */

@@ -169,64 +169,12 @@ test_progress(void)
 }
 
 /*
- * Six texts of three classes, one feature each and the bias; class 2 is
- * text 2 alone, so fold 2 (texts 2 and 5) trains without it.
+ * Six texts of classes y, text i with feature y[i] + 1 and the bias,
+ * solved on threads workers.
  */
-static void
-test_lacking_class(void)
-{
-	struct feature_node node[6][3];
-	struct feature_node *x[6];
-	static const uint32_t y[6] = { 0, 1, 2, 0, 1, 0 };
-	float w[2][3 * 3], bias[2][3];
-	double odec[2][6 * 3];
-	struct crm_msvm o;
-	struct crm_err e;
-	size_t i;
-	int t, rc[2];
-
-	for (i = 0; i < 6; i++) {
-		node[i][0].index = (int)y[i] + 1;
-		node[i][0].value = 1;
-		node[i][1].index = 4; /* the bias */
-		node[i][1].value = 1;
-		node[i][2].index = -1;
-		node[i][2].value = 0;
-		x[i] = node[i];
-	}
-	memset(&o, 0, sizeof(o));
-	o.x = x;
-	o.y = y;
-	o.n = 6;
-	o.k = 3;
-	o.nrow = 3;
-	o.folds = 3;
-	o.c = 1;
-	o.eps = 0.1;
-	o.seed = 1;
-	for (t = 0; t < 2; t++) {
-		o.threads = t + 1;
-		crm_err_clear(&e);
-		rc[t] = crm_msvm_solve(&o, w[t], bias[t], odec[t], &e);
-	}
-	TAP_OK(rc[0] == 0 && rc[1] == 0, "msvm: solved on one and two workers");
-	TAP_OK(memcmp(w[0], w[1], sizeof(w[0])) == 0 &&
-		   memcmp(bias[0], bias[1], sizeof(bias[0])) == 0 &&
-		   memcmp(odec[0], odec[1], sizeof(odec[0])) == 0,
-	    "msvm: the same weights and held-out values on both");
-	TAP_OK(odec[0][2 * 3 + 2] == -1e30f && odec[0][5 * 3 + 2] == -1e30f,
-	    "msvm: fold 2 lacks class 2: its texts score it -1e30");
-	TAP_OK(odec[0][2 * 3 + 0] > -1e29 && odec[0][0 * 3 + 2] > -1e29,
-	    "msvm: the other folds and classes are solved");
-	TAP_OK(w[0][0 * 3 + 0] > 0 && w[0][1 * 3 + 1] > 0 &&
-		   w[0][2 * 3 + 2] > 0 && w[0][0 * 3 + 1] < 0,
-	    "msvm: each class weighs its own feature up, another's down");
-}
-
-/* Six texts of classes y, text i with feature y[i] + 1 and the bias. */
 static int
-six(const uint32_t *y, size_t k, size_t folds, float *w, float *bias,
-    double *odec)
+six(const uint32_t *y, size_t k, size_t folds, int threads, float *w,
+    float *bias, double *odec)
 {
 	static struct feature_node node[6][3];
 	struct feature_node *x[6];
@@ -253,9 +201,37 @@ six(const uint32_t *y, size_t k, size_t folds, float *w, float *bias,
 	o.c = 1;
 	o.eps = 0.1;
 	o.seed = 1;
-	o.threads = 2;
+	o.threads = threads;
 	crm_err_clear(&e);
 	return crm_msvm_solve(&o, w, bias, odec, &e);
+}
+
+/*
+ * Six texts of three classes, one feature each and the bias; class 2 is
+ * text 2 alone, so fold 2 (texts 2 and 5) trains without it.
+ */
+static void
+test_lacking_class(void)
+{
+	static const uint32_t y[6] = { 0, 1, 2, 0, 1, 0 };
+	float w[2][3 * 3], bias[2][3];
+	double odec[2][6 * 3];
+	int t, rc[2];
+
+	for (t = 0; t < 2; t++)
+		rc[t] = six(y, 3, 3, t + 1, w[t], bias[t], odec[t]);
+	TAP_OK(rc[0] == 0 && rc[1] == 0, "msvm: solved on one and two workers");
+	TAP_OK(memcmp(w[0], w[1], sizeof(w[0])) == 0 &&
+		   memcmp(bias[0], bias[1], sizeof(bias[0])) == 0 &&
+		   memcmp(odec[0], odec[1], sizeof(odec[0])) == 0,
+	    "msvm: the same weights and held-out values on both");
+	TAP_OK(odec[0][2 * 3 + 2] == -1e30f && odec[0][5 * 3 + 2] == -1e30f,
+	    "msvm: fold 2 lacks class 2: its texts score it -1e30");
+	TAP_OK(odec[0][2 * 3 + 0] > -1e29 && odec[0][0 * 3 + 2] > -1e29,
+	    "msvm: the other folds and classes are solved");
+	TAP_OK(w[0][0 * 3 + 0] > 0 && w[0][1 * 3 + 1] > 0 &&
+		   w[0][2 * 3 + 2] > 0 && w[0][0 * 3 + 1] < 0,
+	    "msvm: each class weighs its own feature up, another's down");
 }
 
 /*
@@ -272,13 +248,13 @@ test_one_class_and_background(void)
 	float w[3 * 2], bias[2];
 	double odec[6 * 2];
 
-	TAP_OK(six(one, 2, 3, w, bias, odec) == 0 && odec[2 * 2 + 0] == 0 &&
+	TAP_OK(six(one, 2, 3, 2, w, bias, odec) == 0 && odec[2 * 2 + 0] == 0 &&
 		   odec[5 * 2 + 0] == 0 && odec[2 * 2 + 1] == -1e30f &&
 		   odec[5 * 2 + 1] == -1e30f,
 	    "msvm: a fold of one class: it scores 0, the other -1e30");
 	TAP_OK(odec[0 * 2 + 1] > -1e29 && odec[0 * 2 + 0] > odec[0 * 2 + 1],
 	    "msvm: the other folds are solved");
-	TAP_OK(six(bg, 2, 0, w, bias, NULL) == 0 && w[0 * 2 + 0] > 0 &&
+	TAP_OK(six(bg, 2, 0, 2, w, bias, NULL) == 0 && w[0 * 2 + 0] > 0 &&
 		   w[1 * 2 + 1] > 0 && w[2 * 2 + 0] < 0 && w[2 * 2 + 1] < 0,
 	    "msvm: the background's feature weighs every class down");
 }

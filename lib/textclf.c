@@ -280,7 +280,7 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	struct name_key *key = NULL;
 	uint32_t *rank = NULL, *df = NULL, *y32 = NULL;
 	struct feature_node *space = NULL, **x = NULL;
-	double *odec = NULL, *hcov = NULL, cov;
+	double *odec = NULL, *hcov = NULL;
 	size_t i, j, nid, nz, k, folds;
 	const char *why;
 
@@ -357,7 +357,7 @@ crm_textclf_train(const struct crm_textclf_set *s,
 		goto nomem;
 	for (i = nz = 0; i < s->n; i++) {
 		size_t nv = weigh(m, s->f + s->start[i],
-		    s->start[i + 1] - s->start[i], m->vrow, m->vval, &cov);
+		    s->start[i + 1] - s->start[i], m->vrow, m->vval, NULL);
 
 		x[i] = space + nz;
 		for (j = 0; j < nv; j++) {
@@ -455,30 +455,33 @@ static double *
 heldout_coverage(
     const struct crm_textclf_set *s, const struct crm_textclf *m, size_t folds)
 {
-	uint32_t *df, half = (uint32_t)1 << (m->o.bits - 1);
+	/* of each row: the one fold whose texts have it, or NONE or MANY */
+	enum { NONE = UINT32_MAX, MANY = UINT32_MAX - 1 };
+	uint32_t *only, half = (uint32_t)1 << (m->o.bits - 1), f;
 	double *cov;
 	size_t i, j, known, all;
 
 	cov = crm_reallocarray(NULL, s->n ? s->n : 1, sizeof(*cov));
-	df = calloc((folds + 1) * (m->nrow + 1), sizeof(*df));
-	if (cov == NULL || df == NULL) {
+	only = crm_reallocarray(NULL, m->nrow + 1, sizeof(*only));
+	if (cov == NULL || only == NULL) {
 		free(cov);
-		free(df);
+		free(only);
 		return NULL;
 	}
-	/* df[r]: the texts with row r; df[(1 + f) * (nrow + 1) + r]: of fold f */
+	for (j = 0; j <= m->nrow; j++)
+		only[j] = NONE;
 	for (i = 0; i < s->n; i++)
-		for (j = s->start[i]; j < s->start[i + 1]; j++) {
+		for (j = s->start[i], f = (uint32_t)(i % folds);
+		     j < s->start[i + 1]; j++) {
 			int32_t r = m->map[s->f[j].id];
 
-			if (s->f[j].id >= half || r < 0)
-				continue;
-			df[r]++;
-			df[(1 + i % folds) * (m->nrow + 1) + (size_t)r]++;
+			if (s->f[j].id < half && r >= 0)
+				only[r] = only[r] == NONE ? f
+					  : only[r] == f  ? f
+							  : MANY;
 		}
 	for (i = 0; i < s->n; i++) {
-		const uint32_t *in = df + (1 + i % folds) * (m->nrow + 1);
-
+		f = (uint32_t)(i % folds);
 		for (j = s->start[i], known = all = 0; j < s->start[i + 1];
 		     j++) {
 			int32_t r = m->map[s->f[j].id];
@@ -486,11 +489,11 @@ heldout_coverage(
 			if (s->f[j].id >= half)
 				continue;
 			all++;
-			known += r >= 0 && df[r] > in[r];
+			known += r >= 0 && only[r] != f;
 		}
 		cov[i] = all > 0 ? (double)known / (double)all : 1;
 	}
-	free(df);
+	free(only);
 	return cov;
 }
 
@@ -871,8 +874,9 @@ crm_textclf_oos(const struct crm_textclf *m)
  * The weighted vector of n features f: rows and values, in increasing row
  * order (rows increase with ids), at most n of them; and into *cov its
  * coverage, the share of its words, word pairs and CJK n-grams (group 0)
- * that the model knows (1 when it has none).  Character n-grams of words
- * are left out of it: nearly every one is known, whatever the text.
+ * that the model knows (1 when it has none; cov may be NULL).  Character
+ * n-grams of words are left out of it: nearly every one is known,
+ * whatever the text.
  */
 static size_t
 weigh(const struct crm_textclf *m, const struct crm_feat *f, size_t n,
@@ -905,10 +909,11 @@ weigh(const struct crm_textclf *m, const struct crm_feat *f, size_t n,
 	for (g = 0; g < 2; g++)
 		scale[g] = norm[g] > 0 ? 1.0 / sqrt(norm[g] * (double)groups)
 				       : 0;
-	for (i = 0, nv = 0; i < n; i++) /* the kept features, as above */
-		if (m->map[f[i].id] >= 0)
-			val[nv++] *= scale[f[i].id >= half];
-	*cov = words > 0 ? (double)known / (double)words : 1;
+	/* rows grow with ids: the first known are group 0's, the rest 1's */
+	for (i = 0; i < nv; i++)
+		val[i] *= scale[i >= known];
+	if (cov != NULL)
+		*cov = words > 0 ? (double)known / (double)words : 1;
 	return nv;
 }
 

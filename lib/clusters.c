@@ -525,22 +525,18 @@ struct links {
 	struct crm_strmap *ids;
 	struct link *v;
 	size_t n, cap;
+	struct crm_buf key; /* link_id's */
 };
 
 /* The id of kind ('r' or 'c') + s[0..len) in l's map, added; -1 if none. */
 static long
 link_id(struct links *l, int kind, const unsigned char *s, size_t len)
 {
-	struct crm_buf b;
-	long id;
-
-	crm_buf_init(&b);
-	crm_buf_addc(&b, kind);
-	if (len > 0)
-		crm_buf_addf(&b, "%.*s", (int)len, (const char *)s);
-	id = b.p != NULL ? crm_strmap_put(l->ids, b.p, b.len) : -1;
-	crm_buf_release(&b);
-	return id;
+	crm_buf_reset(&l->key);
+	if (crm_buf_addc(&l->key, kind) == -1 ||
+	    crm_buf_add(&l->key, s, len) == -1)
+		return -1;
+	return crm_strmap_put(l->ids, l->key.p, l->key.len);
 }
 
 /* Links from a store: l, and whether they are the shard's. */
@@ -563,7 +559,7 @@ add_link(void *arg, sqlite3_stmt *st, struct crm_err *e)
 
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 1024;
-		struct link *v = realloc(l->v, cap * sizeof(*v));
+		struct link *v = crm_reallocarray(l->v, cap, sizeof(*v));
 
 		if (v == NULL)
 			return crm_err_set(e, EX_SOFTWARE, "out of memory");
@@ -673,6 +669,7 @@ crm_clusters_merge(struct crm_store *m, struct crm_store *shard,
 	int rc, pass, ret = -1;
 
 	crm_clock_iso(now);
+	crm_buf_init(&l.key);
 	if ((l.ids = crm_strmap_new()) == NULL) {
 		crm_err_set(e, EX_SOFTWARE, "out of memory");
 		goto out;
@@ -740,6 +737,7 @@ out:
 	crm_uf_release(&uf);
 	crm_strmap_free(l.ids);
 	free(l.v);
+	crm_buf_release(&l.key);
 	free(name);
 	free(done);
 	return ret;

@@ -289,8 +289,8 @@ crm_consent_merge(struct crm_store *m, struct crm_store *shard,
     struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
 {
 	return crm_merge_copy(m, shard, mark,
-	    "SELECT json_array(customer_id, purpose, time), customer_id, "
-	    "purpose, granted, time, source FROM consent ORDER BY 1",
+	    "SELECT " CRM_CONSENT_ROW_KEY ", customer_id, purpose, granted, "
+	    "time, source FROM consent ORDER BY 1",
 	    "INSERT INTO consent(customer_id, purpose, granted, time, source) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT DO UPDATE SET "
 	    "granted = excluded.granted, "

@@ -107,6 +107,8 @@ extern const struct crm_erase_step crm_consent_erase[];
  * loads it.  0, or -1 with e filled.
  */
 struct crm_merge_mark;
+/* A consent row's key in merge_rows (also for erasure) */
+#define CRM_CONSENT_ROW_KEY "json_array(customer_id, purpose, time)"
 int crm_consent_merge(struct crm_store *m, struct crm_store *shard,
     struct crm_merge_mark *mark, long long *changed, struct crm_err *e);
 

@@ -1080,8 +1080,8 @@ crm_exp_merge_assignments(struct crm_store *m, struct crm_store *shard,
     struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
 {
 	return crm_merge_copy(m, shard, mark,
-	    "SELECT json_array(experiment, subject), experiment, subject, "
-	    "arm, time FROM assignments ORDER BY 1",
+	    "SELECT " CRM_ASSIGNMENT_ROW_KEY ", experiment, subject, arm, "
+	    "time FROM assignments ORDER BY 1",
 	    "INSERT INTO assignments(experiment, subject, arm, time) "
 	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
 	    "arm = excluded.arm, time = excluded.time "

@@ -214,6 +214,8 @@ void crm_exp_verdict(const struct crm_exp_analysis *a,
  * filled.
  */
 struct crm_merge_mark;
+/* An assignment's key in merge_rows (also for erasure) */
+#define CRM_ASSIGNMENT_ROW_KEY "json_array(experiment, subject)"
 int crm_exp_merge(struct crm_store *m, struct crm_store *shard,
     struct crm_merge_mark *mark, long long *changed, struct crm_err *e);
 int crm_exp_merge_assignments(struct crm_store *m, struct crm_store *shard,

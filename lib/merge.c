@@ -466,13 +466,13 @@ const struct crm_erase_step crm_merge_erase[] = {
 	    "DELETE FROM merge_rows WHERE merge IN (SELECT id FROM merges) "
 	    "AND key IN (SELECT ?1 "
 	    "UNION ALL SELECT event_key FROM events WHERE customer_id = ?1 "
-	    "UNION ALL SELECT json_array(customer_id, tag) FROM tags "
+	    "UNION ALL SELECT " CRM_TAGS_ROW_KEY " FROM tags "
 	    "WHERE customer_id = ?1 "
-	    "UNION ALL SELECT json_array(customer_id, tag, began) "
+	    "UNION ALL SELECT " CRM_TAG_HISTORY_ROW_KEY " "
 	    "FROM tag_history WHERE customer_id = ?1 "
-	    "UNION ALL SELECT json_array(customer_id, purpose, time) "
+	    "UNION ALL SELECT " CRM_CONSENT_ROW_KEY " "
 	    "FROM consent WHERE customer_id = ?1 "
-	    "UNION ALL SELECT json_array(experiment, subject) "
+	    "UNION ALL SELECT " CRM_ASSIGNMENT_ROW_KEY " "
 	    "FROM assignments WHERE subject = ?1)" },
 	{ NULL, NULL, NULL },
 };

@@ -208,8 +208,8 @@ crm_tags_merge(struct crm_store *m, struct crm_store *shard,
     struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
 {
 	return crm_merge_copy(m, shard, mark,
-	    "SELECT json_array(customer_id, tag), customer_id, tag, rule, "
-	    "time FROM tags ORDER BY 1",
+	    "SELECT " CRM_TAGS_ROW_KEY ", customer_id, tag, rule, time "
+	    "FROM tags ORDER BY 1",
 	    "INSERT INTO tags(customer_id, tag, rule, time) "
 	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
 	    "rule = excluded.rule, time = excluded.time "
@@ -222,8 +222,8 @@ crm_tags_merge_history(struct crm_store *m, struct crm_store *shard,
     struct crm_merge_mark *mark, long long *changed, struct crm_err *e)
 {
 	if (crm_merge_copy(m, shard, mark,
-		"SELECT json_array(customer_id, tag, began), customer_id, tag, "
-		"began, ended FROM tag_history ORDER BY 1",
+		"SELECT " CRM_TAG_HISTORY_ROW_KEY ", customer_id, tag, began, "
+		"ended FROM tag_history ORDER BY 1",
 		"INSERT INTO tag_history(customer_id, tag, began, ended) "
 		"VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET "
 		"ended = excluded.ended WHERE ended IS NOT excluded.ended",

@@ -60,6 +60,9 @@ extern const struct crm_erase_step crm_tags_erase[];
  * tags come from one shard.  mark is not used.  0, or -1 with e filled.
  */
 struct crm_merge_mark;
+/* A row's key in merge_rows, of tags and tag_history (also for erasure) */
+#define CRM_TAGS_ROW_KEY	"json_array(customer_id, tag)"
+#define CRM_TAG_HISTORY_ROW_KEY "json_array(customer_id, tag, began)"
 int crm_tags_merge(struct crm_store *m, struct crm_store *shard,
     struct crm_merge_mark *mark, long long *changed, struct crm_err *e);
 int crm_tags_merge_history(struct crm_store *m, struct crm_store *shard,

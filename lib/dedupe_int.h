@@ -80,8 +80,11 @@ struct crm_dedupe {
 	double *prob; /* by pattern */
 	struct crm_fs fs;
 	int have_fs;
-	long version;	     /* the model's in the store */
-	int kept;	     /* the store's model was kept: not saved over */
+	int fixed;    /* fs is the store's, loaded by crm_dd_load_model (keys,
+		      pairs, --incremental, --model-version, reconcile with a
+		      store): not trained, nor saved again */
+	long version; /* the model's in the store */
+	int kept;     /* the store's model was kept: not saved over */
 	const char *partial; /* why the run saw part of its input only
 				(crm_filter_partial()): no model saved */
 	/* the result, by linkset index */

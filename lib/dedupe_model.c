@@ -44,7 +44,7 @@ crm_dd_load_model(struct crm_dedupe *d, struct crm_err *e)
 	else if (crm_fs_load(&d->fs, blob.p, blob.len, e) == -1)
 		rc = crm_dd_fail(e, e->code, "%s: %s", db, e->msg);
 	else
-		d->have_fs = 1;
+		d->have_fs = d->fixed = 1;
 	crm_buf_release(&blob);
 	return rc;
 }
@@ -642,8 +642,7 @@ crm_dd_store(struct crm_dedupe *d, struct crm_err *e)
 	const struct crm_dedupe_opts *o = &d->o;
 
 	/* the model fixed (--model-version, reconcile) is not saved again */
-	if (!o->incremental && o->link == NULL && !d->svm && !d->kept &&
-	    o->model_version == 0 && o->mode == CRM_DEDUPE_RUN) {
+	if (!d->fixed && o->link == NULL && !d->svm && !d->kept) {
 		if (d->partial != NULL)
 			crm_warnx("no model saved: %s", d->partial);
 		else if (save_model(d, e) == -1)

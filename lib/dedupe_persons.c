@@ -79,8 +79,7 @@ crm_dd_stored_labels_train(const struct crm_dedupe *d)
 {
 	size_t k, must = 0;
 
-	if (d->persons == NULL || d->o.labels != NULL || d->o.incremental ||
-	    d->o.model_version != 0 || d->o.mode != CRM_DEDUPE_RUN)
+	if (d->persons == NULL || d->o.labels != NULL || d->fixed)
 		return 0;
 	for (k = 0; k < d->nstored; k++)
 		must += d->lp[k].must != 0;

@@ -627,7 +627,7 @@ number_of(const struct crm_rec *r, const struct crm_rec *feat, const char *name,
 	    (int)(len > 40 ? 40 : len), p);
 }
 
-/* Room for one more held record. */
+/* Room for one more held record (a fit keeps its values only). */
 static int
 grow(struct crm_segment *s, size_t d)
 {
@@ -636,12 +636,14 @@ grow(struct crm_segment *s, size_t d)
 	unsigned char *u;
 	double *p;
 
-	if ((h = crm_reallocarray(s->held, cap, sizeof(*h))) == NULL)
-		return -1;
-	s->held = h;
-	if ((u = crm_reallocarray(s->untyped, cap, 1)) == NULL)
-		return -1;
-	s->untyped = u;
+	if (!s->o->fit) {
+		if ((h = crm_reallocarray(s->held, cap, sizeof(*h))) == NULL)
+			return -1;
+		s->held = h;
+		if ((u = crm_reallocarray(s->untyped, cap, 1)) == NULL)
+			return -1;
+		s->untyped = u;
+	}
 	if ((p = crm_reallocarray(s->rfm, cap, 3 * sizeof(*p))) == NULL)
 		return -1;
 	s->rfm = p;
@@ -711,7 +713,10 @@ record_values(struct crm_segment *s, struct crm_rec *r, double rfm[3],
 	return 0;
 }
 
-/* Keep a copy of r and its values for the model fit at the end. */
+/*
+ * Keep r's values for the model fit at the end, and a copy of r to
+ * write then (not with fit: it writes no record).
+ */
 static int
 hold_record(
     struct crm_segment *s, struct crm_rec *r, int untyped, struct crm_err *e)
@@ -726,6 +731,10 @@ hold_record(
 	if ((rc = record_values(
 		 s, r, s->rfm + 3 * s->n, s->km + s->n * d, e)) != 0)
 		return rc;
+	if (s->o->fit) {
+		s->n++;
+		return 0;
+	}
 	s->held[s->n] = s->pack.len;
 	if (crm_rec_pack(r, &s->pack) == -1)
 		return nomem(e);
@@ -1229,6 +1238,9 @@ crm_segment_finish(struct crm_segment *s,
 		say_segments(s);
 	if (o->k > 0 && fit_kmeans(s, e) == -1)
 		return -1;
+	/* a fit writes no record: the model is all it keeps */
+	if (o->fit)
+		return 0;
 	for (i = 0; i < s->n; i++) {
 		if (o->k > 0)
 			s->res[i].cluster = crm_tagmodel_cluster(
@@ -1236,8 +1248,6 @@ crm_segment_finish(struct crm_segment *s,
 		else
 			s->res[i].cluster = -1;
 	}
-	if (o->fit)
-		return 0;
 	for (i = 0; i < s->n; i++) {
 		if (crm_rec_unpack(r, s->pack.p + s->held[i]) == 0 ||
 		    (o->rfm && put_rfm(&s->res[i], r) == -1) ||

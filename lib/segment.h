@@ -24,8 +24,9 @@
  * records may be split among processes.  Without one, the records are
  * held, packed; at the end the model is fit on them all and applied to
  * each, the same code as applying a model read, and they are tagged and
- * written (crm_segment_finish).  With fit, nothing is written: the
- * model is kept (crm_segment_save).  Rules alone tag each record as it
+ * written (crm_segment_finish).  With fit, nothing is written: only
+ * the records' values are held, and the model is kept
+ * (crm_segment_save).  Rules alone tag each record as it
  * comes.  Nothing here
  * exits or writes to stdout; the summaries (segment counts, k-means) go
  * to stderr unless quiet, like the filter's own.

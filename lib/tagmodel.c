@@ -49,24 +49,38 @@ crm_tagmodel_set_rfm(struct crm_tagmodel *m, const char *const names[3])
 	return 0;
 }
 
+/*
+ * Room in m for k clusters of d fields: the field names (NULL each),
+ * mean, scale and centre; 0, or -1 (ENOMEM, or d above
+ * CRM_TAGMODEL_MAX_D: crm_tagmodel_cluster's bound).
+ */
+static int
+alloc_kmeans(struct crm_tagmodel *m, size_t k, size_t d, int log)
+{
+	if (d > CRM_TAGMODEL_MAX_D ||
+	    (m->field = calloc(d, sizeof(*m->field))) == NULL)
+		return -1;
+	m->d = d;
+	m->k = k;
+	m->log = log;
+	if ((m->mean = crm_reallocarray(NULL, d, sizeof(double))) == NULL ||
+	    (m->scale = crm_reallocarray(NULL, d, sizeof(double))) == NULL ||
+	    (m->centre = crm_reallocarray(NULL, k, d * sizeof(double))) == NULL)
+		return -1;
+	return 0;
+}
+
 int
 crm_tagmodel_set_kmeans(struct crm_tagmodel *m, size_t k, size_t d,
     const char *const *names, int log)
 {
 	size_t i;
 
-	if ((m->field = calloc(d, sizeof(*m->field))) == NULL)
+	if (alloc_kmeans(m, k, d, log) == -1)
 		return -1;
-	m->d = d;
-	m->k = k;
-	m->log = log;
 	for (i = 0; i < d; i++)
 		if ((m->field[i] = strdup(names[i])) == NULL)
 			return -1;
-	if ((m->mean = crm_reallocarray(NULL, d, sizeof(double))) == NULL ||
-	    (m->scale = crm_reallocarray(NULL, d, sizeof(double))) == NULL ||
-	    (m->centre = crm_reallocarray(NULL, k, d * sizeof(double))) == NULL)
-		return -1;
 	return 0;
 }
 
@@ -93,13 +107,16 @@ int
 crm_tagmodel_cluster(
     const struct crm_tagmodel *m, const double *x, double *dist)
 {
-	double best = INFINITY, d2, z;
+	double best = INFINITY, d2, z, zx[CRM_TAGMODEL_MAX_D];
 	size_t c, j;
 	int label = -1;
 
-	for (j = 0; j < m->d; j++)
+	/* x's z-scores, once for all the centres */
+	for (j = 0; j < m->d; j++) {
 		if (isnan(x[j]))
 			return -1;
+		zx[j] = (x[j] - m->mean[j]) / m->scale[j];
+	}
 	/*
 	 * (x - c)^2 summed field by field, in the same order for every
 	 * record: a record's cluster is the same in any batch or process
@@ -108,7 +125,7 @@ crm_tagmodel_cluster(
 		const double *ctr = m->centre + c * m->d;
 
 		for (d2 = 0, j = 0; j < m->d; j++) {
-			z = (x[j] - m->mean[j]) / m->scale[j] - ctr[j];
+			z = zx[j] - ctr[j];
 			d2 += z * z;
 		}
 		if (label < 0 || d2 < best) {
@@ -411,14 +428,8 @@ read_kmeans(struct reader *r, struct crm_tagmodel *m)
 	/* each of the lines to come takes 2 bytes a number at least */
 	if ((size_t)(r->end - r->p) / 2 < d * 3 + k * (d + 1))
 		return bad(r, "fewer lines than its K and D say (truncated?)");
-	if ((m->field = calloc(d, sizeof(*m->field))) == NULL ||
-	    (m->mean = crm_reallocarray(NULL, d, sizeof(double))) == NULL ||
-	    (m->scale = crm_reallocarray(NULL, d, sizeof(double))) == NULL ||
-	    (m->centre = crm_reallocarray(NULL, k, d * sizeof(double))) == NULL)
+	if (alloc_kmeans(m, k, d, log) == -1)
 		return nomem(r);
-	m->k = k;
-	m->d = d;
-	m->log = log;
 	for (j = 0; j < d; j++) {
 		if (next_line(r, want_f) == -1)
 			return -1;

@@ -60,7 +60,8 @@ int crm_tagmodel_set_rfm(struct crm_tagmodel *m, const char *const names[3]);
 
 /*
  * Make room for k clusters of d fields named names (copied), mean,
- * scale and centre left for the caller to fill; 0, or -1 (ENOMEM).
+ * scale and centre left for the caller to fill; 0, or -1 (ENOMEM, or d
+ * above CRM_TAGMODEL_MAX_D).
  */
 int crm_tagmodel_set_kmeans(struct crm_tagmodel *m, size_t k, size_t d,
     const char *const *names, int log);
@@ -76,7 +77,9 @@ int crm_tagmodel_rfm(
 /*
  * The cluster of one point x (d values, log(1 + value) already taken
  * when m->log): the nearest centre to its z-scores, the first of equals,
- * and its Euclidean distance into *dist; -1 when a value is NaN, -2
+ * and its Euclidean distance into *dist (m->d is at most
+ * CRM_TAGMODEL_MAX_D, as crm_tagmodel_read and crm_tagmodel_set_kmeans
+ * make it); -1 when a value is NaN, -2
  * when the point is too far from the model's values to measure (a
  * z-score or the distance is not a finite number).
  */

@@ -717,6 +717,8 @@ train_json(struct crm_intent *it, double secs, struct crm_buf *params,
 	crm_jw_num(&w, "%g", p->c);
 	crm_jw_key(&w, "min_df");
 	crm_jw_int(&w, p->min_df);
+	crm_jw_key(&w, "unknown_share");
+	crm_jw_num(&w, "%g", p->unknown_share);
 	crm_jw_key(&w, "seed");
 	crm_jw_int(&w, (long long)p->seed);
 	crm_jw_key(&w, "text_field");

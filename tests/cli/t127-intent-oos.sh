@@ -3,7 +3,7 @@
 # every intent, never a class; --min-confidence auto uses the threshold
 # chosen on the held-out folds and saved in the model (--oos-loss), shown
 # by train and eval; a model saved before there was one is still read, and
-# auto with it is refused.
+# auto with it is refused; --unknown-share sets what the scores assume.
 . "$TOP/tests/lib.sh"
 t_use intent-oos
 
@@ -33,6 +33,22 @@ auto() { crm-intent eval -q --model-file "$1" --min-confidence auto \
     sed -n '1s/.* min_confidence=\([0-9.]*\).*/\1/p'; }
 a=$(auto oos.model) b=$(auto loose.model)
 t_ok "--oos-loss 0.1: threshold $b > $a" gt "$b" "$a"
+
+# The scores assume a quarter of the messages are of intents the model
+# lacks (the held-out texts scored without their own class): with
+# --unknown-share 0 they do not, and a message of a known intent scores
+# higher; the share is kept with the model's parameters.
+crm-intent train -q --model-file closed.model --unknown-share 0 \
+    "$data/intents.train.jsonl" "$data/background.jsonl"
+score() { crm-intent -q --model-file "$1" in/messages.jsonl |
+    jq -r 'select(.id == "m2") | .intent_score'; }
+a=$(score oos.model) b=$(score closed.model)
+t_ok "--unknown-share 0: a known intent scores $b > $a" gt "$b" "$a"
+crm-intent train -q --db crm.db --unknown-share 0.1 "$data/intents.train.jsonl"
+t_eq "the share in the models table's params" "0.1" \
+    "$(sqlite3 crm.db "SELECT params ->> '\$.unknown_share' FROM models")"
+t_run bad-share 64 -- crm-intent train --model-file x.model \
+    --unknown-share 0.95 in/messages.jsonl
 
 # Version 1 of a model's bytes (no threshold, a score curve of three
 # inputs: no coverage) is still read; auto refuses it.  Made from this one:

@@ -392,6 +392,8 @@ test_pick_threshold(void)
 		{ 0.25, 0.34, 7.0 / 12, 3 }, /* three */
 		{ 0.99, 0.85, 1.0 / 12, 3 }, /* all but the top */
 	};
+	double uscore[2 * sizeof(score) / sizeof(score[0])];
+	int ukind[2 * sizeof(score) / sizeof(score[0])];
 	struct crm_textclf_oos o;
 	size_t i, n = sizeof(score) / sizeof(score[0]);
 
@@ -413,6 +415,21 @@ test_pick_threshold(void)
 		       0 &&
 		   o.threshold == -1,
 	    "background texts alone: no threshold");
+	/* unknown-intent texts anywhere among them change nothing */
+	for (i = 0; i < n; i++) {
+		uscore[2 * i] = score[i];
+		ukind[2 * i] = kind[i];
+		uscore[2 * i + 1] = (double)(i % 5) / 4;
+		ukind[2 * i + 1] = CRM_HELDOUT_UNKNOWN;
+	}
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		TAP_OK(crm_textclf_pick_threshold(
+			   uscore, ukind, 2 * n, want[i].loss, &o) == 0 &&
+			   fabs(o.threshold - want[i].threshold) < 1e-12 &&
+			   o.in == 12 && o.bg == 3 &&
+			   o.caught == want[i].caught,
+		    "loss %g, unknown-intent texts left out: threshold %g",
+		    want[i].loss, o.threshold);
 }
 
 /*

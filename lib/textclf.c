@@ -29,14 +29,19 @@
 #endif
 #define AHEAD 8
 
-#define MAGIC	  "CRMTEXT2"
+#define MAGIC	  "CRMTEXT3"
 #define MAX_BITS  24 /* the id table has 2^bits entries */
 #define MAX_CLASS 100000
 #define NCAL	  CRM_TEXTCLF_NCAL /* inputs of the score curve */
 #define NCAL2	  3		   /* version 2's: no coverage */
 
-/* Version 1 of the bytes, still read: no out-of-scope threshold. */
+/*
+ * Older versions of the bytes, still read: 1 has no out-of-scope
+ * threshold, 1 and 2 no cjk_edges word (their texts had no edges), 1 and
+ * some of 2 a curve of NCAL2 inputs.
+ */
 #define MAGIC1 "CRMTEXT1"
+#define MAGIC2 "CRMTEXT2"
 /* The label of a background text. */
 #define BG_LABEL UINT32_MAX
 
@@ -1196,6 +1201,7 @@ crm_textclf_save(const struct crm_textclf *m, struct crm_buf *b)
 	    crm_buf_put32(b, (uint32_t)m->o.maxn) == -1 ||
 	    crm_buf_put32(b, (uint32_t)m->o.cjk_n) == -1 ||
 	    crm_buf_put32(b, (uint32_t)m->o.word_n) == -1 ||
+	    crm_buf_put32(b, (uint32_t)m->o.cjk_edges) == -1 ||
 	    crm_buf_put32(b, (uint32_t)m->k) == -1 ||
 	    crm_buf_put32(b, (uint32_t)m->nrow) == -1 ||
 	    crm_buf_put32(b, NCAL) == -1)
@@ -1232,9 +1238,15 @@ crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 	struct crm_in in = { p, len, 0 };
 	const char *why;
 	size_t i, n, nid;
+	int version;
 
-	if (len < 8 ||
-	    (memcmp(p, MAGIC, 8) != 0 && memcmp(p, MAGIC1, 8) != 0)) {
+	if (len >= 8 && memcmp(p, MAGIC, 8) == 0)
+		version = 3;
+	else if (len >= 8 && memcmp(p, MAGIC2, 8) == 0)
+		version = 2;
+	else if (len >= 8 && memcmp(p, MAGIC1, 8) == 0)
+		version = 1;
+	else {
 		crm_err_set(e, EX_DATAERR, "not a crm-intent text model");
 		return NULL;
 	}
@@ -1247,6 +1259,7 @@ crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 	m->o.maxn = (int)crm_in_32(&in);
 	m->o.cjk_n = (int)crm_in_32(&in);
 	m->o.word_n = (int)crm_in_32(&in);
+	m->o.cjk_edges = version >= 3 ? (int)crm_in_32(&in) : 0;
 	m->k = crm_in_32(&in);
 	m->nrow = crm_in_32(&in);
 	/* version 2 saved no coverage weight: it is 0 */
@@ -1266,7 +1279,7 @@ crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 	}
 	m->cv_acc = -1;
 	m->oos.threshold = -1;
-	m->min_conf = memcmp(p, MAGIC1, 8) == 0 ? -1 : crm_in_f(&in);
+	m->min_conf = version == 1 ? -1 : crm_in_f(&in);
 	if (!(m->min_conf == -1 || (m->min_conf >= 0 && m->min_conf <= 1)))
 		goto bad;
 	if (in.bad || m->o.bits > MAX_BITS || m->k < 2 || m->k > MAX_CLASS)

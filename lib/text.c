@@ -304,7 +304,8 @@ word(struct crm_text *t, const char *s, size_t len, uint64_t *prev)
  * they took the sentiment from 0.9344 to 0.9366 and the categories from
  * 0.8996 to 0.9011, the same with other --seed values; most of it is the
  * short clauses': without the edges as long as the run, 0.9344 again.
- * The n-grams alone up to 4 characters did worse (0.9323).
+ * Over five folds of testdata/intent's 1,297 intent messages, 0.8389 to
+ * 0.8450.  The n-grams alone up to 4 characters did worse (0.9323).
  */
 static void
 cjk_run(struct crm_text *t, const char *s, size_t len)

@@ -305,6 +305,11 @@ crm_textclf_train(const struct crm_textclf_set *s,
 		    "training needs at least two labels, got %zu", s->nclass);
 		return NULL;
 	}
+	if (!(p->unknown_share >= 0 && p->unknown_share < 1)) {
+		crm_err_set(e, EX_USAGE, "unknown share %g: want 0 to below 1",
+		    p->unknown_share);
+		return NULL;
+	}
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		goto nomem;
 	m->o = s->o;
@@ -414,10 +419,8 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	}
 	if (folds > 0) {
 		m->cv_acc = cv_accuracy(odec, y32, s->n, k);
-		/* the curve sees unknown_share of unknown intents */
 		if ((pt = heldout_points(odec, hcov, hcov + s->n, y32, s->n, k,
-			 p->unknown_share / (1 - p->unknown_share), &np)) ==
-		    NULL)
+			 p->unknown_share, &np)) == NULL)
 			goto nomem;
 		fit_scores(pt, np, m->cal);
 		if (choose_threshold(m, pt, np, p->oos_loss) == -1)
@@ -469,8 +472,11 @@ solve_svms(struct crm_textclf *m, const struct crm_textclf_params *p,
 	return crm_msvm_solve(&o, m->w, m->bias, odec, e);
 }
 
-/* A row's mark: the one fold (class) whose texts have it, NONE or MANY. */
-enum { MANY = UINT32_MAX - 2, NONE = UINT32_MAX - 1 };
+/*
+ * A row's mark: the one fold (class) whose texts have it, NONE or MANY
+ * (neither a fold, a class nor BG_LABEL).
+ */
+static const uint32_t NONE = UINT32_MAX - 1, MANY = UINT32_MAX - 2;
 
 static uint32_t
 mark(uint32_t was, uint32_t v)
@@ -590,21 +596,23 @@ best_inputs(const double *d, size_t k, size_t skip, double cov, double *x)
  * k the background, with their held-out decision values dec and
  * coverages cov and ucov; heldout_coverage), their number into *np; NULL
  * when out of memory.  Each text is a point as it is, of weight 1, and
- * with unknown > 0 each in-scope text a second time as the message of an
+ * with share > 0 each in-scope text a second time as the message of an
  * intent the model lacks: its own class left out, with coverage ucov, of
- * kind CRM_HELDOUT_UNKNOWN and weight unknown.  No background set shows
- * these: the out-of-scope messages hardest to tell are of a near intent,
- * in the intents' own words.  A model that lacked the class would score
- * the other classes a little higher, so these are the easier unknown
- * intents.  A text with no other class to score (two classes, or a fold
- * that had no other) gives no such point.
+ * kind CRM_HELDOUT_UNKNOWN, weighted to make up share of the weight of
+ * the in-scope texts and them together (a background set's texts come on
+ * top).  No background set shows these: the out-of-scope messages
+ * hardest to tell are of a near intent, in the intents' own words.  A
+ * model that lacked the class would score the other classes a little
+ * higher, so these are the easier unknown intents.  A text with no other
+ * class to score (two classes, or a fold that had no other) gives no
+ * such point.
  */
 static struct point *
 heldout_points(const double *dec, const double *cov, const double *ucov,
-    const uint32_t *y, size_t n, size_t k, double unknown, size_t *np)
+    const uint32_t *y, size_t n, size_t k, double share, size_t *np)
 {
 	struct point *pt;
-	size_t i, j, best;
+	size_t i, j, best, in = 0, unknown = 0;
 
 	if ((pt = crm_reallocarray(NULL, n, 2 * sizeof(*pt))) == NULL)
 		return NULL;
@@ -614,15 +622,22 @@ heldout_points(const double *dec, const double *cov, const double *ucov,
 		pt[j++].kind = y[i] >= k      ? CRM_HELDOUT_BACKGROUND
 			       : best == y[i] ? CRM_HELDOUT_RIGHT
 					      : CRM_HELDOUT_WRONG;
-		if (y[i] >= k || !(unknown > 0))
+		if (y[i] >= k)
+			continue;
+		in++;
+		if (!(share > 0))
 			continue;
 		best_inputs(dec + i * k, k, y[i], ucov[i], pt[j].x);
 		if (pt[j].x[0] < -1e29 || pt[j].x[1] > 1e29)
 			continue;
-		pt[j].weight = unknown;
 		pt[j++].kind = CRM_HELDOUT_UNKNOWN;
+		unknown++;
 	}
 	*np = j;
+	for (i = 0; i < j; i++)
+		if (pt[i].kind == CRM_HELDOUT_UNKNOWN)
+			pt[i].weight =
+			    share / (1 - share) * (double)in / (double)unknown;
 	return pt;
 }
 

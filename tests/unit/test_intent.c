@@ -426,6 +426,8 @@ test_pick_threshold(void)
 		TAP_OK(crm_textclf_pick_threshold(
 			   uscore, ukind, 2 * n, want[i].loss, &o) == 0 &&
 			   fabs(o.threshold - want[i].threshold) < 1e-12 &&
+			   fabs(o.acc - 10.0 / 12) < 1e-12 &&
+			   fabs(o.acc_at - want[i].acc_at) < 1e-12 &&
 			   o.in == 12 && o.bg == 3 &&
 			   o.caught == want[i].caught,
 		    "loss %g, unknown-intent texts left out: threshold %g",
@@ -441,7 +443,7 @@ test_background(void)
 {
 	struct crm_textclf_params p = CRM_TEXTCLF_PARAMS_DEFAULT;
 	struct crm_textclf_set *s;
-	struct crm_textclf *m, *m2 = NULL, *m1 = NULL;
+	struct crm_textclf *m, *m2 = NULL, *m1 = NULL, *m1b;
 	struct crm_intent_opts o;
 	struct crm_intent *it;
 	struct crm_buf blob, old;
@@ -510,6 +512,14 @@ test_background(void)
 	TAP_OK(it != NULL && crm_intent_min_conf(it) == crm_textclf_min_conf(m),
 	    "auto takes the model's threshold");
 	crm_intent_free(it);
+	/* version 3's cjk_edges word (the sixth of the header): 0 or 1 */
+	if (blob.len > 32)
+		blob.p[28] = 2;
+	crm_err_clear(&e);
+	m1b = crm_textclf_load(blob.p, blob.len, &e);
+	TAP_OK(m1b == NULL && e.code == EX_DATAERR,
+	    "a cjk_edges word of 2 is refused: %s", e.msg);
+	crm_textclf_free(m1b);
 	crm_textclf_free(m);
 	crm_textclf_free(m1);
 	crm_textclf_free(m2);

@@ -89,6 +89,11 @@ test_features(void)
 	    "真的|的很|很不|不错|这个商|个商品|商品质|品质量|质量真|量真的|"
 	    "真的很|的很不|很不错|<这|错>|<这个|不错>",
 	    "a run of more than 8 characters: not itself, its edges");
+	TAP_STR(names(t, "好", &b), "好|<好>|<好|好>",
+	    "a run of one character: itself and its edges, all marked");
+	TAP_OK(strstr(names(t, "这个商品质量很好", &b), "|<这个商品质量很好>"
+							"|") != NULL,
+	    "a run of 8 characters: itself too");
 	crm_text_free(t);
 	o.cjk_edges = 0;
 	t = crm_text_new(&o, &why);

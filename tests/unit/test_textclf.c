@@ -360,6 +360,14 @@ test_unknown_intents(void)
 	    "unknown intents: a class's words score %.4f, other words %.4f",
 	    known_p, other_p);
 	crm_textclf_free(m);
+	m = NULL;
+	p.unknown_share = 1; /* every message unknown: no curve to fit */
+	crm_err_clear(&e);
+	if (s != NULL)
+		m = crm_textclf_train(s, &p, &e);
+	TAP_OK(m == NULL && e.code == EX_USAGE,
+	    "unknown intents: a share of 1 refused: %s", e.msg);
+	crm_textclf_free(m);
 	crm_textclf_set_free(s);
 }
 

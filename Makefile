@@ -92,9 +92,11 @@ $(O)/models/intent.model: $(O)/crm-intent-bare $(INTENT_DATA)/intents.train.json
 		--model-file $@ $(INTENT_DATA)/intents.train.jsonl \
 		$(INTENT_DATA)/background.jsonl
 
+# Every message has a sentiment: its scores assume no unknown ones.
 $(O)/models/sentiment.model: $(O)/crm-intent-bare $(INTENT_DATA)/sentiment.train.jsonl
 	@mkdir -p $(@D)
 	$(O)/crm-intent-bare train -q --model sentiment --seed 1 \
+		--unknown-share 0 \
 		--model-file $@ < $(INTENT_DATA)/sentiment.train.jsonl
 
 $(O)/models/builtin.o: cmd/crm-intent-models.S $(O)/models/intent.model \

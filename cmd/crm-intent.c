@@ -31,9 +31,9 @@ static const char synopsis[] =
     "                  [--entities [--entity-patterns FILE]\n"
     "                  [--products FILE] [--tz ZONE]]\n"
     "                  [common options] [file ...]\n"
-    "       crm-intent train [--bits N] [--cost C] [--min-df N] [--oos-loss "
-    "D]\n"
-    "                  [--seed N] [--threads N] [--with-labels]\n"
+    "       crm-intent train [--bits N] [--cost C] [--min-df N]\n"
+    "                  [--oos-loss D] [--seed N] [--threads N]\n"
+    "                  [--unknown-share S] [--with-labels]\n"
     "                  [common options] [file ...]\n"
     "       crm-intent eval [--json] [--min-confidence P]\n"
     "                  [--experiment NAME ...] [common options] [file ...]\n"
@@ -61,7 +61,8 @@ enum {
 	OPT_MIN_CONF,
 	OPT_ARM_MODEL,
 	OPT_HOLDOUT,
-	OPT_OOS_LOSS
+	OPT_OOS_LOSS,
+	OPT_UNKNOWN_SHARE
 };
 
 static const struct crm_optdef options[] = {
@@ -161,6 +162,8 @@ static const struct crm_optdef options[] = {
 	    &o.io.top, 1, 1000),
 	CRM_OPT_STR("tz", "ZONE",
 	    "--entities: the time zone of relative dates\n(UTC)", &o.eo.tz),
+	CRM_OPT("unknown-share", OPT_UNKNOWN_SHARE, "S",
+	    "train: the share of unknown intents the\nscores assume (0.25)"),
 	CRM_OPT_FLAG("with-labels", 0,
 	    "train: add the store's human labels, which\nwin over the "
 	    "input's for the same text",
@@ -279,6 +282,10 @@ parse_opts(int argc, char **argv, enum crm_intent_verb verb)
 			io->tp.oos_loss = crm_opt_double(
 			    synopsis, "--oos-loss", arg, 0, 1, "0 to 1");
 			break;
+		case OPT_UNKNOWN_SHARE:
+			io->tp.unknown_share = crm_opt_double(synopsis,
+			    "--unknown-share", arg, 0, 0.9, "0 to 0.9");
+			break;
 		case OPT_ARM_MODEL:
 		case OPT_HOLDOUT:
 			crm_cli_arm_opt(
@@ -353,8 +360,7 @@ summary(struct run *run, struct crm_filter *f)
 	crm_cli_summary(f);
 }
 
-/* Train once every input was read: a model of part of the data must
- * not become the default. */
+/* Train once every input was read: no model of part of the data. */
 static int
 train(struct run *run, struct crm_filter *f, struct crm_err *e)
 {

@@ -713,10 +713,14 @@ train_json(struct crm_intent *it, double secs, struct crm_buf *params,
 	crm_jw_int(&w, p->text.cjk_n);
 	crm_jw_key(&w, "word_n");
 	crm_jw_int(&w, p->text.word_n);
+	crm_jw_key(&w, "cjk_edges");
+	crm_jw_bool(&w, p->text.cjk_edges);
 	crm_jw_key(&w, "cost");
 	crm_jw_num(&w, "%g", p->c);
 	crm_jw_key(&w, "min_df");
 	crm_jw_int(&w, p->min_df);
+	crm_jw_key(&w, "unknown_share");
+	crm_jw_num(&w, "%g", p->unknown_share);
 	crm_jw_key(&w, "seed");
 	crm_jw_int(&w, (long long)p->seed);
 	crm_jw_key(&w, "text_field");

@@ -9,7 +9,10 @@
  *
  *   group 0 (ids below 2^(bits-1)): words, pairs of neighbouring words,
  *           and the character n-grams of CJK runs (1 to cjk_n
- *           characters), which play the part of words there;
+ *           characters), which play the part of words there; with
+ *           cjk_edges, also a run's first and last one and two
+ *           characters marked as such ("<不", "了>") and, when it is
+ *           short, the run itself ("<很好>");
  *   group 1 (ids from 2^(bits-1)): the character n-grams of each word
  *           written <word>, minn to maxn characters long, which carry
  *           word stems and survive typos.
@@ -25,16 +28,17 @@
 #include <stdint.h>
 
 struct crm_text_opts {
-	int bits;   /* size of the id space: 2^bits, 12 to 28 */
-	int minn;   /* shortest character n-gram of a word, 0 for none */
-	int maxn;   /* longest character n-gram of a word */
-	int cjk_n;  /* longest character n-gram of a CJK run */
-	int word_n; /* 2: words and word pairs; 1: words alone */
+	int bits;      /* size of the id space: 2^bits, 12 to 28 */
+	int minn;      /* shortest character n-gram of a word, 0 for none */
+	int maxn;      /* longest character n-gram of a word */
+	int cjk_n;     /* longest character n-gram of a CJK run */
+	int word_n;    /* 2: words and word pairs; 1: words alone */
+	int cjk_edges; /* 1: a CJK run's edges and short runs; 0: not */
 };
 
-#define CRM_TEXT_OPTS_DEFAULT  \
-	{                      \
-		22, 2, 5, 3, 2 \
+#define CRM_TEXT_OPTS_DEFAULT     \
+	{                         \
+		22, 2, 5, 3, 2, 1 \
 	}
 
 /* One feature of a text: its id and how often it occurs. */

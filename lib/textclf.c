@@ -29,14 +29,19 @@
 #endif
 #define AHEAD 8
 
-#define MAGIC	  "CRMTEXT2"
+#define MAGIC	  "CRMTEXT3"
 #define MAX_BITS  24 /* the id table has 2^bits entries */
 #define MAX_CLASS 100000
 #define NCAL	  CRM_TEXTCLF_NCAL /* inputs of the score curve */
 #define NCAL2	  3		   /* version 2's: no coverage */
 
-/* Version 1 of the bytes, still read: no out-of-scope threshold. */
+/*
+ * Older versions of the bytes, still read: 1 has no out-of-scope
+ * threshold, 1 and 2 no cjk_edges word (their texts had no edges), 1 and
+ * some of 2 a curve of NCAL2 inputs.
+ */
 #define MAGIC1 "CRMTEXT1"
+#define MAGIC2 "CRMTEXT2"
 /* The label of a background text. */
 #define BG_LABEL UINT32_MAX
 
@@ -79,6 +84,16 @@ struct crm_textclf {
 	double *dec;
 };
 
+/*
+ * A held-out text as the score curve sees it: the curve's inputs for its
+ * best class, its weight in the fit and its kind (CRM_HELDOUT_*).
+ */
+struct point {
+	double x[NCAL];
+	double weight;
+	int kind;
+};
+
 static int grow(void *, size_t *, size_t, size_t);
 static int add_text(struct crm_textclf_set *, const char *, size_t,
     const char *, size_t, const char **);
@@ -90,16 +105,16 @@ static size_t weigh(const struct crm_textclf *, const struct crm_feat *, size_t,
     uint32_t *, double *, double *);
 static void decide(const struct crm_textclf *, const float *, const float *,
     const uint32_t *, const double *, size_t, double *);
-static double *heldout_coverage(
-    const struct crm_textclf_set *, const struct crm_textclf *, size_t);
-static void fit_scores(
-    const double *, const double *, const uint32_t *, size_t, size_t, double *);
-static void fit_curve(const double *, const double *, const uint32_t *, size_t,
-    size_t, const int *, double *);
+static int heldout_coverage(const struct crm_textclf_set *,
+    const struct crm_textclf *, size_t, double *, double *);
+static struct point *heldout_points(const double *, const double *,
+    const double *, const uint32_t *, size_t, size_t, double, size_t *);
+static void fit_scores(const struct point *, size_t, double *);
+static void fit_curve(const struct point *, size_t, const int *, double *);
 static double best_other(const double *, size_t, size_t);
 static double cv_accuracy(const double *, const uint32_t *, size_t, size_t);
-static int choose_threshold(struct crm_textclf *, const double *,
-    const double *, const uint32_t *, size_t, double);
+static int choose_threshold(
+    struct crm_textclf *, const struct point *, size_t, double);
 static int alloc_scratch(struct crm_textclf *);
 static int reserve(struct crm_textclf *, size_t);
 static int solve_svms(struct crm_textclf *, const struct crm_textclf_params *,
@@ -281,12 +296,18 @@ crm_textclf_train(const struct crm_textclf_set *s,
 	uint32_t *rank = NULL, *df = NULL, *y32 = NULL;
 	struct feature_node *space = NULL, **x = NULL;
 	double *odec = NULL, *hcov = NULL;
-	size_t i, j, nid, nz, k, folds;
+	struct point *pt = NULL;
+	size_t i, j, nid, nz, k, folds, np;
 	const char *why;
 
 	if (s->nclass < 2) {
 		crm_err_set(e, EX_DATAERR,
 		    "training needs at least two labels, got %zu", s->nclass);
+		return NULL;
+	}
+	if (!(p->unknown_share >= 0 && p->unknown_share < 1)) {
+		crm_err_set(e, EX_USAGE, "unknown share %g: want 0 to below 1",
+		    p->unknown_share);
 		return NULL;
 	}
 	if ((m = calloc(1, sizeof(*m))) == NULL)
@@ -387,7 +408,9 @@ crm_textclf_train(const struct crm_textclf_set *s,
 		folds = 0;
 	if (folds > 0 &&
 	    ((odec = crm_reallocarray(NULL, s->n, k * sizeof(*odec))) == NULL ||
-		(hcov = heldout_coverage(s, m, folds)) == NULL))
+		(hcov = crm_reallocarray(NULL, s->n, 2 * sizeof(*hcov))) ==
+		    NULL ||
+		heldout_coverage(s, m, folds, hcov, hcov + s->n) == -1))
 		goto nomem;
 	if (solve_svms(m, p, x, y32, s->n, folds, odec, e) == -1) {
 		crm_textclf_free(m);
@@ -395,10 +418,12 @@ crm_textclf_train(const struct crm_textclf_set *s,
 		goto out;
 	}
 	if (folds > 0) {
-		fit_scores(odec, hcov, y32, s->n, k, m->cal);
 		m->cv_acc = cv_accuracy(odec, y32, s->n, k);
-		if (choose_threshold(m, odec, hcov, y32, s->n, p->oos_loss) ==
-		    -1)
+		if ((pt = heldout_points(odec, hcov, hcov + s->n, y32, s->n, k,
+			 p->unknown_share, &np)) == NULL)
+			goto nomem;
+		fit_scores(pt, np, m->cal);
+		if (choose_threshold(m, pt, np, p->oos_loss) == -1)
 			goto nomem;
 	}
 	goto out;
@@ -416,6 +441,7 @@ out:
 	free(y32);
 	free(odec);
 	free(hcov);
+	free(pt);
 	return m;
 }
 
@@ -447,54 +473,71 @@ solve_svms(struct crm_textclf *m, const struct crm_textclf_params *p,
 }
 
 /*
- * The coverage of each text (see weigh) as the model of the other folds
- * would see it: a word known to the model counts as known only when a
- * text of another fold has it.  folds > 0.  NULL when out of memory.
+ * A row's mark: the one fold (class) whose texts have it, NONE or MANY
+ * (neither a fold, a class nor BG_LABEL).
  */
-static double *
-heldout_coverage(
-    const struct crm_textclf_set *s, const struct crm_textclf *m, size_t folds)
-{
-	/* of each row: the one fold whose texts have it, or NONE or MANY */
-	enum { NONE = UINT32_MAX, MANY = UINT32_MAX - 1 };
-	uint32_t *only, half = (uint32_t)1 << (m->o.bits - 1), f;
-	double *cov;
-	size_t i, j, known, all;
+static const uint32_t NONE = UINT32_MAX - 1, MANY = UINT32_MAX - 2;
 
-	cov = crm_reallocarray(NULL, s->n ? s->n : 1, sizeof(*cov));
-	only = crm_reallocarray(NULL, m->nrow + 1, sizeof(*only));
-	if (cov == NULL || only == NULL) {
-		free(cov);
-		free(only);
-		return NULL;
-	}
+static uint32_t
+mark(uint32_t was, uint32_t v)
+{
+	return was == NONE || was == v ? v : MANY;
+}
+
+/*
+ * The coverage (see weigh) of each text as the model of the other folds
+ * would see it, into cov: a word known to the model counts as known only
+ * when a text of another fold has it.  Into ucov, as that model would see
+ * it if it had never learned the text's class either: a word counts only
+ * when a text of another fold has it and a text of another class has it
+ * (a word of two texts can count without one text being both).  A text
+ * of an intent the model lacks says what no text of the model's says.
+ * folds > 0.  0, or -1 when out of memory.
+ */
+static int
+heldout_coverage(const struct crm_textclf_set *s, const struct crm_textclf *m,
+    size_t folds, double *cov, double *ucov)
+{
+	uint32_t *fold, *cls, half = (uint32_t)1 << (m->o.bits - 1), f, c;
+	size_t i, j, known, uknown, all;
+
+	if ((fold = crm_reallocarray(NULL, m->nrow + 1, 2 * sizeof(*fold))) ==
+	    NULL)
+		return -1;
+	cls = fold + m->nrow + 1;
 	for (j = 0; j <= m->nrow; j++)
-		only[j] = NONE;
+		fold[j] = cls[j] = NONE;
 	for (i = 0; i < s->n; i++)
-		for (j = s->start[i], f = (uint32_t)(i % folds);
+		for (j = s->start[i], f = (uint32_t)(i % folds),
+		    c = s->label[i];
 		     j < s->start[i + 1]; j++) {
 			int32_t r = m->map[s->f[j].id];
 
-			if (s->f[j].id < half && r >= 0)
-				only[r] = only[r] == NONE ? f
-					  : only[r] == f  ? f
-							  : MANY;
+			if (s->f[j].id < half && r >= 0) {
+				fold[r] = mark(fold[r], f);
+				cls[r] = mark(cls[r], c);
+			}
 		}
 	for (i = 0; i < s->n; i++) {
 		f = (uint32_t)(i % folds);
-		for (j = s->start[i], known = all = 0; j < s->start[i + 1];
-		     j++) {
+		c = s->label[i];
+		for (j = s->start[i], known = uknown = all = 0;
+		     j < s->start[i + 1]; j++) {
 			int32_t r = m->map[s->f[j].id];
 
 			if (s->f[j].id >= half)
 				continue;
 			all++;
-			known += r >= 0 && only[r] != f;
+			if (r < 0 || fold[r] == f)
+				continue;
+			known++;
+			uknown += cls[r] != c;
 		}
 		cov[i] = all > 0 ? (double)known / (double)all : 1;
+		ucov[i] = all > 0 ? (double)uknown / (double)all : 1;
 	}
-	free(only);
-	return cov;
+	free(fold);
+	return 0;
 }
 
 /* The highest decision value of the classes other than c. */
@@ -525,18 +568,77 @@ curve_inputs(double d, double other, double cov, double *x)
 
 /*
  * The best class of the decision values d[k] of a text of coverage cov,
- * its curve inputs into x.
+ * class skip left out (k: none), its curve inputs into x.  Without a
+ * class to compare with, the margin is infinite.
  */
 static size_t
-best_inputs(const double *d, size_t k, double cov, double *x)
+best_inputs(const double *d, size_t k, size_t skip, double cov, double *x)
 {
+	double top = -HUGE_VAL, next = -HUGE_VAL;
 	size_t c, best = 0;
 
-	for (c = 1; c < k; c++)
-		if (d[c] > d[best])
+	for (c = 0; c < k; c++) {
+		if (c == skip)
+			continue;
+		if (d[c] > top) {
+			next = top;
+			top = d[c];
 			best = c;
-	curve_inputs(d[best], best_other(d, k, best), cov, x);
+		} else if (d[c] > next)
+			next = d[c];
+	}
+	curve_inputs(top, next, cov, x);
 	return best;
+}
+
+/*
+ * The held-out texts as points of the score curve (n texts of classes y,
+ * k the background, with their held-out decision values dec and
+ * coverages cov and ucov; heldout_coverage), their number into *np; NULL
+ * when out of memory.  Each text is a point as it is, of weight 1, and
+ * with share > 0 each in-scope text a second time as the message of an
+ * intent the model lacks: its own class left out, with coverage ucov, of
+ * kind CRM_HELDOUT_UNKNOWN, weighted to make up share of the weight of
+ * the in-scope texts and them together (a background set's texts come on
+ * top).  No background set shows these: the out-of-scope messages
+ * hardest to tell are of a near intent, in the intents' own words.  A
+ * model that lacked the class would score the other classes a little
+ * higher, so these are the easier unknown intents.  A text with no other
+ * class to score (two classes, or a fold that had no other) gives no
+ * such point.
+ */
+static struct point *
+heldout_points(const double *dec, const double *cov, const double *ucov,
+    const uint32_t *y, size_t n, size_t k, double share, size_t *np)
+{
+	struct point *pt;
+	size_t i, j, best, in = 0, unknown = 0;
+
+	if ((pt = crm_reallocarray(NULL, n, 2 * sizeof(*pt))) == NULL)
+		return NULL;
+	for (i = j = 0; i < n; i++) {
+		best = best_inputs(dec + i * k, k, k, cov[i], pt[j].x);
+		pt[j].weight = 1;
+		pt[j++].kind = y[i] >= k      ? CRM_HELDOUT_BACKGROUND
+			       : best == y[i] ? CRM_HELDOUT_RIGHT
+					      : CRM_HELDOUT_WRONG;
+		if (y[i] >= k)
+			continue;
+		in++;
+		if (!(share > 0))
+			continue;
+		best_inputs(dec + i * k, k, y[i], ucov[i], pt[j].x);
+		if (pt[j].x[0] < -1e29 || pt[j].x[1] > 1e29)
+			continue;
+		pt[j++].kind = CRM_HELDOUT_UNKNOWN;
+		unknown++;
+	}
+	*np = j;
+	for (i = 0; i < j; i++)
+		if (pt[i].kind == CRM_HELDOUT_UNKNOWN)
+			pt[i].weight =
+			    share / (1 - share) * (double)in / (double)unknown;
+	return pt;
 }
 
 /*
@@ -577,28 +679,29 @@ solve(double *a, double *b, size_t n)
 
 /*
  * Platt scaling with three inputs: fit P(best class is right) =
- * sigmoid(w . (d, margin, coverage, 1)) over the held-out decision values
- * and coverages, by Newton's method on the log loss, with Platt's
- * smoothed targets (N+ + 1) / (N+ + 2) and 1 / (N- + 2), which keep the
- * fit finite when every text is right.  A text unlike every class has a
- * low d; one between two classes a low margin; one about something else
- * words the training never saw, a low coverage.  The score must grow with
- * each, so an input whose fitted weight comes out negative (it happens
- * with a few dozen texts) is dropped and the rest fitted again.
+ * sigmoid(w . (d, margin, coverage, 1)) over the n points pt of the held-
+ * out texts (heldout_points), by Newton's method on the weighted log
+ * loss, with Platt's smoothed targets (N+ + 1) / (N+ + 2) and 1 / (N- +
+ * 2) (N+ the weight of the right texts, N- that of the others), which
+ * keep the fit finite when every text is right.  A text unlike
+ * every class has a low d; one between two classes a low margin; one about
+ * something else words the training never saw, a low coverage.  The score
+ * must grow with each, so an input whose fitted weight comes out negative
+ * (it happens with a few dozen texts) is dropped and the rest fitted
+ * again.
  */
 static void
-fit_scores(const double *dec, const double *cov, const uint32_t *y, size_t n,
-    size_t k, double *w)
+fit_scores(const struct point *pt, size_t n, double *w)
 {
 	int use[NCAL] = { 1, 1, 1, 1 }, again;
 	size_t a, i;
 
 	/* every coverage the same: it is the constant again, not an input */
-	for (i = 1; i < n && cov[i] == cov[0]; i++)
+	for (i = 1; i < n && pt[i].x[2] == pt[0].x[2]; i++)
 		;
 	use[2] = i < n;
 	do {
-		fit_curve(dec, cov, y, n, k, use, w);
+		fit_curve(pt, n, use, w);
 		again = 0;
 		for (a = 0; a + 1 < NCAL; a++)
 			if (use[a] && w[a] < 0) {
@@ -610,24 +713,17 @@ fit_scores(const double *dec, const double *cov, const uint32_t *y, size_t n,
 
 /* Fit the curve of fit_scores on the inputs in use; the others get 0. */
 static void
-fit_curve(const double *dec, const double *cov, const uint32_t *y, size_t n,
-    size_t k, const int *use, double *w)
+fit_curve(const struct point *pt, size_t n, const int *use, double *w)
 {
 	double npos = 0, nneg = 0, tpos, tneg, g[NCAL], h[NCAL * NCAL];
-	double x[NCAL], z, pr, t, moved;
-	size_t i, c, best, it, a, b;
+	double x[NCAL], z, pr, t, moved, v;
+	size_t i, it, a, b;
 
-	for (i = 0; i < n; i++) {
-		const double *d = dec + i * k;
-
-		for (c = 1, best = 0; c < k; c++)
-			if (d[c] > d[best])
-				best = c;
-		if (best == y[i])
-			npos++;
+	for (i = 0; i < n; i++)
+		if (pt[i].kind == CRM_HELDOUT_RIGHT)
+			npos += pt[i].weight;
 		else
-			nneg++;
-	}
+			nneg += pt[i].weight;
 	tpos = (npos + 1) / (npos + 2);
 	tneg = 1 / (nneg + 2);
 	memset(w, 0, NCAL * sizeof(*w));
@@ -637,20 +733,19 @@ fit_curve(const double *dec, const double *cov, const uint32_t *y, size_t n,
 		for (a = 0; a < NCAL; a++)
 			h[a * NCAL + a] = use[a] ? 1e-6 : 1; /* invertible */
 		for (i = 0; i < n; i++) {
-			best = best_inputs(dec + i * k, k, cov[i], x);
-			if (x[0] < -1e29 || x[1] > 1e29)
+			if (pt[i].x[0] < -1e29 || pt[i].x[1] > 1e29)
 				continue; /* a class the fold lacked */
 			for (a = 0; a < NCAL; a++)
-				x[a] = use[a] ? x[a] : 0;
-			t = best == y[i] ? tpos : tneg;
+				x[a] = use[a] ? pt[i].x[a] : 0;
+			t = pt[i].kind == CRM_HELDOUT_RIGHT ? tpos : tneg;
 			for (a = 0, z = 0; a < NCAL; a++)
 				z += w[a] * x[a];
 			pr = 1 / (1 + exp(-z));
+			v = pt[i].weight * pr * (1 - pr);
 			for (a = 0; a < NCAL; a++) {
-				g[a] += (pr - t) * x[a];
+				g[a] += pt[i].weight * (pr - t) * x[a];
 				for (b = 0; b < NCAL; b++)
-					h[a * NCAL + b] +=
-					    pr * (1 - pr) * x[a] * x[b];
+					h[a * NCAL + b] += v * x[a] * x[b];
 			}
 		}
 		if (solve(h, g, NCAL) == -1)
@@ -689,16 +784,16 @@ cv_accuracy(const double *dec, const uint32_t *y, size_t n, size_t k)
 
 /*
  * The out-of-scope threshold of m (crm_textclf_pick_threshold) from the
- * held-out decision values dec of n texts of classes y (k: background),
- * scored by m's fitted curve as its weights will be saved (float).
+ * n points pt of the held-out texts (heldout_points), scored by m's
+ * fitted curve as its weights will be saved (float).
  */
 static int
-choose_threshold(struct crm_textclf *m, const double *dec, const double *cov,
-    const uint32_t *y, size_t n, double loss)
+choose_threshold(
+    struct crm_textclf *m, const struct point *pt, size_t n, double loss)
 {
-	double *score, cal[NCAL], x[NCAL], z;
+	double *score, cal[NCAL], z;
 	int *kind;
-	size_t i, a, best, k = m->k;
+	size_t i, a;
 	int rc = 0;
 
 	score = crm_reallocarray(NULL, n ? n : 1, sizeof(*score));
@@ -711,13 +806,10 @@ choose_threshold(struct crm_textclf *m, const double *dec, const double *cov,
 	for (a = 0; a < NCAL; a++)
 		cal[a] = (float)m->cal[a];
 	for (i = 0; i < n; i++) {
-		best = best_inputs(dec + i * k, k, cov[i], x);
 		for (a = 0, z = 0; a < NCAL; a++)
-			z += cal[a] * x[a];
+			z += cal[a] * pt[i].x[a];
 		score[i] = 1 / (1 + exp(-z));
-		kind[i] = y[i] >= k	 ? CRM_HELDOUT_BACKGROUND
-			  : best == y[i] ? CRM_HELDOUT_RIGHT
-					 : CRM_HELDOUT_WRONG;
+		kind[i] = pt[i].kind;
 	}
 	if (crm_textclf_pick_threshold(score, kind, n, loss, &m->oos) == -1)
 		rc = -1;
@@ -753,21 +845,24 @@ crm_textclf_pick_threshold(const double *score, const int *kind, size_t n,
     double loss, struct crm_textclf_oos *o)
 {
 	struct heldout *h;
-	size_t i, j, right = 0, lost = 0, caught = 0, allowed;
+	size_t i, j, m, right = 0, lost = 0, caught = 0, allowed;
 
 	memset(o, 0, sizeof(*o));
 	o->threshold = -1;
 	if ((h = crm_reallocarray(NULL, n ? n : 1, sizeof(*h))) == NULL)
 		return -1;
-	for (i = 0; i < n; i++) {
-		h[i].score = score[i];
-		h[i].kind = kind[i];
+	for (i = m = 0; i < n; i++) {
+		if (kind[i] == CRM_HELDOUT_UNKNOWN)
+			continue;
+		h[m].score = score[i];
+		h[m++].kind = kind[i];
 		if (kind[i] == CRM_HELDOUT_BACKGROUND)
 			o->bg++;
 		else
 			o->in++;
 		right += kind[i] == CRM_HELDOUT_RIGHT;
 	}
+	n = m;
 	if (o->in == 0) {
 		free(h);
 		return 0;
@@ -1121,6 +1216,7 @@ crm_textclf_save(const struct crm_textclf *m, struct crm_buf *b)
 	    crm_buf_put32(b, (uint32_t)m->o.maxn) == -1 ||
 	    crm_buf_put32(b, (uint32_t)m->o.cjk_n) == -1 ||
 	    crm_buf_put32(b, (uint32_t)m->o.word_n) == -1 ||
+	    crm_buf_put32(b, (uint32_t)m->o.cjk_edges) == -1 ||
 	    crm_buf_put32(b, (uint32_t)m->k) == -1 ||
 	    crm_buf_put32(b, (uint32_t)m->nrow) == -1 ||
 	    crm_buf_put32(b, NCAL) == -1)
@@ -1157,9 +1253,15 @@ crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 	struct crm_in in = { p, len, 0 };
 	const char *why;
 	size_t i, n, nid;
+	int version;
 
-	if (len < 8 ||
-	    (memcmp(p, MAGIC, 8) != 0 && memcmp(p, MAGIC1, 8) != 0)) {
+	if (len >= 8 && memcmp(p, MAGIC, 8) == 0)
+		version = 3;
+	else if (len >= 8 && memcmp(p, MAGIC2, 8) == 0)
+		version = 2;
+	else if (len >= 8 && memcmp(p, MAGIC1, 8) == 0)
+		version = 1;
+	else {
 		crm_err_set(e, EX_DATAERR, "not a crm-intent text model");
 		return NULL;
 	}
@@ -1172,6 +1274,7 @@ crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 	m->o.maxn = (int)crm_in_32(&in);
 	m->o.cjk_n = (int)crm_in_32(&in);
 	m->o.word_n = (int)crm_in_32(&in);
+	m->o.cjk_edges = version >= 3 ? (int)crm_in_32(&in) : 0;
 	m->k = crm_in_32(&in);
 	m->nrow = crm_in_32(&in);
 	/* version 2 saved no coverage weight: it is 0 */
@@ -1191,7 +1294,7 @@ crm_textclf_load(const void *p, size_t len, struct crm_err *e)
 	}
 	m->cv_acc = -1;
 	m->oos.threshold = -1;
-	m->min_conf = memcmp(p, MAGIC1, 8) == 0 ? -1 : crm_in_f(&in);
+	m->min_conf = version == 1 ? -1 : crm_in_f(&in);
 	if (!(m->min_conf == -1 || (m->min_conf >= 0 && m->min_conf <= 1)))
 		goto bad;
 	if (in.bad || m->o.bits > MAX_BITS || m->k < 2 || m->k > MAX_CLASS)

@@ -10,9 +10,11 @@
  * probability that it is the right one: a logistic curve over its
  * decision value, its margin over the best other class and the text's
  * coverage (the share of its words the training saw), fitted on held-out
- * folds of the training set (Platt scaling), so that among texts scored
- * 0.8 about 8 in 10 are right, and a text unlike every class scores low
- * for all.
+ * folds of the training set (Platt scaling), each held-out text also
+ * scored with its own class left out as the message of an unknown intent
+ * (unknown_share): among texts scored 0.8 about 8 in 10 are right in
+ * traffic where that share is about something no class covers, and a
+ * text unlike every class scores low for all.
  *
  * A model is saved as a self-contained little-endian byte string (the
  * blob of the store's models table, or a --model-file).
@@ -37,11 +39,13 @@ struct crm_textclf_params {
 	struct crm_progress_cb progress; /* the problems solved (lib/msvm) */
 	double oos_loss; /* the out-of-scope threshold's held-out loss */
 	int threads;	 /* processes solving; 0 the processors (same model) */
+	double unknown_share; /* of messages about no class, for the scores */
 };
 
-#define CRM_TEXTCLF_PARAMS_DEFAULT                                           \
-	{                                                                    \
-		CRM_TEXT_OPTS_DEFAULT, 1.0, 0.1, 1, 3, 1, { 0, 0 }, 0.015, 0 \
+#define CRM_TEXTCLF_PARAMS_DEFAULT                                            \
+	{                                                                     \
+		CRM_TEXT_OPTS_DEFAULT, 1.0, 0.1, 1, 3, 1, { 0, 0 }, 0.015, 0, \
+		    0.25                                                      \
 	}
 
 /* A training set being collected. */
@@ -113,8 +117,17 @@ double crm_textclf_cv_accuracy(const struct crm_textclf *m);
  */
 double crm_textclf_min_conf(const struct crm_textclf *m);
 
-/* A held-out text: its best class wrong, right, or a background text. */
-enum { CRM_HELDOUT_WRONG, CRM_HELDOUT_RIGHT, CRM_HELDOUT_BACKGROUND };
+/*
+ * A held-out text: its best class wrong, right, a background text, or an
+ * in-scope text scored with its own class left out, as the message of an
+ * intent the model lacks.
+ */
+enum {
+	CRM_HELDOUT_WRONG,
+	CRM_HELDOUT_RIGHT,
+	CRM_HELDOUT_BACKGROUND,
+	CRM_HELDOUT_UNKNOWN
+};
 
 /* How the threshold was chosen. */
 struct crm_textclf_oos {
@@ -130,7 +143,9 @@ struct crm_textclf_oos {
  * score and kinds kind (CRM_HELDOUT_*): among the thresholds whose in-
  * scope accuracy is at most loss below the accuracy without one, the
  * highest, which is also the one that puts most background texts below
- * it.  A threshold falls halfway between two scores.
+ * it.  A threshold falls halfway between two scores.  Texts of kind
+ * CRM_HELDOUT_UNKNOWN are left out: they are a simulation for the score
+ * curve (lib/textclf.c), easier to tell than real unknown intents.
  * 0, or -1 when out of memory; o->threshold is -1 without in-scope texts.
  */
 int crm_textclf_pick_threshold(const double *score, const int *kind, size_t n,

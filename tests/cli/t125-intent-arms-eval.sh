@@ -19,8 +19,8 @@ awk 'NR % 4 == 3' "$train" >chal.jsonl
 crm-intent train -q --model-file champ.model champ.jsonl
 crm-intent train -q --model-file chal.model --bits 12 --min-df 2 chal.jsonl
 design="--experiment renew --arms champion=60,challenger=40 --holdout 0.2"
-# out_of_scope below 0.3: the arms' classes differ
-ev() { crm-intent eval --min-confidence 0.3 $design --experiment-key in/key \
+# out_of_scope below 0.2: the arms' classes differ
+ev() { crm-intent eval --min-confidence 0.2 $design --experiment-key in/key \
     --arm-model champion=champ.model --arm-model challenger=chal.model \
     --model-file champ.model "$@"; }
 
@@ -35,16 +35,16 @@ for a in champion:champ challenger:chal holdout:champ; do
 	jq -c "select(.arm == \"$arm\") | del(.arm, .experiment)" \
 	    assigned.jsonl >$arm.jsonl
 	t_eq "$arm: the text line is eval of $m.model alone" \
-	    "arm=$arm model=$m.model $(crm-intent eval -q --min-confidence 0.3 \
+	    "arm=$arm model=$m.model $(crm-intent eval -q --min-confidence 0.2 \
 	    --model-file $m.model $arm.jsonl | head -1)" \
 	    "$(ev -q "$msgs" | grep "^arm=$arm ")"
 	t_eq "$arm: the record is eval of $m.model alone" \
-	    "$(crm-intent eval -q --min-confidence 0.3 --model-file $m.model \
+	    "$(crm-intent eval -q --min-confidence 0.2 --model-file $m.model \
 	    --output-format jsonl $arm.jsonl)" \
 	    "$(ev -q --output-format jsonl "$msgs" | grep "^{\"arm\":\"$arm\"," |
 	    sed 's/^{"arm":"[^"]*","model":"[^"]*",/{/')"
 	t_eq "$arm: --json is eval --json of $m.model alone" \
-	    "$(crm-intent eval -q --min-confidence 0.3 --model-file $m.model \
+	    "$(crm-intent eval -q --min-confidence 0.2 --model-file $m.model \
 	    --json $arm.jsonl | jq -c '{n, accuracy, macro_f1,
 	    classes: (.classes | length)}')" \
 	    "$(ev -q --json "$msgs" |
@@ -54,7 +54,7 @@ t_eq "the arms' classes differ (out_of_scope in one)" "11 12" \
     "$(ev -q --output-format jsonl "$msgs" | jq -r 'select(.arm) | .classes' |
     sort -u | tr '\n' ' ' | sed 's/ $//')"
 # all the messages: the labels crm-intent --experiment gives
-crm-intent -q --min-confidence 0.3 $design --experiment-key in/key \
+crm-intent -q --min-confidence 0.2 $design --experiment-key in/key \
     --arm-model champion=champ.model --arm-model challenger=chal.model \
     --model-file champ.model --output-field got "$msgs" >got.jsonl
 t_eq "all the messages: n and accuracy of crm-intent --experiment's labels" \
@@ -68,7 +68,7 @@ crm-intent train -q --db crm.db --bits 12 --min-df 2 chal.jsonl
 t_eq "ARM=VERSION: the stored model, as chal.model" \
     "$(ev -q --output-format jsonl "$msgs" | jq -c 'select(.arm ==
     "challenger") | .model = "intent@1"')" \
-    "$(crm-intent eval -q --db crm.db --min-confidence 0.3 $design \
+    "$(crm-intent eval -q --db crm.db --min-confidence 0.2 $design \
     --experiment-key in/key --arm-model champion=champ.model \
     --arm-model challenger=1 --model-file champ.model --output-format jsonl \
     "$msgs" | jq -c 'select(.arm == "challenger")')"

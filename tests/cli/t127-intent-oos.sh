@@ -3,7 +3,7 @@
 # every intent, never a class; --min-confidence auto uses the threshold
 # chosen on the held-out folds and saved in the model (--oos-loss), shown
 # by train and eval; a model saved before there was one is still read, and
-# auto with it is refused.
+# auto with it is refused; --unknown-share sets what the scores assume.
 . "$TOP/tests/lib.sh"
 t_use intent-oos
 
@@ -34,23 +34,44 @@ auto() { crm-intent eval -q --model-file "$1" --min-confidence auto \
 a=$(auto oos.model) b=$(auto loose.model)
 t_ok "--oos-loss 0.1: threshold $b > $a" gt "$b" "$a"
 
-# Version 1 of a model's bytes (no threshold, a score curve of three
-# inputs: no coverage) is still read; auto refuses it.  Made from this one:
-# its header (7 words), 3 inputs, the curve's d, margin and constant weights
-# (words 10, 11 and 13; 12 is the coverage's), then all after the threshold.
+# The scores assume a quarter of the messages are of intents the model
+# lacks (the held-out texts scored without their own class): with
+# --unknown-share 0 they do not, and the messages score higher (their
+# scores' sum); the share is kept with the model's parameters.
+crm-intent train -q --model-file closed.model --unknown-share 0 \
+    "$data/intents.train.jsonl" "$data/background.jsonl"
+score() { crm-intent -q --model-file "$1" in/messages.jsonl |
+    jq -s 'map(.intent_score) | add'; }
+a=$(score oos.model) b=$(score closed.model)
+t_ok "--unknown-share 0: the scores add up to $b > $a" gt "$b" "$a"
+crm-intent train -q --db crm.db --unknown-share 0.1 "$data/intents.train.jsonl"
+t_eq "the share in the models table's params" "0.1" \
+    "$(sqlite3 crm.db "SELECT params ->> '\$.unknown_share' FROM models")"
+t_run bad-share 64 -- crm-intent train --model-file x.model \
+    --unknown-share 0.95 in/messages.jsonl
+
+# Version 1 of a model's bytes (no threshold, no CJK edges, a score curve
+# of three inputs: no coverage) is still read; auto refuses it.  Made from
+# this one: its header (8 words) without cjk_edges (word 7), 3 inputs, the
+# curve's d, margin and constant weights (words 11, 12 and 14; 13 is the
+# coverage's), then all after the threshold.
 word() { dd if=oos.model bs=4 skip="$1" count="${2:-1}" 2>/dev/null; }
 {
 	printf CRMTEXT1
-	word 2 7
+	word 2 5
+	word 8 2
 	printf '\003\000\000\000'
-	word 10 2
-	word 13
-	tail -c +61 oos.model
+	word 11 2
+	word 14
+	tail -c +65 oos.model
 } >old.model
-# The same labels (not the same scores: its curve has no coverage).
-crm-intent -q --model-file oos.model in/messages.jsonl | jq -c '[.intent]' >new.labels
-crm-intent -q --model-file old.model in/messages.jsonl | jq -c '[.intent]' >old.labels
-t_ok "a version 1 model classifies as before" cmp old.labels new.labels
+# The same labels of the English messages (not the same scores: its curve
+# has no coverage; nor of the Chinese ones: it has no CJK edges).
+jq -c 'select(.text | test("^[ -~]*$"))' in/messages.jsonl >en.jsonl
+crm-intent -q --model-file oos.model en.jsonl | jq -c '[.intent]' >new.labels
+crm-intent -q --model-file old.model en.jsonl | jq -c '[.intent]' >old.labels
+t_eq "the English messages" 6 "$(wc -l <old.labels)"
+t_ok "a version 1 model classifies them as before" cmp old.labels new.labels
 # A text of known words, then the same with words the training never saw
 # (and so a lower coverage): the same intent, a much lower score, as long
 # as the curve fitted on the background set weighs the coverage.

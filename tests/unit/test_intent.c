@@ -392,6 +392,8 @@ test_pick_threshold(void)
 		{ 0.25, 0.34, 7.0 / 12, 3 }, /* three */
 		{ 0.99, 0.85, 1.0 / 12, 3 }, /* all but the top */
 	};
+	double uscore[2 * sizeof(score) / sizeof(score[0])];
+	int ukind[2 * sizeof(score) / sizeof(score[0])];
 	struct crm_textclf_oos o;
 	size_t i, n = sizeof(score) / sizeof(score[0]);
 
@@ -413,6 +415,23 @@ test_pick_threshold(void)
 		       0 &&
 		   o.threshold == -1,
 	    "background texts alone: no threshold");
+	/* unknown-intent texts anywhere among them change nothing */
+	for (i = 0; i < n; i++) {
+		uscore[2 * i] = score[i];
+		ukind[2 * i] = kind[i];
+		uscore[2 * i + 1] = (double)(i % 5) / 4;
+		ukind[2 * i + 1] = CRM_HELDOUT_UNKNOWN;
+	}
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		TAP_OK(crm_textclf_pick_threshold(
+			   uscore, ukind, 2 * n, want[i].loss, &o) == 0 &&
+			   fabs(o.threshold - want[i].threshold) < 1e-12 &&
+			   fabs(o.acc - 10.0 / 12) < 1e-12 &&
+			   fabs(o.acc_at - want[i].acc_at) < 1e-12 &&
+			   o.in == 12 && o.bg == 3 &&
+			   o.caught == want[i].caught,
+		    "loss %g, unknown-intent texts left out: threshold %g",
+		    want[i].loss, o.threshold);
 }
 
 /*
@@ -424,7 +443,7 @@ test_background(void)
 {
 	struct crm_textclf_params p = CRM_TEXTCLF_PARAMS_DEFAULT;
 	struct crm_textclf_set *s;
-	struct crm_textclf *m, *m2 = NULL, *m1 = NULL;
+	struct crm_textclf *m, *m2 = NULL, *m1 = NULL, *m1b;
 	struct crm_intent_opts o;
 	struct crm_intent *it;
 	struct crm_buf blob, old;
@@ -459,16 +478,18 @@ test_background(void)
 	    m2 != NULL && crm_textclf_min_conf(m2) == crm_textclf_min_conf(m),
 	    "the threshold is saved with the model");
 	/*
-	 * version 1: another magic, a score curve of three inputs (no
-	 * coverage: the third of four weights) and no threshold after it
+	 * version 1: another magic, no cjk_edges word (the sixth of the
+	 * header), a score curve of three inputs (no coverage: the third of
+	 * four weights) and no threshold after it
 	 */
-	if (blob.len > 60) {
+	if (blob.len > 64) {
 		crm_buf_add(&old, "CRMTEXT1", 8);
-		crm_buf_add(&old, blob.p + 8, 28);
+		crm_buf_add(&old, blob.p + 8, 20);
+		crm_buf_add(&old, blob.p + 32, 8);
 		crm_buf_put32(&old, 3);
-		crm_buf_add(&old, blob.p + 40, 8);
-		crm_buf_add(&old, blob.p + 52, 4);
-		crm_buf_add(&old, blob.p + 60, blob.len - 60);
+		crm_buf_add(&old, blob.p + 44, 8);
+		crm_buf_add(&old, blob.p + 56, 4);
+		crm_buf_add(&old, blob.p + 64, blob.len - 64);
 		m1 = crm_textclf_load(old.p, old.len, &e);
 	}
 	TAP_OK(m1 != NULL && crm_textclf_min_conf(m1) == -1, "a version 1 "
@@ -491,6 +512,14 @@ test_background(void)
 	TAP_OK(it != NULL && crm_intent_min_conf(it) == crm_textclf_min_conf(m),
 	    "auto takes the model's threshold");
 	crm_intent_free(it);
+	/* version 3's cjk_edges word (the sixth of the header): 0 or 1 */
+	if (blob.len > 32)
+		blob.p[28] = 2;
+	crm_err_clear(&e);
+	m1b = crm_textclf_load(blob.p, blob.len, &e);
+	TAP_OK(m1b == NULL && e.code == EX_DATAERR,
+	    "a cjk_edges word of 2 is refused: %s", e.msg);
+	crm_textclf_free(m1b);
 	crm_textclf_free(m);
 	crm_textclf_free(m1);
 	crm_textclf_free(m2);

@@ -67,16 +67,39 @@ test_features(void)
 	TAP_OK(crm_text_new(&bad, &why) == NULL && why != NULL, "bits out of "
 								"range "
 								"refused");
+	bad = o;
+	bad.cjk_edges = 2;
+	TAP_OK(crm_text_new(&bad, &why) == NULL && why != NULL, "cjk_edges "
+								"other than 0 "
+								"or 1 refused");
 	o.minn = 0; /* words and pairs only, for readable names */
 	t = crm_text_new(&o, &why);
 	TAP_STR(names(t, "Where's  my ORDER?", &b),
 	    "where|s|where s|my|s my|order|my order",
 	    "words and pairs, folded");
 	TAP_STR(names(t, "订单到了吗", &b),
-	    "订|单|到|了|吗|订单|单到|到了|了吗|订单到|单到了|到了吗",
-	    "CJK 1- to 3-grams");
-	TAP_STR(names(t, "iPhone坏了 help", &b), "iphone|坏|了|坏了|help",
+	    "订|单|到|了|吗|订单|单到|到了|了吗|订单到|单到了|到了吗|"
+	    "<订单到了吗>|<订|吗>|<订单|了吗>",
+	    "CJK 1- to 3-grams, the run, its edges");
+	TAP_STR(names(t, "iPhone坏了 help", &b),
+	    "iphone|坏|了|坏了|<坏了>|<坏|了>|<坏了|坏了>|help",
 	    "a CJK run breaks the word pairs");
+	TAP_STR(names(t, "这个商品质量真的很不错", &b),
+	    "这|个|商|品|质|量|真|的|很|不|错|这个|个商|商品|品质|质量|量真|"
+	    "真的|的很|很不|不错|这个商|个商品|商品质|品质量|质量真|量真的|"
+	    "真的很|的很不|很不错|<这|错>|<这个|不错>",
+	    "a run of more than 8 characters: not itself, its edges");
+	TAP_STR(names(t, "好", &b), "好|<好>|<好|好>",
+	    "a run of one character: itself and its edges, all marked");
+	TAP_OK(strstr(names(t, "这个商品质量很好", &b), "|<这个商品质量很好>"
+							"|") != NULL,
+	    "a run of 8 characters: itself too");
+	crm_text_free(t);
+	o.cjk_edges = 0;
+	t = crm_text_new(&o, &why);
+	TAP_STR(names(t, "订单到了吗", &b),
+	    "订|单|到|了|吗|订单|单到|到了|了吗|订单到|单到了|到了吗",
+	    "without cjk_edges (a model of before them): the n-grams alone");
 	TAP_STR(names(t, "ＦＵＬＬ　ｗｉｄｔｈ", &b), "full|width|full width",
 	    "NFKC: full-width letters and space");
 	TAP_STR(names(t, "!!! ... ???", &b), "", "punctuation alone: nothing");

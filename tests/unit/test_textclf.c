@@ -6,7 +6,8 @@
  * total; crm_msvm_solve on a hand-made problem gives the lacking class a
  * bias that never wins, gives a fold of one class zero weights (as
  * liblinear does), and learns from background texts without keeping a
- * class for them.
+ * class for them; without a background set, the score curve learns what
+ * an unknown intent looks like from the held-out texts.
  */
 #include <math.h>
 #include <stdio.h>
@@ -303,6 +304,73 @@ test_version_2(void)
 	crm_buf_release(&b);
 }
 
+/*
+ * Unknown intents without a background set: four classes of words of
+ * their own, every held-out text right, so that the held-out texts as
+ * they are have nothing to teach the score curve (it would give every
+ * message the same score).  It still learns from each held-out text
+ * scored with its own class left out: a message of words no class has
+ * scores far below one of a class.
+ */
+static void
+test_unknown_intents(void)
+{
+	static const char *const word[4][4] = {
+		{ "parcel", "tracking", "courier", "arrive" },
+		{ "refund", "money", "return", "reimburse" },
+		{ "password", "login", "account", "locked" },
+		{ "invoice", "receipt", "vat", "billing" },
+	};
+	static const char *const label[4] = { "status", "refund", "login",
+		"invoice" };
+	struct crm_textclf_params p = CRM_TEXTCLF_PARAMS_DEFAULT;
+	struct crm_textclf_set *s;
+	struct crm_textclf *m = NULL;
+	struct crm_err e;
+	const char *why, *known = "my courier parcel";
+	const char *other = "the violin sonata in the old cathedral";
+	char text[128];
+	double prob[4], known_p = 0, other_p = 1;
+	size_t c, i;
+	long b;
+
+	if ((s = crm_textclf_set_new(&p.text, &why)) != NULL) {
+		for (c = 0; c < 4; c++)
+			for (i = 0; i < 12; i++) {
+				snprintf(text, sizeof(text), "%s %s please",
+				    word[c][i % 4],
+				    word[c][(i / 4 + i + 1) % 4]);
+				crm_textclf_set_add(s, text, strlen(text),
+				    label[c], strlen(label[c]), &why);
+			}
+		crm_err_clear(&e);
+		m = crm_textclf_train(s, &p, &e);
+	}
+	TAP_OK(m != NULL && crm_textclf_cv_accuracy(m) == 1, "unknown intents: "
+							     "trained, every "
+							     "held-out text "
+							     "right");
+	if (m != NULL &&
+	    (b = crm_textclf_predict(m, known, strlen(known), prob, &why)) >= 0)
+		known_p = prob[b];
+	if (m != NULL &&
+	    (b = crm_textclf_predict(m, other, strlen(other), prob, &why)) >= 0)
+		other_p = prob[b];
+	TAP_OK(known_p > 0.9 && other_p < 0.5,
+	    "unknown intents: a class's words score %.4f, other words %.4f",
+	    known_p, other_p);
+	crm_textclf_free(m);
+	m = NULL;
+	p.unknown_share = 1; /* every message unknown: no curve to fit */
+	crm_err_clear(&e);
+	if (s != NULL)
+		m = crm_textclf_train(s, &p, &e);
+	TAP_OK(m == NULL && e.code == EX_USAGE,
+	    "unknown intents: a share of 1 refused: %s", e.msg);
+	crm_textclf_free(m);
+	crm_textclf_set_free(s);
+}
+
 /* A joint problem larger than liblinear's int sizes is refused. */
 static void
 test_too_big(void)
@@ -333,6 +401,7 @@ main(void)
 	test_lacking_class();
 	test_one_class_and_background();
 	test_version_2();
+	test_unknown_intents();
 	test_too_big();
 	return tap_done();
 }

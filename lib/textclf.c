@@ -111,8 +111,7 @@ static struct point *heldout_points(const double *, const double *,
     const double *, const uint32_t *, size_t, size_t, double, size_t *);
 static void fit_scores(const struct point *, size_t, double *);
 static void fit_curve(const struct point *, size_t, const int *, double *);
-static double best_other(const double *, size_t, size_t);
-static double cv_accuracy(const double *, const uint32_t *, size_t, size_t);
+static size_t top_two(const double *, size_t, size_t, double *, double *);
 static int choose_threshold(
     struct crm_textclf *, const struct point *, size_t, double);
 static int alloc_scratch(struct crm_textclf *);
@@ -418,13 +417,13 @@ crm_textclf_train(const struct crm_textclf_set *s,
 		goto out;
 	}
 	if (folds > 0) {
-		m->cv_acc = cv_accuracy(odec, y32, s->n, k);
 		if ((pt = heldout_points(odec, hcov, hcov + s->n, y32, s->n, k,
 			 p->unknown_share, &np)) == NULL)
 			goto nomem;
 		fit_scores(pt, np, m->cal);
 		if (choose_threshold(m, pt, np, p->oos_loss) == -1)
 			goto nomem;
+		m->cv_acc = m->oos.acc; /* the in-scope texts' best classes */
 	}
 	goto out;
 
@@ -540,17 +539,28 @@ heldout_coverage(const struct crm_textclf_set *s, const struct crm_textclf *m,
 	return 0;
 }
 
-/* The highest decision value of the classes other than c. */
-static double
-best_other(const double *d, size_t k, size_t c)
+/*
+ * The best class of the decision values d[k], class skip left out (k:
+ * none), the first of equals; its value into *top and the best other
+ * class's into *next (-HUGE_VAL when there is none).
+ */
+static size_t
+top_two(const double *d, size_t k, size_t skip, double *top, double *next)
 {
-	double other = -HUGE_VAL;
-	size_t j;
+	size_t c, best = 0;
 
-	for (j = 0; j < k; j++)
-		if (j != c && d[j] > other)
-			other = d[j];
-	return other;
+	*top = *next = -HUGE_VAL;
+	for (c = 0; c < k; c++) {
+		if (c == skip)
+			continue;
+		if (d[c] > *top) {
+			*next = *top;
+			*top = d[c];
+			best = c;
+		} else if (d[c] > *next)
+			*next = d[c];
+	}
+	return best;
 }
 
 /*
@@ -574,19 +584,9 @@ curve_inputs(double d, double other, double cov, double *x)
 static size_t
 best_inputs(const double *d, size_t k, size_t skip, double cov, double *x)
 {
-	double top = -HUGE_VAL, next = -HUGE_VAL;
-	size_t c, best = 0;
+	double top, next;
+	size_t best = top_two(d, k, skip, &top, &next);
 
-	for (c = 0; c < k; c++) {
-		if (c == skip)
-			continue;
-		if (d[c] > top) {
-			next = top;
-			top = d[c];
-			best = c;
-		} else if (d[c] > next)
-			next = d[c];
-	}
 	curve_inputs(top, next, cov, x);
 	return best;
 }
@@ -757,29 +757,6 @@ fit_curve(const struct point *pt, size_t n, const int *use, double *w)
 		if (moved < 1e-9)
 			break;
 	}
-}
-
-/*
- * The share of texts whose true class has the highest decision value,
- * background texts (class k) left out.
- */
-static double
-cv_accuracy(const double *dec, const uint32_t *y, size_t n, size_t k)
-{
-	size_t i, c, best, ok = 0, in = 0;
-
-	for (i = 0; i < n; i++) {
-		const double *d = dec + i * k;
-
-		if (y[i] >= k)
-			continue;
-		for (c = 1, best = 0; c < k; c++)
-			if (d[c] > d[best])
-				best = c;
-		ok += best == y[i];
-		in++;
-	}
-	return in ? (double)ok / (double)in : 0;
 }
 
 /*
@@ -1095,22 +1072,18 @@ crm_textclf_predict(struct crm_textclf *m, const char *text, size_t len,
     double *prob, const char **why)
 {
 	long nv;
-	size_t c, best = 0;
-	double second;
+	size_t c, best;
+	double top, second;
 
 	if ((nv = vectorize(m, text, len, why)) == -1)
 		return -1;
 	decide(m, m->w, m->bias, m->vrow, m->vval, (size_t)nv, m->dec);
-	for (c = 1; c < m->k; c++)
-		if (m->dec[c] > m->dec[best])
-			best = c;
-	second = best_other(m->dec, m->k, best);
+	best = top_two(m->dec, m->k, m->k, &top, &second);
 	for (c = 0; c < m->k; c++) {
 		double x[NCAL], z = 0;
 		size_t a;
 
-		curve_inputs(
-		    m->dec[c], c == best ? second : m->dec[best], m->vcov, x);
+		curve_inputs(m->dec[c], c == best ? second : top, m->vcov, x);
 		for (a = 0; a < NCAL; a++)
 			z += m->cal[a] * x[a];
 		prob[c] = 1 / (1 + exp(-z));
